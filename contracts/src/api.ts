@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { AgencyCode } from "./agency.ts";
+import { EvidenceRef, HandlingRestriction, LeadFacts, LeadSource, Target, Violation } from "./lead.ts";
+
+/** Mainland resident ID number (18 characters, last may be X). */
+const IdNumber = z.string().regex(/^\d{17}[\dX]$/, "ID number: 18 characters");
+
+/**
+ * The informant's identity, as the receiving officer records it. It is sealed in the
+ * receiving agency's own store and never leaves it; the bus carries an opaque reference.
+ */
+export const InformantDetails = z.object({
+  name: z.string().trim().min(1).max(100),
+  phone: z.string().regex(/^\+?[0-9-]{5,20}$/, "phone: digits").optional(),
+  idNumber: IdNumber.optional(),
+  rewardEligible: z.boolean().default(true),
+});
+export type InformantDetails = z.infer<typeof InformantDetails>;
+
+/** `POST /leads`: a liaison officer registers a lead (线索登记). */
+export const LeadRegistration = z.object({
+  source: LeadSource,
+  violations: z.array(Violation).min(1),
+  target: Target,
+  summary: z.string().trim().min(1).max(4000),
+  evidence: z.array(EvidenceRef).max(50).default([]),
+  observedAt: z.iso.datetime({ offset: true }).optional(),
+  informant: InformantDetails.optional(),
+  handling: z.array(HandlingRestriction).default([]),
+});
+export type LeadRegistration = z.infer<typeof LeadRegistration>;
+
+export const LeadRegistered = z.object({
+  leadId: z.uuid(),
+  sharedWith: z.array(AgencyCode),
+  /** An earlier lead about the same target inside the duplicate window, if any. */
+  possibleDuplicateOf: z.uuid().optional(),
+  informantRef: z.string().optional(),
+});
+export type LeadRegistered = z.infer<typeof LeadRegistered>;
+
+export const LeadStatus = z.enum(["open", "dismissed"]);
+
+/** A lead as the originating agency sees it. */
+export const LeadView = LeadFacts.extend({
+  originator: AgencyCode,
+  county: z.string(),
+  registeredAt: z.iso.datetime({ offset: true }),
+  registeredBy: z.string(),
+  sharedWith: z.array(AgencyCode),
+  linkedTo: z.array(z.uuid()),
+  status: LeadStatus,
+});
+export type LeadView = z.infer<typeof LeadView>;
+
+/** One entry of an agency's inbox (收件箱): a lead shared with it. */
+export const InboxItem = z.object({
+  leadId: z.uuid(),
+  from: AgencyCode,
+  county: z.string(),
+  reason: z.string(),
+  receivedAt: z.iso.datetime({ offset: true }),
+  lead: LeadFacts,
+  linkedTo: z.array(z.uuid()),
+  status: LeadStatus,
+});
+export type InboxItem = z.infer<typeof InboxItem>;
+
+export const InboxPage = z.object({ items: z.array(InboxItem), total: z.number().int() });
+
+export const LeadDismissal = z.object({ reason: z.string().trim().min(1).max(1000) });
+
+export const Health = z.object({ status: z.enum(["ok", "unavailable"]), service: z.string(), checks: z.record(z.string(), z.boolean()) });
+
+export { EvidenceRef, Target, Violation };

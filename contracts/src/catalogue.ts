@@ -1,0 +1,28 @@
+import type { z } from "zod";
+import type { Envelope } from "./envelope.ts";
+import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
+
+/** The one map from event type to the schema of its `data`. */
+export const CATALOGUE = {
+  "lead.reported": LeadReported,
+  "lead.shared": LeadShared,
+  "lead.linked": LeadLinked,
+  "lead.dismissed": LeadDismissed,
+} as const;
+
+export type EventType = keyof typeof CATALOGUE;
+export type EventData<T extends EventType> = z.infer<(typeof CATALOGUE)[T]>;
+
+/** A validated event: the envelope with `type` and `data` tied together. */
+export type BusEvent<T extends EventType = EventType> = {
+  [K in T]: Omit<Envelope, "type" | "data"> & { type: K; data: EventData<K> };
+}[T];
+
+export const EVENT_TYPES = Object.keys(CATALOGUE) as EventType[];
+
+export function isEventType(t: string): t is EventType {
+  return Object.hasOwn(CATALOGUE, t);
+}
+
+/** Aggregate kind and event types that belong to it. */
+export const LEAD_EVENTS = EVENT_TYPES.filter((t) => t.startsWith("lead."));

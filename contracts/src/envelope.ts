@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { AgencyCode } from "./agency.ts";
+import { CountyCode } from "./county.ts";
+import { Sha256Hex } from "./lead.ts";
+
+/** Kinds of aggregate an event can belong to; one token of the subject. */
+export const AggregateKind = z.enum(["lead"]);
+export type AggregateKind = z.infer<typeof AggregateKind>;
+
+/** An officer id (e.g. `hl-wang`) or a service acting on its own (`svc.health`). */
+export const ActorId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "actor id");
+
+/** A token that may stand in a NATS subject: no dots, spaces or wildcards. */
+export const SubjectToken = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "subject token");
+
+/**
+ * The envelope every event travels in. Attribute names follow CloudEvents 1.0 where they
+ * fit (`id`, `source`, `type`, `time`, `subject`, `dataschema`); the rest is what the bus
+ * needs. `county` and `agency` repeat subject tokens: the subject is what the server
+ * authenticates, and a consumer rejects an envelope that disagrees with its subject.
+ */
+export const Envelope = z.object({
+  specversion: z.literal("1.0"),
+  id: z.uuid(),
+  /** `liandong:<county>:<agency>` */
+  source: z.string().regex(/^liandong:\d{6}:[a-z0-9-]+$/),
+  type: z.string().min(1),
+  /** ISO 8601 with offset: when the originating agency recorded the event. */
+  time: z.iso.datetime({ offset: true }),
+  /** CloudEvents `subject`: the aggregate id. */
+  subject: SubjectToken,
+  dataschema: z.string().optional(),
+  county: CountyCode,
+  agency: AgencyCode,
+  actor: ActorId,
+  aggregate: z.object({ kind: AggregateKind, id: SubjectToken }),
+  /** Addressee, for events delivered to one agency's inbox. */
+  to: AgencyCode.optional(),
+  correlationId: z.uuid(),
+  causationId: z.uuid().optional(),
+  /** Hash of the previous event of the same aggregate (audit trail); null for the first. */
+  prev: Sha256Hex.nullable(),
+  data: z.unknown(),
+});
+export type Envelope = z.infer<typeof Envelope>;

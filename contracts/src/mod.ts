@@ -1,0 +1,12 @@
+// @liandong/contracts — the language of the bus. Depends on zod alone.
+export * from "./agency.ts";
+export * from "./api.ts";
+export * from "./catalogue.ts";
+export * from "./config.ts";
+export * from "./county.ts";
+export * from "./envelope.ts";
+export * from "./events-lead.ts";
+export * from "./lead.ts";
+export * from "./parse-event.ts";
+export * from "./problem.ts";
+export * from "./subjects.ts";

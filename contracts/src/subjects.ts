@@ -1,0 +1,65 @@
+import type { AgencyCode } from "./agency.ts";
+import type { AggregateKind } from "./envelope.ts";
+
+/**
+ * Subject grammar. What the server must authenticate or filter on is a token:
+ *
+ *   ld.ev.<county>.<agency>.<aggregate-kind>.<aggregate-id>.<to>
+ *
+ * `<agency>` is the publisher: an agency's NATS identity may publish only where this token is
+ * its own code. `<to>` is the addressee, or `_` when the event is addressed to no one; each
+ * agency's inbox stream sources exactly the events whose `<to>` is that agency.
+ *
+ *   ld.dlq.<agency>.<reason>      dead letters of one agency's consumers
+ */
+export const EVENTS_ROOT = "ld.ev";
+export const NO_ADDRESSEE = "_";
+
+export const STREAMS = {
+  events: "EVENTS",
+  deadLetters: "DLQ",
+  inbox: (agency: AgencyCode) => `INBOX_${agency}`,
+} as const;
+
+/** KV bucket private to one agency: its state and its sealed store. */
+export const agencyBucket = (agency: AgencyCode) => `agency_${agency}`;
+
+export type EventAddress = {
+  county: string;
+  agency: AgencyCode;
+  kind: AggregateKind;
+  id: string;
+  to?: AgencyCode | undefined;
+};
+
+export function eventSubject(a: EventAddress): string {
+  return `${EVENTS_ROOT}.${a.county}.${a.agency}.${a.kind}.${a.id}.${a.to ?? NO_ADDRESSEE}`;
+}
+
+/** Every event of one aggregate, whoever published it (for per-aggregate concurrency). */
+export function aggregateSubjects(county: string, kind: AggregateKind, id: string): string {
+  return `${EVENTS_ROOT}.${county}.*.${kind}.${id}.*`;
+}
+
+/** Everything one agency publishes in its county. */
+export function publisherSubjects(county: string, agency: AgencyCode): string {
+  return `${EVENTS_ROOT}.${county}.${agency}.>`;
+}
+
+/** Everything addressed to one agency, from any county. */
+export function inboxSubjects(agency: AgencyCode): string {
+  return `${EVENTS_ROOT}.*.*.*.*.${agency}`;
+}
+
+export function deadLetterSubject(agency: AgencyCode, reason: string): string {
+  return `ld.dlq.${agency}.${reason}`;
+}
+
+export type ParsedSubject = { county: string; agency: string; kind: string; id: string; to: string | undefined };
+
+export function parseEventSubject(subject: string): ParsedSubject | undefined {
+  const t = subject.split(".");
+  if (t.length !== 7 || t[0] !== "ld" || t[1] !== "ev") return undefined;
+  const [, , county, agency, kind, id, to] = t as [string, string, string, string, string, string, string];
+  return { county, agency, kind, id, to: to === NO_ADDRESSEE ? undefined : to };
+}
