@@ -1,0 +1,177 @@
+import { type BusEvent, deadLetterSubject, parseEvent, parseEventSubject } from "@liandong/contracts";
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders, type NatsConnection, nanos } from "@nats-io/transport-node";
+import { ValidationError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import type { EventPublisher } from "./publisher.ts";
+
+export type Delivery = { subject: string; stream: string; seq: number; deliveryCount: number; bytes: Uint8Array };
+export type Handler = (event: BusEvent, delivery: Delivery) => Promise<void>;
+
+export type ConsumerSpec = {
+  stream: string;
+  /** Durable name; on EVENTS it must be one the agency's identity is allowed to use. */
+  durable: string;
+  filterSubject?: string;
+  /** Deliveries before a message that keeps failing is dead-lettered. */
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  batch?: number;
+};
+
+export type ConsumerDeps = {
+  nc: NatsConnection;
+  agency: string;
+  publisher: EventPublisher;
+  logger: Logger;
+  metrics?: Metrics;
+};
+
+const decoder = new TextDecoder();
+const MAX_DETAIL = 2000;
+
+/** Delay before the next delivery of a message whose handling failed for a transient reason. */
+export function retryDelayMs(deliveryCount: number): number {
+  return Math.min(30_000, 200 * 2 ** Math.max(0, deliveryCount - 1));
+}
+
+/**
+ * Typed consumption: decode, validate against the catalogue, check the envelope against the
+ * authenticated subject, handle, and acknowledge only after the handler is done. A message
+ * that can never succeed is dead-lettered with its reason and original bytes; a transient
+ * failure is retried with back-off until `maxDeliver`.
+ */
+export class EventConsumer {
+  readonly #deps: ConsumerDeps;
+  readonly #spec: Required<Omit<ConsumerSpec, "filterSubject">> & { filterSubject?: string };
+  readonly #handler: Handler;
+  #messages: { stop(): void; close(): Promise<void | Error> } | undefined;
+  #done: Promise<void> | undefined;
+  #ready = false;
+
+  constructor(deps: ConsumerDeps, spec: ConsumerSpec, handler: Handler) {
+    this.#deps = deps;
+    this.#spec = { maxDeliver: 8, ackWaitMs: 30_000, batch: 256, ...spec };
+    this.#handler = handler;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  async start(): Promise<void> {
+    const { nc } = this.#deps;
+    const s = this.#spec;
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(s.stream, {
+      durable_name: s.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...(s.filterSubject ? { filter_subject: s.filterSubject } : {}),
+      // One delivery more than we retry: the last one is ours to dead-letter.
+      max_deliver: s.maxDeliver + 1,
+      ack_wait: nanos(s.ackWaitMs),
+      max_ack_pending: s.batch * 4,
+    });
+    const js: JetStreamClient = jetstream(nc);
+    const consumer = await js.consumers.get(s.stream, s.durable);
+    const messages = await consumer.consume({ max_messages: s.batch });
+    this.#messages = messages;
+    this.#ready = true;
+    this.#done = (async () => {
+      for await (const m of messages) await this.#process(m);
+    })();
+  }
+
+  /** Stops pulling; the message being handled is finished first. */
+  async stop(): Promise<void> {
+    this.#ready = false;
+    this.#messages?.stop();
+    await this.#done;
+  }
+
+  async #process(m: JsMsg): Promise<void> {
+    const { logger, metrics } = this.#deps;
+    const delivery: Delivery = {
+      subject: m.subject,
+      stream: m.info.stream,
+      seq: m.info.streamSequence,
+      deliveryCount: m.info.deliveryCount,
+      bytes: m.data,
+    };
+    const label = { consumer: this.#spec.durable };
+    const verdict = checkMessage(m.subject, m.data);
+    if (!verdict.ok) {
+      await this.#deadLetter(m, delivery, verdict.reason, verdict.detail);
+      return;
+    }
+    try {
+      await this.#handler(verdict.event, delivery);
+      m.ack();
+      metrics?.consumed.inc({ ...label, outcome: "handled" });
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        await this.#deadLetter(m, delivery, err.code, JSON.stringify({ message: err.message, issues: err.issues }));
+        return;
+      }
+      if (delivery.deliveryCount >= this.#spec.maxDeliver) {
+        await this.#deadLetter(m, delivery, "retries-exhausted", String(err));
+        return;
+      }
+      const delay = retryDelayMs(delivery.deliveryCount);
+      logger.warn({ err, subject: m.subject, seq: delivery.seq, delay }, "handler failed; will retry");
+      metrics?.consumed.inc({ ...label, outcome: "retried" });
+      m.nak(delay);
+    }
+  }
+
+  async #deadLetter(m: JsMsg, d: Delivery, reason: string, detail: string): Promise<void> {
+    const { agency, publisher, logger, metrics } = this.#deps;
+    const h = natsHeaders();
+    h.set("Liandong-Dlq-Reason", reason);
+    h.set("Liandong-Dlq-Detail", detail.slice(0, MAX_DETAIL));
+    h.set("Liandong-Original-Subject", d.subject);
+    h.set("Liandong-Original-Stream", d.stream);
+    h.set("Liandong-Original-Seq", String(d.seq));
+    h.set("Liandong-Consumer", this.#spec.durable);
+    try {
+      await publisher.publishBytes(deadLetterSubject(agency, reason), d.bytes, `dlq:${d.stream}:${this.#spec.durable}:${d.seq}`, h);
+    } catch (err) {
+      // Not stored anywhere yet: leave it to be delivered again rather than lose it.
+      logger.error({ err, subject: d.subject, seq: d.seq }, "dead-letter publish failed");
+      m.nak(retryDelayMs(d.deliveryCount));
+      return;
+    }
+    logger.warn({ subject: d.subject, seq: d.seq, reason, detail: detail.slice(0, 300) }, "message dead-lettered");
+    metrics?.deadLetters.inc({ consumer: this.#spec.durable, reason });
+    m.term(reason);
+  }
+}
+
+type Verdict = { ok: true; event: BusEvent } | { ok: false; reason: string; detail: string };
+
+/** Decodes and validates one message, and checks its envelope against its authenticated subject. */
+export function checkMessage(subject: string, data: Uint8Array): Verdict {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(decoder.decode(data));
+  } catch (err) {
+    return { ok: false, reason: "malformed-json", detail: String(err) };
+  }
+  const parsed = parseEvent(raw);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
+  const e = parsed.event;
+  const s = parseEventSubject(subject);
+  const mismatch =
+    !s ||
+    s.county !== e.county ||
+    s.agency !== e.agency ||
+    s.kind !== e.aggregate.kind ||
+    s.id !== e.aggregate.id ||
+    s.to !== e.to;
+  if (mismatch) {
+    return { ok: false, reason: "subject-mismatch", detail: `envelope does not match its subject ${subject}` };
+  }
+  return { ok: true, event: e };
+}

@@ -1,0 +1,225 @@
+import {
+  type AgencyCode,
+  type AggregateKind,
+  CATALOGUE,
+  type EventData,
+  type EventType,
+  eventSubject,
+} from "@liandong/contracts";
+import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { type Clock, type IdSource, randomIds, systemClock } from "./clock.ts";
+import { inboxPrefixOf } from "./connect.ts";
+import { BusError, ValidationError } from "./errors.ts";
+import { sha256Hex } from "./hash.ts";
+import type { Metrics } from "./metrics.ts";
+
+export type PublishRequest<T extends EventType> = {
+  type: T;
+  data: EventData<T>;
+  actor: string;
+  aggregate: { kind: AggregateKind; id: string };
+  to?: AgencyCode | undefined;
+  correlationId?: string | undefined;
+  causationId?: string | undefined;
+  /** Fixed id and time make a re-published event byte-identical (idempotent fan-out). */
+  id?: string | undefined;
+  time?: Date | undefined;
+  /** Hash of the previous event of the aggregate; null for the first. */
+  prev: string | null;
+  /** Optimistic concurrency: the last sequence expected on `subject` (a wildcard allowed). */
+  expect?: { lastSubjectSequence: number; subject?: string } | undefined;
+};
+
+export type PubAck = { stream: string; seq: number; duplicate: boolean };
+export type Published = PubAck & { id: string; subject: string; hash: string; bytes: Uint8Array };
+
+export type PublisherOptions = {
+  county: string;
+  agency: AgencyCode;
+  /** Publishes in flight at once. */
+  window?: number;
+  timeoutMs?: number;
+  /** Sends of the same message id after a time-out or a 503 (leader election). */
+  retries?: number;
+  clock?: Clock;
+  ids?: IdSource;
+  metrics?: Metrics;
+};
+
+type Pending = { resolve: (a: PubAck) => void; reject: (e: Error) => void; expires: number; send: () => void; tries: number };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const WRONG_LAST_SEQUENCE = 10071;
+
+/**
+ * Typed, pipelined publishing to JetStream. Every event is validated against the catalogue
+ * and wrapped in the envelope; its message id is namespaced by the publishing agency (the
+ * dedup window is stream-wide). Acks come back on one shared reply subscription and one
+ * timer sweeps for time-outs, instead of a request, a timer and a promise chain per message.
+ */
+export class EventPublisher {
+  readonly #nc: NatsConnection;
+  readonly #opts: Required<Omit<PublisherOptions, "metrics">> & { metrics?: Metrics };
+  readonly #inbox: string;
+  readonly #sub: Subscription;
+  readonly #pending = new Map<string, Pending>();
+  readonly #waiters: (() => void)[] = [];
+  readonly #sweep: NodeJS.Timeout;
+  #next = 0;
+
+  constructor(nc: NatsConnection, opts: PublisherOptions) {
+    this.#nc = nc;
+    this.#opts = {
+      window: 1024,
+      timeoutMs: 5000,
+      retries: 5,
+      clock: systemClock,
+      ids: randomIds,
+      ...opts,
+    };
+    this.#inbox = createInbox(inboxPrefixOf(opts.agency));
+    this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (_err, msg) => this.#onAck(msg) });
+    this.#sweep = setInterval(() => this.#expire(), 100);
+    this.#sweep.unref();
+  }
+
+  /** Builds, validates and publishes one event; resolves when the stream has stored it. */
+  async publish<T extends EventType>(req: PublishRequest<T>): Promise<Published> {
+    const { county, agency } = this.#opts;
+    const parsed = CATALOGUE[req.type].safeParse(req.data);
+    if (!parsed.success) {
+      throw new ValidationError(
+        "invalid-event",
+        `${req.type}: data does not match its schema`,
+        parsed.error.issues.map((i) => ({ field: ["data", ...i.path.map(String)].join("."), message: i.message })),
+      );
+    }
+    const id = req.id ?? this.#opts.ids();
+    const envelope = {
+      specversion: "1.0",
+      id,
+      source: `liandong:${county}:${agency}`,
+      type: req.type,
+      time: (req.time ?? this.#opts.clock()).toISOString(),
+      subject: req.aggregate.id,
+      county,
+      agency,
+      actor: req.actor,
+      aggregate: req.aggregate,
+      ...(req.to ? { to: req.to } : {}),
+      correlationId: req.correlationId ?? id,
+      ...(req.causationId ? { causationId: req.causationId } : {}),
+      prev: req.prev,
+      data: parsed.data,
+    };
+    const bytes = encoder.encode(JSON.stringify(envelope));
+    const subject = eventSubject({ county, agency, kind: req.aggregate.kind, id: req.aggregate.id, to: req.to });
+    const h = natsHeaders();
+    h.set("Liandong-Event-Type", req.type);
+    if (req.expect) {
+      h.set("Nats-Expected-Last-Subject-Sequence", String(req.expect.lastSubjectSequence));
+      if (req.expect.subject) h.set("Nats-Expected-Last-Subject-Sequence-Subject", req.expect.subject);
+    }
+    const ack = await this.publishBytes(subject, bytes, `${agency}:${id}`, h);
+    this.#opts.metrics?.published.inc({ type: req.type });
+    return { ...ack, id, subject, hash: sha256Hex(bytes), bytes };
+  }
+
+  /** Publishes prepared bytes (dead letters, benchmarks). `msgId` is prefixed by the agency when it is not already. */
+  async publishBytes(subject: string, bytes: Uint8Array, msgId: string, h: MsgHdrs = natsHeaders()): Promise<PubAck> {
+    const prefix = `${this.#opts.agency}:`;
+    h.set("Nats-Msg-Id", msgId.startsWith(prefix) ? msgId : prefix + msgId);
+    await this.#slot();
+    const token = (this.#next++).toString(36);
+    return new Promise<PubAck>((resolve, reject) => {
+      const entry: Pending = {
+        resolve,
+        reject,
+        expires: 0,
+        tries: 0,
+        send: () => {
+          entry.tries++;
+          entry.expires = Date.now() + this.#opts.timeoutMs;
+          this.#nc.publish(subject, bytes, { reply: `${this.#inbox}.${token}`, headers: h });
+        },
+      };
+      this.#pending.set(token, entry);
+      try {
+        entry.send();
+      } catch (err) {
+        this.#settle(token);
+        reject(err as Error);
+      }
+    });
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweep);
+    for (const [token, p] of this.#pending) {
+      this.#settle(token);
+      p.reject(new BusError("timeout", "publisher closed before the ack arrived", true));
+    }
+    this.#sub.unsubscribe();
+  }
+
+  #slot(): Promise<void> | undefined {
+    if (this.#pending.size < this.#opts.window) return undefined;
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #settle(token: string) {
+    this.#pending.delete(token);
+    this.#waiters.shift()?.();
+  }
+
+  #retryOrFail(token: string, p: Pending, err: BusError) {
+    if (p.tries <= this.#opts.retries) {
+      this.#opts.metrics?.publishRetries.inc();
+      // Back off a little, then send the same message id again: the stream deduplicates.
+      p.expires = Number.POSITIVE_INFINITY;
+      setTimeout(() => {
+        if (this.#pending.get(token) === p) p.send();
+      }, 50 * 2 ** p.tries).unref();
+      return;
+    }
+    this.#settle(token);
+    p.reject(err);
+  }
+
+  #onAck(msg: Msg) {
+    const token = msg.subject.slice(this.#inbox.length + 1);
+    const p = this.#pending.get(token);
+    if (!p) return;
+    if (msg.headers?.code === 503) {
+      this.#retryOrFail(token, p, new BusError("no-stream", "no stream answered (JetStream not ready?)", true));
+      return;
+    }
+    let body: { stream?: string; seq?: number; duplicate?: boolean; error?: { err_code?: number; description?: string } };
+    try {
+      body = JSON.parse(decoder.decode(msg.data));
+    } catch (cause) {
+      this.#settle(token);
+      p.reject(new BusError("refused", "unreadable publish ack", false, { cause }));
+      return;
+    }
+    this.#settle(token);
+    if (body.error) {
+      const wrongSeq = body.error.err_code === WRONG_LAST_SEQUENCE;
+      p.reject(new BusError(wrongSeq ? "wrong-last-sequence" : "refused", body.error.description ?? "publish refused", false));
+      return;
+    }
+    p.resolve({ stream: body.stream ?? "", seq: body.seq ?? 0, duplicate: body.duplicate === true });
+  }
+
+  #expire() {
+    const now = Date.now();
+    for (const [token, p] of this.#pending) {
+      if (p.expires <= now) this.#retryOrFail(token, p, new BusError("timeout", "no ack from the stream in time", true));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { AgencyCode } from "@liandong/contracts";
+import { z } from "zod";
+
+/**
+ * The environment every service reads at boot, validated once. docker-compose.yml and the
+ * county launcher set exactly these variables.
+ */
+export const ServiceEnv = z.object({
+  /** The agency (or `office`) this process acts as. */
+  LIANDONG_AGENCY: AgencyCode,
+  /** Comma-separated NATS URLs, e.g. `nats://127.0.0.1:4222`. */
+  LIANDONG_NATS_URL: z.string().min(1),
+  /** File holding this agency's NATS nkey seed (`SU…`). */
+  LIANDONG_NATS_SEED_FILE: z.string().min(1),
+  LIANDONG_HTTP_HOST: z.string().default("127.0.0.1"),
+  LIANDONG_HTTP_PORT: z.coerce.number().int().min(0).max(65535),
+  /** County configuration (JSON, `CountyConfig` of contracts). */
+  LIANDONG_CONFIG: z.string().min(1),
+  /** Officers and the hashes of their bearer tokens (JSON array of `Officer`). */
+  LIANDONG_OFFICERS: z.string().min(1),
+  LIANDONG_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+export type ServiceEnv = z.infer<typeof ServiceEnv>;
+
+/** Default HTTP ports of the county bus in a box and docker-compose.yml. */
+export const DEFAULT_PORTS: Record<string, number> = {
+  office: 7100,
+  health: 7101,
+  "family-planning": 7102,
+  "public-security": 7103,
+  "drug-regulation": 7104,
+  commerce: 7105,
+};

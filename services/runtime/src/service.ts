@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import { CountyConfig, Officer } from "@liandong/contracts";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { agencyBucket } from "@liandong/contracts";
+import { type Clock, systemClock } from "./clock.ts";
+import { connectBus } from "./connect.ts";
+import { createHttpApp, type HttpEnv, type HttpServer, listen } from "./http.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { EventPublisher } from "./publisher.ts";
+import { ServiceEnv } from "./service-env.ts";
+
+/** What a service's wiring receives: everything plumbing, nothing of business. */
+export type ServiceContext = {
+  agency: string;
+  county: string;
+  config: CountyConfig;
+  officers: Officer[];
+  nc: NatsConnection;
+  kv: KV;
+  publisher: EventPublisher;
+  app: Hono<HttpEnv>;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+};
+
+/** What a service hands back: its consumers' lifecycle and readiness. */
+export type ServiceParts = {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ready(): boolean;
+};
+
+export type RunningService = { url: string; port: number; logger: Logger; stop(): Promise<void> };
+
+function readJsonFile<S extends z.ZodType>(path: string, schema: S, what: string): z.infer<S> {
+  const parsed = schema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!parsed.success) throw new Error(`${what} (${path}): ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Reads and validates the environment; a bad one stops the process with every problem named. */
+export function loadEnv(env: NodeJS.ProcessEnv): ServiceEnv {
+  const parsed = ServiceEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`环境变量有误:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Boots a service: validated environment and configuration, bus connection, publisher,
+ * HTTP with /healthz, /readyz and /metrics, then the service's own parts. `stop()` closes
+ * HTTP, stops consumers and drains the connection.
+ */
+export async function runService(
+  env: ServiceEnv,
+  build: (ctx: ServiceContext) => Promise<ServiceParts> | ServiceParts,
+  opts: { clock?: Clock } = {},
+): Promise<RunningService> {
+  const agency = env.LIANDONG_AGENCY;
+  const logger = createLogger(agency, env.LIANDONG_LOG_LEVEL);
+  const config = readJsonFile(env.LIANDONG_CONFIG, CountyConfig, "county configuration");
+  const officers = readJsonFile(env.LIANDONG_OFFICERS, z.array(Officer), "officers");
+  const metrics = createMetrics(agency);
+  const clock = opts.clock ?? systemClock;
+  const nc = await connectBus({ servers: env.LIANDONG_NATS_URL, agency, seedFile: env.LIANDONG_NATS_SEED_FILE });
+  metrics.busConnected.set(1);
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") metrics.busConnected.set(0);
+      if (s.type === "reconnect") metrics.busConnected.set(1);
+      if (s.type === "disconnect" || s.type === "reconnect") logger.info({ status: s.type }, "bus connection");
+    }
+  })();
+  const kv = await new Kvm(nc).open(agencyBucket(agency));
+  const publisher = new EventPublisher(nc, { county: config.county, agency, clock, metrics });
+  const app = createHttpApp({ logger, metrics, maxBodyBytes: config.maxBodyBytes });
+
+  let parts: ServiceParts | undefined;
+  const connected = () => !nc.isClosed() && nc.info !== undefined;
+  app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
+  app.get("/readyz", (c) => {
+    const checks = { bus: connected(), consumers: parts?.ready() ?? false };
+    const ok = Object.values(checks).every(Boolean);
+    return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+
+  parts = await build({ agency, county: config.county, config, officers, nc, kv, publisher, app, logger, metrics, clock });
+  await parts.start();
+  const http: HttpServer = await listen(app, env.LIANDONG_HTTP_HOST, env.LIANDONG_HTTP_PORT);
+  logger.info({ url: http.url }, "service started");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("stopping");
+      await http.close();
+      await parts.stop();
+      await publisher.close();
+      await nc.drain();
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  return { url: http.url, port: http.port, logger, stop };
+}
+
+/** For a service's `main.ts`: run until SIGINT/SIGTERM, then shut down gracefully. */
+export async function main(build: Parameters<typeof runService>[1], agency?: string): Promise<void> {
+  const env = loadEnv(agency ? { ...process.env, LIANDONG_AGENCY: agency } : process.env);
+  const service = await runService(env, build);
+  const onSignal = () => {
+    service.stop().then(
+      () => process.exit(0),
+      (err) => {
+        service.logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+}
