@@ -1,0 +1,100 @@
+import type { InboxItem, InformantDetails, LeadRegistered, LeadView } from "@liandong/contracts";
+import type { KV } from "@nats-io/kv";
+import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
+
+export type StoredLead = LeadView & { targetKey: string };
+export type StoredInboxItem = InboxItem & { targetKey: string };
+export type SealedInformant = InformantDetails & { leadId: string; recordedBy: string; recordedAt: string };
+
+const enc = (v: unknown) => JSON.stringify(v);
+const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
+
+/**
+ * The agency's own records, in its private bucket (only its NATS identity may read it):
+ * leads it registered, its inbox, idempotency results, sealed informants. Kept in memory
+ * too; loaded from the bucket at start so that a restart loses nothing.
+ */
+export class DeskStore {
+  readonly state: DeskState = emptyDesk();
+  readonly #kv: KV;
+
+  constructor(kv: KV) {
+    this.#kv = kv;
+  }
+
+  async load(): Promise<void> {
+    for (const prefix of ["lead", "inbox"] as const) {
+      const keys = await this.#kv.keys(`${prefix}.>`);
+      for await (const key of keys) {
+        const e = await this.#kv.get(key);
+        if (!e || e.operation !== "PUT") continue;
+        if (prefix === "lead") this.#remember(dec<StoredLead>(e.value));
+        else this.#rememberInbox(dec<StoredInboxItem>(e.value));
+      }
+    }
+  }
+
+  lead(id: string): StoredLead | undefined {
+    return this.state.leads.get(id) as StoredLead | undefined;
+  }
+
+  async saveLead(lead: StoredLead): Promise<void> {
+    await this.#kv.put(`lead.${lead.leadId}`, enc(lead));
+    this.#remember(lead);
+  }
+
+  inboxItem(id: string): StoredInboxItem | undefined {
+    return this.state.inbox.get(id) as StoredInboxItem | undefined;
+  }
+
+  /** Adds to the inbox exactly once: false when the lead is already there. */
+  async addToInbox(item: StoredInboxItem): Promise<boolean> {
+    try {
+      await this.#kv.create(`inbox.${item.leadId}`, enc(item));
+    } catch (err) {
+      // Already recorded (a redelivery): make sure memory has it too.
+      const existing = await this.#kv.get(`inbox.${item.leadId}`);
+      if (existing?.operation !== "PUT") throw err;
+      this.#rememberInbox(dec<StoredInboxItem>(existing.value));
+      return false;
+    }
+    this.#rememberInbox(item);
+    return true;
+  }
+
+  async updateInbox(item: StoredInboxItem): Promise<void> {
+    await this.#kv.put(`inbox.${item.leadId}`, enc(item));
+    this.#rememberInbox(item);
+  }
+
+  async idempotent(key: string): Promise<LeadRegistered | undefined> {
+    const e = await this.#kv.get(`idem.${key}`);
+    return e?.operation === "PUT" ? dec<LeadRegistered>(e.value) : undefined;
+  }
+
+  async rememberResult(key: string, result: LeadRegistered): Promise<void> {
+    await this.#kv.put(`idem.${key}`, enc(result));
+  }
+
+  async seal(ref: string, informant: SealedInformant): Promise<void> {
+    await this.#kv.put(`informant.${ref}`, enc(informant));
+  }
+
+  async fannedOut(eventId: string): Promise<boolean> {
+    return (await this.#kv.get(`fanout.${eventId}`))?.operation === "PUT";
+  }
+
+  async markFannedOut(eventId: string): Promise<void> {
+    await this.#kv.put(`fanout.${eventId}`, "1");
+  }
+
+  #remember(lead: StoredLead) {
+    this.state.leads.set(lead.leadId, lead);
+    indexTarget(this.state, { leadId: lead.leadId, targetKey: lead.targetKey, at: Date.parse(lead.registeredAt) });
+  }
+
+  #rememberInbox(item: StoredInboxItem) {
+    this.state.inbox.set(item.leadId, item);
+    indexTarget(this.state, { leadId: item.leadId, targetKey: item.targetKey, at: Date.parse(item.receivedAt) });
+  }
+}

@@ -1,0 +1,40 @@
+import { inboxSubjects, publisherSubjects, STREAMS } from "@liandong/contracts";
+import { AggregateLog, EventConsumer, type ServiceContext, type ServiceParts } from "@liandong/runtime";
+import { DeskStore } from "./desk-store.ts";
+import { inboxHandler } from "./inbox-events.ts";
+import { ownEventsHandler } from "./own-events.ts";
+import { mountDesk } from "./routes.ts";
+import type { AgencyRules } from "./rules.ts";
+
+/** Wires the liaison desk of one agency: its store, its two consumers, its routes. */
+export function agencyDesk(rules: AgencyRules) {
+  return async (ctx: ServiceContext): Promise<ServiceParts> => {
+    const { agency, county, nc, kv, publisher, logger, metrics } = ctx;
+    const store = new DeskStore(kv);
+    await store.load();
+    const log = new AggregateLog(publisher, kv, county);
+    const deps = { nc, agency, publisher, logger, metrics };
+    const consumers = [
+      new EventConsumer(
+        deps,
+        { stream: STREAMS.events, durable: `${agency}-sharer`, filterSubject: publisherSubjects(county, agency) },
+        ownEventsHandler({ agency, store, log }),
+      ),
+      new EventConsumer(
+        deps,
+        { stream: STREAMS.inbox(agency), durable: `${agency}-inbox`, filterSubject: inboxSubjects(agency) },
+        inboxHandler({ agency, store }),
+      ),
+    ];
+    mountDesk(ctx.app, { agency, config: ctx.config, officers: ctx.officers, rules, store, log, clock: ctx.clock });
+    return {
+      start: async () => {
+        for (const c of consumers) await c.start();
+      },
+      stop: async () => {
+        for (const c of consumers) await c.stop();
+      },
+      ready: () => consumers.every((c) => c.ready),
+    };
+  };
+}

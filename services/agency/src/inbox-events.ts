@@ -1,0 +1,47 @@
+import type { AgencyCode, BusEvent } from "@liandong/contracts";
+import { ValidationError } from "@liandong/runtime";
+import type { DeskStore } from "./desk-store.ts";
+import { targetKey } from "./target-key.ts";
+
+/** Handles what other agencies addressed to this one (its durable consumer on `INBOX_<agency>`). */
+export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore }) {
+  const { agency, store } = deps;
+  return async (e: BusEvent): Promise<void> => {
+    if (e.to !== agency) {
+      throw new ValidationError("misaddressed", `event addressed to ${e.to ?? "no one"} reached ${agency}'s inbox`);
+    }
+    switch (e.type) {
+      case "lead.shared": {
+        if (e.data.to !== agency || e.data.originator !== e.agency) {
+          throw new ValidationError("inconsistent-share", "lead.shared names another addressee or originator than its envelope");
+        }
+        await store.addToInbox({
+          leadId: e.data.leadId,
+          from: e.agency,
+          county: e.county,
+          reason: e.data.reason,
+          receivedAt: e.time,
+          lead: e.data.lead,
+          linkedTo: [],
+          status: "open",
+          targetKey: targetKey(e.data.lead.target),
+        });
+        return;
+      }
+      case "lead.linked":
+      case "lead.dismissed": {
+        const item = store.inboxItem(e.data.leadId);
+        // Shared before it was linked or dismissed; when the share is missing it was never ours to see.
+        if (!item) return;
+        await store.updateInbox(
+          e.type === "lead.linked"
+            ? { ...item, linkedTo: [...new Set([...item.linkedTo, e.data.earlierLeadId])] }
+            : { ...item, status: "dismissed" },
+        );
+        return;
+      }
+      default:
+        return;
+    }
+  };
+}

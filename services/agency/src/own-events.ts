@@ -1,0 +1,70 @@
+import type { AgencyCode, BusEvent } from "@liandong/contracts";
+import { type AggregateLog, type Delivery, sha256Hex, uuidFromName } from "@liandong/runtime";
+import type { DeskStore } from "./desk-store.ts";
+
+/**
+ * Handles the events this agency itself published (its durable `<agency>-sharer` consumer on
+ * EVENTS). The stream is the outbox: whatever was acknowledged there is shared, even when the
+ * process died right after the acknowledgement. Re-sharing is harmless: copies carry ids
+ * derived from the original, and fan-out is marked done before the ack.
+ */
+export function ownEventsHandler(deps: { agency: AgencyCode; store: DeskStore; log: AggregateLog }) {
+  const { agency, store, log } = deps;
+  return async (e: BusEvent, d: Delivery): Promise<void> => {
+    await log.observe(e.aggregate.kind, e.aggregate.id, { seq: d.seq, hash: sha256Hex(d.bytes) });
+    // Addressed copies are our own fan-out: nothing more to do.
+    if (e.to !== undefined || e.agency !== agency) return;
+
+    if (e.type === "lead.reported") {
+      const existing = store.lead(e.data.leadId);
+      if (!existing) {
+        // Acknowledged on the bus but the process stopped before recording it.
+        const { targetKey, recipients, ...facts } = e.data;
+        await store.saveLead({
+          ...facts,
+          originator: agency,
+          county: e.county,
+          registeredAt: e.time,
+          registeredBy: e.actor,
+          sharedWith: recipients,
+          linkedTo: [],
+          status: "open",
+          targetKey,
+        });
+      }
+    }
+    if (e.type === "lead.linked" || e.type === "lead.dismissed") {
+      const lead = store.lead(e.data.leadId);
+      if (lead) {
+        await store.saveLead(
+          e.type === "lead.linked"
+            ? { ...lead, linkedTo: [...new Set([...lead.linkedTo, e.data.earlierLeadId])] }
+            : { ...lead, status: "dismissed" },
+        );
+      }
+    }
+    if (await store.fannedOut(e.id)) return;
+    const lead = store.lead(e.aggregate.id);
+    for (const to of lead?.sharedWith ?? []) {
+      const common = {
+        actor: e.actor,
+        aggregate: e.aggregate,
+        to,
+        correlationId: e.correlationId,
+        causationId: e.id,
+        id: uuidFromName(`${e.id}:${to}`),
+      };
+      if (e.type === "lead.reported") {
+        const { targetKey: _k, recipients: _r, ...facts } = e.data;
+        await log.append({
+          ...common,
+          type: "lead.shared",
+          data: { leadId: facts.leadId, to, originator: agency, reason: `source:${facts.source}`, lead: facts },
+        });
+      } else if (e.type === "lead.linked" || e.type === "lead.dismissed") {
+        await log.append({ ...common, type: e.type, data: e.data } as Parameters<AggregateLog["append"]>[0]);
+      }
+    }
+    await store.markFannedOut(e.id);
+  };
+}

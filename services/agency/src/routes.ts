@@ -1,0 +1,206 @@
+import { createHash } from "node:crypto";
+import {
+  type AgencyCode,
+  type CountyConfig,
+  LeadDismissal,
+  type LeadRegistered,
+  LeadRegistration,
+  LeadStatus,
+} from "@liandong/contracts";
+import {
+  type AggregateLog,
+  type Clock,
+  type HttpEnv,
+  officerAuth,
+  ProblemError,
+  readJson,
+  uuidFromName,
+  ValidationError,
+} from "@liandong/runtime";
+import type { Officer } from "@liandong/contracts";
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { DeskStore, StoredInboxItem, StoredLead } from "./desk-store.ts";
+import { decideRegistration } from "./lead-desk.ts";
+import type { AgencyRules } from "./rules.ts";
+
+export type DeskDeps = {
+  agency: AgencyCode;
+  config: CountyConfig;
+  officers: Officer[];
+  rules: AgencyRules;
+  store: DeskStore;
+  log: AggregateLog;
+  clock: Clock;
+};
+
+const Page = z.object({
+  status: LeadStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+function page(query: Record<string, string>) {
+  const parsed = Page.safeParse(query);
+  if (!parsed.success) {
+    throw new ValidationError(
+      "invalid-query",
+      "bad query parameters",
+      parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+const publicLead = ({ targetKey: _t, ...lead }: StoredLead) => lead;
+const publicItem = ({ targetKey: _t, ...item }: StoredInboxItem) => item;
+
+/** The liaison officer's HTTP desk: register, list and dismiss leads; read the inbox. */
+export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
+  const { agency, store, log, clock } = deps;
+  const inFlight = new Map<string, Promise<LeadRegistered>>();
+  const auth = officerAuth(deps.officers, agency);
+  app.use("/leads/*", auth);
+  app.use("/leads", auth);
+  app.use("/inbox/*", auth);
+  app.use("/inbox", auth);
+
+  async function register(officer: Officer, body: LeadRegistration, idemKey: string | undefined): Promise<LeadRegistered> {
+    const leadId = idemKey ? uuidFromName(`${agency}:${idemKey}:lead`) : crypto.randomUUID();
+    const informantRef = body.informant
+      ? `inf_${createHash("sha256").update(`informant:${agency}:${leadId}`).digest("hex").slice(0, 32)}`
+      : undefined;
+    const now = clock();
+    const decision = decideRegistration({
+      state: store.state,
+      config: deps.config,
+      rules: deps.rules,
+      agency,
+      leadId,
+      registration: body,
+      informantRef,
+      now,
+    });
+    if (!decision.ok) throw new ValidationError("lead-refused", "线索登记未通过校验", decision.issues);
+    if (body.informant && informantRef) {
+      await store.seal(informantRef, {
+        ...body.informant,
+        leadId,
+        recordedBy: officer.id,
+        recordedAt: now.toISOString(),
+      });
+    }
+    const reported = await log.append({
+      type: "lead.reported",
+      id: uuidFromName(`${leadId}:reported`),
+      time: now,
+      actor: officer.id,
+      aggregate: { kind: "lead", id: leadId },
+      data: { ...decision.facts, targetKey: decision.targetKey, recipients: decision.recipients },
+    });
+    if (decision.duplicateOf) {
+      await log.append({
+        type: "lead.linked",
+        id: uuidFromName(`${leadId}:linked:${decision.duplicateOf}`),
+        time: now,
+        actor: officer.id,
+        aggregate: { kind: "lead", id: leadId },
+        correlationId: reported.id,
+        causationId: reported.id,
+        data: { leadId, earlierLeadId: decision.duplicateOf, reason: "same-target", targetKey: decision.targetKey },
+      });
+    }
+    const existing = store.lead(leadId);
+    await store.saveLead({
+      ...decision.facts,
+      originator: agency,
+      county: deps.config.county,
+      registeredAt: existing?.registeredAt ?? now.toISOString(),
+      registeredBy: officer.id,
+      sharedWith: decision.recipients,
+      linkedTo: [...new Set([...(existing?.linkedTo ?? []), ...(decision.duplicateOf ? [decision.duplicateOf] : [])])],
+      status: existing?.status ?? "open",
+      targetKey: decision.targetKey,
+    });
+    return {
+      leadId,
+      sharedWith: decision.recipients,
+      ...(decision.duplicateOf ? { possibleDuplicateOf: decision.duplicateOf } : {}),
+      ...(informantRef ? { informantRef } : {}),
+    };
+  }
+
+  app.post("/leads", async (c) => {
+    const officer = c.get("officer");
+    const body = await readJson(c, LeadRegistration);
+    const rawKey = c.req.header("idempotency-key");
+    if (rawKey !== undefined && (rawKey.length === 0 || rawKey.length > 100)) {
+      throw new ProblemError(400, "bad-idempotency-key", "Idempotency-Key 无效", "1 to 100 characters", {
+        errors: [{ field: "Idempotency-Key", message: "1 to 100 characters" }],
+      });
+    }
+    const key = rawKey ? createHash("sha256").update(`${officer.id}\u0000${rawKey}`).digest("hex") : undefined;
+    if (key) {
+      const done = await store.idempotent(key);
+      if (done) return c.json(done, 200);
+      const running = inFlight.get(key);
+      if (running) return c.json(await running, 200);
+    }
+    const work = register(officer, body, key);
+    if (key) inFlight.set(key, work);
+    try {
+      const result = await work;
+      if (key) await store.rememberResult(key, result);
+      return c.json(result, 201);
+    } finally {
+      if (key) inFlight.delete(key);
+    }
+  });
+
+  app.get("/leads", (c) => {
+    const q = page(c.req.query());
+    const all = [...store.state.leads.values()]
+      .filter((l) => !q.status || l.status === q.status)
+      .sort((a, b) => b.registeredAt.localeCompare(a.registeredAt));
+    return c.json({ items: all.slice(q.offset, q.offset + q.limit).map((l) => publicLead(l as StoredLead)), total: all.length });
+  });
+
+  app.get("/leads/:leadId", (c) => {
+    const lead = store.lead(c.req.param("leadId"));
+    if (!lead) throw new ProblemError(404, "not-found", "未找到该线索", "no lead of this agency has this id");
+    return c.json(publicLead(lead));
+  });
+
+  app.post("/leads/:leadId/dismissal", async (c) => {
+    const officer = c.get("officer");
+    const lead = store.lead(c.req.param("leadId"));
+    if (!lead) throw new ProblemError(404, "not-found", "未找到该线索", "no lead of this agency has this id");
+    const body = await readJson(c, LeadDismissal);
+    if (lead.status === "dismissed") {
+      throw new ProblemError(409, "already-dismissed", "线索已撤销", undefined, { current: publicLead(lead) });
+    }
+    await log.append({
+      type: "lead.dismissed",
+      actor: officer.id,
+      aggregate: { kind: "lead", id: lead.leadId },
+      data: { leadId: lead.leadId, reason: body.reason },
+    });
+    const updated = { ...lead, status: "dismissed" as const };
+    await store.saveLead(updated);
+    return c.json(publicLead(updated));
+  });
+
+  app.get("/inbox", (c) => {
+    const q = page(c.req.query());
+    const all = [...store.state.inbox.values()]
+      .filter((i) => !q.status || i.status === q.status)
+      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+    return c.json({ items: all.slice(q.offset, q.offset + q.limit).map((i) => publicItem(i as StoredInboxItem)), total: all.length });
+  });
+
+  app.get("/inbox/:leadId", (c) => {
+    const item = store.inboxItem(c.req.param("leadId"));
+    if (!item) throw new ProblemError(404, "not-found", "收件箱中没有该线索");
+    return c.json(publicItem(item));
+  });
+}

@@ -1,0 +1,106 @@
+import { deadLetterSubject, LeadStatus, STREAMS } from "@liandong/contracts";
+import {
+  checkMessage,
+  type HttpEnv,
+  officerAuth,
+  ProblemError,
+  type ServiceContext,
+  type ServiceParts,
+  ValidationError,
+} from "@liandong/runtime";
+import { DeliverPolicy } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
+import { headers } from "@nats-io/transport-node";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { evolve, type Tracker } from "./lead-tracker.ts";
+
+const LeadQuery = z.object({
+  agency: z.string().optional(),
+  status: LeadStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/**
+ * The leading group's office: a county-wide view of every lead, rebuilt from the EVENTS
+ * stream at start and kept current by an ordered consumer (nothing counted twice: the
+ * projection is rebuilt, not resumed).
+ */
+export async function office(ctx: ServiceContext): Promise<ServiceParts> {
+  const { nc, logger, publisher, agency } = ctx;
+  const tracker: Tracker = new Map();
+  let caughtUp = false;
+  let running: { stop(): void } | undefined;
+  let done: Promise<void> | undefined;
+  mountRoutes(ctx.app, ctx, tracker);
+
+  return {
+    async start() {
+      const js = jetstream(nc);
+      const consumer = await js.consumers.get(STREAMS.events, { name_prefix: "office", deliver_policy: DeliverPolicy.All });
+      const startPending = (await consumer.info(true)).num_pending;
+      if (startPending === 0) caughtUp = true;
+      const messages = await consumer.consume();
+      running = messages;
+      done = (async () => {
+        for await (const m of messages) {
+          const verdict = checkMessage(m.subject, m.data);
+          if (verdict.ok) evolve(tracker, verdict.event);
+          else {
+            const h = headers();
+            h.set("Liandong-Dlq-Reason", verdict.reason);
+            h.set("Liandong-Dlq-Detail", verdict.detail.slice(0, 2000));
+            h.set("Liandong-Original-Subject", m.subject);
+            h.set("Liandong-Original-Seq", String(m.seq));
+            await publisher
+              .publishBytes(deadLetterSubject(agency, verdict.reason), m.data, `dlq:EVENTS:office:${m.seq}`, h)
+              .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
+          }
+          if (m.info.pending === 0) caughtUp = true;
+        }
+      })();
+    },
+    async stop() {
+      running?.stop();
+      await done;
+    },
+    ready: () => caughtUp,
+  };
+}
+
+function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) {
+  const auth = officerAuth(ctx.officers, ctx.agency);
+  app.use("/leads", auth);
+  app.use("/leads/*", auth);
+  app.use("/overview", auth);
+  app.get("/leads", (c) => {
+    const parsed = LeadQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      throw new ValidationError("invalid-query", "bad query parameters", parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })));
+    }
+    const q = parsed.data;
+    const all = [...tracker.values()]
+      .filter((l) => (!q.agency || l.originator === q.agency || l.sharedWith.includes(q.agency)) && (!q.status || l.status === q.status))
+      .sort((a, b) => b.registeredAt.localeCompare(a.registeredAt));
+    return c.json({ items: all.slice(q.offset, q.offset + q.limit), total: all.length });
+  });
+  app.get("/leads/:leadId", (c) => {
+    const lead = tracker.get(c.req.param("leadId"));
+    if (!lead) throw new ProblemError(404, "not-found", "未找到该线索");
+    return c.json(lead);
+  });
+  app.get("/overview", (c) => {
+    const byAgency: Record<string, { registered: number; received: number }> = {};
+    for (const a of ctx.config.agencies) byAgency[a.code] = { registered: 0, received: 0 };
+    for (const l of tracker.values()) {
+      byAgency[l.originator] ??= { registered: 0, received: 0 };
+      byAgency[l.originator]!.registered++;
+      for (const to of l.deliveredTo) {
+        byAgency[to] ??= { registered: 0, received: 0 };
+        byAgency[to]!.received++;
+      }
+    }
+    return c.json({ county: ctx.county, leads: tracker.size, byAgency });
+  });
+}
