@@ -165,7 +165,22 @@ async function ensureNatsServer() {
 
 const commands = {
   up: (natsServer, args) => run(join(root, "node_modules/.bin/tsx"), ["services/county/src/main.ts", ...args], env(natsServer)),
-  test: (natsServer, args) => run(join(root, "node_modules/.bin/vitest"), ["run", ...args], env(natsServer)),
+  // The whole gate: types (type tests included), lint and format, generated files, then every test.
+  test: (natsServer, args) => {
+    const bin = (name) => join(root, "node_modules/.bin", name);
+    const steps = [
+      ["类型检查", bin("tsc"), ["-p", "tsconfig.json"]],
+      ["代码规范", bin("biome"), ["check", "."]],
+      ["生成文件", bin("tsx"), ["contracts/scripts/generate.ts", "--check"]],
+      ["测试", bin("vitest"), ["run", ...args]],
+    ];
+    for (const [label, cmd, cmdArgs] of steps) {
+      say(`${label}…`);
+      const status = run(cmd, cmdArgs, env(natsServer));
+      if (status !== 0) return status;
+    }
+    return 0;
+  },
   bench: (natsServer, args) => run(join(root, "node_modules/.bin/tsx"), ["bench/run.ts", ...args], env(natsServer)),
   setup: () => 0,
 };

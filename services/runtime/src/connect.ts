@@ -7,6 +7,8 @@ export type BusConnectionOptions = {
   agency: string;
   seedFile: string;
   name?: string;
+  /** Keep trying until the first connection succeeds (services); false to fail fast. */
+  waitOnFirstConnect?: boolean;
 };
 
 /** Private reply subjects per agency, so that no other identity may read our replies. */
@@ -23,7 +25,7 @@ export async function connectBus(opts: BusConnectionOptions): Promise<NatsConnec
     noAsyncTraces: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
-    waitOnFirstConnect: true,
+    waitOnFirstConnect: opts.waitOnFirstConnect ?? true,
     pingInterval: 10_000,
   });
 }

@@ -1,0 +1,56 @@
+// `pnpm up [--demo]`: the county's bus in a box, until Ctrl-C.
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startCounty } from "./county.ts";
+import { playDemo } from "./demo.ts";
+
+const root = resolve(import.meta.dirname, "../../..");
+const { values } = parseArgs({
+  options: {
+    demo: { type: "boolean", default: false },
+    config: { type: "string", default: join(root, "liandong.county.json") },
+    "sync-always": { type: "boolean", default: false },
+  },
+});
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const natsServer = process.env.LIANDONG_NATS_SERVER ?? join(root, ".liandong", "bin", "nats-server");
+const stateDir = join(root, ".liandong", "county");
+
+out("联动 · 正在启动县级协作总线…");
+const county = await startCounty({
+  root,
+  stateDir,
+  configFile: values.config,
+  natsServer,
+  ports: "fixed",
+  syncAlways: values["sync-always"],
+});
+const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
+out(`\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}    数据目录：${join(stateDir, "data")}`);
+for (const [agency, url] of Object.entries(county.urls)) out(`  ${names[agency] ?? agency}  ${url}`);
+out(`\n各部门联络员令牌：${join(stateDir, "secrets", "tokens.json")}    日志：${join(stateDir, "logs")}`);
+if (values.demo) {
+  out("\n载入演示数据（scenarios.md）：");
+  for (const line of await playDemo(county.urls, county.tokens)) out(`  ${line}`);
+}
+out("\n按 Ctrl-C 停止。");
+
+let stopping = false;
+const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
+  out("\n正在停止各服务…");
+  county.stop().then(
+    () => {
+      out("已全部停止，数据已保存。");
+      process.exit(0);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

@@ -1,0 +1,39 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { Agency, Officer } from "@liandong/contracts";
+
+/** A token as handed to an officer; only its hash goes into the services' configuration. */
+export type IssuedToken = { officer: string; agency: string; name: string; token: string; supervisor: boolean };
+
+const hash = (t: string) => createHash("sha256").update(t).digest("hex");
+
+/**
+ * Two officers per agency for the county in a box — a liaison officer (联络员) and a
+ * supervisor — with random bearer tokens. Kept across restarts; new agencies get theirs.
+ */
+export function ensureOfficers(tokensFile: string, officersFile: string, agencies: readonly Agency[]): IssuedToken[] {
+  const issued: IssuedToken[] = existsSync(tokensFile) ? JSON.parse(readFileSync(tokensFile, "utf8")) : [];
+  for (const a of agencies) {
+    for (const supervisor of [false, true]) {
+      const id = `${a.code}.${supervisor ? "supervisor" : "liaison"}`;
+      if (issued.some((t) => t.officer === id)) continue;
+      issued.push({
+        officer: id,
+        agency: a.code,
+        name: `${a.shortName}${supervisor ? "分管领导" : "联络员"}`,
+        token: randomBytes(24).toString("base64url"),
+        supervisor,
+      });
+    }
+  }
+  writeFileSync(tokensFile, `${JSON.stringify(issued, null, 2)}\n`, { mode: 0o600 });
+  const officers: Officer[] = issued.map((t) => ({
+    id: t.officer,
+    agency: t.agency,
+    name: t.name,
+    tokenSha256: hash(t.token),
+    supervisor: t.supervisor,
+  }));
+  writeFileSync(officersFile, `${JSON.stringify(officers, null, 2)}\n`);
+  return issued;
+}

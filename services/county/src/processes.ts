@@ -1,0 +1,45 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { request } from "undici";
+
+export type Child = { name: string; proc: ChildProcess; exited: Promise<number | null> };
+
+/** Starts a child whose output goes to a log file; the returned promise settles when it exits. */
+export function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Child {
+  const log = createWriteStream(logFile, { flags: "a" });
+  const proc = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  return { name, proc, exited };
+}
+
+/** Asks a child to stop (SIGTERM) and kills it if it has not within `graceMs`. */
+export async function stopChild(child: Child, graceMs = 10_000): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill("SIGTERM");
+  const timer = setTimeout(() => child.proc.kill("SIGKILL"), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+/** Polls `url` until it answers 200, the child exits, or time runs out. */
+export async function waitReady(url: string, child: Child, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void child.exited.then(() => {
+    exited = true;
+  });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${child.name} 启动失败（进程已退出）`);
+    try {
+      const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await res.body.dump();
+      if (res.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${child.name} 未在 ${timeoutMs / 1000} 秒内就绪：${url}`);
+}

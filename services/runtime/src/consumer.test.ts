@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { checkMessage, retryDelayMs } from "./consumer.ts";
+import { uuidFromName } from "./hash.ts";
+
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const leadId = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
+const envelope = {
+  specversion: "1.0",
+  id: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
+  source: "liandong:441723:health",
+  type: "lead.dismissed",
+  time: "2026-11-01T08:00:00.000Z",
+  subject: leadId,
+  county: "441723",
+  agency: "health",
+  actor: "health.liaison",
+  aggregate: { kind: "lead", id: leadId },
+  correlationId: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
+  prev: null,
+  data: { leadId, reason: "重复登记" },
+};
+const subject = `ld.ev.441723.health.lead.${leadId}._`;
+
+describe("checkMessage", () => {
+  it("accepts an event whose envelope agrees with its subject", () => {
+    expect(checkMessage(subject, enc(envelope)).ok).toBe(true);
+  });
+  it("names malformed JSON, unknown types and bad data", () => {
+    expect(checkMessage(subject, new TextEncoder().encode("{not json"))).toMatchObject({ ok: false, reason: "malformed-json" });
+    expect(checkMessage(subject, enc({ ...envelope, type: "lead.teleported" }))).toMatchObject({ ok: false, reason: "unknown-type" });
+    expect(checkMessage(subject, enc({ ...envelope, data: { leadId } }))).toMatchObject({ ok: false, reason: "invalid-data" });
+  });
+  it("refuses an envelope that claims another agency than its authenticated subject", () => {
+    const forged = { ...envelope, agency: "public-security", source: "liandong:441723:public-security" };
+    expect(checkMessage(subject, enc(forged))).toMatchObject({ ok: false, reason: "subject-mismatch" });
+    expect(checkMessage(`ld.ev.441723.health.lead.${leadId}.commerce`, enc(envelope))).toMatchObject({ ok: false, reason: "subject-mismatch" });
+  });
+});
+
+describe("retryDelayMs", () => {
+  it("backs off exponentially and is capped", () => {
+    expect(retryDelayMs(1)).toBe(200);
+    expect(retryDelayMs(2)).toBe(400);
+    expect(retryDelayMs(50)).toBe(30_000);
+  });
+});
+
+describe("uuidFromName", () => {
+  it("is stable for a name, different across names, and a valid UUID", () => {
+    expect(uuidFromName("a")).toBe(uuidFromName("a"));
+    expect(uuidFromName("a")).not.toBe(uuidFromName("b"));
+    expect(uuidFromName("a")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
