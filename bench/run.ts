@@ -1,0 +1,46 @@
+// `pnpm bench`: figures written to bench/results/latest.json. Ratios are measured side by side
+// in one run against one server, alternating rounds, because these machines are noisy.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startNatsServer } from "../test/support/nats-server.ts";
+import { publishBench } from "./publish.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "50000" },
+    window: { type: "string", default: "256" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+
+export type Figure = { value: number; unit: string };
+const figures: Record<string, Figure> = {};
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+const server = await startNatsServer();
+try {
+  Object.assign(
+    figures,
+    await publishBench({
+      url: server.url,
+      events: Number(values.events),
+      window: Number(values.window),
+      rounds: Number(values.rounds),
+      log: out,
+    }),
+  );
+} finally {
+  await server.stop();
+}
+
+const result = {
+  figures,
+  machine: { node: process.version, cpus: (await import("node:os")).cpus().length },
+  at: new Date().toISOString(),
+};
+mkdirSync(join(root, "bench", "results"), { recursive: true });
+writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+out("\n基准结果（bench/results/latest.json）：");
+for (const [name, f] of Object.entries(figures)) out(`  ${name.padEnd(32)} ${f.value} ${f.unit}`);
