@@ -123,8 +123,15 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
 
   const up = async () => {
-    await startNats();
-    await startServices();
+    try {
+      await startNats();
+      await startServices();
+    } catch (err) {
+      // Leave nothing running behind a failed start.
+      await Promise.all(services.map((s) => stopChild(s, 2000)));
+      if (nats) await stopChild(nats, 2000);
+      throw err;
+    }
   };
   await up();
 

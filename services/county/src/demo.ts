@@ -6,8 +6,9 @@ import type { IssuedToken } from "./officers.ts";
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** Scenario leads (scenarios.md); people and places illustrative, county codes real. */
-export const DEMO_LEADS: { scenario: string; agency: string; lead: LeadRegistration }[] = [
+export const DEMO_LEADS: { key: string; scenario: string; agency: string; lead: LeadRegistration }[] = [
   {
+    key: "S1",
     scenario: "S1 同名五次引产",
     agency: "health",
     lead: {
@@ -22,6 +23,7 @@ export const DEMO_LEADS: { scenario: string; agency: string; lead: LeadRegistrat
     },
   },
   {
+    key: "S3",
     scenario: "S3 群众举报家中B超",
     agency: "family-planning",
     lead: {
@@ -45,7 +47,7 @@ export async function playDemo(urls: Record<string, string>, tokens: IssuedToken
     if (!token || !url) continue;
     const res = await request(`${url}/leads`, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": `demo:${d.scenario}` },
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": `demo:${d.key}` },
       body: JSON.stringify(d.lead),
     });
     const body = (await res.body.json()) as { leadId?: string; sharedWith?: string[]; title?: string };

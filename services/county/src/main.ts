@@ -32,7 +32,11 @@ for (const [agency, url] of Object.entries(county.urls)) out(`  ${names[agency] 
 out(`\n各部门联络员令牌：${join(stateDir, "secrets", "tokens.json")}    日志：${join(stateDir, "logs")}`);
 if (values.demo) {
   out("\n载入演示数据（scenarios.md）：");
-  for (const line of await playDemo(county.urls, county.tokens)) out(`  ${line}`);
+  try {
+    for (const line of await playDemo(county.urls, county.tokens)) out(`  ${line}`);
+  } catch (err) {
+    out(`  演示数据载入失败：${String(err)}`);
+  }
 }
 out("\n按 Ctrl-C 停止。");
 

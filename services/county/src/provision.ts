@@ -4,8 +4,8 @@ import { Kvm } from "@nats-io/kv";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 
 /** Explicit limits: with discard-new, a full stream refuses new events instead of dropping old ones. */
-export const EVENT_LIMITS = { maxMsgs: 50_000_000, maxBytes: 20 * 1024 ** 3 } as const;
-export const INBOX_LIMITS = { maxMsgs: 10_000_000, maxBytes: 4 * 1024 ** 3 } as const;
+export const EVENT_LIMITS = { maxMsgs: 50_000_000, maxBytes: 16 * 1024 ** 3 } as const;
+export const INBOX_LIMITS = { maxMsgs: 10_000_000, maxBytes: 2 * 1024 ** 3 } as const;
 export const DEDUP_WINDOW_MS = 2 * 60_000;
 
 async function ensureStream(nc: NatsConnection, config: Partial<StreamConfig> & { name: string }) {

@@ -35,7 +35,7 @@ export function renderServerConfig(o: ServerConfigOptions): string {
     `server_name: ${q(o.serverName)}`,
     `listen: ${q(`${o.host}:${o.port}`)}`,
     "max_payload: 1MB",
-    `jetstream {\n  store_dir: ${q(o.storeDir)}\n  max_file_store: 20GB${o.syncAlways ? "\n  sync_interval: always" : ""}\n}`,
+    `jetstream {\n  store_dir: ${q(o.storeDir)}\n  max_file_store: 64GB${o.syncAlways ? "\n  sync_interval: always" : ""}\n}`,
     renderAuthorization(o.county, o.identities),
     o.extra ?? "",
   ].join("\n");
