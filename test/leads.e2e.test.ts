@@ -158,7 +158,7 @@ describe("authentication", () => {
 
 describe("bad input gets a problem naming the field", () => {
   const post = (body: string, type = "application/json") =>
-    county.as("health").raw("/leads", { method: "POST", body, headers: { "content-type": type } });
+    county.as("health").raw("/leads", { method: "POST", body, headers: { "content-type": type }, close: true });
 
   it("malformed JSON: 400", async () => {
     const r = await post("{\"source\": ");

@@ -23,13 +23,17 @@ export type Api = {
   url: string;
   get<T = Record<string, unknown>>(path: string): Promise<Reply<T>>;
   post<T = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
-  raw(path: string, init: { method: "POST" | "GET"; body?: string; headers?: Record<string, string> }): Promise<Reply>;
+  /** `close`: do not keep the connection (a server may close it after refusing an oversize body). */
+  raw(path: string, init: RawInit): Promise<Reply>;
 };
 
+type RawInit = { method: "POST" | "GET"; body?: string; headers?: Record<string, string>; close?: boolean };
+
 export function api(url: string, token: string): Api {
-  const raw = async (path: string, init: { method: "POST" | "GET"; body?: string; headers?: Record<string, string> }) => {
+  const raw = async (path: string, init: RawInit) => {
     const res = await request(`${url}${path}`, {
       method: init.method,
+      reset: init.close ?? false,
       headers: { authorization: `Bearer ${token}`, ...init.headers },
       ...(init.body !== undefined ? { body: init.body } : {}),
     });
