@@ -1,0 +1,154 @@
+// Each refusal of DESIGN.md's permission model, proven against a real nats-server with the
+// county's generated configuration: an agency acts only as itself and reads only its own.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectBus } from "@liandong/runtime";
+import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { createUser } from "@nats-io/nkeys";
+import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureIdentities } from "../services/county/src/identities.ts";
+import { provisionCounty } from "../services/county/src/provision.ts";
+import { renderAuthorization } from "../services/county/src/server-config.ts";
+import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
+
+const AGENCIES = ["health", "family-planning", "public-security", "drug-regulation", "commerce", "office"];
+const LEAD = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
+let server: NatsServer;
+let dir: string;
+const conns: NatsConnection[] = [];
+
+async function as(agency: string): Promise<NatsConnection> {
+  const nc = await connectBus({ servers: server.url, agency, seedFile: join(dir, `${agency}.nk`), waitOnFirstConnect: false });
+  conns.push(nc);
+  return nc;
+}
+
+/** Waits for the connection to report a permissions violation (the server's async -ERR). */
+function violation(nc: NatsConnection): Promise<string> {
+  return new Promise((resolve) => {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === "error" && /permissions violation/i.test(String(s.error))) return resolve(String(s.error));
+      }
+    })();
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "liandong-ids-"));
+  const identities = await ensureIdentities(dir, AGENCIES);
+  server = await startNatsServer({ config: renderAuthorization("441723", identities) });
+  const admin = await as("admin");
+  await provisionCounty(admin, { county: "441723", agencies: AGENCIES });
+});
+
+afterAll(async () => {
+  for (const nc of conns) await nc.close().catch(() => undefined);
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("connecting", () => {
+  it("refuses a connection without credentials", async () => {
+    await expect(connect({ servers: server.url, reconnect: false })).rejects.toThrow(/authorization/i);
+  });
+  it("refuses an unknown nkey", async () => {
+    const stranger = createUser();
+    await expect(
+      connect({ servers: server.url, reconnect: false, authenticator: nkeyAuthenticator(stranger.getSeed()) }),
+    ).rejects.toThrow(/authorization/i);
+  });
+});
+
+describe("publishing", () => {
+  it("an agency publishes its own events", async () => {
+    const js = jetstream(await as("health"));
+    const ack = await js.publish(`ld.ev.441723.health.lead.${LEAD}._`, "{}", { msgID: "health:own-1" });
+    expect(ack.stream).toBe("EVENTS");
+  });
+
+  it("an agency cannot publish as another agency", async () => {
+    const nc = await as("health");
+    const refused = violation(nc);
+    const attempt = jetstream(nc).publish(`ld.ev.441723.public-security.lead.${LEAD}._`, "{}", { timeout: 1500 });
+    await expect(attempt).rejects.toThrow();
+    expect(await refused).toMatch(/publish to "ld\.ev\.441723\.public-security/i);
+  });
+
+  it("an agency cannot publish as itself in another county", async () => {
+    const nc = await as("health");
+    const refused = violation(nc);
+    await expect(jetstream(nc).publish(`ld.ev.620702.health.lead.${LEAD}._`, "{}", { timeout: 1500 })).rejects.toThrow();
+    expect(await refused).toMatch(/permissions violation/i);
+  });
+});
+
+describe("reading", () => {
+  it("an addressed event reaches the addressee's inbox, which it can read", async () => {
+    const js = jetstream(await as("health"));
+    await js.publish(`ld.ev.441723.health.lead.${LEAD}.public-security`, "{\"n\":1}", { msgID: "health:addr-1" });
+    const ps = await as("public-security");
+    const jsm = await jetstreamManager(ps);
+    await jsm.consumers.add("INBOX_public-security", { durable_name: "probe", ack_policy: AckPolicy.Explicit });
+    const m = await (await jetstream(ps).consumers.get("INBOX_public-security", "probe")).next({ expires: 3000 });
+    expect(m?.subject).toBe(`ld.ev.441723.health.lead.${LEAD}.public-security`);
+    m?.ack();
+  });
+
+  it("an agency cannot read another agency's inbox", async () => {
+    const nc = await as("health");
+    const jsm = await jetstreamManager(nc);
+    await expect(
+      jsm.consumers.add("INBOX_public-security", { durable_name: "spy", ack_policy: AckPolicy.Explicit }),
+    ).rejects.toThrow();
+    await expect(jetstream(nc).consumers.get("INBOX_public-security", { name_prefix: "spy" })).rejects.toThrow();
+  });
+
+  it("an agency cannot subscribe to the bus's subjects or another agency's replies", async () => {
+    for (const subject of ["ld.ev.>", "ld.ev.441723.*.lead.*.public-security", "_INBOX_public-security.>", "$JS.API.>"]) {
+      const nc = await as("health");
+      const refused = violation(nc);
+      nc.subscribe(subject);
+      expect(await refused).toMatch(new RegExp(`subscription to "${subject.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`, "i"));
+    }
+  });
+
+  it("an agency reads EVENTS only through its own named consumer, over its own subjects", async () => {
+    const nc = await as("health");
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add("EVENTS", {
+      durable_name: "health-sharer",
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: "ld.ev.441723.health.>",
+    });
+    const own = await (await jetstream(nc).consumers.get("EVENTS", "health-sharer")).next({ expires: 3000 });
+    expect(own?.subject.startsWith("ld.ev.441723.health.")).toBe(true);
+    await expect(
+      jsm.consumers.add("EVENTS", { durable_name: "health-sharer", ack_policy: AckPolicy.Explicit, filter_subject: "ld.ev.441723.public-security.>" }),
+    ).rejects.toThrow();
+    await expect(jsm.consumers.add("EVENTS", { durable_name: "health-sharer", ack_policy: AckPolicy.Explicit })).rejects.toThrow();
+    await expect(jsm.consumers.add("EVENTS", { durable_name: "public-security-sharer", ack_policy: AckPolicy.Explicit, filter_subject: "ld.ev.441723.health.>" })).rejects.toThrow();
+  });
+
+  it("an agency's bucket is its own: another agency cannot read it", async () => {
+    const kv = await new Kvm(await as("family-planning")).open("agency_family-planning");
+    await kv.put("informant.inf_0", "李某某 13912345678");
+    expect((await kv.get("informant.inf_0"))?.string()).toContain("李某某");
+    const spy = await as("public-security");
+    await expect((async () => {
+      const other = await new Kvm(spy).open("agency_family-planning");
+      return other.get("informant.inf_0");
+    })()).rejects.toThrow();
+  });
+});
+
+describe("the shared log", () => {
+  it("refuses deleting or purging events, even for the administrator", async () => {
+    const jsm = await jetstreamManager(await as("admin"));
+    await expect(jsm.streams.deleteMessage("EVENTS", 1)).rejects.toThrow(/delete/i);
+    await expect(jsm.streams.purge("EVENTS")).rejects.toThrow(/purge/i);
+  });
+});
