@@ -29,10 +29,20 @@ function leadData(i: number): EventData<"lead.reported"> {
  * (also `noAsyncTraces`, the same window of outstanding publishes, the same payload bytes),
  * in alternating rounds against one server.
  */
-export async function publishBench(opts: { url: string; events: number; window: number; rounds: number; log: (s: string) => void }) {
+export async function publishBench(opts: {
+  url: string;
+  events: number;
+  window: number;
+  rounds: number;
+  log: (s: string) => void;
+}) {
   const nc = await connect({ servers: opts.url, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: STREAMS.events, subjects: ["ld.ev.>"], duplicate_window: 120_000_000_000 });
+  await jsm.streams.add({
+    name: STREAMS.events,
+    subjects: ["ld.ev.>"],
+    duplicate_window: 120_000_000_000,
+  });
   const js = jetstream(nc);
   const publisher = new EventPublisher(nc, { county: COUNTY, agency: AGENCY, window: opts.window });
 
@@ -43,7 +53,13 @@ export async function publishBench(opts: { url: string; events: number; window: 
       const d = data[i]!;
       const t0 = performance.now();
       return publisher
-        .publish({ type: "lead.reported", actor: "health.liaison", aggregate: { kind: "lead", id: d.leadId }, data: d, prev: null })
+        .publish({
+          type: "lead.reported",
+          actor: "health.liaison",
+          aggregate: { kind: "lead", id: d.leadId },
+          data: d,
+          prev: null,
+        })
         .then(() => {
           latencies[i] = performance.now() - t0;
         });
@@ -60,7 +76,13 @@ export async function publishBench(opts: { url: string; events: number; window: 
         id,
         subject: eventSubject({ county: COUNTY, agency: AGENCY, kind: "lead", id: data.leadId }),
         bytes: new TextEncoder().encode(
-          JSON.stringify({ specversion: "1.0", id, source: `liandong:${COUNTY}:${AGENCY}`, type: "lead.reported", data }),
+          JSON.stringify({
+            specversion: "1.0",
+            id,
+            source: `liandong:${COUNTY}:${AGENCY}`,
+            type: "lead.reported",
+            data,
+          }),
         ),
       };
     });
@@ -93,14 +115,21 @@ export async function publishBench(opts: { url: string; events: number; window: 
   const figures: Record<string, Figure> = {
     "publish.typed_events_per_s": { value: Math.round(median(typed)), unit: "events/s" },
     "publish.raw_events_per_s": { value: Math.round(median(raw)), unit: "events/s" },
-    "publish.typed_over_raw": { value: Number((median(typed) / median(raw)).toFixed(3)), unit: "ratio" },
+    "publish.typed_over_raw": {
+      value: Number((median(typed) / median(raw)).toFixed(3)),
+      unit: "ratio",
+    },
     "publish.typed_p99_ms": { value: Number(percentile(latencies, 0.99).toFixed(3)), unit: "ms" },
   };
   return figures;
 }
 
 /** Runs `n` operations with at most `window` outstanding; returns the elapsed seconds. */
-async function drive(n: number, window: number, op: (i: number) => Promise<unknown>): Promise<number> {
+async function drive(
+  n: number,
+  window: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number> {
   const started = performance.now();
   const inflight = new Set<Promise<unknown>>();
   for (let i = 0; i < n; i++) {

@@ -41,6 +41,9 @@ const result = {
   at: new Date().toISOString(),
 };
 mkdirSync(join(root, "bench", "results"), { recursive: true });
-writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(
+  join(root, "bench", "results", "latest.json"),
+  `${JSON.stringify(result, null, 2)}\n`,
+);
 out("\n基准结果（bench/results/latest.json）：");
 for (const [name, f] of Object.entries(figures)) out(`  ${name.padEnd(32)} ${f.value} ${f.unit}`);

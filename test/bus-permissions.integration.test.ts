@@ -14,14 +14,26 @@ import { provisionCounty } from "../services/county/src/provision.ts";
 import { renderAuthorization } from "../services/county/src/server-config.ts";
 import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
 
-const AGENCIES = ["health", "family-planning", "public-security", "drug-regulation", "commerce", "office"];
+const AGENCIES = [
+  "health",
+  "family-planning",
+  "public-security",
+  "drug-regulation",
+  "commerce",
+  "office",
+];
 const LEAD = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
 let server: NatsServer;
 let dir: string;
 const conns: NatsConnection[] = [];
 
 async function as(agency: string): Promise<NatsConnection> {
-  const nc = await connectBus({ servers: server.url, agency, seedFile: join(dir, `${agency}.nk`), waitOnFirstConnect: false });
+  const nc = await connectBus({
+    servers: server.url,
+    agency,
+    seedFile: join(dir, `${agency}.nk`),
+    waitOnFirstConnect: false,
+  });
   conns.push(nc);
   return nc;
 }
@@ -31,7 +43,8 @@ function violation(nc: NatsConnection): Promise<string> {
   return new Promise((resolve) => {
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === "error" && /permissions violation/i.test(String(s.error))) return resolve(String(s.error));
+        if (s.type === "error" && /permissions violation/i.test(String(s.error)))
+          return resolve(String(s.error));
       }
     })();
   });
@@ -53,12 +66,18 @@ afterAll(async () => {
 
 describe("connecting", () => {
   it("refuses a connection without credentials", async () => {
-    await expect(connect({ servers: server.url, reconnect: false })).rejects.toThrow(/authorization/i);
+    await expect(connect({ servers: server.url, reconnect: false })).rejects.toThrow(
+      /authorization/i,
+    );
   });
   it("refuses an unknown nkey", async () => {
     const stranger = createUser();
     await expect(
-      connect({ servers: server.url, reconnect: false, authenticator: nkeyAuthenticator(stranger.getSeed()) }),
+      connect({
+        servers: server.url,
+        reconnect: false,
+        authenticator: nkeyAuthenticator(stranger.getSeed()),
+      }),
     ).rejects.toThrow(/authorization/i);
   });
 });
@@ -66,14 +85,18 @@ describe("connecting", () => {
 describe("publishing", () => {
   it("an agency publishes its own events", async () => {
     const js = jetstream(await as("health"));
-    const ack = await js.publish(`ld.ev.441723.health.lead.${LEAD}._`, "{}", { msgID: "health:own-1" });
+    const ack = await js.publish(`ld.ev.441723.health.lead.${LEAD}._`, "{}", {
+      msgID: "health:own-1",
+    });
     expect(ack.stream).toBe("EVENTS");
   });
 
   it("an agency cannot publish as another agency", async () => {
     const nc = await as("health");
     const refused = violation(nc);
-    const attempt = jetstream(nc).publish(`ld.ev.441723.public-security.lead.${LEAD}._`, "{}", { timeout: 1500 });
+    const attempt = jetstream(nc).publish(`ld.ev.441723.public-security.lead.${LEAD}._`, "{}", {
+      timeout: 1500,
+    });
     await expect(attempt).rejects.toThrow();
     expect(await refused).toMatch(/publish to "ld\.ev\.441723\.public-security/i);
   });
@@ -81,7 +104,9 @@ describe("publishing", () => {
   it("an agency cannot publish as itself in another county", async () => {
     const nc = await as("health");
     const refused = violation(nc);
-    await expect(jetstream(nc).publish(`ld.ev.620702.health.lead.${LEAD}._`, "{}", { timeout: 1500 })).rejects.toThrow();
+    await expect(
+      jetstream(nc).publish(`ld.ev.620702.health.lead.${LEAD}._`, "{}", { timeout: 1500 }),
+    ).rejects.toThrow();
     expect(await refused).toMatch(/permissions violation/i);
   });
 });
@@ -89,11 +114,18 @@ describe("publishing", () => {
 describe("reading", () => {
   it("an addressed event reaches the addressee's inbox, which it can read", async () => {
     const js = jetstream(await as("health"));
-    await js.publish(`ld.ev.441723.health.lead.${LEAD}.public-security`, "{\"n\":1}", { msgID: "health:addr-1" });
+    await js.publish(`ld.ev.441723.health.lead.${LEAD}.public-security`, '{"n":1}', {
+      msgID: "health:addr-1",
+    });
     const ps = await as("public-security");
     const jsm = await jetstreamManager(ps);
-    await jsm.consumers.add("INBOX_public-security", { durable_name: "probe", ack_policy: AckPolicy.Explicit });
-    const m = await (await jetstream(ps).consumers.get("INBOX_public-security", "probe")).next({ expires: 3000 });
+    await jsm.consumers.add("INBOX_public-security", {
+      durable_name: "probe",
+      ack_policy: AckPolicy.Explicit,
+    });
+    const m = await (await jetstream(ps).consumers.get("INBOX_public-security", "probe")).next({
+      expires: 3000,
+    });
     expect(m?.subject).toBe(`ld.ev.441723.health.lead.${LEAD}.public-security`);
     m?.ack();
   });
@@ -102,17 +134,29 @@ describe("reading", () => {
     const nc = await as("health");
     const jsm = await jetstreamManager(nc);
     await expect(
-      jsm.consumers.add("INBOX_public-security", { durable_name: "spy", ack_policy: AckPolicy.Explicit }),
+      jsm.consumers.add("INBOX_public-security", {
+        durable_name: "spy",
+        ack_policy: AckPolicy.Explicit,
+      }),
     ).rejects.toThrow();
-    await expect(jetstream(nc).consumers.get("INBOX_public-security", { name_prefix: "spy" })).rejects.toThrow();
+    await expect(
+      jetstream(nc).consumers.get("INBOX_public-security", { name_prefix: "spy" }),
+    ).rejects.toThrow();
   });
 
   it("an agency cannot subscribe to the bus's subjects or another agency's replies", async () => {
-    for (const subject of ["ld.ev.>", "ld.ev.441723.*.lead.*.public-security", "_INBOX_public-security.>", "$JS.API.>"]) {
+    for (const subject of [
+      "ld.ev.>",
+      "ld.ev.441723.*.lead.*.public-security",
+      "_INBOX_public-security.>",
+      "$JS.API.>",
+    ]) {
       const nc = await as("health");
       const refused = violation(nc);
       nc.subscribe(subject);
-      expect(await refused).toMatch(new RegExp(`subscription to "${subject.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`, "i"));
+      expect(await refused).toMatch(
+        new RegExp(`subscription to "${subject.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`, "i"),
+      );
     }
   });
 
@@ -124,13 +168,30 @@ describe("reading", () => {
       ack_policy: AckPolicy.Explicit,
       filter_subject: "ld.ev.441723.health.>",
     });
-    const own = await (await jetstream(nc).consumers.get("EVENTS", "health-sharer")).next({ expires: 3000 });
+    const own = await (await jetstream(nc).consumers.get("EVENTS", "health-sharer")).next({
+      expires: 3000,
+    });
     expect(own?.subject.startsWith("ld.ev.441723.health.")).toBe(true);
     await expect(
-      jsm.consumers.add("EVENTS", { durable_name: "health-sharer", ack_policy: AckPolicy.Explicit, filter_subject: "ld.ev.441723.public-security.>" }),
+      jsm.consumers.add("EVENTS", {
+        durable_name: "health-sharer",
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: "ld.ev.441723.public-security.>",
+      }),
     ).rejects.toThrow();
-    await expect(jsm.consumers.add("EVENTS", { durable_name: "health-sharer", ack_policy: AckPolicy.Explicit })).rejects.toThrow();
-    await expect(jsm.consumers.add("EVENTS", { durable_name: "public-security-sharer", ack_policy: AckPolicy.Explicit, filter_subject: "ld.ev.441723.health.>" })).rejects.toThrow();
+    await expect(
+      jsm.consumers.add("EVENTS", {
+        durable_name: "health-sharer",
+        ack_policy: AckPolicy.Explicit,
+      }),
+    ).rejects.toThrow();
+    await expect(
+      jsm.consumers.add("EVENTS", {
+        durable_name: "public-security-sharer",
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: "ld.ev.441723.health.>",
+      }),
+    ).rejects.toThrow();
   });
 
   it("an agency's bucket is its own: another agency cannot read it", async () => {
@@ -138,10 +199,12 @@ describe("reading", () => {
     await kv.put("informant.inf_0", "李某某 13912345678");
     expect((await kv.get("informant.inf_0"))?.string()).toContain("李某某");
     const spy = await as("public-security");
-    await expect((async () => {
-      const other = await new Kvm(spy).open("agency_family-planning");
-      return other.get("informant.inf_0");
-    })()).rejects.toThrow();
+    await expect(
+      (async () => {
+        const other = await new Kvm(spy).open("agency_family-planning");
+        return other.get("informant.inf_0");
+      })(),
+    ).rejects.toThrow();
   });
 });
 

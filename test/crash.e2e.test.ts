@@ -29,7 +29,9 @@ it("loses no acknowledged lead and delivers each exactly once", async () => {
     while (!killed) {
       const i = next++;
       try {
-        const r = await health.post<{ leadId: string }>("/leads", lead(i), { "idempotency-key": `crash-${i}` });
+        const r = await health.post<{ leadId: string }>("/leads", lead(i), {
+          "idempotency-key": `crash-${i}`,
+        });
         if (r.status === 201 || r.status === 200) acknowledged.set(i, r.body.leadId);
       } catch {
         // the service is gone: not acknowledged
@@ -70,8 +72,12 @@ it("loses no acknowledged lead and delivers each exactly once", async () => {
       const it = await c.consume();
       let seen = 0;
       for await (const m of it) {
-        const e = JSON.parse(new TextDecoder().decode(m.data)) as { type: string; data: { leadId: string } };
-        if (e.type === "lead.shared") counts.set(e.data.leadId, (counts.get(e.data.leadId) ?? 0) + 1);
+        const e = JSON.parse(new TextDecoder().decode(m.data)) as {
+          type: string;
+          data: { leadId: string };
+        };
+        if (e.type === "lead.shared")
+          counts.set(e.data.leadId, (counts.get(e.data.leadId) ?? 0) + 1);
         if (++seen >= total) break;
       }
       for (const id of acknowledged.values()) expect(counts.get(id), `${agency} ${id}`).toBe(1);

@@ -27,7 +27,10 @@ const s1Lead = {
   evidence: [{ ref: "health:archive/2026/0042.pdf", sha256: sha("0042") }],
 };
 
-type Inbox = { items: { leadId: string; from: string; lead: Record<string, unknown>; linkedTo: string[] }[]; total: number };
+type Inbox = {
+  items: { leadId: string; from: string; lead: Record<string, unknown>; linkedTo: string[] }[];
+  total: number;
+};
 
 async function inboxHas(agency: string, leadId: string) {
   return eventually(async () => {
@@ -55,19 +58,29 @@ describe("S1 同名五次引产: health's record audit reaches public-security a
   let leadId: string;
 
   it("health registers the lead and is told whom it was shared with", async () => {
-    const r = await county.as("health").post<{ leadId: string; sharedWith: string[] }>("/leads", s1Lead);
+    const r = await county
+      .as("health")
+      .post<{ leadId: string; sharedWith: string[] }>("/leads", s1Lead);
     expect(r.status).toBe(201);
     expect(r.body.sharedWith).toEqual(["public-security", "family-planning"]);
     leadId = r.body.leadId;
-    const own = await county.as("health").get<{ status: string; sharedWith: string[] }>(`/leads/${leadId}`);
-    expect(own.body).toMatchObject({ status: "open", sharedWith: ["public-security", "family-planning"] });
+    const own = await county
+      .as("health")
+      .get<{ status: string; sharedWith: string[] }>(`/leads/${leadId}`);
+    expect(own.body).toMatchObject({
+      status: "open",
+      sharedWith: ["public-security", "family-planning"],
+    });
   });
 
   it("each recipient's inbox lists it once, from health; agencies not routed see nothing", async () => {
     for (const agency of ["public-security", "family-planning"]) {
       const item = await inboxHas(agency, leadId);
       expect(item.from).toBe("health");
-      expect(item.lead).toMatchObject({ source: "record-audit", target: { name: "阳西县某镇卫生院" } });
+      expect(item.lead).toMatchObject({
+        source: "record-audit",
+        target: { name: "阳西县某镇卫生院" },
+      });
       const all = await county.as(agency).get<Inbox>("/inbox");
       expect(all.body.items.filter((i) => i.leadId === leadId)).toHaveLength(1);
     }
@@ -80,11 +93,13 @@ describe("S1 同名五次引产: health's record audit reaches public-security a
   });
 
   it("a second lead about the same target is linked to the first, not silently duplicated", async () => {
-    const r = await county.as("health").post<{ leadId: string; possibleDuplicateOf?: string }>("/leads", {
-      ...s1Lead,
-      target: { ...s1Lead.target, name: "阳西县某镇卫生院 " },
-      summary: "复查发现同名引产记录",
-    });
+    const r = await county
+      .as("health")
+      .post<{ leadId: string; possibleDuplicateOf?: string }>("/leads", {
+        ...s1Lead,
+        target: { ...s1Lead.target, name: "阳西县某镇卫生院 " },
+        summary: "复查发现同名引产记录",
+      });
     expect(r.status).toBe(201);
     expect(r.body.possibleDuplicateOf).toBe(leadId);
     const item = await eventually(async () => {
@@ -104,16 +119,23 @@ describe("S1 同名五次引产: health's record audit reaches public-security a
 });
 
 describe("S3 群众举报: the informant stays sealed in family-planning", () => {
-  const informant = { name: "李某某", phone: "13912345678", idNumber: "44172319800101123X", rewardEligible: true };
+  const informant = {
+    name: "李某某",
+    phone: "13912345678",
+    idNumber: "44172319800101123X",
+    rewardEligible: true,
+  };
 
   it("the shared lead says only that a reward-eligible informant is on file", async () => {
-    const r = await county.as("family-planning").post<{ leadId: string; sharedWith: string[]; informantRef: string }>("/leads", {
-      source: "public-tip",
-      violations: ["illegal-sex-determination"],
-      target: { kind: "person", name: "沿海某镇个体医生", county: "441723" },
-      summary: "群众举报：在家中用私购B超做胎儿性别鉴定",
-      informant,
-    });
+    const r = await county
+      .as("family-planning")
+      .post<{ leadId: string; sharedWith: string[]; informantRef: string }>("/leads", {
+        source: "public-tip",
+        violations: ["illegal-sex-determination"],
+        target: { kind: "person", name: "沿海某镇个体医生", county: "441723" },
+        summary: "群众举报：在家中用私购B超做胎儿性别鉴定",
+        informant,
+      });
     expect(r.status).toBe(201);
     expect(r.body.sharedWith).toEqual(["public-security", "health"]);
     for (const agency of ["public-security", "health"]) {
@@ -145,7 +167,10 @@ describe("authentication", () => {
     const none = await health.raw("/inbox", { method: "GET", headers: { authorization: "" } });
     expect(none.status).toBe(401);
     expect(none.type).toContain("application/problem+json");
-    const wrong = await health.raw("/inbox", { method: "GET", headers: { authorization: "Bearer nope" } });
+    const wrong = await health.raw("/inbox", {
+      method: "GET",
+      headers: { authorization: "Bearer nope" },
+    });
     expect(wrong.status).toBe(401);
     const other = await health.raw("/inbox", {
       method: "GET",
@@ -158,17 +183,21 @@ describe("authentication", () => {
 
 describe("bad input gets a problem naming the field", () => {
   const post = (body: string, type = "application/json") =>
-    county.as("health").raw("/leads", { method: "POST", body, headers: { "content-type": type }, close: true });
+    county
+      .as("health")
+      .raw("/leads", { method: "POST", body, headers: { "content-type": type }, close: true });
 
   it("malformed JSON: 400", async () => {
-    const r = await post("{\"source\": ");
+    const r = await post('{"source": ');
     expect(r.status).toBe(400);
     expect(r.type).toContain("application/problem+json");
     expect(r.body).toMatchObject({ status: 400, errors: [{ field: "body" }] });
   });
 
   it("wrong types: 422 naming each field", async () => {
-    const r = await post(JSON.stringify({ ...s1Lead, violations: "sex-selective-termination", summary: 42 }));
+    const r = await post(
+      JSON.stringify({ ...s1Lead, violations: "sex-selective-termination", summary: 42 }),
+    );
     expect(r.status).toBe(422);
     const fields = (r.body.errors as { field: string }[]).map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(["violations", "summary"]));
@@ -176,7 +205,9 @@ describe("bad input gets a problem naming the field", () => {
 
   it("unknown county code: 422 naming target.county", async () => {
     for (const code of ["999999", "130102"]) {
-      const r = await post(JSON.stringify({ ...s1Lead, target: { ...s1Lead.target, county: code } }));
+      const r = await post(
+        JSON.stringify({ ...s1Lead, target: { ...s1Lead.target, county: code } }),
+      );
       expect(r.status).toBe(422);
       expect((r.body.errors as { field: string }[]).map((e) => e.field)).toContain("target.county");
     }
@@ -192,8 +223,12 @@ describe("bad input gets a problem naming the field", () => {
 
   it("a retried registration with the same Idempotency-Key returns the first result", async () => {
     const h = { "idempotency-key": "retry-1" };
-    const first = await county.as("health").post<{ leadId: string }>("/leads", { ...s1Lead, summary: "重试" }, h);
-    const again = await county.as("health").post<{ leadId: string }>("/leads", { ...s1Lead, summary: "重试" }, h);
+    const first = await county
+      .as("health")
+      .post<{ leadId: string }>("/leads", { ...s1Lead, summary: "重试" }, h);
+    const again = await county
+      .as("health")
+      .post<{ leadId: string }>("/leads", { ...s1Lead, summary: "重试" }, h);
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body.leadId).toBe(first.body.leadId);
@@ -211,14 +246,22 @@ describe("an invalid event published straight onto the bus", () => {
     });
     const js = jetstream(health);
     const id = "9b0c7d3e-0000-4000-8000-000000000001";
-    await js.publish(`ld.ev.441723.health.lead.${id}.public-security`, "{definitely not json", { msgID: `health:junk-1` });
-    await js.publish(`ld.ev.441723.health.lead.${id}.public-security`, JSON.stringify({ type: "lead.teleported" }), { msgID: `health:junk-2` });
+    await js.publish(`ld.ev.441723.health.lead.${id}.public-security`, "{definitely not json", {
+      msgID: `health:junk-1`,
+    });
+    await js.publish(
+      `ld.ev.441723.health.lead.${id}.public-security`,
+      JSON.stringify({ type: "lead.teleported" }),
+      { msgID: `health:junk-2` },
+    );
     await health.close();
 
     const jsm = await jetstreamManager(admin);
     const reasons = await eventually(async () => {
       const found: string[] = [];
-      const c = await jetstream(admin).consumers.get("DLQ", { filter_subjects: "ld.dlq.public-security.>" });
+      const c = await jetstream(admin).consumers.get("DLQ", {
+        filter_subjects: "ld.dlq.public-security.>",
+      });
       const info = await c.info(true);
       if (info.num_pending < 2) return undefined;
       const it = await c.consume();

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
-import { EvidenceRef, HandlingRestriction, LeadFacts, LeadSource, Target, Violation } from "./lead.ts";
+import {
+  EvidenceRef,
+  HandlingRestriction,
+  LeadFacts,
+  LeadSource,
+  Target,
+  Violation,
+} from "./lead.ts";
 
 /** Mainland resident ID number (18 characters, last may be X). */
 const IdNumber = z.string().regex(/^\d{17}[\dX]$/, "ID number: 18 characters");
@@ -11,7 +18,10 @@ const IdNumber = z.string().regex(/^\d{17}[\dX]$/, "ID number: 18 characters");
  */
 export const InformantDetails = z.object({
   name: z.string().trim().min(1).max(100),
-  phone: z.string().regex(/^\+?[0-9-]{5,20}$/, "phone: digits").optional(),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9-]{5,20}$/, "phone: digits")
+    .optional(),
   idNumber: IdNumber.optional(),
   rewardEligible: z.boolean().default(true),
 });
@@ -70,6 +80,10 @@ export const InboxPage = z.object({ items: z.array(InboxItem), total: z.number()
 
 export const LeadDismissal = z.object({ reason: z.string().trim().min(1).max(1000) });
 
-export const Health = z.object({ status: z.enum(["ok", "unavailable"]), service: z.string(), checks: z.record(z.string(), z.boolean()) });
+export const Health = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  service: z.string(),
+  checks: z.record(z.string(), z.boolean()),
+});
 
 export { EvidenceRef, Target, Violation };

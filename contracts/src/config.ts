@@ -42,7 +42,11 @@ export const Officer = z.object({
 });
 export type Officer = z.infer<typeof Officer>;
 
-export function recipientsFor(config: CountyConfig, source: LeadSource, originator: AgencyCode): AgencyCode[] {
+export function recipientsFor(
+  config: CountyConfig,
+  source: LeadSource,
+  originator: AgencyCode,
+): AgencyCode[] {
   const row = config.routing[source] ?? DEFAULT_ROUTING[source];
   const known = new Set(config.agencies.map((a) => a.code));
   return [...new Set(row)].filter((a) => a !== originator && known.has(a));

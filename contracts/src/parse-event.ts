@@ -1,10 +1,17 @@
-import { Envelope } from "./envelope.ts";
 import { type BusEvent, CATALOGUE, isEventType } from "./catalogue.ts";
+import { Envelope } from "./envelope.ts";
 
-export type ParseFailure = { ok: false; reason: string; issues: { path: string; message: string }[] };
+export type ParseFailure = {
+  ok: false;
+  reason: string;
+  issues: { path: string; message: string }[];
+};
 export type ParseResult = { ok: true; event: BusEvent } | ParseFailure;
 
-function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }, prefix = "") {
+function issuesOf(
+  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  prefix = "",
+) {
   return error.issues.map((i) => ({
     path: [prefix, ...i.path.map(String)].filter(Boolean).join("."),
     message: i.message,
@@ -19,7 +26,11 @@ export function parseEvent(raw: unknown): ParseResult {
   }
   const { type } = env.data;
   if (!isEventType(type)) {
-    return { ok: false, reason: "unknown-type", issues: [{ path: "type", message: `unknown event type ${type}` }] };
+    return {
+      ok: false,
+      reason: "unknown-type",
+      issues: [{ path: "type", message: `unknown event type ${type}` }],
+    };
   }
   const data = CATALOGUE[type].safeParse(env.data.data);
   if (!data.success) {

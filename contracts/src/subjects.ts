@@ -55,11 +55,25 @@ export function deadLetterSubject(agency: AgencyCode, reason: string): string {
   return `ld.dlq.${agency}.${reason}`;
 }
 
-export type ParsedSubject = { county: string; agency: string; kind: string; id: string; to: string | undefined };
+export type ParsedSubject = {
+  county: string;
+  agency: string;
+  kind: string;
+  id: string;
+  to: string | undefined;
+};
 
 export function parseEventSubject(subject: string): ParsedSubject | undefined {
   const t = subject.split(".");
   if (t.length !== 7 || t[0] !== "ld" || t[1] !== "ev") return undefined;
-  const [, , county, agency, kind, id, to] = t as [string, string, string, string, string, string, string];
+  const [, , county, agency, kind, id, to] = t as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { county, agency, kind, id, to: to === NO_ADDRESSEE ? undefined : to };
 }

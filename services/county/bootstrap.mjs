@@ -7,7 +7,16 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +27,10 @@ const stateDir = join(root, ".liandong");
 const binDir = join(stateDir, "bin");
 const PNPM = "pnpm@10.34.8";
 const MIN_NATS = [2, 12, 0];
-const mirror = (process.env.LIANDONG_DEBIAN_MIRROR ?? "http://deb.debian.org/debian").replace(/\/$/, "");
+const mirror = (process.env.LIANDONG_DEBIAN_MIRROR ?? "http://deb.debian.org/debian").replace(
+  /\/$/,
+  "",
+);
 
 function say(msg) {
   process.stderr.write(`[联动] ${msg}\n`);
@@ -38,11 +50,14 @@ function run(cmd, args, opts = {}) {
 function ensureDependencies() {
   const marker = join(root, "node_modules", ".modules.yaml");
   const lock = join(root, "pnpm-lock.yaml");
-  const fresh = existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
+  const fresh =
+    existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
   if (fresh) return;
   say("安装依赖 (pnpm install)…");
   const frozen = existsSync(lock) ? ["--frozen-lockfile"] : [];
-  const status = run("npx", ["--yes", PNPM, "install", ...frozen], { env: { ...process.env, npm_config_yes: "true" } });
+  const status = run("npx", ["--yes", PNPM, "install", ...frozen], {
+    env: { ...process.env, npm_config_yes: "true" },
+  });
   if (status !== 0) fail("pnpm install 失败：请检查能否访问 npm 仓库 (npm registry)。");
 }
 
@@ -74,9 +89,19 @@ async function download(url) {
 const sha256 = (buf) => createHash("sha256").update(buf).digest("hex");
 
 function debianArch() {
-  const map = { x64: "amd64", arm64: "arm64", arm: "armhf", ppc64: "ppc64el", s390x: "s390x", riscv64: "riscv64" };
+  const map = {
+    x64: "amd64",
+    arm64: "arm64",
+    arm: "armhf",
+    ppc64: "ppc64el",
+    s390x: "s390x",
+    riscv64: "riscv64",
+  };
   const arch = map[process.arch];
-  if (!arch) fail(`不支持的处理器架构 ${process.arch}：请自行安装 nats-server ≥ 2.12 并设置 LIANDONG_NATS_SERVER。`);
+  if (!arch)
+    fail(
+      `不支持的处理器架构 ${process.arch}：请自行安装 nats-server ≥ 2.12 并设置 LIANDONG_NATS_SERVER。`,
+    );
   return arch;
 }
 
@@ -91,7 +116,9 @@ async function fetchFromDebianTesting(target) {
   try {
     if (onPath("gpgv") && existsSync(keyring)) {
       writeFileSync(join(work, "InRelease"), inRelease);
-      const v = spawnSync("gpgv", ["--keyring", keyring, join(work, "InRelease")], { encoding: "utf8" });
+      const v = spawnSync("gpgv", ["--keyring", keyring, join(work, "InRelease")], {
+        encoding: "utf8",
+      });
       if (v.status !== 0) throw new Error(`InRelease 签名校验失败:\n${v.stderr}`);
     } else {
       say("警告：缺少 gpgv 或 debian-archive-keyring，只校验 SHA256。");
@@ -123,7 +150,9 @@ async function fetchFromDebianTesting(target) {
     const x = spawnSync("dpkg-deb", ["-x", debPath, join(work, "x")], { encoding: "utf8" });
     if (x.status !== 0) throw new Error(`dpkg-deb -x 失败: ${x.stderr || x.error?.message}`);
     mkdirSync(dirname(target), { recursive: true });
-    const extracted = ["usr/sbin/nats-server", "usr/bin/nats-server"].map((p) => join(work, "x", p)).find(existsSync);
+    const extracted = ["usr/sbin/nats-server", "usr/bin/nats-server"]
+      .map((p) => join(work, "x", p))
+      .find(existsSync);
     if (!extracted) throw new Error("软件包中找不到 nats-server 可执行文件");
     copyFileSync(extracted, target);
     chmodSync(target, 0o755);
@@ -144,7 +173,9 @@ async function ensureNatsServer() {
     const v = versionOf(path);
     if (v && recentEnough(v)) return path;
     if (where === "LIANDONG_NATS_SERVER") {
-      fail(`LIANDONG_NATS_SERVER=${path} 的版本为 ${v ? v.join(".") : "未知"}，需要 ≥ ${MIN_NATS.join(".")}。`);
+      fail(
+        `LIANDONG_NATS_SERVER=${path} 的版本为 ${v ? v.join(".") : "未知"}，需要 ≥ ${MIN_NATS.join(".")}。`,
+      );
     }
     if (v) say(`忽略 ${path}（版本 ${v.join(".")}，需要 ≥ ${MIN_NATS.join(".")}）`);
   }
@@ -164,7 +195,12 @@ async function ensureNatsServer() {
 }
 
 const commands = {
-  up: (natsServer, args) => run(join(root, "node_modules/.bin/tsx"), ["services/county/src/main.ts", ...args], env(natsServer)),
+  up: (natsServer, args) =>
+    run(
+      join(root, "node_modules/.bin/tsx"),
+      ["services/county/src/main.ts", ...args],
+      env(natsServer),
+    ),
   // The whole gate: types (type tests included), lint and format, generated files, then every test.
   test: (natsServer, args) => {
     const bin = (name) => join(root, "node_modules/.bin", name);
@@ -181,7 +217,8 @@ const commands = {
     }
     return 0;
   },
-  bench: (natsServer, args) => run(join(root, "node_modules/.bin/tsx"), ["bench/run.ts", ...args], env(natsServer)),
+  bench: (natsServer, args) =>
+    run(join(root, "node_modules/.bin/tsx"), ["bench/run.ts", ...args], env(natsServer)),
   setup: () => 0,
 };
 

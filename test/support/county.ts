@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type RunningCounty, startCounty } from "../../services/county/src/county.ts";
 import { connectBus } from "@liandong/runtime";
 import { request } from "undici";
+import { type RunningCounty, startCounty } from "../../services/county/src/county.ts";
 import { natsServerBinary } from "./nats-server.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -22,12 +22,21 @@ export type Api = {
   token: string;
   url: string;
   get<T = Record<string, unknown>>(path: string): Promise<Reply<T>>;
-  post<T = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
+  post<T = Record<string, unknown>>(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Reply<T>>;
   /** `close`: do not keep the connection (a server may close it after refusing an oversize body). */
   raw(path: string, init: RawInit): Promise<Reply>;
 };
 
-type RawInit = { method: "POST" | "GET"; body?: string; headers?: Record<string, string>; close?: boolean };
+type RawInit = {
+  method: "POST" | "GET";
+  body?: string;
+  headers?: Record<string, string>;
+  close?: boolean;
+};
 
 export function api(url: string, token: string): Api {
   const raw = async (path: string, init: RawInit) => {
@@ -39,7 +48,11 @@ export function api(url: string, token: string): Api {
     });
     const type = String(res.headers["content-type"] ?? "");
     const text = await res.body.text();
-    return { status: res.statusCode, type, body: type.includes("json") && text ? JSON.parse(text) : { text } };
+    return {
+      status: res.statusCode,
+      type,
+      body: type.includes("json") && text ? JSON.parse(text) : { text },
+    };
   };
   return {
     token,
@@ -47,7 +60,11 @@ export function api(url: string, token: string): Api {
     raw,
     get: (path) => raw(path, { method: "GET" }) as never,
     post: (path, body, headers = {}) =>
-      raw(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }) as never,
+      raw(path, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json", ...headers },
+      }) as never,
   };
 }
 
@@ -56,17 +73,30 @@ export async function startTestCounty(config: Record<string, unknown> = {}): Pro
   const stateDir = mkdtempSync(join(tmpdir(), "liandong-county-"));
   const configFile = join(stateDir, "input.json");
   writeFileSync(configFile, JSON.stringify({ county: "441723", ...config }));
-  const county = await startCounty({ root: ROOT, stateDir, configFile, natsServer: natsServerBinary(), ports: "free" });
+  const county = await startCounty({
+    root: ROOT,
+    stateDir,
+    configFile,
+    natsServer: natsServerBinary(),
+    ports: "free",
+  });
   return {
     ...county,
     stateDir,
     as(agency, role = "liaison") {
-      const token = county.tokens.find((t) => t.agency === agency && t.supervisor === (role === "supervisor"))?.token;
+      const token = county.tokens.find(
+        (t) => t.agency === agency && t.supervisor === (role === "supervisor"),
+      )?.token;
       const url = county.urls[agency];
       if (!token || !url) throw new Error(`no ${role} of ${agency}`);
       return api(url, token);
     },
-    admin: () => connectBus({ servers: county.natsUrl, agency: "admin", seedFile: join(stateDir, "secrets", "admin.nk") }),
+    admin: () =>
+      connectBus({
+        servers: county.natsUrl,
+        agency: "admin",
+        seedFile: join(stateDir, "secrets", "admin.nk"),
+      }),
     async cleanup() {
       await county.stop();
       rmSync(stateDir, { recursive: true, force: true });
@@ -75,7 +105,10 @@ export async function startTestCounty(config: Record<string, unknown> = {}): Pro
 }
 
 /** Polls until `check` returns a value other than undefined. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -48,10 +48,16 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once the server has sent its INFO line on `port`. */
-async function waitForInfo(port: number, proc: ChildProcess, stderr: () => string, timeoutMs = 15_000) {
+async function waitForInfo(
+  port: number,
+  proc: ChildProcess,
+  stderr: () => string,
+  timeoutMs = 15_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`nats-server exited (${proc.exitCode}):\n${stderr()}`);
+    if (proc.exitCode !== null)
+      throw new Error(`nats-server exited (${proc.exitCode}):\n${stderr()}`);
     const ok = await new Promise<boolean>((done) => {
       const sock = createConnection({ host: "127.0.0.1", port });
       sock.once("data", (d) => {

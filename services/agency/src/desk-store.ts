@@ -4,7 +4,11 @@ import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
 export type StoredLead = LeadView & { targetKey: string };
 export type StoredInboxItem = InboxItem & { targetKey: string };
-export type SealedInformant = InformantDetails & { leadId: string; recordedBy: string; recordedAt: string };
+export type SealedInformant = InformantDetails & {
+  leadId: string;
+  recordedBy: string;
+  recordedAt: string;
+};
 
 const enc = (v: unknown) => JSON.stringify(v);
 const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
@@ -27,7 +31,7 @@ export class DeskStore {
       const keys = await this.#kv.keys(`${prefix}.>`);
       for await (const key of keys) {
         const e = await this.#kv.get(key);
-        if (!e || e.operation !== "PUT") continue;
+        if (e?.operation !== "PUT") continue;
         if (prefix === "lead") this.#remember(dec<StoredLead>(e.value));
         else this.#rememberInbox(dec<StoredInboxItem>(e.value));
       }
@@ -90,11 +94,19 @@ export class DeskStore {
 
   #remember(lead: StoredLead) {
     this.state.leads.set(lead.leadId, lead);
-    indexTarget(this.state, { leadId: lead.leadId, targetKey: lead.targetKey, at: Date.parse(lead.registeredAt) });
+    indexTarget(this.state, {
+      leadId: lead.leadId,
+      targetKey: lead.targetKey,
+      at: Date.parse(lead.registeredAt),
+    });
   }
 
   #rememberInbox(item: StoredInboxItem) {
     this.state.inbox.set(item.leadId, item);
-    indexTarget(this.state, { leadId: item.leadId, targetKey: item.targetKey, at: Date.parse(item.receivedAt) });
+    indexTarget(this.state, {
+      leadId: item.leadId,
+      targetKey: item.targetKey,
+      at: Date.parse(item.receivedAt),
+    });
   }
 }

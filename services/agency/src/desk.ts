@@ -1,5 +1,10 @@
 import { inboxSubjects, publisherSubjects, STREAMS } from "@liandong/contracts";
-import { AggregateLog, EventConsumer, type ServiceContext, type ServiceParts } from "@liandong/runtime";
+import {
+  AggregateLog,
+  EventConsumer,
+  type ServiceContext,
+  type ServiceParts,
+} from "@liandong/runtime";
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
 import { ownEventsHandler } from "./own-events.ts";
@@ -17,16 +22,32 @@ export function agencyDesk(rules: AgencyRules) {
     const consumers = [
       new EventConsumer(
         deps,
-        { stream: STREAMS.events, durable: `${agency}-sharer`, filterSubject: publisherSubjects(county, agency) },
+        {
+          stream: STREAMS.events,
+          durable: `${agency}-sharer`,
+          filterSubject: publisherSubjects(county, agency),
+        },
         ownEventsHandler({ agency, store, log }),
       ),
       new EventConsumer(
         deps,
-        { stream: STREAMS.inbox(agency), durable: `${agency}-inbox`, filterSubject: inboxSubjects(agency) },
+        {
+          stream: STREAMS.inbox(agency),
+          durable: `${agency}-inbox`,
+          filterSubject: inboxSubjects(agency),
+        },
         inboxHandler({ agency, store }),
       ),
     ];
-    mountDesk(ctx.app, { agency, config: ctx.config, officers: ctx.officers, rules, store, log, clock: ctx.clock });
+    mountDesk(ctx.app, {
+      agency,
+      config: ctx.config,
+      officers: ctx.officers,
+      rules,
+      store,
+      log,
+      clock: ctx.clock,
+    });
     return {
       start: async () => {
         for (const c of consumers) await c.start();

@@ -8,12 +8,18 @@ export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore }) {
   const { agency, store } = deps;
   return async (e: BusEvent): Promise<void> => {
     if (e.to !== agency) {
-      throw new ValidationError("misaddressed", `event addressed to ${e.to ?? "no one"} reached ${agency}'s inbox`);
+      throw new ValidationError(
+        "misaddressed",
+        `event addressed to ${e.to ?? "no one"} reached ${agency}'s inbox`,
+      );
     }
     switch (e.type) {
       case "lead.shared": {
         if (e.data.to !== agency || e.data.originator !== e.agency) {
-          throw new ValidationError("inconsistent-share", "lead.shared names another addressee or originator than its envelope");
+          throw new ValidationError(
+            "inconsistent-share",
+            "lead.shared names another addressee or originator than its envelope",
+          );
         }
         await store.addToInbox({
           leadId: e.data.leadId,

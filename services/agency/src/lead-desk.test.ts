@@ -29,20 +29,32 @@ describe("decideRegistration", () => {
   });
 
   it("refuses a source the agency may not originate, naming the field", () => {
-    const d = decideRegistration({ ...base, state: emptyDesk(), registration: { ...registration, source: "pregnancy-disappearance" } });
+    const d = decideRegistration({
+      ...base,
+      state: emptyDesk(),
+      registration: { ...registration, source: "pregnancy-disappearance" },
+    });
     expect(d).toEqual({ ok: false, issues: [expect.objectContaining({ field: "source" })] });
   });
 
   it("refuses a county the bus does not know", () => {
     const target = { ...registration.target, county: "130102" };
-    const d = decideRegistration({ ...base, state: emptyDesk(), registration: { ...registration, target } });
+    const d = decideRegistration({
+      ...base,
+      state: emptyDesk(),
+      registration: { ...registration, target },
+    });
     expect(d.ok ? [] : d.issues.map((i) => i.field)).toEqual(["target.county"]);
   });
 
   it("links a lead about the same target inside the window, not outside it", () => {
     const state = emptyDesk();
     const key = targetKey(registration.target);
-    indexTarget(state, { leadId: "11111111-1111-4111-8111-111111111111", targetKey: key, at: Date.parse("2026-10-20T00:00:00Z") });
+    indexTarget(state, {
+      leadId: "11111111-1111-4111-8111-111111111111",
+      targetKey: key,
+      at: Date.parse("2026-10-20T00:00:00Z"),
+    });
     const inside = decideRegistration({ ...base, state });
     expect(inside.ok && inside.duplicateOf).toBe("11111111-1111-4111-8111-111111111111");
     const later = decideRegistration({ ...base, state, now: new Date("2026-12-31T00:00:00Z") });
@@ -54,10 +66,17 @@ describe("decideRegistration", () => {
       ...base,
       state: emptyDesk(),
       rules: { mayOriginate: ["public-tip"] },
-      registration: { ...registration, source: "public-tip", informant: { name: "李某某", phone: "13800000000", rewardEligible: true } },
+      registration: {
+        ...registration,
+        source: "public-tip",
+        informant: { name: "李某某", phone: "13800000000", rewardEligible: true },
+      },
       informantRef: "inf_0123456789abcdef0123456789abcdef",
     });
-    expect(d.ok && d.facts.informant).toEqual({ ref: "inf_0123456789abcdef0123456789abcdef", rewardEligible: true });
+    expect(d.ok && d.facts.informant).toEqual({
+      ref: "inf_0123456789abcdef0123456789abcdef",
+      rewardEligible: true,
+    });
     expect(JSON.stringify(d)).not.toContain("13800000000");
     expect(JSON.stringify(d)).not.toContain("李某某");
   });
@@ -65,9 +84,24 @@ describe("decideRegistration", () => {
 
 describe("targetKey", () => {
   it("ignores spacing and full-width forms, not the unit", () => {
-    const a = targetKey({ kind: "institution", name: "某镇 卫生院", unit: "产科", county: "441723" });
-    const b = targetKey({ kind: "institution", name: "某镇卫生院", unit: "产科", county: "441723" });
-    const c = targetKey({ kind: "institution", name: "某镇卫生院", unit: "Ｂ超室", county: "441723" });
+    const a = targetKey({
+      kind: "institution",
+      name: "某镇 卫生院",
+      unit: "产科",
+      county: "441723",
+    });
+    const b = targetKey({
+      kind: "institution",
+      name: "某镇卫生院",
+      unit: "产科",
+      county: "441723",
+    });
+    const c = targetKey({
+      kind: "institution",
+      name: "某镇卫生院",
+      unit: "Ｂ超室",
+      county: "441723",
+    });
     expect(a).toBe(b);
     expect(a).not.toBe(c);
   });

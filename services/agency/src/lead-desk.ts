@@ -20,11 +20,21 @@ export type DeskState = {
   byTarget: Map<string, KnownLead[]>;
 };
 
-export const emptyDesk = (): DeskState => ({ leads: new Map(), inbox: new Map(), byTarget: new Map() });
+export const emptyDesk = (): DeskState => ({
+  leads: new Map(),
+  inbox: new Map(),
+  byTarget: new Map(),
+});
 
 export type RegistrationDecision =
   | { ok: false; issues: FieldIssue[] }
-  | { ok: true; facts: LeadFacts; targetKey: string; recipients: AgencyCode[]; duplicateOf: string | undefined };
+  | {
+      ok: true;
+      facts: LeadFacts;
+      targetKey: string;
+      recipients: AgencyCode[];
+      duplicateOf: string | undefined;
+    };
 
 const DAY_MS = 86_400_000;
 
@@ -42,10 +52,16 @@ export function decideRegistration(input: {
   const { registration: r, config, agency, state } = input;
   const issues: FieldIssue[] = [];
   if (!input.rules.mayOriginate.includes(r.source)) {
-    issues.push({ field: "source", message: `${agency} may not originate leads of source ${r.source}` });
+    issues.push({
+      field: "source",
+      message: `${agency} may not originate leads of source ${r.source}`,
+    });
   }
   if (!config.counties.some((c) => c.code === r.target.county)) {
-    issues.push({ field: "target.county", message: `county ${r.target.county} is not known to this bus` });
+    issues.push({
+      field: "target.county",
+      message: `county ${r.target.county} is not known to this bus`,
+    });
   }
   if (issues.length > 0) return { ok: false, issues };
 
@@ -67,7 +83,13 @@ export function decideRegistration(input: {
       : {}),
     handling: r.handling,
   };
-  return { ok: true, facts, targetKey: key, recipients: recipientsFor(config, r.source, agency), duplicateOf: earlier?.leadId };
+  return {
+    ok: true,
+    facts,
+    targetKey: key,
+    recipients: recipientsFor(config, r.source, agency),
+    duplicateOf: earlier?.leadId,
+  };
 }
 
 export function indexTarget(state: DeskState, known: KnownLead): void {

@@ -1,3 +1,3 @@
 export { agencyDesk } from "./desk.ts";
-export { COMMON_SOURCES, DEFAULT_RULES, type AgencyRules } from "./rules.ts";
+export { type AgencyRules, COMMON_SOURCES, DEFAULT_RULES } from "./rules.ts";
 export { targetKey } from "./target-key.ts";

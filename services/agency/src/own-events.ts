@@ -8,7 +8,11 @@ import type { DeskStore } from "./desk-store.ts";
  * process died right after the acknowledgement. Re-sharing is harmless: copies carry ids
  * derived from the original, and fan-out is marked done before the ack.
  */
-export function ownEventsHandler(deps: { agency: AgencyCode; store: DeskStore; log: AggregateLog }) {
+export function ownEventsHandler(deps: {
+  agency: AgencyCode;
+  store: DeskStore;
+  log: AggregateLog;
+}) {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
     await log.observe(e.aggregate.kind, e.aggregate.id, { seq: d.seq, hash: sha256Hex(d.bytes) });
@@ -59,10 +63,18 @@ export function ownEventsHandler(deps: { agency: AgencyCode; store: DeskStore; l
         await log.append({
           ...common,
           type: "lead.shared",
-          data: { leadId: facts.leadId, to, originator: agency, reason: `source:${facts.source}`, lead: facts },
+          data: {
+            leadId: facts.leadId,
+            to,
+            originator: agency,
+            reason: `source:${facts.source}`,
+            lead: facts,
+          },
         });
       } else if (e.type === "lead.linked" || e.type === "lead.dismissed") {
-        await log.append({ ...common, type: e.type, data: e.data } as Parameters<AggregateLog["append"]>[0]);
+        await log.append({ ...common, type: e.type, data: e.data } as Parameters<
+          AggregateLog["append"]
+        >[0]);
       }
     }
     await store.markFannedOut(e.id);

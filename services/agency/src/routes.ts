@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Officer } from "@liandong/contracts";
 import {
   type AgencyCode,
   type CountyConfig,
@@ -17,7 +18,6 @@ import {
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import type { Officer } from "@liandong/contracts";
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { DeskStore, StoredInboxItem, StoredLead } from "./desk-store.ts";
@@ -65,7 +65,11 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.use("/inbox/*", auth);
   app.use("/inbox", auth);
 
-  async function register(officer: Officer, body: LeadRegistration, idemKey: string | undefined): Promise<LeadRegistered> {
+  async function register(
+    officer: Officer,
+    body: LeadRegistration,
+    idemKey: string | undefined,
+  ): Promise<LeadRegistered> {
     const leadId = idemKey ? uuidFromName(`${agency}:${idemKey}:lead`) : crypto.randomUUID();
     const informantRef = body.informant
       ? `inf_${createHash("sha256").update(`informant:${agency}:${leadId}`).digest("hex").slice(0, 32)}`
@@ -81,7 +85,8 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
       informantRef,
       now,
     });
-    if (!decision.ok) throw new ValidationError("lead-refused", "线索登记未通过校验", decision.issues);
+    if (!decision.ok)
+      throw new ValidationError("lead-refused", "线索登记未通过校验", decision.issues);
     if (body.informant && informantRef) {
       await store.seal(informantRef, {
         ...body.informant,
@@ -107,7 +112,12 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
         aggregate: { kind: "lead", id: leadId },
         correlationId: reported.id,
         causationId: reported.id,
-        data: { leadId, earlierLeadId: decision.duplicateOf, reason: "same-target", targetKey: decision.targetKey },
+        data: {
+          leadId,
+          earlierLeadId: decision.duplicateOf,
+          reason: "same-target",
+          targetKey: decision.targetKey,
+        },
       });
     }
     const existing = store.lead(leadId);
@@ -118,7 +128,12 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
       registeredAt: existing?.registeredAt ?? now.toISOString(),
       registeredBy: officer.id,
       sharedWith: decision.recipients,
-      linkedTo: [...new Set([...(existing?.linkedTo ?? []), ...(decision.duplicateOf ? [decision.duplicateOf] : [])])],
+      linkedTo: [
+        ...new Set([
+          ...(existing?.linkedTo ?? []),
+          ...(decision.duplicateOf ? [decision.duplicateOf] : []),
+        ]),
+      ],
       status: existing?.status ?? "open",
       targetKey: decision.targetKey,
     });
@@ -135,11 +150,19 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     const body = await readJson(c, LeadRegistration);
     const rawKey = c.req.header("idempotency-key");
     if (rawKey !== undefined && (rawKey.length === 0 || rawKey.length > 100)) {
-      throw new ProblemError(400, "bad-idempotency-key", "Idempotency-Key 无效", "1 to 100 characters", {
-        errors: [{ field: "Idempotency-Key", message: "1 to 100 characters" }],
-      });
+      throw new ProblemError(
+        400,
+        "bad-idempotency-key",
+        "Idempotency-Key 无效",
+        "1 to 100 characters",
+        {
+          errors: [{ field: "Idempotency-Key", message: "1 to 100 characters" }],
+        },
+      );
     }
-    const key = rawKey ? createHash("sha256").update(`${officer.id}\u0000${rawKey}`).digest("hex") : undefined;
+    const key = rawKey
+      ? createHash("sha256").update(`${officer.id}\u0000${rawKey}`).digest("hex")
+      : undefined;
     if (key) {
       const done = await store.idempotent(key);
       if (done) return c.json(done, 200);
@@ -162,22 +185,39 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     const all = [...store.state.leads.values()]
       .filter((l) => !q.status || l.status === q.status)
       .sort((a, b) => b.registeredAt.localeCompare(a.registeredAt));
-    return c.json({ items: all.slice(q.offset, q.offset + q.limit).map((l) => publicLead(l as StoredLead)), total: all.length });
+    return c.json({
+      items: all.slice(q.offset, q.offset + q.limit).map((l) => publicLead(l as StoredLead)),
+      total: all.length,
+    });
   });
 
   app.get("/leads/:leadId", (c) => {
     const lead = store.lead(c.req.param("leadId"));
-    if (!lead) throw new ProblemError(404, "not-found", "未找到该线索", "no lead of this agency has this id");
+    if (!lead)
+      throw new ProblemError(
+        404,
+        "not-found",
+        "未找到该线索",
+        "no lead of this agency has this id",
+      );
     return c.json(publicLead(lead));
   });
 
   app.post("/leads/:leadId/dismissal", async (c) => {
     const officer = c.get("officer");
     const lead = store.lead(c.req.param("leadId"));
-    if (!lead) throw new ProblemError(404, "not-found", "未找到该线索", "no lead of this agency has this id");
+    if (!lead)
+      throw new ProblemError(
+        404,
+        "not-found",
+        "未找到该线索",
+        "no lead of this agency has this id",
+      );
     const body = await readJson(c, LeadDismissal);
     if (lead.status === "dismissed") {
-      throw new ProblemError(409, "already-dismissed", "线索已撤销", undefined, { current: publicLead(lead) });
+      throw new ProblemError(409, "already-dismissed", "线索已撤销", undefined, {
+        current: publicLead(lead),
+      });
     }
     await log.append({
       type: "lead.dismissed",
@@ -195,7 +235,10 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     const all = [...store.state.inbox.values()]
       .filter((i) => !q.status || i.status === q.status)
       .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
-    return c.json({ items: all.slice(q.offset, q.offset + q.limit).map((i) => publicItem(i as StoredInboxItem)), total: all.length });
+    return c.json({
+      items: all.slice(q.offset, q.offset + q.limit).map((i) => publicItem(i as StoredInboxItem)),
+      total: all.length,
+    });
   });
 
   app.get("/inbox/:leadId", (c) => {

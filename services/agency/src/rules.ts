@@ -7,7 +7,11 @@ export type AgencyRules = {
 };
 
 /** Any agency may receive a tip from the public, record an inspection finding or a neighbour's notice. */
-export const COMMON_SOURCES: readonly LeadSource[] = ["public-tip", "inspection", "neighbour-county"];
+export const COMMON_SOURCES: readonly LeadSource[] = [
+  "public-tip",
+  "inspection",
+  "neighbour-county",
+];
 
 /** For an agency added by configuration only (妇联, 检察院…): the common sources. */
 export const DEFAULT_RULES: AgencyRules = { mayOriginate: COMMON_SOURCES };

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Target } from "@liandong/contracts";
 
-const normalise = (s: string | undefined) => (s ?? "").normalize("NFKC").replace(/\s+/g, "").toLowerCase();
+const normalise = (s: string | undefined) =>
+  (s ?? "").normalize("NFKC").replace(/\s+/g, "").toLowerCase();
 
 /**
  * "The same target" without carrying its name: a hash of the normalised kind, county, name

@@ -38,7 +38,8 @@ export type RunningCounty = {
 
 export function readCountyConfig(file: string): CountyConfig {
   const parsed = CountyConfig.safeParse(JSON.parse(readFileSync(file, "utf8")));
-  if (!parsed.success) throw new Error(`县配置文件 ${file} 有误:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`县配置文件 ${file} 有误:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -53,7 +54,11 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
   const agencies = config.agencies.map((a) => a.code);
   const identities = await ensureIdentities(dirs.secrets, agencies);
-  const tokens = ensureOfficers(join(dirs.secrets, "tokens.json"), join(dirs.secrets, "officers.json"), config.agencies);
+  const tokens = ensureOfficers(
+    join(dirs.secrets, "tokens.json"),
+    join(dirs.secrets, "officers.json"),
+    config.agencies,
+  );
   const resolvedConfig = join(opts.stateDir, "county.json");
   writeFileSync(resolvedConfig, `${JSON.stringify(config, null, 2)}\n`);
 
@@ -92,7 +97,13 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   let services: Child[] = [];
 
   const startNats = async () => {
-    nats = startChild("nats-server", opts.natsServer, ["-c", confFile], process.env, join(dirs.logs, "nats-server.log"));
+    nats = startChild(
+      "nats-server",
+      opts.natsServer,
+      ["-c", confFile],
+      process.env,
+      join(dirs.logs, "nats-server.log"),
+    );
     const admin = await connectWithRetry(natsUrl, identities.admin.seedFile, nats);
     try {
       await provisionCounty(admin, { county: config.county, agencies });
@@ -156,7 +167,13 @@ async function connectWithRetry(url: string, seedFile: string, nats: Child) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      return await connectBus({ servers: url, agency: "admin", seedFile, name: "liandong-county-admin", waitOnFirstConnect: false });
+      return await connectBus({
+        servers: url,
+        agency: "admin",
+        seedFile,
+        name: "liandong-county-admin",
+        waitOnFirstConnect: false,
+      });
     } catch (err) {
       if (nats.proc.exitCode !== null || Date.now() > deadline) {
         throw new Error(`nats-server 未能启动，详见日志 (${String(err)})`);

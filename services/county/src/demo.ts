@@ -6,7 +6,12 @@ import type { IssuedToken } from "./officers.ts";
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** Scenario leads (scenarios.md); people and places illustrative, county codes real. */
-export const DEMO_LEADS: { key: string; scenario: string; agency: string; lead: LeadRegistration }[] = [
+export const DEMO_LEADS: {
+  key: string;
+  scenario: string;
+  agency: string;
+  lead: LeadRegistration;
+}[] = [
   {
     key: "S1",
     scenario: "S1 同名五次引产",
@@ -15,9 +20,14 @@ export const DEMO_LEADS: { key: string; scenario: string; agency: string; lead: 
       source: "record-audit",
       violations: ["sex-selective-termination"],
       target: { kind: "institution", name: "阳西县某镇卫生院", unit: "产科", county: "441723" },
-      summary: "查阅产科病历档案：同一姓名一年内有五次引产记录，疑为冒名实施非医学需要的选择性别人工终止妊娠。",
+      summary:
+        "查阅产科病历档案：同一姓名一年内有五次引产记录，疑为冒名实施非医学需要的选择性别人工终止妊娠。",
       evidence: [
-        { ref: "health:archive/2026/441723-ob-0042.pdf", sha256: sha("ob-records-0042"), description: "引产病历复印件（5份）" },
+        {
+          ref: "health:archive/2026/441723-ob-0042.pdf",
+          sha256: sha("ob-records-0042"),
+          description: "引产病历复印件（5份）",
+        },
       ],
       handling: [],
     },
@@ -39,7 +49,10 @@ export const DEMO_LEADS: { key: string; scenario: string; agency: string; lead: 
 ];
 
 /** Registers the demo leads through HTTP, as officers would; idempotent (same keys every run). */
-export async function playDemo(urls: Record<string, string>, tokens: IssuedToken[]): Promise<string[]> {
+export async function playDemo(
+  urls: Record<string, string>,
+  tokens: IssuedToken[],
+): Promise<string[]> {
   const lines: string[] = [];
   for (const d of DEMO_LEADS) {
     const token = tokens.find((t) => t.agency === d.agency && !t.supervisor)?.token;
@@ -47,10 +60,18 @@ export async function playDemo(urls: Record<string, string>, tokens: IssuedToken
     if (!token || !url) continue;
     const res = await request(`${url}/leads`, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": `demo:${d.key}` },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "idempotency-key": `demo:${d.key}`,
+      },
       body: JSON.stringify(d.lead),
     });
-    const body = (await res.body.json()) as { leadId?: string; sharedWith?: string[]; title?: string };
+    const body = (await res.body.json()) as {
+      leadId?: string;
+      sharedWith?: string[];
+      title?: string;
+    };
     lines.push(
       res.statusCode < 300
         ? `${d.scenario}：线索 ${body.leadId} 已登记，分送 ${body.sharedWith?.join("、")}`

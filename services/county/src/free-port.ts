@@ -7,7 +7,9 @@ export function freePort(): Promise<number> {
     s.once("error", reject);
     s.listen(0, "127.0.0.1", () => {
       const addr = s.address();
-      s.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+      s.close(() =>
+        typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port")),
+      );
     });
   });
 }

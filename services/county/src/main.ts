@@ -14,7 +14,8 @@ const { values } = parseArgs({
 });
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const natsServer = process.env.LIANDONG_NATS_SERVER ?? join(root, ".liandong", "bin", "nats-server");
+const natsServer =
+  process.env.LIANDONG_NATS_SERVER ?? join(root, ".liandong", "bin", "nats-server");
 const stateDir = join(root, ".liandong", "county");
 
 out("联动 · 正在启动县级协作总线…");
@@ -27,9 +28,14 @@ const county = await startCounty({
   syncAlways: values["sync-always"],
 });
 const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
-out(`\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}    数据目录：${join(stateDir, "data")}`);
-for (const [agency, url] of Object.entries(county.urls)) out(`  ${names[agency] ?? agency}  ${url}`);
-out(`\n各部门联络员令牌：${join(stateDir, "secrets", "tokens.json")}    日志：${join(stateDir, "logs")}`);
+out(
+  `\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}    数据目录：${join(stateDir, "data")}`,
+);
+for (const [agency, url] of Object.entries(county.urls))
+  out(`  ${names[agency] ?? agency}  ${url}`);
+out(
+  `\n各部门联络员令牌：${join(stateDir, "secrets", "tokens.json")}    日志：${join(stateDir, "logs")}`,
+);
 if (values.demo) {
   out("\n载入演示数据（scenarios.md）：");
   try {

@@ -3,7 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Agency, Officer } from "@liandong/contracts";
 
 /** A token as handed to an officer; only its hash goes into the services' configuration. */
-export type IssuedToken = { officer: string; agency: string; name: string; token: string; supervisor: boolean };
+export type IssuedToken = {
+  officer: string;
+  agency: string;
+  name: string;
+  token: string;
+  supervisor: boolean;
+};
 
 const hash = (t: string) => createHash("sha256").update(t).digest("hex");
 
@@ -11,8 +17,14 @@ const hash = (t: string) => createHash("sha256").update(t).digest("hex");
  * Two officers per agency for the county in a box — a liaison officer (联络员) and a
  * supervisor — with random bearer tokens. Kept across restarts; new agencies get theirs.
  */
-export function ensureOfficers(tokensFile: string, officersFile: string, agencies: readonly Agency[]): IssuedToken[] {
-  const issued: IssuedToken[] = existsSync(tokensFile) ? JSON.parse(readFileSync(tokensFile, "utf8")) : [];
+export function ensureOfficers(
+  tokensFile: string,
+  officersFile: string,
+  agencies: readonly Agency[],
+): IssuedToken[] {
+  const issued: IssuedToken[] = existsSync(tokensFile)
+    ? JSON.parse(readFileSync(tokensFile, "utf8"))
+    : [];
   for (const a of agencies) {
     for (const supervisor of [false, true]) {
       const id = `${a.code}.${supervisor ? "supervisor" : "liaison"}`;

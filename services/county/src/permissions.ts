@@ -29,7 +29,11 @@ function ownStream(stream: string): string[] {
  * token is its own, reads only its inbox and its bucket, and receives replies only on its own
  * inbox prefix. The office additionally reads the whole EVENTS stream (it tracks everything).
  */
-export function agencyPermissions(county: string, agency: string, opts: { office: boolean }): Permissions {
+export function agencyPermissions(
+  county: string,
+  agency: string,
+  opts: { office: boolean },
+): Permissions {
   const bucketStream = `KV_${agencyBucket(agency)}`;
   const publish = [
     `${EVENTS_ROOT}.${county}.${agency}.>`,

@@ -5,12 +5,20 @@ import { request } from "undici";
 export type Child = { name: string; proc: ChildProcess; exited: Promise<number | null> };
 
 /** Starts a child whose output goes to a log file; the returned promise settles when it exits. */
-export function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Child {
+export function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Child {
   const log = createWriteStream(logFile, { flags: "a" });
   const proc = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once("exit", (code) => resolve(code)),
+  );
   return { name, proc, exited };
 }
 

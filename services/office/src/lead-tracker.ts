@@ -45,7 +45,8 @@ export function evolve(tracker: Tracker, e: BusEvent): void {
       if (lead && !lead.deliveredTo.includes(e.data.to)) lead.deliveredTo.push(e.data.to);
       return;
     case "lead.linked":
-      if (lead && e.to === undefined && !lead.linkedTo.includes(e.data.earlierLeadId)) lead.linkedTo.push(e.data.earlierLeadId);
+      if (lead && e.to === undefined && !lead.linkedTo.includes(e.data.earlierLeadId))
+        lead.linkedTo.push(e.data.earlierLeadId);
       return;
     case "lead.dismissed":
       if (lead && e.to === undefined) lead.status = "dismissed";

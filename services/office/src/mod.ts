@@ -1,2 +1,2 @@
-export { office } from "./office.ts";
 export { evolve, type TrackedLead } from "./lead-tracker.ts";
+export { office } from "./office.ts";

@@ -8,8 +8,7 @@ import {
   type ServiceParts,
   ValidationError,
 } from "@liandong/runtime";
-import { DeliverPolicy } from "@nats-io/jetstream";
-import { jetstream } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -38,7 +37,10 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   return {
     async start() {
       const js = jetstream(nc);
-      const consumer = await js.consumers.get(STREAMS.events, { name_prefix: "office", deliver_policy: DeliverPolicy.All });
+      const consumer = await js.consumers.get(STREAMS.events, {
+        name_prefix: "office",
+        deliver_policy: DeliverPolicy.All,
+      });
       const startPending = (await consumer.info(true)).num_pending;
       if (startPending === 0) caughtUp = true;
       const messages = await consumer.consume();
@@ -54,7 +56,12 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
             h.set("Liandong-Original-Subject", m.subject);
             h.set("Liandong-Original-Seq", String(m.seq));
             await publisher
-              .publishBytes(deadLetterSubject(agency, verdict.reason), m.data, `dlq:EVENTS:office:${m.seq}`, h)
+              .publishBytes(
+                deadLetterSubject(agency, verdict.reason),
+                m.data,
+                `dlq:EVENTS:office:${m.seq}`,
+                h,
+              )
               .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
           }
           if (m.info.pending === 0) caughtUp = true;
@@ -77,11 +84,19 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
   app.get("/leads", (c) => {
     const parsed = LeadQuery.safeParse(c.req.query());
     if (!parsed.success) {
-      throw new ValidationError("invalid-query", "bad query parameters", parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })));
+      throw new ValidationError(
+        "invalid-query",
+        "bad query parameters",
+        parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
+      );
     }
     const q = parsed.data;
     const all = [...tracker.values()]
-      .filter((l) => (!q.agency || l.originator === q.agency || l.sharedWith.includes(q.agency)) && (!q.status || l.status === q.status))
+      .filter(
+        (l) =>
+          (!q.agency || l.originator === q.agency || l.sharedWith.includes(q.agency)) &&
+          (!q.status || l.status === q.status),
+      )
       .sort((a, b) => b.registeredAt.localeCompare(a.registeredAt));
     return c.json({ items: all.slice(q.offset, q.offset + q.limit), total: all.length });
   });

@@ -1,7 +1,7 @@
 import { type AggregateKind, aggregateSubjects, type EventType } from "@liandong/contracts";
 import type { KV } from "@nats-io/kv";
 import { BusError } from "./errors.ts";
-import type { EventPublisher, PublishRequest, Published } from "./publisher.ts";
+import type { EventPublisher, Published, PublishRequest } from "./publisher.ts";
 
 /** The last event of an aggregate: its stream sequence and hash (the next event's `prev`). */
 export type Head = { seq: number; hash: string | null };
@@ -35,7 +35,10 @@ export class AggregateLog {
     const cached = this.#heads.get(key);
     if (cached) return cached;
     const entry = await this.#kv.get(key);
-    const head = entry && entry.operation === "PUT" ? (JSON.parse(decoder.decode(entry.value)) as Head) : NO_HEAD;
+    const head =
+      entry && entry.operation === "PUT"
+        ? (JSON.parse(decoder.decode(entry.value)) as Head)
+        : NO_HEAD;
     this.#heads.set(key, head);
     return head;
   }
@@ -47,7 +50,9 @@ export class AggregateLog {
     if (head.seq > current.seq) await this.#store(kind, id, head);
   }
 
-  async append<T extends EventType>(req: Omit<PublishRequest<T>, "prev" | "expect">): Promise<Published> {
+  async append<T extends EventType>(
+    req: Omit<PublishRequest<T>, "prev" | "expect">,
+  ): Promise<Published> {
     const { kind, id } = req.aggregate;
     return this.#exclusive(headKey(kind, id), async () => {
       for (let attempt = 0; ; attempt++) {
@@ -56,13 +61,18 @@ export class AggregateLog {
           const published = await this.#publisher.publish({
             ...req,
             prev: head.hash,
-            expect: { lastSubjectSequence: head.seq, subject: aggregateSubjects(this.#county, kind, id) },
+            expect: {
+              lastSubjectSequence: head.seq,
+              subject: aggregateSubjects(this.#county, kind, id),
+            },
           } as PublishRequest<T>);
-          if (published.seq > head.seq) await this.#store(kind, id, { seq: published.seq, hash: published.hash });
+          if (published.seq > head.seq)
+            await this.#store(kind, id, { seq: published.seq, hash: published.hash });
           return published;
         } catch (err) {
           // Our head is stale (a restart, or another writer): reload it and chain again.
-          if (!(err instanceof BusError) || err.code !== "wrong-last-sequence" || attempt >= 5) throw err;
+          if (!(err instanceof BusError) || err.code !== "wrong-last-sequence" || attempt >= 5)
+            throw err;
           if (this.#heads.get(headKey(kind, id)) === head) this.#heads.delete(headKey(kind, id));
           await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
         }

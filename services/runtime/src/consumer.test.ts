@@ -26,14 +26,32 @@ describe("checkMessage", () => {
     expect(checkMessage(subject, enc(envelope)).ok).toBe(true);
   });
   it("names malformed JSON, unknown types and bad data", () => {
-    expect(checkMessage(subject, new TextEncoder().encode("{not json"))).toMatchObject({ ok: false, reason: "malformed-json" });
-    expect(checkMessage(subject, enc({ ...envelope, type: "lead.teleported" }))).toMatchObject({ ok: false, reason: "unknown-type" });
-    expect(checkMessage(subject, enc({ ...envelope, data: { leadId } }))).toMatchObject({ ok: false, reason: "invalid-data" });
+    expect(checkMessage(subject, new TextEncoder().encode("{not json"))).toMatchObject({
+      ok: false,
+      reason: "malformed-json",
+    });
+    expect(checkMessage(subject, enc({ ...envelope, type: "lead.teleported" }))).toMatchObject({
+      ok: false,
+      reason: "unknown-type",
+    });
+    expect(checkMessage(subject, enc({ ...envelope, data: { leadId } }))).toMatchObject({
+      ok: false,
+      reason: "invalid-data",
+    });
   });
   it("refuses an envelope that claims another agency than its authenticated subject", () => {
-    const forged = { ...envelope, agency: "public-security", source: "liandong:441723:public-security" };
-    expect(checkMessage(subject, enc(forged))).toMatchObject({ ok: false, reason: "subject-mismatch" });
-    expect(checkMessage(`ld.ev.441723.health.lead.${leadId}.commerce`, enc(envelope))).toMatchObject({ ok: false, reason: "subject-mismatch" });
+    const forged = {
+      ...envelope,
+      agency: "public-security",
+      source: "liandong:441723:public-security",
+    };
+    expect(checkMessage(subject, enc(forged))).toMatchObject({
+      ok: false,
+      reason: "subject-mismatch",
+    });
+    expect(
+      checkMessage(`ld.ev.441723.health.lead.${leadId}.commerce`, enc(envelope)),
+    ).toMatchObject({ ok: false, reason: "subject-mismatch" });
   });
 });
 
@@ -49,6 +67,8 @@ describe("uuidFromName", () => {
   it("is stable for a name, different across names, and a valid UUID", () => {
     expect(uuidFromName("a")).toBe(uuidFromName("a"));
     expect(uuidFromName("a")).not.toBe(uuidFromName("b"));
-    expect(uuidFromName("a")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(uuidFromName("a")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });

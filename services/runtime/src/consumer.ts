@@ -1,12 +1,31 @@
-import { type BusEvent, deadLetterSubject, parseEvent, parseEventSubject } from "@liandong/contracts";
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { headers as natsHeaders, type NatsConnection, nanos } from "@nats-io/transport-node";
+import {
+  type BusEvent,
+  deadLetterSubject,
+  parseEvent,
+  parseEventSubject,
+} from "@liandong/contracts";
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { type NatsConnection, nanos, headers as natsHeaders } from "@nats-io/transport-node";
 import { ValidationError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { EventPublisher } from "./publisher.ts";
 
-export type Delivery = { subject: string; stream: string; seq: number; deliveryCount: number; bytes: Uint8Array };
+export type Delivery = {
+  subject: string;
+  stream: string;
+  seq: number;
+  deliveryCount: number;
+  bytes: Uint8Array;
+};
 export type Handler = (event: BusEvent, delivery: Delivery) => Promise<void>;
 
 export type ConsumerSpec = {
@@ -46,7 +65,7 @@ export class EventConsumer {
   readonly #deps: ConsumerDeps;
   readonly #spec: Required<Omit<ConsumerSpec, "filterSubject">> & { filterSubject?: string };
   readonly #handler: Handler;
-  #messages: { stop(): void; close(): Promise<void | Error> } | undefined;
+  #messages: ConsumerMessages | undefined;
   #done: Promise<void> | undefined;
   #ready = false;
 
@@ -112,7 +131,12 @@ export class EventConsumer {
       metrics?.consumed.inc({ ...label, outcome: "handled" });
     } catch (err) {
       if (err instanceof ValidationError) {
-        await this.#deadLetter(m, delivery, err.code, JSON.stringify({ message: err.message, issues: err.issues }));
+        await this.#deadLetter(
+          m,
+          delivery,
+          err.code,
+          JSON.stringify({ message: err.message, issues: err.issues }),
+        );
         return;
       }
       if (delivery.deliveryCount >= this.#spec.maxDeliver) {
@@ -120,7 +144,10 @@ export class EventConsumer {
         return;
       }
       const delay = retryDelayMs(delivery.deliveryCount);
-      logger.warn({ err, subject: m.subject, seq: delivery.seq, delay }, "handler failed; will retry");
+      logger.warn(
+        { err, subject: m.subject, seq: delivery.seq, delay },
+        "handler failed; will retry",
+      );
       metrics?.consumed.inc({ ...label, outcome: "retried" });
       m.nak(delay);
     }
@@ -136,14 +163,22 @@ export class EventConsumer {
     h.set("Liandong-Original-Seq", String(d.seq));
     h.set("Liandong-Consumer", this.#spec.durable);
     try {
-      await publisher.publishBytes(deadLetterSubject(agency, reason), d.bytes, `dlq:${d.stream}:${this.#spec.durable}:${d.seq}`, h);
+      await publisher.publishBytes(
+        deadLetterSubject(agency, reason),
+        d.bytes,
+        `dlq:${d.stream}:${this.#spec.durable}:${d.seq}`,
+        h,
+      );
     } catch (err) {
       // Not stored anywhere yet: leave it to be delivered again rather than lose it.
       logger.error({ err, subject: d.subject, seq: d.seq }, "dead-letter publish failed");
       m.nak(retryDelayMs(d.deliveryCount));
       return;
     }
-    logger.warn({ subject: d.subject, seq: d.seq, reason, detail: detail.slice(0, 300) }, "message dead-lettered");
+    logger.warn(
+      { subject: d.subject, seq: d.seq, reason, detail: detail.slice(0, 300) },
+      "message dead-lettered",
+    );
     metrics?.deadLetters.inc({ consumer: this.#spec.durable, reason });
     m.term(reason);
   }
@@ -160,7 +195,8 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
     return { ok: false, reason: "malformed-json", detail: String(err) };
   }
   const parsed = parseEvent(raw);
-  if (!parsed.ok) return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
+  if (!parsed.ok)
+    return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
   const e = parsed.event;
   const s = parseEventSubject(subject);
   const mismatch =
@@ -171,7 +207,11 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
     s.id !== e.aggregate.id ||
     s.to !== e.to;
   if (mismatch) {
-    return { ok: false, reason: "subject-mismatch", detail: `envelope does not match its subject ${subject}` };
+    return {
+      ok: false,
+      reason: "subject-mismatch",
+      detail: `envelope does not match its subject ${subject}`,
+    };
   }
   return { ok: true, event: e };
 }

@@ -23,7 +23,14 @@ export class ProblemError extends Error {
   readonly code: string;
   readonly detail: string | undefined;
   readonly extra: Record<string, unknown>;
-  constructor(status: number, code: string, title: string, detail?: string, extra: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    detail?: string,
+    extra: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(title, options);
     this.status = status;
     this.code = code;

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Officer } from "@liandong/contracts";
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import { ProblemError, ValidationError } from "./errors.ts";
@@ -14,24 +14,41 @@ export type HttpEnv = { Variables: { officer: Officer } };
 
 const PROBLEM_BASE = "https://liandong.example/problems/";
 
-function problemResponse(c: Context, status: number, code: string, title: string, extra: Record<string, unknown> = {}) {
-  return c.body(JSON.stringify({ type: PROBLEM_BASE + code, title, status, instance: c.req.path, ...extra }), status as 400, {
-    "content-type": "application/problem+json",
-  });
+function problemResponse(
+  c: Context,
+  status: number,
+  code: string,
+  title: string,
+  extra: Record<string, unknown> = {},
+) {
+  return c.body(
+    JSON.stringify({ type: PROBLEM_BASE + code, title, status, instance: c.req.path, ...extra }),
+    status as 400,
+    {
+      "content-type": "application/problem+json",
+    },
+  );
 }
 
 /**
  * An HTTP app with the runtime's boundary: errors rendered as problem+json, a body limit,
  * request metrics. Services add their routes to it.
  */
-export function createHttpApp(opts: { logger: Logger; metrics: Metrics; maxBodyBytes: number }): Hono<HttpEnv> {
+export function createHttpApp(opts: {
+  logger: Logger;
+  metrics: Metrics;
+  maxBodyBytes: number;
+}): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
     const route = c.req.routePath || "unmatched";
     opts.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    opts.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    opts.metrics.httpDuration.observe(
+      { method: c.req.method, route },
+      (performance.now() - started) / 1000,
+    );
   });
   app.use(
     bodyLimit({
@@ -43,7 +60,9 @@ export function createHttpApp(opts: { logger: Logger; metrics: Metrics; maxBodyB
         }),
     }),
   );
-  app.notFound((c) => problemResponse(c, 404, "not-found", "未找到", { detail: `${c.req.method} ${c.req.path}` }));
+  app.notFound((c) =>
+    problemResponse(c, 404, "not-found", "未找到", { detail: `${c.req.method} ${c.req.path}` }),
+  );
   app.onError((err, c) => {
     if (err instanceof ProblemError) {
       return problemResponse(c, err.status, err.code, err.message, {
@@ -67,24 +86,39 @@ export function createHttpApp(opts: { logger: Logger; metrics: Metrics; maxBodyB
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
-    throw new ProblemError(415, "unsupported-media-type", "请求体须为 JSON", "expected content-type application/json", {
-      errors: [{ field: "content-type", message: "must be application/json" }],
-    });
+    throw new ProblemError(
+      415,
+      "unsupported-media-type",
+      "请求体须为 JSON",
+      "expected content-type application/json",
+      {
+        errors: [{ field: "content-type", message: "must be application/json" }],
+      },
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(await c.req.text());
   } catch (cause) {
-    throw new ProblemError(400, "malformed-json", "JSON 格式错误", String((cause as Error).message), {
-      errors: [{ field: "body", message: "not valid JSON" }],
-    });
+    throw new ProblemError(
+      400,
+      "malformed-json",
+      "JSON 格式错误",
+      String((cause as Error).message),
+      {
+        errors: [{ field: "body", message: "not valid JSON" }],
+      },
+    );
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ValidationError(
       "invalid-body",
       parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
-      parsed.error.issues.map((i) => ({ field: i.path.map(String).join(".") || "body", message: i.message })),
+      parsed.error.issues.map((i) => ({
+        field: i.path.map(String).join(".") || "body",
+        message: i.message,
+      })),
     );
   }
   return parsed.data;
@@ -96,7 +130,10 @@ const tokenHash = (token: string) => createHash("sha256").update(token).digest("
  * Bearer-token authentication. Only hashes of tokens are configured. No or unknown token:
  * 401. A known officer of another agency: 403 — an agency acts only as itself.
  */
-export function officerAuth(officers: readonly Officer[], agency: string): MiddlewareHandler<HttpEnv> {
+export function officerAuth(
+  officers: readonly Officer[],
+  agency: string,
+): MiddlewareHandler<HttpEnv> {
   const byHash = new Map(officers.map((o) => [o.tokenSha256, o]));
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
@@ -104,10 +141,20 @@ export function officerAuth(officers: readonly Officer[], agency: string): Middl
     const officer = m ? byHash.get(tokenHash(m[1]!)) : undefined;
     if (!officer) {
       c.header("www-authenticate", 'Bearer realm="liandong"');
-      throw new ProblemError(401, "unauthenticated", "未登录或令牌无效", m ? "unknown token" : "missing bearer token");
+      throw new ProblemError(
+        401,
+        "unauthenticated",
+        "未登录或令牌无效",
+        m ? "unknown token" : "missing bearer token",
+      );
     }
     if (officer.agency !== agency) {
-      throw new ProblemError(403, "forbidden", "无权以其他部门身份操作", `officer of ${officer.agency} at the ${agency} service`);
+      throw new ProblemError(
+        403,
+        "forbidden",
+        "无权以其他部门身份操作",
+        `officer of ${officer.agency} at the ${agency} service`,
+      );
     }
     c.set("officer", officer);
     await next();

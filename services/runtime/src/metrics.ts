@@ -6,11 +6,35 @@ export function createMetrics(service: string) {
   registry.setDefaultLabels({ service });
   return {
     registry,
-    published: new Counter({ name: "liandong_events_published_total", help: "Events published", labelNames: ["type"], registers: [registry] }),
-    publishRetries: new Counter({ name: "liandong_publish_retries_total", help: "Publishes sent again with the same message id", registers: [registry] }),
-    consumed: new Counter({ name: "liandong_events_consumed_total", help: "Events consumed, by outcome", labelNames: ["consumer", "outcome"], registers: [registry] }),
-    deadLetters: new Counter({ name: "liandong_dead_letters_total", help: "Messages dead-lettered, by reason", labelNames: ["consumer", "reason"], registers: [registry] }),
-    httpRequests: new Counter({ name: "liandong_http_requests_total", help: "HTTP requests", labelNames: ["method", "route", "status"], registers: [registry] }),
+    published: new Counter({
+      name: "liandong_events_published_total",
+      help: "Events published",
+      labelNames: ["type"],
+      registers: [registry],
+    }),
+    publishRetries: new Counter({
+      name: "liandong_publish_retries_total",
+      help: "Publishes sent again with the same message id",
+      registers: [registry],
+    }),
+    consumed: new Counter({
+      name: "liandong_events_consumed_total",
+      help: "Events consumed, by outcome",
+      labelNames: ["consumer", "outcome"],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: "liandong_dead_letters_total",
+      help: "Messages dead-lettered, by reason",
+      labelNames: ["consumer", "reason"],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: "liandong_http_requests_total",
+      help: "HTTP requests",
+      labelNames: ["method", "route", "status"],
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: "liandong_http_request_duration_seconds",
       help: "HTTP request duration",
@@ -18,7 +42,11 @@ export function createMetrics(service: string) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
-    busConnected: new Gauge({ name: "liandong_bus_connected", help: "1 while connected to NATS", registers: [registry] }),
+    busConnected: new Gauge({
+      name: "liandong_bus_connected",
+      help: "1 while connected to NATS",
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

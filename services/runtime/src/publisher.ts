@@ -6,7 +6,14 @@ import {
   type EventType,
   eventSubject,
 } from "@liandong/contracts";
-import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  headers as natsHeaders,
+  type Subscription,
+} from "@nats-io/transport-node";
 import { type Clock, type IdSource, randomIds, systemClock } from "./clock.ts";
 import { inboxPrefixOf } from "./connect.ts";
 import { BusError, ValidationError } from "./errors.ts";
@@ -46,7 +53,13 @@ export type PublisherOptions = {
   metrics?: Metrics;
 };
 
-type Pending = { resolve: (a: PubAck) => void; reject: (e: Error) => void; expires: number; send: () => void; tries: number };
+type Pending = {
+  resolve: (a: PubAck) => void;
+  reject: (e: Error) => void;
+  expires: number;
+  send: () => void;
+  tries: number;
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -92,7 +105,10 @@ export class EventPublisher {
       throw new ValidationError(
         "invalid-event",
         `${req.type}: data does not match its schema`,
-        parsed.error.issues.map((i) => ({ field: ["data", ...i.path.map(String)].join("."), message: i.message })),
+        parsed.error.issues.map((i) => ({
+          field: ["data", ...i.path.map(String)].join("."),
+          message: i.message,
+        })),
       );
     }
     const id = req.id ?? this.#opts.ids();
@@ -114,12 +130,19 @@ export class EventPublisher {
       data: parsed.data,
     };
     const bytes = encoder.encode(JSON.stringify(envelope));
-    const subject = eventSubject({ county, agency, kind: req.aggregate.kind, id: req.aggregate.id, to: req.to });
+    const subject = eventSubject({
+      county,
+      agency,
+      kind: req.aggregate.kind,
+      id: req.aggregate.id,
+      to: req.to,
+    });
     const h = natsHeaders();
     h.set("Liandong-Event-Type", req.type);
     if (req.expect) {
       h.set("Nats-Expected-Last-Subject-Sequence", String(req.expect.lastSubjectSequence));
-      if (req.expect.subject) h.set("Nats-Expected-Last-Subject-Sequence-Subject", req.expect.subject);
+      if (req.expect.subject)
+        h.set("Nats-Expected-Last-Subject-Sequence-Subject", req.expect.subject);
     }
     const ack = await this.publishBytes(subject, bytes, `${agency}:${id}`, h);
     this.#opts.metrics?.published.inc({ type: req.type });
@@ -127,7 +150,12 @@ export class EventPublisher {
   }
 
   /** Publishes prepared bytes (dead letters, benchmarks). `msgId` is prefixed by the agency when it is not already. */
-  async publishBytes(subject: string, bytes: Uint8Array, msgId: string, h: MsgHdrs = natsHeaders()): Promise<PubAck> {
+  async publishBytes(
+    subject: string,
+    bytes: Uint8Array,
+    msgId: string,
+    h: MsgHdrs = natsHeaders(),
+  ): Promise<PubAck> {
     const prefix = `${this.#opts.agency}:`;
     h.set("Nats-Msg-Id", msgId.startsWith(prefix) ? msgId : prefix + msgId);
     await this.#slot();
@@ -182,9 +210,12 @@ export class EventPublisher {
       this.#opts.metrics?.publishRetries.inc();
       // Back off a little, then send the same message id again: the stream deduplicates.
       p.expires = Number.POSITIVE_INFINITY;
-      setTimeout(() => {
-        if (this.#pending.get(token) === p) p.send();
-      }, 50 * 2 ** p.tries).unref();
+      setTimeout(
+        () => {
+          if (this.#pending.get(token) === p) p.send();
+        },
+        50 * 2 ** p.tries,
+      ).unref();
       return;
     }
     this.#settle(token);
@@ -196,10 +227,19 @@ export class EventPublisher {
     const p = this.#pending.get(token);
     if (!p) return;
     if (msg.headers?.code === 503) {
-      this.#retryOrFail(token, p, new BusError("no-stream", "no stream answered (JetStream not ready?)", true));
+      this.#retryOrFail(
+        token,
+        p,
+        new BusError("no-stream", "no stream answered (JetStream not ready?)", true),
+      );
       return;
     }
-    let body: { stream?: string; seq?: number; duplicate?: boolean; error?: { err_code?: number; description?: string } };
+    let body: {
+      stream?: string;
+      seq?: number;
+      duplicate?: boolean;
+      error?: { err_code?: number; description?: string };
+    };
     try {
       body = JSON.parse(decoder.decode(msg.data));
     } catch (cause) {
@@ -210,16 +250,31 @@ export class EventPublisher {
     this.#settle(token);
     if (body.error) {
       const wrongSeq = body.error.err_code === WRONG_LAST_SEQUENCE;
-      p.reject(new BusError(wrongSeq ? "wrong-last-sequence" : "refused", body.error.description ?? "publish refused", false));
+      p.reject(
+        new BusError(
+          wrongSeq ? "wrong-last-sequence" : "refused",
+          body.error.description ?? "publish refused",
+          false,
+        ),
+      );
       return;
     }
-    p.resolve({ stream: body.stream ?? "", seq: body.seq ?? 0, duplicate: body.duplicate === true });
+    p.resolve({
+      stream: body.stream ?? "",
+      seq: body.seq ?? 0,
+      duplicate: body.duplicate === true,
+    });
   }
 
   #expire() {
     const now = Date.now();
     for (const [token, p] of this.#pending) {
-      if (p.expires <= now) this.#retryOrFail(token, p, new BusError("timeout", "no ack from the stream in time", true));
+      if (p.expires <= now)
+        this.#retryOrFail(
+          token,
+          p,
+          new BusError("timeout", "no ack from the stream in time", true),
+        );
     }
   }
 }

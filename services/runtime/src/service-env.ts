@@ -18,7 +18,9 @@ export const ServiceEnv = z.object({
   LIANDONG_CONFIG: z.string().min(1),
   /** Officers and the hashes of their bearer tokens (JSON array of `Officer`). */
   LIANDONG_OFFICERS: z.string().min(1),
-  LIANDONG_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LIANDONG_LOG_LEVEL: z
+    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+    .default("info"),
 });
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 

@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
-import { CountyConfig, Officer } from "@liandong/contracts";
-import { Kvm, type KV } from "@nats-io/kv";
+import { agencyBucket, CountyConfig, Officer } from "@liandong/contracts";
+import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { agencyBucket } from "@liandong/contracts";
 import { type Clock, systemClock } from "./clock.ts";
 import { connectBus } from "./connect.ts";
 import { createHttpApp, type HttpEnv, type HttpServer, listen } from "./http.ts";
@@ -66,13 +65,18 @@ export async function runService(
   const officers = readJsonFile(env.LIANDONG_OFFICERS, z.array(Officer), "officers");
   const metrics = createMetrics(agency);
   const clock = opts.clock ?? systemClock;
-  const nc = await connectBus({ servers: env.LIANDONG_NATS_URL, agency, seedFile: env.LIANDONG_NATS_SEED_FILE });
+  const nc = await connectBus({
+    servers: env.LIANDONG_NATS_URL,
+    agency,
+    seedFile: env.LIANDONG_NATS_SEED_FILE,
+  });
   metrics.busConnected.set(1);
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect") metrics.busConnected.set(0);
       if (s.type === "reconnect") metrics.busConnected.set(1);
-      if (s.type === "disconnect" || s.type === "reconnect") logger.info({ status: s.type }, "bus connection");
+      if (s.type === "disconnect" || s.type === "reconnect")
+        logger.info({ status: s.type }, "bus connection");
     }
   })();
   const kv = await new Kvm(nc).open(agencyBucket(agency));
@@ -87,9 +91,23 @@ export async function runService(
     const ok = Object.values(checks).every(Boolean);
     return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
   });
-  app.get("/metrics", async (c) => c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+  );
 
-  parts = await build({ agency, county: config.county, config, officers, nc, kv, publisher, app, logger, metrics, clock });
+  parts = await build({
+    agency,
+    county: config.county,
+    config,
+    officers,
+    nc,
+    kv,
+    publisher,
+    app,
+    logger,
+    metrics,
+    clock,
+  });
   await parts.start();
   const http: HttpServer = await listen(app, env.LIANDONG_HTTP_HOST, env.LIANDONG_HTTP_PORT);
   logger.info({ url: http.url }, "service started");
@@ -110,7 +128,10 @@ export async function runService(
 }
 
 /** For a service's `main.ts`: run until SIGINT/SIGTERM, then shut down gracefully. */
-export async function main(build: Parameters<typeof runService>[1], agency?: string): Promise<void> {
+export async function main(
+  build: Parameters<typeof runService>[1],
+  agency?: string,
+): Promise<void> {
   const env = loadEnv(agency ? { ...process.env, LIANDONG_AGENCY: agency } : process.env);
   const service = await runService(env, build);
   const onSignal = () => {
