@@ -1,0 +1,21 @@
+// One-shot for docker-compose.yml: creates the county's streams and buckets on the cluster
+// (replicated LIANDONG_REPLICAS times), as admin, once the nodes are healthy.
+import { join } from "node:path";
+import { connectBus } from "@liandong/runtime";
+import { readCountyConfig } from "./county.ts";
+import { provisionCounty } from "./provision.ts";
+
+const config = readCountyConfig(process.env.LIANDONG_CONFIG ?? "liandong.county.json");
+const replicas = Number(process.env.LIANDONG_REPLICAS ?? "3");
+const nc = await connectBus({
+  servers: process.env.LIANDONG_NATS_URL ?? "nats://127.0.0.1:4222",
+  agency: "admin",
+  seedFile: join(process.env.LIANDONG_SECRETS ?? "/secrets", "admin.nk"),
+});
+await provisionCounty(nc, {
+  county: config.county,
+  agencies: config.agencies.map((a) => a.code),
+  replicas,
+});
+await nc.drain();
+process.stdout.write(`已创建流与存储桶（副本数 ${replicas}）\n`);
