@@ -131,12 +131,25 @@ async function drive(
   op: (i: number) => Promise<unknown>,
 ): Promise<number> {
   const started = performance.now();
-  const inflight = new Set<Promise<unknown>>();
+  let inflight = 0;
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const settle = () => {
+    inflight--;
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
   for (let i = 0; i < n; i++) {
-    const p: Promise<unknown> = op(i).then(() => inflight.delete(p));
-    inflight.add(p);
-    if (inflight.size >= window) await Promise.race(inflight);
+    while (inflight >= window) await new Promise<void>((r) => (wake = r));
+    if (failure) throw failure;
+    inflight++;
+    op(i).then(settle, (err) => {
+      failure = err;
+      settle();
+    });
   }
-  await Promise.all(inflight);
+  while (inflight > 0) await new Promise<void>((r) => (wake = r));
+  if (failure) throw failure;
   return (performance.now() - started) / 1000;
 }
