@@ -1,0 +1,188 @@
+// The runtime's typed publish and consume against a real server: acknowledgement only after
+// the handler, retries with back-off for transient failures, dead letters with the reason and
+// the original bytes for what can never succeed, optimistic concurrency on an aggregate.
+import { aggregateSubjects, type BusEvent, STREAMS } from "@liandong/contracts";
+import {
+  AggregateLog,
+  BusError,
+  createLogger,
+  type Delivery,
+  EventConsumer,
+  EventPublisher,
+  ValidationError,
+} from "@liandong/runtime";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { provisionCounty } from "../services/county/src/provision.ts";
+import { eventually } from "./support/county.ts";
+import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
+
+let server: NatsServer;
+let nc: NatsConnection;
+let publisher: EventPublisher;
+const logger = createLogger("test", "silent");
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url, noAsyncTraces: true, inboxPrefix: "_INBOX_health" });
+  await provisionCounty(nc, { county: "441723", agencies: ["health", "public-security"] });
+  publisher = new EventPublisher(nc, { county: "441723", agency: "health" });
+});
+afterAll(async () => {
+  await publisher?.close();
+  await nc?.close();
+  await server?.stop();
+});
+
+const dismissed = (leadId: string, to?: string) =>
+  ({
+    type: "lead.dismissed",
+    actor: "health.liaison",
+    aggregate: { kind: "lead", id: leadId },
+    ...(to ? { to } : {}),
+    data: { leadId, reason: "测试" },
+    prev: null,
+  }) as const;
+
+async function deadLetters(agency: string) {
+  const c = await jetstream(nc).consumers.get(STREAMS.deadLetters, {
+    filter_subjects: `ld.dlq.${agency}.>`,
+  });
+  const n = (await c.info(true)).num_pending;
+  const out: { reason: string; detail: string; data: string }[] = [];
+  if (n === 0) return out;
+  for await (const m of await c.consume()) {
+    out.push({
+      reason: m.headers?.get("Liandong-Dlq-Reason") ?? "",
+      detail: m.headers?.get("Liandong-Dlq-Detail") ?? "",
+      data: new TextDecoder().decode(m.data),
+    });
+    if (m.info.pending === 0) break;
+  }
+  return out;
+}
+
+describe("typed publish", () => {
+  it("namespaces message ids by agency and refuses data that does not match its schema", async () => {
+    const leadId = crypto.randomUUID();
+    const p = await publisher.publish(dismissed(leadId));
+    const stored = await (await jetstreamManager(nc)).streams.getMessage(STREAMS.events, {
+      seq: p.seq,
+    });
+    expect(stored?.header.get("Nats-Msg-Id")).toBe(`health:${p.id}`);
+    expect(stored?.header.get("Liandong-Event-Type")).toBe("lead.dismissed");
+    await expect(
+      publisher.publish({ ...dismissed(leadId), data: { leadId, reason: "" } } as never),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("the same id twice is stored once", async () => {
+    const leadId = crypto.randomUUID();
+    const id = crypto.randomUUID();
+    const a = await publisher.publish({ ...dismissed(leadId), id });
+    const b = await publisher.publish({ ...dismissed(leadId), id });
+    expect(b.duplicate).toBe(true);
+    expect(b.seq).toBe(a.seq);
+  });
+});
+
+describe("aggregate log", () => {
+  it("chains events by hash and refuses a writer with a stale head", async () => {
+    const kv = await new Kvm(nc).open("agency_health");
+    const log = new AggregateLog(publisher, kv, "441723");
+    const leadId = crypto.randomUUID();
+    const first = await log.append(dismissed(leadId));
+    const second = await log.append(dismissed(leadId));
+    const body = JSON.parse(new TextDecoder().decode(second.bytes)) as { prev: string };
+    expect(body.prev).toBe(first.hash);
+    // A writer that still believes the aggregate is empty is refused by the stream.
+    await expect(
+      publisher.publish({
+        ...dismissed(leadId),
+        expect: { lastSubjectSequence: 0, subject: aggregateSubjects("441723", "lead", leadId) },
+      }),
+    ).rejects.toMatchObject({ name: "BusError", code: "wrong-last-sequence" });
+    expect(BusError).toBeDefined();
+  });
+});
+
+describe("typed consume", () => {
+  it("retries a transient failure with back-off, then handles and acknowledges", async () => {
+    const leadId = crypto.randomUUID();
+    const deliveries: number[] = [];
+    let handled: BusEvent | undefined;
+    const consumer = new EventConsumer(
+      { nc, agency: "public-security", publisher, logger },
+      {
+        stream: "INBOX_public-security",
+        durable: "retry-probe",
+        filterSubject: `ld.ev.*.*.lead.${leadId}.public-security`,
+      },
+      async (e: BusEvent, d: Delivery) => {
+        deliveries.push(d.deliveryCount);
+        if (d.deliveryCount < 3) throw new Error("database briefly unavailable");
+        handled = e;
+      },
+    );
+    await consumer.start();
+    await publisher.publish(dismissed(leadId, "public-security"));
+    await eventually(async () => handled);
+    await consumer.stop();
+    expect(deliveries).toEqual([1, 2, 3]);
+    const info = await (await jetstreamManager(nc)).consumers.info(
+      "INBOX_public-security",
+      "retry-probe",
+    );
+    expect(info.num_ack_pending).toBe(0);
+  });
+
+  it("dead-letters what can never succeed, with its reason and original bytes, and keeps going", async () => {
+    const leadId = crypto.randomUUID();
+    const seen: string[] = [];
+    const consumer = new EventConsumer(
+      { nc, agency: "public-security", publisher, logger },
+      {
+        stream: "INBOX_public-security",
+        durable: "dlq-probe",
+        filterSubject: `ld.ev.*.*.lead.${leadId}.public-security`,
+        maxDeliver: 2,
+      },
+      async (e: BusEvent) => {
+        if (e.type === "lead.dismissed" && e.data.reason === "refuse")
+          throw new ValidationError("refused-by-rule", "not ours");
+        if (e.type === "lead.dismissed" && e.data.reason === "always-fails")
+          throw new Error("still broken");
+        seen.push(e.id);
+      },
+    );
+    await consumer.start();
+    const js = jetstream(nc);
+    const subject = `ld.ev.441723.health.lead.${leadId}.public-security`;
+    await js.publish(subject, "{oops", { msgID: `health:${leadId}:bad-json` });
+    await publisher.publish({
+      ...dismissed(leadId, "public-security"),
+      data: { leadId, reason: "refuse" },
+    });
+    await publisher.publish({
+      ...dismissed(leadId, "public-security"),
+      data: { leadId, reason: "always-fails" },
+    });
+    const good = await publisher.publish(dismissed(leadId, "public-security"));
+    await eventually(async () => (seen.includes(good.id) ? true : undefined));
+    const dead = await eventually(async () => {
+      const all = (await deadLetters("public-security")).filter(
+        (d) => d.data.includes(leadId) || d.data === "{oops",
+      );
+      return all.length >= 3 ? all : undefined;
+    });
+    await consumer.stop();
+    expect(dead.map((d) => d.reason).sort()).toEqual([
+      "malformed-json",
+      "refused-by-rule",
+      "retries-exhausted",
+    ]);
+    expect(dead.find((d) => d.reason === "malformed-json")?.data).toBe("{oops");
+  });
+});
