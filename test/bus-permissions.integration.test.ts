@@ -3,14 +3,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectBus } from "@liandong/runtime";
+import { connectBus, provisionCounty } from "@liandong/runtime";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { createUser } from "@nats-io/nkeys";
 import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureIdentities } from "../services/county/src/identities.ts";
-import { provisionCounty } from "../services/county/src/provision.ts";
 import { renderAuthorization } from "../services/county/src/server-config.ts";
 import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
 

@@ -1,6 +1,7 @@
 // Lead sharing end to end through HTTP: scenarios S1 and S3 (steps 1–2), duplicate linking,
 // authentication, bad input, and a forged event straight onto the bus.
 import { createHash } from "node:crypto";
+import { DEFAULT_AGENCIES } from "@liandong/contracts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,17 @@ let county: TestCounty;
 let admin: NatsConnection;
 
 beforeAll(async () => {
-  county = await startTestCounty({ routing: { "public-tip": ["public-security", "health"] } });
+  county = await startTestCounty({
+    routing: {
+      "public-tip": ["public-security", "health"],
+      "neighbour-county": ["health", "womens-federation"],
+    },
+    // An agency added by configuration alone: no code of its own.
+    agencies: [
+      ...DEFAULT_AGENCIES,
+      { code: "womens-federation", name: "妇女联合会", shortName: "妇联" },
+    ],
+  });
   admin = await county.admin();
 });
 afterAll(async () => {
@@ -158,6 +169,41 @@ describe("S3 群众举报: the informant stays sealed in family-planning", () =>
         expect(text.includes(secret), `${s} contains ${secret}`).toBe(false);
       }
     }
+  });
+});
+
+describe("an agency added by configuration", () => {
+  it("runs its own desk and receives what the routing table sends it", async () => {
+    const r = await county.as("commerce").post<{ leadId: string; sharedWith: string[] }>("/leads", {
+      source: "neighbour-county",
+      violations: ["intermediary"],
+      target: { kind: "person", name: "中介人员某某", county: "441723" },
+      summary: "邻县通报：该人员介绍孕妇前往外地做胎儿性别鉴定",
+    });
+    expect(r.body.sharedWith).toEqual(["health", "womens-federation"]);
+    const item = await inboxHas("womens-federation", r.body.leadId);
+    expect(item.from).toBe("commerce");
+  });
+});
+
+describe("health, readiness and metrics", () => {
+  it("every service answers /healthz and /readyz, and counts what it did in /metrics", async () => {
+    for (const [agency, url] of Object.entries(county.urls)) {
+      for (const path of ["/healthz", "/readyz"]) {
+        const r = await county
+          .as(agency)
+          .raw(path, { method: "GET", headers: { authorization: "" } });
+        expect(r.status, `${agency}${path}`).toBe(200);
+        expect(r.body, `${agency}${path}`).toMatchObject({ status: "ok", service: agency });
+      }
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    }
+    const m = await county.as("health").raw("/metrics", { method: "GET" });
+    expect(m.status).toBe(200);
+    expect(String(m.body.text)).toMatch(
+      /liandong_events_published_total\{[^}]*type="lead.reported"[^}]*\} [1-9]/,
+    );
+    expect(String(m.body.text)).toContain("liandong_http_requests_total");
   });
 });
 

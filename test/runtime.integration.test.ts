@@ -9,13 +9,13 @@ import {
   type Delivery,
   EventConsumer,
   EventPublisher,
+  provisionCounty,
   ValidationError,
 } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { provisionCounty } from "../services/county/src/provision.ts";
 import { eventually } from "./support/county.ts";
 import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
 

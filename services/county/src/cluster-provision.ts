@@ -1,9 +1,8 @@
 // One-shot for docker-compose.yml: creates the county's streams and buckets on the cluster
 // (replicated LIANDONG_REPLICAS times), as admin, once the nodes are healthy.
 import { join } from "node:path";
-import { connectBus } from "@liandong/runtime";
+import { connectBus, provisionCounty } from "@liandong/runtime";
 import { readCountyConfig } from "./county.ts";
-import { provisionCounty } from "./provision.ts";
 
 const config = readCountyConfig(process.env.LIANDONG_CONFIG ?? "liandong.county.json");
 const replicas = Number(process.env.LIANDONG_REPLICAS ?? "3");

@@ -1,13 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CountyConfig } from "@liandong/contracts";
-import { connectBus, DEFAULT_PORTS } from "@liandong/runtime";
+import { connectBus, DEFAULT_PORTS, provisionCounty } from "@liandong/runtime";
 import { z } from "zod";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities } from "./identities.ts";
 import { ensureOfficers, type IssuedToken } from "./officers.ts";
 import { type Child, startChild, stopChild, waitReady } from "./processes.ts";
-import { provisionCounty } from "./provision.ts";
 import { renderServerConfig } from "./server-config.ts";
 import { serviceEntry } from "./service-entry.ts";
 

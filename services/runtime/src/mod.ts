@@ -11,3 +11,4 @@ export * from "./metrics.ts";
 export * from "./publisher.ts";
 export * from "./service.ts";
 export * from "./service-env.ts";
+export * from "./streams.ts";
