@@ -72,18 +72,25 @@ export async function publishBench(opts: {
     const payloads = Array.from({ length: opts.events }, (_, i) => {
       const data = leadData(i);
       const id = randomUUID();
+      const envelope = {
+        specversion: "1.0",
+        id,
+        source: `liandong:${COUNTY}:${AGENCY}`,
+        type: "lead.reported",
+        time: new Date().toISOString(),
+        subject: data.leadId,
+        county: COUNTY,
+        agency: AGENCY,
+        actor: "health.liaison",
+        aggregate: { kind: "lead", id: data.leadId },
+        correlationId: id,
+        prev: null,
+        data,
+      };
       return {
         id,
         subject: eventSubject({ county: COUNTY, agency: AGENCY, kind: "lead", id: data.leadId }),
-        bytes: new TextEncoder().encode(
-          JSON.stringify({
-            specversion: "1.0",
-            id,
-            source: `liandong:${COUNTY}:${AGENCY}`,
-            type: "lead.reported",
-            data,
-          }),
-        ),
+        bytes: Buffer.from(JSON.stringify(envelope)),
       };
     });
     const seconds = await drive(opts.events, opts.window, (i) => {

@@ -61,7 +61,6 @@ type Pending = {
   tries: number;
 };
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -129,7 +128,8 @@ export class EventPublisher {
       prev: req.prev,
       data: parsed.data,
     };
-    const bytes = encoder.encode(JSON.stringify(envelope));
+    // Buffer.from writes UTF-8 natively; TextEncoder costs more per event.
+    const bytes = Buffer.from(JSON.stringify(envelope));
     const subject = eventSubject({
       county,
       agency,
