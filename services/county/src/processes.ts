@@ -2,6 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { request } from "undici";
 
+const running = new Set<ChildProcess>();
+// If the launcher itself dies, take its children with it.
+process.once("exit", () => {
+  for (const p of running) p.kill("SIGKILL");
+});
+
 export type Child = { name: string; proc: ChildProcess; exited: Promise<number | null> };
 
 /** Starts a child whose output goes to a log file; the returned promise settles when it exits. */
@@ -13,7 +19,11 @@ export function startChild(
   logFile: string,
 ): Child {
   const log = createWriteStream(logFile, { flags: "a" });
-  const proc = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: Ctrl-C reaches the launcher only, which stops services before
+  // nats-server, so that they drain while the bus is still there.
+  const proc = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  running.add(proc);
+  proc.once("exit", () => running.delete(proc));
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) =>
