@@ -259,6 +259,12 @@ describe("bad input gets a problem naming the field", () => {
     }
   });
 
+  it("a bad query parameter: 422 naming it", async () => {
+    const r = await county.as("health").get<{ errors: { field: string }[] }>("/inbox?limit=0");
+    expect(r.status).toBe(422);
+    expect(r.body.errors.map((e) => e.field)).toEqual(["limit"]);
+  });
+
   it("oversize body: 413; not JSON: 415", async () => {
     const big = await post(JSON.stringify({ ...s1Lead, summary: "x".repeat(300_000) }));
     expect(big.status).toBe(413);

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../../services/county/src/free-port.ts";
 
 export type NatsServerOptions = {
   /** Extra configuration text appended to the generated file. */
@@ -34,17 +35,6 @@ export function natsServerBinary(): string {
   const local = resolve(import.meta.dirname, "../../.liandong/bin/nats-server");
   if (existsSync(local)) return local;
   throw new Error("no nats-server: run `npm test` (it installs one) or set LIANDONG_NATS_SERVER");
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? ok(a.port) : fail(new Error("no port"))));
-    });
-  });
 }
 
 /** Resolves once the server has sent its INFO line on `port`. */

@@ -15,6 +15,7 @@ import {
   officerAuth,
   ProblemError,
   readJson,
+  readQuery,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
@@ -40,17 +41,8 @@ const Page = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-function page(query: Record<string, string>) {
-  const parsed = Page.safeParse(query);
-  if (!parsed.success) {
-    throw new ValidationError(
-      "invalid-query",
-      "bad query parameters",
-      parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
-    );
-  }
-  return parsed.data;
-}
+const newestFirst = <T>(xs: T[], at: (x: T) => string) =>
+  xs.sort((a, b) => at(b).localeCompare(at(a)));
 
 const publicLead = ({ targetKey: _t, ...lead }: StoredLead) => lead;
 const publicItem = ({ targetKey: _t, ...item }: StoredInboxItem) => item;
@@ -181,10 +173,10 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   });
 
   app.get("/leads", (c) => {
-    const q = page(c.req.query());
-    const all = [...store.state.leads.values()]
-      .filter((l) => !q.status || l.status === q.status)
-      .sort((a, b) => b.registeredAt.localeCompare(a.registeredAt));
+    const q = readQuery(c, Page);
+    const all = newestFirst([...store.state.leads.values()], (l) => l.registeredAt).filter(
+      (l) => !q.status || l.status === q.status,
+    );
     return c.json({
       items: all.slice(q.offset, q.offset + q.limit).map((l) => publicLead(l as StoredLead)),
       total: all.length,
@@ -231,10 +223,10 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   });
 
   app.get("/inbox", (c) => {
-    const q = page(c.req.query());
-    const all = [...store.state.inbox.values()]
-      .filter((i) => !q.status || i.status === q.status)
-      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+    const q = readQuery(c, Page);
+    const all = newestFirst([...store.state.inbox.values()], (i) => i.receivedAt).filter(
+      (i) => !q.status || i.status === q.status,
+    );
     return c.json({
       items: all.slice(q.offset, q.offset + q.limit).map((i) => publicItem(i as StoredInboxItem)),
       total: all.length,

@@ -4,9 +4,9 @@ import {
   type HttpEnv,
   officerAuth,
   ProblemError,
+  readQuery,
   type ServiceContext,
   type ServiceParts,
-  ValidationError,
 } from "@liandong/runtime";
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
@@ -82,15 +82,7 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
   app.use("/leads/*", auth);
   app.use("/overview", auth);
   app.get("/leads", (c) => {
-    const parsed = LeadQuery.safeParse(c.req.query());
-    if (!parsed.success) {
-      throw new ValidationError(
-        "invalid-query",
-        "bad query parameters",
-        parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
-      );
-    }
-    const q = parsed.data;
+    const q = readQuery(c, LeadQuery);
     const all = [...tracker.values()]
       .filter(
         (l) =>

@@ -110,18 +110,27 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
       },
     );
   }
+  return validated(schema, raw, "invalid-body", "body");
+}
+
+/** Validates query parameters: 422 naming each bad parameter. */
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  return validated(schema, c.req.query(), "invalid-query", "query");
+}
+
+function validated<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  code: string,
+  whole: string,
+): z.infer<S> {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(
-      "invalid-body",
-      parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
-      parsed.error.issues.map((i) => ({
-        field: i.path.map(String).join(".") || "body",
-        message: i.message,
-      })),
-    );
-  }
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({
+    field: i.path.map(String).join(".") || whole,
+    message: i.message,
+  }));
+  throw new ValidationError(code, issues.map((i) => `${i.field}: ${i.message}`).join("; "), issues);
 }
 
 const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
