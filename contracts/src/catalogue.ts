@@ -1,6 +1,14 @@
 import type { z } from "zod";
 import type { Envelope } from "./envelope.ts";
 import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
+import {
+  ReferralAccepted,
+  ReferralCompleted,
+  ReferralOffered,
+  ReferralReferredOn,
+  ReferralReturned,
+  ReferralWithdrawn,
+} from "./events-referral.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -8,6 +16,12 @@ export const CATALOGUE = {
   "lead.shared": LeadShared,
   "lead.linked": LeadLinked,
   "lead.dismissed": LeadDismissed,
+  "referral.offered": ReferralOffered,
+  "referral.accepted": ReferralAccepted,
+  "referral.returned": ReferralReturned,
+  "referral.withdrawn": ReferralWithdrawn,
+  "referral.completed": ReferralCompleted,
+  "referral.referred-on": ReferralReferredOn,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -6,6 +6,7 @@ export * from "./config.ts";
 export * from "./county.ts";
 export * from "./envelope.ts";
 export * from "./events-lead.ts";
+export * from "./events-referral.ts";
 export * from "./lead.ts";
 export * from "./parse-event.ts";
 export * from "./problem.ts";

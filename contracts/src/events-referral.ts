@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { AgencyCode } from "./agency.ts";
+import { EvidenceRef } from "./lead.ts";
+
+/** What a referral hands over: a lead or a case. */
+export const ReferralSubject = z.object({ kind: z.enum(["lead", "case"]), id: z.uuid() });
+
+/**
+ * `handling`: an agency passes a lead or case to another for action (移交/转办).
+ * `judiciary`: a criminal case transferred to the judiciary (移送司法机关, decree No. 310).
+ */
+export const ReferralKind = z.enum(["handling", "judiciary"]);
+
+export const ReferralOffered = z.object({
+  referralId: z.uuid(),
+  kind: ReferralKind,
+  from: AgencyCode,
+  to: AgencyCode,
+  about: ReferralSubject,
+  reason: z.string().trim().min(1).max(2000),
+  /** Acceptance expected before this instant (ISO 8601). */
+  acceptBy: z.iso.datetime({ offset: true }),
+  /** Feedback expected before this instant (ISO 8601). */
+  completeBy: z.iso.datetime({ offset: true }),
+  evidence: z.array(EvidenceRef).max(50).default([]),
+  /** The referral this one continues, when it is referred on (a chain). */
+  parentReferralId: z.uuid().optional(),
+});
+
+export const ReferralAccepted = z.object({ referralId: z.uuid(), by: AgencyCode });
+export const ReferralReturned = z.object({
+  referralId: z.uuid(),
+  by: AgencyCode,
+  reason: z.string().trim().min(1).max(2000),
+});
+export const ReferralWithdrawn = z.object({
+  referralId: z.uuid(),
+  by: AgencyCode,
+  reason: z.string().trim().min(1).max(2000),
+});
+export const ReferralCompleted = z.object({
+  referralId: z.uuid(),
+  by: AgencyCode,
+  /** 办理结果反馈: what was done and what came of it. */
+  feedback: z.object({
+    actions: z.string().trim().min(1).max(4000),
+    outcome: z.string().trim().min(1).max(2000),
+  }),
+});
+export const ReferralReferredOn = z.object({
+  referralId: z.uuid(),
+  by: AgencyCode,
+  childReferralId: z.uuid(),
+  to: AgencyCode,
+});

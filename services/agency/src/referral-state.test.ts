@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import {
+  decide,
+  evolve,
+  type ReferralCommand,
+  type ReferralEvent,
+  type ReferralState,
+} from "./referral-state.ts";
+
+const offer = {
+  referralId: "7d1f0a8e-1b2c-4d3e-8f40-5a6b7c8d9e0f",
+  kind: "handling" as const,
+  from: "family-planning",
+  to: "health",
+  about: { kind: "lead" as const, id: "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a" },
+  reason: "孕情不明原因消失，请核查",
+  acceptBy: "2026-11-04T00:00:00Z",
+  completeBy: "2026-12-01T00:00:00Z",
+  evidence: [],
+};
+const none: ReferralState = { status: "none" };
+
+function run(cmds: [ReferralCommand, string][]): ReferralState {
+  let state = none;
+  for (const [cmd, actor] of cmds) {
+    const out = decide(state, cmd, actor);
+    if (!Array.isArray(out)) throw new Error(out.message);
+    state = out.reduce(evolve, state);
+  }
+  return state;
+}
+
+describe("referral hand-offs", () => {
+  it("offer, accept, complete: the holder moves from sender to addressee", () => {
+    const offered = run([[{ type: "offer", data: offer }, "family-planning"]]);
+    expect(offered).toMatchObject({ status: "offered", holder: "family-planning" });
+    const done = run([
+      [{ type: "offer", data: offer }, "family-planning"],
+      [{ type: "accept" }, "health"],
+      [
+        { type: "complete", feedback: { actions: "立案调查", outcome: "吊销执业许可证" } },
+        "health",
+      ],
+    ]);
+    expect(done).toMatchObject({ status: "completed", holder: "health", version: 3 });
+  });
+
+  it("only the addressee accepts or returns; only the sender withdraws", () => {
+    const offered = run([[{ type: "offer", data: offer }, "family-planning"]]);
+    expect(decide(offered, { type: "accept" }, "family-planning")).toMatchObject({
+      refused: "forbidden",
+    });
+    expect(decide(offered, { type: "accept" }, "commerce")).toMatchObject({ refused: "forbidden" });
+    expect(decide(offered, { type: "return", reason: "x" }, "public-security")).toMatchObject({
+      refused: "forbidden",
+    });
+    expect(decide(offered, { type: "withdraw", reason: "x" }, "health")).toMatchObject({
+      refused: "forbidden",
+    });
+    expect(decide(none, { type: "offer", data: offer }, "health")).toMatchObject({
+      refused: "forbidden",
+    });
+  });
+
+  it("a withdraw after acceptance, or a second accept, is a conflict", () => {
+    const accepted = run([
+      [{ type: "offer", data: offer }, "family-planning"],
+      [{ type: "accept" }, "health"],
+    ]);
+    expect(decide(accepted, { type: "withdraw", reason: "晚了" }, "family-planning")).toMatchObject(
+      { refused: "conflict" },
+    );
+    expect(decide(accepted, { type: "accept" }, "health")).toMatchObject({ refused: "conflict" });
+    expect(decide(accepted, { type: "return", reason: "x" }, "health")).toMatchObject({
+      refused: "conflict",
+    });
+  });
+
+  it("is referred on only by the holder after acceptance, never to itself", () => {
+    const accepted = run([
+      [{ type: "offer", data: offer }, "family-planning"],
+      [{ type: "accept" }, "health"],
+    ]);
+    const child = "9c2e1b0a-0000-4000-8000-000000000001";
+    expect(
+      decide(accepted, { type: "refer-on", childReferralId: child, to: "health" }, "health"),
+    ).toMatchObject({
+      refused: "conflict",
+    });
+    const out = decide(
+      accepted,
+      { type: "refer-on", childReferralId: child, to: "commerce" },
+      "health",
+    ) as ReferralEvent[];
+    expect(out[0]).toMatchObject({
+      type: "referral.referred-on",
+      data: { childReferralId: child, to: "commerce" },
+    });
+  });
+
+  it("whatever anyone tries, exactly one of the two parties holds it at every step", () => {
+    const actors = ["family-planning", "health", "commerce"];
+    const commands: ReferralCommand[] = [
+      { type: "accept" },
+      { type: "return", reason: "不属本部门职责" },
+      { type: "withdraw", reason: "撤回" },
+      { type: "complete", feedback: { actions: "核查", outcome: "属实" } },
+      { type: "refer-on", childReferralId: "9c2e1b0a-0000-4000-8000-000000000002", to: "commerce" },
+    ];
+    // Every sequence of three attempts after the offer, by every actor.
+    const attempts = commands.flatMap((c) => actors.map((a) => [c, a] as const));
+    for (const a of attempts) {
+      for (const b of attempts) {
+        for (const c of attempts) {
+          let state = run([[{ type: "offer", data: offer }, "family-planning"]]);
+          for (const [cmd, actor] of [a, b, c]) {
+            const out = decide(state, cmd, actor);
+            if (Array.isArray(out)) state = out.reduce(evolve, state);
+            expect(state.status !== "none" && [state.from, state.to]).toContain(
+              state.status !== "none" && state.holder,
+            );
+          }
+        }
+      }
+    }
+  });
+});
