@@ -50,8 +50,14 @@ export class AggregateLog {
     if (head.seq > current.seq) await this.#store(kind, id, head);
   }
 
+  /**
+   * `onConflict: "throw"` when the caller must decide again on the newer state (a hand-off:
+   * the other party may have acted first); the default chains onto the newer head, for
+   * single-writer aggregates whose head was merely stale.
+   */
   async append<T extends EventType>(
     req: Omit<PublishRequest<T>, "prev" | "expect">,
+    opts: { onConflict?: "retry" | "throw" } = {},
   ): Promise<Published> {
     const { kind, id } = req.aggregate;
     return this.#exclusive(headKey(kind, id), async () => {
@@ -70,10 +76,11 @@ export class AggregateLog {
             await this.#store(kind, id, { seq: published.seq, hash: published.hash });
           return published;
         } catch (err) {
-          // Our head is stale (a restart, or another writer): reload it and chain again.
-          if (!(err instanceof BusError) || err.code !== "wrong-last-sequence" || attempt >= 5)
-            throw err;
-          if (this.#heads.get(headKey(kind, id)) === head) this.#heads.delete(headKey(kind, id));
+          // Our head is stale (a restart, or another writer): forget it, then reload it.
+          const conflict = err instanceof BusError && err.code === "wrong-last-sequence";
+          if (conflict && this.#heads.get(headKey(kind, id)) === head)
+            this.#heads.delete(headKey(kind, id));
+          if (!conflict || opts.onConflict === "throw" || attempt >= 5) throw err;
           await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
         }
       }

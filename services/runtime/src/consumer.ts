@@ -20,6 +20,11 @@ import type { Metrics } from "./metrics.ts";
 import type { EventPublisher } from "./publisher.ts";
 
 export type Delivery = {
+  /**
+   * Where the event was first stored: for an inbox message sourced from EVENTS, the EVENTS
+   * stream and sequence (from `Nats-Stream-Source`); otherwise the stream it was read from.
+   */
+  origin: { stream: string; seq: number };
   subject: string;
   stream: string;
   seq: number;
@@ -118,6 +123,7 @@ export class EventConsumer {
       seq: m.info.streamSequence,
       deliveryCount: m.info.deliveryCount,
       bytes: m.data,
+      origin: originOf(m.headers?.get("Nats-Stream-Source"), m.info.stream, m.info.streamSequence),
     };
     const label = { consumer: this.#spec.durable };
     const verdict = checkMessage(m.subject, m.data);
@@ -214,4 +220,17 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
     };
   }
   return { ok: true, event: e };
+}
+
+/** `Nats-Stream-Source: EVENTS 42 <filter> <dest> <subject>`: the stream and sequence a sourced message came from. */
+export function originOf(
+  source: string | undefined,
+  stream: string,
+  seq: number,
+): { stream: string; seq: number } {
+  const [from, n] = (source ?? "").split(" ");
+  const originSeq = Number(n);
+  return from && Number.isSafeInteger(originSeq) && originSeq > 0
+    ? { stream: from, seq: originSeq }
+    : { stream, seq };
 }
