@@ -1,6 +1,7 @@
 // @liandong/contracts — the language of the bus. Depends on zod alone.
 export * from "./agency.ts";
 export * from "./api.ts";
+export * from "./api-referral.ts";
 export * from "./catalogue.ts";
 export * from "./config.ts";
 export * from "./county.ts";

@@ -8,6 +8,13 @@ import {
   LeadRegistration,
   LeadView,
 } from "./api.ts";
+import {
+  ReferralFeedback,
+  ReferralOffer,
+  ReferralOnward,
+  ReferralReason,
+  ReferralView,
+} from "./api-referral.ts";
 import { Problem } from "./problem.ts";
 
 /** JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) of a zod schema, as a request reads it or a response is written. */
@@ -44,6 +51,45 @@ const leadId = {
   required: true,
   schema: { type: "string", format: "uuid" },
 };
+const referralId = {
+  name: "referralId",
+  in: "path",
+  required: true,
+  schema: { type: "string", format: "uuid" },
+};
+const idempotencyKey = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  schema: { type: "string", minLength: 1, maxLength: 100 },
+  description:
+    "A retried request with the same key returns the first result and records nothing twice.",
+};
+
+/** One hand-off step: 403 when it is not this party's step, 409 with `current` when the referral moved on. */
+function step(path: string, operationId: string, summary: string, body: string | undefined) {
+  return {
+    [`/referrals/{referralId}/${path}`]: {
+      post: {
+        operationId,
+        summary,
+        parameters: [referralId, idempotencyKey],
+        ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
+        responses: {
+          [path === "onward" ? "201" : "200"]: {
+            description: "已记录",
+            content: json("ReferralView"),
+          },
+          ...bodyProblems,
+          ...problems,
+          "404": problem("未找到该移交"),
+          "409": problem("移交状态已变化 — `current` holds the state that won"),
+        },
+      },
+    },
+  };
+}
+
 const paging = [
   {
     name: "status",
@@ -76,6 +122,15 @@ export function openApiDocument(): Record<string, unknown> {
     InboxItem: jsonSchema(InboxItem, "output"),
     InboxPage: jsonSchema(InboxPage, "output"),
     Health: jsonSchema(Health, "output"),
+    ReferralOffer: jsonSchema(ReferralOffer, "input"),
+    ReferralReason: jsonSchema(ReferralReason, "input"),
+    ReferralFeedback: jsonSchema(ReferralFeedback, "input"),
+    ReferralOnward: jsonSchema(ReferralOnward, "input"),
+    ReferralView: jsonSchema(ReferralView, "output"),
+    ReferralList: jsonSchema(
+      z.object({ items: z.array(ReferralView), total: z.number().int() }),
+      "output",
+    ),
     Problem: jsonSchema(Problem, "output"),
   };
   return {
@@ -168,6 +223,68 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      "/referrals": {
+        post: {
+          operationId: "offerReferral",
+          summary: "移交 — hand a lead this agency holds to another agency",
+          parameters: [idempotencyKey],
+          requestBody: { required: true, content: json("ReferralOffer") },
+          responses: {
+            "201": { description: "已移交，等待对方接收", content: json("ReferralView") },
+            "200": { description: "同一 Idempotency-Key 的重试", content: json("ReferralView") },
+            ...bodyProblems,
+            ...problems,
+          },
+        },
+        get: {
+          operationId: "listReferrals",
+          summary: "本部门参与的移交；waiting=true 只列待本部门接收的",
+          parameters: [
+            { name: "waiting", in: "query", required: false, schema: { type: "boolean" } },
+          ],
+          responses: {
+            "200": { description: "移交列表", content: json("ReferralList") },
+            ...problems,
+          },
+        },
+      },
+      "/referrals/{referralId}": {
+        get: {
+          operationId: "getReferral",
+          summary: "移交详情与交接记录",
+          parameters: [referralId],
+          responses: {
+            "200": { description: "移交", content: json("ReferralView") },
+            ...problems,
+            "404": problem("未找到该移交"),
+          },
+        },
+      },
+      ...step("acceptance", "acceptReferral", "接收 — accept (addressee only)", undefined),
+      ...step(
+        "return",
+        "returnReferral",
+        "退回 — return with a reason (addressee only)",
+        "ReferralReason",
+      ),
+      ...step(
+        "withdrawal",
+        "withdrawReferral",
+        "撤回 — withdraw before acceptance (sender only)",
+        "ReferralReason",
+      ),
+      ...step(
+        "completion",
+        "completeReferral",
+        "办结反馈 — complete with feedback (holder only)",
+        "ReferralFeedback",
+      ),
+      ...step(
+        "onward",
+        "referOnward",
+        "转办 — refer on to a further agency (a chain)",
+        "ReferralOnward",
+      ),
       "/healthz": {
         get: {
           operationId: "healthz",

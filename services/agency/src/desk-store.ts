@@ -1,4 +1,10 @@
-import type { InboxItem, InformantDetails, LeadRegistered, LeadView } from "@liandong/contracts";
+import type {
+  InboxItem,
+  InformantDetails,
+  LeadRegistered,
+  LeadView,
+  ReferralView,
+} from "@liandong/contracts";
 import type { KV } from "@nats-io/kv";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
@@ -20,6 +26,8 @@ const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as 
  */
 export class DeskStore {
   readonly state: DeskState = emptyDesk();
+  /** Referrals this agency is a party to (sender or addressee). */
+  readonly referrals = new Map<string, ReferralView>();
   readonly #kv: KV;
 
   constructor(kv: KV) {
@@ -27,6 +35,13 @@ export class DeskStore {
   }
 
   async load(): Promise<void> {
+    for await (const key of await this.#kv.keys("referral.>")) {
+      const e = await this.#kv.get(key);
+      if (e?.operation === "PUT") {
+        const r = dec<ReferralView>(e.value);
+        this.referrals.set(r.referralId, r);
+      }
+    }
     for (const prefix of ["lead", "inbox"] as const) {
       const keys = await this.#kv.keys(`${prefix}.>`);
       for await (const key of keys) {
@@ -69,6 +84,11 @@ export class DeskStore {
   async updateInbox(item: StoredInboxItem): Promise<void> {
     await this.#kv.put(`inbox.${item.leadId}`, enc(item));
     this.#rememberInbox(item);
+  }
+
+  async saveReferral(r: ReferralView): Promise<void> {
+    await this.#kv.put(`referral.${r.referralId}`, enc(r));
+    this.referrals.set(r.referralId, r);
   }
 
   async idempotent(key: string): Promise<LeadRegistered | undefined> {

@@ -8,6 +8,7 @@ import {
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
 import { ownEventsHandler } from "./own-events.ts";
+import { mountReferrals } from "./referral-routes.ts";
 import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
 
@@ -36,7 +37,7 @@ export function agencyDesk(rules: AgencyRules) {
           durable: `${agency}-inbox`,
           filterSubject: inboxSubjects(agency),
         },
-        inboxHandler({ agency, store }),
+        inboxHandler({ agency, store, log }),
       ),
     ];
     mountDesk(ctx.app, {
@@ -48,6 +49,8 @@ export function agencyDesk(rules: AgencyRules) {
       log,
       clock: ctx.clock,
     });
+    // After the desk: its authentication covers the referral routes too.
+    mountReferrals(ctx.app, { agency, store, log, clock: ctx.clock });
     return {
       start: async () => {
         for (const c of consumers) await c.start();

@@ -1,17 +1,27 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
-import { ValidationError } from "@liandong/runtime";
+import { type AggregateLog, type Delivery, sha256Hex, ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
+import { recordReferralEvent } from "./referral-events.ts";
 import { targetKey } from "./target-key.ts";
 
 /** Handles what other agencies addressed to this one (its durable consumer on `INBOX_<agency>`). */
-export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore }) {
-  const { agency, store } = deps;
-  return async (e: BusEvent): Promise<void> => {
+export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore; log: AggregateLog }) {
+  const { agency, store, log } = deps;
+  return async (e: BusEvent, d: Delivery): Promise<void> => {
     if (e.to !== agency) {
       throw new ValidationError(
         "misaddressed",
         `event addressed to ${e.to ?? "no one"} reached ${agency}'s inbox`,
       );
+    }
+    if (e.aggregate.kind === "referral") {
+      // The other party's step: it moves this agency's head of the referral too.
+      await log.observe("referral", e.aggregate.id, {
+        seq: d.origin.seq,
+        hash: sha256Hex(d.bytes),
+      });
+      await recordReferralEvent(store, e, d.origin.seq);
+      return;
     }
     switch (e.type) {
       case "lead.shared": {

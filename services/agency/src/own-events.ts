@@ -1,6 +1,7 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { type AggregateLog, type Delivery, sha256Hex, uuidFromName } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
+import { recordReferralEvent } from "./referral-events.ts";
 
 /**
  * Handles the events this agency itself published (its durable `<agency>-sharer` consumer on
@@ -16,6 +17,10 @@ export function ownEventsHandler(deps: {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
     await log.observe(e.aggregate.kind, e.aggregate.id, { seq: d.seq, hash: sha256Hex(d.bytes) });
+    if (e.aggregate.kind === "referral") {
+      await recordReferralEvent(store, e, d.origin.seq);
+      return;
+    }
     // Addressed copies are our own fan-out: nothing more to do.
     if (e.to !== undefined || e.agency !== agency) return;
 

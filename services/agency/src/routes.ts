@@ -56,6 +56,8 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.use("/leads", auth);
   app.use("/inbox/*", auth);
   app.use("/inbox", auth);
+  app.use("/referrals", auth);
+  app.use("/referrals/*", auth);
 
   async function register(
     officer: Officer,

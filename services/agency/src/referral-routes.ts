@@ -1,0 +1,257 @@
+import {
+  type AgencyCode,
+  type Officer,
+  ReferralFeedback,
+  ReferralOffer,
+  ReferralOnward,
+  ReferralReason,
+  type ReferralView,
+} from "@liandong/contracts";
+import {
+  type AggregateLog,
+  BusError,
+  type Clock,
+  type HttpEnv,
+  ProblemError,
+  readJson,
+  uuidFromName,
+  ValidationError,
+} from "@liandong/runtime";
+import type { Context, Hono } from "hono";
+import type { DeskStore } from "./desk-store.ts";
+import { applyReferral, type ReferralBusEvent, stateOf } from "./referral-record.ts";
+import { decide, type ReferralCommand } from "./referral-state.ts";
+
+const DAY_MS = 86_400_000;
+/** How long a party waits for the other party's step to reach it before deciding again. */
+const CONVERGE_MS = 2000;
+
+export type ReferralDeskDeps = {
+  agency: AgencyCode;
+  store: DeskStore;
+  log: AggregateLog;
+  clock: Clock;
+};
+
+/** The other party: every referral event is addressed to it, so it lands in its inbox. */
+const counterpart = (r: { from: string; to: string }, agency: string) =>
+  agency === r.from ? r.to : r.from;
+
+/**
+ * Hand-off endpoints. The stream is the arbiter: each step is appended with the aggregate's
+ * last sequence expected, so of two parties acting at once one wins and the other is told
+ * 409 with the state that won. A request id (`Idempotency-Key`) makes a retry return the
+ * first result without recording anything twice.
+ */
+export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void {
+  const { agency, store, log, clock } = deps;
+
+  // Decide and append as one step per referral in this process: two officers of the same
+  // agency must not both decide on the state before either has recorded its step.
+  const locks = new Map<string, Promise<unknown>>();
+  function exclusive<R>(id: string, work: () => Promise<R>): Promise<R> {
+    const run = (locks.get(id) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => undefined);
+    locks.set(id, tail);
+    void tail.then(() => {
+      if (locks.get(id) === tail) locks.delete(id);
+    });
+    return run;
+  }
+
+  function act(
+    c: Context<HttpEnv>,
+    referralId: string,
+    command: (view: ReferralView) => ReferralCommand,
+  ): Promise<ReferralView> {
+    return exclusive(referralId, () => decideAndAppend(c, referralId, command));
+  }
+
+  async function decideAndAppend(
+    c: Context<HttpEnv>,
+    referralId: string,
+    command: (view: ReferralView) => ReferralCommand,
+  ): Promise<ReferralView> {
+    const officer = c.get("officer");
+    const key = c.req.header("idempotency-key");
+    const deadline = Date.now() + CONVERGE_MS;
+    for (;;) {
+      const view = store.referrals.get(referralId);
+      if (!view || (view.from !== agency && view.to !== agency)) {
+        throw new ProblemError(
+          404,
+          "not-found",
+          "未找到该移交",
+          "no referral of this agency has this id",
+        );
+      }
+      const cmd = command(view);
+      const eventId = key
+        ? uuidFromName(`${agency}:${referralId}:${cmd.type}:${key}`)
+        : crypto.randomUUID();
+      if (view.history.some((h) => h.eventId === eventId)) return view;
+      const decided = decide(stateOf(view), cmd, agency);
+      if (!Array.isArray(decided)) {
+        const status = decided.refused === "forbidden" ? 403 : 409;
+        throw new ProblemError(
+          status,
+          decided.refused,
+          decided.refused === "forbidden" ? "无权执行此操作" : "移交状态已变化",
+          decided.message,
+          {
+            current: view,
+          },
+        );
+      }
+      try {
+        return await publish(officer, view, decided[0]!, eventId);
+      } catch (err) {
+        if (!(err instanceof BusError) || err.code !== "wrong-last-sequence") throw err;
+        // The other party acted first: wait until its step reaches us, then decide again.
+        const seen = view.history.length;
+        while (
+          Date.now() < deadline &&
+          (store.referrals.get(referralId)?.history.length ?? 0) <= seen
+        ) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        if (Date.now() >= deadline) {
+          throw new ProblemError(
+            409,
+            "conflict",
+            "移交状态已变化",
+            "another step was recorded first",
+            {
+              current: store.referrals.get(referralId),
+            },
+          );
+        }
+      }
+    }
+  }
+
+  async function publish(
+    officer: Officer,
+    view: ReferralView,
+    event: { type: ReferralBusEvent["type"]; data: unknown },
+    eventId: string,
+  ): Promise<ReferralView> {
+    const published = await log.append(
+      {
+        type: event.type,
+        id: eventId,
+        actor: officer.id,
+        aggregate: { kind: "referral", id: view.referralId },
+        to: counterpart(view, agency),
+        data: event.data,
+      } as Parameters<AggregateLog["append"]>[0],
+      { onConflict: "throw" },
+    );
+    const current = store.referrals.get(view.referralId) ?? view;
+    const envelope = JSON.parse(Buffer.from(published.bytes).toString("utf8")) as ReferralBusEvent;
+    const next = applyReferral(current, envelope, published.seq) ?? current;
+    await store.saveReferral(next);
+    return next;
+  }
+
+  type OfferData = Parameters<typeof decide>[1] & { type: "offer" };
+  async function offer(officer: Officer, data: OfferData["data"]): Promise<ReferralView> {
+    const existing = store.referrals.get(data.referralId);
+    if (existing) return existing;
+    const decided = decide({ status: "none" }, { type: "offer", data }, agency);
+    if (!Array.isArray(decided))
+      throw new ProblemError(409, decided.refused, "无法移交", decided.message);
+    const draft: ReferralView = { ...data, status: "offered", holder: agency, history: [] };
+    return publish(officer, draft, decided[0]!, uuidFromName(`${data.referralId}:offered`));
+  }
+
+  app.post("/referrals", async (c) => {
+    const officer = c.get("officer");
+    const body = await readJson(c, ReferralOffer);
+    if (body.to === agency)
+      throw new ValidationError("invalid-body", "cannot refer to oneself", [
+        { field: "to", message: "another agency" },
+      ]);
+    const holds =
+      body.about.kind === "lead"
+        ? store.lead(body.about.id) !== undefined || store.inboxItem(body.about.id) !== undefined
+        : false;
+    if (!holds) {
+      throw new ValidationError("invalid-body", "this agency holds no such lead or case", [
+        { field: "about.id", message: "not a lead or case this agency holds" },
+      ]);
+    }
+    const key = c.req.header("idempotency-key");
+    const referralId = key
+      ? uuidFromName(`${agency}:referral:${officer.id}:${key}`)
+      : crypto.randomUUID();
+    const existing = store.referrals.get(referralId);
+    if (existing) return c.json(existing, 200);
+    const now = clock();
+    const view = await offer(officer, {
+      referralId,
+      kind: body.kind,
+      from: agency,
+      to: body.to,
+      about: body.about,
+      reason: body.reason,
+      acceptBy: body.acceptBy ?? new Date(now.getTime() + 3 * DAY_MS).toISOString(),
+      completeBy: body.completeBy ?? new Date(now.getTime() + 30 * DAY_MS).toISOString(),
+      evidence: body.evidence,
+    });
+    return c.json(view, 201);
+  });
+
+  app.get("/referrals", (c) => {
+    const waiting = c.req.query("waiting") === "true";
+    const items = [...store.referrals.values()]
+      .filter((r) => !waiting || (r.status === "offered" && r.to === agency))
+      .sort((a, b) => (b.history[0]?.at ?? "").localeCompare(a.history[0]?.at ?? ""));
+    return c.json({ items, total: items.length });
+  });
+
+  app.get("/referrals/:referralId", (c) => {
+    const view = store.referrals.get(c.req.param("referralId"));
+    if (!view) throw new ProblemError(404, "not-found", "未找到该移交");
+    return c.json(view);
+  });
+
+  app.post("/referrals/:referralId/acceptance", async (c) =>
+    c.json(await act(c, c.req.param("referralId"), () => ({ type: "accept" }))),
+  );
+  app.post("/referrals/:referralId/return", async (c) => {
+    const { reason } = await readJson(c, ReferralReason);
+    return c.json(await act(c, c.req.param("referralId"), () => ({ type: "return", reason })));
+  });
+  app.post("/referrals/:referralId/withdrawal", async (c) => {
+    const { reason } = await readJson(c, ReferralReason);
+    return c.json(await act(c, c.req.param("referralId"), () => ({ type: "withdraw", reason })));
+  });
+  app.post("/referrals/:referralId/completion", async (c) => {
+    const feedback = await readJson(c, ReferralFeedback);
+    return c.json(await act(c, c.req.param("referralId"), () => ({ type: "complete", feedback })));
+  });
+  app.post("/referrals/:referralId/onward", async (c) => {
+    const body = await readJson(c, ReferralOnward);
+    const parent = await act(c, c.req.param("referralId"), (view) => ({
+      type: "refer-on",
+      childReferralId: uuidFromName(`${view.referralId}:onward:${body.to}`),
+      to: body.to,
+    }));
+    // The chain: a new referral from this agency to the next, linked to its parent.
+    const now = clock();
+    const child = await offer(c.get("officer"), {
+      referralId: parent.childReferralId!,
+      kind: parent.kind,
+      from: agency,
+      to: body.to,
+      about: parent.about,
+      reason: body.reason,
+      acceptBy: new Date(now.getTime() + 3 * DAY_MS).toISOString(),
+      completeBy: parent.completeBy,
+      evidence: [],
+      parentReferralId: parent.referralId,
+    });
+    return c.json(child, 201);
+  });
+}

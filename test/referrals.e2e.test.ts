@@ -1,0 +1,175 @@
+// Referral hand-offs end to end: lifecycle, who may take which step, and real races between
+// parties repeated enough to catch one: one winner, the other 409 with the state that won,
+// and both parties converging to the same history.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
+
+type Referral = {
+  referralId: string;
+  status: string;
+  holder: string;
+  history: { eventId: string; type: string; seq: number }[];
+  feedback?: { actions: string; outcome: string };
+  childReferralId?: string;
+  parentReferralId?: string;
+};
+
+let county: TestCounty;
+let leadId: string;
+
+beforeAll(async () => {
+  county = await startTestCounty();
+  const r = await county.as("family-planning").post<{ leadId: string }>("/leads", {
+    source: "pregnancy-disappearance",
+    violations: ["sex-selective-termination"],
+    target: { kind: "person", name: "随访对象（二孩生育证）", county: "441723" },
+    summary: "末次随访孕16周，现已无孕，无分娩或批准引产记录",
+  });
+  leadId = r.body.leadId;
+});
+afterAll(async () => {
+  await county?.cleanup();
+});
+
+const offer = (reason = "请核查引产情况") =>
+  county
+    .as("family-planning")
+    .post<Referral>("/referrals", { to: "health", about: { kind: "lead", id: leadId }, reason });
+
+/** Waits until `agency` has recorded the referral with at least `steps` steps. */
+const seen = (agency: string, id: string, steps = 1) =>
+  eventually(async () => {
+    const r = await county.as(agency).get<Referral>(`/referrals/${id}`);
+    return r.status === 200 && r.body.history.length >= steps ? r.body : undefined;
+  });
+
+describe("lifecycle", () => {
+  it("offer, accept, complete with feedback; both parties see the same history", async () => {
+    const o = await offer();
+    expect(o.status).toBe(201);
+    expect(o.body).toMatchObject({ status: "offered", holder: "family-planning" });
+    const id = o.body.referralId;
+    const waiting = await eventually(async () => {
+      const r = await county.as("health").get<{ items: Referral[] }>("/referrals?waiting=true");
+      return r.body.items.find((x) => x.referralId === id);
+    });
+    expect(waiting.holder).toBe("family-planning");
+
+    const a = await county.as("health").post<Referral>(`/referrals/${id}/acceptance`, {});
+    expect(a.status).toBe(200);
+    expect(a.body).toMatchObject({ status: "accepted", holder: "health" });
+    const done = await county.as("health").post<Referral>(`/referrals/${id}/completion`, {
+      actions: "立案调查，查明某私人诊所未经批准实施引产",
+      outcome: "吊销《医疗机构执业许可证》",
+    });
+    expect(done.body).toMatchObject({ status: "completed", holder: "health" });
+    const fp = await seen("family-planning", id, 3);
+    expect(fp.feedback?.outcome).toBe("吊销《医疗机构执业许可证》");
+    expect(fp.history.map((h) => h.eventId)).toEqual(done.body.history.map((h) => h.eventId));
+  });
+
+  it("only the addressee accepts or returns, only the sender withdraws, only parties see it", async () => {
+    const id = (await offer()).body.referralId;
+    await seen("health", id);
+    const bySender = await county.as("family-planning").post(`/referrals/${id}/acceptance`, {});
+    expect(bySender.status).toBe(403);
+    const byAddressee = await county
+      .as("health")
+      .post(`/referrals/${id}/withdrawal`, { reason: "不是我们的" });
+    expect(byAddressee.status).toBe(403);
+    const outsider = await county.as("public-security").post(`/referrals/${id}/acceptance`, {});
+    expect(outsider.status).toBe(404);
+    const returned = await county
+      .as("health")
+      .post<Referral>(`/referrals/${id}/return`, { reason: "线索不足，请补充" });
+    expect(returned.body).toMatchObject({ status: "returned", holder: "family-planning" });
+    const noReason = await county.as("health").post(`/referrals/${id}/return`, {});
+    expect(noReason.status).toBe(422);
+  });
+
+  it("a retried step with the same request id returns the first result and records nothing twice", async () => {
+    const id = (await offer()).body.referralId;
+    await seen("health", id);
+    const h = { "idempotency-key": "accept-once" };
+    const first = await county.as("health").post<Referral>(`/referrals/${id}/acceptance`, {}, h);
+    const again = await county.as("health").post<Referral>(`/referrals/${id}/acceptance`, {}, h);
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.body.history).toHaveLength(first.body.history.length);
+  });
+
+  it("is referred on as a chain", async () => {
+    const id = (await offer()).body.referralId;
+    await seen("health", id);
+    await county.as("health").post(`/referrals/${id}/acceptance`, {});
+    const child = await county.as("health").post<Referral>(`/referrals/${id}/onward`, {
+      to: "commerce",
+      reason: "诊所无营业执照，移交市场监管",
+    });
+    expect(child.status).toBe(201);
+    expect(child.body).toMatchObject({ parentReferralId: id, status: "offered", holder: "health" });
+    const atCommerce = await seen("commerce", child.body.referralId);
+    expect(atCommerce.parentReferralId).toBe(id);
+    const parent = await seen("family-planning", id, 3);
+    expect(parent).toMatchObject({ status: "referred-on", childReferralId: child.body.referralId });
+  });
+});
+
+describe("races (real concurrency against a real server)", () => {
+  const ROUNDS = 8;
+
+  async function race(steps: [string, string, string, unknown][]) {
+    const id = (await offer()).body.referralId;
+    await seen("health", id);
+    const results = await Promise.all(
+      steps.map(([agency, role, path, body]) =>
+        county
+          .as(agency, role as "liaison" | "supervisor")
+          .post<Referral & { current?: Referral }>(`/referrals/${id}/${path}`, body),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses, JSON.stringify(results.map((r) => r.body))).toEqual([200, 409]);
+    const loser = results.find((r) => r.status === 409)!;
+    const winner = results.find((r) => r.status === 200)!;
+    expect(loser.body.current?.status).toBe(winner.body.status);
+    // Both parties converge to one history.
+    const steps2 = winner.body.history.length;
+    const fp = await seen("family-planning", id, steps2);
+    const hl = await seen("health", id, steps2);
+    expect(fp.history.map((h) => h.eventId)).toEqual(hl.history.map((h) => h.eventId));
+    expect(fp.status).toBe(hl.status);
+    return winner.body.status;
+  }
+
+  it("accept against the sender's withdraw: one winner", async () => {
+    const winners = new Set<string>();
+    for (let i = 0; i < ROUNDS; i++) {
+      winners.add(
+        await race([
+          ["health", "liaison", "acceptance", {}],
+          ["family-planning", "liaison", "withdrawal", { reason: "已另行处理" }],
+        ]),
+      );
+    }
+    expect([...winners].every((w) => w === "accepted" || w === "withdrawn")).toBe(true);
+  });
+
+  it("accept against return by two officers of the addressee: one winner", async () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      await race([
+        ["health", "liaison", "acceptance", {}],
+        ["health", "supervisor", "return", { reason: "不属本部门" }],
+      ]);
+    }
+  });
+
+  it("two accepts: one winner", async () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      await race([
+        ["health", "liaison", "acceptance", {}],
+        ["health", "supervisor", "acceptance", {}],
+      ]);
+    }
+  });
+});
