@@ -66,6 +66,22 @@ describe("lifecycle", () => {
     const fp = await seen("family-planning", id, 3);
     expect(fp.feedback?.outcome).toBe("吊销《医疗机构执业许可证》");
     expect(fp.history.map((h) => h.eventId)).toEqual(done.body.history.map((h) => h.eventId));
+
+    // The office sees the whole chain, each hand-off with who, when and why, verified.
+    const trail = await county.as("office").get<{
+      verification: { ok: boolean; checked: number };
+      steps: { type: string; agency: string; actor: string; to?: string; reason?: string }[];
+    }>(`/trail/referral/${id}`);
+    expect(trail.status).toBe(200);
+    expect(trail.body.verification).toMatchObject({ ok: true, checked: 3 });
+    expect(trail.body.steps.map((s) => [s.type, s.agency, s.actor, s.to])).toEqual([
+      ["referral.offered", "family-planning", "family-planning.liaison", "health"],
+      ["referral.accepted", "health", "health.liaison", "family-planning"],
+      ["referral.completed", "health", "health.liaison", "family-planning"],
+    ]);
+    expect(trail.body.steps[0]?.reason).toBe("请核查引产情况");
+    const other = await county.as("health").raw(`/trail/referral/${id}`, { method: "GET" });
+    expect(other.status).toBe(404);
   });
 
   it("only the addressee accepts or returns, only the sender withdraws, only parties see it", async () => {
@@ -139,6 +155,11 @@ describe("races (real concurrency against a real server)", () => {
     const hl = await seen("health", id, steps2);
     expect(fp.history.map((h) => h.eventId)).toEqual(hl.history.map((h) => h.eventId));
     expect(fp.status).toBe(hl.status);
+    // The refused attempt left no mark on the chain; the chain is intact.
+    const trail = await county
+      .as("office")
+      .get<{ verification: { ok: boolean; checked: number } }>(`/trail/referral/${id}`);
+    expect(trail.body.verification, JSON.stringify(trail)).toEqual(expect.objectContaining({ ok: true, checked: steps2 }));
     return winner.body.status;
   }
 

@@ -99,7 +99,7 @@ export async function startTestCounty(config: Record<string, unknown> = {}): Pro
       }),
     async cleanup() {
       await county.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      if (!process.env.LIANDONG_KEEP_TEST_STATE) rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }

@@ -13,6 +13,7 @@ import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { evolve, type Tracker } from "./lead-tracker.ts";
+import { readTrail } from "./trail.ts";
 
 const LeadQuery = z.object({
   agency: z.string().optional(),
@@ -38,7 +39,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     async start() {
       const js = jetstream(nc);
       const consumer = await js.consumers.get(STREAMS.events, {
-        name_prefix: "office",
+        name_prefix: `office_${crypto.randomUUID().replaceAll("-", "")}`,
         deliver_policy: DeliverPolicy.All,
       });
       const startPending = (await consumer.info(true)).num_pending;
@@ -81,6 +82,10 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
   app.use("/leads", auth);
   app.use("/leads/*", auth);
   app.use("/overview", auth);
+  app.use("/trail/*", auth);
+  app.get("/trail/:kind/:id", async (c) =>
+    c.json(await readTrail(ctx.nc, ctx.county, c.req.param("kind"), c.req.param("id"))),
+  );
   app.get("/leads", (c) => {
     const q = readQuery(c, LeadQuery);
     const all = [...tracker.values()]

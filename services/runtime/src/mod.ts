@@ -5,6 +5,7 @@ export * from "./connect.ts";
 export * from "./consumer.ts";
 export * from "./errors.ts";
 export * from "./hash.ts";
+export * from "./hash-chain.ts";
 export * from "./http.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
