@@ -132,7 +132,7 @@ describe("lifecycle", () => {
 });
 
 describe("races (real concurrency against a real server)", () => {
-  const ROUNDS = 8;
+  const ROUNDS = 12;
 
   async function race(steps: [string, string, string, unknown][]) {
     const id = (await offer()).body.referralId;
@@ -159,7 +159,9 @@ describe("races (real concurrency against a real server)", () => {
     const trail = await county
       .as("office")
       .get<{ verification: { ok: boolean; checked: number } }>(`/trail/referral/${id}`);
-    expect(trail.body.verification, JSON.stringify(trail)).toEqual(expect.objectContaining({ ok: true, checked: steps2 }));
+    expect(trail.body.verification, JSON.stringify(trail)).toEqual(
+      expect.objectContaining({ ok: true, checked: steps2 }),
+    );
     return winner.body.status;
   }
 
@@ -192,5 +194,46 @@ describe("races (real concurrency against a real server)", () => {
         ["health", "supervisor", "acceptance", {}],
       ]);
     }
+  });
+});
+
+describe("a forged step", () => {
+  it("from an agency that is not entitled to it is dead-lettered, not recorded", async () => {
+    const { connectBus } = await import("@liandong/runtime");
+    const { EventPublisher } = await import("@liandong/runtime");
+    const { join } = await import("node:path");
+    const id = (await offer()).body.referralId;
+    await seen("health", id);
+    // Commerce, no party to it, claims to accept it and tells the sender.
+    const nc = await connectBus({
+      servers: county.natsUrl,
+      agency: "commerce",
+      seedFile: join(county.stateDir, "secrets", "commerce.nk"),
+    });
+    const publisher = new EventPublisher(nc, { county: "441723", agency: "commerce" });
+    await publisher.publish({
+      type: "referral.accepted",
+      actor: "commerce.liaison",
+      aggregate: { kind: "referral", id },
+      to: "family-planning",
+      data: { referralId: id, by: "commerce" },
+      prev: null,
+    });
+    await publisher.close();
+    await nc.close();
+    const admin = await county.admin();
+    const { jetstream } = await import("@nats-io/jetstream");
+    const reasons = await eventually(async () => {
+      const c = await jetstream(admin).consumers.get("DLQ", {
+        filter_subjects: "ld.dlq.family-planning.>",
+      });
+      if ((await c.info(true)).num_pending === 0) return undefined;
+      const m = await c.next();
+      return m?.headers?.get("Liandong-Dlq-Reason");
+    });
+    await admin.close();
+    expect(reasons).toBe("not-entitled");
+    const fp = await county.as("family-planning").get<Referral>(`/referrals/${id}`);
+    expect(fp.body).toMatchObject({ status: "offered", holder: "family-planning" });
   });
 });

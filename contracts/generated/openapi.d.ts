@@ -548,6 +548,7 @@ export interface components {
                 /** Format: date-time */
                 at: string;
                 seq: number;
+                hash: string;
                 reason?: string;
             }[];
         };
@@ -588,6 +589,7 @@ export interface components {
                     /** Format: date-time */
                     at: string;
                     seq: number;
+                    hash: string;
                     reason?: string;
                 }[];
             }[];

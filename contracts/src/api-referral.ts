@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { ReferralKind, ReferralSubject } from "./events-referral.ts";
-import { EvidenceRef } from "./lead.ts";
+import { EvidenceRef, Sha256Hex } from "./lead.ts";
 
 /** `POST /referrals`: hand a lead or case to another agency (移交). */
 export const ReferralOffer = z.object({
@@ -44,6 +44,8 @@ export const HandoffStep = z.object({
   at: z.iso.datetime({ offset: true }),
   /** Stream sequence of the event on EVENTS: the order the bus decided. */
   seq: z.number().int(),
+  /** SHA-256 of the stored event: the next step links to it. */
+  hash: Sha256Hex,
   reason: z.string().optional(),
 });
 

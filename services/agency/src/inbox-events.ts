@@ -20,7 +20,7 @@ export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore; log: 
         seq: d.origin.seq,
         hash: sha256Hex(d.bytes),
       });
-      await recordReferralEvent(store, e, d.origin.seq);
+      await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
       return;
     }
     switch (e.type) {

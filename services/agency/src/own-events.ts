@@ -18,7 +18,7 @@ export function ownEventsHandler(deps: {
   return async (e: BusEvent, d: Delivery): Promise<void> => {
     await log.observe(e.aggregate.kind, e.aggregate.id, { seq: d.seq, hash: sha256Hex(d.bytes) });
     if (e.aggregate.kind === "referral") {
-      await recordReferralEvent(store, e, d.origin.seq);
+      await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
       return;
     }
     // Addressed copies are our own fan-out: nothing more to do.

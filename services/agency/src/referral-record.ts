@@ -22,6 +22,7 @@ export function applyReferral(
   view: ReferralView | undefined,
   e: ReferralBusEvent,
   seq: number,
+  hash: string,
 ): ReferralView | undefined {
   if (view?.history.some((h) => h.eventId === e.id)) return view;
   const step = {
@@ -31,6 +32,7 @@ export function applyReferral(
     actor: e.actor,
     at: e.time,
     seq,
+    hash,
     ...("reason" in e.data && typeof e.data.reason === "string" ? { reason: e.data.reason } : {}),
   };
   if (e.type === "referral.offered") {
@@ -74,4 +76,10 @@ function replay(view: ReferralView): ReferralView {
   return state.status === "none"
     ? { ...view, history }
     : { ...view, history, status: state.status, holder: state.holder };
+}
+
+/** The last recorded step: the head a new step must link to. */
+export function headOf(view: ReferralView | undefined): { seq: number; hash: string | null } {
+  const last = view?.history.at(-1);
+  return last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: null };
 }

@@ -19,7 +19,7 @@ import {
 } from "@liandong/runtime";
 import type { Context, Hono } from "hono";
 import type { DeskStore } from "./desk-store.ts";
-import { applyReferral, type ReferralBusEvent, stateOf } from "./referral-record.ts";
+import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
 import { decide, type ReferralCommand } from "./referral-state.ts";
 
 const DAY_MS = 86_400_000;
@@ -145,11 +145,12 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
         to: counterpart(view, agency),
         data: event.data,
       } as Parameters<AggregateLog["append"]>[0],
-      { onConflict: "throw" },
+      // Linked to the last step this decision saw: if anything was stored since, the stream refuses.
+      { onConflict: "throw", head: headOf(view) },
     );
     const current = store.referrals.get(view.referralId) ?? view;
     const envelope = JSON.parse(Buffer.from(published.bytes).toString("utf8")) as ReferralBusEvent;
-    const next = applyReferral(current, envelope, published.seq) ?? current;
+    const next = applyReferral(current, envelope, published.seq, published.hash) ?? current;
     await store.saveReferral(next);
     return next;
   }

@@ -57,12 +57,13 @@ export class AggregateLog {
    */
   async append<T extends EventType>(
     req: Omit<PublishRequest<T>, "prev" | "expect">,
-    opts: { onConflict?: "retry" | "throw" } = {},
+    opts: { onConflict?: "retry" | "throw"; head?: Head } = {},
   ): Promise<Published> {
     const { kind, id } = req.aggregate;
     return this.#exclusive(headKey(kind, id), async () => {
       for (let attempt = 0; ; attempt++) {
-        const head = await this.head(kind, id);
+        // An explicit head: the state the caller decided on, and nothing newer.
+        const head = opts.head ?? (await this.head(kind, id));
         try {
           const published = await this.#publisher.publish({
             ...req,
@@ -80,7 +81,7 @@ export class AggregateLog {
           const conflict = err instanceof BusError && err.code === "wrong-last-sequence";
           if (conflict && this.#heads.get(headKey(kind, id)) === head)
             this.#heads.delete(headKey(kind, id));
-          if (!conflict || opts.onConflict === "throw" || attempt >= 5) throw err;
+          if (!conflict || opts.onConflict === "throw" || opts.head || attempt >= 5) throw err;
           await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
         }
       }
