@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Envelope } from "./envelope.ts";
+import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
 import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
 import {
   ReferralAccepted,
@@ -22,6 +23,9 @@ export const CATALOGUE = {
   "referral.withdrawn": ReferralWithdrawn,
   "referral.completed": ReferralCompleted,
   "referral.referred-on": ReferralReferredOn,
+  "case.opened": CaseOpened,
+  "case.step-recorded": CaseStepRecorded,
+  "case.closed": CaseClosed,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -26,6 +26,17 @@ export const CountyConfig = z.object({
   routing: z.partialRecord(LeadSource, z.array(AgencyCode)).default({}),
   /** A new lead about the same target within this many days is linked to the earlier one. */
   duplicateWindowDays: z.number().int().min(0).max(3650).default(90),
+  /** Legal range of a fine, in yuan (GLOSSARY.md: typically 5,000–30,000). */
+  fineRangeYuan: z
+    .object({ min: z.number().int().min(0), max: z.number().int().positive() })
+    .default({ min: 5000, max: 30000 }),
+  /** Decree No. 310 deadlines for a transfer to the judiciary, in hours. */
+  judiciaryDeadlines: z
+    .object({
+      decideWithinHours: z.number().positive(),
+      transferWithinHours: z.number().positive(),
+    })
+    .default({ decideWithinHours: 72, transferWithinHours: 24 }),
   /** Largest HTTP request body accepted, in bytes. */
   maxBodyBytes: z.number().int().min(1024).max(10_000_000).default(262_144),
 });

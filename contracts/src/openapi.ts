@@ -51,6 +51,12 @@ const leadId = {
   required: true,
   schema: { type: "string", format: "uuid" },
 };
+const caseId = {
+  name: "caseId",
+  in: "path",
+  required: true,
+  schema: { type: "string", format: "uuid" },
+};
 const referralId = {
   name: "referralId",
   in: "path",
@@ -122,6 +128,11 @@ export function openApiDocument(): Record<string, unknown> {
     InboxItem: jsonSchema(InboxItem, "output"),
     InboxPage: jsonSchema(InboxPage, "output"),
     Health: jsonSchema(Health, "output"),
+    CaseOpening: jsonSchema(CaseOpening, "input"),
+    CaseStep: jsonSchema(CaseStep, "input"),
+    CaseClosure: jsonSchema(CaseClosure, "input"),
+    CaseView: jsonSchema(CaseView, "output"),
+    CaseList: jsonSchema(z.object({ items: z.array(CaseView), total: z.number().int() }), "output"),
     ReferralOffer: jsonSchema(ReferralOffer, "input"),
     ReferralReason: jsonSchema(ReferralReason, "input"),
     ReferralFeedback: jsonSchema(ReferralFeedback, "input"),
@@ -285,6 +296,65 @@ export function openApiDocument(): Record<string, unknown> {
         "转办 — refer on to a further agency (a chain)",
         "ReferralOnward",
       ),
+      "/cases": {
+        post: {
+          operationId: "openCase",
+          summary: "立案 — open a case from leads or accepted referrals this agency holds",
+          requestBody: { required: true, content: json("CaseOpening") },
+          responses: {
+            "201": { description: "已立案", content: json("CaseView") },
+            ...bodyProblems,
+            ...problems,
+          },
+        },
+        get: {
+          operationId: "listCases",
+          summary: "本部门的案件",
+          responses: { "200": { description: "案件列表", content: json("CaseList") }, ...problems },
+        },
+      },
+      "/cases/{caseId}": {
+        get: {
+          operationId: "getCase",
+          parameters: [caseId],
+          responses: {
+            "200": { description: "案件", content: json("CaseView") },
+            ...problems,
+            "404": problem("未找到该案件"),
+          },
+        },
+      },
+      "/cases/{caseId}/steps": {
+        post: {
+          operationId: "recordCaseStep",
+          summary: "记录调查步骤或证据",
+          parameters: [caseId],
+          requestBody: { required: true, content: json("CaseStep") },
+          responses: {
+            "200": { description: "已记录", content: json("CaseView") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该案件"),
+            "409": problem("案件已结案"),
+          },
+        },
+      },
+      "/cases/{caseId}/closure": {
+        post: {
+          operationId: "closeCase",
+          summary:
+            "结案 — close with the sanctions this agency may impose (422 names a sanction it may not)",
+          parameters: [caseId],
+          requestBody: { required: true, content: json("CaseClosure") },
+          responses: {
+            "200": { description: "已结案", content: json("CaseView") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该案件"),
+            "409": problem("案件已结案"),
+          },
+        },
+      },
       "/healthz": {
         get: {
           operationId: "healthz",

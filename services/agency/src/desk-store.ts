@@ -6,6 +6,7 @@ import type {
   ReferralView,
 } from "@liandong/contracts";
 import type { KV } from "@nats-io/kv";
+import type { CaseRecord } from "./case-record.ts";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
 export type StoredLead = LeadView & { targetKey: string };
@@ -28,6 +29,8 @@ export class DeskStore {
   readonly state: DeskState = emptyDesk();
   /** Referrals this agency is a party to (sender or addressee). */
   readonly referrals = new Map<string, ReferralView>();
+  /** Cases this agency opened. */
+  readonly cases = new Map<string, CaseRecord>();
   readonly #kv: KV;
 
   constructor(kv: KV) {
@@ -40,6 +43,13 @@ export class DeskStore {
       if (e?.operation === "PUT") {
         const r = dec<ReferralView>(e.value);
         this.referrals.set(r.referralId, r);
+      }
+    }
+    for await (const key of await this.#kv.keys("case.>")) {
+      const e = await this.#kv.get(key);
+      if (e?.operation === "PUT") {
+        const r = dec<CaseRecord>(e.value);
+        this.cases.set(r.caseId, r);
       }
     }
     for (const prefix of ["lead", "inbox"] as const) {
@@ -89,6 +99,11 @@ export class DeskStore {
   async saveReferral(r: ReferralView): Promise<void> {
     await this.#kv.put(`referral.${r.referralId}`, enc(r));
     this.referrals.set(r.referralId, r);
+  }
+
+  async saveCase(r: CaseRecord): Promise<void> {
+    await this.#kv.put(`case.${r.caseId}`, enc(r));
+    this.cases.set(r.caseId, r);
   }
 
   async idempotent(key: string): Promise<LeadRegistered | undefined> {

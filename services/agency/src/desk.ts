@@ -5,6 +5,7 @@ import {
   type ServiceContext,
   type ServiceParts,
 } from "@liandong/runtime";
+import { mountCases } from "./case-routes.ts";
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
 import { ownEventsHandler } from "./own-events.ts";
@@ -51,6 +52,7 @@ export function agencyDesk(rules: AgencyRules) {
     });
     // After the desk: its authentication covers the referral routes too.
     mountReferrals(ctx.app, { agency, store, log, clock: ctx.clock });
+    mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
     return {
       start: async () => {
         for (const c of consumers) await c.start();

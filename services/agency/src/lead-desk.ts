@@ -42,7 +42,7 @@ const DAY_MS = 86_400_000;
 export function decideRegistration(input: {
   state: DeskState;
   config: CountyConfig;
-  rules: AgencyRules;
+  rules: Pick<AgencyRules, "mayOriginate">;
   agency: AgencyCode;
   leadId: string;
   registration: LeadRegistration;

@@ -1,5 +1,6 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { type AggregateLog, type Delivery, sha256Hex, uuidFromName } from "@liandong/runtime";
+import { applyCase, type CaseBusEvent } from "./case-record.ts";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
 
@@ -17,6 +18,14 @@ export function ownEventsHandler(deps: {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
     await log.observe(e.aggregate.kind, e.aggregate.id, { seq: d.seq, hash: sha256Hex(d.bytes) });
+    if (e.aggregate.kind === "case") {
+      // Recorded on the bus but perhaps not here (the process stopped in between).
+      if (e.type.startsWith("case.")) {
+        const next = applyCase(store.cases.get(e.aggregate.id), e as CaseBusEvent);
+        if (next && next !== store.cases.get(e.aggregate.id)) await store.saveCase(next);
+      }
+      return;
+    }
     if (e.aggregate.kind === "referral") {
       await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
       return;

@@ -58,6 +58,8 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.use("/inbox", auth);
   app.use("/referrals", auth);
   app.use("/referrals/*", auth);
+  app.use("/cases", auth);
+  app.use("/cases/*", auth);
 
   async function register(
     officer: Officer,

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { AgencyCode } from "./agency.ts";
+import { EvidenceRef, Target, Violation } from "./lead.ts";
+
+/** Sanctions of GLOSSARY.md (处罚 / 处分). */
+export const SanctionKind = z.enum([
+  "fine",
+  "revoke-practising-certificate",
+  "revoke-institution-licence",
+  "administrative-sanction",
+  "birth-permit-sanction",
+  "transfer-to-judiciary",
+]);
+export type SanctionKind = z.infer<typeof SanctionKind>;
+
+export const Sanction = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("fine"),
+    amountYuan: z.number().int().positive(),
+    against: z.string().min(1).max(200),
+  }),
+  z.object({
+    kind: z.literal("revoke-practising-certificate"),
+    against: z.string().min(1).max(200),
+  }),
+  z.object({ kind: z.literal("revoke-institution-licence"), against: z.string().min(1).max(200) }),
+  z.object({
+    kind: z.literal("administrative-sanction"),
+    against: z.string().min(1).max(200),
+    detail: z.string().max(500),
+  }),
+  z.object({
+    kind: z.literal("birth-permit-sanction"),
+    against: z.string().min(1).max(200),
+    detail: z.string().max(500),
+  }),
+  z.object({
+    kind: z.literal("transfer-to-judiciary"),
+    against: z.string().min(1).max(200),
+    /** Decree No. 310: the decision to transfer is due by this instant (ISO 8601). */
+    decideBy: z.iso.datetime({ offset: true }).optional(),
+    /** Decree No. 310: the transfer itself is due by this instant (ISO 8601). */
+    transferBy: z.iso.datetime({ offset: true }).optional(),
+  }),
+]);
+export type Sanction = z.infer<typeof Sanction>;
+
+export const CaseOpened = z.object({
+  caseId: z.uuid(),
+  agency: AgencyCode,
+  title: z.string().trim().min(1).max(200),
+  leads: z.array(z.uuid()).default([]),
+  referrals: z.array(z.uuid()).default([]),
+  violations: z.array(Violation).min(1),
+  target: Target,
+});
+
+export const CaseStepRecorded = z.object({
+  caseId: z.uuid(),
+  kind: z.enum(["investigation", "evidence"]),
+  summary: z.string().trim().min(1).max(4000),
+  evidence: z.array(EvidenceRef).max(50).default([]),
+});
+
+export const CaseClosed = z.object({
+  caseId: z.uuid(),
+  summary: z.string().trim().min(1).max(4000),
+  sanctions: z.array(Sanction).max(20),
+});
