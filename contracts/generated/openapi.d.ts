@@ -206,6 +206,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本部门的案件 */
+        get: operations["listCases"];
+        put?: never;
+        /** 立案 — open a case from leads or accepted referrals this agency holds */
+        post: operations["openCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getCase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{caseId}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 记录调查步骤或证据 */
+        post: operations["recordCaseStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{caseId}/closure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 结案 — close with the sanctions this agency may impose (422 names a sanction it may not) */
+        post: operations["closeCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -475,6 +543,202 @@ export interface components {
             checks: {
                 [key: string]: boolean;
             };
+        };
+        CaseOpening: {
+            title: string;
+            /** @default [] */
+            leads: string[];
+            /** @default [] */
+            referrals: string[];
+            violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
+            target: {
+                /** @enum {string} */
+                kind: "institution" | "person";
+                name: string;
+                unit?: string;
+                address?: string;
+                county: string;
+            };
+        };
+        CaseStep: {
+            /** @enum {string} */
+            kind: "investigation" | "evidence";
+            summary: string;
+            /** @default [] */
+            evidence: {
+                ref: string;
+                sha256: string;
+                description?: string;
+            }[];
+        };
+        CaseClosure: {
+            summary: string;
+            /** @default [] */
+            sanctions: ({
+                /** @constant */
+                kind: "fine";
+                amountYuan: number;
+                against: string;
+            } | {
+                /** @constant */
+                kind: "revoke-practising-certificate";
+                against: string;
+            } | {
+                /** @constant */
+                kind: "revoke-institution-licence";
+                against: string;
+            } | {
+                /** @constant */
+                kind: "administrative-sanction";
+                against: string;
+                detail: string;
+            } | {
+                /** @constant */
+                kind: "birth-permit-sanction";
+                against: string;
+                detail: string;
+            } | {
+                /** @constant */
+                kind: "transfer-to-judiciary";
+                against: string;
+                /** Format: date-time */
+                decideBy?: string;
+                /** Format: date-time */
+                transferBy?: string;
+            })[];
+        };
+        CaseView: {
+            /** Format: uuid */
+            caseId: string;
+            agency: string;
+            title: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            leads: string[];
+            referrals: string[];
+            violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
+            target: {
+                /** @enum {string} */
+                kind: "institution" | "person";
+                name: string;
+                unit?: string;
+                address?: string;
+                county: string;
+            };
+            openedAt: string;
+            closedAt?: string;
+            steps: {
+                kind: string;
+                summary: string;
+                at: string;
+                actor: string;
+                evidence: {
+                    ref: string;
+                    sha256: string;
+                    description?: string;
+                }[];
+            }[];
+            sanctions: ({
+                /** @constant */
+                kind: "fine";
+                amountYuan: number;
+                against: string;
+            } | {
+                /** @constant */
+                kind: "revoke-practising-certificate";
+                against: string;
+            } | {
+                /** @constant */
+                kind: "revoke-institution-licence";
+                against: string;
+            } | {
+                /** @constant */
+                kind: "administrative-sanction";
+                against: string;
+                detail: string;
+            } | {
+                /** @constant */
+                kind: "birth-permit-sanction";
+                against: string;
+                detail: string;
+            } | {
+                /** @constant */
+                kind: "transfer-to-judiciary";
+                against: string;
+                /** Format: date-time */
+                decideBy?: string;
+                /** Format: date-time */
+                transferBy?: string;
+            })[];
+            summary?: string;
+        };
+        CaseList: {
+            items: {
+                /** Format: uuid */
+                caseId: string;
+                agency: string;
+                title: string;
+                /** @enum {string} */
+                status: "open" | "closed";
+                leads: string[];
+                referrals: string[];
+                violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
+                target: {
+                    /** @enum {string} */
+                    kind: "institution" | "person";
+                    name: string;
+                    unit?: string;
+                    address?: string;
+                    county: string;
+                };
+                openedAt: string;
+                closedAt?: string;
+                steps: {
+                    kind: string;
+                    summary: string;
+                    at: string;
+                    actor: string;
+                    evidence: {
+                        ref: string;
+                        sha256: string;
+                        description?: string;
+                    }[];
+                }[];
+                sanctions: ({
+                    /** @constant */
+                    kind: "fine";
+                    amountYuan: number;
+                    against: string;
+                } | {
+                    /** @constant */
+                    kind: "revoke-practising-certificate";
+                    against: string;
+                } | {
+                    /** @constant */
+                    kind: "revoke-institution-licence";
+                    against: string;
+                } | {
+                    /** @constant */
+                    kind: "administrative-sanction";
+                    against: string;
+                    detail: string;
+                } | {
+                    /** @constant */
+                    kind: "birth-permit-sanction";
+                    against: string;
+                    detail: string;
+                } | {
+                    /** @constant */
+                    kind: "transfer-to-judiciary";
+                    against: string;
+                    /** Format: date-time */
+                    decideBy?: string;
+                    /** Format: date-time */
+                    transferBy?: string;
+                })[];
+                summary?: string;
+            }[];
+            total: number;
         };
         ReferralOffer: {
             to: string;
@@ -1637,6 +1901,367 @@ export interface operations {
                 };
             };
             /** @description 移交状态已变化 — `current` holds the state that won */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 案件列表 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseList"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseOpening"];
+            };
+        };
+        responses: {
+            /** @description 已立案 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 案件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该案件 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordCaseStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseStep"];
+            };
+        };
+        responses: {
+            /** @description 已记录 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该案件 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 案件已结案 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    closeCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseClosure"];
+            };
+        };
+        responses: {
+            /** @description 已结案 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该案件 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 案件已结案 */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -8,6 +8,7 @@ import {
   LeadRegistration,
   LeadView,
 } from "./api.ts";
+import { CaseClosure, CaseOpening, CaseStep, CaseView } from "./api-case.ts";
 import {
   ReferralFeedback,
   ReferralOffer,
