@@ -87,3 +87,10 @@ export const Health = z.object({
 });
 
 export { EvidenceRef, Target, Violation };
+
+export const RewardApproval = z.object({
+  amountYuan: z.number().int().positive(),
+  reason: z.string().trim().min(1).max(1000),
+});
+export const RewardPayment = z.object({ amountYuan: z.number().int().positive() });
+export const UnsealRequest = z.object({ reason: z.string().trim().min(1).max(1000) });

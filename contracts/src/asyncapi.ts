@@ -19,7 +19,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     agency: {
       description: "发布部门 — the publishing agency; its NATS identity may publish only here",
     },
-    aggregateKind: { enum: ["lead", "referral", "case"], description: "聚合类型" },
+    aggregateKind: { enum: ["lead", "referral", "case", "informant"], description: "聚合类型" },
     aggregateId: { description: "聚合 id (UUID)" },
     to: { description: "收件部门，或 `_`（无收件方）— addressee agency, or `_`" },
   };

@@ -1,6 +1,13 @@
 import type { z } from "zod";
 import type { Envelope } from "./envelope.ts";
 import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
+import {
+  InformantUnsealed,
+  RewardApproved,
+  RewardPaid,
+  UnsealApproved,
+  UnsealRequested,
+} from "./events-informant.ts";
 import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
 import {
   ReferralAccepted,
@@ -26,6 +33,11 @@ export const CATALOGUE = {
   "case.opened": CaseOpened,
   "case.step-recorded": CaseStepRecorded,
   "case.closed": CaseClosed,
+  "informant.reward-approved": RewardApproved,
+  "informant.reward-paid": RewardPaid,
+  "informant.unseal-requested": UnsealRequested,
+  "informant.unseal-approved": UnsealApproved,
+  "informant.unsealed": InformantUnsealed,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -30,6 +30,10 @@ export const CountyConfig = z.object({
   fineRangeYuan: z
     .object({ min: z.number().int().min(0), max: z.number().int().positive() })
     .default({ min: 5000, max: 30000 }),
+  /** Range of a reward to an informant, in yuan (举报奖励). */
+  rewardRangeYuan: z
+    .object({ min: z.number().int().min(0), max: z.number().int().positive() })
+    .default({ min: 500, max: 50000 }),
   /** Decree No. 310 deadlines for a transfer to the judiciary, in hours. */
   judiciaryDeadlines: z
     .object({

@@ -4,7 +4,7 @@ import { CountyCode } from "./county.ts";
 import { Sha256Hex } from "./lead.ts";
 
 /** Kinds of aggregate an event can belong to; one token of the subject. */
-export const AggregateKind = z.enum(["lead", "referral", "case"]);
+export const AggregateKind = z.enum(["lead", "referral", "case", "informant"]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 
 /** An officer id (e.g. `hl-wang`) or a service acting on its own (`svc.health`). */

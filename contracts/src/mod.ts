@@ -8,6 +8,7 @@ export * from "./config.ts";
 export * from "./county.ts";
 export * from "./envelope.ts";
 export * from "./events-case.ts";
+export * from "./events-informant.ts";
 export * from "./events-lead.ts";
 export * from "./events-referral.ts";
 export * from "./lead.ts";

@@ -7,6 +7,9 @@ import {
   LeadRegistered,
   LeadRegistration,
   LeadView,
+  RewardApproval,
+  RewardPayment,
+  UnsealRequest,
 } from "./api.ts";
 import { CaseClosure, CaseOpening, CaseStep, CaseView } from "./api-case.ts";
 import {
@@ -51,6 +54,12 @@ const leadId = {
   in: "path",
   required: true,
   schema: { type: "string", format: "uuid" },
+};
+const informantRef = {
+  name: "ref",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^inf_[0-9a-f]{32}$" },
 };
 const caseId = {
   name: "caseId",
@@ -129,6 +138,9 @@ export function openApiDocument(): Record<string, unknown> {
     InboxItem: jsonSchema(InboxItem, "output"),
     InboxPage: jsonSchema(InboxPage, "output"),
     Health: jsonSchema(Health, "output"),
+    RewardApproval: jsonSchema(RewardApproval, "input"),
+    RewardPayment: jsonSchema(RewardPayment, "input"),
+    UnsealRequest: jsonSchema(UnsealRequest, "input"),
     CaseOpening: jsonSchema(CaseOpening, "input"),
     CaseStep: jsonSchema(CaseStep, "input"),
     CaseClosure: jsonSchema(CaseClosure, "input"),
@@ -353,6 +365,77 @@ export function openApiDocument(): Record<string, unknown> {
             ...problems,
             "404": problem("未找到该案件"),
             "409": problem("案件已结案"),
+          },
+        },
+      },
+      "/informants/{ref}": {
+        get: {
+          operationId: "getInformantFile",
+          summary: "举报人档案（奖励与解密记录，不含身份）— holding agency only",
+          parameters: [informantRef],
+          responses: {
+            "200": { description: "档案" },
+            ...problems,
+            "404": problem("未找到该举报人"),
+          },
+        },
+      },
+      "/informants/{ref}/reward-approval": {
+        post: {
+          operationId: "approveReward",
+          summary: "审批举报奖励 — a supervisor approves a reward within the configured range",
+          parameters: [informantRef],
+          requestBody: { required: true, content: json("RewardApproval") },
+          responses: {
+            "200": { description: "已审批" },
+            ...bodyProblems,
+            ...problems,
+            "409": problem("不符合条件或已审批"),
+          },
+        },
+      },
+      "/informants/{ref}/unseal-requests": {
+        post: {
+          operationId: "requestUnseal",
+          summary: "申请解密举报人联系方式",
+          parameters: [informantRef],
+          requestBody: { required: true, content: json("UnsealRequest") },
+          responses: { "201": { description: "已申请" }, ...bodyProblems, ...problems },
+        },
+      },
+      "/informants/{ref}/unseal-requests/{requestId}/approvals": {
+        post: {
+          operationId: "approveUnseal",
+          summary:
+            "审批解密 — two different supervisors, neither the requester; the second answer carries the identity",
+          parameters: [
+            informantRef,
+            {
+              name: "requestId",
+              in: "path",
+              required: true,
+              schema: { type: "string", format: "uuid" },
+            },
+          ],
+          responses: {
+            "200": { description: "已审批（第二人审批后解密）" },
+            ...problems,
+            "404": problem("无此申请"),
+            "409": problem("不可重复审批"),
+          },
+        },
+      },
+      "/informants/{ref}/reward-payment": {
+        post: {
+          operationId: "payReward",
+          summary: "发放奖励 — after approval and unsealing",
+          parameters: [informantRef],
+          requestBody: { required: true, content: json("RewardPayment") },
+          responses: {
+            "200": { description: "已发放" },
+            ...bodyProblems,
+            ...problems,
+            "409": problem("未审批、未解密或已发放"),
           },
         },
       },

@@ -11,7 +11,7 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 export type TestCounty = RunningCounty & {
   stateDir: string;
   /** An officer's HTTP client for one agency's service. */
-  as(agency: string, role?: "liaison" | "supervisor"): Api;
+  as(agency: string, role?: "liaison" | "supervisor" | "deputy"): Api;
   /** A connection with the admin identity, for inspecting streams as an auditor would. */
   admin(): ReturnType<typeof connectBus>;
   cleanup(): Promise<void>;
@@ -84,9 +84,7 @@ export async function startTestCounty(config: Record<string, unknown> = {}): Pro
     ...county,
     stateDir,
     as(agency, role = "liaison") {
-      const token = county.tokens.find(
-        (t) => t.agency === agency && t.supervisor === (role === "supervisor"),
-      )?.token;
+      const token = county.tokens.find((t) => t.officer === `${agency}.${role}`)?.token;
       const url = county.urls[agency];
       if (!token || !url) throw new Error(`no ${role} of ${agency}`);
       return api(url, token);

@@ -7,6 +7,7 @@ import type {
 } from "@liandong/contracts";
 import type { KV } from "@nats-io/kv";
 import type { CaseRecord } from "./case-record.ts";
+import type { InformantFile } from "./informant-file.ts";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
 export type StoredLead = LeadView & { targetKey: string };
@@ -117,6 +118,23 @@ export class DeskStore {
 
   async seal(ref: string, informant: SealedInformant): Promise<void> {
     await this.#kv.put(`informant.${ref}`, enc(informant));
+  }
+
+  async sealed(ref: string): Promise<SealedInformant | undefined> {
+    const e = await this.#kv.get(`informant.${ref}`);
+    return e?.operation === "PUT" ? dec<SealedInformant>(e.value) : undefined;
+  }
+
+  /** The reward and unsealing file of a sealed informant; opened when the informant was sealed. */
+  async informantFile(ref: string): Promise<InformantFile | undefined> {
+    const e = await this.#kv.get(`informant-file.${ref}`);
+    if (e?.operation === "PUT") return dec<InformantFile>(e.value);
+    const sealed = await this.sealed(ref);
+    return sealed ? { ref, leadId: sealed.leadId, requests: [] } : undefined;
+  }
+
+  async saveInformantFile(f: InformantFile): Promise<void> {
+    await this.#kv.put(`informant-file.${f.ref}`, enc(f));
   }
 
   async fannedOut(eventId: string): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
 import { mountCases } from "./case-routes.ts";
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
+import { mountInformants } from "./informant-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
 import { mountDesk } from "./routes.ts";
@@ -52,6 +53,7 @@ export function agencyDesk(rules: AgencyRules) {
     });
     // After the desk: its authentication covers the referral routes too.
     mountReferrals(ctx.app, { agency, store, log, clock: ctx.clock });
+    mountInformants(ctx.app, { agency, config: ctx.config, store, log });
     mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
     return {
       start: async () => {

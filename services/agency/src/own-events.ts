@@ -30,6 +30,7 @@ export function ownEventsHandler(deps: {
       await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
       return;
     }
+    if (e.aggregate.kind !== "lead") return;
     // Addressed copies are our own fan-out: nothing more to do.
     if (e.to !== undefined || e.agency !== agency) return;
 

@@ -60,6 +60,7 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.use("/referrals/*", auth);
   app.use("/cases", auth);
   app.use("/cases/*", auth);
+  app.use("/informants/*", auth);
 
   async function register(
     officer: Officer,

@@ -11,11 +11,18 @@ export type IssuedToken = {
   supervisor: boolean;
 };
 
+/** Per agency: a liaison officer (联络员) and two supervisors, so that two-person approvals can happen. */
+const ROLES = [
+  { role: "liaison", label: "联络员", supervisor: false },
+  { role: "supervisor", label: "分管领导", supervisor: true },
+  { role: "deputy", label: "副职领导", supervisor: true },
+] as const;
+
 const hash = (t: string) => createHash("sha256").update(t).digest("hex");
 
 /**
- * Two officers per agency for the county in a box — a liaison officer (联络员) and a
- * supervisor — with random bearer tokens. Kept across restarts; new agencies get theirs.
+ * Officers for the county in a box, with random bearer tokens. Kept across restarts; new
+ * agencies (and new roles) get theirs.
  */
 export function ensureOfficers(
   tokensFile: string,
@@ -26,13 +33,13 @@ export function ensureOfficers(
     ? JSON.parse(readFileSync(tokensFile, "utf8"))
     : [];
   for (const a of agencies) {
-    for (const supervisor of [false, true]) {
-      const id = `${a.code}.${supervisor ? "supervisor" : "liaison"}`;
+    for (const { role, label, supervisor } of ROLES) {
+      const id = `${a.code}.${role}`;
       if (issued.some((t) => t.officer === id)) continue;
       issued.push({
         officer: id,
         agency: a.code,
-        name: `${a.shortName}${supervisor ? "分管领导" : "联络员"}`,
+        name: `${a.shortName}${label}`,
         token: randomBytes(24).toString("base64url"),
         supervisor,
       });
