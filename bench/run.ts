@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startNatsServer } from "../test/support/nats-server.ts";
+import { auditBench } from "./audit.ts";
 import { publishBench } from "./publish.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     events: { type: "string", default: "50000" },
     window: { type: "string", default: "256" },
     rounds: { type: "string", default: "3" },
+    "audit-events": { type: "string", default: "1000000" },
   },
 });
 
@@ -34,6 +36,8 @@ try {
 } finally {
   await server.stop();
 }
+
+Object.assign(figures, auditBench({ events: Number(values["audit-events"]), log: out }));
 
 const result = {
   figures,
