@@ -11,6 +11,7 @@ import {
   type HttpEnv,
   ProblemError,
   readJson,
+  uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
 import type { Hono } from "hono";
@@ -86,7 +87,10 @@ export function mountCases(app: Hono<HttpEnv>, deps: CaseDeskDeps): void {
         message: "a case is opened from at least one lead or referral",
       });
     if (issues.length > 0) throw new ValidationError("case-refused", "立案未通过校验", issues);
-    const caseId = crypto.randomUUID();
+    const key = c.req.header("idempotency-key");
+    const caseId = key ? uuidFromName(`${agency}:case:${officer.id}:${key}`) : crypto.randomUUID();
+    const existing = store.cases.get(caseId);
+    if (existing) return c.json(publicCase(existing), 200);
     const opened = await record(officer.id, caseId, {
       type: "case.opened",
       data: { caseId, agency, ...body },

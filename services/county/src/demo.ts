@@ -5,78 +5,188 @@ import type { IssuedToken } from "./officers.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
-/** Scenario leads (scenarios.md); people and places illustrative, county codes real. */
-export const DEMO_LEADS: {
-  key: string;
-  scenario: string;
-  agency: string;
-  lead: LeadRegistration;
-}[] = [
-  {
-    key: "S1",
-    scenario: "S1 同名五次引产",
-    agency: "health",
-    lead: {
-      source: "record-audit",
-      violations: ["sex-selective-termination"],
-      target: { kind: "institution", name: "阳西县某镇卫生院", unit: "产科", county: "441723" },
-      summary:
-        "查阅产科病历档案：同一姓名一年内有五次引产记录，疑为冒名实施非医学需要的选择性别人工终止妊娠。",
-      evidence: [
-        {
-          ref: "health:archive/2026/441723-ob-0042.pdf",
-          sha256: sha("ob-records-0042"),
-          description: "引产病历复印件（5份）",
-        },
-      ],
-      handling: [],
-    },
-  },
-  {
-    key: "S3",
-    scenario: "S3 群众举报家中B超",
-    agency: "family-planning",
-    lead: {
-      source: "public-tip",
-      violations: ["illegal-sex-determination", "unregistered-ultrasound"],
-      target: { kind: "person", name: "沿海某镇个体医生", address: "某镇滨海路", county: "441723" },
-      summary: "群众来电举报：该医生在家中使用私自购买的B超机为孕妇做胎儿性别鉴定。",
-      evidence: [],
-      informant: { name: "李某某", phone: "13800000000", rewardEligible: true },
-      handling: [],
-    },
-  },
-];
+type Reply = { status: number; body: Record<string, unknown> };
+type Officer = {
+  post(path: string, body: unknown, key: string): Promise<Reply>;
+  get(path: string): Promise<Reply>;
+};
 
-/** Registers the demo leads through HTTP, as officers would; idempotent (same keys every run). */
+/** Demo data plays the scenarios (scenarios.md) through HTTP, as officers would; every step is idempotent. */
 export async function playDemo(
   urls: Record<string, string>,
   tokens: IssuedToken[],
 ): Promise<string[]> {
-  const lines: string[] = [];
-  for (const d of DEMO_LEADS) {
-    const token = tokens.find((t) => t.agency === d.agency && !t.supervisor)?.token;
-    const url = urls[d.agency];
-    if (!token || !url) continue;
-    const res = await request(`${url}/leads`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-        "idempotency-key": `demo:${d.key}`,
-      },
-      body: JSON.stringify(d.lead),
-    });
-    const body = (await res.body.json()) as {
-      leadId?: string;
-      sharedWith?: string[];
-      title?: string;
+  const as = (agency: string, role = "liaison"): Officer => {
+    const token = tokens.find((t) => t.officer === `${agency}.${role}`)?.token ?? "";
+    const url = urls[agency] ?? "";
+    const call = async (
+      method: "GET" | "POST",
+      path: string,
+      body?: unknown,
+      key?: string,
+    ): Promise<Reply> => {
+      const res = await request(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          ...(key ? { "idempotency-key": `demo:${key}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
     };
-    lines.push(
-      res.statusCode < 300
-        ? `${d.scenario}：线索 ${body.leadId} 已登记，分送 ${body.sharedWith?.join("、")}`
-        : `${d.scenario}：登记失败 (${res.statusCode} ${body.title ?? ""})`,
-    );
-  }
+    return { post: (p, b, k) => call("POST", p, b, k), get: (p) => call("GET", p) };
+  };
+  /** Waits until the other party has it (the bus delivers in milliseconds). */
+  const arrived = async (o: Officer, path: string) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await o.get(path)).status === 200) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`${path} did not arrive`);
+  };
+  const lines: string[] = [];
+  const id = (r: Reply, field: string) => String(r.body[field]);
+
+  // S1 同名五次引产
+  const health = as("health");
+  const s1 = await health.post("/leads", S1_LEAD, "S1");
+  const s1Lead = id(s1, "leadId");
+  const ps = as("public-security");
+  await arrived(ps, `/inbox/${s1Lead}`);
+  const back = await ps.post(
+    "/referrals",
+    {
+      to: "health",
+      about: { kind: "lead", id: s1Lead },
+      reason: "核查：全县同名8人，均无引产记录，系冒名；请卫健部门查处",
+    },
+    "S1:back",
+  );
+  const s1Ref = id(back, "referralId");
+  await arrived(health, `/referrals/${s1Ref}`);
+  await health.post(`/referrals/${s1Ref}/acceptance`, {}, "S1:accept");
+  const s1Case = await health.post(
+    "/cases",
+    {
+      title: "某镇卫生院医生冒名引产案",
+      leads: [s1Lead],
+      referrals: [s1Ref],
+      violations: ["sex-selective-termination", "false-certificate"],
+      target: { kind: "person", name: "某镇卫生院产科医生", county: "441723" },
+    },
+    "S1:case",
+  );
+  await health.post(
+    `/cases/${id(s1Case, "caseId")}/closure`,
+    {
+      summary: "冒用他人姓名实施非医学需要的引产",
+      sanctions: [
+        { kind: "revoke-practising-certificate", against: "产科医生" },
+        { kind: "fine", amountYuan: 30000, against: "产科医生" },
+        { kind: "transfer-to-judiciary", against: "产科医生" },
+      ],
+    },
+    "S1:close",
+  );
+  await health.post(
+    `/referrals/${s1Ref}/completion`,
+    { actions: "立案查处", outcome: "吊销执业证书、罚款3万元、移送司法机关" },
+    "S1:done",
+  );
+  lines.push(
+    `S1 同名五次引产：线索 ${s1Lead} → 公安核查后退回卫健 → 立案并结案（吊证、罚款3万元、移送司法）`,
+  );
+
+  // S2 利凡诺超量
+  const dr = as("drug-regulation");
+  const s2 = await dr.post(
+    "/leads",
+    {
+      source: "drug-ledger-anomaly",
+      violations: ["illegal-drug-sale"],
+      target: { kind: "person", name: "某医院妇产科医生甲", unit: "妇产科", county: "441723" },
+      summary: "药房进销存显示该医生每次开具利凡诺剂量超过常规两倍以上",
+      evidence: [{ ref: "drug-regulation:ledger/2026-10.xlsx", sha256: sha("ledger-2026-10") }],
+    },
+    "S2",
+  );
+  const s2Ref = await dr.post(
+    "/referrals",
+    {
+      to: "health",
+      about: { kind: "lead", id: id(s2, "leadId") },
+      reason: "超量开具终止妊娠药品，请立案调查",
+    },
+    "S2:ref",
+  );
+  await arrived(health, `/referrals/${id(s2Ref, "referralId")}`);
+  await health.post(`/referrals/${id(s2Ref, "referralId")}/acceptance`, {}, "S2:accept");
+  lines.push(`S2 利凡诺超量：药监移交卫健，已接收（${id(s2Ref, "referralId")}）`);
+
+  // S3 群众举报
+  const fp = as("family-planning");
+  const s3 = await fp.post("/leads", S3_LEAD, "S3");
+  lines.push(
+    `S3 群众举报：线索 ${id(s3, "leadId")} 已登记，举报人身份封存于计生部门（${id(s3, "informantRef")}）`,
+  );
+
+  // S4 孕情不明原因消失, referred on to commerce
+  const s4 = await fp.post(
+    "/leads",
+    {
+      source: "pregnancy-disappearance",
+      violations: ["sex-selective-termination"],
+      target: { kind: "person", name: "持二孩生育证孕妇（随访对象）", county: "441723" },
+      summary: "末次随访孕16周，现无孕，无分娩或批准引产记录",
+    },
+    "S4",
+  );
+  const s4Ref = await fp.post(
+    "/referrals",
+    {
+      to: "health",
+      about: { kind: "lead", id: id(s4, "leadId") },
+      reason: "孕情不明原因消失，请核查引产情况",
+    },
+    "S4:ref",
+  );
+  await arrived(health, `/referrals/${id(s4Ref, "referralId")}`);
+  await health.post(`/referrals/${id(s4Ref, "referralId")}/acceptance`, {}, "S4:accept");
+  const onward = await health.post(
+    `/referrals/${id(s4Ref, "referralId")}/onward`,
+    { to: "commerce", reason: "该诊所无营业执照，请市场监管部门查处" },
+    "S4:onward",
+  );
+  lines.push(
+    `S4 孕情消失：计生 → 卫健（已接收）→ 转办市场监管（待接收 ${id(onward, "referralId")}）`,
+  );
   return lines;
 }
+
+const S1_LEAD: LeadRegistration = {
+  source: "record-audit",
+  violations: ["sex-selective-termination"],
+  target: { kind: "institution", name: "阳西县某镇卫生院", unit: "产科", county: "441723" },
+  summary:
+    "查阅产科病历档案：同一姓名一年内有五次引产记录，疑为冒名实施非医学需要的选择性别人工终止妊娠。",
+  evidence: [
+    {
+      ref: "health:archive/2026/441723-ob-0042.pdf",
+      sha256: sha("ob-records-0042"),
+      description: "引产病历复印件（5份）",
+    },
+  ],
+  handling: [],
+};
+
+const S3_LEAD: LeadRegistration = {
+  source: "public-tip",
+  violations: ["illegal-sex-determination", "unregistered-ultrasound"],
+  target: { kind: "person", name: "沿海某镇个体医生", address: "某镇滨海路", county: "441723" },
+  summary: "群众来电举报：该医生在家中使用私自购买的B超机为孕妇做胎儿性别鉴定。",
+  evidence: [],
+  informant: { name: "李某某", phone: "13800000000", rewardEligible: true },
+  handling: [],
+};
