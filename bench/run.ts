@@ -3,8 +3,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startNatsServer } from "../test/support/nats-server.ts";
+import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
+import { handoffBench } from "./handoff.ts";
 import { publishBench } from "./publish.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -14,6 +15,8 @@ const { values } = parseArgs({
     window: { type: "string", default: "256" },
     rounds: { type: "string", default: "3" },
     "audit-events": { type: "string", default: "1000000" },
+    offers: { type: "string", default: "300" },
+    background: { type: "string", default: "100" },
   },
 });
 
@@ -37,6 +40,15 @@ try {
   await server.stop();
 }
 
+Object.assign(
+  figures,
+  await handoffBench({
+    natsServer: natsServerBinary(),
+    offers: Number(values.offers),
+    backgroundPerSecond: Number(values.background),
+    log: out,
+  }),
+);
 Object.assign(figures, auditBench({ events: Number(values["audit-events"]), log: out }));
 
 const result = {

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { request } from "undici";
+import { startCounty } from "../services/county/src/county.ts";
+import type { Figure } from "./run.ts";
+import { percentile } from "./stats.ts";
+
+type Call = (
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+/**
+ * From an offer's HTTP request to the referral being visible in the addressee's service, on
+ * a county bus in a box (real processes), while a steady background load registers leads.
+ */
+export async function handoffBench(opts: {
+  natsServer: string;
+  offers: number;
+  backgroundPerSecond: number;
+  log: (s: string) => void;
+}): Promise<Record<string, Figure>> {
+  const stateDir = mkdtempSync(join(tmpdir(), "liandong-bench-"));
+  const configFile = join(stateDir, "input.json");
+  writeFileSync(configFile, JSON.stringify({ county: "441723" }));
+  const county = await startCounty({
+    root: resolve(import.meta.dirname, ".."),
+    stateDir,
+    configFile,
+    natsServer: opts.natsServer,
+    ports: "free",
+  });
+  const as = (agency: string): Call => {
+    const token = county.tokens.find((t) => t.officer === `${agency}.liaison`)?.token ?? "";
+    return async (method, path, body) => {
+      const res = await request(`${county.urls[agency]}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+    };
+  };
+  try {
+    const fp = as("family-planning");
+    const health = as("health");
+    const lead = await fp("POST", "/leads", {
+      source: "pregnancy-disappearance",
+      violations: ["sex-selective-termination"],
+      target: { kind: "person", name: "随访对象", county: "441723" },
+      summary: "孕情不明原因消失",
+    });
+    const leadId = String(lead.body.leadId);
+
+    let running = true;
+    const hp = as("health");
+    const background = (async () => {
+      let i = 0;
+      const interval = 1000 / opts.backgroundPerSecond;
+      while (running) {
+        const started = performance.now();
+        await hp("POST", "/leads", {
+          source: "record-audit",
+          violations: ["sex-selective-termination"],
+          target: { kind: "institution", name: `卫生院${i++}`, county: "441723" },
+          summary: "背景负载",
+        });
+        const wait = interval - (performance.now() - started);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    })();
+
+    const latencies: number[] = [];
+    const posts: number[] = [];
+    for (let i = 0; i < opts.offers; i++) {
+      const t0 = performance.now();
+      const offered = await fp("POST", "/referrals", {
+        to: "health",
+        about: { kind: "lead", id: leadId },
+        reason: `第${i}次移交`,
+      });
+      posts.push(performance.now() - t0);
+      const id = String(offered.body.referralId);
+      while ((await health("GET", `/referrals/${id}`)).status !== 200) {
+        // poll as tightly as the addressee's HTTP answers
+      }
+      latencies.push(performance.now() - t0);
+    }
+    running = false;
+    await background;
+    opts.log(`移交 ${opts.offers} 次（背景负载约 ${opts.backgroundPerSecond} 条线索/秒）`);
+    return {
+      "handoff.p50_ms": { value: Number(percentile(latencies, 0.5).toFixed(2)), unit: "ms" },
+      "handoff.p99_ms": { value: Number(percentile(latencies, 0.99).toFixed(2)), unit: "ms" },
+      "handoff.offer_request_p50_ms": {
+        value: Number(percentile(posts, 0.5).toFixed(2)),
+        unit: "ms",
+      },
+    };
+  } finally {
+    await county.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
