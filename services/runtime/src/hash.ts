@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
+/** One-shot hashing (`crypto.hash`, Node ≥ 20.12): no Hash object per event on hot paths. */
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hash("sha256", data, "hex");
 }
 
 /** A UUID (version 8, RFC 9562) derived from a name: the same name always yields the same id. */
