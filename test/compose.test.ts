@@ -1,119 +1,413 @@
-// docker-compose.yml cannot run here (no Docker engine): parse it and check that it agrees with
-// the services' configuration, and let nats-server itself test the cluster configuration.
+// docker-compose.yml cannot run here (no Docker engine): parse it and check it against the
+// services' environment schema, the workspace and the NATS configuration it mounts, and let
+// nats-server itself test that configuration when a binary is at hand.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DEFAULT_AGENCIES } from "@liandong/contracts";
+import { dirname, join, posix, resolve } from "node:path";
+import { CountyConfig, DEFAULT_AGENCIES } from "@liandong/contracts";
 import { DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ensureIdentities } from "../services/county/src/identities.ts";
-import { renderAuthorization } from "../services/county/src/server-config.ts";
-import { ROOT } from "./support/county.ts";
-import { natsServerBinary } from "./support/nats-server.ts";
+import { renderAuthorization, renderServerConfig } from "../services/county/src/server-config.ts";
 
+const ROOT = resolve(import.meta.dirname, "..");
+
+type Mount = string | { source: string; target?: string };
 type Service = {
   image?: string;
+  build?: string | { context?: string; dockerfile?: string };
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
-  depends_on?: Record<string, { condition: string }>;
+  configs?: Mount[];
+  secrets?: Mount[];
+  networks?: string[] | Record<string, { aliases?: string[] } | null>;
+  depends_on?: Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[] };
+  profiles?: string[];
 };
-const compose = parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as {
+type Compose = {
   services: Record<string, Service>;
+  configs?: Record<string, { file?: string }>;
+  secrets?: Record<string, { file?: string }>;
+  networks?: Record<string, { internal?: boolean } | null>;
 };
-const services = compose.services;
-const natsNodes = ["nats-1", "nats-2", "nats-3"];
-const clusterConf = join(ROOT, "services/county/deploy/nats-cluster.conf");
-const required = Object.keys(ServiceEnv.shape).filter(
-  (k) => !ServiceEnv.shape[k as keyof typeof ServiceEnv.shape].safeParse(undefined).success,
-);
+
+const compose = parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), {
+  merge: true,
+}) as Compose;
+const NODES = ["nats-1", "nats-2", "nats-3"];
+const NATS_URLS = NODES.map((n) => `nats://${n}:4222`);
+const SECRETS_DIR = "deploy/secrets";
+const countyFile = JSON.parse(readFileSync(join(ROOT, "liandong.county.json"), "utf8"));
+const county = CountyConfig.parse(countyFile);
+const AGENCIES = [...new Set([...DEFAULT_AGENCIES, ...county.agencies].map((a) => a.code))];
+const SCHEMA_KEYS = Object.keys(ServiceEnv.shape) as (keyof typeof ServiceEnv.shape)[];
+const REQUIRED = SCHEMA_KEYS.filter((k) => !ServiceEnv.shape[k].safeParse(undefined).success);
+
+function service(name: string): Service {
+  const s = compose.services[name];
+  if (!s) throw new Error(`docker-compose.yml: no service "${name}"`);
+  return s;
+}
+
+const norm = (file: string) => posix.normalize(file).replace(/^\.\//, "");
+
+/**
+ * Container path → host file (relative to the repository) of a service's configs or secrets:
+ * a config lands at `/<name>` unless targeted; a secret at `/run/secrets/<target or name>`.
+ */
+function mounts(name: string, kind: "configs" | "secrets"): Map<string, string> {
+  const defined = compose[kind] ?? {};
+  const out = new Map<string, string>();
+  for (const m of service(name)[kind] ?? []) {
+    const source = typeof m === "string" ? m : m.source;
+    const target = typeof m === "string" ? undefined : m.target;
+    const file = defined[source]?.file;
+    if (!file) throw new Error(`${name}: ${kind} "${source}" is not defined with a file`);
+    const path =
+      kind === "configs"
+        ? (target ?? `/${source}`)
+        : target?.startsWith("/")
+          ? target
+          : `/run/secrets/${target ?? source}`;
+    out.set(path, norm(file));
+  }
+  return out;
+}
+
+function networksOf(name: string): Record<string, { aliases?: string[] }> {
+  const n = service(name).networks ?? [];
+  return Array.isArray(n)
+    ? Object.fromEntries(n.map((k) => [k, {}]))
+    : Object.fromEntries(Object.entries(n).map(([k, v]) => [k, v ?? {}]));
+}
+
+/** The `-c` argument of a node's command: where it reads its configuration. */
+function configPathOf(node: string): string {
+  const cmd = service(node).command ?? [];
+  const i = cmd.findIndex((a) => a === "-c" || a === "--config");
+  const path = i >= 0 ? cmd[i + 1] : undefined;
+  if (!path) throw new Error(`${node}: command ${JSON.stringify(cmd)} names no config file (-c)`);
+  return path;
+}
+
+/** The host file holding the nodes' configuration; the same for all three. */
+function natsConfigFile(): string {
+  const files = NODES.map((n) => mounts(n, "configs").get(configPathOf(n)));
+  for (const [i, f] of files.entries())
+    expect(f, `${NODES[i]}: nothing mounted at ${configPathOf(NODES[i]!)}`).toBeDefined();
+  expect(new Set(files).size, `nodes mount different configs: ${files.join(", ")}`).toBe(1);
+  return files[0]!;
+}
+
+/** A `name { … }` block of nats-server configuration text (comments removed), brace-matched. */
+function block(conf: string, name: string): string | undefined {
+  const text = conf.replace(/#.*$/gm, "");
+  const m = new RegExp(`^\\s*${name}\\s*[:=]?\\s*{`, "m").exec(text);
+  if (!m) return undefined;
+  let depth = 1;
+  let i = m.index + m[0].length;
+  for (; i < text.length && depth > 0; i++) {
+    if (text[i] === "{") depth++;
+    if (text[i] === "}") depth--;
+  }
+  return text.slice(m.index + m[0].length, i - 1);
+}
+
+const setting = (text: string, key: string) =>
+  new RegExp(`^\\s*${key}\\s*[:=]\\s*(\\S+?)\\s*$`, "m").exec(text)?.[1];
 
 describe("the NATS cluster", () => {
   it("has three nodes on the official image, 2.12 or newer", () => {
-    for (const name of natsNodes) {
-      const image = services[name]?.image ?? "";
-      const m = /^nats:(\d+)\.(\d+)/.exec(image);
-      expect(m, `${name} image ${image}`).not.toBeNull();
-      expect(Number(m![1]) * 100 + Number(m![2]), `${name} image ${image}`).toBeGreaterThanOrEqual(
-        212,
-      );
-      expect(services[name]?.environment?.SERVER_NAME, `${name} SERVER_NAME`).toBe(name);
+    for (const node of NODES) {
+      const image = service(node).image ?? "";
+      // Official: the Docker Hub library image, no registry or namespace in front.
+      const m = /^nats:(\d+)\.(\d+)(?:[.-]|$)/.exec(image);
       expect(
-        services[name]?.volumes?.some((v) => v.includes("nats-cluster.conf")),
-        `${name} mounts the config`,
-      ).toBe(true);
+        m,
+        `${node}: image "${image}" is not the official nats:<major>.<minor>…`,
+      ).not.toBeNull();
+      const [major, minor] = [Number(m![1]), Number(m![2])];
+      expect(
+        major * 1000 + minor,
+        `${node}: image "${image}" older than 2.12`,
+      ).toBeGreaterThanOrEqual(2012);
     }
   });
 
-  it("fsyncs before acking and routes to every node", () => {
-    const conf = readFileSync(clusterConf, "utf8");
-    expect(/jetstream\s*{[^}]*sync_interval:\s*always/s.test(conf)).toBe(true);
-    for (const name of natsNodes) expect(conf).toContain(`nats-route://${name}:6222`);
-    expect(conf).toContain("server_name: $SERVER_NAME");
-  });
-
-  it("is a configuration nats-server accepts", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "liandong-compose-"));
-    try {
-      copyFileSync(clusterConf, join(dir, "nats-cluster.conf"));
-      mkdirSync(join(dir, "auth"));
-      const ids = await ensureIdentities(
-        join(dir, "auth"),
-        DEFAULT_AGENCIES.map((a) => a.code),
+  it("runs one config on every node, with a stable name and a volume of its own each", () => {
+    const file = natsConfigFile();
+    expect(file, "the nodes' config").toBe("deploy/nats/nats-server.conf");
+    const names = NODES.map((n) => service(n).environment?.SERVER_NAME);
+    for (const [i, node] of NODES.entries()) expect(names[i], `${node}: SERVER_NAME`).toBe(node);
+    const dataVolumes = NODES.map((n) =>
+      (service(n).volumes ?? []).find((v) => v.split(":")[1] === "/data"),
+    );
+    for (const [i, node] of NODES.entries())
+      expect(dataVolumes[i], `${node}: a volume at /data`).toBeDefined();
+    expect(new Set(dataVolumes).size, `data volumes ${dataVolumes.join(", ")}`).toBe(3);
+    for (const node of NODES) {
+      const check = (service(node).healthcheck?.test ?? []).join(" ");
+      expect(check, `${node}: health check on the monitoring port`).toMatch(
+        /http:\/\/127\.0\.0\.1:8222\/healthz/,
       );
-      const { writeFileSync } = await import("node:fs");
-      writeFileSync(join(dir, "auth", "auth.conf"), renderAuthorization("441723", ids));
-      const r = spawnSync(natsServerBinary(), ["-t", "-c", join(dir, "nats-cluster.conf")], {
-        env: { ...process.env, SERVER_NAME: "nats-1" },
-        encoding: "utf8",
-      });
-      expect(r.status, r.stderr + r.stdout).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("provisions replicated streams once the nodes are healthy", () => {
-    const p = services.provision;
-    expect(p?.environment?.LIANDONG_REPLICAS).toBe("3");
-    for (const name of natsNodes) expect(p?.depends_on?.[name]?.condition).toBe("service_healthy");
+  it("fsyncs before acking, stores in the volume and routes to all three nodes", () => {
+    const conf = readFileSync(join(ROOT, natsConfigFile()), "utf8");
+    expect(setting(conf, "server_name"), "server_name").toBe("$SERVER_NAME");
+    const js = block(conf, "jetstream");
+    expect(js, "a jetstream block").toBeDefined();
+    expect(setting(js!, "sync_interval"), "jetstream.sync_interval").toBe("always");
+    expect(setting(js!, "store_dir"), "jetstream.store_dir (the nodes' volume)").toBe("/data");
+    // The same limits as the county launcher's single server.
+    const launcher = renderServerConfig({
+      county: county.county,
+      serverName: "n",
+      host: "127.0.0.1",
+      port: 4222,
+      storeDir: "/s",
+      identities: { admin: { name: "admin", publicKey: "U", seedFile: "" }, agencies: {} },
+      syncAlways: true,
+    });
+    for (const key of ["max_file_store", "max_payload"])
+      expect(setting(conf, key), `${key} as in server-config.ts`).toBe(setting(launcher, key));
+
+    const cluster = block(conf, "cluster");
+    expect(cluster, "a cluster block").toBeDefined();
+    expect(setting(cluster!, "name"), "cluster.name").toBeDefined();
+    const routes = [...cluster!.matchAll(/nats-route:\/\/([^\s,:\]"]+):(\d+)/g)].map(
+      (r) => `${r[1]}:${r[2]}`,
+    );
+    const listen = setting(cluster!, "listen");
+    for (const node of NODES) {
+      const env = service(node).environment ?? {};
+      // Each node listens for routes at its own address on the cluster network.
+      const address = listen?.startsWith("$") ? env[listen.slice(1)] : listen;
+      expect(address, `${node}: cluster.listen (${listen})`).toBeDefined();
+      const host = address!.split(":")[0]!;
+      const aliases = [node, ...(networksOf(node).cluster?.aliases ?? [])];
+      expect(aliases, `${node}: route address ${address} on the cluster network`).toContain(host);
+      expect(routes, `routes to ${node}`).toContain(address);
+    }
+  });
+
+  it("keeps routes on an internal network that only the nodes join", () => {
+    expect(compose.networks?.cluster?.internal, "networks.cluster.internal").toBe(true);
+    for (const [name] of Object.entries(compose.services)) {
+      const on = Object.keys(networksOf(name));
+      if (NODES.includes(name)) {
+        expect(on, `${name}: networks`).toContain("cluster");
+        expect(on, `${name}: networks`).toContain("bus");
+      } else expect(on, `${name}: must not join the cluster network`).not.toContain("cluster");
+    }
+  });
+
+  it("includes the authorization block that the init step writes, mounted beside the config", () => {
+    const conf = readFileSync(join(ROOT, natsConfigFile()), "utf8").replace(/#.*$/gm, "");
+    const include = /^\s*include\s+(\S+)/m.exec(conf)?.[1];
+    expect(include, "an include of the authorization").toBeDefined();
+    for (const node of NODES) {
+      // nats-server resolves an include relative to the including file's directory.
+      const at = posix.join(posix.dirname(configPathOf(node)), include!);
+      expect(mounts(node, "secrets").get(at), `${node}: secret at ${at}`).toBe(
+        `${SECRETS_DIR}/auth.conf`,
+      );
+    }
+  });
+
+  const binary =
+    process.env.LIANDONG_NATS_SERVER ??
+    (existsSync(join(ROOT, ".liandong/bin/nats-server"))
+      ? join(ROOT, ".liandong/bin/nats-server")
+      : undefined);
+  const dir = mkdtempSync(join(tmpdir(), "liandong-compose-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** `nats-server -t` on the config as `node` sees it, with a real generated authorization. */
+  async function natsTest(node: string, conf: string) {
+    const etc = join(dir, node);
+    mkdirSync(etc, { recursive: true });
+    mkdirSync(join(dir, "ids"), { recursive: true, mode: 0o700 });
+    const ids = await ensureIdentities(join(dir, "ids"), AGENCIES);
+    writeFileSync(join(etc, "auth.conf"), renderAuthorization(county.county, ids));
+    const file = join(etc, posix.basename(configPathOf(node)));
+    writeFileSync(file, conf);
+    return spawnSync(binary!, ["-t", "-c", file], {
+      env: { ...process.env, ...service(node).environment },
+      encoding: "utf8",
+    });
+  }
+
+  it.skipIf(!binary)("is a configuration nats-server accepts, on every node", async () => {
+    const conf = readFileSync(join(ROOT, natsConfigFile()), "utf8");
+    for (const node of NODES) {
+      const r = await natsTest(node, conf);
+      expect(r.status, `${node}: nats-server -t: ${r.stderr}${r.stdout}`).toBe(0);
+    }
+    // …and the check has teeth: a bad value fails it.
+    const bad = conf.replace(/sync_interval:\s*always/, "sync_interval: sometimes");
+    expect((await natsTest("nats-1", bad)).status, "nats-server -t on a broken config").not.toBe(0);
+  });
+});
+
+describe("init and provisioning", () => {
+  it("init is an operator step writing the secrets into the git-ignored deploy/secrets", () => {
+    const init = service("init");
+    expect(init.profiles ?? [], "init: only on request (a profile)").not.toHaveLength(0);
+    const dest = init.environment?.LIANDONG_SECRETS;
+    expect(dest, "init: LIANDONG_SECRETS").toBeDefined();
+    expect(init.volumes ?? [], `init: ./${SECRETS_DIR} mounted at ${dest}`).toContain(
+      `./${SECRETS_DIR}:${dest}`,
+    );
+    const ignore = readFileSync(join(ROOT, SECRETS_DIR, ".gitignore"), "utf8").split("\n");
+    expect(ignore, `${SECRETS_DIR}/.gitignore ignores everything`).toContain("*");
+    for (const [name, s] of Object.entries(compose.secrets ?? {}))
+      expect(dirname(norm(s.file ?? "")), `secret ${name}: ${s.file}`).toBe(SECRETS_DIR);
+    const dockerignore = readFileSync(join(ROOT, "deploy/Dockerfile.dockerignore"), "utf8");
+    for (const path of [SECRETS_DIR, ".liandong"])
+      expect(dockerignore.split("\n"), `deploy/Dockerfile.dockerignore: ${path}`).toContain(path);
+  });
+
+  it("provision creates R3 streams as admin, once every node is healthy", () => {
+    const p = service("provision");
+    const env = p.environment ?? {};
+    expect(env.LIANDONG_REPLICAS, "provision: LIANDONG_REPLICAS").toBe("3");
+    expect(env.LIANDONG_NATS_URL?.split(",").sort(), "provision: LIANDONG_NATS_URL").toEqual(
+      NATS_URLS,
+    );
+    for (const node of NODES)
+      expect(p.depends_on?.[node]?.condition, `provision: depends on ${node}`).toBe(
+        "service_healthy",
+      );
+    expect(
+      mounts("provision", "secrets").get(`${env.LIANDONG_SECRETS}/admin.nk`),
+      `provision: admin seed at ${env.LIANDONG_SECRETS}/admin.nk`,
+    ).toBe(`${SECRETS_DIR}/admin.nk`);
+    expect(
+      mounts("provision", "configs").get(env.LIANDONG_CONFIG ?? ""),
+      "provision: LIANDONG_CONFIG",
+    ).toBe("liandong.county.json");
+  });
+
+  it("every TypeScript entry point of the file exists", () => {
+    for (const [name, s] of Object.entries(compose.services))
+      for (const arg of s.command ?? [])
+        if (arg.endsWith(".ts"))
+          expect(existsSync(join(ROOT, arg)), `${name}: ${arg} does not exist`).toBe(true);
   });
 });
 
 describe("the services", () => {
-  for (const { code } of DEFAULT_AGENCIES) {
-    it(`${code} agrees with the service's configuration`, () => {
-      const s = services[code];
-      expect(s, `service ${code}`).toBeDefined();
-      const env = s!.environment ?? {};
-      for (const key of required) expect(env[key], `${code}: ${key}`).toBeDefined();
-      for (const key of Object.keys(env)) {
-        if (key.startsWith("LIANDONG_"))
-          expect(Object.keys(ServiceEnv.shape), `${code}: unknown ${key}`).toContain(key);
-      }
+  for (const code of AGENCIES) {
+    it(`${code} agrees with the service's environment and gets only its own secrets`, () => {
+      const s = service(code);
+      const env = s.environment ?? {};
+      for (const key of REQUIRED) expect(env[key], `${code}: ${key} is required`).toBeDefined();
+      for (const key of Object.keys(env).filter((k) => k.startsWith("LIANDONG_")))
+        expect(SCHEMA_KEYS as string[], `${code}: unknown ${key}`).toContain(key);
       const parsed = ServiceEnv.safeParse(env);
       expect(parsed.success, `${code}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
-      expect(env.LIANDONG_AGENCY).toBe(code);
-      expect(Number(env.LIANDONG_HTTP_PORT), `${code} port`).toBe(DEFAULT_PORTS[code]);
-      expect(s!.ports, `${code} published port`).toContain(
-        `${DEFAULT_PORTS[code]}:${DEFAULT_PORTS[code]}`,
+
+      expect(env.LIANDONG_AGENCY, `${code}: LIANDONG_AGENCY`).toBe(code);
+      const port = DEFAULT_PORTS[code];
+      expect(port, `${code}: no DEFAULT_PORTS entry`).toBeDefined();
+      expect(Number(env.LIANDONG_HTTP_PORT), `${code}: LIANDONG_HTTP_PORT`).toBe(port);
+      expect(s.ports, `${code}: published port`).toContain(`${port}:${port}`);
+      expect(env.LIANDONG_HTTP_HOST, `${code}: LIANDONG_HTTP_HOST (reachable)`).toBe("0.0.0.0");
+      expect(env.LIANDONG_NATS_URL?.split(",").sort(), `${code}: LIANDONG_NATS_URL`).toEqual(
+        NATS_URLS,
       );
-      for (const node of natsNodes) expect(env.LIANDONG_NATS_URL).toContain(`nats://${node}:4222`);
-      const entry = s!.command?.find((c) => c.endsWith("main.ts"));
-      expect(entry, `${code} entry point`).toBe(`services/${code}/src/main.ts`);
-      expect(existsSync(join(ROOT, entry!)), `${entry} exists`).toBe(true);
-      expect(env.LIANDONG_NATS_SEED_FILE).toBe(`/secrets/${code}.nk`);
+
+      const secrets = mounts(code, "secrets");
+      expect(secrets.get(env.LIANDONG_NATS_SEED_FILE ?? ""), `${code}: seed file`).toBe(
+        `${SECRETS_DIR}/${code}.nk`,
+      );
+      expect(secrets.get(env.LIANDONG_OFFICERS ?? ""), `${code}: officers file`).toBe(
+        `${SECRETS_DIR}/officers.json`,
+      );
+      expect(
+        [...secrets.values()].sort(),
+        `${code}: secrets beyond its own seed and the officers`,
+      ).toEqual([`${SECRETS_DIR}/${code}.nk`, `${SECRETS_DIR}/officers.json`].sort());
+      expect(mounts(code, "configs").get(env.LIANDONG_CONFIG ?? ""), `${code}: county config`).toBe(
+        "liandong.county.json",
+      );
+
+      const entry = `services/${code}/src/main.ts`;
+      expect(s.command, `${code}: command`).toEqual(["node", "--import", "tsx", entry]);
+      expect(existsSync(join(ROOT, entry)), `${code}: ${entry} does not exist`).toBe(true);
+      for (const node of NODES)
+        expect(s.depends_on?.[node]?.condition, `${code}: depends on ${node}`).toBe(
+          "service_healthy",
+        );
+      expect(s.depends_on?.provision?.condition, `${code}: waits for provision`).toBe(
+        "service_completed_successfully",
+      );
     });
   }
+});
 
-  it("every command of the file points at a file that exists", () => {
-    for (const [name, s] of Object.entries(services)) {
-      for (const arg of s.command ?? []) {
-        if (arg.endsWith(".ts")) expect(existsSync(join(ROOT, arg)), `${name}: ${arg}`).toBe(true);
+describe("the image", () => {
+  const dockerfile = readFileSync(join(ROOT, "deploy/Dockerfile"), "utf8");
+  const lines = dockerfile.split("\n").filter((l) => !l.trimStart().startsWith("#"));
+
+  it("every Node service and one-shot is built from deploy/Dockerfile, one image", () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      if (NODES.includes(name)) continue;
+      const b = typeof s.build === "string" ? { context: s.build } : s.build;
+      expect(b?.context, `${name}: build context`).toBe(".");
+      expect(b?.dockerfile, `${name}: dockerfile`).toBe("deploy/Dockerfile");
+      expect(s.image, `${name}: image`).toBe("liandong:latest");
+    }
+  });
+
+  it("installs with the lockfile and the project's pnpm, on Node 20", () => {
+    expect(
+      lines.find((l) => l.startsWith("FROM")),
+      "base image",
+    ).toBe("FROM node:20-bookworm-slim");
+    const pnpm = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).packageManager;
+    expect(dockerfile, `pnpm of packageManager (${pnpm})`).toContain(`npm install -g ${pnpm}`);
+    expect(
+      lines.some((l) => /RUN pnpm install --frozen-lockfile/.test(l)),
+      "frozen install",
+    ).toBe(true);
+    expect(
+      lines.some((l) => /^COPY\s+\.\s/.test(l)),
+      "COPY . (would take anything)",
+    ).toBe(false);
+  });
+
+  it("copies every workspace package's manifest before installing", () => {
+    const globs = (
+      parse(readFileSync(join(ROOT, "pnpm-workspace.yaml"), "utf8")) as {
+        packages: string[];
       }
+    ).packages;
+    const dirs = globs.flatMap((g) =>
+      g.endsWith("/*")
+        ? readdirSync(join(ROOT, g.slice(0, -2))).map((d) => `${g.slice(0, -2)}/${d}`)
+        : [g],
+    );
+    const install = lines.findIndex((l) => l.includes("pnpm install"));
+    for (const d of dirs.filter((d) => existsSync(join(ROOT, d, "package.json")))) {
+      const at = lines.findIndex((l) => l.startsWith(`COPY ${d}/package.json `));
+      expect(at, `deploy/Dockerfile: COPY ${d}/package.json`).toBeGreaterThanOrEqual(0);
+      expect(at, `deploy/Dockerfile: ${d}/package.json after the install`).toBeLessThan(install);
     }
   });
 });
