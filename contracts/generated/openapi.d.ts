@@ -231,6 +231,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** 案件详情 — one case of this agency */
         get: operations["getCase"];
         put?: never;
         post?: never;
@@ -366,6 +367,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** 存活检查 — liveness: the process answers */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -382,6 +384,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** 就绪检查 — readiness: connected to the bus, consumers running */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -398,6 +401,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus 指标 — metrics in the text exposition format */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -425,7 +429,7 @@ export interface components {
             };
             summary: string;
             /** @default [] */
-            evidence: {
+            evidence?: {
                 ref: string;
                 sha256: string;
                 description?: string;
@@ -437,10 +441,10 @@ export interface components {
                 phone?: string;
                 idNumber?: string;
                 /** @default true */
-                rewardEligible: boolean;
+                rewardEligible?: boolean;
             };
             /** @default [] */
-            handling: "no-forward-without-consent"[];
+            handling?: "no-forward-without-consent"[];
         };
         LeadRegistered: {
             /** Format: uuid */
@@ -642,9 +646,9 @@ export interface components {
         CaseOpening: {
             title: string;
             /** @default [] */
-            leads: string[];
+            leads?: string[];
             /** @default [] */
-            referrals: string[];
+            referrals?: string[];
             violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
             target: {
                 /** @enum {string} */
@@ -660,7 +664,7 @@ export interface components {
             kind: "investigation" | "evidence";
             summary: string;
             /** @default [] */
-            evidence: {
+            evidence?: {
                 ref: string;
                 sha256: string;
                 description?: string;
@@ -669,7 +673,7 @@ export interface components {
         CaseClosure: {
             summary: string;
             /** @default [] */
-            sanctions: ({
+            sanctions?: ({
                 /** @constant */
                 kind: "fine";
                 amountYuan: number;
@@ -847,10 +851,10 @@ export interface components {
              * @default handling
              * @enum {string}
              */
-            kind: "handling" | "judiciary";
+            kind?: "handling" | "judiciary";
             reason: string;
             /** @default [] */
-            evidence: {
+            evidence?: {
                 ref: string;
                 sha256: string;
                 description?: string;

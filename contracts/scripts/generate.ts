@@ -1,25 +1,26 @@
 // `pnpm generate` writes contracts/generated/*; `--check` fails when they differ from the schemas.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { renderGenerated } from "./render.ts";
+import { renderGenerated, staleFiles, staleMessage } from "./render.ts";
 
 const base = resolve(import.meta.dirname, "..");
-const check = process.argv.includes("--check");
-const stale: string[] = [];
-for (const [path, text] of Object.entries(await renderGenerated())) {
+const read = (path: string) => {
   const file = join(base, path);
-  const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
-  if (current === text) continue;
-  if (check) stale.push(path);
-  else {
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+};
+
+const rendered = await renderGenerated();
+const stale = staleFiles(rendered, read);
+if (process.argv.includes("--check")) {
+  if (stale.length > 0) {
+    process.stderr.write(staleMessage(stale));
+    process.exit(1);
+  }
+} else {
+  for (const path of stale) {
+    const file = join(base, path);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
+    writeFileSync(file, rendered[path]!);
     process.stdout.write(`已生成 contracts/${path}\n`);
   }
-}
-if (stale.length > 0) {
-  process.stderr.write(
-    `生成文件已过期（与 schema 不一致）：${stale.map((p) => `contracts/${p}`).join("、")}\n请运行 pnpm generate 并提交。\n`,
-  );
-  process.exit(1);
 }

@@ -1,12 +1,11 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { z } from "zod";
-import type { components } from "../generated/openapi.d.ts";
-import type { LeadRegistered } from "./api.ts";
+import { z } from "zod";
+import { DEFAULT_AGENCIES } from "./agency.ts";
 import { asyncApiDocument } from "./asyncapi.ts";
-import { EVENT_TYPES, type EventData } from "./catalogue.ts";
+import { type BusEvent, CATALOGUE, EVENT_TYPES, type EventData } from "./catalogue.ts";
 import { CountyConfig, recipientsFor } from "./config.ts";
 import { CountyCode } from "./county.ts";
-import { openApiDocument } from "./openapi.ts";
+import { LeadSource } from "./lead.ts";
 import { parseEvent } from "./parse-event.ts";
 
 const leadId = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
@@ -34,6 +33,7 @@ describe("parseEvent", () => {
     expect(parseEvent({ ...event, type: "lead.teleported" })).toMatchObject({
       ok: false,
       reason: "unknown-type",
+      issues: [{ path: "type" }],
     });
     expect(parseEvent({ ...event, data: { leadId } })).toMatchObject({
       ok: false,
@@ -45,6 +45,15 @@ describe("parseEvent", () => {
       reason: "invalid-envelope",
       issues: [{ path: "county" }],
     });
+    expect(parseEvent({ ...event, aggregate: { kind: "lead" } })).toMatchObject({
+      ok: false,
+      reason: "invalid-envelope",
+      issues: [{ path: "aggregate.id" }],
+    });
+  });
+  it("never throws, whatever arrives", () => {
+    for (const raw of [undefined, null, 42, "lead.dismissed", [], { ...event, data: undefined }])
+      expect(parseEvent(raw).ok).toBe(false);
   });
 });
 
@@ -57,6 +66,15 @@ describe("CountyCode", () => {
 });
 
 describe("recipientsFor", () => {
+  it("never includes the originator, for any source and agency", () => {
+    const config = CountyConfig.parse({ county: "441723" });
+    for (const source of LeadSource.options)
+      for (const { code } of DEFAULT_AGENCIES) {
+        const to = recipientsFor(config, source, code);
+        expect(to, `${source} from ${code}`).not.toContain(code);
+        expect(new Set(to).size).toBe(to.length);
+      }
+  });
   it("never includes the originator or an agency the county does not have", () => {
     const config = CountyConfig.parse({
       county: "441723",
@@ -72,57 +90,81 @@ describe("recipientsFor", () => {
   });
 });
 
-describe("OpenAPI document", () => {
-  const doc = openApiDocument() as {
-    openapi: string;
-    paths: Record<string, Record<string, { responses: object }>>;
+type AsyncDoc = {
+  asyncapi: string;
+  channels: Record<
+    string,
+    { address: string; parameters: Record<string, { $ref?: string; enum?: string[] }> }
+  >;
+  operations: Record<string, { action: string; channel: { $ref: string } }>;
+  components: {
+    messages: Record<
+      string,
+      {
+        name: string;
+        headers: { properties: Record<string, { const?: string }>; required: string[] };
+        payload: {
+          required: string[];
+          properties: Record<string, { const?: string }> & { data: unknown };
+        };
+      }
+    >;
   };
-  it("is OpenAPI 3.1 with every endpoint and problem responses", () => {
-    expect(doc.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining([
-        "/leads",
-        "/leads/{leadId}",
-        "/leads/{leadId}/dismissal",
-        "/inbox",
-        "/healthz",
-        "/readyz",
-        "/metrics",
-      ]),
-    );
-    expect(Object.keys(doc.paths["/leads"]!.post!.responses)).toEqual(
-      expect.arrayContaining(["201", "200", "400", "401", "403", "413", "415", "422"]),
-    );
-  });
-  it("requires what a lead registration requires", () => {
-    const s = (
-      openApiDocument() as { components: { schemas: { LeadRegistration: { required: string[] } } } }
-    ).components.schemas.LeadRegistration;
-    expect(s.required).toEqual(
-      expect.arrayContaining(["source", "violations", "target", "summary"]),
-    );
-  });
-});
+};
 
 describe("AsyncAPI document", () => {
-  it("is AsyncAPI 3.0 with a channel per event type and the dead-letter channel", () => {
-    const doc = asyncApiDocument() as {
-      asyncapi: string;
-      channels: Record<string, { address: string }>;
-    };
+  const doc = asyncApiDocument() as AsyncDoc;
+  it("is AsyncAPI 3.0 with a channel, message and send/receive operations per event type", () => {
     expect(doc.asyncapi).toBe("3.0.0");
-    for (const t of EVENT_TYPES)
-      expect(doc.channels[t.replace(/\./g, "-")]?.address).toContain("ld.ev.");
+    expect(Object.keys(doc.channels)).toHaveLength(EVENT_TYPES.length + 1);
+    for (const t of EVENT_TYPES) {
+      const name = t.replace(/\./g, "-");
+      const channel = doc.channels[name];
+      expect(channel?.address, t).toBe(
+        "ld.ev.{county}.{agency}.{aggregateKind}.{aggregateId}.{to}",
+      );
+      expect(Object.keys(channel?.parameters ?? {}).sort()).toEqual(
+        ["agency", "aggregateId", "aggregateKind", "county", "to"].sort(),
+      );
+      expect(channel?.parameters.aggregateKind?.enum).toEqual([t.split(".")[0]]);
+      expect(doc.operations[`send-${name}`]).toMatchObject({
+        action: "send",
+        channel: { $ref: `#/channels/${name}` },
+      });
+      expect(doc.operations[`receive-${name}`]?.action).toBe("receive");
+    }
+  });
+
+  it("carries the envelope with the type's data and the namespaced message id", () => {
+    for (const t of EVENT_TYPES) {
+      const m = doc.components.messages[t.replace(/\./g, "-")]!;
+      expect(m.name).toBe(t);
+      expect(m.payload.properties.type?.const).toBe(t);
+      expect(m.payload.required).toEqual(expect.arrayContaining(["type", "data", "county"]));
+      const { $schema: _, ...data } = z.toJSONSchema(CATALOGUE[t], {
+        target: "draft-07",
+        io: "output",
+      });
+      expect(m.payload.properties.data).toEqual(data);
+      expect(m.headers.required.sort()).toEqual(["Liandong-Event-Type", "Nats-Msg-Id"]);
+      expect(m.headers.properties["Liandong-Event-Type"]?.const).toBe(t);
+    }
+  });
+
+  it("uses draft-07 schemas, which AsyncAPI 3.0's schema format extends", () => {
+    expect(JSON.stringify(doc)).not.toMatch(/"(prefixItems|\$defs|unevaluated\w+|dependent\w+)"/);
+  });
+
+  it("has the dead-letter channel", () => {
     expect(doc.channels["dead-letters"]?.address).toBe("ld.dlq.{agency}.{reason}");
+    expect(doc.operations["send-dead-letter"]?.action).toBe("send");
   });
 });
 
 describe("types", () => {
-  it("derive from the catalogue and agree with the generated OpenAPI types", () => {
+  it("derive from the catalogue", () => {
     expectTypeOf<EventData<"lead.shared">["to"]>().toEqualTypeOf<string>();
-    expectTypeOf<components["schemas"]["LeadRegistered"]["leadId"]>().toEqualTypeOf<
-      z.output<typeof LeadRegistered>["leadId"]
-    >();
-    expectTypeOf<components["schemas"]["LeadRegistered"]["sharedWith"]>().toEqualTypeOf<string[]>();
+    expectTypeOf<EventData<"lead.shared">>().toHaveProperty("lead");
+    expectTypeOf<BusEvent<"lead.dismissed">["data"]>().toEqualTypeOf<EventData<"lead.dismissed">>();
   });
 });
