@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Envelope } from "./envelope.ts";
+import { AuditCheckpoint } from "./events-audit.ts";
 import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
 import {
   InformantUnsealed,
@@ -38,6 +39,7 @@ export const CATALOGUE = {
   "informant.unseal-requested": UnsealRequested,
   "informant.unseal-approved": UnsealApproved,
   "informant.unsealed": InformantUnsealed,
+  "audit.checkpoint": AuditCheckpoint,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

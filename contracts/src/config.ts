@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Agency, AgencyCode, DEFAULT_AGENCIES } from "./agency.ts";
 import { County, CountyCode, DEFAULT_COUNTIES } from "./county.ts";
 import { ActorId } from "./envelope.ts";
+import { AuditPublicKey } from "./events-audit.ts";
 import { LeadSource, Sha256Hex } from "./lead.ts";
 
 /**
@@ -43,6 +44,11 @@ export const CountyConfig = z.object({
     .default({ decideWithinHours: 72, transferWithinHours: 24 }),
   /** Largest HTTP request body accepted, in bytes. */
   maxBodyBytes: z.number().int().min(1024).max(10_000_000).default(262_144),
+  /**
+   * Each agency's public key (its NATS nkey, `U…`): what its audit checkpoints are verified
+   * with. Public, and written by whoever issues the identities (the county launcher).
+   */
+  auditKeys: z.record(AgencyCode, AuditPublicKey).default({}),
 });
 export type CountyConfig = z.infer<typeof CountyConfig>;
 

@@ -3,8 +3,8 @@ import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
 import { Sha256Hex } from "./lead.ts";
 
-/** Kinds of aggregate an event can belong to; one token of the subject. */
-export const AggregateKind = z.enum(["lead", "referral", "case", "informant"]);
+/** Kinds of aggregate an event can belong to; one token of the subject. `audit`: an agency's checkpoints. */
+export const AggregateKind = z.enum(["lead", "referral", "case", "informant", "audit"]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 
 /** An officer id (e.g. `hl-wang`) or a service acting on its own (`svc.health`). */

@@ -7,6 +7,7 @@ export * from "./catalogue.ts";
 export * from "./config.ts";
 export * from "./county.ts";
 export * from "./envelope.ts";
+export * from "./events-audit.ts";
 export * from "./events-case.ts";
 export * from "./events-informant.ts";
 export * from "./events-lead.ts";

@@ -26,6 +26,8 @@ export type RunningCounty = {
   config: CountyConfig;
   natsUrl: string;
   urls: Record<string, string>;
+  /** The agencies' public keys (`AuditKeys`), for verifying the county's log. */
+  keysFile: string;
   tokens: IssuedToken[];
   /** Graceful: services first (they drain), then nats-server. */
   stop(): Promise<void>;
@@ -58,8 +60,17 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     join(dirs.secrets, "officers.json"),
     config.agencies,
   );
+  // The public keys go into the services' configuration (the office serves them for audits).
+  config.auditKeys = Object.fromEntries(
+    Object.entries(identities.agencies).map(([a, id]) => [a, id.publicKey]),
+  );
   const resolvedConfig = join(opts.stateDir, "county.json");
   writeFileSync(resolvedConfig, `${JSON.stringify(config, null, 2)}\n`);
+  const keysFile = join(opts.stateDir, "public-keys.json");
+  writeFileSync(
+    keysFile,
+    `${JSON.stringify({ county: config.county, agencies: config.auditKeys }, null, 2)}\n`,
+  );
 
   const portsFile = join(opts.stateDir, "ports.json");
   let ports: Record<string, number>;
@@ -149,6 +160,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     config,
     natsUrl,
     urls,
+    keysFile,
     tokens,
     async stop() {
       await Promise.all(services.map((s) => stopChild(s)));

@@ -3,7 +3,7 @@ import { agencyBucket, EVENTS_ROOT, STREAMS } from "@liandong/contracts";
 export type Permissions = { publish: { allow: string[] }; subscribe: { allow: string[] } };
 
 /** Durable consumers an agency may run on the shared EVENTS stream, each over its own subjects only. */
-export const eventConsumers = (agency: string) => [`${agency}-sharer`];
+export const eventConsumers = (agency: string) => [`${agency}-sharer`, `${agency}-sealer`];
 
 /** Full use of one stream the identity owns (its inbox, its bucket). */
 function ownStream(stream: string): string[] {
@@ -46,6 +46,7 @@ export function agencyPermissions(
     ...eventConsumers(agency).flatMap((name) => [
       `$JS.API.CONSUMER.CREATE.${STREAMS.events}.${name}.${EVENTS_ROOT}.${county}.${agency}.>`,
       `$JS.API.CONSUMER.INFO.${STREAMS.events}.${name}`,
+      `$JS.API.CONSUMER.DELETE.${STREAMS.events}.${name}`,
       `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.events}.${name}`,
       `$JS.ACK.${STREAMS.events}.${name}.>`,
     ]),

@@ -83,6 +83,8 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
   app.use("/leads/*", auth);
   app.use("/overview", auth);
   app.use("/trail/*", auth);
+  // Public keys are public: an auditor needs them before holding any token.
+  app.get("/audit/keys", (c) => c.json({ county: ctx.county, agencies: ctx.config.auditKeys }));
   app.get("/trail/:kind/:id", async (c) =>
     c.json(await readTrail(ctx.nc, ctx.county, c.req.param("kind"), c.req.param("id"))),
   );

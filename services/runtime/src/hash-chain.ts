@@ -31,7 +31,7 @@ export function verifyChain(links: readonly ChainLink[]): ChainFinding {
   return { ok: true, checked, head: prev };
 }
 
-const UNREADABLE = Symbol("unreadable");
+export const UNREADABLE = Symbol("unreadable");
 const PREV = Buffer.from('"prev":');
 const NULL = Buffer.from("null");
 
@@ -40,7 +40,7 @@ const NULL = Buffer.from("null");
  * a quote inside any string value is escaped, so the first `"prev":` in the bytes is that key:
  * reading it there spares a full parse of every event of a year's log. Anything else is parsed.
  */
-function claimedPrev(bytes: Uint8Array): string | null | typeof UNREADABLE {
+export function claimedPrev(bytes: Uint8Array): string | null | typeof UNREADABLE {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = buf.indexOf(PREV);
   if (at >= 0) {

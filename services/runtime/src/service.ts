@@ -10,7 +10,9 @@ import { createHttpApp, type HttpEnv, type HttpServer, listen } from "./http.ts"
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { EventPublisher } from "./publisher.ts";
+import { AuditSealer } from "./sealer.ts";
 import { ServiceEnv } from "./service-env.ts";
+import { signerFromSeed } from "./signing.ts";
 
 /** What a service's wiring receives: everything plumbing, nothing of business. */
 export type ServiceContext = {
@@ -83,11 +85,27 @@ export async function runService(
   const publisher = new EventPublisher(nc, { county: config.county, agency, clock, metrics });
   const app = createHttpApp({ logger, metrics, maxBodyBytes: config.maxBodyBytes });
 
+  // Every service chains and seals what its agency publishes, signed with the agency's own key.
+  const sealer = new AuditSealer({
+    nc,
+    kv,
+    county: config.county,
+    agency,
+    publisher,
+    signer: signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8")),
+    logger,
+    clock,
+  });
+
   let parts: ServiceParts | undefined;
   const connected = () => !nc.isClosed() && nc.info !== undefined;
   app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
   app.get("/readyz", (c) => {
-    const checks = { bus: connected(), consumers: parts?.ready() ?? false };
+    const checks = {
+      bus: connected(),
+      consumers: parts?.ready() ?? false,
+      sealer: sealer.ready,
+    };
     const ok = Object.values(checks).every(Boolean);
     return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
   });
@@ -109,6 +127,7 @@ export async function runService(
     clock,
   });
   await parts.start();
+  await sealer.start();
   const http: HttpServer = await listen(app, env.LIANDONG_HTTP_HOST, env.LIANDONG_HTTP_PORT);
   logger.info({ url: http.url }, "service started");
 
@@ -118,6 +137,7 @@ export async function runService(
       logger.info("stopping");
       await http.close();
       await parts.stop();
+      await sealer.stop();
       await publisher.close();
       await nc.drain();
       logger.info("stopped");

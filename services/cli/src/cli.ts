@@ -1,0 +1,272 @@
+// `liandong`: the county log's auditor's tool. Chinese for people, JSON with --json.
+import { createWriteStream, readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { AuditKeys } from "@liandong/contracts";
+import {
+  connectBus,
+  type Finding,
+  type LogEntry,
+  LogVerifier,
+  type VerifyReport,
+} from "@liandong/runtime";
+import { request } from "undici";
+import { readExport, readStream, streamSize } from "./read-log.ts";
+
+const USAGE = `用法 usage:
+  liandong verify  (--file 导出文件 | --nats URL --seed 种子文件 [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--json]
+      离线校验全县日志：哈希链与各部门签名检查点；发现篡改时指出第一条问题事件
+  liandong export  --nats URL --seed 种子文件 [--stream EVENTS] --out 文件
+      把日志导出为 NDJSON，供离线校验
+  liandong keys    --office URL [--out 文件]
+      从办公室服务取各部门公钥
+  liandong trail   <lead|referral|case|informant> <id> --office URL [--token 令牌]
+      查看一条转办/案件的全程留痕与校验状态（令牌也可用环境变量 LIANDONG_TOKEN）
+退出码：0 通过，1 发现问题，2 用法或连接错误`;
+
+const KIND_LABEL: Record<Finding["kind"], string> = {
+  changed: "内容被篡改 (changed payload)",
+  removed: "事件被删除 (removed)",
+  reordered: "顺序被调换 (reordered)",
+  forged: "伪造 (forged)",
+  replayed: "重放 (replayed)",
+  "broken-link": "哈希链断裂 (broken link)",
+  unreadable: "无法读取 (unreadable)",
+  unsealed: "尚未封存 (unsealed)",
+};
+
+export class UsageError extends Error {}
+
+/** Progress on stderr: rewritten in place on a terminal, a line every few seconds otherwise. */
+function progress(total: number | undefined) {
+  const tty = process.stderr.isTTY === true;
+  const started = performance.now();
+  let last = 0;
+  const line = (n: number) => {
+    const s = (performance.now() - started) / 1000;
+    const pct = total ? `（${Math.min(100, (100 * n) / total).toFixed(0)}%）` : "";
+    const rate = s > 0 ? `，${Math.round(n / s).toLocaleString("zh-CN")} 条/秒` : "";
+    return `已校验 ${n.toLocaleString("zh-CN")}${total ? ` / ${total.toLocaleString("zh-CN")}` : ""} 条事件${pct}${rate}`;
+  };
+  return {
+    tick(n: number) {
+      const now = performance.now();
+      if (now - last < (tty ? 200 : 3000)) return;
+      last = now;
+      process.stderr.write(tty ? `\r${line(n)}` : `${line(n)}\n`);
+    },
+    done(n: number) {
+      if (n >= 10_000 || last > 0) process.stderr.write(tty ? `\r${line(n)}\n` : `${line(n)}\n`);
+    },
+  };
+}
+
+async function fetchJson(url: string, token?: string): Promise<unknown> {
+  const res = await request(url, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 400) {
+    let detail = text;
+    try {
+      const p = JSON.parse(text) as { title?: string; detail?: string };
+      detail = [p.title, p.detail].filter(Boolean).join("：");
+    } catch {}
+    throw new UsageError(`${url} 返回 ${res.statusCode}：${detail}`);
+  }
+  return JSON.parse(text);
+}
+
+async function loadKeys(values: { keys?: string | undefined; office?: string | undefined }) {
+  if (values.keys) return AuditKeys.parse(JSON.parse(readFileSync(values.keys, "utf8")));
+  if (values.office) return AuditKeys.parse(await fetchJson(`${values.office}/audit/keys`));
+  throw new UsageError("需要各部门公钥：--keys 公钥文件 或 --office URL");
+}
+
+async function withBus<T>(
+  values: { nats?: string | undefined; seed?: string | undefined; as?: string | undefined },
+  f: (nc: Awaited<ReturnType<typeof connectBus>>) => Promise<T>,
+): Promise<T> {
+  if (!values.nats || !values.seed)
+    throw new UsageError("读取总线需要 --nats URL 与 --seed 种子文件");
+  const nc = await connectBus({
+    servers: values.nats,
+    agency: values.as ?? basename(values.seed).replace(/\.nk$/, ""),
+    seedFile: values.seed,
+    name: "liandong-cli",
+    waitOnFirstConnect: false,
+  });
+  try {
+    return await f(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
+export function printReport(report: VerifyReport, county: string): void {
+  const out: string[] = [];
+  out.push(`联动审计校验 — 县 ${county}`);
+  out.push(
+    `  事件 ${report.events.toLocaleString("zh-CN")} 条，其中检查点 ${report.checkpoints} 个`,
+  );
+  for (const [agency, a] of Object.entries(report.agencies).sort()) {
+    out.push(`  ${agency}：事件 ${a.events} 条，已封存 ${a.sealed} 条，检查点 ${a.checkpoints} 个`);
+  }
+  if (report.ok) out.push("结果：通过 — 日志未被改动");
+  else {
+    out.push(`结果：发现 ${report.findings.length} 处问题（第一条即第一个问题事件）：`);
+    report.findings.slice(0, 50).forEach((f, i) => {
+      const where = [
+        `部门 ${f.agency || "?"}`,
+        `流序号 ${f.seq}`,
+        f.eventId ? `事件 ${f.eventId}` : undefined,
+        f.position !== undefined ? `链位置 ${f.position}` : undefined,
+      ]
+        .filter(Boolean)
+        .join("，");
+      out.push(`  ${i + 1}. ${KIND_LABEL[f.kind]} — ${where}：${f.detail}`);
+    });
+    if (report.findings.length > 50) out.push(`  ……另有 ${report.findings.length - 50} 处`);
+  }
+  if (report.unsealed.length > 0)
+    out.push(`注意：${report.unsealed.length} 条事件在最后一个检查点之后，尚未封存，暂无法证明`);
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+async function verify(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const keys = await loadKeys(values as { keys?: string; office?: string });
+  const verifier = new LogVerifier({ keys: keys.agencies, county: keys.county });
+  const run = async (entries: AsyncIterable<LogEntry>, total?: number) => {
+    const p = progress(total);
+    for await (const e of entries) {
+      verifier.add(e);
+      if ((verifier.events & 1023) === 0) p.tick(verifier.events);
+    }
+    p.done(verifier.events);
+  };
+  if (typeof values.file === "string") await run(readExport(values.file));
+  else
+    await withBus(values as { nats?: string; seed?: string; as?: string }, async (nc) => {
+      const stream = typeof values.stream === "string" ? values.stream : undefined;
+      await run(readStream(nc, stream), await streamSize(nc, stream));
+    });
+  const report = verifier.finish();
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else printReport(report, keys.county);
+  return report.ok ? 0 : 1;
+}
+
+async function exportLog(values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (typeof values.out !== "string") throw new UsageError("需要 --out 文件");
+  const out = createWriteStream(values.out);
+  let n = 0;
+  await withBus(values as { nats?: string; seed?: string; as?: string }, async (nc) => {
+    const stream = typeof values.stream === "string" ? values.stream : undefined;
+    const p = progress(await streamSize(nc, stream));
+    for await (const e of readStream(nc, stream)) {
+      const line = `${JSON.stringify({ seq: e.seq, subject: e.subject, data: Buffer.from(e.bytes).toString("base64") })}\n`;
+      if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
+      if ((++n & 1023) === 0) p.tick(n);
+    }
+    p.done(n);
+  });
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
+  process.stdout.write(`已导出 ${n} 条事件到 ${values.out}\n`);
+  return 0;
+}
+
+async function keysCommand(values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (typeof values.office !== "string") throw new UsageError("需要 --office URL");
+  const keys = AuditKeys.parse(await fetchJson(`${values.office}/audit/keys`));
+  const text = `${JSON.stringify(keys, null, 2)}\n`;
+  if (typeof values.out === "string") {
+    createWriteStream(values.out).end(text);
+    process.stdout.write(
+      `已保存 ${Object.keys(keys.agencies).length} 个部门的公钥到 ${values.out}\n`,
+    );
+  } else process.stdout.write(text);
+  return 0;
+}
+
+type Trail = {
+  aggregate: { kind: string; id: string };
+  verification: { ok: boolean; checked: number; seq?: number; reason?: string };
+  steps: {
+    seq: number;
+    type: string;
+    agency: string;
+    actor: string;
+    time: string;
+    to?: string;
+    reason?: string;
+  }[];
+};
+
+async function trailCommand(
+  positionals: string[],
+  values: Record<string, string | boolean | undefined>,
+): Promise<number> {
+  const [kind, id] = positionals;
+  if (!kind || !id || typeof values.office !== "string")
+    throw new UsageError("需要 <类型> <id> --office URL");
+  const token = typeof values.token === "string" ? values.token : process.env.LIANDONG_TOKEN;
+  if (!token) throw new UsageError("需要 --token 令牌（或环境变量 LIANDONG_TOKEN）");
+  const trail = (await fetchJson(
+    `${values.office}/trail/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`,
+    token,
+  )) as Trail;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(trail, null, 2)}\n`);
+    return trail.verification.ok ? 0 : 1;
+  }
+  const lines = [`留痕 ${trail.aggregate.kind} ${trail.aggregate.id}`];
+  for (const s of trail.steps) {
+    lines.push(
+      `  #${s.seq}  ${s.time}  ${s.type.padEnd(22)} ${s.agency}${s.to ? ` → ${s.to}` : ""}  （${s.actor}）${s.reason ? `  理由：${s.reason}` : ""}`,
+    );
+  }
+  lines.push(
+    trail.verification.ok
+      ? `哈希链校验：通过（${trail.verification.checked} 条）`
+      : `哈希链校验：失败，流序号 ${trail.verification.seq}（${trail.verification.reason}）`,
+  );
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return trail.verification.ok ? 0 : 1;
+}
+
+export const usage = () => USAGE;
+
+export async function cli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      file: { type: "string" },
+      nats: { type: "string" },
+      seed: { type: "string" },
+      as: { type: "string" },
+      stream: { type: "string" },
+      keys: { type: "string" },
+      office: { type: "string" },
+      token: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  switch (command) {
+    case "verify":
+      return verify(values);
+    case "export":
+      return exportLog(values);
+    case "keys":
+      return keysCommand(values);
+    case "trail":
+      return trailCommand(positionals, values);
+    default:
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  }
+}

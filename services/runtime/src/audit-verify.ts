@@ -1,0 +1,405 @@
+import { AuditCheckpoint, checkpointSigningText, EVENTS_ROOT } from "@liandong/contracts";
+import { sha256Hex } from "./hash.ts";
+import { claimedPrev, UNREADABLE } from "./hash-chain.ts";
+import { verifySignature } from "./signing.ts";
+
+/** One stored message of a county's EVENTS log, in stream order. */
+export type LogEntry = { seq: number; subject: string; bytes: Uint8Array };
+
+export type FindingKind =
+  | "changed"
+  | "removed"
+  | "reordered"
+  | "forged"
+  | "replayed"
+  | "broken-link"
+  | "unreadable"
+  | "unsealed";
+
+/** What is wrong, and where: the stream sequence and event id of the first bad event. */
+export type Finding = {
+  kind: FindingKind;
+  agency: string;
+  /** Stream sequence of the event named (for a removal: of the event that follows the gap). */
+  seq: number;
+  eventId?: string | undefined;
+  /** Position in the agency's chain, where known. */
+  position?: number | undefined;
+  detail: string;
+};
+
+export type AgencySummary = { events: number; sealed: number; checkpoints: number };
+
+export type VerifyReport = {
+  ok: boolean;
+  events: number;
+  checkpoints: number;
+  agencies: Record<string, AgencySummary>;
+  /** Tampering, ordered by stream sequence: the first is the first bad event. */
+  findings: Finding[];
+  /** Events after an agency's last checkpoint: not yet sealed, so not yet provable. */
+  unsealed: Finding[];
+};
+
+type Observed = { seq: number; h: string; id: string };
+type SignedCheckpoint = { seq: number; index: number; hashes: string[] };
+type AgencyLog = { observed: Observed[]; checkpoints: SignedCheckpoint[]; invalid: Finding[] };
+type LinkBreak = {
+  seq: number;
+  agency: string;
+  id: string;
+  h: string;
+  claimed: string;
+  expected: string;
+};
+
+const ID = Buffer.from('"id":"');
+
+/** The envelope id, read where the runtime writes it (a full parse only when it is not there). */
+function eventIdOf(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = buf.indexOf(ID);
+  if (at >= 0 && at < 64) return buf.toString("latin1", at + ID.length, at + ID.length + 36);
+  try {
+    return String((JSON.parse(buf.toString("utf8")) as { id?: unknown }).id ?? "");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Verifies a county's whole log offline, given each agency's public key. Two structures are
+ * checked: every event links to the hash of the previous event of its aggregate, and every
+ * agency's own events, in stream order, are exactly the sequence its signed checkpoints seal.
+ * Comparing the two sequences names what was done: a changed payload, a removed event,
+ * reordered events, a forged event (or a checkpoint under the wrong key), a replayed event.
+ * Feed it with `add` in stream order, then `finish`.
+ */
+export class LogVerifier {
+  readonly #keys: Readonly<Record<string, string>>;
+  readonly #county: string | undefined;
+  readonly #agencies = new Map<string, AgencyLog>();
+  readonly #heads = new Map<string, string>();
+  readonly #breaks: LinkBreak[] = [];
+  readonly #findings: Finding[] = [];
+  #events = 0;
+  #checkpoints = 0;
+
+  constructor(opts: { keys: Readonly<Record<string, string>>; county?: string }) {
+    this.#keys = opts.keys;
+    this.#county = opts.county;
+  }
+
+  get events(): number {
+    return this.#events;
+  }
+
+  #agency(code: string): AgencyLog {
+    let log = this.#agencies.get(code);
+    if (!log) {
+      log = { observed: [], checkpoints: [], invalid: [] };
+      this.#agencies.set(code, log);
+    }
+    return log;
+  }
+
+  add(entry: LogEntry): void {
+    this.#events++;
+    const t = entry.subject.split(".");
+    if (t.length !== 7 || `${t[0]}.${t[1]}` !== EVENTS_ROOT) {
+      this.#findings.push({
+        kind: "unreadable",
+        agency: "",
+        seq: entry.seq,
+        detail: `subject ${entry.subject} is not an event subject`,
+      });
+      return;
+    }
+    const [, , county, agency, kind, aggregateId] = t as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const full = sha256Hex(entry.bytes);
+    const h = full.slice(0, 32);
+    const id = eventIdOf(entry.bytes);
+    const log = this.#agency(agency);
+
+    const claimed = claimedPrev(entry.bytes);
+    if (claimed === UNREADABLE) {
+      this.#findings.push({
+        kind: "unreadable",
+        agency,
+        seq: entry.seq,
+        eventId: id,
+        detail: "not a readable event",
+      });
+    } else {
+      const key = `${county}.${kind}.${aggregateId}`;
+      const expected = this.#heads.get(key) ?? null;
+      if (claimed !== expected)
+        this.#breaks.push({
+          seq: entry.seq,
+          agency,
+          id,
+          h,
+          claimed: claimed ?? "",
+          expected: expected ?? "",
+        });
+      this.#heads.set(key, full);
+    }
+
+    if (kind === "audit") {
+      this.#checkpoints++;
+      this.#checkpoint(entry, county, agency, id, log);
+      return;
+    }
+    log.observed.push({ seq: entry.seq, h, id });
+  }
+
+  #checkpoint(entry: LogEntry, county: string, agency: string, id: string, log: AgencyLog): void {
+    let cp: AuditCheckpoint;
+    let prev: string | null;
+    try {
+      const envelope = JSON.parse(Buffer.from(entry.bytes).toString("utf8")) as {
+        prev: string | null;
+        data: unknown;
+      };
+      cp = AuditCheckpoint.parse(envelope.data);
+      prev = envelope.prev;
+    } catch (err) {
+      this.#findings.push({
+        kind: "unreadable",
+        agency,
+        seq: entry.seq,
+        eventId: id,
+        detail: `checkpoint: ${String(err).slice(0, 200)}`,
+      });
+      return;
+    }
+    const expectedKey = this.#keys[agency];
+    const text = checkpointSigningText(this.#county ?? county, cp, prev);
+    const problem =
+      cp.agency !== agency
+        ? `checkpoint names ${cp.agency} but stands under ${agency}`
+        : expectedKey === undefined
+          ? `no public key for ${agency}`
+          : cp.key !== expectedKey
+            ? `signed with key ${cp.key}, not ${agency}'s ${expectedKey}`
+            : !verifySignature(expectedKey, text, cp.signature)
+              ? `signature does not verify with ${agency}'s key`
+              : undefined;
+    if (problem) {
+      log.invalid.push({
+        kind: "forged",
+        agency,
+        seq: entry.seq,
+        eventId: id,
+        position: cp.index,
+        detail: problem,
+      });
+      // The events it claims to seal are as forged as it is, unless a valid checkpoint seals them.
+      for (const hash of cp.hashes)
+        log.invalid.push({ kind: "forged", agency, seq: -1, detail: hash });
+      return;
+    }
+    log.checkpoints.push({ seq: entry.seq, index: cp.index, hashes: cp.hashes });
+  }
+
+  finish(): VerifyReport {
+    const findings = [...this.#findings];
+    const unsealed: Finding[] = [];
+    const involved = new Set<string>();
+    const agencies: Record<string, AgencySummary> = {};
+    for (const [agency, log] of this.#agencies) {
+      const sealed = this.#align(agency, log, findings, unsealed, involved);
+      agencies[agency] = {
+        events: log.observed.length,
+        sealed,
+        checkpoints: log.checkpoints.length,
+      };
+    }
+    for (const b of this.#breaks) {
+      if (
+        involved.has(b.h) ||
+        involved.has(b.claimed.slice(0, 32)) ||
+        involved.has(b.expected.slice(0, 32))
+      )
+        continue;
+      findings.push({
+        kind: "broken-link",
+        agency: b.agency,
+        seq: b.seq,
+        eventId: b.id,
+        detail: `links to ${b.claimed || "nothing"}, but the aggregate's previous event is ${b.expected || "none"}`,
+      });
+    }
+    findings.sort((a, b) => a.seq - b.seq);
+    return {
+      ok: findings.length === 0,
+      events: this.#events,
+      checkpoints: this.#checkpoints,
+      agencies,
+      findings,
+      unsealed,
+    };
+  }
+
+  /** Lines an agency's observed events up against what its valid checkpoints sealed. */
+  #align(
+    agency: string,
+    log: AgencyLog,
+    findings: Finding[],
+    unsealed: Finding[],
+    involved: Set<string>,
+  ): number {
+    const O = log.observed;
+    // The signed sequence; a position no valid checkpoint covers (a checkpoint removed) is null.
+    const S: (string | null)[] = [];
+    for (const cp of [...log.checkpoints].sort((a, b) => a.index - b.index)) {
+      if (cp.index > S.length) {
+        findings.push({
+          kind: "removed",
+          agency,
+          seq: cp.seq,
+          position: S.length,
+          detail: `checkpoints for positions ${S.length}–${cp.index - 1} are missing`,
+        });
+        while (S.length < cp.index) S.push(null);
+      }
+      cp.hashes.forEach((h, k) => {
+        const at = cp.index + k;
+        if (at < S.length) {
+          if (S[at] !== null && S[at] !== h)
+            findings.push({
+              kind: "forged",
+              agency,
+              seq: cp.seq,
+              position: at,
+              detail: `a second checkpoint seals position ${at} differently`,
+            });
+        } else S.push(h);
+      });
+    }
+    const forgedClaims = new Set(log.invalid.filter((f) => f.seq === -1).map((f) => f.detail));
+    for (const f of log.invalid) if (f.seq !== -1) findings.push(f);
+
+    const posS = new Map<string, number>();
+    S.forEach((h, k) => {
+      if (h !== null && !posS.has(h)) posS.set(h, k);
+    });
+    const posO = new Map<string, number[]>();
+    O.forEach((o, i) => {
+      const list = posO.get(o.h);
+      if (list) list.push(i);
+      else posO.set(o.h, [i]);
+    });
+    const laterInO = (h: string | null, i: number) =>
+      h !== null && (posO.get(h) ?? []).some((k) => k > i);
+    const used = new Uint8Array(S.length);
+    const seenIds = new Set<string>();
+    const flag = (kind: FindingKind, o: Observed, position: number | undefined, detail: string) => {
+      involved.add(o.h);
+      findings.push({ kind, agency, seq: o.seq, eventId: o.id, position, detail });
+    };
+    let j = 0;
+    for (let i = 0; i < O.length; i++) {
+      while (j < S.length && used[j]) j++;
+      const o = O[i]!;
+      const at = posS.get(o.h);
+      const firstTimeId = !seenIds.has(o.id);
+      seenIds.add(o.id);
+      if (at !== undefined && used[at]) {
+        flag("replayed", o, at, `the same event was already stored at chain position ${at}`);
+        continue;
+      }
+      if (at === j || (at !== undefined && S[j] === null)) {
+        used[at] = 1;
+        continue;
+      }
+      if (at !== undefined && at > j) {
+        if (laterInO(S[j]!, i)) {
+          flag("reordered", o, at, `sealed at position ${at}, stored before position ${j}`);
+          involved.add(S[j]!);
+          used[at] = 1;
+          continue;
+        }
+        for (let k = j; k < at; k++) {
+          if (used[k] || laterInO(S[k]!, i)) continue;
+          used[k] = 1;
+          involved.add(S[k]!);
+          findings.push({
+            kind: "removed",
+            agency,
+            seq: o.seq,
+            eventId: o.id,
+            position: k,
+            detail: `the event sealed at position ${k} (hash ${S[k]}) is missing before this one`,
+          });
+        }
+        used[at] = 1;
+        continue;
+      }
+      // Not sealed by any valid checkpoint.
+      if (!firstTimeId) {
+        flag("replayed", o, undefined, "an event with this id was already stored");
+        continue;
+      }
+      if (forgedClaims.has(o.h)) {
+        flag(
+          "forged",
+          o,
+          undefined,
+          "sealed only by a checkpoint that does not verify with the agency's key",
+        );
+        continue;
+      }
+      if (j < S.length) {
+        const expected = S[j]!;
+        if (
+          !posO.has(expected) &&
+          (i + 1 >= O.length ||
+            j + 1 >= S.length ||
+            O[i + 1]!.h === S[j + 1] ||
+            !posS.has(O[i + 1]!.h))
+        ) {
+          involved.add(expected);
+          used[j] = 1;
+          flag(
+            "changed",
+            o,
+            j,
+            `content differs from what was sealed at position ${j} (hash ${expected})`,
+          );
+          continue;
+        }
+        flag("forged", o, undefined, `not in ${agency}'s signed chain`);
+        continue;
+      }
+      involved.add(o.h);
+      unsealed.push({
+        kind: "unsealed",
+        agency,
+        seq: o.seq,
+        eventId: o.id,
+        detail: "after the last checkpoint",
+      });
+    }
+    const last = O[O.length - 1];
+    for (let k = 0; k < S.length; k++) {
+      if (used[k] || S[k] === null) continue;
+      involved.add(S[k]!);
+      findings.push({
+        kind: "removed",
+        agency,
+        seq: last ? last.seq + 1 : 0,
+        position: k,
+        detail: `the event sealed at position ${k} (hash ${S[k]}) is missing`,
+      });
+    }
+    return S.length;
+  }
+}

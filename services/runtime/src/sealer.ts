@@ -1,0 +1,233 @@
+import {
+  AuditCheckpoint,
+  checkpointSigningText,
+  MAX_SEALED_PER_CHECKPOINT,
+  publisherSubjects,
+  STREAMS,
+} from "@liandong/contracts";
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type Clock, systemClock } from "./clock.ts";
+import { sha256Hex, uuidFromName } from "./hash.ts";
+import type { Logger } from "./logger.ts";
+import type { EventPublisher } from "./publisher.ts";
+import { type Signer, verifySignature } from "./signing.ts";
+
+/** The consumer an agency seals its own chain with (its identity may create and delete it). */
+export const sealerConsumer = (agency: string) => `${agency}-sealer`;
+
+/** Where sealing resumes after a restart: the next chain position, the last checkpoint, the stream. */
+type SealerState = { index: number; prev: string | null; resumeSeq: number };
+const STATE_KEY = "audit.sealer";
+const decoder = new TextDecoder();
+
+export type SealerOptions = {
+  nc: NatsConnection;
+  kv: KV;
+  county: string;
+  agency: string;
+  publisher: EventPublisher;
+  signer: Signer;
+  logger: Logger;
+  clock?: Clock;
+  /** Seal once this many events wait (at most MAX_SEALED_PER_CHECKPOINT). */
+  maxEvents?: number;
+  /** Seal what waits once the stream has been quiet this long. */
+  idleMs?: number;
+};
+
+/**
+ * Chains and seals one agency's own events. It reads everything the agency published in its
+ * county from EVENTS, in stream order, and every `maxEvents` events (or when the stream goes
+ * quiet) publishes an `audit.checkpoint` signed with the agency's own key, covering the
+ * events' hashes and linked to the previous checkpoint. A checkpoint counts once it is seen
+ * back on the stream; only then does the chain position advance and the state get stored, so
+ * a crash between publishing and seeing it re-publishes the same checkpoint (same id: the
+ * stream drops the copy) instead of forking the chain.
+ */
+export class AuditSealer {
+  readonly #o: Required<Omit<SealerOptions, "clock">> & { clock: Clock };
+  #state: SealerState = { index: 0, prev: null, resumeSeq: 1 };
+  #pending: { seq: number; hash: string }[] = [];
+  #lastConsumerSeq = 0;
+  #lastStreamSeq = 0;
+  #inFlight = false;
+  #timer: NodeJS.Timeout | undefined;
+  #messages: ConsumerMessages | undefined;
+  #done: Promise<void> | undefined;
+  #stopped = false;
+  #ready = false;
+
+  constructor(opts: SealerOptions) {
+    this.#o = {
+      clock: systemClock,
+      maxEvents: 500,
+      idleMs: 200,
+      ...opts,
+    };
+    this.#o.maxEvents = Math.min(this.#o.maxEvents, MAX_SEALED_PER_CHECKPOINT);
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Events read but not yet covered by a checkpoint seen on the stream. */
+  get unsealed(): number {
+    return this.#pending.length;
+  }
+
+  get sealedCount(): number {
+    return this.#state.index;
+  }
+
+  async start(): Promise<void> {
+    const entry = await this.#o.kv.get(STATE_KEY);
+    if (entry?.operation === "PUT") this.#state = JSON.parse(decoder.decode(entry.value));
+    this.#lastStreamSeq = this.#state.resumeSeq - 1;
+    await this.#subscribe(this.#state.resumeSeq);
+    this.#ready = true;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#ready = false;
+    clearTimeout(this.#timer);
+    this.#messages?.stop();
+    await this.#done;
+  }
+
+  /**
+   * Reads from `fromSeq` with an ordered, unacknowledged consumer that this agency alone may
+   * use; recreated (from the first unsealed event) whenever a delivery is missed.
+   */
+  async #subscribe(fromSeq: number): Promise<void> {
+    const { nc, agency, county } = this.#o;
+    const name = sealerConsumer(agency);
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.delete(STREAMS.events, name).catch(() => undefined);
+    await jsm.consumers.add(STREAMS.events, {
+      name,
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: fromSeq,
+      filter_subject: publisherSubjects(county, agency),
+      inactive_threshold: 60_000_000_000,
+      mem_storage: true,
+    });
+    this.#lastConsumerSeq = 0;
+    const consumer = await jetstream(nc).consumers.get(STREAMS.events, name);
+    const messages = await consumer.consume({ max_messages: 1000 });
+    this.#messages = messages;
+    this.#done = (async () => {
+      for await (const m of messages) {
+        if (m.info.deliverySequence !== this.#lastConsumerSeq + 1) {
+          // A delivery was lost: start again from the first event not yet sealed.
+          messages.stop();
+          const from = this.#pending[0]?.seq ?? this.#lastStreamSeq + 1;
+          this.#pending = [];
+          this.#subscribe(from).catch((err) =>
+            this.#o.logger.error({ err }, "sealer could not resubscribe"),
+          );
+          return;
+        }
+        this.#lastConsumerSeq = m.info.deliverySequence;
+        this.#lastStreamSeq = m.info.streamSequence;
+        await this.#onMessage(m);
+      }
+    })();
+  }
+
+  async #onMessage(m: JsMsg): Promise<void> {
+    const kind = m.subject.split(".")[4];
+    if (kind === "audit") {
+      await this.#onCheckpoint(m);
+    } else {
+      this.#pending.push({ seq: m.info.streamSequence, hash: sha256Hex(m.data).slice(0, 32) });
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    if (this.#inFlight || this.#stopped || this.#pending.length === 0) return;
+    if (this.#pending.length >= this.#o.maxEvents) {
+      void this.#seal();
+      return;
+    }
+    this.#timer = setTimeout(() => void this.#seal(), this.#o.idleMs);
+  }
+
+  async #seal(): Promise<void> {
+    if (this.#inFlight || this.#stopped || this.#pending.length === 0) return;
+    this.#inFlight = true;
+    const { agency, county, signer, publisher, clock, logger } = this.#o;
+    const { index, prev } = this.#state;
+    const hashes = this.#pending.slice(0, this.#o.maxEvents).map((p) => p.hash);
+    const signature = signer.sign(checkpointSigningText(county, { agency, index, hashes }, prev));
+    try {
+      await publisher.publish({
+        type: "audit.checkpoint",
+        actor: `svc.${agency}`,
+        aggregate: { kind: "audit", id: agency },
+        id: uuidFromName(`audit-checkpoint:${county}:${agency}:${index}`),
+        time: clock(),
+        prev,
+        data: { agency, index, hashes, key: signer.publicKey, signature },
+      });
+    } catch (err) {
+      logger.error({ err, index }, "checkpoint publish failed; will retry");
+      this.#inFlight = false;
+      this.#timer = setTimeout(() => void this.#seal(), 1000);
+    }
+    // Still in flight until the checkpoint is read back from the stream.
+  }
+
+  /** A checkpoint on our own subjects: ours (the one in flight, or one a crash left unseen). */
+  async #onCheckpoint(m: JsMsg): Promise<void> {
+    const { agency, county, signer, kv, logger } = this.#o;
+    let checkpoint: AuditCheckpoint;
+    let prev: string | null;
+    try {
+      const envelope = JSON.parse(decoder.decode(m.data)) as { prev: string | null; data: unknown };
+      checkpoint = AuditCheckpoint.parse(envelope.data);
+      prev = envelope.prev;
+    } catch (err) {
+      logger.warn({ err, seq: m.info.streamSequence }, "unreadable checkpoint on our subjects");
+      return;
+    }
+    const { index, hashes } = checkpoint;
+    if (index < this.#state.index) return; // already counted
+    const ours =
+      checkpoint.agency === agency &&
+      checkpoint.key === signer.publicKey &&
+      index === this.#state.index &&
+      prev === this.#state.prev &&
+      hashes.every((h, i) => this.#pending[i]?.hash === h) &&
+      verifySignature(
+        signer.publicKey,
+        checkpointSigningText(county, checkpoint, prev),
+        checkpoint.signature,
+      );
+    if (!ours) {
+      logger.error({ seq: m.info.streamSequence, index }, "checkpoint on our subjects is not ours");
+      return;
+    }
+    this.#pending.splice(0, hashes.length);
+    this.#state = {
+      index: index + hashes.length,
+      prev: sha256Hex(m.data),
+      resumeSeq: this.#pending[0]?.seq ?? m.info.streamSequence + 1,
+    };
+    await kv.put(STATE_KEY, JSON.stringify(this.#state));
+    this.#inFlight = false;
+  }
+}
