@@ -75,7 +75,9 @@ function countyLog(n: number, every = 4): LogEntry[] {
 
 const verify = (log: LogEntry[]) => {
   const v = new LogVerifier({ keys, county: COUNTY });
-  log.forEach((e, i) => v.add({ ...e, seq: i + 1 }));
+  log.forEach((e, i) => {
+    v.add({ ...e, seq: i + 1 });
+  });
   return v.finish();
 };
 const idOf = (e: LogEntry) => JSON.parse(Buffer.from(e.bytes).toString()).id as string;

@@ -1,4 +1,5 @@
 import { AuditCheckpoint, checkpointSigningText, EVENTS_ROOT } from "@liandong/contracts";
+import { z } from "zod";
 import { sha256Hex } from "./hash.ts";
 import { claimedPrev, UNREADABLE } from "./hash-chain.ts";
 import { verifySignature } from "./signing.ts";
@@ -42,8 +43,59 @@ export type VerifyReport = {
 };
 
 type Observed = { seq: number; h: string; id: string };
+/**
+ * An agency's own events in stream order: sequences, and the sealed hashes (16 bytes) and ids
+ * (36 bytes) packed in buffers. A million strings kept for the end cost more in garbage
+ * collection than all the hashing.
+ */
+class ObservedLog {
+  readonly seq: number[] = [];
+  #hashes: Buffer = Buffer.allocUnsafe(16 * 1024);
+  #ids: Buffer = Buffer.allocUnsafe(36 * 1024);
+
+  get length(): number {
+    return this.seq.length;
+  }
+
+  push(seq: number, fullHex: string, idSource: Buffer, idOffset: number, id: string | undefined) {
+    const i = this.seq.length;
+    if ((i + 1) * 36 > this.#ids.length) {
+      this.#hashes = grow(this.#hashes, 16 * i);
+      this.#ids = grow(this.#ids, 36 * i);
+    }
+    this.#hashes.write(fullHex, 16 * i, 16, "hex");
+    if (id === undefined)
+      for (let k = 0; k < 36; k++) this.#ids[36 * i + k] = idSource[idOffset + k]!;
+    else this.#ids.write(id.padEnd(36).slice(0, 36), 36 * i, 36, "latin1");
+    this.seq.push(seq);
+  }
+
+  hashes(): Buffer {
+    return this.#hashes.subarray(0, 16 * this.seq.length);
+  }
+
+  h(i: number): string {
+    return this.#hashes.toString("hex", 16 * i, 16 * i + 16);
+  }
+
+  id(i: number): string {
+    return this.#ids.toString("latin1", 36 * i, 36 * i + 36).trimEnd();
+  }
+}
+
+function grow(buf: Buffer, used: number): Buffer {
+  const next = Buffer.allocUnsafe(buf.length * 2);
+  buf.copy(next, 0, 0, used);
+  return next;
+}
+/**
+ * A checkpoint's shape, its hashes unchecked one by one: the signature covers them, and a
+ * value that is not a hash matches no event.
+ */
+const CheckpointShape = AuditCheckpoint.extend({ hashes: z.array(z.string()).min(1) });
+
 type SignedCheckpoint = { seq: number; index: number; hashes: string[] };
-type AgencyLog = { observed: Observed[]; checkpoints: SignedCheckpoint[]; invalid: Finding[] };
+type AgencyLog = { observed: ObservedLog; checkpoints: SignedCheckpoint[]; invalid: Finding[] };
 type LinkBreak = {
   seq: number;
   agency: string;
@@ -54,10 +106,29 @@ type LinkBreak = {
 };
 
 const ID = Buffer.from('"id":"');
+/** How the runtime starts every envelope: the id follows at a fixed offset. */
+const HEAD_TEXT = '{"specversion":"1.0","id":"';
+const HEAD = Buffer.from(HEAD_TEXT);
+const PREV_TEXT = '"prev":';
+/** Bytes of an event read for its id and `prev`: the envelope's head, before `data`. */
+const HEAD_WINDOW = 640;
+
+/** The id of an event whose head (latin1) is at hand. */
+function idOf(buf: Buffer, head: string): string {
+  return head.startsWith(HEAD_TEXT)
+    ? head.slice(HEAD_TEXT.length, HEAD_TEXT.length + 36)
+    : eventIdOf(buf);
+}
+
+function startsWithHead(buf: Buffer): boolean {
+  for (let i = 0; i < HEAD.length; i++) if (buf[i] !== HEAD[i]) return false;
+  return true;
+}
 
 /** The envelope id, read where the runtime writes it (a full parse only when it is not there). */
-function eventIdOf(bytes: Uint8Array): string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function eventIdOf(buf: Buffer): string {
+  if (buf.length > HEAD.length + 36 && startsWithHead(buf))
+    return buf.toString("latin1", HEAD.length, HEAD.length + 36);
   const at = buf.indexOf(ID);
   if (at >= 0 && at < 64) return buf.toString("latin1", at + ID.length, at + ID.length + 36);
   try {
@@ -97,7 +168,7 @@ export class LogVerifier {
   #agency(code: string): AgencyLog {
     let log = this.#agencies.get(code);
     if (!log) {
-      log = { observed: [], checkpoints: [], invalid: [] };
+      log = { observed: new ObservedLog(), checkpoints: [], invalid: [] };
       this.#agencies.set(code, log);
     }
     return log;
@@ -105,46 +176,66 @@ export class LogVerifier {
 
   add(entry: LogEntry): void {
     this.#events++;
-    const t = entry.subject.split(".");
-    if (t.length !== 7 || `${t[0]}.${t[1]}` !== EVENTS_ROOT) {
+    const subject = entry.subject;
+    // ld.ev.<county>.<agency>.<kind>.<id>.<to>
+    const t2 = EVENTS_ROOT.length + 1;
+    const t3 = subject.indexOf(".", t2) + 1;
+    const t4 = t3 > 0 ? subject.indexOf(".", t3) + 1 : 0;
+    const t5 = t4 > 0 ? subject.indexOf(".", t4) + 1 : 0;
+    const t6 = t5 > 0 ? subject.indexOf(".", t5) + 1 : 0;
+    if (
+      !subject.startsWith(EVENTS_ROOT) ||
+      subject.charCodeAt(EVENTS_ROOT.length) !== 46 ||
+      t6 === 0 ||
+      subject.indexOf(".", t6) >= 0
+    ) {
       this.#findings.push({
         kind: "unreadable",
         agency: "",
         seq: entry.seq,
-        detail: `subject ${entry.subject} is not an event subject`,
+        detail: `subject ${subject} is not an event subject`,
       });
       return;
     }
-    const [, , county, agency, kind, aggregateId] = t as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const full = sha256Hex(entry.bytes);
+    const county = subject.slice(t2, t3 - 1);
+    const agency = subject.slice(t3, t4 - 1);
+    const kind = subject.slice(t4, t5 - 1);
+    const buf = Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
+    const full = sha256Hex(buf);
     const h = full.slice(0, 32);
-    const id = eventIdOf(entry.bytes);
+    // One latin1 view of the envelope's head gives the id and `prev` where the runtime writes
+    // them (UTF-8 multi-byte sequences never contain the ASCII searched for).
+    const head = buf.toString("latin1", 0, Math.min(buf.length, HEAD_WINDOW));
+    const idAtHead = head.startsWith(HEAD_TEXT);
+    const at = head.indexOf(PREV_TEXT);
+    const v = at + PREV_TEXT.length;
+    const claimed =
+      at < 0
+        ? claimedPrev(buf)
+        : head.startsWith("null", v)
+          ? null
+          : head.charCodeAt(v) === 0x22 && head.charCodeAt(v + 65) === 0x22
+            ? head.slice(v + 1, v + 65)
+            : claimedPrev(buf);
     const log = this.#agency(agency);
 
-    const claimed = claimedPrev(entry.bytes);
     if (claimed === UNREADABLE) {
       this.#findings.push({
         kind: "unreadable",
         agency,
         seq: entry.seq,
-        eventId: id,
+        eventId: idOf(buf, head),
         detail: "not a readable event",
       });
     } else {
-      const key = `${county}.${kind}.${aggregateId}`;
+      // The aggregate: its kind and id, whoever published (ids are UUIDs, or an agency's code).
+      const key = subject.slice(t4, t6 - 1);
       const expected = this.#heads.get(key) ?? null;
       if (claimed !== expected)
         this.#breaks.push({
           seq: entry.seq,
           agency,
-          id,
+          id: idOf(buf, head),
           h,
           claimed: claimed ?? "",
           expected: expected ?? "",
@@ -154,10 +245,16 @@ export class LogVerifier {
 
     if (kind === "audit") {
       this.#checkpoints++;
-      this.#checkpoint(entry, county, agency, id, log);
+      this.#checkpoint(entry, county, agency, idOf(buf, head), log);
       return;
     }
-    log.observed.push({ seq: entry.seq, h, id });
+    log.observed.push(
+      entry.seq,
+      full,
+      buf,
+      HEAD_TEXT.length,
+      idAtHead ? undefined : idOf(buf, head),
+    );
   }
 
   #checkpoint(entry: LogEntry, county: string, agency: string, id: string, log: AgencyLog): void {
@@ -168,7 +265,7 @@ export class LogVerifier {
         prev: string | null;
         data: unknown;
       };
-      cp = AuditCheckpoint.parse(envelope.data);
+      cp = CheckpointShape.parse(envelope.data);
       prev = envelope.prev;
     } catch (err) {
       this.#findings.push({
@@ -256,7 +353,7 @@ export class LogVerifier {
     unsealed: Finding[],
     involved: Set<string>,
   ): number {
-    const O = log.observed;
+    const observed = log.observed;
     // The signed sequence; a position no valid checkpoint covers (a checkpoint removed) is null.
     const S: (string | null)[] = [];
     for (const cp of [...log.checkpoints].sort((a, b) => a.index - b.index)) {
@@ -286,6 +383,20 @@ export class LogVerifier {
     }
     const forgedClaims = new Set(log.invalid.filter((f) => f.seq === -1).map((f) => f.detail));
     for (const f of log.invalid) if (f.seq !== -1) findings.push(f);
+
+    // The common case, cheaply: what is stored is exactly what was sealed.
+    if (
+      observed.length === S.length &&
+      log.invalid.length === 0 &&
+      !S.includes(null) &&
+      observed.hashes().equals(Buffer.from(S.join(""), "hex"))
+    )
+      return S.length;
+    const O: Observed[] = observed.seq.map((seq, i) => ({
+      seq,
+      h: observed.h(i),
+      id: observed.id(i),
+    }));
 
     const posS = new Map<string, number>();
     S.forEach((h, k) => {

@@ -33,23 +33,41 @@ export function verifyChain(links: readonly ChainLink[]): ChainFinding {
 
 export const UNREADABLE = Symbol("unreadable");
 const PREV = Buffer.from('"prev":');
-const NULL = Buffer.from("null");
 
 /**
  * The `prev` an event claims. The runtime writes `prev` as a top-level key before `data`, and
  * a quote inside any string value is escaped, so the first `"prev":` in the bytes is that key:
  * reading it there spares a full parse of every event of a year's log. Anything else is parsed.
  */
+/** Where `"prev":` first occurs: a plain loop beats a native search's call cost on short events. */
+function indexOfPrev(buf: Uint8Array): number {
+  const end = buf.length - PREV.length;
+  for (let i = 0; i <= end; i++) {
+    if (
+      buf[i] === 0x22 &&
+      buf[i + 1] === 0x70 &&
+      buf[i + 2] === 0x72 &&
+      buf[i + 3] === 0x65 &&
+      buf[i + 4] === 0x76 &&
+      buf[i + 5] === 0x22 &&
+      buf[i + 6] === 0x3a
+    )
+      return i;
+  }
+  return -1;
+}
+
 export function claimedPrev(bytes: Uint8Array): string | null | typeof UNREADABLE {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const at = buf.indexOf(PREV);
+  const buf = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = indexOfPrev(buf);
   if (at >= 0) {
     const v = at + PREV.length;
-    if (buf.subarray(v, v + 4).equals(NULL)) return null;
-    if (buf[v] === 0x22 && buf[v + 65] === 0x22) {
-      const hex = buf.toString("latin1", v + 1, v + 65);
-      if (/^[0-9a-f]{64}$/.test(hex)) return hex;
-    }
+    // `null`, or a quoted 64-character value: a value that is not a hash matches no hash.
+    if (buf[v] === 0x6e && buf[v + 1] === 0x75 && buf[v + 2] === 0x6c && buf[v + 3] === 0x6c)
+      return null;
+    if (buf[v] === 0x22 && buf[v + 65] === 0x22) return buf.toString("latin1", v + 1, v + 65);
   }
   try {
     const prev = (JSON.parse(buf.toString("utf8")) as { prev?: unknown }).prev;

@@ -69,7 +69,7 @@ export class AuditSealer {
   constructor(opts: SealerOptions) {
     this.#o = {
       clock: systemClock,
-      maxEvents: 500,
+      maxEvents: MAX_SEALED_PER_CHECKPOINT,
       idleMs: 200,
       ...opts,
     };
