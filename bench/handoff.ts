@@ -83,9 +83,10 @@ export async function handoffBench(opts: {
       });
       posts.push(performance.now() - t0);
       const id = String(offered.body.referralId);
-      while ((await health("GET", `/referrals/${id}`)).status !== 200) {
-        // poll as tightly as the addressee's HTTP answers
-      }
+      // A long poll: the addressee answers the moment the referral reaches its inbox.
+      const seen = await health("GET", `/referrals/${id}?wait=10000`);
+      if (seen.status !== 200)
+        throw new Error(`referral ${id} did not reach health: ${seen.status}`);
       latencies.push(performance.now() - t0);
     }
     running = false;

@@ -1,6 +1,7 @@
 // Referral hand-offs end to end: lifecycle, who may take which step, and real races between
 // parties repeated enough to catch one: one winner, the other 409 with the state that won,
 // and both parties converging to the same history.
+import { uuidFromName } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
 
@@ -128,6 +129,37 @@ describe("lifecycle", () => {
     expect(atCommerce.parentReferralId).toBe(id);
     const parent = await seen("family-planning", id, 3);
     expect(parent).toMatchObject({ status: "referred-on", childReferralId: child.body.referralId });
+  });
+});
+
+describe("waiting for a hand-off (long poll)", () => {
+  it("answers the addressee as soon as the referral arrives, 404 when none does in time", async () => {
+    const health = county.as("health");
+    const unknown = crypto.randomUUID();
+    const t0 = performance.now();
+    const missing = await health.get(`/referrals/${unknown}?wait=300`);
+    expect(missing.status).toBe(404);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+
+    // Asked before the offer is made (its id follows from the request id): the answer comes
+    // when the referral reaches health's inbox.
+    const key = crypto.randomUUID();
+    const referralId = uuidFromName(`family-planning:referral:family-planning.liaison:${key}`);
+    const arrived = health.get<Referral>(`/referrals/${referralId}?wait=10000`);
+    await new Promise((r) => setTimeout(r, 100));
+    const offered = await county
+      .as("family-planning")
+      .post<Referral>(
+        "/referrals",
+        { to: "health", about: { kind: "lead", id: leadId }, reason: "长轮询" },
+        { "idempotency-key": key },
+      );
+    expect(offered.body.referralId).toBe(referralId);
+    expect((await arrived).status).toBe(200);
+    expect((await arrived).body.status).toBe("offered");
+    const bad = await health.get(`/referrals/${referralId}?wait=abc`);
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain("wait");
   });
 });
 

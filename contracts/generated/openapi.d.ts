@@ -111,7 +111,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 移交详情与交接记录 */
+        /** 移交详情与交接记录；wait=毫秒 时等待在途的移交到达（长轮询） */
         get: operations["getReferral"];
         put?: never;
         post?: never;
@@ -1489,7 +1489,10 @@ export interface operations {
     };
     getReferral: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description long poll: wait up to this many milliseconds for a referral on its way; 404 if it does not arrive */
+                wait?: number;
+            };
             header?: never;
             path: {
                 referralId: string;

@@ -279,8 +279,18 @@ export function openApiDocument(): Record<string, unknown> {
       "/referrals/{referralId}": {
         get: {
           operationId: "getReferral",
-          summary: "移交详情与交接记录",
-          parameters: [referralId],
+          summary: "移交详情与交接记录；wait=毫秒 时等待在途的移交到达（长轮询）",
+          parameters: [
+            referralId,
+            {
+              name: "wait",
+              in: "query",
+              required: false,
+              description:
+                "long poll: wait up to this many milliseconds for a referral on its way; 404 if it does not arrive",
+              schema: { type: "integer", minimum: 0, maximum: 30000, default: 0 },
+            },
+          ],
           responses: {
             "200": { description: "移交", content: json("ReferralView") },
             ...problems,

@@ -33,6 +33,8 @@ export class DeskStore {
   /** Cases this agency opened. */
   readonly cases = new Map<string, CaseRecord>();
   readonly #kv: KV;
+  /** Callers waiting for a referral to appear or change (long polls). */
+  readonly #watchers = new Map<string, Set<(r: ReferralView) => void>>();
 
   constructor(kv: KV) {
     this.#kv = kv;
@@ -97,9 +99,48 @@ export class DeskStore {
     this.#rememberInbox(item);
   }
 
+  /**
+   * Visible at once, durable when the promise settles: the state comes from the stream, which
+   * holds it already, so reading it before the bucket does is safe (hand-off latency).
+   */
   async saveReferral(r: ReferralView): Promise<void> {
-    await this.#kv.put(`referral.${r.referralId}`, enc(r));
+    const before = this.referrals.get(r.referralId);
     this.referrals.set(r.referralId, r);
+    for (const notify of this.#watchers.get(r.referralId) ?? []) notify(r);
+    try {
+      await this.#kv.put(`referral.${r.referralId}`, enc(r));
+    } catch (err) {
+      // Not durable: the step will be recorded again from the stream; until then, as before.
+      if (this.referrals.get(r.referralId) === r) {
+        if (before) this.referrals.set(r.referralId, before);
+        else this.referrals.delete(r.referralId);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The referral once this agency holds a copy of it, waiting up to `ms` for one to arrive;
+   * undefined when none arrived in time.
+   */
+  async waitForReferral(referralId: string, ms: number): Promise<ReferralView | undefined> {
+    const now = this.referrals.get(referralId);
+    if (now || ms <= 0) return now;
+    const set = this.#watchers.get(referralId) ?? new Set<(r: ReferralView) => void>();
+    this.#watchers.set(referralId, set);
+    let notify: ((r: ReferralView) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<ReferralView | undefined>((resolve) => {
+        notify = resolve;
+        set.add(resolve);
+        timer = setTimeout(() => resolve(undefined), ms);
+      });
+    } finally {
+      clearTimeout(timer);
+      if (notify) set.delete(notify);
+      if (set.size === 0) this.#watchers.delete(referralId);
+    }
   }
 
   async saveCase(r: CaseRecord): Promise<void> {

@@ -15,12 +15,13 @@ export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore; log: 
       );
     }
     if (e.aggregate.kind === "referral") {
-      // The other party's step: it moves this agency's head of the referral too.
-      await log.observe("referral", e.aggregate.id, {
-        seq: d.origin.seq,
-        hash: sha256Hex(d.bytes),
-      });
-      await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
+      // The other party's step: it moves this agency's head of the referral too (both
+      // written at once: separate keys).
+      const hash = sha256Hex(d.bytes);
+      await Promise.all([
+        log.observe("referral", e.aggregate.id, { seq: d.origin.seq, hash }),
+        recordReferralEvent(store, e, d.origin.seq, hash),
+      ]);
       return;
     }
     switch (e.type) {

@@ -14,10 +14,12 @@ import {
   type HttpEnv,
   ProblemError,
   readJson,
+  readQuery,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
 import type { Context, Hono } from "hono";
+import { z } from "zod";
 import type { DeskStore } from "./desk-store.ts";
 import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
 import { decide, type ReferralCommand } from "./referral-state.ts";
@@ -43,6 +45,8 @@ const counterpart = (r: { from: string; to: string }, agency: string) =>
  * 409 with the state that won. A request id (`Idempotency-Key`) makes a retry return the
  * first result without recording anything twice.
  */
+const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
+
 export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void {
   const { agency, store, log, clock } = deps;
 
@@ -136,7 +140,8 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
     event: { type: ReferralBusEvent["type"]; data: unknown },
     eventId: string,
   ): Promise<ReferralView> {
-    const published = await log.append(
+    let next: ReferralView = view;
+    await log.append(
       {
         type: event.type,
         id: eventId,
@@ -145,13 +150,21 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
         to: counterpart(view, agency),
         data: event.data,
       } as Parameters<AggregateLog["append"]>[0],
-      // Linked to the last step this decision saw: if anything was stored since, the stream refuses.
-      { onConflict: "throw", head: headOf(view) },
+      {
+        // Linked to the last step this decision saw: if anything was stored since, the stream refuses.
+        onConflict: "throw",
+        head: headOf(view),
+        // Our copy of the referral is written alongside the aggregate's head.
+        alongside: async (published) => {
+          const current = store.referrals.get(view.referralId) ?? view;
+          const envelope = JSON.parse(
+            Buffer.from(published.bytes).toString("utf8"),
+          ) as ReferralBusEvent;
+          next = applyReferral(current, envelope, published.seq, published.hash) ?? current;
+          await store.saveReferral(next);
+        },
+      },
     );
-    const current = store.referrals.get(view.referralId) ?? view;
-    const envelope = JSON.parse(Buffer.from(published.bytes).toString("utf8")) as ReferralBusEvent;
-    const next = applyReferral(current, envelope, published.seq, published.hash) ?? current;
-    await store.saveReferral(next);
     return next;
   }
 
@@ -211,8 +224,11 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
     return c.json({ items, total: items.length });
   });
 
-  app.get("/referrals/:referralId", (c) => {
-    const view = store.referrals.get(c.req.param("referralId"));
+  // `?wait=<ms>` (at most 30 s): a long poll for a referral on its way (the addressee's
+  // page, the hand-off benchmark): answered as soon as it arrives, 404 if it does not.
+  app.get("/referrals/:referralId", async (c) => {
+    const { wait } = readQuery(c, WaitQuery);
+    const view = await store.waitForReferral(c.req.param("referralId"), wait);
     if (!view) throw new ProblemError(404, "not-found", "未找到该移交");
     return c.json(view);
   });

@@ -57,7 +57,12 @@ export class AggregateLog {
    */
   async append<T extends EventType>(
     req: Omit<PublishRequest<T>, "prev" | "expect">,
-    opts: { onConflict?: "retry" | "throw"; head?: Head } = {},
+    opts: {
+      onConflict?: "retry" | "throw";
+      head?: Head;
+      /** With the caller's own writes: the head is in memory now, in the bucket once this settles. */
+      alongside?: (published: Published) => Promise<unknown>;
+    } = {},
   ): Promise<Published> {
     const { kind, id } = req.aggregate;
     return this.#exclusive(headKey(kind, id), async () => {
@@ -73,8 +78,12 @@ export class AggregateLog {
               subject: aggregateSubjects(this.#county, kind, id),
             },
           } as PublishRequest<T>);
-          if (published.seq > head.seq)
-            await this.#store(kind, id, { seq: published.seq, hash: published.hash });
+          await Promise.all([
+            published.seq > head.seq
+              ? this.#store(kind, id, { seq: published.seq, hash: published.hash })
+              : undefined,
+            opts.alongside?.(published),
+          ]);
           return published;
         } catch (err) {
           // Our head is stale (a restart, or another writer): forget it, then reload it.
