@@ -102,6 +102,20 @@ describe("lifecycle", () => {
     expect(returned.body).toMatchObject({ status: "returned", holder: "family-planning" });
     const noReason = await county.as("health").post(`/referrals/${id}/return`, {});
     expect(noReason.status).toBe(422);
+    // Both refused steps are on the record: who tried what, and why it was refused.
+    const trail = await county.as("office").get<{
+      verification: { ok: boolean };
+      steps: { type: string; agency: string; attempted?: string; refused?: string }[];
+    }>(`/trail/referral/${id}`);
+    expect(trail.body.verification.ok).toBe(true);
+    expect(
+      trail.body.steps
+        .filter((s) => s.type === "attempt.refused")
+        .map((s) => [s.agency, s.attempted, s.refused]),
+    ).toEqual([
+      ["family-planning", "accept", "forbidden"],
+      ["health", "withdraw", "forbidden"],
+    ]);
   });
 
   it("a retried step with the same request id returns the first result and records nothing twice", async () => {
@@ -187,13 +201,17 @@ describe("races (real concurrency against a real server)", () => {
     const hl = await seen("health", id, steps2);
     expect(fp.history.map((h) => h.eventId)).toEqual(hl.history.map((h) => h.eventId));
     expect(fp.status).toBe(hl.status);
-    // The refused attempt left no mark on the chain; the chain is intact.
-    const trail = await county
-      .as("office")
-      .get<{ verification: { ok: boolean; checked: number } }>(`/trail/referral/${id}`);
+    // The refused attempt is on the record, on the loser's own chain; every chain is intact.
+    const trail = await county.as("office").get<{
+      verification: { ok: boolean; checked: number };
+      steps: { type: string; refused?: string }[];
+    }>(`/trail/referral/${id}`);
     expect(trail.body.verification, JSON.stringify(trail)).toEqual(
-      expect.objectContaining({ ok: true, checked: steps2 }),
+      expect.objectContaining({ ok: true, checked: steps2 + 1 }),
     );
+    const refused = trail.body.steps.filter((s) => s.type === "attempt.refused");
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.refused).toBe("conflict");
     return winner.body.status;
   }
 

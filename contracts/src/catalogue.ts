@@ -11,6 +11,7 @@ import {
 } from "./events-informant.ts";
 import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
 import {
+  AttemptRefused,
   ReferralAccepted,
   ReferralCompleted,
   ReferralOffered,
@@ -40,6 +41,7 @@ export const CATALOGUE = {
   "informant.unseal-approved": UnsealApproved,
   "informant.unsealed": InformantUnsealed,
   "audit.checkpoint": AuditCheckpoint,
+  "attempt.refused": AttemptRefused,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

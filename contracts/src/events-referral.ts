@@ -53,3 +53,29 @@ export const ReferralReferredOn = z.object({
   childReferralId: z.uuid(),
   to: AgencyCode,
 });
+
+/** The steps an officer can attempt on a referral. */
+export const ReferralStep = z.enum([
+  "offer",
+  "accept",
+  "return",
+  "withdraw",
+  "complete",
+  "refer-on",
+]);
+
+/**
+ * An attempted step the agency refused (未予受理的操作): not this party's step (`forbidden`),
+ * or no longer possible because another step came first (`conflict`). Recorded on the bus, on
+ * the attempting agency's own `attempt` aggregate for the referral (`attemptAggregateId`), so
+ * that the referral's trail shows it without moving the referral's own chain.
+ */
+export const AttemptRefused = z.object({
+  referralId: z.uuid(),
+  by: AgencyCode,
+  attempted: ReferralStep,
+  refused: z.enum(["forbidden", "conflict"]),
+  message: z.string().max(1000),
+  /** The referral's status when the step was refused. */
+  statusSeen: z.string().max(40),
+});

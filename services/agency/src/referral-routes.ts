@@ -9,9 +9,11 @@ import {
 } from "@liandong/contracts";
 import {
   type AggregateLog,
+  attemptAggregateId,
   BusError,
   type Clock,
   type HttpEnv,
+  type Logger,
   ProblemError,
   readJson,
   readQuery,
@@ -22,7 +24,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { DeskStore } from "./desk-store.ts";
 import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
-import { decide, type ReferralCommand } from "./referral-state.ts";
+import { decide, type ReferralCommand, type Refusal } from "./referral-state.ts";
 
 const DAY_MS = 86_400_000;
 /** How long a party waits for the other party's step to reach it before deciding again. */
@@ -33,6 +35,7 @@ export type ReferralDeskDeps = {
   store: DeskStore;
   log: AggregateLog;
   clock: Clock;
+  logger?: Logger;
 };
 
 /** The other party: every referral event is addressed to it, so it lands in its inbox. */
@@ -97,6 +100,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
       const decided = decide(stateOf(view), cmd, agency);
       if (!Array.isArray(decided)) {
         const status = decided.refused === "forbidden" ? 403 : 409;
+        await recordRefusal(officer, view, cmd.type, decided, key);
         throw new ProblemError(
           status,
           decided.refused,
@@ -120,6 +124,14 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
           await new Promise((r) => setTimeout(r, 20));
         }
         if (Date.now() >= deadline) {
+          const current = store.referrals.get(referralId) ?? view;
+          await recordRefusal(
+            officer,
+            current,
+            cmd.type,
+            { refused: "conflict", message: "another step was recorded first" },
+            key,
+          );
           throw new ProblemError(
             409,
             "conflict",
@@ -131,6 +143,40 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
           );
         }
       }
+    }
+  }
+
+  /**
+   * Puts a refused step on the record (留痕): who tried what, on which state, and why not.
+   * A failure to record is logged, not shown: the officer still gets the refusal.
+   */
+  async function recordRefusal(
+    officer: Officer,
+    view: ReferralView,
+    attempted: ReferralCommand["type"],
+    refusal: Refusal,
+    requestKey: string | undefined,
+  ): Promise<void> {
+    const id = attemptAggregateId(view.referralId, agency);
+    try {
+      await log.append({
+        type: "attempt.refused",
+        id: requestKey
+          ? uuidFromName(`${agency}:${view.referralId}:${attempted}:refused:${requestKey}`)
+          : crypto.randomUUID(),
+        actor: officer.id,
+        aggregate: { kind: "attempt", id },
+        data: {
+          referralId: view.referralId,
+          by: agency,
+          attempted,
+          refused: refusal.refused,
+          message: refusal.message.slice(0, 1000),
+          statusSeen: view.status,
+        },
+      });
+    } catch (err) {
+      deps.logger?.error({ err, referralId: view.referralId }, "could not record a refused step");
     }
   }
 

@@ -86,7 +86,15 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
   // Public keys are public: an auditor needs them before holding any token.
   app.get("/audit/keys", (c) => c.json({ county: ctx.county, agencies: ctx.config.auditKeys }));
   app.get("/trail/:kind/:id", async (c) =>
-    c.json(await readTrail(ctx.nc, ctx.county, c.req.param("kind"), c.req.param("id"))),
+    c.json(
+      await readTrail(
+        ctx.nc,
+        ctx.county,
+        c.req.param("kind"),
+        c.req.param("id"),
+        ctx.config.agencies.map((a) => a.code),
+      ),
+    ),
   );
   app.get("/leads", (c) => {
     const q = readQuery(c, LeadQuery);

@@ -5,7 +5,7 @@ import {
   parseEvent,
   STREAMS,
 } from "@liandong/contracts";
-import { type ChainLink, ProblemError, verifyChain } from "@liandong/runtime";
+import { attemptAggregateId, type ChainLink, ProblemError, verifyChain } from "@liandong/runtime";
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 
@@ -18,19 +18,36 @@ export type TrailStep = {
   time: string;
   to?: string;
   reason?: string;
+  /** For a refused attempt: the step tried and why it was refused. */
+  attempted?: string;
+  refused?: string;
 };
 
 /**
  * The whole history of a referral or lead, read from the shared log in the order the stream
  * stored it, with the verification of its hash chain (留痕).
  */
-export async function readTrail(nc: NatsConnection, county: string, kind: string, id: string) {
+export async function readTrail(
+  nc: NatsConnection,
+  county: string,
+  kind: string,
+  id: string,
+  agencies: readonly string[],
+) {
   const parsedKind = AggregateKindSchema.safeParse(kind);
   if (!parsedKind.success || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
     throw new ProblemError(404, "not-found", "未找到该记录");
   }
-  const links = await aggregateEvents(nc, county, parsedKind.data, id);
-  if (links.length === 0) throw new ProblemError(404, "not-found", "未找到该记录");
+  // A referral's trail includes the steps each party refused (on its own `attempt` aggregate).
+  const aggregates: { kind: AggregateKind; id: string }[] = [{ kind: parsedKind.data, id }];
+  if (parsedKind.data === "referral")
+    for (const a of agencies) aggregates.push({ kind: "attempt", id: attemptAggregateId(id, a) });
+  const links = await aggregateEvents(
+    nc,
+    aggregates.map((a) => aggregateSubjects(county, a.kind, a.id)),
+  );
+  const own = links.filter((l) => l.subject.split(".")[4] === parsedKind.data);
+  if (own.length === 0) throw new ProblemError(404, "not-found", "未找到该记录");
   const steps: TrailStep[] = links.map((l) => {
     const parsed = parseEvent(JSON.parse(Buffer.from(l.bytes).toString("utf8")));
     if (!parsed.ok) return { seq: l.seq, type: "invalid", agency: "", actor: "", time: "" };
@@ -44,29 +61,46 @@ export async function readTrail(nc: NatsConnection, county: string, kind: string
       time: e.time,
       ...(e.to ? { to: e.to } : {}),
       ...(typeof data.reason === "string" ? { reason: data.reason } : {}),
+      ...(e.type === "attempt.refused"
+        ? { attempted: e.data.attempted, refused: e.data.refused, reason: e.data.message }
+        : {}),
     };
   });
-  return { aggregate: { kind: parsedKind.data, id }, verification: verifyChain(links), steps };
+  // Each aggregate's chain is verified on its own; the trail is sound when all of them are.
+  const chains = new Map<string, ChainLink[]>();
+  for (const l of links) {
+    const key = l.subject.split(".").slice(4, 6).join(".");
+    chains.set(key, [...(chains.get(key) ?? []), l]);
+  }
+  const findings = [...chains.values()].map((c) => verifyChain(c));
+  const ownChain = verifyChain(own);
+  const verification =
+    findings.find((f) => !f.ok) ??
+    (ownChain.ok && {
+      ok: true as const,
+      checked: findings.reduce((n, f) => n + f.checked, 0),
+      head: ownChain.head,
+    }) ??
+    ownChain;
+  return { aggregate: { kind: parsedKind.data, id }, verification, steps };
 }
 
 async function aggregateEvents(
   nc: NatsConnection,
-  county: string,
-  kind: AggregateKind,
-  id: string,
-): Promise<ChainLink[]> {
+  subjects: string[],
+): Promise<(ChainLink & { subject: string })[]> {
   const consumer = await jetstream(nc).consumers.get(STREAMS.events, {
     // Ordered consumers number their names from the prefix: one prefix per read.
     name_prefix: `office_trail_${crypto.randomUUID().replaceAll("-", "")}`,
-    filter_subjects: aggregateSubjects(county, kind, id),
+    filter_subjects: subjects,
     deliver_policy: DeliverPolicy.All,
   });
   const pending = (await consumer.info(true)).num_pending;
-  const links: ChainLink[] = [];
+  const links: (ChainLink & { subject: string })[] = [];
   if (pending === 0) return links;
   const messages = await consumer.consume();
   for await (const m of messages) {
-    links.push({ seq: m.seq, bytes: m.data });
+    links.push({ seq: m.seq, bytes: m.data, subject: m.subject });
     if (m.info.pending === 0) break;
   }
   return links;
