@@ -34,6 +34,7 @@ export const ReferralStatus = z.enum([
   "completed",
   "referred-on",
 ]);
+export type ReferralStatus = z.infer<typeof ReferralStatus>;
 
 /** One step of a referral's history, as both parties record it. */
 export const HandoffStep = z.object({

@@ -15,6 +15,7 @@ import {
   ReferralAccepted,
   ReferralCompleted,
   ReferralOffered,
+  ReferralOverdue,
   ReferralReferredOn,
   ReferralReturned,
   ReferralWithdrawn,
@@ -42,6 +43,7 @@ export const CATALOGUE = {
   "informant.unsealed": InformantUnsealed,
   "audit.checkpoint": AuditCheckpoint,
   "attempt.refused": AttemptRefused,
+  "supervision.overdue": ReferralOverdue,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

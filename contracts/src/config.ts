@@ -3,6 +3,7 @@ import { Agency, AgencyCode, DEFAULT_AGENCIES } from "./agency.ts";
 import { County, CountyCode, DEFAULT_COUNTIES } from "./county.ts";
 import { ActorId } from "./envelope.ts";
 import { AuditPublicKey } from "./events-audit.ts";
+import { ReferralKind } from "./events-referral.ts";
 import { LeadSource, Sha256Hex } from "./lead.ts";
 
 /**
@@ -19,6 +20,12 @@ export const DEFAULT_ROUTING: Record<LeadSource, AgencyCode[]> = {
   inspection: ["health", "family-planning"],
   "neighbour-county": ["health", "family-planning", "public-security"],
 };
+
+const DeadlineDays = z.number().positive().max(365);
+const DeadlineOverride = z.object({
+  acceptanceDays: DeadlineDays.optional(),
+  feedbackDays: DeadlineDays.optional(),
+});
 
 export const CountyConfig = z.object({
   county: CountyCode,
@@ -42,6 +49,21 @@ export const CountyConfig = z.object({
       transferWithinHours: z.number().positive(),
     })
     .default({ decideWithinHours: 72, transferWithinHours: 24 }),
+  /**
+   * Hand-off deadlines (期限), in days: acceptance and feedback, with overrides per addressee
+   * agency and per referral kind (the kind's override wins). Transfers to the judiciary keep
+   * the decree No. 310 hours above.
+   */
+  deadlines: z
+    .object({
+      acceptanceDays: DeadlineDays.default(3),
+      feedbackDays: DeadlineDays.default(30),
+      byAgency: z.record(AgencyCode, DeadlineOverride).default({}),
+      byKind: z.partialRecord(ReferralKind, DeadlineOverride).default({}),
+    })
+    .default({ acceptanceDays: 3, feedbackDays: 30, byAgency: {}, byKind: {} }),
+  /** How often the office's scheduler looks for deadlines passed, in seconds. */
+  overdueCheckSeconds: z.number().min(0.05).max(3600).default(60),
   /** Largest HTTP request body accepted, in bytes. */
   maxBodyBytes: z.number().int().min(1024).max(10_000_000).default(262_144),
   /**
@@ -71,4 +93,18 @@ export function recipientsFor(
   const row = config.routing[source] ?? DEFAULT_ROUTING[source];
   const known = new Set(config.agencies.map((a) => a.code));
   return [...new Set(row)].filter((a) => a !== originator && known.has(a));
+}
+
+/** The acceptance and feedback deadlines of a referral offered now, by configuration. */
+export function referralDeadlines(
+  config: CountyConfig,
+  kind: ReferralKind,
+  to: AgencyCode,
+  now: Date,
+): { acceptBy: string; completeBy: string } {
+  const d = config.deadlines;
+  const pick = (k: "acceptanceDays" | "feedbackDays") =>
+    d.byKind[kind]?.[k] ?? d.byAgency[to]?.[k] ?? d[k];
+  const at = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
+  return { acceptBy: at(pick("acceptanceDays")), completeBy: at(pick("feedbackDays")) };
 }

@@ -3,9 +3,20 @@ import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
 import { Sha256Hex } from "./lead.ts";
 
-/** Kinds of aggregate an event can belong to; one token of the subject. `audit`: an agency's checkpoints;
- * `attempt`: the steps one agency refused on one referral. */
-export const AggregateKind = z.enum(["lead", "referral", "case", "informant", "audit", "attempt"]);
+/**
+ * Kinds of aggregate an event can belong to; one token of the subject. Besides the business
+ * ones: `audit`, an agency's checkpoints; `attempt`, the steps one agency refused on one
+ * referral; `supervision`, the office's deadlines and supervision of one referral.
+ */
+export const AggregateKind = z.enum([
+  "lead",
+  "referral",
+  "case",
+  "informant",
+  "audit",
+  "attempt",
+  "supervision",
+]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 
 /** An officer id (e.g. `hl-wang`) or a service acting on its own (`svc.health`). */

@@ -10,6 +10,7 @@ export const ReferralSubject = z.object({ kind: z.enum(["lead", "case"]), id: z.
  * `judiciary`: a criminal case transferred to the judiciary (移送司法机关, decree No. 310).
  */
 export const ReferralKind = z.enum(["handling", "judiciary"]);
+export type ReferralKind = z.infer<typeof ReferralKind>;
 
 export const ReferralOffered = z.object({
   referralId: z.uuid(),
@@ -77,5 +78,23 @@ export const AttemptRefused = z.object({
   refused: z.enum(["forbidden", "conflict"]),
   message: z.string().max(1000),
   /** The referral's status when the step was refused. */
+  statusSeen: z.string().max(40),
+});
+
+/** Which deadline a referral has passed. */
+export const ReferralDeadline = z.enum(["acceptance", "feedback"]);
+export type ReferralDeadline = z.infer<typeof ReferralDeadline>;
+
+/**
+ * The office's scheduler found a referral past a deadline (逾期): acceptance while still
+ * offered, or feedback while still accepted. Recorded once per referral and deadline, on the
+ * office's own `supervision` aggregate for that referral.
+ */
+export const ReferralOverdue = z.object({
+  referralId: z.uuid(),
+  deadline: ReferralDeadline,
+  dueAt: z.iso.datetime({ offset: true }),
+  /** The agency holding the referral when the deadline passed. */
+  holder: AgencyCode,
   statusSeen: z.string().max(40),
 });

@@ -52,7 +52,14 @@ export function agencyDesk(rules: AgencyRules) {
       clock: ctx.clock,
     });
     // After the desk: its authentication covers the referral routes too.
-    mountReferrals(ctx.app, { agency, store, log, clock: ctx.clock, logger });
+    mountReferrals(ctx.app, {
+      agency,
+      config: ctx.config,
+      store,
+      log,
+      clock: ctx.clock,
+      logger,
+    });
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
     mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
     return {

@@ -1,11 +1,13 @@
 import {
   type AgencyCode,
+  type CountyConfig,
   type Officer,
   ReferralFeedback,
   ReferralOffer,
   ReferralOnward,
   ReferralReason,
   type ReferralView,
+  referralDeadlines,
 } from "@liandong/contracts";
 import {
   type AggregateLog,
@@ -26,12 +28,12 @@ import type { DeskStore } from "./desk-store.ts";
 import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
 import { decide, type ReferralCommand, type Refusal } from "./referral-state.ts";
 
-const DAY_MS = 86_400_000;
 /** How long a party waits for the other party's step to reach it before deciding again. */
 const CONVERGE_MS = 2000;
 
 export type ReferralDeskDeps = {
   agency: AgencyCode;
+  config: CountyConfig;
   store: DeskStore;
   log: AggregateLog;
   clock: Clock;
@@ -51,7 +53,7 @@ const counterpart = (r: { from: string; to: string }, agency: string) =>
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
 
 export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void {
-  const { agency, store, log, clock } = deps;
+  const { agency, store, log, clock, config } = deps;
 
   // Decide and append as one step per referral in this process: two officers of the same
   // agency must not both decide on the state before either has recorded its step.
@@ -255,8 +257,9 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
       to: body.to,
       about: body.about,
       reason: body.reason,
-      acceptBy: body.acceptBy ?? new Date(now.getTime() + 3 * DAY_MS).toISOString(),
-      completeBy: body.completeBy ?? new Date(now.getTime() + 30 * DAY_MS).toISOString(),
+      ...referralDeadlines(config, body.kind, body.to, now),
+      ...(body.acceptBy ? { acceptBy: body.acceptBy } : {}),
+      ...(body.completeBy ? { completeBy: body.completeBy } : {}),
       evidence: body.evidence,
     });
     return c.json(view, 201);
@@ -310,7 +313,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
       to: body.to,
       about: parent.about,
       reason: body.reason,
-      acceptBy: new Date(now.getTime() + 3 * DAY_MS).toISOString(),
+      acceptBy: referralDeadlines(config, parent.kind, body.to, now).acceptBy,
       completeBy: parent.completeBy,
       evidence: [],
       parentReferralId: parent.referralId,

@@ -13,6 +13,8 @@ import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { evolve, type Tracker } from "./lead-tracker.ts";
+import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
+import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
 import { readTrail } from "./trail.ts";
 
 const LeadQuery = z.object({
@@ -30,10 +32,13 @@ const LeadQuery = z.object({
 export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   const { nc, logger, publisher, agency } = ctx;
   const tracker: Tracker = new Map();
+  const referrals: ReferralTracker = new Map();
   let caughtUp = false;
   let running: { stop(): void } | undefined;
   let done: Promise<void> | undefined;
   mountRoutes(ctx.app, ctx, tracker);
+  mountTracker(ctx.app, ctx, referrals);
+  const deadlines = deadlineScheduler(ctx, referrals);
 
   return {
     async start() {
@@ -49,8 +54,10 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       done = (async () => {
         for await (const m of messages) {
           const verdict = checkMessage(m.subject, m.data);
-          if (verdict.ok) evolve(tracker, verdict.event);
-          else {
+          if (verdict.ok) {
+            evolve(tracker, verdict.event);
+            evolveReferrals(referrals, tracker, verdict.event);
+          } else {
             const h = headers();
             h.set("Liandong-Dlq-Reason", verdict.reason);
             h.set("Liandong-Dlq-Detail", verdict.detail.slice(0, 2000));
@@ -65,11 +72,16 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
               )
               .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
           }
-          if (m.info.pending === 0) caughtUp = true;
+          if (m.info.pending === 0 && !caughtUp) {
+            caughtUp = true;
+            deadlines.start();
+          }
         }
       })();
+      if (caughtUp) deadlines.start();
     },
     async stop() {
+      deadlines.stop();
       running?.stop();
       await done;
     },

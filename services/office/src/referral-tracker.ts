@@ -1,0 +1,152 @@
+import type {
+  AgencyCode,
+  BusEvent,
+  ReferralDeadline,
+  ReferralKind,
+  ReferralStatus,
+  Violation,
+} from "@liandong/contracts";
+import type { Tracker as LeadTracker } from "./lead-tracker.ts";
+
+/** One referral as the leading group's office tracks it (督办台账). */
+export type TrackedReferral = {
+  referralId: string;
+  kind: ReferralKind;
+  from: AgencyCode;
+  to: AgencyCode;
+  about: { kind: "lead" | "case"; id: string };
+  status: ReferralStatus;
+  /** The one party holding it now. */
+  holder: AgencyCode;
+  offeredAt: string;
+  /** When it last changed hands or state. */
+  updatedAt: string;
+  acceptBy: string;
+  completeBy: string;
+  /** The first referral of the chain this one belongs to (itself when it starts one). */
+  chainRoot: string;
+  parentReferralId?: string;
+  childReferralId?: string;
+  /** Violations of the lead it is about (of a case's first lead, when known). */
+  violations: Violation[];
+  /** Deadlines the office's scheduler has recorded as passed, with the instant they were due. */
+  overdue: Partial<Record<ReferralDeadline, string>>;
+};
+
+export type ReferralTracker = Map<string, TrackedReferral>;
+
+const TERMINAL = new Set<ReferralStatus>(["returned", "withdrawn", "completed", "referred-on"]);
+
+/** Pure: the tracker after one event, in stream order. */
+export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEvent): void {
+  if (e.type === "supervision.overdue") {
+    const r = t.get(e.data.referralId);
+    if (r) r.overdue = { ...r.overdue, [e.data.deadline]: e.data.dueAt };
+    return;
+  }
+  if (e.aggregate.kind !== "referral") return;
+  const r = t.get(e.aggregate.id);
+  switch (e.type) {
+    case "referral.offered": {
+      if (r) return;
+      const d = e.data;
+      const parent = d.parentReferralId ? t.get(d.parentReferralId) : undefined;
+      t.set(d.referralId, {
+        referralId: d.referralId,
+        kind: d.kind,
+        from: d.from,
+        to: d.to,
+        about: d.about,
+        status: "offered",
+        holder: d.to,
+        offeredAt: e.time,
+        updatedAt: e.time,
+        acceptBy: d.acceptBy,
+        completeBy: d.completeBy,
+        chainRoot: parent?.chainRoot ?? d.referralId,
+        ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
+        violations:
+          d.about.kind === "lead"
+            ? (leads.get(d.about.id)?.violations ?? [])
+            : (parent?.violations ?? []),
+        overdue: {},
+      });
+      return;
+    }
+    case "referral.accepted":
+      if (r?.status === "offered") Object.assign(r, { status: "accepted", updatedAt: e.time });
+      return;
+    case "referral.returned":
+      if (r?.status === "offered")
+        Object.assign(r, { status: "returned", holder: r.from, updatedAt: e.time });
+      return;
+    case "referral.withdrawn":
+      if (r?.status === "offered")
+        Object.assign(r, { status: "withdrawn", holder: r.from, updatedAt: e.time });
+      return;
+    case "referral.completed":
+      if (r?.status === "accepted")
+        Object.assign(r, { status: "completed", holder: r.from, updatedAt: e.time });
+      return;
+    case "referral.referred-on":
+      if (r?.status === "accepted")
+        Object.assign(r, {
+          status: "referred-on",
+          holder: e.data.to,
+          childReferralId: e.data.childReferralId,
+          updatedAt: e.time,
+        });
+      return;
+    default:
+      return;
+  }
+}
+
+/** Pure: the deadlines a referral has passed at `now` that are not yet on the record. */
+export function duePassed(
+  r: TrackedReferral,
+  now: Date,
+): { deadline: ReferralDeadline; dueAt: string }[] {
+  if (TERMINAL.has(r.status)) return [];
+  const out: { deadline: ReferralDeadline; dueAt: string }[] = [];
+  const t = now.getTime();
+  if (r.status === "offered" && !r.overdue.acceptance && Date.parse(r.acceptBy) <= t)
+    out.push({ deadline: "acceptance", dueAt: r.acceptBy });
+  if (r.status === "accepted" && !r.overdue.feedback && Date.parse(r.completeBy) <= t)
+    out.push({ deadline: "feedback", dueAt: r.completeBy });
+  return out;
+}
+
+/** Whether a referral is overdue now: a recorded deadline passed and not yet met. */
+export function isOverdue(r: TrackedReferral): boolean {
+  return (
+    (r.status === "offered" && r.overdue.acceptance !== undefined) ||
+    (r.status === "accepted" && r.overdue.feedback !== undefined)
+  );
+}
+
+export type ReferralFilter = {
+  agency?: string | undefined;
+  status?: ReferralStatus | undefined;
+  violation?: Violation | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  overdue?: boolean | undefined;
+};
+
+/** Pure: the referrals matching a filter, newest offer first. */
+export function filterReferrals(t: ReferralTracker, f: ReferralFilter): TrackedReferral[] {
+  const since = f.since ? Date.parse(f.since) : Number.NEGATIVE_INFINITY;
+  const until = f.until ? Date.parse(f.until) : Number.POSITIVE_INFINITY;
+  const out: TrackedReferral[] = [];
+  for (const r of t.values()) {
+    if (f.agency && r.from !== f.agency && r.to !== f.agency && r.holder !== f.agency) continue;
+    if (f.status && r.status !== f.status) continue;
+    if (f.violation && !r.violations.includes(f.violation)) continue;
+    const at = Date.parse(r.offeredAt);
+    if (at < since || at > until) continue;
+    if (f.overdue !== undefined && isOverdue(r) !== f.overdue) continue;
+    out.push(r);
+  }
+  return out.sort((a, b) => b.offeredAt.localeCompare(a.offeredAt));
+}

@@ -1,0 +1,109 @@
+import { ReferralStatus, Violation } from "@liandong/contracts";
+import {
+  AggregateLog,
+  type HttpEnv,
+  officerAuth,
+  ProblemError,
+  readQuery,
+  type ServiceContext,
+  uuidFromName,
+} from "@liandong/runtime";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { duePassed, filterReferrals, isOverdue, type ReferralTracker } from "./referral-tracker.ts";
+
+const TrackerQuery = z.object({
+  agency: z.string().optional(),
+  status: ReferralStatus.optional(),
+  violation: Violation.optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  overdue: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const view = (r: Parameters<typeof isOverdue>[0], now: Date) => ({
+  ...r,
+  overdueNow: isOverdue(r),
+  ageDays: Math.floor((now.getTime() - Date.parse(r.offeredAt)) / 86_400_000),
+});
+
+/** The office's referral tracker (移交督办台账): every referral of the county, filtered. */
+export function mountTracker(app: Hono<HttpEnv>, ctx: ServiceContext, referrals: ReferralTracker) {
+  const auth = officerAuth(ctx.officers, ctx.agency);
+  app.use("/tracker/*", auth);
+  app.get("/tracker/referrals", (c) => {
+    const q = readQuery(c, TrackerQuery);
+    const all = filterReferrals(referrals, q);
+    const now = ctx.clock();
+    return c.json({
+      items: all.slice(q.offset, q.offset + q.limit).map((r) => view(r, now)),
+      total: all.length,
+    });
+  });
+  app.get("/tracker/referrals/:referralId", (c) => {
+    const r = referrals.get(c.req.param("referralId"));
+    if (!r) throw new ProblemError(404, "not-found", "未找到该移交");
+    return c.json(view(r, ctx.clock()));
+  });
+}
+
+/**
+ * Looks for passed deadlines every `overdueCheckSeconds`, on the services' clock, and records
+ * each on the bus once (`supervision.overdue`, a fixed id per referral and deadline, so a
+ * restart or a second look records nothing twice). Starts once the tracker has caught up.
+ */
+export function deadlineScheduler(ctx: ServiceContext, referrals: ReferralTracker) {
+  const log = new AggregateLog(ctx.publisher, ctx.kv, ctx.county);
+  const inFlight = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const check = async () => {
+    const now = ctx.clock();
+    for (const r of referrals.values()) {
+      for (const due of duePassed(r, now)) {
+        const key = `${r.referralId}:${due.deadline}`;
+        if (inFlight.has(key)) continue;
+        inFlight.add(key);
+        log
+          .append({
+            type: "supervision.overdue",
+            id: uuidFromName(`overdue:${key}`),
+            actor: `svc.${ctx.agency}`,
+            aggregate: { kind: "supervision", id: r.referralId },
+            data: {
+              referralId: r.referralId,
+              deadline: due.deadline,
+              dueAt: due.dueAt,
+              holder: r.holder,
+              statusSeen: r.status,
+            },
+          })
+          .then(
+            () => {
+              // Cleared once the tracker has it from the stream; a retry is harmless (same id).
+              setTimeout(() => inFlight.delete(key), 5000).unref();
+            },
+            (err) => {
+              inFlight.delete(key);
+              ctx.logger.error({ err, referralId: r.referralId }, "could not record an overdue");
+            },
+          );
+      }
+    }
+  };
+  return {
+    start() {
+      if (timer) return;
+      timer = setInterval(() => void check(), ctx.config.overdueCheckSeconds * 1000);
+      void check();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
