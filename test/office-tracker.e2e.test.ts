@@ -145,3 +145,92 @@ it("tracks every referral, filters it, and records a passed deadline once, acros
   expect(await countOverdue()).toBe(1);
   expect((await tracked()).body.total).toBe(2);
 });
+
+type Order = {
+  orderId: string;
+  to: string;
+  status: string;
+  level: number;
+  grounds: string;
+  answer?: string;
+};
+
+it("supervises an overdue referral: the order, the answer, an escalation when none comes, all on the trail", async () => {
+  const fp = county.as("family-planning");
+  const health = county.as("health");
+  const offered = await fp.post<{ referralId: string }>("/referrals", {
+    to: "health",
+    about: { kind: "lead", id: leadId },
+    reason: "请核查（督办）",
+    acceptBy: new Date(Date.now() + 500).toISOString(),
+  });
+  const id = offered.body.referralId;
+  const notYet = await office().post("/supervision", {
+    about: { kind: "referral", id },
+    reason: "尚未逾期",
+  });
+  expect(notYet.status).toBe(409);
+  await eventually(async () => {
+    const r = await office().get<{ overdueNow: boolean }>(`/tracker/referrals/${id}`);
+    return r.body.overdueNow ? r : undefined;
+  }, 15_000);
+
+  const ordered = await office().post<Order>("/supervision", {
+    about: { kind: "referral", id },
+    reason: "移交逾期未接收，请于期限内办理并回复",
+  });
+  expect(ordered.status).toBe(201);
+  expect(ordered.body).toMatchObject({
+    to: "health",
+    status: "open",
+    level: 1,
+    grounds: "overdue",
+  });
+  const received = await eventually(async () => {
+    const r = await health.get<{ items: Order[] }>("/supervision");
+    return r.body.items.find((o) => o.orderId === ordered.body.orderId);
+  });
+  expect(received.status).toBe("open");
+  // Only the addressed agency answers.
+  const wrong = await county
+    .as("public-security")
+    .post(`/supervision/${ordered.body.orderId}/answer`, { answer: "不是我们" });
+  expect(wrong.status).toBe(404);
+  const answered = await health.post<Order>(`/supervision/${ordered.body.orderId}/answer`, {
+    answer: "已接收并安排核查，三日内反馈",
+  });
+  expect(answered.status).toBe(200);
+  await eventually(async () => {
+    const r = await office().get<{ items: Order[] }>("/supervision");
+    const o = r.body.items.find((x) => x.orderId === ordered.body.orderId);
+    return o?.status === "answered" ? o : undefined;
+  });
+
+  // A second order with almost no time to answer: the scheduler escalates it.
+  const hurried = await office().post<Order>("/supervision", {
+    about: { kind: "referral", id },
+    reason: "再次督办",
+    answerWithinDays: 0.00002,
+  });
+  expect(hurried.status).toBe(201);
+  const escalated = await eventually(async () => {
+    const r = await health.get<{ items: Order[] }>("/supervision");
+    const o = r.body.items.find((x) => x.orderId === hurried.body.orderId);
+    return o?.status === "escalated" ? o : undefined;
+  }, 15_000);
+  expect(escalated.level).toBe(2);
+
+  const trail = await office().get<{
+    verification: { ok: boolean };
+    steps: { type: string; agency: string }[];
+  }>(`/trail/referral/${id}`);
+  expect(trail.body.verification.ok).toBe(true);
+  expect(trail.body.steps.map((s) => s.type)).toEqual([
+    "referral.offered",
+    "supervision.overdue",
+    "supervision.ordered",
+    "supervision.answered",
+    "supervision.ordered",
+    "supervision.escalated",
+  ]);
+});

@@ -20,6 +20,11 @@ import {
   ReferralReturned,
   ReferralWithdrawn,
 } from "./events-referral.ts";
+import {
+  SupervisionAnswered,
+  SupervisionEscalated,
+  SupervisionOrdered,
+} from "./events-supervision.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -44,6 +49,9 @@ export const CATALOGUE = {
   "audit.checkpoint": AuditCheckpoint,
   "attempt.refused": AttemptRefused,
   "supervision.overdue": ReferralOverdue,
+  "supervision.ordered": SupervisionOrdered,
+  "supervision.answered": SupervisionAnswered,
+  "supervision.escalated": SupervisionEscalated,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

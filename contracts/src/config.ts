@@ -62,6 +62,8 @@ export const CountyConfig = z.object({
       byKind: z.partialRecord(ReferralKind, DeadlineOverride).default({}),
     })
     .default({ acceptanceDays: 3, feedbackDays: 30, byAgency: {}, byKind: {} }),
+  /** Days an agency has to answer a supervision order (督办), unless the order says otherwise. */
+  supervisionAnswerDays: z.number().positive().max(90).default(7),
   /** How often the office's scheduler looks for deadlines passed, in seconds. */
   overdueCheckSeconds: z.number().min(0.05).max(3600).default(60),
   /** Largest HTTP request body accepted, in bytes. */

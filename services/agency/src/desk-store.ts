@@ -4,6 +4,7 @@ import type {
   LeadRegistered,
   LeadView,
   ReferralView,
+  SupervisionOrderView,
 } from "@liandong/contracts";
 import type { KV } from "@nats-io/kv";
 import type { CaseRecord } from "./case-record.ts";
@@ -32,6 +33,8 @@ export class DeskStore {
   readonly referrals = new Map<string, ReferralView>();
   /** Cases this agency opened. */
   readonly cases = new Map<string, CaseRecord>();
+  /** Supervision orders (督办) the office addressed to this agency. */
+  readonly orders = new Map<string, SupervisionOrderView>();
   readonly #kv: KV;
   /** Callers waiting for a referral to appear or change (long polls). */
   readonly #watchers = new Map<string, Set<(r: ReferralView) => void>>();
@@ -53,6 +56,13 @@ export class DeskStore {
       if (e?.operation === "PUT") {
         const r = dec<CaseRecord>(e.value);
         this.cases.set(r.caseId, r);
+      }
+    }
+    for await (const key of await this.#kv.keys("supervision.>")) {
+      const e = await this.#kv.get(key);
+      if (e?.operation === "PUT") {
+        const o = dec<SupervisionOrderView>(e.value);
+        this.orders.set(o.orderId, o);
       }
     }
     for (const prefix of ["lead", "inbox"] as const) {
@@ -141,6 +151,11 @@ export class DeskStore {
       if (notify) set.delete(notify);
       if (set.size === 0) this.#watchers.delete(referralId);
     }
+  }
+
+  async saveOrder(o: SupervisionOrderView): Promise<void> {
+    await this.#kv.put(`supervision.${o.orderId}`, enc(o));
+    this.orders.set(o.orderId, o);
   }
 
   async saveCase(r: CaseRecord): Promise<void> {

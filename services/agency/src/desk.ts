@@ -13,6 +13,7 @@ import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
 import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
+import { mountSupervisionAnswers } from "./supervision-routes.ts";
 
 /** Wires the liaison desk of one agency: its store, its two consumers, its routes. */
 export function agencyDesk(rules: AgencyRules) {
@@ -61,6 +62,7 @@ export function agencyDesk(rules: AgencyRules) {
       logger,
     });
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
+    mountSupervisionAnswers(ctx.app, { agency, store, log });
     mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
     return {
       start: async () => {

@@ -2,6 +2,7 @@ import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { type AggregateLog, type Delivery, sha256Hex, ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
+import { recordSupervision } from "./supervision-routes.ts";
 import { targetKey } from "./target-key.ts";
 
 /** Handles what other agencies addressed to this one (its durable consumer on `INBOX_<agency>`). */
@@ -22,6 +23,15 @@ export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore; log: 
         log.observe("referral", e.aggregate.id, { seq: d.origin.seq, hash }),
         recordReferralEvent(store, e, d.origin.seq, hash),
       ]);
+      return;
+    }
+    if (e.aggregate.kind === "supervision") {
+      // The office's order or escalation: it moves this agency's head of the aggregate too.
+      await log.observe("supervision", e.aggregate.id, {
+        seq: d.origin.seq,
+        hash: sha256Hex(d.bytes),
+      });
+      await recordSupervision(store, e);
       return;
     }
     switch (e.type) {

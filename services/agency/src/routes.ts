@@ -61,6 +61,8 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.use("/cases", auth);
   app.use("/cases/*", auth);
   app.use("/informants/*", auth);
+  app.use("/supervision", auth);
+  app.use("/supervision/*", auth);
 
   async function register(
     officer: Officer,

@@ -1,5 +1,6 @@
 import { deadLetterSubject, LeadStatus, STREAMS } from "@liandong/contracts";
 import {
+  AggregateLog,
   checkMessage,
   type HttpEnv,
   officerAuth,
@@ -7,6 +8,7 @@ import {
   readQuery,
   type ServiceContext,
   type ServiceParts,
+  sha256Hex,
 } from "@liandong/runtime";
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
@@ -14,6 +16,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { evolve, type Tracker } from "./lead-tracker.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
+import { evolveSupervision, mountSupervision, type Supervision } from "./supervision.ts";
 import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
 import { readTrail } from "./trail.ts";
 
@@ -38,7 +41,11 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   let done: Promise<void> | undefined;
   mountRoutes(ctx.app, ctx, tracker);
   mountTracker(ctx.app, ctx, referrals);
-  const deadlines = deadlineScheduler(ctx, referrals);
+  const supervision: Supervision = { orders: new Map(), cases: new Map() };
+  // One log for everything the office appends (deadlines, orders, escalations): one head each.
+  const log = new AggregateLog(publisher, ctx.kv, ctx.county);
+  mountSupervision(ctx.app, ctx, { log, supervision, referrals });
+  const deadlines = deadlineScheduler(ctx, referrals, log, supervision);
 
   return {
     async start() {
@@ -57,6 +64,13 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
           if (verdict.ok) {
             evolve(tracker, verdict.event);
             evolveReferrals(referrals, tracker, verdict.event);
+            evolveSupervision(supervision, verdict.event);
+            // An agency's answer moves the supervision aggregate the office also writes to.
+            if (verdict.event.aggregate.kind === "supervision" && verdict.event.agency !== agency)
+              await log.observe("supervision", verdict.event.aggregate.id, {
+                seq: m.seq,
+                hash: sha256Hex(m.data),
+              });
           } else {
             const h = headers();
             h.set("Liandong-Dlq-Reason", verdict.reason);

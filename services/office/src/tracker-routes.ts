@@ -1,6 +1,6 @@
 import { ReferralStatus, Violation } from "@liandong/contracts";
 import {
-  AggregateLog,
+  type AggregateLog,
   type HttpEnv,
   officerAuth,
   ProblemError,
@@ -11,6 +11,7 @@ import {
 import type { Hono } from "hono";
 import { z } from "zod";
 import { duePassed, filterReferrals, isOverdue, type ReferralTracker } from "./referral-tracker.ts";
+import { escalate, type Supervision } from "./supervision.ts";
 
 const TrackerQuery = z.object({
   agency: z.string().optional(),
@@ -53,15 +54,20 @@ export function mountTracker(app: Hono<HttpEnv>, ctx: ServiceContext, referrals:
 }
 
 /**
- * Looks for passed deadlines every `overdueCheckSeconds`, on the services' clock, and records
- * each on the bus once (`supervision.overdue`, a fixed id per referral and deadline, so a
+ * Looks for passed deadlines every `overdueCheckSeconds`, on the services' clock (referrals'
+ * acceptance and feedback, supervision orders' answers), and records each on the bus once (`supervision.overdue`, a fixed id per referral and deadline, so a
  * restart or a second look records nothing twice). Starts once the tracker has caught up.
  */
-export function deadlineScheduler(ctx: ServiceContext, referrals: ReferralTracker) {
-  const log = new AggregateLog(ctx.publisher, ctx.kv, ctx.county);
+export function deadlineScheduler(
+  ctx: ServiceContext,
+  referrals: ReferralTracker,
+  log: AggregateLog,
+  supervision: Supervision,
+) {
   const inFlight = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const check = async () => {
+    escalate(ctx, log, supervision, inFlight);
     const now = ctx.clock();
     for (const r of referrals.values()) {
       for (const due of duePassed(r, now)) {

@@ -42,6 +42,9 @@ export async function readTrail(
   const aggregates: { kind: AggregateKind; id: string }[] = [{ kind: parsedKind.data, id }];
   if (parsedKind.data === "referral")
     for (const a of agencies) aggregates.push({ kind: "attempt", id: attemptAggregateId(id, a) });
+  // Deadlines passed, supervision orders, answers and escalations about it.
+  if (parsedKind.data === "referral" || parsedKind.data === "case")
+    aggregates.push({ kind: "supervision", id });
   const links = await aggregateEvents(
     nc,
     aggregates.map((a) => aggregateSubjects(county, a.kind, a.id)),
@@ -64,6 +67,7 @@ export async function readTrail(
       ...(e.type === "attempt.refused"
         ? { attempted: e.data.attempted, refused: e.data.refused, reason: e.data.message }
         : {}),
+      ...(e.type === "supervision.answered" ? { reason: e.data.answer } : {}),
     };
   });
   // Each aggregate's chain is verified on its own; the trail is sound when all of them are.

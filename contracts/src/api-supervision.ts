@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { AgencyCode } from "./agency.ts";
+import { SupervisionSubject } from "./events-supervision.ts";
+
+/** The office issues a supervision order (督办): on an overdue referral, or a major case. */
+export const SupervisionOrderRequest = z.object({
+  about: SupervisionSubject,
+  reason: z.string().trim().min(1).max(2000),
+  /** Days the addressed agency has to answer; the configured default when absent. */
+  answerWithinDays: z.number().positive().max(90).optional(),
+});
+
+/** The addressed agency answers (督办回复). */
+export const SupervisionAnswerRequest = z.object({
+  answer: z.string().trim().min(1).max(4000),
+});
+
+export const SupervisionStatus = z.enum(["open", "answered", "escalated"]);
+
+/** A supervision order as the office and the addressed agency see it. */
+export const SupervisionOrderView = z.object({
+  orderId: z.uuid(),
+  about: SupervisionSubject,
+  to: AgencyCode,
+  grounds: z.enum(["overdue", "major-case"]),
+  reason: z.string(),
+  orderedAt: z.string(),
+  answerBy: z.string(),
+  status: SupervisionStatus,
+  /** 1 when issued, higher after each escalation. */
+  level: z.number().int(),
+  answer: z.string().optional(),
+  answeredAt: z.string().optional(),
+});
+export type SupervisionOrderView = z.infer<typeof SupervisionOrderView>;

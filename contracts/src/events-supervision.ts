@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { AgencyCode } from "./agency.ts";
+
+/** What a supervision order is about: an overdue referral, or a major case. */
+export const SupervisionSubject = z.object({ kind: z.enum(["referral", "case"]), id: z.uuid() });
+
+/**
+ * A supervision order (督办) from the leading group's office to one agency, with its own
+ * deadline for an answer. Recorded on the `supervision` aggregate of what it is about; the
+ * office's scheduler escalates it when no answer came in time.
+ */
+export const SupervisionOrdered = z.object({
+  orderId: z.uuid(),
+  about: SupervisionSubject,
+  to: AgencyCode,
+  grounds: z.enum(["overdue", "major-case"]),
+  reason: z.string().trim().min(1).max(2000),
+  answerBy: z.iso.datetime({ offset: true }),
+});
+
+/** The addressed agency's answer to a supervision order (督办回复). */
+export const SupervisionAnswered = z.object({
+  orderId: z.uuid(),
+  about: SupervisionSubject,
+  by: AgencyCode,
+  answer: z.string().trim().min(1).max(4000),
+});
+
+/** No answer came before `answerBy`: the order is escalated (升级督办). */
+export const SupervisionEscalated = z.object({
+  orderId: z.uuid(),
+  about: SupervisionSubject,
+  to: AgencyCode,
+  level: z.number().int().min(2).max(9),
+  reason: z.string().max(1000),
+});
