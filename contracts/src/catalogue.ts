@@ -20,6 +20,7 @@ import {
   ReferralReturned,
   ReferralWithdrawn,
 } from "./events-referral.ts";
+import { ReportSubmitted } from "./events-report.ts";
 import {
   SupervisionAnswered,
   SupervisionEscalated,
@@ -52,6 +53,7 @@ export const CATALOGUE = {
   "supervision.ordered": SupervisionOrdered,
   "supervision.answered": SupervisionAnswered,
   "supervision.escalated": SupervisionEscalated,
+  "report.submitted": ReportSubmitted,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -6,7 +6,8 @@ import { Sha256Hex } from "./lead.ts";
 /**
  * Kinds of aggregate an event can belong to; one token of the subject. Besides the business
  * ones: `audit`, an agency's checkpoints; `attempt`, the steps one agency refused on one
- * referral; `supervision`, the office's deadlines and supervision of one referral.
+ * referral; `supervision`, the office's deadlines and supervision of one referral; `report`, one
+ * agency's monthly report.
  */
 export const AggregateKind = z.enum([
   "lead",
@@ -16,6 +17,7 @@ export const AggregateKind = z.enum([
   "audit",
   "attempt",
   "supervision",
+  "report",
 ]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 

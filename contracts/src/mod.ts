@@ -13,6 +13,7 @@ export * from "./events-case.ts";
 export * from "./events-informant.ts";
 export * from "./events-lead.ts";
 export * from "./events-referral.ts";
+export * from "./events-report.ts";
 export * from "./events-supervision.ts";
 export * from "./lead.ts";
 export * from "./parse-event.ts";

@@ -3,6 +3,7 @@ import type {
   InformantDetails,
   LeadRegistered,
   LeadView,
+  MonthlyFigures,
   ReferralView,
   SupervisionOrderView,
 } from "@liandong/contracts";
@@ -35,6 +36,13 @@ export class DeskStore {
   readonly cases = new Map<string, CaseRecord>();
   /** Supervision orders (督办) the office addressed to this agency. */
   readonly orders = new Map<string, SupervisionOrderView>();
+  /** Deadlines the office recorded as passed while this agency held the referral. */
+  readonly overdueNotices = new Map<string, { referralId: string; deadline: string; at: string }>();
+  /** This agency's submitted monthly reports, by month. */
+  readonly reports = new Map<
+    string,
+    { month: string; submittedAt: string; figures: MonthlyFigures; note?: string }
+  >();
   readonly #kv: KV;
   /** Callers waiting for a referral to appear or change (long polls). */
   readonly #watchers = new Map<string, Set<(r: ReferralView) => void>>();
@@ -56,6 +64,15 @@ export class DeskStore {
       if (e?.operation === "PUT") {
         const r = dec<CaseRecord>(e.value);
         this.cases.set(r.caseId, r);
+      }
+    }
+    for (const prefix of ["overdue", "report"] as const) {
+      for await (const key of await this.#kv.keys(`${prefix}.>`)) {
+        const e = await this.#kv.get(key);
+        if (e?.operation !== "PUT") continue;
+        const v = dec<Record<string, unknown>>(e.value);
+        if (prefix === "overdue") this.overdueNotices.set(key, v as never);
+        else this.reports.set(String(v.month), v as never);
       }
     }
     for await (const key of await this.#kv.keys("supervision.>")) {
@@ -151,6 +168,22 @@ export class DeskStore {
       if (notify) set.delete(notify);
       if (set.size === 0) this.#watchers.delete(referralId);
     }
+  }
+
+  async saveOverdueNotice(n: { referralId: string; deadline: string; at: string }): Promise<void> {
+    const key = `overdue.${n.referralId}.${n.deadline}`;
+    await this.#kv.put(key, enc(n));
+    this.overdueNotices.set(key, n);
+  }
+
+  async saveReport(r: {
+    month: string;
+    submittedAt: string;
+    figures: MonthlyFigures;
+    note?: string;
+  }) {
+    await this.#kv.put(`report.${r.month}`, enc(r));
+    this.reports.set(r.month, r);
   }
 
   async saveOrder(o: SupervisionOrderView): Promise<void> {

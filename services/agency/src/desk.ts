@@ -11,6 +11,7 @@ import { inboxHandler } from "./inbox-events.ts";
 import { mountInformants } from "./informant-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
+import { mountReports } from "./report-routes.ts";
 import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
 import { mountSupervisionAnswers } from "./supervision-routes.ts";
@@ -63,6 +64,7 @@ export function agencyDesk(rules: AgencyRules) {
     });
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
     mountSupervisionAnswers(ctx.app, { agency, store, log });
+    mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
     mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
     return {
       start: async () => {

@@ -63,6 +63,7 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.use("/informants/*", auth);
   app.use("/supervision", auth);
   app.use("/supervision/*", auth);
+  app.use("/reports/*", auth);
 
   async function register(
     officer: Officer,

@@ -12,9 +12,22 @@ import type { DeskStore } from "./desk-store.ts";
 
 /** Records an order or escalation from the office addressed to this agency. */
 export async function recordSupervision(store: DeskStore, e: BusEvent): Promise<void> {
-  if (e.type !== "supervision.ordered" && e.type !== "supervision.escalated") return;
+  if (
+    e.type !== "supervision.ordered" &&
+    e.type !== "supervision.escalated" &&
+    e.type !== "supervision.overdue"
+  )
+    return;
   if (e.agency !== OFFICE) {
     throw new ValidationError("not-entitled", `${e.agency} may not issue supervision orders`);
+  }
+  if (e.type === "supervision.overdue") {
+    await store.saveOverdueNotice({
+      referralId: e.data.referralId,
+      deadline: e.data.deadline,
+      at: e.time,
+    });
+    return;
   }
   const known = store.orders.get(e.data.orderId);
   if (e.type === "supervision.ordered") {

@@ -16,6 +16,8 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { evolve, type Tracker } from "./lead-tracker.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
+import { evolveSubmissions, mountReports, type Submissions } from "./reports.ts";
+import { Statistics } from "./statistics.ts";
 import { evolveSupervision, mountSupervision, type Supervision } from "./supervision.ts";
 import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
 import { readTrail } from "./trail.ts";
@@ -46,6 +48,9 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   const log = new AggregateLog(publisher, ctx.kv, ctx.county);
   mountSupervision(ctx.app, ctx, { log, supervision, referrals });
   const deadlines = deadlineScheduler(ctx, referrals, log, supervision);
+  const stats = new Statistics();
+  const submissions: Submissions = new Map();
+  mountReports(ctx.app, ctx, { stats, submissions });
 
   return {
     async start() {
@@ -65,6 +70,8 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
             evolve(tracker, verdict.event);
             evolveReferrals(referrals, tracker, verdict.event);
             evolveSupervision(supervision, verdict.event);
+            stats.apply(verdict.event);
+            evolveSubmissions(submissions, verdict.event);
             // An agency's answer moves the supervision aggregate the office also writes to.
             if (verdict.event.aggregate.kind === "supervision" && verdict.event.agency !== agency)
               await log.observe("supervision", verdict.event.aggregate.id, {

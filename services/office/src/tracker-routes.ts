@@ -80,6 +80,8 @@ export function deadlineScheduler(
             id: uuidFromName(`overdue:${key}`),
             actor: `svc.${ctx.agency}`,
             aggregate: { kind: "supervision", id: r.referralId },
+            // The holder hears of it in its inbox.
+            to: r.holder,
             data: {
               referralId: r.referralId,
               deadline: due.deadline,

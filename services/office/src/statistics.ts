@@ -1,0 +1,130 @@
+import { type BusEvent, monthOf, type Violation } from "@liandong/contracts";
+
+/** The figures of one agency (or the whole county) for one month, from what happened on the bus. */
+export type Figures = {
+  leadsRegistered: number;
+  leadsReceived: number;
+  casesOpened: number;
+  casesClosed: number;
+  finesYuan: number;
+  revocations: number;
+  judiciaryTransfers: number;
+  referralsOverdue: number;
+};
+
+export const FIGURES: readonly (keyof Figures)[] = [
+  "leadsRegistered",
+  "leadsReceived",
+  "casesOpened",
+  "casesClosed",
+  "finesYuan",
+  "revocations",
+  "judiciaryTransfers",
+  "referralsOverdue",
+];
+
+const empty = (): Figures => ({
+  leadsRegistered: 0,
+  leadsReceived: 0,
+  casesOpened: 0,
+  casesClosed: 0,
+  finesYuan: 0,
+  revocations: 0,
+  judiciaryTransfers: 0,
+  referralsOverdue: 0,
+});
+
+/** `ALL` stands for every violation (a case with two violations counts once here). */
+export const ALL = "all";
+
+/** Counted figures by month, agency and violation (and `ALL`). */
+export class Statistics {
+  readonly #cells = new Map<string, Figures>();
+  /** What a later event needs to know: a case's agency and violations, a referral's. */
+  readonly #cases = new Map<string, { agency: string; violations: Violation[] }>();
+  readonly #leads = new Map<string, Violation[]>();
+  readonly #referrals = new Map<string, Violation[]>();
+
+  #add(month: string, agency: string, violations: readonly string[], f: Partial<Figures>) {
+    for (const v of [ALL, ...new Set(violations)]) {
+      const key = `${month}|${agency}|${v}`;
+      const cell = this.#cells.get(key) ?? empty();
+      for (const [k, n] of Object.entries(f) as [keyof Figures, number][]) cell[k] += n;
+      this.#cells.set(key, cell);
+    }
+  }
+
+  /** Applies one event, in stream order. */
+  apply(e: BusEvent): void {
+    const month = monthOf(e.time);
+    switch (e.type) {
+      case "lead.reported":
+        if (e.to !== undefined) return;
+        this.#leads.set(e.data.leadId, e.data.violations);
+        this.#add(month, e.agency, e.data.violations, { leadsRegistered: 1 });
+        return;
+      case "lead.shared":
+        this.#add(month, e.data.to, e.data.lead.violations, { leadsReceived: 1 });
+        return;
+      case "case.opened":
+        if (this.#cases.has(e.data.caseId)) return;
+        this.#cases.set(e.data.caseId, { agency: e.agency, violations: e.data.violations });
+        this.#add(month, e.agency, e.data.violations, { casesOpened: 1 });
+        return;
+      case "case.closed": {
+        const c = this.#cases.get(e.data.caseId);
+        if (!c) return;
+        const f: Partial<Figures> = {
+          casesClosed: 1,
+          finesYuan: 0,
+          revocations: 0,
+          judiciaryTransfers: 0,
+        };
+        for (const s of e.data.sanctions) {
+          if (s.kind === "fine") f.finesYuan! += s.amountYuan;
+          if (s.kind === "revoke-practising-certificate" || s.kind === "revoke-institution-licence")
+            f.revocations! += 1;
+          if (s.kind === "transfer-to-judiciary") f.judiciaryTransfers! += 1;
+        }
+        this.#add(month, c.agency, c.violations, f);
+        return;
+      }
+      case "referral.offered":
+        this.#referrals.set(
+          e.data.referralId,
+          e.data.about.kind === "lead"
+            ? (this.#leads.get(e.data.about.id) ?? [])
+            : (this.#cases.get(e.data.about.id)?.violations ?? []),
+        );
+        return;
+      case "supervision.overdue":
+        this.#add(month, e.data.holder, this.#referrals.get(e.data.referralId) ?? [], {
+          referralsOverdue: 1,
+        });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** One month: a row per agency and violation that has anything, plus `ALL` rows. */
+  month(month: string): { agency: string; violation: string; figures: Figures }[] {
+    const rows: { agency: string; violation: string; figures: Figures }[] = [];
+    for (const [key, figures] of this.#cells) {
+      const [m, agency, violation] = key.split("|") as [string, string, string];
+      if (m === month) rows.push({ agency, violation, figures: { ...figures } });
+    }
+    return rows.sort(
+      (a, b) => a.agency.localeCompare(b.agency) || a.violation.localeCompare(b.violation),
+    );
+  }
+
+  /** One agency's figures for a month, every violation together. */
+  figures(month: string, agency: string): Figures {
+    return { ...(this.#cells.get(`${month}|${agency}|${ALL}`) ?? empty()) };
+  }
+}
+
+/** 查处率: cases closed over cases opened, as a share (0 when nothing was opened). */
+export const closureRate = (f: Figures): number =>
+  f.casesOpened === 0 ? 0 : Math.round((f.casesClosed / f.casesOpened) * 1000) / 1000;

@@ -1,0 +1,143 @@
+// S7 — the monthly report (月报): each agency's figures compiled from the bus, pre-filled for
+// the agency, submitted by it; the office's report flags who has not reported, and downloads
+// as a CSV a spreadsheet opens (UTF-8 with BOM, Chinese headers) and as JSON.
+import { monthOf } from "@liandong/contracts";
+import { request } from "undici";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
+
+type Figures = Record<string, number>;
+type Report = {
+  month: string;
+  dueBy: string;
+  agencies: { agency: string; figures: Figures; status: string; closureRate: number }[];
+  total: { figures: Figures };
+  flagged: string[];
+};
+
+let county: TestCounty;
+const month = monthOf(new Date().toISOString());
+
+beforeAll(async () => {
+  county = await startTestCounty();
+  const health = county.as("health");
+  const leads: string[] = [];
+  for (const name of ["某镇卫生院", "某民营医院"]) {
+    const r = await health.post<{ leadId: string }>("/leads", {
+      source: "record-audit",
+      violations: ["sex-selective-termination"],
+      target: { kind: "institution", name, county: "441723" },
+      summary: "病历档案核查发现异常引产记录",
+    });
+    leads.push(r.body.leadId);
+  }
+  const opened = await health.post<{ caseId: string }>("/cases", {
+    title: "某镇卫生院非医学需要引产案",
+    leads: [leads[0]],
+    violations: ["sex-selective-termination"],
+    target: { kind: "institution", name: "某镇卫生院", county: "441723" },
+  });
+  expect(opened.status).toBe(201);
+  const closed = await health.post(`/cases/${opened.body.caseId}/closure`, {
+    summary: "查实并处罚",
+    sanctions: [
+      { kind: "fine", amountYuan: 20000, against: "某镇卫生院" },
+      { kind: "revoke-institution-licence", against: "某镇卫生院" },
+    ],
+  });
+  expect(closed.status).toBe(200);
+}, 120_000);
+afterAll(async () => {
+  await county?.cleanup();
+});
+
+it("compiles the month from the bus, pre-fills each agency's report, and flags who has not reported", async () => {
+  const office = county.as("office");
+  const expected = {
+    leadsRegistered: 2,
+    casesOpened: 1,
+    casesClosed: 1,
+    finesYuan: 20000,
+    revocations: 1,
+    judiciaryTransfers: 0,
+  };
+  const stats = await eventually(async () => {
+    const r = await office.get<{ rows: { agency: string; violation: string; figures: Figures }[] }>(
+      `/statistics?month=${month}`,
+    );
+    const h = r.body.rows.find((x) => x.agency === "health" && x.violation === "all");
+    return h?.figures.casesClosed === 1 ? r.body : undefined;
+  });
+  const health = stats.rows.find((x) => x.agency === "health" && x.violation === "all")!;
+  expect(health.figures).toMatchObject(expected);
+  expect(
+    stats.rows.find((x) => x.agency === "health" && x.violation === "sex-selective-termination")!
+      .figures,
+  ).toMatchObject(expected);
+  // record-audit leads are shared with public security and family planning.
+  expect(
+    stats.rows.find((x) => x.agency === "public-security" && x.violation === "all")!.figures
+      .leadsReceived,
+  ).toBe(2);
+
+  // The agency's own report, pre-filled from what its desk recorded off the bus.
+  const own = await county
+    .as("health")
+    .get<{ prefilled: Figures; dueBy: string }>(`/reports/${month}`);
+  expect(own.body.prefilled).toEqual(health.figures);
+  const submitted = await county
+    .as("health")
+    .post(`/reports/${month}/submission`, { figures: own.body.prefilled, note: "无补充" });
+  expect(submitted.status).toBe(201);
+  const badFigures = await county
+    .as("health")
+    .post(`/reports/${month}/submission`, { figures: { ...own.body.prefilled, finesYuan: -1 } });
+  expect(badFigures.status).toBe(422);
+  expect(JSON.stringify(badFigures.body)).toContain("finesYuan");
+
+  const report = await eventually(async () => {
+    const r = await office.get<Report>(`/reports/${month}.json`);
+    return r.body.agencies?.find((a) => a.agency === "health")?.status === "submitted"
+      ? r.body
+      : undefined;
+  });
+  expect(report.dueBy > new Date().toISOString()).toBe(true);
+  expect(report.agencies.find((a) => a.agency === "health")).toMatchObject({
+    figures: health.figures,
+    closureRate: 1,
+  });
+  expect(report.agencies.find((a) => a.agency === "commerce")!.status).toBe("pending");
+  expect(report.flagged).toEqual([]);
+  expect(report.agencies.some((a) => a.agency === "office")).toBe(false);
+
+  // A month long past: every agency's report is missing, and flagged.
+  const old = await office.get<Report>("/reports/2020-01.json");
+  expect(old.body.flagged.sort()).toEqual(
+    ["commerce", "drug-regulation", "family-planning", "health", "public-security"].sort(),
+  );
+
+  // The CSV a clerk opens in a spreadsheet.
+  const csv = await request(`${office.url}/reports/${month}.csv`, {
+    headers: { authorization: `Bearer ${office.token}` },
+  });
+  expect(csv.statusCode).toBe(200);
+  expect(String(csv.headers["content-type"])).toContain("text/csv");
+  const bytes = Buffer.from(await csv.body.arrayBuffer());
+  // The byte-order mark first (text decoders drop it, so look at the bytes).
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const lines = bytes.subarray(3).toString("utf8").split("\r\n");
+  expect(lines[1]).toBe(
+    "部门,登记线索,接收线索,立案,结案,罚没款（元）,吊销证照,移送司法机关,逾期移交,查处率,报送状态",
+  );
+  const healthRow = lines.find((l) => l.includes("卫生"))!;
+  expect(healthRow.split(",").slice(1, 6)).toEqual(["2", "0", "1", "1", "20000"]);
+  expect(healthRow).toContain("已按时报送");
+  expect(lines.find((l) => l.startsWith("合计"))).toBeDefined();
+
+  // Only the office's officers; a malformed month is not found.
+  expect((await county.as("health").raw(`/reports/${month}.csv`, { method: "GET" })).status).toBe(
+    404,
+  );
+  expect((await office.raw("/reports/2026-13.json", { method: "GET" })).status).toBe(404);
+  expect((await office.get("/statistics?month=soon")).status).toBe(422);
+});
