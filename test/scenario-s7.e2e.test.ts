@@ -46,6 +46,48 @@ beforeAll(async () => {
     ],
   });
   expect(closed.status).toBe(200);
+
+  // A joint inspection: health and drug regulation find, seal and confiscate.
+  const office = county.as("office");
+  const planned = await office.post<{ inspectionId: string }>("/inspections", {
+    title: "城区B超与药店联合检查",
+    agencies: ["health", "drug-regulation"],
+    targets: [{ kind: "institution", name: "城区某诊所", county: "441723" }],
+    startsOn: "2026-11-03",
+    endsOn: "2026-11-05",
+  });
+  expect(planned.status).toBe(201);
+  const inspectionId = planned.body.inspectionId;
+  const findings = {
+    health: {
+      institutionsChecked: 3,
+      devicesSealed: 2,
+      drugsConfiscated: 0,
+      advertsRemoved: 1,
+      problems: ["未登记B超机两台"],
+      leads: [leads[1]],
+    },
+    "drug-regulation": {
+      institutionsChecked: 5,
+      devicesSealed: 0,
+      drugsConfiscated: 40,
+      advertsRemoved: 0,
+    },
+  };
+  for (const [agency, f] of Object.entries(findings)) {
+    const desk = county.as(agency);
+    await eventually(async () => {
+      const r = await desk.get<{ items: { inspectionId: string }[] }>("/inspections");
+      return r.body.items.some((i) => i.inspectionId === inspectionId) ? r : undefined;
+    });
+    const recorded = await desk.post(`/inspections/${inspectionId}/findings`, f);
+    expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
+  }
+  // Not a participant: no such inspection on its desk.
+  const outsider = await county
+    .as("commerce")
+    .post(`/inspections/${inspectionId}/findings`, findings.health);
+  expect(outsider.status).toBe(404);
 }, 120_000);
 afterAll(async () => {
   await county?.cleanup();
@@ -61,15 +103,24 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
     revocations: 1,
     judiciaryTransfers: 0,
   };
+  const inspected = { inspections: 1, institutionsChecked: 3, devicesSealed: 2 };
   const stats = await eventually(async () => {
     const r = await office.get<{ rows: { agency: string; violation: string; figures: Figures }[] }>(
       `/statistics?month=${month}`,
     );
     const h = r.body.rows.find((x) => x.agency === "health" && x.violation === "all");
-    return h?.figures.casesClosed === 1 ? r.body : undefined;
+    const d = r.body.rows.find((x) => x.agency === "drug-regulation" && x.violation === "all");
+    return h?.figures.casesClosed === 1 &&
+      h.figures.inspections === 1 &&
+      d?.figures.inspections === 1
+      ? r.body
+      : undefined;
   });
   const health = stats.rows.find((x) => x.agency === "health" && x.violation === "all")!;
-  expect(health.figures).toMatchObject(expected);
+  expect(health.figures).toMatchObject({ ...expected, ...inspected });
+  expect(
+    stats.rows.find((x) => x.agency === "drug-regulation" && x.violation === "all")!.figures,
+  ).toMatchObject({ inspections: 1, institutionsChecked: 5, drugsConfiscated: 40 });
   expect(
     stats.rows.find((x) => x.agency === "health" && x.violation === "sex-selective-termination")!
       .figures,
@@ -127,12 +178,24 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const lines = bytes.subarray(3).toString("utf8").split("\r\n");
   expect(lines[1]).toBe(
-    "部门,登记线索,接收线索,立案,结案,罚没款（元）,吊销证照,移送司法机关,逾期移交,查处率,报送状态",
+    "部门,登记线索,接收线索,立案,结案,罚没款（元）,吊销证照,移送司法机关,逾期移交,联合检查,检查机构,封存B超机,查扣药品（盒）,查处率,报送状态",
   );
   const healthRow = lines.find((l) => l.includes("卫生"))!;
   expect(healthRow.split(",").slice(1, 6)).toEqual(["2", "0", "1", "1", "20000"]);
   expect(healthRow).toContain("已按时报送");
-  expect(lines.find((l) => l.startsWith("合计"))).toBeDefined();
+  expect(
+    lines
+      .find((l) => l.startsWith("合计"))!
+      .split(",")
+      .slice(9, 13),
+  ).toEqual(["2", "8", "2", "40"]);
+
+  // The office follows each participant's findings.
+  const insp = await office.get<{
+    items: { findings: Record<string, { devicesSealed: number }> }[];
+  }>("/inspections");
+  expect(insp.body.items[0]!.findings.health!.devicesSealed).toBe(2);
+  expect(Object.keys(insp.body.items[0]!.findings).sort()).toEqual(["drug-regulation", "health"]);
 
   // Only the office's officers; a malformed month is not found.
   expect((await county.as("health").raw(`/reports/${month}.csv`, { method: "GET" })).status).toBe(

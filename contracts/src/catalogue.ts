@@ -9,6 +9,7 @@ import {
   UnsealApproved,
   UnsealRequested,
 } from "./events-informant.ts";
+import { InspectionFindingsRecorded, InspectionPlanned } from "./events-inspection.ts";
 import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
 import {
   AttemptRefused,
@@ -54,6 +55,8 @@ export const CATALOGUE = {
   "supervision.answered": SupervisionAnswered,
   "supervision.escalated": SupervisionEscalated,
   "report.submitted": ReportSubmitted,
+  "inspection.planned": InspectionPlanned,
+  "inspection.findings-recorded": InspectionFindingsRecorded,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -16,6 +16,10 @@ export const MonthlyFigures = z.object({
   revocations: Count,
   judiciaryTransfers: Count,
   referralsOverdue: Count,
+  inspections: Count,
+  institutionsChecked: Count,
+  devicesSealed: Count,
+  drugsConfiscated: Count,
 });
 export type MonthlyFigures = z.infer<typeof MonthlyFigures>;
 

@@ -11,6 +11,7 @@ export * from "./envelope.ts";
 export * from "./events-audit.ts";
 export * from "./events-case.ts";
 export * from "./events-informant.ts";
+export * from "./events-inspection.ts";
 export * from "./events-lead.ts";
 export * from "./events-referral.ts";
 export * from "./events-report.ts";

@@ -1,6 +1,7 @@
 import type {
   InboxItem,
   InformantDetails,
+  InspectionFindings,
   LeadRegistered,
   LeadView,
   MonthlyFigures,
@@ -28,6 +29,17 @@ const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as 
  * leads it registered, its inbox, idempotency results, sealed informants. Kept in memory
  * too; loaded from the bucket at start so that a restart loses nothing.
  */
+/** A joint inspection as one participating agency holds it. */
+export type AgencyInspection = {
+  inspectionId: string;
+  title: string;
+  agencies: string[];
+  targets: { kind: string; name: string; county: string }[];
+  startsOn: string;
+  endsOn: string;
+  findings?: InspectionFindings & { recordedAt: string };
+};
+
 export class DeskStore {
   readonly state: DeskState = emptyDesk();
   /** Referrals this agency is a party to (sender or addressee). */
@@ -38,6 +50,8 @@ export class DeskStore {
   readonly orders = new Map<string, SupervisionOrderView>();
   /** Deadlines the office recorded as passed while this agency held the referral. */
   readonly overdueNotices = new Map<string, { referralId: string; deadline: string; at: string }>();
+  /** Joint inspections this agency takes part in, with its findings once recorded. */
+  readonly inspections = new Map<string, AgencyInspection>();
   /** This agency's submitted monthly reports, by month. */
   readonly reports = new Map<
     string,
@@ -64,6 +78,13 @@ export class DeskStore {
       if (e?.operation === "PUT") {
         const r = dec<CaseRecord>(e.value);
         this.cases.set(r.caseId, r);
+      }
+    }
+    for await (const key of await this.#kv.keys("inspection.>")) {
+      const e = await this.#kv.get(key);
+      if (e?.operation === "PUT") {
+        const i = dec<AgencyInspection>(e.value);
+        this.inspections.set(i.inspectionId, i);
       }
     }
     for (const prefix of ["overdue", "report"] as const) {
@@ -184,6 +205,11 @@ export class DeskStore {
   }) {
     await this.#kv.put(`report.${r.month}`, enc(r));
     this.reports.set(r.month, r);
+  }
+
+  async saveInspection(i: AgencyInspection): Promise<void> {
+    await this.#kv.put(`inspection.${i.inspectionId}`, enc(i));
+    this.inspections.set(i.inspectionId, i);
   }
 
   async saveOrder(o: SupervisionOrderView): Promise<void> {

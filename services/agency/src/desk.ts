@@ -9,6 +9,7 @@ import { mountCases } from "./case-routes.ts";
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
 import { mountInformants } from "./informant-routes.ts";
+import { mountInspections } from "./inspection-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
 import { mountReports } from "./report-routes.ts";
@@ -65,6 +66,7 @@ export function agencyDesk(rules: AgencyRules) {
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
     mountSupervisionAnswers(ctx.app, { agency, store, log });
     mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
+    mountInspections(ctx.app, { agency, store, log, clock: ctx.clock });
     mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
     return {
       start: async () => {

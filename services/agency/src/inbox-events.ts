@@ -1,6 +1,7 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { type AggregateLog, type Delivery, sha256Hex, ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
+import { recordInspection } from "./inspection-routes.ts";
 import { recordReferralEvent } from "./referral-events.ts";
 import { recordSupervision } from "./supervision-routes.ts";
 import { targetKey } from "./target-key.ts";
@@ -32,6 +33,10 @@ export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore; log: 
         hash: sha256Hex(d.bytes),
       });
       await recordSupervision(store, e);
+      return;
+    }
+    if (e.aggregate.kind === "inspection") {
+      await recordInspection(store, agency, e);
       return;
     }
     switch (e.type) {

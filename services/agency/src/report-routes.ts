@@ -28,6 +28,10 @@ export function prefill(store: DeskStore, agency: string, month: string): Monthl
     revocations: 0,
     judiciaryTransfers: 0,
     referralsOverdue: 0,
+    inspections: 0,
+    institutionsChecked: 0,
+    devicesSealed: 0,
+    drugsConfiscated: 0,
   };
   for (const id of store.state.leads.keys()) {
     const lead = store.lead(id);
@@ -51,6 +55,13 @@ export function prefill(store: DeskStore, agency: string, month: string): Monthl
     }
   }
   for (const n of store.overdueNotices.values()) if (monthOf(n.at) === month) f.referralsOverdue++;
+  for (const i of store.inspections.values()) {
+    if (!i.findings || monthOf(i.findings.recordedAt) !== month) continue;
+    f.inspections++;
+    f.institutionsChecked += i.findings.institutionsChecked;
+    f.devicesSealed += i.findings.devicesSealed;
+    f.drugsConfiscated += i.findings.drugsConfiscated;
+  }
   return f;
 }
 

@@ -64,6 +64,8 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.use("/supervision", auth);
   app.use("/supervision/*", auth);
   app.use("/reports/*", auth);
+  app.use("/inspections", auth);
+  app.use("/inspections/*", auth);
 
   async function register(
     officer: Officer,

@@ -14,6 +14,7 @@ import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
+import { evolveInspections, type Inspections, mountInspections } from "./inspections.ts";
 import { evolve, type Tracker } from "./lead-tracker.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
 import { evolveSubmissions, mountReports, type Submissions } from "./reports.ts";
@@ -51,6 +52,8 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   const stats = new Statistics();
   const submissions: Submissions = new Map();
   mountReports(ctx.app, ctx, { stats, submissions });
+  const inspections: Inspections = new Map();
+  mountInspections(ctx.app, ctx, { log, inspections });
 
   return {
     async start() {
@@ -72,6 +75,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
             evolveSupervision(supervision, verdict.event);
             stats.apply(verdict.event);
             evolveSubmissions(submissions, verdict.event);
+            evolveInspections(inspections, verdict.event);
             // An agency's answer moves the supervision aggregate the office also writes to.
             if (verdict.event.aggregate.kind === "supervision" && verdict.event.agency !== agency)
               await log.observe("supervision", verdict.event.aggregate.id, {

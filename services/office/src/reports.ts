@@ -35,6 +35,10 @@ const HEADERS: Record<(typeof FIGURES)[number], string> = {
   revocations: "吊销证照",
   judiciaryTransfers: "移送司法机关",
   referralsOverdue: "逾期移交",
+  inspections: "联合检查",
+  institutionsChecked: "检查机构",
+  devicesSealed: "封存B超机",
+  drugsConfiscated: "查扣药品（盒）",
 };
 const STATUS_LABEL = {
   submitted: "已按时报送",

@@ -1,38 +1,11 @@
-import { type BusEvent, monthOf, type Violation } from "@liandong/contracts";
+import { type BusEvent, MonthlyFigures, monthOf, type Violation } from "@liandong/contracts";
 
 /** The figures of one agency (or the whole county) for one month, from what happened on the bus. */
-export type Figures = {
-  leadsRegistered: number;
-  leadsReceived: number;
-  casesOpened: number;
-  casesClosed: number;
-  finesYuan: number;
-  revocations: number;
-  judiciaryTransfers: number;
-  referralsOverdue: number;
-};
+export type Figures = MonthlyFigures;
 
-export const FIGURES: readonly (keyof Figures)[] = [
-  "leadsRegistered",
-  "leadsReceived",
-  "casesOpened",
-  "casesClosed",
-  "finesYuan",
-  "revocations",
-  "judiciaryTransfers",
-  "referralsOverdue",
-];
+export const FIGURES = Object.keys(MonthlyFigures.shape) as (keyof Figures)[];
 
-const empty = (): Figures => ({
-  leadsRegistered: 0,
-  leadsReceived: 0,
-  casesOpened: 0,
-  casesClosed: 0,
-  finesYuan: 0,
-  revocations: 0,
-  judiciaryTransfers: 0,
-  referralsOverdue: 0,
-});
+const empty = (): Figures => Object.fromEntries(FIGURES.map((k) => [k, 0])) as unknown as Figures;
 
 /** `ALL` stands for every violation (a case with two violations counts once here). */
 export const ALL = "all";
@@ -96,6 +69,15 @@ export class Statistics {
             ? (this.#leads.get(e.data.about.id) ?? [])
             : (this.#cases.get(e.data.about.id)?.violations ?? []),
         );
+        return;
+      case "inspection.findings-recorded":
+        if (e.data.by !== e.agency) return;
+        this.#add(month, e.agency, [], {
+          inspections: 1,
+          institutionsChecked: e.data.institutionsChecked,
+          devicesSealed: e.data.devicesSealed,
+          drugsConfiscated: e.data.drugsConfiscated,
+        });
         return;
       case "supervision.overdue":
         this.#add(month, e.data.holder, this.#referrals.get(e.data.referralId) ?? [], {
