@@ -65,7 +65,7 @@ export const CountyConfig = z.object({
   /** Days an agency has to answer a supervision order (督办), unless the order says otherwise. */
   supervisionAnswerDays: z.number().positive().max(90).default(7),
   /** How often the office's scheduler looks for deadlines passed, in seconds. */
-  overdueCheckSeconds: z.number().min(0.05).max(3600).default(60),
+  overdueCheckSeconds: z.number().min(0.05).max(3600).default(5),
   /** Largest HTTP request body accepted, in bytes. */
   maxBodyBytes: z.number().int().min(1024).max(10_000_000).default(262_144),
   /**

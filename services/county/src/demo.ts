@@ -162,6 +162,88 @@ export async function playDemo(
   lines.push(
     `S4 孕情消失：计生 → 卫健（已接收）→ 转办市场监管（待接收 ${id(onward, "referralId")}）`,
   );
+
+  // S6 逾期督办: the acceptance deadline is set a few seconds ahead, so that the office's
+  // scheduler finds it passed while the demo watches (in the field: three days).
+  const office = as("office");
+  const s6 = await as("family-planning").post(
+    "/referrals",
+    {
+      to: "health",
+      about: { kind: "lead", id: id(s4, "leadId") },
+      reason: "孕情消失对象再次随访异常，请核查",
+      acceptBy: new Date(Date.now() + 2000).toISOString(),
+    },
+    "S6:ref",
+  );
+  const s6Ref = id(s6, "referralId");
+  for (let i = 0; i < 400; i++) {
+    const t = await office.get(`/tracker/referrals/${s6Ref}`);
+    if (t.body.overdueNow === true || t.body.status !== "offered") break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const order = await office.post(
+    "/supervision",
+    { about: { kind: "referral", id: s6Ref }, reason: "移交逾期未接收，请立即办理并回复" },
+    "S6:order",
+  );
+  if (order.status !== 201 && order.status !== 200)
+    throw new Error(`S6: the office could not issue its order: ${JSON.stringify(order.body)}`);
+  const orderId = id(order, "orderId");
+  await arrived(health, `/referrals/${s6Ref}`);
+  await health.post(`/referrals/${s6Ref}/acceptance`, {}, "S6:accept");
+  for (let i = 0; i < 200; i++) {
+    const mine = await health.get("/supervision");
+    if ((mine.body.items as { orderId: string }[]).some((o) => o.orderId === orderId)) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await health.post(
+    `/supervision/${orderId}/answer`,
+    { answer: "已接收，正在核查，十日内反馈" },
+    "S6:answer",
+  );
+  lines.push(`S6 逾期督办：计生 → 卫健 移交逾期，办公室督办，卫健已接收并回复（${orderId}）`);
+
+  // S7 月报: a joint inspection, then health's report for the month, submitted.
+  const plan = await office.post(
+    "/inspections",
+    {
+      title: "城区B超与药店联合检查",
+      agencies: ["health", "drug-regulation"],
+      targets: [{ kind: "institution", name: "城区某诊所", county: "441723" }],
+      startsOn: "2026-11-03",
+      endsOn: "2026-11-05",
+    },
+    "S7:inspection",
+  );
+  const inspectionId = id(plan, "inspectionId");
+  for (const [agency, findings] of [
+    [
+      "health",
+      { institutionsChecked: 6, devicesSealed: 2, drugsConfiscated: 0, advertsRemoved: 3 },
+    ],
+    [
+      "drug-regulation",
+      { institutionsChecked: 9, devicesSealed: 0, drugsConfiscated: 40, advertsRemoved: 0 },
+    ],
+  ] as const) {
+    const desk = as(agency);
+    for (let i = 0; i < 200; i++) {
+      const r = await desk.get("/inspections");
+      if ((r.body.items as { inspectionId: string }[]).some((x) => x.inspectionId === inspectionId))
+        break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await desk.post(`/inspections/${inspectionId}/findings`, findings, `S7:findings:${agency}`);
+  }
+  const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+  const own = await health.get(`/reports/${month}`);
+  await health.post(
+    `/reports/${month}/submission`,
+    { figures: own.body.prefilled, note: "演示数据" },
+    `S7:report:${month}`,
+  );
+  lines.push(`S7 月报：联合检查两部门已录入结果；卫健 ${month} 月报已报送（其余部门待报送）`);
   return lines;
 }
 

@@ -86,6 +86,13 @@ export function mountSupervision(
   app.post("/supervision", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, SupervisionOrderRequest);
+    // A retried request returns the order it made, whatever happened since.
+    const key = c.req.header("idempotency-key");
+    const orderId = key
+      ? uuidFromName(`office:supervision:${officer.id}:${key}`)
+      : crypto.randomUUID();
+    const existing = supervision.orders.get(orderId);
+    if (existing) return c.json(existing, 200);
     let to: string;
     let grounds: "overdue" | "major-case";
     if (body.about.kind === "referral") {
@@ -110,12 +117,6 @@ export function mountSupervision(
       to = k.agency;
       grounds = "major-case";
     }
-    const key = c.req.header("idempotency-key");
-    const orderId = key
-      ? uuidFromName(`office:supervision:${officer.id}:${key}`)
-      : crypto.randomUUID();
-    const existing = supervision.orders.get(orderId);
-    if (existing) return c.json(existing, 200);
     const now = ctx.clock();
     const days = body.answerWithinDays ?? ctx.config.supervisionAnswerDays;
     const answerBy = new Date(now.getTime() + days * 86_400_000).toISOString();
