@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
 import { handoffBench } from "./handoff.ts";
+import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     "audit-events": { type: "string", default: "1000000" },
     offers: { type: "string", default: "300" },
     background: { type: "string", default: "100" },
+    "office-events": { type: "string", default: "1000000" },
+    "office-referrals": { type: "string", default: "100000" },
   },
 });
 
@@ -50,6 +53,14 @@ Object.assign(
   }),
 );
 Object.assign(figures, auditBench({ events: Number(values["audit-events"]), log: out }));
+Object.assign(
+  figures,
+  officeBench({
+    events: Number(values["office-events"]),
+    referrals: Number(values["office-referrals"]),
+    log: out,
+  }),
+);
 
 const result = {
   figures,

@@ -1,2 +1,9 @@
-export { evolve, type TrackedLead } from "./lead-tracker.ts";
+export { evolve, type TrackedLead, type Tracker } from "./lead-tracker.ts";
 export { office } from "./office.ts";
+export {
+  evolveReferrals,
+  filterReferrals,
+  isOverdue,
+  type ReferralTracker,
+} from "./referral-tracker.ts";
+export { Statistics } from "./statistics.ts";

@@ -134,19 +134,22 @@ export type ReferralFilter = {
   overdue?: boolean | undefined;
 };
 
-/** Pure: the referrals matching a filter, newest offer first. */
+/**
+ * Pure: the referrals matching a filter, newest offer first. The tracker is filled in stream
+ * order, so its insertion order is the order of offers: reversed, not sorted.
+ */
 export function filterReferrals(t: ReferralTracker, f: ReferralFilter): TrackedReferral[] {
-  const since = f.since ? Date.parse(f.since) : Number.NEGATIVE_INFINITY;
-  const until = f.until ? Date.parse(f.until) : Number.POSITIVE_INFINITY;
+  // Event times are UTC ISO strings of one length: compared as strings, once normalised.
+  const since = f.since ? new Date(f.since).toISOString() : undefined;
+  const until = f.until ? new Date(f.until).toISOString() : undefined;
   const out: TrackedReferral[] = [];
   for (const r of t.values()) {
     if (f.agency && r.from !== f.agency && r.to !== f.agency && r.holder !== f.agency) continue;
     if (f.status && r.status !== f.status) continue;
     if (f.violation && !r.violations.includes(f.violation)) continue;
-    const at = Date.parse(r.offeredAt);
-    if (at < since || at > until) continue;
+    if ((since && r.offeredAt < since) || (until && r.offeredAt > until)) continue;
     if (f.overdue !== undefined && isOverdue(r) !== f.overdue) continue;
     out.push(r);
   }
-  return out.sort((a, b) => b.offeredAt.localeCompare(a.offeredAt));
+  return out.reverse();
 }
