@@ -177,6 +177,7 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
   // The byte-order mark first (text decoders drop it, so look at the bytes).
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const lines = bytes.subarray(3).toString("utf8").split("\r\n");
+  expect(lines[0]).toMatch(new RegExp(`月报 ${month}（应于 \\d{4}-\\d{2}-10 前报送）`));
   expect(lines[1]).toBe(
     "部门,登记线索,接收线索,立案,结案,罚没款（元）,吊销证照,移送司法机关,逾期移交,联合检查,检查机构,封存B超机,查扣药品（盒）,查处率,报送状态",
   );

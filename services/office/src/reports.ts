@@ -115,9 +115,9 @@ export function reportCsv(report: ReturnType<typeof monthlyReport>): string {
     `${(report.total.closureRate * 100).toFixed(1)}%`,
     "",
   ]);
-  const title = [
-    `${report.county} 打击“两非”联合执法月报 ${report.month}（应于 ${report.dueBy} 前报送）`,
-  ];
+  // The due date as a clerk reads it: the day, in China Standard Time.
+  const due = new Date(Date.parse(report.dueBy) + 8 * 3_600_000).toISOString().slice(0, 10);
+  const title = [`${report.county} 打击“两非”联合执法月报 ${report.month}（应于 ${due} 前报送）`];
   return `\uFEFF${[title, head, ...rows].map((r) => r.map(field).join(",")).join("\r\n")}\r\n`;
 }
 
