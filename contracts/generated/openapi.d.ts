@@ -394,6 +394,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/supervision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 督办 — supervision orders the office addressed to this agency */
+        get: operations["listSupervisionOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/{orderId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 督办回复 — answer an order addressed to this agency (once) */
+        post: operations["answerSupervisionOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 联合检查 — joint inspections this agency takes part in */
+        get: operations["listInspections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/inspections/{inspectionId}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 检查结果 — record this agency's findings (once); leads raised must be its own */
+        post: operations["recordInspectionFindings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 月报 — this agency's figures for the month, pre-filled from the bus */
+        get: operations["getMonthlyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{month}/submission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 报送月报 — submit (or correct) this agency's report for the month */
+        post: operations["submitMonthlyReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -957,6 +1059,188 @@ export interface components {
                 }[];
             }[];
             total: number;
+        };
+        SupervisionOrderView: {
+            /** Format: uuid */
+            orderId: string;
+            about: {
+                /** @enum {string} */
+                kind: "referral" | "case";
+                /** Format: uuid */
+                id: string;
+            };
+            to: string;
+            /** @enum {string} */
+            grounds: "overdue" | "major-case";
+            reason: string;
+            orderedAt: string;
+            answerBy: string;
+            /** @enum {string} */
+            status: "open" | "answered" | "escalated";
+            level: number;
+            answer?: string;
+            answeredAt?: string;
+        };
+        SupervisionList: {
+            items: {
+                /** Format: uuid */
+                orderId: string;
+                about: {
+                    /** @enum {string} */
+                    kind: "referral" | "case";
+                    /** Format: uuid */
+                    id: string;
+                };
+                to: string;
+                /** @enum {string} */
+                grounds: "overdue" | "major-case";
+                reason: string;
+                orderedAt: string;
+                answerBy: string;
+                /** @enum {string} */
+                status: "open" | "answered" | "escalated";
+                level: number;
+                answer?: string;
+                answeredAt?: string;
+            }[];
+            total: number;
+        };
+        SupervisionAnswerRequest: {
+            answer: string;
+        };
+        InspectionFindings: {
+            institutionsChecked: number;
+            devicesSealed: number;
+            drugsConfiscated: number;
+            advertsRemoved: number;
+            /** @default [] */
+            problems?: string[];
+            /** @default [] */
+            leads?: string[];
+        };
+        AgencyInspection: {
+            /** Format: uuid */
+            inspectionId: string;
+            title: string;
+            agencies: string[];
+            targets: {
+                kind: string;
+                name: string;
+                county: string;
+            }[];
+            startsOn: string;
+            endsOn: string;
+            findings?: {
+                institutionsChecked: number;
+                devicesSealed: number;
+                drugsConfiscated: number;
+                advertsRemoved: number;
+                /** @default [] */
+                problems: string[];
+                /** @default [] */
+                leads: string[];
+                recordedAt: string;
+            };
+        };
+        InspectionList: {
+            items: {
+                /** Format: uuid */
+                inspectionId: string;
+                title: string;
+                agencies: string[];
+                targets: {
+                    kind: string;
+                    name: string;
+                    county: string;
+                }[];
+                startsOn: string;
+                endsOn: string;
+                findings?: {
+                    institutionsChecked: number;
+                    devicesSealed: number;
+                    drugsConfiscated: number;
+                    advertsRemoved: number;
+                    /** @default [] */
+                    problems: string[];
+                    /** @default [] */
+                    leads: string[];
+                    recordedAt: string;
+                };
+            }[];
+            total: number;
+        };
+        ReportSubmission: {
+            figures: {
+                leadsRegistered: number;
+                leadsReceived: number;
+                casesOpened: number;
+                casesClosed: number;
+                finesYuan: number;
+                revocations: number;
+                judiciaryTransfers: number;
+                referralsOverdue: number;
+                inspections: number;
+                institutionsChecked: number;
+                devicesSealed: number;
+                drugsConfiscated: number;
+            };
+            note?: string;
+        };
+        AgencyReport: {
+            month: string;
+            dueBy: string;
+            prefilled: {
+                leadsRegistered: number;
+                leadsReceived: number;
+                casesOpened: number;
+                casesClosed: number;
+                finesYuan: number;
+                revocations: number;
+                judiciaryTransfers: number;
+                referralsOverdue: number;
+                inspections: number;
+                institutionsChecked: number;
+                devicesSealed: number;
+                drugsConfiscated: number;
+            };
+            submitted?: {
+                month: string;
+                submittedAt: string;
+                figures: {
+                    leadsRegistered: number;
+                    leadsReceived: number;
+                    casesOpened: number;
+                    casesClosed: number;
+                    finesYuan: number;
+                    revocations: number;
+                    judiciaryTransfers: number;
+                    referralsOverdue: number;
+                    inspections: number;
+                    institutionsChecked: number;
+                    devicesSealed: number;
+                    drugsConfiscated: number;
+                };
+                note?: string;
+            };
+        };
+        SubmittedReport: {
+            month: string;
+            submittedAt: string;
+            figures: {
+                leadsRegistered: number;
+                leadsReceived: number;
+                casesOpened: number;
+                casesClosed: number;
+                finesYuan: number;
+                revocations: number;
+                judiciaryTransfers: number;
+                referralsOverdue: number;
+                inspections: number;
+                institutionsChecked: number;
+                devicesSealed: number;
+                drugsConfiscated: number;
+            };
+            note?: string;
         };
         Problem: {
             type: string;
@@ -2802,6 +3086,416 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    listSupervisionOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 督办列表 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionList"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answerSupervisionOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisionAnswerRequest"];
+            };
+        };
+        responses: {
+            /** @description 已回复 — answered (or the first answer again) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionOrderView"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该督办 — no order to this agency with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listInspections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 联合检查 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionList"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordInspectionFindings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                inspectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectionFindings"];
+            };
+        };
+        responses: {
+            /** @description 已录入过 — recorded before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyInspection"];
+                };
+            };
+            /** @description 已录入 — recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyInspection"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该联合检查 — not an inspection of this agency */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMonthlyReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 月报 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyReport"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 月份格式应为 YYYY-MM */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitMonthlyReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportSubmission"];
+            };
+        };
+        responses: {
+            /** @description 已更正 — submitted again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmittedReport"];
+                };
+            };
+            /** @description 已报送 — submitted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmittedReport"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 月份格式应为 YYYY-MM */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -19,7 +19,35 @@ import {
   ReferralReason,
   ReferralView,
 } from "./api-referral.ts";
+import { SupervisionAnswerRequest, SupervisionOrderView } from "./api-supervision.ts";
+import { InspectionFindings } from "./events-inspection.ts";
+import { MonthlyFigures, ReportSubmission } from "./events-report.ts";
 import { Problem } from "./problem.ts";
+
+/** A joint inspection as a participating agency holds it, with its findings once recorded. */
+const AgencyInspection = z.object({
+  inspectionId: z.uuid(),
+  title: z.string(),
+  agencies: z.array(z.string()),
+  targets: z.array(z.object({ kind: z.string(), name: z.string(), county: z.string() })),
+  startsOn: z.string(),
+  endsOn: z.string(),
+  findings: InspectionFindings.extend({ recordedAt: z.string() }).optional(),
+});
+/** An agency's report for a month: pre-filled from its desk, and what it submitted. */
+const AgencyReport = z.object({
+  month: z.string(),
+  dueBy: z.string(),
+  prefilled: MonthlyFigures,
+  submitted: z
+    .object({
+      month: z.string(),
+      submittedAt: z.string(),
+      figures: MonthlyFigures,
+      note: z.string().optional(),
+    })
+    .optional(),
+});
 
 /**
  * JSON Schema of a zod schema, as a request reads it (`input`: defaults make a field optional)
@@ -160,8 +188,31 @@ export function openApiDocument(): Record<string, unknown> {
       z.object({ items: z.array(ReferralView), total: z.number().int() }),
       "output",
     ),
+    SupervisionOrderView: jsonSchema(SupervisionOrderView, "output"),
+    SupervisionList: jsonSchema(
+      z.object({ items: z.array(SupervisionOrderView), total: z.number().int() }),
+      "output",
+    ),
+    SupervisionAnswerRequest: jsonSchema(SupervisionAnswerRequest, "input"),
+    InspectionFindings: jsonSchema(InspectionFindings, "input"),
+    AgencyInspection: jsonSchema(AgencyInspection, "output"),
+    InspectionList: jsonSchema(
+      z.object({ items: z.array(AgencyInspection), total: z.number().int() }),
+      "output",
+    ),
+    ReportSubmission: jsonSchema(ReportSubmission, "input"),
+    AgencyReport: jsonSchema(AgencyReport, "output"),
+    SubmittedReport: jsonSchema(AgencyReport.shape.submitted.unwrap(), "output"),
     Problem: jsonSchema(Problem, "output"),
   };
+  const pathId = (name: string, schema: Record<string, unknown>) => ({
+    name,
+    in: "path",
+    required: true,
+    schema,
+  });
+  const uuidPath = (name: string) => pathId(name, { type: "string", format: "uuid" });
+  const month = pathId("month", { type: "string", pattern: "^\\d{4}-(0[1-9]|1[0-2])$" });
   return {
     openapi: "3.1.1",
     info: {
@@ -470,6 +521,85 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             "200": { description: "已就绪", content: json("Health") },
             "503": { description: "未就绪（总线未连接或消费者未运行）", content: json("Health") },
+          },
+        },
+      },
+      "/supervision": {
+        get: {
+          operationId: "listSupervisionOrders",
+          summary: "督办 — supervision orders the office addressed to this agency",
+          responses: {
+            "200": { description: "督办列表", content: json("SupervisionList") },
+            ...problems,
+          },
+        },
+      },
+      "/supervision/{orderId}/answer": {
+        post: {
+          operationId: "answerSupervisionOrder",
+          summary: "督办回复 — answer an order addressed to this agency (once)",
+          parameters: [uuidPath("orderId")],
+          requestBody: { required: true, content: json("SupervisionAnswerRequest") },
+          responses: {
+            "200": {
+              description: "已回复 — answered (or the first answer again)",
+              content: json("SupervisionOrderView"),
+            },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该督办 — no order to this agency with this id"),
+          },
+        },
+      },
+      "/inspections": {
+        get: {
+          operationId: "listInspections",
+          summary: "联合检查 — joint inspections this agency takes part in",
+          responses: {
+            "200": { description: "联合检查", content: json("InspectionList") },
+            ...problems,
+          },
+        },
+      },
+      "/inspections/{inspectionId}/findings": {
+        post: {
+          operationId: "recordInspectionFindings",
+          summary: "检查结果 — record this agency's findings (once); leads raised must be its own",
+          parameters: [uuidPath("inspectionId")],
+          requestBody: { required: true, content: json("InspectionFindings") },
+          responses: {
+            "201": { description: "已录入 — recorded", content: json("AgencyInspection") },
+            "200": { description: "已录入过 — recorded before", content: json("AgencyInspection") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该联合检查 — not an inspection of this agency"),
+          },
+        },
+      },
+      "/reports/{month}": {
+        get: {
+          operationId: "getMonthlyReport",
+          summary: "月报 — this agency's figures for the month, pre-filled from the bus",
+          parameters: [month],
+          responses: {
+            "200": { description: "月报", content: json("AgencyReport") },
+            ...problems,
+            "404": problem("月份格式应为 YYYY-MM"),
+          },
+        },
+      },
+      "/reports/{month}/submission": {
+        post: {
+          operationId: "submitMonthlyReport",
+          summary: "报送月报 — submit (or correct) this agency's report for the month",
+          parameters: [month],
+          requestBody: { required: true, content: json("ReportSubmission") },
+          responses: {
+            "201": { description: "已报送 — submitted", content: json("SubmittedReport") },
+            "200": { description: "已更正 — submitted again", content: json("SubmittedReport") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("月份格式应为 YYYY-MM"),
           },
         },
       },
