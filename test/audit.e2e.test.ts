@@ -252,3 +252,30 @@ describe("tampering, each kind named at the first bad event", () => {
     expect(report.findings).toHaveLength(1);
   });
 });
+
+describe("a foreign event under an agency's subjects, on the live bus", () => {
+  it("is not sealed by that agency, and the verifier names it forged", async () => {
+    // Admin (or a server-side delivery) puts an office envelope under health's subjects.
+    const model = JSON.parse(Buffer.from(original[healthEvents(original)[0]!]!.bytes).toString());
+    const foreign = { ...model, id: randomUUID(), agency: "office", prev: null };
+    const subject = original[healthEvents(original)[0]!]!.subject;
+    await jetstream(admin).publish(subject, Buffer.from(JSON.stringify(foreign)));
+    // Health goes on working; what it publishes next is sealed, the foreign event is not.
+    await county.as("health").post("/leads", {
+      source: "record-audit",
+      violations: ["sex-selective-termination"],
+      target: { kind: "institution", name: "某镇卫生院（复查）", county: "441723" },
+      summary: "复查",
+    });
+    const report = await eventually(async () => {
+      const r = verify(await readAll(STREAMS.events));
+      return r.findings.length > 0 && r.unsealed.length === 0 ? r : undefined;
+    }, 20_000);
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({
+      kind: "forged",
+      agency: "health",
+      eventId: foreign.id,
+    });
+  });
+});

@@ -146,12 +146,29 @@ export class AuditSealer {
     })();
   }
 
+  /** An event this agency wrote: its envelope names this county and this agency. */
+  #isOurs(m: JsMsg): boolean {
+    try {
+      const e = JSON.parse(decoder.decode(m.data)) as { county?: unknown; agency?: unknown };
+      return e.agency === this.#o.agency && e.county === this.#o.county;
+    } catch {
+      return false;
+    }
+  }
+
   async #onMessage(m: JsMsg): Promise<void> {
     const kind = m.subject.split(".")[4];
     if (kind === "audit") {
       await this.#onCheckpoint(m);
-    } else {
+    } else if (this.#isOurs(m)) {
       this.#pending.push({ seq: m.info.streamSequence, hash: sha256Hex(m.data).slice(0, 32) });
+    } else {
+      // Under our subjects but not ours (only an identity other than ours could have put it
+      // there, e.g. through a server-side delivery): never sealed, so a verifier names it.
+      this.#o.logger.error(
+        { seq: m.info.streamSequence, subject: m.subject },
+        "an event under this agency's subjects that this agency did not publish; not sealed",
+      );
     }
     this.#schedule();
   }
