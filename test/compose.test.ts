@@ -44,9 +44,14 @@ type Compose = {
   networks?: Record<string, { internal?: boolean } | null>;
 };
 
-const compose = parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), {
-  merge: true,
-}) as Compose;
+// As `docker compose` reads it with none of its variables set: `${VAR:-default}` is the default.
+const compose = parse(
+  readFileSync(join(ROOT, "docker-compose.yml"), "utf8").replace(
+    /\$\{\w+:-([^}]*)\}/g,
+    (_, fallback: string) => fallback,
+  ),
+  { merge: true },
+) as Compose;
 const NODES = ["nats-1", "nats-2", "nats-3"];
 const NATS_URLS = NODES.map((n) => `nats://${n}:4222`);
 const SECRETS_DIR = "deploy/secrets";

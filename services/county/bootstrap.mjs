@@ -203,16 +203,18 @@ const commands = {
     ),
   // The whole gate: types (type tests included), lint and format, generated files, then every test.
   test: (natsServer, args) => {
+    const chromium = ensureChromium();
     const bin = (name) => join(root, "node_modules/.bin", name);
     const steps = [
       ["类型检查", bin("tsc"), ["-p", "tsconfig.json"]],
+      ["类型检查（网页）", bin("tsc"), ["-p", "services/office/web"]],
       ["代码规范", bin("biome"), ["check", "."]],
       ["生成文件", bin("tsx"), ["contracts/scripts/generate.ts", "--check"]],
       ["测试", bin("vitest"), ["run", ...args]],
     ];
     for (const [label, cmd, cmdArgs] of steps) {
       say(`${label}…`);
-      const status = run(cmd, cmdArgs, env(natsServer));
+      const status = run(cmd, cmdArgs, env(natsServer, { LIANDONG_CHROMIUM: chromium }));
       if (status !== 0) return status;
     }
     return 0;
@@ -222,8 +224,38 @@ const commands = {
   setup: () => 0,
 };
 
-function env(natsServer) {
-  return { env: { ...process.env, LIANDONG_NATS_SERVER: natsServer } };
+/**
+ * The browser tests drive Debian's Chromium (never a browser a test tool downloads). Named by
+ * LIANDONG_CHROMIUM, or /usr/bin/chromium, installed from Debian's archive when missing.
+ */
+function ensureChromium() {
+  const named = process.env.LIANDONG_CHROMIUM;
+  if (named) {
+    if (!existsSync(named)) fail(`LIANDONG_CHROMIUM 指向的 ${named} 不存在。`);
+    return named;
+  }
+  const path = "/usr/bin/chromium";
+  if (existsSync(path)) return path;
+  say("安装 Chromium（Debian 软件包 chromium，供网页测试使用）…");
+  const root = process.getuid?.() === 0;
+  const apt = (args) =>
+    root
+      ? run("apt-get", args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
+      : run("sudo", ["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", ...args]);
+  if (
+    apt(["update", "-qq"]) !== 0 ||
+    apt(["install", "-y", "-qq", "chromium"]) !== 0 ||
+    !existsSync(path)
+  ) {
+    fail(
+      "无法安装 Chromium：请以 root 运行 `apt-get install chromium`，或用 LIANDONG_CHROMIUM 指定一个 Chromium。",
+    );
+  }
+  return path;
+}
+
+function env(natsServer, extra = {}) {
+  return { env: { ...process.env, LIANDONG_NATS_SERVER: natsServer, ...extra } };
 }
 
 // Ctrl-C reaches the child too; it shuts down gracefully and we report its exit status.

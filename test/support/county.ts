@@ -14,6 +14,8 @@ export type TestCounty = RunningCounty & {
   as(agency: string, role?: "liaison" | "supervisor" | "deputy"): Api;
   /** A connection with the admin identity, for inspecting streams as an auditor would. */
   admin(): ReturnType<typeof connectBus>;
+  /** Moves every service's clock (the county's shared clock file) `ms` ahead of real time. */
+  setClockOffset(ms: number): void;
   cleanup(): Promise<void>;
 };
 
@@ -79,6 +81,7 @@ export async function startTestCounty(config: Record<string, unknown> = {}): Pro
     configFile,
     natsServer: natsServerBinary(),
     ports: "free",
+    clockFile: join(stateDir, "clock-offset-ms"),
   });
   return {
     ...county,
@@ -88,6 +91,9 @@ export async function startTestCounty(config: Record<string, unknown> = {}): Pro
       const url = county.urls[agency];
       if (!token || !url) throw new Error(`no ${role} of ${agency}`);
       return api(url, token);
+    },
+    setClockOffset(ms) {
+      writeFileSync(join(stateDir, "clock-offset-ms"), String(ms));
     },
     admin: () =>
       connectBus({

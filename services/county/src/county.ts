@@ -20,6 +20,8 @@ export type CountyOptions = {
   /** `fixed`: the well-known ports (4222, 7100…); `free`: whatever is free (tests). */
   ports: "fixed" | "free";
   syncAlways?: boolean;
+  /** Drills and tests: a clock offset file every service reads (`LIANDONG_CLOCK_FILE`). */
+  clockFile?: string;
 };
 
 export type RunningCounty = {
@@ -136,6 +138,10 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
           LIANDONG_HTTP_PORT: String(ports[a]),
           LIANDONG_CONFIG: resolvedConfig,
           LIANDONG_OFFICERS: join(dirs.secrets, "officers.json"),
+          // The office serves the web page; the agencies let it call them from the browser.
+          LIANDONG_WEB_ORIGINS: urls.office ?? "",
+          LIANDONG_SERVICE_URLS: JSON.stringify(urls),
+          ...(opts.clockFile ? { LIANDONG_CLOCK_FILE: opts.clockFile } : {}),
         },
         join(dirs.logs, `${a}.log`),
       ),

@@ -33,6 +33,7 @@ out(
 );
 for (const [agency, url] of Object.entries(county.urls))
   out(`  ${names[agency] ?? agency}  ${url}`);
+if (county.urls.office) out(`\n网页工作台（各部门与办公室登录）：${county.urls.office}/`);
 out(
   `\n各部门联络员令牌：${join(stateDir, "secrets", "tokens.json")}    日志：${join(stateDir, "logs")}`,
 );

@@ -22,6 +22,7 @@ import { Statistics } from "./statistics.ts";
 import { evolveSupervision, mountSupervision, type Supervision } from "./supervision.ts";
 import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
 import { readTrail } from "./trail.ts";
+import { mountWebPage } from "./web.ts";
 
 const LeadQuery = z.object({
   agency: z.string().optional(),
@@ -54,6 +55,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   mountReports(ctx.app, ctx, { stats, submissions });
   const inspections: Inspections = new Map();
   mountInspections(ctx.app, ctx, { log, inspections });
+  await mountWebPage(ctx.app, ctx);
 
   return {
     async start() {

@@ -1,6 +1,5 @@
 import {
   type BusEvent,
-  SupervisionAnswerRequest,
   SupervisionOrderRequest,
   type SupervisionOrderView,
 } from "@liandong/contracts";

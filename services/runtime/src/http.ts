@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import type { Officer } from "@liandong/contracts";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import type { z } from "zod";
 import { ProblemError, ValidationError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
@@ -38,8 +39,21 @@ export function createHttpApp(opts: {
   logger: Logger;
   metrics: Metrics;
   maxBodyBytes: number;
+  /** Origins whose pages may call this service (the office's web page); none by default. */
+  webOrigins?: readonly string[];
 }): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
+  if (opts.webOrigins?.length) {
+    app.use(
+      cors({
+        origin: [...opts.webOrigins],
+        allowMethods: ["GET", "POST"],
+        allowHeaders: ["authorization", "content-type", "idempotency-key"],
+        exposeHeaders: ["content-disposition"],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

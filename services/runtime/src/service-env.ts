@@ -21,6 +21,23 @@ export const ServiceEnv = z.object({
   LIANDONG_LOG_LEVEL: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info"),
+  /** Drills and tests: a file holding a clock offset in ms, shared by the county's processes. */
+  LIANDONG_CLOCK_FILE: z.string().min(1).optional(),
+  /** Origins (comma-separated) whose pages may call this service: the office's web page. */
+  LIANDONG_WEB_ORIGINS: z.string().optional(),
+  /** The office's web page: each service's public URL, as JSON `{ "health": "http://…" }`. */
+  LIANDONG_SERVICE_URLS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return z.record(AgencyCode, z.url()).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "JSON object of agency code to URL" });
+        return z.NEVER;
+      }
+    }),
 });
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 

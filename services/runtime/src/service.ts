@@ -4,9 +4,9 @@ import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, fileClock, systemClock } from "./clock.ts";
 import { connectBus } from "./connect.ts";
-import { createHttpApp, type HttpEnv, type HttpServer, listen } from "./http.ts";
+import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } from "./http.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { EventPublisher } from "./publisher.ts";
@@ -27,6 +27,7 @@ export type ServiceContext = {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
+  env: ServiceEnv;
 };
 
 /** What a service hands back: its consumers' lifecycle and readiness. */
@@ -66,7 +67,8 @@ export async function runService(
   const config = readJsonFile(env.LIANDONG_CONFIG, CountyConfig, "county configuration");
   const officers = readJsonFile(env.LIANDONG_OFFICERS, z.array(Officer), "officers");
   const metrics = createMetrics(agency);
-  const clock = opts.clock ?? systemClock;
+  const clock =
+    opts.clock ?? (env.LIANDONG_CLOCK_FILE ? fileClock(env.LIANDONG_CLOCK_FILE) : systemClock);
   const nc = await connectBus({
     servers: env.LIANDONG_NATS_URL,
     agency,
@@ -83,7 +85,20 @@ export async function runService(
   })();
   const kv = await new Kvm(nc).open(agencyBucket(agency));
   const publisher = new EventPublisher(nc, { county: config.county, agency, clock, metrics });
-  const app = createHttpApp({ logger, metrics, maxBodyBytes: config.maxBodyBytes });
+  const app = createHttpApp({
+    logger,
+    metrics,
+    maxBodyBytes: config.maxBodyBytes,
+    webOrigins:
+      env.LIANDONG_WEB_ORIGINS?.split(",")
+        .map((o) => o.trim())
+        .filter(Boolean) ?? [],
+  });
+  // Who am I: the web page asks each service it talks to, with the officer's own token.
+  app.get("/me", officerAuth(officers, agency), (c) => {
+    const { tokenSha256: _t, ...officer } = c.get("officer");
+    return c.json({ ...officer, county: config.county });
+  });
 
   // Every service chains and seals what its agency publishes, signed with the agency's own key.
   const sealer = new AuditSealer({
@@ -125,6 +140,7 @@ export async function runService(
     logger,
     metrics,
     clock,
+    env,
   });
   await parts.start();
   await sealer.start();

@@ -1,0 +1,81 @@
+// The web page (网页工作台), served by the office: one bundle built from web/ at start, the
+// list of services the page may talk to, and strict headers. Officers of every agency log in
+// with their own token; the page then talks to their own agency's service directly (the
+// agencies allow the office's origin), so what an officer enters never passes through here.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { HttpEnv, ServiceContext } from "@liandong/runtime";
+import { build } from "esbuild";
+import type { Context, Hono } from "hono";
+
+const WEB = resolve(import.meta.dirname, "../web");
+
+const PAGE = `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>联动 · 打击“两非”联合执法协作平台</title>
+<link rel="stylesheet" href="/ui/style.css">
+</head>
+<body>
+<div id="app"><noscript>本页需要启用 JavaScript。</noscript></div>
+<script type="module" src="/ui/app.js"></script>
+</body>
+</html>
+`;
+
+/** Bundles the page (TypeScript and JSX) once; a broken page fails the office's start. */
+export async function bundleWebPage(): Promise<{ script: string; style: string }> {
+  const out = await build({
+    entryPoints: [resolve(WEB, "main.tsx")],
+    bundle: true,
+    write: false,
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    tsconfig: resolve(WEB, "tsconfig.json"),
+    logLevel: "silent",
+  });
+  return {
+    script: out.outputFiles[0]?.text ?? "",
+    style: readFileSync(resolve(WEB, "style.css"), "utf8"),
+  };
+}
+
+export async function mountWebPage(app: Hono<HttpEnv>, ctx: ServiceContext): Promise<void> {
+  const { script, style } = await bundleWebPage();
+  const urls = ctx.env.LIANDONG_SERVICE_URLS ?? {};
+  const services = ctx.config.agencies.map((a) => ({
+    code: a.code,
+    name: a.name,
+    // The office's own API is the page's own origin.
+    url: a.code === ctx.agency ? "" : (urls[a.code] ?? ""),
+  }));
+  const elsewhere = [...new Set(Object.values(urls).map((u) => new URL(u).origin))];
+  const headers = {
+    "content-security-policy": [
+      "default-src 'self'",
+      `connect-src 'self' ${elsewhere.join(" ")}`.trim(),
+      "img-src 'self' data: blob:",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  };
+  const send = (c: Context<HttpEnv>, body: string, type: string) =>
+    c.body(body, 200, { ...headers, "content-type": type, "cache-control": "no-cache" });
+  app.get("/", (c) => send(c, PAGE, "text/html; charset=utf-8"));
+  app.get("/ui/app.js", (c) => send(c, script, "text/javascript; charset=utf-8"));
+  app.get("/ui/style.css", (c) => send(c, style, "text/css; charset=utf-8"));
+  app.get("/ui/config.json", (c) =>
+    c.json({
+      county: ctx.county,
+      services: services.filter((s) => s.code === ctx.agency || s.url),
+    }),
+  );
+}

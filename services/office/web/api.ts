@@ -1,0 +1,109 @@
+// Talking to the services as the logged-in officer: each agency's own service, with the
+// officer's own token. Nothing an officer enters passes through another agency's process.
+import { signal } from "@preact/signals";
+
+export type ServiceInfo = { code: string; name: string; url: string };
+export type UiConfig = { county: string; services: ServiceInfo[] };
+export type Officer = {
+  id: string;
+  agency: string;
+  name: string;
+  supervisor: boolean;
+  county: string;
+};
+export type Session = { token: string; base: string; officer: Officer };
+
+export type Problem = {
+  title?: string;
+  detail?: string;
+  status?: number;
+  errors?: { field: string; message: string }[];
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join("；");
+    super(
+      [problem.title ?? `HTTP ${status}`, fields || problem.detail].filter(Boolean).join(" — "),
+    );
+  }
+}
+
+const STORED = "liandong.session";
+const restored = sessionStorage.getItem(STORED);
+export const session = signal<Session | undefined>(restored ? JSON.parse(restored) : undefined);
+
+export async function login(service: ServiceInfo, token: string): Promise<Session> {
+  const officer = await request<Officer>(service.url, token, "GET", "/me");
+  const s = { token, base: service.url, officer };
+  sessionStorage.setItem(STORED, JSON.stringify(s));
+  session.value = s;
+  return s;
+}
+
+export function logout() {
+  sessionStorage.removeItem(STORED);
+  session.value = undefined;
+}
+
+async function request<T>(
+  base: string,
+  token: string,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(method === "POST" ? { "idempotency-key": crypto.randomUUID() } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const type = res.headers.get("content-type") ?? "";
+  const payload = type.includes("json") ? await res.json() : await res.text();
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      typeof payload === "object" ? payload : { title: String(payload) },
+    );
+  return payload as T;
+}
+
+/** The logged-in officer's own service. */
+export const api = {
+  get: <T>(path: string) => {
+    const s = session.value;
+    if (!s) throw new Error("not logged in");
+    return request<T>(s.base, s.token, "GET", path);
+  },
+  post: <T>(path: string, body: unknown) => {
+    const s = session.value;
+    if (!s) throw new Error("not logged in");
+    return request<T>(s.base, s.token, "POST", path, body);
+  },
+  /** A file the service sends as an attachment, saved by the browser under its own name. */
+  async download(path: string, fallbackName: string) {
+    const s = session.value;
+    if (!s) throw new Error("not logged in");
+    const res = await fetch(s.base + path, { headers: { authorization: `Bearer ${s.token}` } });
+    if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({})));
+    const name =
+      /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? fallbackName;
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
+};
+
+export type Page<T> = { items: T[]; total: number };

@@ -1,0 +1,107 @@
+// The web page of Liandong, served by the office: officers of every agency log in with their
+// own token and talk to their own agency's service; the office's officers see the tracker.
+import { render } from "preact";
+import { useState } from "preact/hooks";
+import { login, logout, type ServiceInfo, session, type UiConfig } from "./api.ts";
+import { label, lang, setLang, t } from "./i18n.ts";
+import { OfficeDesk } from "./office.tsx";
+import { OfficerDesk } from "./officer.tsx";
+import { ErrorBox, message, useLoad } from "./ui.tsx";
+
+function App() {
+  const config = useLoad(
+    () => fetch("/ui/config.json").then((r) => r.json() as Promise<UiConfig>),
+    "config",
+  );
+  const s = session.value;
+  document.title = t("appTitle");
+  return (
+    <>
+      <header class="top">
+        <h1>{t("appTitle")}</h1>
+        <div class="who">
+          {s && (
+            <span data-testid="who">
+              {label(s.officer.agency)} · {s.officer.name}
+            </span>
+          )}
+          <button
+            type="button"
+            class="link"
+            data-testid="lang"
+            onClick={() => setLang(lang.value === "zh" ? "en" : "zh")}
+          >
+            {lang.value === "zh" ? "English" : "中文"}
+          </button>
+          {s && (
+            <button type="button" class="link" onClick={logout}>
+              {t("logout")}
+            </button>
+          )}
+        </div>
+      </header>
+      <main>
+        <ErrorBox error={config.error} />
+        {config.data &&
+          (s ? (
+            s.officer.agency === "office" ? (
+              <OfficeDesk services={config.data.services} />
+            ) : (
+              <OfficerDesk services={config.data.services} />
+            )
+          ) : (
+            <Login services={config.data.services} />
+          ))}
+      </main>
+    </>
+  );
+}
+
+function Login({ services }: { services: ServiceInfo[] }) {
+  const [agency, setAgency] = useState(services[0]?.code ?? "");
+  const [token, setToken] = useState("");
+  const [error, setError] = useState<string | undefined>(undefined);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const service = services.find((x) => x.code === agency);
+    if (!service) return;
+    try {
+      await login(service, token.trim());
+    } catch (err) {
+      setError(`${t("loginFailed")}：${message(err)}`);
+    }
+  };
+  return (
+    <form class="login" onSubmit={submit} data-testid="login">
+      <h2>{t("login")}</h2>
+      <label>
+        {t("agency")}
+        <select name="agency" value={agency} onChange={(e) => setAgency(e.currentTarget.value)}>
+          {services.map((x) => (
+            <option key={x.code} value={x.code}>
+              {label(x.code)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("token")}
+        <input
+          name="token"
+          type="password"
+          autocomplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+        />
+      </label>
+      <p class="muted">{t("tokenHint")}</p>
+      <button type="submit">{t("login")}</button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+setLang(lang.value);
+const root = document.getElementById("app");
+if (root) render(<App />, root);

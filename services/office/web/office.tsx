@@ -1,0 +1,773 @@
+// The leading group's office: the referral tracker, overdue referrals and supervision orders,
+// a referral's chain with its verification, joint inspections, statistics, monthly reports.
+// The office's own service answers all of it; informants' identities are never among it.
+import { useState } from "preact/hooks";
+import type { components } from "../../../contracts/generated/openapi.d.ts";
+import { api, type Page, type ServiceInfo, session } from "./api.ts";
+import { label, t, when } from "./i18n.ts";
+import { VIOLATIONS } from "./officer.tsx";
+import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
+
+type S = components["schemas"];
+type Tracked = {
+  referralId: string;
+  kind: string;
+  from: string;
+  to: string;
+  about: { kind: string; id: string };
+  status: string;
+  holder: string;
+  offeredAt: string;
+  updatedAt: string;
+  acceptBy: string;
+  completeBy: string;
+  chainRoot: string;
+  parentReferralId?: string;
+  childReferralId?: string;
+  violations: string[];
+  overdue: Record<string, string>;
+  overdueNow: boolean;
+  ageDays: number;
+};
+type Trail = {
+  verification: { ok: boolean; checked?: number; reason?: string; seq?: number };
+  steps: {
+    seq: number;
+    type: string;
+    agency: string;
+    actor: string;
+    time: string;
+    to?: string;
+    reason?: string;
+    refused?: string;
+  }[];
+};
+type Order = S["SupervisionOrderView"];
+const FIGURES = [
+  "leadsRegistered",
+  "leadsReceived",
+  "casesOpened",
+  "casesClosed",
+  "finesYuan",
+  "revocations",
+  "judiciaryTransfers",
+  "referralsOverdue",
+  "inspections",
+  "institutionsChecked",
+  "devicesSealed",
+  "drugsConfiscated",
+] as const;
+type Figures = Record<(typeof FIGURES)[number], number>;
+
+type Tab = "tracker" | "overdue" | "supervision" | "inspections" | "statistics" | "report";
+
+export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
+  const [tab, setTab] = useState<Tab>("tracker");
+  const [chain, setChain] = useState<string | undefined>(undefined);
+  const agencies = services.filter((s) => s.code !== "office");
+  const tabs: [Tab, string][] = [
+    ["tracker", t("tracker")],
+    ["overdue", t("overdueList")],
+    ["supervision", t("supervision")],
+    ["inspections", t("inspections")],
+    ["statistics", t("statistics")],
+    ["report", t("monthlyReport")],
+  ];
+  const open = (id: string) => setChain(id);
+  return (
+    <>
+      <nav class="tabs">
+        {tabs.map(([k, name]) => (
+          <button
+            type="button"
+            key={k}
+            class={tab === k && !chain ? "active" : ""}
+            onClick={() => {
+              setChain(undefined);
+              setTab(k);
+            }}
+          >
+            {name}
+          </button>
+        ))}
+      </nav>
+      {chain ? (
+        <Chain id={chain} onBack={() => setChain(undefined)} onOpen={open} />
+      ) : (
+        <>
+          {tab === "tracker" && <Tracker agencies={agencies} onOpen={open} />}
+          {tab === "overdue" && <Overdue onOpen={open} />}
+          {tab === "supervision" && <Orders />}
+          {tab === "inspections" && <Inspections agencies={agencies} />}
+          {tab === "statistics" && <Statistics agencies={agencies} />}
+          {tab === "report" && <Report />}
+        </>
+      )}
+    </>
+  );
+}
+
+const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren][] = []) =>
+  [
+    [t("referrals"), (r: Tracked) => <code>{short(r.referralId)}</code>],
+    [t("from"), (r: Tracked) => label(r.from)],
+    [t("to"), (r: Tracked) => label(r.to)],
+    [t("holder"), (r: Tracked) => label(r.holder)],
+    [t("status"), (r: Tracked) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
+    [t("violations"), (r: Tracked) => r.violations.map(label).join("、")],
+    [t("age"), (r: Tracked) => r.ageDays],
+    [t("acceptBy"), (r: Tracked) => when(r.acceptBy)],
+    [t("completeBy"), (r: Tracked) => when(r.completeBy)],
+    [
+      t("overdue"),
+      (r: Tracked) =>
+        r.overdueNow ? (
+          <span class="badge danger">{Object.keys(r.overdue).map(label).join("、")}</span>
+        ) : (
+          ""
+        ),
+    ],
+    ...extra,
+  ] as [string, (r: Tracked) => preact.ComponentChildren][];
+
+function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: string) => void }) {
+  const [f, setF] = useState({
+    agency: "",
+    status: "",
+    violation: "",
+    since: "",
+    until: "",
+    overdue: false,
+  });
+  const [query, setQuery] = useState("");
+  const rows = useLoad(() => api.get<Page<Tracked>>(`/tracker/referrals${query}`), query);
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (f.agency) q.set("agency", f.agency);
+    if (f.status) q.set("status", f.status);
+    if (f.violation) q.set("violation", f.violation);
+    // Dates are days in China Standard Time.
+    if (f.since) q.set("since", `${f.since}T00:00:00+08:00`);
+    if (f.until) q.set("until", `${f.until}T23:59:59+08:00`);
+    if (f.overdue) q.set("overdue", "true");
+    setQuery(q.size ? `?${q}` : "");
+  };
+  const sel = (k: "agency" | "status" | "violation", text: string, options: string[]) => (
+    <label>
+      {text}
+      <select name={k} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.currentTarget.value })}>
+        <option value="">{t("all")}</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {label(o)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <Section
+      title={t("tracker")}
+      actions={<span class="muted">{rows.data ? `${rows.data.total}` : ""}</span>}
+    >
+      <form class="filters" onSubmit={apply} data-testid="tracker-filters">
+        {sel(
+          "agency",
+          t("agency"),
+          agencies.map((a) => a.code),
+        )}
+        {sel("status", t("status"), [
+          "offered",
+          "accepted",
+          "returned",
+          "withdrawn",
+          "completed",
+          "referred-on",
+        ])}
+        {sel("violation", t("violations"), [...VIOLATIONS])}
+        <label>
+          {t("since")}
+          <input
+            type="date"
+            name="since"
+            value={f.since}
+            onInput={(e) => setF({ ...f, since: e.currentTarget.value })}
+          />
+        </label>
+        <label>
+          {t("until")}
+          <input
+            type="date"
+            name="until"
+            value={f.until}
+            onInput={(e) => setF({ ...f, until: e.currentTarget.value })}
+          />
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="overdue"
+            checked={f.overdue}
+            onChange={(e) => setF({ ...f, overdue: e.currentTarget.checked })}
+          />
+          {t("onlyOverdue")}
+        </label>
+        <button type="submit">{t("filter")}</button>
+      </form>
+      <ErrorBox error={rows.error} />
+      <Table
+        testId="tracker"
+        rows={rows.data?.items}
+        rowKey={(r) => r.referralId}
+        columns={trackerColumns()}
+        onRow={(r) => onOpen(r.referralId)}
+      />
+    </Section>
+  );
+}
+
+function Overdue({ onOpen }: { onOpen: (id: string) => void }) {
+  const rows = useLoad(() => api.get<Page<Tracked>>("/tracker/referrals?overdue=true"), "overdue");
+  const [ordering, setOrdering] = useState<string | undefined>(undefined);
+  return (
+    <Section
+      title={t("overdueList")}
+      actions={
+        <button type="button" class="link" onClick={rows.reload}>
+          {t("refresh")}
+        </button>
+      }
+    >
+      <ErrorBox error={rows.error} />
+      <Table
+        testId="overdue"
+        rows={rows.data?.items}
+        rowKey={(r) => r.referralId}
+        columns={trackerColumns([
+          [
+            t("actions"),
+            (r) =>
+              ordering === r.referralId ? (
+                <OrderForm
+                  about={{ kind: "referral", id: r.referralId }}
+                  onDone={() => {
+                    setOrdering(undefined);
+                    rows.reload();
+                  }}
+                />
+              ) : (
+                <span class="actions">
+                  <button type="button" onClick={() => setOrdering(r.referralId)}>
+                    {t("issueOrder")}
+                  </button>
+                  <button type="button" class="secondary" onClick={() => onOpen(r.referralId)}>
+                    {t("chain")}
+                  </button>
+                </span>
+              ),
+          ],
+        ])}
+      />
+    </Section>
+  );
+}
+
+function OrderForm(props: {
+  about: { kind: "referral" | "case"; id: string };
+  onDone: () => void;
+}) {
+  const [reason, setReason] = useState("");
+  const [days, setDays] = useState("3");
+  const submit = useSubmit(
+    () =>
+      api.post<Order>("/supervision", {
+        about: props.about,
+        reason,
+        answerWithinDays: Number(days),
+      }),
+    props.onDone,
+  );
+  return (
+    <form class="inline" onSubmit={submit.submit} data-testid="order-form">
+      <input
+        name="reason"
+        required
+        placeholder={t("reason")}
+        value={reason}
+        onInput={(e) => setReason(e.currentTarget.value)}
+      />
+      <label>
+        {t("answerWithinDays")}
+        <input
+          name="days"
+          type="number"
+          min="1"
+          max="90"
+          required
+          value={days}
+          onInput={(e) => setDays(e.currentTarget.value)}
+        />
+      </label>
+      <button type="submit" disabled={submit.busy}>
+        {t("issueOrder")}
+      </button>
+      <ErrorBox error={submit.error} />
+    </form>
+  );
+}
+
+/** A referral, the chain it belongs to (referred on and on), and its verified trail. */
+function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => void }) {
+  const data = useLoad(async () => {
+    const referral = await api.get<Tracked>(`/tracker/referrals/${props.id}`);
+    // Walk the chain from its first referral, following each onward referral.
+    const chain: Tracked[] = [];
+    let next: string | undefined = referral.chainRoot;
+    while (next && chain.length < 50) {
+      const r: Tracked =
+        next === referral.referralId
+          ? referral
+          : await api.get<Tracked>(`/tracker/referrals/${next}`);
+      chain.push(r);
+      next = r.childReferralId;
+    }
+    const trail = await api.get<Trail>(`/trail/referral/${props.id}`);
+    return { referral, chain, trail };
+  }, props.id);
+  const d = data.data;
+  return (
+    <Section
+      title={`${t("chain")} ${short(props.id)}`}
+      actions={
+        <button type="button" class="link" onClick={props.onBack}>
+          ← {t("back")}
+        </button>
+      }
+    >
+      <ErrorBox error={data.error} />
+      {d && (
+        <>
+          <ol class="chain" data-testid="chain">
+            {d.chain.map((r) => (
+              <li key={r.referralId} class={r.referralId === props.id ? "current" : ""}>
+                <button type="button" class="link" onClick={() => props.onOpen(r.referralId)}>
+                  {label(r.from)} → {label(r.to)}
+                </button>{" "}
+                <span class={`status ${r.status}`}>{label(r.status)}</span>
+              </li>
+            ))}
+          </ol>
+          <p data-testid="verification" class={d.trail.verification.ok ? "ok" : "error"}>
+            {t("verification")}：
+            {d.trail.verification.ok
+              ? t("verified")
+              : `${t("notVerified")} ${d.trail.verification.reason ?? ""}`}
+          </p>
+          <Table
+            testId="trail"
+            rows={d.trail.steps}
+            rowKey={(s) => String(s.seq)}
+            columns={[
+              [t("when"), (s) => when(s.time)],
+              [t("agency"), (s) => label(s.agency)],
+              [t("who"), (s) => s.actor],
+              [
+                t("what"),
+                (s) =>
+                  s.type === "attempt.refused"
+                    ? `${label(s.type)}（${s.refused ?? ""}）`
+                    : label(s.type),
+              ],
+              [t("to"), (s) => (s.to ? label(s.to) : "")],
+              [t("reason"), (s) => s.reason ?? ""],
+            ]}
+          />
+        </>
+      )}
+    </Section>
+  );
+}
+
+function Orders() {
+  const orders = useLoad(() => api.get<Page<Order>>("/supervision"), "orders");
+  return (
+    <Section
+      title={t("supervision")}
+      actions={
+        <button type="button" class="link" onClick={orders.reload}>
+          {t("refresh")}
+        </button>
+      }
+    >
+      <ErrorBox error={orders.error} />
+      <Table
+        testId="orders"
+        rows={orders.data?.items}
+        rowKey={(o) => o.orderId}
+        columns={[
+          [t("to"), (o) => label(o.to)],
+          [t("reason"), (o) => `${label(o.grounds)}：${o.reason}`],
+          [t("orderedAt"), (o) => when(o.orderedAt)],
+          [t("answerBy"), (o) => when(o.answerBy)],
+          [t("status"), (o) => <span class={`status ${o.status}`}>{label(o.status)}</span>],
+          [t("level"), (o) => o.level],
+          [t("answer"), (o) => o.answer ?? ""],
+        ]}
+      />
+    </Section>
+  );
+}
+
+type Inspection = {
+  inspectionId: string;
+  title: string;
+  agencies: string[];
+  targets: { name: string; county: string }[];
+  startsOn: string;
+  endsOn: string;
+  findings: Record<
+    string,
+    {
+      institutionsChecked: number;
+      devicesSealed: number;
+      drugsConfiscated: number;
+      advertsRemoved: number;
+      problems: string[];
+    }
+  >;
+};
+
+function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
+  const list = useLoad(() => api.get<Page<Inspection>>("/inspections"), "inspections");
+  const county = session.value?.officer.county ?? "";
+  const today = new Date().toISOString().slice(0, 10);
+  const [f, setF] = useState({
+    title: "",
+    agencies: [] as string[],
+    targets: "",
+    startsOn: today,
+    endsOn: today,
+  });
+  const submit = useSubmit(
+    () =>
+      api.post("/inspections", {
+        title: f.title,
+        agencies: f.agencies,
+        targets: f.targets
+          .split(/[\n，,]/)
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((name) => ({ kind: "institution", name, county })),
+        startsOn: f.startsOn,
+        endsOn: f.endsOn,
+      }),
+    () => {
+      setF({ ...f, title: "", targets: "" });
+      list.reload();
+    },
+  );
+  return (
+    <>
+      <Section title={t("planInspection")}>
+        <form class="grid" onSubmit={submit.submit} data-testid="plan-inspection">
+          <label>
+            {t("title")}
+            <input
+              name="title"
+              required
+              value={f.title}
+              onInput={(e) => setF({ ...f, title: e.currentTarget.value })}
+            />
+          </label>
+          <fieldset>
+            <legend>{t("participants")}</legend>
+            {agencies.map((a) => (
+              <label key={a.code} class="check">
+                <input
+                  type="checkbox"
+                  checked={f.agencies.includes(a.code)}
+                  onChange={(e) =>
+                    setF({
+                      ...f,
+                      agencies: e.currentTarget.checked
+                        ? [...f.agencies, a.code]
+                        : f.agencies.filter((x) => x !== a.code),
+                    })
+                  }
+                />
+                {label(a.code)}
+              </label>
+            ))}
+          </fieldset>
+          <label class="wide">
+            {t("target")}
+            <textarea
+              name="targets"
+              required
+              rows={2}
+              value={f.targets}
+              onInput={(e) => setF({ ...f, targets: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            {t("startsOn")}
+            <input
+              type="date"
+              required
+              value={f.startsOn}
+              onInput={(e) => setF({ ...f, startsOn: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            {t("endsOn")}
+            <input
+              type="date"
+              required
+              value={f.endsOn}
+              onInput={(e) => setF({ ...f, endsOn: e.currentTarget.value })}
+            />
+          </label>
+          <div class="wide">
+            <button type="submit" disabled={submit.busy}>
+              {t("submit")}
+            </button>
+          </div>
+        </form>
+        <ErrorBox error={submit.error} />
+      </Section>
+      <Section title={t("inspections")}>
+        <ErrorBox error={list.error} />
+        <Table
+          testId="inspections"
+          rows={list.data?.items}
+          rowKey={(i) => i.inspectionId}
+          columns={[
+            [t("title"), (i) => i.title],
+            [t("participants"), (i) => i.agencies.map(label).join("、")],
+            [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
+            [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
+            [
+              t("findings"),
+              (i) =>
+                Object.entries(i.findings ?? {}).map(([a, x]) => (
+                  <div key={a}>
+                    {label(a)}：{t("institutionsChecked")} {x.institutionsChecked}，
+                    {t("devicesSealed")} {x.devicesSealed}，{t("drugsConfiscated")}{" "}
+                    {x.drugsConfiscated}
+                    {x.problems.length ? `；${x.problems.join("；")}` : ""}
+                  </div>
+                )),
+            ],
+          ]}
+        />
+      </Section>
+    </>
+  );
+}
+
+const thisMonth = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+
+function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
+  const [month, setMonth] = useState(thisMonth());
+  const [violation, setViolation] = useState("ALL");
+  const stats = useLoad(
+    () =>
+      api.get<{
+        rows: { agency: string; violation: string; figures: Figures; closureRate: number }[];
+      }>(`/statistics?month=${month}`),
+    month,
+  );
+  const rows = (stats.data?.rows ?? []).filter((r) => r.violation === violation);
+  const byAgency = agencies.map(
+    (a) =>
+      rows.find((r) => r.agency === a.code) ?? {
+        agency: a.code,
+        violation,
+        figures: undefined,
+        closureRate: 0,
+      },
+  );
+  return (
+    <Section title={t("statistics")}>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          {t("month")}
+          <input type="month" value={month} onInput={(e) => setMonth(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t("violations")}
+          <select value={violation} onChange={(e) => setViolation(e.currentTarget.value)}>
+            {["ALL", ...VIOLATIONS].map((v) => (
+              <option key={v} value={v}>
+                {label(v)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <ErrorBox error={stats.error} />
+      <BarChart
+        series={["leadsReceived", "casesOpened", "casesClosed", "referralsOverdue"]}
+        groups={byAgency.map((r) => ({ name: label(r.agency), values: r.figures }))}
+      />
+      <Table
+        testId="statistics"
+        rows={byAgency}
+        rowKey={(r) => r.agency}
+        columns={[
+          [t("agency"), (r) => label(r.agency)],
+          ...FIGURES.map(
+            (k) =>
+              [t(k), (r: (typeof byAgency)[number]) => r.figures?.[k] ?? 0] as [
+                string,
+                (r: (typeof byAgency)[number]) => number,
+              ],
+          ),
+          [t("closureRate"), (r) => `${(r.closureRate * 100).toFixed(1)}%`],
+        ]}
+      />
+    </Section>
+  );
+}
+
+// The same colours as .legend .c0–.c3 in style.css.
+const COLOURS = ["#2f6fb3", "#3a9d5d", "#c98a1b", "#c0392b"];
+
+/** Grouped bars, one group per agency, drawn as SVG. */
+function BarChart(props: {
+  series: (typeof FIGURES)[number][];
+  groups: { name: string; values: Figures | undefined }[];
+}) {
+  const max = Math.max(
+    1,
+    ...props.groups.flatMap((g) => props.series.map((s) => g.values?.[s] ?? 0)),
+  );
+  const bar = 14;
+  const groupWidth = props.series.length * bar + 24;
+  const height = 180;
+  const width = props.groups.length * groupWidth + 40;
+  return (
+    <figure class="chart">
+      <svg
+        viewBox={`0 0 ${width} ${height + 60}`}
+        width="100%"
+        role="img"
+        aria-label={t("statistics")}
+        data-testid="chart"
+      >
+        <line x1="30" y1={height} x2={width} y2={height} stroke="#999" />
+        <text x="0" y="12" font-size="10">
+          {max}
+        </text>
+        {props.groups.map((g, gi) =>
+          props.series.map((s, si) => {
+            const v = g.values?.[s] ?? 0;
+            const h = (v / max) * (height - 20);
+            return (
+              <rect
+                key={`${gi}-${s}`}
+                x={40 + gi * groupWidth + si * bar}
+                y={height - h}
+                width={bar - 2}
+                height={h}
+                fill={COLOURS[si]}
+              >
+                <title>{`${g.name} ${t(s)}: ${v}`}</title>
+              </rect>
+            );
+          }),
+        )}
+        {props.groups.map((g, gi) => (
+          <text key={g.name} x={40 + gi * groupWidth} y={height + 16} font-size="10">
+            {g.name.slice(0, 8)}
+          </text>
+        ))}
+      </svg>
+      <figcaption>
+        {props.series.map((s, i) => (
+          <span key={s} class="legend">
+            <i class={`c${i}`} />
+            {t(s)}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}
+
+type MonthlyReport = {
+  month: string;
+  dueBy: string;
+  agencies: {
+    agency: string;
+    name: string;
+    figures: Figures;
+    closureRate: number;
+    status: string;
+  }[];
+  total: { figures: Figures; closureRate: number };
+  flagged: string[];
+};
+
+function Report() {
+  const [month, setMonth] = useState(thisMonth());
+  const report = useLoad(() => api.get<MonthlyReport>(`/reports/${month}.json`), month);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const download = (ext: "csv" | "json") =>
+    api
+      .download(`/reports/${month}.${ext}`, `report-${month}.${ext}`)
+      .catch((e: unknown) => setError(String(e)));
+  return (
+    <Section title={t("monthlyReport")}>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          {t("month")}
+          <input
+            type="month"
+            name="month"
+            value={month}
+            onInput={(e) => setMonth(e.currentTarget.value)}
+          />
+        </label>
+        <button type="button" onClick={() => download("csv")} data-testid="download-csv">
+          {t("downloadCsv")}
+        </button>
+        <button type="button" class="secondary" onClick={() => download("json")}>
+          {t("downloadJson")}
+        </button>
+      </form>
+      <ErrorBox error={report.error ?? error} />
+      {report.data && (
+        <>
+          <p>
+            {t("dueBy")}：{when(report.data.dueBy)}
+            {report.data.flagged.length > 0 && (
+              <span class="badge danger">
+                {t("flagged")}：{report.data.flagged.map(label).join("、")}
+              </span>
+            )}
+          </p>
+          <Table
+            testId="report"
+            rows={report.data.agencies}
+            rowKey={(a) => a.agency}
+            columns={[
+              [t("agency"), (a) => a.name],
+              [
+                t("reportStatus"),
+                (a) => <span class={`status ${a.status}`}>{label(a.status)}</span>,
+              ],
+              [t("leadsReceived"), (a) => a.figures.leadsReceived],
+              [t("casesOpened"), (a) => a.figures.casesOpened],
+              [t("casesClosed"), (a) => a.figures.casesClosed],
+              [t("closureRate"), (a) => `${(a.closureRate * 100).toFixed(1)}%`],
+              [t("finesYuan"), (a) => a.figures.finesYuan],
+              [t("referralsOverdue"), (a) => a.figures.referralsOverdue],
+            ]}
+          />
+        </>
+      )}
+    </Section>
+  );
+}

@@ -1,0 +1,676 @@
+// A liaison officer's desk: the inbox, registering and referring leads, acting on referrals,
+// opening and closing cases. Everything goes to the officer's own agency's service.
+import { useState } from "preact/hooks";
+import type { components } from "../../../contracts/generated/openapi.d.ts";
+import { api, type Page, type ServiceInfo, session } from "./api.ts";
+import { label, t, when } from "./i18n.ts";
+import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
+
+type S = components["schemas"];
+type Referral = S["ReferralView"];
+
+export const SOURCES = [
+  "public-tip",
+  "pregnancy-disappearance",
+  "record-audit",
+  "drug-ledger-anomaly",
+  "ultrasound-registry",
+  "birth-data-comparison",
+  "inspection",
+  "neighbour-county",
+] as const;
+export const VIOLATIONS = [
+  "illegal-sex-determination",
+  "sex-selective-termination",
+  "intermediary",
+  "illegal-drug-sale",
+  "unlicensed-practice",
+  "unregistered-ultrasound",
+  "infant-abandonment",
+  "infant-trafficking",
+  "false-certificate",
+  "obstruction",
+] as const;
+const SANCTIONS = [
+  "fine",
+  "revoke-practising-certificate",
+  "revoke-institution-licence",
+  "administrative-sanction",
+  "birth-permit-sanction",
+  "transfer-to-judiciary",
+] as const;
+
+type Tab = "inbox" | "register" | "leads" | "referrals" | "cases";
+
+export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
+  const [tab, setTab] = useState<Tab>("inbox");
+  const tabs: [Tab, string][] = [
+    ["inbox", t("inbox")],
+    ["register", t("registerLead")],
+    ["leads", t("myLeads")],
+    ["referrals", t("referrals")],
+    ["cases", t("cases")],
+  ];
+  return (
+    <>
+      <nav class="tabs">
+        {tabs.map(([k, name]) => (
+          <button type="button" key={k} class={tab === k ? "active" : ""} onClick={() => setTab(k)}>
+            {name}
+          </button>
+        ))}
+      </nav>
+      {tab === "inbox" && <Inbox />}
+      {tab === "register" && <RegisterLead onDone={() => setTab("leads")} />}
+      {tab === "leads" && <MyLeads services={services} />}
+      {tab === "referrals" && <Referrals />}
+      {tab === "cases" && <Cases />}
+    </>
+  );
+}
+
+function Inbox() {
+  const waiting = useLoad(() => api.get<Page<Referral>>("/referrals?waiting=true"), "waiting");
+  const shared = useLoad(() => api.get<Page<S["InboxItem"]>>("/inbox"), "inbox");
+  return (
+    <>
+      <Section title={t("waitingReferrals")} actions={<Refresh onClick={waiting.reload} />}>
+        <ErrorBox error={waiting.error} />
+        <ReferralTable rows={waiting.data?.items} onChange={waiting.reload} testId="waiting" />
+      </Section>
+      <Section title={t("sharedLeads")}>
+        <ErrorBox error={shared.error} />
+        <Table
+          testId="shared-leads"
+          rows={shared.data?.items}
+          rowKey={(i) => i.leadId}
+          columns={[
+            [t("from"), (i) => label(i.from)],
+            [t("target"), (i) => i.lead.target.name],
+            [t("violations"), (i) => i.lead.violations.map(label).join("、")],
+            [t("summary"), (i) => i.lead.summary],
+            [t("receivedAt"), (i) => when(i.receivedAt)],
+          ]}
+        />
+      </Section>
+    </>
+  );
+}
+
+const Refresh = ({ onClick }: { onClick: () => void }) => (
+  <button type="button" class="link" onClick={onClick}>
+    {t("refresh")}
+  </button>
+);
+
+function ReferralTable(props: {
+  rows: Referral[] | undefined;
+  onChange: () => void;
+  testId: string;
+}) {
+  return (
+    <Table
+      testId={props.testId}
+      rows={props.rows}
+      rowKey={(r) => r.referralId}
+      columns={[
+        [t("from"), (r) => label(r.from)],
+        [t("to"), (r) => label(r.to)],
+        [t("status"), (r) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
+        [t("reason"), (r) => r.reason],
+        [t("acceptBy"), (r) => when(r.acceptBy)],
+        [t("actions"), (r) => <ReferralActions referral={r} onChange={props.onChange} />],
+      ]}
+    />
+  );
+}
+
+/** The steps the officer's agency may take on a referral, by its role in it. */
+function ReferralActions({ referral: r, onChange }: { referral: Referral; onChange: () => void }) {
+  const me = session.value?.officer.agency;
+  const [form, setForm] = useState<"return" | "withdrawal" | "complete" | undefined>(undefined);
+  const [reason, setReason] = useState("");
+  const [actions, setActions] = useState("");
+  const [outcome, setOutcome] = useState("");
+  const path = `/referrals/${r.referralId}`;
+  const step = useSubmit(
+    async () => {
+      if (form === "return" || form === "withdrawal")
+        return api.post(`${path}/${form}`, { reason });
+      if (form === "complete") return api.post(`${path}/completion`, { actions, outcome });
+      return undefined;
+    },
+    () => {
+      setForm(undefined);
+      onChange();
+    },
+  );
+  const accept = useSubmit(() => api.post(`${path}/acceptance`, {}), onChange);
+  const addressee = r.status === "offered" && r.to === me;
+  const sender = r.status === "offered" && r.from === me;
+  const holder = r.status === "accepted" && r.holder === me;
+  return (
+    <div class="actions">
+      {addressee && (
+        <>
+          <button type="button" disabled={accept.busy} onClick={() => accept.submit()}>
+            {t("accept")}
+          </button>
+          <button type="button" class="secondary" onClick={() => setForm("return")}>
+            {t("return")}
+          </button>
+        </>
+      )}
+      {sender && (
+        <button type="button" class="secondary" onClick={() => setForm("withdrawal")}>
+          {t("withdraw")}
+        </button>
+      )}
+      {holder && (
+        <button type="button" onClick={() => setForm("complete")}>
+          {t("complete")}
+        </button>
+      )}
+      {(form === "return" || form === "withdrawal") && (
+        <form onSubmit={step.submit} class="inline">
+          <input
+            required
+            placeholder={t("reason")}
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={step.busy}>
+            {t("submit")}
+          </button>
+        </form>
+      )}
+      {form === "complete" && (
+        <form onSubmit={step.submit} class="inline">
+          <input
+            required
+            placeholder={t("whatWasDone")}
+            value={actions}
+            onInput={(e) => setActions(e.currentTarget.value)}
+          />
+          <input
+            required
+            placeholder={t("outcome")}
+            value={outcome}
+            onInput={(e) => setOutcome(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={step.busy}>
+            {t("submit")}
+          </button>
+        </form>
+      )}
+      <ErrorBox error={step.error ?? accept.error} />
+    </div>
+  );
+}
+
+function RegisterLead({ onDone }: { onDone: () => void }) {
+  const county = session.value?.officer.county ?? "";
+  const [f, setF] = useState({
+    source: "record-audit" as string,
+    violations: [] as string[],
+    kind: "institution",
+    name: "",
+    unit: "",
+    county,
+    summary: "",
+    informantName: "",
+    informantPhone: "",
+  });
+  const [result, setResult] = useState<S["LeadRegistered"] | undefined>(undefined);
+  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) =>
+    setF({ ...f, [k]: e.currentTarget.value });
+  const submit = useSubmit(
+    () =>
+      api.post<S["LeadRegistered"]>("/leads", {
+        source: f.source,
+        violations: f.violations,
+        target: {
+          kind: f.kind,
+          name: f.name,
+          county: f.county,
+          ...(f.unit ? { unit: f.unit } : {}),
+        },
+        summary: f.summary,
+        ...(f.informantName
+          ? {
+              informant: {
+                name: f.informantName,
+                ...(f.informantPhone ? { phone: f.informantPhone } : {}),
+              },
+            }
+          : {}),
+      }),
+    setResult,
+  );
+  return (
+    <Section title={t("registerLead")}>
+      <form onSubmit={submit.submit} class="grid" data-testid="register-lead">
+        <label>
+          {t("source")}
+          <select name="source" value={f.source} onChange={set("source")}>
+            {SOURCES.map((s) => (
+              <option key={s} value={s}>
+                {label(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset>
+          <legend>{t("violations")}</legend>
+          {VIOLATIONS.map((v) => (
+            <label key={v} class="check">
+              <input
+                type="checkbox"
+                name="violations"
+                value={v}
+                checked={f.violations.includes(v)}
+                onChange={(e) =>
+                  setF({
+                    ...f,
+                    violations: e.currentTarget.checked
+                      ? [...f.violations, v]
+                      : f.violations.filter((x) => x !== v),
+                  })
+                }
+              />
+              {label(v)}
+            </label>
+          ))}
+        </fieldset>
+        <label>
+          {t("targetKind")}
+          <select name="kind" value={f.kind} onChange={set("kind")}>
+            <option value="institution">{t("institution")}</option>
+            <option value="person">{t("person")}</option>
+          </select>
+        </label>
+        <label>
+          {t("targetName")}
+          <input name="name" required value={f.name} onInput={set("name")} />
+        </label>
+        <label>
+          {t("unit")}
+          <input name="unit" value={f.unit} onInput={set("unit")} />
+        </label>
+        <label>
+          {t("county")}
+          <input name="county" required pattern="\d{6}" value={f.county} onInput={set("county")} />
+        </label>
+        <label class="wide">
+          {t("summary")}
+          <textarea name="summary" required rows={3} value={f.summary} onInput={set("summary")} />
+        </label>
+        <fieldset class="wide">
+          <legend>{t("informant")}</legend>
+          <input
+            name="informantName"
+            placeholder={t("informantName")}
+            value={f.informantName}
+            onInput={set("informantName")}
+          />
+          <input
+            name="informantPhone"
+            placeholder={t("informantPhone")}
+            value={f.informantPhone}
+            onInput={set("informantPhone")}
+          />
+        </fieldset>
+        <div class="wide">
+          <button type="submit" disabled={submit.busy}>
+            {t("submit")}
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={submit.error} />
+      {result && (
+        <div class="notice" role="status" data-testid="registered">
+          <p>
+            {t("registered")} <code>{result.leadId}</code>
+          </p>
+          <p>
+            {t("sharedWith")}：{result.sharedWith.map(label).join("、") || t("none")}
+          </p>
+          {result.possibleDuplicateOf && (
+            <p>
+              {t("possibleDuplicate")} <code>{short(result.possibleDuplicateOf)}</code>
+            </p>
+          )}
+          <button type="button" class="link" onClick={onDone}>
+            {t("myLeads")} →
+          </button>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function MyLeads({ services }: { services: ServiceInfo[] }) {
+  const leads = useLoad(() => api.get<Page<S["LeadView"]>>("/leads"), "leads");
+  const [referring, setReferring] = useState<string | undefined>(undefined);
+  return (
+    <Section title={t("myLeads")} actions={<Refresh onClick={leads.reload} />}>
+      <ErrorBox error={leads.error} />
+      <Table
+        testId="my-leads"
+        rows={leads.data?.items}
+        rowKey={(l) => l.leadId}
+        columns={[
+          [t("target"), (l) => l.target.name],
+          [t("violations"), (l) => l.violations.map(label).join("、")],
+          [t("sharedWith"), (l) => l.sharedWith.map(label).join("、")],
+          [t("registeredAt"), (l) => when(l.registeredAt)],
+          [
+            t("actions"),
+            (l) =>
+              referring === l.leadId ? (
+                <ReferForm
+                  leadId={l.leadId}
+                  services={services}
+                  onDone={() => setReferring(undefined)}
+                />
+              ) : (
+                <button type="button" onClick={() => setReferring(l.leadId)}>
+                  {t("refer")}
+                </button>
+              ),
+          ],
+        ]}
+      />
+    </Section>
+  );
+}
+
+function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () => void }) {
+  const me = session.value?.officer.agency;
+  const others = props.services.filter((s) => s.code !== me && s.code !== "office");
+  const [to, setTo] = useState(others[0]?.code ?? "");
+  const [reason, setReason] = useState("");
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const submit = useSubmit(
+    () =>
+      api.post<{ referralId: string }>("/referrals", {
+        to,
+        about: { kind: "lead", id: props.leadId },
+        reason,
+      }),
+    (r) => setDone(r.referralId),
+  );
+  if (done)
+    return (
+      <span class="notice" role="status">
+        {t("referrals")} <code>{short(done)}</code> → {label(to)}
+      </span>
+    );
+  return (
+    <form class="inline" onSubmit={submit.submit} data-testid="refer-form">
+      <label>
+        {t("referTo")}
+        <select name="to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+          {others.map((s) => (
+            <option key={s.code} value={s.code}>
+              {label(s.code)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <input
+        name="reason"
+        required
+        placeholder={t("reason")}
+        value={reason}
+        onInput={(e) => setReason(e.currentTarget.value)}
+      />
+      <button type="submit" disabled={submit.busy}>
+        {t("submit")}
+      </button>
+      <button type="button" class="secondary" onClick={props.onDone}>
+        {t("cancel")}
+      </button>
+      <ErrorBox error={submit.error} />
+    </form>
+  );
+}
+
+function Referrals() {
+  const all = useLoad(() => api.get<Page<Referral>>("/referrals"), "referrals");
+  return (
+    <Section title={t("referrals")} actions={<Refresh onClick={all.reload} />}>
+      <ErrorBox error={all.error} />
+      <ReferralTable rows={all.data?.items} onChange={all.reload} testId="referrals" />
+    </Section>
+  );
+}
+
+function Cases() {
+  const cases = useLoad(() => api.get<Page<S["CaseView"]>>("/cases"), "cases");
+  const [closing, setClosing] = useState<string | undefined>(undefined);
+  return (
+    <>
+      <OpenCase onDone={cases.reload} />
+      <Section title={t("cases")} actions={<Refresh onClick={cases.reload} />}>
+        <ErrorBox error={cases.error} />
+        <Table
+          testId="cases"
+          rows={cases.data?.items}
+          rowKey={(c) => c.caseId}
+          columns={[
+            [t("title"), (c) => c.title],
+            [t("target"), (c) => c.target.name],
+            [t("violations"), (c) => c.violations.map(label).join("、")],
+            [t("status"), (c) => label(c.status)],
+            [t("openedAt"), (c) => when(c.openedAt)],
+            [t("sanction"), (c) => c.sanctions.map((s) => label(s.kind)).join("、")],
+            [
+              t("actions"),
+              (c) =>
+                c.status === "open" &&
+                (closing === c.caseId ? (
+                  <CloseCase
+                    caseId={c.caseId}
+                    against={c.target.name}
+                    onDone={() => {
+                      setClosing(undefined);
+                      cases.reload();
+                    }}
+                  />
+                ) : (
+                  <button type="button" onClick={() => setClosing(c.caseId)}>
+                    {t("closeCase")}
+                  </button>
+                )),
+            ],
+          ]}
+        />
+      </Section>
+    </>
+  );
+}
+
+function OpenCase({ onDone }: { onDone: () => void }) {
+  const county = session.value?.officer.county ?? "";
+  const referrals = useLoad(() => api.get<Page<Referral>>("/referrals"), "case-referrals");
+  const leads = useLoad(() => api.get<Page<S["LeadView"]>>("/leads"), "case-leads");
+  const me = session.value?.officer.agency;
+  const mine = (referrals.data?.items ?? []).filter(
+    (r) => r.status === "accepted" && r.holder === me,
+  );
+  const [f, setF] = useState({
+    title: "",
+    violation: "sex-selective-termination",
+    name: "",
+    kind: "institution",
+    from: "",
+  });
+  const submit = useSubmit(
+    () => {
+      const [kind, id] = f.from.split(":");
+      return api.post("/cases", {
+        title: f.title,
+        violations: [f.violation],
+        target: { kind: f.kind, name: f.name, county },
+        leads: kind === "lead" ? [id] : [],
+        referrals: kind === "referral" ? [id] : [],
+      });
+    },
+    () => {
+      setF({ ...f, title: "", name: "" });
+      onDone();
+    },
+  );
+  return (
+    <Section title={t("openCase")}>
+      <form class="grid" onSubmit={submit.submit} data-testid="open-case">
+        <label>
+          {t("title")}
+          <input
+            name="title"
+            required
+            value={f.title}
+            onInput={(e) => setF({ ...f, title: e.currentTarget.value })}
+          />
+        </label>
+        <label>
+          {t("violations")}
+          <select
+            name="violation"
+            value={f.violation}
+            onChange={(e) => setF({ ...f, violation: e.currentTarget.value })}
+          >
+            {VIOLATIONS.map((v) => (
+              <option key={v} value={v}>
+                {label(v)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("targetKind")}
+          <select
+            name="kind"
+            value={f.kind}
+            onChange={(e) => setF({ ...f, kind: e.currentTarget.value })}
+          >
+            <option value="institution">{t("institution")}</option>
+            <option value="person">{t("person")}</option>
+          </select>
+        </label>
+        <label>
+          {t("targetName")}
+          <input
+            name="name"
+            required
+            value={f.name}
+            onInput={(e) => setF({ ...f, name: e.currentTarget.value })}
+          />
+        </label>
+        <label class="wide">
+          {t("fromReferrals")} / {t("fromLeads")}
+          <select
+            name="from"
+            required
+            value={f.from}
+            onChange={(e) => setF({ ...f, from: e.currentTarget.value })}
+          >
+            <option value="">—</option>
+            {mine.map((r) => (
+              <option key={r.referralId} value={`referral:${r.referralId}`}>
+                {t("referrals")} {short(r.referralId)} · {label(r.from)} · {r.reason}
+              </option>
+            ))}
+            {(leads.data?.items ?? []).map((l) => (
+              <option key={l.leadId} value={`lead:${l.leadId}`}>
+                {t("myLeads")} {short(l.leadId)} · {l.target.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="wide">
+          <button type="submit" disabled={submit.busy}>
+            {t("openCase")}
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={submit.error} />
+    </Section>
+  );
+}
+
+function CloseCase(props: { caseId: string; against: string; onDone: () => void }) {
+  const [summary, setSummary] = useState("");
+  const [kind, setKind] = useState<string>("fine");
+  const [amount, setAmount] = useState("");
+  const [against, setAgainst] = useState(props.against);
+  const [detail, setDetail] = useState("");
+  const submit = useSubmit(() => {
+    const sanction =
+      kind === "none"
+        ? []
+        : [
+            {
+              kind,
+              against,
+              ...(kind === "fine" ? { amountYuan: Number(amount) } : {}),
+              ...(kind === "administrative-sanction" || kind === "birth-permit-sanction"
+                ? { detail }
+                : {}),
+            },
+          ];
+    return api.post(`/cases/${props.caseId}/closure`, { summary, sanctions: sanction });
+  }, props.onDone);
+  return (
+    <form class="inline" onSubmit={submit.submit} data-testid="close-case">
+      <input
+        name="summary"
+        required
+        placeholder={t("summary")}
+        value={summary}
+        onInput={(e) => setSummary(e.currentTarget.value)}
+      />
+      <select name="sanction" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+        {SANCTIONS.map((s) => (
+          <option key={s} value={s}>
+            {label(s)}
+          </option>
+        ))}
+        <option value="none">{t("noSanction")}</option>
+      </select>
+      {kind === "fine" && (
+        <input
+          name="amount"
+          type="number"
+          min="1"
+          required
+          placeholder={t("amountYuan")}
+          value={amount}
+          onInput={(e) => setAmount(e.currentTarget.value)}
+        />
+      )}
+      {kind !== "none" && (
+        <input
+          name="against"
+          required
+          placeholder={t("against")}
+          value={against}
+          onInput={(e) => setAgainst(e.currentTarget.value)}
+        />
+      )}
+      {(kind === "administrative-sanction" || kind === "birth-permit-sanction") && (
+        <input
+          name="detail"
+          placeholder={t("detail")}
+          value={detail}
+          onInput={(e) => setDetail(e.currentTarget.value)}
+        />
+      )}
+      <button type="submit" disabled={submit.busy}>
+        {t("closeCase")}
+      </button>
+      <ErrorBox error={submit.error} />
+    </form>
+  );
+}

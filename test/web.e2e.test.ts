@@ -1,0 +1,193 @@
+// The web page in headless Chromium (Debian's package, driven by playwright-core) against a
+// running county: an officer registers a lead and refers it; the addressee accepts it on the
+// page; a referral goes overdue on the county's clock; the office issues a supervision order
+// from the page; the monthly report downloads. Each officer sees only their own agency's.
+import { readFileSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchChromium, loginPage } from "./support/browser.ts";
+import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
+
+let county: TestCounty;
+let browser: Browser;
+const token = (agency: string) =>
+  county.tokens.find((t) => t.officer === `${agency}.liaison`)!.token;
+const office = () => county.urls.office!;
+const tab = (page: Page, name: string) =>
+  page.locator("nav.tabs").getByRole("button", { name, exact: true });
+const shot = async (page: Page, name: string) => {
+  if (process.env.LIANDONG_SCREENSHOTS)
+    await page.screenshot({
+      path: `${process.env.LIANDONG_SCREENSHOTS}/${name}.png`,
+      fullPage: true,
+    });
+};
+
+beforeAll(async () => {
+  county = await startTestCounty({ overdueCheckSeconds: 0.2 });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await county?.cleanup();
+});
+
+const INFORMANT = "李举报人";
+let leadId = "";
+let referralId = "";
+
+it("an officer registers a lead on the page, with an informant kept at home, and refers it", async () => {
+  const page = await loginPage(browser, office(), "health", token("health"));
+  await page.getByTestId("who").filter({ hasText: "卫生健康部门" }).first().waitFor();
+  await tab(page, "登记线索").click();
+  const form = page.getByTestId("register-lead");
+  await form.locator("select[name=source]").selectOption("public-tip");
+  await form.locator("input[value=illegal-sex-determination]").check();
+  await form.locator("input[name=name]").fill("某私人诊所（网页登记）");
+  await form
+    .locator("textarea[name=summary]")
+    .fill("群众举报：该诊所夜间为孕妇做B超并告知胎儿性别。");
+  await form.locator("input[name=informantName]").fill(INFORMANT);
+  await form.locator("input[name=informantPhone]").fill("13800000000");
+  await shot(page, "1-register");
+  await form.locator("button[type=submit]").click();
+  const registered = page.getByTestId("registered");
+  await registered.waitFor();
+  leadId = (await registered.locator("code").first().textContent()) ?? "";
+  expect(leadId).toMatch(/^[0-9a-f-]{36}$/);
+
+  await tab(page, "本部门线索").click();
+  const row = page.getByTestId("my-leads").locator(`tr[data-key="${leadId}"]`);
+  await row.getByRole("button", { name: "移交" }).click();
+  const refer = row.getByTestId("refer-form");
+  await refer.locator("select[name=to]").selectOption("public-security");
+  await refer.locator("input[name=reason]").fill("涉嫌非法鉴定胎儿性别，请公安机关查处");
+  await refer.locator("button[type=submit]").click();
+  await row.getByRole("status").waitFor();
+  await shot(page, "2-referred");
+
+  // The page went to health's own service: the referral is on record there.
+  const mine = await county
+    .as("health")
+    .get<{ items: { referralId: string; about: { id: string } }[] }>("/referrals");
+  referralId = mine.body.items.find((r) => r.about.id === leadId)?.referralId ?? "";
+  expect(referralId).not.toBe("");
+  await page.context().close();
+});
+
+it("the addressee sees it waiting and accepts it on the page; another agency does not see it", async () => {
+  const page = await loginPage(browser, office(), "public-security", token("public-security"));
+  const waiting = page.getByTestId("waiting");
+  const row = waiting.locator(`tr[data-key="${referralId}"]`);
+  await eventually(async () => {
+    if (await row.count()) return true;
+    await page.getByRole("button", { name: "刷新" }).first().click();
+    return undefined;
+  });
+  await row.filter({ hasText: "卫生健康部门" }).first().waitFor();
+  await shot(page, "3-waiting");
+  await row.getByRole("button", { name: "接收" }).click();
+  await row.waitFor({ state: "detached" });
+  const accepted = await county
+    .as("public-security")
+    .get<{ status: string; holder: string }>(`/referrals/${referralId}`);
+  expect(accepted.body).toMatchObject({ status: "accepted", holder: "public-security" });
+
+  // Family planning, not a party, sees none of it.
+  const other = await loginPage(browser, office(), "family-planning", token("family-planning"));
+  await tab(other, "移交").click();
+  await other.getByTestId("referrals").or(other.getByText("暂无")).first().waitFor();
+  expect(await other.locator(`tr[data-key="${referralId}"]`).count()).toBe(0);
+  await page.context().close();
+  await other.context().close();
+});
+
+it("an officer's token does not open another agency's desk", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${office()}/`);
+  await page.getByTestId("login").locator("select[name=agency]").selectOption("office");
+  await page.getByTestId("login").locator("input[name=token]").fill(token("health"));
+  await page.getByTestId("login").locator("button[type=submit]").click();
+  await page.getByRole("alert").filter({ hasText: "无权以其他部门身份操作" }).first().waitFor();
+  await context.close();
+});
+
+it("a referral goes overdue on the county's clock; the office supervises it from the page", async () => {
+  const fp = county.as("family-planning");
+  const lead = await fp.post<{ leadId: string }>("/leads", {
+    source: "pregnancy-disappearance",
+    violations: ["sex-selective-termination"],
+    target: { kind: "person", name: "随访对象（网页督办）", county: "441723" },
+    summary: "末次随访孕20周，现已无孕",
+  });
+  const offered = await fp.post<{ referralId: string }>("/referrals", {
+    to: "health",
+    about: { kind: "lead", id: lead.body.leadId },
+    reason: "请核查引产情况",
+  });
+  const overdueId = offered.body.referralId;
+  // Four days pass on every service's clock: the 3-day acceptance deadline is behind us.
+  county.setClockOffset(4 * 86_400_000);
+
+  const page = await loginPage(browser, office(), "office", token("office"));
+  await page.getByTestId("who").filter({ hasText: "领导小组办公室" }).first().waitFor();
+  await tab(page, "逾期移交").click();
+  const row = page.getByTestId("overdue").locator(`tr[data-key="${overdueId}"]`);
+  await eventually(async () => {
+    if (await row.count()) return true;
+    await page.getByRole("button", { name: "刷新" }).click();
+    return undefined;
+  }, 20_000);
+  await row.filter({ hasText: "接收逾期" }).first().waitFor();
+  await shot(page, "4-overdue");
+  await row.getByRole("button", { name: "下达督办" }).click();
+  const order = row.getByTestId("order-form");
+  await order.locator("input[name=reason]").fill("移交逾期未接收，请于三日内接收并答复");
+  await order.locator("button[type=submit]").click();
+  await order.waitFor({ state: "detached" });
+  await tab(page, "督办").click();
+  await page.getByTestId("orders").filter({ hasText: "移交逾期未接收" }).first().waitFor();
+  await shot(page, "5-orders");
+  const orders = await county
+    .as("office")
+    .get<{ items: { about: { id: string }; to: string }[] }>("/supervision");
+  expect(orders.body.items.find((o) => o.about.id === overdueId)).toMatchObject({ to: "health" });
+
+  // The chain of the first referral, verified, on the office's page.
+  await tab(page, "移交督办台账").click();
+  await page.getByTestId("tracker").locator(`tr[data-key="${referralId}"]`).click();
+  await page.getByTestId("verification").filter({ hasText: "校验通过" }).first().waitFor();
+  await page.getByTestId("trail").filter({ hasText: "接收" }).first().waitFor();
+  await shot(page, "6-chain");
+  // Nothing the office's pages showed names the informant.
+  expect(await page.content()).not.toContain(INFORMANT);
+  await page.context().close();
+});
+
+it("the office downloads the monthly report; the page switches to English", async () => {
+  const page = await loginPage(browser, office(), "office", token("office"));
+  await tab(page, "月报").click();
+  await page.getByTestId("report").waitFor();
+  await shot(page, "7-report");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByTestId("download-csv").click(),
+  ]);
+  const csv = readFileSync((await download.path())!);
+  expect(csv.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  expect(download.suggestedFilename()).toMatch(/^report-441723-\d{4}-\d{2}\.csv$/);
+  const text = csv.toString("utf8");
+  expect(text).toContain("部门");
+  expect(text).toContain("卫生健康部门");
+  expect(text).not.toContain(INFORMANT);
+
+  await tab(page, "统计").click();
+  await page.getByTestId("chart").waitFor();
+  await page.getByTestId("lang").click();
+  await page.getByRole("heading", { level: 1 }).filter({ hasText: "Liandong" }).first().waitFor();
+  await page.getByRole("button", { name: "Statistics" }).waitFor();
+  await shot(page, "8-english");
+  await page.context().close();
+});
