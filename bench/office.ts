@@ -20,7 +20,7 @@ const VIOLATIONS = ["sex-selective-termination", "illegal-sex-determination", "i
 type Stored = { subject: string; bytes: Uint8Array };
 
 /** A county's log: leads registered and shared, referrals offered, accepted and completed. */
-function countyLog(events: number): Stored[] {
+export function countyLog(events: number): Stored[] {
   const log: Stored[] = [];
   const at = (i: number) => new Date(1_790_000_000_000 + i * 30_000).toISOString();
   const put = (

@@ -103,6 +103,45 @@ it("the addressee sees it waiting and accepts it on the page; another agency doe
   await other.context().close();
 });
 
+it("the addressee opens a case from the referral and closes it on the page, within its powers", async () => {
+  const page = await loginPage(browser, office(), "public-security", token("public-security"));
+  await tab(page, "案件").click();
+  const open = page.getByTestId("open-case");
+  await open.locator("input[name=title]").fill("某私人诊所非法鉴定胎儿性别案");
+  await open.locator("select[name=violation]").selectOption("illegal-sex-determination");
+  await open.locator("input[name=name]").fill("某私人诊所（网页登记）");
+  await open
+    .locator(`select[name=from] option[value="referral:${referralId}"]`)
+    .waitFor({ state: "attached" });
+  await open.locator("select[name=from]").selectOption(`referral:${referralId}`);
+  await open.locator("button[type=submit]").click();
+  const row = page
+    .getByTestId("cases")
+    .locator("tr")
+    .filter({ hasText: "某私人诊所非法鉴定胎儿性别案" });
+  await row.getByRole("button", { name: "结案" }).click();
+  const close = row.getByTestId("close-case");
+  await close.locator("input[name=summary]").fill("查实后移送司法机关");
+  // A licence is health's to revoke, not public security's: refused, the field named.
+  await close.locator("select[name=sanction]").selectOption("revoke-institution-licence");
+  await close.locator("button[type=submit]").click();
+  await close.getByRole("alert").filter({ hasText: "sanctions.0.kind" }).waitFor();
+  await close.locator("select[name=sanction]").selectOption("transfer-to-judiciary");
+  await close.locator("button[type=submit]").click();
+  await row.filter({ hasText: "已结案" }).waitFor();
+  await shot(page, "3b-case");
+  const cases = await county
+    .as("public-security")
+    .get<{ items: { referrals: string[]; status: string; sanctions: { kind: string }[] }[] }>(
+      "/cases",
+    );
+  expect(cases.body.items.find((c) => c.referrals.includes(referralId))).toMatchObject({
+    status: "closed",
+    sanctions: [{ kind: "transfer-to-judiciary" }],
+  });
+  await page.context().close();
+});
+
 it("an officer's token does not open another agency's desk", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -155,6 +194,21 @@ it("a referral goes overdue on the county's clock; the office supervises it from
     .get<{ items: { about: { id: string }; to: string }[] }>("/supervision");
   expect(orders.body.items.find((o) => o.about.id === overdueId)).toMatchObject({ to: "health" });
 
+  // Health answers the order on its own page; the office sees it answered.
+  const health = await loginPage(browser, office(), "health", token("health"));
+  await tab(health, "督办").click();
+  const answer = health.getByTestId("answer-form");
+  await answer.locator("input[name=answer]").fill("已接收并安排核查");
+  await answer.locator("button[type=submit]").click();
+  await health.getByTestId("my-orders").filter({ hasText: "已答复" }).waitFor();
+  await health.context().close();
+  await eventually(async () => {
+    const r = await county
+      .as("office")
+      .get<{ items: { about: { id: string }; status: string }[] }>("/supervision");
+    return r.body.items.find((o) => o.about.id === overdueId && o.status === "answered");
+  });
+
   // The chain of the first referral, verified, on the office's page.
   await tab(page, "移交督办台账").click();
   await page.getByTestId("tracker").locator(`tr[data-key="${referralId}"]`).click();
@@ -185,6 +239,22 @@ it("the office downloads the monthly report; the page switches to English", asyn
 
   await tab(page, "统计").click();
   await page.getByTestId("chart").waitFor();
+  // The figures the page shows are the office's: health registered this month's leads.
+  const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+  const stats = await county
+    .as("office")
+    .get<{ rows: { agency: string; violation: string; figures: { leadsRegistered: number } }[] }>(
+      `/statistics?month=${month}`,
+    );
+  const registered = stats.body.rows.find((r) => r.agency === "health" && r.violation === "all")
+    ?.figures.leadsRegistered;
+  expect(registered).toBeGreaterThanOrEqual(1);
+  await page
+    .getByTestId("statistics")
+    .locator('tr[data-key="health"] td')
+    .nth(1)
+    .filter({ hasText: new RegExp(`^${registered}$`) })
+    .waitFor();
   await page.getByTestId("lang").click();
   await page.getByRole("heading", { level: 1 }).filter({ hasText: "Liandong" }).first().waitFor();
   await page.getByRole("button", { name: "Statistics" }).waitFor();

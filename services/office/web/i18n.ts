@@ -132,6 +132,17 @@ const WORDS = {
   refresh: ["刷新", "Refresh"],
   back: ["返回", "Back"],
   cancel: ["取消", "Cancel"],
+  answerOrder: ["答复督办", "Answer"],
+  recordFindings: ["填报检查结果", "Record findings"],
+  advertsRemoved: ["清理广告", "Adverts removed"],
+  problems: ["发现问题（每行一条）", "Problems found (one per line)"],
+  submitReport: ["报送月报", "Submit the report"],
+  note: ["备注", "Note"],
+  submittedAt: ["报送时间", "Submitted"],
+  prefilled: [
+    "以下数字按总线记录预填，可核对修改后报送",
+    "Pre-filled from the bus; check and submit",
+  ],
 } as const;
 
 export type Word = keyof typeof WORDS;
@@ -166,7 +177,7 @@ const CODES: Record<string, [string, string]> = {
   "infant-trafficking": ["贩卖婴儿", "Infant trafficking"],
   "false-certificate": ["出具虚假医学证明", "False certificate"],
   obstruction: ["妨碍执行公务", "Obstruction"],
-  ALL: ["全部违法类型", "All violations"],
+  all: ["全部违法类型", "All violations"],
   // referral states
   offered: ["待接收", "Offered"],
   accepted: ["已接收", "Accepted"],

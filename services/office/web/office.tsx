@@ -570,7 +570,8 @@ const thisMonth = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice
 
 function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
   const [month, setMonth] = useState(thisMonth());
-  const [violation, setViolation] = useState("ALL");
+  // "all" is the statistics' row for every violation together.
+  const [violation, setViolation] = useState("all");
   const stats = useLoad(
     () =>
       api.get<{
@@ -598,7 +599,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
         <label>
           {t("violations")}
           <select value={violation} onChange={(e) => setViolation(e.currentTarget.value)}>
-            {["ALL", ...VIOLATIONS].map((v) => (
+            {["all", ...VIOLATIONS].map((v) => (
               <option key={v} value={v}>
                 {label(v)}
               </option>

@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import type { components } from "../../../contracts/generated/openapi.d.ts";
 import { api, type Page, type ServiceInfo, session } from "./api.ts";
+import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
 import { label, t, when } from "./i18n.ts";
 import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
 
@@ -40,7 +41,15 @@ const SANCTIONS = [
   "transfer-to-judiciary",
 ] as const;
 
-type Tab = "inbox" | "register" | "leads" | "referrals" | "cases";
+type Tab =
+  | "inbox"
+  | "register"
+  | "leads"
+  | "referrals"
+  | "cases"
+  | "supervision"
+  | "inspections"
+  | "report";
 
 export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
   const [tab, setTab] = useState<Tab>("inbox");
@@ -50,6 +59,9 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
     ["leads", t("myLeads")],
     ["referrals", t("referrals")],
     ["cases", t("cases")],
+    ["supervision", t("supervision")],
+    ["inspections", t("inspections")],
+    ["report", t("monthlyReport")],
   ];
   return (
     <>
@@ -65,6 +77,9 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
       {tab === "leads" && <MyLeads services={services} />}
       {tab === "referrals" && <Referrals />}
       {tab === "cases" && <Cases />}
+      {tab === "supervision" && <SupervisionAnswers />}
+      {tab === "inspections" && <InspectionFindings />}
+      {tab === "report" && <MonthlyReport />}
     </>
   );
 }
