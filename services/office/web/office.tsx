@@ -681,7 +681,7 @@ function BarChart(props: {
         )}
         {props.groups.map((g, gi) => (
           <text key={g.name} x={40 + gi * groupWidth} y={height + 16} font-size="10">
-            {g.name.slice(0, 8)}
+            {g.name.slice(0, 12)}
           </text>
         ))}
       </svg>
