@@ -64,6 +64,11 @@ export const CountyConfig = z.object({
     .default({ acceptanceDays: 3, feedbackDays: 30, byAgency: {}, byKind: {} }),
   /** Days an agency has to answer a supervision order (督办), unless the order says otherwise. */
   supervisionAnswerDays: z.number().positive().max(90).default(7),
+  /**
+   * The cooperation region (区域协作): the neighbouring counties this county shares with. Each
+   * county is its own JetStream domain; a neighbour reads only the stream addressed to it.
+   */
+  region: z.object({ neighbours: z.array(CountyCode).default([]) }).default({ neighbours: [] }),
   /** How often the office's scheduler looks for deadlines passed, in seconds. */
   overdueCheckSeconds: z.number().min(0.05).max(3600).default(5),
   /** Largest HTTP request body accepted, in bytes. */

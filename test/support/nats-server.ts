@@ -12,6 +12,10 @@ export type NatsServerOptions = {
   port?: number;
   serverName?: string;
   jetstream?: boolean;
+  /** JetStream domain (a county of a region: each is its own domain). */
+  domain?: string;
+  /** The whole configuration, written as given (with `port` and `storeDir` chosen by the caller). */
+  fullConfig?: string;
 };
 
 export type NatsServer = {
@@ -75,12 +79,15 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const jetstream = opts.jetstream ?? true;
   writeFileSync(
     configFile,
-    [
-      `server_name: ${JSON.stringify(opts.serverName ?? `test-${port}`)}`,
-      `listen: "127.0.0.1:${port}"`,
-      jetstream ? `jetstream { store_dir: ${JSON.stringify(storeDir)} }` : "",
-      opts.config ?? "",
-    ].join("\n"),
+    opts.fullConfig ??
+      [
+        `server_name: ${JSON.stringify(opts.serverName ?? `test-${port}`)}`,
+        `listen: "127.0.0.1:${port}"`,
+        jetstream
+          ? `jetstream { store_dir: ${JSON.stringify(storeDir)}${opts.domain ? `, domain: ${JSON.stringify(opts.domain)}` : ""} }`
+          : "",
+        opts.config ?? "",
+      ].join("\n"),
   );
   let proc: ChildProcess;
   let err = "";

@@ -1,6 +1,15 @@
-import { agencyBucket, EVENTS_ROOT, STREAMS } from "@liandong/contracts";
+import {
+  agencyBucket,
+  CROSS_BORDER_ROOT,
+  EVENTS_ROOT,
+  jetstreamDomain,
+  STREAMS,
+} from "@liandong/contracts";
 
-export type Permissions = { publish: { allow: string[] }; subscribe: { allow: string[] } };
+export type Permissions = {
+  publish: { allow: string[]; deny?: string[] };
+  subscribe: { allow: string[] };
+};
 
 /** Durable consumers an agency may run on the shared EVENTS stream, each over its own subjects only. */
 export const eventConsumers = (agency: string) => [`${agency}-sharer`, `${agency}-sealer`];
@@ -37,6 +46,8 @@ export function agencyPermissions(
   const bucketStream = `KV_${agencyBucket(agency)}`;
   const publish = [
     `${EVENTS_ROOT}.${county}.${agency}.>`,
+    // Across a county line, still as itself (never addressed to its own county: denied below).
+    `${CROSS_BORDER_ROOT}.*.${county}.${agency}.>`,
     `ld.dlq.${agency}.>`,
     "$JS.API.INFO",
     `$JS.API.STREAM.INFO.${STREAMS.events}`,
@@ -52,5 +63,50 @@ export function agencyPermissions(
     ]),
   ];
   if (opts.office) publish.push(...ownStream(STREAMS.events));
-  return { publish: { allow: publish }, subscribe: { allow: [`_INBOX_${agency}.>`] } };
+  return {
+    publish: { allow: publish, deny: [`${CROSS_BORDER_ROOT}.${county}.>`] },
+    subscribe: { allow: [`_INBOX_${agency}.>`] },
+  };
+}
+
+/** What a neighbouring server may ask of `stream` through a JetStream API prefix. */
+function sourceApi(prefix: string, stream: string): string[] {
+  return [
+    `${prefix}.STREAM.INFO.${stream}`,
+    `${prefix}.CONSUMER.CREATE.${stream}`,
+    `${prefix}.CONSUMER.CREATE.${stream}.>`,
+    `${prefix}.CONSUMER.INFO.${stream}.*`,
+    `${prefix}.CONSUMER.DELETE.${stream}.*`,
+  ];
+}
+
+/**
+ * The leaf-node link of one neighbouring county, as this county authorises it. Over it the
+ * neighbour's server may source one stream of ours, the one addressed to it, and nothing else;
+ * and we source the one stream it addresses to us. (`publish`: what may flow from the
+ * neighbour into this county; `subscribe`: what may flow from this county to the neighbour.)
+ */
+export function linkPermissions(county: string, neighbour: string): Permissions {
+  const ours = jetstreamDomain(county);
+  const theirs = jetstreamDomain(neighbour);
+  // Sourcing's own plumbing: deliveries, acks, flow control and API replies.
+  const plumbing = ["$JS.S.>", "$JS.FC.>", "$JSC.R.>"];
+  return {
+    publish: {
+      allow: [
+        // The server maps its own domain's API to the plain one before it checks: allow both.
+        ...sourceApi(`$JS.${ours}.API`, STREAMS.regionOut(neighbour)),
+        ...sourceApi("$JS.API", STREAMS.regionOut(neighbour)),
+        `$JS.ACK.${STREAMS.regionOut(neighbour)}.>`,
+        ...plumbing,
+      ],
+    },
+    subscribe: {
+      allow: [
+        ...sourceApi(`$JS.${theirs}.API`, STREAMS.regionOut(county)),
+        `$JS.ACK.${STREAMS.regionOut(county)}.>`,
+        ...plumbing,
+      ],
+    },
+  };
 }

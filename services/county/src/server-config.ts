@@ -1,5 +1,17 @@
+import { jetstreamDomain } from "@liandong/contracts";
 import type { Identities } from "./identities.ts";
-import { agencyPermissions } from "./permissions.ts";
+import { agencyPermissions, linkPermissions, type Permissions } from "./permissions.ts";
+
+/**
+ * A county's part in its cooperation region: the leaf-node port neighbours connect to, the
+ * neighbours allowed to (by the public key of their link), and the neighbours this county
+ * connects to (with its own link's seed).
+ */
+export type RegionLinks = {
+  listen?: { host: string; port: number };
+  accept: { neighbour: string; publicKey: string }[];
+  connect: { neighbour: string; url: string; seed: string }[];
+};
 
 export type ServerConfigOptions = {
   county: string;
@@ -10,22 +22,53 @@ export type ServerConfigOptions = {
   identities: Identities;
   /** fsync every write before the ack (DESIGN.md: acks otherwise precede fsync). */
   syncAlways?: boolean;
+  region?: RegionLinks;
   extra?: string;
 };
 
 const q = (s: string) => JSON.stringify(s);
 const list = (xs: string[]) => `[${xs.map(q).join(", ")}]`;
 
-/** The `authorization` block: nkey users only (anonymous refused), permissions per agency. */
-export function renderAuthorization(county: string, identities: Identities): string {
+const permissions = (p: Permissions) =>
+  `permissions: { publish: { allow: ${list(p.publish.allow)}${p.publish.deny ? `, deny: ${list(p.publish.deny)}` : ""} }, subscribe: { allow: ${list(p.subscribe.allow)} } }`;
+
+/**
+ * The `authorization` block: nkey users only (anonymous refused), permissions per agency, and
+ * the links of neighbouring counties allowed to connect.
+ */
+export function renderAuthorization(
+  county: string,
+  identities: Identities,
+  accept: RegionLinks["accept"] = [],
+): string {
   const users = [`    { nkey: ${q(identities.admin.publicKey)} }`];
   for (const [agency, id] of Object.entries(identities.agencies)) {
     const p = agencyPermissions(county, agency, { office: agency === "office" });
+    users.push(`    # ${agency}\n    { nkey: ${q(id.publicKey)}, ${permissions(p)} }`);
+  }
+  for (const link of accept) {
     users.push(
-      `    # ${agency}\n    { nkey: ${q(id.publicKey)}, permissions: { publish: { allow: ${list(p.publish.allow)} }, subscribe: { allow: ${list(p.subscribe.allow)} } } }`,
+      `    # link of neighbouring county ${link.neighbour}\n    { nkey: ${q(link.publicKey)}, ${permissions(linkPermissions(county, link.neighbour))} }`,
     );
   }
   return `authorization {\n  users: [\n${users.join(",\n")}\n  ]\n}\n`;
+}
+
+/** Leaf-node links to neighbouring counties (区域协作). */
+function renderLeafnodes(region: RegionLinks): string {
+  const lines = ["leafnodes {"];
+  if (region.listen) lines.push(`  listen: ${q(`${region.listen.host}:${region.listen.port}`)}`);
+  if (region.connect.length > 0) {
+    lines.push("  reconnect: 1", "  remotes: [");
+    lines.push(
+      region.connect
+        .map((r) => `    # county ${r.neighbour}\n    { url: ${q(r.url)}, nkey: ${q(r.seed)} }`)
+        .join(",\n"),
+    );
+    lines.push("  ]");
+  }
+  lines.push("}");
+  return lines.join("\n");
 }
 
 /** A county's single nats-server: loopback, JetStream on disk in the project, agencies' identities. */
@@ -35,8 +78,9 @@ export function renderServerConfig(o: ServerConfigOptions): string {
     `server_name: ${q(o.serverName)}`,
     `listen: ${q(`${o.host}:${o.port}`)}`,
     "max_payload: 1MB",
-    `jetstream {\n  store_dir: ${q(o.storeDir)}\n  max_file_store: 64GB${o.syncAlways ? "\n  sync_interval: always" : ""}\n}`,
-    renderAuthorization(o.county, o.identities),
+    `jetstream {\n  store_dir: ${q(o.storeDir)}\n  max_file_store: 64GB${o.syncAlways ? "\n  sync_interval: always" : ""}${o.region ? `\n  domain: ${q(jetstreamDomain(o.county))}` : ""}\n}`,
+    renderAuthorization(o.county, o.identities, o.region?.accept),
+    o.region ? renderLeafnodes(o.region) : "",
     o.extra ?? "",
   ].join("\n");
 }

@@ -1,4 +1,13 @@
-import { agencyBucket, EVENTS_ROOT, inboxSubjects, STREAMS } from "@liandong/contracts";
+import {
+  agencyBucket,
+  CROSS_BORDER_ROOT,
+  crossBorderInboxSubjects,
+  EVENTS_ROOT,
+  inboxSubjects,
+  jetstreamDomain,
+  outboundSubjects,
+  STREAMS,
+} from "@liandong/contracts";
 import {
   DiscardPolicy,
   jetstreamManager,
@@ -13,6 +22,15 @@ import { type NatsConnection, nanos } from "@nats-io/transport-node";
 export const EVENT_LIMITS = { maxMsgs: 50_000_000, maxBytes: 16 * 1024 ** 3 } as const;
 export const INBOX_LIMITS = { maxMsgs: 10_000_000, maxBytes: 2 * 1024 ** 3 } as const;
 export const DEDUP_WINDOW_MS = 2 * 60_000;
+
+/** The transform that keeps a subject as it is: each `*` of `filter` back in its place. */
+function unchanged(filter: string): string {
+  let n = 0;
+  return filter
+    .split(".")
+    .map((t) => (t === "*" ? `{{wildcard(${++n})}}` : t))
+    .join(".");
+}
 
 async function ensureStream(nc: NatsConnection, config: Partial<StreamConfig> & { name: string }) {
   const jsm = await jetstreamManager(nc);
@@ -32,12 +50,33 @@ async function ensureStream(nc: NatsConnection, config: Partial<StreamConfig> & 
  */
 export async function provisionCounty(
   nc: NatsConnection,
-  opts: { county: string; agencies: readonly string[]; replicas?: number },
+  opts: {
+    county: string;
+    agencies: readonly string[];
+    replicas?: number;
+    /** Neighbouring counties of the cooperation region (each its own JetStream domain). */
+    neighbours?: readonly string[];
+  },
 ): Promise<void> {
   const replicas = opts.replicas ?? 1;
+  const neighbours = opts.neighbours ?? [];
+  // In a region, EVENTS also keeps what this county's agencies address across the line, and
+  // sources what each neighbour addresses to us from the one stream it keeps for us: NATS's own
+  // store-and-forward (in order, once, caught up after the link returns).
+  const region: Partial<StreamConfig> =
+    neighbours.length > 0
+      ? {
+          subjects: [`${EVENTS_ROOT}.>`, `${CROSS_BORDER_ROOT}.*.${opts.county}.>`],
+          sources: neighbours.map((n) => ({
+            name: STREAMS.regionOut(opts.county),
+            external: { api: `$JS.${jetstreamDomain(n)}.API`, deliver: "" },
+          })),
+        }
+      : {};
   await ensureStream(nc, {
     name: STREAMS.events,
     subjects: [`${EVENTS_ROOT}.>`],
+    ...region,
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.New,
@@ -73,8 +112,32 @@ export async function provisionCounty(
       deny_purge: true,
       allow_direct: true,
       num_replicas: replicas,
-      sources: [{ name: STREAMS.events, filter_subject: inboxSubjects(agency) }],
+      sources: [
+        neighbours.length > 0
+          ? {
+              name: STREAMS.events,
+              subject_transforms: [
+                inboxSubjects(agency),
+                crossBorderInboxSubjects(opts.county, agency),
+              ].map((src) => ({ src, dest: unchanged(src) })),
+            }
+          : { name: STREAMS.events, filter_subject: inboxSubjects(agency) },
+      ],
     });
     await kvm.create(agencyBucket(agency), { history: 5, storage: StorageType.File, replicas });
+  }
+  for (const n of neighbours) {
+    // The only stream neighbour `n` may read (its link's permissions say so).
+    await ensureStream(nc, {
+      name: STREAMS.regionOut(n),
+      storage: StorageType.File,
+      discard: DiscardPolicy.New,
+      max_msgs: INBOX_LIMITS.maxMsgs,
+      max_bytes: INBOX_LIMITS.maxBytes,
+      deny_delete: true,
+      deny_purge: true,
+      num_replicas: replicas,
+      sources: [{ name: STREAMS.events, filter_subject: outboundSubjects(opts.county, n) }],
+    });
   }
 }

@@ -1,0 +1,325 @@
+// Counties of a cooperation region (区域协作) as separate nats-server processes, each its own
+// JetStream domain, linked by leaf-node connections through a TCP proxy that can be cut. A
+// county's agencies address a neighbour by subject; the neighbour sources only the stream kept
+// for it. While the link is down both counties keep working; when it returns the backlog
+// arrives once, in order.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crossBorderSubject, eventSubject, jetstreamDomain, STREAMS } from "@liandong/contracts";
+import { connectBus, EventPublisher, provisionCounty } from "@liandong/runtime";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { createUser } from "@nats-io/nkeys";
+import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../services/county/src/free-port.ts";
+import { ensureIdentities, type Identities } from "../services/county/src/identities.ts";
+import { type RegionLinks, renderServerConfig } from "../services/county/src/server-config.ts";
+import { eventually } from "./support/county.ts";
+import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.ts";
+
+const AGENCIES = ["health", "public-security", "office"];
+const GANZHOU = "620702";
+const LIANGZHOU = "620602";
+const SUZHOU = "620902";
+
+type County = {
+  code: string;
+  server: NatsServer;
+  identities: Identities;
+  admin: NatsConnection;
+  as(agency: string): Promise<NatsConnection>;
+};
+
+const dirs: string[] = [];
+const open: NatsConnection[] = [];
+
+/** A link key per connecting county, as its operators would make one and hand over the public half. */
+const linkKey = () => {
+  const k = createUser();
+  return { publicKey: k.getPublicKey(), seed: new TextDecoder().decode(k.getSeed()) };
+};
+
+async function startCounty(
+  code: string,
+  neighbours: string[],
+  region: RegionLinks,
+): Promise<County> {
+  const dir = mkdtempSync(join(tmpdir(), `liandong-region-${code}-`));
+  dirs.push(dir);
+  mkdirSync(join(dir, "secrets"), { mode: 0o700 });
+  const identities = await ensureIdentities(join(dir, "secrets"), AGENCIES);
+  const port = await freePort();
+  const storeDir = join(dir, "data");
+  const config = renderServerConfig({
+    county: code,
+    serverName: `liandong-${code}`,
+    host: "127.0.0.1",
+    port,
+    storeDir,
+    identities,
+    region,
+  });
+  const server = await startNatsServer({ port, storeDir, fullConfig: config });
+  const connectAs = async (agency: string) => {
+    const seedFile =
+      agency === "admin" ? identities.admin.seedFile : identities.agencies[agency]!.seedFile;
+    const nc = await connectBus({ servers: server.url, agency, seedFile });
+    open.push(nc);
+    return nc;
+  };
+  const admin = await connectAs("admin");
+  await provisionCounty(admin, { county: code, agencies: AGENCIES, neighbours });
+  return { code, server, identities, admin, as: connectAs };
+}
+
+/** Every message of a stream, in stream order (subject and payload). */
+async function readStream(nc: NatsConnection, stream: string, filter = ">") {
+  const consumer = await jetstream(nc).consumers.get(stream, {
+    filter_subjects: [filter],
+    deliver_policy: DeliverPolicy.All,
+  });
+  const pending = (await consumer.info(true)).num_pending;
+  const out: { subject: string; text: string }[] = [];
+  if (pending === 0) return out;
+  for await (const m of await consumer.consume()) {
+    out.push({ subject: m.subject, text: m.string() });
+    if (m.info.pending === 0) break;
+  }
+  return out;
+}
+
+const numbered = (xs: { text: string }[], tag: string) =>
+  xs
+    .map((x) => JSON.parse(x.text) as { tag: string; n: number })
+    .filter((x) => x.tag === tag)
+    .map((x) => x.n);
+
+async function publishAcross(
+  nc: NatsConnection,
+  from: string,
+  to: string,
+  tag: string,
+  count: number,
+) {
+  const publisher = new EventPublisher(nc, { county: from, agency: "health" });
+  try {
+    await Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        publisher.publishBytes(
+          crossBorderSubject({
+            toCounty: to,
+            county: from,
+            agency: "health",
+            kind: "referral",
+            id: `${tag}-${n}`,
+            to: "health",
+          }),
+          Buffer.from(JSON.stringify({ tag, n })),
+          `${tag}-${n}`,
+        ),
+      ),
+    );
+  } finally {
+    await publisher.close();
+  }
+}
+
+let liangzhouLink: ReturnType<typeof linkKey>;
+let ganzhou: County;
+let liangzhou: County;
+let suzhou: County;
+let toLiangzhou: TcpProxy;
+let toSuzhou: TcpProxy;
+
+beforeAll(async () => {
+  // Ganzhou accepts the links of its two neighbours; each neighbour connects through a proxy.
+  const leafPort = await freePort();
+  liangzhouLink = linkKey();
+  const suzhouLink = linkKey();
+  ganzhou = await startCounty(GANZHOU, [LIANGZHOU, SUZHOU], {
+    listen: { host: "127.0.0.1", port: leafPort },
+    accept: [
+      { neighbour: LIANGZHOU, publicKey: liangzhouLink.publicKey },
+      { neighbour: SUZHOU, publicKey: suzhouLink.publicKey },
+    ],
+    connect: [],
+  });
+  toLiangzhou = await startTcpProxy(await freePort(), leafPort);
+  toSuzhou = await startTcpProxy(await freePort(), leafPort);
+  liangzhou = await startCounty(LIANGZHOU, [GANZHOU], {
+    accept: [],
+    connect: [
+      {
+        neighbour: GANZHOU,
+        url: `nats-leaf://127.0.0.1:${toLiangzhou.port}`,
+        seed: liangzhouLink.seed,
+      },
+    ],
+  });
+  suzhou = await startCounty(SUZHOU, [GANZHOU], {
+    accept: [],
+    connect: [
+      {
+        neighbour: GANZHOU,
+        url: `nats-leaf://127.0.0.1:${toSuzhou.port}`,
+        seed: suzhouLink.seed,
+      },
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const nc of open) await nc.close().catch(() => undefined);
+  for (const c of [suzhou, liangzhou, ganzhou]) await c?.server.stop();
+  await toLiangzhou?.close();
+  await toSuzhou?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("a cross-border referral's events", () => {
+  it("reach the addressed county only, and there the addressed agency's inbox only", async () => {
+    const health = await ganzhou.as("health");
+    await publishAcross(health, GANZHOU, LIANGZHOU, "first", 3);
+    const arrived = await eventually(async () => {
+      const xs = numbered(await readStream(liangzhou.admin, STREAMS.events), "first");
+      return xs.length === 3 ? xs : undefined;
+    }, 20_000);
+    expect(arrived).toEqual([0, 1, 2]);
+    expect(numbered(await readStream(liangzhou.admin, STREAMS.inbox("health")), "first")).toEqual([
+      0, 1, 2,
+    ]);
+    expect(
+      numbered(await readStream(liangzhou.admin, STREAMS.inbox("public-security")), "first"),
+    ).toEqual([]);
+    // Suzhou is a neighbour too, but none of it was addressed to Suzhou.
+    expect(numbered(await readStream(suzhou.admin, STREAMS.events), "first")).toEqual([]);
+    // Ganzhou keeps its own record of what it sent.
+    expect(numbered(await readStream(ganzhou.admin, STREAMS.events), "first")).toEqual([0, 1, 2]);
+  });
+
+  it("flow back the other way: Liangzhou's answer reaches Ganzhou", async () => {
+    await publishAcross(await liangzhou.as("health"), LIANGZHOU, GANZHOU, "answer", 2);
+    const back = await eventually(async () => {
+      const xs = numbered(await readStream(ganzhou.admin, STREAMS.inbox("health")), "answer");
+      return xs.length === 2 ? xs : undefined;
+    }, 20_000);
+    expect(back).toEqual([0, 1]);
+  });
+});
+
+describe("what a neighbour's link may do", () => {
+  it("read the one stream kept for it, never the county's log or another neighbour's stream", async () => {
+    // Liangzhou's link key, used as a client of Ganzhou: it has exactly the link's permissions.
+    const nc = await connect({
+      servers: ganzhou.server.url,
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(liangzhouLink.seed)),
+      inboxPrefix: "$JSC.R",
+      noAsyncTraces: true,
+    });
+    open.push(nc);
+    const jsm = await jetstreamManager(nc, {
+      domain: jetstreamDomain(GANZHOU),
+      timeout: 2000,
+      checkAPI: false,
+    });
+    expect((await jsm.streams.info(STREAMS.regionOut(LIANGZHOU))).config.name).toBe(
+      STREAMS.regionOut(LIANGZHOU),
+    );
+    await expect(jsm.streams.info(STREAMS.events)).rejects.toThrow();
+    await expect(jsm.streams.info(STREAMS.regionOut(SUZHOU))).rejects.toThrow();
+    await expect(
+      jsm.consumers.add(STREAMS.events, { durable_name: "peek", filter_subject: ">" }),
+    ).rejects.toThrow();
+    // Nor can it put anything into Ganzhou's log.
+    await expect(
+      jetstream(nc, { domain: jetstreamDomain(GANZHOU), timeout: 2000 }).publish(
+        eventSubject({ county: GANZHOU, agency: "health", kind: "lead", id: "forged" }),
+        "{}",
+      ),
+    ).rejects.toThrow();
+  });
+
+  it("refuses a link key the county never accepted", async () => {
+    const stranger = createUser();
+    await expect(
+      connect({
+        servers: ganzhou.server.url,
+        authenticator: nkeyAuthenticator(stranger.getSeed()),
+        reconnect: false,
+      }),
+    ).rejects.toThrow();
+  });
+
+  it("an agency cannot address its own county as if across the line, nor publish as another county", async () => {
+    const health = await ganzhou.as("health");
+    const publisher = new EventPublisher(health, {
+      county: GANZHOU,
+      agency: "health",
+      retries: 0,
+      timeoutMs: 1000,
+    });
+    const own = crossBorderSubject({
+      toCounty: GANZHOU,
+      county: GANZHOU,
+      agency: "health",
+      kind: "referral",
+      id: "x",
+      to: "health",
+    });
+    const forged = eventSubject({
+      county: LIANGZHOU,
+      agency: "health",
+      kind: "referral",
+      id: "y",
+      to: "health",
+    });
+    for (const subject of [own, forged]) {
+      await expect(
+        publisher.publishBytes(subject, Buffer.from("{}"), `${subject}`),
+      ).rejects.toThrow();
+    }
+    await publisher.close();
+  });
+});
+
+describe("store and forward", () => {
+  it("while the link is down both counties keep working; when it returns, 1,000 referrals arrive once, in order", async () => {
+    const before = (await readStream(liangzhou.admin, STREAMS.events)).length;
+    await toLiangzhou.close();
+    // Ganzhou's agencies go on: every one of the 1,000 is acknowledged by Ganzhou's own stream.
+    await publishAcross(await ganzhou.as("health"), GANZHOU, LIANGZHOU, "outage", 1000);
+    // Liangzhou goes on too, on its own side of the line.
+    const lzHealth = new EventPublisher(await liangzhou.as("health"), {
+      county: LIANGZHOU,
+      agency: "health",
+    });
+    await lzHealth.publishBytes(
+      eventSubject({ county: LIANGZHOU, agency: "health", kind: "lead", id: "during-outage" }),
+      Buffer.from(JSON.stringify({ tag: "local", n: 0 })),
+      "during-outage",
+    );
+    await lzHealth.close();
+    // Nothing crossed while the link was down; Suzhou's link is untouched.
+    expect(numbered(await readStream(liangzhou.admin, STREAMS.events), "outage")).toEqual([]);
+    await publishAcross(await ganzhou.as("health"), GANZHOU, SUZHOU, "suzhou", 5);
+    await eventually(async () => {
+      const xs = numbered(await readStream(suzhou.admin, STREAMS.events), "suzhou");
+      return xs.length === 5 ? xs : undefined;
+    }, 20_000);
+
+    await toLiangzhou.open();
+    const arrived = await eventually(async () => {
+      const xs = numbered(await readStream(liangzhou.admin, STREAMS.events), "outage");
+      return xs.length >= 1000 ? xs : undefined;
+    }, 60_000);
+    expect(arrived).toEqual(Array.from({ length: 1000 }, (_, n) => n));
+    expect(numbered(await readStream(liangzhou.admin, STREAMS.inbox("health")), "outage")).toEqual(
+      arrived,
+    );
+    const after = await readStream(liangzhou.admin, STREAMS.events);
+    // Exactly the 1,000 and Liangzhou's own event were added: nothing twice.
+    expect(after.length - before).toBe(1001);
+  }, 120_000);
+});
