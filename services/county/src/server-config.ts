@@ -62,7 +62,12 @@ function renderLeafnodes(region: RegionLinks): string {
     lines.push("  reconnect: 1", "  remotes: [");
     lines.push(
       region.connect
-        .map((r) => `    # county ${r.neighbour}\n    { url: ${q(r.url)}, nkey: ${q(r.seed)} }`)
+        // Only the configured address: never one the neighbour advertises (it may be unreachable,
+        // or bypass what stands between the two counties).
+        .map(
+          (r) =>
+            `    # county ${r.neighbour}\n    { url: ${q(r.url)}, nkey: ${q(r.seed)}, ignore_discovered_servers: true }`,
+        )
         .join(",\n"),
     );
     lines.push("  ]");
