@@ -71,7 +71,10 @@ export function api(url: string, token: string): Api {
 }
 
 /** A county bus in a box on free loopback ports, in a temporary folder: the real launcher, real processes. */
-export async function startTestCounty(config: Record<string, unknown> = {}): Promise<TestCounty> {
+export async function startTestCounty(
+  config: Record<string, unknown> = {},
+  opts: { clusterNodes?: number } = {},
+): Promise<TestCounty> {
   const stateDir = mkdtempSync(join(tmpdir(), "liandong-county-"));
   const configFile = join(stateDir, "input.json");
   writeFileSync(configFile, JSON.stringify({ county: "441723", ...config }));
@@ -82,6 +85,7 @@ export async function startTestCounty(config: Record<string, unknown> = {}): Pro
     natsServer: natsServerBinary(),
     ports: "free",
     clockFile: join(stateDir, "clock-offset-ms"),
+    ...(opts.clusterNodes ? { clusterNodes: opts.clusterNodes } : {}),
   });
   return {
     ...county,

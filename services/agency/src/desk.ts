@@ -64,7 +64,7 @@ export function agencyDesk(rules: AgencyRules) {
       logger,
     });
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
-    mountSupervisionAnswers(ctx.app, { agency, store, log });
+    mountSupervisionAnswers(ctx.app, { agency, store, log, clock: ctx.clock });
     mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
     mountInspections(ctx.app, { agency, store, log, clock: ctx.clock });
     mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });

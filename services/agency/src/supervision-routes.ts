@@ -1,6 +1,7 @@
 import { type BusEvent, OFFICE, SupervisionAnswerRequest } from "@liandong/contracts";
 import {
   type AggregateLog,
+  type Clock,
   type HttpEnv,
   ProblemError,
   readJson,
@@ -52,9 +53,9 @@ export async function recordSupervision(store: DeskStore, e: BusEvent): Promise<
 /** The supervision orders addressed to this agency, and its answers (督办回复). */
 export function mountSupervisionAnswers(
   app: Hono<HttpEnv>,
-  deps: { agency: string; store: DeskStore; log: AggregateLog },
+  deps: { agency: string; store: DeskStore; log: AggregateLog; clock: Clock },
 ) {
-  const { agency, store, log } = deps;
+  const { agency, store, log, clock } = deps;
   app.get("/supervision", (c) => {
     const items = [...store.orders.values()].sort((a, b) => b.orderedAt.localeCompare(a.orderedAt));
     return c.json({ items, total: items.length });
@@ -77,7 +78,7 @@ export function mountSupervisionAnswers(
       ...order,
       status: "answered" as const,
       answer,
-      answeredAt: new Date().toISOString(),
+      answeredAt: clock().toISOString(),
     };
     await store.saveOrder(answered);
     return c.json(answered, 200);

@@ -22,6 +22,18 @@ export type CountyOptions = {
   syncAlways?: boolean;
   /** Drills and tests: a clock offset file every service reads (`LIANDONG_CLOCK_FILE`). */
   clockFile?: string;
+  /** A county that outgrew one machine: this many nats-server nodes in a cluster, R3 streams. */
+  clusterNodes?: number;
+};
+
+/** One nats-server of the county (one of a cluster's nodes). */
+export type NatsNode = {
+  name: string;
+  url: string;
+  /** SIGKILL, as a power cut would. */
+  kill(): Promise<void>;
+  /** Starts it again, same name and data. */
+  start(): Promise<void>;
 };
 
 export type RunningCounty = {
@@ -31,6 +43,8 @@ export type RunningCounty = {
   /** The agencies' public keys (`AuditKeys`), for verifying the county's log. */
   keysFile: string;
   tokens: IssuedToken[];
+  /** The county's nats-server nodes (one, or a cluster's). */
+  nodes: NatsNode[];
   /** Graceful: services first (they drain), then nats-server. */
   stop(): Promise<void>;
   /** SIGKILL every service and nats-server at once, as a power cut would. */
@@ -85,40 +99,86 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     ports[name] ??= opts.ports === "fixed" ? fixed : await freePort();
     return ports[name]!;
   };
+  const nodeCount = opts.clusterNodes ?? 1;
+  const clustered = nodeCount > 1;
   const natsPort = await want("nats", Number(process.env.LIANDONG_NATS_PORT ?? 4222));
+  const nodePorts = [natsPort];
+  for (let i = 1; i < nodeCount; i++) nodePorts.push(await want(`nats-${i}`, natsPort + i));
+  const routePorts: number[] = [];
+  if (clustered)
+    for (let i = 0; i < nodeCount; i++) routePorts.push(await want(`route-${i}`, 6222 + i));
   let extra = 7106;
   for (const a of agencies) await want(a, DEFAULT_PORTS[a] ?? extra++);
   if (opts.ports === "free") writeFileSync(portsFile, JSON.stringify(ports));
 
-  const confFile = join(opts.stateDir, "nats-server.conf");
-  writeFileSync(
-    confFile,
-    renderServerConfig({
-      county: config.county,
-      serverName: `liandong-${config.county}`,
-      host: "127.0.0.1",
-      port: natsPort,
-      storeDir: dirs.data,
-      identities,
-      ...(opts.syncAlways ? { syncAlways: true } : {}),
-    }),
+  const nodeNames = nodePorts.map((_, i) =>
+    clustered ? `liandong-${config.county}-${i + 1}` : `liandong-${config.county}`,
   );
-  const natsUrl = `nats://127.0.0.1:${natsPort}`;
+  const confFiles = nodePorts.map((port, i) => {
+    const file = join(opts.stateDir, clustered ? `nats-server-${i + 1}.conf` : "nats-server.conf");
+    const cluster = clustered
+      ? [
+          "cluster {",
+          `  name: "liandong-${config.county}"`,
+          `  listen: "127.0.0.1:${routePorts[i]}"`,
+          `  routes: [${routePorts
+            .filter((_, j) => j !== i)
+            .map((r) => `"nats-route://127.0.0.1:${r}"`)
+            .join(", ")}]`,
+          "}",
+        ].join("\n")
+      : "";
+    writeFileSync(
+      file,
+      renderServerConfig({
+        county: config.county,
+        serverName: nodeNames[i]!,
+        host: "127.0.0.1",
+        port,
+        storeDir: clustered ? join(dirs.data, `node-${i + 1}`) : dirs.data,
+        identities,
+        ...(opts.syncAlways ? { syncAlways: true } : {}),
+        extra: cluster,
+      }),
+    );
+    return file;
+  });
+  const nodeUrls = nodePorts.map((p) => `nats://127.0.0.1:${p}`);
+  const natsUrl = nodeUrls.join(",");
   const urls = Object.fromEntries(agencies.map((a) => [a, `http://127.0.0.1:${ports[a]}`]));
-  let nats: Child | undefined;
+  const nats: (Child | undefined)[] = nodePorts.map(() => undefined);
   let services: Child[] = [];
 
-  const startNats = async () => {
-    nats = startChild(
-      "nats-server",
+  const startNode = (i: number) => {
+    const name = clustered ? nodeNames[i]! : "nats-server";
+    nats[i] = startChild(
+      name,
       opts.natsServer,
-      ["-c", confFile],
+      ["-c", confFiles[i]!],
       process.env,
-      join(dirs.logs, "nats-server.log"),
+      join(dirs.logs, `${name}.log`),
     );
-    const admin = await connectWithRetry(natsUrl, identities.admin.seedFile, nats);
+    return nats[i]!;
+  };
+  const startNats = async () => {
+    for (let i = 0; i < nodeCount; i++) startNode(i);
+    const admin = await connectWithRetry(natsUrl, identities.admin.seedFile, nats[0]!);
     try {
-      await provisionCounty(admin, { county: config.county, agencies });
+      // A cluster answers JetStream requests once it has elected a meta leader.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await provisionCounty(admin, {
+            county: config.county,
+            agencies,
+            replicas: clustered ? Math.min(3, nodeCount) : 1,
+          });
+          break;
+        } catch (err) {
+          if (!clustered || Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     } finally {
       await admin.close();
     }
@@ -156,7 +216,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     } catch (err) {
       // Leave nothing running behind a failed start.
       await Promise.all(services.map((s) => stopChild(s, 2000)));
-      if (nats) await stopChild(nats, 2000);
+      await Promise.all(nats.map((n) => n && stopChild(n, 2000)));
       throw err;
     }
   };
@@ -168,13 +228,27 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     urls,
     keysFile,
     tokens,
+    nodes: nodeNames.map((name, i) => ({
+      name,
+      url: nodeUrls[i]!,
+      async kill() {
+        const n = nats[i];
+        if (!n || n.proc.exitCode !== null || n.proc.signalCode !== null) return;
+        n.proc.kill("SIGKILL");
+        await n.exited;
+      },
+      async start() {
+        startNode(i);
+      },
+    })),
     async stop() {
       await Promise.all(services.map((s) => stopChild(s)));
-      if (nats) await stopChild(nats);
+      await Promise.all(nats.map((n) => n && stopChild(n)));
     },
     async kill() {
-      for (const c of [...services, ...(nats ? [nats] : [])]) c.proc.kill("SIGKILL");
-      await Promise.all([...services, ...(nats ? [nats] : [])].map((c) => c.exited));
+      const all = [...services, ...nats.filter((n): n is Child => n !== undefined)];
+      for (const c of all) c.proc.kill("SIGKILL");
+      await Promise.all(all.map((c) => c.exited));
     },
     restart: up,
   };

@@ -5,6 +5,7 @@ import {
   type HttpEnv,
   officerAuth,
   ProblemError,
+  PULL,
   readQuery,
   type ServiceContext,
   type ServiceParts,
@@ -66,7 +67,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       });
       const startPending = (await consumer.info(true)).num_pending;
       if (startPending === 0) caughtUp = true;
-      const messages = await consumer.consume();
+      const messages = await consumer.consume(PULL);
       running = messages;
       done = (async () => {
         for await (const m of messages) {

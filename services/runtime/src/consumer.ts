@@ -100,7 +100,7 @@ export class EventConsumer {
     });
     const js: JetStreamClient = jetstream(nc);
     const consumer = await js.consumers.get(s.stream, s.durable);
-    const messages = await consumer.consume({ max_messages: s.batch });
+    const messages = await consumer.consume({ max_messages: s.batch, ...PULL });
     this.#messages = messages;
     this.#ready = true;
     this.#done = (async () => {
@@ -193,6 +193,12 @@ export class EventConsumer {
 type Verdict = { ok: true; event: BusEvent } | { ok: false; reason: string; detail: string };
 
 /** Decodes and validates one message, and checks its envelope against its authenticated subject. */
+/**
+ * Pull requests short enough that a consumer whose leader moved (a node lost in a cluster) is
+ * pulled from again within seconds: a lost pull shows as missed heartbeats (half of `expires`).
+ */
+export const PULL = { expires: 5_000 } as const;
+
 export function checkMessage(subject: string, data: Uint8Array): Verdict {
   let raw: unknown;
   try {

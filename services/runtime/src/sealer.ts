@@ -16,6 +16,7 @@ import {
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Clock, systemClock } from "./clock.ts";
+import { PULL } from "./consumer.ts";
 import { sha256Hex, uuidFromName } from "./hash.ts";
 import type { Logger } from "./logger.ts";
 import type { EventPublisher } from "./publisher.ts";
@@ -125,7 +126,7 @@ export class AuditSealer {
     });
     this.#lastConsumerSeq = 0;
     const consumer = await jetstream(nc).consumers.get(STREAMS.events, name);
-    const messages = await consumer.consume({ max_messages: 1000 });
+    const messages = await consumer.consume({ max_messages: 1000, ...PULL });
     this.#messages = messages;
     this.#done = (async () => {
       for await (const m of messages) {

@@ -1,0 +1,188 @@
+// A county on a 3-node cluster with R3 streams loses a node under load: a steady stream of
+// hand-offs over HTTP goes on while the EVENTS stream's leader is killed with SIGKILL. Every
+// acknowledged step is on the log exactly once, both parties agree, the trail verifies; the
+// node, restarted, catches up.
+import { readFileSync } from "node:fs";
+import { STREAMS } from "@liandong/contracts";
+import { type LogEntry, LogVerifier } from "@liandong/runtime";
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { readStream } from "../services/cli/src/read-log.ts";
+import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
+
+let county: TestCounty;
+let admin: NatsConnection;
+let killed: TestCounty["nodes"][number] | undefined;
+
+beforeAll(async () => {
+  county = await startTestCounty({}, { clusterNodes: 3 });
+  admin = await county.admin();
+}, 180_000);
+
+afterAll(async () => {
+  await admin?.close();
+  await county?.cleanup();
+});
+
+async function readLog(): Promise<
+  { entry: LogEntry; event: { id: string; type: string; data: { referralId?: string } } }[]
+> {
+  const out = [];
+  for await (const e of readStream(admin, STREAMS.events)) {
+    const entry = { ...e, bytes: Buffer.from(e.bytes) };
+    out.push({ entry, event: JSON.parse(entry.bytes.toString()) });
+  }
+  return out;
+}
+
+const leaderOfEvents = async () =>
+  (await (await jetstreamManager(admin)).streams.info(STREAMS.events)).cluster;
+
+it("survives the loss of the EVENTS leader under a stream of hand-offs: nothing acknowledged lost or doubled", async () => {
+  const fp = county.as("family-planning");
+  const health = county.as("health");
+  const lead = await fp.post<{ leadId: string }>("/leads", {
+    source: "pregnancy-disappearance",
+    violations: ["sex-selective-termination"],
+    target: { kind: "person", name: "随访对象（集群）", county: "441723" },
+    summary: "孕情不明原因消失",
+  });
+  expect(lead.status).toBe(201);
+
+  const offered: string[] = [];
+  const accepted: string[] = [];
+  let failures = 0;
+  const why: string[] = [];
+  let running = true;
+  const handOff = async () => {
+    try {
+      const o = await fp.post<{ referralId: string }>("/referrals", {
+        to: "health",
+        about: { kind: "lead", id: lead.body.leadId },
+        reason: "请核查",
+      });
+      if (o.status !== 201) {
+        why.push(`offer ${o.status} ${JSON.stringify(o.body).slice(0, 200)}`);
+        return void failures++;
+      }
+      offered.push(o.body.referralId);
+      const seen = await health.get(`/referrals/${o.body.referralId}?wait=20000`);
+      if (seen.status !== 200) {
+        why.push(`seen ${seen.status}`);
+        return void failures++;
+      }
+      const a = await health.post(`/referrals/${o.body.referralId}/acceptance`, {});
+      if (a.status === 200) accepted.push(o.body.referralId);
+      else {
+        why.push(`accept ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+        failures++;
+      }
+    } catch (err) {
+      why.push(`threw ${String(err)}`);
+      failures++;
+    }
+  };
+  const load = (async () => {
+    while (running) await Promise.all([handOff(), handOff()]);
+  })();
+
+  await eventually(async () => (accepted.length >= 20 ? true : undefined), 60_000);
+  const before = await leaderOfEvents();
+  killed = county.nodes.find((n) => n.name === before?.leader);
+  expect(killed, `leader ${before?.leader} among ${county.nodes.map((n) => n.name)}`).toBeDefined();
+  await killed!.kill();
+  const acceptedAtKill = accepted.length;
+  // Nobody acts: the services find the new leader themselves and go on.
+  await eventually(
+    async () => (accepted.length >= acceptedAtKill + 20 ? true : undefined),
+    120_000,
+  );
+  const after = await leaderOfEvents();
+  expect(after?.leader).not.toBe(before?.leader);
+  running = false;
+  await load;
+
+  // Every acknowledged step is on the log exactly once; nothing at all is there twice.
+  const log = await readLog();
+  const ids = log.map((l) => l.event.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  const count = (type: string, referralId: string) =>
+    log.filter((l) => l.event.type === type && l.event.data.referralId === referralId).length;
+  for (const id of offered) expect(count("referral.offered", id), id).toBe(1);
+  for (const id of accepted) expect(count("referral.accepted", id), id).toBe(1);
+
+  // Both parties agree on every referral they acknowledged.
+  for (const id of accepted) {
+    for (const party of [fp, health]) {
+      let last: unknown;
+      const r = await eventually(async () => {
+        const v = await party.get<{ status: string; holder: string }>(`/referrals/${id}`);
+        last = { status: v.status, body: v.body };
+        return v.body.status === "accepted" ? v.body : undefined;
+      }, 20_000).catch(async (err: Error) => {
+        const jsm = await jetstreamManager(admin);
+        const inbox = await jsm.streams.info(STREAMS.inbox("family-planning"));
+        const consumers = [];
+        for await (const c of jsm.consumers.list(STREAMS.inbox("family-planning")))
+          consumers.push({
+            name: c.name,
+            pending: c.num_pending,
+            ackPending: c.num_ack_pending,
+            delivered: c.delivered,
+            cluster: c.cluster,
+          });
+        console.log(
+          "DIAG",
+          JSON.stringify(
+            {
+              inbox: {
+                state: inbox.state.messages,
+                last: inbox.state.last_seq,
+                sources: inbox.sources,
+                cluster: inbox.cluster,
+              },
+              consumers,
+            },
+            null,
+            1,
+          ),
+        );
+        throw new Error(
+          `${id} at ${party === fp ? "family-planning" : "health"}: ${JSON.stringify(last)} (${err.message})`,
+        );
+      });
+      expect(r).toMatchObject({ status: "accepted", holder: "health" });
+    }
+  }
+
+  // The trail verifies, every agency's events sealed.
+  const keys = JSON.parse(readFileSync(county.keysFile, "utf8")) as {
+    county: string;
+    agencies: Record<string, string>;
+  };
+  const report = await eventually(async () => {
+    const v = new LogVerifier({ keys: keys.agencies, county: keys.county });
+    for (const l of await readLog()) v.add(l.entry);
+    const r = v.finish();
+    return r.unsealed.length === 0 ? r : undefined;
+  }, 60_000);
+  expect(report.findings).toEqual([]);
+  expect(offered.length).toBeGreaterThanOrEqual(40);
+}, 300_000);
+
+it("the killed node, restarted, catches up with the others", async () => {
+  expect(killed).toBeDefined();
+  await killed!.start();
+  const cluster = await eventually(async () => {
+    const c = await leaderOfEvents();
+    const replicas = c?.replicas ?? [];
+    const back =
+      replicas.find((r) => r.name === killed!.name) ??
+      (c?.leader === killed!.name ? { current: true, lag: 0 } : undefined);
+    return back && replicas.every((r) => r.current && !r.lag) ? c : undefined;
+  }, 120_000);
+  expect([cluster.leader, ...(cluster.replicas ?? []).map((r) => r.name)].sort()).toEqual(
+    county.nodes.map((n) => n.name).sort(),
+  );
+}, 180_000);
