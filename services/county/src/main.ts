@@ -1,4 +1,4 @@
-// `pnpm up [--demo]`: the county's bus in a box, until Ctrl-C.
+// `pnpm up [--demo] [--cluster]`: the county's bus in a box, until Ctrl-C.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startCounty } from "./county.ts";
@@ -10,13 +10,16 @@ const { values } = parseArgs({
     demo: { type: "boolean", default: false },
     config: { type: "string", default: join(root, "liandong.county.json") },
     "sync-always": { type: "boolean", default: false },
+    /** Three nats-server nodes with R3 streams, as a county that outgrew one machine runs. */
+    cluster: { type: "boolean", default: false },
   },
 });
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const natsServer =
   process.env.LIANDONG_NATS_SERVER ?? join(root, ".liandong", "bin", "nats-server");
-const stateDir = join(root, ".liandong", "county");
+// A clustered county keeps its own data: its nodes' layout differs from a single server's.
+const stateDir = join(root, ".liandong", values.cluster ? "county-cluster" : "county");
 
 out("联动 · 正在启动县级协作总线…");
 const county = await startCounty({
@@ -26,10 +29,11 @@ const county = await startCounty({
   natsServer,
   ports: "fixed",
   syncAlways: values["sync-always"],
+  ...(values.cluster ? { clusterNodes: 3 } : {}),
 });
 const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
 out(
-  `\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}    数据目录：${join(stateDir, "data")}`,
+  `\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}${county.nodes.length > 1 ? `（${county.nodes.length} 节点集群，三副本）` : ""}    数据目录：${join(stateDir, "data")}`,
 );
 for (const [agency, url] of Object.entries(county.urls))
   out(`  ${names[agency] ?? agency}  ${url}`);
