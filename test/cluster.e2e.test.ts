@@ -132,24 +132,12 @@ it("survives the loss of the EVENTS leader under a stream of hand-offs: nothing 
             delivered: c.delivered,
             cluster: c.cluster,
           });
-        console.log(
-          "DIAG",
-          JSON.stringify(
-            {
-              inbox: {
-                state: inbox.state.messages,
-                last: inbox.state.last_seq,
-                sources: inbox.sources,
-                cluster: inbox.cluster,
-              },
-              consumers,
-            },
-            null,
-            1,
-          ),
-        );
+        const diag = JSON.stringify({
+          inbox: { messages: inbox.state.messages, sources: inbox.sources, cluster: inbox.cluster },
+          consumers,
+        });
         throw new Error(
-          `${id} at ${party === fp ? "family-planning" : "health"}: ${JSON.stringify(last)} (${err.message})`,
+          `${id} at ${party === fp ? "family-planning" : "health"}: ${JSON.stringify(last)} (${err.message}); family planning's inbox: ${diag}`,
         );
       });
       expect(r).toMatchObject({ status: "accepted", holder: "health" });

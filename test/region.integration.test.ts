@@ -1,85 +1,18 @@
-// Counties of a cooperation region (区域协作) as separate nats-server processes, each its own
-// JetStream domain, linked by leaf-node connections through a TCP proxy that can be cut. A
-// county's agencies address a neighbour by subject; the neighbour sources only the stream kept
-// for it. While the link is down both counties keep working; when it returns the backlog
-// arrives once, in order.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { crossBorderSubject, eventSubject, jetstreamDomain, STREAMS } from "@liandong/contracts";
-import { connectBus, EventPublisher, provisionCounty } from "@liandong/runtime";
+import { EventPublisher } from "@liandong/runtime";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../services/county/src/free-port.ts";
-import { ensureIdentities, type Identities } from "../services/county/src/identities.ts";
-import { type RegionLinks, renderServerConfig } from "../services/county/src/server-config.ts";
 import { eventually } from "./support/county.ts";
-import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
+import { linkKey, type RegionCounty, startRegionCounty } from "./support/region.ts";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.ts";
 
-const AGENCIES = ["health", "public-security", "office"];
 const GANZHOU = "620702";
 const LIANGZHOU = "620602";
 const SUZHOU = "620902";
-
-type County = {
-  code: string;
-  server: NatsServer;
-  identities: Identities;
-  admin: NatsConnection;
-  as(agency: string): Promise<NatsConnection>;
-  provision(): Promise<void>;
-};
-
-const dirs: string[] = [];
 const open: NatsConnection[] = [];
-
-/** A link key per connecting county, as its operators would make one and hand over the public half. */
-const linkKey = () => {
-  const k = createUser();
-  return { publicKey: k.getPublicKey(), seed: new TextDecoder().decode(k.getSeed()) };
-};
-
-async function startCounty(
-  code: string,
-  neighbours: string[],
-  region: RegionLinks,
-): Promise<County> {
-  const dir = mkdtempSync(join(tmpdir(), `liandong-region-${code}-`));
-  dirs.push(dir);
-  mkdirSync(join(dir, "secrets"), { mode: 0o700 });
-  const identities = await ensureIdentities(join(dir, "secrets"), AGENCIES);
-  const port = await freePort();
-  const storeDir = join(dir, "data");
-  const config = renderServerConfig({
-    county: code,
-    serverName: `liandong-${code}`,
-    host: "127.0.0.1",
-    port,
-    storeDir,
-    identities,
-    region,
-  });
-  const server = await startNatsServer({ port, storeDir, fullConfig: config });
-  const connectAs = async (agency: string) => {
-    const seedFile =
-      agency === "admin" ? identities.admin.seedFile : identities.agencies[agency]!.seedFile;
-    const nc = await connectBus({ servers: server.url, agency, seedFile });
-    open.push(nc);
-    return nc;
-  };
-  const admin = await connectAs("admin");
-  return {
-    code,
-    server,
-    identities,
-    admin,
-    as: connectAs,
-    provision: () => provisionCounty(admin, { county: code, agencies: AGENCIES, neighbours }),
-  };
-}
 
 /** Every message of a stream, in stream order (subject and payload). */
 async function readStream(nc: NatsConnection, stream: string, filter = ">") {
@@ -134,9 +67,9 @@ async function publishAcross(
 }
 
 let liangzhouLink: ReturnType<typeof linkKey>;
-let ganzhou: County;
-let liangzhou: County;
-let suzhou: County;
+let ganzhou: RegionCounty;
+let liangzhou: RegionCounty;
+let suzhou: RegionCounty;
 let toLiangzhou: TcpProxy;
 let toSuzhou: TcpProxy;
 
@@ -145,7 +78,7 @@ beforeAll(async () => {
   const leafPort = await freePort();
   liangzhouLink = linkKey();
   const suzhouLink = linkKey();
-  ganzhou = await startCounty(GANZHOU, [LIANGZHOU, SUZHOU], {
+  ganzhou = await startRegionCounty(GANZHOU, [LIANGZHOU, SUZHOU], {
     listen: { host: "127.0.0.1", port: leafPort },
     accept: [
       { neighbour: LIANGZHOU, publicKey: liangzhouLink.publicKey },
@@ -155,7 +88,7 @@ beforeAll(async () => {
   });
   toLiangzhou = await startTcpProxy(await freePort(), leafPort);
   toSuzhou = await startTcpProxy(await freePort(), leafPort);
-  liangzhou = await startCounty(LIANGZHOU, [GANZHOU], {
+  liangzhou = await startRegionCounty(LIANGZHOU, [GANZHOU], {
     accept: [],
     connect: [
       {
@@ -165,7 +98,7 @@ beforeAll(async () => {
       },
     ],
   });
-  suzhou = await startCounty(SUZHOU, [GANZHOU], {
+  suzhou = await startRegionCounty(SUZHOU, [GANZHOU], {
     accept: [],
     connect: [
       {
@@ -181,10 +114,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const nc of open) await nc.close().catch(() => undefined);
-  for (const c of [suzhou, liangzhou, ganzhou]) await c?.server.stop();
+  for (const c of [suzhou, liangzhou, ganzhou]) await c?.stop();
   await toLiangzhou?.close();
   await toSuzhou?.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe("a cross-border referral's events", () => {

@@ -1,0 +1,75 @@
+// Counties of a cooperation region for tests and benchmarks: each its own nats-server and
+// JetStream domain, with its own identities, linked by leaf nodes as RegionLinks say.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectBus, provisionCounty } from "@liandong/runtime";
+import { createUser } from "@nats-io/nkeys";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { freePort } from "../../services/county/src/free-port.ts";
+import { ensureIdentities, type Identities } from "../../services/county/src/identities.ts";
+import { type RegionLinks, renderServerConfig } from "../../services/county/src/server-config.ts";
+import { type NatsServer, startNatsServer } from "./nats-server.ts";
+
+export const REGION_AGENCIES = ["health", "public-security", "office"];
+
+export type RegionCounty = {
+  code: string;
+  server: NatsServer;
+  identities: Identities;
+  admin: NatsConnection;
+  as(agency: string): Promise<NatsConnection>;
+  provision(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** A link key per connecting county, as its operators would make one and hand over the public half. */
+export const linkKey = () => {
+  const k = createUser();
+  return { publicKey: k.getPublicKey(), seed: new TextDecoder().decode(k.getSeed()) };
+};
+
+export async function startRegionCounty(
+  code: string,
+  neighbours: string[],
+  region: RegionLinks,
+): Promise<RegionCounty> {
+  const dir = mkdtempSync(join(tmpdir(), `liandong-region-${code}-`));
+  mkdirSync(join(dir, "secrets"), { mode: 0o700 });
+  const identities = await ensureIdentities(join(dir, "secrets"), REGION_AGENCIES);
+  const port = await freePort();
+  const storeDir = join(dir, "data");
+  const config = renderServerConfig({
+    county: code,
+    serverName: `liandong-${code}`,
+    host: "127.0.0.1",
+    port,
+    storeDir,
+    identities,
+    region,
+  });
+  const server = await startNatsServer({ port, storeDir, fullConfig: config });
+  const open: NatsConnection[] = [];
+  const connectAs = async (agency: string) => {
+    const seedFile =
+      agency === "admin" ? identities.admin.seedFile : identities.agencies[agency]!.seedFile;
+    const nc = await connectBus({ servers: server.url, agency, seedFile });
+    open.push(nc);
+    return nc;
+  };
+  const admin = await connectAs("admin");
+  return {
+    code,
+    server,
+    identities,
+    admin,
+    as: connectAs,
+    provision: () =>
+      provisionCounty(admin, { county: code, agencies: REGION_AGENCIES, neighbours }),
+    async stop() {
+      for (const nc of open) await nc.close().catch(() => undefined);
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
