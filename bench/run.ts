@@ -8,6 +8,7 @@ import { auditBench } from "./audit.ts";
 import { handoffBench } from "./handoff.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
+import { regionBench } from "./region.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     background: { type: "string", default: "100" },
     "office-events": { type: "string", default: "1000000" },
     "office-referrals": { type: "string", default: "100000" },
+    "region-deliveries": { type: "string", default: "300" },
+    "region-backlog": { type: "string", default: "50000" },
   },
 });
 
@@ -58,6 +61,15 @@ Object.assign(
   officeBench({
     events: Number(values["office-events"]),
     referrals: Number(values["office-referrals"]),
+    log: out,
+  }),
+);
+
+Object.assign(
+  figures,
+  await regionBench({
+    deliveries: Number(values["region-deliveries"]),
+    backlog: Number(values["region-backlog"]),
     log: out,
   }),
 );
