@@ -154,10 +154,10 @@ it("survives the loss of the EVENTS leader under a stream of hand-offs: nothing 
     for (const l of await readLog()) v.add(l.entry);
     const r = v.finish();
     return r.unsealed.length === 0 ? r : undefined;
-  }, 60_000);
+  }, 120_000);
   expect(report.findings).toEqual([]);
   expect(offered.length).toBeGreaterThanOrEqual(40);
-}, 300_000);
+}, 420_000);
 
 it("the killed node, restarted, catches up with the others", async () => {
   expect(killed).toBeDefined();

@@ -129,22 +129,40 @@ export class AuditSealer {
     const messages = await consumer.consume({ max_messages: 1000, ...PULL });
     this.#messages = messages;
     this.#done = (async () => {
-      for await (const m of messages) {
-        if (m.info.deliverySequence !== this.#lastConsumerSeq + 1) {
-          // A delivery was lost: start again from the first event not yet sealed.
-          messages.stop();
-          const from = this.#pending[0]?.seq ?? this.#lastStreamSeq + 1;
-          this.#pending = [];
-          this.#subscribe(from).catch((err) =>
-            this.#o.logger.error({ err }, "sealer could not resubscribe"),
-          );
-          return;
+      try {
+        for await (const m of messages) {
+          if (m.info.deliverySequence !== this.#lastConsumerSeq + 1) {
+            // A delivery was lost: start again from the first event not yet sealed.
+            messages.stop();
+            this.#restart();
+            return;
+          }
+          this.#lastConsumerSeq = m.info.deliverySequence;
+          this.#lastStreamSeq = m.info.streamSequence;
+          await this.#onMessage(m);
         }
-        this.#lastConsumerSeq = m.info.deliverySequence;
-        this.#lastStreamSeq = m.info.streamSequence;
-        await this.#onMessage(m);
+      } catch (err) {
+        this.#o.logger.warn({ err }, "sealer's reading stopped");
       }
+      // The consumer went away (its node lost, say) without us stopping it: read again.
+      if (!this.#stopped && this.#messages === messages) this.#restart();
     })();
+  }
+
+  /** Reads again from the first event not yet sealed, until a consumer can be made. */
+  #restart(): void {
+    if (this.#stopped) return;
+    const from = this.#pending[0]?.seq ?? this.#lastStreamSeq + 1;
+    this.#pending = [];
+    this.#messages = undefined;
+    const attempt = () => {
+      if (this.#stopped) return;
+      this.#subscribe(from).catch((err) => {
+        this.#o.logger.warn({ err, from }, "sealer could not resubscribe; trying again");
+        setTimeout(attempt, 1000).unref();
+      });
+    };
+    attempt();
   }
 
   /** An event this agency wrote: its envelope names this county and this agency. */
@@ -245,7 +263,13 @@ export class AuditSealer {
       prev: sha256Hex(m.data),
       resumeSeq: this.#pending[0]?.seq ?? m.info.streamSequence + 1,
     };
-    await kv.put(STATE_KEY, JSON.stringify(this.#state));
     this.#inFlight = false;
+    // Where to resume after a restart. If this write is lost (a leader election), the next
+    // checkpoint writes it; a restart from an older state re-publishes the same checkpoints
+    // (ids derived from their position), which the stream deduplicates.
+    await kv.put(STATE_KEY, JSON.stringify(this.#state)).catch((err: unknown) => {
+      logger.warn({ err, index }, "sealer state not saved; the next checkpoint saves it");
+    });
+    this.#schedule();
   }
 }
