@@ -46,8 +46,13 @@ export type PublisherOptions = {
   /** Publishes in flight at once. */
   window?: number;
   timeoutMs?: number;
-  /** Sends of the same message id after a time-out or a 503 (leader election). */
+  /** Sends of the same message id after a time-out or a 503 (leader election), at least. */
   retries?: number;
+  /**
+   * And however many more fit in this time from the first send: a stream whose leader died
+   * answers again only once its replicas have elected another (seconds, more under load).
+   */
+  retryForMs?: number;
   clock?: Clock;
   ids?: IdSource;
   metrics?: Metrics;
@@ -59,6 +64,7 @@ type Pending = {
   expires: number;
   send: () => void;
   tries: number;
+  firstSent: number;
 };
 
 const decoder = new TextDecoder();
@@ -86,6 +92,7 @@ export class EventPublisher {
       window: 1024,
       timeoutMs: 5000,
       retries: 5,
+      retryForMs: 30_000,
       clock: systemClock,
       ids: randomIds,
       ...opts,
@@ -166,6 +173,7 @@ export class EventPublisher {
         reject,
         expires: 0,
         tries: 0,
+        firstSent: Date.now(),
         send: () => {
           entry.tries++;
           entry.expires = Date.now() + this.#opts.timeoutMs;
@@ -206,16 +214,15 @@ export class EventPublisher {
   }
 
   #retryOrFail(token: string, p: Pending, err: BusError) {
-    if (p.tries <= this.#opts.retries) {
+    const delay = Math.min(1000, 50 * 2 ** p.tries);
+    const inTime = Date.now() + delay - p.firstSent < this.#opts.retryForMs;
+    if (p.tries <= this.#opts.retries || inTime) {
       this.#opts.metrics?.publishRetries.inc();
       // Back off a little, then send the same message id again: the stream deduplicates.
       p.expires = Number.POSITIVE_INFINITY;
-      setTimeout(
-        () => {
-          if (this.#pending.get(token) === p) p.send();
-        },
-        50 * 2 ** p.tries,
-      ).unref();
+      setTimeout(() => {
+        if (this.#pending.get(token) === p) p.send();
+      }, delay).unref();
       return;
     }
     this.#settle(token);
@@ -238,13 +245,22 @@ export class EventPublisher {
       stream?: string;
       seq?: number;
       duplicate?: boolean;
-      error?: { err_code?: number; description?: string };
+      error?: { code?: number; err_code?: number; description?: string };
     };
     try {
       body = JSON.parse(decoder.decode(msg.data));
     } catch (cause) {
       this.#settle(token);
       p.reject(new BusError("refused", "unreadable publish ack", false, { cause }));
+      return;
+    }
+    if (body.error?.code === 503) {
+      // "JetStream system temporarily unavailable": the cluster is electing a leader.
+      this.#retryOrFail(
+        token,
+        p,
+        new BusError("no-stream", body.error.description ?? "JetStream unavailable", true),
+      );
       return;
     }
     this.#settle(token);
