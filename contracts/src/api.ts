@@ -80,6 +80,16 @@ export const InboxPage = z.object({ items: z.array(InboxItem), total: z.number()
 
 export const LeadDismissal = z.object({ reason: z.string().trim().min(1).max(1000) });
 
+/** `GET /me`: the officer a bearer token belongs to (every service; the web page's login). */
+export const OfficerSelf = z.object({
+  id: z.string(),
+  agency: AgencyCode,
+  name: z.string(),
+  supervisor: z.boolean(),
+  county: z.string(),
+});
+export type OfficerSelf = z.infer<typeof OfficerSelf>;
+
 export const Health = z.object({
   status: z.enum(["ok", "unavailable"]),
   service: z.string(),

@@ -7,6 +7,7 @@ import {
   LeadRegistered,
   LeadRegistration,
   LeadView,
+  OfficerSelf,
   RewardApproval,
   RewardPayment,
   UnsealRequest,
@@ -170,6 +171,7 @@ export function openApiDocument(): Record<string, unknown> {
     LeadDismissal: jsonSchema(LeadDismissal, "input"),
     InboxItem: jsonSchema(InboxItem, "output"),
     InboxPage: jsonSchema(InboxPage, "output"),
+    OfficerSelf: jsonSchema(OfficerSelf, "output"),
     Health: jsonSchema(Health, "output"),
     RewardApproval: jsonSchema(RewardApproval, "input"),
     RewardPayment: jsonSchema(RewardPayment, "input"),
@@ -279,6 +281,16 @@ export function openApiDocument(): Record<string, unknown> {
             ...problems,
             "404": problem("未找到该线索"),
             "409": problem("线索已撤销 — already dismissed"),
+          },
+        },
+      },
+      "/me": {
+        get: {
+          operationId: "whoAmI",
+          summary: "当前登录人 — the officer this token belongs to (every service)",
+          responses: {
+            "200": { description: "登录人", content: json("OfficerSelf") },
+            ...problems,
           },
         },
       },

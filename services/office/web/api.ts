@@ -1,16 +1,11 @@
 // Talking to the services as the logged-in officer: each agency's own service, with the
 // officer's own token. Nothing an officer enters passes through another agency's process.
 import { signal } from "@preact/signals";
+import type { components } from "../../../contracts/generated/openapi.d.ts";
 
 export type ServiceInfo = { code: string; name: string; url: string };
 export type UiConfig = { county: string; services: ServiceInfo[] };
-export type Officer = {
-  id: string;
-  agency: string;
-  name: string;
-  supervisor: boolean;
-  county: string;
-};
+export type Officer = components["schemas"]["OfficerSelf"];
 export type Session = { token: string; base: string; officer: Officer };
 
 export type Problem = {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { agencyBucket, CountyConfig, Officer } from "@liandong/contracts";
+import { agencyBucket, CountyConfig, Officer, type OfficerSelf } from "@liandong/contracts";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hono } from "hono";
@@ -96,8 +96,15 @@ export async function runService(
   });
   // Who am I: the web page asks each service it talks to, with the officer's own token.
   app.get("/me", officerAuth(officers, agency), (c) => {
-    const { tokenSha256: _t, ...officer } = c.get("officer");
-    return c.json({ ...officer, county: config.county });
+    const o = c.get("officer");
+    const me: OfficerSelf = {
+      id: o.id,
+      agency: o.agency,
+      name: o.name,
+      supervisor: o.supervisor,
+      county: config.county,
+    };
+    return c.json(me);
   });
 
   // Every service chains and seals what its agency publishes, signed with the agency's own key.
