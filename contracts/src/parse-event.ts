@@ -36,5 +36,8 @@ export function parseEvent(raw: unknown): ParseResult {
   if (!data.success) {
     return { ok: false, reason: "invalid-data", issues: issuesOf(data.error, "data") };
   }
-  return { ok: true, event: { ...env.data, type, data: data.data } as BusEvent };
+  // The envelope zod returned is a fresh object: its data is replaced, not copied around it.
+  const event = env.data;
+  event.data = data.data;
+  return { ok: true, event: event as BusEvent };
 }

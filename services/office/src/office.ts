@@ -1,4 +1,4 @@
-import { deadLetterSubject, LeadStatus, STREAMS } from "@liandong/contracts";
+import { deadLetterSubject, LeadStatus, parseEventSubject, STREAMS } from "@liandong/contracts";
 import {
   AggregateLog,
   checkMessage,
@@ -11,7 +11,7 @@ import {
   type ServiceParts,
   sha256Hex,
 } from "@liandong/runtime";
-import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import { DeliverPolicy, type JsMsg, jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -24,6 +24,26 @@ import { evolveSupervision, mountSupervision, type Supervision } from "./supervi
 import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
 import { readTrail } from "./trail.ts";
 import { mountWebPage } from "./web.ts";
+
+/**
+ * Aggregate kinds whose events the office's projections read. The rest (an agency's audit
+ * checkpoints, its refused attempts, its informant files) are skipped by their subject, before
+ * any decoding: a checkpoint alone is tens of kilobytes.
+ */
+const PROJECTED_KINDS = new Set([
+  "lead",
+  "referral",
+  "case",
+  "supervision",
+  "report",
+  "inspection",
+]);
+
+/** Whether the office decodes the event stored under `subject` (an unreadable subject is, to be dead-lettered). */
+export function projected(subject: string): boolean {
+  const s = parseEventSubject(subject);
+  return s === undefined || PROJECTED_KINDS.has(s.kind);
+}
 
 const LeadQuery = z.object({
   agency: z.string().optional(),
@@ -58,6 +78,39 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   mountInspections(ctx.app, ctx, { log, inspections });
   await mountWebPage(ctx.app, ctx);
 
+  // One message of EVENTS, decoded, validated and applied to every projection (or dead-lettered).
+  const apply = async (m: JsMsg) => {
+    const verdict = checkMessage(m.subject, m.data);
+    if (verdict.ok) {
+      evolve(tracker, verdict.event);
+      evolveReferrals(referrals, tracker, verdict.event);
+      evolveSupervision(supervision, verdict.event);
+      stats.apply(verdict.event);
+      evolveSubmissions(submissions, verdict.event);
+      evolveInspections(inspections, verdict.event);
+      // An agency's answer moves the supervision aggregate the office also writes to.
+      if (verdict.event.aggregate.kind === "supervision" && verdict.event.agency !== agency)
+        await log.observe("supervision", verdict.event.aggregate.id, {
+          seq: m.seq,
+          hash: sha256Hex(m.data),
+        });
+    } else {
+      const h = headers();
+      h.set("Liandong-Dlq-Reason", verdict.reason);
+      h.set("Liandong-Dlq-Detail", verdict.detail.slice(0, 2000));
+      h.set("Liandong-Original-Subject", m.subject);
+      h.set("Liandong-Original-Seq", String(m.seq));
+      await publisher
+        .publishBytes(
+          deadLetterSubject(agency, verdict.reason),
+          m.data,
+          `dlq:EVENTS:office:${m.seq}`,
+          h,
+        )
+        .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
+    }
+  };
+
   return {
     async start() {
       const js = jetstream(nc);
@@ -71,35 +124,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       running = messages;
       done = (async () => {
         for await (const m of messages) {
-          const verdict = checkMessage(m.subject, m.data);
-          if (verdict.ok) {
-            evolve(tracker, verdict.event);
-            evolveReferrals(referrals, tracker, verdict.event);
-            evolveSupervision(supervision, verdict.event);
-            stats.apply(verdict.event);
-            evolveSubmissions(submissions, verdict.event);
-            evolveInspections(inspections, verdict.event);
-            // An agency's answer moves the supervision aggregate the office also writes to.
-            if (verdict.event.aggregate.kind === "supervision" && verdict.event.agency !== agency)
-              await log.observe("supervision", verdict.event.aggregate.id, {
-                seq: m.seq,
-                hash: sha256Hex(m.data),
-              });
-          } else {
-            const h = headers();
-            h.set("Liandong-Dlq-Reason", verdict.reason);
-            h.set("Liandong-Dlq-Detail", verdict.detail.slice(0, 2000));
-            h.set("Liandong-Original-Subject", m.subject);
-            h.set("Liandong-Original-Seq", String(m.seq));
-            await publisher
-              .publishBytes(
-                deadLetterSubject(agency, verdict.reason),
-                m.data,
-                `dlq:EVENTS:office:${m.seq}`,
-                h,
-              )
-              .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
-          }
+          if (projected(m.subject)) await apply(m);
           if (m.info.pending === 0 && !caughtUp) {
             caughtUp = true;
             deadlines.start();

@@ -7,6 +7,8 @@ export const FIGURES = Object.keys(MonthlyFigures.shape) as (keyof Figures)[];
 
 const empty = (): Figures => Object.fromEntries(FIGURES.map((k) => [k, 0])) as unknown as Figures;
 
+const CST_OFFSET_MS = 8 * 3_600_000;
+
 /** `ALL` stands for every violation (a case with two violations counts once here). */
 export const ALL = "all";
 
@@ -18,18 +20,46 @@ export class Statistics {
   readonly #leads = new Map<string, Violation[]>();
   readonly #referrals = new Map<string, Violation[]>();
 
+  /** The month last seen, as the instants [from, to) it spans: stream order keeps it warm. */
+  #month = { month: "", from: 0, to: 0 };
+
   #add(month: string, agency: string, violations: readonly string[], f: Partial<Figures>) {
-    for (const v of [ALL, ...new Set(violations)]) {
-      const key = `${month}|${agency}|${v}`;
-      const cell = this.#cells.get(key) ?? empty();
-      for (const [k, n] of Object.entries(f) as [keyof Figures, number][]) cell[k] += n;
+    const counts = Object.entries(f) as [keyof Figures, number][];
+    const prefix = `${month}|${agency}|`;
+    this.#addTo(`${prefix}${ALL}`, counts);
+    for (let i = 0; i < violations.length; i++) {
+      const v = violations[i]!;
+      // Each violation once, however often the event names it.
+      if (violations.indexOf(v) === i) this.#addTo(prefix + v, counts);
+    }
+  }
+
+  #addTo(key: string, counts: readonly [keyof Figures, number][]) {
+    let cell = this.#cells.get(key);
+    if (!cell) {
+      cell = empty();
       this.#cells.set(key, cell);
     }
+    for (const [k, n] of counts) cell[k] += n;
+  }
+
+  /** `monthOf`, without formatting a date for every event of a month already seen. */
+  #monthOf(iso: string): string {
+    const t = Date.parse(iso);
+    const m = this.#month;
+    if (t >= m.from && t < m.to) return m.month;
+    const month = monthOf(iso);
+    const [y, mm] = month.split("-").map(Number) as [number, number];
+    // Midnight China Standard Time on the first of the month, and of the next.
+    m.from = Date.UTC(y, mm - 1, 1) - CST_OFFSET_MS;
+    m.to = Date.UTC(y, mm, 1) - CST_OFFSET_MS;
+    m.month = month;
+    return month;
   }
 
   /** Applies one event, in stream order. */
   apply(e: BusEvent): void {
-    const month = monthOf(e.time);
+    const month = this.#monthOf(e.time);
     switch (e.type) {
       case "lead.reported":
         if (e.to !== undefined) return;

@@ -1,7 +1,7 @@
 import { AuditCheckpoint, checkpointSigningText, EVENTS_ROOT } from "@liandong/contracts";
 import { z } from "zod";
 import { sha256Hex } from "./hash.ts";
-import { claimedPrev, UNREADABLE } from "./hash-chain.ts";
+import { claimedPrev, indexOfPrev, UNREADABLE } from "./hash-chain.ts";
 import { verifySignature } from "./signing.ts";
 
 /** One stored message of a county's EVENTS log, in stream order. */
@@ -57,15 +57,20 @@ class ObservedLog {
     return this.seq.length;
   }
 
-  push(seq: number, fullHex: string, idSource: Buffer, idOffset: number, id: string | undefined) {
+  /** `id` undefined: the id is the 36 bytes of `idSource` after the envelope's head. */
+  push(seq: number, fullHex: string, idSource: Buffer, id: string | undefined) {
     const i = this.seq.length;
     if ((i + 1) * 36 > this.#ids.length) {
       this.#hashes = grow(this.#hashes, 16 * i);
       this.#ids = grow(this.#ids, 36 * i);
     }
-    this.#hashes.write(fullHex, 16 * i, 16, "hex");
+    // The first 16 bytes of the hash, from its lower-case hex: a loop costs less than a call
+    // into the buffer codec for so few bytes.
+    const hashes = this.#hashes;
+    for (let k = 0, o = 16 * i; k < 32; k += 2, o++)
+      hashes[o] = (nibble(fullHex.charCodeAt(k)) << 4) | nibble(fullHex.charCodeAt(k + 1));
     if (id === undefined)
-      for (let k = 0; k < 36; k++) this.#ids[36 * i + k] = idSource[idOffset + k]!;
+      for (let k = 0, o = 36 * i, s = HEAD.length; k < 36; k++) this.#ids[o + k] = idSource[s + k]!;
     else this.#ids.write(id.padEnd(36).slice(0, 36), 36 * i, 36, "latin1");
     this.seq.push(seq);
   }
@@ -81,6 +86,11 @@ class ObservedLog {
   id(i: number): string {
     return this.#ids.toString("latin1", 36 * i, 36 * i + 36).trimEnd();
   }
+}
+
+/** The value of one lower-case hex digit (what `sha256Hex` writes). */
+function nibble(c: number): number {
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
 }
 
 function grow(buf: Buffer, used: number): Buffer {
@@ -107,17 +117,19 @@ type LinkBreak = {
 
 const ID = Buffer.from('"id":"');
 /** How the runtime starts every envelope: the id follows at a fixed offset. */
-const HEAD_TEXT = '{"specversion":"1.0","id":"';
-const HEAD = Buffer.from(HEAD_TEXT);
-const PREV_TEXT = '"prev":';
-/** Bytes of an event read for its id and `prev`: the envelope's head, before `data`. */
-const HEAD_WINDOW = 640;
+const HEAD = Buffer.from('{"specversion":"1.0","id":"');
+const PREV = Buffer.from('"prev":');
 
-/** The id of an event whose head (latin1) is at hand. */
-function idOf(buf: Buffer, head: string): string {
-  return head.startsWith(HEAD_TEXT)
-    ? head.slice(HEAD_TEXT.length, HEAD_TEXT.length + 36)
-    : eventIdOf(buf);
+/**
+ * Whether the `prev` value at `v` is exactly `expected` (a 64-digit hex string), or `null`
+ * when the aggregate has no event yet: compared in place, without making a string of it.
+ */
+function linksTo(buf: Buffer, v: number, expected: string | undefined): boolean {
+  if (expected === undefined)
+    return buf[v] === 0x6e && buf[v + 1] === 0x75 && buf[v + 2] === 0x6c && buf[v + 3] === 0x6c;
+  if (buf[v] !== 0x22 || buf[v + 65] !== 0x22 || expected.length !== 64) return false;
+  for (let k = 0; k < 64; k++) if (buf[v + 1 + k] !== expected.charCodeAt(k)) return false;
+  return true;
 }
 
 function startsWithHead(buf: Buffer): boolean {
@@ -202,58 +214,50 @@ export class LogVerifier {
     const kind = subject.slice(t4, t5 - 1);
     const buf = Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
     const full = sha256Hex(buf);
-    const h = full.slice(0, 32);
-    // One latin1 view of the envelope's head gives the id and `prev` where the runtime writes
-    // them (UTF-8 multi-byte sequences never contain the ASCII searched for).
-    const head = buf.toString("latin1", 0, Math.min(buf.length, HEAD_WINDOW));
-    const idAtHead = head.startsWith(HEAD_TEXT);
-    const at = head.indexOf(PREV_TEXT);
-    const v = at + PREV_TEXT.length;
-    const claimed =
-      at < 0
-        ? claimedPrev(buf)
-        : head.startsWith("null", v)
-          ? null
-          : head.charCodeAt(v) === 0x22 && head.charCodeAt(v + 65) === 0x22
-            ? head.slice(v + 1, v + 65)
-            : claimedPrev(buf);
+    // The id and `prev` are read from the bytes where the runtime writes them: no string of the
+    // envelope is made for an event whose link holds (UTF-8 multi-byte sequences never contain
+    // the ASCII searched for).
+    const at = indexOfPrev(buf);
     const log = this.#agency(agency);
-
-    if (claimed === UNREADABLE) {
-      this.#findings.push({
-        kind: "unreadable",
-        agency,
-        seq: entry.seq,
-        eventId: idOf(buf, head),
-        detail: "not a readable event",
-      });
-    } else {
-      // The aggregate: its kind and id, whoever published (ids are UUIDs, or an agency's code).
-      const key = subject.slice(t4, t6 - 1);
-      const expected = this.#heads.get(key) ?? null;
-      if (claimed !== expected)
-        this.#breaks.push({
-          seq: entry.seq,
-          agency,
-          id: idOf(buf, head),
-          h,
-          claimed: claimed ?? "",
-          expected: expected ?? "",
-        });
+    // The aggregate: its kind and id, whoever published (ids are UUIDs, or an agency's code).
+    const key = subject.slice(t4, t6 - 1);
+    const expected = this.#heads.get(key);
+    if (at >= 0 && linksTo(buf, at + PREV.length, expected)) {
       this.#heads.set(key, full);
+    } else {
+      const claimed = claimedPrev(buf);
+      if (claimed === UNREADABLE) {
+        this.#findings.push({
+          kind: "unreadable",
+          agency,
+          seq: entry.seq,
+          eventId: eventIdOf(buf),
+          detail: "not a readable event",
+        });
+      } else {
+        if (claimed !== (expected ?? null))
+          this.#breaks.push({
+            seq: entry.seq,
+            agency,
+            id: eventIdOf(buf),
+            h: full.slice(0, 32),
+            claimed: claimed ?? "",
+            expected: expected ?? "",
+          });
+        this.#heads.set(key, full);
+      }
     }
 
     if (kind === "audit") {
       this.#checkpoints++;
-      this.#checkpoint(entry, county, agency, idOf(buf, head), log);
+      this.#checkpoint(entry, county, agency, eventIdOf(buf), log);
       return;
     }
     log.observed.push(
       entry.seq,
       full,
       buf,
-      HEAD_TEXT.length,
-      idAtHead ? undefined : idOf(buf, head),
+      buf.length > HEAD.length + 36 && startsWithHead(buf) ? undefined : eventIdOf(buf),
     );
   }
 

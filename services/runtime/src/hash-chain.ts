@@ -40,7 +40,7 @@ const PREV = Buffer.from('"prev":');
  * reading it there spares a full parse of every event of a year's log. Anything else is parsed.
  */
 /** Where `"prev":` first occurs: a plain loop beats a native search's call cost on short events. */
-function indexOfPrev(buf: Uint8Array): number {
+export function indexOfPrev(buf: Uint8Array): number {
   const end = buf.length - PREV.length;
   for (let i = 0; i <= end; i++) {
     if (
