@@ -199,6 +199,7 @@ describe("what a neighbour's link may do", () => {
       county: GANZHOU,
       agency: "health",
       retries: 0,
+      retryForMs: 0,
       timeoutMs: 1000,
     });
     const own = crossBorderSubject({
