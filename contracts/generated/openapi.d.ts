@@ -967,6 +967,7 @@ export interface components {
         };
         ReferralOffer: {
             to: string;
+            toCounty?: string;
             about: {
                 /** @enum {string} */
                 kind: "lead" | "case";
@@ -1008,16 +1009,49 @@ export interface components {
             kind: "handling" | "judiciary";
             from: string;
             to: string;
+            fromCounty?: string;
+            toCounty?: string;
             about: {
                 /** @enum {string} */
                 kind: "lead" | "case";
                 /** Format: uuid */
                 id: string;
             };
+            lead?: {
+                /** Format: uuid */
+                leadId: string;
+                /** @enum {string} */
+                source: "public-tip" | "pregnancy-disappearance" | "record-audit" | "drug-ledger-anomaly" | "ultrasound-registry" | "birth-data-comparison" | "inspection" | "neighbour-county";
+                violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
+                target: {
+                    /** @enum {string} */
+                    kind: "institution" | "person";
+                    name: string;
+                    unit?: string;
+                    address?: string;
+                    county: string;
+                };
+                summary: string;
+                evidence: {
+                    ref: string;
+                    sha256: string;
+                    description?: string;
+                }[];
+                /** Format: date-time */
+                observedAt?: string;
+                /** @description present when an informant is on file with the originating agency */
+                informant?: {
+                    ref: string;
+                    rewardEligible: boolean;
+                };
+                /** @default [] */
+                handling: "no-forward-without-consent"[];
+            };
             reason: string;
             /** @enum {string} */
             status: "offered" | "accepted" | "returned" | "withdrawn" | "completed" | "referred-on";
             holder: string;
+            holderCounty?: string;
             acceptBy: string;
             completeBy: string;
             /** Format: uuid */
@@ -1039,6 +1073,9 @@ export interface components {
                 seq: number;
                 hash: string;
                 reason?: string;
+                prev?: string | null;
+                county?: string;
+                void?: boolean;
             }[];
         };
         ReferralList: {
@@ -1049,16 +1086,49 @@ export interface components {
                 kind: "handling" | "judiciary";
                 from: string;
                 to: string;
+                fromCounty?: string;
+                toCounty?: string;
                 about: {
                     /** @enum {string} */
                     kind: "lead" | "case";
                     /** Format: uuid */
                     id: string;
                 };
+                lead?: {
+                    /** Format: uuid */
+                    leadId: string;
+                    /** @enum {string} */
+                    source: "public-tip" | "pregnancy-disappearance" | "record-audit" | "drug-ledger-anomaly" | "ultrasound-registry" | "birth-data-comparison" | "inspection" | "neighbour-county";
+                    violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
+                    target: {
+                        /** @enum {string} */
+                        kind: "institution" | "person";
+                        name: string;
+                        unit?: string;
+                        address?: string;
+                        county: string;
+                    };
+                    summary: string;
+                    evidence: {
+                        ref: string;
+                        sha256: string;
+                        description?: string;
+                    }[];
+                    /** Format: date-time */
+                    observedAt?: string;
+                    /** @description present when an informant is on file with the originating agency */
+                    informant?: {
+                        ref: string;
+                        rewardEligible: boolean;
+                    };
+                    /** @default [] */
+                    handling: "no-forward-without-consent"[];
+                };
                 reason: string;
                 /** @enum {string} */
                 status: "offered" | "accepted" | "returned" | "withdrawn" | "completed" | "referred-on";
                 holder: string;
+                holderCounty?: string;
                 acceptBy: string;
                 completeBy: string;
                 /** Format: uuid */
@@ -1080,6 +1150,9 @@ export interface components {
                     seq: number;
                     hash: string;
                     reason?: string;
+                    prev?: string | null;
+                    county?: string;
+                    void?: boolean;
                 }[];
             }[];
             total: number;

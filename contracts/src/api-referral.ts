@@ -1,11 +1,18 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
+import { CountyCode } from "./county.ts";
 import { ReferralKind, ReferralSubject } from "./events-referral.ts";
-import { EvidenceRef, Sha256Hex } from "./lead.ts";
+import { EvidenceRef, LeadFacts, Sha256Hex } from "./lead.ts";
 
 /** `POST /referrals`: hand a lead or case to another agency (移交). */
 export const ReferralOffer = z.object({
   to: AgencyCode,
+  /**
+   * The county of the addressed agency (属地管理): this county, or a neighbour of its
+   * cooperation region. Default: the county where the lead's target is located, when that is
+   * a neighbour; otherwise this county.
+   */
+  toCounty: CountyCode.optional(),
   about: ReferralSubject,
   kind: ReferralKind.default("handling"),
   reason: z.string().trim().min(1).max(2000),
@@ -48,6 +55,16 @@ export const HandoffStep = z.object({
   /** SHA-256 of the stored event: the next step links to it. */
   hash: Sha256Hex,
   reason: z.string().optional(),
+  /** The hash of the step before it (null for the offer): the order the steps were decided in. */
+  prev: Sha256Hex.nullable().optional(),
+  /** The county of the agency that took the step, when the referral crosses a county line. */
+  county: CountyCode.optional(),
+  /**
+   * Across a county line the two parties write to two logs, and the addressee's log decides
+   * (DESIGN.md, Hand-offs): a sender's withdrawal that crossed the addressee's acceptance on
+   * the way is void, kept in the history but without effect.
+   */
+  void: z.boolean().optional(),
 });
 
 /** A referral as either party sees it. */
@@ -56,11 +73,19 @@ export const ReferralView = z.object({
   kind: ReferralKind,
   from: AgencyCode,
   to: AgencyCode,
+  /** Set when the referral crosses a county line (区域协作): the sender's county. */
+  fromCounty: CountyCode.optional(),
+  /** Set when the referral crosses a county line: the addressee's county. */
+  toCounty: CountyCode.optional(),
   about: ReferralSubject,
+  /** Across a county line: the lead it is about, as the sending county shares it. */
+  lead: LeadFacts.optional(),
   reason: z.string(),
   status: ReferralStatus,
   /** The one party holding it now. */
   holder: AgencyCode,
+  /** Across a county line: the county of the party holding it. */
+  holderCounty: CountyCode.optional(),
   acceptBy: z.string(),
   completeBy: z.string(),
   parentReferralId: z.uuid().optional(),

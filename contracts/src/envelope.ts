@@ -51,6 +51,8 @@ export const Envelope = z.object({
   aggregate: z.object({ kind: AggregateKind, id: SubjectToken }),
   /** Addressee, for events delivered to one agency's inbox. */
   to: AgencyCode.optional(),
+  /** The neighbouring county addressed, for an event that crosses the county line (区域协作). */
+  toCounty: CountyCode.optional(),
   correlationId: z.uuid(),
   causationId: z.uuid().optional(),
   /** Hash of the previous event of the same aggregate (audit trail); null for the first. */

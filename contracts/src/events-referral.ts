@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
-import { EvidenceRef } from "./lead.ts";
+import { EvidenceRef, LeadFacts } from "./lead.ts";
 
 /** What a referral hands over: a lead or a case. */
 export const ReferralSubject = z.object({ kind: z.enum(["lead", "case"]), id: z.uuid() });
@@ -26,6 +26,11 @@ export const ReferralOffered = z.object({
   evidence: z.array(EvidenceRef).max(50).default([]),
   /** The referral this one continues, when it is referred on (a chain). */
   parentReferralId: z.uuid().optional(),
+  /**
+   * Across a county line (the envelope's `toCounty`): the lead it is about, so that the
+   * neighbour's agency has what it needs to act. Never an informant's identity.
+   */
+  lead: LeadFacts.optional(),
 });
 
 export const ReferralAccepted = z.object({ referralId: z.uuid(), by: AgencyCode });

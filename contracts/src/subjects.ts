@@ -10,17 +10,18 @@ import type { AggregateKind } from "./envelope.ts";
  * its own code. `<to>` is the addressee, or `_` when the event is addressed to no one; each
  * agency's inbox stream sources exactly the events whose `<to>` is that agency.
  *
+ * Across a county line (区域协作) one token more, the addressed county:
+ *
+ *   ld.ev.<county>.<agency>.<aggregate-kind>.<aggregate-id>.<to>.<to-county>
+ *
+ * so that everything an agency publishes, at home or across the line, is still under its own
+ * `ld.ev.<county>.<agency>.>` (its permissions, its sealer, its outbox read one filter), and
+ * what one neighbour may read is one filter too.
+ *
  *   ld.dlq.<agency>.<reason>      dead letters of one agency's consumers
- *
- * Across a county line (区域协作), the addressed county leads, so that what one neighbour may
- * read is one subject filter:
- *
- *   ld.xb.<to-county>.<county>.<agency>.<aggregate-kind>.<aggregate-id>.<to>
  */
 export const EVENTS_ROOT = "ld.ev";
 export const NO_ADDRESSEE = "_";
-
-export const CROSS_BORDER_ROOT = "ld.xb";
 
 export const STREAMS = {
   events: "EVENTS",
@@ -35,17 +36,22 @@ export const jetstreamDomain = (county: string) => `c${county}`;
 
 /** An event a county's agency addresses to an agency of a neighbouring county. */
 export function crossBorderSubject(a: EventAddress & { toCounty: string }): string {
-  return `${CROSS_BORDER_ROOT}.${a.toCounty}.${a.county}.${a.agency}.${a.kind}.${a.id}.${a.to ?? NO_ADDRESSEE}`;
+  return eventSubject(a);
 }
 
 /** Everything this county's agencies address to one neighbour. */
 export function outboundSubjects(county: string, neighbour: string): string {
-  return `${CROSS_BORDER_ROOT}.${neighbour}.${county}.>`;
+  return `${EVENTS_ROOT}.${county}.*.*.*.*.${neighbour}`;
 }
 
 /** Everything neighbours address to one agency of this county. */
 export function crossBorderInboxSubjects(county: string, agency: AgencyCode): string {
-  return `${CROSS_BORDER_ROOT}.${county}.*.*.*.*.${agency}`;
+  return `${EVENTS_ROOT}.*.*.*.*.${agency}.${county}`;
+}
+
+/** A county's own agencies may not address it as if across the line. */
+export function addressedToOwnCounty(county: string): string {
+  return `${EVENTS_ROOT}.*.*.*.*.*.${county}`;
 }
 
 /** KV bucket private to one agency: its state and its sealed store. */
@@ -57,15 +63,29 @@ export type EventAddress = {
   kind: AggregateKind;
   id: string;
   to?: AgencyCode | undefined;
+  /** Another county of the region: the event crosses the county line. */
+  toCounty?: string | undefined;
 };
 
 export function eventSubject(a: EventAddress): string {
-  return `${EVENTS_ROOT}.${a.county}.${a.agency}.${a.kind}.${a.id}.${a.to ?? NO_ADDRESSEE}`;
+  const home = `${EVENTS_ROOT}.${a.county}.${a.agency}.${a.kind}.${a.id}.${a.to ?? NO_ADDRESSEE}`;
+  return a.toCounty ? `${home}.${a.toCounty}` : home;
 }
 
-/** Every event of one aggregate, whoever published it (for per-aggregate concurrency). */
-export function aggregateSubjects(county: string, kind: AggregateKind, id: string): string {
-  return `${EVENTS_ROOT}.${county}.*.${kind}.${id}.*`;
+/**
+ * Every event of one aggregate, whoever published it (for per-aggregate concurrency). An
+ * aggregate that crosses a county line (a cross-border referral) has all its events, from
+ * both counties, under the longer form.
+ */
+export function aggregateSubjects(
+  county: string,
+  kind: AggregateKind,
+  id: string,
+  crossBorder = false,
+): string {
+  return crossBorder
+    ? `${EVENTS_ROOT}.*.*.${kind}.${id}.*.*`
+    : `${EVENTS_ROOT}.${county}.*.${kind}.${id}.*`;
 }
 
 /** Everything one agency publishes in its county. */
@@ -94,22 +114,8 @@ export type ParsedSubject = {
 
 export function parseEventSubject(subject: string): ParsedSubject | undefined {
   const t = subject.split(".");
-  // Across a county line: the addressed county first, then the same tokens as at home.
-  if (t.length === 8 && t[0] === "ld" && t[1] === "xb") {
-    const [, , toCounty, county, agency, kind, id, to] = t as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    return { county, agency, kind, id, to: to === NO_ADDRESSEE ? undefined : to, toCounty };
-  }
-  if (t.length !== 7 || t[0] !== "ld" || t[1] !== "ev") return undefined;
-  const [, , county, agency, kind, id, to] = t as [
+  if ((t.length !== 7 && t.length !== 8) || t[0] !== "ld" || t[1] !== "ev") return undefined;
+  const [, , county, agency, kind, id, to, toCounty] = t as [
     string,
     string,
     string,
@@ -117,6 +123,15 @@ export function parseEventSubject(subject: string): ParsedSubject | undefined {
     string,
     string,
     string,
+    string | undefined,
   ];
-  return { county, agency, kind, id, to: to === NO_ADDRESSEE ? undefined : to };
+  const parsed: ParsedSubject = {
+    county,
+    agency,
+    kind,
+    id,
+    to: to === NO_ADDRESSEE ? undefined : to,
+  };
+  if (toCounty !== undefined) parsed.toCounty = toCounty;
+  return parsed;
 }

@@ -1,4 +1,9 @@
-import { inboxSubjects, publisherSubjects, STREAMS } from "@liandong/contracts";
+import {
+  crossBorderInboxSubjects,
+  inboxSubjects,
+  publisherSubjects,
+  STREAMS,
+} from "@liandong/contracts";
 import {
   AggregateLog,
   EventConsumer,
@@ -40,7 +45,10 @@ export function agencyDesk(rules: AgencyRules) {
         {
           stream: STREAMS.inbox(agency),
           durable: `${agency}-inbox`,
-          filterSubject: inboxSubjects(agency),
+          // In a region the inbox also holds what neighbours' agencies address to this one.
+          ...(ctx.config.region.neighbours.length > 0
+            ? { filterSubjects: [inboxSubjects(agency), crossBorderInboxSubjects(county, agency)] }
+            : { filterSubject: inboxSubjects(agency) }),
         },
         inboxHandler({ agency, store, log }),
       ),
@@ -57,6 +65,7 @@ export function agencyDesk(rules: AgencyRules) {
     // After the desk: its authentication covers the referral routes too.
     mountReferrals(ctx.app, {
       agency,
+      county,
       config: ctx.config,
       store,
       log,

@@ -9,8 +9,16 @@ export function isReferralEvent(e: BusEvent): e is ReferralBusEvent {
 
 export function stateOf(view: ReferralView | undefined): ReferralState {
   if (!view) return { status: "none" };
-  const { referralId, from, to, holder, status } = view;
-  return { status, referralId, from, to, holder, version: view.history.length };
+  const { referralId, from, to, holder, status, fromCounty, toCounty } = view;
+  const state: ReferralState = {
+    status,
+    referralId,
+    from,
+    to,
+    holder,
+    version: view.history.length,
+  };
+  return fromCounty && toCounty ? { ...state, fromCounty, toCounty } : state;
 }
 
 /**
@@ -33,6 +41,8 @@ export function applyReferral(
     at: e.time,
     seq,
     hash,
+    prev: e.prev,
+    ...(e.toCounty ? { county: e.county } : {}),
     ...("reason" in e.data && typeof e.data.reason === "string" ? { reason: e.data.reason } : {}),
   };
   if (e.type === "referral.offered") {
@@ -49,6 +59,9 @@ export function applyReferral(
       acceptBy: d.acceptBy,
       completeBy: d.completeBy,
       ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
+      // Across a county line: the parties' counties, from the authenticated envelope.
+      ...(e.toCounty ? { fromCounty: e.county, toCounty: e.toCounty } : {}),
+      ...(d.lead ? { lead: d.lead } : {}),
       history: [],
     };
     return replay({ ...base, history: [...base.history, step] });
@@ -62,24 +75,75 @@ export function applyReferral(
   return replay(next);
 }
 
-/** Status and holder follow from the history in stream order. */
+/**
+ * Status and holder follow from the history in the order it was decided. In one county that is
+ * the stream's order. Across a county line each party's log holds the steps in the order they
+ * reached it, so the order is the hash chain's (each step links to the one it was decided on),
+ * and where two steps link to the same one (a withdrawal crossing an acceptance on the way)
+ * the addressee's step wins: the addressee's log is the arbiter (DESIGN.md, Hand-offs).
+ */
 function replay(view: ReferralView): ReferralView {
-  const history = [...view.history].sort((a, b) => a.seq - b.seq);
+  const history = view.toCounty
+    ? chainOrder(view)
+    : [...view.history].sort((a, b) => a.seq - b.seq);
   let state: ReferralState = { status: "none" };
   for (const h of history) {
+    if (h.void) continue;
     const data =
       h.type === "referral.offered"
         ? { referralId: view.referralId, from: view.from, to: view.to }
         : { referralId: view.referralId };
     state = evolve(state, { type: h.type, data } as ReferralEvent);
   }
-  return state.status === "none"
-    ? { ...view, history }
-    : { ...view, history, status: state.status, holder: state.holder };
+  if (state.status === "none") return { ...view, history };
+  const holderCounty = view.toCounty
+    ? {
+        holderCounty:
+          state.holder === view.to &&
+          ["accepted", "completed", "referred-on"].includes(state.status)
+            ? view.toCounty
+            : view.fromCounty,
+      }
+    : {};
+  return { ...view, history, status: state.status, holder: state.holder, ...holderCounty };
 }
 
-/** The last recorded step: the head a new step must link to. */
+type Step = ReferralView["history"][number];
+
+/** The steps in chain order, the losing branch of a fork marked void; steps not yet linked last. */
+function chainOrder(view: ReferralView): Step[] {
+  const children = new Map<string | null, Step[]>();
+  for (const h of view.history) {
+    const key = h.prev ?? null;
+    children.set(key, [...(children.get(key) ?? []), { ...h, void: false }]);
+  }
+  const byAddressee = (h: Step) => h.agency === view.to && h.county === view.toCounty;
+  const ordered: Step[] = [];
+  const voided = (h: Step) => {
+    ordered.push({ ...h, void: true });
+    for (const c of children.get(h.hash) ?? []) voided(c);
+  };
+  let next = children.get(null) ?? [];
+  while (next.length > 0) {
+    // The addressee's step first; of two by the same side (never decided so), the earlier.
+    const [winner, ...losers] = [...next].sort(
+      (a, b) => Number(byAddressee(b)) - Number(byAddressee(a)) || a.seq - b.seq,
+    );
+    ordered.push(winner!);
+    for (const l of losers) voided(l);
+    next = children.get(winner!.hash) ?? [];
+  }
+  const placed = new Set(ordered.map((h) => h.eventId));
+  const waiting = view.history.filter((h) => !placed.has(h.eventId)).sort((a, b) => a.seq - b.seq);
+  return [...ordered, ...waiting.map((h) => ({ ...h, void: false }))];
+}
+
+/**
+ * The head a new step must link to: the hash of the last step that counts, and the sequence of
+ * the last one this log stored (the stream compares that; a void step is stored all the same).
+ */
 export function headOf(view: ReferralView | undefined): { seq: number; hash: string | null } {
-  const last = view?.history.at(-1);
-  return last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: null };
+  const last = view?.history.filter((h) => !h.void).at(-1);
+  if (!view || !last) return { seq: 0, hash: null };
+  return { seq: Math.max(...view.history.map((h) => h.seq)), hash: last.hash };
 }

@@ -1,6 +1,7 @@
 import {
   type AgencyCode,
   type CountyConfig,
+  LeadFacts,
   type Officer,
   ReferralFeedback,
   ReferralOffer,
@@ -28,11 +29,22 @@ import type { DeskStore } from "./desk-store.ts";
 import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
 import { decide, type ReferralCommand, type Refusal } from "./referral-state.ts";
 
+/**
+ * A lead's facts as they cross a county line: the schema's fields only, and not even the
+ * opaque reference to an informant (it means nothing outside the agency holding the file).
+ */
+function leadFacts(lead: LeadFacts): LeadFacts {
+  const { informant: _informant, ...facts } = LeadFacts.parse(lead);
+  return facts;
+}
+
 /** How long a party waits for the other party's step to reach it before deciding again. */
 const CONVERGE_MS = 2000;
 
 export type ReferralDeskDeps = {
   agency: AgencyCode;
+  /** This agency's county. */
+  county: string;
   config: CountyConfig;
   store: DeskStore;
   log: AggregateLog;
@@ -40,9 +52,17 @@ export type ReferralDeskDeps = {
   logger?: Logger;
 };
 
-/** The other party: every referral event is addressed to it, so it lands in its inbox. */
-const counterpart = (r: { from: string; to: string }, agency: string) =>
-  agency === r.from ? r.to : r.from;
+/**
+ * The other party: every referral event is addressed to it, so it lands in its inbox; across a
+ * county line, in the other county's.
+ */
+function counterpart(r: ReferralView, agency: string, county: string) {
+  const sender = r.fromCounty ? r.fromCounty === county && r.from === agency : r.from === agency;
+  return {
+    to: sender ? r.to : r.from,
+    toCounty: r.fromCounty && r.toCounty ? (sender ? r.toCounty : r.fromCounty) : undefined,
+  };
+}
 
 /**
  * Hand-off endpoints. The stream is the arbiter: each step is appended with the aggregate's
@@ -53,7 +73,7 @@ const counterpart = (r: { from: string; to: string }, agency: string) =>
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
 
 export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void {
-  const { agency, store, log, clock, config } = deps;
+  const { agency, county, store, log, clock, config } = deps;
 
   // Decide and append as one step per referral in this process: two officers of the same
   // agency must not both decide on the state before either has recorded its step.
@@ -99,7 +119,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
         ? uuidFromName(`${agency}:${referralId}:${cmd.type}:${key}`)
         : crypto.randomUUID();
       if (view.history.some((h) => h.eventId === eventId)) return view;
-      const decided = decide(stateOf(view), cmd, agency);
+      const decided = decide(stateOf(view), cmd, agency, county);
       if (!Array.isArray(decided)) {
         const status = decided.refused === "forbidden" ? 403 : 409;
         await recordRefusal(officer, view, cmd.type, decided, key);
@@ -195,7 +215,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
         id: eventId,
         actor: officer.id,
         aggregate: { kind: "referral", id: view.referralId },
-        to: counterpart(view, agency),
+        ...counterpart(view, agency, county),
         data: event.data,
       } as Parameters<AggregateLog["append"]>[0],
       {
@@ -217,32 +237,43 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
   }
 
   type OfferData = Parameters<typeof decide>[1] & { type: "offer" };
-  async function offer(officer: Officer, data: OfferData["data"]): Promise<ReferralView> {
+  async function offer(
+    officer: Officer,
+    data: OfferData["data"],
+    toCounty?: string,
+  ): Promise<ReferralView> {
     const existing = store.referrals.get(data.referralId);
     if (existing) return existing;
-    const decided = decide({ status: "none" }, { type: "offer", data }, agency);
+    const decided = decide({ status: "none" }, { type: "offer", data, toCounty }, agency, county);
     if (!Array.isArray(decided))
       throw new ProblemError(409, decided.refused, "无法移交", decided.message);
-    const draft: ReferralView = { ...data, status: "offered", holder: agency, history: [] };
+    const draft: ReferralView = {
+      ...data,
+      status: "offered",
+      holder: agency,
+      ...(toCounty ? { fromCounty: county, toCounty, holderCounty: county } : {}),
+      history: [],
+    };
     return publish(officer, draft, decided[0]!, uuidFromName(`${data.referralId}:offered`));
   }
 
   app.post("/referrals", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, ReferralOffer);
-    if (body.to === agency)
-      throw new ValidationError("invalid-body", "cannot refer to oneself", [
-        { field: "to", message: "another agency" },
-      ]);
-    const holds =
+    const lead =
       body.about.kind === "lead"
-        ? store.lead(body.about.id) !== undefined || store.inboxItem(body.about.id) !== undefined
-        : false;
-    if (!holds) {
+        ? (store.lead(body.about.id) ?? store.inboxItem(body.about.id)?.lead)
+        : undefined;
+    if (!lead) {
       throw new ValidationError("invalid-body", "this agency holds no such lead or case", [
         { field: "about.id", message: "not a lead or case this agency holds" },
       ]);
     }
+    const toCounty = addressedCounty(body.toCounty, lead.target.county);
+    if (body.to === agency && toCounty === undefined)
+      throw new ValidationError("invalid-body", "cannot refer to oneself", [
+        { field: "to", message: "another agency" },
+      ]);
     const key = c.req.header("idempotency-key");
     const referralId = key
       ? uuidFromName(`${agency}:referral:${officer.id}:${key}`)
@@ -250,20 +281,45 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
     const existing = store.referrals.get(referralId);
     if (existing) return c.json(existing, 200);
     const now = clock();
-    const view = await offer(officer, {
-      referralId,
-      kind: body.kind,
-      from: agency,
-      to: body.to,
-      about: body.about,
-      reason: body.reason,
-      ...referralDeadlines(config, body.kind, body.to, now),
-      ...(body.acceptBy ? { acceptBy: body.acceptBy } : {}),
-      ...(body.completeBy ? { completeBy: body.completeBy } : {}),
-      evidence: body.evidence,
-    });
+    const view = await offer(
+      officer,
+      {
+        referralId,
+        kind: body.kind,
+        from: agency,
+        to: body.to,
+        about: body.about,
+        reason: body.reason,
+        ...referralDeadlines(config, body.kind, body.to, now),
+        ...(body.acceptBy ? { acceptBy: body.acceptBy } : {}),
+        ...(body.completeBy ? { completeBy: body.completeBy } : {}),
+        evidence: body.evidence,
+        // The neighbour's agency gets what it needs to act, never an informant's identity.
+        ...(toCounty ? { lead: leadFacts(lead) } : {}),
+      },
+      toCounty,
+    );
     return c.json(view, 201);
   });
+
+  /**
+   * Which county a referral goes to (属地管理): the one asked for, which must be this county or
+   * a neighbour of its region; else the county of the target, when that is a neighbour.
+   * `undefined`: this county.
+   */
+  function addressedCounty(asked: string | undefined, targetCounty: string): string | undefined {
+    const neighbours = config.region.neighbours;
+    if (asked !== undefined && asked !== county && !neighbours.includes(asked)) {
+      throw new ValidationError("invalid-body", "not this county nor a neighbour of its region", [
+        {
+          field: "toCounty",
+          message: `this county (${county}) or a neighbour: ${neighbours.join(", ") || "none configured"}`,
+        },
+      ]);
+    }
+    const chosen = asked ?? (neighbours.includes(targetCounty) ? targetCounty : county);
+    return chosen === county ? undefined : chosen;
+  }
 
   app.get("/referrals", (c) => {
     const waiting = c.req.query("waiting") === "true";
@@ -317,6 +373,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
       completeBy: parent.completeBy,
       evidence: [],
       parentReferralId: parent.referralId,
+      ...(parent.lead ? { lead: parent.lead } : {}),
     });
     return c.json(child, 201);
   });

@@ -14,10 +14,13 @@ export type ReferralState =
       to: AgencyCode;
       holder: AgencyCode;
       version: number;
+      /** Across a county line (区域协作): the parties' counties. */
+      fromCounty?: string;
+      toCounty?: string;
     };
 
 export type ReferralCommand =
-  | { type: "offer"; data: EventData<"referral.offered"> }
+  | { type: "offer"; data: EventData<"referral.offered">; toCounty?: string | undefined }
   | { type: "accept" }
   | { type: "return"; reason: string }
   | { type: "withdraw"; reason: string }
@@ -35,23 +38,31 @@ export type ReferralEvent =
 /** Why a command is refused: `forbidden` (not this party's step) or `conflict` (not in this state). */
 export type Refusal = { refused: "forbidden" | "conflict"; message: string };
 
-/** Pure: the events a command by `actor` produces in `state`, or why it is refused. */
+/**
+ * Pure: the events a command by `actor` produces in `state`, or why it is refused. A party is
+ * an agency of a county: across a county line health may refer to health. `actorCounty` is
+ * the acting agency's county (needed only for referrals that cross a county line).
+ */
 export function decide(
   state: ReferralState,
   cmd: ReferralCommand,
   actor: AgencyCode,
+  actorCounty?: string,
 ): ReferralEvent[] | Refusal {
   if (cmd.type === "offer") {
     if (state.status !== "none") return { refused: "conflict", message: "referral already exists" };
     if (cmd.data.from !== actor)
       return { refused: "forbidden", message: "an agency offers only as itself" };
-    if (cmd.data.to === actor) return { refused: "conflict", message: "cannot refer to oneself" };
+    if (cmd.data.to === actor && (cmd.toCounty === undefined || cmd.toCounty === actorCounty))
+      return { refused: "conflict", message: "cannot refer to oneself" };
     return [{ type: "referral.offered", data: cmd.data }];
   }
   if (state.status === "none") return { refused: "conflict", message: "no such referral" };
   const { referralId } = state;
-  const addressee = actor === state.to;
-  const sender = actor === state.from;
+  const addressee =
+    actor === state.to && (state.toCounty === undefined || state.toCounty === actorCounty);
+  const sender =
+    actor === state.from && (state.fromCounty === undefined || state.fromCounty === actorCounty);
   switch (cmd.type) {
     case "accept":
     case "return":

@@ -7,7 +7,7 @@ import { freePort } from "./free-port.ts";
 import { ensureIdentities } from "./identities.ts";
 import { ensureOfficers, type IssuedToken } from "./officers.ts";
 import { type Child, startChild, stopChild, waitReady } from "./processes.ts";
-import { renderServerConfig } from "./server-config.ts";
+import { type RegionLinks, renderServerConfig } from "./server-config.ts";
 import { serviceEntry } from "./service-entry.ts";
 
 export type CountyOptions = {
@@ -24,6 +24,10 @@ export type CountyOptions = {
   clockFile?: string;
   /** A county that outgrew one machine: this many nats-server nodes in a cluster, R3 streams. */
   clusterNodes?: number;
+  /** Leaf-node links to the neighbours of its cooperation region (区域协作). */
+  region?: RegionLinks;
+  /** `fixed` ports shifted by this much: a second county on the same machine (the region demo). */
+  portOffset?: number;
 };
 
 /** One nats-server of the county (one of a cluster's nodes). */
@@ -96,11 +100,13 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     ports = {};
   }
   const want = async (name: string, fixed: number) => {
-    ports[name] ??= opts.ports === "fixed" ? fixed : await freePort();
+    ports[name] ??= opts.ports === "fixed" ? fixed + (opts.portOffset ?? 0) : await freePort();
     return ports[name]!;
   };
   const nodeCount = opts.clusterNodes ?? 1;
   const clustered = nodeCount > 1;
+  if (clustered && opts.region)
+    throw new Error("区域联动演示仅支持单节点县（未实现集群县的区域链路）");
   const natsPort = await want("nats", Number(process.env.LIANDONG_NATS_PORT ?? 4222));
   const nodePorts = [natsPort];
   for (let i = 1; i < nodeCount; i++) nodePorts.push(await want(`nats-${i}`, natsPort + i));
@@ -138,6 +144,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         storeDir: clustered ? join(dirs.data, `node-${i + 1}`) : dirs.data,
         identities,
         ...(opts.syncAlways ? { syncAlways: true } : {}),
+        ...(opts.region ? { region: opts.region } : {}),
         extra: cluster,
       }),
     );
@@ -172,6 +179,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
             county: config.county,
             agencies,
             replicas: clustered ? Math.min(3, nodeCount) : 1,
+            neighbours: config.region.neighbours,
           });
           break;
         } catch (err) {

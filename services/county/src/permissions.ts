@@ -1,6 +1,6 @@
 import {
+  addressedToOwnCounty,
   agencyBucket,
-  CROSS_BORDER_ROOT,
   EVENTS_ROOT,
   jetstreamDomain,
   STREAMS,
@@ -45,9 +45,9 @@ export function agencyPermissions(
 ): Permissions {
   const bucketStream = `KV_${agencyBucket(agency)}`;
   const publish = [
+    // At home and across a county line, as itself (never addressing its own county as if
+    // across the line: denied below).
     `${EVENTS_ROOT}.${county}.${agency}.>`,
-    // Across a county line, still as itself (never addressed to its own county: denied below).
-    `${CROSS_BORDER_ROOT}.*.${county}.${agency}.>`,
     `ld.dlq.${agency}.>`,
     "$JS.API.INFO",
     `$JS.API.STREAM.INFO.${STREAMS.events}`,
@@ -64,7 +64,7 @@ export function agencyPermissions(
   ];
   if (opts.office) publish.push(...ownStream(STREAMS.events));
   return {
-    publish: { allow: publish, deny: [`${CROSS_BORDER_ROOT}.${county}.>`] },
+    publish: { allow: publish, deny: [addressedToOwnCounty(county)] },
     subscribe: { allow: [`_INBOX_${agency}.>`] },
   };
 }

@@ -75,7 +75,7 @@ export class AggregateLog {
             prev: head.hash,
             expect: {
               lastSubjectSequence: head.seq,
-              subject: aggregateSubjects(this.#county, kind, id),
+              subject: aggregateSubjects(this.#county, kind, id, req.toCounty !== undefined),
             },
           } as PublishRequest<T>);
           await Promise.all([

@@ -38,6 +38,8 @@ export type ConsumerSpec = {
   /** Durable name; on EVENTS it must be one the agency's identity is allowed to use. */
   durable: string;
   filterSubject?: string;
+  /** Several filters at once (an inbox that receives from neighbouring counties too). */
+  filterSubjects?: string[];
   /** Deliveries before a message that keeps failing is dead-lettered. */
   maxDeliver?: number;
   ackWaitMs?: number;
@@ -68,7 +70,8 @@ export function retryDelayMs(deliveryCount: number): number {
  */
 export class EventConsumer {
   readonly #deps: ConsumerDeps;
-  readonly #spec: Required<Omit<ConsumerSpec, "filterSubject">> & { filterSubject?: string };
+  readonly #spec: Required<Omit<ConsumerSpec, "filterSubject" | "filterSubjects">> &
+    Pick<ConsumerSpec, "filterSubject" | "filterSubjects">;
   readonly #handler: Handler;
   #messages: ConsumerMessages | undefined;
   #done: Promise<void> | undefined;
@@ -93,6 +96,7 @@ export class EventConsumer {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ...(s.filterSubject ? { filter_subject: s.filterSubject } : {}),
+      ...(s.filterSubjects ? { filter_subjects: s.filterSubjects } : {}),
       // One delivery more than we retry: the last one is ours to dead-letter.
       max_deliver: s.maxDeliver + 1,
       ack_wait: nanos(s.ackWaitMs),
@@ -217,7 +221,8 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
     s.agency !== e.agency ||
     s.kind !== e.aggregate.kind ||
     s.id !== e.aggregate.id ||
-    s.to !== e.to;
+    s.to !== e.to ||
+    s.toCounty !== e.toCounty;
   if (mismatch) {
     return {
       ok: false,

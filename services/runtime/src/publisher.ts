@@ -26,6 +26,8 @@ export type PublishRequest<T extends EventType> = {
   actor: string;
   aggregate: { kind: AggregateKind; id: string };
   to?: AgencyCode | undefined;
+  /** A neighbouring county the event is addressed to, across the county line. */
+  toCounty?: string | undefined;
   correlationId?: string | undefined;
   causationId?: string | undefined;
   /** Fixed id and time make a re-published event byte-identical (idempotent fan-out). */
@@ -106,6 +108,13 @@ export class EventPublisher {
   /** Builds, validates and publishes one event; resolves when the stream has stored it. */
   async publish<T extends EventType>(req: PublishRequest<T>): Promise<Published> {
     const { county, agency } = this.#opts;
+    if (req.toCounty === county) {
+      throw new ValidationError(
+        "invalid-event",
+        "an event for this county does not cross its line",
+        [{ field: "toCounty", message: "a neighbouring county, or none" }],
+      );
+    }
     const parsed = CATALOGUE[req.type].safeParse(req.data);
     if (!parsed.success) {
       throw new ValidationError(
@@ -130,6 +139,7 @@ export class EventPublisher {
       actor: req.actor,
       aggregate: req.aggregate,
       ...(req.to ? { to: req.to } : {}),
+      ...(req.toCounty ? { toCounty: req.toCounty } : {}),
       correlationId: req.correlationId ?? id,
       ...(req.causationId ? { causationId: req.causationId } : {}),
       prev: req.prev,
@@ -143,6 +153,7 @@ export class EventPublisher {
       kind: req.aggregate.kind,
       id: req.aggregate.id,
       to: req.to,
+      toCounty: req.toCounty,
     });
     const h = natsHeaders();
     h.set("Liandong-Event-Type", req.type);

@@ -128,6 +128,21 @@ export class AuditSealer {
     const consumer = await jetstream(nc).consumers.get(STREAMS.events, name);
     const messages = await consumer.consume({ max_messages: 1000, ...PULL });
     this.#messages = messages;
+    // A consumer lost with its node (it lives in memory) is not recreated by the client, which
+    // keeps pulling from it in silence: stop, and read again from the first unsealed event.
+    void (async () => {
+      for await (const s of messages.status()) {
+        const lost =
+          s.type === "consumer_not_found" ||
+          s.type === "consumer_deleted" ||
+          (s.type === "heartbeats_missed" && s.count >= 2);
+        if (lost && this.#messages === messages && !this.#stopped) {
+          this.#o.logger.warn({ status: s.type }, "sealer's consumer lost; reading again");
+          messages.stop();
+          return;
+        }
+      }
+    })().catch(() => undefined);
     this.#done = (async () => {
       try {
         for await (const m of messages) {

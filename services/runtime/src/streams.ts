@@ -1,6 +1,5 @@
 import {
   agencyBucket,
-  CROSS_BORDER_ROOT,
   crossBorderInboxSubjects,
   EVENTS_ROOT,
   inboxSubjects,
@@ -60,13 +59,12 @@ export async function provisionCounty(
 ): Promise<void> {
   const replicas = opts.replicas ?? 1;
   const neighbours = opts.neighbours ?? [];
-  // In a region, EVENTS also keeps what this county's agencies address across the line, and
-  // sources what each neighbour addresses to us from the one stream it keeps for us: NATS's own
-  // store-and-forward (in order, once, caught up after the link returns).
+  // In a region, EVENTS also sources what each neighbour addresses to us, from the one stream it
+  // keeps for us: NATS's own store-and-forward (in order, once, caught up after the link returns).
+  // What our agencies address across the line is under `ld.ev.>` already.
   const region: Partial<StreamConfig> =
     neighbours.length > 0
       ? {
-          subjects: [`${EVENTS_ROOT}.>`, `${CROSS_BORDER_ROOT}.*.${opts.county}.>`],
           sources: neighbours.map((n) => ({
             name: STREAMS.regionOut(opts.county),
             external: { api: `$JS.${jetstreamDomain(n)}.API`, deliver: "" },

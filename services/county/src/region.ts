@@ -1,0 +1,99 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createUser } from "@nats-io/nkeys";
+import { type CountyOptions, type RunningCounty, startCounty } from "./county.ts";
+import { freePort } from "./free-port.ts";
+
+export type RegionOptions = Omit<CountyOptions, "stateDir" | "configFile" | "region"> & {
+  /** Where both counties keep their data, secrets and logs (one folder each). */
+  stateDir: string;
+  /** The home county's configuration; the neighbour gets the same agencies and routing. */
+  configFile: string;
+  /** The neighbouring county's 6-digit code. */
+  neighbour: string;
+};
+
+export type RunningRegion = {
+  home: RunningCounty;
+  neighbour: RunningCounty;
+  stop(): Promise<void>;
+};
+
+/**
+ * Two neighbouring counties of one cooperation region on this machine (the S5 demo, tests):
+ * each its own nats-server, JetStream domain, identities and services; the neighbour connects
+ * to the home county's leaf-node port with a link key the home county accepts. The link key
+ * and ports are kept in `stateDir`, so that a restart finds the same region.
+ */
+export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
+  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+  const base = JSON.parse(readFileSync(opts.configFile, "utf8")) as {
+    county: string;
+    region?: { neighbours?: string[] };
+  };
+  const home = base.county;
+  const configs = {
+    home: { ...base, region: { neighbours: [opts.neighbour] } },
+    neighbour: { ...base, county: opts.neighbour, region: { neighbours: [home] } },
+  };
+  const files = {
+    home: join(opts.stateDir, `county-${home}.input.json`),
+    neighbour: join(opts.stateDir, `county-${opts.neighbour}.input.json`),
+  };
+  writeFileSync(files.home, JSON.stringify(configs.home, null, 2));
+  writeFileSync(files.neighbour, JSON.stringify(configs.neighbour, null, 2));
+
+  // The link's key: the neighbour's operators keep the seed, the home county accepts the public key.
+  const linkFile = join(opts.stateDir, "region-link.json");
+  if (!existsSync(linkFile)) {
+    const k = createUser();
+    writeFileSync(
+      linkFile,
+      JSON.stringify({
+        neighbour: opts.neighbour,
+        publicKey: k.getPublicKey(),
+        seed: new TextDecoder().decode(k.getSeed()),
+        leafPort: opts.ports === "fixed" ? 7422 : await freePort(),
+      }),
+      { mode: 0o600 },
+    );
+  }
+  const link = JSON.parse(readFileSync(linkFile, "utf8")) as {
+    publicKey: string;
+    seed: string;
+    leafPort: number;
+  };
+  const { neighbour: _n, ...common } = opts;
+  // Both at once: a county's sources from its neighbour back off while that neighbour is not up.
+  const [homeCounty, neighbourCounty] = await Promise.all([
+    startCounty({
+      ...common,
+      stateDir: join(opts.stateDir, home),
+      configFile: files.home,
+      region: {
+        listen: { host: "127.0.0.1", port: link.leafPort },
+        accept: [{ neighbour: opts.neighbour, publicKey: link.publicKey }],
+        connect: [],
+      },
+    }),
+    startCounty({
+      ...common,
+      stateDir: join(opts.stateDir, opts.neighbour),
+      configFile: files.neighbour,
+      portOffset: 100,
+      region: {
+        accept: [],
+        connect: [
+          { neighbour: home, url: `nats-leaf://127.0.0.1:${link.leafPort}`, seed: link.seed },
+        ],
+      },
+    }),
+  ]);
+  return {
+    home: homeCounty,
+    neighbour: neighbourCounty,
+    async stop() {
+      await Promise.all([neighbourCounty.stop(), homeCounty.stop()]);
+    },
+  };
+}
