@@ -112,6 +112,18 @@ export async function startTestCounty(
   };
 }
 
+/** An officer's HTTP client for one agency of a running county. */
+export function officerOf(
+  county: RunningCounty,
+  agency: string,
+  role: "liaison" | "supervisor" | "deputy" = "liaison",
+): Api {
+  const token = county.tokens.find((t) => t.officer === `${agency}.${role}`)?.token;
+  const url = county.urls[agency];
+  if (!token || !url) throw new Error(`no ${role} of ${agency}`);
+  return api(url, token);
+}
+
 /** Polls until `check` returns a value other than undefined. */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,

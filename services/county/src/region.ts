@@ -11,6 +11,9 @@ export type RegionOptions = Omit<CountyOptions, "stateDir" | "configFile" | "reg
   configFile: string;
   /** The neighbouring county's 6-digit code. */
   neighbour: string;
+  /** Tests: the home county's leaf-node port, and the port the neighbour dials (a proxy between). */
+  leafPort?: number;
+  linkPort?: number;
 };
 
 export type RunningRegion = {
@@ -53,7 +56,7 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
         neighbour: opts.neighbour,
         publicKey: k.getPublicKey(),
         seed: new TextDecoder().decode(k.getSeed()),
-        leafPort: opts.ports === "fixed" ? 7422 : await freePort(),
+        leafPort: opts.leafPort ?? (opts.ports === "fixed" ? 7422 : await freePort()),
       }),
       { mode: 0o600 },
     );
@@ -63,7 +66,7 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
     seed: string;
     leafPort: number;
   };
-  const { neighbour: _n, ...common } = opts;
+  const { neighbour: _n, leafPort: _l, linkPort, ...common } = opts;
   // Both at once: a county's sources from its neighbour back off while that neighbour is not up.
   const [homeCounty, neighbourCounty] = await Promise.all([
     startCounty({
@@ -84,7 +87,11 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
       region: {
         accept: [],
         connect: [
-          { neighbour: home, url: `nats-leaf://127.0.0.1:${link.leafPort}`, seed: link.seed },
+          {
+            neighbour: home,
+            url: `nats-leaf://127.0.0.1:${linkPort ?? link.leafPort}`,
+            seed: link.seed,
+          },
         ],
       },
     }),

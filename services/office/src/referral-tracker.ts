@@ -14,6 +14,9 @@ export type TrackedReferral = {
   kind: ReferralKind;
   from: AgencyCode;
   to: AgencyCode;
+  /** Across a county line (区域协作): the sender's and the addressee's counties. */
+  fromCounty?: string;
+  toCounty?: string;
   about: { kind: "lead" | "case"; id: string };
   status: ReferralStatus;
   /** The one party holding it now. */
@@ -56,6 +59,7 @@ export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEv
         kind: d.kind,
         from: d.from,
         to: d.to,
+        ...(e.toCounty ? { fromCounty: e.county, toCounty: e.toCounty } : {}),
         about: d.about,
         status: "offered",
         holder: d.to,
@@ -67,7 +71,7 @@ export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEv
         ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
         violations:
           d.about.kind === "lead"
-            ? (leads.get(d.about.id)?.violations ?? [])
+            ? (leads.get(d.about.id)?.violations ?? d.lead?.violations ?? [])
             : (parent?.violations ?? []),
         overdue: {},
       });

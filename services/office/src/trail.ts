@@ -45,10 +45,11 @@ export async function readTrail(
   // Deadlines passed, supervision orders, answers and escalations about it.
   if (parsedKind.data === "referral" || parsedKind.data === "case")
     aggregates.push({ kind: "supervision", id });
-  const links = await aggregateEvents(
-    nc,
-    aggregates.map((a) => aggregateSubjects(county, a.kind, a.id)),
-  );
+  const subjects = aggregates.map((a) => aggregateSubjects(county, a.kind, a.id));
+  // A referral across a county line: both counties' steps, under the longer subjects.
+  if (parsedKind.data === "referral")
+    subjects.push(aggregateSubjects(county, "referral", id, true));
+  const links = await aggregateEvents(nc, subjects);
   const own = links.filter((l) => l.subject.split(".")[4] === parsedKind.data);
   if (own.length === 0) throw new ProblemError(404, "not-found", "未找到该记录");
   const steps: TrailStep[] = links.map((l) => {

@@ -40,7 +40,16 @@ export type VerifyReport = {
   findings: Finding[];
   /** Events after an agency's last checkpoint: not yet sealed, so not yet provable. */
   unsealed: Finding[];
+  /**
+   * Events of a neighbouring county (区域协作) in this log: their hash links are checked here,
+   * their seals in their own county's log (see `crossCheck`).
+   */
+  foreign: CrossBorderEvent[];
+  /** This county's events addressed across the line, as sealed here. */
+  outbound: CrossBorderEvent[];
 };
+
+export type CrossBorderEvent = { seq: number; county: string; agency: string; hash: string };
 
 type Observed = { seq: number; h: string; id: string };
 /**
@@ -165,6 +174,8 @@ export class LogVerifier {
   readonly #heads = new Map<string, string>();
   readonly #breaks: LinkBreak[] = [];
   readonly #findings: Finding[] = [];
+  readonly #foreign: CrossBorderEvent[] = [];
+  readonly #outbound: CrossBorderEvent[] = [];
   #events = 0;
   #checkpoints = 0;
 
@@ -189,17 +200,19 @@ export class LogVerifier {
   add(entry: LogEntry): void {
     this.#events++;
     const subject = entry.subject;
-    // ld.ev.<county>.<agency>.<kind>.<id>.<to>
+    // ld.ev.<county>.<agency>.<kind>.<id>.<to>[.<to-county>]
     const t2 = EVENTS_ROOT.length + 1;
     const t3 = subject.indexOf(".", t2) + 1;
     const t4 = t3 > 0 ? subject.indexOf(".", t3) + 1 : 0;
     const t5 = t4 > 0 ? subject.indexOf(".", t4) + 1 : 0;
     const t6 = t5 > 0 ? subject.indexOf(".", t5) + 1 : 0;
+    // One token more when the event crosses a county line (the addressed county).
+    const t7 = t6 > 0 ? subject.indexOf(".", t6) + 1 : 0;
     if (
       !subject.startsWith(EVENTS_ROOT) ||
       subject.charCodeAt(EVENTS_ROOT.length) !== 46 ||
       t6 === 0 ||
-      subject.indexOf(".", t6) >= 0
+      (t7 > 0 && subject.indexOf(".", t7) >= 0)
     ) {
       this.#findings.push({
         kind: "unreadable",
@@ -248,6 +261,16 @@ export class LogVerifier {
       }
     }
 
+    const crossBorder = t7 > 0;
+    if (crossBorder || (this.#county !== undefined && county !== this.#county)) {
+      const event = { seq: entry.seq, county, agency, hash: full };
+      if (this.#county !== undefined && county !== this.#county) {
+        // A neighbour's event: sealed in the neighbour's log, not here.
+        this.#foreign.push(event);
+        return;
+      }
+      this.#outbound.push(event);
+    }
     if (kind === "audit") {
       this.#checkpoints++;
       this.#checkpoint(entry, county, agency, eventIdOf(buf), log);
@@ -346,6 +369,8 @@ export class LogVerifier {
       agencies,
       findings,
       unsealed,
+      foreign: this.#foreign,
+      outbound: this.#outbound,
     };
   }
 
@@ -517,4 +542,30 @@ export class LogVerifier {
     }
     return S.length;
   }
+}
+
+/**
+ * The trail across a county line (区域协作): each county's log verified with its own agencies'
+ * keys, and every event one county holds from another found, byte for byte (by hash), among
+ * what that county sealed as sent. Returns one finding per event that is not.
+ */
+export function crossCheck(reports: Readonly<Record<string, VerifyReport>>): Finding[] {
+  const sent = new Map<string, CrossBorderEvent>();
+  for (const [county, r] of Object.entries(reports))
+    for (const e of r.outbound) if (e.county === county) sent.set(e.hash, e);
+  const findings: Finding[] = [];
+  for (const [county, r] of Object.entries(reports)) {
+    for (const e of r.foreign) {
+      if (!(e.county in reports)) continue;
+      const original = sent.get(e.hash);
+      if (!original || original.agency !== e.agency)
+        findings.push({
+          kind: "forged",
+          agency: e.agency,
+          seq: e.seq,
+          detail: `county ${county} holds an event of ${e.county} that ${e.county}'s log never sent`,
+        });
+    }
+  }
+  return findings;
 }

@@ -1,0 +1,246 @@
+// S5 (scenarios.md) — across the city line (区域协作): Ganzhou district's health refers a clinic
+// in Liangzhou district to Liangzhou's health over the regional link; the link is down for a
+// while and both counties keep working; when it returns the referral arrives once; Liangzhou
+// accepts, investigates and feeds back; Ganzhou's office sees it completed, and the trail across
+// both counties verifies with both counties' keys. Two counties, each its own nats-server and
+// services, linked by a leaf node through a proxy the test can cut. Everything through HTTP.
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { STREAMS } from "@liandong/contracts";
+import { connectBus, crossCheck, LogVerifier, type VerifyReport } from "@liandong/runtime";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { readStream } from "../services/cli/src/read-log.ts";
+import type { RunningCounty } from "../services/county/src/county.ts";
+import { freePort } from "../services/county/src/free-port.ts";
+import { type RunningRegion, startRegion } from "../services/county/src/region.ts";
+import { eventually, officerOf, ROOT } from "./support/county.ts";
+import { natsServerBinary } from "./support/nats-server.ts";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.ts";
+
+const GANZHOU = "620702";
+const LIANGZHOU = "620602";
+
+let stateDir: string;
+let region: RunningRegion;
+let link: TcpProxy;
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), "liandong-region-"));
+  const configFile = join(stateDir, "input.json");
+  writeFileSync(configFile, JSON.stringify({ county: GANZHOU }));
+  const leafPort = await freePort();
+  link = await startTcpProxy(await freePort(), leafPort);
+  region = await startRegion({
+    root: ROOT,
+    stateDir,
+    configFile,
+    natsServer: natsServerBinary(),
+    ports: "free",
+    neighbour: LIANGZHOU,
+    leafPort,
+    linkPort: link.port,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await region?.stop();
+  await link?.close();
+  if (!process.env.LIANDONG_KEEP_TEST_STATE) rmSync(stateDir, { recursive: true, force: true });
+});
+
+type View = {
+  referralId: string;
+  status: string;
+  holder: string;
+  holderCounty?: string;
+  fromCounty?: string;
+  toCounty?: string;
+  lead?: { target: { name: string; county: string }; informant?: unknown };
+  feedback?: { outcome: string };
+  history: { type: string; county?: string; eventId: string; void?: boolean }[];
+};
+
+async function verified(county: RunningCounty): Promise<VerifyReport> {
+  const keys = JSON.parse(readFileSync(county.keysFile, "utf8")) as {
+    county: string;
+    agencies: Record<string, string>;
+  };
+  const admin = await connectBus({
+    servers: county.natsUrl,
+    agency: "admin",
+    seedFile: join(county.keysFile, "..", "secrets", "admin.nk"),
+  });
+  try {
+    const v = new LogVerifier({ keys: keys.agencies, county: keys.county });
+    for await (const e of readStream(admin, STREAMS.events)) v.add(e);
+    return v.finish();
+  } finally {
+    await admin.close();
+  }
+}
+
+it("S5: a referral across the county line, through an outage, fed back and verified in both counties", async () => {
+  const gzHealth = officerOf(region.home, "health");
+  const lzHealth = officerOf(region.neighbour, "health");
+  const gzOffice = officerOf(region.home, "office");
+  const lzOffice = officerOf(region.neighbour, "office");
+
+  // 1. A case in Ganzhou shows the determination was done at a clinic in Liangzhou.
+  const lead = await gzHealth.post<{ leadId: string }>("/leads", {
+    source: "record-audit",
+    violations: ["illegal-sex-determination"],
+    target: { kind: "institution", name: "凉州区某诊所", county: LIANGZHOU },
+    summary: "甘州区立案调查中查明，孕妇曾在凉州区某诊所接受胎儿性别鉴定",
+    evidence: [
+      {
+        ref: "health:case-620702/statement-3.pdf",
+        sha256: createHash("sha256").update("statement").digest("hex"),
+      },
+    ],
+  });
+  expect(lead.status).toBe(201);
+
+  // A county that is not a neighbour is refused by field.
+  const far = await gzHealth.post<{ errors: { field: string }[] }>("/referrals", {
+    to: "health",
+    toCounty: "110101",
+    about: { kind: "lead", id: lead.body.leadId },
+    reason: "x",
+  });
+  expect(far.status).toBe(422);
+  expect(far.body.errors.map((e) => e.field)).toEqual(["toCounty"]);
+
+  // 3. The link is down: both counties keep working.
+  await link.close();
+  // 2. Ganzhou's health refers the clinic to Liangzhou's health (the target's county: 属地管理).
+  const offered = await gzHealth.post<View>("/referrals", {
+    to: "health",
+    about: { kind: "lead", id: lead.body.leadId },
+    reason: "诊所位于凉州区，请属地卫健部门查处",
+  });
+  expect(offered.status).toBe(201);
+  expect(offered.body).toMatchObject({
+    status: "offered",
+    fromCounty: GANZHOU,
+    toCounty: LIANGZHOU,
+    holder: "health",
+    holderCounty: GANZHOU,
+  });
+  const referralId = offered.body.referralId;
+  const local = await officerOf(region.neighbour, "family-planning").post("/leads", {
+    source: "pregnancy-disappearance",
+    violations: ["sex-selective-termination"],
+    target: { kind: "person", name: "凉州区随访对象", county: LIANGZHOU },
+    summary: "断链期间凉州区照常登记线索",
+  });
+  expect(local.status).toBe(201);
+  const waiting = await lzHealth.get(`/referrals/${referralId}?wait=1500`);
+  expect(waiting.status).toBe(404);
+
+  // When it returns, the referral arrives once.
+  await link.open();
+  const arrived = await lzHealth.get<View>(`/referrals/${referralId}?wait=30000`);
+  expect(arrived.status).toBe(200);
+  expect(arrived.body).toMatchObject({
+    status: "offered",
+    fromCounty: GANZHOU,
+    toCounty: LIANGZHOU,
+  });
+  // What Liangzhou needs to act, and nothing of an informant.
+  expect(arrived.body.lead?.target).toMatchObject({ name: "凉州区某诊所", county: LIANGZHOU });
+  expect(arrived.body.lead?.informant).toBeUndefined();
+  const inbox = await lzHealth.get<{ items: { referralId: string }[] }>("/referrals?waiting=true");
+  expect(inbox.body.items.filter((i) => i.referralId === referralId)).toHaveLength(1);
+
+  // 4. Liangzhou accepts, investigates and feeds back.
+  const accepted = await lzHealth.post<View>(`/referrals/${referralId}/acceptance`, {});
+  expect(accepted.body).toMatchObject({ status: "accepted", holderCounty: LIANGZHOU });
+  // Ganzhou's health may not act for Liangzhou's: it is not the addressee.
+  const notYours = await gzHealth.post(`/referrals/${referralId}/completion`, {
+    actions: "x",
+    outcome: "x",
+  });
+  expect(notYours.status).toBe(403);
+  const opened = await lzHealth.post<{ caseId: string }>("/cases", {
+    title: "凉州区某诊所非法鉴定胎儿性别案",
+    referrals: [referralId],
+    violations: ["illegal-sex-determination"],
+    target: { kind: "institution", name: "凉州区某诊所", county: LIANGZHOU },
+  });
+  expect(opened.status).toBe(201);
+  const closed = await lzHealth.post(`/cases/${opened.body.caseId}/closure`, {
+    summary: "查实该诊所使用B超为孕妇鉴定胎儿性别",
+    sanctions: [{ kind: "revoke-institution-licence", against: "凉州区某诊所" }],
+  });
+  expect(closed.status).toBe(200);
+  const completed = await lzHealth.post<View>(`/referrals/${referralId}/completion`, {
+    actions: "立案查处，现场查封B超机一台",
+    outcome: "吊销该诊所《医疗机构执业许可证》",
+  });
+  expect(completed.body.status).toBe("completed");
+
+  // Feedback flows back; both parties hold the same history.
+  const atGanzhou = await eventually(async () => {
+    const r = await gzHealth.get<View>(`/referrals/${referralId}`);
+    return r.body.status === "completed" ? r.body : undefined;
+  }, 30_000);
+  expect(atGanzhou.feedback?.outcome).toBe("吊销该诊所《医疗机构执业许可证》");
+  const steps = (v: View) => v.history.map((h) => [h.type, h.county, h.eventId]);
+  expect(steps(atGanzhou)).toEqual(steps(completed.body));
+  expect(steps(atGanzhou).map(([type, county]) => `${type}@${county}`)).toEqual([
+    `referral.offered@${GANZHOU}`,
+    `referral.accepted@${LIANGZHOU}`,
+    `referral.completed@${LIANGZHOU}`,
+  ]);
+
+  // Ganzhou's office sees its cross-border referral completed; Liangzhou's office sees it too.
+  for (const [office, name] of [
+    [gzOffice, "甘州区"],
+    [lzOffice, "凉州区"],
+  ] as const) {
+    const tracked = await eventually(async () => {
+      const r = await office.get<{ status: string; fromCounty?: string; toCounty?: string }>(
+        `/tracker/referrals/${referralId}`,
+      );
+      return r.body.status === "completed" ? r.body : undefined;
+    }, 30_000);
+    expect(tracked, name).toMatchObject({ fromCounty: GANZHOU, toCounty: LIANGZHOU });
+  }
+  // The trail spans both counties, and its hash chain holds.
+  const trail = await gzOffice.get<{
+    verification: { ok: boolean; checked: number };
+    steps: { type: string; agency: string }[];
+  }>(`/trail/referral/${referralId}`);
+  // Three hand-offs, and Ganzhou's refused attempt to complete it (留痕).
+  expect(trail.body.verification).toMatchObject({ ok: true, checked: 4 });
+  expect(trail.body.steps.map((s) => s.type).sort()).toEqual([
+    "attempt.refused",
+    "referral.accepted",
+    "referral.completed",
+    "referral.offered",
+  ]);
+
+  // Each county's log verifies with its own agencies' keys, every event sealed; what each holds
+  // from the other is exactly what the other sealed as sent.
+  let last: unknown;
+  const reports = await eventually(async () => {
+    const [gz, lz] = await Promise.all([verified(region.home), verified(region.neighbour)]);
+    last = { gz: gz.unsealed, lz: lz.unsealed };
+    return gz.unsealed.length === 0 && lz.unsealed.length === 0 ? { gz, lz } : undefined;
+  }, 60_000).catch((err: Error) => {
+    throw new Error(`${err.message}: unsealed ${JSON.stringify(last)}`);
+  });
+  expect(reports.gz.findings).toEqual([]);
+  expect(reports.lz.findings).toEqual([]);
+  expect(reports.gz.foreign.length).toBe(2);
+  expect(reports.lz.foreign.length).toBe(1);
+  expect(crossCheck({ [GANZHOU]: reports.gz, [LIANGZHOU]: reports.lz })).toEqual([]);
+  // A foreign event that the neighbour never sent is named.
+  const tampered = {
+    ...reports.gz,
+    foreign: [{ ...reports.gz.foreign[0]!, hash: "0".repeat(64) }],
+  };
+  expect(crossCheck({ [GANZHOU]: tampered, [LIANGZHOU]: reports.lz })).toHaveLength(1);
+}, 240_000);
