@@ -244,3 +244,93 @@ it("S5: a referral across the county line, through an outage, fed back and verif
   };
   expect(crossCheck({ [GANZHOU]: tampered, [LIANGZHOU]: reports.lz })).toHaveLength(1);
 }, 240_000);
+
+it("a withdrawal racing an acceptance across the line: one winner, the same history in both counties", async () => {
+  const gzHealth = officerOf(region.home, "health");
+  const lzHealth = officerOf(region.neighbour, "health");
+  const outcomes = new Set<string>();
+  for (let round = 0; round < 6; round++) {
+    const lead = await gzHealth.post<{ leadId: string }>("/leads", {
+      source: "record-audit",
+      violations: ["illegal-sex-determination"],
+      target: { kind: "institution", name: `凉州区某诊所（第${round}轮）`, county: LIANGZHOU },
+      summary: "跨区移交并发测试",
+    });
+    const offered = await gzHealth.post<View>("/referrals", {
+      to: "health",
+      about: { kind: "lead", id: lead.body.leadId },
+      reason: "请属地查处",
+    });
+    const id = offered.body.referralId;
+    expect((await lzHealth.get(`/referrals/${id}?wait=30000`)).status).toBe(200);
+    const [withdraw, accept] = await Promise.all([
+      gzHealth.post(`/referrals/${id}/withdrawal`, { reason: "误报，撤回" }),
+      lzHealth.post(`/referrals/${id}/acceptance`, {}),
+    ]);
+    // Each side answers from its own log: 200, or 409 when the other's step reached it first.
+    expect([withdraw.status, accept.status].every((s) => s === 200 || s === 409)).toBe(true);
+    expect(withdraw.status === 200 || accept.status === 200).toBe(true);
+    // Both counties converge: one status, one history, the addressee's step winning a crossing.
+    const settled = await eventually(async () => {
+      const [gz, lz] = await Promise.all([
+        gzHealth.get<View>(`/referrals/${id}`),
+        lzHealth.get<View>(`/referrals/${id}`),
+      ]);
+      const ids = (v: View) => v.history.map((h) => `${h.eventId}:${h.void ?? false}`).join();
+      const steps = withdraw.status === 200 && accept.status === 200 ? 3 : 2;
+      return gz.body.history.length === steps &&
+        lz.body.history.length === steps &&
+        gz.body.status === lz.body.status &&
+        ids(gz.body) === ids(lz.body)
+        ? gz.body
+        : undefined;
+    }, 30_000);
+    const effective = settled.history.filter((h) => !h.void).map((h) => h.type);
+    expect(effective).toHaveLength(2);
+    if (accept.status === 200) expect(settled.status).toBe("accepted");
+    else expect(settled.status).toBe("withdrawn");
+    outcomes.add(`${withdraw.status}/${accept.status}→${settled.status}`);
+  }
+  // What happened, for the record of the run.
+  console.info(`跨区撤回与接收并发：${[...outcomes].join("，")}`);
+
+  // The crossing, made certain: with the link down each side records its own step; when it
+  // returns, the addressee's log decides: accepted, the withdrawal kept but void, everywhere.
+  const lead = await gzHealth.post<{ leadId: string }>("/leads", {
+    source: "record-audit",
+    violations: ["illegal-sex-determination"],
+    target: { kind: "institution", name: "凉州区某诊所（断链交叉）", county: LIANGZHOU },
+    summary: "断链期间双方各自操作",
+  });
+  const offered = await gzHealth.post<View>("/referrals", {
+    to: "health",
+    about: { kind: "lead", id: lead.body.leadId },
+    reason: "请属地查处",
+  });
+  const id = offered.body.referralId;
+  expect((await lzHealth.get(`/referrals/${id}?wait=30000`)).status).toBe(200);
+  await link.close();
+  const withdrawn = await gzHealth.post<View>(`/referrals/${id}/withdrawal`, { reason: "撤回" });
+  const accepted = await lzHealth.post<View>(`/referrals/${id}/acceptance`, {});
+  expect([withdrawn.body.status, accepted.body.status]).toEqual(["withdrawn", "accepted"]);
+  await link.open();
+  for (const party of [gzHealth, lzHealth]) {
+    const v = await eventually(async () => {
+      const r = await party.get<View>(`/referrals/${id}`);
+      return r.body.history.length === 3 ? r.body : undefined;
+    }, 30_000);
+    expect(v.status).toBe("accepted");
+    expect(v.history.map((h) => `${h.type}${h.void ? "(void)" : ""}`)).toEqual([
+      "referral.offered",
+      "referral.accepted",
+      "referral.withdrawn(void)",
+    ]);
+  }
+  // And the addressee goes on from there: its next step links to its acceptance.
+  const completed = await lzHealth.post<View>(`/referrals/${id}/completion`, {
+    actions: "查处",
+    outcome: "已处理",
+  });
+  expect(completed.status).toBe(200);
+  expect(completed.body.status).toBe("completed");
+}, 240_000);
