@@ -333,4 +333,22 @@ it("a withdrawal racing an acceptance across the line: one winner, the same hist
   });
   expect(completed.status).toBe(200);
   expect(completed.body.status).toBe("completed");
+
+  // The crossing is no tampering: each office's trail and each county's whole log verify.
+  for (const county of [region.home, region.neighbour]) {
+    const trail = await eventually(async () => {
+      const t = await officerOf(county, "office").get<{
+        verification: { ok: boolean; checked: number };
+      }>(`/trail/referral/${id}`);
+      return t.body.verification?.checked >= 4 ? t.body : undefined;
+    }, 30_000);
+    expect(trail.verification.ok).toBe(true);
+  }
+  const reports = await eventually(async () => {
+    const [gz, lz] = await Promise.all([verified(region.home), verified(region.neighbour)]);
+    return gz.unsealed.length === 0 && lz.unsealed.length === 0 ? { gz, lz } : undefined;
+  }, 60_000);
+  expect(reports.gz.findings).toEqual([]);
+  expect(reports.lz.findings).toEqual([]);
+  expect(crossCheck({ [GANZHOU]: reports.gz, [LIANGZHOU]: reports.lz })).toEqual([]);
 }, 240_000);

@@ -175,6 +175,8 @@ export class LogVerifier {
   readonly #breaks: LinkBreak[] = [];
   readonly #findings: Finding[] = [];
   readonly #foreign: CrossBorderEvent[] = [];
+  /** Aggregates that cross a county line: the head's county, the event before it, the addressee. */
+  readonly #xb = new Map<string, { before: string | null; county: string; addressee: string }>();
   readonly #outbound: CrossBorderEvent[] = [];
   #events = 0;
   #checkpoints = 0;
@@ -237,6 +239,9 @@ export class LogVerifier {
     const expected = this.#heads.get(key);
     if (at >= 0 && linksTo(buf, at + PREV.length, expected)) {
       this.#heads.set(key, full);
+      if (t7 > 0) this.#stepped(key, county, subject.slice(t7), expected ?? null);
+    } else if (t7 > 0 && this.#crossed(key, county, claimedPrev(buf), full)) {
+      // Both parties stepped from the same event, each in its own county: not a break.
     } else {
       const claimed = claimedPrev(buf);
       if (claimed === UNREADABLE) {
@@ -282,6 +287,27 @@ export class LogVerifier {
       buf,
       buf.length > HEAD.length + 36 && startsWithHead(buf) ? undefined : eventIdOf(buf),
     );
+  }
+
+  #stepped(key: string, county: string, toCounty: string, before: string | null): void {
+    const x = this.#xb.get(key);
+    this.#xb.set(key, { before, county, addressee: x?.addressee ?? toCounty });
+  }
+
+  /**
+   * A crossing (区域协作): the two parties of a cross-border aggregate, each in its own county's
+   * log, took a step from the same event (a withdrawal crossing an acceptance on the way). The
+   * addressee's log decides (DESIGN.md, Hand-offs): the addressee's step becomes the head, the
+   * other stays in the log without effect. Anything else that does not link is a break.
+   */
+  #crossed(key: string, county: string, claimed: unknown, full: string): boolean {
+    const x = this.#xb.get(key);
+    if (!x || claimed !== x.before || county === x.county) return false;
+    if (county === x.addressee) {
+      this.#heads.set(key, full);
+      x.county = county;
+    }
+    return true;
   }
 
   #checkpoint(entry: LogEntry, county: string, agency: string, id: string, log: AgencyLog): void {
