@@ -13,6 +13,7 @@ import { connectBus, crossCheck, LogVerifier, type VerifyReport } from "@liandon
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readStream } from "../services/cli/src/read-log.ts";
 import type { RunningCounty } from "../services/county/src/county.ts";
+import { playRegionDemo } from "../services/county/src/demo.ts";
 import { freePort } from "../services/county/src/free-port.ts";
 import { type RunningRegion, startRegion } from "../services/county/src/region.ts";
 import { eventually, officerOf, ROOT } from "./support/county.ts";
@@ -352,3 +353,22 @@ it("a withdrawal racing an acceptance across the line: one winner, the same hist
   expect(reports.lz.findings).toEqual([]);
   expect(crossCheck({ [GANZHOU]: reports.gz, [LIANGZHOU]: reports.lz })).toEqual([]);
 }, 240_000);
+
+it("the main command's region demo plays S5 and, played again, records nothing twice", async () => {
+  const sides = [region.home, region.neighbour].map((c) => ({
+    county: c.config.county,
+    urls: c.urls,
+    tokens: c.tokens,
+  })) as [Parameters<typeof playRegionDemo>[0], Parameters<typeof playRegionDemo>[1]];
+  const first = await playRegionDemo(...sides);
+  expect(first.join()).toContain("S5");
+  const referrals = async () =>
+    (await officerOf(region.neighbour, "health").get<{ items: View[] }>("/referrals")).body.items;
+  const before = await referrals();
+  await playRegionDemo(...sides);
+  const after = await referrals();
+  expect(after.length).toBe(before.length);
+  const demo = after.find((r) => r.lead?.target.name === "邻县某诊所");
+  expect(demo?.status).toBe("completed");
+  expect(demo?.history).toHaveLength(3);
+}, 120_000);

@@ -11,12 +11,9 @@ type Officer = {
   get(path: string): Promise<Reply>;
 };
 
-/** Demo data plays the scenarios (scenarios.md) through HTTP, as officers would; every step is idempotent. */
-export async function playDemo(
-  urls: Record<string, string>,
-  tokens: IssuedToken[],
-): Promise<string[]> {
-  const as = (agency: string, role = "liaison"): Officer => {
+/** An officer's HTTP calls, every step idempotent (the demo may be played again). */
+function officers(urls: Record<string, string>, tokens: IssuedToken[]) {
+  return (agency: string, role = "liaison"): Officer => {
     const token = tokens.find((t) => t.officer === `${agency}.${role}`)?.token ?? "";
     const url = urls[agency] ?? "";
     const call = async (
@@ -38,14 +35,24 @@ export async function playDemo(
     };
     return { post: (p, b, k) => call("POST", p, b, k), get: (p) => call("GET", p) };
   };
-  /** Waits until the other party has it (the bus delivers in milliseconds). */
-  const arrived = async (o: Officer, path: string) => {
-    for (let i = 0; i < 200; i++) {
-      if ((await o.get(path)).status === 200) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`${path} did not arrive`);
-  };
+}
+
+/** Waits until the other party has it (the bus delivers in milliseconds; across a link, seconds). */
+async function arrived(o: Officer, path: string, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await o.get(path)).status === 200) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${path} did not arrive`);
+}
+
+/** Demo data plays the scenarios (scenarios.md) through HTTP, as officers would; every step is idempotent. */
+export async function playDemo(
+  urls: Record<string, string>,
+  tokens: IssuedToken[],
+): Promise<string[]> {
+  const as = officers(urls, tokens);
   const lines: string[] = [];
   const id = (r: Reply, field: string) => String(r.body[field]);
 
@@ -272,3 +279,67 @@ const S3_LEAD: LeadRegistration = {
   informant: { name: "李某某", phone: "13800000000", rewardEligible: true },
   handling: [],
 };
+
+/**
+ * S5 区域协作 between two linked counties: the home county's health refers a clinic located in
+ * the neighbour (属地管理) to the neighbour's health, which accepts, investigates, closes its case
+ * and feeds back. Idempotent, like the rest of the demo.
+ */
+export async function playRegionDemo(
+  home: { county: string; urls: Record<string, string>; tokens: IssuedToken[] },
+  neighbour: { county: string; urls: Record<string, string>; tokens: IssuedToken[] },
+): Promise<string[]> {
+  const here = officers(home.urls, home.tokens)("health");
+  const there = officers(neighbour.urls, neighbour.tokens)("health");
+  const lead = await here.post(
+    "/leads",
+    {
+      source: "record-audit",
+      violations: ["illegal-sex-determination"],
+      target: { kind: "institution", name: "邻县某诊所", county: neighbour.county },
+      summary: "本县立案调查中查明：孕妇曾在邻县某诊所接受胎儿性别鉴定。",
+      evidence: [{ ref: "health:case/statement-3.pdf", sha256: sha("statement-3") }],
+      handling: [],
+    },
+    "S5-lead",
+  );
+  const offer = await here.post(
+    "/referrals",
+    {
+      to: "health",
+      about: { kind: "lead", id: String(lead.body.leadId) },
+      reason: "诊所位于邻县，请属地卫健部门查处",
+    },
+    "S5-referral",
+  );
+  const referralId = String(offer.body.referralId);
+  await arrived(there, `/referrals/${referralId}`, 60_000);
+  await there.post(`/referrals/${referralId}/acceptance`, {}, "S5-accept");
+  const opened = await there.post(
+    "/cases",
+    {
+      title: "邻县某诊所非法鉴定胎儿性别案",
+      referrals: [referralId],
+      violations: ["illegal-sex-determination"],
+      target: { kind: "institution", name: "邻县某诊所", county: neighbour.county },
+    },
+    "S5-case",
+  );
+  const caseId = String(opened.body.caseId);
+  await there.post(
+    `/cases/${caseId}/closure`,
+    {
+      summary: "查实该诊所使用B超为孕妇鉴定胎儿性别",
+      sanctions: [{ kind: "revoke-institution-licence", against: "邻县某诊所" }],
+    },
+    "S5-closure",
+  );
+  await there.post(
+    `/referrals/${referralId}/completion`,
+    { actions: "立案查处，查封B超机一台", outcome: "吊销该诊所《医疗机构执业许可证》" },
+    "S5-complete",
+  );
+  return [
+    `S5 区域协作：${home.county} 卫健 → ${neighbour.county} 卫健 移交 ${referralId.slice(0, 8)}…，对方已接收、立案查处并反馈`,
+  ];
+}

@@ -1,8 +1,9 @@
-// `pnpm up [--demo] [--cluster]`: the county's bus in a box, until Ctrl-C.
+// `pnpm up [--demo] [--cluster | --region [--neighbour <code>]]`: the county's bus in a box, until Ctrl-C.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startCounty } from "./county.ts";
-import { playDemo } from "./demo.ts";
+import { playDemo, playRegionDemo } from "./demo.ts";
+import { startRegion } from "./region.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
 const { values } = parseArgs({
@@ -12,6 +13,9 @@ const { values } = parseArgs({
     "sync-always": { type: "boolean", default: false },
     /** Three nats-server nodes with R3 streams, as a county that outgrew one machine runs. */
     cluster: { type: "boolean", default: false },
+    /** Two linked counties of one cooperation region (区域协作), each its own bus: S5's demo. */
+    region: { type: "boolean", default: false },
+    neighbour: { type: "string", default: "441702" },
   },
 });
 
@@ -20,6 +24,8 @@ const natsServer =
   process.env.LIANDONG_NATS_SERVER ?? join(root, ".liandong", "bin", "nats-server");
 // A clustered county keeps its own data: its nodes' layout differs from a single server's.
 const stateDir = join(root, ".liandong", values.cluster ? "county-cluster" : "county");
+
+if (values.region) await runRegion();
 
 out("联动 · 正在启动县级协作总线…");
 const county = await startCounty({
@@ -69,3 +75,62 @@ const shutdown = () => {
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
+
+/** `--region`: this county and a neighbour, linked; S5 played with `--demo`. Runs until Ctrl-C. */
+async function runRegion(): Promise<never> {
+  out("联动 · 正在启动区域协作演示（两个相邻县，各自一套总线）…");
+  const region = await startRegion({
+    root,
+    stateDir: join(root, ".liandong", "region"),
+    configFile: values.config,
+    natsServer,
+    ports: "fixed",
+    syncAlways: values["sync-always"],
+    neighbour: values.neighbour,
+  });
+  for (const county of [region.home, region.neighbour]) {
+    const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
+    out(`\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}`);
+    for (const [agency, url] of Object.entries(county.urls))
+      out(`  ${names[agency] ?? agency}  ${url}`);
+    if (county.urls.office) out(`  网页工作台：${county.urls.office}/`);
+  }
+  out(`\n各县令牌：${join(root, ".liandong", "region", "<县代码>", "secrets", "tokens.json")}`);
+  if (values.demo) {
+    out("\n载入演示数据（scenarios.md，S5 跨两县）：");
+    try {
+      for (const line of await playDemo(region.home.urls, region.home.tokens)) out(`  ${line}`);
+      const lines = await playRegionDemo(
+        { county: region.home.config.county, urls: region.home.urls, tokens: region.home.tokens },
+        {
+          county: region.neighbour.config.county,
+          urls: region.neighbour.urls,
+          tokens: region.neighbour.tokens,
+        },
+      );
+      for (const line of lines) out(`  ${line}`);
+    } catch (err) {
+      out(`  演示数据载入失败：${String(err)}`);
+    }
+  }
+  out("\n按 Ctrl-C 停止。");
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    out("\n正在停止两县的各服务…");
+    region.stop().then(
+      () => {
+        out("已全部停止，数据已保存。");
+        process.exit(0);
+      },
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return new Promise<never>(() => undefined);
+}
