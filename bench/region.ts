@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { crossBorderSubject, STREAMS } from "@liandong/contracts";
 import { EventPublisher } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { request } from "undici";
+import type { RunningCounty } from "../services/county/src/county.ts";
 import { freePort } from "../services/county/src/free-port.ts";
+import { startRegion } from "../services/county/src/region.ts";
 import { linkKey, startRegionCounty } from "../test/support/region.ts";
 import { startTcpProxy } from "../test/support/tcp-proxy.ts";
 import type { Figure } from "./run.ts";
@@ -105,5 +111,79 @@ export async function regionBench(opts: {
     await liangzhou.stop();
     await proxy.close();
     await ganzhou.stop();
+  }
+}
+
+/**
+ * The whole cross-border hand-off, as officers see it: two counties of a region, each its own
+ * nats-server and services (real processes), linked by a leaf node. From Ganzhou health's offer
+ * (`POST /referrals`, the lead's target in Liangzhou) to the referral answering in Liangzhou
+ * health's service (a long poll), one at a time.
+ */
+export async function regionHttpBench(opts: {
+  natsServer: string;
+  deliveries: number;
+  log: (s: string) => void;
+}): Promise<Record<string, Figure>> {
+  const stateDir = mkdtempSync(join(tmpdir(), "liandong-bench-region-"));
+  const configFile = join(stateDir, "input.json");
+  writeFileSync(configFile, JSON.stringify({ county: GANZHOU }));
+  const region = await startRegion({
+    root: resolve(import.meta.dirname, ".."),
+    stateDir,
+    configFile,
+    natsServer: opts.natsServer,
+    ports: "free",
+    neighbour: LIANGZHOU,
+  });
+  const as = (county: RunningCounty, agency: string) => {
+    const token = county.tokens.find((t) => t.officer === `${agency}.liaison`)?.token ?? "";
+    return async (method: "GET" | "POST", path: string, body?: unknown) => {
+      const res = await request(`${county.urls[agency]}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+    };
+  };
+  try {
+    const here = as(region.home, "health");
+    const there = as(region.neighbour, "health");
+    const lead = await here("POST", "/leads", {
+      source: "record-audit",
+      violations: ["illegal-sex-determination"],
+      target: { kind: "institution", name: "凉州区某诊所", county: LIANGZHOU },
+      summary: "跨县移交基准",
+    });
+    const leadId = String(lead.body.leadId);
+    const latencies: number[] = [];
+    for (let i = 0; i < opts.deliveries + 10; i++) {
+      const t0 = performance.now();
+      const offered = await here("POST", "/referrals", {
+        to: "health",
+        about: { kind: "lead", id: leadId },
+        reason: `第${i}次跨县移交`,
+      });
+      if (offered.status !== 201) throw new Error(`offer refused: ${offered.status}`);
+      const seen = await there("GET", `/referrals/${String(offered.body.referralId)}?wait=30000`);
+      if (seen.status !== 200) throw new Error(`referral did not reach Liangzhou: ${seen.status}`);
+      // The first few warm the link and the services up.
+      if (i >= 10) latencies.push(performance.now() - t0);
+    }
+    opts.log(`跨县移交 ${opts.deliveries} 次（HTTP 到对方收件箱）`);
+    return {
+      "region.delivery_p50_ms": {
+        value: Number(percentile(latencies, 0.5).toFixed(2)),
+        unit: "ms",
+      },
+      "region.delivery_p99_ms": {
+        value: Number(percentile(latencies, 0.99).toFixed(2)),
+        unit: "ms",
+      },
+    };
+  } finally {
+    await region.stop();
+    rmSync(stateDir, { recursive: true, force: true });
   }
 }

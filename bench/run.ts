@@ -8,7 +8,7 @@ import { auditBench } from "./audit.ts";
 import { handoffBench } from "./handoff.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
-import { regionBench } from "./region.ts";
+import { regionBench, regionHttpBench } from "./region.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -65,6 +65,14 @@ Object.assign(
   }),
 );
 
+Object.assign(
+  figures,
+  await regionHttpBench({
+    natsServer: natsServerBinary(),
+    deliveries: Number(values["region-deliveries"]),
+    log: out,
+  }),
+);
 Object.assign(
   figures,
   await regionBench({
