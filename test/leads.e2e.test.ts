@@ -1,6 +1,7 @@
 // Lead sharing end to end through HTTP: scenarios S1 and S3 (steps 1–2), duplicate linking,
 // authentication, bad input, and a forged event straight onto the bus.
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { DEFAULT_AGENCIES } from "@liandong/contracts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -224,6 +225,31 @@ describe("authentication", () => {
     });
     expect(other.status).toBe(403);
     expect(other.body).toMatchObject({ status: 403 });
+  });
+
+  it("every operation of the agencies' API refuses a request without a token", async () => {
+    const doc = JSON.parse(
+      readFileSync(new URL("../contracts/generated/openapi.json", import.meta.url), "utf8"),
+    ) as { paths: Record<string, Record<string, unknown>> };
+    const open = new Set(["/healthz", "/readyz", "/metrics"]);
+    const refused: string[] = [];
+    const checked: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (open.has(path)) continue;
+      const url = path.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000");
+      for (const method of Object.keys(ops)) {
+        const r = await county.as("health").raw(url, {
+          method: method.toUpperCase() as "GET" | "POST",
+          headers: { authorization: "", "content-type": "application/json" },
+          ...(method === "get" ? {} : { body: "{}" }),
+        });
+        checked.push(`${method} ${path}`);
+        if (r.status !== 401) refused.push(`${method} ${path} → ${r.status}`);
+      }
+    }
+    expect(checked.length).toBeGreaterThan(20);
+    expect(checked).toContain("post /consents/{referralId}/decision");
+    expect(refused).toEqual([]);
   });
 });
 

@@ -246,7 +246,9 @@ it("S5: a referral across the county line, through an outage, fed back and verif
   expect(crossCheck({ [GANZHOU]: tampered, [LIANGZHOU]: reports.lz })).toHaveLength(1);
 }, 240_000);
 
-it("a withdrawal racing an acceptance across the line: one winner, the same history in both counties", async () => {
+it("a withdrawal racing an acceptance across the line: one winner, the same history in both counties", async ({
+  annotate,
+}) => {
   const gzHealth = officerOf(region.home, "health");
   const lzHealth = officerOf(region.neighbour, "health");
   const outcomes = new Set<string>();
@@ -292,8 +294,8 @@ it("a withdrawal racing an acceptance across the line: one winner, the same hist
     else expect(settled.status).toBe("withdrawn");
     outcomes.add(`${withdraw.status}/${accept.status}→${settled.status}`);
   }
-  // What happened, for the record of the run.
-  console.info(`跨区撤回与接收并发：${[...outcomes].join("，")}`);
+  // What happened, for the record of the run (shown in the reporter).
+  await annotate(`跨区撤回与接收并发：${[...outcomes].join("，")}`);
 
   // The crossing, made certain: with the link down each side records its own step; when it
   // returns, the addressee's log decides: accepted, the withdrawal kept but void, everywhere.
@@ -371,4 +373,97 @@ it("the main command's region demo plays S5 and, played again, records nothing t
   const demo = after.find((r) => r.lead?.target.name === "邻县某诊所");
   expect(demo?.status).toBe("completed");
   expect(demo?.history).toHaveLength(3);
+}, 120_000);
+
+it("a lead restricted by its originator crosses the line only with its consent; a refusal is recorded too", async () => {
+  const originator = officerOf(region.home, "health");
+  const ps = officerOf(region.home, "public-security");
+  const lzPs = officerOf(region.neighbour, "public-security");
+  type Consent = { referralId: string; status: string; originator: string; requestedBy: string };
+
+  const restrictedLead = async (name: string) => {
+    const lead = await originator.post<{ leadId: string; sharedWith: string[] }>("/leads", {
+      source: "public-tip",
+      violations: ["illegal-sex-determination"],
+      target: { kind: "person", name, county: LIANGZHOU },
+      summary: "群众举报，举报人要求未经同意不得转递",
+      handling: ["no-forward-without-consent"],
+    });
+    expect(lead.body.sharedWith).toContain("public-security");
+    await eventually(async () => {
+      const r = await ps.get(`/inbox/${lead.body.leadId}`);
+      return r.status === 200 ? true : undefined;
+    });
+    return lead.body.leadId;
+  };
+  const refer = (leadId: string) =>
+    ps.post<Consent>("/referrals", {
+      to: "public-security",
+      about: { kind: "lead", id: leadId },
+      reason: "对象在凉州区活动，请属地公安核查",
+    });
+
+  // Refused: nothing crosses, and the refusal is on the record.
+  const first = await refer(await restrictedLead("某中介人员甲"));
+  expect(first.status).toBe(202);
+  expect(first.body).toMatchObject({ status: "pending", originator: "health" });
+  const id1 = first.body.referralId;
+  const waiting = await eventually(async () => {
+    const r = await originator.get<{ items: Consent[] }>("/consents?waiting=true");
+    return r.body.items.find((c) => c.referralId === id1);
+  });
+  expect(waiting.requestedBy).toBe("public-security");
+  const notYours = await ps.post(`/consents/${id1}/decision`, { granted: true });
+  expect(notYours.status).toBe(403);
+  const noReason = await originator.post<{ errors: { field: string }[] }>(
+    `/consents/${id1}/decision`,
+    { granted: false },
+  );
+  expect(noReason.status).toBe(422);
+  expect(noReason.body.errors.map((e) => e.field)).toEqual(["reason"]);
+  const refused = await originator.post<Consent>(`/consents/${id1}/decision`, {
+    granted: false,
+    reason: "举报人不同意向外县转递",
+  });
+  expect(refused.body.status).toBe("refused");
+  await eventually(async () => {
+    const r = await ps.get<{ items: Consent[] }>("/consents");
+    return r.body.items.find((c) => c.referralId === id1 && c.status === "refused");
+  });
+  expect((await lzPs.get(`/referrals/${id1}?wait=1500`)).status).toBe(404);
+  const trail = await officerOf(region.home, "office").get<{
+    verification: { ok: boolean };
+    steps: { type: string; agency: string; reason?: string }[];
+  }>(`/trail/consent/${id1}`);
+  expect(trail.body.verification.ok).toBe(true);
+  expect(trail.body.steps.map((s) => `${s.type}:${s.agency}`)).toEqual([
+    "consent.requested:public-security",
+    "consent.refused:health",
+  ]);
+
+  // Given: the offer crosses once the answer reaches the agency that asked.
+  const second = await refer(await restrictedLead("某中介人员乙"));
+  const id2 = second.body.referralId;
+  await eventually(async () => {
+    const r = await originator.get<{ items: Consent[] }>("/consents?waiting=true");
+    return r.body.items.find((c) => c.referralId === id2);
+  });
+  const given = await originator.post<Consent>(`/consents/${id2}/decision`, { granted: true });
+  expect(given.body.status).toBe("given");
+  const arrived = await lzPs.get<View>(`/referrals/${id2}?wait=30000`);
+  expect(arrived.status).toBe(200);
+  expect(arrived.body).toMatchObject({
+    status: "offered",
+    fromCounty: GANZHOU,
+    from: "public-security",
+  });
+  const again = await originator.post(`/consents/${id2}/decision`, { granted: true });
+  expect(again.status).toBe(409);
+  // The originator's own restricted lead needs no one's consent.
+  const own = await originator.post<View>("/referrals", {
+    to: "health",
+    about: { kind: "lead", id: await restrictedLead("某中介人员丙") },
+    reason: "本部门线索，直接移交",
+  });
+  expect(own.status).toBe(201);
 }, 120_000);

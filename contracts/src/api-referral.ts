@@ -94,3 +94,33 @@ export const ReferralView = z.object({
   history: z.array(HandoffStep),
 });
 export type ReferralView = z.infer<typeof ReferralView>;
+
+/** `POST /consents/{referralId}/decision`: the originator's answer (reason required to refuse). */
+export const ConsentDecision = z
+  .object({
+    granted: z.boolean(),
+    reason: z.string().trim().min(1).max(2000).optional(),
+  })
+  .refine((d) => d.granted || d.reason !== undefined, {
+    path: ["reason"],
+    message: "a refusal needs a reason",
+  });
+
+/**
+ * A restricted lead's crossing, waiting for or answered by its originator (跨区转递征求意见).
+ * Both the agency that asked and the originator hold it.
+ */
+export const ConsentView = z.object({
+  referralId: z.uuid(),
+  leadId: z.uuid(),
+  requestedBy: AgencyCode,
+  originator: AgencyCode,
+  to: AgencyCode,
+  toCounty: CountyCode,
+  reason: z.string(),
+  status: z.enum(["pending", "given", "refused"]),
+  requestedAt: z.iso.datetime({ offset: true }),
+  decidedAt: z.iso.datetime({ offset: true }).optional(),
+  decisionReason: z.string().optional(),
+});
+export type ConsentView = z.infer<typeof ConsentView>;

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Envelope } from "./envelope.ts";
 import { AuditCheckpoint } from "./events-audit.ts";
 import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
+import { ConsentGiven, ConsentRefused, ConsentRequested } from "./events-consent.ts";
 import {
   InformantUnsealed,
   RewardApproved,
@@ -57,6 +58,9 @@ export const CATALOGUE = {
   "report.submitted": ReportSubmitted,
   "inspection.planned": InspectionPlanned,
   "inspection.findings-recorded": InspectionFindingsRecorded,
+  "consent.requested": ConsentRequested,
+  "consent.given": ConsentGiven,
+  "consent.refused": ConsentRefused,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -7,7 +7,8 @@ import { Sha256Hex } from "./lead.ts";
  * Kinds of aggregate an event can belong to; one token of the subject. Besides the business
  * ones: `audit`, an agency's checkpoints; `attempt`, the steps one agency refused on one
  * referral; `supervision`, the office's deadlines and supervision of one referral; `report`, one
- * agency's monthly report; `inspection`, a joint inspection and the findings recorded on it.
+ * agency's monthly report; `inspection`, a joint inspection and the findings recorded on it;
+ * `consent`, an originator's consent to a restricted lead crossing a county line.
  */
 export const AggregateKind = z.enum([
   "lead",
@@ -19,6 +20,7 @@ export const AggregateKind = z.enum([
   "supervision",
   "report",
   "inspection",
+  "consent",
 ]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 

@@ -10,6 +10,7 @@ export * from "./county.ts";
 export * from "./envelope.ts";
 export * from "./events-audit.ts";
 export * from "./events-case.ts";
+export * from "./events-consent.ts";
 export * from "./events-informant.ts";
 export * from "./events-inspection.ts";
 export * from "./events-lead.ts";

@@ -14,6 +14,8 @@ import {
 } from "./api.ts";
 import { CaseClosure, CaseOpening, CaseStep, CaseView } from "./api-case.ts";
 import {
+  ConsentDecision,
+  ConsentView,
   ReferralFeedback,
   ReferralOffer,
   ReferralOnward,
@@ -190,6 +192,12 @@ export function openApiDocument(): Record<string, unknown> {
       z.object({ items: z.array(ReferralView), total: z.number().int() }),
       "output",
     ),
+    ConsentDecision: jsonSchema(ConsentDecision, "input"),
+    ConsentView: jsonSchema(ConsentView, "output"),
+    ConsentList: jsonSchema(
+      z.object({ items: z.array(ConsentView), total: z.number().int() }),
+      "output",
+    ),
     SupervisionOrderView: jsonSchema(SupervisionOrderView, "output"),
     SupervisionList: jsonSchema(
       z.object({ items: z.array(SupervisionOrderView), total: z.number().int() }),
@@ -323,6 +331,11 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             "201": { description: "已移交，等待对方接收", content: json("ReferralView") },
             "200": { description: "同一 Idempotency-Key 的重试", content: json("ReferralView") },
+            "202": {
+              description:
+                "跨区转递须经线索来源部门同意（不经同意不得转递）：已征求意见，同意后自动移交",
+              content: json("ConsentView"),
+            },
             ...bodyProblems,
             ...problems,
           },
@@ -358,6 +371,35 @@ export function openApiDocument(): Record<string, unknown> {
             "200": { description: "移交", content: json("ReferralView") },
             ...problems,
             "404": problem("未找到该移交"),
+          },
+        },
+      },
+      "/consents": {
+        get: {
+          operationId: "listConsents",
+          summary: "跨区转递征求意见；waiting=true 只列待本部门答复的",
+          parameters: [
+            { name: "waiting", in: "query", required: false, schema: { type: "boolean" } },
+          ],
+          responses: {
+            "200": { description: "征求意见列表", content: json("ConsentList") },
+            ...problems,
+          },
+        },
+      },
+      "/consents/{referralId}/decision": {
+        post: {
+          operationId: "decideConsent",
+          summary:
+            "答复 — the lead's originator consents to the crossing or refuses it (with a reason)",
+          parameters: [referralId],
+          requestBody: { required: true, content: json("ConsentDecision") },
+          responses: {
+            "200": { description: "已答复", content: json("ConsentView") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该征求意见"),
+            "409": problem("已答复 — `current` holds the answer given"),
           },
         },
       },

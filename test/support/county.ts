@@ -34,7 +34,7 @@ export type Api = {
 };
 
 type RawInit = {
-  method: "POST" | "GET";
+  method: "POST" | "GET" | "PUT" | "DELETE" | "PATCH";
   body?: string;
   headers?: Record<string, string>;
   close?: boolean;

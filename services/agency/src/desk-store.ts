@@ -1,4 +1,6 @@
 import type {
+  ConsentView,
+  EventData,
   InboxItem,
   InformantDetails,
   InspectionFindings,
@@ -40,10 +42,20 @@ export type AgencyInspection = {
   findings?: InspectionFindings & { recordedAt: string };
 };
 
+/** A consent as an agency keeps it; the asking agency keeps the offer it will make. */
+export type StoredConsent = ConsentView & {
+  offer?: { data: EventData<"referral.offered">; actor: string };
+};
+
 export class DeskStore {
   readonly state: DeskState = emptyDesk();
   /** Referrals this agency is a party to (sender or addressee). */
   readonly referrals = new Map<string, ReferralView>();
+  /**
+   * Consents to restricted leads crossing a county line: asked by this agency (with the offer to
+   * make once given), or asked of it as the lead's originator.
+   */
+  readonly consents = new Map<string, StoredConsent>();
   /** Cases this agency opened. */
   readonly cases = new Map<string, CaseRecord>();
   /** Supervision orders (督办) the office addressed to this agency. */
@@ -71,6 +83,13 @@ export class DeskStore {
       if (e?.operation === "PUT") {
         const r = dec<ReferralView>(e.value);
         this.referrals.set(r.referralId, r);
+      }
+    }
+    for await (const key of await this.#kv.keys("consent.>")) {
+      const e = await this.#kv.get(key);
+      if (e?.operation === "PUT") {
+        const c = dec<StoredConsent>(e.value);
+        this.consents.set(c.referralId, c);
       }
     }
     for await (const key of await this.#kv.keys("case.>")) {
@@ -215,6 +234,11 @@ export class DeskStore {
   async saveOrder(o: SupervisionOrderView): Promise<void> {
     await this.#kv.put(`supervision.${o.orderId}`, enc(o));
     this.orders.set(o.orderId, o);
+  }
+
+  async saveConsent(c: StoredConsent): Promise<void> {
+    await this.#kv.put(`consent.${c.referralId}`, enc(c));
+    this.consents.set(c.referralId, c);
   }
 
   async saveCase(r: CaseRecord): Promise<void> {

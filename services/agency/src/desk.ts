@@ -50,7 +50,12 @@ export function agencyDesk(rules: AgencyRules) {
             ? { filterSubjects: [inboxSubjects(agency), crossBorderInboxSubjects(county, agency)] }
             : { filterSubject: inboxSubjects(agency) }),
         },
-        inboxHandler({ agency, store, log }),
+        inboxHandler({
+          agency,
+          store,
+          log,
+          consentDecided: (e) => referrals.consentDecided(e),
+        }),
       ),
     ];
     mountDesk(ctx.app, {
@@ -63,7 +68,7 @@ export function agencyDesk(rules: AgencyRules) {
       clock: ctx.clock,
     });
     // After the desk: its authentication covers the referral routes too.
-    mountReferrals(ctx.app, {
+    const referrals = mountReferrals(ctx.app, {
       agency,
       county,
       config: ctx.config,

@@ -7,7 +7,13 @@ import { recordSupervision } from "./supervision-routes.ts";
 import { targetKey } from "./target-key.ts";
 
 /** Handles what other agencies addressed to this one (its durable consumer on `INBOX_<agency>`). */
-export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore; log: AggregateLog }) {
+export function inboxHandler(deps: {
+  agency: AgencyCode;
+  store: DeskStore;
+  log: AggregateLog;
+  /** An originator's answer to this agency's request to pass a restricted lead across. */
+  consentDecided: (e: BusEvent) => Promise<void>;
+}) {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
     if (e.to !== agency) {
@@ -33,6 +39,38 @@ export function inboxHandler(deps: { agency: AgencyCode; store: DeskStore; log: 
         hash: sha256Hex(d.bytes),
       });
       await recordSupervision(store, e);
+      return;
+    }
+    if (e.aggregate.kind === "consent") {
+      await log.observe("consent", e.aggregate.id, {
+        seq: d.origin.seq,
+        hash: sha256Hex(d.bytes),
+      });
+      if (e.type === "consent.requested") {
+        // Asked of this agency as the lead's originator: kept until it answers.
+        if (e.data.originator !== agency || e.data.requestedBy !== e.agency) {
+          throw new ValidationError(
+            "inconsistent-consent",
+            "consent.requested names another originator or requester than its envelope",
+          );
+        }
+        if (!store.consents.has(e.data.referralId)) {
+          const { referralId, leadId, requestedBy, originator, to, toCounty, reason } = e.data;
+          await store.saveConsent({
+            referralId,
+            leadId,
+            requestedBy,
+            originator,
+            to,
+            toCounty,
+            reason,
+            status: "pending",
+            requestedAt: e.time,
+          });
+        }
+        return;
+      }
+      await deps.consentDecided(e);
       return;
     }
     if (e.aggregate.kind === "inspection") {

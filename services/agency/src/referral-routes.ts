@@ -1,6 +1,10 @@
 import {
   type AgencyCode,
+  type BusEvent,
+  ConsentDecision,
+  type ConsentView,
   type CountyConfig,
+  type EventData,
   LeadFacts,
   type Officer,
   ReferralFeedback,
@@ -25,7 +29,7 @@ import {
 } from "@liandong/runtime";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import type { DeskStore } from "./desk-store.ts";
+import type { DeskStore, StoredConsent } from "./desk-store.ts";
 import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
 import { decide, type ReferralCommand, type Refusal } from "./referral-state.ts";
 
@@ -72,7 +76,15 @@ function counterpart(r: ReferralView, agency: string, county: string) {
  */
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
 
-export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void {
+export type ReferralDesk = { consentDecided(e: BusEvent): Promise<void> };
+
+/** What an agency shows of a consent: not the offer it keeps for later. */
+function publicConsent(c: StoredConsent): ConsentView {
+  const { offer: _offer, ...view } = c;
+  return view;
+}
+
+export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): ReferralDesk {
   const { agency, county, store, log, clock, config } = deps;
 
   // Decide and append as one step per referral in this process: two officers of the same
@@ -134,7 +146,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
         );
       }
       try {
-        return await publish(officer, view, decided[0]!, eventId);
+        return await publish(officer.id, view, decided[0]!, eventId);
       } catch (err) {
         if (!(err instanceof BusError) || err.code !== "wrong-last-sequence") throw err;
         // The other party acted first: wait until its step reaches us, then decide again.
@@ -203,7 +215,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
   }
 
   async function publish(
-    officer: Officer,
+    actor: string,
     view: ReferralView,
     event: { type: ReferralBusEvent["type"]; data: unknown },
     eventId: string,
@@ -213,7 +225,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
       {
         type: event.type,
         id: eventId,
-        actor: officer.id,
+        actor,
         aggregate: { kind: "referral", id: view.referralId },
         ...counterpart(view, agency, county),
         data: event.data,
@@ -238,7 +250,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
 
   type OfferData = Parameters<typeof decide>[1] & { type: "offer" };
   async function offer(
-    officer: Officer,
+    actor: string,
     data: OfferData["data"],
     toCounty?: string,
   ): Promise<ReferralView> {
@@ -254,7 +266,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
       ...(toCounty ? { fromCounty: county, toCounty, holderCounty: county } : {}),
       history: [],
     };
-    return publish(officer, draft, decided[0]!, uuidFromName(`${data.referralId}:offered`));
+    return publish(actor, draft, decided[0]!, uuidFromName(`${data.referralId}:offered`));
   }
 
   app.post("/referrals", async (c) => {
@@ -280,26 +292,133 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
       : crypto.randomUUID();
     const existing = store.referrals.get(referralId);
     if (existing) return c.json(existing, 200);
+    const asked = store.consents.get(referralId);
+    if (asked) return c.json(publicConsent(asked), 202);
     const now = clock();
-    const view = await offer(
-      officer,
-      {
-        referralId,
-        kind: body.kind,
-        from: agency,
-        to: body.to,
-        about: body.about,
-        reason: body.reason,
-        ...referralDeadlines(config, body.kind, body.to, now),
-        ...(body.acceptBy ? { acceptBy: body.acceptBy } : {}),
-        ...(body.completeBy ? { completeBy: body.completeBy } : {}),
-        evidence: body.evidence,
-        // The neighbour's agency gets what it needs to act, never an informant's identity.
-        ...(toCounty ? { lead: leadFacts(lead) } : {}),
-      },
-      toCounty,
-    );
+    const data = {
+      referralId,
+      kind: body.kind,
+      from: agency,
+      to: body.to,
+      about: body.about,
+      reason: body.reason,
+      ...referralDeadlines(config, body.kind, body.to, now),
+      ...(body.acceptBy ? { acceptBy: body.acceptBy } : {}),
+      ...(body.completeBy ? { completeBy: body.completeBy } : {}),
+      evidence: body.evidence,
+      // The neighbour's agency gets what it needs to act, never an informant's identity.
+      ...(toCounty ? { lead: leadFacts(lead) } : {}),
+    };
+    // A lead its originator restricted (不经同意不得转递) crosses the county line only with the
+    // originator's consent: ask, and make the offer when it is given (see `offerConsented`).
+    const originator = store.lead(body.about.id) ? agency : store.inboxItem(body.about.id)?.from;
+    if (toCounty && originator !== agency && lead.handling.includes("no-forward-without-consent")) {
+      const consent = await requestConsent(officer.id, data, toCounty, originator ?? agency);
+      return c.json(publicConsent(consent), 202);
+    }
+    const view = await offer(officer.id, data, toCounty);
     return c.json(view, 201);
+  });
+
+  async function requestConsent(
+    actor: string,
+    data: EventData<"referral.offered">,
+    toCounty: string,
+    originator: AgencyCode,
+  ): Promise<StoredConsent> {
+    const published = await log.append({
+      type: "consent.requested",
+      id: uuidFromName(`${data.referralId}:consent-requested`),
+      actor,
+      aggregate: { kind: "consent", id: data.referralId },
+      to: originator,
+      data: {
+        referralId: data.referralId,
+        leadId: data.about.id,
+        requestedBy: agency,
+        originator,
+        to: data.to,
+        toCounty,
+        reason: data.reason,
+      },
+    });
+    const consent: StoredConsent = {
+      referralId: data.referralId,
+      leadId: data.about.id,
+      requestedBy: agency,
+      originator,
+      to: data.to,
+      toCounty,
+      reason: data.reason,
+      status: "pending",
+      requestedAt: new Date(
+        JSON.parse(Buffer.from(published.bytes).toString("utf8")).time,
+      ).toISOString(),
+      offer: { data, actor },
+    };
+    await store.saveConsent(consent);
+    return consent;
+  }
+
+  app.get("/consents", (c) => {
+    const waiting = c.req.query("waiting") === "true";
+    const items = [...store.consents.values()]
+      .filter((x) => !waiting || (x.status === "pending" && x.originator === agency))
+      .map(publicConsent)
+      .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+    return c.json({ items, total: items.length });
+  });
+
+  // The originator's answer (同意 / 不同意转递). Recorded on the bus, addressed to the agency that asked.
+  app.post("/consents/:referralId/decision", async (c) => {
+    const officer = c.get("officer");
+    const body = await readJson(c, ConsentDecision);
+    const consent = store.consents.get(c.req.param("referralId"));
+    if (!consent) throw new ProblemError(404, "not-found", "未找到该征求意见");
+    if (consent.originator !== agency)
+      throw new ProblemError(403, "forbidden", "无权答复", "only the lead's originator consents");
+    if (consent.status !== "pending") {
+      throw new ProblemError(409, "conflict", "已答复", `consent is already ${consent.status}`, {
+        current: publicConsent(consent),
+      });
+    }
+    const common = {
+      id: uuidFromName(`${consent.referralId}:consent-decided`),
+      actor: officer.id,
+      aggregate: { kind: "consent" as const, id: consent.referralId },
+      to: consent.requestedBy,
+    };
+    const published = body.granted
+      ? await log.append({
+          ...common,
+          type: "consent.given",
+          data: {
+            referralId: consent.referralId,
+            leadId: consent.leadId,
+            by: agency,
+            ...(body.reason ? { note: body.reason } : {}),
+          },
+        })
+      : await log.append({
+          ...common,
+          type: "consent.refused",
+          data: {
+            referralId: consent.referralId,
+            leadId: consent.leadId,
+            by: agency,
+            reason: body.reason ?? "",
+          },
+        });
+    const decided: StoredConsent = {
+      ...consent,
+      status: body.granted ? "given" : "refused",
+      decidedAt: new Date(
+        JSON.parse(Buffer.from(published.bytes).toString("utf8")).time,
+      ).toISOString(),
+      ...(body.reason ? { decisionReason: body.reason } : {}),
+    };
+    await store.saveConsent(decided);
+    return c.json(publicConsent(decided));
   });
 
   /**
@@ -362,7 +481,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
     }));
     // The chain: a new referral from this agency to the next, linked to its parent.
     const now = clock();
-    const child = await offer(c.get("officer"), {
+    const child = await offer(c.get("officer").id, {
       referralId: parent.childReferralId!,
       kind: parent.kind,
       from: agency,
@@ -377,4 +496,30 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): void
     });
     return c.json(child, 201);
   });
+
+  return {
+    /**
+     * The originator's answer reached the agency that asked: record it, and when consent was
+     * given, make the offer across the line (its id derived from the referral's: once only).
+     */
+    async consentDecided(e: BusEvent): Promise<void> {
+      if (e.type !== "consent.given" && e.type !== "consent.refused") return;
+      const consent = store.consents.get(e.data.referralId);
+      if (!consent || consent.requestedBy !== agency || e.agency !== consent.originator) return;
+      if (consent.status === "pending") {
+        await store.saveConsent({
+          ...consent,
+          status: e.type === "consent.given" ? "given" : "refused",
+          decidedAt: e.time,
+          ...(e.type === "consent.refused"
+            ? { decisionReason: e.data.reason }
+            : e.data.note
+              ? { decisionReason: e.data.note }
+              : {}),
+        });
+      }
+      if (e.type === "consent.given" && consent.offer && !store.referrals.has(consent.referralId))
+        await offer(consent.offer.actor, consent.offer.data, consent.toCounty);
+    },
+  };
 }

@@ -59,7 +59,7 @@ function renderLeafnodes(region: RegionLinks): string {
   const lines = ["leafnodes {"];
   if (region.listen) lines.push(`  listen: ${q(`${region.listen.host}:${region.listen.port}`)}`);
   if (region.connect.length > 0) {
-    lines.push("  reconnect: 1", "  remotes: [");
+    lines.push('  reconnect: "1s"', "  remotes: [");
     lines.push(
       region.connect
         // Only the configured address: never one the neighbour advertises (it may be unreachable,

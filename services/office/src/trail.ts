@@ -45,6 +45,8 @@ export async function readTrail(
   // Deadlines passed, supervision orders, answers and escalations about it.
   if (parsedKind.data === "referral" || parsedKind.data === "case")
     aggregates.push({ kind: "supervision", id });
+  // A restricted lead's crossing: the originator asked, and its answer.
+  if (parsedKind.data === "referral") aggregates.push({ kind: "consent", id });
   const subjects = aggregates.map((a) => aggregateSubjects(county, a.kind, a.id));
   // A referral across a county line: both counties' steps, under the longer subjects.
   if (parsedKind.data === "referral")
@@ -69,6 +71,7 @@ export async function readTrail(
         ? { attempted: e.data.attempted, refused: e.data.refused, reason: e.data.message }
         : {}),
       ...(e.type === "supervision.answered" ? { reason: e.data.answer } : {}),
+      ...(e.type === "consent.refused" ? { reason: e.data.reason } : {}),
     };
   });
   // Each aggregate's chain is verified on its own; the trail is sound when all of them are.

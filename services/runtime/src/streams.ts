@@ -139,3 +139,22 @@ export async function provisionCounty(
     });
   }
 }
+
+/**
+ * A county's sources from its neighbours that failed because a neighbour's stream did not
+ * exist yet (both counties started at once, say) retry on a back-off that grows to minutes.
+ * Once both are provisioned, this starts them again at once: the sources are taken out and put
+ * back (the server resumes each after the last message it sourced, so nothing comes twice).
+ * Returns how many had failed.
+ */
+export async function restartFailedSources(nc: NatsConnection): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(STREAMS.events);
+  // Failed now, or never reached (no activity yet): the error itself is cleared between retries.
+  const failing = (info.sources ?? []).filter((s) => s.error || s.active < 0).length;
+  if (failing === 0) return 0;
+  const { config } = info;
+  await jsm.streams.update(STREAMS.events, { ...config, sources: [] });
+  await jsm.streams.update(STREAMS.events, config);
+  return failing;
+}
