@@ -63,16 +63,34 @@ type View = {
   history: { type: string; county?: string; eventId: string; void?: boolean }[];
 };
 
+const adminOf = (county: RunningCounty) =>
+  connectBus({
+    servers: county.natsUrl,
+    agency: "admin",
+    seedFile: join(county.keysFile, "..", "secrets", "admin.nk"),
+  });
+
+/** The referrals among `ids` in the order the county's log holds their events (repeats kept). */
+async function logOrder(county: RunningCounty, ids: Set<string>): Promise<string[]> {
+  const admin = await adminOf(county);
+  try {
+    const order: string[] = [];
+    for await (const m of readStream(admin, STREAMS.events)) {
+      const id = m.subject.split(".")[5]!;
+      if (ids.has(id)) order.push(id);
+    }
+    return order;
+  } finally {
+    await admin.close();
+  }
+}
+
 async function verified(county: RunningCounty): Promise<VerifyReport> {
   const keys = JSON.parse(readFileSync(county.keysFile, "utf8")) as {
     county: string;
     agencies: Record<string, string>;
   };
-  const admin = await connectBus({
-    servers: county.natsUrl,
-    agency: "admin",
-    seedFile: join(county.keysFile, "..", "secrets", "admin.nk"),
-  });
+  const admin = await adminOf(county);
   try {
     const v = new LogVerifier({ keys: keys.agencies, county: keys.county });
     for await (const e of readStream(admin, STREAMS.events)) v.add(e);
@@ -82,7 +100,7 @@ async function verified(county: RunningCounty): Promise<VerifyReport> {
   }
 }
 
-it("S5: a referral across the county line, through an outage, fed back and verified in both counties", async () => {
+it("S5: a referral across the county line (and 1,000 more) through an outage, fed back and verified in both counties", async () => {
   const gzHealth = officerOf(region.home, "health");
   const lzHealth = officerOf(region.neighbour, "health");
   const gzOffice = officerOf(region.home, "office");
@@ -137,8 +155,27 @@ it("S5: a referral across the county line, through an outage, fed back and verif
     summary: "断链期间凉州区照常登记线索",
   });
   expect(local.status).toBe(201);
+  // A thousand more cross the line while it is down, each acknowledged in Ganzhou at once.
+  const BACKLOG = 1000;
+  const backlog: string[] = [];
+  for (let i = 0; i < BACKLOG; i += 25) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(25, BACKLOG - i) }, (_, k) =>
+        gzHealth.post<View>("/referrals", {
+          to: "health",
+          about: { kind: "lead", id: lead.body.leadId },
+          reason: `断链期间移交第 ${i + k + 1} 件`,
+        }),
+      ),
+    );
+    for (const r of batch) {
+      expect(r.status).toBe(201);
+      backlog.push(r.body.referralId);
+    }
+  }
   const waiting = await lzHealth.get(`/referrals/${referralId}?wait=1500`);
   expect(waiting.status).toBe(404);
+  expect(await logOrder(region.neighbour, new Set(backlog))).toEqual([]);
 
   // When it returns, the referral arrives once.
   await link.open();
@@ -152,8 +189,21 @@ it("S5: a referral across the county line, through an outage, fed back and verif
   // What Liangzhou needs to act, and nothing of an informant.
   expect(arrived.body.lead?.target).toMatchObject({ name: "凉州区某诊所", county: LIANGZHOU });
   expect(arrived.body.lead?.informant).toBeUndefined();
-  const inbox = await lzHealth.get<{ items: { referralId: string }[] }>("/referrals?waiting=true");
-  expect(inbox.body.items.filter((i) => i.referralId === referralId)).toHaveLength(1);
+  // The backlog follows: every one once, in the order Ganzhou recorded them.
+  const sent = await logOrder(region.home, new Set(backlog));
+  expect(new Set(sent).size).toBe(BACKLOG);
+  expect(sent).toHaveLength(BACKLOG);
+  const received = await eventually(async () => {
+    const xs = await logOrder(region.neighbour, new Set(backlog));
+    return xs.length >= BACKLOG ? xs : undefined;
+  }, 60_000);
+  expect(received).toEqual(sent);
+  const inbox = await eventually(async () => {
+    const r = await lzHealth.get<{ items: { referralId: string }[] }>("/referrals?waiting=true");
+    return r.body.items.length >= BACKLOG + 1 ? r.body.items : undefined;
+  }, 30_000);
+  expect(inbox.filter((i) => i.referralId === referralId)).toHaveLength(1);
+  expect(inbox.map((i) => i.referralId).sort()).toEqual([referralId, ...backlog].sort());
 
   // 4. Liangzhou accepts, investigates and feeds back.
   const accepted = await lzHealth.post<View>(`/referrals/${referralId}/acceptance`, {});
@@ -236,7 +286,7 @@ it("S5: a referral across the county line, through an outage, fed back and verif
   expect(reports.gz.findings).toEqual([]);
   expect(reports.lz.findings).toEqual([]);
   expect(reports.gz.foreign.length).toBe(2);
-  expect(reports.lz.foreign.length).toBe(1);
+  expect(reports.lz.foreign.length).toBe(1 + BACKLOG);
   expect(crossCheck({ [GANZHOU]: reports.gz, [LIANGZHOU]: reports.lz })).toEqual([]);
   // A foreign event that the neighbour never sent is named.
   const tampered = {

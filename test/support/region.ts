@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectBus, provisionCounty } from "@liandong/runtime";
+import { connectBus, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { createUser } from "@nats-io/nkeys";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { freePort } from "../../services/county/src/free-port.ts";
@@ -58,15 +58,20 @@ export async function startRegionCounty(
     return nc;
   };
   const admin = await connectAs("admin");
+  let keeper: { stop(): void } | undefined;
   return {
     code,
     server,
     identities,
     admin,
     as: connectAs,
-    provision: () =>
-      provisionCounty(admin, { county: code, agencies: REGION_AGENCIES, neighbours }),
+    // As the county launcher does: sources restarted once a cut link is back.
+    async provision() {
+      await provisionCounty(admin, { county: code, agencies: REGION_AGENCIES, neighbours });
+      keeper ??= keepSourcesFlowing(admin);
+    },
     async stop() {
+      keeper?.stop();
       for (const nc of open) await nc.close().catch(() => undefined);
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

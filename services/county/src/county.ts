@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CountyConfig } from "@liandong/contracts";
-import { connectBus, DEFAULT_PORTS, provisionCounty } from "@liandong/runtime";
+import { connectBus, DEFAULT_PORTS, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { z } from "zod";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities } from "./identities.ts";
@@ -217,12 +217,33 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     await Promise.all(services.map((s) => waitReady(`${urls[s.name]}/readyz`, s, 60_000)));
   };
 
+  // In a region: the sources from the neighbours restarted as soon as a cut link is back,
+  // rather than on nats-server's back-off of up to two minutes.
+  let keeper: { stop(): Promise<void> } | undefined;
+  const keepLinks = async () => {
+    if (config.region.neighbours.length === 0) return;
+    const nc = await connectWithRetry(natsUrl, identities.admin.seedFile, nats[0]!);
+    const k = keepSourcesFlowing(nc);
+    keeper = {
+      async stop() {
+        k.stop();
+        await nc.close();
+      },
+    };
+  };
+  const stopKeeper = async () => {
+    await keeper?.stop().catch(() => undefined);
+    keeper = undefined;
+  };
+
   const up = async () => {
     try {
       await startNats();
+      await keepLinks();
       await startServices();
     } catch (err) {
       // Leave nothing running behind a failed start.
+      await stopKeeper();
       await Promise.all(services.map((s) => stopChild(s, 2000)));
       await Promise.all(nats.map((n) => n && stopChild(n, 2000)));
       throw err;
@@ -250,10 +271,12 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
       },
     })),
     async stop() {
+      await stopKeeper();
       await Promise.all(services.map((s) => stopChild(s)));
       await Promise.all(nats.map((n) => n && stopChild(n)));
     },
     async kill() {
+      await stopKeeper();
       const all = [...services, ...nats.filter((n): n is Child => n !== undefined)];
       for (const c of all) c.proc.kill("SIGKILL");
       await Promise.all(all.map((c) => c.exited));

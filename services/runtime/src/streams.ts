@@ -140,21 +140,62 @@ export async function provisionCounty(
   }
 }
 
+/** A source is stuck when it failed, never reached its stream, or has been silent too long. */
+function stuck(source: { error?: unknown; active: number }, silentMs: number): boolean {
+  return source.error !== undefined || source.active < 0 || source.active > silentMs * 1e6;
+}
+
 /**
- * A county's sources from its neighbours that failed because a neighbour's stream did not
- * exist yet (both counties started at once, say) retry on a back-off that grows to minutes.
- * Once both are provisioned, this starts them again at once: the sources are taken out and put
- * back (the server resumes each after the last message it sourced, so nothing comes twice).
- * Returns how many had failed.
+ * A county's sources from its neighbours that failed (a neighbour's stream not there yet, the
+ * link cut) are retried by nats-server on a back-off of 10 s, 20 s, 30 s… up to 2 minutes: after
+ * an outage the backlog would wait that long once the link is back. This starts them again at
+ * once: the sources are taken out and put back (the server resumes each after the last message
+ * it sourced, so nothing comes twice). A healthy source is heard from every second (its
+ * heartbeat); one silent for `silentMs` counts as stuck. Returns how many were stuck.
  */
-export async function restartFailedSources(nc: NatsConnection): Promise<number> {
+export async function restartFailedSources(nc: NatsConnection, silentMs = 5000): Promise<number> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(STREAMS.events);
-  // Failed now, or never reached (no activity yet): the error itself is cleared between retries.
-  const failing = (info.sources ?? []).filter((s) => s.error || s.active < 0).length;
+  const failing = (info.sources ?? []).filter((s) => stuck(s, silentMs)).length;
   if (failing === 0) return 0;
   const { config } = info;
   await jsm.streams.update(STREAMS.events, { ...config, sources: [] });
   await jsm.streams.update(STREAMS.events, config);
   return failing;
+}
+
+/**
+ * Keeps a region's sources flowing for as long as the county runs: looks every second and
+ * restarts stuck sources (see `restartFailedSources`), at most once per `everyMs`, so that a
+ * link that comes back carries its backlog within seconds. Needs an identity that may update
+ * the EVENTS stream (the county's admin).
+ */
+export function keepSourcesFlowing(
+  nc: NatsConnection,
+  opts: {
+    everyMs?: number;
+    onError?: (err: unknown) => void;
+    onRestart?: (n: number) => void;
+  } = {},
+): { stop(): void } {
+  const everyMs = opts.everyMs ?? 3000;
+  let last = 0;
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy || Date.now() - last < everyMs || nc.isClosed()) return;
+    busy = true;
+    try {
+      const n = await restartFailedSources(nc);
+      if (n > 0) {
+        last = Date.now();
+        opts.onRestart?.(n);
+      }
+    } catch (err) {
+      opts.onError?.(err);
+    } finally {
+      busy = false;
+    }
+  }, 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
