@@ -86,6 +86,7 @@ export class EventPublisher {
   readonly #pending = new Map<string, Pending>();
   readonly #waiters: (() => void)[] = [];
   readonly #sweep: NodeJS.Timeout;
+  #outbox: string[] = [];
   #next = 0;
 
   constructor(nc: NatsConnection, opts: PublisherOptions) {
@@ -164,7 +165,18 @@ export class EventPublisher {
     }
     const ack = await this.publishBytes(subject, bytes, `${agency}:${id}`, h);
     this.#opts.metrics?.published.inc({ type: req.type });
-    return { ...ack, id, subject, hash: sha256Hex(bytes), bytes };
+    // The hash chains the next event of the aggregate: computed when asked for, once.
+    let hash: string | undefined;
+    return {
+      ...ack,
+      id,
+      subject,
+      bytes,
+      get hash() {
+        hash ??= sha256Hex(bytes);
+        return hash;
+      },
+    };
   }
 
   /** Publishes prepared bytes (dead letters, benchmarks). `msgId` is prefixed by the agency when it is not already. */
@@ -192,14 +204,30 @@ export class EventPublisher {
         },
       };
       this.#pending.set(token, entry);
+      this.#outbox.push(token);
+      if (this.#outbox.length === 1) setImmediate(this.#flush);
+    });
+  }
+
+  /**
+   * Sends what was published since the last turn of the event loop, at once: every ack in a read
+   * from the socket frees a slot and its publish is sent with the others, in one write, instead
+   * of one write each (the pipelining that makes the runtime faster than a plain publish loop).
+   */
+  readonly #flush = () => {
+    const tokens = this.#outbox;
+    this.#outbox = [];
+    for (const token of tokens) {
+      const entry = this.#pending.get(token);
+      if (!entry) continue;
       try {
         entry.send();
       } catch (err) {
         this.#settle(token);
-        reject(err as Error);
+        entry.reject(err as Error);
       }
-    });
-  }
+    }
+  };
 
   get inFlight(): number {
     return this.#pending.size;
