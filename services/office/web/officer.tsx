@@ -72,7 +72,7 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
           </button>
         ))}
       </nav>
-      {tab === "inbox" && <Inbox />}
+      {tab === "inbox" && <Inbox services={services} />}
       {tab === "register" && <RegisterLead onDone={() => setTab("leads")} />}
       {tab === "leads" && <MyLeads services={services} />}
       {tab === "referrals" && <Referrals />}
@@ -84,15 +84,37 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
   );
 }
 
-function Inbox() {
+function Inbox({ services }: { services: ServiceInfo[] }) {
   const waiting = useLoad(() => api.get<Page<Referral>>("/referrals?waiting=true"), "waiting");
   const shared = useLoad(() => api.get<Page<S["InboxItem"]>>("/inbox"), "inbox");
+  const consents = useLoad(
+    () => api.get<Page<S["ConsentView"]>>("/consents?waiting=true"),
+    "consents-waiting",
+  );
+  const [referring, setReferring] = useState<string | undefined>(undefined);
   return (
     <>
       <Section title={t("waitingReferrals")} actions={<Refresh onClick={waiting.reload} />}>
         <ErrorBox error={waiting.error} />
         <ReferralTable rows={waiting.data?.items} onChange={waiting.reload} testId="waiting" />
       </Section>
+      {(consents.data?.items.length ?? 0) > 0 && (
+        <Section title={t("consentsWaiting")} actions={<Refresh onClick={consents.reload} />}>
+          <ErrorBox error={consents.error} />
+          <Table
+            testId="consents-waiting"
+            rows={consents.data?.items}
+            rowKey={(c) => c.referralId}
+            columns={[
+              [t("requestedBy"), (c) => label(c.requestedBy)],
+              [t("to"), (c) => party(c.to, c.toCounty)],
+              [t("reason"), (c) => c.reason],
+              [t("receivedAt"), (c) => when(c.requestedAt)],
+              [t("actions"), (c) => <ConsentActions consent={c} onChange={consents.reload} />],
+            ]}
+          />
+        </Section>
+      )}
       <Section title={t("sharedLeads")}>
         <ErrorBox error={shared.error} />
         <Table
@@ -105,10 +127,59 @@ function Inbox() {
             [t("violations"), (i) => i.lead.violations.map(label).join("、")],
             [t("summary"), (i) => i.lead.summary],
             [t("receivedAt"), (i) => when(i.receivedAt)],
+            [
+              t("actions"),
+              (i) =>
+                referring === i.leadId ? (
+                  <ReferForm
+                    leadId={i.leadId}
+                    services={services}
+                    onDone={() => setReferring(undefined)}
+                  />
+                ) : (
+                  <button type="button" onClick={() => setReferring(i.leadId)}>
+                    {t("refer")}
+                  </button>
+                ),
+            ],
           ]}
         />
       </Section>
     </>
+  );
+}
+
+/** The originator's answer to a restricted lead crossing the county line (a refusal needs a reason). */
+function ConsentActions(props: { consent: S["ConsentView"]; onChange: () => void }) {
+  const [refusing, setRefusing] = useState(false);
+  const [reason, setReason] = useState("");
+  const path = `/consents/${props.consent.referralId}/decision`;
+  const grant = useSubmit(() => api.post(path, { granted: true }), props.onChange);
+  const refuse = useSubmit(() => api.post(path, { granted: false, reason }), props.onChange);
+  return (
+    <div class="actions">
+      <button type="button" disabled={grant.busy} onClick={() => grant.submit()}>
+        {t("consentGrant")}
+      </button>
+      <button type="button" class="secondary" onClick={() => setRefusing(true)}>
+        {t("consentRefuse")}
+      </button>
+      {refusing && (
+        <form onSubmit={refuse.submit} class="inline">
+          <input
+            required
+            name="reason"
+            placeholder={t("reason")}
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={refuse.busy}>
+            {t("submit")}
+          </button>
+        </form>
+      )}
+      <ErrorBox error={grant.error ?? refuse.error} />
+    </div>
   );
 }
 
@@ -117,6 +188,10 @@ const Refresh = ({ onClick }: { onClick: () => void }) => (
     {t("refresh")}
   </button>
 );
+
+/** An agency, with its county when the referral crosses a county line. */
+const party = (agency: string, county: string | undefined) =>
+  county ? `${label(agency)}（${county}）` : label(agency);
 
 function ReferralTable(props: {
   rows: Referral[] | undefined;
@@ -129,8 +204,8 @@ function ReferralTable(props: {
       rows={props.rows}
       rowKey={(r) => r.referralId}
       columns={[
-        [t("from"), (r) => label(r.from)],
-        [t("to"), (r) => label(r.to)],
+        [t("from"), (r) => party(r.from, r.fromCounty)],
+        [t("to"), (r) => party(r.to, r.toCounty)],
         [t("status"), (r) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
         [t("reason"), (r) => r.reason],
         [t("acceptBy"), (r) => when(r.acceptBy)],
@@ -161,9 +236,13 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
     },
   );
   const accept = useSubmit(() => api.post(`${path}/acceptance`, {}), onChange);
-  const addressee = r.status === "offered" && r.to === me;
-  const sender = r.status === "offered" && r.from === me;
-  const holder = r.status === "accepted" && r.holder === me;
+  // Across a county line the same agency sits on both sides: the parties are county-qualified.
+  const here = session.value?.officer.county;
+  const ours = (agency: string, county: string | undefined) =>
+    agency === me && (county ?? here) === here;
+  const addressee = r.status === "offered" && ours(r.to, r.toCounty);
+  const sender = r.status === "offered" && ours(r.from, r.fromCounty);
+  const holder = r.status === "accepted" && ours(r.holder, r.holderCounty);
   return (
     <div class="actions">
       {addressee && (
@@ -405,20 +484,24 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   const others = props.services.filter((s) => s.code !== me && s.code !== "office");
   const [to, setTo] = useState(others[0]?.code ?? "");
   const [reason, setReason] = useState("");
-  const [done, setDone] = useState<string | undefined>(undefined);
+  const [toCounty, setToCounty] = useState("");
+  const [done, setDone] = useState<{ referralId: string; consent: boolean } | undefined>(undefined);
   const submit = useSubmit(
     () =>
-      api.post<{ referralId: string }>("/referrals", {
+      // 201: the referral; 202: a consent asked of the lead's originator (a restricted lead).
+      api.post<Referral | S["ConsentView"]>("/referrals", {
         to,
         about: { kind: "lead", id: props.leadId },
         reason,
+        ...(toCounty ? { toCounty } : {}),
       }),
-    (r) => setDone(r.referralId),
+    (r) => setDone({ referralId: r.referralId, consent: !("history" in r) }),
   );
   if (done)
     return (
-      <span class="notice" role="status">
-        {t("referrals")} <code>{short(done)}</code> → {label(to)}
+      <span class="notice" role="status" data-testid="refer-done">
+        {done.consent ? t("consentAsked") : t("referrals")} <code>{short(done.referralId)}</code> →{" "}
+        {party(to, toCounty || undefined)}
       </span>
     );
   return (
@@ -433,6 +516,14 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
           ))}
         </select>
       </label>
+      <input
+        name="toCounty"
+        pattern="\d{6}"
+        title={t("toCountyHint")}
+        placeholder={t("toCounty")}
+        value={toCounty}
+        onInput={(e) => setToCounty(e.currentTarget.value)}
+      />
       <input
         name="reason"
         required
@@ -451,13 +542,38 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   );
 }
 
+const CONSENT_STATUS = {
+  pending: "consentPending",
+  given: "consentGiven",
+  refused: "consentRefused",
+} as const;
+
 function Referrals() {
   const all = useLoad(() => api.get<Page<Referral>>("/referrals"), "referrals");
+  const consents = useLoad(() => api.get<Page<S["ConsentView"]>>("/consents"), "consents");
   return (
-    <Section title={t("referrals")} actions={<Refresh onClick={all.reload} />}>
-      <ErrorBox error={all.error} />
-      <ReferralTable rows={all.data?.items} onChange={all.reload} testId="referrals" />
-    </Section>
+    <>
+      <Section title={t("referrals")} actions={<Refresh onClick={all.reload} />}>
+        <ErrorBox error={all.error} />
+        <ReferralTable rows={all.data?.items} onChange={all.reload} testId="referrals" />
+      </Section>
+      {(consents.data?.items.length ?? 0) > 0 && (
+        <Section title={t("consentStatus")} actions={<Refresh onClick={consents.reload} />}>
+          <Table
+            testId="consents"
+            rows={consents.data?.items}
+            rowKey={(c) => c.referralId}
+            columns={[
+              [t("requestedBy"), (c) => label(c.requestedBy)],
+              [t("from"), (c) => label(c.originator)],
+              [t("to"), (c) => party(c.to, c.toCounty)],
+              [t("status"), (c) => t(CONSENT_STATUS[c.status])],
+              [t("reason"), (c) => c.decisionReason ?? c.reason],
+            ]}
+          />
+        </Section>
+      )}
+    </>
   );
 }
 
