@@ -257,7 +257,11 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
       );
       return r.body.status === "completed" ? r.body : undefined;
     }, 30_000);
-    expect(tracked, name).toMatchObject({ fromCounty: GANZHOU, toCounty: LIANGZHOU });
+    expect(tracked, name).toMatchObject({
+      fromCounty: GANZHOU,
+      toCounty: LIANGZHOU,
+      holderCounty: GANZHOU,
+    });
   }
   // The trail spans both counties, and its hash chain holds.
   const trail = await gzOffice.get<{

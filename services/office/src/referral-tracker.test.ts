@@ -131,3 +131,39 @@ describe("the office's referral tracker", () => {
     ]);
   });
 });
+
+describe("a referral across the county line", () => {
+  it("is held by the addressee's county once offered and accepted, by the sender's once completed", () => {
+    const t: ReferralTracker = new Map();
+    const across = (e: BusEvent, county: string, toCounty: string) =>
+      ({ ...e, county, toCounty }) as BusEvent;
+    evolveReferrals(
+      t,
+      new Map(),
+      across(offered(R1, "health", "health", "2026-01-01T00:00:00.000Z"), "620702", "620602"),
+    );
+    expect(t.get(R1)).toMatchObject({
+      fromCounty: "620702",
+      toCounty: "620602",
+      holder: "health",
+      holderCounty: "620602",
+    });
+    const step = (type: string) =>
+      across(
+        event(
+          type,
+          "health",
+          "referral",
+          R1,
+          { referralId: R1, by: "health", feedback: { actions: "x", outcome: "y" } },
+          "2026-01-02T00:00:00.000Z",
+        ),
+        "620602",
+        "620702",
+      );
+    evolveReferrals(t, new Map(), step("referral.accepted"));
+    expect(t.get(R1)).toMatchObject({ status: "accepted", holderCounty: "620602" });
+    evolveReferrals(t, new Map(), step("referral.completed"));
+    expect(t.get(R1)).toMatchObject({ status: "completed", holderCounty: "620702" });
+  });
+});

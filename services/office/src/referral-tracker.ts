@@ -21,6 +21,8 @@ export type TrackedReferral = {
   status: ReferralStatus;
   /** The one party holding it now. */
   holder: AgencyCode;
+  /** Across a county line: the county of the agency holding it now. */
+  holderCounty?: string;
   offeredAt: string;
   /** When it last changed hands or state. */
   updatedAt: string;
@@ -39,6 +41,11 @@ export type TrackedReferral = {
 export type ReferralTracker = Map<string, TrackedReferral>;
 
 const TERMINAL = new Set<ReferralStatus>(["returned", "withdrawn", "completed", "referred-on"]);
+
+const backToSender = (r: TrackedReferral) => ({
+  holder: r.from,
+  ...(r.fromCounty ? { holderCounty: r.fromCounty } : {}),
+});
 
 /** Pure: the tracker after one event, in stream order. */
 export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEvent): void {
@@ -59,7 +66,9 @@ export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEv
         kind: d.kind,
         from: d.from,
         to: d.to,
-        ...(e.toCounty ? { fromCounty: e.county, toCounty: e.toCounty } : {}),
+        ...(e.toCounty
+          ? { fromCounty: e.county, toCounty: e.toCounty, holderCounty: e.toCounty }
+          : {}),
         about: d.about,
         status: "offered",
         holder: d.to,
@@ -82,21 +91,22 @@ export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEv
       return;
     case "referral.returned":
       if (r?.status === "offered")
-        Object.assign(r, { status: "returned", holder: r.from, updatedAt: e.time });
+        Object.assign(r, { status: "returned", ...backToSender(r), updatedAt: e.time });
       return;
     case "referral.withdrawn":
       if (r?.status === "offered")
-        Object.assign(r, { status: "withdrawn", holder: r.from, updatedAt: e.time });
+        Object.assign(r, { status: "withdrawn", ...backToSender(r), updatedAt: e.time });
       return;
     case "referral.completed":
       if (r?.status === "accepted")
-        Object.assign(r, { status: "completed", holder: r.from, updatedAt: e.time });
+        Object.assign(r, { status: "completed", ...backToSender(r), updatedAt: e.time });
       return;
     case "referral.referred-on":
       if (r?.status === "accepted")
         Object.assign(r, {
           status: "referred-on",
           holder: e.data.to,
+          ...(r.holderCounty ? { holderCounty: e.county } : {}),
           childReferralId: e.data.childReferralId,
           updatedAt: e.time,
         });

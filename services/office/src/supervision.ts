@@ -107,6 +107,15 @@ export function mountSupervision(
             current: r,
           },
         );
+      // This office supervises this county's agencies; a neighbour's is its own office's to chase.
+      if (r.holderCounty !== undefined && r.holderCounty !== ctx.county)
+        throw new ProblemError(
+          409,
+          "held-across-line",
+          "该移交由邻县部门办理",
+          `held by ${r.holder} of county ${r.holderCounty}: supervised by that county's office`,
+          { current: r },
+        );
       to = r.holder;
       grounds = "overdue";
     } else {

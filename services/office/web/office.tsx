@@ -17,6 +17,7 @@ type Tracked = {
   about: { kind: string; id: string };
   status: string;
   holder: string;
+  holderCounty?: string;
   offeredAt: string;
   updatedAt: string;
   acceptBy: string;
@@ -112,7 +113,11 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
     [t("referrals"), (r: Tracked) => <code>{short(r.referralId)}</code>],
     [t("from"), (r: Tracked) => label(r.from)],
     [t("to"), (r: Tracked) => label(r.to)],
-    [t("holder"), (r: Tracked) => label(r.holder)],
+    [
+      t("holder"),
+      (r: Tracked) =>
+        r.holderCounty ? `${label(r.holder)}（${r.holderCounty}）` : label(r.holder),
+    ],
     [t("status"), (r: Tracked) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
     [t("violations"), (r: Tracked) => r.violations.map(label).join("、")],
     [t("age"), (r: Tracked) => r.ageDays],
