@@ -112,6 +112,7 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
     violations: ["illegal-sex-determination"],
     target: { kind: "institution", name: "凉州区某诊所", county: LIANGZHOU },
     summary: "甘州区立案调查中查明，孕妇曾在凉州区某诊所接受胎儿性别鉴定",
+    informant: { name: "举报人王某", phone: "13900000001" },
     evidence: [
       {
         ref: "health:case-620702/statement-3.pdf",
@@ -120,6 +121,19 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
     ],
   });
   expect(lead.status).toBe(201);
+  // The target is Liangzhou's (属地管理): the lead goes there too, without any informant.
+  const across = (lead.body as { sharedAcross?: { county: string; agencies: string[] } })
+    .sharedAcross;
+  expect(across).toMatchObject({ county: LIANGZHOU });
+  expect(across?.agencies).toContain("health");
+  const sharedThere = await eventually(async () => {
+    const r = await lzHealth.get<{ county: string; from: string; lead: { informant?: unknown } }>(
+      `/inbox/${lead.body.leadId}`,
+    );
+    return r.status === 200 ? r.body : undefined;
+  }, 30_000);
+  expect(sharedThere).toMatchObject({ county: GANZHOU, from: "health" });
+  expect(sharedThere.lead.informant).toBeUndefined();
 
   // A county that is not a neighbour is refused by field.
   const far = await gzHealth.post<{ errors: { field: string }[] }>("/referrals", {
@@ -290,7 +304,7 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
   expect(reports.gz.findings).toEqual([]);
   expect(reports.lz.findings).toEqual([]);
   expect(reports.gz.foreign.length).toBe(2);
-  expect(reports.lz.foreign.length).toBe(1 + BACKLOG);
+  expect(reports.lz.foreign.length).toBe(across!.agencies.length + 1 + BACKLOG);
   expect(crossCheck({ [GANZHOU]: reports.gz, [LIANGZHOU]: reports.lz })).toEqual([]);
   // A foreign event that the neighbour never sent is named.
   const tampered = {

@@ -603,6 +603,10 @@ export interface components {
             /** Format: uuid */
             leadId: string;
             sharedWith: string[];
+            sharedAcross?: {
+                county: string;
+                agencies: string[];
+            };
             /** Format: uuid */
             possibleDuplicateOf?: string;
             informantRef?: string;
@@ -642,6 +646,10 @@ export interface components {
             registeredAt: string;
             registeredBy: string;
             sharedWith: string[];
+            sharedAcross?: {
+                county: string;
+                agencies: string[];
+            };
             linkedTo: string[];
             /** @enum {string} */
             status: "open" | "dismissed";
@@ -682,6 +690,10 @@ export interface components {
                 registeredAt: string;
                 registeredBy: string;
                 sharedWith: string[];
+                sharedAcross?: {
+                    county: string;
+                    agencies: string[];
+                };
                 linkedTo: string[];
                 /** @enum {string} */
                 status: "open" | "dismissed";

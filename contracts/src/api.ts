@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
+import { SharedAcross } from "./events-lead.ts";
 import {
   EvidenceRef,
   HandlingRestriction,
@@ -43,6 +44,8 @@ export type LeadRegistration = z.infer<typeof LeadRegistration>;
 export const LeadRegistered = z.object({
   leadId: z.uuid(),
   sharedWith: z.array(AgencyCode),
+  /** The target's county, when it is a neighbour's, and the agencies there it went to. */
+  sharedAcross: SharedAcross.optional(),
   /** An earlier lead about the same target inside the duplicate window, if any. */
   possibleDuplicateOf: z.uuid().optional(),
   informantRef: z.string().optional(),
@@ -58,6 +61,7 @@ export const LeadView = LeadFacts.extend({
   registeredAt: z.iso.datetime({ offset: true }),
   registeredBy: z.string(),
   sharedWith: z.array(AgencyCode),
+  sharedAcross: SharedAcross.optional(),
   linkedTo: z.array(z.uuid()),
   status: LeadStatus,
 });

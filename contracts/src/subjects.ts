@@ -73,9 +73,17 @@ export function eventSubject(a: EventAddress): string {
 }
 
 /**
+ * Aggregates both counties write to once they cross a county line: a cross-border referral's
+ * steps are taken on either side. Any other aggregate is written by its own county only, even
+ * when copies of its events are addressed across the line (a lead shared with a neighbour).
+ */
+export const SHARED_ACROSS_KINDS: ReadonlySet<string> = new Set<AggregateKind>(["referral"]);
+
+/**
  * Every event of one aggregate, whoever published it (for per-aggregate concurrency). An
- * aggregate that crosses a county line (a cross-border referral) has all its events, from
- * both counties, under the longer form.
+ * aggregate of this county: its events here, addressed in the county or across the line. One
+ * that crosses a county line (a cross-border referral) has all its events, from both
+ * counties, under the longer form.
  */
 export function aggregateSubjects(
   county: string,
@@ -85,7 +93,12 @@ export function aggregateSubjects(
 ): string {
   return crossBorder
     ? `${EVENTS_ROOT}.*.*.${kind}.${id}.*.*`
-    : `${EVENTS_ROOT}.${county}.*.${kind}.${id}.*`;
+    : `${EVENTS_ROOT}.${county}.*.${kind}.${id}.>`;
+}
+
+/** An aggregate's events in this county addressed within it only (the shorter form). */
+export function homeAggregateSubjects(county: string, kind: AggregateKind, id: string): string {
+  return `${EVENTS_ROOT}.${county}.*.${kind}.${id}.*`;
 }
 
 /** Everything one agency publishes in its county. */

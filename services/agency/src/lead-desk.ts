@@ -6,6 +6,7 @@ import {
   type LeadRegistration,
   type LeadView,
   recipientsFor,
+  type SharedAcross,
 } from "@liandong/contracts";
 import type { FieldIssue } from "@liandong/runtime";
 import type { AgencyRules } from "./rules.ts";
@@ -33,6 +34,7 @@ export type RegistrationDecision =
       facts: LeadFacts;
       targetKey: string;
       recipients: AgencyCode[];
+      sharedAcross: SharedAcross | undefined;
       duplicateOf: string | undefined;
     };
 
@@ -83,11 +85,20 @@ export function decideRegistration(input: {
       : {}),
     handling: r.handling,
   };
+  const recipients = recipientsFor(config, r.source, agency);
+  // 属地管理: a target in a neighbouring county goes to that county, and to no other. A lead
+  // restricted by its originator (不经同意不得转递) stays home until someone refers it.
+  const across =
+    config.region.neighbours.includes(r.target.county) &&
+    !r.handling.includes("no-forward-without-consent");
   return {
     ok: true,
     facts,
     targetKey: key,
-    recipients: recipientsFor(config, r.source, agency),
+    recipients,
+    sharedAcross: across
+      ? { county: r.target.county, agencies: [...new Set([agency, ...recipients])] }
+      : undefined,
     duplicateOf: earlier?.leadId,
   };
 }

@@ -38,7 +38,7 @@ export function ownEventsHandler(deps: {
       const existing = store.lead(e.data.leadId);
       if (!existing) {
         // Acknowledged on the bus but the process stopped before recording it.
-        const { targetKey, recipients, ...facts } = e.data;
+        const { targetKey, recipients, sharedAcross, ...facts } = e.data;
         await store.saveLead({
           ...facts,
           originator: agency,
@@ -46,6 +46,7 @@ export function ownEventsHandler(deps: {
           registeredAt: e.time,
           registeredBy: e.actor,
           sharedWith: recipients,
+          ...(sharedAcross ? { sharedAcross } : {}),
           linkedTo: [],
           status: "open",
           targetKey,
@@ -64,17 +65,26 @@ export function ownEventsHandler(deps: {
     }
     if (await store.fannedOut(e.id)) return;
     const lead = store.lead(e.aggregate.id);
-    for (const to of lead?.sharedWith ?? []) {
+    const across = lead?.sharedAcross;
+    const addressees: { to: AgencyCode; toCounty?: string }[] = [
+      ...(lead?.sharedWith ?? []).map((to) => ({ to })),
+      ...(across?.agencies ?? []).map((to) => ({ to, toCounty: across!.county })),
+    ];
+    for (const { to, toCounty } of addressees) {
       const common = {
         actor: e.actor,
         aggregate: e.aggregate,
         to,
+        ...(toCounty ? { toCounty } : {}),
         correlationId: e.correlationId,
         causationId: e.id,
-        id: uuidFromName(`${e.id}:${to}`),
+        id: uuidFromName(toCounty ? `${e.id}:${toCounty}:${to}` : `${e.id}:${to}`),
       };
       if (e.type === "lead.reported") {
-        const { targetKey: _k, recipients: _r, ...facts } = e.data;
+        const { targetKey: _k, recipients: _r, sharedAcross: _a, ...all } = e.data;
+        // Across the county line the informant stays home: not even the opaque reference goes.
+        const { informant: _i, ...withoutInformant } = all;
+        const facts = toCounty ? withoutInformant : all;
         await log.append({
           ...common,
           type: "lead.shared",

@@ -97,7 +97,12 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
       time: now,
       actor: officer.id,
       aggregate: { kind: "lead", id: leadId },
-      data: { ...decision.facts, targetKey: decision.targetKey, recipients: decision.recipients },
+      data: {
+        ...decision.facts,
+        targetKey: decision.targetKey,
+        recipients: decision.recipients,
+        ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
+      },
     });
     if (decision.duplicateOf) {
       await log.append({
@@ -124,6 +129,7 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
       registeredAt: existing?.registeredAt ?? now.toISOString(),
       registeredBy: officer.id,
       sharedWith: decision.recipients,
+      ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
       linkedTo: [
         ...new Set([
           ...(existing?.linkedTo ?? []),
@@ -136,6 +142,7 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     return {
       leadId,
       sharedWith: decision.recipients,
+      ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
       ...(decision.duplicateOf ? { possibleDuplicateOf: decision.duplicateOf } : {}),
       ...(informantRef ? { informantRef } : {}),
     };

@@ -12,6 +12,10 @@ export type TrackedLead = {
   sharedWith: AgencyCode[];
   /** Agencies whose inbox copy is on the bus. */
   deliveredTo: AgencyCode[];
+  /** A lead of ours about a neighbour's target: the agencies there it was sent to. */
+  sentAcross?: { county: string; agencies: AgencyCode[] };
+  /** A neighbour's lead about a target here, shared with our agencies across the line. */
+  fromNeighbour?: true;
   linkedTo: string[];
   status: "open" | "dismissed";
   informantOnFile: boolean;
@@ -41,9 +45,36 @@ export function evolve(tracker: Tracker, e: BusEvent): void {
         informantOnFile: e.data.informant !== undefined,
       });
       return;
-    case "lead.shared":
-      if (lead && !lead.deliveredTo.includes(e.data.to)) lead.deliveredTo.push(e.data.to);
+    case "lead.shared": {
+      if (e.toCounty !== undefined && !lead) {
+        // A neighbour's lead reaching this county (its lead.reported stays in its own log).
+        const l = e.data.lead;
+        tracker.set(l.leadId, {
+          leadId: l.leadId,
+          county: e.county,
+          originator: e.agency,
+          source: l.source,
+          violations: l.violations,
+          targetCounty: l.target.county,
+          registeredAt: e.time,
+          sharedWith: [],
+          deliveredTo: [e.data.to],
+          linkedTo: [],
+          status: "open",
+          informantOnFile: false,
+          fromNeighbour: true,
+        });
+        return;
+      }
+      if (!lead) return;
+      if (e.toCounty !== undefined && !lead.fromNeighbour) {
+        const across = (lead.sentAcross ??= { county: e.toCounty, agencies: [] });
+        if (!across.agencies.includes(e.data.to)) across.agencies.push(e.data.to);
+        return;
+      }
+      if (!lead.deliveredTo.includes(e.data.to)) lead.deliveredTo.push(e.data.to);
       return;
+    }
     case "lead.linked":
       if (lead && e.to === undefined && !lead.linkedTo.includes(e.data.earlierLeadId))
         lead.linkedTo.push(e.data.earlierLeadId);

@@ -71,7 +71,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   const log = new AggregateLog(publisher, ctx.kv, ctx.county);
   mountSupervision(ctx.app, ctx, { log, supervision, referrals });
   const deadlines = deadlineScheduler(ctx, referrals, log, supervision);
-  const stats = new Statistics();
+  const stats = new Statistics(ctx.county);
   const submissions: Submissions = new Map();
   mountReports(ctx.app, ctx, { stats, submissions });
   const inspections: Inspections = new Map();

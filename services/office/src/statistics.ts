@@ -20,6 +20,9 @@ export class Statistics {
   readonly #leads = new Map<string, Violation[]>();
   readonly #referrals = new Map<string, Violation[]>();
 
+  /** This county: a lead sent across the line is counted as received where it arrives. */
+  constructor(readonly county?: string) {}
+
   /** The month last seen, as the instants [from, to) it spans: stream order keeps it warm. */
   #month = { month: "", from: 0, to: 0 };
 
@@ -67,6 +70,7 @@ export class Statistics {
         this.#add(month, e.agency, e.data.violations, { leadsRegistered: 1 });
         return;
       case "lead.shared":
+        if (e.toCounty !== undefined && e.county === this.county) return;
         this.#add(month, e.data.to, e.data.lead.violations, { leadsReceived: 1 });
         return;
       case "case.opened":

@@ -2,6 +2,7 @@ import {
   type AggregateKind,
   AggregateKind as AggregateKindSchema,
   aggregateSubjects,
+  homeAggregateSubjects,
   parseEvent,
   STREAMS,
 } from "@liandong/contracts";
@@ -47,8 +48,13 @@ export async function readTrail(
     aggregates.push({ kind: "supervision", id });
   // A restricted lead's crossing: the originator asked, and its answer.
   if (parsedKind.data === "referral") aggregates.push({ kind: "consent", id });
-  const subjects = aggregates.map((a) => aggregateSubjects(county, a.kind, a.id));
-  // A referral across a county line: both counties' steps, under the longer subjects.
+  const subjects = aggregates.map((a) =>
+    // A referral: this county's steps under the shorter subjects; across a county line, both
+    // counties' steps under the longer ones (filters of one read must not overlap).
+    a.kind === "referral"
+      ? homeAggregateSubjects(county, a.kind, a.id)
+      : aggregateSubjects(county, a.kind, a.id),
+  );
   if (parsedKind.data === "referral")
     subjects.push(aggregateSubjects(county, "referral", id, true));
   const links = await aggregateEvents(nc, subjects);

@@ -1,4 +1,9 @@
-import { type AggregateKind, aggregateSubjects, type EventType } from "@liandong/contracts";
+import {
+  type AggregateKind,
+  aggregateSubjects,
+  type EventType,
+  SHARED_ACROSS_KINDS,
+} from "@liandong/contracts";
 import type { KV } from "@nats-io/kv";
 import { BusError } from "./errors.ts";
 import type { EventPublisher, Published, PublishRequest } from "./publisher.ts";
@@ -75,7 +80,12 @@ export class AggregateLog {
             prev: head.hash,
             expect: {
               lastSubjectSequence: head.seq,
-              subject: aggregateSubjects(this.#county, kind, id, req.toCounty !== undefined),
+              subject: aggregateSubjects(
+                this.#county,
+                kind,
+                id,
+                req.toCounty !== undefined && SHARED_ACROSS_KINDS.has(kind),
+              ),
             },
           } as PublishRequest<T>);
           await Promise.all([

@@ -1,4 +1,9 @@
-import { AuditCheckpoint, checkpointSigningText, EVENTS_ROOT } from "@liandong/contracts";
+import {
+  AuditCheckpoint,
+  checkpointSigningText,
+  EVENTS_ROOT,
+  SHARED_ACROSS_KINDS,
+} from "@liandong/contracts";
 import { z } from "zod";
 import { sha256Hex } from "./hash.ts";
 import { claimedPrev, indexOfPrev, UNREADABLE } from "./hash-chain.ts";
@@ -229,6 +234,12 @@ export class LogVerifier {
     const kind = subject.slice(t4, t5 - 1);
     const buf = Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
     const full = sha256Hex(buf);
+    if (this.#county !== undefined && county !== this.#county && !SHARED_ACROSS_KINDS.has(kind)) {
+      // A neighbour's copy of an aggregate it alone writes (a lead shared across the line): its
+      // chain is in the neighbour's log, and crossCheck matches it with what was sent.
+      this.#foreign.push({ seq: entry.seq, county, agency, hash: full });
+      return;
+    }
     // The id and `prev` are read from the bytes where the runtime writes them: no string of the
     // envelope is made for an event whose link holds (UTF-8 multi-byte sequences never contain
     // the ASCII searched for).
@@ -239,7 +250,8 @@ export class LogVerifier {
     const expected = this.#heads.get(key);
     if (at >= 0 && linksTo(buf, at + PREV.length, expected)) {
       this.#heads.set(key, full);
-      if (t7 > 0) this.#stepped(key, county, subject.slice(t7), expected ?? null);
+      if (t7 > 0 && SHARED_ACROSS_KINDS.has(kind))
+        this.#stepped(key, county, subject.slice(t7), expected ?? null);
     } else if (t7 > 0 && this.#crossed(key, county, claimedPrev(buf), full)) {
       // Both parties stepped from the same event, each in its own county: not a break.
     } else {
