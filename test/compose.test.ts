@@ -36,6 +36,8 @@ type Service = {
   depends_on?: Record<string, { condition?: string }>;
   healthcheck?: { test?: string[] };
   profiles?: string[];
+  network_mode?: string;
+  restart?: string;
 };
 type Compose = {
   services: Record<string, Service>;
@@ -50,7 +52,8 @@ const compose = parse(
     /\$\{\w+:-([^}]*)\}/g,
     (_, fallback: string) => fallback,
   ),
-  { merge: true },
+  // The anchors of the services merge into one another; more aliases than yaml's default allows.
+  { merge: true, maxAliasCount: 1000 },
 ) as Compose;
 const NODES = ["nats-1", "nats-2", "nats-3"];
 const NATS_URLS = NODES.map((n) => `nats://${n}:4222`);
@@ -281,7 +284,9 @@ describe("init and provisioning", () => {
     const ignore = readFileSync(join(ROOT, SECRETS_DIR, ".gitignore"), "utf8").split("\n");
     expect(ignore, `${SECRETS_DIR}/.gitignore ignores everything`).toContain("*");
     for (const [name, s] of Object.entries(compose.secrets ?? {}))
-      expect(dirname(norm(s.file ?? "")), `secret ${name}: ${s.file}`).toBe(SECRETS_DIR);
+      expect([SECRETS_DIR, `${SECRETS_DIR}/neighbour`], `secret ${name}: ${s.file}`).toContain(
+        dirname(norm(s.file ?? "")),
+      );
     const dockerignore = readFileSync(join(ROOT, "deploy/Dockerfile.dockerignore"), "utf8");
     for (const path of [SECRETS_DIR, ".liandong"])
       expect(dockerignore.split("\n"), `deploy/Dockerfile.dockerignore: ${path}`).toContain(path);
@@ -372,7 +377,7 @@ describe("the image", () => {
 
   it("every Node service and one-shot is built from deploy/Dockerfile, one image", () => {
     for (const [name, s] of Object.entries(compose.services)) {
-      if (NODES.includes(name)) continue;
+      if (s.image?.startsWith("nats:")) continue;
       const b = typeof s.build === "string" ? { context: s.build } : s.build;
       expect(b?.context, `${name}: build context`).toBe(".");
       expect(b?.dockerfile, `${name}: dockerfile`).toBe("deploy/Dockerfile");
@@ -415,4 +420,240 @@ describe("the image", () => {
       expect(at, `deploy/Dockerfile: ${d}/package.json after the install`).toBeLessThan(install);
     }
   });
+});
+
+// ---- Profile `region`: two linked counties ------------------------------------------------------
+
+/** deploy/region/region.env: what the operator copies into .env. */
+const REGION_ENV = Object.fromEntries(
+  readFileSync(join(ROOT, "deploy/region/region.env"), "utf8")
+    .split("\n")
+    .filter((l) => /^\w+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+) as Record<string, string>;
+
+/** As `docker compose` reads the file with region.env as the project's .env. */
+const regional = parse(
+  readFileSync(join(ROOT, "docker-compose.yml"), "utf8").replace(
+    /\$\{(\w+):-([^}]*)\}/g,
+    (_, name: string, fallback: string) => REGION_ENV[name] ?? fallback,
+  ),
+  { merge: true, maxAliasCount: 1000 },
+) as Compose;
+
+function regionService(name: string): Service {
+  const s = regional.services[name];
+  if (!s) throw new Error(`docker-compose.yml: no service "${name}"`);
+  return s;
+}
+
+/** Like `mounts`, in the file as the region reads it. */
+function regionMounts(name: string, kind: "configs" | "secrets"): Map<string, string> {
+  const defined = regional[kind] ?? {};
+  const out = new Map<string, string>();
+  for (const m of regionService(name)[kind] ?? []) {
+    const source = typeof m === "string" ? m : m.source;
+    const target = typeof m === "string" ? undefined : m.target;
+    const file = defined[source]?.file;
+    if (!file) throw new Error(`${name}: ${kind} "${source}" is not defined with a file`);
+    const path =
+      kind === "configs"
+        ? (target ?? `/${source}`)
+        : target?.startsWith("/")
+          ? target
+          : `/run/secrets/${target ?? source}`;
+    out.set(path, norm(file));
+  }
+  return out;
+}
+
+const regionNetworks = (name: string) => {
+  const n = regionService(name).networks ?? [];
+  return Array.isArray(n) ? n : Object.keys(n);
+};
+
+const NEIGHBOUR_NODE = "neighbour-nats";
+const NEIGHBOUR_SECRETS = `${SECRETS_DIR}/neighbour`;
+const homeFile = norm(regional.configs?.county?.file ?? "");
+const neighbourFile = norm(regional.configs?.["neighbour-county"]?.file ?? "");
+const home = CountyConfig.parse(JSON.parse(readFileSync(join(ROOT, homeFile), "utf8")));
+const neighbour = CountyConfig.parse(JSON.parse(readFileSync(join(ROOT, neighbourFile), "utf8")));
+const NEIGHBOUR_AGENCIES = neighbour.agencies.map((a) => a.code);
+const NEIGHBOUR_PORT_OFFSET = 100;
+
+describe("the region profile: the two counties", () => {
+  it("region.env turns the profile on and names two counties that list each other", () => {
+    expect(REGION_ENV.COMPOSE_PROFILES?.split(","), "COMPOSE_PROFILES").toContain("region");
+    expect(homeFile, "the county's configuration in a region").not.toBe("liandong.county.json");
+    // The default region: 甘州区 and its neighbour 凉州区.
+    expect([home.county, neighbour.county]).toEqual(["620702", "620602"]);
+    expect(home.region.neighbours, `${homeFile}: region.neighbours`).toContain(neighbour.county);
+    expect(neighbour.region.neighbours, `${neighbourFile}: region.neighbours`).toContain(
+      home.county,
+    );
+    // …and without it, the county of liandong.county.json, on its own.
+    expect(norm(compose.configs?.county?.file ?? ""), "configs.county without .env").toBe(
+      "liandong.county.json",
+    );
+    expect(county.region.neighbours, "liandong.county.json: a county on its own").toEqual([]);
+  });
+
+  it("everything of the neighbour is in the profile; its init is an operator step `up` never runs", () => {
+    const extra = Object.keys(regional.services).filter(
+      (n) => !Object.keys(compose.services).includes(n),
+    );
+    expect(extra, "the same services with or without .env").toEqual([]);
+    const neighbourServices = Object.keys(regional.services).filter(
+      (n) => n.startsWith("neighbour-") || n === "region-sources",
+    );
+    expect(neighbourServices.sort()).toEqual(
+      [
+        NEIGHBOUR_NODE,
+        "neighbour-provision",
+        "region-sources",
+        ...NEIGHBOUR_AGENCIES.map((a) => `neighbour-${a}`),
+      ].sort(),
+    );
+    for (const name of neighbourServices)
+      expect(regionService(name).profiles, `${name}: profiles`).toEqual(["region"]);
+    for (const name of Object.keys(regional.services).filter((n) => !neighbourServices.includes(n)))
+      expect(
+        regionService(name).profiles ?? [],
+        `${name}: not in the region profile`,
+      ).not.toContain("region");
+    const init = regionService("init-region");
+    expect(init.profiles, "init-region: an operator step, like init").toEqual(
+      regionService("init").profiles,
+    );
+  });
+
+  it("the neighbour's server: the official image, its own config, domain, volume and networks", () => {
+    const node = regionService(NEIGHBOUR_NODE);
+    expect(node.image, "the same image as the county's nodes").toBe(regionService("nats-1").image);
+    const at = configPathOf(NEIGHBOUR_NODE);
+    expect(regionMounts(NEIGHBOUR_NODE, "configs").get(at)).toBe("deploy/nats/neighbour.conf");
+    const conf = readFileSync(join(ROOT, "deploy/nats/neighbour.conf"), "utf8");
+    const include = /^\s*include\s+(\S+)/m.exec(conf.replace(/#.*$/gm, ""))?.[1];
+    expect(include, "neighbour.conf includes the auth.conf init-region writes").toBeDefined();
+    expect(
+      regionMounts(NEIGHBOUR_NODE, "secrets").get(posix.join(posix.dirname(at), include!)),
+    ).toBe(`${NEIGHBOUR_SECRETS}/auth.conf`);
+    const js = block(conf, "jetstream")!;
+    expect(setting(js, "domain"), "its domain, from auth.conf").toBe("$JS_DOMAIN");
+    expect(setting(js, "sync_interval")).toBe("always");
+    expect(setting(js, "store_dir")).toBe("/data");
+    expect(node.environment?.SERVER_NAME, "a stable name of its own").toBe(NEIGHBOUR_NODE);
+    expect(node.environment?.JS_DOMAIN, "no empty domain from the environment").toBeUndefined();
+    const data = (node.volumes ?? []).find((v) => v.split(":")[1] === "/data");
+    expect(data, "its own data volume").toBeDefined();
+    for (const n of NODES) expect(regionService(n).volumes ?? []).not.toContain(data);
+    expect((node.healthcheck?.test ?? []).join(" ")).toMatch(/http:\/\/127\.0\.0\.1:8222\/healthz/);
+    // The link crosses only `region`, which only the NATS servers join.
+    expect(regionNetworks(NEIGHBOUR_NODE).sort()).toEqual(["neighbour-bus", "region"]);
+    expect(regional.networks?.region?.internal, "networks.region.internal").toBe(true);
+    for (const [name, s] of Object.entries(regional.services))
+      if (regionNetworks(name).includes("region"))
+        expect(s.image ?? "", `${name} joins the region network`).toMatch(/^nats:/);
+    for (const n of NODES) {
+      expect(regionNetworks(n), `${n}: on the region network`).toContain("region");
+      expect(regionService(n).environment?.JS_DOMAIN, `${n}: JS_DOMAIN`).toBe("");
+    }
+  });
+
+  it("init-region writes into deploy/secrets and gives the neighbour every node's leaf port", () => {
+    const init = regionService("init-region");
+    const env = init.environment ?? {};
+    expect(init.volumes ?? []).toContain(`./${SECRETS_DIR}:${env.LIANDONG_SECRETS}`);
+    expect(regionMounts("init-region", "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(homeFile);
+    expect(regionMounts("init-region", "configs").get(env.LIANDONG_NEIGHBOUR_CONFIG ?? "")).toBe(
+      neighbourFile,
+    );
+    expect(env.LIANDONG_LINK_URLS?.split(",").sort()).toEqual(
+      NODES.map((n) => `nats-leaf://${n}:7422`),
+    );
+    expect(init.network_mode, "init-region: no network").toBe("none");
+  });
+
+  it("provisioning: each county its own, then the sources across the line restarted", () => {
+    const p = regionService("neighbour-provision");
+    const env = p.environment ?? {};
+    expect(env.LIANDONG_REPLICAS, "one node, one replica").toBe("1");
+    expect(env.LIANDONG_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
+    expect(p.command).toEqual(regionService("provision").command);
+    expect(
+      regionMounts("neighbour-provision", "secrets").get(`${env.LIANDONG_SECRETS}/admin.nk`),
+    ).toBe(`${NEIGHBOUR_SECRETS}/admin.nk`);
+    expect(regionMounts("neighbour-provision", "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(
+      neighbourFile,
+    );
+    expect(p.depends_on).toEqual({ [NEIGHBOUR_NODE]: { condition: "service_healthy" } });
+    expect(regionMounts("provision", "configs").get("/etc/liandong/county.json")).toBe(homeFile);
+
+    const r = regionService("region-sources");
+    const renv = r.environment ?? {};
+    expect(r.restart).toBe("no");
+    expect(r.depends_on).toEqual({
+      provision: { condition: "service_completed_successfully" },
+      "neighbour-provision": { condition: "service_completed_successfully" },
+    });
+    expect(renv.LIANDONG_NATS_URL?.split(",").sort()).toEqual(NATS_URLS);
+    expect(renv.LIANDONG_NEIGHBOUR_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
+    const secrets = regionMounts("region-sources", "secrets");
+    expect(secrets.get(`${renv.LIANDONG_SECRETS}/admin.nk`)).toBe(`${SECRETS_DIR}/admin.nk`);
+    expect(secrets.get(`${renv.LIANDONG_NEIGHBOUR_SECRETS}/admin.nk`)).toBe(
+      `${NEIGHBOUR_SECRETS}/admin.nk`,
+    );
+    expect(regionNetworks("region-sources").sort()).toEqual(["bus", "neighbour-bus"]);
+  });
+
+  it("no two services publish the same host port", () => {
+    const published = Object.entries(regional.services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => ({ name, host: p.split(":").at(-2) })),
+    );
+    const seen = new Map<string | undefined, string>();
+    for (const { name, host } of published) {
+      expect(seen.get(host), `${name} and ${seen.get(host)} both publish ${host}`).toBeUndefined();
+      seen.set(host, name);
+    }
+  });
+
+  for (const code of NEIGHBOUR_AGENCIES) {
+    const name = `neighbour-${code}`;
+    it(`${name} agrees with the service's environment, on its county's bus and secrets only`, () => {
+      const s = regionService(name);
+      const env = s.environment ?? {};
+      for (const key of REQUIRED) expect(env[key], `${name}: ${key} is required`).toBeDefined();
+      for (const key of Object.keys(env).filter((k) => k.startsWith("LIANDONG_")))
+        expect(SCHEMA_KEYS as string[], `${name}: unknown ${key}`).toContain(key);
+      const parsed = ServiceEnv.safeParse(env);
+      expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      expect(env.LIANDONG_AGENCY).toBe(code);
+      const port = (DEFAULT_PORTS[code] ?? Number.NaN) + NEIGHBOUR_PORT_OFFSET;
+      expect(Number(env.LIANDONG_HTTP_PORT), `${name}: the county's port + 100`).toBe(port);
+      expect(s.ports).toEqual([`${port}:${port}`]);
+      expect(env.LIANDONG_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
+      const urls = JSON.parse(env.LIANDONG_SERVICE_URLS ?? "{}") as Record<string, string>;
+      for (const a of NEIGHBOUR_AGENCIES)
+        expect(urls[a], `${name}: LIANDONG_SERVICE_URLS.${a}`).toBe(
+          `http://localhost:${(DEFAULT_PORTS[a] ?? 0) + NEIGHBOUR_PORT_OFFSET}`,
+        );
+      expect(env.LIANDONG_WEB_ORIGINS).toBe(urls.office);
+
+      const secrets = regionMounts(name, "secrets");
+      expect([...secrets.entries()].sort()).toEqual(
+        [
+          [env.LIANDONG_NATS_SEED_FILE, `${NEIGHBOUR_SECRETS}/${code}.nk`],
+          [env.LIANDONG_OFFICERS, `${NEIGHBOUR_SECRETS}/officers.json`],
+        ].sort(),
+      );
+      expect(regionMounts(name, "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(neighbourFile);
+      expect(s.command).toEqual(["node", "--import", "tsx", `services/${code}/src/main.ts`]);
+      // The neighbour starts on its own: nothing of the county's in its way.
+      expect(s.depends_on).toEqual({
+        [NEIGHBOUR_NODE]: { condition: "service_healthy" },
+        "neighbour-provision": { condition: "service_completed_successfully" },
+      });
+      expect(regionNetworks(name)).toEqual(["neighbour-bus"]);
+    });
+  }
 });
