@@ -1,22 +1,33 @@
 // docker-compose.yml cannot run here (no Docker engine): parse it and check it against the
 // services' environment schema, the workspace and the NATS configuration it mounts, and let
 // nats-server itself test that configuration when a binary is at hand.
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
-import { CountyConfig, DEFAULT_AGENCIES } from "@liandong/contracts";
-import { DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
+import {
+  CountyConfig,
+  crossBorderSubject,
+  DEFAULT_AGENCIES,
+  jetstreamDomain,
+  STREAMS,
+} from "@liandong/contracts";
+import { connectBus, DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { listeningRegion } from "../services/county/src/compose-secrets.ts";
+import { freePort } from "../services/county/src/free-port.ts";
 import { ensureIdentities } from "../services/county/src/identities.ts";
 import { renderAuthorization, renderServerConfig } from "../services/county/src/server-config.ts";
 
@@ -137,6 +148,12 @@ function block(conf: string, name: string): string | undefined {
 const setting = (text: string, key: string) =>
   new RegExp(`^\\s*${key}\\s*[:=]\\s*(\\S+?)\\s*$`, "m").exec(text)?.[1];
 
+const natsBinary =
+  process.env.LIANDONG_NATS_SERVER ??
+  (existsSync(join(ROOT, ".liandong/bin/nats-server"))
+    ? join(ROOT, ".liandong/bin/nats-server")
+    : undefined);
+
 describe("the NATS cluster", () => {
   it("has three nodes on the official image, 2.12 or newer", () => {
     for (const node of NODES) {
@@ -237,11 +254,7 @@ describe("the NATS cluster", () => {
     }
   });
 
-  const binary =
-    process.env.LIANDONG_NATS_SERVER ??
-    (existsSync(join(ROOT, ".liandong/bin/nats-server"))
-      ? join(ROOT, ".liandong/bin/nats-server")
-      : undefined);
+  const binary = natsBinary;
   const dir = mkdtempSync(join(tmpdir(), "liandong-compose-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -287,6 +300,12 @@ describe("init and provisioning", () => {
       expect([SECRETS_DIR, `${SECRETS_DIR}/neighbour`], `secret ${name}: ${s.file}`).toContain(
         dirname(norm(s.file ?? "")),
       );
+    // A county on its own: init writes no domain, no leaf-node port (the nodes' JS_DOMAIN is empty).
+    expect(
+      listeningRegion(join(ROOT, SECRETS_DIR), county),
+      "liandong.county.json",
+    ).toBeUndefined();
+    for (const node of NODES) expect(service(node).environment?.JS_DOMAIN, node).toBe("");
     const dockerignore = readFileSync(join(ROOT, "deploy/Dockerfile.dockerignore"), "utf8");
     for (const path of [SECRETS_DIR, ".liandong"])
       expect(dockerignore.split("\n"), `deploy/Dockerfile.dockerignore: ${path}`).toContain(path);
@@ -656,4 +675,249 @@ describe("the region profile: the two counties", () => {
       expect(regionNetworks(name)).toEqual(["neighbour-bus"]);
     });
   }
+});
+
+// ---- The region, live: the compose one-shots and servers as processes on loopback ------------
+
+/**
+ * What docker compose would do with the region profile, without Docker: each container is a
+ * folder holding what the service mounts (its configs, its secrets, its volumes), each command
+ * runs with the service's own environment, the NATS servers run the mounted configurations with
+ * only their addresses moved to free loopback ports (and /data to the folder).
+ */
+describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
+  const live = mkdtempSync(join(tmpdir(), "liandong-compose-region-"));
+  const servers: ChildProcess[] = [];
+  afterAll(() => {
+    for (const p of servers) p.kill("SIGKILL");
+    rmSync(live, { recursive: true, force: true });
+  });
+  const SERVERS = [...NODES, NEIGHBOUR_NODE];
+  const ports = {
+    client: {} as Record<string, number>,
+    http: {} as Record<string, number>,
+    route: {} as Record<string, number>,
+    leaf: {} as Record<string, number>,
+  };
+
+  /** The host's file: init writes deploy/secrets into the test's folder; the rest is the repository. */
+  const hostFile = (file: string) =>
+    file.startsWith(`${SECRETS_DIR}`) ? join(live, "host", file) : join(ROOT, file);
+
+  function container(name: string): string {
+    const root = join(live, "containers", name);
+    rmSync(root, { recursive: true, force: true });
+    for (const kind of ["configs", "secrets"] as const)
+      for (const [target, file] of regionMounts(name, kind)) {
+        mkdirSync(join(root, posix.dirname(target)), { recursive: true });
+        copyFileSync(hostFile(file), join(root, target));
+      }
+    for (const v of regionService(name).volumes ?? []) {
+      const [from, to] = v.split(":");
+      if (!from?.startsWith("./") || !to) continue;
+      mkdirSync(hostFile(norm(from)), { recursive: true });
+      mkdirSync(join(root, posix.dirname(to)), { recursive: true });
+      symlinkSync(hostFile(norm(from)), join(root, to));
+    }
+    mkdirSync(root, { recursive: true });
+    return root;
+  }
+
+  /** A URL or address of a service on its port inside the network → the loopback port it got. */
+  const toLoopback = (text: string) =>
+    text
+      .replace(/nats:\/\/([\w-]+):4222/g, (_, h: string) => `nats://127.0.0.1:${ports.client[h]}`)
+      .replace(
+        /nats-leaf:\/\/([\w-]+):7422/g,
+        (_, h: string) => `nats-leaf://127.0.0.1:${ports.leaf[h]}`,
+      )
+      .replace(
+        /nats-route:\/\/([\w-]+)-route:6222/g,
+        (_, h: string) => `nats-route://127.0.0.1:${ports.route[h]}`,
+      );
+
+  function environmentOf(name: string, root: string): Record<string, string> {
+    const env = regionService(name).environment ?? {};
+    return Object.fromEntries(
+      // Clients' URLs only: the leaf-node URLs init-region writes are moved with the servers' files.
+      Object.entries(env).map(([k, v]) => [
+        k,
+        v.startsWith("/")
+          ? join(root, v)
+          : v.replace(
+              /nats:\/\/([\w-]+):4222/g,
+              (_, h: string) => `nats://127.0.0.1:${ports.client[h]}`,
+            ),
+      ]),
+    );
+  }
+
+  /** A one-shot's command, as its container would run it; resolves with its exit code and output. */
+  function run(name: string): Promise<{ code: number | null; output: string }> {
+    const root = container(name);
+    const [node, ...args] = regionService(name).command ?? [];
+    expect(node, `${name}: command`).toBe("node");
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...environmentOf(name, root) },
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    return new Promise((done) => child.on("exit", (code) => done({ code, output })));
+  }
+
+  async function expectRun(name: string) {
+    const r = await run(name);
+    expect(r.code, `${name}: ${r.output}`).toBe(0);
+    return r.output;
+  }
+
+  it("init and init-region write every file the profile mounts; both servers' configurations pass nats-server -t", async () => {
+    await expectRun("init");
+    const said = await expectRun("init-region");
+    expect(said).toContain(neighbour.county);
+    for (const [name, s] of Object.entries(regional.secrets ?? {}))
+      expect(existsSync(hostFile(norm(s.file ?? ""))), `secret ${name}: ${s.file}`).toBe(true);
+
+    const auth = (dir: string) => readFileSync(hostFile(`${dir}/auth.conf`), "utf8");
+    expect(setting(auth(SECRETS_DIR), "JS_DOMAIN")).toBe(`"${jetstreamDomain(home.county)}"`);
+    expect(setting(auth(NEIGHBOUR_SECRETS), "JS_DOMAIN")).toBe(
+      `"${jetstreamDomain(neighbour.county)}"`,
+    );
+    const remote = block(auth(NEIGHBOUR_SECRETS), "leafnodes") ?? "";
+    expect(setting(remote, "reconnect"), "a duration nats-server accepts").toBe('"1s"');
+    const linkSeed = readFileSync(hostFile(`${NEIGHBOUR_SECRETS}/link.nk`), "utf8").trim();
+    expect(remote, "the neighbour dials with the link's seed").toContain(linkSeed);
+    expect(auth(SECRETS_DIR), "the county keeps no seed of the link").not.toContain(linkSeed);
+    expect(auth(SECRETS_DIR)).toContain(`# link of neighbouring county ${neighbour.county}`);
+
+    // Exactly the files that the containers get, tested by the binary the image runs.
+    for (const node of SERVERS) {
+      const root = container(node);
+      const r = spawnSync(natsBinary!, ["-t", "-c", join(root, configPathOf(node))], {
+        env: { ...process.env, ...regionService(node).environment },
+        encoding: "utf8",
+      });
+      expect(r.status, `${node}: nats-server -t: ${r.stderr}${r.stdout}`).toBe(0);
+    }
+
+    // Re-running init keeps the region: the same domain and the same accepted link.
+    const before = auth(SECRETS_DIR);
+    await expectRun("init");
+    expect(auth(SECRETS_DIR)).toBe(before);
+  }, 60_000);
+
+  it("two counties linked: a cross-border event published in one reaches the other's EVENTS and the addressed inbox", async () => {
+    for (const s of SERVERS) {
+      ports.client[s] = await freePort();
+      ports.http[s] = await freePort();
+      ports.route[s] = await freePort();
+      ports.leaf[s] = await freePort();
+    }
+    for (const node of SERVERS) {
+      const root = container(node);
+      const conf = join(root, configPathOf(node));
+      const auth = join(posix.dirname(conf), "auth.conf");
+      const move = (text: string) =>
+        toLoopback(text)
+          .replace("0.0.0.0:4222", `127.0.0.1:${ports.client[node]}`)
+          .replace("127.0.0.1:8222", `127.0.0.1:${ports.http[node]}`)
+          .replace("0.0.0.0:7422", `127.0.0.1:${ports.leaf[node]}`)
+          .replace(/store_dir: \/data/, `store_dir: "${join(root, "data")}"`);
+      writeFileSync(conf, move(readFileSync(conf, "utf8")));
+      writeFileSync(auth, move(readFileSync(auth, "utf8")));
+      const env = { ...regionService(node).environment };
+      if (env.CLUSTER_LISTEN) env.CLUSTER_LISTEN = `127.0.0.1:${ports.route[node]}`;
+      const p = spawn(natsBinary!, ["-c", conf], {
+        env: { ...process.env, ...env },
+        stdio: "ignore",
+      });
+      servers.push(p);
+    }
+    // As compose waits for the health checks, on each server's own monitoring port.
+    await Promise.all(
+      SERVERS.map(async (node) => {
+        const check = (regionService(node).healthcheck?.test ?? []).find((a) =>
+          a.startsWith("http"),
+        );
+        const url = check!.replace("127.0.0.1:8222", `127.0.0.1:${ports.http[node]}`);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const ok = await fetch(url).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (ok) return;
+          if (Date.now() > deadline) throw new Error(`${node}: not healthy (${url})`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }),
+    );
+
+    await Promise.all([expectRun("provision"), expectRun("neighbour-provision")]);
+    expect(await expectRun("region-sources")).toContain("已连通");
+
+    const connectAs = (agency: string, secrets: string, node: string) =>
+      connectBus({
+        servers: `nats://127.0.0.1:${ports.client[node]}`,
+        agency,
+        seedFile: hostFile(`${secrets}/${agency}.nk`),
+      });
+    const sides = [
+      {
+        from: home,
+        secrets: SECRETS_DIR,
+        node: "nats-2",
+        to: neighbour,
+        toSecrets: NEIGHBOUR_SECRETS,
+        toNode: NEIGHBOUR_NODE,
+      },
+      {
+        from: neighbour,
+        secrets: NEIGHBOUR_SECRETS,
+        node: NEIGHBOUR_NODE,
+        to: home,
+        toSecrets: SECRETS_DIR,
+        toNode: "nats-3",
+      },
+    ];
+    for (const side of sides) {
+      const id = `compose-${side.from.county}`;
+      const subject = crossBorderSubject({
+        county: side.from.county,
+        agency: "health",
+        kind: "referral",
+        id,
+        to: "health",
+        toCounty: side.to.county,
+      });
+      const health = await connectAs("health", side.secrets, side.node);
+      await jetstream(health).publish(subject, JSON.stringify({ id }), { msgID: `health:${id}` });
+      await health.close();
+      const admin = await connectAs("admin", side.toSecrets, side.toNode);
+      try {
+        const jsm = await jetstreamManager(admin);
+        for (const stream of [STREAMS.events, STREAMS.inbox("health")]) {
+          const deadline = Date.now() + 15_000;
+          for (;;) {
+            const m = await jsm.streams
+              .getMessage(stream, { last_by_subj: subject })
+              .catch(() => undefined);
+            if (m) {
+              expect(m.json<{ id: string }>().id).toBe(id);
+              break;
+            }
+            if (Date.now() > deadline)
+              throw new Error(
+                `${side.from.county} → ${side.to.county}: ${subject} not in ${stream}`,
+              );
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      } finally {
+        await admin.close();
+      }
+    }
+  }, 90_000);
 });
