@@ -587,9 +587,16 @@ describe("the region profile: the two counties", () => {
     expect(regionMounts("init-region", "configs").get(env.LIANDONG_NEIGHBOUR_CONFIG ?? "")).toBe(
       neighbourFile,
     );
+    // Every node, at its address on the region network, which is where it listens for links.
     expect(env.LIANDONG_LINK_URLS?.split(",").sort()).toEqual(
-      NODES.map((n) => `nats-leaf://${n}:7422`),
+      NODES.map((n) => `nats-leaf://${regionService(n).environment?.LEAF_LISTEN}`),
     );
+    for (const n of NODES) {
+      const host = regionService(n).environment?.LEAF_LISTEN?.split(":")[0];
+      const on = regionService(n).networks as Record<string, { aliases?: string[] } | null>;
+      expect(on.region?.aliases ?? [], `${n}: ${host} on the region network`).toContain(host);
+      expect(on.bus?.aliases ?? [], `${n}: ${host} not on the bus`).not.toContain(host);
+    }
     expect(init.network_mode, "init-region: no network").toBe("none");
   });
 
@@ -728,7 +735,7 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
     text
       .replace(/nats:\/\/([\w-]+):4222/g, (_, h: string) => `nats://127.0.0.1:${ports.client[h]}`)
       .replace(
-        /nats-leaf:\/\/([\w-]+):7422/g,
+        /nats-leaf:\/\/([\w-]+)-leaf:7422/g,
         (_, h: string) => `nats-leaf://127.0.0.1:${ports.leaf[h]}`,
       )
       .replace(
@@ -785,6 +792,10 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
     expect(setting(auth(NEIGHBOUR_SECRETS), "JS_DOMAIN")).toBe(
       `"${jetstreamDomain(neighbour.county)}"`,
     );
+    expect(
+      setting(block(auth(SECRETS_DIR), "leafnodes") ?? "", "listen"),
+      "the county's nodes listen for links at LEAF_LISTEN only",
+    ).toBe("$LEAF_LISTEN");
     const remote = block(auth(NEIGHBOUR_SECRETS), "leafnodes") ?? "";
     expect(setting(remote, "reconnect"), "a duration nats-server accepts").toBe('"1s"');
     const linkSeed = readFileSync(hostFile(`${NEIGHBOUR_SECRETS}/link.nk`), "utf8").trim();
@@ -823,12 +834,12 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
         toLoopback(text)
           .replace("0.0.0.0:4222", `127.0.0.1:${ports.client[node]}`)
           .replace("127.0.0.1:8222", `127.0.0.1:${ports.http[node]}`)
-          .replace("0.0.0.0:7422", `127.0.0.1:${ports.leaf[node]}`)
           .replace(/store_dir: \/data/, `store_dir: "${join(root, "data")}"`);
       writeFileSync(conf, move(readFileSync(conf, "utf8")));
       writeFileSync(auth, move(readFileSync(auth, "utf8")));
       const env = { ...regionService(node).environment };
       if (env.CLUSTER_LISTEN) env.CLUSTER_LISTEN = `127.0.0.1:${ports.route[node]}`;
+      if (env.LEAF_LISTEN) env.LEAF_LISTEN = `127.0.0.1:${ports.leaf[node]}`;
       const p = spawn(natsBinary!, ["-c", conf], {
         env: { ...process.env, ...env },
         stdio: "ignore",

@@ -7,17 +7,21 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { type CountyConfig, jetstreamDomain } from "@liandong/contracts";
 import { createUser, fromSeed } from "@nats-io/nkeys";
-import { ensureIdentities, readSeed } from "./identities.ts";
+import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
 import { ensureOfficers } from "./officers.ts";
 import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server-config.ts";
-
-/** The port a county's nodes listen on for the links of its neighbours (region network only). */
-export const LEAF_PORT = 7422;
 
 /** Neighbours whose links this county accepts (public keys): written by init-region, kept by init. */
 const ACCEPTED = "region-links.json";
 
 type Accepted = RegionLinks["accept"];
+
+/**
+ * A county's part in a compose region. `listen`: its nodes take their neighbours' links, each on
+ * its own address on the `region` network (the node's environment: LEAF_LISTEN), so that no
+ * client container reaches the leaf-node port.
+ */
+export type ComposeRegion = Omit<RegionLinks, "listen"> & { listen: boolean };
 
 export function readAcceptedLinks(secrets: string): Accepted {
   const file = join(secrets, ACCEPTED);
@@ -45,11 +49,16 @@ export function ensureLinkSeed(secrets: string): { seed: string; publicKey: stri
   return { seed: new TextDecoder().decode(seed), publicKey: fromSeed(seed).getPublicKey() };
 }
 
+const leafnodes = (r: ComposeRegion) =>
+  r.listen
+    ? "leafnodes {\n  # This node's address on the region network (its environment).\n  listen: $LEAF_LISTEN\n}"
+    : renderLeafnodes({ accept: r.accept, connect: r.connect });
+
 /** The text of auth.conf: the authorization and, in a region, the domain and the links. */
 export function renderCountyInclude(
   county: string,
-  identities: Awaited<ReturnType<typeof ensureIdentities>>,
-  region?: RegionLinks,
+  identities: Identities,
+  region?: ComposeRegion,
 ): string {
   return [
     `# Written by the init steps of docker-compose.yml for county ${county}. Do not edit: it is rewritten.`,
@@ -60,7 +69,7 @@ export function renderCountyInclude(
         ]
       : []),
     renderAuthorization(county, identities, region?.accept),
-    ...(region ? [renderLeafnodes(region)] : []),
+    ...(region ? [leafnodes(region)] : []),
     "",
   ].join("\n");
 }
@@ -72,7 +81,7 @@ export function renderCountyInclude(
 export async function writeCountySecrets(
   secrets: string,
   config: CountyConfig,
-  region?: RegionLinks,
+  region?: ComposeRegion,
 ): Promise<void> {
   mkdirSync(secrets, { recursive: true, mode: 0o700 });
   const identities = await ensureIdentities(
@@ -88,14 +97,14 @@ export async function writeCountySecrets(
 }
 
 /**
- * A county's part in a compose region as the listening side: its nodes listen on LEAF_PORT and
- * accept the links init-region has recorded for its neighbours. None for a county on its own.
+ * A county's part in a compose region as the listening side: its nodes listen for links and
+ * accept those init-region has recorded for its neighbours. None for a county on its own.
  */
-export function listeningRegion(secrets: string, config: CountyConfig): RegionLinks | undefined {
+export function listeningRegion(secrets: string, config: CountyConfig): ComposeRegion | undefined {
   const neighbours = config.region.neighbours;
   if (neighbours.length === 0) return undefined;
   return {
-    listen: { host: "0.0.0.0", port: LEAF_PORT },
+    listen: true,
     accept: readAcceptedLinks(secrets).filter((l) => neighbours.includes(l.neighbour)),
     connect: [],
   };

@@ -42,6 +42,7 @@ const neighbourSecrets = join(secrets, "neighbour");
 const link = ensureLinkSeed(neighbourSecrets);
 acceptLink(secrets, { neighbour: neighbour.county, publicKey: link.publicKey });
 await writeCountySecrets(neighbourSecrets, neighbour, {
+  listen: false,
   accept: [],
   connect: [{ neighbour: home.county, url: urls, seed: link.seed }],
 });
