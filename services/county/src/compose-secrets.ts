@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { type CountyConfig, jetstreamDomain } from "@liandong/contracts";
 import { createUser, fromSeed } from "@nats-io/nkeys";
+import { z } from "zod";
 import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
 import { ensureOfficers } from "./officers.ts";
 import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server-config.ts";
@@ -14,6 +15,7 @@ import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server
 /** Neighbours whose links this county accepts (public keys): written by init-region, kept by init. */
 const ACCEPTED = "region-links.json";
 
+const Accepted = z.array(z.object({ neighbour: z.string(), publicKey: z.string() }));
 type Accepted = RegionLinks["accept"];
 
 /**
@@ -25,7 +27,10 @@ export type ComposeRegion = Omit<RegionLinks, "listen"> & { listen: boolean };
 
 export function readAcceptedLinks(secrets: string): Accepted {
   const file = join(secrets, ACCEPTED);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Accepted) : [];
+  if (!existsSync(file)) return [];
+  const parsed = Accepted.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file} 有误:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 export function acceptLink(secrets: string, link: Accepted[number]): void {
