@@ -1,22 +1,33 @@
 // docker-compose.yml cannot run here (no Docker engine): parse it and check it against the
 // services' environment schema, the workspace and the NATS configuration it mounts, and let
 // nats-server itself test that configuration when a binary is at hand.
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
-import { CountyConfig, DEFAULT_AGENCIES } from "@liandong/contracts";
-import { DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
+import {
+  CountyConfig,
+  crossBorderSubject,
+  DEFAULT_AGENCIES,
+  jetstreamDomain,
+  STREAMS,
+} from "@liandong/contracts";
+import { connectBus, DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { listeningRegion } from "../services/county/src/compose-secrets.ts";
+import { freePort } from "../services/county/src/free-port.ts";
 import { ensureIdentities } from "../services/county/src/identities.ts";
 import { renderAuthorization, renderServerConfig } from "../services/county/src/server-config.ts";
 
@@ -36,6 +47,8 @@ type Service = {
   depends_on?: Record<string, { condition?: string }>;
   healthcheck?: { test?: string[] };
   profiles?: string[];
+  network_mode?: string;
+  restart?: string;
 };
 type Compose = {
   services: Record<string, Service>;
@@ -50,7 +63,8 @@ const compose = parse(
     /\$\{\w+:-([^}]*)\}/g,
     (_, fallback: string) => fallback,
   ),
-  { merge: true },
+  // The anchors of the services merge into one another; more aliases than yaml's default allows.
+  { merge: true, maxAliasCount: 1000 },
 ) as Compose;
 const NODES = ["nats-1", "nats-2", "nats-3"];
 const NATS_URLS = NODES.map((n) => `nats://${n}:4222`);
@@ -133,6 +147,12 @@ function block(conf: string, name: string): string | undefined {
 
 const setting = (text: string, key: string) =>
   new RegExp(`^\\s*${key}\\s*[:=]\\s*(\\S+?)\\s*$`, "m").exec(text)?.[1];
+
+const natsBinary =
+  process.env.LIANDONG_NATS_SERVER ??
+  (existsSync(join(ROOT, ".liandong/bin/nats-server"))
+    ? join(ROOT, ".liandong/bin/nats-server")
+    : undefined);
 
 describe("the NATS cluster", () => {
   it("has three nodes on the official image, 2.12 or newer", () => {
@@ -234,11 +254,7 @@ describe("the NATS cluster", () => {
     }
   });
 
-  const binary =
-    process.env.LIANDONG_NATS_SERVER ??
-    (existsSync(join(ROOT, ".liandong/bin/nats-server"))
-      ? join(ROOT, ".liandong/bin/nats-server")
-      : undefined);
+  const binary = natsBinary;
   const dir = mkdtempSync(join(tmpdir(), "liandong-compose-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -281,7 +297,15 @@ describe("init and provisioning", () => {
     const ignore = readFileSync(join(ROOT, SECRETS_DIR, ".gitignore"), "utf8").split("\n");
     expect(ignore, `${SECRETS_DIR}/.gitignore ignores everything`).toContain("*");
     for (const [name, s] of Object.entries(compose.secrets ?? {}))
-      expect(dirname(norm(s.file ?? "")), `secret ${name}: ${s.file}`).toBe(SECRETS_DIR);
+      expect([SECRETS_DIR, `${SECRETS_DIR}/neighbour`], `secret ${name}: ${s.file}`).toContain(
+        dirname(norm(s.file ?? "")),
+      );
+    // A county on its own: init writes no domain, no leaf-node port (the nodes' JS_DOMAIN is empty).
+    expect(
+      listeningRegion(join(ROOT, SECRETS_DIR), county),
+      "liandong.county.json",
+    ).toBeUndefined();
+    for (const node of NODES) expect(service(node).environment?.JS_DOMAIN, node).toBe("");
     const dockerignore = readFileSync(join(ROOT, "deploy/Dockerfile.dockerignore"), "utf8");
     for (const path of [SECRETS_DIR, ".liandong"])
       expect(dockerignore.split("\n"), `deploy/Dockerfile.dockerignore: ${path}`).toContain(path);
@@ -372,7 +396,7 @@ describe("the image", () => {
 
   it("every Node service and one-shot is built from deploy/Dockerfile, one image", () => {
     for (const [name, s] of Object.entries(compose.services)) {
-      if (NODES.includes(name)) continue;
+      if (s.image?.startsWith("nats:")) continue;
       const b = typeof s.build === "string" ? { context: s.build } : s.build;
       expect(b?.context, `${name}: build context`).toBe(".");
       expect(b?.dockerfile, `${name}: dockerfile`).toBe("deploy/Dockerfile");
@@ -415,4 +439,496 @@ describe("the image", () => {
       expect(at, `deploy/Dockerfile: ${d}/package.json after the install`).toBeLessThan(install);
     }
   });
+});
+
+// ---- Profile `region`: two linked counties ------------------------------------------------------
+
+/** deploy/region/region.env: what the operator copies into .env. */
+const REGION_ENV = Object.fromEntries(
+  readFileSync(join(ROOT, "deploy/region/region.env"), "utf8")
+    .split("\n")
+    .filter((l) => /^\w+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+) as Record<string, string>;
+
+/** As `docker compose` reads the file with region.env as the project's .env. */
+const regional = parse(
+  readFileSync(join(ROOT, "docker-compose.yml"), "utf8").replace(
+    /\$\{(\w+):-([^}]*)\}/g,
+    (_, name: string, fallback: string) => REGION_ENV[name] ?? fallback,
+  ),
+  { merge: true, maxAliasCount: 1000 },
+) as Compose;
+
+function regionService(name: string): Service {
+  const s = regional.services[name];
+  if (!s) throw new Error(`docker-compose.yml: no service "${name}"`);
+  return s;
+}
+
+/** Like `mounts`, in the file as the region reads it. */
+function regionMounts(name: string, kind: "configs" | "secrets"): Map<string, string> {
+  const defined = regional[kind] ?? {};
+  const out = new Map<string, string>();
+  for (const m of regionService(name)[kind] ?? []) {
+    const source = typeof m === "string" ? m : m.source;
+    const target = typeof m === "string" ? undefined : m.target;
+    const file = defined[source]?.file;
+    if (!file) throw new Error(`${name}: ${kind} "${source}" is not defined with a file`);
+    const path =
+      kind === "configs"
+        ? (target ?? `/${source}`)
+        : target?.startsWith("/")
+          ? target
+          : `/run/secrets/${target ?? source}`;
+    out.set(path, norm(file));
+  }
+  return out;
+}
+
+const regionNetworks = (name: string) => {
+  const n = regionService(name).networks ?? [];
+  return Array.isArray(n) ? n : Object.keys(n);
+};
+
+const NEIGHBOUR_NODE = "neighbour-nats";
+const NEIGHBOUR_SECRETS = `${SECRETS_DIR}/neighbour`;
+const homeFile = norm(regional.configs?.county?.file ?? "");
+const neighbourFile = norm(regional.configs?.["neighbour-county"]?.file ?? "");
+const home = CountyConfig.parse(JSON.parse(readFileSync(join(ROOT, homeFile), "utf8")));
+const neighbour = CountyConfig.parse(JSON.parse(readFileSync(join(ROOT, neighbourFile), "utf8")));
+const NEIGHBOUR_AGENCIES = neighbour.agencies.map((a) => a.code);
+const NEIGHBOUR_PORT_OFFSET = 100;
+
+describe("the region profile: the two counties", () => {
+  it("region.env turns the profile on and names two counties that list each other", () => {
+    expect(REGION_ENV.COMPOSE_PROFILES?.split(","), "COMPOSE_PROFILES").toContain("region");
+    expect(homeFile, "the county's configuration in a region").not.toBe("liandong.county.json");
+    // The default region: 甘州区 and its neighbour 凉州区.
+    expect([home.county, neighbour.county]).toEqual(["620702", "620602"]);
+    expect(home.region.neighbours, `${homeFile}: region.neighbours`).toContain(neighbour.county);
+    expect(neighbour.region.neighbours, `${neighbourFile}: region.neighbours`).toContain(
+      home.county,
+    );
+    // …and without it, the county of liandong.county.json, on its own.
+    expect(norm(compose.configs?.county?.file ?? ""), "configs.county without .env").toBe(
+      "liandong.county.json",
+    );
+    expect(county.region.neighbours, "liandong.county.json: a county on its own").toEqual([]);
+  });
+
+  it("everything of the neighbour is in the profile; its init is an operator step `up` never runs", () => {
+    const extra = Object.keys(regional.services).filter(
+      (n) => !Object.keys(compose.services).includes(n),
+    );
+    expect(extra, "the same services with or without .env").toEqual([]);
+    const neighbourServices = Object.keys(regional.services).filter(
+      (n) => n.startsWith("neighbour-") || n === "region-sources",
+    );
+    expect(neighbourServices.sort()).toEqual(
+      [
+        NEIGHBOUR_NODE,
+        "neighbour-provision",
+        "region-sources",
+        ...NEIGHBOUR_AGENCIES.map((a) => `neighbour-${a}`),
+      ].sort(),
+    );
+    for (const name of neighbourServices)
+      expect(regionService(name).profiles, `${name}: profiles`).toEqual(["region"]);
+    for (const name of Object.keys(regional.services).filter((n) => !neighbourServices.includes(n)))
+      expect(
+        regionService(name).profiles ?? [],
+        `${name}: not in the region profile`,
+      ).not.toContain("region");
+    const init = regionService("init-region");
+    expect(init.profiles, "init-region: an operator step, like init").toEqual(
+      regionService("init").profiles,
+    );
+  });
+
+  it("the neighbour's server: the official image, its own config, domain, volume and networks", () => {
+    const node = regionService(NEIGHBOUR_NODE);
+    expect(node.image, "the same image as the county's nodes").toBe(regionService("nats-1").image);
+    const at = configPathOf(NEIGHBOUR_NODE);
+    expect(regionMounts(NEIGHBOUR_NODE, "configs").get(at)).toBe("deploy/nats/neighbour.conf");
+    const conf = readFileSync(join(ROOT, "deploy/nats/neighbour.conf"), "utf8");
+    const include = /^\s*include\s+(\S+)/m.exec(conf.replace(/#.*$/gm, ""))?.[1];
+    expect(include, "neighbour.conf includes the auth.conf init-region writes").toBeDefined();
+    expect(
+      regionMounts(NEIGHBOUR_NODE, "secrets").get(posix.join(posix.dirname(at), include!)),
+    ).toBe(`${NEIGHBOUR_SECRETS}/auth.conf`);
+    const js = block(conf, "jetstream")!;
+    expect(setting(js, "domain"), "its domain, from auth.conf").toBe("$JS_DOMAIN");
+    expect(setting(js, "sync_interval")).toBe("always");
+    expect(setting(js, "store_dir")).toBe("/data");
+    expect(node.environment?.SERVER_NAME, "a stable name of its own").toBe(NEIGHBOUR_NODE);
+    expect(node.environment?.JS_DOMAIN, "no empty domain from the environment").toBeUndefined();
+    const data = (node.volumes ?? []).find((v) => v.split(":")[1] === "/data");
+    expect(data, "its own data volume").toBeDefined();
+    for (const n of NODES) expect(regionService(n).volumes ?? []).not.toContain(data);
+    expect((node.healthcheck?.test ?? []).join(" ")).toMatch(/http:\/\/127\.0\.0\.1:8222\/healthz/);
+    // The link crosses only `region`, which only the NATS servers join.
+    expect(regionNetworks(NEIGHBOUR_NODE).sort()).toEqual(["neighbour-bus", "region"]);
+    expect(regional.networks?.region?.internal, "networks.region.internal").toBe(true);
+    for (const [name, s] of Object.entries(regional.services))
+      if (regionNetworks(name).includes("region"))
+        expect(s.image ?? "", `${name} joins the region network`).toMatch(/^nats:/);
+    for (const n of NODES) {
+      expect(regionNetworks(n), `${n}: on the region network`).toContain("region");
+      expect(regionService(n).environment?.JS_DOMAIN, `${n}: JS_DOMAIN`).toBe("");
+    }
+  });
+
+  it("init-region writes into deploy/secrets and gives the neighbour every node's leaf port", () => {
+    const init = regionService("init-region");
+    const env = init.environment ?? {};
+    expect(init.volumes ?? []).toContain(`./${SECRETS_DIR}:${env.LIANDONG_SECRETS}`);
+    expect(regionMounts("init-region", "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(homeFile);
+    expect(regionMounts("init-region", "configs").get(env.LIANDONG_NEIGHBOUR_CONFIG ?? "")).toBe(
+      neighbourFile,
+    );
+    // Every node, at its address on the region network, which is where it listens for links.
+    expect(env.LIANDONG_LINK_URLS?.split(",").sort()).toEqual(
+      NODES.map((n) => `nats-leaf://${regionService(n).environment?.LEAF_LISTEN}`),
+    );
+    for (const n of NODES) {
+      const host = regionService(n).environment?.LEAF_LISTEN?.split(":")[0];
+      const on = regionService(n).networks as Record<string, { aliases?: string[] } | null>;
+      expect(on.region?.aliases ?? [], `${n}: ${host} on the region network`).toContain(host);
+      expect(on.bus?.aliases ?? [], `${n}: ${host} not on the bus`).not.toContain(host);
+    }
+    expect(init.network_mode, "init-region: no network").toBe("none");
+  });
+
+  it("provisioning: each county its own, then the sources across the line restarted", () => {
+    const p = regionService("neighbour-provision");
+    const env = p.environment ?? {};
+    expect(env.LIANDONG_REPLICAS, "one node, one replica").toBe("1");
+    expect(env.LIANDONG_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
+    expect(p.command).toEqual(regionService("provision").command);
+    expect(
+      regionMounts("neighbour-provision", "secrets").get(`${env.LIANDONG_SECRETS}/admin.nk`),
+    ).toBe(`${NEIGHBOUR_SECRETS}/admin.nk`);
+    expect(regionMounts("neighbour-provision", "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(
+      neighbourFile,
+    );
+    expect(p.depends_on).toEqual({ [NEIGHBOUR_NODE]: { condition: "service_healthy" } });
+    expect(regionMounts("provision", "configs").get("/etc/liandong/county.json")).toBe(homeFile);
+
+    const r = regionService("region-sources");
+    const renv = r.environment ?? {};
+    expect(r.restart).toBe("no");
+    expect(r.depends_on).toEqual({
+      provision: { condition: "service_completed_successfully" },
+      "neighbour-provision": { condition: "service_completed_successfully" },
+    });
+    expect(renv.LIANDONG_NATS_URL?.split(",").sort()).toEqual(NATS_URLS);
+    expect(renv.LIANDONG_NEIGHBOUR_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
+    const secrets = regionMounts("region-sources", "secrets");
+    expect(secrets.get(`${renv.LIANDONG_SECRETS}/admin.nk`)).toBe(`${SECRETS_DIR}/admin.nk`);
+    expect(secrets.get(`${renv.LIANDONG_NEIGHBOUR_SECRETS}/admin.nk`)).toBe(
+      `${NEIGHBOUR_SECRETS}/admin.nk`,
+    );
+    expect(regionNetworks("region-sources").sort()).toEqual(["bus", "neighbour-bus"]);
+  });
+
+  it("no two services publish the same host port", () => {
+    const published = Object.entries(regional.services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => ({ name, host: p.split(":").at(-2) })),
+    );
+    const seen = new Map<string | undefined, string>();
+    for (const { name, host } of published) {
+      expect(seen.get(host), `${name} and ${seen.get(host)} both publish ${host}`).toBeUndefined();
+      seen.set(host, name);
+    }
+  });
+
+  for (const code of NEIGHBOUR_AGENCIES) {
+    const name = `neighbour-${code}`;
+    it(`${name} agrees with the service's environment, on its county's bus and secrets only`, () => {
+      const s = regionService(name);
+      const env = s.environment ?? {};
+      for (const key of REQUIRED) expect(env[key], `${name}: ${key} is required`).toBeDefined();
+      for (const key of Object.keys(env).filter((k) => k.startsWith("LIANDONG_")))
+        expect(SCHEMA_KEYS as string[], `${name}: unknown ${key}`).toContain(key);
+      const parsed = ServiceEnv.safeParse(env);
+      expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      expect(env.LIANDONG_AGENCY).toBe(code);
+      const port = (DEFAULT_PORTS[code] ?? Number.NaN) + NEIGHBOUR_PORT_OFFSET;
+      expect(Number(env.LIANDONG_HTTP_PORT), `${name}: the county's port + 100`).toBe(port);
+      expect(s.ports).toEqual([`${port}:${port}`]);
+      expect(env.LIANDONG_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
+      const urls = JSON.parse(env.LIANDONG_SERVICE_URLS ?? "{}") as Record<string, string>;
+      for (const a of NEIGHBOUR_AGENCIES)
+        expect(urls[a], `${name}: LIANDONG_SERVICE_URLS.${a}`).toBe(
+          `http://localhost:${(DEFAULT_PORTS[a] ?? 0) + NEIGHBOUR_PORT_OFFSET}`,
+        );
+      expect(env.LIANDONG_WEB_ORIGINS).toBe(urls.office);
+
+      const secrets = regionMounts(name, "secrets");
+      expect([...secrets.entries()].sort()).toEqual(
+        [
+          [env.LIANDONG_NATS_SEED_FILE, `${NEIGHBOUR_SECRETS}/${code}.nk`],
+          [env.LIANDONG_OFFICERS, `${NEIGHBOUR_SECRETS}/officers.json`],
+        ].sort(),
+      );
+      expect(regionMounts(name, "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(neighbourFile);
+      expect(s.command).toEqual(["node", "--import", "tsx", `services/${code}/src/main.ts`]);
+      // The neighbour starts on its own: nothing of the county's in its way.
+      expect(s.depends_on).toEqual({
+        [NEIGHBOUR_NODE]: { condition: "service_healthy" },
+        "neighbour-provision": { condition: "service_completed_successfully" },
+      });
+      expect(regionNetworks(name)).toEqual(["neighbour-bus"]);
+    });
+  }
+});
+
+// ---- The region, live: the compose one-shots and servers as processes on loopback ------------
+
+/**
+ * What docker compose would do with the region profile, without Docker: each container is a
+ * folder holding what the service mounts (its configs, its secrets, its volumes), each command
+ * runs with the service's own environment, the NATS servers run the mounted configurations with
+ * only their addresses moved to free loopback ports (and /data to the folder).
+ */
+describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
+  const live = mkdtempSync(join(tmpdir(), "liandong-compose-region-"));
+  const servers: ChildProcess[] = [];
+  afterAll(() => {
+    for (const p of servers) p.kill("SIGKILL");
+    rmSync(live, { recursive: true, force: true });
+  });
+  const SERVERS = [...NODES, NEIGHBOUR_NODE];
+  const ports = {
+    client: {} as Record<string, number>,
+    http: {} as Record<string, number>,
+    route: {} as Record<string, number>,
+    leaf: {} as Record<string, number>,
+  };
+
+  /** The host's file: init writes deploy/secrets into the test's folder; the rest is the repository. */
+  const hostFile = (file: string) =>
+    file.startsWith(`${SECRETS_DIR}`) ? join(live, "host", file) : join(ROOT, file);
+
+  function container(name: string): string {
+    const root = join(live, "containers", name);
+    rmSync(root, { recursive: true, force: true });
+    for (const kind of ["configs", "secrets"] as const)
+      for (const [target, file] of regionMounts(name, kind)) {
+        mkdirSync(join(root, posix.dirname(target)), { recursive: true });
+        copyFileSync(hostFile(file), join(root, target));
+      }
+    for (const v of regionService(name).volumes ?? []) {
+      const [from, to] = v.split(":");
+      if (!from?.startsWith("./") || !to) continue;
+      mkdirSync(hostFile(norm(from)), { recursive: true });
+      mkdirSync(join(root, posix.dirname(to)), { recursive: true });
+      symlinkSync(hostFile(norm(from)), join(root, to));
+    }
+    mkdirSync(root, { recursive: true });
+    return root;
+  }
+
+  /** A URL or address of a service on its port inside the network → the loopback port it got. */
+  const toLoopback = (text: string) =>
+    text
+      .replace(/nats:\/\/([\w-]+):4222/g, (_, h: string) => `nats://127.0.0.1:${ports.client[h]}`)
+      .replace(
+        /nats-leaf:\/\/([\w-]+)-leaf:7422/g,
+        (_, h: string) => `nats-leaf://127.0.0.1:${ports.leaf[h]}`,
+      )
+      .replace(
+        /nats-route:\/\/([\w-]+)-route:6222/g,
+        (_, h: string) => `nats-route://127.0.0.1:${ports.route[h]}`,
+      );
+
+  function environmentOf(name: string, root: string): Record<string, string> {
+    const env = regionService(name).environment ?? {};
+    return Object.fromEntries(
+      // Clients' URLs only: the leaf-node URLs init-region writes are moved with the servers' files.
+      Object.entries(env).map(([k, v]) => [
+        k,
+        v.startsWith("/")
+          ? join(root, v)
+          : v.replace(
+              /nats:\/\/([\w-]+):4222/g,
+              (_, h: string) => `nats://127.0.0.1:${ports.client[h]}`,
+            ),
+      ]),
+    );
+  }
+
+  /** A one-shot's command, as its container would run it; resolves with its exit code and output. */
+  function run(name: string): Promise<{ code: number | null; output: string }> {
+    const root = container(name);
+    const [node, ...args] = regionService(name).command ?? [];
+    expect(node, `${name}: command`).toBe("node");
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...environmentOf(name, root) },
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    return new Promise((done) => child.on("exit", (code) => done({ code, output })));
+  }
+
+  async function expectRun(name: string) {
+    const r = await run(name);
+    expect(r.code, `${name}: ${r.output}`).toBe(0);
+    return r.output;
+  }
+
+  it("init and init-region write every file the profile mounts; both servers' configurations pass nats-server -t", async () => {
+    await expectRun("init");
+    const said = await expectRun("init-region");
+    expect(said).toContain(neighbour.county);
+    for (const [name, s] of Object.entries(regional.secrets ?? {}))
+      expect(existsSync(hostFile(norm(s.file ?? ""))), `secret ${name}: ${s.file}`).toBe(true);
+
+    const auth = (dir: string) => readFileSync(hostFile(`${dir}/auth.conf`), "utf8");
+    expect(setting(auth(SECRETS_DIR), "JS_DOMAIN")).toBe(`"${jetstreamDomain(home.county)}"`);
+    expect(setting(auth(NEIGHBOUR_SECRETS), "JS_DOMAIN")).toBe(
+      `"${jetstreamDomain(neighbour.county)}"`,
+    );
+    expect(
+      setting(block(auth(SECRETS_DIR), "leafnodes") ?? "", "listen"),
+      "the county's nodes listen for links at LEAF_LISTEN only",
+    ).toBe("$LEAF_LISTEN");
+    const remote = block(auth(NEIGHBOUR_SECRETS), "leafnodes") ?? "";
+    expect(setting(remote, "reconnect"), "a duration nats-server accepts").toBe('"1s"');
+    const linkSeed = readFileSync(hostFile(`${NEIGHBOUR_SECRETS}/link.nk`), "utf8").trim();
+    expect(remote, "the neighbour dials with the link's seed").toContain(linkSeed);
+    expect(auth(SECRETS_DIR), "the county keeps no seed of the link").not.toContain(linkSeed);
+    expect(auth(SECRETS_DIR)).toContain(`# link of neighbouring county ${neighbour.county}`);
+
+    // Exactly the files that the containers get, tested by the binary the image runs.
+    for (const node of SERVERS) {
+      const root = container(node);
+      const r = spawnSync(natsBinary!, ["-t", "-c", join(root, configPathOf(node))], {
+        env: { ...process.env, ...regionService(node).environment },
+        encoding: "utf8",
+      });
+      expect(r.status, `${node}: nats-server -t: ${r.stderr}${r.stdout}`).toBe(0);
+    }
+
+    // Re-running init keeps the region: the same domain and the same accepted link.
+    const before = auth(SECRETS_DIR);
+    await expectRun("init");
+    expect(auth(SECRETS_DIR)).toBe(before);
+  }, 60_000);
+
+  it("two counties linked: a cross-border event published in one reaches the other's EVENTS and the addressed inbox", async () => {
+    for (const s of SERVERS) {
+      ports.client[s] = await freePort();
+      ports.http[s] = await freePort();
+      ports.route[s] = await freePort();
+      ports.leaf[s] = await freePort();
+    }
+    for (const node of SERVERS) {
+      const root = container(node);
+      const conf = join(root, configPathOf(node));
+      const auth = join(posix.dirname(conf), "auth.conf");
+      const move = (text: string) =>
+        toLoopback(text)
+          .replace("0.0.0.0:4222", `127.0.0.1:${ports.client[node]}`)
+          .replace("127.0.0.1:8222", `127.0.0.1:${ports.http[node]}`)
+          .replace(/store_dir: \/data/, `store_dir: "${join(root, "data")}"`);
+      writeFileSync(conf, move(readFileSync(conf, "utf8")));
+      writeFileSync(auth, move(readFileSync(auth, "utf8")));
+      const env = { ...regionService(node).environment };
+      if (env.CLUSTER_LISTEN) env.CLUSTER_LISTEN = `127.0.0.1:${ports.route[node]}`;
+      if (env.LEAF_LISTEN) env.LEAF_LISTEN = `127.0.0.1:${ports.leaf[node]}`;
+      const p = spawn(natsBinary!, ["-c", conf], {
+        env: { ...process.env, ...env },
+        stdio: "ignore",
+      });
+      servers.push(p);
+    }
+    // As compose waits for the health checks, on each server's own monitoring port.
+    await Promise.all(
+      SERVERS.map(async (node) => {
+        const check = (regionService(node).healthcheck?.test ?? []).find((a) =>
+          a.startsWith("http"),
+        );
+        const url = check!.replace("127.0.0.1:8222", `127.0.0.1:${ports.http[node]}`);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const ok = await fetch(url).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (ok) return;
+          if (Date.now() > deadline) throw new Error(`${node}: not healthy (${url})`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }),
+    );
+
+    await Promise.all([expectRun("provision"), expectRun("neighbour-provision")]);
+    expect(await expectRun("region-sources")).toContain("已连通");
+
+    const connectAs = (agency: string, secrets: string, node: string) =>
+      connectBus({
+        servers: `nats://127.0.0.1:${ports.client[node]}`,
+        agency,
+        seedFile: hostFile(`${secrets}/${agency}.nk`),
+      });
+    const sides = [
+      {
+        from: home,
+        secrets: SECRETS_DIR,
+        node: "nats-2",
+        to: neighbour,
+        toSecrets: NEIGHBOUR_SECRETS,
+        toNode: NEIGHBOUR_NODE,
+      },
+      {
+        from: neighbour,
+        secrets: NEIGHBOUR_SECRETS,
+        node: NEIGHBOUR_NODE,
+        to: home,
+        toSecrets: SECRETS_DIR,
+        toNode: "nats-3",
+      },
+    ];
+    for (const side of sides) {
+      const id = `compose-${side.from.county}`;
+      const subject = crossBorderSubject({
+        county: side.from.county,
+        agency: "health",
+        kind: "referral",
+        id,
+        to: "health",
+        toCounty: side.to.county,
+      });
+      const health = await connectAs("health", side.secrets, side.node);
+      await jetstream(health).publish(subject, JSON.stringify({ id }), { msgID: `health:${id}` });
+      await health.close();
+      const admin = await connectAs("admin", side.toSecrets, side.toNode);
+      try {
+        const jsm = await jetstreamManager(admin);
+        for (const stream of [STREAMS.events, STREAMS.inbox("health")]) {
+          const deadline = Date.now() + 15_000;
+          for (;;) {
+            const m = await jsm.streams
+              .getMessage(stream, { last_by_subj: subject })
+              .catch(() => undefined);
+            if (m) {
+              expect(m.json<{ id: string }>().id).toBe(id);
+              break;
+            }
+            if (Date.now() > deadline)
+              throw new Error(
+                `${side.from.county} → ${side.to.county}: ${subject} not in ${stream}`,
+              );
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      } finally {
+        await admin.close();
+      }
+    }
+  }, 90_000);
 });

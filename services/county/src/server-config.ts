@@ -10,7 +10,8 @@ import { agencyPermissions, linkPermissions, type Permissions } from "./permissi
 export type RegionLinks = {
   listen?: { host: string; port: number };
   accept: { neighbour: string; publicKey: string }[];
-  connect: { neighbour: string; url: string; seed: string }[];
+  /** `url`: one address of the neighbour's leaf-node port, or several (the nodes of its cluster). */
+  connect: { neighbour: string; url: string | readonly string[]; seed: string }[];
 };
 
 export type ServerConfigOptions = {
@@ -55,7 +56,7 @@ export function renderAuthorization(
 }
 
 /** Leaf-node links to neighbouring counties (区域协作). */
-function renderLeafnodes(region: RegionLinks): string {
+export function renderLeafnodes(region: RegionLinks): string {
   const lines = ["leafnodes {"];
   if (region.listen) lines.push(`  listen: ${q(`${region.listen.host}:${region.listen.port}`)}`);
   if (region.connect.length > 0) {
@@ -66,7 +67,7 @@ function renderLeafnodes(region: RegionLinks): string {
         // or bypass what stands between the two counties).
         .map(
           (r) =>
-            `    # county ${r.neighbour}\n    { url: ${q(r.url)}, nkey: ${q(r.seed)}, ignore_discovered_servers: true }`,
+            `    # county ${r.neighbour}\n    { ${typeof r.url === "string" ? `url: ${q(r.url)}` : `urls: ${list([...r.url])}`}, nkey: ${q(r.seed)}, ignore_discovered_servers: true }`,
         )
         .join(",\n"),
     );

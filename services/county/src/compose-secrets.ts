@@ -1,0 +1,116 @@
+// What the docker-compose one-shots (`init`, `init-region`) write for a county: its identities,
+// its officers' tokens, and the file its nats-server includes (auth.conf). That file holds the
+// authorization block and, when the county is in a region, what makes it a county of the region:
+// its JetStream domain (the variable JS_DOMAIN, read by deploy/nats/*.conf) and its leaf-node
+// links. The NATS configuration mounted from git stays the same in both cases.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type CountyConfig, jetstreamDomain } from "@liandong/contracts";
+import { createUser, fromSeed } from "@nats-io/nkeys";
+import { z } from "zod";
+import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
+import { ensureOfficers } from "./officers.ts";
+import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server-config.ts";
+
+/** Neighbours whose links this county accepts (public keys): written by init-region, kept by init. */
+const ACCEPTED = "region-links.json";
+
+const Accepted = z.array(z.object({ neighbour: z.string(), publicKey: z.string() }));
+type Accepted = RegionLinks["accept"];
+
+/**
+ * A county's part in a compose region. `listen`: its nodes take their neighbours' links, each on
+ * its own address on the `region` network (the node's environment: LEAF_LISTEN), so that no
+ * client container reaches the leaf-node port.
+ */
+export type ComposeRegion = Omit<RegionLinks, "listen"> & { listen: boolean };
+
+export function readAcceptedLinks(secrets: string): Accepted {
+  const file = join(secrets, ACCEPTED);
+  if (!existsSync(file)) return [];
+  const parsed = Accepted.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file} 有误:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function acceptLink(secrets: string, link: Accepted[number]): void {
+  const others = readAcceptedLinks(secrets).filter((l) => l.neighbour !== link.neighbour);
+  writeFileSync(join(secrets, ACCEPTED), JSON.stringify([...others, link], null, 2), {
+    mode: 0o600,
+  });
+}
+
+/**
+ * The seed of a link this county dials (the dialing county keeps it; the county it dials
+ * accepts the public key). Created once, then reused: re-running init keeps the link.
+ */
+export function ensureLinkSeed(secrets: string): { seed: string; publicKey: string } {
+  mkdirSync(secrets, { recursive: true, mode: 0o700 });
+  const file = join(secrets, "link.nk");
+  if (!existsSync(file))
+    writeFileSync(file, `${new TextDecoder().decode(createUser().getSeed())}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  const seed = readSeed(file);
+  return { seed: new TextDecoder().decode(seed), publicKey: fromSeed(seed).getPublicKey() };
+}
+
+const leafnodes = (r: ComposeRegion) =>
+  r.listen
+    ? "leafnodes {\n  # This node's address on the region network (its environment).\n  listen: $LEAF_LISTEN\n}"
+    : renderLeafnodes({ accept: r.accept, connect: r.connect });
+
+/** The text of auth.conf: the authorization and, in a region, the domain and the links. */
+export function renderCountyInclude(
+  county: string,
+  identities: Identities,
+  region?: ComposeRegion,
+): string {
+  return [
+    `# Written by the init steps of docker-compose.yml for county ${county}. Do not edit: it is rewritten.`,
+    ...(region
+      ? [
+          "# This county's JetStream domain in its cooperation region (read by the jetstream block).",
+          `JS_DOMAIN: ${JSON.stringify(jetstreamDomain(county))}`,
+        ]
+      : []),
+    renderAuthorization(county, identities, region?.accept),
+    ...(region ? [leafnodes(region)] : []),
+    "",
+  ].join("\n");
+}
+
+/**
+ * Identities, officers' tokens and auth.conf of one county in `secrets` (created 0700).
+ * Idempotent: existing seeds and tokens are kept.
+ */
+export async function writeCountySecrets(
+  secrets: string,
+  config: CountyConfig,
+  region?: ComposeRegion,
+): Promise<void> {
+  mkdirSync(secrets, { recursive: true, mode: 0o700 });
+  const identities = await ensureIdentities(
+    secrets,
+    config.agencies.map((a) => a.code),
+  );
+  ensureOfficers(join(secrets, "tokens.json"), join(secrets, "officers.json"), config.agencies);
+  // With a link this county dials, the file holds the link's seed: private, as the seeds are
+  // (the NATS image runs as root and reads it all the same).
+  const file = join(secrets, "auth.conf");
+  writeFileSync(file, renderCountyInclude(config.county, identities, region), { mode: 0o600 });
+  chmodSync(file, region?.connect.length ? 0o600 : 0o644);
+}
+
+/**
+ * A county's part in a compose region as the listening side: its nodes listen for links and
+ * accept those init-region has recorded for its neighbours. None for a county on its own.
+ */
+export function listeningRegion(secrets: string, config: CountyConfig): ComposeRegion | undefined {
+  const neighbours = config.region.neighbours;
+  if (neighbours.length === 0) return undefined;
+  return {
+    listen: true,
+    accept: readAcceptedLinks(secrets).filter((l) => neighbours.includes(l.neighbour)),
+    connect: [],
+  };
+}
