@@ -1,18 +1,19 @@
-// One-shot for docker-compose.yml's `region` profile, once both counties are provisioned: each
-// county's EVENTS sources its neighbour's REGION_OUT stream, and whichever county was provisioned
-// first found that stream missing and retries on a back-off that grows to minutes. This starts
-// the failed sources of both counties again (as startRegion does), until both are flowing or a
-// minute has passed. A link still down is not an error: the sources keep retrying by themselves
-// and catch up once it returns.
+// The region's link keeper for docker-compose.yml's `region` profile (service `region-sources`),
+// running beside both counties for as long as they run. Each county's EVENTS sources its
+// neighbour's REGION_OUT stream; nats-server retries a source that failed (the neighbour's stream
+// not there yet, the link cut) on a back-off of 10 s, 20 s… up to 2 minutes. This restarts stuck
+// sources at once instead (keepSourcesFlowing, as the county launcher does), so that a link that
+// comes back carries its backlog within seconds. It says once when both counties receive from
+// each other; a link down is not an error: both counties keep working on their own side.
 import { join } from "node:path";
-import { connectBus, restartFailedSources } from "@liandong/runtime";
+import { connectBus, keepSourcesFlowing, stuckSources } from "@liandong/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 const counties = [
   { url: process.env.LIANDONG_NATS_URL, secrets: process.env.LIANDONG_SECRETS },
   { url: process.env.LIANDONG_NEIGHBOUR_NATS_URL, secrets: process.env.LIANDONG_NEIGHBOUR_SECRETS },
 ];
-const waitMs = Number(process.env.LIANDONG_LINK_WAIT_SECONDS ?? "60") * 1000;
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const connections: NatsConnection[] = [];
 for (const c of counties) {
@@ -27,17 +28,33 @@ for (const c of counties) {
   );
 }
 
-const deadline = Date.now() + waitMs;
-let failing = 0;
-for (;;) {
-  failing = 0;
-  for (const nc of connections) failing += await restartFailedSources(nc);
-  if (failing === 0 || Date.now() > deadline) break;
-  await new Promise((r) => setTimeout(r, 3000));
-}
-for (const nc of connections) await nc.drain();
-process.stdout.write(
-  failing === 0
-    ? "区域链路已连通：两县互相接收对方发来的事件\n"
-    : `区域链路尚未连通（${failing} 个来源未就绪）：各县照常工作，链路恢复后积压事件按序补齐\n`,
+const keepers = connections.map((nc) =>
+  keepSourcesFlowing(nc, {
+    onError: (err) => process.stderr.write(`区域链路检查失败：${String(err)}\n`),
+  }),
 );
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  for (const k of keepers) k.stop();
+  for (const nc of connections) await nc.drain().catch(() => undefined);
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+
+// Until both counties receive from each other, say where the link stands now and then.
+let waited = 0;
+for (;;) {
+  let stuck = 0;
+  for (const nc of connections) stuck += await stuckSources(nc);
+  if (stuck === 0) {
+    say("区域链路已连通：两县互相接收对方发来的事件");
+    break;
+  }
+  if (waited % 30 === 0)
+    say(`区域链路尚未连通（${stuck} 个来源未就绪）：各县照常工作，链路恢复后积压事件按序补齐`);
+  await new Promise((r) => setTimeout(r, 1000));
+  waited++;
+}

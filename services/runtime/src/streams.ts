@@ -145,6 +145,12 @@ function stuck(source: { error?: unknown; active: number }, silentMs: number): b
   return source.error !== undefined || source.active < 0 || source.active > silentMs * 1e6;
 }
 
+/** How many of the county's sources from its neighbours are stuck now (0: all flowing). */
+export async function stuckSources(nc: NatsConnection, silentMs = 5000): Promise<number> {
+  const info = await (await jetstreamManager(nc)).streams.info(STREAMS.events);
+  return (info.sources ?? []).filter((s) => stuck(s, silentMs)).length;
+}
+
 /**
  * A county's sources from its neighbours that failed (a neighbour's stream not there yet, the
  * link cut) are retried by nats-server on a back-off of 10 s, 20 s, 30 s… up to 2 minutes: after
