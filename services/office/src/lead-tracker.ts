@@ -68,8 +68,8 @@ export function evolve(tracker: Tracker, e: BusEvent): void {
       }
       if (!lead) return;
       if (e.toCounty !== undefined && !lead.fromNeighbour) {
-        const across = (lead.sentAcross ??= { county: e.toCounty, agencies: [] });
-        if (!across.agencies.includes(e.data.to)) across.agencies.push(e.data.to);
+        lead.sentAcross ??= { county: e.toCounty, agencies: [] };
+        if (!lead.sentAcross.agencies.includes(e.data.to)) lead.sentAcross.agencies.push(e.data.to);
         return;
       }
       if (!lead.deliveredTo.includes(e.data.to)) lead.deliveredTo.push(e.data.to);
