@@ -4,10 +4,12 @@
 // accepts, investigates and feeds back; Ganzhou's office sees it completed, and the trail across
 // both counties verifies with both counties' keys. Two counties, each its own nats-server and
 // services, linked by a leaf node through a proxy the test can cut. Everything through HTTP.
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { STREAMS } from "@liandong/contracts";
 import { connectBus, crossCheck, LogVerifier, type VerifyReport } from "@liandong/runtime";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -20,6 +22,7 @@ import { eventually, officerOf, ROOT } from "./support/county.ts";
 import { natsServerBinary } from "./support/nats-server.ts";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.ts";
 
+const run = promisify(execFile);
 const GANZHOU = "620702";
 const LIANGZHOU = "620602";
 
@@ -312,7 +315,61 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
     foreign: [{ ...reports.gz.foreign[0]!, hash: "0".repeat(64) }],
   };
   expect(crossCheck({ [GANZHOU]: tampered, [LIANGZHOU]: reports.lz })).toHaveLength(1);
+
+  // The same, offline, with the command-line tool: each county's export and public keys.
+  const logs: string[] = [];
+  for (const county of [region.home, region.neighbour]) {
+    const file = join(stateDir, `${county.config.county}.ndjson`);
+    await liandong([
+      "export",
+      "--nats",
+      county.natsUrl,
+      "--seed",
+      join(county.keysFile, "..", "secrets", "admin.nk"),
+      "--out",
+      file,
+    ]);
+    logs.push("--log", `${file}:${county.keysFile}`);
+  }
+  const region_ = await liandong(["verify-region", ...logs, "--json"]);
+  expect(region_.code).toBe(0);
+  expect(JSON.parse(region_.stdout)).toMatchObject({ ok: true, crossCheck: [] });
+  // A neighbour's event that Ganzhou's log never sent, slipped into Liangzhou's export: named.
+  const lzFile = join(stateDir, `${LIANGZHOU}.ndjson`);
+  const lines = readFileSync(lzFile, "utf8").trimEnd().split("\n");
+  const i = lines.findIndex((l) =>
+    Buffer.from((JSON.parse(l) as { data: string }).data, "base64")
+      .toString("utf8")
+      .includes("断链期间移交"),
+  );
+  expect(i).toBeGreaterThanOrEqual(0);
+  const entry = JSON.parse(lines[i]!) as { data: string };
+  const forged = Buffer.from(entry.data, "base64")
+    .toString("utf8")
+    .replace("断链期间移交", "伪造的移交");
+  lines[i] = JSON.stringify({
+    ...JSON.parse(lines[i]!),
+    data: Buffer.from(forged).toString("base64"),
+  });
+  writeFileSync(lzFile, `${lines.join("\n")}\n`);
+  const caught = await liandong(["verify-region", ...logs]);
+  expect(caught.code).toBe(1);
+  expect(caught.stdout).toContain("伪造 (forged)");
+  expect(caught.stdout).toContain(`${GANZHOU}'s log never sent`);
 }, 240_000);
+
+/** The `liandong` command-line tool, as an operator runs it. */
+async function liandong(args: string[]): Promise<{ code: number; stdout: string }> {
+  const r = await run(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "services/cli/src/main.ts"), ...args],
+    {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  ).catch((err: { code: number; stdout: string }) => err);
+  return { code: "code" in r && typeof r.code === "number" ? r.code : 0, stdout: r.stdout };
+}
 
 it("a withdrawal racing an acceptance across the line: one winner, the same history in both counties", async ({
   annotate,

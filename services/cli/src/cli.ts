@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { AuditKeys } from "@liandong/contracts";
 import {
   connectBus,
+  crossCheck,
   type Finding,
   type LogEntry,
   LogVerifier,
@@ -16,6 +17,9 @@ import { readExport, readStream, streamSize } from "./read-log.ts";
 const USAGE = `用法 usage:
   liandong verify  (--file 导出文件 | --nats URL --seed 种子文件 [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--json]
       离线校验全县日志：哈希链与各部门签名检查点；发现篡改时指出第一条问题事件
+  liandong verify-region --log 导出文件:公钥文件 --log 导出文件:公钥文件 … [--json]
+      离线校验一个协作区域：各县日志各用本县公钥校验，并核对每县收到的邻县事件
+      确为邻县日志中发出的事件（区域协作的跨县移交与线索）
   liandong export  --nats URL --seed 种子文件 [--stream EVENTS] --out 文件
       把日志导出为 NDJSON，供离线校验
   liandong keys    --office URL [--out 文件]
@@ -156,6 +160,57 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
   return report.ok ? 0 : 1;
 }
 
+/**
+ * A cooperation region, offline: each county's exported log verified with that county's keys,
+ * then what each county holds from a neighbour matched with what the neighbour's log sent.
+ */
+async function verifyRegion(logs: string[], json: boolean): Promise<number> {
+  if (logs.length < 2) throw new UsageError("需要至少两个县：--log 导出文件:公钥文件（可重复）");
+  const reports: Record<string, VerifyReport> = {};
+  for (const spec of logs) {
+    const at = spec.lastIndexOf(":");
+    if (at <= 0) throw new UsageError(`--log ${spec}：应为 导出文件:公钥文件`);
+    const keys = AuditKeys.parse(JSON.parse(readFileSync(spec.slice(at + 1), "utf8")));
+    if (keys.county in reports) throw new UsageError(`县 ${keys.county} 出现了两次`);
+    const verifier = new LogVerifier({ keys: keys.agencies, county: keys.county });
+    const p = progress(undefined);
+    for await (const e of readExport(spec.slice(0, at))) {
+      verifier.add(e);
+      if ((verifier.events & 1023) === 0) p.tick(verifier.events);
+    }
+    p.done(verifier.events);
+    reports[keys.county] = verifier.finish();
+  }
+  const across = crossCheck(reports);
+  const ok = across.length === 0 && Object.values(reports).every((r) => r.ok);
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ ok, counties: reports, crossCheck: across }, null, 2)}\n`,
+    );
+    return ok ? 0 : 1;
+  }
+  for (const [county, report] of Object.entries(reports)) {
+    printReport(report, county);
+    const from = new Map<string, number>();
+    for (const e of report.foreign) from.set(e.county, (from.get(e.county) ?? 0) + 1);
+    for (const [n, count] of from) process.stdout.write(`  收到邻县 ${n} 的事件 ${count} 条\n`);
+    if (report.outbound.length > 0)
+      process.stdout.write(`  发往邻县的事件 ${report.outbound.length} 条\n`);
+  }
+  const lines = [`跨县核对 — ${Object.keys(reports).join("、")}`];
+  if (across.length === 0) lines.push("结果：通过 — 各县收到的邻县事件均为邻县日志中发出的事件");
+  else {
+    lines.push(`结果：发现 ${across.length} 处问题：`);
+    across.slice(0, 50).forEach((f, i) => {
+      lines.push(
+        `  ${i + 1}. ${KIND_LABEL[f.kind]} — 部门 ${f.agency}，流序号 ${f.seq}：${f.detail}`,
+      );
+    });
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return ok ? 0 : 1;
+}
+
 async function exportLog(values: Record<string, string | boolean | undefined>): Promise<number> {
   if (typeof values.out !== "string") throw new UsageError("需要 --out 文件");
   const out = createWriteStream(values.out);
@@ -254,17 +309,21 @@ export async function cli(argv: string[]): Promise<number> {
       token: { type: "string" },
       out: { type: "string" },
       json: { type: "boolean" },
+      log: { type: "string", multiple: true },
     },
   });
+  const { log, ...single } = values;
   switch (command) {
     case "verify":
-      return verify(values);
+      return verify(single);
+    case "verify-region":
+      return verifyRegion(log ?? [], values.json === true);
     case "export":
-      return exportLog(values);
+      return exportLog(single);
     case "keys":
-      return keysCommand(values);
+      return keysCommand(single);
     case "trail":
-      return trailCommand(positionals, values);
+      return trailCommand(positionals, single);
     default:
       process.stdout.write(`${USAGE}\n`);
       return command === undefined || command === "help" || command === "--help" ? 0 : 2;
