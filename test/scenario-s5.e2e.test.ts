@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { STREAMS } from "@liandong/contracts";
 import { connectBus, crossCheck, LogVerifier, type VerifyReport } from "@liandong/runtime";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readStream } from "../services/cli/src/read-log.ts";
 import type { RunningCounty } from "../services/county/src/county.ts";
@@ -137,6 +138,22 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
   }, 30_000);
   expect(sharedThere).toMatchObject({ county: GANZHOU, from: "health" });
   expect(sharedThere.lead.informant).toBeUndefined();
+  // No shared stream of either county carries who the informant is.
+  for (const county of [region.home, region.neighbour]) {
+    const admin = await adminOf(county);
+    try {
+      const jsm = await jetstreamManager(admin);
+      for await (const s of jsm.streams.list()) {
+        if (s.config.name.startsWith("KV_")) continue;
+        let text = "";
+        for await (const m of readStream(admin, s.config.name)) text += Buffer.from(m.bytes);
+        for (const secret of ["举报人王某", "13900000001"])
+          expect(text.includes(secret), `${county.config.county} ${s.config.name}`).toBe(false);
+      }
+    } finally {
+      await admin.close();
+    }
+  }
 
   // A county that is not a neighbour is refused by field.
   const far = await gzHealth.post<{ errors: { field: string }[] }>("/referrals", {
