@@ -122,7 +122,12 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
           rows={shared.data?.items}
           rowKey={(i) => i.leadId}
           columns={[
-            [t("from"), (i) => label(i.from)],
+            [
+              t("from"),
+              // A neighbour's lead about a target here: its county shown (区域协作).
+              (i) =>
+                party(i.from, i.county !== session.value?.officer.county ? i.county : undefined),
+            ],
             [t("target"), (i) => i.lead.target.name],
             [t("violations"), (i) => i.lead.violations.map(label).join("、")],
             [t("summary"), (i) => i.lead.summary],
