@@ -78,32 +78,33 @@ export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEv
       return;
     }
     case "referral.accepted":
-      if (r?.status === "offered") Object.assign(r, { status: "accepted", updatedAt: e.time });
+      if (r?.status === "offered") moved(r, "accepted", r.holder, e.time);
       return;
     case "referral.returned":
-      if (r?.status === "offered")
-        Object.assign(r, { status: "returned", holder: r.from, updatedAt: e.time });
+      if (r?.status === "offered") moved(r, "returned", r.from, e.time);
       return;
     case "referral.withdrawn":
-      if (r?.status === "offered")
-        Object.assign(r, { status: "withdrawn", holder: r.from, updatedAt: e.time });
+      if (r?.status === "offered") moved(r, "withdrawn", r.from, e.time);
       return;
     case "referral.completed":
-      if (r?.status === "accepted")
-        Object.assign(r, { status: "completed", holder: r.from, updatedAt: e.time });
+      if (r?.status === "accepted") moved(r, "completed", r.from, e.time);
       return;
     case "referral.referred-on":
-      if (r?.status === "accepted")
-        Object.assign(r, {
-          status: "referred-on",
-          holder: e.data.to,
-          childReferralId: e.data.childReferralId,
-          updatedAt: e.time,
-        });
+      if (r?.status === "accepted") {
+        moved(r, "referred-on", e.data.to, e.time);
+        r.childReferralId = e.data.childReferralId;
+      }
       return;
     default:
       return;
   }
+}
+
+/** A referral changes state and, maybe, hands: written in place, on the hot path of a rebuild. */
+function moved(r: TrackedReferral, status: ReferralStatus, holder: AgencyCode, at: string): void {
+  r.status = status;
+  r.holder = holder;
+  r.updatedAt = at;
 }
 
 /** Pure: the deadlines a referral has passed at `now` that are not yet on the record. */
