@@ -30,7 +30,9 @@ export class Statistics {
    */
   #month = { from: 0, to: 0, fromIso: "", toIso: "", cells: new Map() as MonthCells };
 
-  #add(cells: MonthCells, agency: string, violations: readonly string[], f: Partial<Figures>) {
+  /** Counts `f` in the month of `at` (only events that count find their month). */
+  #add(at: string, agency: string, violations: readonly string[], f: Partial<Figures>) {
+    const cells = this.#cellsOf(at);
     let byViolation = cells.get(agency);
     if (!byViolation) {
       byViolation = new Map();
@@ -72,20 +74,19 @@ export class Statistics {
 
   /** Applies one event, in stream order. */
   apply(e: BusEvent): void {
-    const cells = this.#cellsOf(e.time);
     switch (e.type) {
       case "lead.reported":
         if (e.to !== undefined) return;
         this.#leads.set(e.data.leadId, e.data.violations);
-        this.#add(cells, e.agency, e.data.violations, { leadsRegistered: 1 });
+        this.#add(e.time, e.agency, e.data.violations, { leadsRegistered: 1 });
         return;
       case "lead.shared":
-        this.#add(cells, e.data.to, e.data.lead.violations, { leadsReceived: 1 });
+        this.#add(e.time, e.data.to, e.data.lead.violations, { leadsReceived: 1 });
         return;
       case "case.opened":
         if (this.#cases.has(e.data.caseId)) return;
         this.#cases.set(e.data.caseId, { agency: e.agency, violations: e.data.violations });
-        this.#add(cells, e.agency, e.data.violations, { casesOpened: 1 });
+        this.#add(e.time, e.agency, e.data.violations, { casesOpened: 1 });
         return;
       case "case.closed": {
         const c = this.#cases.get(e.data.caseId);
@@ -102,7 +103,7 @@ export class Statistics {
             f.revocations! += 1;
           if (s.kind === "transfer-to-judiciary") f.judiciaryTransfers! += 1;
         }
-        this.#add(cells, c.agency, c.violations, f);
+        this.#add(e.time, c.agency, c.violations, f);
         return;
       }
       case "referral.offered":
@@ -115,7 +116,7 @@ export class Statistics {
         return;
       case "inspection.findings-recorded":
         if (e.data.by !== e.agency) return;
-        this.#add(cells, e.agency, [], {
+        this.#add(e.time, e.agency, [], {
           inspections: 1,
           institutionsChecked: e.data.institutionsChecked,
           devicesSealed: e.data.devicesSealed,
@@ -123,7 +124,7 @@ export class Statistics {
         });
         return;
       case "supervision.overdue":
-        this.#add(cells, e.data.holder, this.#referrals.get(e.data.referralId) ?? [], {
+        this.#add(e.time, e.data.holder, this.#referrals.get(e.data.referralId) ?? [], {
           referralsOverdue: 1,
         });
         return;
