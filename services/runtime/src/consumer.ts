@@ -209,8 +209,8 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
   if (!parsed.ok)
     return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
   const e = parsed.event;
-  // Token by token, without splitting: once the envelope is valid none of its tokens holds a
-  // dot, so the subject it names is the one it was stored under or it disagrees with it.
+  // The subject the envelope names, compared whole: once the envelope is valid none of its tokens
+  // holds a dot and its addressee is never `_`, so this is the token-by-token check, unsplit.
   const named = eventSubject({
     county: e.county,
     agency: e.agency,
