@@ -2,9 +2,16 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { DEFAULT_AGENCIES } from "./agency.ts";
 import { asyncApiDocument } from "./asyncapi.ts";
-import { type BusEvent, CATALOGUE, EVENT_TYPES, type EventData } from "./catalogue.ts";
+import {
+  type BusEvent,
+  CATALOGUE,
+  EVENT_TYPES,
+  type EventData,
+  type EventType,
+} from "./catalogue.ts";
 import { CountyConfig, recipientsFor } from "./config.ts";
 import { CountyCode } from "./county.ts";
+import { Envelope } from "./envelope.ts";
 import { LeadSource } from "./lead.ts";
 import { parseEvent } from "./parse-event.ts";
 
@@ -50,6 +57,35 @@ describe("parseEvent", () => {
       reason: "invalid-envelope",
       issues: [{ path: "aggregate.id" }],
     });
+  });
+  it("answers as the envelope and the catalogue's schema do, step by step", () => {
+    const reported = {
+      ...event,
+      type: "lead.reported",
+      data: {
+        leadId,
+        source: "public-tip",
+        violations: ["intermediary"],
+        target: { kind: "person", name: "  某中介  ", county: "441723" },
+        summary: "举报",
+        evidence: [],
+        informant: { ref: `inf_${"a".repeat(32)}`, rewardEligible: true },
+        targetKey: "b".repeat(64),
+        recipients: ["public-security"],
+      },
+      unknownField: 1,
+    };
+    const dismissed = { ...event, to: "commerce", data: { leadId, reason: "  重复  " } };
+    for (const raw of [event, reported, dismissed]) {
+      const env = Envelope.parse(raw);
+      const data = CATALOGUE[env.type as EventType].parse(env.data);
+      expect(parseEvent(raw)).toEqual({ ok: true, event: { ...env, data } });
+    }
+    // Defaults and trims are applied as the schemas say.
+    expect(parseEvent(reported)).toMatchObject({
+      event: { data: { handling: [], target: { name: "某中介" } } },
+    });
+    expect(parseEvent(dismissed)).toMatchObject({ event: { data: { reason: "重复" } } });
   });
   it("never throws, whatever arrives", () => {
     for (const raw of [undefined, null, 42, "lead.dismissed", [], { ...event, data: undefined }])

@@ -79,36 +79,31 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   await mountWebPage(ctx.app, ctx);
 
   // One message of EVENTS, decoded, validated and applied to every projection (or dead-lettered).
-  const apply = async (m: JsMsg) => {
+  // Synchronous for all but the few that write back: no promise per message of a rebuild.
+  const apply = (m: JsMsg): Promise<void> | undefined => {
     const verdict = checkMessage(m.subject, m.data);
-    if (verdict.ok) {
-      evolve(tracker, verdict.event);
-      evolveReferrals(referrals, tracker, verdict.event);
-      evolveSupervision(supervision, verdict.event);
-      stats.apply(verdict.event);
-      evolveSubmissions(submissions, verdict.event);
-      evolveInspections(inspections, verdict.event);
-      // An agency's answer moves the supervision aggregate the office also writes to.
-      if (verdict.event.aggregate.kind === "supervision" && verdict.event.agency !== agency)
-        await log.observe("supervision", verdict.event.aggregate.id, {
-          seq: m.seq,
-          hash: sha256Hex(m.data),
-        });
-    } else {
-      const h = headers();
-      h.set("Liandong-Dlq-Reason", verdict.reason);
-      h.set("Liandong-Dlq-Detail", verdict.detail.slice(0, 2000));
-      h.set("Liandong-Original-Subject", m.subject);
-      h.set("Liandong-Original-Seq", String(m.seq));
-      await publisher
-        .publishBytes(
-          deadLetterSubject(agency, verdict.reason),
-          m.data,
-          `dlq:EVENTS:office:${m.seq}`,
-          h,
-        )
-        .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
-    }
+    if (!verdict.ok) return deadLetter(m, verdict.reason, verdict.detail);
+    const e = verdict.event;
+    evolve(tracker, e);
+    evolveReferrals(referrals, tracker, e);
+    evolveSupervision(supervision, e);
+    stats.apply(e);
+    evolveSubmissions(submissions, e);
+    evolveInspections(inspections, e);
+    // An agency's answer moves the supervision aggregate the office also writes to.
+    if (e.aggregate.kind === "supervision" && e.agency !== agency)
+      return log.observe("supervision", e.aggregate.id, { seq: m.seq, hash: sha256Hex(m.data) });
+    return undefined;
+  };
+  const deadLetter = async (m: JsMsg, reason: string, detail: string) => {
+    const h = headers();
+    h.set("Liandong-Dlq-Reason", reason);
+    h.set("Liandong-Dlq-Detail", detail.slice(0, 2000));
+    h.set("Liandong-Original-Subject", m.subject);
+    h.set("Liandong-Original-Seq", String(m.seq));
+    await publisher
+      .publishBytes(deadLetterSubject(agency, reason), m.data, `dlq:EVENTS:office:${m.seq}`, h)
+      .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
   };
 
   return {
@@ -124,7 +119,8 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       running = messages;
       done = (async () => {
         for await (const m of messages) {
-          if (projected(m.subject)) await apply(m);
+          const pending = projected(m.subject) ? apply(m) : undefined;
+          if (pending) await pending;
           if (m.info.pending === 0 && !caughtUp) {
             caughtUp = true;
             deadlines.start();

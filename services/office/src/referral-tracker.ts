@@ -42,11 +42,6 @@ export type ReferralTracker = Map<string, TrackedReferral>;
 
 const TERMINAL = new Set<ReferralStatus>(["returned", "withdrawn", "completed", "referred-on"]);
 
-const backToSender = (r: TrackedReferral) => ({
-  holder: r.from,
-  ...(r.fromCounty ? { holderCounty: r.fromCounty } : {}),
-});
-
 /** Pure: the tracker after one event, in stream order. */
 export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEvent): void {
   if (e.type === "supervision.overdue") {
@@ -87,33 +82,41 @@ export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEv
       return;
     }
     case "referral.accepted":
-      if (r?.status === "offered") Object.assign(r, { status: "accepted", updatedAt: e.time });
+      if (r?.status === "offered") moved(r, "accepted", r.holder, e.time);
       return;
     case "referral.returned":
-      if (r?.status === "offered")
-        Object.assign(r, { status: "returned", ...backToSender(r), updatedAt: e.time });
+      if (r?.status === "offered") moved(r, "returned", r.from, e.time, r.fromCounty);
       return;
     case "referral.withdrawn":
-      if (r?.status === "offered")
-        Object.assign(r, { status: "withdrawn", ...backToSender(r), updatedAt: e.time });
+      if (r?.status === "offered") moved(r, "withdrawn", r.from, e.time, r.fromCounty);
       return;
     case "referral.completed":
-      if (r?.status === "accepted")
-        Object.assign(r, { status: "completed", ...backToSender(r), updatedAt: e.time });
+      if (r?.status === "accepted") moved(r, "completed", r.from, e.time, r.fromCounty);
       return;
     case "referral.referred-on":
-      if (r?.status === "accepted")
-        Object.assign(r, {
-          status: "referred-on",
-          holder: e.data.to,
-          ...(r.holderCounty ? { holderCounty: e.county } : {}),
-          childReferralId: e.data.childReferralId,
-          updatedAt: e.time,
-        });
+      if (r?.status === "accepted") {
+        moved(r, "referred-on", e.data.to, e.time, e.county);
+        r.childReferralId = e.data.childReferralId;
+      }
       return;
     default:
       return;
   }
+}
+
+/** A referral changes state and, maybe, hands: written in place, on the hot path of a rebuild. */
+/** A referral changing hands or state; across a county line, its holder's county with it. */
+function moved(
+  r: TrackedReferral,
+  status: ReferralStatus,
+  holder: AgencyCode,
+  at: string,
+  holderCounty?: string,
+): void {
+  r.status = status;
+  r.holder = holder;
+  if (r.holderCounty !== undefined && holderCounty !== undefined) r.holderCounty = holderCounty;
+  r.updatedAt = at;
 }
 
 /** Pure: the deadlines a referral has passed at `now` that are not yet on the record. */

@@ -8,13 +8,17 @@ export const FIGURES = Object.keys(MonthlyFigures.shape) as (keyof Figures)[];
 const empty = (): Figures => Object.fromEntries(FIGURES.map((k) => [k, 0])) as unknown as Figures;
 
 const CST_OFFSET_MS = 8 * 3_600_000;
+const Z = "Z".charCodeAt(0);
 
 /** `ALL` stands for every violation (a case with two violations counts once here). */
 export const ALL = "all";
 
+/** One month's cells: agency, then violation (or `ALL`). */
+type MonthCells = Map<string, Map<string, Figures>>;
+
 /** Counted figures by month, agency and violation (and `ALL`). */
 export class Statistics {
-  readonly #cells = new Map<string, Figures>();
+  readonly #cells = new Map<string, MonthCells>();
   /** What a later event needs to know: a case's agency and violations, a referral's. */
   readonly #cases = new Map<string, { agency: string; violations: Violation[] }>();
   readonly #leads = new Map<string, Violation[]>();
@@ -23,60 +27,70 @@ export class Statistics {
   /** This county: a lead sent across the line is counted as received where it arrives. */
   constructor(readonly county?: string) {}
 
-  /** The month last seen, as the instants [from, to) it spans: stream order keeps it warm. */
-  #month = { month: "", from: 0, to: 0 };
+  /**
+   * The month last seen, as the instants [from, to) it spans, also as UTC ISO strings, and its
+   * cells: stream order keeps it warm.
+   */
+  #month = { from: 0, to: 0, fromIso: "", toIso: "", cells: new Map() as MonthCells };
 
-  #add(month: string, agency: string, violations: readonly string[], f: Partial<Figures>) {
-    const counts = Object.entries(f) as [keyof Figures, number][];
-    const prefix = `${month}|${agency}|`;
-    this.#addTo(`${prefix}${ALL}`, counts);
+  /** Counts `f` in the month of `at` (only events that count find their month). */
+  #add(at: string, agency: string, violations: readonly string[], f: Partial<Figures>) {
+    const cells = this.#cellsOf(at);
+    let byViolation = cells.get(agency);
+    if (!byViolation) {
+      byViolation = new Map();
+      cells.set(agency, byViolation);
+    }
+    addTo(byViolation, ALL, f);
     for (let i = 0; i < violations.length; i++) {
       const v = violations[i]!;
       // Each violation once, however often the event names it.
-      if (violations.indexOf(v) === i) this.#addTo(prefix + v, counts);
+      if (violations.indexOf(v) === i) addTo(byViolation, v, f);
     }
   }
 
-  #addTo(key: string, counts: readonly [keyof Figures, number][]) {
-    let cell = this.#cells.get(key);
-    if (!cell) {
-      cell = empty();
-      this.#cells.set(key, cell);
-    }
-    for (const [k, n] of counts) cell[k] += n;
-  }
-
-  /** `monthOf`, without formatting a date for every event of a month already seen. */
-  #monthOf(iso: string): string {
-    const t = Date.parse(iso);
+  /** The cells of the month (`monthOf`) an instant falls in, without a date per event of a month already seen. */
+  #cellsOf(iso: string): MonthCells {
     const m = this.#month;
-    if (t >= m.from && t < m.to) return m.month;
+    // A UTC instant to the millisecond (what `toISOString` writes) compares as a string.
+    if (iso.length === 24 && iso.charCodeAt(23) === Z) {
+      if (iso >= m.fromIso && iso < m.toIso) return m.cells;
+    } else {
+      const t = Date.parse(iso);
+      if (t >= m.from && t < m.to) return m.cells;
+    }
     const month = monthOf(iso);
     const [y, mm] = month.split("-").map(Number) as [number, number];
     // Midnight China Standard Time on the first of the month, and of the next.
     m.from = Date.UTC(y, mm - 1, 1) - CST_OFFSET_MS;
     m.to = Date.UTC(y, mm, 1) - CST_OFFSET_MS;
-    m.month = month;
-    return month;
+    m.fromIso = new Date(m.from).toISOString();
+    m.toIso = new Date(m.to).toISOString();
+    let cells = this.#cells.get(month);
+    if (!cells) {
+      cells = new Map();
+      this.#cells.set(month, cells);
+    }
+    m.cells = cells;
+    return cells;
   }
 
   /** Applies one event, in stream order. */
   apply(e: BusEvent): void {
-    const month = this.#monthOf(e.time);
     switch (e.type) {
       case "lead.reported":
         if (e.to !== undefined) return;
         this.#leads.set(e.data.leadId, e.data.violations);
-        this.#add(month, e.agency, e.data.violations, { leadsRegistered: 1 });
+        this.#add(e.time, e.agency, e.data.violations, { leadsRegistered: 1 });
         return;
       case "lead.shared":
         if (e.toCounty !== undefined && e.county === this.county) return;
-        this.#add(month, e.data.to, e.data.lead.violations, { leadsReceived: 1 });
+        this.#add(e.time, e.data.to, e.data.lead.violations, { leadsReceived: 1 });
         return;
       case "case.opened":
         if (this.#cases.has(e.data.caseId)) return;
         this.#cases.set(e.data.caseId, { agency: e.agency, violations: e.data.violations });
-        this.#add(month, e.agency, e.data.violations, { casesOpened: 1 });
+        this.#add(e.time, e.agency, e.data.violations, { casesOpened: 1 });
         return;
       case "case.closed": {
         const c = this.#cases.get(e.data.caseId);
@@ -93,7 +107,7 @@ export class Statistics {
             f.revocations! += 1;
           if (s.kind === "transfer-to-judiciary") f.judiciaryTransfers! += 1;
         }
-        this.#add(month, c.agency, c.violations, f);
+        this.#add(e.time, c.agency, c.violations, f);
         return;
       }
       case "referral.offered":
@@ -106,7 +120,7 @@ export class Statistics {
         return;
       case "inspection.findings-recorded":
         if (e.data.by !== e.agency) return;
-        this.#add(month, e.agency, [], {
+        this.#add(e.time, e.agency, [], {
           inspections: 1,
           institutionsChecked: e.data.institutionsChecked,
           devicesSealed: e.data.devicesSealed,
@@ -114,7 +128,7 @@ export class Statistics {
         });
         return;
       case "supervision.overdue":
-        this.#add(month, e.data.holder, this.#referrals.get(e.data.referralId) ?? [], {
+        this.#add(e.time, e.data.holder, this.#referrals.get(e.data.referralId) ?? [], {
           referralsOverdue: 1,
         });
         return;
@@ -126,10 +140,9 @@ export class Statistics {
   /** One month: a row per agency and violation that has anything, plus `ALL` rows. */
   month(month: string): { agency: string; violation: string; figures: Figures }[] {
     const rows: { agency: string; violation: string; figures: Figures }[] = [];
-    for (const [key, figures] of this.#cells) {
-      const [m, agency, violation] = key.split("|") as [string, string, string];
-      if (m === month) rows.push({ agency, violation, figures: { ...figures } });
-    }
+    for (const [agency, byViolation] of this.#cells.get(month) ?? [])
+      for (const [violation, figures] of byViolation)
+        rows.push({ agency, violation, figures: { ...figures } });
     return rows.sort(
       (a, b) => a.agency.localeCompare(b.agency) || a.violation.localeCompare(b.violation),
     );
@@ -137,8 +150,17 @@ export class Statistics {
 
   /** One agency's figures for a month, every violation together. */
   figures(month: string, agency: string): Figures {
-    return { ...(this.#cells.get(`${month}|${agency}|${ALL}`) ?? empty()) };
+    return { ...(this.#cells.get(month)?.get(agency)?.get(ALL) ?? empty()) };
   }
+}
+
+function addTo(byViolation: Map<string, Figures>, violation: string, f: Partial<Figures>) {
+  let cell = byViolation.get(violation);
+  if (!cell) {
+    cell = empty();
+    byViolation.set(violation, cell);
+  }
+  for (const k in f) cell[k as keyof Figures] += f[k as keyof Figures]!;
 }
 
 /** 查处率: cases closed over cases opened, as a share (0 when nothing was opened). */

@@ -53,6 +53,28 @@ describe("checkMessage", () => {
       checkMessage(`ld.ev.441723.health.lead.${leadId}.commerce`, enc(envelope)),
     ).toMatchObject({ ok: false, reason: "subject-mismatch" });
   });
+  it("checks every token, the addressee and the county across the line included", () => {
+    const across = { ...envelope, to: "commerce", toCounty: "620702" };
+    const home = `ld.ev.441723.health.lead.${leadId}`;
+    expect(checkMessage(`${home}.commerce.620702`, enc(across)).ok).toBe(true);
+    for (const wrong of [
+      `${home}.commerce`,
+      `${home}.commerce.620722`,
+      `${home}._.620702`,
+      `${home}.commerce.620702.x`,
+      `ld.ev.441702.health.lead.${leadId}.commerce.620702`,
+      `ld.ev.441723.health.referral.${leadId}.commerce.620702`,
+      `ld.ev.441723.health.lead.${uuidFromName("other")}.commerce.620702`,
+      `ld.xx.441723.health.lead.${leadId}.commerce.620702`,
+    ])
+      expect(checkMessage(wrong, enc(across)), wrong).toMatchObject({
+        ok: false,
+        reason: "subject-mismatch",
+      });
+    expect(checkMessage(`${home}._.620702`, enc({ ...envelope, toCounty: "620702" })).ok).toBe(
+      true,
+    );
+  });
 });
 
 describe("retryDelayMs", () => {

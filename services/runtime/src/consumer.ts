@@ -1,9 +1,4 @@
-import {
-  type BusEvent,
-  deadLetterSubject,
-  parseEvent,
-  parseEventSubject,
-} from "@liandong/contracts";
+import { type BusEvent, deadLetterSubject, eventSubject, parseEvent } from "@liandong/contracts";
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -214,16 +209,17 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
   if (!parsed.ok)
     return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
   const e = parsed.event;
-  const s = parseEventSubject(subject);
-  const mismatch =
-    !s ||
-    s.county !== e.county ||
-    s.agency !== e.agency ||
-    s.kind !== e.aggregate.kind ||
-    s.id !== e.aggregate.id ||
-    s.to !== e.to ||
-    s.toCounty !== e.toCounty;
-  if (mismatch) {
+  // The subject the envelope names, compared whole: once the envelope is valid none of its tokens
+  // holds a dot and its addressee is never `_`, so this is the token-by-token check, unsplit.
+  const named = eventSubject({
+    county: e.county,
+    agency: e.agency,
+    kind: e.aggregate.kind,
+    id: e.aggregate.id,
+    to: e.to,
+    toCounty: e.toCounty,
+  });
+  if (named !== subject) {
     return {
       ok: false,
       reason: "subject-mismatch",
