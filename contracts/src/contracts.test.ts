@@ -57,6 +57,10 @@ describe("parseEvent", () => {
       reason: "invalid-envelope",
       issues: [{ path: "aggregate.id" }],
     });
+    // A lead's dismissal recorded on a referral would move that referral's chain: refused.
+    expect(
+      parseEvent({ ...event, aggregate: { kind: "referral", id: event.aggregate.id } }),
+    ).toMatchObject({ ok: false, reason: "wrong-aggregate", issues: [{ path: "aggregate.kind" }] });
   });
   it("answers as the envelope and the catalogue's schema do, step by step", () => {
     const reported = {

@@ -41,7 +41,7 @@ export function parseEvent(raw: unknown): ParseResult {
   if (typeof type === "string") {
     const schema = compiled.get(type) ?? (isEventType(type) ? compileEventSchema(type) : undefined);
     const whole = schema?.safeParse(raw);
-    if (whole?.success) return { ok: true, event: whole.data as BusEvent };
+    if (whole?.success) return ofItsAggregate(whole.data as BusEvent);
   }
   // A message that fails is checked again in two steps, to say which part is wrong.
   return explainFailure(raw);
@@ -67,5 +67,26 @@ function explainFailure(raw: unknown): ParseResult {
   // Should the per-type schema ever refuse what the two steps accept, their answer stands.
   const event = env.data;
   event.data = data.data;
-  return { ok: true, event: event as BusEvent };
+  return ofItsAggregate(event as BusEvent);
+}
+
+/** The aggregate kind an event type belongs to: its first part (`referral.accepted`: referral). */
+export function aggregateKindOf(type: EventType): string {
+  return type.slice(0, type.indexOf("."));
+}
+
+/** An event stands only under its own kind of aggregate: no referral step recorded on a lead. */
+function ofItsAggregate(event: BusEvent): ParseResult {
+  const kind = aggregateKindOf(event.type);
+  if (event.aggregate.kind === kind) return { ok: true, event };
+  return {
+    ok: false,
+    reason: "wrong-aggregate",
+    issues: [
+      {
+        path: "aggregate.kind",
+        message: `${event.type} belongs to a ${kind} aggregate, not ${event.aggregate.kind}`,
+      },
+    ],
+  };
 }

@@ -1,6 +1,7 @@
 import {
   type AgencyCode,
   type AggregateKind,
+  aggregateKindOf,
   CATALOGUE,
   type EventData,
   type EventType,
@@ -115,6 +116,11 @@ export class EventPublisher {
         "an event for this county does not cross its line",
         [{ field: "toCounty", message: "a neighbouring county, or none" }],
       );
+    }
+    if (req.aggregate.kind !== aggregateKindOf(req.type)) {
+      throw new ValidationError("invalid-event", `${req.type} belongs to another aggregate`, [
+        { field: "aggregate.kind", message: `${req.type}: not a ${req.aggregate.kind} event` },
+      ]);
     }
     const parsed = CATALOGUE[req.type].safeParse(req.data);
     if (!parsed.success) {
