@@ -33,6 +33,21 @@ function compileEventSchema(type: EventType): z.ZodType {
   return schema;
 }
 
+const compiledData = new Map<string, z.ZodType>();
+
+/**
+ * The catalogue's schema of one event type's data, compiled (as above): what a publisher
+ * validates with. The same verdicts and output as `CATALOGUE[type]`.
+ */
+export function dataSchemaOf<T extends EventType>(type: T): (typeof CATALOGUE)[T] {
+  let schema = compiledData.get(type);
+  if (!schema) {
+    schema = z.compile(CATALOGUE[type]);
+    compiledData.set(type, schema);
+  }
+  return schema as (typeof CATALOGUE)[T];
+}
+
 /** Validates an envelope and its data against the catalogue. Failures are data, not throws. */
 export function parseEvent(raw: unknown): ParseResult {
   // The whole event at once, by its type's schema: what (nearly) every message takes.

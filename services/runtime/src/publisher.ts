@@ -2,7 +2,7 @@ import {
   type AgencyCode,
   type AggregateKind,
   aggregateKindOf,
-  CATALOGUE,
+  dataSchemaOf,
   type EventData,
   type EventType,
   eventSubject,
@@ -122,7 +122,7 @@ export class EventPublisher {
         { field: "aggregate.kind", message: `${req.type}: not a ${req.aggregate.kind} event` },
       ]);
     }
-    const parsed = CATALOGUE[req.type].safeParse(req.data);
+    const parsed = dataSchemaOf(req.type).safeParse(req.data);
     if (!parsed.success) {
       throw new ValidationError(
         "invalid-event",
