@@ -132,6 +132,33 @@ it("tracks every referral, filters it, and records a passed deadline once, acros
     headers: { authorization: "" },
   });
   expect(noToken.status).toBe(401);
+  // Denied by default: every route of the office but its page, the public keys and the probes.
+  const open = new Set(["/", "/ui/app.js", "/ui/style.css", "/ui/config.json", "/audit/keys"]);
+  const paths: ["GET" | "POST", string][] = [
+    ["GET", "/tracker/referrals"],
+    ["GET", `/tracker/referrals/${late.body.referralId}`],
+    ["GET", "/supervision"],
+    ["POST", "/supervision"],
+    ["GET", "/statistics?month=2026-01"],
+    ["GET", "/reports/2026-01.csv"],
+    ["GET", "/reports/2026-01.json"],
+    ["GET", "/inspections"],
+    ["POST", "/inspections"],
+    ["GET", "/leads"],
+    ["GET", "/overview"],
+    ["GET", `/trail/referral/${late.body.referralId}`],
+    ["GET", "/a-route-added-later"],
+    ...[...open].map((p) => ["GET", p] as ["GET", string]),
+  ];
+  for (const [method, path] of paths) {
+    const r = await office().raw(path, {
+      method,
+      headers: { authorization: "", "content-type": "application/json" },
+      ...(method === "POST" ? { body: "{}" } : {}),
+    });
+    if (open.has(path)) expect(r.status, path).toBe(200);
+    else expect(r.status, `${method} ${path}`).toBe(401);
+  }
 
   // Restarted, the tracker is rebuilt from the stream and nothing is recorded twice.
   await county.stop();

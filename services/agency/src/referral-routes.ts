@@ -234,6 +234,10 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
         // Linked to the last step this decision saw: if anything was stored since, the stream refuses.
         onConflict: "throw",
         head: headOf(view),
+        // The step is on the record once the stream has it: the officer's answer does not wait
+        // for our copies (the own-events consumer records them again should these writes fail).
+        writesBehind: (err) =>
+          deps.logger?.error({ err, referralId: view.referralId }, "referral copy not written"),
         // Our copy of the referral is written alongside the aggregate's head.
         alongside: async (published) => {
           const current = store.referrals.get(view.referralId) ?? view;

@@ -138,12 +138,25 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   };
 }
 
+/** What the office answers without a token: its page, the auditors' public keys, the probes. */
+export const OPEN_PATHS = new Set([
+  "/",
+  "/ui/app.js",
+  "/ui/style.css",
+  "/ui/config.json",
+  "/audit/keys",
+  "/healthz",
+  "/readyz",
+  "/metrics",
+]);
+
 function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) {
   const auth = officerAuth(ctx.officers, ctx.agency);
-  app.use("/leads", auth);
-  app.use("/leads/*", auth);
-  app.use("/overview", auth);
-  app.use("/trail/*", auth);
+  // Everything the office answers needs one of its officers, denied by default so that a route
+  // added later cannot be left open; only the page itself, the public keys and the probes not.
+  app.use("*", (c, next) =>
+    OPEN_PATHS.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next),
+  );
   // Public keys are public: an auditor needs them before holding any token.
   app.get("/audit/keys", (c) => c.json({ county: ctx.county, agencies: ctx.config.auditKeys }));
   app.get("/trail/:kind/:id", async (c) =>

@@ -67,6 +67,12 @@ export class AggregateLog {
       head?: Head;
       /** With the caller's own writes: the head is in memory now, in the bucket once this settles. */
       alongside?: (published: Published) => Promise<unknown>;
+      /**
+       * Settle as soon as the stream holds the event (it is on the record), the head's and the
+       * caller's bucket writes going on behind; a failure of theirs goes here. For callers whose
+       * copies the agency's own-events consumer records again from the stream (a hand-off).
+       */
+      writesBehind?: (err: unknown) => void;
     } = {},
   ): Promise<Published> {
     const { kind, id } = req.aggregate;
@@ -88,12 +94,14 @@ export class AggregateLog {
               ),
             },
           } as PublishRequest<T>);
-          await Promise.all([
+          const writes = Promise.all([
             published.seq > head.seq
               ? this.#store(kind, id, { seq: published.seq, hash: published.hash })
               : undefined,
             opts.alongside?.(published),
           ]);
+          if (opts.writesBehind) writes.catch(opts.writesBehind);
+          else await writes;
           return published;
         } catch (err) {
           // Our head is stale (a restart, or another writer): forget it, then reload it.

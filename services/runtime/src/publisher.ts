@@ -87,7 +87,6 @@ export class EventPublisher {
   readonly #pending = new Map<string, Pending>();
   readonly #waiters: (() => void)[] = [];
   readonly #sweep: NodeJS.Timeout;
-  #outbox: string[] = [];
   #next = 0;
 
   constructor(nc: NatsConnection, opts: PublisherOptions) {
@@ -210,30 +209,14 @@ export class EventPublisher {
         },
       };
       this.#pending.set(token, entry);
-      this.#outbox.push(token);
-      if (this.#outbox.length === 1) setImmediate(this.#flush);
-    });
-  }
-
-  /**
-   * Sends what was published since the last turn of the event loop, at once: every ack in a read
-   * from the socket frees a slot and its publish is sent with the others, in one write, instead
-   * of one write each (the pipelining that makes the runtime faster than a plain publish loop).
-   */
-  readonly #flush = () => {
-    const tokens = this.#outbox;
-    this.#outbox = [];
-    for (const token of tokens) {
-      const entry = this.#pending.get(token);
-      if (!entry) continue;
       try {
         entry.send();
       } catch (err) {
         this.#settle(token);
-        entry.reject(err as Error);
+        reject(err as Error);
       }
-    }
-  };
+    });
+  }
 
   get inFlight(): number {
     return this.#pending.size;
