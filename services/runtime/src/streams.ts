@@ -172,29 +172,39 @@ export async function restartFailedSources(nc: NatsConnection, silentMs = 5000):
 
 /**
  * Keeps a region's sources flowing for as long as the county runs: looks every second and
- * restarts stuck sources (see `restartFailedSources`), at most once per `everyMs`, so that a
- * link that comes back carries its backlog within seconds. Needs an identity that may update
- * the EVENTS stream (the county's admin).
+ * restarts stuck sources (see `restartFailedSources`), so that a link that comes back carries
+ * its backlog within seconds. While a restart does not help (the link is still down) the next
+ * waits twice as long, from `everyMs` up to `maxMs`: each restart has the server look back
+ * through its log for the last message it sourced. Needs an identity that may update the
+ * EVENTS stream (the county's admin).
  */
 export function keepSourcesFlowing(
   nc: NatsConnection,
   opts: {
     everyMs?: number;
+    maxMs?: number;
     onError?: (err: unknown) => void;
     onRestart?: (n: number) => void;
   } = {},
 ): { stop(): void } {
   const everyMs = opts.everyMs ?? 3000;
+  const maxMs = opts.maxMs ?? 30_000;
+  let wait = everyMs;
   let last = 0;
   let busy = false;
   const timer = setInterval(async () => {
-    if (busy || Date.now() - last < everyMs || nc.isClosed()) return;
+    if (busy || Date.now() - last < wait || nc.isClosed()) return;
     busy = true;
     try {
       const n = await restartFailedSources(nc);
       if (n > 0) {
+        // Stuck again since the last restart: the link is still down, look less often.
+        if (last > 0) wait = Math.min(maxMs, wait * 2);
         last = Date.now();
         opts.onRestart?.(n);
+      } else {
+        wait = everyMs;
+        last = 0;
       }
     } catch (err) {
       opts.onError?.(err);
