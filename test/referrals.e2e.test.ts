@@ -8,6 +8,8 @@ import { eventually, startTestCounty, type TestCounty } from "./support/county.t
 type Referral = {
   referralId: string;
   status: string;
+  from?: string;
+  to?: string;
   holder: string;
   history: { eventId: string; type: string; seq: number }[];
   feedback?: { actions: string; outcome: string };
@@ -143,6 +145,66 @@ describe("lifecycle", () => {
     expect(atCommerce.parentReferralId).toBe(id);
     const parent = await seen("family-planning", id, 3);
     expect(parent).toMatchObject({ status: "referred-on", childReferralId: child.body.referralId });
+  });
+});
+
+describe("a lead restricted by its originator (不经同意不得转递)", () => {
+  it("is passed on by another agency only with the originator's consent, in the county too", async () => {
+    type Consent = { referralId: string; status: string; originator: string; toCounty?: string };
+    const restricted = await county.as("family-planning").post<{ leadId: string }>("/leads", {
+      source: "pregnancy-disappearance",
+      violations: ["sex-selective-termination"],
+      target: { kind: "person", name: "随访对象（要求保密）", county: "441723" },
+      summary: "随访对象要求未经同意不得转递",
+      handling: ["no-forward-without-consent"],
+    });
+    const lead = restricted.body.leadId;
+    await eventually(async () => {
+      const r = await county.as("health").get(`/inbox/${lead}`);
+      return r.status === 200 ? true : undefined;
+    });
+    // Health would pass it on to public security: family planning is asked first.
+    const ask = () =>
+      county
+        .as("health")
+        .post<Consent>(
+          "/referrals",
+          { to: "public-security", about: { kind: "lead", id: lead }, reason: "请公安机关协查" },
+          { "idempotency-key": `consent-${lead}` },
+        );
+    const asked = await ask();
+    expect(asked.status).toBe(202);
+    expect(asked.body).toMatchObject({ status: "pending", originator: "family-planning" });
+    expect(asked.body.toCounty).toBeUndefined();
+    const id = asked.body.referralId;
+    expect((await county.as("public-security").get(`/referrals/${id}?wait=500`)).status).toBe(404);
+    // Asked again (a retried request): the same consent, nothing recorded twice.
+    const again = await ask();
+    expect(again.status).toBe(202);
+    expect(again.body.referralId).toBe(id);
+    await eventually(async () => {
+      const r = await county
+        .as("family-planning")
+        .get<{ items: Consent[] }>("/consents?waiting=true");
+      return r.body.items.some((c) => c.referralId === id) ? true : undefined;
+    });
+    const given = await county
+      .as("family-planning")
+      .post<Consent>(`/consents/${id}/decision`, { granted: true });
+    expect(given.body.status).toBe("given");
+    // Given: the referral is offered, once, by the agency that asked.
+    const arrived = await county.as("public-security").get<Referral>(`/referrals/${id}?wait=10000`);
+    expect(arrived.status).toBe(200);
+    expect(arrived.body).toMatchObject({
+      status: "offered",
+      from: "health",
+      to: "public-security",
+    });
+    expect(arrived.body.history.map((h) => h.type)).toEqual(["referral.offered"]);
+    const twice = await county
+      .as("family-planning")
+      .post(`/consents/${id}/decision`, { granted: true });
+    expect(twice.status).toBe(409);
   });
 });
 

@@ -1215,7 +1215,7 @@ export interface components {
             requestedBy: string;
             originator: string;
             to: string;
-            toCounty: string;
+            toCounty?: string;
             reason: string;
             /** @enum {string} */
             status: "pending" | "given" | "refused";
@@ -1234,7 +1234,7 @@ export interface components {
                 requestedBy: string;
                 originator: string;
                 to: string;
-                toCounty: string;
+                toCounty?: string;
                 reason: string;
                 /** @enum {string} */
                 status: "pending" | "given" | "refused";

@@ -116,7 +116,7 @@ export const ConsentView = z.object({
   requestedBy: AgencyCode,
   originator: AgencyCode,
   to: AgencyCode,
-  toCounty: CountyCode,
+  toCounty: CountyCode.optional(),
   reason: z.string(),
   status: z.enum(["pending", "given", "refused"]),
   requestedAt: z.iso.datetime({ offset: true }),

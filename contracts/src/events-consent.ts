@@ -3,18 +3,19 @@ import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
 
 /**
- * A lead restricted to "not to be passed on without the originator's consent" is about to cross
- * a county line (区域协作): the referring agency asks the originator first. Recorded on the
- * `consent` aggregate of the referral it would become (same id), addressed to the originator.
+ * A lead restricted to "not to be passed on without the originator's consent" is about to be
+ * passed on by another agency (to one of the county's, or across a county line): the referring
+ * agency asks the originator first. Recorded on the `consent` aggregate of the referral it
+ * would become (same id), addressed to the originator.
  */
 export const ConsentRequested = z.object({
   referralId: z.uuid(),
   leadId: z.uuid(),
   requestedBy: AgencyCode,
   originator: AgencyCode,
-  /** Where the referral would go. */
+  /** Where the referral would go: an agency of this county, or of `toCounty` across the line. */
   to: AgencyCode,
-  toCounty: CountyCode,
+  toCounty: CountyCode.optional(),
   reason: z.string().trim().min(1).max(2000),
 });
 

@@ -62,7 +62,7 @@ export function inboxHandler(deps: {
             requestedBy,
             originator,
             to,
-            toCounty,
+            ...(toCounty ? { toCounty } : {}),
             reason,
             status: "pending",
             requestedAt: e.time,

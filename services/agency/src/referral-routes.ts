@@ -316,7 +316,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     // A lead its originator restricted (不经同意不得转递) crosses the county line only with the
     // originator's consent: ask, and make the offer when it is given (see `offerConsented`).
     const originator = store.lead(body.about.id) ? agency : store.inboxItem(body.about.id)?.from;
-    if (toCounty && originator !== agency && lead.handling.includes("no-forward-without-consent")) {
+    if (originator !== agency && lead.handling.includes("no-forward-without-consent")) {
       const consent = await requestConsent(officer.id, data, toCounty, originator ?? agency);
       return c.json(publicConsent(consent), 202);
     }
@@ -327,7 +327,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
   async function requestConsent(
     actor: string,
     data: EventData<"referral.offered">,
-    toCounty: string,
+    toCounty: string | undefined,
     originator: AgencyCode,
   ): Promise<StoredConsent> {
     const published = await log.append({
@@ -342,7 +342,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
         requestedBy: agency,
         originator,
         to: data.to,
-        toCounty,
+        ...(toCounty ? { toCounty } : {}),
         reason: data.reason,
       },
     });
@@ -352,7 +352,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       requestedBy: agency,
       originator,
       to: data.to,
-      toCounty,
+      ...(toCounty ? { toCounty } : {}),
       reason: data.reason,
       status: "pending",
       requestedAt: new Date(
