@@ -142,6 +142,57 @@ it("the addressee opens a case from the referral and closes it on the page, with
   await page.context().close();
 });
 
+it("a restricted lead is referred on the page only with its originator's consent, answered on the page", async () => {
+  const lead = await county.as("family-planning").post<{ leadId: string }>("/leads", {
+    source: "pregnancy-disappearance",
+    violations: ["sex-selective-termination"],
+    target: { kind: "person", name: "随访对象（网页征求意见）", county: "441723" },
+    summary: "随访对象要求未经同意不得转递",
+    handling: ["no-forward-without-consent"],
+  });
+  const leadId = lead.body.leadId;
+  // Health received it; it refers it to public security from its inbox.
+  const health = await loginPage(browser, office(), "health", token("health"));
+  const row = health.getByTestId("shared-leads").locator(`tr[data-key="${leadId}"]`);
+  await eventually(async () => {
+    if (await row.count()) return true;
+    await health.reload();
+    return undefined;
+  });
+  await row.getByRole("button", { name: "移交" }).click();
+  const refer = row.getByTestId("refer-form");
+  await refer.locator("select[name=to]").selectOption("public-security");
+  await refer.locator("input[name=reason]").fill("请公安机关协查");
+  await refer.locator("button[type=submit]").click();
+  await row.getByTestId("refer-done").filter({ hasText: "已征求其同意" }).waitFor();
+  await health.context().close();
+
+  // Family planning, the originator, answers on its inbox.
+  const fp = await loginPage(browser, office(), "family-planning", token("family-planning"));
+  const asked = fp
+    .getByTestId("consents-waiting")
+    .locator("tr")
+    .filter({ hasText: "请公安机关协查" });
+  await eventually(async () => {
+    if (await asked.count()) return true;
+    await fp.reload();
+    return undefined;
+  });
+  await shot(fp, "3c-consent");
+  await asked.getByRole("button", { name: "同意转递" }).click();
+  await asked.waitFor({ state: "detached" });
+  await fp.context().close();
+
+  // The referral follows, offered once to public security.
+  const waiting = await eventually(async () => {
+    const r = await county
+      .as("public-security")
+      .get<{ items: { about: { id: string }; from: string }[] }>("/referrals?waiting=true");
+    return r.body.items.find((i) => i.about.id === leadId);
+  });
+  expect(waiting.from).toBe("health");
+});
+
 it("an officer's token does not open another agency's desk", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
