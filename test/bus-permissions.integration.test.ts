@@ -193,6 +193,32 @@ describe("reading", () => {
     ).rejects.toThrow();
   });
 
+  it("the office reads EVENTS through its own consumers, never through an agency's durable", async () => {
+    const health = await jetstreamManager(await as("health"));
+    await health.consumers.add("EVENTS", {
+      durable_name: "health-sealer",
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: "ld.ev.441723.health.>",
+    });
+    const nc = await as("office");
+    const jsm = await jetstreamManager(nc);
+    // Its own reading works: an ordered consumer over the whole log.
+    const all = await jetstream(nc).consumers.get("EVENTS", { name_prefix: "office_read" });
+    expect((await all.info(true)).config.deliver_policy).toBeDefined();
+    // Health's durables are not the office's to delete, replace or pull from.
+    await expect(jsm.consumers.delete("EVENTS", "health-sealer")).rejects.toThrow();
+    await expect(
+      jsm.consumers.add("EVENTS", {
+        durable_name: "health-sharer",
+        ack_policy: AckPolicy.Explicit,
+      }),
+    ).rejects.toThrow();
+    await expect(
+      (await jetstream(nc).consumers.get("EVENTS", "health-sealer")).next({ expires: 1000 }),
+    ).rejects.toThrow();
+    expect((await health.consumers.info("EVENTS", "health-sealer")).name).toBe("health-sealer");
+  });
+
   it("an agency's bucket is its own: another agency cannot read it", async () => {
     const kv = await new Kvm(await as("family-planning")).open("agency_family-planning");
     await kv.put("informant.inf_0", "李某某 13912345678");

@@ -41,7 +41,7 @@ function ownStream(stream: string): string[] {
 export function agencyPermissions(
   county: string,
   agency: string,
-  opts: { office: boolean },
+  opts: { office: boolean; agencies?: readonly string[] },
 ): Permissions {
   const bucketStream = `KV_${agencyBucket(agency)}`;
   const publish = [
@@ -62,9 +62,25 @@ export function agencyPermissions(
       `$JS.ACK.${STREAMS.events}.${name}.>`,
     ]),
   ];
-  if (opts.office) publish.push(...ownStream(STREAMS.events));
+  const deny = [addressedToOwnCounty(county)];
+  if (opts.office) {
+    publish.push(...ownStream(STREAMS.events));
+    // The office reads everything through consumers of its own; the agencies' durables on
+    // EVENTS (their outbox and their sealer) are theirs: not to be pulled from, acked,
+    // replaced or deleted by the office.
+    for (const other of (opts.agencies ?? []).filter((a) => a !== agency))
+      for (const name of eventConsumers(other))
+        deny.push(
+          `$JS.API.CONSUMER.CREATE.${STREAMS.events}.${name}`,
+          `$JS.API.CONSUMER.CREATE.${STREAMS.events}.${name}.>`,
+          `$JS.API.CONSUMER.DURABLE.CREATE.${STREAMS.events}.${name}`,
+          `$JS.API.CONSUMER.DELETE.${STREAMS.events}.${name}`,
+          `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.events}.${name}`,
+          `$JS.ACK.${STREAMS.events}.${name}.>`,
+        );
+  }
   return {
-    publish: { allow: publish, deny: [addressedToOwnCounty(county)] },
+    publish: { allow: publish, deny },
     subscribe: { allow: [`_INBOX_${agency}.>`] },
   };
 }

@@ -44,7 +44,10 @@ export function renderAuthorization(
 ): string {
   const users = [`    { nkey: ${q(identities.admin.publicKey)} }`];
   for (const [agency, id] of Object.entries(identities.agencies)) {
-    const p = agencyPermissions(county, agency, { office: agency === "office" });
+    const p = agencyPermissions(county, agency, {
+      office: agency === "office",
+      agencies: Object.keys(identities.agencies),
+    });
     users.push(`    # ${agency}\n    { nkey: ${q(id.publicKey)}, ${permissions(p)} }`);
   }
   for (const link of accept) {
