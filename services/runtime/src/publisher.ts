@@ -65,12 +65,29 @@ type Pending = {
   resolve: (a: PubAck) => void;
   reject: (e: Error) => void;
   expires: number;
-  send: () => void;
   tries: number;
   firstSent: number;
+  subject: string;
+  bytes: Uint8Array;
+  headers: MsgHdrs;
+  reply: string;
 };
 
 const decoder = new TextDecoder();
+const PLAIN_ACK =
+  /^\{"stream":"([^"\\]+)",(?:"domain":"[^"\\]*",)?"seq":(\d+)(,"duplicate":true)?\}$/;
+
+/** A publish ack: the usual `{"stream":…,"seq":…}` read without building a JSON object. */
+function readAck(text: string): {
+  stream?: string;
+  seq?: number;
+  duplicate?: boolean;
+  error?: { code?: number; err_code?: number; description?: string };
+} {
+  const m = PLAIN_ACK.exec(text);
+  if (m) return { stream: m[1]!, seq: Number(m[2]), duplicate: m[3] !== undefined };
+  return JSON.parse(text);
+}
 const WRONG_LAST_SEQUENCE = 10071;
 
 /**
@@ -223,20 +240,26 @@ export class EventPublisher {
         expires: 0,
         tries: 0,
         firstSent: Date.now(),
-        send: () => {
-          entry.tries++;
-          entry.expires = Date.now() + this.#opts.timeoutMs;
-          this.#nc.publish(subject, bytes, { reply: `${this.#inbox}.${token}`, headers: h });
-        },
+        subject,
+        bytes,
+        headers: h,
+        reply: `${this.#inbox}.${token}`,
       };
       this.#pending.set(token, entry);
       try {
-        entry.send();
+        this.#transmit(entry);
       } catch (err) {
         this.#settle(token);
         reject(err as Error);
       }
     });
+  }
+
+  /** Sends (or sends again, with the same message id: the stream deduplicates). */
+  #transmit(p: Pending): void {
+    p.tries++;
+    p.expires = Date.now() + this.#opts.timeoutMs;
+    this.#nc.publish(p.subject, p.bytes, { reply: p.reply, headers: p.headers });
   }
 
   get inFlight(): number {
@@ -270,7 +293,7 @@ export class EventPublisher {
       // Back off a little, then send the same message id again: the stream deduplicates.
       p.expires = Number.POSITIVE_INFINITY;
       setTimeout(() => {
-        if (this.#pending.get(token) === p) p.send();
+        if (this.#pending.get(token) === p) this.#transmit(p);
       }, delay).unref();
       return;
     }
@@ -297,7 +320,7 @@ export class EventPublisher {
       error?: { code?: number; err_code?: number; description?: string };
     };
     try {
-      body = JSON.parse(decoder.decode(msg.data));
+      body = readAck(decoder.decode(msg.data));
     } catch (cause) {
       this.#settle(token);
       p.reject(new BusError("refused", "unreadable publish ack", false, { cause }));
