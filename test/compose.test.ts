@@ -851,6 +851,7 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
       ports.route[s] = await freePort();
       ports.leaf[s] = await freePort();
     }
+    const said: Record<string, string> = {};
     for (const node of SERVERS) {
       const root = container(node);
       const conf = join(root, configPathOf(node));
@@ -867,7 +868,10 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
       if (env.LEAF_LISTEN) env.LEAF_LISTEN = `127.0.0.1:${ports.leaf[node]}`;
       const p = spawn(natsBinary!, ["-c", conf], {
         env: { ...process.env, ...env },
-        stdio: "ignore",
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      p.stderr?.on("data", (d) => {
+        said[node] = `${said[node] ?? ""}${d}`.slice(-2000);
       });
       servers.push(p);
     }
@@ -878,14 +882,17 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
           a.startsWith("http"),
         );
         const url = check!.replace("127.0.0.1:8222", `127.0.0.1:${ports.http[node]}`);
-        const deadline = Date.now() + 30_000;
+        // A cluster elects its meta leader in seconds; a loaded machine (the suite runs files
+        // side by side on two cores) may take much longer.
+        const deadline = Date.now() + 75_000;
         for (;;) {
           const ok = await fetch(url).then(
             (r) => r.ok,
             () => false,
           );
           if (ok) return;
-          if (Date.now() > deadline) throw new Error(`${node}: not healthy (${url})`);
+          if (Date.now() > deadline)
+            throw new Error(`${node}: not healthy (${url}): ${said[node] ?? ""}`);
           await new Promise((r) => setTimeout(r, 200));
         }
       }),
@@ -955,5 +962,5 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
         await admin.close();
       }
     }
-  }, 90_000);
+  }, 150_000);
 });
