@@ -72,6 +72,9 @@ export class DeskStore {
   readonly #kv: KV;
   /** Callers waiting for a referral to appear or change (long polls). */
   readonly #watchers = new Map<string, Set<(r: ReferralView) => void>>();
+  readonly #referralWrites = new Map<string, Promise<void>>();
+  /** Referrals whose copy in memory is newer than the bucket's (a write failed). */
+  readonly #unwritten = new Set<string>();
 
   constructor(kv: KV) {
     this.#kv = kv;
@@ -171,18 +174,36 @@ export class DeskStore {
    * holds it already, so reading it before the bucket does is safe (hand-off latency).
    */
   async saveReferral(r: ReferralView): Promise<void> {
-    const before = this.referrals.get(r.referralId);
     this.referrals.set(r.referralId, r);
     for (const notify of this.#watchers.get(r.referralId) ?? []) notify(r);
+    await this.#writeReferral(r.referralId);
+  }
+
+  /**
+   * Until this agency's copy of the referral, as it stands now, is in the bucket: a write that
+   * failed (a leader lost) is made again. What consumes a step already applied waits here before
+   * it acknowledges, so that no step acknowledged on the bus is missing from the copy.
+   */
+  async referralDurable(referralId: string): Promise<void> {
+    await this.#referralWrites.get(referralId)?.catch(() => undefined);
+    if (this.#unwritten.has(referralId)) await this.#writeReferral(referralId);
+  }
+
+  async #writeReferral(referralId: string): Promise<void> {
+    const r = this.referrals.get(referralId);
+    if (!r) return;
+    const write = this.#kv.put(`referral.${referralId}`, enc(r)).then(() => undefined);
+    this.#referralWrites.set(referralId, write);
     try {
-      await this.#kv.put(`referral.${r.referralId}`, enc(r));
+      await write;
+      // Written, unless a newer version is still on its way (it clears the mark itself).
+      if (this.referrals.get(referralId) === r) this.#unwritten.delete(referralId);
     } catch (err) {
-      // Not durable: the step will be recorded again from the stream; until then, as before.
-      if (this.referrals.get(r.referralId) === r) {
-        if (before) this.referrals.set(r.referralId, before);
-        else this.referrals.delete(r.referralId);
-      }
+      // The copy in memory stands (it comes from the stream); the bucket catches up later.
+      this.#unwritten.add(referralId);
       throw err;
+    } finally {
+      if (this.#referralWrites.get(referralId) === write) this.#referralWrites.delete(referralId);
     }
   }
 

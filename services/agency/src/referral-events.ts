@@ -28,4 +28,6 @@ export async function recordReferralEvent(
   const next = applyReferral(current, e, seq, hash);
   if (!next) throw new Error(`referral ${e.aggregate.id}: a step arrived before its offer`);
   if (next !== current) await store.saveReferral(next);
+  // Applied already (by this agency's own request): acknowledged only once it is in the bucket.
+  else await store.referralDurable(e.aggregate.id);
 }

@@ -34,16 +34,22 @@ export async function* readStream(
     name_prefix: `liandong_cli_${crypto.randomUUID().replaceAll("-", "")}`,
     deliver_policy: DeliverPolicy.All,
   });
-  const info = await consumer.info(true);
-  if (info.num_pending === 0) return;
-  const messages = await consumer.consume({ max_messages: 2000 });
   try {
-    for await (const m of messages) {
-      yield { seq: m.seq, subject: m.subject, bytes: m.data };
-      if (m.info.pending === 0) break;
+    const info = await consumer.info(true);
+    if (info.num_pending === 0) return;
+    const messages = await consumer.consume({ max_messages: 2000 });
+    try {
+      for await (const m of messages) {
+        yield { seq: m.seq, subject: m.subject, bytes: m.data };
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      messages.stop();
     }
   } finally {
-    messages.stop();
+    // Not left for the server to expire: a stream's consumers are limited, and an auditor may
+    // read again and again.
+    await consumer.delete().catch(() => undefined);
   }
 }
 

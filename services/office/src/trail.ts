@@ -109,13 +109,18 @@ async function aggregateEvents(
     filter_subjects: subjects,
     deliver_policy: DeliverPolicy.All,
   });
-  const pending = (await consumer.info(true)).num_pending;
   const links: (ChainLink & { subject: string })[] = [];
-  if (pending === 0) return links;
-  const messages = await consumer.consume();
-  for await (const m of messages) {
-    links.push({ seq: m.seq, bytes: m.data, subject: m.subject });
-    if (m.info.pending === 0) break;
+  try {
+    const pending = (await consumer.info(true)).num_pending;
+    if (pending === 0) return links;
+    const messages = await consumer.consume();
+    for await (const m of messages) {
+      links.push({ seq: m.seq, bytes: m.data, subject: m.subject });
+      if (m.info.pending === 0) break;
+    }
+    return links;
+  } finally {
+    // Not left for the server to expire: every trail read makes one, and consumers are limited.
+    await consumer.delete().catch(() => undefined);
   }
-  return links;
 }

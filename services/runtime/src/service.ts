@@ -7,6 +7,7 @@ import { z } from "zod";
 import { type Clock, fileClock, systemClock } from "./clock.ts";
 import { connectBus } from "./connect.ts";
 import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } from "./http.ts";
+import { retryingPuts } from "./kv-retry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { EventPublisher } from "./publisher.ts";
@@ -83,7 +84,7 @@ export async function runService(
         logger.info({ status: s.type }, "bus connection");
     }
   })();
-  const kv = await new Kvm(nc).open(agencyBucket(agency));
+  const kv = retryingPuts(await new Kvm(nc).open(agencyBucket(agency)));
   const publisher = new EventPublisher(nc, { county: config.county, agency, clock, metrics });
   const app = createHttpApp({
     logger,

@@ -145,38 +145,48 @@ function stuck(source: { error?: unknown; active: number }, silentMs: number): b
   return source.error !== undefined || source.active < 0 || source.active > silentMs * 1e6;
 }
 
-/** How many of the county's sources from its neighbours are stuck now (0: all flowing). */
-export async function stuckSources(nc: NatsConnection, silentMs = 5000): Promise<number> {
-  const info = await (await jetstreamManager(nc)).streams.info(STREAMS.events);
+/** How many of a stream's sources are stuck now (0: all flowing); by default the county's log. */
+export async function stuckSources(
+  nc: NatsConnection,
+  silentMs = 5000,
+  stream: string = STREAMS.events,
+): Promise<number> {
+  const info = await (await jetstreamManager(nc)).streams.info(stream);
   return (info.sources ?? []).filter((s) => stuck(s, silentMs)).length;
 }
 
 /**
- * A county's sources from its neighbours that failed (a neighbour's stream not there yet, the
- * link cut) are retried by nats-server on a back-off of 10 s, 20 s, 30 s… up to 2 minutes: after
- * an outage the backlog would wait that long once the link is back. This starts them again at
- * once: the sources are taken out and put back (the server resumes each after the last message
- * it sourced, so nothing comes twice). A healthy source is heard from every second (its
- * heartbeat); one silent for `silentMs` counts as stuck. Returns how many were stuck.
+ * A stream's sources that failed are retried by nats-server on a back-off of 10 s, 20 s, 30 s…
+ * up to 2 minutes: a neighbour's stream not there yet or a cut link (the county's log sourcing
+ * its neighbours), a lost leader in a cluster (an inbox sourcing the log). The backlog would wait
+ * that long once the cause is gone. This starts them again at once: the sources are taken out
+ * and put back (the server resumes each after the last message it sourced, so nothing comes
+ * twice). A healthy source is heard from every second (its heartbeat); one silent for
+ * `silentMs` counts as stuck. Returns how many were stuck.
  */
-export async function restartFailedSources(nc: NatsConnection, silentMs = 5000): Promise<number> {
+export async function restartFailedSources(
+  nc: NatsConnection,
+  silentMs = 5000,
+  stream: string = STREAMS.events,
+): Promise<number> {
   const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(STREAMS.events);
+  const info = await jsm.streams.info(stream);
   const failing = (info.sources ?? []).filter((s) => stuck(s, silentMs)).length;
   if (failing === 0) return 0;
   const { config } = info;
-  await jsm.streams.update(STREAMS.events, { ...config, sources: [] });
-  await jsm.streams.update(STREAMS.events, config);
+  await jsm.streams.update(stream, { ...config, sources: [] });
+  await jsm.streams.update(stream, config);
   return failing;
 }
 
 /**
- * Keeps a region's sources flowing for as long as the county runs: looks every second and
- * restarts stuck sources (see `restartFailedSources`), so that a link that comes back carries
- * its backlog within seconds. While a restart does not help (the link is still down) the next
- * waits twice as long, from `everyMs` up to `maxMs`: each restart has the server look back
- * through its log for the last message it sourced. Needs an identity that may update the
- * EVENTS stream (the county's admin).
+ * Keeps a region's links flowing for as long as the county runs (each stream that sources a
+ * neighbour's across a leaf node: the county's log): looks every second and restarts a
+ * stream's stuck sources (see `restartFailedSources`), so that a link that comes back carries
+ * its backlog within seconds. While a
+ * restart does not help (the link is still down) the stream's next waits twice as long, from
+ * `everyMs` up to `maxMs`: each restart has the server look back through the stream for the
+ * last message it sourced. Needs an identity that may update the streams (the county's admin).
  */
 export function keepSourcesFlowing(
   nc: NatsConnection,
@@ -184,28 +194,49 @@ export function keepSourcesFlowing(
     everyMs?: number;
     maxMs?: number;
     onError?: (err: unknown) => void;
-    onRestart?: (n: number) => void;
+    onRestart?: (stream: string, n: number) => void;
   } = {},
 ): { stop(): void } {
   const everyMs = opts.everyMs ?? 3000;
   const maxMs = opts.maxMs ?? 30_000;
-  let wait = everyMs;
-  let last = 0;
+  const streams = new Map<string, { wait: number; next: number; restarted: boolean }>();
+  let listed = 0;
   let busy = false;
+  const tick = async () => {
+    const jsm = await jetstreamManager(nc);
+    // Which streams source a neighbour's, across a link: looked up again now and then (a
+    // neighbour added). Sources within the county recover by themselves when leaders move, and
+    // restarting them in the middle of an election only churns.
+    if (Date.now() - listed > 30_000) {
+      listed = Date.now();
+      for await (const si of jsm.streams.list())
+        if ((si.config.sources ?? []).some((s) => s.external) && !streams.has(si.config.name))
+          streams.set(si.config.name, { wait: everyMs, next: 0, restarted: false });
+    }
+    for (const [stream, state] of streams) {
+      const now = Date.now();
+      if (now < state.next) continue;
+      const n = await restartFailedSources(nc, 5000, stream).catch((err) => {
+        opts.onError?.(err);
+        return -1;
+      });
+      if (n > 0) {
+        // Stuck again since the last restart: the cause is still there, look less often.
+        if (state.restarted) state.wait = Math.min(maxMs, state.wait * 2);
+        state.restarted = true;
+        opts.onRestart?.(stream, n);
+      } else if (n === 0) {
+        state.wait = everyMs;
+        state.restarted = false;
+      }
+      state.next = now + state.wait;
+    }
+  };
   const timer = setInterval(async () => {
-    if (busy || Date.now() - last < wait || nc.isClosed()) return;
+    if (busy || nc.isClosed()) return;
     busy = true;
     try {
-      const n = await restartFailedSources(nc);
-      if (n > 0) {
-        // Stuck again since the last restart: the link is still down, look less often.
-        if (last > 0) wait = Math.min(maxMs, wait * 2);
-        last = Date.now();
-        opts.onRestart?.(n);
-      } else {
-        wait = everyMs;
-        last = 0;
-      }
+      await tick();
     } catch (err) {
       opts.onError?.(err);
     } finally {
