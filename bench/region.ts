@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { crossBorderSubject, STREAMS } from "@liandong/contracts";
-import { EventPublisher, restartFailedSources } from "@liandong/runtime";
+import { EventPublisher } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { request } from "undici";
 import type { RunningCounty } from "../services/county/src/county.ts";
@@ -42,7 +42,6 @@ export async function regionBench(opts: {
   try {
     await ganzhou.provision();
     await liangzhou.provision();
-    for (const c of [ganzhou, liangzhou]) await restartFailedSources(c.admin);
     const publisher = new EventPublisher(await ganzhou.as("health"), {
       county: GANZHOU,
       agency: "health",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
+import { ConsentRequested } from "./events-consent.ts";
 import { ReferralKind, ReferralSubject } from "./events-referral.ts";
 import { EvidenceRef, LeadFacts, Sha256Hex } from "./lead.ts";
 
@@ -110,14 +111,7 @@ export const ConsentDecision = z
  * A restricted lead's crossing, waiting for or answered by its originator (跨区转递征求意见).
  * Both the agency that asked and the originator hold it.
  */
-export const ConsentView = z.object({
-  referralId: z.uuid(),
-  leadId: z.uuid(),
-  requestedBy: AgencyCode,
-  originator: AgencyCode,
-  to: AgencyCode,
-  toCounty: CountyCode.optional(),
-  reason: z.string(),
+export const ConsentView = ConsentRequested.extend({
   status: z.enum(["pending", "given", "refused"]),
   requestedAt: z.iso.datetime({ offset: true }),
   decidedAt: z.iso.datetime({ offset: true }).optional(),

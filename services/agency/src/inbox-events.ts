@@ -55,18 +55,7 @@ export function inboxHandler(deps: {
           );
         }
         if (!store.consents.has(e.data.referralId)) {
-          const { referralId, leadId, requestedBy, originator, to, toCounty, reason } = e.data;
-          await store.saveConsent({
-            referralId,
-            leadId,
-            requestedBy,
-            originator,
-            to,
-            ...(toCounty ? { toCounty } : {}),
-            reason,
-            status: "pending",
-            requestedAt: e.time,
-          });
+          await store.saveConsent({ ...e.data, status: "pending", requestedAt: e.time });
         }
         return;
       }

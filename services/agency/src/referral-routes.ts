@@ -330,23 +330,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     toCounty: string | undefined,
     originator: AgencyCode,
   ): Promise<StoredConsent> {
-    const published = await log.append({
-      type: "consent.requested",
-      id: uuidFromName(`${data.referralId}:consent-requested`),
-      actor,
-      aggregate: { kind: "consent", id: data.referralId },
-      to: originator,
-      data: {
-        referralId: data.referralId,
-        leadId: data.about.id,
-        requestedBy: agency,
-        originator,
-        to: data.to,
-        ...(toCounty ? { toCounty } : {}),
-        reason: data.reason,
-      },
-    });
-    const consent: StoredConsent = {
+    const request: EventData<"consent.requested"> = {
       referralId: data.referralId,
       leadId: data.about.id,
       requestedBy: agency,
@@ -354,10 +338,21 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       to: data.to,
       ...(toCounty ? { toCounty } : {}),
       reason: data.reason,
+    };
+    const now = clock();
+    await log.append({
+      type: "consent.requested",
+      id: uuidFromName(`${data.referralId}:consent-requested`),
+      time: now,
+      actor,
+      aggregate: { kind: "consent", id: data.referralId },
+      to: originator,
+      data: request,
+    });
+    const consent: StoredConsent = {
+      ...request,
       status: "pending",
-      requestedAt: new Date(
-        JSON.parse(Buffer.from(published.bytes).toString("utf8")).time,
-      ).toISOString(),
+      requestedAt: now.toISOString(),
       offer: { data, actor },
     };
     await store.saveConsent(consent);
@@ -386,14 +381,16 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
         current: publicConsent(consent),
       });
     }
+    const now = clock();
     const common = {
       id: uuidFromName(`${consent.referralId}:consent-decided`),
+      time: now,
       actor: officer.id,
       aggregate: { kind: "consent" as const, id: consent.referralId },
       to: consent.requestedBy,
     };
-    const published = body.granted
-      ? await log.append({
+    await (body.granted
+      ? log.append({
           ...common,
           type: "consent.given",
           data: {
@@ -403,7 +400,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
             ...(body.reason ? { note: body.reason } : {}),
           },
         })
-      : await log.append({
+      : log.append({
           ...common,
           type: "consent.refused",
           data: {
@@ -412,13 +409,11 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
             by: agency,
             reason: body.reason ?? "",
           },
-        });
+        }));
     const decided: StoredConsent = {
       ...consent,
       status: body.granted ? "given" : "refused",
-      decidedAt: new Date(
-        JSON.parse(Buffer.from(published.bytes).toString("utf8")).time,
-      ).toISOString(),
+      decidedAt: now.toISOString(),
       ...(body.reason ? { decisionReason: body.reason } : {}),
     };
     await store.saveConsent(decided);

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectBus, restartFailedSources } from "@liandong/runtime";
 import { createUser } from "@nats-io/nkeys";
 import { type CountyOptions, type RunningCounty, startCounty } from "./county.ts";
 import { freePort } from "./free-port.ts";
@@ -97,20 +96,6 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
       },
     }),
   ]);
-  // Whichever county was provisioned first found its neighbour's stream missing: start its
-  // sources again now rather than after their back-off.
-  for (const county of [homeCounty, neighbourCounty]) {
-    const admin = await connectBus({
-      servers: county.natsUrl,
-      agency: "admin",
-      seedFile: join(county.keysFile, "..", "secrets", "admin.nk"),
-    });
-    try {
-      await restartFailedSources(admin);
-    } finally {
-      await admin.close();
-    }
-  }
   return {
     home: homeCounty,
     neighbour: neighbourCounty,
