@@ -9,6 +9,7 @@ import {
 } from "@liandong/contracts";
 import {
   DiscardPolicy,
+  type JetStreamManager,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
@@ -169,7 +170,14 @@ export async function restartFailedSources(
   silentMs = 5000,
   stream: string = STREAMS.events,
 ): Promise<number> {
-  const jsm = await jetstreamManager(nc);
+  return restartStuck(await jetstreamManager(nc), silentMs, stream);
+}
+
+async function restartStuck(
+  jsm: JetStreamManager,
+  silentMs: number,
+  stream: string,
+): Promise<number> {
   const info = await jsm.streams.info(stream);
   const failing = (info.sources ?? []).filter((s) => stuck(s, silentMs)).length;
   if (failing === 0) return 0;
@@ -202,8 +210,11 @@ export function keepSourcesFlowing(
   const streams = new Map<string, { wait: number; next: number; restarted: boolean }>();
   let listed = 0;
   let busy = false;
+  let manager: JetStreamManager | undefined;
   const tick = async () => {
-    const jsm = await jetstreamManager(nc);
+    // Made once (it asks the server for its JetStream account on the way).
+    manager ??= await jetstreamManager(nc);
+    const jsm = manager;
     // Which streams source a neighbour's, across a link: looked up again now and then (a
     // neighbour added). Sources within the county recover by themselves when leaders move, and
     // restarting them in the middle of an election only churns.
@@ -216,7 +227,7 @@ export function keepSourcesFlowing(
     for (const [stream, state] of streams) {
       const now = Date.now();
       if (now < state.next) continue;
-      const n = await restartFailedSources(nc, 5000, stream).catch((err) => {
+      const n = await restartStuck(jsm, 5000, stream).catch((err) => {
         opts.onError?.(err);
         return -1;
       });
