@@ -4,6 +4,7 @@
 import { uuidFromName } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
+import { referralFeed } from "./support/feed.ts";
 
 type Referral = {
   referralId: string;
@@ -236,6 +237,44 @@ describe("waiting for a hand-off (long poll)", () => {
     const bad = await health.get(`/referrals/${referralId}?wait=abc`);
     expect(bad.status).toBe(422);
     expect(JSON.stringify(bad.body)).toContain("wait");
+  });
+});
+
+describe("the live feed (移交动态)", () => {
+  it("pushes each change to the parties as it arrives, to no one else, and lets go of a closed client", async () => {
+    const feedOf = (agency: string, query = "") =>
+      referralFeed(county.as(agency).url, county.as(agency).token, query);
+    const health = feedOf("health");
+    const healthWaiting = feedOf("health", "?waiting=true");
+    const commerce = feedOf("commerce");
+    try {
+      await Promise.all([health.opened, healthWaiting.opened, commerce.opened]);
+      const o = await offer("动态推送");
+      const id = o.body.referralId;
+      const pushed = await health.next((r) => r.referralId === id);
+      expect(pushed.referral).toMatchObject({ status: "offered", from: "family-planning" });
+      await healthWaiting.next((r) => r.referralId === id);
+
+      await county.as("health").post(`/referrals/${id}/acceptance`, {});
+      const accepted = await health.next((r) => r.referralId === id && r.status === "accepted");
+      expect(accepted.at).toBeGreaterThanOrEqual(pushed.at);
+      // An accepted referral no longer waits for health; commerce is no party to it at all.
+      await seen("family-planning", id, 2);
+      expect(healthWaiting.received.map((e) => e.referral.status)).not.toContain("accepted");
+      expect(commerce.received.filter((e) => e.referral.referralId === id)).toEqual([]);
+    } finally {
+      await Promise.all([health.close(), healthWaiting.close(), commerce.close()]);
+    }
+    // Closed clients are let go of (the service's gauge of feed clients falls back to zero).
+    await eventually(async () => {
+      const m = await county.as("health").raw("/metrics", { method: "GET" });
+      return /liandong_feed_clients\{[^}]*\} 0\b/.test(String(m.body.text)) || undefined;
+    });
+    const refused = await county.as("health").raw("/referrals/feed", {
+      method: "GET",
+      headers: { authorization: "" },
+    });
+    expect(refused.status).toBe(401);
   });
 });
 

@@ -121,6 +121,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/referrals/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 移交动态 — each change to a referral of this agency as it arrives (server-sent events); waiting=true 只推送待本部门接收的 */
+        get: operations["referralFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/referrals/{referralId}": {
         parameters: {
             query?: never;
@@ -1995,6 +2012,46 @@ export interface operations {
             };
             /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    referralFeed: {
+        parameters: {
+            query?: {
+                waiting?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: a comment once subscribed, then one `referral` event per change (`id` the referral's id, `data` the referral as it now stands), a comment every 15 s. A client too far behind is cut off: on reconnecting it lists /referrals again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

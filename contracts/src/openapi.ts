@@ -352,6 +352,24 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      "/referrals/feed": {
+        get: {
+          operationId: "referralFeed",
+          summary:
+            "移交动态 — each change to a referral of this agency as it arrives (server-sent events); waiting=true 只推送待本部门接收的",
+          parameters: [
+            { name: "waiting", in: "query", required: false, schema: { type: "boolean" } },
+          ],
+          responses: {
+            "200": {
+              description:
+                "text/event-stream: a comment once subscribed, then one `referral` event per change (`id` the referral's id, `data` the referral as it now stands), a comment every 15 s. A client too far behind is cut off: on reconnecting it lists /referrals again.",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+            ...problems,
+          },
+        },
+      },
       "/referrals/{referralId}": {
         get: {
           operationId: "getReferral",

@@ -72,6 +72,8 @@ export class DeskStore {
   readonly #kv: KV;
   /** Callers waiting for a referral to appear or change (long polls). */
   readonly #watchers = new Map<string, Set<(r: ReferralView) => void>>();
+  /** Live feeds of every referral change (the addressee's page, the hand-off benchmark). */
+  readonly #feeds = new Set<(r: ReferralView) => void>();
   readonly #referralWrites = new Map<string, Promise<void>>();
   /** Referrals whose copy in memory is newer than the bucket's (a write failed). */
   readonly #unwritten = new Set<string>();
@@ -176,6 +178,7 @@ export class DeskStore {
   async saveReferral(r: ReferralView): Promise<void> {
     this.referrals.set(r.referralId, r);
     for (const notify of this.#watchers.get(r.referralId) ?? []) notify(r);
+    for (const notify of this.#feeds) notify(r);
     await this.#writeReferral(r.referralId);
   }
 
@@ -205,6 +208,16 @@ export class DeskStore {
     } finally {
       if (this.#referralWrites.get(referralId) === write) this.#referralWrites.delete(referralId);
     }
+  }
+
+  /** Calls `listener` with each referral as it changes, from now on; returns the unsubscribe. */
+  onReferral(listener: (r: ReferralView) => void): () => void {
+    this.#feeds.add(listener);
+    return () => this.#feeds.delete(listener);
+  }
+
+  get referralFeeds(): number {
+    return this.#feeds.size;
   }
 
   /**

@@ -76,6 +76,7 @@ export function agencyDesk(rules: AgencyRules) {
       log,
       clock: ctx.clock,
       logger,
+      metrics,
     });
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
     mountSupervisionAnswers(ctx.app, { agency, store, log, clock: ctx.clock });

@@ -21,6 +21,7 @@ import {
   type Clock,
   type HttpEnv,
   type Logger,
+  type Metrics,
   ProblemError,
   readJson,
   readQuery,
@@ -28,6 +29,7 @@ import {
   ValidationError,
 } from "@liandong/runtime";
 import type { Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { DeskStore, StoredConsent } from "./desk-store.ts";
 import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
@@ -54,6 +56,7 @@ export type ReferralDeskDeps = {
   log: AggregateLog;
   clock: Clock;
   logger?: Logger;
+  metrics?: Metrics;
 };
 
 /**
@@ -74,6 +77,15 @@ function counterpart(r: ReferralView, agency: string, county: string) {
  * 409 with the state that won. A request id (`Idempotency-Key`) makes a retry return the
  * first result without recording anything twice.
  */
+const FeedQuery = z.object({
+  waiting: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+});
+/** Changes a feed's client may be behind by before it is cut off. */
+const FEED_MAX_BEHIND = 1000;
+const FEED_HEARTBEAT_MS = 15_000;
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
 
 export type ReferralDesk = { consentDecided(e: BusEvent): Promise<void> };
@@ -445,6 +457,38 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       .filter((r) => !waiting || (r.status === "offered" && r.to === agency))
       .sort((a, b) => (b.history[0]?.at ?? "").localeCompare(a.history[0]?.at ?? ""));
     return c.json({ items, total: items.length });
+  });
+
+  // 移交动态: each change to a referral of this agency as it reaches the agency, pushed as a
+  // server-sent event (the addressee's page sees a hand-off the moment it arrives). A client
+  // that falls too far behind is cut off; on reconnecting it lists `/referrals` again.
+  app.get("/referrals/feed", (c) => {
+    const { waiting } = readQuery(c, FeedQuery);
+    return streamSSE(c, async (stream) => {
+      let behind = 0;
+      const off = store.onReferral((r) => {
+        if (waiting && !(r.status === "offered" && r.to === agency)) return;
+        if (behind >= FEED_MAX_BEHIND) {
+          stream.abort();
+          return;
+        }
+        behind++;
+        void stream
+          .writeSSE({ event: "referral", id: r.referralId, data: JSON.stringify(r) })
+          .finally(() => behind--);
+      });
+      const beat = setInterval(() => void stream.write(": \n\n"), FEED_HEARTBEAT_MS);
+      deps.metrics?.feedClients.inc();
+      try {
+        // Headers and a first comment at once: the client knows it is subscribed.
+        await stream.write(": 已连接\n\n");
+        await new Promise<void>((resolve) => stream.onAbort(resolve));
+      } finally {
+        clearInterval(beat);
+        off();
+        deps.metrics?.feedClients.dec();
+      }
+    });
   });
 
   // `?wait=<ms>` (at most 30 s): a long poll for a referral on its way (the addressee's

@@ -194,8 +194,15 @@ export function listen(app: Hono<HttpEnv>, host: string, port: number): Promise<
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
-            (server as Server).close(() => done());
-            (server as Server).closeIdleConnections?.();
+            const s = server as Server;
+            s.close(() => {
+              clearTimeout(cut);
+              done();
+            });
+            s.closeIdleConnections();
+            // Long polls and live feeds hold their connections open: given a moment to finish,
+            // then cut (their clients reconnect to whichever instance serves next).
+            const cut = setTimeout(() => s.closeAllConnections(), 1000);
           }),
       });
     }) as Server;

@@ -42,6 +42,11 @@ export function createMetrics(service: string) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    feedClients: new Gauge({
+      name: "liandong_feed_clients",
+      help: "Clients connected to a live feed (server-sent events)",
+      registers: [registry],
+    }),
     busConnected: new Gauge({
       name: "liandong_bus_connected",
       help: "1 while connected to NATS",
