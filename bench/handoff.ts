@@ -1,9 +1,12 @@
+import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import { startCounty } from "../services/county/src/county.ts";
 import { referralFeed } from "../test/support/feed.ts";
+import type { LeadLoad } from "./lead-load.ts";
 import type { Figure } from "./run.ts";
 import { percentile } from "./stats.ts";
 
@@ -56,23 +59,37 @@ export async function handoffBench(opts: {
     });
     const leadId = String(lead.body.leadId);
 
-    let running = true;
-    const hp = as("health");
-    const background = (async () => {
-      let i = 0;
-      const interval = 1000 / opts.backgroundPerSecond;
-      while (running) {
-        const started = performance.now();
-        await hp("POST", "/leads", {
-          source: "record-audit",
-          violations: ["sex-selective-termination"],
-          target: { kind: "institution", name: `卫生院${i++}`, county: "441723" },
-          summary: "背景负载",
-        });
-        const wait = interval - (performance.now() - started);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-    })();
+    // The background load registers leads at a steady rate (a schedule, not after each
+    // answer) from a thread of its own.
+    const load = fork(
+      fileURLToPath(new URL("./lead-load.ts", import.meta.url)),
+      [
+        JSON.stringify({
+          url: county.urls.health!,
+          token: county.tokens.find((t) => t.officer === "health.liaison")?.token ?? "",
+          perSecond: opts.backgroundPerSecond,
+        } satisfies LeadLoad),
+      ],
+      { execArgv: ["--import", "tsx"] },
+    );
+    type LoadReport = { started?: true; registered?: number; failed?: number };
+    const reports: LoadReport[] = [];
+    const report = (match: (r: LoadReport) => boolean) =>
+      new Promise<LoadReport>((resolve, reject) => {
+        const seen = reports.find(match);
+        if (seen) return resolve(seen);
+        const onMessage = (m: LoadReport) => {
+          if (!match(m)) return;
+          load.off("message", onMessage);
+          resolve(m);
+        };
+        load.on("message", onMessage);
+        load.once("exit", (code) => reject(new Error(`background load exited (${code})`)));
+      });
+    load.on("message", (m: LoadReport) => reports.push(m));
+    await report((r) => r.started === true);
+    // Measured once the load is steady.
+    await new Promise((r) => setTimeout(r, 1000));
 
     // The addressee's live feed (移交动态), as its officer's page holds it open: a referral is
     // visible in health's inbox the moment the feed pushes it.
@@ -94,13 +111,21 @@ export async function handoffBench(opts: {
         const id = String(offered.body.referralId);
         const seen = await feed.next((r) => r.referralId === id);
         latencies.push(seen.at - t0);
+        if (process.env.GAP) await new Promise((r) => setTimeout(r, Number(process.env.GAP)));
       }
     } finally {
       await feed.close();
     }
-    running = false;
-    await background;
-    opts.log(`移交 ${opts.offers} 次（背景负载约 ${opts.backgroundPerSecond} 条线索/秒）`);
+    load.send("stop");
+    const background = (await report((r) => r.registered !== undefined)) as {
+      registered: number;
+      failed: number;
+    };
+    if (background.failed > 0)
+      throw new Error(`${background.failed} background registrations failed`);
+    opts.log(
+      `移交 ${opts.offers} 次（背景负载 ${opts.backgroundPerSecond} 条线索/秒，共登记 ${background.registered} 条）`,
+    );
     return {
       "handoff.p50_ms": { value: Number(percentile(latencies, 0.5).toFixed(2)), unit: "ms" },
       "handoff.p99_ms": { value: Number(percentile(latencies, 0.99).toFixed(2)), unit: "ms" },

@@ -108,6 +108,41 @@ describe("aggregate log", () => {
   });
 });
 
+describe("aggregate heads written when observed (an agency's log)", () => {
+  it("a burst of appends costs one bucket write, and a head a crash left behind is caught up when its event is observed again", async () => {
+    const kv = await new Kvm(nc).open("agency_health");
+    const log = new AggregateLog(publisher, kv, "441723", "observed");
+    const leadId = crypto.randomUUID();
+    const key = `head.lead.${leadId}`;
+    const observe = (l: AggregateLog, p: { seq: number; hash: string }) =>
+      l.observe("lead", leadId, { seq: p.seq, hash: p.hash });
+    const e1 = await log.append(dismissed(leadId), { fresh: true });
+    const e2 = await log.append(dismissed(leadId));
+    expect(await kv.get(key)).toBeNull();
+    // The own-events consumer sees them in order: the first is no longer the newest.
+    await observe(log, e1);
+    expect(await kv.get(key)).toBeNull();
+    await observe(log, e2);
+    const stored = await kv.get(key);
+    expect(stored?.json()).toEqual({ seq: e2.seq, hash: e2.hash });
+    const revisions: number[] = [];
+    for await (const e of await kv.history({ key })) revisions.push(e.revision);
+    expect(revisions).toHaveLength(1);
+
+    // Appended, then the process died before its consumer saw the event: the bucket is behind.
+    const e3 = await log.append(dismissed(leadId));
+    const restarted = new AggregateLog(publisher, kv, "441723", "observed");
+    const appending = restarted.append(dismissed(leadId));
+    // The unacknowledged event is delivered again after the restart.
+    setTimeout(() => void observe(restarted, e3), 120);
+    const e4 = await appending;
+    const body = JSON.parse(new TextDecoder().decode(e4.bytes)) as { prev: string };
+    expect(body.prev).toBe(e3.hash);
+    await observe(restarted, e4);
+    expect((await kv.get(key))?.json()).toEqual({ seq: e4.seq, hash: e4.hash });
+  });
+});
+
 describe("typed consume", () => {
   it("retries a transient failure with back-off, then handles and acknowledges", async () => {
     const leadId = crypto.randomUUID();

@@ -28,7 +28,8 @@ export function agencyDesk(rules: AgencyRules) {
     const { agency, county, nc, kv, publisher, logger, metrics } = ctx;
     const store = new DeskStore(kv);
     await store.load();
-    const log = new AggregateLog(publisher, kv, county);
+    // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
+    const log = new AggregateLog(publisher, kv, county, "observed");
     const deps = { nc, agency, publisher, logger, metrics };
     const consumers = [
       new EventConsumer(

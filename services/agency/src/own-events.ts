@@ -63,7 +63,8 @@ export function ownEventsHandler(deps: {
         );
       }
     }
-    if (await store.fannedOut(e.id)) return;
+    // Fanned out before only if this event was delivered before (and not acknowledged then).
+    if (d.deliveryCount > 1 && (await store.fannedOut(e.id))) return;
     const lead = store.lead(e.aggregate.id);
     const across = lead?.sharedAcross;
     const addressees: { to: AgencyCode; toCounty?: string }[] = [

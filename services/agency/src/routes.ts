@@ -91,19 +91,23 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
         recordedAt: now.toISOString(),
       });
     }
-    const reported = await log.append({
-      type: "lead.reported",
-      id: uuidFromName(`${leadId}:reported`),
-      time: now,
-      actor: officer.id,
-      aggregate: { kind: "lead", id: leadId },
-      data: {
-        ...decision.facts,
-        targetKey: decision.targetKey,
-        recipients: decision.recipients,
-        ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
+    const reported = await log.append(
+      {
+        type: "lead.reported",
+        id: uuidFromName(`${leadId}:reported`),
+        time: now,
+        actor: officer.id,
+        aggregate: { kind: "lead", id: leadId },
+        data: {
+          ...decision.facts,
+          targetKey: decision.targetKey,
+          recipients: decision.recipients,
+          ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
+        },
       },
-    });
+      // A lead id made up just now has no head to look up; one from a request id may have.
+      { fresh: idemKey === undefined },
+    );
     if (decision.duplicateOf) {
       await log.append({
         type: "lead.linked",

@@ -16,6 +16,17 @@ const headKey = (kind: string, id: string) => `head.${kind}.${id}`;
 const decoder = new TextDecoder();
 
 /**
+ * When an aggregate's head goes to the bucket. `append`: with every append (a service whose
+ * own events no consumer of its observes). `observed`: when a consumer observes the aggregate's
+ * newest event before acknowledging it — an agency's own-events consumer sees every event it
+ * appends, its inbox consumer every step another party takes — so a burst of appends to one
+ * aggregate (a lead and its shares) costs one bucket write, not one each. Either way a head in
+ * the bucket never runs ahead of the stream, and one left behind by a crash is caught up when
+ * the unacknowledged event is delivered again.
+ */
+export type HeadPersistence = "append" | "observed";
+
+/**
  * Appends events to aggregates with a hash chain and optimistic concurrency: each event links
  * to the previous one's hash, and the stream refuses it unless the aggregate's last sequence
  * (over every publisher, `Nats-Expected-Last-Subject-Sequence-Subject`) is the one we chained
@@ -26,13 +37,22 @@ export class AggregateLog {
   readonly #publisher: EventPublisher;
   readonly #kv: KV;
   readonly #county: string;
+  readonly #persist: HeadPersistence;
   readonly #heads = new Map<string, Head>();
+  /** The sequence of each head as the bucket holds it, where known. */
+  readonly #stored = new Map<string, number>();
   readonly #locks = new Map<string, Promise<unknown>>();
 
-  constructor(publisher: EventPublisher, kv: KV, county: string) {
+  constructor(
+    publisher: EventPublisher,
+    kv: KV,
+    county: string,
+    persist: HeadPersistence = "append",
+  ) {
     this.#publisher = publisher;
     this.#kv = kv;
     this.#county = county;
+    this.#persist = persist;
   }
 
   async head(kind: AggregateKind, id: string): Promise<Head> {
@@ -44,27 +64,43 @@ export class AggregateLog {
       entry && entry.operation === "PUT"
         ? (JSON.parse(decoder.decode(entry.value)) as Head)
         : NO_HEAD;
+    // An append or observation while we waited knows better.
+    const now = this.#heads.get(key);
+    if (now) return now;
     this.#heads.set(key, head);
+    this.#stored.set(key, head.seq);
     return head;
   }
 
-  /** Records an event seen on the bus (e.g. by the agency's own-events consumer). */
+  /**
+   * Records an event seen on the bus (an agency's own-events or inbox consumer), before the
+   * consumer acknowledges it: the aggregate's head moves on, and is in the bucket when this
+   * settles if the event is the newest of its aggregate this process knows.
+   */
   async observe(kind: AggregateKind, id: string, head: Head): Promise<void> {
     // No lock: an append waiting for a stale head must be able to see this.
+    const key = headKey(kind, id);
     const current = await this.head(kind, id);
-    if (head.seq > current.seq) await this.#store(kind, id, head);
+    if (head.seq > current.seq) this.#heads.set(key, head);
+    const newest = this.#heads.get(key)!;
+    // A newer event's own observation writes it (it is not acknowledged before it has).
+    if (this.#persist === "append" ? head.seq >= newest.seq : head.seq === newest.seq)
+      await this.#write(key, newest);
   }
 
   /**
    * `onConflict: "throw"` when the caller must decide again on the newer state (a hand-off:
    * the other party may have acted first); the default chains onto the newer head, for
-   * single-writer aggregates whose head was merely stale.
+   * single-writer aggregates whose head was merely stale. `fresh`: the caller has just made up
+   * the aggregate's id, so there is no head to look up (the stream refuses the event if there
+   * was one after all, and the head is looked up then).
    */
   async append<T extends EventType>(
     req: Omit<PublishRequest<T>, "prev" | "expect">,
     opts: {
       onConflict?: "retry" | "throw";
       head?: Head;
+      fresh?: boolean;
       /** With the caller's own writes: the head is in memory now, in the bucket once this settles. */
       alongside?: (published: Published) => Promise<unknown>;
       /**
@@ -76,10 +112,15 @@ export class AggregateLog {
     } = {},
   ): Promise<Published> {
     const { kind, id } = req.aggregate;
-    return this.#exclusive(headKey(kind, id), async () => {
+    const key = headKey(kind, id);
+    return this.#exclusive(key, async () => {
       for (let attempt = 0; ; attempt++) {
         // An explicit head: the state the caller decided on, and nothing newer.
-        const head = opts.head ?? (await this.head(kind, id));
+        const head =
+          opts.head ??
+          (opts.fresh && attempt === 0
+            ? (this.#heads.get(key) ?? NO_HEAD)
+            : await this.head(kind, id));
         try {
           const published = await this.#publisher.publish({
             ...req,
@@ -94,10 +135,12 @@ export class AggregateLog {
               ),
             },
           } as PublishRequest<T>);
+          // The stream took it on that head: with none, the bucket holds none either.
+          if (head.seq === 0 && !this.#stored.has(key)) this.#stored.set(key, 0);
+          const next = { seq: published.seq, hash: published.hash };
+          if (published.seq > (this.#heads.get(key)?.seq ?? 0)) this.#heads.set(key, next);
           const writes = Promise.all([
-            published.seq > head.seq
-              ? this.#store(kind, id, { seq: published.seq, hash: published.hash })
-              : undefined,
+            this.#persist === "append" ? this.#write(key, next) : undefined,
             opts.alongside?.(published),
           ]);
           if (opts.writesBehind) writes.catch(opts.writesBehind);
@@ -106,20 +149,23 @@ export class AggregateLog {
         } catch (err) {
           // Our head is stale (a restart, or another writer): forget it, then reload it.
           const conflict = err instanceof BusError && err.code === "wrong-last-sequence";
-          if (conflict && this.#heads.get(headKey(kind, id)) === head)
-            this.#heads.delete(headKey(kind, id));
+          if (conflict && this.#heads.get(key) === head) {
+            this.#heads.delete(key);
+            this.#stored.delete(key);
+          }
           if (!conflict || opts.onConflict === "throw" || opts.head || attempt >= 5) throw err;
+          if (opts.fresh && attempt === 0) continue;
           await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
         }
       }
     });
   }
 
-  async #store(kind: string, id: string, head: Head) {
-    const current = this.#heads.get(headKey(kind, id));
-    if (current && current.seq >= head.seq) return;
-    this.#heads.set(headKey(kind, id), head);
-    await this.#kv.put(headKey(kind, id), JSON.stringify(head));
+  /** Puts `head` in the bucket unless it holds that one or a newer one already. */
+  async #write(key: string, head: Head) {
+    if ((this.#stored.get(key) ?? -1) >= head.seq) return;
+    await this.#kv.put(key, JSON.stringify(head));
+    if (head.seq > (this.#stored.get(key) ?? -1)) this.#stored.set(key, head.seq);
   }
 
   async #exclusive<R>(key: string, work: () => Promise<R>): Promise<R> {
