@@ -111,7 +111,6 @@ export async function handoffBench(opts: {
         const id = String(offered.body.referralId);
         const seen = await feed.next((r) => r.referralId === id);
         latencies.push(seen.at - t0);
-        if (process.env.GAP) await new Promise((r) => setTimeout(r, Number(process.env.GAP)));
       }
     } finally {
       await feed.close();

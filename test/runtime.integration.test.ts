@@ -78,6 +78,27 @@ describe("typed publish", () => {
     ).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it("sends the expected sequence in its headers, stores the payload apart from them, and refuses a header value with a line break", async () => {
+    const leadId = crypto.randomUUID();
+    const first = await publisher.publish(dismissed(leadId));
+    const subject = aggregateSubjects("441723", "lead", leadId);
+    const second = await publisher.publish({
+      ...dismissed(leadId),
+      prev: first.hash,
+      expect: { lastSubjectSequence: first.seq, subject },
+    });
+    const stored = await (await jetstreamManager(nc)).streams.getMessage(STREAMS.events, {
+      seq: second.seq,
+    });
+    expect(stored?.header.get("Nats-Expected-Last-Subject-Sequence")).toBe(String(first.seq));
+    expect(stored?.header.get("Nats-Expected-Last-Subject-Sequence-Subject")).toBe(subject);
+    expect(Buffer.from(stored!.data).equals(Buffer.from(second.bytes))).toBe(true);
+    expect(JSON.parse(new TextDecoder().decode(stored!.data))).toMatchObject({ prev: first.hash });
+    await expect(
+      publisher.publish({ ...dismissed(leadId), id: "a\r\nNats-Expected-Stream: x" }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it("the same id twice is stored once", async () => {
     const leadId = crypto.randomUUID();
     const id = crypto.randomUUID();

@@ -9,8 +9,10 @@ import {
 } from "@liandong/contracts";
 import {
   createInbox,
+  type Match,
   type Msg,
   type MsgHdrs,
+  MsgHdrsImpl,
   type NatsConnection,
   headers as natsHeaders,
   type Subscription,
@@ -62,8 +64,10 @@ export type PublisherOptions = {
 };
 
 type Pending = {
-  resolve: (a: PubAck) => void;
+  resolve: (a: PubAck & Partial<Published>) => void;
   reject: (e: Error) => void;
+  /** A typed event: resolved as `Published`, counted by its type. */
+  event: { id: string; type: string } | undefined;
   expires: number;
   tries: number;
   firstSent: number;
@@ -89,6 +93,120 @@ function readAck(text: string): {
   return JSON.parse(text);
 }
 const WRONG_LAST_SEQUENCE = 10071;
+const LINE_BREAK = /[\r\n]/;
+
+/**
+ * An event's headers as NATS sends them: the header block encoded once, in one buffer with the
+ * payload, instead of a header map the client encodes on every send (and again on a resend).
+ * Read like any headers (decoded when first asked); changed, they are encoded again.
+ */
+class WireHeaders implements MsgHdrs {
+  readonly #block: Uint8Array;
+  #map: MsgHdrsImpl | undefined;
+  #changed = false;
+
+  /** `block`: `NATS/1.0` and one `Key: value` line per header; the payload follows it. */
+  static withPayload(
+    block: string,
+    payload: string,
+  ): { headers: WireHeaders; payload: Uint8Array } {
+    const head = `${block}\r\n\r\n`;
+    const wire = Buffer.from(head + payload);
+    const split = Buffer.byteLength(head);
+    return { headers: new WireHeaders(wire.subarray(0, split)), payload: wire.subarray(split) };
+  }
+
+  private constructor(block: Uint8Array) {
+    this.#block = block;
+  }
+
+  get #h(): MsgHdrsImpl {
+    this.#map ??= MsgHdrsImpl.decode(this.#block);
+    return this.#map;
+  }
+  #change(): MsgHdrsImpl {
+    this.#changed = true;
+    return this.#h;
+  }
+  encode(): Uint8Array {
+    return this.#changed ? this.#h.encode() : this.#block;
+  }
+  get hasError() {
+    return this.#h.hasError;
+  }
+  get status() {
+    return this.#h.status;
+  }
+  get code() {
+    return this.#h.code;
+  }
+  get description() {
+    return this.#h.description;
+  }
+  get(k: string, match?: Match) {
+    return match === undefined || match === "exact"
+      ? this.#h.get(k)
+      : (this.#h.values(k, match)[0] ?? "");
+  }
+  has(k: string, match?: Match) {
+    return this.#h.has(k, match);
+  }
+  keys() {
+    return this.#h.keys();
+  }
+  values(k: string, match?: Match) {
+    return this.#h.values(k, match);
+  }
+  last(k: string, match?: Match) {
+    return match === undefined || match === "exact"
+      ? this.#h.last(k)
+      : (this.#h.values(k, match).at(-1) ?? "");
+  }
+  set(k: string, v: string, match?: Match) {
+    this.#change().set(k, v, match);
+  }
+  append(k: string, v: string, match?: Match) {
+    this.#change().append(k, v, match);
+  }
+  delete(k: string, match?: Match) {
+    this.#change().delete(k, match);
+  }
+  [Symbol.iterator]() {
+    return this.#h[Symbol.iterator]();
+  }
+}
+
+/** A header value as the block carries it: refused if it would break the block's lines. */
+function headerValue(name: string, v: string): string {
+  if (LINE_BREAK.test(v)) {
+    throw new ValidationError("invalid-event", `header ${name} may not contain a line break`, [
+      { field: name, message: "no line breaks" },
+    ]);
+  }
+  return v;
+}
+
+/** An event as the stream stored it; its hash (the next event's `prev`) computed when asked for. */
+class PublishedEvent implements Published {
+  readonly stream: string;
+  readonly seq: number;
+  readonly duplicate: boolean;
+  #hash: string | undefined;
+  constructor(
+    ack: PubAck,
+    readonly id: string,
+    readonly subject: string,
+    readonly bytes: Uint8Array,
+  ) {
+    this.stream = ack.stream;
+    this.seq = ack.seq;
+    this.duplicate = ack.duplicate;
+  }
+  get hash(): string {
+    this.#hash ??= sha256Hex(this.bytes);
+    return this.#hash;
+  }
+}
 
 /**
  * Typed, pipelined publishing to JetStream. Every event is validated against the catalogue
@@ -104,6 +222,7 @@ export class EventPublisher {
   readonly #pending = new Map<string, Pending>();
   readonly #waiters: (() => void)[] = [];
   readonly #sweep: NodeJS.Timeout;
+  readonly #source: string;
   #next = 0;
 
   constructor(nc: NatsConnection, opts: PublisherOptions) {
@@ -117,6 +236,7 @@ export class EventPublisher {
       ids: randomIds,
       ...opts,
     };
+    this.#source = `liandong:${opts.county}:${opts.agency}`;
     this.#inbox = createInbox(inboxPrefixOf(opts.agency));
     this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (_err, msg) => this.#onAck(msg) });
     this.#sweep = setInterval(() => this.#expire(), 100);
@@ -125,32 +245,22 @@ export class EventPublisher {
 
   /** Builds, validates and publishes one event; resolves when the stream has stored it. */
   publish<T extends EventType>(req: PublishRequest<T>): Promise<Published> {
-    // No async function and no await on the way: a promise fewer per event (refusals still
-    // come as rejections).
-    let prepared: { id: string; subject: string; bytes: Buffer; h: MsgHdrs };
+    // No async function, no await and no continuation on the way: one promise per event,
+    // settled with the event as published (refusals still come as rejections).
+    let prepared: { id: string; subject: string; bytes: Uint8Array; h: MsgHdrs };
     try {
       prepared = this.#prepare(req);
     } catch (err) {
       return Promise.reject(err);
     }
     const { id, subject, bytes, h } = prepared;
-    return this.publishBytes(subject, bytes, `${this.#opts.agency}:${id}`, h).then((ack) => {
-      this.#opts.metrics?.published.inc({ type: req.type });
-      // The hash chains the next event of the aggregate: computed when asked for, once.
-      let hash: string | undefined;
-      return {
-        stream: ack.stream,
-        seq: ack.seq,
-        duplicate: ack.duplicate,
-        id,
-        subject,
-        bytes,
-        get hash() {
-          hash ??= sha256Hex(bytes);
-          return hash;
-        },
-      };
-    });
+    const event = { id, type: req.type };
+    const slot = this.#slot();
+    return (
+      slot
+        ? slot.then(() => this.#send(subject, bytes, h, event))
+        : this.#send(subject, bytes, h, event)
+    ) as Promise<Published>;
   }
 
   /** The event's envelope, bytes, subject and headers, validated; throws what is wrong. */
@@ -180,10 +290,11 @@ export class EventPublisher {
       );
     }
     const id = req.id ?? this.#opts.ids();
-    const envelope = {
+    // Built in the envelope's order (a re-published event is byte-identical), no spreads.
+    const envelope: Record<string, unknown> = {
       specversion: "1.0",
       id,
-      source: `liandong:${county}:${agency}`,
+      source: this.#source,
       type: req.type,
       time: (req.time ?? this.#opts.clock()).toISOString(),
       subject: req.aggregate.id,
@@ -191,15 +302,13 @@ export class EventPublisher {
       agency,
       actor: req.actor,
       aggregate: req.aggregate,
-      ...(req.to ? { to: req.to } : {}),
-      ...(req.toCounty ? { toCounty: req.toCounty } : {}),
-      correlationId: req.correlationId ?? id,
-      ...(req.causationId ? { causationId: req.causationId } : {}),
-      prev: req.prev,
-      data: parsed.data,
     };
-    // Buffer.from writes UTF-8 natively; TextEncoder costs more per event.
-    const bytes = Buffer.from(JSON.stringify(envelope));
+    if (req.to) envelope.to = req.to;
+    if (req.toCounty) envelope.toCounty = req.toCounty;
+    envelope.correlationId = req.correlationId ?? id;
+    if (req.causationId) envelope.causationId = req.causationId;
+    envelope.prev = req.prev;
+    envelope.data = parsed.data;
     const subject = eventSubject({
       county,
       agency,
@@ -208,13 +317,13 @@ export class EventPublisher {
       to: req.to,
       toCounty: req.toCounty,
     });
-    const h = natsHeaders();
-    h.set("Liandong-Event-Type", req.type);
+    let block = `NATS/1.0\r\nLiandong-Event-Type: ${req.type}\r\nNats-Msg-Id: ${agency}:${req.id === undefined ? id : headerValue("id", id)}`;
     if (req.expect) {
-      h.set("Nats-Expected-Last-Subject-Sequence", String(req.expect.lastSubjectSequence));
+      block += `\r\nNats-Expected-Last-Subject-Sequence: ${req.expect.lastSubjectSequence}`;
       if (req.expect.subject)
-        h.set("Nats-Expected-Last-Subject-Sequence-Subject", req.expect.subject);
+        block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
     }
+    const { headers: h, payload: bytes } = WireHeaders.withPayload(block, JSON.stringify(envelope));
     return { id, subject, bytes, h };
   }
 
@@ -228,15 +337,23 @@ export class EventPublisher {
     const prefix = `${this.#opts.agency}:`;
     h.set("Nats-Msg-Id", msgId.startsWith(prefix) ? msgId : prefix + msgId);
     const slot = this.#slot();
-    return slot ? slot.then(() => this.#send(subject, bytes, h)) : this.#send(subject, bytes, h);
+    return slot
+      ? slot.then(() => this.#send(subject, bytes, h, undefined))
+      : this.#send(subject, bytes, h, undefined);
   }
 
-  #send(subject: string, bytes: Uint8Array, h: MsgHdrs): Promise<PubAck> {
+  #send(
+    subject: string,
+    bytes: Uint8Array,
+    h: MsgHdrs,
+    event: Pending["event"],
+  ): Promise<PubAck & Partial<Published>> {
     const token = (this.#next++).toString(36);
-    return new Promise<PubAck>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const entry: Pending = {
         resolve,
         reject,
+        event,
         expires: 0,
         tries: 0,
         firstSent: Date.now(),
@@ -347,11 +464,17 @@ export class EventPublisher {
       );
       return;
     }
-    p.resolve({
+    const ack = {
       stream: body.stream ?? "",
       seq: body.seq ?? 0,
       duplicate: body.duplicate === true,
-    });
+    };
+    if (!p.event) {
+      p.resolve(ack);
+      return;
+    }
+    this.#opts.metrics?.published.inc({ type: p.event.type });
+    p.resolve(new PublishedEvent(ack, p.event.id, p.subject, p.bytes));
   }
 
   #expire() {
