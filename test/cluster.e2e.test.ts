@@ -2,7 +2,8 @@
 // hand-offs over HTTP goes on while the EVENTS stream's leader is killed with SIGKILL. Every
 // acknowledged step is on the log exactly once, both parties agree, the trail verifies; the
 // node, restarted, catches up.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { STREAMS } from "@liandong/contracts";
 import { type LogEntry, LogVerifier } from "@liandong/runtime";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -149,12 +150,28 @@ it("survives the loss of the EVENTS leader under a stream of hand-offs: nothing 
     county: string;
     agencies: Record<string, string>;
   };
+  let lastReport: ReturnType<LogVerifier["finish"]> | undefined;
   const report = await eventually(async () => {
     const v = new LogVerifier({ keys: keys.agencies, county: keys.county });
     for (const l of await readLog()) v.add(l.entry);
-    const r = v.finish();
-    return r.unsealed.length === 0 ? r : undefined;
-  }, 120_000);
+    lastReport = v.finish();
+    return lastReport.unsealed.length === 0 ? lastReport : undefined;
+  }, 120_000).catch((err: Error) => {
+    // What the agencies' sealers said about it.
+    const said = county.config.agencies
+      .map(({ code }) => {
+        const file = join(county.stateDir, "logs", `${code}.log`);
+        const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n") : [];
+        return `${code}: ${lines
+          .filter((l) => /seal|checkpoint/.test(l))
+          .slice(-3)
+          .join(" | ")}`;
+      })
+      .join("\n");
+    throw new Error(
+      `${err.message}: unsealed ${JSON.stringify(lastReport?.unsealed.slice(0, 5))} (${lastReport?.unsealed.length}), findings ${JSON.stringify(lastReport?.findings.slice(0, 3))}\n${said}`,
+    );
+  });
   expect(report.findings).toEqual([]);
   expect(offered.length).toBeGreaterThanOrEqual(40);
 }, 420_000);

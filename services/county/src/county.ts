@@ -218,12 +218,13 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
 
   // In a region: the sources from the neighbours restarted as soon as a cut link is back,
-  // rather than on nats-server's back-off of up to two minutes.
+  // rather than on nats-server's back-off of up to two minutes. In a cluster: an inbox's source
+  // whose consumer went with a lost node, once it has been stuck longer than an election takes.
   let keeper: { stop(): Promise<void> } | undefined;
   const keepLinks = async () => {
-    if (config.region.neighbours.length === 0) return;
+    if (config.region.neighbours.length === 0 && !clustered) return;
     const nc = await connectWithRetry(natsUrl, identities.admin.seedFile, nats[0]!);
-    const k = keepSourcesFlowing(nc);
+    const k = keepSourcesFlowing(nc, clustered ? { localSilentMs: 10_000 } : {});
     keeper = {
       async stop() {
         k.stop();

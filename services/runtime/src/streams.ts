@@ -203,11 +203,21 @@ export function keepSourcesFlowing(
     maxMs?: number;
     onError?: (err: unknown) => void;
     onRestart?: (stream: string, n: number) => void;
+    /**
+     * Also the county's own sources (each inbox sourcing the log), restarted only after this
+     * long stuck: in a cluster they recover by themselves when leaders move, mostly, and
+     * restarting them in the middle of an election only churns; but one whose consumer went
+     * with a killed leader can wait out nats-server's back-off of up to two minutes.
+     */
+    localSilentMs?: number;
   } = {},
 ): { stop(): void } {
   const everyMs = opts.everyMs ?? 3000;
   const maxMs = opts.maxMs ?? 30_000;
-  const streams = new Map<string, { wait: number; next: number; restarted: boolean }>();
+  const streams = new Map<
+    string,
+    { wait: number; next: number; restarted: boolean; silentMs: number }
+  >();
   let listed = 0;
   let busy = false;
   let manager: JetStreamManager | undefined;
@@ -215,19 +225,27 @@ export function keepSourcesFlowing(
     // Made once (it asks the server for its JetStream account on the way).
     manager ??= await jetstreamManager(nc);
     const jsm = manager;
-    // Which streams source a neighbour's, across a link: looked up again now and then (a
-    // neighbour added). Sources within the county recover by themselves when leaders move, and
-    // restarting them in the middle of an election only churns.
+    // Which streams source a neighbour's, across a link (and, if asked, the county's own):
+    // looked up again now and then (a neighbour added).
     if (Date.now() - listed > 30_000) {
       listed = Date.now();
-      for await (const si of jsm.streams.list())
-        if ((si.config.sources ?? []).some((s) => s.external) && !streams.has(si.config.name))
-          streams.set(si.config.name, { wait: everyMs, next: 0, restarted: false });
+      for await (const si of jsm.streams.list()) {
+        const sources = si.config.sources ?? [];
+        if (sources.length === 0 || streams.has(si.config.name)) continue;
+        const across = sources.some((s) => s.external);
+        if (!across && opts.localSilentMs === undefined) continue;
+        streams.set(si.config.name, {
+          wait: everyMs,
+          next: 0,
+          restarted: false,
+          silentMs: across ? 5000 : opts.localSilentMs!,
+        });
+      }
     }
     for (const [stream, state] of streams) {
       const now = Date.now();
       if (now < state.next) continue;
-      const n = await restartStuck(jsm, 5000, stream).catch((err) => {
+      const n = await restartStuck(jsm, state.silentMs, stream).catch((err) => {
         opts.onError?.(err);
         return -1;
       });
