@@ -103,6 +103,28 @@ it("the addressee sees it waiting and accepts it on the page; another agency doe
   await other.context().close();
 });
 
+it("a referral handed to an agency shows up on its open page the moment it arrives", async () => {
+  const page = await loginPage(browser, office(), "public-security", token("public-security"));
+  await page.getByTestId("waiting").or(page.getByText("暂无")).first().waitFor();
+  // Subscribed: the page's feed is connected before the offer is made.
+  await eventually(async () => {
+    const m = await county.as("public-security").raw("/metrics", { method: "GET" });
+    return /liandong_feed_clients\{[^}]*\} [1-9]/.test(String(m.body.text)) || undefined;
+  });
+  const offered = await county.as("health").post<{ referralId: string }>("/referrals", {
+    to: "public-security",
+    about: { kind: "lead", id: leadId },
+    reason: "补充线索，请一并核查",
+  });
+  expect(offered.status).toBe(201);
+  // No refresh clicked: the feed brought it.
+  await page
+    .getByTestId("waiting")
+    .locator(`tr[data-key="${offered.body.referralId}"]`)
+    .waitFor({ timeout: 10_000 });
+  await page.context().close();
+});
+
 it("the addressee opens a case from the referral and closes it on the page, within its powers", async () => {
   const page = await loginPage(browser, office(), "public-security", token("public-security"));
   await tab(page, "案件").click();

@@ -1,6 +1,7 @@
 // Talking to the services as the logged-in officer: each agency's own service, with the
 // officer's own token. Nothing an officer enters passes through another agency's process.
 import { signal } from "@preact/signals";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { components } from "../../../contracts/generated/openapi.d.ts";
 
 export type ServiceInfo = { code: string; name: string; url: string };
@@ -100,5 +101,48 @@ export const api = {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   },
 };
+
+/**
+ * Follows a live feed of the logged-in officer's own service (server-sent events, read with
+ * fetch: a browser's EventSource cannot send the officer's token). `onEvent` for each event;
+ * `onConnect` each time the feed is (re)connected, when whatever was missed should be loaded
+ * again. Reconnects after a drop, waiting longer each time it fails. Returns the stop.
+ */
+export function follow(
+  path: string,
+  handlers: { onEvent: (data: string) => void; onConnect?: () => void },
+): () => void {
+  const stop = new AbortController();
+  void (async () => {
+    let wait = 1000;
+    while (!stop.signal.aborted) {
+      const s = session.value;
+      if (!s) return;
+      try {
+        const res = await fetch(s.base + path, {
+          headers: { authorization: `Bearer ${s.token}`, accept: "text/event-stream" },
+          signal: stop.signal,
+        });
+        if (!res.ok || !res.body) throw new ApiError(res.status, {});
+        wait = 1000;
+        handlers.onConnect?.();
+        const events = res.body
+          .pipeThrough(new TextDecoderStream())
+          .pipeThrough(new EventSourceParserStream())
+          .getReader();
+        for (;;) {
+          const { value, done } = await events.read();
+          if (done) break;
+          handlers.onEvent(value.data);
+        }
+      } catch {
+        if (stop.signal.aborted) return;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 30_000);
+    }
+  })();
+  return () => stop.abort();
+}
 
 export type Page<T> = { items: T[]; total: number };

@@ -1,8 +1,8 @@
 // A liaison officer's desk: the inbox, registering and referring leads, acting on referrals,
 // opening and closing cases. Everything goes to the officer's own agency's service.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { components } from "../../../contracts/generated/openapi.d.ts";
-import { api, type Page, type ServiceInfo, session } from "./api.ts";
+import { api, follow, type Page, type ServiceInfo, session } from "./api.ts";
 import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
 import { label, t, when } from "./i18n.ts";
 import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
@@ -86,6 +86,15 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
 
 function Inbox({ services }: { services: ServiceInfo[] }) {
   const waiting = useLoad(() => api.get<Page<Referral>>("/referrals?waiting=true"), "waiting");
+  // A referral handed to this agency shows up the moment it arrives (移交动态).
+  useEffect(
+    () =>
+      follow("/referrals/feed?waiting=true", {
+        onEvent: waiting.reload,
+        onConnect: waiting.reload,
+      }),
+    [waiting.reload],
+  );
   const shared = useLoad(() => api.get<Page<S["InboxItem"]>>("/inbox"), "inbox");
   const consents = useLoad(
     () => api.get<Page<S["ConsentView"]>>("/consents?waiting=true"),
