@@ -15,7 +15,7 @@ const { values } = parseArgs({
   options: {
     events: { type: "string", default: "50000" },
     window: { type: "string", default: "256" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     "audit-events": { type: "string", default: "1000000" },
     offers: { type: "string", default: "300" },
     background: { type: "string", default: "100" },
