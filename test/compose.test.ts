@@ -776,7 +776,8 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
   }
 
   /** A long-running service: started, awaited until it says `text`, then stopped (SIGTERM). */
-  async function runUntil(name: string, text: string) {
+  /** Starts a long-running service, waits until it says `text`; `stop()` checks it stops cleanly. */
+  async function startUntil(name: string, text: string) {
     const root = container(name);
     const [, ...args] = regionService(name).command ?? [];
     const child = spawn(process.execPath, args, {
@@ -794,9 +795,13 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
       child.stderr.on("data", seen);
       void exited.then((code) => failed(new Error(`${name} exited (${code}): ${output}`)));
     });
-    child.kill("SIGTERM");
-    expect(await exited, `${name} stops cleanly: ${output}`).toBe(0);
-    return output;
+    return {
+      output,
+      async stop() {
+        child.kill("SIGTERM");
+        expect(await exited, `${name} stops cleanly: ${output}`).toBe(0);
+      },
+    };
   }
 
   async function expectRun(name: string) {
@@ -899,68 +904,73 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
     );
 
     await Promise.all([expectRun("provision"), expectRun("neighbour-provision")]);
-    expect(await runUntil("region-sources", "已连通")).toContain("已连通");
-
-    const connectAs = (agency: string, secrets: string, node: string) =>
-      connectBus({
-        servers: `nats://127.0.0.1:${ports.client[node]}`,
-        agency,
-        seedFile: hostFile(`${secrets}/${agency}.nk`),
-      });
-    const sides = [
-      {
-        from: home,
-        secrets: SECRETS_DIR,
-        node: "nats-2",
-        to: neighbour,
-        toSecrets: NEIGHBOUR_SECRETS,
-        toNode: NEIGHBOUR_NODE,
-      },
-      {
-        from: neighbour,
-        secrets: NEIGHBOUR_SECRETS,
-        node: NEIGHBOUR_NODE,
-        to: home,
-        toSecrets: SECRETS_DIR,
-        toNode: "nats-3",
-      },
-    ];
-    for (const side of sides) {
-      const id = `compose-${side.from.county}`;
-      const subject = crossBorderSubject({
-        county: side.from.county,
-        agency: "health",
-        kind: "referral",
-        id,
-        to: "health",
-        toCounty: side.to.county,
-      });
-      const health = await connectAs("health", side.secrets, side.node);
-      await jetstream(health).publish(subject, JSON.stringify({ id }), { msgID: `health:${id}` });
-      await health.close();
-      const admin = await connectAs("admin", side.toSecrets, side.toNode);
-      try {
-        const jsm = await jetstreamManager(admin);
-        for (const stream of [STREAMS.events, STREAMS.inbox("health")]) {
-          const deadline = Date.now() + 15_000;
-          for (;;) {
-            const m = await jsm.streams
-              .getMessage(stream, { last_by_subj: subject })
-              .catch(() => undefined);
-            if (m) {
-              expect(m.json<{ id: string }>().id).toBe(id);
-              break;
+    // The keeper runs beside both counties, as in compose, while events cross.
+    const keeper = await startUntil("region-sources", "已连通");
+    expect(keeper.output).toContain("已连通");
+    try {
+      const connectAs = (agency: string, secrets: string, node: string) =>
+        connectBus({
+          servers: `nats://127.0.0.1:${ports.client[node]}`,
+          agency,
+          seedFile: hostFile(`${secrets}/${agency}.nk`),
+        });
+      const sides = [
+        {
+          from: home,
+          secrets: SECRETS_DIR,
+          node: "nats-2",
+          to: neighbour,
+          toSecrets: NEIGHBOUR_SECRETS,
+          toNode: NEIGHBOUR_NODE,
+        },
+        {
+          from: neighbour,
+          secrets: NEIGHBOUR_SECRETS,
+          node: NEIGHBOUR_NODE,
+          to: home,
+          toSecrets: SECRETS_DIR,
+          toNode: "nats-3",
+        },
+      ];
+      for (const side of sides) {
+        const id = `compose-${side.from.county}`;
+        const subject = crossBorderSubject({
+          county: side.from.county,
+          agency: "health",
+          kind: "referral",
+          id,
+          to: "health",
+          toCounty: side.to.county,
+        });
+        const health = await connectAs("health", side.secrets, side.node);
+        await jetstream(health).publish(subject, JSON.stringify({ id }), { msgID: `health:${id}` });
+        await health.close();
+        const admin = await connectAs("admin", side.toSecrets, side.toNode);
+        try {
+          const jsm = await jetstreamManager(admin);
+          for (const stream of [STREAMS.events, STREAMS.inbox("health")]) {
+            const deadline = Date.now() + 15_000;
+            for (;;) {
+              const m = await jsm.streams
+                .getMessage(stream, { last_by_subj: subject })
+                .catch(() => undefined);
+              if (m) {
+                expect(m.json<{ id: string }>().id).toBe(id);
+                break;
+              }
+              if (Date.now() > deadline)
+                throw new Error(
+                  `${side.from.county} → ${side.to.county}: ${subject} not in ${stream}`,
+                );
+              await new Promise((r) => setTimeout(r, 200));
             }
-            if (Date.now() > deadline)
-              throw new Error(
-                `${side.from.county} → ${side.to.county}: ${subject} not in ${stream}`,
-              );
-            await new Promise((r) => setTimeout(r, 200));
           }
+        } finally {
+          await admin.close();
         }
-      } finally {
-        await admin.close();
       }
+    } finally {
+      await keeper.stop();
     }
   }, 150_000);
 });
