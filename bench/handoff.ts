@@ -37,8 +37,10 @@ export async function handoffBench(opts: {
     natsServer: opts.natsServer,
     ports: "free",
   });
+  const tokenOf = (agency: string) =>
+    county.tokens.find((t) => t.officer === `${agency}.liaison`)?.token ?? "";
   const as = (agency: string): Call => {
-    const token = county.tokens.find((t) => t.officer === `${agency}.liaison`)?.token ?? "";
+    const token = tokenOf(agency);
     return async (method, path, body) => {
       const res = await request(`${county.urls[agency]}${path}`, {
         method,
@@ -50,7 +52,6 @@ export async function handoffBench(opts: {
   };
   try {
     const fp = as("family-planning");
-    const health = as("health");
     const lead = await fp("POST", "/leads", {
       source: "pregnancy-disappearance",
       violations: ["sex-selective-termination"],
@@ -60,13 +61,13 @@ export async function handoffBench(opts: {
     const leadId = String(lead.body.leadId);
 
     // The background load registers leads at a steady rate (a schedule, not after each
-    // answer) from a thread of its own.
+    // answer) from a process of its own.
     const load = fork(
       fileURLToPath(new URL("./lead-load.ts", import.meta.url)),
       [
         JSON.stringify({
           url: county.urls.health!,
-          token: county.tokens.find((t) => t.officer === "health.liaison")?.token ?? "",
+          token: tokenOf("health"),
           perSecond: opts.backgroundPerSecond,
         } satisfies LeadLoad),
       ],
@@ -74,27 +75,28 @@ export async function handoffBench(opts: {
     );
     type LoadReport = { started?: true; registered?: number; failed?: number };
     const reports: LoadReport[] = [];
+    load.on("message", (m: LoadReport) => reports.push(m));
+    /** The first report `match` accepts, received already or to come. */
     const report = (match: (r: LoadReport) => boolean) =>
       new Promise<LoadReport>((resolve, reject) => {
-        const seen = reports.find(match);
-        if (seen) return resolve(seen);
-        const onMessage = (m: LoadReport) => {
-          if (!match(m)) return;
-          load.off("message", onMessage);
-          resolve(m);
+        const exited = (code: number | null) =>
+          reject(new Error(`background load exited (${code})`));
+        const check = () => {
+          const r = reports.find(match);
+          if (!r) return;
+          load.off("message", check).off("exit", exited);
+          resolve(r);
         };
-        load.on("message", onMessage);
-        load.once("exit", (code) => reject(new Error(`background load exited (${code})`)));
+        load.on("message", check).once("exit", exited);
+        check();
       });
-    load.on("message", (m: LoadReport) => reports.push(m));
     await report((r) => r.started === true);
     // Measured once the load is steady.
     await new Promise((r) => setTimeout(r, 1000));
 
     // The addressee's live feed (移交动态), as its officer's page holds it open: a referral is
     // visible in health's inbox the moment the feed pushes it.
-    const token = county.tokens.find((t) => t.officer === "health.liaison")?.token ?? "";
-    const feed = referralFeed(county.urls.health!, token, "?waiting=true");
+    const feed = referralFeed(county.urls.health!, tokenOf("health"), "?waiting=true");
     await feed.opened;
     const latencies: number[] = [];
     const posts: number[] = [];

@@ -4,7 +4,7 @@
 import { uuidFromName } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
-import { referralFeed } from "./support/feed.ts";
+import { feedClients, referralFeed } from "./support/feed.ts";
 
 type Referral = {
   referralId: string;
@@ -266,10 +266,7 @@ describe("the live feed (移交动态)", () => {
       await Promise.all([health.close(), healthWaiting.close(), commerce.close()]);
     }
     // Closed clients are let go of (the service's gauge of feed clients falls back to zero).
-    await eventually(async () => {
-      const m = await county.as("health").raw("/metrics", { method: "GET" });
-      return /liandong_feed_clients\{[^}]*\} 0\b/.test(String(m.body.text)) || undefined;
-    });
+    await eventually(async () => (await feedClients(county.as("health"))) === 0 || undefined);
     const refused = await county.as("health").raw("/referrals/feed", {
       method: "GET",
       headers: { authorization: "" },

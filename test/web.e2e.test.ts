@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { launchChromium, loginPage } from "./support/browser.ts";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
+import { feedClients } from "./support/feed.ts";
 
 let county: TestCounty;
 let browser: Browser;
@@ -107,10 +108,7 @@ it("a referral handed to an agency shows up on its open page the moment it arriv
   const page = await loginPage(browser, office(), "public-security", token("public-security"));
   await page.getByTestId("waiting").or(page.getByText("暂无")).first().waitFor();
   // Subscribed: the page's feed is connected before the offer is made.
-  await eventually(async () => {
-    const m = await county.as("public-security").raw("/metrics", { method: "GET" });
-    return /liandong_feed_clients\{[^}]*\} [1-9]/.test(String(m.body.text)) || undefined;
-  });
+  await eventually(async () => (await feedClients(county.as("public-security"))) > 0 || undefined);
   const offered = await county.as("health").post<{ referralId: string }>("/referrals", {
     to: "public-security",
     about: { kind: "lead", id: leadId },

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, EventSource } from "undici";
+import type { Api } from "./county.ts";
 
 /** A referral as the live feed pushes it (the fields the tests and the benchmark read). */
 export type FedReferral = { referralId: string; status: string; from: string; to: string };
@@ -78,4 +79,12 @@ export function referralFeed(baseUrl: string, token: string, query = ""): Referr
       await agent.close();
     },
   };
+}
+
+/** How many live-feed clients an agency's service holds now (its `liandong_feed_clients` gauge). */
+export async function feedClients(service: Api): Promise<number> {
+  const m = await service.raw("/metrics", { method: "GET" });
+  const value = /^liandong_feed_clients\{[^}]*\} (\d+)$/m.exec(String(m.body.text))?.[1];
+  if (value === undefined) throw new Error("no liandong_feed_clients gauge in /metrics");
+  return Number(value);
 }

@@ -70,10 +70,8 @@ export class DeskStore {
     { month: string; submittedAt: string; figures: MonthlyFigures; note?: string }
   >();
   readonly #kv: KV;
-  /** Callers waiting for a referral to appear or change (long polls). */
-  readonly #watchers = new Map<string, Set<(r: ReferralView) => void>>();
-  /** Live feeds of every referral change (the addressee's page, the hand-off benchmark). */
-  readonly #feeds = new Set<(r: ReferralView) => void>();
+  /** Told of every referral change: live feeds and long polls. */
+  readonly #listeners = new Set<(r: ReferralView) => void>();
   readonly #referralWrites = new Map<string, Promise<void>>();
   /** Referrals whose copy in memory is newer than the bucket's (a write failed). */
   readonly #unwritten = new Set<string>();
@@ -177,8 +175,7 @@ export class DeskStore {
    */
   async saveReferral(r: ReferralView): Promise<void> {
     this.referrals.set(r.referralId, r);
-    for (const notify of this.#watchers.get(r.referralId) ?? []) notify(r);
-    for (const notify of this.#feeds) notify(r);
+    for (const notify of this.#listeners) notify(r);
     await this.#writeReferral(r.referralId);
   }
 
@@ -212,12 +209,8 @@ export class DeskStore {
 
   /** Calls `listener` with each referral as it changes, from now on; returns the unsubscribe. */
   onReferral(listener: (r: ReferralView) => void): () => void {
-    this.#feeds.add(listener);
-    return () => this.#feeds.delete(listener);
-  }
-
-  get referralFeeds(): number {
-    return this.#feeds.size;
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**
@@ -227,20 +220,16 @@ export class DeskStore {
   async waitForReferral(referralId: string, ms: number): Promise<ReferralView | undefined> {
     const now = this.referrals.get(referralId);
     if (now || ms <= 0) return now;
-    const set = this.#watchers.get(referralId) ?? new Set<(r: ReferralView) => void>();
-    this.#watchers.set(referralId, set);
-    let notify: ((r: ReferralView) => void) | undefined;
+    let off: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await new Promise<ReferralView | undefined>((resolve) => {
-        notify = resolve;
-        set.add(resolve);
+        off = this.onReferral((r) => r.referralId === referralId && resolve(r));
         timer = setTimeout(() => resolve(undefined), ms);
       });
     } finally {
       clearTimeout(timer);
-      if (notify) set.delete(notify);
-      if (set.size === 0) this.#watchers.delete(referralId);
+      off?.();
     }
   }
 

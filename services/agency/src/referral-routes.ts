@@ -77,6 +77,7 @@ function counterpart(r: ReferralView, agency: string, county: string) {
  * 409 with the state that won. A request id (`Idempotency-Key`) makes a retry return the
  * first result without recording anything twice.
  */
+const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
 const FeedQuery = z.object({
   waiting: z
     .enum(["true", "false"])
@@ -86,7 +87,6 @@ const FeedQuery = z.object({
 /** Changes a feed's client may be behind by before it is cut off. */
 const FEED_MAX_BEHIND = 1000;
 const FEED_HEARTBEAT_MS = 15_000;
-const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
 
 export type ReferralDesk = { consentDecided(e: BusEvent): Promise<void> };
 

@@ -254,13 +254,7 @@ export class EventPublisher {
       return Promise.reject(err);
     }
     const { id, subject, bytes, h } = prepared;
-    const event = { id, type: req.type };
-    const slot = this.#slot();
-    return (
-      slot
-        ? slot.then(() => this.#send(subject, bytes, h, event))
-        : this.#send(subject, bytes, h, event)
-    ) as Promise<Published>;
+    return this.#enqueue(subject, bytes, h, { id, type: req.type }) as Promise<Published>;
   }
 
   /** The event's envelope, bytes, subject and headers, validated; throws what is wrong. */
@@ -336,10 +330,15 @@ export class EventPublisher {
   ): Promise<PubAck> {
     const prefix = `${this.#opts.agency}:`;
     h.set("Nats-Msg-Id", msgId.startsWith(prefix) ? msgId : prefix + msgId);
+    return this.#enqueue(subject, bytes, h, undefined);
+  }
+
+  /** Sends now, or once the window has room. */
+  #enqueue(subject: string, bytes: Uint8Array, h: MsgHdrs, event: Pending["event"]) {
     const slot = this.#slot();
     return slot
-      ? slot.then(() => this.#send(subject, bytes, h, undefined))
-      : this.#send(subject, bytes, h, undefined);
+      ? slot.then(() => this.#send(subject, bytes, h, event))
+      : this.#send(subject, bytes, h, event);
   }
 
   #send(
