@@ -57,40 +57,32 @@ type Compose = {
   networks?: Record<string, { internal?: boolean } | null>;
 };
 
-// As `docker compose` reads it with none of its variables set: `${VAR:-default}` is the default.
-const compose = parse(
-  readFileSync(join(ROOT, "docker-compose.yml"), "utf8").replace(
-    /\$\{\w+:-([^}]*)\}/g,
-    (_, fallback: string) => fallback,
-  ),
-  // The anchors of the services merge into one another; more aliases than yaml's default allows.
-  { merge: true, maxAliasCount: 1000 },
-) as Compose;
-const NODES = ["nats-1", "nats-2", "nats-3"];
-const NATS_URLS = NODES.map((n) => `nats://${n}:4222`);
-const SECRETS_DIR = "deploy/secrets";
-const countyFile = JSON.parse(readFileSync(join(ROOT, "liandong.county.json"), "utf8"));
-const county = CountyConfig.parse(countyFile);
-const AGENCIES = [...new Set([...DEFAULT_AGENCIES, ...county.agencies].map((a) => a.code))];
-const SCHEMA_KEYS = Object.keys(ServiceEnv.shape) as (keyof typeof ServiceEnv.shape)[];
-const REQUIRED = SCHEMA_KEYS.filter((k) => !ServiceEnv.shape[k].safeParse(undefined).success);
+/** docker-compose.yml as `docker compose` reads it with these variables set (`${VAR:-default}`). */
+function readCompose(vars: Record<string, string>): Compose {
+  return parse(
+    readFileSync(join(ROOT, "docker-compose.yml"), "utf8").replace(
+      /\$\{(\w+):-([^}]*)\}/g,
+      (_, name: string, fallback: string) => vars[name] ?? fallback,
+    ),
+    // The anchors of the services merge into one another; more aliases than yaml's default allows.
+    { merge: true, maxAliasCount: 1000 },
+  ) as Compose;
+}
 
-function service(name: string): Service {
-  const s = compose.services[name];
+function serviceIn(doc: Compose, name: string): Service {
+  const s = doc.services[name];
   if (!s) throw new Error(`docker-compose.yml: no service "${name}"`);
   return s;
 }
-
-const norm = (file: string) => posix.normalize(file).replace(/^\.\//, "");
 
 /**
  * Container path → host file (relative to the repository) of a service's configs or secrets:
  * a config lands at `/<name>` unless targeted; a secret at `/run/secrets/<target or name>`.
  */
-function mounts(name: string, kind: "configs" | "secrets"): Map<string, string> {
-  const defined = compose[kind] ?? {};
+function mountsIn(doc: Compose, name: string, kind: "configs" | "secrets"): Map<string, string> {
+  const defined = doc[kind] ?? {};
   const out = new Map<string, string>();
-  for (const m of service(name)[kind] ?? []) {
+  for (const m of serviceIn(doc, name)[kind] ?? []) {
     const source = typeof m === "string" ? m : m.source;
     const target = typeof m === "string" ? undefined : m.target;
     const file = defined[source]?.file;
@@ -105,6 +97,23 @@ function mounts(name: string, kind: "configs" | "secrets"): Map<string, string> 
   }
   return out;
 }
+
+// As `docker compose` reads it with none of its variables set.
+const compose = readCompose({});
+const NODES = ["nats-1", "nats-2", "nats-3"];
+const NATS_URLS = NODES.map((n) => `nats://${n}:4222`);
+const SECRETS_DIR = "deploy/secrets";
+const countyFile = JSON.parse(readFileSync(join(ROOT, "liandong.county.json"), "utf8"));
+const county = CountyConfig.parse(countyFile);
+const AGENCIES = [...new Set([...DEFAULT_AGENCIES, ...county.agencies].map((a) => a.code))];
+const SCHEMA_KEYS = Object.keys(ServiceEnv.shape) as (keyof typeof ServiceEnv.shape)[];
+const REQUIRED = SCHEMA_KEYS.filter((k) => !ServiceEnv.shape[k].safeParse(undefined).success);
+
+const service = (name: string) => serviceIn(compose, name);
+
+const norm = (file: string) => posix.normalize(file).replace(/^\.\//, "");
+
+const mounts = (name: string, kind: "configs" | "secrets") => mountsIn(compose, name, kind);
 
 function networksOf(name: string): Record<string, { aliases?: string[] }> {
   const n = service(name).networks ?? [];
@@ -452,39 +461,11 @@ const REGION_ENV = Object.fromEntries(
 ) as Record<string, string>;
 
 /** As `docker compose` reads the file with region.env as the project's .env. */
-const regional = parse(
-  readFileSync(join(ROOT, "docker-compose.yml"), "utf8").replace(
-    /\$\{(\w+):-([^}]*)\}/g,
-    (_, name: string, fallback: string) => REGION_ENV[name] ?? fallback,
-  ),
-  { merge: true, maxAliasCount: 1000 },
-) as Compose;
-
-function regionService(name: string): Service {
-  const s = regional.services[name];
-  if (!s) throw new Error(`docker-compose.yml: no service "${name}"`);
-  return s;
-}
+const regional = readCompose(REGION_ENV);
+const regionService = (name: string) => serviceIn(regional, name);
 
 /** Like `mounts`, in the file as the region reads it. */
-function regionMounts(name: string, kind: "configs" | "secrets"): Map<string, string> {
-  const defined = regional[kind] ?? {};
-  const out = new Map<string, string>();
-  for (const m of regionService(name)[kind] ?? []) {
-    const source = typeof m === "string" ? m : m.source;
-    const target = typeof m === "string" ? undefined : m.target;
-    const file = defined[source]?.file;
-    if (!file) throw new Error(`${name}: ${kind} "${source}" is not defined with a file`);
-    const path =
-      kind === "configs"
-        ? (target ?? `/${source}`)
-        : target?.startsWith("/")
-          ? target
-          : `/run/secrets/${target ?? source}`;
-    out.set(path, norm(file));
-  }
-  return out;
-}
+const regionMounts = (name: string, kind: "configs" | "secrets") => mountsIn(regional, name, kind);
 
 const regionNetworks = (name: string) => {
   const n = regionService(name).networks ?? [];
