@@ -43,6 +43,11 @@ export type SealerOptions = {
   maxEvents?: number;
   /** Seal what waits once the stream has been quiet this long. */
   idleMs?: number;
+  /**
+   * Read again from the first unsealed event when there is something to seal (events read or
+   * waiting on the stream, a checkpoint not yet seen back) and nothing has moved for this long.
+   */
+  stallMs?: number;
 };
 
 /**
@@ -66,12 +71,16 @@ export class AuditSealer {
   #done: Promise<void> | undefined;
   #stopped = false;
   #ready = false;
+  #watchdog: NodeJS.Timeout | undefined;
+  /** Where reading and sealing stood when last looked at, and since when. */
+  #progress = { at: "", since: 0 };
 
   constructor(opts: SealerOptions) {
     this.#o = {
       clock: systemClock,
       maxEvents: MAX_SEALED_PER_CHECKPOINT,
       idleMs: 200,
+      stallMs: 10_000,
       ...opts,
     };
     this.#o.maxEvents = Math.min(this.#o.maxEvents, MAX_SEALED_PER_CHECKPOINT);
@@ -96,10 +105,46 @@ export class AuditSealer {
     this.#lastStreamSeq = this.#state.resumeSeq - 1;
     await this.#subscribe(this.#state.resumeSeq);
     this.#ready = true;
+    this.#watchdog = setInterval(() => void this.#watch(), this.#o.stallMs / 2);
+    this.#watchdog.unref();
+  }
+
+  /**
+   * A consumer can go quiet without a word when its node goes (a pull lost with its leader,
+   * a checkpoint never delivered back): if there is something to seal and nothing has moved
+   * for `stallMs`, read again from the first unsealed event. Reading again is harmless: the
+   * events are hashed again and the same checkpoint, published again, is deduplicated.
+   */
+  async #watch(): Promise<void> {
+    const now = Date.now();
+    const at = `${this.#lastStreamSeq}:${this.#state.index}`;
+    if (at !== this.#progress.at || this.#stopped || !this.#messages) {
+      this.#progress = { at, since: now };
+      return;
+    }
+    if (now - this.#progress.since < this.#o.stallMs) return;
+    const waiting =
+      this.#inFlight ||
+      this.#pending.length > 0 ||
+      (await jetstreamManager(this.#o.nc)
+        .then((jsm) => jsm.consumers.info(STREAMS.events, sealerConsumer(this.#o.agency)))
+        .then((info) => info.num_pending > 0)
+        .catch(() => true));
+    if (!waiting || this.#stopped) return;
+    this.#o.logger.warn(
+      { unsealed: this.#pending.length, inFlight: this.#inFlight, since: this.#progress.since },
+      "sealer made no progress; reading again from the first unsealed event",
+    );
+    this.#progress = { at, since: now };
+    this.#inFlight = false;
+    const stalled = this.#messages;
+    this.#restart();
+    stalled?.stop();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#watchdog);
     this.#ready = false;
     clearTimeout(this.#timer);
     this.#messages?.stop();
