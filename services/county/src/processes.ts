@@ -8,7 +8,14 @@ process.once("exit", () => {
   for (const p of running) p.kill("SIGKILL");
 });
 
-export type Child = { name: string; proc: ChildProcess; exited: Promise<number | null> };
+export type Child = {
+  name: string;
+  proc: ChildProcess;
+  exited: Promise<number | null>;
+  logFile: string;
+  /** The last few KiB the child wrote, to say why it failed. */
+  tail(): string;
+};
 
 /** Starts a child whose output goes to a log file; the returned promise settles when it exits. */
 export function startChild(
@@ -24,12 +31,19 @@ export function startChild(
   const proc = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   running.add(proc);
   proc.once("exit", () => running.delete(proc));
-  proc.stdout?.pipe(log);
-  proc.stderr?.pipe(log);
+  let recent = "";
+  const keep = (chunk: Buffer) => {
+    recent = (recent + chunk.toString("utf8")).slice(-4096);
+  };
+  for (const out of [proc.stdout, proc.stderr]) {
+    out?.pipe(log);
+    out?.on("data", keep);
+  }
+  // "close", not "exit": by then the child's last words have been read.
   const exited = new Promise<number | null>((resolve) =>
-    proc.once("exit", (code) => resolve(code)),
+    proc.once("close", (code) => resolve(code)),
   );
-  return { name, proc, exited };
+  return { name, proc, exited, logFile, tail: () => recent.split("\n").slice(-20).join("\n") };
 }
 
 /** Asks a child to stop (SIGTERM) and kills it if it has not within `graceMs`. */
@@ -49,7 +63,11 @@ export async function waitReady(url: string, child: Child, timeoutMs = 30_000): 
     exited = true;
   });
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${child.name} 启动失败（进程已退出）`);
+    if (exited) {
+      throw new Error(
+        `${child.name} 启动失败（进程已退出，退出码 ${child.proc.exitCode ?? child.proc.signalCode}）。日志末尾（${child.logFile}）：\n${child.tail()}`,
+      );
+    }
     try {
       const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
       await res.body.dump();
