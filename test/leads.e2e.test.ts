@@ -2,6 +2,7 @@
 // authentication, bad input, and a forged event straight onto the bus.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { DEFAULT_AGENCIES } from "@liandong/contracts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -297,6 +298,26 @@ describe("bad input gets a problem naming the field", () => {
     expect(big.type).toContain("application/problem+json");
     const text = await post("source=record-audit", "application/x-www-form-urlencoded");
     expect(text.status).toBe(415);
+  });
+
+  it("a chunked body (no length declared) is counted as it comes: within the limit it registers, past it 413", async () => {
+    async function* chunked(text: string, pieces: number) {
+      const bytes = new TextEncoder().encode(text);
+      const step = Math.ceil(bytes.length / pieces);
+      for (let i = 0; i < bytes.length; i += step) yield bytes.subarray(i, i + step);
+    }
+    const send = (text: string) =>
+      county.as("health").raw("/leads", {
+        method: "POST",
+        body: Readable.from(chunked(text, 4)),
+        headers: { "content-type": "application/json" },
+        close: true,
+      });
+    const ok = await send(JSON.stringify({ ...s1Lead, summary: "分块发送" }));
+    expect(ok.status).toBe(201);
+    const big = await send(JSON.stringify({ ...s1Lead, summary: "x".repeat(300_000) }));
+    expect(big.status).toBe(413);
+    expect(big.body).toMatchObject({ status: 413, errors: [{ field: "body" }] });
   });
 
   it("a retried registration with the same Idempotency-Key returns the first result", async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { connectBus } from "@liandong/runtime";
 import { request } from "undici";
 import { type RunningCounty, startCounty } from "../../services/county/src/county.ts";
@@ -35,7 +36,8 @@ export type Api = {
 
 type RawInit = {
   method: "POST" | "GET" | "PUT" | "DELETE" | "PATCH";
-  body?: string;
+  /** A stream: sent chunked (no content-length), as a client streaming its body would. */
+  body?: string | Readable;
   headers?: Record<string, string>;
   close?: boolean;
 };
