@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher, EventSource } from "undici";
+import { createParser } from "eventsource-parser";
+import { type Dispatcher, request } from "undici";
 import type { Api } from "./county.ts";
 
 /** A referral as the live feed pushes it (the fields the tests and the benchmark read). */
@@ -18,37 +19,37 @@ export type ReferralFeed = {
 };
 
 /**
- * An agency's live referral feed (`GET /referrals/feed`, server-sent events) read with undici's
- * EventSource, as a page would; the officer's bearer token added to every request it makes.
+ * An agency's live referral feed (`GET /referrals/feed`, server-sent events) read as the
+ * officer's page reads it: one request with the officer's bearer token, its stream parsed by
+ * eventsource-parser. A change's time is taken as its bytes arrive.
  */
 export function referralFeed(baseUrl: string, token: string, query = ""): ReferralFeed {
-  const agent = new Agent();
-  const dispatcher: Dispatcher = agent.compose(
-    (dispatch) => (opts, handler) =>
-      dispatch(
-        {
-          ...opts,
-          headers: {
-            ...(opts.headers as Record<string, string> | undefined),
-            authorization: `Bearer ${token}`,
-          },
-        },
-        handler,
-      ),
-  );
-  const source = new EventSource(`${baseUrl}/referrals/feed${query}`, { dispatcher });
+  const abort = new AbortController();
   const received: { at: number; referral: FedReferral }[] = [];
   const waiters = new Set<() => void>();
-  source.addEventListener("referral", (ev) => {
-    received.push({ at: performance.now(), referral: JSON.parse((ev as MessageEvent).data) });
-    for (const w of waiters) w();
+  const parser = createParser({
+    onEvent(ev) {
+      if (ev.event !== "referral") return;
+      received.push({ at: performance.now(), referral: JSON.parse(ev.data) });
+      for (const w of waiters) w();
+    },
   });
-  const opened = new Promise<void>((resolve, reject) => {
-    source.onopen = () => resolve();
-    source.onerror = () => {
-      if (source.readyState === EventSource.CLOSED) reject(new Error("referral feed refused"));
-    };
-  });
+  let body: Dispatcher.ResponseData["body"] | undefined;
+  const opened = (async () => {
+    const res = await request(`${baseUrl}/referrals/feed${query}`, {
+      headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+      signal: abort.signal,
+    });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new Error(`referral feed refused (${res.statusCode})`);
+    }
+    body = res.body;
+    const text = new TextDecoder();
+    body.on("data", (chunk: Buffer) => parser.feed(text.decode(chunk, { stream: true })));
+    // Ends with `close` (aborted) or when the service closes it.
+    body.on("error", () => undefined);
+  })();
   return {
     opened,
     received,
@@ -75,8 +76,9 @@ export function referralFeed(baseUrl: string, token: string, query = ""): Referr
       });
     },
     async close() {
-      source.close();
-      await agent.close();
+      abort.abort();
+      body?.destroy();
+      await opened.catch(() => undefined);
     },
   };
 }
