@@ -3,8 +3,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { DEFAULT_AGENCIES } from "@liandong/contracts";
+import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
@@ -103,6 +104,22 @@ describe("S1 同名五次引产: health's record audit reaches public-security a
       const r = await county.as(agency).get<Inbox>("/inbox");
       expect(r.body.items.map((i) => i.leadId)).not.toContain(leadId);
     }
+  });
+
+  it("health's head of the lead goes to its bucket once, as its last copy is observed", async () => {
+    const kv = await new Kvm(admin).open("agency_health");
+    const key = `head.lead.${leadId}`;
+    const head = await eventually(async () => (await kv.get(key))?.json<{ seq: number }>());
+    const revisions: number[] = [];
+    for await (const e of await kv.history({ key })) revisions.push(e.revision);
+    expect(revisions).toHaveLength(1);
+    // The last copy: nothing of the lead's is newer on the stream.
+    const last = await jetstreamManager(admin).then((m) =>
+      m.streams.getMessage(STREAMS.events, {
+        last_by_subj: `ld.ev.441723.health.lead.${leadId}.family-planning`,
+      }),
+    );
+    expect(head.seq).toBe(last?.seq);
   });
 
   it("a second lead about the same target is linked to the first, not silently duplicated", async () => {

@@ -17,7 +17,14 @@ export function ownEventsHandler(deps: {
 }) {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
-    await log.observe(e.aggregate.kind, e.aggregate.id, { seq: d.seq, hash: sha256Hex(d.bytes) });
+    const head = { seq: d.seq, hash: sha256Hex(d.bytes) };
+    // Our own lead (not a copy) is fanned out: appended to after this event, so the head moves
+    // on in memory first, and goes to the bucket as the last copy is observed, not for this one.
+    if (e.aggregate.kind === "lead" && e.to === undefined && e.agency === agency) {
+      await log.advance("lead", e.aggregate.id, head);
+      await fanOutLead(e, d);
+    }
+    await log.observe(e.aggregate.kind, e.aggregate.id, head);
     if (e.aggregate.kind === "case") {
       // Recorded on the bus but perhaps not here (the process stopped in between).
       if (e.type.startsWith("case.")) {
@@ -27,13 +34,12 @@ export function ownEventsHandler(deps: {
       return;
     }
     if (e.aggregate.kind === "referral") {
-      await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
+      await recordReferralEvent(store, e, d.origin.seq, head.hash);
       return;
     }
-    if (e.aggregate.kind !== "lead") return;
-    // Addressed copies are our own fan-out: nothing more to do.
-    if (e.to !== undefined || e.agency !== agency) return;
+  };
 
+  async function fanOutLead(e: BusEvent, d: Delivery): Promise<void> {
     if (e.type === "lead.reported") {
       const existing = store.lead(e.data.leadId);
       if (!existing) {
@@ -104,5 +110,5 @@ export function ownEventsHandler(deps: {
       }
     }
     await store.markFannedOut(e.id);
-  };
+  }
 }

@@ -78,14 +78,23 @@ export class AggregateLog {
    * settles if the event is the newest of its aggregate this process knows.
    */
   async observe(kind: AggregateKind, id: string, head: Head): Promise<void> {
-    // No lock: an append waiting for a stale head must be able to see this.
-    const key = headKey(kind, id);
-    const current = await this.head(kind, id);
-    if (head.seq > current.seq) this.#heads.set(key, head);
-    const newest = this.#heads.get(key)!;
+    await this.advance(kind, id, head);
+    const newest = this.#heads.get(headKey(kind, id))!;
     // A newer event's own observation writes it (it is not acknowledged before it has).
     if (this.#persist === "append" ? head.seq >= newest.seq : head.seq === newest.seq)
-      await this.#write(key, newest);
+      await this.#write(headKey(kind, id), newest);
+  }
+
+  /**
+   * Moves the aggregate's head on to an event seen on the bus, in memory only. For a consumer
+   * that appends to the same aggregate before it is done with the event (an agency's fan-out of
+   * its own lead): it advances first, appends, then observes, and the bucket is written once,
+   * for the newest event, not once more for the event that started it.
+   */
+  async advance(kind: AggregateKind, id: string, head: Head): Promise<void> {
+    // No lock: an append waiting for a stale head must be able to see this.
+    const current = await this.head(kind, id);
+    if (head.seq > current.seq) this.#heads.set(headKey(kind, id), head);
   }
 
   /**
