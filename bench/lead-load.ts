@@ -11,6 +11,12 @@ process.on("message", (m) => {
 });
 let i = 0;
 let failed = 0;
+if (!(perSecond > 0)) {
+  // No background at all: the hand-off measured alone.
+  process.send?.({ started: true });
+  await new Promise<void>((r) => process.once("message", () => r()));
+  running = false;
+}
 const interval = 1000 / perSecond;
 const started = performance.now();
 while (running) {

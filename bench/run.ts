@@ -17,7 +17,8 @@ const { values } = parseArgs({
     window: { type: "string", default: "256" },
     rounds: { type: "string", default: "5" },
     "audit-events": { type: "string", default: "1000000" },
-    offers: { type: "string", default: "300" },
+    offers: { type: "string", default: "1000" },
+    "offer-rate": { type: "string", default: "20" },
     background: { type: "string", default: "100" },
     "office-events": { type: "string", default: "1000000" },
     "office-referrals": { type: "string", default: "100000" },
@@ -51,6 +52,7 @@ Object.assign(
   await handoffBench({
     natsServer: natsServerBinary(),
     offers: Number(values.offers),
+    offersPerSecond: Number(values["offer-rate"]),
     backgroundPerSecond: Number(values.background),
     log: out,
   }),
