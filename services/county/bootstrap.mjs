@@ -5,7 +5,7 @@
 //
 // Plain JavaScript on purpose: nothing else can run before `pnpm install` has.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -17,7 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -45,6 +45,35 @@ function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
   if (r.error) fail(`${cmd} ${args.join(" ")}: ${r.error.message}`);
   return r.status ?? 1;
+}
+
+/**
+ * Runs a long command (the county, the tests, the benchmarks) and settles with its exit status.
+ * A signal sent to this process alone — a supervisor's SIGTERM, a closed terminal's SIGHUP — is
+ * passed on, and so is the end of the process that started it (npm stopped with SIGTERM), so
+ * that the command stops as cleanly as on Ctrl-C (which the terminal sends to the whole process
+ * group, the command included).
+ */
+function runForwardingSignals(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+    const forward = (signal) => child.kill(signal);
+    for (const s of signals) process.on(s, forward);
+    // npm does not pass a SIGTERM of its own on: when whatever started us is gone, stop too.
+    const parent = process.ppid;
+    const orphaned = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(orphaned);
+      forward("SIGTERM");
+    }, 1000);
+    child.once("error", (err) => fail(`${cmd} ${args.join(" ")}: ${err.message}`));
+    child.once("exit", (code, signal) => {
+      clearInterval(orphaned);
+      for (const s of signals) process.off(s, forward);
+      resolve(code ?? 128 + (constants.signals[signal] ?? 0));
+    });
+  });
 }
 
 function ensureDependencies() {
@@ -196,13 +225,13 @@ async function ensureNatsServer() {
 
 const commands = {
   up: (natsServer, args) =>
-    run(
-      join(root, "node_modules/.bin/tsx"),
-      ["services/county/src/main.ts", ...args],
+    runForwardingSignals(
+      process.execPath,
+      ["--import", "tsx", "services/county/src/main.ts", ...args],
       env(natsServer),
     ),
   // The whole gate: types (type tests included), lint and format, generated files, then every test.
-  test: (natsServer, args) => {
+  test: async (natsServer, args) => {
     const chromium = ensureChromium();
     const bin = (name) => join(root, "node_modules/.bin", name);
     const steps = [
@@ -214,13 +243,21 @@ const commands = {
     ];
     for (const [label, cmd, cmdArgs] of steps) {
       say(`${label}…`);
-      const status = run(cmd, cmdArgs, env(natsServer, { LIANDONG_CHROMIUM: chromium }));
+      const status = await runForwardingSignals(
+        cmd,
+        cmdArgs,
+        env(natsServer, { LIANDONG_CHROMIUM: chromium }),
+      );
       if (status !== 0) return status;
     }
     return 0;
   },
   bench: (natsServer, args) =>
-    run(join(root, "node_modules/.bin/tsx"), ["bench/run.ts", ...args], env(natsServer)),
+    runForwardingSignals(
+      process.execPath,
+      ["--import", "tsx", "bench/run.ts", ...args],
+      env(natsServer),
+    ),
   setup: () => 0,
 };
 
@@ -258,13 +295,9 @@ function env(natsServer, extra = {}) {
   return { env: { ...process.env, LIANDONG_NATS_SERVER: natsServer, ...extra } };
 }
 
-// Ctrl-C reaches the child too; it shuts down gracefully and we report its exit status.
-process.on("SIGINT", () => {});
-process.on("SIGTERM", () => {});
-
 const [command = "up", ...args] = process.argv.slice(2);
 const handler = commands[command];
 if (!handler) fail(`未知命令 ${command}（可用：${Object.keys(commands).join("、")}）`);
 ensureDependencies();
 const natsServer = await ensureNatsServer();
-process.exitCode = handler(natsServer, args);
+process.exitCode = await handler(natsServer, args);

@@ -23,7 +23,11 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const natsServer =
   process.env.LIANDONG_NATS_SERVER ?? join(root, ".liandong", "bin", "nats-server");
 // A clustered county keeps its own data: its nodes' layout differs from a single server's.
-const stateDir = join(root, ".liandong", values.cluster ? "county-cluster" : "county");
+const stateDir =
+  process.env.LIANDONG_STATE_DIR ??
+  join(root, ".liandong", values.cluster ? "county-cluster" : "county");
+/** `free`: whatever ports are free (a second county beside a running one, tests). */
+const ports = process.env.LIANDONG_PORTS === "free" ? "free" : "fixed";
 
 if (values.region) await runRegion();
 
@@ -33,7 +37,7 @@ const county = await startCounty({
   stateDir,
   configFile: values.config,
   natsServer,
-  ports: "fixed",
+  ports,
   syncAlways: values["sync-always"],
   ...(values.cluster ? { clusterNodes: 3 } : {}),
 });
@@ -73,8 +77,8 @@ const shutdown = () => {
     },
   );
 };
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+// Ctrl-C, a supervisor's stop, a closed terminal: all stop the county the same way.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, shutdown);
 
 /** `--region`: this county and a neighbour, linked; S5 played with `--demo`. Runs until Ctrl-C. */
 async function runRegion(): Promise<never> {
@@ -130,7 +134,6 @@ async function runRegion(): Promise<never> {
       },
     );
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
   return new Promise<never>(() => undefined);
 }
