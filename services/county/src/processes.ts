@@ -13,8 +13,8 @@ export type Child = {
   proc: ChildProcess;
   exited: Promise<number | null>;
   logFile: string;
-  /** The last few KiB the child wrote, to say why it failed. */
-  tail(): string;
+  /** The last lines the child wrote (of its last few KiB), to say why it failed. */
+  tail(): Promise<string>;
 };
 
 /** Starts a child whose output goes to a log file; the returned promise settles when it exits. */
@@ -39,11 +39,21 @@ export function startChild(
     out?.pipe(log);
     out?.on("data", keep);
   }
-  // "close", not "exit": by then the child's last words have been read.
   const exited = new Promise<number | null>((resolve) =>
-    proc.once("close", (code) => resolve(code)),
+    proc.once("exit", (code) => resolve(code)),
   );
-  return { name, proc, exited, logFile, tail: () => recent.split("\n").slice(-20).join("\n") };
+  // Its output is read to the end a little after it exits (unless something it started holds on).
+  const closed = new Promise<void>((resolve) => proc.once("close", () => resolve()));
+  return {
+    name,
+    proc,
+    exited,
+    logFile,
+    async tail() {
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 500))]);
+      return recent.split("\n").slice(-20).join("\n");
+    },
+  };
 }
 
 /** Asks a child to stop (SIGTERM) and kills it if it has not within `graceMs`. */
@@ -65,7 +75,7 @@ export async function waitReady(url: string, child: Child, timeoutMs = 30_000): 
   while (Date.now() < deadline) {
     if (exited) {
       throw new Error(
-        `${child.name} 启动失败（进程已退出，退出码 ${child.proc.exitCode ?? child.proc.signalCode}）。日志末尾（${child.logFile}）：\n${child.tail()}`,
+        `${child.name} 启动失败（进程已退出，退出码 ${child.proc.exitCode ?? child.proc.signalCode}）。日志末尾（${child.logFile}）：\n${await child.tail()}`,
       );
     }
     try {
