@@ -23,7 +23,7 @@ async function otherProcessClaims() {
   return { port: Number(line.toString()), child };
 }
 
-it("never hands out a port another live process claimed; takes it over once that process is gone", async () => {
+it("never hands out a port another live process claimed; claims it once that process is gone", async () => {
   const other = await otherProcessClaims();
   expect(other.port).toBeGreaterThan(0);
   // Free to bind, and yet not ours: the other process means to bind it.

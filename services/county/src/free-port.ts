@@ -1,4 +1,11 @@
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,10 +15,10 @@ import { join } from "node:path";
  * `listen(0)` is free only for that moment: until the service binds it, seconds later, an
  * outgoing connection or another test's pick may take it (EADDRINUSE, seen in CI). So ports come
  * from below the kernel's ephemeral range, which outgoing connections and `listen(0)` never use,
- * and each is claimed for this process in a file other processes on the machine respect.
+ * and each is claimed for this process in a way other processes on the machine respect.
  */
 const LOW = 20_000;
-const claimDir = join(tmpdir(), "liandong-ports");
+const claimDir = join(tmpdir(), "liandong-port-claims");
 const mine = new Set<number>();
 
 function ephemeralLow(): number {
@@ -35,32 +42,36 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Claims `port` for this process unless a live process holds the claim. */
+/**
+ * Claims `port` for this process unless a live process holds a claim on it: each claimant
+ * writes a file named by its pid into the port's folder, then looks for others. Of two claiming
+ * at once both see the other and try another port; nothing is ever taken over, so no claim can
+ * be removed from under its holder. Claims of processes that are gone are ignored.
+ */
 export function claim(port: number): boolean {
-  const file = join(claimDir, String(port));
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const dir = join(claimDir, String(port));
+  const own = join(dir, String(process.pid));
+  for (let attempt = 0; ; attempt++) {
     try {
-      writeFileSync(file, String(process.pid), { flag: "wx" });
-      return true;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(own, "");
+      break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = Number(readFileSync(file, "utf8"));
-      if (holder === process.pid || (holder > 0 && alive(holder))) return false;
-      // Left by a process that has gone: take it over (of two takers, one creates it).
-      try {
-        unlinkSync(file);
-      } catch {
-        // the other taker removed it first
-      }
+      // Its empty folder pruned by another process between the two steps: make it again.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 3) throw err;
     }
   }
+  const others = readdirSync(dir)
+    .map(Number)
+    .filter((pid) => pid !== process.pid && alive(pid));
+  if (others.length === 0) return true;
+  unlinkSync(own);
   return false;
 }
 
 function release(port: number) {
   try {
-    if (Number(readFileSync(join(claimDir, String(port)), "utf8")) === process.pid)
-      unlinkSync(join(claimDir, String(port)));
+    unlinkSync(join(claimDir, String(port), String(process.pid)));
   } catch {
     // gone already
   }
@@ -73,12 +84,13 @@ process.once("exit", () => {
 /** Claims of processes gone without saying so (test workers are killed, not exited). */
 let pruned = false;
 function pruneStale() {
-  for (const name of readdirSync(claimDir)) {
+  for (const port of readdirSync(claimDir)) {
     try {
-      const holder = Number(readFileSync(join(claimDir, name), "utf8"));
-      if (!(holder > 0 && alive(holder))) unlinkSync(join(claimDir, name));
+      for (const pid of readdirSync(join(claimDir, port)))
+        if (!alive(Number(pid))) unlinkSync(join(claimDir, port, pid));
+      rmdirSync(join(claimDir, port));
     } catch {
-      // taken over or removed by another process meanwhile
+      // still claimed, or removed by another process meanwhile
     }
   }
 }
