@@ -189,9 +189,13 @@ it("supervises an overdue referral: the order, the answer, an escalation when no
     to: "health",
     about: { kind: "lead", id: leadId },
     reason: "请核查（督办）",
-    acceptBy: new Date(Date.now() + 500).toISOString(),
+    acceptBy: new Date(Date.now() + 1500).toISOString(),
   });
   const id = offered.body.referralId;
+  // Tracked by the office (404 until its copy arrives), and not overdue yet: no order.
+  await eventually(async () =>
+    (await office().get(`/tracker/referrals/${id}`)).status === 200 ? true : undefined,
+  );
   const notYet = await office().post("/supervision", {
     about: { kind: "referral", id },
     reason: "尚未逾期",

@@ -184,9 +184,11 @@ export async function playDemo(
     "S6:ref",
   );
   const s6Ref = id(s6, "referralId");
+  // Until the office tracks it (404 before its copy arrives) and its scheduler has recorded the
+  // passed deadline, or it moved on (played again).
   for (let i = 0; i < 400; i++) {
     const t = await office.get(`/tracker/referrals/${s6Ref}`);
-    if (t.body.overdueNow === true || t.body.status !== "offered") break;
+    if (t.status === 200 && (t.body.overdueNow === true || t.body.status !== "offered")) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   const order = await office.post(
