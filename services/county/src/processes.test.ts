@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -22,6 +22,36 @@ it("a child that exits while starting is reported with its exit code and its las
     expect(failure.message).toContain("commerce 启动失败");
     expect(failure.message).toContain("退出码 3");
     expect(failure.message).toContain("listen EADDRINUSE: 127.0.0.1:41831");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("a child's output and its errors both reach its log, whichever stream closes first", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "liandong-child-"));
+  try {
+    const logFile = join(dir, "health.log");
+    const child = startChild(
+      "health",
+      process.execPath,
+      [
+        "-e",
+        // Its output closed first, then a last word on its errors (as a crash report comes).
+        "process.stdout.write('started\\n', () => { require('node:fs').closeSync(1); setTimeout(() => { console.error('late error'); process.exit(0); }, 200); });",
+      ],
+      process.env,
+      logFile,
+    );
+    await child.exited;
+    expect(await child.tail()).toContain("late error");
+    // The file is written behind: wait for the last word to land.
+    let log = "";
+    for (let i = 0; i < 50 && !log.includes("late error"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      log = readFileSync(logFile, "utf8");
+    }
+    expect(log).toContain("started");
+    expect(log).toContain("late error");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

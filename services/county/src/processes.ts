@@ -35,15 +35,22 @@ export function startChild(
   const keep = (chunk: Buffer) => {
     recent = (recent + chunk.toString("utf8")).slice(-4096);
   };
+  // Two streams into one file: neither may end it (the other may still be writing; a write
+  // after its end threw in the launcher). It is closed once both have.
   for (const out of [proc.stdout, proc.stderr]) {
-    out?.pipe(log);
+    out?.pipe(log, { end: false });
     out?.on("data", keep);
   }
   const exited = new Promise<number | null>((resolve) =>
     proc.once("exit", (code) => resolve(code)),
   );
   // Its output is read to the end a little after it exits (unless something it started holds on).
-  const closed = new Promise<void>((resolve) => proc.once("close", () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    proc.once("close", () => {
+      log.end();
+      resolve();
+    }),
+  );
   return {
     name,
     proc,
