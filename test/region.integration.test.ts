@@ -1,6 +1,6 @@
 import { crossBorderSubject, eventSubject, jetstreamDomain, STREAMS } from "@liandong/contracts";
-import { EventPublisher } from "@liandong/runtime";
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { EventPublisher, readPresent } from "@liandong/runtime";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,18 +15,10 @@ const SUZHOU = "620902";
 const open: NatsConnection[] = [];
 
 /** Every message of a stream, in stream order (subject and payload). */
-async function readStream(nc: NatsConnection, stream: string, filter = ">") {
-  const consumer = await jetstream(nc).consumers.get(stream, {
-    filter_subjects: [filter],
-    deliver_policy: DeliverPolicy.All,
-  });
-  const pending = (await consumer.info(true)).num_pending;
+async function readStream(nc: NatsConnection, stream: string) {
   const out: { subject: string; text: string }[] = [];
-  if (pending === 0) return out;
-  for await (const m of await consumer.consume()) {
-    out.push({ subject: m.subject, text: m.string() });
-    if (m.info.pending === 0) break;
-  }
+  for await (const e of readPresent(nc, stream, { namePrefix: "test" }))
+    out.push({ subject: e.subject, text: new TextDecoder().decode(e.bytes) });
   return out;
 }
 

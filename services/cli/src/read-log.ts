@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { STREAMS } from "@liandong/contracts";
-import type { LogEntry } from "@liandong/runtime";
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type LogEntry, readPresent } from "@liandong/runtime";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 
@@ -22,35 +22,12 @@ export async function streamSize(
   return info.state.messages;
 }
 
-/**
- * Reads a stream from its first message to the last one present when the read began, in
- * stream order, with an ordered consumer (gaps are recovered by the client).
- */
-export async function* readStream(
+/** Reads a stream from its first message to the last one present when the read began. */
+export function readStream(
   nc: NatsConnection,
   stream: string = STREAMS.events,
 ): AsyncGenerator<LogEntry> {
-  const consumer = await jetstream(nc).consumers.get(stream, {
-    name_prefix: `liandong_cli_${crypto.randomUUID().replaceAll("-", "")}`,
-    deliver_policy: DeliverPolicy.All,
-  });
-  try {
-    const info = await consumer.info(true);
-    if (info.num_pending === 0) return;
-    const messages = await consumer.consume({ max_messages: 2000 });
-    try {
-      for await (const m of messages) {
-        yield { seq: m.seq, subject: m.subject, bytes: m.data };
-        if (m.info.pending === 0) break;
-      }
-    } finally {
-      messages.stop();
-    }
-  } finally {
-    // Not left for the server to expire: a stream's consumers are limited, and an auditor may
-    // read again and again.
-    await consumer.delete().catch(() => undefined);
-  }
+  return readPresent(nc, stream, { namePrefix: "liandong_cli", batch: 2000 });
 }
 
 /** Reads an exported log file; a malformed line stops the read with its line number. */

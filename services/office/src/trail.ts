@@ -6,8 +6,13 @@ import {
   parseEvent,
   STREAMS,
 } from "@liandong/contracts";
-import { attemptAggregateId, type ChainLink, ProblemError, verifyChain } from "@liandong/runtime";
-import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import {
+  attemptAggregateId,
+  type ChainLink,
+  ProblemError,
+  readPresent,
+  verifyChain,
+} from "@liandong/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 /** One step of an aggregate's trail: who did what, when and why. */
@@ -103,24 +108,11 @@ async function aggregateEvents(
   nc: NatsConnection,
   subjects: string[],
 ): Promise<(ChainLink & { subject: string })[]> {
-  const consumer = await jetstream(nc).consumers.get(STREAMS.events, {
-    // Ordered consumers number their names from the prefix: one prefix per read.
-    name_prefix: `office_trail_${crypto.randomUUID().replaceAll("-", "")}`,
-    filter_subjects: subjects,
-    deliver_policy: DeliverPolicy.All,
-  });
   const links: (ChainLink & { subject: string })[] = [];
-  try {
-    const pending = (await consumer.info(true)).num_pending;
-    if (pending === 0) return links;
-    const messages = await consumer.consume();
-    for await (const m of messages) {
-      links.push({ seq: m.seq, bytes: m.data, subject: m.subject });
-      if (m.info.pending === 0) break;
-    }
-    return links;
-  } finally {
-    // Not left for the server to expire: every trail read makes one, and consumers are limited.
-    await consumer.delete().catch(() => undefined);
-  }
+  for await (const e of readPresent(nc, STREAMS.events, {
+    namePrefix: "office_trail",
+    filterSubjects: subjects,
+  }))
+    links.push(e);
+  return links;
 }

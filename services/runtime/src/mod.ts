@@ -12,6 +12,7 @@ export * from "./http.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./publisher.ts";
+export * from "./read-stream.ts";
 export * from "./sealer.ts";
 export * from "./service.ts";
 export * from "./service-env.ts";
