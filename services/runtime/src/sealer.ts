@@ -9,6 +9,7 @@ import {
   AckPolicy,
   type ConsumerMessages,
   DeliverPolicy,
+  type JetStreamManager,
   type JsMsg,
   jetstream,
   jetstreamManager,
@@ -72,6 +73,8 @@ export class AuditSealer {
   #stopped = false;
   #ready = false;
   #watchdog: NodeJS.Timeout | undefined;
+  /** Made once: making one asks the server for the account's JetStream info. */
+  #jsm: Promise<JetStreamManager> | undefined;
   /** Where reading and sealing stood when last looked at, and since when. */
   #progress = { at: "", since: 0 };
 
@@ -126,7 +129,7 @@ export class AuditSealer {
     const waiting =
       this.#inFlight ||
       this.#pending.length > 0 ||
-      (await jetstreamManager(this.#o.nc)
+      (await this.#manager()
         .then((jsm) => jsm.consumers.info(STREAMS.events, sealerConsumer(this.#o.agency)))
         .then((info) => info.num_pending > 0)
         .catch(() => true));
@@ -140,6 +143,18 @@ export class AuditSealer {
     const stalled = this.#messages;
     this.#restart();
     stalled?.stop();
+  }
+
+  #manager(): Promise<JetStreamManager> {
+    if (!this.#jsm) {
+      const made = jetstreamManager(this.#o.nc);
+      // A failed attempt is not kept: the next call tries again.
+      made.catch(() => {
+        if (this.#jsm === made) this.#jsm = undefined;
+      });
+      this.#jsm = made;
+    }
+    return this.#jsm;
   }
 
   async stop(): Promise<void> {
@@ -158,7 +173,7 @@ export class AuditSealer {
   async #subscribe(fromSeq: number): Promise<void> {
     const { nc, agency, county } = this.#o;
     const name = sealerConsumer(agency);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await this.#manager();
     await jsm.consumers.delete(STREAMS.events, name).catch(() => undefined);
     await jsm.consumers.add(STREAMS.events, {
       name,

@@ -191,10 +191,10 @@ async function restartStuck(
  * Keeps a region's links flowing for as long as the county runs (each stream that sources a
  * neighbour's across a leaf node: the county's log): looks every second and restarts a
  * stream's stuck sources (see `restartFailedSources`), so that a link that comes back carries
- * its backlog within seconds. While a
- * restart does not help (the link is still down) the stream's next waits twice as long, from
- * `everyMs` up to `maxMs`: each restart has the server look back through the stream for the
- * last message it sourced. Needs an identity that may update the streams (the county's admin).
+ * its backlog within seconds. While a restart does not help (the link is still down) the
+ * stream's next waits twice as long, from `everyMs` up to `maxMs`: each restart has the server
+ * look back through the stream for the last message it sourced. Needs an identity that may
+ * update the streams (the county's admin).
  */
 export function keepSourcesFlowing(
   nc: NatsConnection,
