@@ -16,6 +16,7 @@ const { values } = parseArgs({
     events: { type: "string", default: "50000" },
     window: { type: "string", default: "256" },
     rounds: { type: "string", default: "5" },
+    slices: { type: "string", default: "10" },
     "audit-events": { type: "string", default: "1000000" },
     offers: { type: "string", default: "1000" },
     "offer-rate": { type: "string", default: "20" },
@@ -40,6 +41,7 @@ try {
       events: Number(values.events),
       window: Number(values.window),
       rounds: Number(values.rounds),
+      slices: Number(values.slices),
       log: out,
     }),
   );
