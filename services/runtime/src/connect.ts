@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 
@@ -28,4 +29,15 @@ export async function connectBus(opts: BusConnectionOptions): Promise<NatsConnec
     waitOnFirstConnect: opts.waitOnFirstConnect ?? true,
     pingInterval: 10_000,
   });
+}
+
+/**
+ * The identity's secret for keying its message ids (`PublisherOptions.idKey`), derived from its
+ * seed: the same after a restart, so that a resend is still recognised as one.
+ */
+export function messageIdKey(seedFile: string): Uint8Array {
+  return createHash("sha256")
+    .update("liandong message ids\n")
+    .update(readFileSync(seedFile, "utf8").trim())
+    .digest();
 }

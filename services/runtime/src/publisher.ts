@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import {
   type AgencyCode,
   type AggregateKind,
@@ -61,6 +62,14 @@ export type PublisherOptions = {
   clock?: Clock;
   ids?: IdSource;
   metrics?: Metrics;
+  /**
+   * This agency's secret for message ids (see `messageIdKey`). The stream's duplicate window is
+   * shared by every agency, and an event given its id has one derived from what it is about, so
+   * another agency could derive it too, publish first under our message id, and have our event
+   * dropped as a duplicate of theirs. Under a key, a given id goes out as its keyed hash:
+   * the same on every resend, and unknowable to anyone without the key.
+   */
+  idKey?: Uint8Array;
 };
 
 type Pending = {
@@ -216,7 +225,8 @@ class PublishedEvent implements Published {
  */
 export class EventPublisher {
   readonly #nc: NatsConnection;
-  readonly #opts: Required<Omit<PublisherOptions, "metrics">> & { metrics?: Metrics };
+  readonly #opts: Required<Omit<PublisherOptions, "metrics" | "idKey">> &
+    Pick<PublisherOptions, "metrics" | "idKey">;
   readonly #inbox: string;
   readonly #sub: Subscription;
   readonly #pending = new Map<string, Pending>();
@@ -311,7 +321,9 @@ export class EventPublisher {
       to: req.to,
       toCounty: req.toCounty,
     });
-    let block = `NATS/1.0\r\nLiandong-Event-Type: ${req.type}\r\nNats-Msg-Id: ${agency}:${req.id === undefined ? id : headerValue("id", id)}`;
+    // A fresh random id is unknowable as it is; a given one is keyed.
+    const msgId = req.id === undefined ? id : this.#keyed(headerValue("id", id));
+    let block = `NATS/1.0\r\nLiandong-Event-Type: ${req.type}\r\nNats-Msg-Id: ${agency}:${msgId}`;
     if (req.expect) {
       block += `\r\nNats-Expected-Last-Subject-Sequence: ${req.expect.lastSubjectSequence}`;
       if (req.expect.subject)
@@ -321,7 +333,10 @@ export class EventPublisher {
     return { id, subject, bytes, h };
   }
 
-  /** Publishes prepared bytes (dead letters, benchmarks). `msgId` is prefixed by the agency when it is not already. */
+  /**
+   * Publishes prepared bytes (dead letters, benchmarks). `msgId` is keyed like a given event id
+   * and prefixed by the agency (a prefix already there is not repeated).
+   */
   publishBytes(
     subject: string,
     bytes: Uint8Array,
@@ -329,8 +344,15 @@ export class EventPublisher {
     h: MsgHdrs = natsHeaders(),
   ): Promise<PubAck> {
     const prefix = `${this.#opts.agency}:`;
-    h.set("Nats-Msg-Id", msgId.startsWith(prefix) ? msgId : prefix + msgId);
+    const bare = msgId.startsWith(prefix) ? msgId.slice(prefix.length) : msgId;
+    h.set("Nats-Msg-Id", prefix + this.#keyed(bare));
     return this.#enqueue(subject, bytes, h, undefined);
+  }
+
+  /** A message id under this agency's key, when it has one. */
+  #keyed(id: string): string {
+    const key = this.#opts.idKey;
+    return key ? createHmac("sha256", key).update(id).digest("base64url") : id;
   }
 
   /** Sends now, or once the window has room. */

@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { type Clock, fileClock, systemClock } from "./clock.ts";
-import { connectBus } from "./connect.ts";
+import { connectBus, messageIdKey } from "./connect.ts";
 import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } from "./http.ts";
 import { retryingPuts } from "./kv-retry.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -85,7 +85,13 @@ export async function runService(
     }
   })();
   const kv = retryingPuts(await new Kvm(nc).open(agencyBucket(agency)));
-  const publisher = new EventPublisher(nc, { county: config.county, agency, clock, metrics });
+  const publisher = new EventPublisher(nc, {
+    county: config.county,
+    agency,
+    clock,
+    metrics,
+    idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
+  });
   const app = createHttpApp({
     logger,
     metrics,
