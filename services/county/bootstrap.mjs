@@ -3,7 +3,10 @@
 // installs the workspace, makes sure a current nats-server is at hand, then hands over to
 // the TypeScript command that was asked for (up, test, bench).
 //
-// Plain JavaScript on purpose: nothing else can run before `pnpm install` has.
+// Plain JavaScript on purpose: nothing else can run before `pnpm install` has. And only syntax
+// and module-level code that old Node.js (18, as Debian 12 ships) still runs, up to and
+// including the version check below, so that an old Node.js gets told what to install rather
+// than a stack trace.
 
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -21,12 +24,33 @@ import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import {
+  atLeast,
+  debianArch as debianArchOf,
+  formatVersion,
+  MIN_NATS,
+  MIN_NODE,
+  newestPackage,
+  parseNatsServerVersion,
+  parseVersion,
+  releaseSha256,
+} from "./bootstrap-lib.mjs";
+
+const nodeVersion = parseVersion(process.versions.node);
+if (!nodeVersion || !atLeast(nodeVersion, MIN_NODE)) {
+  const minNode = `${MIN_NODE[0]}.${MIN_NODE[1]}`;
+  fail(
+    `联动需要 Node.js ≥ ${minNode}，当前是 ${process.versions.node}（${process.execPath}）。\n` +
+      `请安装 Node.js 22 LTS（或任一 ≥ ${minNode} 的版本）后重试：例如 \`nvm install 22\`，` +
+      "或按 https://nodejs.org/zh-cn/download 的说明安装。",
+  );
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const stateDir = join(root, ".liandong");
 const binDir = join(stateDir, "bin");
 const PNPM = "pnpm@10.34.8";
-const MIN_NATS = [2, 12, 0];
+const minNats = formatVersion(MIN_NATS);
 const mirror = (process.env.LIANDONG_DEBIAN_MIRROR ?? "http://deb.debian.org/debian").replace(
   /\/$/,
   "",
@@ -93,16 +117,10 @@ function ensureDependencies() {
 function versionOf(binary) {
   const r = spawnSync(binary, ["--version"], { encoding: "utf8" });
   if (r.status !== 0 || !r.stdout) return undefined;
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(r.stdout);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+  return parseNatsServerVersion(r.stdout);
 }
 
-function recentEnough(v) {
-  for (let i = 0; i < 3; i++) {
-    if (v[i] !== MIN_NATS[i]) return v[i] > MIN_NATS[i];
-  }
-  return true;
-}
+const recentEnough = (v) => atLeast(v, MIN_NATS);
 
 function onPath(name) {
   const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
@@ -110,7 +128,10 @@ function onPath(name) {
 }
 
 async function download(url) {
-  const res = await fetch(url);
+  // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
+  const res = await fetch(url).catch((err) => {
+    throw new Error(`${url}: ${err.cause?.message ?? err.message}`);
+  });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return Buffer.from(await res.arrayBuffer());
 }
@@ -118,18 +139,10 @@ async function download(url) {
 const sha256 = (buf) => createHash("sha256").update(buf).digest("hex");
 
 function debianArch() {
-  const map = {
-    x64: "amd64",
-    arm64: "arm64",
-    arm: "armhf",
-    ppc64: "ppc64el",
-    s390x: "s390x",
-    riscv64: "riscv64",
-  };
-  const arch = map[process.arch];
+  const arch = debianArchOf(process.arch);
   if (!arch)
     fail(
-      `不支持的处理器架构 ${process.arch}：请自行安装 nats-server ≥ 2.12 并设置 LIANDONG_NATS_SERVER。`,
+      `不支持的处理器架构 ${process.arch}：请自行安装 nats-server ≥ ${minNats} 并设置 LIANDONG_NATS_SERVER。`,
     );
   return arch;
 }
@@ -153,25 +166,15 @@ async function fetchFromDebianTesting(target) {
       say("警告：缺少 gpgv 或 debian-archive-keyring，只校验 SHA256。");
     }
     const indexPath = `main/binary-${arch}/Packages.gz`;
-    const line = inRelease
-      .toString("utf8")
-      .split("SHA256:")[1]
-      ?.split("\n")
-      .find((l) => l.trim().endsWith(` ${indexPath}`));
-    if (!line) throw new Error(`InRelease 中没有 ${indexPath}`);
-    const indexHash = line.trim().split(/\s+/)[0];
+    const indexHash = releaseSha256(inRelease.toString("utf8"), indexPath);
+    if (!indexHash) throw new Error(`InRelease 中没有 ${indexPath}`);
     const index = await download(`${mirror}/dists/testing/${indexPath}`);
     if (sha256(index) !== indexHash) throw new Error(`${indexPath} 的 SHA256 不符`);
-    const stanza = gunzipSync(index)
-      .toString("utf8")
-      .split("\n\n")
-      .find((s) => s.startsWith("Package: nats-server\n"));
-    if (!stanza) throw new Error("Debian testing 中没有 nats-server 软件包");
-    const field = (name) => new RegExp(`^${name}: (.+)$`, "m").exec(stanza)?.[1];
-    const filename = field("Filename");
-    const debHash = field("SHA256");
+    const stanza = newestPackage(gunzipSync(index).toString("utf8"), "nats-server", arch);
+    if (!stanza) throw new Error(`Debian testing 中没有 ${arch} 架构的 nats-server 软件包`);
+    const { Filename: filename, SHA256: debHash, Version: version } = stanza;
     if (!filename || !debHash) throw new Error("nats-server 软件包条目不完整");
-    say(`下载 ${filename}（版本 ${field("Version")}）…`);
+    say(`下载 ${filename}（版本 ${version}）…`);
     const deb = await download(`${mirror}/${filename}`);
     if (sha256(deb) !== debHash) throw new Error(`${filename} 的 SHA256 不符`);
     const debPath = join(work, "nats-server.deb");
@@ -203,23 +206,31 @@ async function ensureNatsServer() {
     if (v && recentEnough(v)) return path;
     if (where === "LIANDONG_NATS_SERVER") {
       fail(
-        `LIANDONG_NATS_SERVER=${path} 的版本为 ${v ? v.join(".") : "未知"}，需要 ≥ ${MIN_NATS.join(".")}。`,
+        `LIANDONG_NATS_SERVER=${path} ${v ? `的版本为 ${formatVersion(v)}` : "无法运行或不是 nats-server"}，需要 nats-server ≥ ${minNats}。\n` +
+          `请把 LIANDONG_NATS_SERVER 指向 ≥ ${minNats} 的 nats-server；` +
+          "或取消这个变量（unset LIANDONG_NATS_SERVER），由联动在 PATH 中寻找或下载到 .liandong/bin。",
       );
     }
-    if (v) say(`忽略 ${path}（版本 ${v.join(".")}，需要 ≥ ${MIN_NATS.join(".")}）`);
+    if (v) say(`忽略 ${path}（版本 ${formatVersion(v)}，需要 ≥ ${minNats}）`);
   }
   try {
     await fetchFromDebianTesting(local);
   } catch (err) {
     fail(
       `无法获取 nats-server：${err.message}\n` +
-        `请安装 nats-server ≥ ${MIN_NATS.join(".")}，并用 LIANDONG_NATS_SERVER=/路径/nats-server 指明；` +
+        `请安装 nats-server ≥ ${minNats}，并用 LIANDONG_NATS_SERVER=/路径/nats-server 指明；` +
         "或设置 LIANDONG_DEBIAN_MIRROR 指向可访问的 Debian 镜像。",
     );
   }
   const v = versionOf(local);
-  if (!v || !recentEnough(v)) fail(`取得的 nats-server 版本 ${v ? v.join(".") : "未知"} 过旧。`);
-  say(`nats-server ${v.join(".")} 已就绪：${local}`);
+  if (!v || !recentEnough(v)) {
+    fail(
+      `从 Debian testing（${mirror}）取得的 nats-server ${v ? `版本为 ${formatVersion(v)}，低于 ${minNats}` : "无法运行"}。\n` +
+        `请安装 nats-server ≥ ${minNats}，并用 LIANDONG_NATS_SERVER=/路径/nats-server 指明；` +
+        "或设置 LIANDONG_DEBIAN_MIRROR 指向有更新版本的 Debian 镜像。",
+    );
+  }
+  say(`nats-server ${formatVersion(v)} 已就绪：${local}`);
   return local;
 }
 
