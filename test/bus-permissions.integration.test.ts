@@ -4,13 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectBus, provisionCounty } from "@liandong/runtime";
-import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { createUser } from "@nats-io/nkeys";
 import { connect, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureIdentities } from "../services/county/src/identities.ts";
 import { renderAuthorization } from "../services/county/src/server-config.ts";
+import { eventually } from "./support/county.ts";
 import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
 
 const AGENCIES = [
@@ -130,17 +131,101 @@ describe("reading", () => {
   });
 
   it("an agency cannot read another agency's inbox", async () => {
-    const nc = await as("health");
-    const jsm = await jetstreamManager(nc);
-    await expect(
-      jsm.consumers.add("INBOX_public-security", {
-        durable_name: "spy",
-        ack_policy: AckPolicy.Explicit,
-      }),
-    ).rejects.toThrow();
-    await expect(
-      jetstream(nc).consumers.get("INBOX_public-security", { name_prefix: "spy" }),
-    ).rejects.toThrow();
+    // The server drops a refused request and says so on the connection: the caller would
+    // only time out, so each attempt waits for that violation, on a connection of its own.
+    const attempts: [string, (nc: NatsConnection) => Promise<unknown>][] = [
+      [
+        "durable consumer",
+        async (nc) =>
+          (await jetstreamManager(nc, { timeout: 1500 })).consumers.add("INBOX_public-security", {
+            durable_name: "spy",
+            ack_policy: AckPolicy.Explicit,
+          }),
+      ],
+      [
+        "ordered consumer",
+        (nc) =>
+          jetstream(nc, { timeout: 1500 }).consumers.get("INBOX_public-security", {
+            name_prefix: "spy",
+          }),
+      ],
+    ];
+    for (const [what, attempt] of attempts) {
+      const nc = await as("health");
+      const refused = violation(nc);
+      await expect(attempt(nc), what).rejects.toThrow();
+      expect(await refused, what).toMatch(/publish to "\$JS\.API\.[A-Z.]+\.INBOX_public-security/i);
+    }
+  });
+
+  it("an agency gets messages of its own inbox directly, never of another's", async () => {
+    // One message in each inbox: public-security addresses health, health public-security.
+    const lead = crypto.randomUUID();
+    await jetstream(await as("public-security")).publish(
+      `ld.ev.441723.public-security.lead.${lead}.health`,
+      '{"n":2}',
+      { msgID: `public-security:get-${lead}` },
+    );
+    await jetstream(await as("health")).publish(
+      `ld.ev.441723.health.lead.${lead}.public-security`,
+      '{"n":3}',
+      { msgID: `health:get-${lead}` },
+    );
+    const admin = await jetstreamManager(await as("admin"));
+    const sourced = (stream: string, subject: string) =>
+      eventually(() =>
+        admin.streams.getMessage(stream, { last_by_subj: subject }).then((m) => m ?? undefined),
+      );
+    const own = await sourced("INBOX_health", `ld.ev.441723.public-security.lead.${lead}.health`);
+    const theirs = await sourced(
+      "INBOX_public-security",
+      `ld.ev.441723.health.lead.${lead}.public-security`,
+    );
+
+    // Health reads its own inbox by message get and by direct get: the calls work.
+    const health = await jetstreamManager(await as("health"), { timeout: 1500 });
+    expect((await health.streams.getMessage("INBOX_health", { seq: own.seq }))?.string()).toBe(
+      '{"n":2}',
+    );
+    expect((await health.direct.getMessage("INBOX_health", { seq: own.seq }))?.string()).toBe(
+      '{"n":2}',
+    );
+    expect(
+      (
+        await health.direct.getMessage("INBOX_health", {
+          last_by_subj: `ld.ev.441723.public-security.lead.${lead}.health`,
+        })
+      )?.seq,
+    ).toBe(own.seq);
+
+    // The same calls on public-security's inbox are refused by the server.
+    const attempts: [string, RegExp, (jsm: JetStreamManager) => Promise<unknown>][] = [
+      [
+        "message get",
+        /publish to "\$JS\.API\.STREAM\.MSG\.GET\.INBOX_public-security"/i,
+        (jsm) => jsm.streams.getMessage("INBOX_public-security", { seq: theirs.seq }),
+      ],
+      [
+        "direct get",
+        /publish to "\$JS\.API\.DIRECT\.GET\.INBOX_public-security"/i,
+        (jsm) => jsm.direct.getMessage("INBOX_public-security", { seq: theirs.seq }),
+      ],
+      [
+        "direct get by subject",
+        /publish to "\$JS\.API\.DIRECT\.GET\.INBOX_public-security\.ld\.ev\./i,
+        (jsm) =>
+          jsm.direct.getMessage("INBOX_public-security", {
+            last_by_subj: `ld.ev.441723.health.lead.${lead}.public-security`,
+          }),
+      ],
+    ];
+    for (const [what, subject, attempt] of attempts) {
+      const nc = await as("health");
+      const jsm = await jetstreamManager(nc, { timeout: 1500 });
+      const refused = violation(nc);
+      await expect(attempt(jsm), what).rejects.toThrow();
+      expect(await refused, what).toMatch(subject);
+    }
   });
 
   it("an agency cannot subscribe to the bus's subjects or another agency's replies", async () => {

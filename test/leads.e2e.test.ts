@@ -42,7 +42,13 @@ const s1Lead = {
 };
 
 type Inbox = {
-  items: { leadId: string; from: string; lead: Record<string, unknown>; linkedTo: string[] }[];
+  items: {
+    leadId: string;
+    from: string;
+    lead: Record<string, unknown>;
+    linkedTo: string[];
+    status: string;
+  }[];
   total: number;
 };
 
@@ -145,6 +151,125 @@ describe("S1 同名五次引产: health's record audit reaches public-security a
       return res.status === 200 && res.body.deliveredTo.length === 2 ? res : undefined;
     });
     expect(r.body).toMatchObject({ originator: "health", source: "record-audit", status: "open" });
+  });
+});
+
+describe("撤销线索: the originator dismisses a lead it shared", () => {
+  const recipients = ["public-security", "family-planning"];
+  let leadId: string;
+  const dismissal = (agency: string, body: string, id = leadId) =>
+    county.as(agency).raw(`/leads/${id}/dismissal`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
+
+  it("a lead shared with two agencies is open everywhere", async () => {
+    const r = await county.as("health").post<{ leadId: string; sharedWith: string[] }>("/leads", {
+      ...s1Lead,
+      target: { ...s1Lead.target, name: "阳西县某民营医院" },
+      summary: "引产记录与出生登记不符",
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.sharedWith).toEqual(recipients);
+    leadId = r.body.leadId;
+    for (const agency of recipients) {
+      expect((await inboxHas(agency, leadId)).status).toBe("open");
+    }
+  });
+
+  it("without a reason: 422 naming the field, and the lead stays open", async () => {
+    for (const body of ["{}", JSON.stringify({ reason: "   " }), JSON.stringify({ reason: 7 })]) {
+      const r = await dismissal("health", body);
+      expect(r.status, body).toBe(422);
+      expect(r.type, body).toContain("application/problem+json");
+      expect(r.body, body).toMatchObject({ status: 422, errors: [{ field: "reason" }] });
+    }
+    const own = await county.as("health").get<{ status: string }>(`/leads/${leadId}`);
+    expect(own.body.status).toBe("open");
+  });
+
+  it("another agency cannot dismiss it: not its lead at its own desk (404), not its desk (403)", async () => {
+    const body = JSON.stringify({ reason: "越权撤销" });
+    // A recipient holds the lead in its inbox, not among its own leads.
+    const atOwnDesk = await dismissal("public-security", body);
+    expect(atOwnDesk.status).toBe(404);
+    expect(atOwnDesk.type).toContain("application/problem+json");
+    // Its officer's token at the originator's desk.
+    const atHealth = await county.as("health").raw(`/leads/${leadId}/dismissal`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${county.as("public-security").token}`,
+      },
+    });
+    expect(atHealth.status).toBe(403);
+    expect(atHealth.type).toContain("application/problem+json");
+    const own = await county.as("health").get<{ status: string }>(`/leads/${leadId}`);
+    expect(own.body.status).toBe("open");
+    const item = await county.as("public-security").get<{ status: string }>(`/inbox/${leadId}`);
+    expect(item.body.status).toBe("open");
+  });
+
+  it("the originator dismisses it with a reason: the lead is dismissed, on the bus, and in each recipient's inbox", async () => {
+    const r = await dismissal("health", JSON.stringify({ reason: "  经核实为重复登记  " }));
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      leadId,
+      originator: "health",
+      status: "dismissed",
+      sharedWith: recipients,
+    });
+    const own = await county.as("health").get<{ status: string }>(`/leads/${leadId}`);
+    expect(own.body.status).toBe("dismissed");
+    const listed = await county
+      .as("health")
+      .get<{ items: { leadId: string }[] }>("/leads?status=dismissed");
+    expect(listed.body.items.map((l) => l.leadId)).toContain(leadId);
+
+    // On the bus: health's own event of the lead, by the officer, with the reason as trimmed.
+    const jsm = await jetstreamManager(admin);
+    const stored = await jsm.streams.getMessage(STREAMS.events, {
+      last_by_subj: `ld.ev.441723.health.lead.${leadId}._`,
+    });
+    expect(stored?.header.get("Liandong-Event-Type")).toBe("lead.dismissed");
+    expect(stored?.json()).toMatchObject({
+      agency: "health",
+      actor: "health.liaison",
+      data: { leadId, reason: "经核实为重复登记" },
+    });
+
+    // Each recipient's inbox marks it dismissed (the originator fans the dismissal out to them).
+    for (const agency of recipients) {
+      const item = await eventually(async () => {
+        const i = await county.as(agency).get<{ status: string }>(`/inbox/${leadId}`);
+        return i.body.status === "dismissed" ? i : undefined;
+      });
+      expect(item.status, agency).toBe(200);
+      const open = await county.as(agency).get<Inbox>("/inbox?status=open&limit=500");
+      expect(
+        open.body.items.map((i) => i.leadId),
+        agency,
+      ).not.toContain(leadId);
+      const dismissed = await county.as(agency).get<Inbox>("/inbox?status=dismissed&limit=500");
+      expect(
+        dismissed.body.items.map((i) => i.leadId),
+        agency,
+      ).toContain(leadId);
+    }
+    // And the office, which tracks every lead.
+    await eventually(async () => {
+      const o = await county.as("office").get<{ status: string }>(`/leads/${leadId}`);
+      return o.body.status === "dismissed" ? o : undefined;
+    });
+  });
+
+  it("dismissing it again: 409, the lead as it stands", async () => {
+    const r = await dismissal("health", JSON.stringify({ reason: "再次撤销" }));
+    expect(r.status).toBe(409);
+    expect(r.type).toContain("application/problem+json");
+    expect(r.body).toMatchObject({ status: 409, current: { leadId, status: "dismissed" } });
   });
 });
 

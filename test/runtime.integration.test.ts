@@ -1,18 +1,28 @@
 // The runtime's typed publish and consume against a real server: acknowledgement only after
 // the handler, retries with back-off for transient failures, dead letters with the reason and
 // the original bytes for what can never succeed, optimistic concurrency on an aggregate.
-import { aggregateSubjects, type BusEvent, STREAMS } from "@liandong/contracts";
+import { aggregateSubjects, type BusEvent, inboxSubjects, STREAMS } from "@liandong/contracts";
 import {
   AggregateLog,
   BusError,
   createLogger,
+  DEDUP_WINDOW_MS,
   type Delivery,
+  EVENT_LIMITS,
   EventConsumer,
   EventPublisher,
+  INBOX_LIMITS,
   provisionCounty,
   ValidationError,
 } from "@liandong/runtime";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +73,73 @@ async function deadLetters(agency: string) {
   }
   return out;
 }
+
+describe("streams as provisioned", () => {
+  const config = async (name: string) =>
+    (await (await jetstreamManager(nc)).streams.info(name)).config;
+  const dedupNanos = DEDUP_WINDOW_MS * 1_000_000;
+  /** What every stream of the county shares: on disk, full means refused, never trimmed. */
+  const durable = (c: StreamConfig) => {
+    expect(c.storage).toBe(StorageType.File);
+    expect(c.retention).toBe(RetentionPolicy.Limits);
+    expect(c.discard).toBe(DiscardPolicy.New);
+    expect(c.num_replicas).toBe(1);
+    // Nothing ages out: bounded by count and size only (streams.ts sets no max_age).
+    expect(c.max_age).toBe(0);
+    // A limit left out reads back as -1 (unlimited): discard-new would then never refuse.
+    expect(c.max_msgs).toBeGreaterThan(0);
+    expect(c.max_bytes).toBeGreaterThan(0);
+  };
+
+  it("EVENTS: the shared log on file, bounded, deduplicated, its events not to be deleted or purged", async () => {
+    const c = await config(STREAMS.events);
+    durable(c);
+    expect(c.subjects).toEqual(["ld.ev.>"]);
+    expect(c.max_msgs).toBe(EVENT_LIMITS.maxMsgs);
+    expect(c.max_bytes).toBe(EVENT_LIMITS.maxBytes);
+    expect(c.duplicate_window).toBe(dedupNanos);
+    expect(c.deny_delete).toBe(true);
+    expect(c.deny_purge).toBe(true);
+    expect(c.allow_direct).toBe(true);
+  });
+
+  it("the dead-letter stream: on file, bounded, deduplicated, its letters kept", async () => {
+    const c = await config(STREAMS.deadLetters);
+    durable(c);
+    expect(c.subjects).toEqual(["ld.dlq.>"]);
+    expect(c.max_msgs).toBe(1_000_000);
+    expect(c.max_bytes).toBe(1024 ** 3);
+    expect(c.duplicate_window).toBe(dedupNanos);
+    expect(c.deny_delete).toBe(true);
+    expect(c.deny_purge).toBe(true);
+  });
+
+  it("each INBOX_<agency>: on file, bounded, kept, sourcing from EVENTS only what is addressed to it", async () => {
+    for (const agency of ["health", "public-security"]) {
+      const c = await config(STREAMS.inbox(agency));
+      durable(c);
+      expect(c.max_msgs).toBe(INBOX_LIMITS.maxMsgs);
+      expect(c.max_bytes).toBe(INBOX_LIMITS.maxBytes);
+      // No dedup window of its own (streams.ts sets none, and the server gives a stream without
+      // subjects none): what it sources was deduplicated by EVENTS on the way in.
+      expect(c.deny_delete).toBe(true);
+      expect(c.deny_purge).toBe(true);
+      // An agency reads its own inbox by direct get too (its permissions allow it).
+      expect(c.allow_direct).toBe(true);
+      expect(c.subjects ?? []).toEqual([]);
+      expect(c.sources).toEqual([
+        expect.objectContaining({ name: STREAMS.events, filter_subject: inboxSubjects(agency) }),
+      ]);
+    }
+  });
+
+  it("provisioning again (every start) leaves the settings as they were", async () => {
+    const names = [STREAMS.events, STREAMS.deadLetters, STREAMS.inbox("health")];
+    const before = await Promise.all(names.map(config));
+    await provisionCounty(nc, { county: "441723", agencies: ["health", "public-security"] });
+    expect(await Promise.all(names.map(config))).toEqual(before);
+  });
+});
 
 describe("typed publish", () => {
   it("namespaces message ids by agency and refuses data that does not match its schema", async () => {
