@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { type EventData, eventSubject, STREAMS } from "@liandong/contracts";
 import { EventPublisher } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -32,6 +33,8 @@ function leadData(i: number): EventData<"lead.reported"> {
  */
 export async function publishBench(opts: {
   url: string;
+  /** The server's process, for its CPU time per event (read from /proc where there is one). */
+  serverPid?: number;
   events: number;
   window: number;
   rounds: number;
@@ -118,6 +121,17 @@ export async function publishBench(opts: {
   // alternating, let both sides of a round see the same machine. The figure is the median of
   // the rounds' ratios.
   const turn = Math.ceil(opts.events / opts.slices);
+  // CPU time each side costs, whatever the machine's speed: this process and the server's.
+  const cpu = { typed: { client: 0, server: 0 }, raw: { client: 0, server: 0 } };
+  const measured = async <T>(side: keyof typeof cpu, run: () => Promise<T>): Promise<T> => {
+    const c0 = process.cpuUsage();
+    const s0 = serverCpuMicros(opts.serverPid);
+    const result = await run();
+    const c = process.cpuUsage(c0);
+    cpu[side].client += c.user + c.system;
+    cpu[side].server += serverCpuMicros(opts.serverPid) - s0;
+    return result;
+  };
   const typed: number[] = [];
   const raw: number[] = [];
   const ratios: number[] = [];
@@ -130,12 +144,12 @@ export async function publishBench(opts: {
       const n = Math.min(turn, opts.events - done);
       const sides = [
         async () => {
-          const t = await typedTurn(n);
+          const t = await measured("typed", () => typedTurn(n));
           typedSeconds += t.seconds;
           latencies.push(...t.latencies);
         },
         async () => {
-          const t = await rawTurn(n);
+          const t = await measured("raw", () => rawTurn(n));
           rawSeconds += t.seconds;
           rawLatencies.push(...t.latencies);
         },
@@ -160,8 +174,30 @@ export async function publishBench(opts: {
     "publish.typed_p99_ms": { value: Number(percentile(latencies, 0.99).toFixed(3)), unit: "ms" },
     "publish.raw_p99_ms": { value: Number(percentile(rawLatencies, 0.99).toFixed(3)), unit: "ms" },
   };
+  const perEvent = (micros: number) => ({
+    value: Number((micros / (opts.rounds * opts.events)).toFixed(1)),
+    unit: "µs/event",
+  });
+  for (const side of ["typed", "raw"] as const) {
+    figures[`publish.${side}_client_cpu_us`] = perEvent(cpu[side].client);
+    if (opts.serverPid) figures[`publish.${side}_server_cpu_us`] = perEvent(cpu[side].server);
+  }
   return figures;
 }
+
+/** A process's CPU time so far (user and system) in µs, from /proc; 0 where there is none. */
+function serverCpuMicros(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
 
 /** Runs `n` operations with at most `window` outstanding; returns the elapsed seconds. */
 async function drive(

@@ -38,6 +38,7 @@ try {
     figures,
     await publishBench({
       url: server.url,
+      serverPid: server.pid,
       events: Number(values.events),
       window: Number(values.window),
       rounds: Number(values.rounds),

@@ -23,6 +23,8 @@ export type NatsServer = {
   port: number;
   storeDir: string;
   configFile: string;
+  /** The running process's (changes on restart). */
+  readonly pid: number;
   stop(): Promise<void>;
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -113,6 +115,9 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     port,
     storeDir,
     configFile,
+    get pid() {
+      return proc.pid ?? 0;
+    },
     stop: async () => {
       await end("SIGTERM");
       if (!opts.storeDir) rmSync(dir, { recursive: true, force: true });
