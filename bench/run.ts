@@ -1,6 +1,7 @@
 // `pnpm bench`: figures written to bench/results/latest.json. Ratios are measured side by side
 // in one run against one server, alternating rounds, because these machines are noisy.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
@@ -31,12 +32,34 @@ const { values } = parseArgs({
 export type Figure = { value: number; unit: string };
 const figures: Record<string, Figure> = {};
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const started = new Date().toISOString();
+
+/**
+ * Adds a suite's figures and writes the file at once: should a later suite fail, what was
+ * measured is kept (`complete: false` until the last one is in).
+ */
+async function record(
+  suite: Record<string, Figure> | Promise<Record<string, Figure>>,
+  complete = false,
+) {
+  Object.assign(figures, await suite);
+  const result = {
+    figures,
+    complete,
+    machine: { node: process.version, cpus: cpus().length },
+    at: started,
+  };
+  mkdirSync(join(root, "bench", "results"), { recursive: true });
+  writeFileSync(
+    join(root, "bench", "results", "latest.json"),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+}
 
 const server = await startNatsServer();
 try {
-  Object.assign(
-    figures,
-    await publishBench({
+  await record(
+    publishBench({
       url: server.url,
       serverPid: server.pid,
       events: Number(values.events),
@@ -50,9 +73,8 @@ try {
   await server.stop();
 }
 
-Object.assign(
-  figures,
-  await handoffBench({
+await record(
+  handoffBench({
     natsServer: natsServerBinary(),
     offers: Number(values.offers),
     offersPerSecond: Number(values["offer-rate"]),
@@ -60,9 +82,8 @@ Object.assign(
     log: out,
   }),
 );
-Object.assign(figures, auditBench({ events: Number(values["audit-events"]), log: out }));
-Object.assign(
-  figures,
+await record(auditBench({ events: Number(values["audit-events"]), log: out }));
+await record(
   officeBench({
     events: Number(values["office-events"]),
     referrals: Number(values["office-referrals"]),
@@ -70,32 +91,21 @@ Object.assign(
   }),
 );
 
-Object.assign(
-  figures,
-  await regionHttpBench({
+await record(
+  regionHttpBench({
     natsServer: natsServerBinary(),
     deliveries: Number(values["region-deliveries"]),
     log: out,
   }),
 );
-Object.assign(
-  figures,
-  await regionBench({
+await record(
+  regionBench({
     deliveries: Number(values["region-deliveries"]),
     backlog: Number(values["region-backlog"]),
     log: out,
   }),
+  true,
 );
 
-const result = {
-  figures,
-  machine: { node: process.version, cpus: (await import("node:os")).cpus().length },
-  at: new Date().toISOString(),
-};
-mkdirSync(join(root, "bench", "results"), { recursive: true });
-writeFileSync(
-  join(root, "bench", "results", "latest.json"),
-  `${JSON.stringify(result, null, 2)}\n`,
-);
 out("\n基准结果（bench/results/latest.json）：");
 for (const [name, f] of Object.entries(figures)) out(`  ${name.padEnd(32)} ${f.value} ${f.unit}`);
