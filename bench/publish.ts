@@ -67,7 +67,9 @@ export async function publishBench(opts: {
           data: d,
           prev: null,
         })
-        .then(() => {
+        .then((published) => {
+          // Its hash, as an aggregate's log takes it for the next event's `prev`.
+          if (published.hash.length !== 64) throw new Error("no event hash");
           latencies[i] = performance.now() - t0;
         });
     });

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { PUBLISH_WINDOW } from "@liandong/runtime";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
 import { handoffBench } from "./handoff.ts";
@@ -15,7 +16,8 @@ const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
   options: {
     events: { type: "string", default: "50000" },
-    window: { type: "string", default: "256" },
+    // As every service publishes: the runtime's window, and the raw loop given the same.
+    window: { type: "string", default: String(PUBLISH_WINDOW) },
     rounds: { type: "string", default: "5" },
     slices: { type: "string", default: "10" },
     "audit-events": { type: "string", default: "1000000" },

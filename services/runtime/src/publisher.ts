@@ -43,13 +43,16 @@ export type PublishRequest<T extends EventType> = {
   expect?: { lastSubjectSequence: number; subject?: string } | undefined;
 };
 
+/** Publishes in flight at once, as every service runs its publisher. */
+export const PUBLISH_WINDOW = 1024;
+
 export type PubAck = { stream: string; seq: number; duplicate: boolean };
 export type Published = PubAck & { id: string; subject: string; hash: string; bytes: Uint8Array };
 
 export type PublisherOptions = {
   county: string;
   agency: AgencyCode;
-  /** Publishes in flight at once. */
+  /** Publishes in flight at once (`PUBLISH_WINDOW` unless given). */
   window?: number;
   timeoutMs?: number;
   /** Sends of the same message id after a time-out or a 503 (leader election), at least. */
@@ -238,7 +241,7 @@ export class EventPublisher {
   constructor(nc: NatsConnection, opts: PublisherOptions) {
     this.#nc = nc;
     this.#opts = {
-      window: 1024,
+      window: PUBLISH_WINDOW,
       timeoutMs: 5000,
       retries: 5,
       retryForMs: 30_000,
