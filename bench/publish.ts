@@ -134,34 +134,25 @@ export async function publishBench(opts: {
     cpu[side].server += serverCpuMicros(opts.serverPid) - s0;
     return result;
   };
+  const turns = { typed: typedTurn, raw: rawTurn };
   const typed: number[] = [];
   const raw: number[] = [];
   const ratios: number[] = [];
-  const latencies: number[] = [];
-  const rawLatencies: number[] = [];
+  const latencies = { typed: [] as number[], raw: [] as number[] };
   for (let r = 0; r < opts.rounds; r++) {
-    let typedSeconds = 0;
-    let rawSeconds = 0;
+    const seconds = { typed: 0, raw: 0 };
     for (let s = 0, done = 0; done < opts.events; s++, done += turn) {
       const n = Math.min(turn, opts.events - done);
-      const sides = [
-        async () => {
-          const t = await measured("typed", () => typedTurn(n));
-          typedSeconds += t.seconds;
-          latencies.push(...t.latencies);
-        },
-        async () => {
-          const t = await measured("raw", () => rawTurn(n));
-          rawSeconds += t.seconds;
-          rawLatencies.push(...t.latencies);
-        },
-      ];
-      if ((r + s) % 2 === 0) sides.reverse();
-      for (const side of sides) await side();
+      const order = (r + s) % 2 === 0 ? (["raw", "typed"] as const) : (["typed", "raw"] as const);
+      for (const side of order) {
+        const t = await measured(side, () => turns[side](n));
+        seconds[side] += t.seconds;
+        latencies[side].push(...t.latencies);
+      }
     }
-    typed.push(opts.events / typedSeconds);
-    raw.push(opts.events / rawSeconds);
-    ratios.push(rawSeconds / typedSeconds);
+    typed.push(opts.events / seconds.typed);
+    raw.push(opts.events / seconds.raw);
+    ratios.push(seconds.raw / seconds.typed);
     opts.log(
       `第 ${r + 1} 轮：raw ${raw.at(-1)!.toFixed(0)} 条/秒，typed ${typed.at(-1)!.toFixed(0)} 条/秒（${ratios.at(-1)!.toFixed(3)}）`,
     );
@@ -173,8 +164,14 @@ export async function publishBench(opts: {
     "publish.typed_events_per_s": { value: Math.round(median(typed)), unit: "events/s" },
     "publish.raw_events_per_s": { value: Math.round(median(raw)), unit: "events/s" },
     "publish.typed_over_raw": { value: Number(median(ratios).toFixed(3)), unit: "ratio" },
-    "publish.typed_p99_ms": { value: Number(percentile(latencies, 0.99).toFixed(3)), unit: "ms" },
-    "publish.raw_p99_ms": { value: Number(percentile(rawLatencies, 0.99).toFixed(3)), unit: "ms" },
+    "publish.typed_p99_ms": {
+      value: Number(percentile(latencies.typed, 0.99).toFixed(3)),
+      unit: "ms",
+    },
+    "publish.raw_p99_ms": {
+      value: Number(percentile(latencies.raw, 0.99).toFixed(3)),
+      unit: "ms",
+    },
   };
   const perEvent = (micros: number) => ({
     value: Number((micros / (opts.rounds * opts.events)).toFixed(1)),

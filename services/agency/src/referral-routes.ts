@@ -71,12 +71,6 @@ function counterpart(r: ReferralView, agency: string, county: string) {
   };
 }
 
-/**
- * Hand-off endpoints. The stream is the arbiter: each step is appended with the aggregate's
- * last sequence expected, so of two parties acting at once one wins and the other is told
- * 409 with the state that won. A request id (`Idempotency-Key`) makes a retry return the
- * first result without recording anything twice.
- */
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).default(0) });
 const FeedQuery = z.object({
   waiting: z
@@ -96,6 +90,12 @@ function publicConsent(c: StoredConsent): ConsentView {
   return view;
 }
 
+/**
+ * Hand-off endpoints. The stream is the arbiter: each step is appended with the aggregate's
+ * last sequence expected, so of two parties acting at once one wins and the other is told
+ * 409 with the state that won. A request id (`Idempotency-Key`) makes a retry return the
+ * first result without recording anything twice.
+ */
 export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): ReferralDesk {
   const { agency, county, store, log, clock, config } = deps;
 
