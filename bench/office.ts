@@ -1,15 +1,15 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { eventSubject } from "@liandong/contracts";
+import { isOverdue } from "@liandong/domain";
 import {
   evolve,
   evolveReferrals,
   filterReferrals,
-  isOverdue,
   type ReferralTracker,
   Statistics,
   type Tracker,
 } from "@liandong/office";
-import { checkMessage } from "@liandong/runtime";
+import { checkMessage, sha256Hex } from "@liandong/runtime";
 import type { Figure } from "./run.ts";
 import { percentile } from "./stats.ts";
 
@@ -22,6 +22,8 @@ type Stored = { subject: string; bytes: Uint8Array };
 /** A county's log: leads registered and shared, referrals offered, accepted and completed. */
 export function countyLog(events: number): Stored[] {
   const log: Stored[] = [];
+  // Each aggregate's events link to the previous one's hash, as the agencies' logs do.
+  const heads = new Map<string, string>();
   const at = (i: number) => new Date(1_790_000_000_000 + i * 30_000).toISOString();
   const put = (
     agency: string,
@@ -32,27 +34,26 @@ export function countyLog(events: number): Stored[] {
     data: unknown,
   ) => {
     const eventId = randomUUID();
-    log.push({
-      subject: eventSubject({ county: COUNTY, agency, kind, id, to }),
-      bytes: Buffer.from(
-        JSON.stringify({
-          specversion: "1.0",
-          id: eventId,
-          source: `liandong:${COUNTY}:${agency}`,
-          type,
-          time: at(log.length),
-          subject: id,
-          county: COUNTY,
-          agency,
-          actor: `${agency}.liaison`,
-          aggregate: { kind, id },
-          ...(to ? { to } : {}),
-          correlationId: eventId,
-          prev: null,
-          data,
-        }),
-      ),
-    });
+    const bytes = Buffer.from(
+      JSON.stringify({
+        specversion: "1.0",
+        id: eventId,
+        source: `liandong:${COUNTY}:${agency}`,
+        type,
+        time: at(log.length),
+        subject: id,
+        county: COUNTY,
+        agency,
+        actor: `${agency}.liaison`,
+        aggregate: { kind, id },
+        ...(to ? { to } : {}),
+        correlationId: eventId,
+        prev: heads.get(id) ?? null,
+        data,
+      }),
+    );
+    heads.set(id, createHash("sha256").update(bytes).digest("hex"));
+    log.push({ subject: eventSubject({ county: COUNTY, agency, kind, id, to }), bytes });
   };
   for (let i = 0; log.length < events; i++) {
     const from = AGENCIES[i % 5]!;
@@ -121,11 +122,14 @@ export function officeBench(opts: {
     const referrals: ReferralTracker = new Map();
     const stats = new Statistics();
     const started = performance.now();
-    for (const m of log) {
+    for (const [seq, m] of log.entries()) {
       const v = checkMessage(m.subject, m.bytes);
       if (!v.ok) throw new Error(`${v.reason}: ${v.detail}`);
       evolve(leads, v.event);
-      evolveReferrals(referrals, leads, v.event);
+      // As the office does: a referral's step is recorded with its hash, its entitlement replayed.
+      const hash = v.event.aggregate.kind === "referral" ? sha256Hex(m.bytes) : "";
+      const step = evolveReferrals(referrals, leads, v.event, { seq: seq + 1, hash });
+      if (step && !step.ok) throw new Error(`referral step not recorded: ${JSON.stringify(step)}`);
       stats.apply(v.event);
     }
     return { seconds: (performance.now() - started) / 1000, referrals };

@@ -74,7 +74,9 @@ it("tracks every referral, filters it, and records a passed deadline once, acros
   const byId = new Map(all.body.items.map((i) => [i.referralId, i]));
   expect(byId.get(late.body.referralId)).toMatchObject({
     status: "offered",
-    holder: "health",
+    // 当前持有: the sender until accepted; 待办方: the addressee, whose acceptance is due.
+    holder: "family-planning",
+    awaiting: "health",
     from: "family-planning",
     chainRoot: late.body.referralId,
     violations: ["sex-selective-termination"],

@@ -31,6 +31,8 @@ export const ReferralFeedback = z.object({
 });
 export const ReferralOnward = z.object({
   to: AgencyCode,
+  /** The next agency's county, when it is a neighbour's (属地管理); default this county. */
+  toCounty: CountyCode.optional(),
   reason: z.string().trim().min(1).max(2000),
 });
 
@@ -83,13 +85,22 @@ export const ReferralView = z.object({
   lead: LeadFacts.optional(),
   reason: z.string(),
   status: ReferralStatus,
-  /** The one party holding it now. */
+  /** 当前持有 (GLOSSARY.md `holder`): the one party that has the matter in hand now. */
   holder: AgencyCode,
   /** Across a county line: the county of the party holding it. */
   holderCounty: CountyCode.optional(),
+  /**
+   * 待办方: the party whose step is due (the addressee, to accept or return while it is offered
+   * and to complete while it is accepted); absent once the referral has ended.
+   */
+  awaiting: AgencyCode.optional(),
+  /** Across a county line: the county of the party whose step is due. */
+  awaitingCounty: CountyCode.optional(),
   acceptBy: z.string(),
   completeBy: z.string(),
   parentReferralId: z.uuid().optional(),
+  /** The returned or withdrawn referral this one makes again. */
+  resumesReferralId: z.uuid().optional(),
   childReferralId: z.uuid().optional(),
   feedback: ReferralFeedback.optional(),
   history: z.array(HandoffStep),

@@ -27,6 +27,11 @@ export const ReferralOffered = z.object({
   /** The referral this one continues, when it is referred on (a chain). */
   parentReferralId: z.uuid().optional(),
   /**
+   * The returned or withdrawn referral this one makes again (再次移交): the chain goes on across
+   * a return as it does across an onward step.
+   */
+  resumesReferralId: z.uuid().optional(),
+  /**
    * Across a county line (the envelope's `toCounty`): the lead it is about, so that the
    * neighbour's agency has what it needs to act. Never an informant's identity.
    */
@@ -99,7 +104,13 @@ export const ReferralOverdue = z.object({
   referralId: z.uuid(),
   deadline: ReferralDeadline,
   dueAt: z.iso.datetime({ offset: true }),
-  /** The agency holding the referral when the deadline passed. */
+  /** The agency holding the referral when the deadline passed (当前持有). */
   holder: AgencyCode,
+  /**
+   * The agency whose step was due (待办方): the addressee, to accept or to feed back. The overdue
+   * is counted against it. Absent in events recorded before it was added: then `holder`, which
+   * those events set to the addressee.
+   */
+  awaiting: AgencyCode.optional(),
   statusSeen: z.string().max(40),
 });

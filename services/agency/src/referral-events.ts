@@ -1,9 +1,13 @@
 import type { BusEvent } from "@liandong/contracts";
+import { isReferralEvent, recordReferral } from "@liandong/domain";
 import { ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
-import { applyReferral, isReferralEvent } from "./referral-record.ts";
 
-/** Records one referral event from the bus in this agency's copy of the referral. */
+/**
+ * Records one referral event from the bus in this agency's copy of the referral, through the
+ * domain's record (the same every reader folds). A step its publisher was not entitled to take
+ * is dead-lettered; one whose predecessor has not arrived yet is delivered again later.
+ */
 export async function recordReferralEvent(
   store: DeskStore,
   e: BusEvent,
@@ -12,22 +16,12 @@ export async function recordReferralEvent(
 ): Promise<void> {
   if (!isReferralEvent(e)) return;
   const current = store.referrals.get(e.aggregate.id);
-  // The subject authenticates the publisher; the step must be one that publisher may take.
-  const entitled =
-    e.type === "referral.offered"
-      ? e.data.from === e.agency && e.data.referralId === e.aggregate.id
-      : current === undefined ||
-        (e.data.by === e.agency &&
-          e.agency === (e.type === "referral.withdrawn" ? current.from : current.to));
-  if (!entitled) {
-    throw new ValidationError(
-      "not-entitled",
-      `${e.agency} may not record ${e.type} on referral ${e.aggregate.id}`,
-    );
+  const recorded = recordReferral(current, e, { seq, hash });
+  if (!recorded.ok) {
+    if ("refused" in recorded) throw new ValidationError("not-entitled", recorded.refused.message);
+    throw new Error(`referral ${e.aggregate.id}: ${recorded.waiting}`);
   }
-  const next = applyReferral(current, e, seq, hash);
-  if (!next) throw new Error(`referral ${e.aggregate.id}: a step arrived before its offer`);
-  if (next !== current) await store.saveReferral(next);
+  if (recorded.view !== current) await store.saveReferral(recorded.view);
   // Applied already (by this agency's own request): acknowledged only once it is in the bucket.
   else await store.referralDurable(e.aggregate.id);
 }

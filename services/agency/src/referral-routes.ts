@@ -15,16 +15,27 @@ import {
   referralDeadlines,
 } from "@liandong/contracts";
 import {
+  decide,
+  headOf,
+  type ReferralBusEvent,
+  type ReferralCommand,
+  type ReferralEvent,
+  type Refusal,
+  recordReferral,
+  referralState,
+} from "@liandong/domain";
+import {
   type AggregateLog,
   attemptAggregateId,
-  BusError,
   type Clock,
+  Decisions,
   type HttpEnv,
   type Logger,
   type Metrics,
   ProblemError,
   readJson,
   readQuery,
+  refusalProblem,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
@@ -32,8 +43,6 @@ import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { DeskStore, StoredConsent } from "./desk-store.ts";
-import { applyReferral, headOf, type ReferralBusEvent, stateOf } from "./referral-record.ts";
-import { decide, type ReferralCommand, type Refusal } from "./referral-state.ts";
 
 /**
  * A lead's facts as they cross a county line: the schema's fields only, and not even the
@@ -99,97 +108,47 @@ function publicConsent(c: StoredConsent): ConsentView {
 export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): ReferralDesk {
   const { agency, county, store, log, clock, config } = deps;
 
-  // Decide and append as one step per referral in this process: two officers of the same
-  // agency must not both decide on the state before either has recorded its step.
-  const locks = new Map<string, Promise<unknown>>();
-  function exclusive<R>(id: string, work: () => Promise<R>): Promise<R> {
-    const run = (locks.get(id) ?? Promise.resolve()).then(work, work);
-    const tail = run.catch(() => undefined);
-    locks.set(id, tail);
-    void tail.then(() => {
-      if (locks.get(id) === tail) locks.delete(id);
-    });
-    return run;
-  }
+  const decisions = new Decisions(CONVERGE_MS);
 
+  /**
+   * One step on a referral, by the officer of this request: loaded, decided by the domain,
+   * appended, through the runtime's one load → decide → append handler. A request id
+   * (`Idempotency-Key`) names the step's event, so a retry answers the first result.
+   */
   function act(
-    c: Context<HttpEnv>,
-    referralId: string,
-    command: (view: ReferralView) => ReferralCommand,
-  ): Promise<ReferralView> {
-    return exclusive(referralId, () => decideAndAppend(c, referralId, command));
-  }
-
-  async function decideAndAppend(
     c: Context<HttpEnv>,
     referralId: string,
     command: (view: ReferralView) => ReferralCommand,
   ): Promise<ReferralView> {
     const officer = c.get("officer");
     const key = c.req.header("idempotency-key");
-    const deadline = Date.now() + CONVERGE_MS;
-    for (;;) {
-      const view = store.referrals.get(referralId);
-      if (!view || (view.from !== agency && view.to !== agency)) {
-        throw new ProblemError(
-          404,
-          "not-found",
-          "未找到该移交",
-          "no referral of this agency has this id",
-        );
-      }
-      const cmd = command(view);
-      const eventId = key
-        ? uuidFromName(`${agency}:${referralId}:${cmd.type}:${key}`)
-        : crypto.randomUUID();
-      if (view.history.some((h) => h.eventId === eventId)) return view;
-      const decided = decide(stateOf(view), cmd, agency, county);
-      if (!Array.isArray(decided)) {
-        const status = decided.refused === "forbidden" ? 403 : 409;
-        await recordRefusal(officer, view, cmd.type, decided, key);
-        throw new ProblemError(
-          status,
-          decided.refused,
-          decided.refused === "forbidden" ? "无权执行此操作" : "移交状态已变化",
-          decided.message,
-          {
-            current: view,
-          },
-        );
-      }
-      try {
-        return await publish(officer.id, view, decided[0]!, eventId);
-      } catch (err) {
-        if (!(err instanceof BusError) || err.code !== "wrong-last-sequence") throw err;
-        // The other party acted first: wait until its step reaches us, then decide again.
-        const seen = view.history.length;
-        while (
-          Date.now() < deadline &&
-          (store.referrals.get(referralId)?.history.length ?? 0) <= seen
-        ) {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        if (Date.now() >= deadline) {
-          const current = store.referrals.get(referralId) ?? view;
-          await recordRefusal(
-            officer,
-            current,
-            cmd.type,
-            { refused: "conflict", message: "another step was recorded first" },
-            key,
-          );
-          throw new ProblemError(
-            409,
-            "conflict",
-            "移交状态已变化",
-            "another step was recorded first",
-            {
-              current: store.referrals.get(referralId),
-            },
-          );
-        }
-      }
-    }
+    let eventId = "";
+    let attempted: ReferralCommand["type"] = "accept";
+    return decisions.run<ReferralView, ReferralEvent>({
+      aggregateId: referralId,
+      load: () => {
+        const view = store.referrals.get(referralId);
+        return view && (view.from === agency || view.to === agency) ? view : undefined;
+      },
+      already: (view) => {
+        const cmd = command(view);
+        attempted = cmd.type;
+        eventId = key
+          ? uuidFromName(`${agency}:${referralId}:${cmd.type}:${key}`)
+          : crypto.randomUUID();
+        return view.history.some((h) => h.eventId === eventId) ? view : undefined;
+      },
+      decide: (view) => decide(command(view), referralState(view), { agency, county }),
+      append: (view, [event]) => publish(officer.id, view, event!, eventId),
+      refused: (view, refusal) => recordRefusal(officer, view, attempted, refusal, key),
+      version: (view) => view?.history.length ?? 0,
+      notFound: new ProblemError(
+        404,
+        "not-found",
+        "未找到该移交",
+        "no referral of this agency has this id",
+      ),
+    });
   }
 
   /**
@@ -203,6 +162,8 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     refusal: Refusal,
     requestKey: string | undefined,
   ): Promise<void> {
+    // An implausible command is answered 422 and changes nothing: not an attempt on the referral.
+    if (refusal.refused === "invalid") return;
     const id = attemptAggregateId(view.referralId, agency);
     try {
       await log.append({
@@ -252,11 +213,17 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
           deps.logger?.error({ err, referralId: view.referralId }, "referral copy not written"),
         // Our copy of the referral is written alongside the aggregate's head.
         alongside: async (published) => {
-          const current = store.referrals.get(view.referralId) ?? view;
+          // A new referral has no record yet: the offer starts it.
+          const current = store.referrals.get(view.referralId);
           const envelope = JSON.parse(
             Buffer.from(published.bytes).toString("utf8"),
           ) as ReferralBusEvent;
-          next = applyReferral(current, envelope, published.seq, published.hash) ?? current;
+          const recorded = recordReferral(current, envelope, published);
+          if (!recorded.ok) {
+            // Our own step, just decided: the domain refusing it now is a defect, not a dead letter.
+            throw new Error(`own referral step not recorded: ${JSON.stringify(recorded)}`);
+          }
+          next = recorded.view;
           await store.saveReferral(next);
         },
       },
@@ -264,17 +231,19 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     return next;
   }
 
-  type OfferData = Parameters<typeof decide>[1] & { type: "offer" };
   async function offer(
     actor: string,
-    data: OfferData["data"],
+    data: EventData<"referral.offered">,
     toCounty?: string,
   ): Promise<ReferralView> {
     const existing = store.referrals.get(data.referralId);
     if (existing) return existing;
-    const decided = decide({ status: "none" }, { type: "offer", data, toCounty }, agency, county);
-    if (!Array.isArray(decided))
-      throw new ProblemError(409, decided.refused, "无法移交", decided.message);
+    const decided = decide(
+      { type: "offer", data, toCounty, now: clock() },
+      { status: "none" },
+      { agency, county },
+    );
+    if (!Array.isArray(decided)) throw refusalProblem(decided);
     const draft: ReferralView = {
       ...data,
       status: "offered",
@@ -322,6 +291,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       ...(body.acceptBy ? { acceptBy: body.acceptBy } : {}),
       ...(body.completeBy ? { completeBy: body.completeBy } : {}),
       evidence: body.evidence,
+      ...resumes(body.about.id),
       // The neighbour's agency gets what it needs to act, never an informant's identity.
       ...(toCounty ? { lead: leadFacts(lead) } : {}),
     };
@@ -335,6 +305,22 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     const view = await offer(officer.id, data, toCounty);
     return c.json(view, 201);
   });
+
+  /**
+   * A referral made again of what this agency referred before and got back (returned or
+   * withdrawn): linked to the last of those, so the chain goes on across the return.
+   */
+  function resumes(aboutId: string): { resumesReferralId?: string } {
+    let last: ReferralView | undefined;
+    const resumed = new Set([...store.referrals.values()].map((r) => r.resumesReferralId));
+    for (const r of store.referrals.values()) {
+      if (resumed.has(r.referralId)) continue;
+      if (r.about.id !== aboutId || r.from !== agency) continue;
+      if (r.status !== "returned" && r.status !== "withdrawn") continue;
+      if ((r.history.at(-1)?.at ?? "") > (last?.history.at(-1)?.at ?? "")) last = r;
+    }
+    return last ? { resumesReferralId: last.referralId } : {};
+  }
 
   async function requestConsent(
     actor: string,
@@ -517,26 +503,37 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
   });
   app.post("/referrals/:referralId/onward", async (c) => {
     const body = await readJson(c, ReferralOnward);
+    const toCounty = body.toCounty === county ? undefined : body.toCounty;
+    if (toCounty !== undefined) addressedCounty(toCounty, county);
     const parent = await act(c, c.req.param("referralId"), (view) => ({
       type: "refer-on",
-      childReferralId: uuidFromName(`${view.referralId}:onward:${body.to}`),
+      childReferralId: uuidFromName(`${view.referralId}:onward:${body.to}:${toCounty ?? ""}`),
       to: body.to,
+      toCounty,
     }));
     // The chain: a new referral from this agency to the next, linked to its parent.
     const now = clock();
-    const child = await offer(c.get("officer").id, {
-      referralId: parent.childReferralId!,
-      kind: parent.kind,
-      from: agency,
-      to: body.to,
-      about: parent.about,
-      reason: body.reason,
-      acceptBy: referralDeadlines(config, parent.kind, body.to, now).acceptBy,
-      completeBy: parent.completeBy,
-      evidence: [],
-      parentReferralId: parent.referralId,
-      ...(parent.lead ? { lead: parent.lead } : {}),
-    });
+    const child = await offer(
+      c.get("officer").id,
+      {
+        referralId: parent.childReferralId!,
+        kind: parent.kind,
+        from: agency,
+        to: body.to,
+        about: parent.about,
+        reason: body.reason,
+        acceptBy: referralDeadlines(config, parent.kind, body.to, now).acceptBy,
+        completeBy: parent.completeBy,
+        evidence: [],
+        parentReferralId: parent.referralId,
+        // Across a county line the next agency gets the lead's facts, never an informant.
+        ...(parent.lead ? { lead: parent.lead } : {}),
+        ...(toCounty && !parent.lead && parent.about.kind === "lead" && store.lead(parent.about.id)
+          ? { lead: leadFacts(store.lead(parent.about.id)!) }
+          : {}),
+      },
+      toCounty,
+    );
     return c.json(child, 201);
   });
 

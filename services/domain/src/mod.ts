@@ -4,3 +4,6 @@
  * events with the same `evolve`.
  */
 export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
+export * from "./referral/deadlines.ts";
+export * from "./referral/record.ts";
+export * from "./referral/referral.ts";

@@ -85,7 +85,13 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     if (!verdict.ok) return deadLetter(m, verdict.reason, verdict.detail);
     const e = verdict.event;
     evolve(tracker, e);
-    evolveReferrals(referrals, tracker, e);
+    const step =
+      e.aggregate.kind === "referral"
+        ? evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: sha256Hex(m.data) })
+        : evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: "" });
+    // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
+    if (step && !step.ok && "refused" in step)
+      return deadLetter(m, "not-entitled", step.refused.message);
     evolveSupervision(supervision, e);
     stats.apply(e);
     evolveSubmissions(submissions, e);

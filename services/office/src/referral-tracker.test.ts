@@ -1,96 +1,107 @@
 import type { BusEvent } from "@liandong/contracts";
+import { duePassed, isOverdue } from "@liandong/domain";
+import { chain, type Stored } from "@liandong/domain/testing";
 import { describe, expect, it } from "vitest";
 import type { Tracker } from "./lead-tracker.ts";
-import {
-  duePassed,
-  evolveReferrals,
-  filterReferrals,
-  isOverdue,
-  type ReferralTracker,
-} from "./referral-tracker.ts";
+import { evolveReferrals, filterReferrals, type ReferralTracker } from "./referral-tracker.ts";
 
 const R1 = "11111111-1111-4111-8111-111111111111";
 const R2 = "22222222-2222-4222-8222-222222222222";
+const R3 = "44444444-4444-4444-8444-444444444444";
 const LEAD = "33333333-3333-4333-8333-333333333333";
 
-const event = (
-  type: string,
-  agency: string,
-  kind: string,
-  id: string,
-  data: unknown,
-  time: string,
-) => ({ type, agency, aggregate: { kind, id }, data, time }) as unknown as BusEvent;
+const offer = (id: string, from: string, to: string, extra: object = {}) => ({
+  referralId: id,
+  kind: "handling",
+  from,
+  to,
+  about: { kind: "lead", id: LEAD },
+  reason: "请核查",
+  acceptBy: "2026-01-04T00:00:00.000Z",
+  completeBy: "2026-02-01T00:00:00.000Z",
+  evidence: [],
+  ...extra,
+});
 
-const offered = (id: string, from: string, to: string, at: string, parent?: string) =>
-  event(
-    "referral.offered",
-    from,
-    "referral",
-    id,
-    {
-      referralId: id,
-      kind: "handling",
-      from,
-      to,
-      about: { kind: "lead", id: LEAD },
-      reason: "请核查",
-      acceptBy: "2026-01-04T00:00:00.000Z",
-      completeBy: "2026-02-01T00:00:00.000Z",
-      evidence: [],
-      ...(parent ? { parentReferralId: parent } : {}),
-    },
-    at,
-  );
+function apply(t: ReferralTracker, leads: Tracker, ...steps: Stored[]) {
+  for (const s of steps) {
+    const r = evolveReferrals(t, leads, s.event, s.meta);
+    if (r && !r.ok) throw new Error(JSON.stringify(r));
+  }
+}
 
 function tracker(): ReferralTracker {
   const leads: Tracker = new Map([[LEAD, { violations: ["intermediary"] } as never]]);
   const t: ReferralTracker = new Map();
-  evolveReferrals(t, leads, offered(R1, "health", "public-security", "2026-01-01T00:00:00.000Z"));
-  evolveReferrals(
+  const r1 = chain("referral", R1);
+  const r2 = chain("referral", R2);
+  apply(
     t,
     leads,
-    event(
-      "referral.accepted",
-      "public-security",
-      "referral",
-      R1,
-      { referralId: R1, by: "public-security" },
-      "2026-01-02T00:00:00.000Z",
-    ),
-  );
-  evolveReferrals(
-    t,
-    leads,
-    event(
-      "referral.referred-on",
-      "public-security",
-      "referral",
-      R1,
-      { referralId: R1, by: "public-security", childReferralId: R2, to: "commerce" },
-      "2026-01-03T00:00:00.000Z",
-    ),
-  );
-  evolveReferrals(
-    t,
-    leads,
-    offered(R2, "public-security", "commerce", "2026-01-03T00:00:00.000Z", R1),
+    r1.step({
+      type: "referral.offered",
+      agency: "health",
+      to: "public-security",
+      data: offer(R1, "health", "public-security"),
+      time: "2026-01-01T00:00:00.000Z",
+    }),
+    r1.step({
+      type: "referral.accepted",
+      agency: "public-security",
+      to: "health",
+      data: { referralId: R1, by: "public-security" },
+      time: "2026-01-02T00:00:00.000Z",
+    }),
+    r1.step({
+      type: "referral.referred-on",
+      agency: "public-security",
+      to: "health",
+      data: { referralId: R1, by: "public-security", childReferralId: R2, to: "commerce" },
+      time: "2026-01-03T00:00:00.000Z",
+    }),
+    r2.step({
+      type: "referral.offered",
+      agency: "public-security",
+      to: "commerce",
+      data: offer(R2, "public-security", "commerce", { parentReferralId: R1 }),
+      time: "2026-01-03T00:00:00.000Z",
+    }),
   );
   return t;
 }
 
+const overdue = (id: string) =>
+  ({
+    type: "supervision.overdue",
+    agency: "office",
+    aggregate: { kind: "supervision", id },
+    data: {
+      referralId: id,
+      deadline: "acceptance",
+      dueAt: "2026-01-04T00:00:00.000Z",
+      holder: "public-security",
+      awaiting: "commerce",
+      statusSeen: "offered",
+    },
+    time: "2026-01-05T00:00:00.000Z",
+  }) as unknown as BusEvent;
+
 describe("the office's referral tracker", () => {
-  it("follows holder, state and chain", () => {
+  it("follows holder, whose step is due, state and chain, as the parties record them", () => {
     const t = tracker();
+    // Referred on: it rests with public security, which holds the next referral until accepted.
     expect(t.get(R1)).toMatchObject({
       status: "referred-on",
-      holder: "commerce",
+      holder: "public-security",
       childReferralId: R2,
     });
+    expect(t.get(R1)?.awaiting).toBeUndefined();
     expect(t.get(R2)).toMatchObject({
       status: "offered",
-      holder: "commerce",
+      holder: "public-security",
+      awaiting: "commerce",
       chainRoot: R1,
+      chainLead: LEAD,
       violations: ["intermediary"],
     });
   });
@@ -104,24 +115,7 @@ describe("the office's referral tracker", () => {
     ]);
     // A referred-on referral has no deadline left.
     expect(duePassed(t.get(R1)!, new Date("2027-01-01T00:00:00Z"))).toEqual([]);
-    evolveReferrals(
-      t,
-      new Map(),
-      event(
-        "supervision.overdue",
-        "office",
-        "supervision",
-        R2,
-        {
-          referralId: R2,
-          deadline: "acceptance",
-          dueAt: "2026-01-04T00:00:00.000Z",
-          holder: "commerce",
-          statusSeen: "offered",
-        },
-        "2026-01-05T00:00:00.000Z",
-      ),
-    );
+    evolveReferrals(t, new Map(), overdue(R2), { seq: 9, hash: "" });
     expect(isOverdue(t.get(R2)!)).toBe(true);
     expect(duePassed(t.get(R2)!, new Date("2026-01-06T00:00:00Z"))).toEqual([]);
     expect(filterReferrals(t, { overdue: true }).map((r) => r.referralId)).toEqual([R2]);
@@ -129,41 +123,100 @@ describe("the office's referral tracker", () => {
     expect(filterReferrals(t, { since: "2026-01-02T00:00:00Z" }).map((r) => r.referralId)).toEqual([
       R2,
     ]);
+    expect(filterReferrals(t, { lead: LEAD }).map((r) => r.referralId)).toEqual([R2, R1]);
+  });
+
+  it("links a referral made again after a return to the one returned: one chain", () => {
+    const t = tracker();
+    const r3 = chain("referral", R3);
+    // Commerce returns R2; public security refers the lead again, to drug regulation.
+    const last = t.records!.get(R2)!.history.at(-1)!;
+    apply(
+      t,
+      new Map(),
+      chain("referral", R2).step({
+        type: "referral.returned",
+        agency: "commerce",
+        to: "public-security",
+        data: { referralId: R2, by: "commerce", reason: "不属本部门职责" },
+        time: "2026-01-03T06:00:00.000Z",
+        after: { meta: { seq: last.seq, hash: last.hash } } as Stored,
+      }),
+    );
+    expect(t.get(R2)).toMatchObject({ status: "returned", holder: "public-security" });
+    apply(
+      t,
+      new Map(),
+      r3.step({
+        type: "referral.offered",
+        agency: "public-security",
+        to: "drug-regulation",
+        data: offer(R3, "public-security", "drug-regulation", { resumesReferralId: R2 }),
+        time: "2026-01-03T12:00:00.000Z",
+      }),
+    );
+    expect(t.get(R3)).toMatchObject({ chainRoot: R1, chainLead: LEAD, resumesReferralId: R2 });
+  });
+
+  it("refuses a step its publisher was not entitled to take, and counts nothing of it", () => {
+    const t = tracker();
+    const r2 = t.records!.get(R2)!;
+    const forged = chain("referral", R2);
+    // Health, not a party to R2, records an acceptance of it.
+    const step = forged.step({
+      type: "referral.accepted",
+      agency: "health",
+      to: "public-security",
+      data: { referralId: R2, by: "health" },
+    });
+    const linked = {
+      event: { ...step.event, prev: r2.history.at(-1)!.hash } as BusEvent,
+      meta: { ...step.meta, seq: 99 },
+    };
+    const out = evolveReferrals(t, new Map(), linked.event, linked.meta);
+    expect(out).toMatchObject({ ok: false, refused: { refused: "forbidden" } });
+    expect(t.get(R2)).toMatchObject({ status: "offered", awaiting: "commerce" });
   });
 });
 
 describe("a referral across the county line", () => {
-  it("is held by the addressee's county once offered and accepted, by the sender's once completed", () => {
+  it("is held by the sender's county until accepted, then by the addressee's", () => {
     const t: ReferralTracker = new Map();
-    const across = (e: BusEvent, county: string, toCounty: string) =>
-      ({ ...e, county, toCounty }) as BusEvent;
-    evolveReferrals(
+    const r = chain("referral", R1, "620702");
+    apply(
       t,
       new Map(),
-      across(offered(R1, "health", "health", "2026-01-01T00:00:00.000Z"), "620702", "620602"),
+      r.step({
+        type: "referral.offered",
+        agency: "health",
+        to: "health",
+        toCounty: "620602",
+        data: offer(R1, "health", "health"),
+        time: "2026-01-01T00:00:00.000Z",
+      }),
     );
     expect(t.get(R1)).toMatchObject({
       fromCounty: "620702",
       toCounty: "620602",
       holder: "health",
-      holderCounty: "620602",
+      holderCounty: "620702",
+      awaiting: "health",
+      awaitingCounty: "620602",
     });
     const step = (type: string) =>
-      across(
-        event(
-          type,
-          "health",
-          "referral",
-          R1,
-          { referralId: R1, by: "health", feedback: { actions: "x", outcome: "y" } },
-          "2026-01-02T00:00:00.000Z",
-        ),
-        "620602",
-        "620702",
-      );
-    evolveReferrals(t, new Map(), step("referral.accepted"));
+      r.step({
+        type,
+        agency: "health",
+        county: "620602",
+        to: "health",
+        toCounty: "620702",
+        data: { referralId: R1, by: "health", feedback: { actions: "x", outcome: "y" } },
+        time: "2026-01-02T00:00:00.000Z",
+      });
+    apply(t, new Map(), step("referral.accepted"));
     expect(t.get(R1)).toMatchObject({ status: "accepted", holderCounty: "620602" });
-    evolveReferrals(t, new Map(), step("referral.completed"));
-    expect(t.get(R1)).toMatchObject({ status: "completed", holderCounty: "620702" });
+    apply(t, new Map(), step("referral.completed"));
+    expect(t.get(R1)).toMatchObject({ status: "completed", holderCounty: "620602" });
+    expect(t.get(R1)?.awaiting).toBeUndefined();
   });
 });

@@ -4,11 +4,17 @@ import type {
   ReferralDeadline,
   ReferralKind,
   ReferralStatus,
+  ReferralView,
   Violation,
 } from "@liandong/contracts";
+import { isOverdue, isReferralEvent, type Recorded, recordReferral } from "@liandong/domain";
 import type { Tracker as LeadTracker } from "./lead-tracker.ts";
 
-/** One referral as the leading group's office tracks it (督办台账). */
+/**
+ * One referral as the leading group's office tracks it (督办台账). Status, holder and whose
+ * step is due are the domain's record of the referral, the same every party holds; the rest is
+ * what the office adds: its chain, its lead's violations, the deadlines recorded as passed.
+ */
 export type TrackedReferral = {
   referralId: string;
   kind: ReferralKind;
@@ -19,10 +25,13 @@ export type TrackedReferral = {
   toCounty?: string;
   about: { kind: "lead" | "case"; id: string };
   status: ReferralStatus;
-  /** The one party holding it now. */
+  /** 当前持有: the one party that has the matter in hand now (GLOSSARY.md). */
   holder: AgencyCode;
   /** Across a county line: the county of the agency holding it now. */
   holderCounty?: string;
+  /** 待办方: the party whose step is due; absent once the referral has ended. */
+  awaiting?: AgencyCode;
+  awaitingCounty?: string;
   offeredAt: string;
   /** When it last changed hands or state. */
   updatedAt: string;
@@ -30,7 +39,10 @@ export type TrackedReferral = {
   completeBy: string;
   /** The first referral of the chain this one belongs to (itself when it starts one). */
   chainRoot: string;
+  /** The lead the chain began with, when it began with a lead. */
+  chainLead?: string;
   parentReferralId?: string;
+  resumesReferralId?: string;
   childReferralId?: string;
   /** Violations of the lead it is about (of a case's first lead, when known). */
   violations: Violation[];
@@ -38,108 +50,85 @@ export type TrackedReferral = {
   overdue: Partial<Record<ReferralDeadline, string>>;
 };
 
-export type ReferralTracker = Map<string, TrackedReferral>;
+/** The tracked referrals, and the domain's record of each, by referral id. */
+export type ReferralTracker = Map<string, TrackedReferral> & {
+  records?: Map<string, ReferralView>;
+};
 
-const TERMINAL = new Set<ReferralStatus>(["returned", "withdrawn", "completed", "referred-on"]);
+/** Where a referral step sits in the office's log: its sequence and SHA-256. */
+export type Meta = { seq: number; hash: string };
 
-/** Pure: the tracker after one event, in stream order. */
-export function evolveReferrals(t: ReferralTracker, leads: LeadTracker, e: BusEvent): void {
+/**
+ * The tracker after one event, in stream order; the referral's own record is the domain's
+ * (`recordReferral`). Answers with what recording the step gave, so that the office dead-letters
+ * a step its publisher was not entitled to take; `undefined` for events about no referral.
+ */
+export function evolveReferrals(
+  t: ReferralTracker,
+  leads: LeadTracker,
+  e: BusEvent,
+  meta: Meta,
+): Recorded | undefined {
   if (e.type === "supervision.overdue") {
     const r = t.get(e.data.referralId);
     if (r) r.overdue = { ...r.overdue, [e.data.deadline]: e.data.dueAt };
-    return;
+    return undefined;
   }
-  if (e.aggregate.kind !== "referral") return;
-  const r = t.get(e.aggregate.id);
-  switch (e.type) {
-    case "referral.offered": {
-      if (r) return;
-      const d = e.data;
-      const parent = d.parentReferralId ? t.get(d.parentReferralId) : undefined;
-      t.set(d.referralId, {
-        referralId: d.referralId,
-        kind: d.kind,
-        from: d.from,
-        to: d.to,
-        ...(e.toCounty
-          ? { fromCounty: e.county, toCounty: e.toCounty, holderCounty: e.toCounty }
+  if (!isReferralEvent(e)) return undefined;
+  t.records ??= new Map();
+  const recorded = recordReferral(t.records.get(e.aggregate.id), e, meta);
+  if (!recorded.ok) return recorded;
+  const view = recorded.view;
+  t.records.set(view.referralId, view);
+  const r = t.get(view.referralId);
+  if (r === undefined) {
+    const chainFrom = t.get(view.parentReferralId ?? view.resumesReferralId ?? "");
+    t.set(view.referralId, {
+      ...tracked(view, e.time),
+      chainRoot: chainFrom?.chainRoot ?? view.referralId,
+      ...(chainFrom?.chainLead
+        ? { chainLead: chainFrom.chainLead }
+        : view.about.kind === "lead"
+          ? { chainLead: view.about.id }
           : {}),
-        about: d.about,
-        status: "offered",
-        holder: d.to,
-        offeredAt: e.time,
-        updatedAt: e.time,
-        acceptBy: d.acceptBy,
-        completeBy: d.completeBy,
-        chainRoot: parent?.chainRoot ?? d.referralId,
-        ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
-        violations:
-          d.about.kind === "lead"
-            ? (leads.get(d.about.id)?.violations ?? d.lead?.violations ?? [])
-            : (parent?.violations ?? []),
-        overdue: {},
-      });
-      return;
-    }
-    case "referral.accepted":
-      if (r?.status === "offered") moved(r, "accepted", r.holder, e.time);
-      return;
-    case "referral.returned":
-      if (r?.status === "offered") moved(r, "returned", r.from, e.time, r.fromCounty);
-      return;
-    case "referral.withdrawn":
-      if (r?.status === "offered") moved(r, "withdrawn", r.from, e.time, r.fromCounty);
-      return;
-    case "referral.completed":
-      if (r?.status === "accepted") moved(r, "completed", r.from, e.time, r.fromCounty);
-      return;
-    case "referral.referred-on":
-      if (r?.status === "accepted") {
-        moved(r, "referred-on", e.data.to, e.time, e.county);
-        r.childReferralId = e.data.childReferralId;
-      }
-      return;
-    default:
-      return;
+      violations:
+        view.about.kind === "lead"
+          ? (leads.get(view.about.id)?.violations ?? view.lead?.violations ?? [])
+          : (chainFrom?.violations ?? []),
+      overdue: {},
+    });
+    return recorded;
   }
+  Object.assign(r, tracked(view, e.time));
+  if (view.awaiting === undefined) delete r.awaiting;
+  if (view.awaitingCounty === undefined) delete r.awaitingCounty;
+  return recorded;
 }
 
-/** A referral changes state and, maybe, hands: written in place, on the hot path of a rebuild. */
-/** A referral changing hands or state; across a county line, its holder's county with it. */
-function moved(
-  r: TrackedReferral,
-  status: ReferralStatus,
-  holder: AgencyCode,
-  at: string,
-  holderCounty?: string,
-): void {
-  r.status = status;
-  r.holder = holder;
-  if (r.holderCounty !== undefined && holderCounty !== undefined) r.holderCounty = holderCounty;
-  r.updatedAt = at;
-}
-
-/** Pure: the deadlines a referral has passed at `now` that are not yet on the record. */
-export function duePassed(
-  r: TrackedReferral,
-  now: Date,
-): { deadline: ReferralDeadline; dueAt: string }[] {
-  if (TERMINAL.has(r.status)) return [];
-  const out: { deadline: ReferralDeadline; dueAt: string }[] = [];
-  const t = now.getTime();
-  if (r.status === "offered" && !r.overdue.acceptance && Date.parse(r.acceptBy) <= t)
-    out.push({ deadline: "acceptance", dueAt: r.acceptBy });
-  if (r.status === "accepted" && !r.overdue.feedback && Date.parse(r.completeBy) <= t)
-    out.push({ deadline: "feedback", dueAt: r.completeBy });
-  return out;
-}
-
-/** Whether a referral is overdue now: a recorded deadline passed and not yet met. */
-export function isOverdue(r: TrackedReferral): boolean {
-  return (
-    (r.status === "offered" && r.overdue.acceptance !== undefined) ||
-    (r.status === "accepted" && r.overdue.feedback !== undefined)
-  );
+/** What the tracker shows of the domain's record. */
+function tracked(v: ReferralView, at: string) {
+  const steps = v.history.filter((h) => !h.void);
+  return {
+    referralId: v.referralId,
+    kind: v.kind,
+    from: v.from,
+    to: v.to,
+    ...(v.fromCounty ? { fromCounty: v.fromCounty } : {}),
+    ...(v.toCounty ? { toCounty: v.toCounty } : {}),
+    about: v.about,
+    status: v.status,
+    holder: v.holder,
+    ...(v.holderCounty ? { holderCounty: v.holderCounty } : {}),
+    ...(v.awaiting ? { awaiting: v.awaiting } : {}),
+    ...(v.awaitingCounty ? { awaitingCounty: v.awaitingCounty } : {}),
+    offeredAt: v.history[0]?.at ?? at,
+    updatedAt: steps.at(-1)?.at ?? at,
+    acceptBy: v.acceptBy,
+    completeBy: v.completeBy,
+    ...(v.parentReferralId ? { parentReferralId: v.parentReferralId } : {}),
+    ...(v.resumesReferralId ? { resumesReferralId: v.resumesReferralId } : {}),
+    ...(v.childReferralId ? { childReferralId: v.childReferralId } : {}),
+  };
 }
 
 export type ReferralFilter = {
@@ -149,6 +138,8 @@ export type ReferralFilter = {
   since?: string | undefined;
   until?: string | undefined;
   overdue?: boolean | undefined;
+  /** The referrals of the chains that began with this lead. */
+  lead?: string | undefined;
 };
 
 /**
@@ -166,6 +157,7 @@ export function filterReferrals(t: ReferralTracker, f: ReferralFilter): TrackedR
     if (f.violation && !r.violations.includes(f.violation)) continue;
     if ((since && r.offeredAt < since) || (until && r.offeredAt > until)) continue;
     if (f.overdue !== undefined && isOverdue(r) !== f.overdue) continue;
+    if (f.lead && r.chainLead !== f.lead && r.about.id !== f.lead) continue;
     out.push(r);
   }
   return out.reverse();

@@ -3,6 +3,7 @@ import {
   SupervisionOrderRequest,
   type SupervisionOrderView,
 } from "@liandong/contracts";
+import { isOverdue } from "@liandong/domain";
 import {
   type AggregateLog,
   type HttpEnv,
@@ -13,7 +14,7 @@ import {
   uuidFromName,
 } from "@liandong/runtime";
 import type { Hono } from "hono";
-import { isOverdue, type ReferralTracker } from "./referral-tracker.ts";
+import type { ReferralTracker } from "./referral-tracker.ts";
 
 /** Orders by id, and the cases the office knows of (who opened them, whether closed). */
 export type Supervision = {
@@ -108,15 +109,16 @@ export function mountSupervision(
           },
         );
       // This office supervises this county's agencies; a neighbour's is its own office's to chase.
-      if (r.holderCounty !== undefined && r.holderCounty !== ctx.county)
+      if (r.awaitingCounty !== undefined && r.awaitingCounty !== ctx.county)
         throw new ProblemError(
           409,
           "held-across-line",
           "该移交由邻县部门办理",
-          `held by ${r.holder} of county ${r.holderCounty}: supervised by that county's office`,
+          `due from ${r.awaiting} of county ${r.awaitingCounty}: supervised by that county's office`,
           { current: r },
         );
-      to = r.holder;
+      // The order goes to the party whose step is overdue.
+      to = r.awaiting ?? r.holder;
       grounds = "overdue";
     } else {
       const k = supervision.cases.get(body.about.id);

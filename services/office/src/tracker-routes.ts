@@ -1,4 +1,5 @@
 import { ReferralStatus, Violation } from "@liandong/contracts";
+import { duePassed, isOverdue } from "@liandong/domain";
 import {
   type AggregateLog,
   type HttpEnv,
@@ -10,7 +11,7 @@ import {
 } from "@liandong/runtime";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { duePassed, filterReferrals, isOverdue, type ReferralTracker } from "./referral-tracker.ts";
+import { filterReferrals, type ReferralTracker, type TrackedReferral } from "./referral-tracker.ts";
 import { escalate, type Supervision } from "./supervision.ts";
 
 const TrackerQuery = z.object({
@@ -23,11 +24,13 @@ const TrackerQuery = z.object({
     .enum(["true", "false"])
     .transform((v) => v === "true")
     .optional(),
+  /** The referrals of the chains that began with this lead (a lead's whole chain). */
+  lead: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const view = (r: Parameters<typeof isOverdue>[0], now: Date) => ({
+const view = (r: TrackedReferral, now: Date) => ({
   ...r,
   overdueNow: isOverdue(r),
   ageDays: Math.floor((now.getTime() - Date.parse(r.offeredAt)) / 86_400_000),
@@ -70,6 +73,9 @@ export function deadlineScheduler(
     escalate(ctx, log, supervision, inFlight);
     const now = ctx.clock();
     for (const r of referrals.values()) {
+      // Whose step is due hears of it in its inbox (the addressee, while it is offered or accepted).
+      const awaiting = r.awaiting;
+      if (awaiting === undefined) continue;
       for (const due of duePassed(r, now)) {
         const key = `${r.referralId}:${due.deadline}`;
         if (inFlight.has(key)) continue;
@@ -80,13 +86,13 @@ export function deadlineScheduler(
             id: uuidFromName(`overdue:${key}`),
             actor: `svc.${ctx.agency}`,
             aggregate: { kind: "supervision", id: r.referralId },
-            // The holder hears of it in its inbox.
-            to: r.holder,
+            to: awaiting,
             data: {
               referralId: r.referralId,
               deadline: due.deadline,
               dueAt: due.dueAt,
               holder: r.holder,
+              awaiting,
               statusSeen: r.status,
             },
           })

@@ -5,6 +5,7 @@ export * from "./audit-verify.ts";
 export * from "./clock.ts";
 export * from "./connect.ts";
 export * from "./consumer.ts";
+export * from "./decisions.ts";
 export * from "./errors.ts";
 export * from "./hash.ts";
 export * from "./hash-chain.ts";

@@ -5,7 +5,7 @@ import {
   type ReferralCommand,
   type ReferralEvent,
   type ReferralState,
-} from "./referral-state.ts";
+} from "./referral.ts";
 
 const offer = {
   referralId: "7d1f0a8e-1b2c-4d3e-8f40-5a6b7c8d9e0f",
@@ -19,11 +19,12 @@ const offer = {
   evidence: [],
 };
 const none: ReferralState = { status: "none" };
+const now = new Date("2026-11-01T00:00:00Z");
 
 function run(cmds: [ReferralCommand, string][]): ReferralState {
   let state = none;
   for (const [cmd, actor] of cmds) {
-    const out = decide(state, cmd, actor);
+    const out = decide(cmd, state, { agency: actor });
     if (!Array.isArray(out)) throw new Error(out.message);
     state = out.reduce(evolve, state);
   }
@@ -32,10 +33,10 @@ function run(cmds: [ReferralCommand, string][]): ReferralState {
 
 describe("referral hand-offs", () => {
   it("offer, accept, complete: the holder moves from sender to addressee", () => {
-    const offered = run([[{ type: "offer", data: offer }, "family-planning"]]);
+    const offered = run([[{ type: "offer", data: offer, now }, "family-planning"]]);
     expect(offered).toMatchObject({ status: "offered", holder: "family-planning" });
     const done = run([
-      [{ type: "offer", data: offer }, "family-planning"],
+      [{ type: "offer", data: offer, now }, "family-planning"],
       [{ type: "accept" }, "health"],
       [
         { type: "complete", feedback: { actions: "立案调查", outcome: "吊销执业许可证" } },
@@ -46,52 +47,58 @@ describe("referral hand-offs", () => {
   });
 
   it("only the addressee accepts or returns; only the sender withdraws", () => {
-    const offered = run([[{ type: "offer", data: offer }, "family-planning"]]);
-    expect(decide(offered, { type: "accept" }, "family-planning")).toMatchObject({
+    const offered = run([[{ type: "offer", data: offer, now }, "family-planning"]]);
+    expect(decide({ type: "accept" }, offered, { agency: "family-planning" })).toMatchObject({
       refused: "forbidden",
     });
-    expect(decide(offered, { type: "accept" }, "commerce")).toMatchObject({ refused: "forbidden" });
-    expect(decide(offered, { type: "return", reason: "x" }, "public-security")).toMatchObject({
+    expect(decide({ type: "accept" }, offered, { agency: "commerce" })).toMatchObject({
       refused: "forbidden",
     });
-    expect(decide(offered, { type: "withdraw", reason: "x" }, "health")).toMatchObject({
+    expect(
+      decide({ type: "return", reason: "x" }, offered, { agency: "public-security" }),
+    ).toMatchObject({
       refused: "forbidden",
     });
-    expect(decide(none, { type: "offer", data: offer }, "health")).toMatchObject({
+    expect(decide({ type: "withdraw", reason: "x" }, offered, { agency: "health" })).toMatchObject({
+      refused: "forbidden",
+    });
+    expect(decide({ type: "offer", data: offer, now }, none, { agency: "health" })).toMatchObject({
       refused: "forbidden",
     });
   });
 
   it("a withdraw after acceptance, or a second accept, is a conflict", () => {
     const accepted = run([
-      [{ type: "offer", data: offer }, "family-planning"],
+      [{ type: "offer", data: offer, now }, "family-planning"],
       [{ type: "accept" }, "health"],
     ]);
-    expect(decide(accepted, { type: "withdraw", reason: "晚了" }, "family-planning")).toMatchObject(
-      { refused: "conflict" },
-    );
-    expect(decide(accepted, { type: "accept" }, "health")).toMatchObject({ refused: "conflict" });
-    expect(decide(accepted, { type: "return", reason: "x" }, "health")).toMatchObject({
+    expect(
+      decide({ type: "withdraw", reason: "晚了" }, accepted, { agency: "family-planning" }),
+    ).toMatchObject({ refused: "conflict" });
+    expect(decide({ type: "accept" }, accepted, { agency: "health" })).toMatchObject({
+      refused: "conflict",
+    });
+    expect(decide({ type: "return", reason: "x" }, accepted, { agency: "health" })).toMatchObject({
       refused: "conflict",
     });
   });
 
   it("is referred on only by the holder after acceptance, never to itself", () => {
     const accepted = run([
-      [{ type: "offer", data: offer }, "family-planning"],
+      [{ type: "offer", data: offer, now }, "family-planning"],
       [{ type: "accept" }, "health"],
     ]);
     const child = "9c2e1b0a-0000-4000-8000-000000000001";
     expect(
-      decide(accepted, { type: "refer-on", childReferralId: child, to: "health" }, "health"),
+      decide({ type: "refer-on", childReferralId: child, to: "health" }, accepted, {
+        agency: "health",
+      }),
     ).toMatchObject({
-      refused: "conflict",
+      refused: "invalid",
     });
-    const out = decide(
-      accepted,
-      { type: "refer-on", childReferralId: child, to: "commerce" },
-      "health",
-    ) as ReferralEvent[];
+    const out = decide({ type: "refer-on", childReferralId: child, to: "commerce" }, accepted, {
+      agency: "health",
+    }) as ReferralEvent[];
     expect(out[0]).toMatchObject({
       type: "referral.referred-on",
       data: { childReferralId: child, to: "commerce" },
@@ -112,9 +119,9 @@ describe("referral hand-offs", () => {
     for (const a of attempts) {
       for (const b of attempts) {
         for (const c of attempts) {
-          let state = run([[{ type: "offer", data: offer }, "family-planning"]]);
+          let state = run([[{ type: "offer", data: offer, now }, "family-planning"]]);
           for (const [cmd, actor] of [a, b, c]) {
-            const out = decide(state, cmd, actor);
+            const out = decide(cmd, state, { agency: actor });
             if (Array.isArray(out)) state = out.reduce(evolve, state);
             expect(state.status !== "none" && [state.from, state.to]).toContain(
               state.status !== "none" && state.holder,

@@ -1,0 +1,262 @@
+import type { BusEvent, ReferralView } from "@liandong/contracts";
+import type { Refusal } from "../decider.ts";
+import {
+  decide,
+  evolve,
+  type ReferralCommand,
+  type ReferralEvent,
+  type ReferralState,
+} from "./referral.ts";
+
+export type ReferralBusEvent = Extract<BusEvent, { type: `referral.${string}` }>;
+type Step = ReferralView["history"][number];
+
+export function isReferralEvent(e: BusEvent): e is ReferralBusEvent {
+  return e.aggregate.kind === "referral" && e.type.startsWith("referral.");
+}
+
+/** Where a stored event sits: its stream sequence in this reader's log and its SHA-256. */
+export type StepMeta = { seq: number; hash: string };
+
+/**
+ * What recording one step gives: the referral's record after it; or `refused`, a step its
+ * publisher was not entitled to take on the state it was decided on (a dead letter, never
+ * recorded); or `waiting`, a step whose predecessor has not reached this reader yet (the two
+ * parties' events come by different consumers, and across a county line by different logs):
+ * delivered again later.
+ */
+export type Recorded =
+  | { ok: true; view: ReferralView }
+  | { ok: false; refused: Refusal }
+  | { ok: false; waiting: string };
+
+/**
+ * Pure: a reader's record of a referral after one of its events, as it arrives from the bus.
+ * Every reader (the parties, the office, the CLI) records steps with this, so all of them show
+ * the same status, holder and history for the same events. Idempotent by event id.
+ *
+ * A step is taken into the record only if its publisher (authenticated by the subject: the
+ * envelope's agency and county) could have decided it on the state it links to: it is replayed
+ * through `decide`, the rule the parties themselves decide with.
+ */
+export function recordReferral(
+  view: ReferralView | undefined,
+  e: ReferralBusEvent,
+  meta: StepMeta,
+): Recorded {
+  if (view?.history.some((h) => h.eventId === e.id)) return { ok: true, view };
+  if (e.data.referralId !== e.aggregate.id)
+    return refused(`${e.type} names referral ${e.data.referralId} under ${e.aggregate.id}`);
+  const step: Step = {
+    eventId: e.id,
+    type: e.type,
+    agency: e.agency,
+    actor: e.actor,
+    at: e.time,
+    seq: meta.seq,
+    hash: meta.hash,
+    prev: e.prev,
+    ...(e.toCounty ? { county: e.county } : {}),
+    ...("reason" in e.data && typeof e.data.reason === "string" ? { reason: e.data.reason } : {}),
+  };
+  if (e.type === "referral.offered") {
+    if (view) return refused("a referral is offered once");
+    const d = e.data;
+    const offered: ReferralEvent = {
+      type: e.type,
+      data: d,
+      ...(e.toCounty ? { across: { fromCounty: e.county, toCounty: e.toCounty } } : {}),
+    };
+    const entitled = replayed(
+      { type: "offer", data: d, toCounty: e.toCounty, now: new Date(e.time) },
+      { status: "none" },
+      e,
+      offered,
+    );
+    if (entitled) return { ok: false, refused: entitled };
+    return {
+      ok: true,
+      view: resolve({
+        referralId: d.referralId,
+        kind: d.kind,
+        from: d.from,
+        to: d.to,
+        about: d.about,
+        reason: d.reason,
+        status: "offered",
+        holder: d.from,
+        acceptBy: d.acceptBy,
+        completeBy: d.completeBy,
+        ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
+        ...(d.resumesReferralId ? { resumesReferralId: d.resumesReferralId } : {}),
+        // Across a county line: the parties' counties, from the authenticated envelope.
+        ...(e.toCounty ? { fromCounty: e.county, toCounty: e.toCounty } : {}),
+        ...(d.lead ? { lead: d.lead } : {}),
+        history: [step],
+      }),
+    };
+  }
+  if (!view) return { ok: false, waiting: `${e.type} before the referral's offer` };
+  const before = e.prev === null ? undefined : view.history.find((h) => h.hash === e.prev);
+  if (!before) {
+    // A step that follows nothing can never be taken; nor one by a party whose step it is not,
+    // whatever came in between (who sent and who was addressed never changes).
+    if (e.prev === null)
+      return refused(`${e.type} links to no step of referral ${view.referralId}`);
+    const role = replayed(commandOf(e), referralState(view), e, eventOf(e));
+    if (role?.refused === "forbidden") return { ok: false, refused: role };
+    return { ok: false, waiting: `${e.type} before the step it follows` };
+  }
+  const entitled = replayed(commandOf(e), stateAt(view, before), e, eventOf(e));
+  if (entitled) return { ok: false, refused: entitled };
+  const next: ReferralView = { ...view, history: [...view.history, step] };
+  if (e.type === "referral.completed") next.feedback = e.data.feedback;
+  if (e.type === "referral.referred-on") next.childReferralId = e.data.childReferralId;
+  return { ok: true, view: resolve(next) };
+}
+
+function refused(message: string): Recorded {
+  return { ok: false, refused: { refused: "forbidden", message } };
+}
+
+/**
+ * Whether `decide`, given the command the step records, by its publisher, on the state it was
+ * decided on, gives this very step; the refusal if it does not.
+ */
+function replayed(
+  cmd: ReferralCommand,
+  state: ReferralState,
+  e: ReferralBusEvent,
+  recorded: ReferralEvent,
+): Refusal | undefined {
+  const decided = decide(cmd, state, { agency: e.agency, county: e.county });
+  if (!Array.isArray(decided))
+    return { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` };
+  const [event] = decided;
+  const by = "by" in recorded.data ? recorded.data.by : undefined;
+  if (event?.type !== recorded.type || (by !== undefined && by !== e.agency))
+    return { refused: "forbidden", message: `${e.agency} may not record ${e.type} as ${by}` };
+  return undefined;
+}
+
+function commandOf(e: Exclude<ReferralBusEvent, { type: "referral.offered" }>): ReferralCommand {
+  switch (e.type) {
+    case "referral.accepted":
+      return { type: "accept" };
+    case "referral.returned":
+      return { type: "return", reason: e.data.reason };
+    case "referral.withdrawn":
+      return { type: "withdraw", reason: e.data.reason };
+    case "referral.completed":
+      return { type: "complete", feedback: e.data.feedback };
+    case "referral.referred-on":
+      return { type: "refer-on", childReferralId: e.data.childReferralId, to: e.data.to };
+  }
+}
+
+function eventOf(e: Exclude<ReferralBusEvent, { type: "referral.offered" }>): ReferralEvent {
+  return { type: e.type, data: e.data } as ReferralEvent;
+}
+
+/** The event a recorded step stands for, as `evolve` takes it. */
+function stepEvent(view: ReferralView, h: Step): ReferralEvent {
+  if (h.type === "referral.offered") {
+    return {
+      type: "referral.offered",
+      data: view as unknown as ReferralEvent["data"] & { referralId: string },
+      ...(view.fromCounty && view.toCounty
+        ? { across: { fromCounty: view.fromCounty, toCounty: view.toCounty } }
+        : {}),
+    } as ReferralEvent;
+  }
+  return { type: h.type, data: { referralId: view.referralId } } as ReferralEvent;
+}
+
+/** The state a step was decided on: its predecessors, from the offer, folded. */
+function stateAt(view: ReferralView, last: Step): ReferralState {
+  const byHash = new Map(view.history.map((h) => [h.hash, h]));
+  const path: Step[] = [];
+  for (let h: Step | undefined = last; h; h = h.prev ? byHash.get(h.prev) : undefined) {
+    path.push(h);
+    if (path.length > view.history.length) break;
+  }
+  let state: ReferralState = { status: "none" };
+  for (const h of path.reverse()) state = evolve(state, stepEvent(view, h));
+  return state;
+}
+
+/** Pure: the state of a recorded referral, its steps folded in the order they were decided. */
+export function referralState(view: ReferralView): ReferralState {
+  let state: ReferralState = { status: "none" };
+  for (const h of view.history) if (!h.void) state = evolve(state, stepEvent(view, h));
+  return state;
+}
+
+/**
+ * Status, holder and whose step is due follow from the history in the order it was decided:
+ * the hash chain's (each step links to the one it was decided on). In one county that is the
+ * stream's order. Across a county line each party writes to its own log, so a withdrawal may
+ * cross an acceptance on the way: where two steps link to the same one, the addressee's wins,
+ * the other stays on the record, void (the addressee's log is the arbiter; DESIGN.md,
+ * Hand-offs). Whatever order the steps arrive in, the same steps resolve to the same record.
+ */
+function resolve(view: ReferralView): ReferralView {
+  const history = chainOrder(view);
+  const state = referralState({ ...view, history });
+  if (state.status === "none") return { ...view, history };
+  const {
+    awaiting: _a,
+    awaitingCounty: _ac,
+    holderCounty: _hc,
+    ...rest
+  } = view as ReferralView & { awaitingCounty?: string };
+  return {
+    ...rest,
+    history,
+    status: state.status,
+    holder: state.holder,
+    ...(state.holderCounty !== undefined ? { holderCounty: state.holderCounty } : {}),
+    ...(state.awaiting !== undefined ? { awaiting: state.awaiting } : {}),
+    ...(state.awaitingCounty !== undefined ? { awaitingCounty: state.awaitingCounty } : {}),
+  };
+}
+
+/** The steps in chain order, the losing branch of a fork marked void. */
+function chainOrder(view: ReferralView): Step[] {
+  const children = new Map<string | null, Step[]>();
+  for (const h of view.history) {
+    const key = h.prev ?? null;
+    children.set(key, [...(children.get(key) ?? []), { ...h, void: false }]);
+  }
+  const byAddressee = (h: Step) =>
+    h.agency === view.to && (view.toCounty === undefined || h.county === view.toCounty);
+  const ordered: Step[] = [];
+  const voided = (h: Step) => {
+    ordered.push({ ...h, void: true });
+    for (const c of children.get(h.hash) ?? []) voided(c);
+  };
+  let next = children.get(null) ?? [];
+  while (next.length > 0) {
+    // The addressee's step first; of two by the same side (never decided so), the lower hash:
+    // an order every reader agrees on, whatever the order of arrival.
+    const [winner, ...losers] = [...next].sort(
+      (a, b) =>
+        Number(byAddressee(b)) - Number(byAddressee(a)) ||
+        (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0),
+    );
+    ordered.push(winner!);
+    for (const l of losers) voided(l);
+    next = children.get(winner!.hash) ?? [];
+  }
+  return ordered;
+}
+
+/**
+ * The head a new step must link to: the hash of the last step that counts, and the sequence of
+ * the last one this log stored (the stream compares that; a void step is stored all the same).
+ */
+export function headOf(view: ReferralView | undefined): { seq: number; hash: string | null } {
+  const last = view?.history.filter((h) => !h.void).at(-1);
+  if (!view || !last) return { seq: 0, hash: null };
+  return { seq: Math.max(...view.history.map((h) => h.seq)), hash: last.hash };
+}

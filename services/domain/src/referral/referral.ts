@@ -1,0 +1,242 @@
+import type { AgencyCode, EventData } from "@liandong/contracts";
+import { type Decider, type Refusal, refuse } from "../decider.ts";
+
+/**
+ * A party to a referral: an agency of a county. Across a county line health may refer to
+ * health, so the county is part of who a party is; within one county it may be left out.
+ */
+export type Party = { agency: AgencyCode; county?: string | undefined };
+
+export type ReferralStatus =
+  | "offered"
+  | "accepted"
+  | "returned"
+  | "withdrawn"
+  | "completed"
+  | "referred-on";
+
+/**
+ * A referral's hand-off state. `holder` (当前持有, GLOSSARY.md) is the one party that has the
+ * matter in hand: the sender until the addressee accepts, the addressee from then on, the sender
+ * again once it is returned or withdrawn; a completed referral rests with the addressee that
+ * completed it, one referred on with the agency that passed it on (which holds the next
+ * referral of the chain until that one is accepted). `awaiting` (待办方) is the party whose
+ * step is due: the addressee while it is offered (accept or return) and while it is accepted
+ * (feedback); nobody once it has ended.
+ */
+export type ReferralState =
+  | { status: "none" }
+  | {
+      status: ReferralStatus;
+      referralId: string;
+      from: AgencyCode;
+      to: AgencyCode;
+      /** Across a county line (区域协作): the parties' counties. */
+      fromCounty?: string;
+      toCounty?: string;
+      holder: AgencyCode;
+      holderCounty?: string;
+      awaiting?: AgencyCode;
+      awaitingCounty?: string;
+      /** Steps that count (the offer is 1). */
+      version: number;
+    };
+
+export type ReferralCommand =
+  | {
+      type: "offer";
+      data: EventData<"referral.offered">;
+      /** The addressee's county when it is not the sender's. */
+      toCounty?: string | undefined;
+      /** When the command is decided: deadlines must lie ahead of it. */
+      now: Date;
+    }
+  | { type: "accept" }
+  | { type: "return"; reason: string }
+  | { type: "withdraw"; reason: string }
+  | { type: "complete"; feedback: { actions: string; outcome: string } }
+  | {
+      type: "refer-on";
+      childReferralId: string;
+      to: AgencyCode;
+      /** The next addressee's county, when onward across a county line. */
+      toCounty?: string | undefined;
+    };
+
+export type ReferralEvent =
+  | {
+      type: "referral.offered";
+      data: EventData<"referral.offered">;
+      /** Across a county line: the parties' counties (the envelope's `county` and `toCounty`). */
+      across?: { fromCounty: string; toCounty: string };
+    }
+  | { type: "referral.accepted"; data: EventData<"referral.accepted"> }
+  | { type: "referral.returned"; data: EventData<"referral.returned"> }
+  | { type: "referral.withdrawn"; data: EventData<"referral.withdrawn"> }
+  | { type: "referral.completed"; data: EventData<"referral.completed"> }
+  | { type: "referral.referred-on"; data: EventData<"referral.referred-on"> };
+
+/** Where a referral's steps end: no party can take another. */
+export const ENDED: ReadonlySet<ReferralStatus> = new Set([
+  "returned",
+  "withdrawn",
+  "completed",
+  "referred-on",
+]);
+
+const initialState = (): ReferralState => ({ status: "none" });
+
+/** Whether `actor` is the party `agency` of `county` (a county left out matches any). */
+function is(actor: Party, agency: AgencyCode, county: string | undefined): boolean {
+  return actor.agency === agency && (county === undefined || county === actor.county);
+}
+
+/**
+ * Pure: the events a command by `actor` produces on `state`, or why it is refused. Every rule of
+ * a hand-off is here: who may take which step, in which state.
+ */
+export function decide(
+  cmd: ReferralCommand,
+  state: ReferralState,
+  actor: Party,
+): ReferralEvent[] | Refusal {
+  if (cmd.type === "offer") return decideOffer(cmd, state, actor);
+  if (state.status === "none") return refuse("conflict", "no such referral");
+  const { referralId } = state;
+  const addressee = is(actor, state.to, state.toCounty);
+  const sender = is(actor, state.from, state.fromCounty);
+  const by = actor.agency;
+  switch (cmd.type) {
+    case "accept":
+    case "return":
+      if (!addressee) return refuse("forbidden", "only the addressee accepts or returns");
+      if (state.status !== "offered") return refuse("conflict", `referral is ${state.status}`);
+      return cmd.type === "accept"
+        ? [{ type: "referral.accepted", data: { referralId, by } }]
+        : [{ type: "referral.returned", data: { referralId, by, reason: cmd.reason } }];
+    case "withdraw":
+      if (!sender) return refuse("forbidden", "only the sender withdraws");
+      if (state.status !== "offered") return refuse("conflict", `referral is ${state.status}`);
+      return [{ type: "referral.withdrawn", data: { referralId, by, reason: cmd.reason } }];
+    case "complete":
+    case "refer-on": {
+      if (!addressee)
+        return refuse("forbidden", "only the agency holding it completes or refers it on");
+      if (state.status !== "accepted") return refuse("conflict", `referral is ${state.status}`);
+      if (cmd.type === "complete")
+        return [{ type: "referral.completed", data: { referralId, by, feedback: cmd.feedback } }];
+      if (cmd.to === by && (cmd.toCounty === undefined || cmd.toCounty === actor.county))
+        return refuse("invalid", "cannot refer to oneself", "to");
+      return [
+        {
+          type: "referral.referred-on",
+          data: { referralId, by, childReferralId: cmd.childReferralId, to: cmd.to },
+        },
+      ];
+    }
+  }
+}
+
+function decideOffer(
+  cmd: Extract<ReferralCommand, { type: "offer" }>,
+  state: ReferralState,
+  actor: Party,
+): ReferralEvent[] | Refusal {
+  if (state.status !== "none") return refuse("conflict", "referral already exists");
+  const { data } = cmd;
+  if (data.from !== actor.agency) return refuse("forbidden", "an agency offers only as itself");
+  if (data.to === actor.agency && (cmd.toCounty === undefined || cmd.toCounty === actor.county))
+    return refuse("invalid", "cannot refer to oneself", "to");
+  if (data.about.kind === "lead" && data.kind === "judiciary")
+    return refuse("invalid", "a transfer to the judiciary is of a case", "about.kind");
+  const deadlines = checkDeadlines(data, cmd.now);
+  if (deadlines) return deadlines;
+  const across =
+    cmd.toCounty !== undefined && actor.county !== undefined && cmd.toCounty !== actor.county
+      ? { across: { fromCounty: actor.county, toCounty: cmd.toCounty } }
+      : {};
+  return [{ type: "referral.offered", data, ...across }];
+}
+
+/** The earliest a deadline may lie: a minute of clock skew between officer and service. */
+const SKEW_MS = 60_000;
+
+/**
+ * Pure: deadlines that can be met. Acceptance is due after the offer is made and no later than
+ * feedback; feedback is due after the offer.
+ */
+export function checkDeadlines(
+  d: { acceptBy: string; completeBy: string },
+  now: Date,
+): Refusal | undefined {
+  const acceptBy = Date.parse(d.acceptBy);
+  const completeBy = Date.parse(d.completeBy);
+  if (!(acceptBy > now.getTime() - SKEW_MS))
+    return refuse("invalid", "the acceptance deadline has passed already", "acceptBy");
+  if (!(completeBy > now.getTime() - SKEW_MS))
+    return refuse("invalid", "the feedback deadline has passed already", "completeBy");
+  if (acceptBy > completeBy)
+    return refuse("invalid", "acceptance is due no later than feedback", "acceptBy");
+  return undefined;
+}
+
+/** Pure: the state after one event. */
+export function evolve(state: ReferralState, e: ReferralEvent): ReferralState {
+  if (e.type === "referral.offered") {
+    if (state.status !== "none") return state;
+    const { referralId, from, to } = e.data;
+    const offered = { status: "offered" as const, referralId, from, to, version: 1 };
+    if (!e.across) return { ...offered, holder: from, awaiting: to };
+    const { fromCounty, toCounty } = e.across;
+    return {
+      ...offered,
+      fromCounty,
+      toCounty,
+      holder: from,
+      holderCounty: fromCounty,
+      awaiting: to,
+      awaitingCounty: toCounty,
+    };
+  }
+  if (state.status === "none") return state;
+  const { status: _s, awaiting: _a, awaitingCounty: _ac, holderCounty: _hc, ...rest } = state;
+  const next = { ...rest, version: state.version + 1 };
+  const atSender = (status: ReferralStatus): ReferralState =>
+    withCounty({ ...next, status, holder: state.from }, "holderCounty", state.fromCounty);
+  const atAddressee = (status: ReferralStatus, awaiting: boolean): ReferralState => {
+    const held = withCounty({ ...next, status, holder: state.to }, "holderCounty", state.toCounty);
+    return awaiting
+      ? withCounty({ ...held, awaiting: state.to }, "awaitingCounty", state.toCounty)
+      : held;
+  };
+  switch (e.type) {
+    case "referral.accepted":
+      return atAddressee("accepted", true);
+    case "referral.returned":
+      return atSender("returned");
+    case "referral.withdrawn":
+      return atSender("withdrawn");
+    case "referral.completed":
+      return atAddressee("completed", false);
+    case "referral.referred-on":
+      return atAddressee("referred-on", false);
+  }
+}
+
+function withCounty<T extends object, K extends "holderCounty" | "awaitingCounty">(
+  s: T,
+  key: K,
+  county: string | undefined,
+): T {
+  return county === undefined ? s : { ...s, [key]: county };
+}
+
+export const referralDecider: Decider<
+  ReferralState,
+  { command: ReferralCommand; actor: Party },
+  ReferralEvent
+> = {
+  decide: ({ command, actor }, state) => decide(command, state, actor),
+  evolve,
+  initialState,
+};

@@ -1,0 +1,99 @@
+import type { Refusal } from "@liandong/domain";
+import { BusError, ProblemError, ValidationError } from "./errors.ts";
+
+/** What a refusal is over HTTP: not this party's step, not in this state, or an implausible command. */
+const STATUS = { forbidden: 403, conflict: 409, invalid: 422 } as const;
+const TITLE = {
+  forbidden: "无权执行此操作",
+  conflict: "状态已变化，未予受理",
+  invalid: "请求内容不合理",
+} as const;
+
+/**
+ * One step of load → decide → append on one aggregate, as every route takes it.
+ * `load`: the aggregate as this service holds it now (undefined: not found). `already`: the
+ * result to answer when this very request was recorded before (a retry with its idempotency
+ * key). `decide`: the domain's decision. `append`: puts the decided events on the bus, linked to
+ * the state decided on; the stream refuses them (`wrong-last-sequence`) if anything was stored
+ * since. `refused`: records a refused attempt (留痕). `notFound`: the problem to answer.
+ */
+export type Decision<V, E> = {
+  aggregateId: string;
+  load(): V | undefined;
+  already?(view: V): V | undefined;
+  decide(view: V): E[] | Refusal;
+  append(view: V, events: E[]): Promise<V>;
+  refused?(view: V, refusal: Refusal): Promise<void>;
+  /** A number that grows with every step stored: while it stands still, nothing new has arrived. */
+  version(view: V | undefined): number;
+  notFound: ProblemError;
+};
+
+/**
+ * Decides and appends commands one aggregate at a time in this process (two officers of one
+ * agency must not both decide on the state before either has recorded its step), and across
+ * processes through the stream's optimistic concurrency: when another party's step was stored
+ * first, it waits for that step to reach this service and decides again, on the new state.
+ */
+export class Decisions {
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #convergeMs: number;
+
+  /** `convergeMs`: how long to wait for the other party's step to arrive before answering 409. */
+  constructor(convergeMs = 2000) {
+    this.#convergeMs = convergeMs;
+  }
+
+  run<V, E>(d: Decision<V, E>): Promise<V> {
+    return this.#exclusive(d.aggregateId, () => this.#decide(d));
+  }
+
+  async #decide<V, E>(d: Decision<V, E>): Promise<V> {
+    const deadline = Date.now() + this.#convergeMs;
+    for (;;) {
+      const view = d.load();
+      if (view === undefined) throw d.notFound;
+      const before = d.already?.(view);
+      if (before !== undefined) return before;
+      const decided = d.decide(view);
+      if (!Array.isArray(decided)) {
+        await d.refused?.(view, decided);
+        throw refusalProblem(decided, { current: view });
+      }
+      try {
+        return await d.append(view, decided);
+      } catch (err) {
+        if (!(err instanceof BusError) || err.code !== "wrong-last-sequence") throw err;
+        const seen = d.version(view);
+        while (Date.now() < deadline && d.version(d.load()) <= seen)
+          await new Promise((r) => setTimeout(r, 20));
+        if (Date.now() >= deadline) {
+          const current = d.load() ?? view;
+          const lost: Refusal = { refused: "conflict", message: "another step was recorded first" };
+          await d.refused?.(current, lost);
+          throw refusalProblem(lost, { current });
+        }
+      }
+    }
+  }
+
+  async #exclusive<R>(id: string, work: () => Promise<R>): Promise<R> {
+    const run = (this.#locks.get(id) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    }
+  }
+}
+
+/** The HTTP problem for a refusal: 403, 409 with the state that won, or 422 naming the field. */
+export function refusalProblem(r: Refusal, extra: Record<string, unknown> = {}): Error {
+  if (r.refused === "invalid")
+    return new ValidationError("invalid-body", r.message, [
+      { field: r.field ?? "body", message: r.message },
+    ]);
+  return new ProblemError(STATUS[r.refused], r.refused, TITLE[r.refused], r.message, extra);
+}
