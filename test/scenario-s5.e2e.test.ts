@@ -286,16 +286,23 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
     [lzOffice, "凉州区"],
   ] as const) {
     const tracked = await eventually(async () => {
-      const r = await office.get<{ status: string; fromCounty?: string; toCounty?: string }>(
-        `/tracker/referrals/${referralId}`,
-      );
+      const r = await office.get<{
+        status: string;
+        fromCounty?: string;
+        toCounty?: string;
+        holder: string;
+      }>(`/tracker/referrals/${referralId}`);
       return r.body.status === "completed" ? r.body : undefined;
     }, 30_000);
+    // Completed: it rests with Liangzhou's health, which completed it, in both offices as in
+    // both agencies (one definition of 当前持有); nobody's step is due any more.
     expect(tracked, name).toMatchObject({
       fromCounty: GANZHOU,
       toCounty: LIANGZHOU,
-      holderCounty: GANZHOU,
+      holder: "health",
+      holderCounty: LIANGZHOU,
     });
+    expect(tracked, name).not.toHaveProperty("awaiting");
   }
   // The trail spans both counties, and its hash chain holds.
   const trail = await gzOffice.get<{

@@ -13,6 +13,7 @@ import {
 } from "@liandong/runtime";
 import { request } from "undici";
 import { readExport, readStream, streamSize } from "./read-log.ts";
+import { CrossBorderReferrals } from "./referral-fold.ts";
 
 const USAGE = `用法 usage:
   liandong verify  (--file 导出文件 | --nats URL --seed 种子文件 [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--json]
@@ -167,6 +168,7 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
 async function verifyRegion(logs: string[], json: boolean): Promise<number> {
   if (logs.length < 2) throw new UsageError("需要至少两个县：--log 导出文件:公钥文件（可重复）");
   const reports: Record<string, VerifyReport> = {};
+  const referrals = new CrossBorderReferrals();
   for (const spec of logs) {
     const at = spec.lastIndexOf(":");
     if (at <= 0) throw new UsageError(`--log ${spec}：应为 导出文件:公钥文件`);
@@ -176,16 +178,19 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
     const p = progress(undefined);
     for await (const e of readExport(spec.slice(0, at))) {
       verifier.add(e);
+      referrals.add(keys.county, e);
       if ((verifier.events & 1023) === 0) p.tick(verifier.events);
     }
     p.done(verifier.events);
     reports[keys.county] = verifier.finish();
   }
   const across = crossCheck(reports);
-  const ok = across.length === 0 && Object.values(reports).every((r) => r.ok);
+  const diverged = referrals.divergences();
+  const ok =
+    across.length === 0 && diverged.length === 0 && Object.values(reports).every((r) => r.ok);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ok, counties: reports, crossCheck: across }, null, 2)}\n`,
+      `${JSON.stringify({ ok, counties: reports, crossCheck: across, diverged }, null, 2)}\n`,
     );
     return ok ? 0 : 1;
   }
@@ -206,6 +211,16 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
         `  ${i + 1}. ${KIND_LABEL[f.kind]} — 部门 ${f.agency}，流序号 ${f.seq}：${f.detail}`,
       );
     });
+  }
+  if (diverged.length === 0) lines.push("跨县移交：两县日志折叠出的状态与持有方一致");
+  else {
+    lines.push(`跨县移交：${diverged.length} 件两县不一致：`);
+    for (const d of diverged.slice(0, 50)) {
+      const sides = Object.entries(d.counties)
+        .map(([c, v]) => `${c}：${v ? `${v.status}，持有 ${v.holder}` : "无"}`)
+        .join("；");
+      lines.push(`  移交 ${d.referralId} — ${d.detail}（${sides}）`);
+    }
   }
   process.stdout.write(`${lines.join("\n")}\n`);
   return ok ? 0 : 1;

@@ -4,13 +4,16 @@ import {
   aggregateSubjects,
   homeAggregateSubjects,
   parseEvent,
+  type ReferralView,
   STREAMS,
 } from "@liandong/contracts";
+import { isReferralEvent, recordReferral } from "@liandong/domain";
 import {
   attemptAggregateId,
   type ChainLink,
   ProblemError,
   readPresent,
+  sha256Hex,
   verifyChain,
 } from "@liandong/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -65,10 +68,17 @@ export async function readTrail(
   const links = await aggregateEvents(nc, subjects);
   const own = links.filter((l) => l.subject.split(".")[4] === parsedKind.data);
   if (own.length === 0) throw new ProblemError(404, "not-found", "未找到该记录");
+  // A referral's trail carries its record, folded from the same steps with the domain's record
+  // (the one every party and the tracker fold): the page and the CLI show its status and holder.
+  let referral: ReferralView | undefined;
   const steps: TrailStep[] = links.map((l) => {
     const parsed = parseEvent(JSON.parse(Buffer.from(l.bytes).toString("utf8")));
     if (!parsed.ok) return { seq: l.seq, type: "invalid", agency: "", actor: "", time: "" };
     const e = parsed.event;
+    if (isReferralEvent(e) && e.aggregate.id === id) {
+      const r = recordReferral(referral, e, { seq: l.seq, hash: sha256Hex(l.bytes) });
+      if (r.ok) referral = r.view;
+    }
     const data = e.data as { reason?: unknown };
     return {
       seq: l.seq,
@@ -101,7 +111,12 @@ export async function readTrail(
       head: ownChain.head,
     }) ??
     ownChain;
-  return { aggregate: { kind: parsedKind.data, id }, verification, steps };
+  return {
+    aggregate: { kind: parsedKind.data, id },
+    verification,
+    steps,
+    ...(referral ? { referral } : {}),
+  };
 }
 
 async function aggregateEvents(
