@@ -54,7 +54,7 @@ export function referable(
         target: held.target,
         // The case is this agency's own: it needs nobody's consent. It carries the facts of a
         // lead behind it only where they are free to travel, so a restriction is not evaded.
-        ...withFacts(caseLead(store, agency, held)),
+        ...withFacts(caseLead(store, held)),
         originator: agency,
         handling: [],
       };
@@ -69,7 +69,6 @@ const withFacts = (lead: LeadFacts | undefined) => (lead ? { lead } : {});
 /** The first lead behind a case that this agency may pass on as it is. */
 function caseLead(
   store: DeskStore,
-  agency: AgencyCode,
   held: { leads: string[]; referrals: string[] },
 ): LeadFacts | undefined {
   const ids = [
