@@ -887,6 +887,19 @@ export interface components {
                 detail: string;
             } | {
                 /** @constant */
+                kind: "confiscate-drugs";
+                against: string;
+                detail?: string;
+            } | {
+                /** @constant */
+                kind: "revoke-business-licence";
+                against: string;
+            } | {
+                /** @constant */
+                kind: "close-unlicensed-operator";
+                against: string;
+            } | {
+                /** @constant */
                 kind: "transfer-to-judiciary";
                 against: string;
                 /** Format: date-time */
@@ -949,6 +962,19 @@ export interface components {
                 kind: "birth-permit-sanction";
                 against: string;
                 detail: string;
+            } | {
+                /** @constant */
+                kind: "confiscate-drugs";
+                against: string;
+                detail?: string;
+            } | {
+                /** @constant */
+                kind: "revoke-business-licence";
+                against: string;
+            } | {
+                /** @constant */
+                kind: "close-unlicensed-operator";
+                against: string;
             } | {
                 /** @constant */
                 kind: "transfer-to-judiciary";
@@ -1015,6 +1041,19 @@ export interface components {
                     kind: "birth-permit-sanction";
                     against: string;
                     detail: string;
+                } | {
+                    /** @constant */
+                    kind: "confiscate-drugs";
+                    against: string;
+                    detail?: string;
+                } | {
+                    /** @constant */
+                    kind: "revoke-business-licence";
+                    against: string;
+                } | {
+                    /** @constant */
+                    kind: "close-unlicensed-operator";
+                    against: string;
                 } | {
                     /** @constant */
                     kind: "transfer-to-judiciary";

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { Agency, AgencyCode, DEFAULT_AGENCIES } from "./agency.ts";
 import { County, CountyCode, DEFAULT_COUNTIES } from "./county.ts";
+import { deadlineBasis } from "./deadline-basis.ts";
 import { ActorId } from "./envelope.ts";
 import { AuditPublicKey } from "./events-audit.ts";
+import { SanctionKind } from "./events-case.ts";
 import { ReferralKind } from "./events-referral.ts";
 import { LeadSource, Sha256Hex } from "./lead.ts";
 
@@ -20,6 +22,49 @@ export const DEFAULT_ROUTING: Record<LeadSource, AgencyCode[]> = {
   inspection: ["health", "family-planning"],
   "neighbour-county": ["health", "family-planning", "public-security"],
 };
+
+/**
+ * What each agency may impose when it closes a case (GLOSSARY.md, 处罚 and the agency table).
+ * Every enforcement agency transfers a suspected crime (decree No. 310); public security hands
+ * criminal cases on and imposes no administrative sanction here. An agency added by
+ * configuration (妇联, 检察院…) imposes nothing unless `CountyConfig.sanctions` names it.
+ */
+export const DEFAULT_SANCTIONS: Readonly<Record<string, readonly SanctionKind[]>> = {
+  health: [
+    "fine",
+    "revoke-practising-certificate",
+    "revoke-institution-licence",
+    "administrative-sanction",
+    "transfer-to-judiciary",
+  ],
+  "family-planning": [
+    "fine",
+    "birth-permit-sanction",
+    "administrative-sanction",
+    "transfer-to-judiciary",
+  ],
+  "public-security": ["transfer-to-judiciary"],
+  "drug-regulation": ["fine", "confiscate-drugs", "transfer-to-judiciary"],
+  commerce: [
+    "fine",
+    "revoke-business-licence",
+    "close-unlicensed-operator",
+    "transfer-to-judiciary",
+  ],
+};
+
+/**
+ * 行政执法机关移送涉嫌犯罪案件的规定 (State Council decree No. 310), in hours. The law, not
+ * configuration: no county's deadlines move these.
+ */
+export const DECREE_310 = {
+  /** Art. 5: the agency's head decides whether to transfer within 3 days of the report. */
+  transferDecisionHours: 72,
+  /** Art. 5: once decided, the case goes to public security within 24 hours. */
+  transferHours: 24,
+  /** Art. 8: public security decides on filing within 3 days of receiving it (立案决定期限). */
+  filingDecisionHours: 72,
+} as const;
 
 const DeadlineDays = z.number().positive().max(365);
 const DeadlineOverride = z.object({
@@ -42,17 +87,15 @@ export const CountyConfig = z.object({
   rewardRangeYuan: z
     .object({ min: z.number().int().min(0), max: z.number().int().positive() })
     .default({ min: 500, max: 50000 }),
-  /** Decree No. 310 deadlines for a transfer to the judiciary, in hours. */
-  judiciaryDeadlines: z
-    .object({
-      decideWithinHours: z.number().positive(),
-      transferWithinHours: z.number().positive(),
-    })
-    .default({ decideWithinHours: 72, transferWithinHours: 24 }),
+  /**
+   * Sanctions an agency may impose, by agency: a row here replaces that agency's row of
+   * `DEFAULT_SANCTIONS` (an agency added by configuration gets its row here).
+   */
+  sanctions: z.record(AgencyCode, z.array(SanctionKind)).default({}),
   /**
    * Hand-off deadlines (期限), in days: acceptance and feedback, with overrides per addressee
-   * agency and per referral kind (the kind's override wins). Transfers to the judiciary keep
-   * the decree No. 310 hours above.
+   * agency and per referral kind (the kind's override wins). A transfer to the judiciary is
+   * accepted within decree No. 310's filing decision (`DECREE_310`), whatever is set here.
    */
   deadlines: z
     .object({
@@ -102,7 +145,22 @@ export function recipientsFor(
   return [...new Set(row)].filter((a) => a !== originator && known.has(a));
 }
 
-/** The acceptance and feedback deadlines of a referral offered now, by configuration. */
+/** Pure: the sanctions `agency` may impose in this county (configuration over the defaults). */
+export function sanctionsOf(
+  config: Pick<CountyConfig, "sanctions">,
+  agency: AgencyCode,
+): readonly SanctionKind[] {
+  return config.sanctions[agency] ?? DEFAULT_SANCTIONS[agency] ?? [];
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The acceptance and feedback deadlines of a referral offered now: by configuration, except a
+ * transfer to the judiciary, whose acceptance is due within decree No. 310's filing decision
+ * (see `deadlineBasis`).
+ */
 export function referralDeadlines(
   config: CountyConfig,
   kind: ReferralKind,
@@ -112,6 +170,10 @@ export function referralDeadlines(
   const d = config.deadlines;
   const pick = (k: "acceptanceDays" | "feedbackDays") =>
     d.byKind[kind]?.[k] ?? d.byAgency[to]?.[k] ?? d[k];
-  const at = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
-  return { acceptBy: at(pick("acceptanceDays")), completeBy: at(pick("feedbackDays")) };
+  const after = (ms: number) => new Date(now.getTime() + ms).toISOString();
+  const acceptWithinMs =
+    deadlineBasis({ kind }) === "decree-310"
+      ? DECREE_310.filingDecisionHours * HOUR_MS
+      : pick("acceptanceDays") * DAY_MS;
+  return { acceptBy: after(acceptWithinMs), completeBy: after(pick("feedbackDays") * DAY_MS) };
 }

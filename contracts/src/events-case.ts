@@ -2,7 +2,12 @@ import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { EvidenceRef, Target, Violation } from "./lead.ts";
 
-/** Sanctions of GLOSSARY.md (处罚 / 处分). */
+/**
+ * Sanctions of GLOSSARY.md (处罚 / 处分): 罚款, 吊销执业证书, 吊销《医疗机构执业许可证》, 行政处分,
+ * 生育证处理, 移送司法机关; drug regulation's 没收终止妊娠药品; commerce's 吊销营业执照 and 取缔
+ * (closing an operator that has no licence at all). Who may impose which is the county's
+ * configuration (`CountyConfig.sanctions`), decided by the domain's case aggregate.
+ */
 export const SanctionKind = z.enum([
   "fine",
   "revoke-practising-certificate",
@@ -10,6 +15,9 @@ export const SanctionKind = z.enum([
   "administrative-sanction",
   "birth-permit-sanction",
   "transfer-to-judiciary",
+  "confiscate-drugs",
+  "revoke-business-licence",
+  "close-unlicensed-operator",
 ]);
 export type SanctionKind = z.infer<typeof SanctionKind>;
 
@@ -34,6 +42,14 @@ export const Sanction = z.discriminatedUnion("kind", [
     against: z.string().min(1).max(200),
     detail: z.string().max(500),
   }),
+  z.object({
+    kind: z.literal("confiscate-drugs"),
+    against: z.string().min(1).max(200),
+    /** What was confiscated (没收的药品及数量). */
+    detail: z.string().max(500).optional(),
+  }),
+  z.object({ kind: z.literal("revoke-business-licence"), against: z.string().min(1).max(200) }),
+  z.object({ kind: z.literal("close-unlicensed-operator"), against: z.string().min(1).max(200) }),
   z.object({
     kind: z.literal("transfer-to-judiciary"),
     against: z.string().min(1).max(200),

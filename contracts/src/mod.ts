@@ -7,6 +7,7 @@ export * from "./api-supervision.ts";
 export * from "./catalogue.ts";
 export * from "./config.ts";
 export * from "./county.ts";
+export * from "./deadline-basis.ts";
 export * from "./envelope.ts";
 export * from "./events-audit.ts";
 export * from "./events-case.ts";

@@ -6,6 +6,14 @@ import {
   type CountyConfig,
 } from "@liandong/contracts";
 import {
+  type CaseCommand,
+  type CaseRecord,
+  type CaseRefusal,
+  caseDecider,
+  caseView,
+  isRefusal,
+} from "@liandong/domain";
+import {
   type AggregateLog,
   type Clock,
   type HttpEnv,
@@ -14,129 +22,159 @@ import {
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
-import { applyCase, type CaseBusEvent, type CaseRecord } from "./case-record.ts";
-import { checkSanctions } from "./case-rules.ts";
+import type { Context, Hono } from "hono";
+import { applyCase } from "./case-record.ts";
 import type { DeskStore } from "./desk-store.ts";
-import type { AgencyRules } from "./rules.ts";
 
 export type CaseDeskDeps = {
   agency: AgencyCode;
   config: CountyConfig;
-  rules: AgencyRules;
   store: DeskStore;
   log: AggregateLog;
   clock: Clock;
 };
 
-const publicCase = ({ applied: _a, ...view }: CaseRecord) => view;
+/** A command without what every command carries: who, when, the event's id. */
+type Intent = CaseCommand extends infer C
+  ? C extends CaseCommand
+    ? Omit<C, "agency" | "actor" | "at" | "eventId">
+    : never
+  : never;
 
-/** Cases (案件): opened by one agency from what it holds, investigated, closed with its sanctions. */
+/** The problem code of an implausible command, by what it attempted. */
+const INVALID_CODE: Record<CaseCommand["type"], string> = {
+  open: "case-refused",
+  "record-step": "case-refused",
+  close: "sanction-refused",
+};
+
+/**
+ * Cases (案件): opened by one agency from what it holds, investigated, closed with its
+ * sanctions. Every rule is the domain's case decider; a route loads the case, decides, appends.
+ */
 export function mountCases(app: Hono<HttpEnv>, deps: CaseDeskDeps): void {
   const { agency, store, log, clock } = deps;
 
-  async function record(
-    officer: string,
-    caseId: string,
-    event: { type: CaseBusEvent["type"]; data: unknown },
-  ) {
-    const published = await log.append({
-      type: event.type,
-      actor: officer,
-      aggregate: { kind: "case", id: caseId },
-      data: event.data,
-    } as Parameters<AggregateLog["append"]>[0]);
-    const envelope = JSON.parse(Buffer.from(published.bytes).toString("utf8")) as CaseBusEvent;
-    const next = applyCase(store.cases.get(caseId), envelope);
-    if (next) await store.saveCase(next);
-    return next!;
+  // One decision at a time per case in this process: two officers closing the same case at
+  // once must not both decide on the open state. Only this agency writes its cases.
+  const locks = new Map<string, Promise<unknown>>();
+  function exclusive<R>(id: string, work: () => Promise<R>): Promise<R> {
+    const run = (locks.get(id) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => undefined);
+    locks.set(id, tail);
+    void tail.then(() => {
+      if (locks.get(id) === tail) locks.delete(id);
+    });
+    return run;
   }
 
-  function openCase(id: string): CaseRecord {
-    const c = store.cases.get(id);
-    if (!c) throw new ProblemError(404, "not-found", "未找到该案件");
-    if (c.status !== "open")
-      throw new ProblemError(409, "case-closed", "案件已结案", undefined, {
-        current: publicCase(c),
-      });
-    return c;
+  /** Load, decide, append, fold: the case after the command, or the refusal as a problem. */
+  function handle(c: Context<HttpEnv>, caseId: string, intent: Intent): Promise<CaseRecord> {
+    const officer = c.get("officer");
+    const key = c.req.header("idempotency-key");
+    const eventId = key
+      ? uuidFromName(`${agency}:case:${caseId}:${intent.type}:${officer.id}:${key}`)
+      : crypto.randomUUID();
+    return exclusive(caseId, async () => {
+      const current = store.cases.get(caseId);
+      // A retry of a step already on the record answers with the case as it is now.
+      if (current?.applied.includes(eventId)) return current;
+      const command = {
+        ...intent,
+        agency,
+        actor: officer.id,
+        at: clock().toISOString(),
+        eventId,
+      } as CaseCommand;
+      const decided = caseDecider.decide(command, current ?? caseDecider.initialState());
+      if (isRefusal(decided)) throw problem(decided, intent.type, current);
+      let next = current;
+      for (const e of decided) {
+        const published = await log.append({
+          type: e.type,
+          id: e.id,
+          time: new Date(e.time),
+          actor: e.actor,
+          aggregate: { kind: "case", id: caseId },
+          data: e.data,
+        } as Parameters<AggregateLog["append"]>[0]);
+        // Folded as it is on the stream: the envelope is the event every other reader folds.
+        next = applyCase(next, JSON.parse(Buffer.from(published.bytes).toString("utf8")));
+      }
+      if (next) await store.saveCase(next);
+      return next!;
+    });
+  }
+
+  function problem(
+    r: CaseRefusal,
+    attempted: CaseCommand["type"],
+    current: CaseRecord | undefined,
+  ): Error {
+    if (r.refused === "invalid")
+      return new ValidationError(
+        INVALID_CODE[attempted],
+        r.message,
+        r.issues ?? (r.field ? [{ field: r.field, message: r.message }] : []),
+      );
+    if (!current) return new ProblemError(404, "not-found", "未找到该案件");
+    if (r.refused === "forbidden") return new ProblemError(403, "forbidden", r.message);
+    return new ProblemError(409, "case-closed", r.message, undefined, {
+      current: caseView(current),
+    });
+  }
+
+  /** A case of this agency, or 404: another agency's case is not ours to show or move. */
+  function ownCase(caseId: string): CaseRecord {
+    const found = store.cases.get(caseId);
+    if (!found || found.agency !== agency) throw new ProblemError(404, "not-found", "未找到该案件");
+    return found;
   }
 
   app.post("/cases", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, CaseOpening);
-    const issues = [
-      ...body.leads
-        .map((id, i) => ({ id, i }))
-        .filter(({ id }) => !store.lead(id) && !store.inboxItem(id))
-        .map(({ i }) => ({ field: `leads.${i}`, message: "not a lead this agency holds" })),
-      ...body.referrals
-        .map((id, i) => ({ id, i }))
-        .filter(({ id }) => {
-          const r = store.referrals.get(id);
-          return !r || r.to !== agency || r.status !== "accepted";
-        })
-        .map(({ i }) => ({
-          field: `referrals.${i}`,
-          message: "not a referral this agency has accepted",
-        })),
-    ];
-    if (body.leads.length + body.referrals.length === 0)
-      issues.push({
-        field: "leads",
-        message: "a case is opened from at least one lead or referral",
-      });
-    if (issues.length > 0) throw new ValidationError("case-refused", "立案未通过校验", issues);
     const key = c.req.header("idempotency-key");
     const caseId = key ? uuidFromName(`${agency}:case:${officer.id}:${key}`) : crypto.randomUUID();
     const existing = store.cases.get(caseId);
-    if (existing) return c.json(publicCase(existing), 200);
-    const opened = await record(officer.id, caseId, {
-      type: "case.opened",
-      data: { caseId, agency, ...body },
+    if (existing) return c.json(caseView(existing), 200);
+    const opened = await handle(c, caseId, {
+      type: "open",
+      caseId,
+      opening: body,
+      leadsHeld: body.leads.filter((id) => store.lead(id) ?? store.inboxItem(id)),
+      referralsAccepted: body.referrals.filter((id) => {
+        const r = store.referrals.get(id);
+        return r?.to === agency && r.status === "accepted";
+      }),
     });
-    return c.json(publicCase(opened), 201);
+    return c.json(caseView(opened), 201);
   });
 
   app.get("/cases", (c) => {
     const items = [...store.cases.values()]
-      .map(publicCase)
+      .map(caseView)
       .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
     return c.json({ items, total: items.length });
   });
 
-  app.get("/cases/:caseId", (c) => {
-    const found = store.cases.get(c.req.param("caseId"));
-    if (!found) throw new ProblemError(404, "not-found", "未找到该案件");
-    return c.json(publicCase(found));
-  });
+  app.get("/cases/:caseId", (c) => c.json(caseView(ownCase(c.req.param("caseId")))));
 
   app.post("/cases/:caseId/steps", async (c) => {
-    const officer = c.get("officer");
     const body = await readJson(c, CaseStep);
-    const current = openCase(c.req.param("caseId"));
-    const next = await record(officer.id, current.caseId, {
-      type: "case.step-recorded",
-      data: { caseId: current.caseId, ...body },
-    });
-    return c.json(publicCase(next));
+    const { caseId } = ownCase(c.req.param("caseId"));
+    return c.json(caseView(await handle(c, caseId, { type: "record-step", step: body })));
   });
 
   app.post("/cases/:caseId/closure", async (c) => {
-    const officer = c.get("officer");
     const body = await readJson(c, CaseClosure);
-    const current = openCase(c.req.param("caseId"));
-    const checked = checkSanctions(body.sanctions, deps.rules, deps.config, clock());
-    if (!checked.ok)
-      throw new ValidationError(
-        "sanction-refused",
-        "本部门无权作出该处罚或处罚超出法定幅度",
-        checked.issues,
-      );
-    const next = await record(officer.id, current.caseId, {
-      type: "case.closed",
-      data: { caseId: current.caseId, summary: body.summary, sanctions: checked.sanctions },
+    const { caseId } = ownCase(c.req.param("caseId"));
+    const closed = await handle(c, caseId, {
+      type: "close",
+      summary: body.summary,
+      sanctions: body.sanctions,
+      config: deps.config,
     });
-    return c.json(publicCase(next));
+    return c.json(caseView(closed));
   });
 }

@@ -83,7 +83,7 @@ export function agencyDesk(rules: AgencyRules) {
     mountSupervisionAnswers(ctx.app, { agency, store, log, clock: ctx.clock });
     mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
     mountInspections(ctx.app, { agency, store, log, clock: ctx.clock });
-    mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
+    mountCases(ctx.app, { agency, config: ctx.config, store, log, clock: ctx.clock });
     return {
       start: async () => {
         for (const c of consumers) await c.start();

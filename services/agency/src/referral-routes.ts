@@ -43,6 +43,7 @@ import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { DeskStore, StoredConsent } from "./desk-store.ts";
+import { offerDeadlines, referable } from "./referable.ts";
 
 /**
  * A lead's facts as they cross a county line: the schema's fields only, and not even the
@@ -257,16 +258,8 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
   app.post("/referrals", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, ReferralOffer);
-    const lead =
-      body.about.kind === "lead"
-        ? (store.lead(body.about.id) ?? store.inboxItem(body.about.id)?.lead)
-        : undefined;
-    if (!lead) {
-      throw new ValidationError("invalid-body", "this agency holds no such lead or case", [
-        { field: "about.id", message: "not a lead or case this agency holds" },
-      ]);
-    }
-    const toCounty = addressedCounty(body.toCounty, lead.target.county);
+    const held = referable(store, agency, body);
+    const toCounty = addressedCounty(body.toCounty, held.target.county);
     if (body.to === agency && toCounty === undefined)
       throw new ValidationError("invalid-body", "cannot refer to oneself", [
         { field: "to", message: "another agency" },
@@ -287,19 +280,17 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       to: body.to,
       about: body.about,
       reason: body.reason,
-      ...referralDeadlines(config, body.kind, body.to, now),
-      ...(body.acceptBy ? { acceptBy: body.acceptBy } : {}),
-      ...(body.completeBy ? { completeBy: body.completeBy } : {}),
+      ...offerDeadlines(config, body, now),
       evidence: body.evidence,
       ...resumes(body.about.id),
       // The neighbour's agency gets what it needs to act, never an informant's identity.
-      ...(toCounty ? { lead: leadFacts(lead) } : {}),
+      ...(toCounty && held.lead ? { lead: leadFacts(held.lead) } : {}),
     };
     // A lead its originator restricted (不经同意不得转递) crosses the county line only with the
     // originator's consent: ask, and make the offer when it is given (see `offerConsented`).
-    const originator = store.lead(body.about.id) ? agency : store.inboxItem(body.about.id)?.from;
-    if (originator !== agency && lead.handling.includes("no-forward-without-consent")) {
-      const consent = await requestConsent(officer.id, data, toCounty, originator ?? agency);
+    const { originator } = held;
+    if (originator !== agency && held.handling.includes("no-forward-without-consent")) {
+      const consent = await requestConsent(officer.id, data, toCounty, originator);
       return c.json(publicConsent(consent), 202);
     }
     const view = await offer(officer.id, data, toCounty);

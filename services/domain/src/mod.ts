@@ -3,6 +3,8 @@
  * alone. Agencies decide with these deciders; the office, the CLI and the page fold the same
  * events with the same `evolve`.
  */
+
+export * from "./case/mod.ts";
 export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
 export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";

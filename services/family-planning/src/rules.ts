@@ -3,5 +3,4 @@ import { type AgencyRules, COMMON_SOURCES } from "@liandong/agency";
 /** 人口和计划生育部门: the lead sources it originates (GLOSSARY.md, 线索来源). */
 export const rules: AgencyRules = {
   mayOriginate: [...COMMON_SOURCES, "pregnancy-disappearance", "birth-data-comparison"],
-  sanctions: ["fine", "birth-permit-sanction", "administrative-sanction", "transfer-to-judiciary"],
 };

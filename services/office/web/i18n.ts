@@ -220,11 +220,20 @@ const CODES: Record<string, [string, string]> = {
   "administrative-sanction": ["行政处分", "Administrative sanction"],
   "birth-permit-sanction": ["生育证处理", "Birth-permit sanction"],
   "transfer-to-judiciary": ["移送司法机关", "Transfer to the judiciary"],
+  "confiscate-drugs": ["没收终止妊娠药品", "Confiscate termination drugs"],
+  "revoke-business-licence": ["吊销营业执照", "Revoke business licence"],
+  "close-unlicensed-operator": ["取缔（无照经营）", "Close unlicensed operator"],
   // deadlines and grounds
   acceptance: ["接收逾期", "Acceptance overdue"],
   feedback: ["反馈逾期", "Feedback overdue"],
   "major-case": ["重大案件", "Major case"],
   handling: ["办理", "Handling"],
+  judiciary: ["移送司法机关", "Transfer to the judiciary"],
+  // what an acceptance deadline rests on (contracts/src/deadline-basis.ts)
+  "decree-310": [
+    "立案决定期限（国务院令第310号）",
+    "Filing decision due (State Council Decree No. 310)",
+  ],
   "criminal-transfer": ["涉嫌犯罪移送", "Criminal transfer"],
   // event types on the trail
   "referral.offered": ["移交", "Offered"],

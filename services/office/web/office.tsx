@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import type { components } from "../../../contracts/generated/openapi.d.ts";
 import { api, type Page, type ServiceInfo, session } from "./api.ts";
 import { label, t, when } from "./i18n.ts";
-import { VIOLATIONS } from "./officer.tsx";
+import { AcceptBy, VIOLATIONS } from "./officer.tsx";
 import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
 
 type S = components["schemas"];
@@ -121,7 +121,7 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
     [t("status"), (r: Tracked) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
     [t("violations"), (r: Tracked) => r.violations.map(label).join("、")],
     [t("age"), (r: Tracked) => r.ageDays],
-    [t("acceptBy"), (r: Tracked) => when(r.acceptBy)],
+    [t("acceptBy"), (r: Tracked) => <AcceptBy r={r} />],
     [t("completeBy"), (r: Tracked) => when(r.completeBy)],
     [
       t("overdue"),

@@ -2,6 +2,7 @@
 // opening and closing cases. Everything goes to the officer's own agency's service.
 import { useEffect, useState } from "preact/hooks";
 import type { components } from "../../../contracts/generated/openapi.d.ts";
+import { deadlineBasis } from "../../../contracts/src/deadline-basis.ts";
 import { api, follow, type Page, type ServiceInfo, session } from "./api.ts";
 import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
 import { label, t, when } from "./i18n.ts";
@@ -38,8 +39,32 @@ const SANCTIONS = [
   "revoke-institution-licence",
   "administrative-sanction",
   "birth-permit-sanction",
+  "confiscate-drugs",
+  "revoke-business-licence",
+  "close-unlicensed-operator",
   "transfer-to-judiciary",
 ] as const;
+/** Sanctions that carry a free-text detail (what was decided, what was confiscated). */
+const WITH_DETAIL = new Set([
+  "administrative-sanction",
+  "birth-permit-sanction",
+  "confiscate-drugs",
+]);
+
+/**
+ * A referral's acceptance deadline, labelled 立案决定期限（国务院令第310号） when it is decree
+ * No. 310's (a transfer to the judiciary) rather than the county's 接收期限.
+ */
+export const AcceptBy = ({ r }: { r: { kind: string; acceptBy: string } }) => (
+  <>
+    {when(r.acceptBy)}
+    {deadlineBasis(r) === "decree-310" && (
+      <span class="badge decree" data-testid="deadline-basis">
+        {label("decree-310")}
+      </span>
+    )}
+  </>
+);
 
 type Tab =
   | "inbox"
@@ -222,7 +247,7 @@ function ReferralTable(props: {
         [t("to"), (r) => party(r.to, r.toCounty)],
         [t("status"), (r) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
         [t("reason"), (r) => r.reason],
-        [t("acceptBy"), (r) => when(r.acceptBy)],
+        [t("acceptBy"), (r) => <AcceptBy r={r} />],
         [t("actions"), (r) => <ReferralActions referral={r} onChange={props.onChange} />],
       ]}
     />
@@ -760,9 +785,7 @@ function CloseCase(props: { caseId: string; against: string; onDone: () => void 
               kind,
               against,
               ...(kind === "fine" ? { amountYuan: Number(amount) } : {}),
-              ...(kind === "administrative-sanction" || kind === "birth-permit-sanction"
-                ? { detail }
-                : {}),
+              ...(WITH_DETAIL.has(kind) ? { detail } : {}),
             },
           ];
     return api.post(`/cases/${props.caseId}/closure`, { summary, sanctions: sanction });
@@ -804,7 +827,7 @@ function CloseCase(props: { caseId: string; against: string; onDone: () => void 
           onInput={(e) => setAgainst(e.currentTarget.value)}
         />
       )}
-      {(kind === "administrative-sanction" || kind === "birth-permit-sanction") && (
+      {WITH_DETAIL.has(kind) && (
         <input
           name="detail"
           placeholder={t("detail")}
