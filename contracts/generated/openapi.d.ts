@@ -1102,6 +1102,7 @@ export interface components {
         };
         ReferralOnward: {
             to: string;
+            toCounty?: string;
             reason: string;
         };
         ReferralView: {
@@ -1154,10 +1155,16 @@ export interface components {
             status: "offered" | "accepted" | "returned" | "withdrawn" | "completed" | "referred-on";
             holder: string;
             holderCounty?: string;
+            awaiting?: string;
+            awaitingCounty?: string;
             acceptBy: string;
+            /** @enum {string} */
+            deadlineBasis?: "county" | "decree-310";
             completeBy: string;
             /** Format: uuid */
             parentReferralId?: string;
+            /** Format: uuid */
+            resumesReferralId?: string;
             /** Format: uuid */
             childReferralId?: string;
             feedback?: {
@@ -1231,10 +1238,16 @@ export interface components {
                 status: "offered" | "accepted" | "returned" | "withdrawn" | "completed" | "referred-on";
                 holder: string;
                 holderCounty?: string;
+                awaiting?: string;
+                awaitingCounty?: string;
                 acceptBy: string;
+                /** @enum {string} */
+                deadlineBasis?: "county" | "decree-310";
                 completeBy: string;
                 /** Format: uuid */
                 parentReferralId?: string;
+                /** Format: uuid */
+                resumesReferralId?: string;
                 /** Format: uuid */
                 childReferralId?: string;
                 feedback?: {

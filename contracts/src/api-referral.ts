@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
+import { DEADLINE_BASES } from "./deadline-basis.ts";
 import { ConsentRequested } from "./events-consent.ts";
 import { ReferralKind, ReferralSubject } from "./events-referral.ts";
 import { EvidenceRef, LeadFacts, Sha256Hex } from "./lead.ts";
@@ -97,6 +98,11 @@ export const ReferralView = z.object({
   /** Across a county line: the county of the party whose step is due. */
   awaitingCounty: CountyCode.optional(),
   acceptBy: z.string(),
+  /**
+   * What `acceptBy` rests on: the county's hand-off deadline (接收期限), or, for a transfer to
+   * the judiciary, decree No. 310's filing decision within 3 days (立案决定期限).
+   */
+  deadlineBasis: z.enum(DEADLINE_BASES).optional(),
   completeBy: z.string(),
   parentReferralId: z.uuid().optional(),
   /** The returned or withdrawn referral this one makes again. */

@@ -1,11 +1,13 @@
-import type {
-  AgencyCode,
-  BusEvent,
-  ReferralDeadline,
-  ReferralKind,
-  ReferralStatus,
-  ReferralView,
-  Violation,
+import {
+  type AgencyCode,
+  type BusEvent,
+  type DeadlineBasis,
+  deadlineBasis,
+  type ReferralDeadline,
+  type ReferralKind,
+  type ReferralStatus,
+  type ReferralView,
+  type Violation,
 } from "@liandong/contracts";
 import { isOverdue, isReferralEvent, type Recorded, recordReferral } from "@liandong/domain";
 import type { Tracker as LeadTracker } from "./lead-tracker.ts";
@@ -36,6 +38,8 @@ export type TrackedReferral = {
   /** When it last changed hands or state. */
   updatedAt: string;
   acceptBy: string;
+  /** What `acceptBy` rests on: the county's deadline, or decree No. 310's (立案决定期限). */
+  deadlineBasis: DeadlineBasis;
   completeBy: string;
   /** The first referral of the chain this one belongs to (itself when it starts one). */
   chainRoot: string;
@@ -124,6 +128,7 @@ function tracked(v: ReferralView, at: string) {
     offeredAt: v.history[0]?.at ?? at,
     updatedAt: steps.at(-1)?.at ?? at,
     acceptBy: v.acceptBy,
+    deadlineBasis: deadlineBasis(v),
     completeBy: v.completeBy,
     ...(v.parentReferralId ? { parentReferralId: v.parentReferralId } : {}),
     ...(v.resumesReferralId ? { resumesReferralId: v.resumesReferralId } : {}),

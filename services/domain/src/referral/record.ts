@@ -1,4 +1,4 @@
-import type { BusEvent, ReferralView } from "@liandong/contracts";
+import { type BusEvent, deadlineBasis, type ReferralView } from "@liandong/contracts";
 import type { Refusal } from "../decider.ts";
 import {
   decide,
@@ -86,6 +86,7 @@ export function recordReferral(
         status: "offered",
         holder: d.from,
         acceptBy: d.acceptBy,
+        deadlineBasis: deadlineBasis(d),
         completeBy: d.completeBy,
         ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
         ...(d.resumesReferralId ? { resumesReferralId: d.resumesReferralId } : {}),
