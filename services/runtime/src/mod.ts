@@ -11,6 +11,8 @@ export * from "./hash-chain.ts";
 export * from "./http.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
+export * from "./nats-bus.ts";
+export * from "./ports.ts";
 export * from "./publisher.ts";
 export * from "./read-stream.ts";
 export * from "./sealer.ts";
