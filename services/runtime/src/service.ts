@@ -57,6 +57,26 @@ export function loadEnv(env: NodeJS.ProcessEnv): ServiceEnv {
   return parsed.data;
 }
 
+/** Who am I: the web page asks each service it talks to, with the officer's own token. */
+export function mountWhoAmI(
+  app: Hono<HttpEnv>,
+  officers: readonly Officer[],
+  agency: string,
+  county: string,
+): void {
+  app.get("/me", officerAuth(officers, agency), (c) => {
+    const o = c.get("officer");
+    const me: OfficerSelf = {
+      id: o.id,
+      agency: o.agency,
+      name: o.name,
+      supervisor: o.supervisor,
+      county,
+    };
+    return c.json(me);
+  });
+}
+
 /**
  * Boots a service: validated environment and configuration, bus connection, publisher,
  * HTTP with /healthz, /readyz and /metrics, then the service's own parts. `stop()` closes
@@ -105,18 +125,7 @@ export async function runService(
         .map((o) => o.trim())
         .filter(Boolean) ?? [],
   });
-  // Who am I: the web page asks each service it talks to, with the officer's own token.
-  app.get("/me", officerAuth(officers, agency), (c) => {
-    const o = c.get("officer");
-    const me: OfficerSelf = {
-      id: o.id,
-      agency: o.agency,
-      name: o.name,
-      supervisor: o.supervisor,
-      county: config.county,
-    };
-    return c.json(me);
-  });
+  mountWhoAmI(app, officers, agency, config.county);
 
   // Every service chains and seals what its agency publishes, signed with the agency's own key.
   const sealer = new AuditSealer({
