@@ -10,7 +10,7 @@ import type {
   ReferralView,
   SupervisionOrderView,
 } from "@liandong/contracts";
-import type { KV } from "@nats-io/kv";
+import type { Bucket } from "@liandong/runtime";
 import type { CaseRecord } from "./case-record.ts";
 import type { InformantFile } from "./informant-file.ts";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
@@ -69,14 +69,14 @@ export class DeskStore {
     string,
     { month: string; submittedAt: string; figures: MonthlyFigures; note?: string }
   >();
-  readonly #kv: KV;
+  readonly #kv: Bucket;
   /** Told of every referral change: live feeds and long polls. */
   readonly #listeners = new Set<(r: ReferralView) => void>();
   readonly #referralWrites = new Map<string, Promise<void>>();
   /** Referrals whose copy in memory is newer than the bucket's (a write failed). */
   readonly #unwritten = new Set<string>();
 
-  constructor(kv: KV) {
+  constructor(kv: Bucket) {
     this.#kv = kv;
   }
 

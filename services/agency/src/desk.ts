@@ -4,12 +4,7 @@ import {
   publisherSubjects,
   STREAMS,
 } from "@liandong/contracts";
-import {
-  AggregateLog,
-  EventConsumer,
-  type ServiceContext,
-  type ServiceParts,
-} from "@liandong/runtime";
+import { AggregateLog, type ServiceContext, type ServiceParts } from "@liandong/runtime";
 import { mountCases } from "./case-routes.ts";
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
@@ -25,15 +20,13 @@ import { mountSupervisionAnswers } from "./supervision-routes.ts";
 /** Wires the liaison desk of one agency: its store, its two consumers, its routes. */
 export function agencyDesk(rules: AgencyRules) {
   return async (ctx: ServiceContext): Promise<ServiceParts> => {
-    const { agency, county, nc, kv, publisher, logger, metrics } = ctx;
+    const { agency, county, bus, kv, publisher, logger, metrics } = ctx;
     const store = new DeskStore(kv);
     await store.load();
     // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
     const log = new AggregateLog(publisher, kv, county, "observed");
-    const deps = { nc, agency, publisher, logger, metrics };
     const consumers = [
-      new EventConsumer(
-        deps,
+      bus.consumer(
         {
           stream: STREAMS.events,
           durable: `${agency}-sharer`,
@@ -41,8 +34,7 @@ export function agencyDesk(rules: AgencyRules) {
         },
         ownEventsHandler({ agency, store, log }),
       ),
-      new EventConsumer(
-        deps,
+      bus.consumer(
         {
           stream: STREAMS.inbox(agency),
           durable: `${agency}-inbox`,

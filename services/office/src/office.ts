@@ -5,13 +5,12 @@ import {
   type HttpEnv,
   officerAuth,
   ProblemError,
-  PULL,
   readQuery,
   type ServiceContext,
   type ServiceParts,
+  type StreamMessage,
   sha256Hex,
 } from "@liandong/runtime";
-import { DeliverPolicy, type JsMsg, jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -58,12 +57,11 @@ const LeadQuery = z.object({
  * projection is rebuilt, not resumed).
  */
 export async function office(ctx: ServiceContext): Promise<ServiceParts> {
-  const { nc, logger, publisher, agency } = ctx;
+  const { bus, logger, publisher, agency } = ctx;
   const tracker: Tracker = new Map();
   const referrals: ReferralTracker = new Map();
   let caughtUp = false;
-  let running: { stop(): void } | undefined;
-  let done: Promise<void> | undefined;
+  let running: { stop(): Promise<void> } | undefined;
   mountRoutes(ctx.app, ctx, tracker);
   mountTracker(ctx.app, ctx, referrals);
   const supervision: Supervision = { orders: new Map(), cases: new Map() };
@@ -80,7 +78,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
 
   // One message of EVENTS, decoded, validated and applied to every projection (or dead-lettered).
   // Synchronous for all but the few that write back: no promise per message of a rebuild.
-  const apply = (m: JsMsg): Promise<void> | undefined => {
+  const apply = (m: StreamMessage): Promise<void> | undefined => {
     const verdict = checkMessage(m.subject, m.data);
     if (!verdict.ok) return deadLetter(m, verdict.reason, verdict.detail);
     const e = verdict.event;
@@ -101,7 +99,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       return log.observe("supervision", e.aggregate.id, { seq: m.seq, hash: sha256Hex(m.data) });
     return undefined;
   };
-  const deadLetter = async (m: JsMsg, reason: string, detail: string) => {
+  const deadLetter = async (m: StreamMessage, reason: string, detail: string) => {
     const h = headers();
     h.set("Liandong-Dlq-Reason", reason);
     h.set("Liandong-Dlq-Detail", detail.slice(0, 2000));
@@ -114,31 +112,18 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
 
   return {
     async start() {
-      const js = jetstream(nc);
-      const consumer = await js.consumers.get(STREAMS.events, {
-        name_prefix: `office_${crypto.randomUUID().replaceAll("-", "")}`,
-        deliver_policy: DeliverPolicy.All,
+      running = await bus.follow(STREAMS.events, {
+        namePrefix: "office",
+        onMessage: (m) => (projected(m.subject) ? apply(m) : undefined),
+        onCaughtUp: () => {
+          caughtUp = true;
+          deadlines.start();
+        },
       });
-      const startPending = (await consumer.info(true)).num_pending;
-      if (startPending === 0) caughtUp = true;
-      const messages = await consumer.consume(PULL);
-      running = messages;
-      done = (async () => {
-        for await (const m of messages) {
-          const pending = projected(m.subject) ? apply(m) : undefined;
-          if (pending) await pending;
-          if (m.info.pending === 0 && !caughtUp) {
-            caughtUp = true;
-            deadlines.start();
-          }
-        }
-      })();
-      if (caughtUp) deadlines.start();
     },
     async stop() {
       deadlines.stop();
-      running?.stop();
-      await done;
+      await running?.stop();
     },
     ready: () => caughtUp,
   };
@@ -168,7 +153,7 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
   app.get("/trail/:kind/:id", async (c) =>
     c.json(
       await readTrail(
-        ctx.nc,
+        ctx.bus,
         ctx.county,
         c.req.param("kind"),
         c.req.param("id"),

@@ -10,13 +10,12 @@ import {
 import { isReferralEvent, recordReferral } from "@liandong/domain";
 import {
   attemptAggregateId,
+  type Bus,
   type ChainLink,
   ProblemError,
-  readPresent,
   sha256Hex,
   verifyChain,
 } from "@liandong/runtime";
-import type { NatsConnection } from "@nats-io/transport-node";
 
 /** One step of an aggregate's trail: who did what, when and why. */
 export type TrailStep = {
@@ -37,7 +36,7 @@ export type TrailStep = {
  * stored it, with the verification of its hash chain (留痕).
  */
 export async function readTrail(
-  nc: NatsConnection,
+  bus: Pick<Bus, "readPresent">,
   county: string,
   kind: string,
   id: string,
@@ -65,7 +64,7 @@ export async function readTrail(
   );
   if (parsedKind.data === "referral")
     subjects.push(aggregateSubjects(county, "referral", id, true));
-  const links = await aggregateEvents(nc, subjects);
+  const links = await aggregateEvents(bus, subjects);
   const own = links.filter((l) => l.subject.split(".")[4] === parsedKind.data);
   if (own.length === 0) throw new ProblemError(404, "not-found", "未找到该记录");
   // A referral's trail carries its record, folded from the same steps with the domain's record
@@ -120,11 +119,11 @@ export async function readTrail(
 }
 
 async function aggregateEvents(
-  nc: NatsConnection,
+  bus: Pick<Bus, "readPresent">,
   subjects: string[],
 ): Promise<(ChainLink & { subject: string })[]> {
   const links: (ChainLink & { subject: string })[] = [];
-  for await (const e of readPresent(nc, STREAMS.events, {
+  for await (const e of bus.readPresent(STREAMS.events, {
     namePrefix: "office_trail",
     filterSubjects: subjects,
   }))

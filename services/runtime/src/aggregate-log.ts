@@ -4,9 +4,9 @@ import {
   type EventType,
   SHARED_ACROSS_KINDS,
 } from "@liandong/contracts";
-import type { KV } from "@nats-io/kv";
 import { BusError } from "./errors.ts";
-import type { EventPublisher, Published, PublishRequest } from "./publisher.ts";
+import type { Bucket, Publisher } from "./ports.ts";
+import type { Published, PublishRequest } from "./publisher.ts";
 
 /** The last event of an aggregate: its stream sequence and hash (the next event's `prev`). */
 export type Head = { seq: number; hash: string | null };
@@ -34,8 +34,8 @@ export type HeadPersistence = "append" | "observed";
  * agency's own bucket so that a restart resumes the chain.
  */
 export class AggregateLog {
-  readonly #publisher: EventPublisher;
-  readonly #kv: KV;
+  readonly #publisher: Publisher;
+  readonly #kv: Bucket;
   readonly #county: string;
   readonly #persist: HeadPersistence;
   readonly #heads = new Map<string, Head>();
@@ -44,8 +44,8 @@ export class AggregateLog {
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(
-    publisher: EventPublisher,
-    kv: KV,
+    publisher: Publisher,
+    kv: Bucket,
     county: string,
     persist: HeadPersistence = "append",
   ) {

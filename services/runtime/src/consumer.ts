@@ -12,7 +12,7 @@ import { type NatsConnection, nanos, headers as natsHeaders } from "@nats-io/tra
 import { ValidationError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
-import type { EventPublisher } from "./publisher.ts";
+import type { EventFeed, Publisher } from "./ports.ts";
 
 export type Delivery = {
   /**
@@ -41,13 +41,14 @@ export type ConsumerSpec = {
   batch?: number;
 };
 
-export type ConsumerDeps = {
-  nc: NatsConnection;
+/** What handling a delivery needs, whatever bus it came from. */
+export type DeliveryDeps = {
   agency: string;
-  publisher: EventPublisher;
+  publisher: Publisher;
   logger: Logger;
   metrics?: Metrics;
 };
+export type ConsumerDeps = DeliveryDeps & { nc: NatsConnection };
 
 const decoder = new TextDecoder();
 const MAX_DETAIL = 2000;
@@ -63,7 +64,7 @@ export function retryDelayMs(deliveryCount: number): number {
  * that can never succeed is dead-lettered with its reason and original bytes; a transient
  * failure is retried with back-off until `maxDeliver`.
  */
-export class EventConsumer {
+export class EventConsumer implements EventFeed {
   readonly #deps: ConsumerDeps;
   readonly #spec: Required<Omit<ConsumerSpec, "filterSubject" | "filterSubjects">> &
     Pick<ConsumerSpec, "filterSubject" | "filterSubjects">;
@@ -115,7 +116,6 @@ export class EventConsumer {
   }
 
   async #process(m: JsMsg): Promise<void> {
-    const { logger, metrics } = this.#deps;
     const delivery: Delivery = {
       subject: m.subject,
       stream: m.info.stream,
@@ -124,69 +124,103 @@ export class EventConsumer {
       bytes: m.data,
       origin: originOf(m.headers?.get("Nats-Stream-Source"), m.info.stream, m.info.streamSequence),
     };
-    const label = { consumer: this.#spec.durable };
-    const verdict = checkMessage(m.subject, m.data);
-    if (!verdict.ok) {
-      await this.#deadLetter(m, delivery, verdict.reason, verdict.detail);
-      return;
-    }
-    try {
-      await this.#handler(verdict.event, delivery);
-      m.ack();
-      metrics?.consumed.inc({ ...label, outcome: "handled" });
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        await this.#deadLetter(
-          m,
-          delivery,
-          err.code,
-          JSON.stringify({ message: err.message, issues: err.issues }),
-        );
-        return;
-      }
-      if (delivery.deliveryCount >= this.#spec.maxDeliver) {
-        await this.#deadLetter(m, delivery, "retries-exhausted", String(err));
-        return;
-      }
-      const delay = retryDelayMs(delivery.deliveryCount);
-      logger.warn(
-        { err, subject: m.subject, seq: delivery.seq, delay },
-        "handler failed; will retry",
-      );
-      metrics?.consumed.inc({ ...label, outcome: "retried" });
-      m.nak(delay);
-    }
+    await handleDelivery(this.#deps, this.#spec, this.#handler, delivery, m);
   }
+}
 
-  async #deadLetter(m: JsMsg, d: Delivery, reason: string, detail: string): Promise<void> {
-    const { agency, publisher, logger, metrics } = this.#deps;
-    const h = natsHeaders();
-    h.set("Liandong-Dlq-Reason", reason);
-    h.set("Liandong-Dlq-Detail", detail.slice(0, MAX_DETAIL));
-    h.set("Liandong-Original-Subject", d.subject);
-    h.set("Liandong-Original-Stream", d.stream);
-    h.set("Liandong-Original-Seq", String(d.seq));
-    h.set("Liandong-Consumer", this.#spec.durable);
-    try {
-      await publisher.publishBytes(
-        deadLetterSubject(agency, reason),
-        d.bytes,
-        `dlq:${d.stream}:${this.#spec.durable}:${d.seq}`,
-        h,
+/** How a consumer answers the stream for one delivery (a `JsMsg` answers so). */
+export type DeliveryAnswer = {
+  ack(): void;
+  /** Deliver again after `delayMs`. */
+  nak(delayMs?: number): void;
+  /** Never deliver again. */
+  term(reason?: string): void;
+};
+
+/**
+ * One delivery, checked, handled and answered: acknowledged once the handler is done, dead-lettered
+ * when it can never succeed, delivered again later after a transient failure. Every consumer's
+ * policy, whatever bus it reads (`EventConsumer` on NATS, the in-memory one of tests).
+ */
+export async function handleDelivery(
+  deps: DeliveryDeps,
+  spec: { durable: string; maxDeliver: number },
+  handler: Handler,
+  delivery: Delivery,
+  m: DeliveryAnswer,
+): Promise<void> {
+  const { logger, metrics } = deps;
+  const label = { consumer: spec.durable };
+  const verdict = checkMessage(delivery.subject, delivery.bytes);
+  if (!verdict.ok) {
+    await deadLetter(deps, spec, m, delivery, verdict.reason, verdict.detail);
+    return;
+  }
+  try {
+    await handler(verdict.event, delivery);
+    m.ack();
+    metrics?.consumed.inc({ ...label, outcome: "handled" });
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      await deadLetter(
+        deps,
+        spec,
+        m,
+        delivery,
+        err.code,
+        JSON.stringify({ message: err.message, issues: err.issues }),
       );
-    } catch (err) {
-      // Not stored anywhere yet: leave it to be delivered again rather than lose it.
-      logger.error({ err, subject: d.subject, seq: d.seq }, "dead-letter publish failed");
-      m.nak(retryDelayMs(d.deliveryCount));
       return;
     }
+    if (delivery.deliveryCount >= spec.maxDeliver) {
+      await deadLetter(deps, spec, m, delivery, "retries-exhausted", String(err));
+      return;
+    }
+    const delay = retryDelayMs(delivery.deliveryCount);
     logger.warn(
-      { subject: d.subject, seq: d.seq, reason, detail: detail.slice(0, 300) },
-      "message dead-lettered",
+      { err, subject: delivery.subject, seq: delivery.seq, delay },
+      "handler failed; will retry",
     );
-    metrics?.deadLetters.inc({ consumer: this.#spec.durable, reason });
-    m.term(reason);
+    metrics?.consumed.inc({ ...label, outcome: "retried" });
+    m.nak(delay);
   }
+}
+
+async function deadLetter(
+  deps: DeliveryDeps,
+  spec: { durable: string },
+  m: DeliveryAnswer,
+  d: Delivery,
+  reason: string,
+  detail: string,
+): Promise<void> {
+  const { agency, publisher, logger, metrics } = deps;
+  const h = natsHeaders();
+  h.set("Liandong-Dlq-Reason", reason);
+  h.set("Liandong-Dlq-Detail", detail.slice(0, MAX_DETAIL));
+  h.set("Liandong-Original-Subject", d.subject);
+  h.set("Liandong-Original-Stream", d.stream);
+  h.set("Liandong-Original-Seq", String(d.seq));
+  h.set("Liandong-Consumer", spec.durable);
+  try {
+    await publisher.publishBytes(
+      deadLetterSubject(agency, reason),
+      d.bytes,
+      `dlq:${d.stream}:${spec.durable}:${d.seq}`,
+      h,
+    );
+  } catch (err) {
+    // Not stored anywhere yet: leave it to be delivered again rather than lose it.
+    logger.error({ err, subject: d.subject, seq: d.seq }, "dead-letter publish failed");
+    m.nak(retryDelayMs(d.deliveryCount));
+    return;
+  }
+  logger.warn(
+    { subject: d.subject, seq: d.seq, reason, detail: detail.slice(0, 300) },
+    "message dead-lettered",
+  );
+  metrics?.deadLetters.inc({ consumer: spec.durable, reason });
+  m.term(reason);
 }
 
 type Verdict = { ok: true; event: BusEvent } | { ok: false; reason: string; detail: string };

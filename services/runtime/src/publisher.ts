@@ -23,6 +23,7 @@ import { inboxPrefixOf } from "./connect.ts";
 import { BusError, ValidationError } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Publisher } from "./ports.ts";
 
 export type PublishRequest<T extends EventType> = {
   type: T;
@@ -199,7 +200,7 @@ function headerValue(name: string, v: string): string {
 }
 
 /** An event as the stream stored it; its hash (the next event's `prev`) computed when asked for. */
-class PublishedEvent implements Published {
+export class PublishedEvent implements Published {
   readonly stream: string;
   readonly seq: number;
   readonly duplicate: boolean;
@@ -220,13 +221,128 @@ class PublishedEvent implements Published {
   }
 }
 
+/** What an agency's events are made with: their envelope's source, time, ids and message ids. */
+export type EventMaker = {
+  readonly county: string;
+  readonly agency: AgencyCode;
+  /** The envelope's `source`: `liandong:<county>:<agency>`. */
+  readonly source: string;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  /** See `PublisherOptions.idKey`. */
+  readonly idKey?: Uint8Array | undefined;
+};
+
+export function eventMaker(opts: {
+  county: string;
+  agency: AgencyCode;
+  clock?: Clock;
+  ids?: IdSource;
+  idKey?: Uint8Array | undefined;
+}): EventMaker {
+  return {
+    county: opts.county,
+    agency: opts.agency,
+    source: `liandong:${opts.county}:${opts.agency}`,
+    clock: opts.clock ?? systemClock,
+    ids: opts.ids ?? randomIds,
+    idKey: opts.idKey,
+  };
+}
+
+/** A message id under the agency's key, when it has one. */
+function keyed(maker: EventMaker, id: string): string {
+  const key = maker.idKey;
+  return key ? createHmac("sha256", key).update(id).digest("base64url") : id;
+}
+
+/**
+ * The message id prepared bytes go out under: keyed like a given event id and prefixed by the
+ * agency (a prefix already there is not repeated).
+ */
+export function bytesMessageId(maker: EventMaker, msgId: string): string {
+  const prefix = `${maker.agency}:`;
+  const bare = msgId.startsWith(prefix) ? msgId.slice(prefix.length) : msgId;
+  return prefix + keyed(maker, bare);
+}
+
+/**
+ * An event as it goes on the bus: validated against the catalogue, wrapped in the envelope,
+ * with its subject and headers (message id, optimistic concurrency); throws what is wrong.
+ */
+export function prepareEvent<T extends EventType>(
+  req: PublishRequest<T>,
+  maker: EventMaker,
+): { id: string; subject: string; bytes: Uint8Array; h: MsgHdrs } {
+  const { county, agency } = maker;
+  if (req.toCounty === county) {
+    throw new ValidationError("invalid-event", "an event for this county does not cross its line", [
+      { field: "toCounty", message: "a neighbouring county, or none" },
+    ]);
+  }
+  if (req.aggregate.kind !== aggregateKindOf(req.type)) {
+    throw new ValidationError("invalid-event", `${req.type} belongs to another aggregate`, [
+      { field: "aggregate.kind", message: `${req.type}: not a ${req.aggregate.kind} event` },
+    ]);
+  }
+  const parsed = dataSchemaOf(req.type).safeParse(req.data);
+  if (!parsed.success) {
+    throw new ValidationError(
+      "invalid-event",
+      `${req.type}: data does not match its schema`,
+      parsed.error.issues.map((i) => ({
+        field: ["data", ...i.path.map(String)].join("."),
+        message: i.message,
+      })),
+    );
+  }
+  const id = req.id ?? maker.ids();
+  // Built in the envelope's order (a re-published event is byte-identical), no spreads.
+  const envelope: Record<string, unknown> = {
+    specversion: "1.0",
+    id,
+    source: maker.source,
+    type: req.type,
+    time: (req.time ?? maker.clock()).toISOString(),
+    subject: req.aggregate.id,
+    county,
+    agency,
+    actor: req.actor,
+    aggregate: req.aggregate,
+  };
+  if (req.to) envelope.to = req.to;
+  if (req.toCounty) envelope.toCounty = req.toCounty;
+  envelope.correlationId = req.correlationId ?? id;
+  if (req.causationId) envelope.causationId = req.causationId;
+  envelope.prev = req.prev;
+  envelope.data = parsed.data;
+  const subject = eventSubject({
+    county,
+    agency,
+    kind: req.aggregate.kind,
+    id: req.aggregate.id,
+    to: req.to,
+    toCounty: req.toCounty,
+  });
+  // A fresh random id is unknowable as it is; a given one is keyed.
+  const msgId = req.id === undefined ? id : keyed(maker, headerValue("id", id));
+  let block = `NATS/1.0\r\nLiandong-Event-Type: ${req.type}\r\nNats-Msg-Id: ${agency}:${msgId}`;
+  if (req.expect) {
+    block += `\r\nNats-Expected-Last-Subject-Sequence: ${req.expect.lastSubjectSequence}`;
+    if (req.expect.subject)
+      block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
+  }
+  const { headers: h, payload: bytes } = WireHeaders.withPayload(block, JSON.stringify(envelope));
+  return { id, subject, bytes, h };
+}
+
 /**
  * Typed, pipelined publishing to JetStream. Every event is validated against the catalogue
  * and wrapped in the envelope; its message id is namespaced by the publishing agency (the
  * dedup window is stream-wide). Acks come back on one shared reply subscription and one
  * timer sweeps for time-outs, instead of a request, a timer and a promise chain per message.
  */
-export class EventPublisher {
+export class EventPublisher implements Publisher {
   readonly #nc: NatsConnection;
   readonly #opts: Required<Omit<PublisherOptions, "metrics" | "idKey">> &
     Pick<PublisherOptions, "metrics" | "idKey">;
@@ -235,7 +351,7 @@ export class EventPublisher {
   readonly #pending = new Map<string, Pending>();
   readonly #waiters: (() => void)[] = [];
   readonly #sweep: NodeJS.Timeout;
-  readonly #source: string;
+  readonly #maker: EventMaker;
   #next = 0;
 
   constructor(nc: NatsConnection, opts: PublisherOptions) {
@@ -249,7 +365,7 @@ export class EventPublisher {
       ids: randomIds,
       ...opts,
     };
-    this.#source = `liandong:${opts.county}:${opts.agency}`;
+    this.#maker = eventMaker(this.#opts);
     this.#inbox = createInbox(inboxPrefixOf(opts.agency));
     this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (_err, msg) => this.#onAck(msg) });
     this.#sweep = setInterval(() => this.#expire(), 100);
@@ -262,78 +378,12 @@ export class EventPublisher {
     // settled with the event as published (refusals still come as rejections).
     let prepared: { id: string; subject: string; bytes: Uint8Array; h: MsgHdrs };
     try {
-      prepared = this.#prepare(req);
+      prepared = prepareEvent(req, this.#maker);
     } catch (err) {
       return Promise.reject(err);
     }
     const { id, subject, bytes, h } = prepared;
     return this.#enqueue(subject, bytes, h, { id, type: req.type }) as Promise<Published>;
-  }
-
-  /** The event's envelope, bytes, subject and headers, validated; throws what is wrong. */
-  #prepare<T extends EventType>(req: PublishRequest<T>) {
-    const { county, agency } = this.#opts;
-    if (req.toCounty === county) {
-      throw new ValidationError(
-        "invalid-event",
-        "an event for this county does not cross its line",
-        [{ field: "toCounty", message: "a neighbouring county, or none" }],
-      );
-    }
-    if (req.aggregate.kind !== aggregateKindOf(req.type)) {
-      throw new ValidationError("invalid-event", `${req.type} belongs to another aggregate`, [
-        { field: "aggregate.kind", message: `${req.type}: not a ${req.aggregate.kind} event` },
-      ]);
-    }
-    const parsed = dataSchemaOf(req.type).safeParse(req.data);
-    if (!parsed.success) {
-      throw new ValidationError(
-        "invalid-event",
-        `${req.type}: data does not match its schema`,
-        parsed.error.issues.map((i) => ({
-          field: ["data", ...i.path.map(String)].join("."),
-          message: i.message,
-        })),
-      );
-    }
-    const id = req.id ?? this.#opts.ids();
-    // Built in the envelope's order (a re-published event is byte-identical), no spreads.
-    const envelope: Record<string, unknown> = {
-      specversion: "1.0",
-      id,
-      source: this.#source,
-      type: req.type,
-      time: (req.time ?? this.#opts.clock()).toISOString(),
-      subject: req.aggregate.id,
-      county,
-      agency,
-      actor: req.actor,
-      aggregate: req.aggregate,
-    };
-    if (req.to) envelope.to = req.to;
-    if (req.toCounty) envelope.toCounty = req.toCounty;
-    envelope.correlationId = req.correlationId ?? id;
-    if (req.causationId) envelope.causationId = req.causationId;
-    envelope.prev = req.prev;
-    envelope.data = parsed.data;
-    const subject = eventSubject({
-      county,
-      agency,
-      kind: req.aggregate.kind,
-      id: req.aggregate.id,
-      to: req.to,
-      toCounty: req.toCounty,
-    });
-    // A fresh random id is unknowable as it is; a given one is keyed.
-    const msgId = req.id === undefined ? id : this.#keyed(headerValue("id", id));
-    let block = `NATS/1.0\r\nLiandong-Event-Type: ${req.type}\r\nNats-Msg-Id: ${agency}:${msgId}`;
-    if (req.expect) {
-      block += `\r\nNats-Expected-Last-Subject-Sequence: ${req.expect.lastSubjectSequence}`;
-      if (req.expect.subject)
-        block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
-    }
-    const { headers: h, payload: bytes } = WireHeaders.withPayload(block, JSON.stringify(envelope));
-    return { id, subject, bytes, h };
   }
 
   /**
@@ -346,16 +396,8 @@ export class EventPublisher {
     msgId: string,
     h: MsgHdrs = natsHeaders(),
   ): Promise<PubAck> {
-    const prefix = `${this.#opts.agency}:`;
-    const bare = msgId.startsWith(prefix) ? msgId.slice(prefix.length) : msgId;
-    h.set("Nats-Msg-Id", prefix + this.#keyed(bare));
+    h.set("Nats-Msg-Id", bytesMessageId(this.#maker, msgId));
     return this.#enqueue(subject, bytes, h, undefined);
-  }
-
-  /** A message id under this agency's key, when it has one. */
-  #keyed(id: string): string {
-    const key = this.#opts.idKey;
-    return key ? createHmac("sha256", key).update(id).digest("base64url") : id;
   }
 
   /** Sends now, or once the window has room. */

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { agencyBucket, CountyConfig, Officer, type OfficerSelf } from "@liandong/contracts";
-import { type KV, Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { type Clock, fileClock, systemClock } from "./clock.ts";
@@ -10,20 +9,25 @@ import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } fro
 import { retryingPuts } from "./kv-retry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { natsBus } from "./nats-bus.ts";
+import type { Bucket, Bus, Publisher } from "./ports.ts";
 import { EventPublisher } from "./publisher.ts";
 import { AuditSealer } from "./sealer.ts";
 import { ServiceEnv } from "./service-env.ts";
 import { signerFromSeed } from "./signing.ts";
 
-/** What a service's wiring receives: everything plumbing, nothing of business. */
+/**
+ * What a service's wiring receives: everything plumbing, nothing of business. The bus comes as
+ * ports (NATS in production, `memoryCounty` in tests), never as the connection itself.
+ */
 export type ServiceContext = {
   agency: string;
   county: string;
   config: CountyConfig;
   officers: Officer[];
-  nc: NatsConnection;
-  kv: KV;
-  publisher: EventPublisher;
+  bus: Bus;
+  kv: Bucket;
+  publisher: Publisher;
   app: Hono<HttpEnv>;
   logger: Logger;
   metrics: Metrics;
@@ -51,6 +55,26 @@ export function loadEnv(env: NodeJS.ProcessEnv): ServiceEnv {
   const parsed = ServiceEnv.safeParse(env);
   if (!parsed.success) throw new Error(`环境变量有误:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Who am I: the web page asks each service it talks to, with the officer's own token. */
+export function mountWhoAmI(
+  app: Hono<HttpEnv>,
+  officers: readonly Officer[],
+  agency: string,
+  county: string,
+): void {
+  app.get("/me", officerAuth(officers, agency), (c) => {
+    const o = c.get("officer");
+    const me: OfficerSelf = {
+      id: o.id,
+      agency: o.agency,
+      name: o.name,
+      supervisor: o.supervisor,
+      county,
+    };
+    return c.json(me);
+  });
 }
 
 /**
@@ -101,18 +125,7 @@ export async function runService(
         .map((o) => o.trim())
         .filter(Boolean) ?? [],
   });
-  // Who am I: the web page asks each service it talks to, with the officer's own token.
-  app.get("/me", officerAuth(officers, agency), (c) => {
-    const o = c.get("officer");
-    const me: OfficerSelf = {
-      id: o.id,
-      agency: o.agency,
-      name: o.name,
-      supervisor: o.supervisor,
-      county: config.county,
-    };
-    return c.json(me);
-  });
+  mountWhoAmI(app, officers, agency, config.county);
 
   // Every service chains and seals what its agency publishes, signed with the agency's own key.
   const sealer = new AuditSealer({
@@ -147,7 +160,7 @@ export async function runService(
     county: config.county,
     config,
     officers,
-    nc,
+    bus: natsBus({ nc, agency, publisher, logger, metrics }),
     kv,
     publisher,
     app,

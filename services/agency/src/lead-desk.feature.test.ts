@@ -1,0 +1,145 @@
+// The lead desk as the agencies use it, in one process over the bus in memory: a lead registered
+// at one desk reaches the inboxes its source is routed to, once, and follows its originator's
+// later steps; the desk refuses what it must. No nats-server: milliseconds per test.
+import { createHash } from "node:crypto";
+import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { agencyDesk } from "./desk.ts";
+import { DEFAULT_RULES } from "./rules.ts";
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const desks = Object.fromEntries(
+  DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
+    a.code,
+    agencyDesk(DEFAULT_RULES),
+  ]),
+);
+
+let county: MemoryCounty;
+beforeEach(async () => {
+  county = await memoryCounty({
+    config: {
+      county: "441723",
+      routing: { "public-tip": ["public-security", "health"] },
+    },
+    services: desks,
+  });
+});
+afterEach(async () => {
+  await county.stop();
+});
+
+const tip = {
+  source: "public-tip",
+  violations: ["illegal-sex-determination"],
+  target: { kind: "institution", name: "某镇私人诊所", county: "441723" },
+  summary: "群众举报该诊所夜间为孕妇做B超鉴定胎儿性别",
+  evidence: [{ ref: "commerce:tips/2026/0007.jpg", sha256: sha("0007") }],
+};
+
+type Inbox = {
+  items: { leadId: string; from: string; status: string; linkedTo: string[] }[];
+  total: number;
+};
+
+describe("a lead registered at one desk", () => {
+  it("reaches the inboxes its source is routed to, once, and no other", async () => {
+    const r = await county
+      .as("commerce")
+      .post<{ leadId: string; sharedWith: string[] }>("/leads", tip);
+    expect(r.status).toBe(201);
+    expect(r.body.sharedWith.toSorted()).toEqual(["health", "public-security"]);
+    await county.settle();
+
+    for (const agency of ["public-security", "health"]) {
+      const inbox = await county.as(agency).get<Inbox>("/inbox");
+      expect(inbox.body.items).toEqual([
+        expect.objectContaining({ leadId: r.body.leadId, from: "commerce", status: "open" }),
+      ]);
+    }
+    for (const agency of ["family-planning", "drug-regulation", "commerce"]) {
+      expect((await county.as(agency).get<Inbox>("/inbox")).body.total).toBe(0);
+    }
+    // The bus holds the lead once and one share per addressee, each in its addressee's inbox only.
+    const types = county.streams.messages(STREAMS.events).map((m) => m.subject.split(".")[6]);
+    expect(types.toSorted()).toEqual(["_", "health", "public-security"]);
+    expect(county.streams.messages(STREAMS.inbox("health"))).toHaveLength(1);
+    expect(county.streams.messages(STREAMS.inbox("commerce"))).toHaveLength(0);
+  });
+
+  it("answers a retry with the same Idempotency-Key with the first result, shared once", async () => {
+    const h = { "idempotency-key": "tip-0007" };
+    const first = await county.as("commerce").post<{ leadId: string }>("/leads", tip, h);
+    const again = await county.as("commerce").post<{ leadId: string }>("/leads", tip, h);
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.leadId).toBe(first.body.leadId);
+    await county.settle();
+    expect((await county.as("health").get<Inbox>("/inbox")).body.total).toBe(1);
+  });
+
+  it("links a second lead about the same target to the first, in the recipients' inboxes too", async () => {
+    const first = await county.as("commerce").post<{ leadId: string }>("/leads", tip);
+    const second = await county
+      .as("commerce")
+      .post<{ leadId: string; possibleDuplicateOf?: string }>("/leads", {
+        ...tip,
+        summary: "又有群众举报同一诊所",
+      });
+    expect(second.body.possibleDuplicateOf).toBe(first.body.leadId);
+    await county.settle();
+    const inbox = await county.as("public-security").get<Inbox>("/inbox");
+    expect(inbox.body.items.find((i) => i.leadId === second.body.leadId)?.linkedTo).toEqual([
+      first.body.leadId,
+    ]);
+  });
+
+  it("is dismissed by its originator, and the recipients' copies follow", async () => {
+    const { leadId } = (await county.as("commerce").post<{ leadId: string }>("/leads", tip)).body;
+    const dismissed = await county
+      .as("commerce")
+      .post(`/leads/${leadId}/dismissal`, { reason: "经核实为重复举报" });
+    expect(dismissed.status).toBe(200);
+    const again = await county
+      .as("commerce")
+      .post(`/leads/${leadId}/dismissal`, { reason: "经核实为重复举报" });
+    expect(again.status).toBe(409);
+    const other = await county
+      .as("health")
+      .post(`/leads/${leadId}/dismissal`, { reason: "不是我们的线索" });
+    expect(other.status).toBe(404);
+    await county.settle();
+    const item = await county.as("health").get<{ status: string }>(`/inbox/${leadId}`);
+    expect(item.body.status).toBe("dismissed");
+  });
+
+  it("refuses a source this agency may not originate, naming the field, and stores nothing", async () => {
+    const r = await county.as("commerce").post("/leads", { ...tip, source: "record-audit" });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(r.type).toContain("application/problem+json");
+    expect(JSON.stringify(r.body)).toContain("source");
+    await county.settle();
+    expect(county.streams.messages(STREAMS.events)).toHaveLength(0);
+  });
+
+  it("keeps its leads and inbox across a restart, and shares nothing twice", async () => {
+    const { leadId } = (await county.as("commerce").post<{ leadId: string }>("/leads", tip)).body;
+    await county.settle();
+    await county.restart("commerce");
+    await county.restart("health");
+    await county.settle();
+    expect((await county.as("commerce").get(`/leads/${leadId}`)).status).toBe(200);
+    expect((await county.as("health").get<Inbox>("/inbox")).body.total).toBe(1);
+    expect(county.streams.messages(STREAMS.inbox("health"))).toHaveLength(1);
+  });
+
+  it("needs an officer of the agency", async () => {
+    const anonymous = await county.app("health").request("/inbox");
+    expect(anonymous.status).toBe(401);
+    const someoneElse = await county
+      .app("health")
+      .request("/inbox", { headers: { authorization: `Bearer ${county.as("commerce").token}` } });
+    expect(someoneElse.status).toBe(403);
+  });
+});

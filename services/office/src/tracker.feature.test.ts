@@ -1,0 +1,199 @@
+// The office following a county's hand-offs, in one process over the bus in memory: the desks
+// of two agencies hand a referral on through their routes, and the office's tracker, lead view
+// and trail show it as it goes. No nats-server.
+import { createHash } from "node:crypto";
+import { agencyDesk, DEFAULT_RULES } from "@liandong/agency";
+import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { office } from "./office.ts";
+
+type Tracked = {
+  referralId: string;
+  status: string;
+  from: string;
+  to: string;
+  holder: string;
+  awaiting?: string;
+  about: { kind: string; id: string };
+  violations: string[];
+  overdueNow: boolean;
+};
+type Trail = {
+  verification: { ok: boolean; checked: number };
+  steps: {
+    type: string;
+    agency: string;
+    actor: string;
+    to?: string;
+    reason?: string;
+    attempted?: string;
+  }[];
+};
+
+const services = {
+  ...Object.fromEntries(
+    DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
+      a.code,
+      agencyDesk(DEFAULT_RULES),
+    ]),
+  ),
+  office,
+};
+
+// One county for the file: the office bundles its web page once, at its start.
+let county: MemoryCounty;
+beforeAll(async () => {
+  county = await memoryCounty({
+    config: { county: "441723", routing: { "public-tip": ["public-security"] } },
+    services,
+  });
+});
+afterAll(async () => {
+  await county?.stop();
+});
+
+const registerTip = async (name: string) => {
+  const r = await county.as("commerce").post<{ leadId: string }>("/leads", {
+    source: "public-tip",
+    violations: ["illegal-sex-determination"],
+    target: { kind: "institution", name, county: "441723" },
+    summary: "群众举报该诊所为孕妇鉴定胎儿性别",
+    evidence: [{ ref: `commerce:tips/${name}`, sha256: createHash("sha256").digest("hex") }],
+  });
+  expect(r.status).toBe(201);
+  return r.body.leadId;
+};
+
+const tracked = async (id: string) =>
+  (await county.as("office").get<Tracked>(`/tracker/referrals/${id}`)).body;
+
+describe("the office's tracker", () => {
+  it("follows a referral from offer to completion, with its trail verified", async () => {
+    const leadId = await registerTip("某镇甲诊所");
+    const offered = await county.as("commerce").post<{ referralId: string }>("/referrals", {
+      to: "health",
+      about: { kind: "lead", id: leadId },
+      reason: "请核查该诊所执业情况",
+    });
+    const id = offered.body.referralId;
+    await county.settle();
+    expect(await tracked(id)).toMatchObject({
+      status: "offered",
+      from: "commerce",
+      to: "health",
+      about: { kind: "lead", id: leadId },
+      violations: ["illegal-sex-determination"],
+      overdueNow: false,
+    });
+
+    await county.as("health").post(`/referrals/${id}/acceptance`, {});
+    await county.settle();
+    expect(await tracked(id)).toMatchObject({ status: "accepted", holder: "health" });
+
+    await county.as("health").post(`/referrals/${id}/completion`, {
+      actions: "现场检查，查获便携式B超机一台",
+      outcome: "没收设备，移送公安机关",
+    });
+    await county.settle();
+    expect((await tracked(id)).status).toBe("completed");
+
+    const list = await county
+      .as("office")
+      .get<{ items: Tracked[]; total: number }>("/tracker/referrals?agency=health");
+    expect(list.body.items.map((r) => r.referralId)).toContain(id);
+
+    const trail = await county.as("office").get<Trail>(`/trail/referral/${id}`);
+    expect(trail.status).toBe(200);
+    expect(trail.body.verification).toMatchObject({ ok: true, checked: 3 });
+    expect(trail.body.steps.map((s) => [s.type, s.agency, s.actor, s.to])).toEqual([
+      ["referral.offered", "commerce", "commerce.liaison", "health"],
+      ["referral.accepted", "health", "health.liaison", "commerce"],
+      ["referral.completed", "health", "health.liaison", "commerce"],
+    ]);
+    expect(trail.body.steps[0]?.reason).toBe("请核查该诊所执业情况");
+  });
+
+  it("shows a refused step on the trail, and the lead with whom it was shared", async () => {
+    const leadId = await registerTip("某镇乙诊所");
+    const { referralId: id } = (
+      await county.as("commerce").post<{ referralId: string }>("/referrals", {
+        to: "health",
+        about: { kind: "lead", id: leadId },
+        reason: "请核查",
+      })
+    ).body;
+    await county.settle();
+    expect((await county.as("commerce").post(`/referrals/${id}/acceptance`, {})).status).toBe(403);
+    await county.settle();
+    const trail = await county.as("office").get<Trail>(`/trail/referral/${id}`);
+    expect(trail.body.verification.ok).toBe(true);
+    expect(
+      trail.body.steps.filter((s) => s.type === "attempt.refused").map((s) => s.attempted),
+    ).toEqual(["accept"]);
+
+    const lead = await county
+      .as("office")
+      .get<{ originator: string; sharedWith: string[] }>(`/leads/${leadId}`);
+    expect(lead.body).toMatchObject({ originator: "commerce", sharedWith: ["public-security"] });
+  });
+
+  // One record of a referral, folded by every reader: the office names the holder and whose step
+  // is due as both parties do, at every step (issue #12 found them disagreeing).
+  it("names the holder and whose step is due as both parties do, at every step", async () => {
+    const leadId = await registerTip("某镇丙诊所");
+    const { referralId: id } = (
+      await county.as("commerce").post<{ referralId: string }>("/referrals", {
+        to: "health",
+        about: { kind: "lead", id: leadId },
+        reason: "请核查",
+      })
+    ).body;
+    const holders = async () => {
+      await county.settle();
+      return Promise.all([
+        county.as("commerce").get<Tracked>(`/referrals/${id}`),
+        county.as("health").get<Tracked>(`/referrals/${id}`),
+        county.as("office").get<Tracked>(`/tracker/referrals/${id}`),
+      ]).then((rs) => rs.map((r) => `${r.body.holder}/${r.body.awaiting ?? "-"}`));
+    };
+    const seen = [await holders()];
+    await county.as("health").post(`/referrals/${id}/acceptance`, {});
+    seen.push(await holders());
+    await county.as("health").post(`/referrals/${id}/completion`, {
+      actions: "现场检查",
+      outcome: "罚款",
+    });
+    seen.push(await holders());
+    for (const [sender, addressee, office] of seen)
+      expect([addressee, office]).toEqual([sender, sender]);
+    // Offered: commerce holds it, health's acceptance is due; accepted: health holds it and owes
+    // feedback; completed: it rests with health, nobody's step is due.
+    expect(seen.map((s) => s[0])).toEqual(["commerce/health", "health/health", "health/-"]);
+  });
+
+  it("is answered for officers of the office only", async () => {
+    expect((await county.app("office").request("/tracker/referrals")).status).toBe(401);
+    const agencyToken = { authorization: `Bearer ${county.as("health").token}` };
+    const r = await county.app("office").request("/tracker/referrals", { headers: agencyToken });
+    expect(r.status).toBe(403);
+  });
+
+  it("rebuilds the same view from the log after a restart", async () => {
+    const before = await county
+      .as("office")
+      .get<{ items: Tracked[]; total: number }>("/tracker/referrals");
+    await county.restart("office");
+    await county.settle();
+    const after = await county
+      .as("office")
+      .get<{ items: Tracked[]; total: number }>("/tracker/referrals");
+    expect(after.body.total).toBeGreaterThan(0);
+    expect(
+      after.body.items.map(({ referralId, status, holder }) => [referralId, status, holder]),
+    ).toEqual(
+      before.body.items.map(({ referralId, status, holder }) => [referralId, status, holder]),
+    );
+    expect(county.streams.messages(STREAMS.deadLetters)).toHaveLength(0);
+  });
+});
