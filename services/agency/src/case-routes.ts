@@ -7,15 +7,17 @@ import {
 } from "@liandong/contracts";
 import {
   type CaseCommand,
+  type CaseEvent,
   type CaseRecord,
   type CaseRefusal,
+  type CaseState,
   caseDecider,
   caseView,
-  isRefusal,
 } from "@liandong/domain";
 import {
   type AggregateLog,
   type Clock,
+  Decisions,
   type HttpEnv,
   ProblemError,
   readJson,
@@ -55,55 +57,55 @@ const INVALID_CODE: Record<CaseCommand["type"], string> = {
 export function mountCases(app: Hono<HttpEnv>, deps: CaseDeskDeps): void {
   const { agency, store, log, clock } = deps;
 
-  // One decision at a time per case in this process: two officers closing the same case at
-  // once must not both decide on the open state. Only this agency writes its cases.
-  const locks = new Map<string, Promise<unknown>>();
-  function exclusive<R>(id: string, work: () => Promise<R>): Promise<R> {
-    const run = (locks.get(id) ?? Promise.resolve()).then(work, work);
-    const tail = run.catch(() => undefined);
-    locks.set(id, tail);
-    void tail.then(() => {
-      if (locks.get(id) === tail) locks.delete(id);
-    });
-    return run;
-  }
+  const decisions = new Decisions();
 
-  /** Load, decide, append, fold: the case after the command, or the refusal as a problem. */
+  /** Load, decide, append, fold, through the runtime's one handler: the case after the command. */
   function handle(c: Context<HttpEnv>, caseId: string, intent: Intent): Promise<CaseRecord> {
     const officer = c.get("officer");
     const key = c.req.header("idempotency-key");
     const eventId = key
       ? uuidFromName(`${agency}:case:${caseId}:${intent.type}:${officer.id}:${key}`)
       : crypto.randomUUID();
-    return exclusive(caseId, async () => {
-      const current = store.cases.get(caseId);
+    return decisions.run<CaseState, CaseEvent>({
+      aggregateId: caseId,
+      load: () => store.cases.get(caseId),
+      initial: () => caseDecider.initialState(),
       // A retry of a step already on the record answers with the case as it is now.
-      if (current?.applied.includes(eventId)) return current;
-      const command = {
-        ...intent,
-        agency,
-        actor: officer.id,
-        at: clock().toISOString(),
-        eventId,
-      } as CaseCommand;
-      const decided = caseDecider.decide(command, current ?? caseDecider.initialState());
-      if (isRefusal(decided)) throw problem(decided, intent.type, current);
-      let next = current;
-      for (const e of decided) {
-        const published = await log.append({
-          type: e.type,
-          id: e.id,
-          time: new Date(e.time),
-          actor: e.actor,
-          aggregate: { kind: "case", id: caseId },
-          data: e.data,
-        } as Parameters<AggregateLog["append"]>[0]);
-        // Folded as it is on the stream: the envelope is the event every other reader folds.
-        next = applyCase(next, JSON.parse(Buffer.from(published.bytes).toString("utf8")));
-      }
-      if (next) await store.saveCase(next);
-      return next!;
-    });
+      already: (current) =>
+        current.status !== "none" && current.applied.includes(eventId) ? current : undefined,
+      decide: (current) =>
+        caseDecider.decide(
+          {
+            ...intent,
+            agency,
+            actor: officer.id,
+            at: clock().toISOString(),
+            eventId,
+          } as CaseCommand,
+          current,
+        ),
+      append: async (current, events) => {
+        let next = current.status === "none" ? undefined : current;
+        for (const e of events) {
+          const published = await log.append({
+            type: e.type,
+            id: e.id,
+            time: new Date(e.time),
+            actor: e.actor,
+            aggregate: { kind: "case", id: caseId },
+            data: e.data,
+          } as Parameters<AggregateLog["append"]>[0]);
+          // Folded as it is on the stream: the envelope is the event every other reader folds.
+          next = applyCase(next, JSON.parse(Buffer.from(published.bytes).toString("utf8")));
+        }
+        if (next) await store.saveCase(next);
+        return next ?? current;
+      },
+      version: (current) => (current && current.status !== "none" ? current.applied.length : 0),
+      notFound: new ProblemError(404, "not-found", "未找到该案件"),
+      problem: (r, current) =>
+        problem(r, intent.type, current.status === "none" ? undefined : current),
+    }) as Promise<CaseRecord>;
   }
 
   function problem(

@@ -19,6 +19,8 @@ export type Refusal = {
   message: string;
   /** For `invalid`: the command's field at fault, as a dotted path. */
   field?: string;
+  /** For `invalid`: every field at fault, when there is more than one. */
+  issues?: { field: string; message: string }[];
 };
 
 export function refuse(refused: Refusal["refused"], message: string, field?: string): Refusal {

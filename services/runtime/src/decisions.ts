@@ -20,6 +20,8 @@ const TITLE = {
 export type Decision<V, E> = {
   aggregateId: string;
   load(): V | undefined;
+  /** For a command that may create the aggregate: the state it is decided on when none is held. */
+  initial?(): V;
   already?(view: V): V | undefined;
   decide(view: V): E[] | Refusal;
   append(view: V, events: E[]): Promise<V>;
@@ -27,6 +29,8 @@ export type Decision<V, E> = {
   /** A number that grows with every step stored: while it stands still, nothing new has arrived. */
   version(view: V | undefined): number;
   notFound: ProblemError;
+  /** The problem a refusal is answered with, where a feature names its own (default `refusalProblem`). */
+  problem?(refusal: Refusal, view: V): Error;
 };
 
 /**
@@ -51,14 +55,14 @@ export class Decisions {
   async #decide<V, E>(d: Decision<V, E>): Promise<V> {
     const deadline = Date.now() + this.#convergeMs;
     for (;;) {
-      const view = d.load();
+      const view = d.load() ?? d.initial?.();
       if (view === undefined) throw d.notFound;
       const before = d.already?.(view);
       if (before !== undefined) return before;
       const decided = d.decide(view);
       if (!Array.isArray(decided)) {
         await d.refused?.(view, decided);
-        throw refusalProblem(decided, { current: view });
+        throw d.problem?.(decided, view) ?? refusalProblem(decided, { current: view });
       }
       try {
         return await d.append(view, decided);
@@ -71,7 +75,7 @@ export class Decisions {
           const current = d.load() ?? view;
           const lost: Refusal = { refused: "conflict", message: "another step was recorded first" };
           await d.refused?.(current, lost);
-          throw refusalProblem(lost, { current });
+          throw d.problem?.(lost, current) ?? refusalProblem(lost, { current });
         }
       }
     }
@@ -92,8 +96,10 @@ export class Decisions {
 /** The HTTP problem for a refusal: 403, 409 with the state that won, or 422 naming the field. */
 export function refusalProblem(r: Refusal, extra: Record<string, unknown> = {}): Error {
   if (r.refused === "invalid")
-    return new ValidationError("invalid-body", r.message, [
-      { field: r.field ?? "body", message: r.message },
-    ]);
+    return new ValidationError(
+      "invalid-body",
+      r.message,
+      r.issues ?? [{ field: r.field ?? "body", message: r.message }],
+    );
   return new ProblemError(STATUS[r.refused], r.refused, TITLE[r.refused], r.message, extra);
 }
