@@ -58,6 +58,7 @@ const WORDS = {
   from: ["移交部门", "From"],
   to: ["接收部门", "To"],
   holder: ["当前持有", "Holder"],
+  awaiting: ["待办方", "Step due from"],
   status: ["状态", "Status"],
   reason: ["理由", "Reason"],
   acceptBy: ["接收期限", "Accept by"],

@@ -18,6 +18,8 @@ type Tracked = {
   status: string;
   holder: string;
   holderCounty?: string;
+  awaiting?: string;
+  awaitingCounty?: string;
   offeredAt: string;
   updatedAt: string;
   acceptBy: string;
@@ -117,6 +119,15 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
       t("holder"),
       (r: Tracked) =>
         r.holderCounty ? `${label(r.holder)}（${r.holderCounty}）` : label(r.holder),
+    ],
+    [
+      t("awaiting"),
+      (r: Tracked) =>
+        r.awaiting === undefined
+          ? "—"
+          : r.awaitingCounty
+            ? `${label(r.awaiting)}（${r.awaitingCounty}）`
+            : label(r.awaiting),
     ],
     [t("status"), (r: Tracked) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
     [t("violations"), (r: Tracked) => r.violations.map(label).join("、")],
