@@ -16,6 +16,8 @@ import type { Tracker as LeadTracker } from "./lead-tracker.ts";
  * One referral as the leading group's office tracks it (督办台账). Status, holder and whose
  * step is due are the domain's record of the referral, the same every party holds; the rest is
  * what the office adds: its chain, its lead's violations, the deadlines recorded as passed.
+ * Every field is always present (`undefined` where it does not apply; JSON leaves it out): one
+ * object shape for a hundred thousand referrals keeps the tracker's filters fast.
  */
 export type TrackedReferral = {
   referralId: string;
@@ -23,17 +25,17 @@ export type TrackedReferral = {
   from: AgencyCode;
   to: AgencyCode;
   /** Across a county line (区域协作): the sender's and the addressee's counties. */
-  fromCounty?: string;
-  toCounty?: string;
+  fromCounty: string | undefined;
+  toCounty: string | undefined;
   about: { kind: "lead" | "case"; id: string };
   status: ReferralStatus;
   /** 当前持有: the one party that has the matter in hand now (GLOSSARY.md). */
   holder: AgencyCode;
   /** Across a county line: the county of the agency holding it now. */
-  holderCounty?: string;
-  /** 待办方: the party whose step is due; absent once the referral has ended. */
-  awaiting?: AgencyCode;
-  awaitingCounty?: string;
+  holderCounty: string | undefined;
+  /** 待办方: the party whose step is due; undefined once the referral has ended. */
+  awaiting: AgencyCode | undefined;
+  awaitingCounty: string | undefined;
   offeredAt: string;
   /** When it last changed hands or state. */
   updatedAt: string;
@@ -44,10 +46,10 @@ export type TrackedReferral = {
   /** The first referral of the chain this one belongs to (itself when it starts one). */
   chainRoot: string;
   /** The lead the chain began with, when it began with a lead. */
-  chainLead?: string;
-  parentReferralId?: string;
-  resumesReferralId?: string;
-  childReferralId?: string;
+  chainLead: string | undefined;
+  parentReferralId: string | undefined;
+  resumesReferralId: string | undefined;
+  childReferralId: string | undefined;
   /** Violations of the lead it is about (of a case's first lead, when known). */
   violations: Violation[];
   /** Deadlines the office's scheduler has recorded as passed, with the instant they were due. */
@@ -84,56 +86,80 @@ export function evolveReferrals(
   if (!recorded.ok) return recorded;
   const view = recorded.view;
   t.records.set(view.referralId, view);
-  const r = t.get(view.referralId);
-  if (r === undefined) {
-    const chainFrom = t.get(view.parentReferralId ?? view.resumesReferralId ?? "");
-    t.set(view.referralId, {
-      ...tracked(view, e.time),
+  // The office's own projection, written in place: one object per referral, its shape fixed.
+  const before = t.get(view.referralId);
+  if (before) {
+    follow(before, view, e.time);
+    return recorded;
+  }
+  const chainFrom = t.get(view.parentReferralId ?? view.resumesReferralId ?? "");
+  t.set(
+    view.referralId,
+    tracked(view, e.time, {
       chainRoot: chainFrom?.chainRoot ?? view.referralId,
-      ...(chainFrom?.chainLead
-        ? { chainLead: chainFrom.chainLead }
-        : view.about.kind === "lead"
-          ? { chainLead: view.about.id }
-          : {}),
+      chainLead: chainFrom?.chainLead ?? (view.about.kind === "lead" ? view.about.id : undefined),
       violations:
         view.about.kind === "lead"
           ? (leads.get(view.about.id)?.violations ?? view.lead?.violations ?? [])
           : (chainFrom?.violations ?? []),
       overdue: {},
-    });
-    return recorded;
-  }
-  Object.assign(r, tracked(view, e.time));
-  if (view.awaiting === undefined) delete r.awaiting;
-  if (view.awaitingCounty === undefined) delete r.awaitingCounty;
+    }),
+  );
   return recorded;
 }
 
-/** What the tracker shows of the domain's record. */
-function tracked(v: ReferralView, at: string) {
-  const steps = v.history.filter((h) => !h.void);
-  return {
+/** What the tracker shows of the domain's record, with what the office adds; one shape always. */
+function tracked(
+  v: ReferralView,
+  at: string,
+  office: Pick<TrackedReferral, "chainRoot" | "chainLead" | "violations" | "overdue">,
+): TrackedReferral {
+  const r: TrackedReferral = {
     referralId: v.referralId,
     kind: v.kind,
     from: v.from,
     to: v.to,
-    ...(v.fromCounty ? { fromCounty: v.fromCounty } : {}),
-    ...(v.toCounty ? { toCounty: v.toCounty } : {}),
+    fromCounty: v.fromCounty,
+    toCounty: v.toCounty,
     about: v.about,
     status: v.status,
     holder: v.holder,
-    ...(v.holderCounty ? { holderCounty: v.holderCounty } : {}),
-    ...(v.awaiting ? { awaiting: v.awaiting } : {}),
-    ...(v.awaitingCounty ? { awaitingCounty: v.awaitingCounty } : {}),
+    holderCounty: v.holderCounty,
+    awaiting: v.awaiting,
+    awaitingCounty: v.awaitingCounty,
     offeredAt: v.history[0]?.at ?? at,
-    updatedAt: steps.at(-1)?.at ?? at,
+    updatedAt: at,
     acceptBy: v.acceptBy,
     deadlineBasis: deadlineBasis(v),
     completeBy: v.completeBy,
-    ...(v.parentReferralId ? { parentReferralId: v.parentReferralId } : {}),
-    ...(v.resumesReferralId ? { resumesReferralId: v.resumesReferralId } : {}),
-    ...(v.childReferralId ? { childReferralId: v.childReferralId } : {}),
+    chainRoot: office.chainRoot,
+    chainLead: office.chainLead,
+    parentReferralId: v.parentReferralId,
+    resumesReferralId: v.resumesReferralId,
+    childReferralId: v.childReferralId,
+    violations: office.violations,
+    overdue: office.overdue,
   };
+  follow(r, v, at);
+  return r;
+}
+
+/** The tracked referral follows its record: what changes as steps are taken. */
+function follow(r: TrackedReferral, v: ReferralView, at: string): void {
+  r.status = v.status;
+  r.holder = v.holder;
+  r.holderCounty = v.holderCounty;
+  r.awaiting = v.awaiting;
+  r.awaitingCounty = v.awaitingCounty;
+  r.childReferralId = v.childReferralId;
+  const history = v.history;
+  r.updatedAt = at;
+  for (let i = history.length - 1; i >= 0; i--) {
+    if (!history[i]!.void) {
+      r.updatedAt = history[i]!.at;
+      break;
+    }
+  }
 }
 
 export type ReferralFilter = {

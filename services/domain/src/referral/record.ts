@@ -76,28 +76,33 @@ export function recordReferral(
     if (entitled) return { ok: false, refused: entitled };
     return {
       ok: true,
-      view: resolve({
-        referralId: d.referralId,
-        kind: d.kind,
-        from: d.from,
-        to: d.to,
-        about: d.about,
-        reason: d.reason,
-        status: "offered",
-        holder: d.from,
-        acceptBy: d.acceptBy,
-        deadlineBasis: deadlineBasis(d),
-        completeBy: d.completeBy,
-        ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
-        ...(d.resumesReferralId ? { resumesReferralId: d.resumesReferralId } : {}),
-        // Across a county line: the parties' counties, from the authenticated envelope.
-        ...(e.toCounty ? { fromCounty: e.county, toCounty: e.toCounty } : {}),
-        ...(d.lead ? { lead: d.lead } : {}),
-        history: [step],
-      }),
+      view: withState(
+        {
+          referralId: d.referralId,
+          kind: d.kind,
+          from: d.from,
+          to: d.to,
+          about: d.about,
+          reason: d.reason,
+          status: "offered",
+          holder: d.from,
+          acceptBy: d.acceptBy,
+          deadlineBasis: deadlineBasis(d),
+          completeBy: d.completeBy,
+          ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
+          ...(d.resumesReferralId ? { resumesReferralId: d.resumesReferralId } : {}),
+          // Across a county line: the parties' counties, from the authenticated envelope.
+          ...(e.toCounty ? { fromCounty: e.county, toCounty: e.toCounty } : {}),
+          ...(d.lead ? { lead: d.lead } : {}),
+          history: [{ ...step, void: false }],
+        },
+        evolve({ status: "none" }, offered),
+      ),
     };
   }
   if (!view) return { ok: false, waiting: `${e.type} before the referral's offer` };
+  const head = view.history.at(-1);
+  if (head && !head.void && e.prev === head.hash) return onHead(view, e, step);
   const before = e.prev === null ? undefined : view.history.find((h) => h.hash === e.prev);
   if (!before) {
     // A step that follows nothing can never be taken; nor one by a party whose step it is not,
@@ -114,6 +119,60 @@ export function recordReferral(
   if (e.type === "referral.completed") next.feedback = e.data.feedback;
   if (e.type === "referral.referred-on") next.childReferralId = e.data.childReferralId;
   return { ok: true, view: resolve(next) };
+}
+
+/**
+ * The common case, on every reader's hot path (the office folds a year of steps at start): a
+ * step that links to the last one, with no fork in the record. The state it was decided on is
+ * the record's own, and the step goes last in chain order: no replay of the history.
+ */
+function onHead(
+  view: ReferralView,
+  e: Exclude<ReferralBusEvent, { type: "referral.offered" }>,
+  step: Step,
+): Recorded {
+  const state = stateOfRecord(view);
+  const event = eventOf(e);
+  const entitled = replayed(commandOf(e), state, e, event);
+  if (entitled) return { ok: false, refused: entitled };
+  const next = withState(
+    {
+      ...view,
+      history: [...view.history, { ...step, void: false }],
+      ...(e.type === "referral.completed" ? { feedback: e.data.feedback } : {}),
+      ...(e.type === "referral.referred-on" ? { childReferralId: e.data.childReferralId } : {}),
+    },
+    evolve(state, event),
+  );
+  return { ok: true, view: next };
+}
+
+/** A record with the fields the decider's state gives it: status, holder, whose step is due. */
+function withState(view: ReferralView, state: ReferralState): ReferralView {
+  if (state.status === "none") return view;
+  view.status = state.status;
+  view.holder = state.holder;
+  view.holderCounty = state.holderCounty;
+  view.awaiting = state.awaiting;
+  view.awaitingCounty = state.awaitingCounty;
+  return view;
+}
+
+/** The decider's state as a resolved record states it (what `referralState` folds to). */
+function stateOfRecord(v: ReferralView): ReferralState {
+  return {
+    status: v.status,
+    referralId: v.referralId,
+    from: v.from,
+    to: v.to,
+    ...(v.fromCounty !== undefined ? { fromCounty: v.fromCounty } : {}),
+    ...(v.toCounty !== undefined ? { toCounty: v.toCounty } : {}),
+    holder: v.holder,
+    ...(v.holderCounty !== undefined ? { holderCounty: v.holderCounty } : {}),
+    ...(v.awaiting !== undefined ? { awaiting: v.awaiting } : {}),
+    ...(v.awaitingCounty !== undefined ? { awaitingCounty: v.awaitingCounty } : {}),
+    version: v.history.reduce((n, h) => (h.void ? n : n + 1), 0),
+  };
 }
 
 function refused(message: string): Recorded {
@@ -203,23 +262,7 @@ export function referralState(view: ReferralView): ReferralState {
  */
 function resolve(view: ReferralView): ReferralView {
   const history = chainOrder(view);
-  const state = referralState({ ...view, history });
-  if (state.status === "none") return { ...view, history };
-  const {
-    awaiting: _a,
-    awaitingCounty: _ac,
-    holderCounty: _hc,
-    ...rest
-  } = view as ReferralView & { awaitingCounty?: string };
-  return {
-    ...rest,
-    history,
-    status: state.status,
-    holder: state.holder,
-    ...(state.holderCounty !== undefined ? { holderCounty: state.holderCounty } : {}),
-    ...(state.awaiting !== undefined ? { awaiting: state.awaiting } : {}),
-    ...(state.awaitingCounty !== undefined ? { awaitingCounty: state.awaitingCounty } : {}),
-  };
+  return withState({ ...view, history }, referralState({ ...view, history }));
 }
 
 /** The steps in chain order, the losing branch of a fork marked void. */

@@ -32,12 +32,12 @@ export type ReferralState =
       from: AgencyCode;
       to: AgencyCode;
       /** Across a county line (区域协作): the parties' counties. */
-      fromCounty?: string;
-      toCounty?: string;
+      fromCounty?: string | undefined;
+      toCounty?: string | undefined;
       holder: AgencyCode;
-      holderCounty?: string;
-      awaiting?: AgencyCode;
-      awaitingCounty?: string;
+      holderCounty?: string | undefined;
+      awaiting?: AgencyCode | undefined;
+      awaitingCounty?: string | undefined;
       /** Steps that count (the offer is 1). */
       version: number;
     };
@@ -180,55 +180,69 @@ export function checkDeadlines(
   return undefined;
 }
 
-/** Pure: the state after one event. */
+/**
+ * Pure: the state after one event. Written out field by field, one shape for every state: every
+ * reader folds this on its hot path (the office, a year of steps at start).
+ */
 export function evolve(state: ReferralState, e: ReferralEvent): ReferralState {
   if (e.type === "referral.offered") {
     if (state.status !== "none") return state;
     const { referralId, from, to } = e.data;
-    const offered = { status: "offered" as const, referralId, from, to, version: 1 };
-    if (!e.across) return { ...offered, holder: from, awaiting: to };
-    const { fromCounty, toCounty } = e.across;
-    return {
-      ...offered,
-      fromCounty,
-      toCounty,
-      holder: from,
-      holderCounty: fromCounty,
-      awaiting: to,
-      awaitingCounty: toCounty,
-    };
+    return at(
+      { status: "none" },
+      "offered",
+      { referralId, from, to, fromCounty: e.across?.fromCounty, toCounty: e.across?.toCounty },
+      "from",
+      true,
+      1,
+    );
   }
   if (state.status === "none") return state;
-  const { status: _s, awaiting: _a, awaitingCounty: _ac, holderCounty: _hc, ...rest } = state;
-  const next = { ...rest, version: state.version + 1 };
-  const atSender = (status: ReferralStatus): ReferralState =>
-    withCounty({ ...next, status, holder: state.from }, "holderCounty", state.fromCounty);
-  const atAddressee = (status: ReferralStatus, awaiting: boolean): ReferralState => {
-    const held = withCounty({ ...next, status, holder: state.to }, "holderCounty", state.toCounty);
-    return awaiting
-      ? withCounty({ ...held, awaiting: state.to }, "awaitingCounty", state.toCounty)
-      : held;
-  };
+  const v = state.version + 1;
   switch (e.type) {
     case "referral.accepted":
-      return atAddressee("accepted", true);
+      return at(state, "accepted", state, "to", true, v);
     case "referral.returned":
-      return atSender("returned");
+      return at(state, "returned", state, "from", false, v);
     case "referral.withdrawn":
-      return atSender("withdrawn");
+      return at(state, "withdrawn", state, "from", false, v);
     case "referral.completed":
-      return atAddressee("completed", false);
+      return at(state, "completed", state, "to", false, v);
     case "referral.referred-on":
-      return atAddressee("referred-on", false);
+      return at(state, "referred-on", state, "to", false, v);
   }
 }
 
-function withCounty<T extends object, K extends "holderCounty" | "awaitingCounty">(
-  s: T,
-  key: K,
-  county: string | undefined,
-): T {
-  return county === undefined ? s : { ...s, [key]: county };
+type Parties = {
+  referralId: string;
+  from: AgencyCode;
+  to: AgencyCode;
+  fromCounty?: string | undefined;
+  toCounty?: string | undefined;
+};
+
+/** A state held by one side (`from` or `to`), with the addressee's step due or not. */
+function at(
+  _before: ReferralState,
+  status: ReferralStatus,
+  p: Parties,
+  side: "from" | "to",
+  addresseeDue: boolean,
+  version: number,
+): ReferralState {
+  return {
+    status,
+    referralId: p.referralId,
+    from: p.from,
+    to: p.to,
+    fromCounty: p.fromCounty,
+    toCounty: p.toCounty,
+    holder: side === "from" ? p.from : p.to,
+    holderCounty: side === "from" ? p.fromCounty : p.toCounty,
+    awaiting: addresseeDue ? p.to : undefined,
+    awaitingCounty: addresseeDue ? p.toCounty : undefined,
+    version,
+  };
 }
 
 export const referralDecider: Decider<
