@@ -2,7 +2,7 @@ import { OFFICE } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isRefusal, type Refusal } from "../decider.ts";
-import { testId } from "../testing.ts";
+import { deepFreeze, testId } from "../testing.ts";
 import {
   type InspectionCommand,
   type InspectionEvent,
@@ -97,14 +97,6 @@ function envelope(e: InspectionEvent): InspectionBusEvent {
     prev: null,
     data: e.data,
   } as InspectionBusEvent;
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
 }
 
 describe("a joint inspection", () => {

@@ -2,7 +2,7 @@ import { OFFICE } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isRefusal, type Refusal } from "../decider.ts";
-import { testId } from "../testing.ts";
+import { deepFreeze, testId } from "../testing.ts";
 import { recordSupervision, type SupervisionBusEvent } from "./record.ts";
 import {
   type Supervised,
@@ -94,15 +94,6 @@ function envelope(e: SupervisionEvent, county = COUNTY): SupervisionBusEvent {
     prev: null,
     data: e.data,
   } as SupervisionBusEvent;
-}
-
-/** Frozen all the way down: a decide or evolve that mutated its input would throw. */
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
 }
 
 describe("a supervision order", () => {
