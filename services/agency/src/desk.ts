@@ -9,13 +9,13 @@ import { mountCases } from "./case-routes.ts";
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
 import { mountInformants } from "./informant-routes.ts";
-import { mountInspections } from "./inspection-routes.ts";
+import { inspectionDesk } from "./inspection-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
 import { mountReports } from "./report-routes.ts";
 import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
-import { mountSupervisionAnswers } from "./supervision-routes.ts";
+import { supervisionDesk } from "./supervision-routes.ts";
 
 /** Wires the liaison desk of one agency: its store, its two consumers, its routes. */
 export function agencyDesk(rules: AgencyRules) {
@@ -25,6 +25,9 @@ export function agencyDesk(rules: AgencyRules) {
     await store.load();
     // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
     const log = new AggregateLog(publisher, kv, county, "observed");
+    const supervision = supervisionDesk({ agency, county, store, log, clock: ctx.clock });
+    const participants = ctx.config.agencies.map((a) => a.code);
+    const inspections = inspectionDesk({ agency, store, log, clock: ctx.clock, participants });
     const consumers = [
       bus.consumer(
         {
@@ -48,6 +51,8 @@ export function agencyDesk(rules: AgencyRules) {
           store,
           log,
           consentDecided: (e) => referrals.consentDecided(e),
+          supervision: supervision.inbox,
+          inspection: inspections.inbox,
         }),
       ),
     ];
@@ -72,9 +77,9 @@ export function agencyDesk(rules: AgencyRules) {
       metrics,
     });
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
-    mountSupervisionAnswers(ctx.app, { agency, store, log, clock: ctx.clock });
+    ctx.app.route("/", supervision.routes);
     mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
-    mountInspections(ctx.app, { agency, store, log, clock: ctx.clock });
+    ctx.app.route("/", inspections.routes);
     mountCases(ctx.app, { agency, config: ctx.config, store, log, clock: ctx.clock });
     return {
       start: async () => {

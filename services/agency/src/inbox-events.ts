@@ -1,9 +1,7 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { type AggregateLog, type Delivery, sha256Hex, ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
-import { recordInspection } from "./inspection-routes.ts";
 import { recordReferralEvent } from "./referral-events.ts";
-import { recordSupervision } from "./supervision-routes.ts";
 import { targetKey } from "./target-key.ts";
 
 /** Handles what other agencies addressed to this one (its durable consumer on `INBOX_<agency>`). */
@@ -13,6 +11,10 @@ export function inboxHandler(deps: {
   log: AggregateLog;
   /** An originator's answer to this agency's request to pass a restricted lead across. */
   consentDecided: (e: BusEvent) => Promise<void>;
+  /** The office's deadlines passed, supervision orders and escalations (supervision-events.ts). */
+  supervision: (e: BusEvent, d: Delivery) => Promise<void>;
+  /** The office's plans of joint inspections (inspection-events.ts). */
+  inspection: (e: BusEvent) => Promise<void>;
 }) {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
@@ -33,12 +35,7 @@ export function inboxHandler(deps: {
       return;
     }
     if (e.aggregate.kind === "supervision") {
-      // The office's order or escalation: it moves this agency's head of the aggregate too.
-      await log.observe("supervision", e.aggregate.id, {
-        seq: d.origin.seq,
-        hash: sha256Hex(d.bytes),
-      });
-      await recordSupervision(store, e);
+      await deps.supervision(e, d);
       return;
     }
     if (e.aggregate.kind === "consent") {
@@ -63,7 +60,7 @@ export function inboxHandler(deps: {
       return;
     }
     if (e.aggregate.kind === "inspection") {
-      await recordInspection(store, agency, e);
+      await deps.inspection(e);
       return;
     }
     switch (e.type) {

@@ -1,65 +1,106 @@
-import { type BusEvent, InspectionFindings, OFFICE } from "@liandong/contracts";
+import { type AgencyCode, InspectionFindings, OFFICE } from "@liandong/contracts";
+import {
+  type Inspection,
+  type InspectionEvent,
+  inspectionDecider,
+  participantView,
+} from "@liandong/domain";
 import {
   type AggregateLog,
   type Clock,
+  Decisions,
   type HttpEnv,
   ProblemError,
   readJson,
   uuidFromName,
-  ValidationError,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { DeskStore } from "./desk-store.ts";
+import { inspectionInbox, inspectionOf, storedOf } from "./inspection-events.ts";
 
-/** Records a joint inspection the office planned with this agency among the participants. */
-export async function recordInspection(store: DeskStore, agency: string, e: BusEvent) {
-  if (e.type !== "inspection.planned") return;
-  if (e.agency !== OFFICE)
-    throw new ValidationError("not-entitled", `${e.agency} may not plan joint inspections`);
-  if (e.data.to !== agency || !e.data.agencies.includes(agency))
-    throw new ValidationError("misaddressed", "inspection plan addressed to another agency");
-  if (store.inspections.has(e.data.inspectionId)) return;
-  const { inspectionId, title, agencies, targets, startsOn, endsOn } = e.data;
-  await store.saveInspection({ inspectionId, title, agencies, targets, startsOn, endsOn });
+type Deps = {
+  agency: AgencyCode;
+  store: DeskStore;
+  log: AggregateLog;
+  clock: Clock;
+  /** The county's agencies (its configuration): the participants a plan may name. */
+  participants: readonly AgencyCode[];
+};
+
+/** Joint inspections (联合检查) at an agency's desk: its routes and its inbox handler. */
+export function inspectionDesk(deps: Deps) {
+  return { routes: inspectionRoutes(deps), inbox: inspectionInbox(deps) };
 }
 
 /** This agency's joint inspections and its findings on them (检查结果). */
-export function mountInspections(
-  app: Hono<HttpEnv>,
-  deps: { agency: string; store: DeskStore; log: AggregateLog; clock: Clock },
-) {
+function inspectionRoutes(deps: Deps): Hono<HttpEnv> {
   const { agency, store, log, clock } = deps;
+  const decisions = new Decisions();
+  const app = new Hono<HttpEnv>();
+
   app.get("/inspections", (c) => {
-    const items = [...store.inspections.values()].sort((a, b) =>
-      b.startsOn.localeCompare(a.startsOn),
-    );
+    const items = [...store.inspections.values()]
+      .map((i) => participantView(inspectionOf(i, agency), agency))
+      .sort((a, b) => b.startsOn.localeCompare(a.startsOn));
     return c.json({ items, total: items.length });
   });
+
+  // One set of findings per participant, so its event's id is the inspection's and the agency's;
+  // recorded before, the first set is the answer (200).
   app.post("/inspections/:inspectionId/findings", async (c) => {
     const officer = c.get("officer");
     const findings = await readJson(c, InspectionFindings);
-    const inspection = store.inspections.get(c.req.param("inspectionId"));
-    if (!inspection) throw new ProblemError(404, "not-found", "未找到该联合检查");
-    if (inspection.findings) return c.json(inspection, 200);
-    for (const [i, leadId] of findings.leads.entries()) {
-      if (store.lead(leadId)?.originator !== agency)
-        throw new ValidationError("invalid-body", "a lead this agency did not register", [
-          { field: `leads.${i}`, message: "not a lead registered by this agency" },
-        ]);
-    }
-    await log.append({
-      type: "inspection.findings-recorded",
-      id: uuidFromName(`inspection-findings:${inspection.inspectionId}:${agency}`),
-      actor: officer.id,
-      aggregate: {
-        kind: "inspection",
-        id: uuidFromName(`inspection:${inspection.inspectionId}:${agency}`),
+    const inspectionId = c.req.param("inspectionId");
+    let before = false;
+    const recorded = await decisions.run<Inspection, InspectionEvent>({
+      aggregateId: inspectionId,
+      load: () => {
+        const i = store.inspections.get(inspectionId);
+        return i ? inspectionOf(i, agency) : undefined;
       },
-      to: OFFICE,
-      data: { ...findings, inspectionId: inspection.inspectionId, by: agency },
+      already: (i) => {
+        before = i.findings[agency] !== undefined;
+        return before ? i : undefined;
+      },
+      decide: (i) =>
+        inspectionDecider.decide(
+          {
+            command: {
+              type: "record-findings",
+              at: clock().toISOString(),
+              eventId: uuidFromName(`inspection-findings:${inspectionId}:${agency}`),
+              findings,
+              leadsRegistered: findings.leads.filter((l) => store.lead(l)?.originator === agency),
+            },
+            actor: agency,
+          },
+          i,
+        ),
+      append: async (i, events) => {
+        let next = i;
+        for (const e of events) {
+          await log.append({
+            type: e.type,
+            id: e.id,
+            time: new Date(e.time),
+            actor: officer.id,
+            // Each participant's findings on an aggregate of its own: it alone writes there.
+            aggregate: {
+              kind: "inspection",
+              id: uuidFromName(`inspection:${inspectionId}:${agency}`),
+            },
+            to: OFFICE,
+            data: e.data,
+          } as Parameters<AggregateLog["append"]>[0]);
+          next = inspectionDecider.evolve(next, e) as Inspection;
+        }
+        await store.saveInspection(storedOf(next, agency));
+        return next;
+      },
+      version: (i) => i?.events.length ?? 0,
+      notFound: new ProblemError(404, "not-found", "未找到该联合检查"),
     });
-    const saved = { ...inspection, findings: { ...findings, recordedAt: clock().toISOString() } };
-    await store.saveInspection(saved);
-    return c.json(saved, 201);
+    return c.json(participantView(recorded, agency), before ? 200 : 201);
   });
+  return app;
 }

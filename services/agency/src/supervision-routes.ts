@@ -1,86 +1,96 @@
-import { type BusEvent, OFFICE, SupervisionAnswerRequest } from "@liandong/contracts";
+import { OFFICE, SupervisionAnswerRequest } from "@liandong/contracts";
+import {
+  type SupervisionEvent,
+  type SupervisionOrder,
+  supervisionDecider,
+  supervisionView,
+} from "@liandong/domain";
 import {
   type AggregateLog,
   type Clock,
+  Decisions,
   type HttpEnv,
   ProblemError,
   readJson,
   uuidFromName,
-  ValidationError,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { DeskStore } from "./desk-store.ts";
+import { orderOf, type Seen, supervisionInbox } from "./supervision-events.ts";
 
-/** Records an order or escalation from the office addressed to this agency. */
-export async function recordSupervision(store: DeskStore, e: BusEvent): Promise<void> {
-  if (
-    e.type !== "supervision.ordered" &&
-    e.type !== "supervision.escalated" &&
-    e.type !== "supervision.overdue"
-  )
-    return;
-  if (e.agency !== OFFICE) {
-    throw new ValidationError("not-entitled", `${e.agency} may not issue supervision orders`);
-  }
-  if (e.type === "supervision.overdue") {
-    await store.saveOverdueNotice({
-      referralId: e.data.referralId,
-      deadline: e.data.deadline,
-      at: e.time,
-    });
-    return;
-  }
-  const known = store.orders.get(e.data.orderId);
-  if (e.type === "supervision.ordered") {
-    if (known) return;
-    await store.saveOrder({
-      orderId: e.data.orderId,
-      about: e.data.about,
-      to: e.data.to,
-      grounds: e.data.grounds,
-      reason: e.data.reason,
-      orderedAt: e.time,
-      answerBy: e.data.answerBy,
-      status: "open",
-      level: 1,
-    });
-    return;
-  }
-  if (known && known.status === "open" && e.data.level > known.level)
-    await store.saveOrder({ ...known, status: "escalated", level: e.data.level });
+type Deps = { agency: string; county: string; store: DeskStore; log: AggregateLog; clock: Clock };
+
+/**
+ * Supervision orders (督办) at an agency's desk: the routes (the orders the office addressed to
+ * this agency, its answers) and the inbox handler that records the office's orders, sharing what
+ * the handler has seen arrive.
+ */
+export function supervisionDesk(deps: Deps) {
+  const seen: Seen = new Map();
+  return {
+    routes: supervisionRoutes(deps, seen),
+    inbox: supervisionInbox({ ...deps, seen }),
+  };
 }
 
-/** The supervision orders addressed to this agency, and its answers (督办回复). */
-export function mountSupervisionAnswers(
-  app: Hono<HttpEnv>,
-  deps: { agency: string; store: DeskStore; log: AggregateLog; clock: Clock },
-) {
-  const { agency, store, log, clock } = deps;
+function supervisionRoutes(deps: Deps, seen: Seen): Hono<HttpEnv> {
+  const { agency, county, store, log, clock } = deps;
+  const decisions = new Decisions();
+  const app = new Hono<HttpEnv>();
+
   app.get("/supervision", (c) => {
-    const items = [...store.orders.values()].sort((a, b) => b.orderedAt.localeCompare(a.orderedAt));
+    const items = [...store.orders.values()]
+      .map((o) => supervisionView(orderOf(o)))
+      .sort((a, b) => b.orderedAt.localeCompare(a.orderedAt));
     return c.json({ items, total: items.length });
   });
+
+  // 督办回复: one answer per order, so its event's id is the order's; asked again, the first answer.
   app.post("/supervision/:orderId/answer", async (c) => {
     const officer = c.get("officer");
     const { answer } = await readJson(c, SupervisionAnswerRequest);
-    const order = store.orders.get(c.req.param("orderId"));
-    if (!order || order.to !== agency) throw new ProblemError(404, "not-found", "未找到该督办");
-    if (order.answer !== undefined) return c.json(order, 200);
-    await log.append({
-      type: "supervision.answered",
-      id: uuidFromName(`supervision-answered:${order.orderId}`),
-      actor: officer.id,
-      aggregate: { kind: "supervision", id: order.about.id },
-      to: OFFICE,
-      data: { orderId: order.orderId, about: order.about, by: agency, answer },
+    const orderId = c.req.param("orderId");
+    const eventId = uuidFromName(`supervision-answered:${orderId}`);
+    const answered = await decisions.run<SupervisionOrder, SupervisionEvent>({
+      aggregateId: orderId,
+      load: () => {
+        const o = store.orders.get(orderId);
+        return o && o.to === agency ? orderOf(o) : undefined;
+      },
+      already: (o) => (o.status === "answered" ? o : undefined),
+      decide: (o) =>
+        supervisionDecider.decide(
+          {
+            command: { type: "answer", at: clock().toISOString(), eventId, answer },
+            actor: { agency, county },
+          },
+          o,
+        ),
+      append: async (o, events) => {
+        let next = o;
+        for (const e of events) {
+          next = supervisionDecider.evolve(next, e) as SupervisionOrder;
+          const folded = next;
+          await log.append(
+            {
+              type: e.type,
+              id: e.id,
+              time: new Date(e.time),
+              actor: officer.id,
+              aggregate: { kind: "supervision", id: o.about.id },
+              to: OFFICE,
+              data: e.data,
+            } as Parameters<AggregateLog["append"]>[0],
+            // The office may have stepped on the aggregate first: then decided again, on its step.
+            { onConflict: "throw", alongside: () => store.saveOrder(folded) },
+          );
+        }
+        return next;
+      },
+      version: (o) => (o ? (seen.get(o.about.id) ?? 0) : 0),
+      notFound: new ProblemError(404, "not-found", "未找到该督办"),
     });
-    const answered = {
-      ...order,
-      status: "answered" as const,
-      answer,
-      answeredAt: clock().toISOString(),
-    };
-    await store.saveOrder(answered);
-    return c.json(answered, 200);
+    return c.json(supervisionView(answered), 200);
   });
+  return app;
 }

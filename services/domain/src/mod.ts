@@ -6,6 +6,8 @@
 
 export * from "./case/mod.ts";
 export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
+export * from "./inspection/mod.ts";
 export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";
 export * from "./referral/referral.ts";
+export * from "./supervision/mod.ts";

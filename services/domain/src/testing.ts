@@ -64,3 +64,12 @@ export function chain(kind: string, id: string, county = "441723") {
     },
   };
 }
+
+/** Frozen all the way down: a decide or evolve that mutated its input would throw. */
+export function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}

@@ -1,112 +1,101 @@
+import { InspectionPlanRequest, OFFICE } from "@liandong/contracts";
 import {
-  type BusEvent,
-  type InspectionFindings,
-  InspectionPlanRequest,
-  OFFICE,
-} from "@liandong/contracts";
+  type Inspection,
+  type InspectionEvent,
+  type InspectionState,
+  inspectionDecider,
+  inspectionView,
+} from "@liandong/domain";
 import {
   type AggregateLog,
+  Decisions,
   type HttpEnv,
-  officerAuth,
+  ProblemError,
   readJson,
   type ServiceContext,
   uuidFromName,
-  ValidationError,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 
-/** A joint inspection as the office tracks it, with each participant's findings. */
-export type TrackedInspection = {
-  inspectionId: string;
-  title: string;
-  agencies: string[];
-  targets: { kind: string; name: string; county: string }[];
-  startsOn: string;
-  endsOn: string;
-  plannedAt: string;
-  findings: Record<string, InspectionFindings & { recordedAt: string }>;
-};
-export type Inspections = Map<string, TrackedInspection>;
+/**
+ * The joint inspections (联合检查) the office planned, as the domain records them (the plan and
+ * every participant's findings), and the one decision handler its routes use.
+ */
+export type Inspections = { all: Map<string, Inspection>; decisions: Decisions };
 
-/** Pure: the inspections after one event. */
-export function evolveInspections(t: Inspections, e: BusEvent): void {
-  if (e.type === "inspection.planned" && e.agency === OFFICE) {
-    if (t.has(e.data.inspectionId)) return;
-    const { inspectionId, title, agencies, targets, startsOn, endsOn } = e.data;
-    t.set(inspectionId, {
-      inspectionId,
-      title,
-      agencies,
-      targets,
-      startsOn,
-      endsOn,
-      plannedAt: e.time,
-      findings: {},
-    });
-    return;
-  }
-  if (e.type === "inspection.findings-recorded") {
-    const i = t.get(e.data.inspectionId);
-    // Only a participant records findings, as itself, once.
-    if (!i || e.data.by !== e.agency || !i.agencies.includes(e.agency) || i.findings[e.agency])
-      return;
-    const { inspectionId: _, by: __, ...findings } = e.data;
-    i.findings[e.agency] = { ...findings, recordedAt: e.time };
-  }
+export function newInspections(): Inspections {
+  return { all: new Map(), decisions: new Decisions() };
 }
 
-/** The office plans joint inspections (联合检查) and follows their findings. */
-export function mountInspections(
-  app: Hono<HttpEnv>,
+/**
+ * The office plans joint inspections (POST /inspections) and follows their findings
+ * (GET /inspections). Authenticated by the office's app.
+ */
+export function inspectionRoutes(
   ctx: ServiceContext,
   deps: { log: AggregateLog; inspections: Inspections },
-) {
-  const auth = officerAuth(ctx.officers, ctx.agency);
-  app.use("/inspections", auth);
-  app.use("/inspections/*", auth);
+): Hono<HttpEnv> {
+  const { all, decisions } = deps.inspections;
+  const app = new Hono<HttpEnv>();
   app.post("/inspections", async (c) => {
     const officer = c.get("officer");
     const plan = await readJson(c, InspectionPlanRequest);
-    const known = new Set(ctx.config.agencies.map((a) => a.code));
-    plan.agencies.forEach((a, i) => {
-      if (!known.has(a) || a === ctx.agency)
-        throw new ValidationError("invalid-body", "not a participating agency of this county", [
-          { field: `agencies.${i}`, message: "an agency of this county, not the office" },
-        ]);
-    });
     const key = c.req.header("idempotency-key");
     const inspectionId = key
       ? uuidFromName(`office:inspection:${officer.id}:${key}`)
       : crypto.randomUUID();
-    const existing = deps.inspections.get(inspectionId);
-    if (existing) return c.json(existing, 200);
-    const agencies = [...new Set(plan.agencies)];
+    const existing = all.get(inspectionId);
+    if (existing) return c.json(inspectionView(existing), 200);
     // One plan per participant, addressed to it: each finds it in its inbox.
-    for (const to of agencies) {
-      await deps.log.append({
-        type: "inspection.planned",
-        id: uuidFromName(`inspection-planned:${inspectionId}:${to}`),
-        actor: officer.id,
-        aggregate: { kind: "inspection", id: inspectionId },
-        to,
-        data: { ...plan, agencies, inspectionId, to },
-      });
-    }
-    return c.json(
-      deps.inspections.get(inspectionId) ?? {
-        inspectionId,
-        ...plan,
-        agencies,
-        plannedAt: ctx.clock().toISOString(),
-        findings: {},
+    const eventIds = (to: string) => uuidFromName(`inspection-planned:${inspectionId}:${to}`);
+    const planned = await decisions.run<InspectionState, InspectionEvent>({
+      aggregateId: inspectionId,
+      load: () => all.get(inspectionId) ?? inspectionDecider.initialState(),
+      already: (i) => (i.status === "none" ? undefined : i),
+      decide: (i) =>
+        inspectionDecider.decide(
+          {
+            command: {
+              type: "plan",
+              at: ctx.clock().toISOString(),
+              inspectionId,
+              plan,
+              participants: ctx.config.agencies.map((a) => a.code),
+              eventIds,
+            },
+            actor: OFFICE,
+          },
+          i,
+        ),
+      append: async (i, events) => {
+        let next = i;
+        for (const e of events) {
+          await deps.log.append({
+            type: e.type,
+            id: e.id,
+            time: new Date(e.time),
+            actor: officer.id,
+            aggregate: { kind: "inspection", id: inspectionId },
+            to: e.type === "inspection.planned" ? e.data.to : OFFICE,
+            data: e.data,
+          } as Parameters<AggregateLog["append"]>[0]);
+          next = inspectionDecider.evolve(next, e);
+        }
+        if (next.status !== "none") all.set(inspectionId, next);
+        return next;
       },
-      201,
-    );
+      // Only the office writes a plan: nothing of another party's to wait for.
+      version: (i) => (i?.status === "planned" ? i.events.length : 0),
+      notFound: new ProblemError(404, "not-found", "未找到该联合检查"),
+    });
+    if (planned.status === "none") throw new Error("a plan decided is a plan");
+    return c.json(inspectionView(planned), 201);
   });
   app.get("/inspections", (c) => {
-    const items = [...deps.inspections.values()].sort((a, b) =>
-      b.startsOn.localeCompare(a.startsOn),
-    );
+    const items = [...all.values()]
+      .map(inspectionView)
+      .sort((a, b) => b.startsOn.localeCompare(a.startsOn));
     return c.json({ items, total: items.length });
   });
+  return app;
 }

@@ -14,12 +14,15 @@ import {
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { evolveInspections, type Inspections, mountInspections } from "./inspections.ts";
+import { type Cases, evolveCases } from "./cases.ts";
+import { followInspections } from "./inspection-events.ts";
+import { inspectionRoutes, newInspections } from "./inspections.ts";
 import { evolve, type Tracker } from "./lead-tracker.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
 import { evolveSubmissions, mountReports, type Submissions } from "./reports.ts";
 import { Statistics } from "./statistics.ts";
-import { evolveSupervision, mountSupervision, type Supervision } from "./supervision.ts";
+import { newSupervision, supervisionRoutes } from "./supervision.ts";
+import { followSupervision, observeSupervision } from "./supervision-events.ts";
 import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
 import { readTrail } from "./trail.ts";
 import { mountWebPage } from "./web.ts";
@@ -64,16 +67,18 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   let running: { stop(): Promise<void> } | undefined;
   mountRoutes(ctx.app, ctx, tracker);
   mountTracker(ctx.app, ctx, referrals);
-  const supervision: Supervision = { orders: new Map(), cases: new Map() };
+  const cases: Cases = new Map();
+  const supervision = newSupervision();
   // One log for everything the office appends (deadlines, orders, escalations): one head each.
   const log = new AggregateLog(publisher, ctx.kv, ctx.county);
-  mountSupervision(ctx.app, ctx, { log, supervision, referrals });
+  ctx.app.route("/", supervisionRoutes(ctx, { log, supervision, referrals, cases }));
   const deadlines = deadlineScheduler(ctx, referrals, log, supervision);
   const stats = new Statistics(ctx.county);
   const submissions: Submissions = new Map();
   mountReports(ctx.app, ctx, { stats, submissions });
-  const inspections: Inspections = new Map();
-  mountInspections(ctx.app, ctx, { log, inspections });
+  const inspections = newInspections();
+  ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
+  const participants = ctx.config.agencies.map((a) => a.code);
   await mountWebPage(ctx.app, ctx);
 
   // One message of EVENTS, decoded, validated and applied to every projection (or dead-lettered).
@@ -90,14 +95,20 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
     if (step && !step.ok && "refused" in step)
       return deadLetter(m, "not-entitled", step.refused.message);
-    evolveSupervision(supervision, e);
+    evolveCases(cases, e);
+    const order = followSupervision(supervision, e);
     stats.apply(e);
     evolveSubmissions(submissions, e);
-    evolveInspections(inspections, e);
-    // An agency's answer moves the supervision aggregate the office also writes to.
-    if (e.aggregate.kind === "supervision" && e.agency !== agency)
-      return log.observe("supervision", e.aggregate.id, { seq: m.seq, hash: sha256Hex(m.data) });
-    return undefined;
+    const inspection = followInspections(inspections, e, { participants, leads: tracker });
+    const refused = order ?? inspection;
+    // Every step on a supervision aggregate moves the head the office's own steps link to.
+    const observed =
+      e.aggregate.kind === "supervision"
+        ? observeSupervision(supervision, log, e, { seq: m.seq, hash: sha256Hex(m.data) })
+        : undefined;
+    if (refused)
+      return Promise.all([observed, deadLetter(m, "not-entitled", refused.message)]).then(() => {});
+    return observed;
   };
   const deadLetter = async (m: StreamMessage, reason: string, detail: string) => {
     const h = headers();

@@ -1,88 +1,55 @@
+import { OFFICE, SupervisionOrderRequest, type SupervisionOrderView } from "@liandong/contracts";
 import {
-  type BusEvent,
-  SupervisionOrderRequest,
-  type SupervisionOrderView,
-} from "@liandong/contracts";
-import { isOverdue } from "@liandong/domain";
+  answerOverdue,
+  isOverdue,
+  type Supervised,
+  type SupervisionCommand,
+  type SupervisionEvent,
+  type SupervisionOrder,
+  type SupervisionState,
+  supervisionDecider,
+  supervisionView,
+} from "@liandong/domain";
 import {
   type AggregateLog,
+  Decisions,
   type HttpEnv,
-  officerAuth,
   ProblemError,
   readJson,
   type ServiceContext,
   uuidFromName,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
+import { Hono } from "hono";
+import type { Cases } from "./cases.ts";
 import type { ReferralTracker } from "./referral-tracker.ts";
 
-/** Orders by id, and the cases the office knows of (who opened them, whether closed). */
+/**
+ * The office's supervision orders (督办): the domain's record of each, by order id; how many
+ * steps of each `supervision` aggregate (one per referral or case supervised) it has folded,
+ * which grows as another party's step arrives; and the one decision handler its routes and
+ * its scheduler share (one decision at a time per order).
+ */
 export type Supervision = {
-  orders: Map<string, SupervisionOrderView>;
-  cases: Map<string, { agency: string; closed: boolean }>;
+  orders: Map<string, SupervisionOrder>;
+  seen: Map<string, number>;
+  decisions: Decisions;
 };
 
-/** Pure: the supervision projection after one event. */
-export function evolveSupervision(s: Supervision, e: BusEvent): void {
-  switch (e.type) {
-    case "case.opened":
-      if (!s.cases.has(e.data.caseId))
-        s.cases.set(e.data.caseId, { agency: e.agency, closed: false });
-      return;
-    case "case.closed": {
-      const c = s.cases.get(e.data.caseId);
-      if (c) c.closed = true;
-      return;
-    }
-    case "supervision.ordered":
-      if (e.agency !== "office" || s.orders.has(e.data.orderId)) return;
-      s.orders.set(e.data.orderId, {
-        orderId: e.data.orderId,
-        about: e.data.about,
-        to: e.data.to,
-        grounds: e.data.grounds,
-        reason: e.data.reason,
-        orderedAt: e.time,
-        answerBy: e.data.answerBy,
-        status: "open",
-        level: 1,
-      });
-      return;
-    case "supervision.answered": {
-      const o = s.orders.get(e.data.orderId);
-      // Only the agency the order was addressed to answers it.
-      if (!o || e.agency !== o.to || o.answer !== undefined) return;
-      Object.assign(o, { status: "answered", answer: e.data.answer, answeredAt: e.time });
-      return;
-    }
-    case "supervision.escalated": {
-      const o = s.orders.get(e.data.orderId);
-      if (!o || e.agency !== "office" || o.status !== "open") return;
-      Object.assign(o, { status: "escalated", level: e.data.level });
-      return;
-    }
-    default:
-      return;
-  }
+export function newSupervision(): Supervision {
+  return { orders: new Map(), seen: new Map(), decisions: new Decisions() };
 }
 
-/** Pure: open orders whose answer deadline has passed at `now`. */
-export function unanswered(s: Supervision, now: Date): SupervisionOrderView[] {
-  return [...s.orders.values()].filter(
-    (o) => o.status === "open" && Date.parse(o.answerBy) <= now.getTime(),
-  );
-}
+type Deps = {
+  log: AggregateLog;
+  supervision: Supervision;
+  referrals: ReferralTracker;
+  cases: Cases;
+};
 
-/** The office's supervision orders: issue one, list them. */
-export function mountSupervision(
-  app: Hono<HttpEnv>,
-  ctx: ServiceContext,
-  deps: { log: AggregateLog; supervision: Supervision; referrals: ReferralTracker },
-) {
-  const { log, supervision, referrals } = deps;
-  const auth = officerAuth(ctx.officers, ctx.agency);
-  app.use("/supervision", auth);
-  app.use("/supervision/*", auth);
+/** The office's orders: issue one (POST /supervision), list them. Authenticated by the office's app. */
+export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv> {
+  const { supervision } = deps;
+  const app = new Hono<HttpEnv>();
   app.post("/supervision", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, SupervisionOrderRequest);
@@ -92,105 +59,149 @@ export function mountSupervision(
       ? uuidFromName(`office:supervision:${officer.id}:${key}`)
       : crypto.randomUUID();
     const existing = supervision.orders.get(orderId);
-    if (existing) return c.json(existing, 200);
-    let to: string;
-    let grounds: "overdue" | "major-case";
-    if (body.about.kind === "referral") {
-      const r = referrals.get(body.about.id);
-      if (!r) throw new ProblemError(404, "not-found", "未找到该移交");
-      if (!isOverdue(r))
-        throw new ProblemError(
-          409,
-          "not-overdue",
-          "该移交未逾期",
-          "only an overdue referral is supervised",
-          {
-            current: r,
-          },
-        );
-      // This office supervises this county's agencies; a neighbour's is its own office's to chase.
-      if (r.awaitingCounty !== undefined && r.awaitingCounty !== ctx.county)
-        throw new ProblemError(
-          409,
-          "held-across-line",
-          "该移交由邻县部门办理",
-          `due from ${r.awaiting} of county ${r.awaitingCounty}: supervised by that county's office`,
-          { current: r },
-        );
-      // The order goes to the party whose step is overdue.
-      to = r.awaiting ?? r.holder;
-      grounds = "overdue";
-    } else {
-      const k = supervision.cases.get(body.about.id);
-      if (!k) throw new ProblemError(404, "not-found", "未找到该案件");
-      if (k.closed) throw new ProblemError(409, "case-closed", "案件已结案");
-      to = k.agency;
-      grounds = "major-case";
-    }
-    const now = ctx.clock();
-    const days = body.answerWithinDays ?? ctx.config.supervisionAnswerDays;
-    const answerBy = new Date(now.getTime() + days * 86_400_000).toISOString();
-    await log.append({
-      type: "supervision.ordered",
-      id: uuidFromName(`supervision-ordered:${orderId}`),
-      actor: officer.id,
-      aggregate: { kind: "supervision", id: body.about.id },
-      to,
-      data: { orderId, about: body.about, to, grounds, reason: body.reason, answerBy },
-    });
-    const view: SupervisionOrderView = {
+    if (existing) return c.json(supervisionView(existing), 200);
+    const order = await decideOrder(ctx, deps.log, supervision, {
       orderId,
-      about: body.about,
-      to,
-      grounds,
-      reason: body.reason,
-      orderedAt: now.toISOString(),
-      answerBy,
-      status: "open",
-      level: 1,
-    };
-    return c.json(supervision.orders.get(orderId) ?? view, 201);
+      aboutId: body.about.id,
+      actor: officer.id,
+      eventId: uuidFromName(`supervision-ordered:${orderId}`),
+      command: (eventId) => ({
+        type: "issue",
+        at: ctx.clock().toISOString(),
+        eventId,
+        orderId,
+        about: body.about,
+        reason: body.reason,
+        answerWithinDays: body.answerWithinDays ?? ctx.config.supervisionAnswerDays,
+        supervised: supervised(deps, body.about),
+      }),
+    });
+    return c.json(order, 201);
   });
   app.get("/supervision", (c) => {
-    const items = [...supervision.orders.values()].sort((a, b) =>
-      b.orderedAt.localeCompare(a.orderedAt),
-    );
+    const items = [...supervision.orders.values()]
+      .map(supervisionView)
+      .sort((a, b) => b.orderedAt.localeCompare(a.orderedAt));
     return c.json({ items, total: items.length });
   });
+  return app;
 }
 
-/** Records an escalation for each order left unanswered past its deadline, once. */
+/** What the office holds of the matter an order is about, as the domain decides on it; 404 if nothing. */
+function supervised(deps: Deps, about: { kind: "referral" | "case"; id: string }): Supervised {
+  if (about.kind === "referral") {
+    const r = deps.referrals.get(about.id);
+    if (!r) throw new ProblemError(404, "not-found", "未找到该移交");
+    const awaiting =
+      r.awaiting === undefined
+        ? {}
+        : {
+            awaiting: {
+              agency: r.awaiting,
+              ...(r.awaitingCounty !== undefined ? { county: r.awaitingCounty } : {}),
+            },
+          };
+    return { kind: "referral", overdue: isOverdue(r), ...awaiting };
+  }
+  const k = deps.cases.get(about.id);
+  if (!k) throw new ProblemError(404, "not-found", "未找到该案件");
+  return { kind: "case", open: k.status === "open", agency: k.agency };
+}
+
+/**
+ * One step on an order through the runtime's load → decide → append: decided by the domain on
+ * the office's record of the order, appended to the `supervision` aggregate of what it is about
+ * (shared with the addressed agency's answers: a step of theirs stored first makes the stream
+ * refuse ours, and it is decided again once their step has arrived), folded here at once.
+ */
+function decideOrder(
+  ctx: ServiceContext,
+  log: AggregateLog,
+  s: Supervision,
+  step: {
+    orderId: string;
+    aboutId: string;
+    actor: string;
+    /** The id of the step's event: a retry of the same request is known by it. */
+    eventId: string;
+    /** The command, made as it is decided (again, on a newer state, after a conflict). */
+    command: (eventId: string) => SupervisionCommand;
+  },
+): Promise<SupervisionOrderView> {
+  return s.decisions
+    .run<SupervisionState, SupervisionEvent>({
+      aggregateId: step.orderId,
+      load: () => s.orders.get(step.orderId) ?? supervisionDecider.initialState(),
+      already: (order) => {
+        if (order.status === "none") return undefined;
+        return order.events.includes(step.eventId) ? order : undefined;
+      },
+      decide: (order) =>
+        supervisionDecider.decide(
+          { command: step.command(step.eventId), actor: { agency: OFFICE, county: ctx.county } },
+          order,
+        ),
+      append: async (order, events) => {
+        let next = order;
+        for (const e of events) {
+          await log.append(
+            {
+              type: e.type,
+              id: e.id,
+              time: new Date(e.time),
+              actor: step.actor,
+              aggregate: { kind: "supervision", id: e.data.about.id },
+              to: "to" in e.data ? e.data.to : OFFICE,
+              data: e.data,
+            } as Parameters<AggregateLog["append"]>[0],
+            { onConflict: "throw" },
+          );
+          next = supervisionDecider.evolve(next, e);
+        }
+        if (next.status !== "none") s.orders.set(next.orderId, next);
+        return next;
+      },
+      version: () => s.seen.get(step.aboutId) ?? 0,
+      notFound: new ProblemError(404, "not-found", "未找到该督办"),
+    })
+    .then((order) => {
+      if (order.status === "none") throw new Error("an order decided is an order");
+      return supervisionView(order);
+    });
+}
+
+/**
+ * Escalates each order left unanswered past its deadline, once (the office's scheduler calls this
+ * every `overdueCheckSeconds`). The escalation's id is fixed by the order and level, so that a
+ * second look, or a restart before the first was folded, records nothing twice.
+ */
 export function escalate(
   ctx: ServiceContext,
   log: AggregateLog,
   supervision: Supervision,
   inFlight: Set<string>,
 ): void {
-  for (const o of unanswered(supervision, ctx.clock())) {
+  const now = ctx.clock();
+  for (const o of supervision.orders.values()) {
+    if (!answerOverdue(o, now)) continue;
     const key = `escalate:${o.orderId}:${o.level + 1}`;
     if (inFlight.has(key)) continue;
     inFlight.add(key);
-    log
-      .append({
-        type: "supervision.escalated",
-        id: uuidFromName(key),
-        actor: `svc.${ctx.agency}`,
-        aggregate: { kind: "supervision", id: o.about.id },
-        to: o.to,
-        data: {
-          orderId: o.orderId,
-          about: o.about,
-          to: o.to,
-          level: o.level + 1,
-          reason: `逾期未回复（应于 ${o.answerBy} 前回复）`,
-        },
-      })
-      .then(
-        () => setTimeout(() => inFlight.delete(key), 5000).unref(),
-        (err) => {
-          inFlight.delete(key);
-          ctx.logger.error({ err, orderId: o.orderId }, "could not record an escalation");
-        },
-      );
+    decideOrder(ctx, log, supervision, {
+      orderId: o.orderId,
+      aboutId: o.about.id,
+      actor: `svc.${ctx.agency}`,
+      eventId: uuidFromName(key),
+      command: (eventId) => ({ type: "escalate", at: ctx.clock().toISOString(), eventId }),
+    }).then(
+      () => inFlight.delete(key),
+      (err) => {
+        inFlight.delete(key);
+        // Answered meanwhile: nothing to escalate.
+        if (err instanceof ProblemError && err.status === 409)
+          ctx.logger.info({ orderId: o.orderId, detail: err.detail }, "escalation not needed");
+        else ctx.logger.error({ err, orderId: o.orderId }, "could not record an escalation");
+      },
+    );
   }
 }

@@ -1,0 +1,117 @@
+import { type AgencyCode, type BusEvent, type EventData, OFFICE } from "@liandong/contracts";
+import type { Refusal } from "../decider.ts";
+import {
+  type Inspection,
+  type InspectionCommand,
+  type InspectionState,
+  inspectionDecider,
+} from "./inspection.ts";
+
+export type InspectionBusEvent = Extract<
+  BusEvent,
+  { type: "inspection.planned" | "inspection.findings-recorded" }
+>;
+
+export function isInspectionEvent(e: BusEvent): e is InspectionBusEvent {
+  return e.type === "inspection.planned" || e.type === "inspection.findings-recorded";
+}
+
+/** What recording one step gives: the inspection after it, or why its publisher could not take it. */
+export type RecordedInspection =
+  | { ok: true; inspection: Inspection }
+  | { ok: false; refused: Refusal };
+
+/**
+ * What a reader knows that a replay needs: the county's agencies that may take part in an
+ * inspection (its configuration), and who registered a lead (the office's lead tracker). What
+ * a reader does not know is taken on the publisher's word.
+ */
+export type InspectionKnowledge = {
+  participants?: readonly AgencyCode[];
+  registeredBy?: (leadId: string) => AgencyCode | undefined;
+};
+
+/**
+ * Pure: a reader's record of a joint inspection after one of its events, as it arrives from the
+ * bus (the office's projection, a participant's desk). Idempotent by event id. A step is taken
+ * only if its publisher (the envelope's agency, authenticated by the subject) could have decided
+ * it on the inspection as it stood: it is replayed through `decide`.
+ */
+export function recordInspection(
+  state: InspectionState,
+  e: InspectionBusEvent,
+  knows: InspectionKnowledge = {},
+): RecordedInspection {
+  if (state.status !== "none" && state.events.includes(e.id))
+    return { ok: true, inspection: state };
+  const command = commandOf(e, knows);
+  if (e.type === "inspection.planned") {
+    const d = e.data;
+    if (e.aggregate.id !== d.inspectionId)
+      return refused(`${e.type} of ${d.inspectionId} recorded under ${e.aggregate.id}`);
+    if (e.to !== d.to) return refused(`${e.type} for ${d.to} addressed to ${e.to ?? "no one"}`);
+    if (state.status !== "none") {
+      // One of the plan's copies to the other participants: the same plan, from the office.
+      if (e.agency !== OFFICE) return refused(`${e.agency} may not plan joint inspections`);
+      if (!samePlan(state, d)) return refused(`${e.type} differs from the plan recorded`);
+      return recorded(state, e);
+    }
+  } else if (e.to !== OFFICE) {
+    return refused(`${e.type} addressed to ${e.to ?? "no one"}, not to the office`);
+  }
+  const decided = inspectionDecider.decide({ command, actor: e.agency }, state);
+  if (!Array.isArray(decided))
+    return {
+      ok: false,
+      refused: { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` },
+    };
+  const mine = decided.find((x) => x.id === e.id);
+  if (!mine || JSON.stringify(mine.data) !== JSON.stringify(e.data))
+    return refused(`${e.type} by ${e.agency} is not the step its inspection allows`);
+  return recorded(state, e);
+}
+
+function recorded(state: InspectionState, e: InspectionBusEvent): RecordedInspection {
+  const next = inspectionDecider.evolve(state, e);
+  if (next.status === "none") return refused(`${e.type} records no inspection`);
+  return { ok: true, inspection: next };
+}
+
+function refused(message: string): RecordedInspection {
+  return { ok: false, refused: { refused: "forbidden", message } };
+}
+
+function samePlan(i: Inspection, d: EventData<"inspection.planned">): boolean {
+  const { title, agencies, targets, startsOn, endsOn } = i;
+  const { title: t, agencies: a, targets: g, startsOn: s, endsOn: e } = d;
+  return (
+    JSON.stringify([title, agencies, targets, startsOn, endsOn]) === JSON.stringify([t, a, g, s, e])
+  );
+}
+
+/** The command a recorded step stands for, decided when it was recorded. */
+function commandOf(e: InspectionBusEvent, knows: InspectionKnowledge): InspectionCommand {
+  if (e.type === "inspection.planned") {
+    const { inspectionId, title, agencies, targets, startsOn, endsOn, to } = e.data;
+    return {
+      type: "plan",
+      at: e.time,
+      inspectionId,
+      plan: { title, agencies, targets, startsOn, endsOn },
+      participants: knows.participants ?? agencies,
+      // The copy recorded is the one to `to`; the others are checked as they arrive.
+      eventIds: (a) => (a === to ? e.id : `${e.id}:${a}`),
+    };
+  }
+  const { inspectionId: _i, by: _b, ...findings } = e.data;
+  const { registeredBy } = knows;
+  return {
+    type: "record-findings",
+    at: e.time,
+    eventId: e.id,
+    findings,
+    leadsRegistered: registeredBy
+      ? findings.leads.filter((l) => registeredBy(l) === e.agency)
+      : findings.leads,
+  };
+}

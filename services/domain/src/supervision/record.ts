@@ -1,0 +1,108 @@
+import { type BusEvent, OFFICE } from "@liandong/contracts";
+import type { Refusal } from "../decider.ts";
+import {
+  type Supervised,
+  type SupervisionCommand,
+  type SupervisionOrder,
+  type SupervisionState,
+  supervisionDecider,
+} from "./supervision.ts";
+
+export type SupervisionBusEvent = Extract<
+  BusEvent,
+  { type: "supervision.ordered" | "supervision.answered" | "supervision.escalated" }
+>;
+
+/**
+ * Whether a bus event is a step of a supervision order. The `supervision` aggregate of a
+ * referral also holds the office's overdue notices (`supervision.overdue`): those are not.
+ */
+export function isSupervisionOrderEvent(e: BusEvent): e is SupervisionBusEvent {
+  return (
+    e.type === "supervision.ordered" ||
+    e.type === "supervision.answered" ||
+    e.type === "supervision.escalated"
+  );
+}
+
+/** What recording one step gives: the order after it, or why its publisher could not take it. */
+export type RecordedOrder = { ok: true; order: SupervisionOrder } | { ok: false; refused: Refusal };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Pure: a reader's record of a supervision order after one of its events, as it arrives from the
+ * bus (the office's projection, the addressed agency's desk). Idempotent by event id.
+ *
+ * A step is taken only if its publisher (the envelope's agency, authenticated by the subject)
+ * could have decided it on the order as it stood: it is replayed through `decide`, the rule the
+ * office and the agencies decide with. Only the grounds of an order are taken on the office's
+ * word (the order says whose overdue step or which open case it is about): whether a referral
+ * was overdue is the office's record at the moment it decided, and its own order, on another
+ * aggregate than the referral's, may reach the stream after a step that ended the delay.
+ */
+export function recordSupervision(state: SupervisionState, e: SupervisionBusEvent): RecordedOrder {
+  if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, order: state };
+  const d = e.data;
+  if (e.aggregate.id !== d.about.id)
+    return refused(`${e.type} about ${d.about.id} recorded under ${e.aggregate.id}`);
+  const addressee = e.type === "supervision.answered" ? OFFICE : e.data.to;
+  if (e.to !== addressee)
+    return refused(`${e.type} addressed to ${e.to ?? "no one"}, not to ${addressee}`);
+  const decided = supervisionDecider.decide(
+    { command: commandOf(e), actor: { agency: e.agency, county: e.county } },
+    state,
+  );
+  if (!Array.isArray(decided))
+    return {
+      ok: false,
+      refused: { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` },
+    };
+  const [event] = decided;
+  if (!event || !sameStep(event.data, d))
+    return refused(`${e.type} by ${e.agency} is not the step its order allows`);
+  const next = supervisionDecider.evolve(state, e);
+  if (next.status === "none") return refused(`${e.type} records no order`);
+  return { ok: true, order: next };
+}
+
+function refused(message: string): RecordedOrder {
+  return { ok: false, refused: { refused: "forbidden", message } };
+}
+
+/** The command a recorded step stands for, decided when it was recorded. */
+function commandOf(e: SupervisionBusEvent): SupervisionCommand {
+  const step = { at: e.time, eventId: e.id };
+  switch (e.type) {
+    case "supervision.ordered": {
+      const d = e.data;
+      // On the office's word: an overdue step of the addressee's, or a case it opened and holds open.
+      const supervised: Supervised =
+        d.grounds === "overdue"
+          ? { kind: "referral", overdue: true, awaiting: { agency: d.to } }
+          : { kind: "case", open: true, agency: d.to };
+      return {
+        ...step,
+        type: "issue",
+        orderId: d.orderId,
+        about: d.about,
+        reason: d.reason,
+        answerWithinDays: (Date.parse(d.answerBy) - Date.parse(e.time)) / DAY_MS,
+        supervised,
+      };
+    }
+    case "supervision.answered":
+      return { ...step, type: "answer", answer: e.data.answer };
+    case "supervision.escalated":
+      return { ...step, type: "escalate" };
+  }
+}
+
+/** Whether the step decided on replay is the one recorded (its answer deadline aside: rounding). */
+function sameStep(decided: Record<string, unknown>, recorded: Record<string, unknown>): boolean {
+  for (const [k, v] of Object.entries(decided)) {
+    if (k === "answerBy" || k === "reason") continue;
+    if (JSON.stringify(v) !== JSON.stringify(recorded[k])) return false;
+  }
+  return true;
+}

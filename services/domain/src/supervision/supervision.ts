@@ -1,0 +1,221 @@
+import {
+  type AgencyCode,
+  type EventData,
+  OFFICE,
+  type SupervisionOrderView,
+} from "@liandong/contracts";
+import { type Decider, type Refusal, refuse } from "../decider.ts";
+
+/**
+ * A supervision order (督办) as every reader holds it: the view the office and the addressed
+ * agency show, and the ids of the events folded into it (delivery is at least once: folding an
+ * event twice changes nothing, and a retried request is known by its event's id).
+ */
+export type SupervisionOrder = SupervisionOrderView & { events: string[] };
+export type SupervisionState = { status: "none" } | SupervisionOrder;
+
+type Recorded<T extends "supervision.ordered" | "supervision.answered" | "supervision.escalated"> =
+  {
+    id: string;
+    type: T;
+    /** When it was recorded (ISO 8601): the command's `at`, the envelope's `time`. */
+    time: string;
+    /** The agency that recorded it (the envelope's, authenticated by the subject). */
+    agency: AgencyCode;
+    data: EventData<T>;
+  };
+
+/** An order's events as decided here and as read off the bus (an envelope is one of these). */
+export type SupervisionEvent =
+  | Recorded<"supervision.ordered">
+  | Recorded<"supervision.answered">
+  | Recorded<"supervision.escalated">;
+
+/** Who acts: an agency (or the office) of a county. */
+export type SupervisionActor = { agency: AgencyCode; county: string };
+
+/**
+ * What the issuer knows of the matter an order is about, when it issues it: a referral (whether
+ * a deadline of it is recorded as passed with its step still not taken, and whose step that is:
+ * 待办方), or a case (whether it is still open, and which agency opened it).
+ */
+export type Supervised =
+  | { kind: "referral"; overdue: boolean; awaiting?: { agency: AgencyCode; county?: string } }
+  | { kind: "case"; open: boolean; agency: AgencyCode };
+
+/** When the command is decided, and the id its event will carry: injected, never read here. */
+type Step = { at: string; eventId: string };
+
+export type SupervisionCommand =
+  | (Step & {
+      type: "issue";
+      orderId: string;
+      about: EventData<"supervision.ordered">["about"];
+      reason: string;
+      /** Days the addressed agency has to answer, from `at`. */
+      answerWithinDays: number;
+      supervised: Supervised;
+    })
+  | (Step & { type: "answer"; answer: string })
+  | (Step & { type: "escalate" });
+
+const DAY_MS = 86_400_000;
+/** The longest an order may give for its answer (the contract's bound on `answerWithinDays`). */
+export const MAX_ANSWER_DAYS = 90;
+
+const initialState = (): SupervisionState => ({ status: "none" });
+
+/**
+ * Pure: the events a command by `actor` produces on an order, or why it is refused. Only the
+ * office issues, and only on an overdue referral (to the agency whose step is overdue, of the
+ * office's own county) or an open case (to the agency that opened it), with an answer due
+ * ahead; only the addressed agency answers, once; only the office escalates, once, an order
+ * left unanswered past its deadline.
+ */
+function decide(
+  command: SupervisionCommand,
+  state: SupervisionState,
+  actor: SupervisionActor,
+): SupervisionEvent[] | Refusal {
+  const { at, eventId: id } = command;
+  if (command.type === "issue") return decideIssue(command, state, actor);
+  if (state.status === "none") return refuse("conflict", "没有该督办");
+  const { orderId, about } = state;
+  if (command.type === "answer") {
+    if (actor.agency !== state.to) return refuse("forbidden", "只有被督办部门可以回复督办");
+    if (state.status === "answered") return refuse("conflict", "该督办已回复");
+    return [
+      {
+        id,
+        type: "supervision.answered",
+        time: at,
+        agency: actor.agency,
+        data: { orderId, about, by: actor.agency, answer: command.answer },
+      },
+    ];
+  }
+  if (actor.agency !== OFFICE) return refuse("forbidden", "只有领导小组办公室可以升级督办");
+  if (state.status !== "open") return refuse("conflict", `该督办已${STATUS_LABEL[state.status]}`);
+  if (Date.parse(at) < Date.parse(state.answerBy))
+    return refuse("conflict", `回复期限（${state.answerBy}）未到`);
+  return [
+    {
+      id,
+      type: "supervision.escalated",
+      time: at,
+      agency: actor.agency,
+      data: {
+        orderId,
+        about,
+        to: state.to,
+        level: state.level + 1,
+        reason: `逾期未回复（应于 ${state.answerBy} 前回复）`,
+      },
+    },
+  ];
+}
+
+const STATUS_LABEL = { open: "下达", answered: "回复", escalated: "升级" } as const;
+
+function decideIssue(
+  command: Extract<SupervisionCommand, { type: "issue" }>,
+  state: SupervisionState,
+  actor: SupervisionActor,
+): SupervisionEvent[] | Refusal {
+  if (actor.agency !== OFFICE) return refuse("forbidden", "只有领导小组办公室可以下达督办");
+  if (state.status !== "none") return refuse("conflict", "该督办已下达");
+  const { supervised, about } = command;
+  if (supervised.kind !== about.kind) return refuse("invalid", "督办对象与所述不符", "about.kind");
+  const days = command.answerWithinDays;
+  const now = Date.parse(command.at);
+  // A whole millisecond ahead at least: the deadline is stored to the millisecond.
+  const due = Math.trunc(now + days * DAY_MS);
+  if (!(days > 0 && days <= MAX_ANSWER_DAYS && due > now))
+    return refuse("invalid", `回复期限应在 ${MAX_ANSWER_DAYS} 日以内`, "answerWithinDays");
+  let to: AgencyCode;
+  let grounds: "overdue" | "major-case";
+  if (supervised.kind === "referral") {
+    if (!supervised.overdue) return refuse("conflict", "该移交未逾期");
+    const due = supervised.awaiting;
+    if (due === undefined) return refuse("conflict", "该移交无待办部门");
+    // This office supervises its own county's agencies; a neighbour's is its own office's to chase.
+    if (due.county !== undefined && due.county !== actor.county)
+      return refuse(
+        "conflict",
+        `该移交待邻县（${due.county}）${due.agency} 办理，由该县办公室督办`,
+      );
+    to = due.agency;
+    grounds = "overdue";
+  } else {
+    if (!supervised.open) return refuse("conflict", "案件已结案");
+    to = supervised.agency;
+    grounds = "major-case";
+  }
+  const answerBy = new Date(due).toISOString();
+  return [
+    {
+      id: command.eventId,
+      type: "supervision.ordered",
+      time: command.at,
+      agency: actor.agency,
+      data: { orderId: command.orderId, about, to, grounds, reason: command.reason, answerBy },
+    },
+  ];
+}
+
+/**
+ * Pure: the order after one event. A step the order's state does not allow changes nothing
+ * (an answer after the answer, an escalation of an order no longer open); who may take it is
+ * the record's to check (`recordSupervision`), by replaying it through `decide`.
+ */
+function evolve(state: SupervisionState, e: SupervisionEvent): SupervisionState {
+  if (state.status !== "none" && state.events.includes(e.id)) return state;
+  if (e.type === "supervision.ordered") {
+    if (state.status !== "none") return state;
+    const d = e.data;
+    return {
+      orderId: d.orderId,
+      about: d.about,
+      to: d.to,
+      grounds: d.grounds,
+      reason: d.reason,
+      orderedAt: e.time,
+      answerBy: d.answerBy,
+      status: "open",
+      level: 1,
+      events: [e.id],
+    };
+  }
+  if (state.status === "none" || e.data.orderId !== state.orderId) return state;
+  const events = [...state.events, e.id];
+  if (e.type === "supervision.answered") {
+    if (state.status === "answered") return state;
+    return { ...state, status: "answered", answer: e.data.answer, answeredAt: e.time, events };
+  }
+  if (state.status !== "open") return state;
+  return { ...state, status: "escalated", level: e.data.level, events };
+}
+
+/** The supervision order aggregate (督办): issued by the office, answered, escalated. */
+export const supervisionDecider: Decider<
+  SupervisionState,
+  { command: SupervisionCommand; actor: SupervisionActor },
+  SupervisionEvent
+> = {
+  decide: ({ command, actor }, state) => decide(command, state, actor),
+  evolve,
+  initialState,
+};
+
+/** Pure: what an order shows a person: the record without the ids of the events folded. */
+export function supervisionView({
+  events: _events,
+  ...view
+}: SupervisionOrder): SupervisionOrderView {
+  return view;
+}
+
+/** Pure: whether an order is open with its answer's deadline passed at `now` (to be escalated). */
+export function answerOverdue(o: SupervisionState, now: Date): boolean {
+  return o.status === "open" && Date.parse(o.answerBy) <= now.getTime();
+}
