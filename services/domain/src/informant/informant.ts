@@ -250,12 +250,8 @@ function withRequest(
 }
 
 /** The informant file aggregate (举报人档案): a reward, and unsealing by two supervisors. */
-export const informantDecider: Decider<
-  InformantState,
-  InformantCommand,
-  InformantEvent | InformantOpening
-> = {
+export const informantDecider = {
   decide,
   evolve,
-  initialState: () => ({ status: "none" }),
-};
+  initialState: (): InformantState => ({ status: "none" }),
+} satisfies Decider<InformantState, InformantCommand, InformantEvent | InformantOpening>;
