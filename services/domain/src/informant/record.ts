@@ -80,7 +80,11 @@ export function recordInformant(
   if (next.status === "none") return refused(`${e.type} closed the file`);
   return {
     ok: true,
-    record: { ...next, applied: [...record.applied, e.id], head: { ...meta } },
+    record: {
+      ...next,
+      applied: [...record.applied, e.id],
+      head: { seq: meta.seq, hash: meta.hash },
+    },
   };
 }
 
