@@ -1,5 +1,4 @@
 import type {
-  ConsentView,
   EventData,
   InboxItem,
   InformantDetails,
@@ -10,9 +9,9 @@ import type {
   ReferralView,
   SupervisionOrderView,
 } from "@liandong/contracts";
+import type { ConsentRecord, InformantRecord } from "@liandong/domain";
 import type { Bucket } from "@liandong/runtime";
 import type { CaseRecord } from "./case-record.ts";
-import type { InformantFile } from "./informant-file.ts";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
 export type StoredLead = LeadView & { targetKey: string };
@@ -43,7 +42,7 @@ export type AgencyInspection = {
 };
 
 /** A consent as an agency keeps it; the asking agency keeps the offer it will make. */
-export type StoredConsent = ConsentView & {
+export type StoredConsent = ConsentRecord & {
   offer?: { data: EventData<"referral.offered">; actor: string };
 };
 
@@ -56,6 +55,8 @@ export class DeskStore {
    * make once given), or asked of it as the lead's originator.
    */
   readonly consents = new Map<string, StoredConsent>();
+  /** Reward and unsealing files of the informants this agency holds sealed (no identity). */
+  readonly informantFiles = new Map<string, InformantRecord>();
   /** Cases this agency opened. */
   readonly cases = new Map<string, CaseRecord>();
   /** Supervision orders (督办) the office addressed to this agency. */
@@ -93,6 +94,13 @@ export class DeskStore {
       if (e?.operation === "PUT") {
         const c = dec<StoredConsent>(e.value);
         this.consents.set(c.referralId, c);
+      }
+    }
+    for await (const key of await this.#kv.keys("informant-file.>")) {
+      const e = await this.#kv.get(key);
+      if (e?.operation === "PUT") {
+        const f = dec<InformantRecord>(e.value);
+        this.informantFiles.set(f.ref, f);
       }
     }
     for await (const key of await this.#kv.keys("case.>")) {
@@ -287,15 +295,9 @@ export class DeskStore {
     return e?.operation === "PUT" ? dec<SealedInformant>(e.value) : undefined;
   }
 
-  /** The reward and unsealing file of a sealed informant; opened when the informant was sealed. */
-  async informantFile(ref: string): Promise<InformantFile | undefined> {
-    const e = await this.#kv.get(`informant-file.${ref}`);
-    if (e?.operation === "PUT") return dec<InformantFile>(e.value);
-    const sealed = await this.sealed(ref);
-    return sealed ? { ref, leadId: sealed.leadId, requests: [] } : undefined;
-  }
-
-  async saveInformantFile(f: InformantFile): Promise<void> {
+  async saveInformantFile(f: InformantRecord): Promise<void> {
+    // Shown at once: it comes from the stream, which holds it already.
+    this.informantFiles.set(f.ref, f);
     await this.#kv.put(`informant-file.${f.ref}`, enc(f));
   }
 

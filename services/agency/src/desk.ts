@@ -6,9 +6,12 @@ import {
 } from "@liandong/contracts";
 import { AggregateLog, type ServiceContext, type ServiceParts } from "@liandong/runtime";
 import { mountCases } from "./case-routes.ts";
+import { consentEventsHandler } from "./consent-events.ts";
+import { consentRoutes } from "./consent-routes.ts";
 import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
-import { mountInformants } from "./informant-routes.ts";
+import { informantContext, informantEventsHandler } from "./informant-events.ts";
+import { informantRoutes } from "./informant-routes.ts";
 import { inspectionDesk } from "./inspection-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
@@ -35,7 +38,16 @@ export function agencyDesk(rules: AgencyRules) {
           durable: `${agency}-sharer`,
           filterSubject: publisherSubjects(county, agency),
         },
-        ownEventsHandler({ agency, store, log }),
+        ownEventsHandler({
+          agency,
+          store,
+          log,
+          informantEvent: informantEventsHandler({
+            agency,
+            store,
+            context: informantContext(ctx.officers, agency, ctx.config),
+          }),
+        }),
       ),
       bus.consumer(
         {
@@ -50,7 +62,11 @@ export function agencyDesk(rules: AgencyRules) {
           agency,
           store,
           log,
-          consentDecided: (e) => referrals.consentDecided(e),
+          consentEvent: consentEventsHandler({
+            agency,
+            store,
+            offer: (actor, data, toCounty) => referrals.offer(actor, data, toCounty),
+          }),
           supervision: supervision.inbox,
           inspection: inspections.inbox,
         }),
@@ -76,7 +92,19 @@ export function agencyDesk(rules: AgencyRules) {
       logger,
       metrics,
     });
-    mountInformants(ctx.app, { agency, config: ctx.config, store, log });
+    // Mounted after the desk: its authentication covers the features' routes too.
+    ctx.app.route("/", consentRoutes({ agency, store, log, clock: ctx.clock }));
+    ctx.app.route(
+      "/",
+      informantRoutes({
+        agency,
+        config: ctx.config,
+        officers: ctx.officers,
+        store,
+        log,
+        clock: ctx.clock,
+      }),
+    );
     ctx.app.route("/", supervision.routes);
     mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
     ctx.app.route("/", inspections.routes);

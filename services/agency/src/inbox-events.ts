@@ -9,8 +9,8 @@ export function inboxHandler(deps: {
   agency: AgencyCode;
   store: DeskStore;
   log: AggregateLog;
-  /** An originator's answer to this agency's request to pass a restricted lead across. */
-  consentDecided: (e: BusEvent) => Promise<void>;
+  /** A consent step of another agency: asked of this one, or answering its request. */
+  consentEvent: (e: BusEvent, seq: number, hash: string) => Promise<void>;
   /** The office's deadlines passed, supervision orders and escalations (supervision-events.ts). */
   supervision: (e: BusEvent, d: Delivery) => Promise<void>;
   /** The office's plans of joint inspections (inspection-events.ts). */
@@ -39,24 +39,9 @@ export function inboxHandler(deps: {
       return;
     }
     if (e.aggregate.kind === "consent") {
-      await log.observe("consent", e.aggregate.id, {
-        seq: d.origin.seq,
-        hash: sha256Hex(d.bytes),
-      });
-      if (e.type === "consent.requested") {
-        // Asked of this agency as the lead's originator: kept until it answers.
-        if (e.data.originator !== agency || e.data.requestedBy !== e.agency) {
-          throw new ValidationError(
-            "inconsistent-consent",
-            "consent.requested names another originator or requester than its envelope",
-          );
-        }
-        if (!store.consents.has(e.data.referralId)) {
-          await store.saveConsent({ ...e.data, status: "pending", requestedAt: e.time });
-        }
-        return;
-      }
-      await deps.consentDecided(e);
+      const hash = sha256Hex(d.bytes);
+      await log.observe("consent", e.aggregate.id, { seq: d.origin.seq, hash });
+      await deps.consentEvent(e, d.origin.seq, hash);
       return;
     }
     if (e.aggregate.kind === "inspection") {

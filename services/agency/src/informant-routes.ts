@@ -1,168 +1,186 @@
 import {
   type AgencyCode,
   type CountyConfig,
+  type Officer,
   RewardApproval,
   RewardPayment,
   UnsealRequest,
 } from "@liandong/contracts";
 import {
+  type InformantBusEvent,
+  type InformantCommand,
+  type InformantEvent,
+  type InformantRecord,
+  informantDecider,
+  informantView,
+  recordInformant,
+} from "@liandong/domain";
+import {
   type AggregateLog,
+  type Clock,
+  Decisions,
   type HttpEnv,
   ProblemError,
   readJson,
-  ValidationError,
+  uuidFromName,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { DeskStore } from "./desk-store.ts";
-import { decideApproval, type InformantFile } from "./informant-file.ts";
+import { informantContext, informantFile } from "./informant-events.ts";
 
 export type InformantDeskDeps = {
   agency: AgencyCode;
   config: CountyConfig;
+  officers: readonly Officer[];
   store: DeskStore;
   log: AggregateLog;
+  clock: Clock;
 };
 
+/** A command without what every command carries: the agency, the officer, when. */
+type Intent = InformantCommand extends infer C
+  ? C extends InformantCommand
+    ? Omit<C, "agency" | "officer" | "at">
+    : never
+  : never;
+
+const notFound = () =>
+  new ProblemError(
+    404,
+    "not-found",
+    "未找到该举报人",
+    "no informant of this agency has this reference",
+  );
+
 /**
- * Rewards and unsealing (有奖举报). Each step is recorded on the shared log with the opaque
- * reference only; the identity leaves the agency's sealed store only in the answer to the
- * second supervisor's approval.
+ * Rewards and unsealing (有奖举报). Every rule is the domain's informant decider; each step is
+ * recorded on the shared log with the opaque reference only. The identity stays in the agency's
+ * sealed store and leaves it only in the answer to the approval that unseals it.
  */
-export function mountInformants(app: Hono<HttpEnv>, deps: InformantDeskDeps): void {
-  const { store, log } = deps;
+export function informantRoutes(deps: InformantDeskDeps): Hono<HttpEnv> {
+  const { agency, store, log, clock } = deps;
+  const app = new Hono<HttpEnv>();
+  const decisions = new Decisions();
+  const context = informantContext(deps.officers, agency, deps.config);
 
-  async function file(ref: string): Promise<InformantFile> {
-    const f = await store.informantFile(ref);
-    if (!f)
-      throw new ProblemError(
-        404,
-        "not-found",
-        "未找到该举报人",
-        "no informant of this agency has this reference",
-      );
-    return f;
+  /**
+   * Load, decide, append, through the runtime's one handler. A request id (`Idempotency-Key`)
+   * names the step's events, so a retry answers with the file as it is.
+   */
+  async function act(c: Context<HttpEnv>, ref: string, intent: Intent): Promise<InformantRecord> {
+    const officer = c.get("officer");
+    const opened = await informantFile(store, agency, ref);
+    if (!opened) throw notFound();
+    const key = c.req.header("idempotency-key");
+    const eventId = key
+      ? uuidFromName(`${agency}:informant:${ref}:${intent.type}:${officer.id}:${key}`)
+      : crypto.randomUUID();
+    const command = {
+      ...intent,
+      agency,
+      officer: { id: officer.id, supervisor: officer.supervisor },
+      at: clock().toISOString(),
+    } as InformantCommand;
+    return decisions.run<InformantRecord, InformantEvent>({
+      aggregateId: ref,
+      load: () => store.informantFiles.get(ref) ?? opened,
+      already: (r) => (r.applied.includes(eventId) ? r : undefined),
+      decide: (r) => informantDecider.decide(command, r),
+      append: (r, events) => append(officer.id, r, events, eventId),
+      version: (r) => r?.applied.length ?? 0,
+      notFound: notFound(),
+    });
   }
-  const record = (
-    actor: string,
-    ref: string,
-    type: Parameters<AggregateLog["append"]>[0]["type"],
-    data: unknown,
-  ) =>
-    log.append({ type, actor, aggregate: { kind: "informant", id: ref }, data } as Parameters<
-      AggregateLog["append"]
-    >[0]);
-  const supervisorOnly = (officer: { supervisor: boolean }) => {
-    if (!officer.supervisor)
-      throw new ProblemError(403, "forbidden", "须由分管领导审批", "only a supervisor may approve");
-  };
 
-  app.get("/informants/:ref", async (c) => c.json(await file(c.req.param("ref"))));
+  /** Appends the decided steps in order, each linked to the last, each folded as the stream holds it. */
+  async function append(
+    actor: string,
+    record: InformantRecord,
+    events: InformantEvent[],
+    eventId: string,
+  ): Promise<InformantRecord> {
+    let next = record;
+    for (const [i, e] of events.entries()) {
+      await log.append(
+        {
+          type: e.type,
+          id: i === 0 ? eventId : uuidFromName(`${eventId}:${e.type}`),
+          time: new Date(e.time),
+          actor,
+          aggregate: { kind: "informant", id: record.ref },
+          data: e.data,
+        } as Parameters<AggregateLog["append"]>[0],
+        {
+          head: next.head,
+          onConflict: "throw",
+          alongside: async (published) => {
+            const envelope = JSON.parse(
+              Buffer.from(published.bytes).toString("utf8"),
+            ) as InformantBusEvent;
+            const current = store.informantFiles.get(record.ref) ?? next;
+            const recorded = recordInformant(current, envelope, published, context);
+            // Our own step, just decided: the domain refusing it now is a defect, not a dead letter.
+            if (!recorded.ok)
+              throw new Error(`own informant step not recorded: ${JSON.stringify(recorded)}`);
+            next = recorded.record;
+            await store.saveInformantFile(next);
+          },
+        },
+      );
+    }
+    return next;
+  }
+
+  app.get("/informants/:ref", async (c) => {
+    const file = await informantFile(store, agency, c.req.param("ref"));
+    if (!file) throw notFound();
+    return c.json(informantView(file));
+  });
 
   app.post("/informants/:ref/reward-approval", async (c) => {
-    const officer = c.get("officer");
     const body = await readJson(c, RewardApproval);
-    supervisorOnly(officer);
-    const f = await file(c.req.param("ref"));
-    const sealed = await store.sealed(f.ref);
-    if (!sealed?.rewardEligible)
-      throw new ProblemError(409, "not-eligible", "该举报人不符合奖励条件");
-    if (f.reward)
-      throw new ProblemError(409, "already-approved", "奖励已审批", undefined, { current: f });
-    const { min, max } = deps.config.rewardRangeYuan;
-    if (body.amountYuan < min || body.amountYuan > max) {
-      throw new ValidationError("invalid-body", "奖励金额超出范围", [
-        { field: "amountYuan", message: `between ${min} and ${max} yuan` },
-      ]);
-    }
-    await record(officer.id, f.ref, "informant.reward-approved", {
-      informantRef: f.ref,
-      leadId: f.leadId,
-      ...body,
-    });
-    const next = {
-      ...f,
-      reward: { amountYuan: body.amountYuan, approvedBy: officer.id, paid: false },
-    };
-    await store.saveInformantFile(next);
-    return c.json(next);
+    const range = deps.config.rewardRangeYuan;
+    const file = await act(c, c.req.param("ref"), { type: "approve-reward", ...body, range });
+    return c.json(informantView(file));
   });
 
   app.post("/informants/:ref/unseal-requests", async (c) => {
-    const officer = c.get("officer");
     const { reason } = await readJson(c, UnsealRequest);
-    const f = await file(c.req.param("ref"));
-    const requestId = crypto.randomUUID();
-    await record(officer.id, f.ref, "informant.unseal-requested", {
-      informantRef: f.ref,
-      requestId,
-      reason,
-    });
-    const next = {
-      ...f,
-      requests: [
-        ...f.requests,
-        { requestId, requestedBy: officer.id, reason, approvers: [], unsealed: false },
-      ],
-    };
-    await store.saveInformantFile(next);
+    const ref = c.req.param("ref");
+    const key = c.req.header("idempotency-key");
+    const requestId = key
+      ? uuidFromName(`${agency}:unseal:${ref}:${c.get("officer").id}:${key}`)
+      : crypto.randomUUID();
+    await act(c, ref, { type: "request-unseal", requestId, reason });
     return c.json({ requestId, status: "requested" }, 201);
   });
 
   app.post("/informants/:ref/unseal-requests/:requestId/approvals", async (c) => {
-    const officer = c.get("officer");
-    const f = await file(c.req.param("ref"));
+    const ref = c.req.param("ref");
     const requestId = c.req.param("requestId");
-    const decided = decideApproval(f, requestId, officer);
-    if (!decided.ok)
-      throw new ProblemError(decided.status, "unseal-refused", "无法审批解密", decided.message);
-    await record(officer.id, f.ref, "informant.unseal-approved", {
-      informantRef: f.ref,
-      requestId,
-    });
-    if (decided.unseals) {
-      await record(officer.id, f.ref, "informant.unsealed", {
-        informantRef: f.ref,
-        requestId,
-        approvers: [decided.approvers[0]!, decided.approvers[1]!],
-      });
-    }
-    const requests = f.requests.map((r) =>
-      r.requestId === requestId
-        ? { ...r, approvers: decided.approvers, unsealed: decided.unseals }
-        : r,
-    );
-    await store.saveInformantFile({ ...f, requests });
-    if (!decided.unseals)
-      return c.json({ requestId, status: "approved-once", approvers: decided.approvers });
-    const sealed = await store.sealed(f.ref);
+    const known = await informantFile(store, agency, ref);
+    if (!known) throw notFound();
+    if (!known.requests.some((r) => r.requestId === requestId))
+      throw new ProblemError(404, "not-found", "无此申请", "no unsealing request has this id");
+    const file = await act(c, ref, { type: "approve-unseal", requestId });
+    const request = file.requests.find((r) => r.requestId === requestId)!;
+    if (!request.unsealed)
+      return c.json({ requestId, status: "approved-once", approvers: request.approvers });
+    // The approval that unsealed it: its answer alone carries who the informant is.
+    const sealed = await store.sealed(ref);
     return c.json({
       requestId,
       status: "unsealed",
-      approvers: decided.approvers,
+      approvers: request.approvers,
       informant: { name: sealed?.name, phone: sealed?.phone, idNumber: sealed?.idNumber },
     });
   });
 
   app.post("/informants/:ref/reward-payment", async (c) => {
-    const officer = c.get("officer");
-    const body = await readJson(c, RewardPayment);
-    const f = await file(c.req.param("ref"));
-    if (!f.reward) throw new ProblemError(409, "not-approved", "奖励尚未审批");
-    if (f.reward.paid) throw new ProblemError(409, "already-paid", "奖励已发放");
-    if (body.amountYuan !== f.reward.amountYuan) {
-      throw new ValidationError("invalid-body", "发放金额与审批金额不符", [
-        { field: "amountYuan", message: `approved: ${f.reward.amountYuan}` },
-      ]);
-    }
-    if (!f.requests.some((r) => r.unsealed))
-      throw new ProblemError(409, "sealed", "须先经两名领导审批解密联系方式");
-    await record(officer.id, f.ref, "informant.reward-paid", {
-      informantRef: f.ref,
-      leadId: f.leadId,
-      amountYuan: body.amountYuan,
-    });
-    const next = { ...f, reward: { ...f.reward, paid: true } };
-    await store.saveInformantFile(next);
-    return c.json(next);
+    const { amountYuan } = await readJson(c, RewardPayment);
+    const file = await act(c, c.req.param("ref"), { type: "pay-reward", amountYuan });
+    return c.json(informantView(file));
   });
+
+  return app;
 }

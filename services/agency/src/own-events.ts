@@ -1,6 +1,7 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { type AggregateLog, type Delivery, sha256Hex, uuidFromName } from "@liandong/runtime";
 import { applyCase, type CaseBusEvent } from "./case-record.ts";
+import { recordConsentEvent } from "./consent-events.ts";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
 
@@ -14,6 +15,8 @@ export function ownEventsHandler(deps: {
   agency: AgencyCode;
   store: DeskStore;
   log: AggregateLog;
+  /** This agency's own step on an informant's file (informant-events.ts). */
+  informantEvent: (e: BusEvent, seq: number, hash: string) => Promise<void>;
 }) {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
@@ -35,6 +38,15 @@ export function ownEventsHandler(deps: {
     }
     if (e.aggregate.kind === "referral") {
       await recordReferralEvent(store, e, d.origin.seq, head.hash);
+      return;
+    }
+    // Recorded on the bus but perhaps not here (the process stopped in between).
+    if (e.aggregate.kind === "consent") {
+      await recordConsentEvent(store, e, d.origin.seq, head.hash);
+      return;
+    }
+    if (e.aggregate.kind === "informant") {
+      await deps.informantEvent(e, d.origin.seq, head.hash);
       return;
     }
   };

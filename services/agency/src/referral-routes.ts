@@ -1,8 +1,5 @@
 import {
   type AgencyCode,
-  type BusEvent,
-  ConsentDecision,
-  type ConsentView,
   type CountyConfig,
   type EventData,
   LeadFacts,
@@ -42,7 +39,8 @@ import {
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import type { DeskStore, StoredConsent } from "./desk-store.ts";
+import { askedConsent, requestConsent } from "./consent-routes.ts";
+import type { DeskStore } from "./desk-store.ts";
 import { offerDeadlines, referable } from "./referable.ts";
 
 /**
@@ -92,13 +90,14 @@ const FeedQuery = z.object({
 const FEED_MAX_BEHIND = 1000;
 const FEED_HEARTBEAT_MS = 15_000;
 
-export type ReferralDesk = { consentDecided(e: BusEvent): Promise<void> };
-
-/** What an agency shows of a consent: not the offer it keeps for later. */
-function publicConsent(c: StoredConsent): ConsentView {
-  const { offer: _offer, ...view } = c;
-  return view;
-}
+/** What the consent feature needs of the hand-off: the offer, made once consent is given. */
+export type ReferralDesk = {
+  offer(
+    actor: string,
+    data: EventData<"referral.offered">,
+    toCounty: string | undefined,
+  ): Promise<ReferralView>;
+};
 
 /**
  * Hand-off endpoints. The stream is the arbiter: each step is appended with the aggregate's
@@ -270,8 +269,8 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       : crypto.randomUUID();
     const existing = store.referrals.get(referralId);
     if (existing) return c.json(existing, 200);
-    const asked = store.consents.get(referralId);
-    if (asked) return c.json(publicConsent(asked), 202);
+    const asked = askedConsent(store, referralId);
+    if (asked) return c.json(asked, 202);
     const now = clock();
     const data = {
       referralId,
@@ -286,13 +285,13 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       // The neighbour's agency gets what it needs to act, never an informant's identity.
       ...(toCounty && held.lead ? { lead: leadFacts(held.lead) } : {}),
     };
-    // A lead its originator restricted (不经同意不得转递) crosses the county line only with the
-    // originator's consent: ask, and make the offer when it is given (see `offerConsented`).
-    const { originator } = held;
-    if (originator !== agency && held.handling.includes("no-forward-without-consent")) {
-      const consent = await requestConsent(officer.id, data, toCounty, originator);
-      return c.json(publicConsent(consent), 202);
-    }
+    // A lead its originator restricted (不经同意不得转递) is passed on only with the originator's
+    // consent: asked for now, the offer made when it is given (consent-events.ts).
+    const consent = await requestConsent(
+      { agency, store, log, clock },
+      { actor: officer.id, lead: held, offer: data, toCounty },
+    );
+    if (consent) return c.json(consent, 202);
     const view = await offer(officer.id, data, toCounty);
     return c.json(view, 201);
   });
@@ -312,102 +311,6 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     }
     return last ? { resumesReferralId: last.referralId } : {};
   }
-
-  async function requestConsent(
-    actor: string,
-    data: EventData<"referral.offered">,
-    toCounty: string | undefined,
-    originator: AgencyCode,
-  ): Promise<StoredConsent> {
-    const request: EventData<"consent.requested"> = {
-      referralId: data.referralId,
-      leadId: data.about.id,
-      requestedBy: agency,
-      originator,
-      to: data.to,
-      ...(toCounty ? { toCounty } : {}),
-      reason: data.reason,
-    };
-    const now = clock();
-    await log.append({
-      type: "consent.requested",
-      id: uuidFromName(`${data.referralId}:consent-requested`),
-      time: now,
-      actor,
-      aggregate: { kind: "consent", id: data.referralId },
-      to: originator,
-      data: request,
-    });
-    const consent: StoredConsent = {
-      ...request,
-      status: "pending",
-      requestedAt: now.toISOString(),
-      offer: { data, actor },
-    };
-    await store.saveConsent(consent);
-    return consent;
-  }
-
-  app.get("/consents", (c) => {
-    const waiting = c.req.query("waiting") === "true";
-    const items = [...store.consents.values()]
-      .filter((x) => !waiting || (x.status === "pending" && x.originator === agency))
-      .map(publicConsent)
-      .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
-    return c.json({ items, total: items.length });
-  });
-
-  // The originator's answer (同意 / 不同意转递). Recorded on the bus, addressed to the agency that asked.
-  app.post("/consents/:referralId/decision", async (c) => {
-    const officer = c.get("officer");
-    const body = await readJson(c, ConsentDecision);
-    const consent = store.consents.get(c.req.param("referralId"));
-    if (!consent) throw new ProblemError(404, "not-found", "未找到该征求意见");
-    if (consent.originator !== agency)
-      throw new ProblemError(403, "forbidden", "无权答复", "only the lead's originator consents");
-    if (consent.status !== "pending") {
-      throw new ProblemError(409, "conflict", "已答复", `consent is already ${consent.status}`, {
-        current: publicConsent(consent),
-      });
-    }
-    const now = clock();
-    const common = {
-      id: uuidFromName(`${consent.referralId}:consent-decided`),
-      time: now,
-      actor: officer.id,
-      aggregate: { kind: "consent" as const, id: consent.referralId },
-      to: consent.requestedBy,
-    };
-    await (body.granted
-      ? log.append({
-          ...common,
-          type: "consent.given",
-          data: {
-            referralId: consent.referralId,
-            leadId: consent.leadId,
-            by: agency,
-            ...(body.reason ? { note: body.reason } : {}),
-          },
-        })
-      : log.append({
-          ...common,
-          type: "consent.refused",
-          data: {
-            referralId: consent.referralId,
-            leadId: consent.leadId,
-            by: agency,
-            reason: body.reason ?? "",
-          },
-        }));
-    const decided: StoredConsent = {
-      ...consent,
-      status: body.granted ? "given" : "refused",
-      decidedAt: now.toISOString(),
-      ...(body.reason ? { decisionReason: body.reason } : {}),
-    };
-    await store.saveConsent(decided);
-    return c.json(publicConsent(decided));
-  });
 
   /**
    * Which county a referral goes to (属地管理): the one asked for, which must be this county or
@@ -528,29 +431,5 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     return c.json(child, 201);
   });
 
-  return {
-    /**
-     * The originator's answer reached the agency that asked: record it, and when consent was
-     * given, make the offer across the line (its id derived from the referral's: once only).
-     */
-    async consentDecided(e: BusEvent): Promise<void> {
-      if (e.type !== "consent.given" && e.type !== "consent.refused") return;
-      const consent = store.consents.get(e.data.referralId);
-      if (!consent || consent.requestedBy !== agency || e.agency !== consent.originator) return;
-      if (consent.status === "pending") {
-        await store.saveConsent({
-          ...consent,
-          status: e.type === "consent.given" ? "given" : "refused",
-          decidedAt: e.time,
-          ...(e.type === "consent.refused"
-            ? { decisionReason: e.data.reason }
-            : e.data.note
-              ? { decisionReason: e.data.note }
-              : {}),
-        });
-      }
-      if (e.type === "consent.given" && consent.offer && !store.referrals.has(consent.referralId))
-        await offer(consent.offer.actor, consent.offer.data, consent.toCounty);
-    },
-  };
+  return { offer };
 }

@@ -5,7 +5,9 @@
  */
 
 export * from "./case/mod.ts";
+export * from "./consent/mod.ts";
 export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
+export * from "./informant/mod.ts";
 export * from "./inspection/mod.ts";
 export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";

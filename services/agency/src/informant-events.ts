@@ -1,0 +1,73 @@
+import type { AgencyCode, BusEvent, CountyConfig, Officer } from "@liandong/contracts";
+import {
+  type InformantContext,
+  type InformantRecord,
+  isInformantEvent,
+  openInformantFile,
+  recordInformant,
+} from "@liandong/domain";
+import { ValidationError } from "@liandong/runtime";
+import type { DeskStore } from "./desk-store.ts";
+
+/** Who of this agency's officers approves, and the county's range of a reward: for replaying steps. */
+export function informantContext(
+  officers: readonly Officer[],
+  agency: AgencyCode,
+  config: CountyConfig,
+): InformantContext {
+  return {
+    officer: (id) => ({
+      id,
+      supervisor: officers.some((o) => o.id === id && o.agency === agency && o.supervisor),
+    }),
+    rewardRangeYuan: config.rewardRangeYuan,
+  };
+}
+
+/**
+ * The file of an informant this agency holds sealed: as recorded, or as its lead opened it (the
+ * lead's registration sealed the identity and put the informant on file, before any step).
+ */
+export async function informantFile(
+  store: DeskStore,
+  agency: AgencyCode,
+  ref: string,
+): Promise<InformantRecord | undefined> {
+  const recorded = store.informantFiles.get(ref);
+  if (recorded) return recorded;
+  const sealed = await store.sealed(ref);
+  if (!sealed) return undefined;
+  return openInformantFile({
+    type: "lead.reported",
+    time: sealed.recordedAt,
+    actor: sealed.recordedBy,
+    agency,
+    data: { leadId: sealed.leadId, informant: { ref, rewardEligible: sealed.rewardEligible } },
+  });
+}
+
+/**
+ * Records this agency's own informant steps from the bus (its own-events consumer) in its
+ * copy of the file, through the domain's record: a step the stream holds but the copy missed
+ * (the service stopped in between) is caught up, so that no reward is approved or paid twice. A
+ * step no officer of this agency could have taken is dead-lettered.
+ */
+export function informantEventsHandler(deps: {
+  agency: AgencyCode;
+  store: DeskStore;
+  context: InformantContext;
+}) {
+  const { agency, store, context } = deps;
+  return async (e: BusEvent, seq: number, hash: string): Promise<void> => {
+    if (!isInformantEvent(e)) return;
+    const current = await informantFile(store, agency, e.aggregate.id);
+    if (!current) throw new ValidationError("unknown-informant", `no informant ${e.aggregate.id}`);
+    const recorded = recordInformant(current, e, { seq, hash }, context);
+    if (!recorded.ok) {
+      if ("refused" in recorded)
+        throw new ValidationError("not-entitled", recorded.refused.message);
+      throw new Error(`informant ${e.aggregate.id}: ${recorded.waiting}`);
+    }
+    if (recorded.record !== current) await store.saveInformantFile(recorded.record);
+  };
+}

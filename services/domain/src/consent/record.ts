@@ -1,0 +1,122 @@
+import type { BusEvent, ConsentView } from "@liandong/contracts";
+import type { Refusal } from "../decider.ts";
+import type { StepMeta } from "../referral/record.ts";
+import { sameData } from "../same-data.ts";
+import {
+  type ConsentCommand,
+  type ConsentEvent,
+  type ConsentState,
+  consentDecider,
+} from "./consent.ts";
+
+export type ConsentBusEvent = Extract<BusEvent, { type: `consent.${string}` }>;
+
+export function isConsentEvent(e: BusEvent): e is ConsentBusEvent {
+  return e.aggregate.kind === "consent" && e.type.startsWith("consent.");
+}
+
+/** One step of a consent as a reader stored it: where it sits in its log, what it links to. */
+export type ConsentStep = {
+  eventId: string;
+  type: ConsentBusEvent["type"];
+  agency: string;
+  actor: string;
+  at: string;
+  seq: number;
+  hash: string;
+  prev: string | null;
+};
+
+/** A consent as each party keeps it: what it shows, and the steps it was folded from. */
+export type ConsentRecord = ConsentView & { steps: ConsentStep[] };
+
+/**
+ * What recording one step gives: the record after it; `refused`, a step its publisher was not
+ * entitled to take (a dead letter, never recorded); or `waiting`, an answer that reached this
+ * reader before the request it answers (delivered again later).
+ */
+export type RecordedConsent =
+  | { ok: true; record: ConsentRecord }
+  | { ok: false; refused: Refusal }
+  | { ok: false; waiting: string };
+
+/**
+ * Pure: a reader's record of a consent after one of its events from the bus; idempotent by event
+ * id. A step is taken only if its publisher (the envelope's agency, authenticated by the
+ * subject) could have decided it on the step it links to: it is replayed through `decide`, the
+ * rule the parties themselves decide with. A request is asked once; an answer links to it.
+ */
+export function recordConsent(
+  record: ConsentRecord | undefined,
+  e: ConsentBusEvent,
+  meta: StepMeta,
+): RecordedConsent {
+  if (record?.steps.some((s) => s.eventId === e.id)) return { ok: true, record };
+  if (e.data.referralId !== e.aggregate.id)
+    return refused(`${e.type} names consent ${e.data.referralId} under ${e.aggregate.id}`);
+  if (e.type === "consent.requested") {
+    if (record) return refused("a consent is asked once");
+    if (e.prev !== null) return refused("a consent's request starts its log");
+  } else {
+    if (!record) return { ok: false, waiting: `${e.type} before the request it answers` };
+    if (e.prev !== record.steps.at(-1)?.hash)
+      return refused(`${e.type} does not follow the last step of consent ${record.referralId}`);
+  }
+  const state = record ? consentState(record) : consentDecider.initialState();
+  const decided = consentDecider.decide(commandOf(e), state);
+  if (!Array.isArray(decided))
+    return refused(`${e.agency} may not record ${e.type}: ${decided.message}`);
+  const [event] = decided;
+  if (event?.type !== e.type || event.to !== e.to || !sameData(event.data, e.data))
+    return refused(`${e.type} is not what ${e.agency} could have decided`);
+  const next = consentDecider.evolve(state, e as ConsentEvent);
+  if (next.status === "none") return refused(`${e.type} opened no consent`);
+  const step: ConsentStep = {
+    eventId: e.id,
+    type: e.type,
+    agency: e.agency,
+    actor: e.actor,
+    at: e.time,
+    seq: meta.seq,
+    hash: meta.hash,
+    prev: e.prev,
+  };
+  return { ok: true, record: { ...next, steps: [...(record?.steps ?? []), step] } };
+}
+
+function refused(message: string): RecordedConsent {
+  return { ok: false, refused: { refused: "forbidden", message } };
+}
+
+/** The command a step on the bus records, by its publisher, when it was recorded. */
+function commandOf(e: ConsentBusEvent): ConsentCommand {
+  const by = { agency: e.agency, at: e.time };
+  switch (e.type) {
+    case "consent.requested":
+      return { ...by, type: "request", request: e.data };
+    case "consent.given":
+      return { ...by, type: "give", note: e.data.note };
+    case "consent.refused":
+      return { ...by, type: "refuse", reason: e.data.reason };
+  }
+}
+
+/** Pure: what a consent shows a person: the record without its steps. */
+export function consentView(record: ConsentRecord): ConsentView {
+  const { steps: _steps, ...view } = record;
+  return view;
+}
+
+/** Pure: the decider's state of a recorded consent. */
+export function consentState(record: ConsentRecord): ConsentState {
+  return consentView(record);
+}
+
+/** The head a new step must link to: the last step's sequence in this reader's log and hash. */
+export function consentHead(record: ConsentRecord | undefined): {
+  seq: number;
+  hash: string | null;
+} {
+  const last = record?.steps.at(-1);
+  return last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: null };
+}
