@@ -1511,7 +1511,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1926,7 +1926,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2255,7 +2255,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2352,7 +2352,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2453,7 +2453,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2554,7 +2554,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2655,7 +2655,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
