@@ -4,3 +4,5 @@
  * events with the same `evolve`.
  */
 export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
+export * from "./lead/mod.ts";
+export { checkReferralDeadlines } from "./referral-deadlines.ts";
