@@ -65,5 +65,5 @@ export const IdempotencyKey = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[\x21-\x7E]+$/, "visible ASCII characters only (no spaces)");
+  .regex(/^[\x21-\x7E]*$/, "visible ASCII characters only (no spaces)");
 export const IDEMPOTENCY_KEY_PATTERN = "^[\\x21-\\x7E]{1,100}$";

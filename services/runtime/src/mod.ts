@@ -9,6 +9,7 @@ export * from "./errors.ts";
 export * from "./hash.ts";
 export * from "./hash-chain.ts";
 export * from "./http.ts";
+export * from "./idempotency.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./publisher.ts";
