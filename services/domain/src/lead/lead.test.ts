@@ -304,17 +304,15 @@ const command: fc.Arbitrary<LeadCommand> = fc.oneof(
         sameTarget: earlier ? [{ leadId: EARLIER, at: "2026-10-25T00:00:00Z" }] : [],
       }),
     ),
-  fc
-    .record({ agency: fc.constantFrom(...AGENCIES), reason: text })
-    .map(
-      ({ agency, reason }): LeadCommand => ({
-        type: "dismiss",
-        agency,
-        actor: `${agency}.liaison`,
-        now,
-        reason,
-      }),
-    ),
+  fc.record({ agency: fc.constantFrom(...AGENCIES), reason: text }).map(
+    ({ agency, reason }): LeadCommand => ({
+      type: "dismiss",
+      agency,
+      actor: `${agency}.liaison`,
+      now,
+      reason,
+    }),
+  ),
 );
 
 describe("properties", () => {
