@@ -188,7 +188,7 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     const running = inFlight.get(key);
     if (running)
       return c.json(
-        replayed({ fingerprint: running.fingerprint, result: await running.work }, fingerprint),
+        await replayed({ fingerprint: running.fingerprint, result: running.work }, fingerprint),
         200,
       );
     const work = register(officer, body, key);
