@@ -518,3 +518,154 @@ describe("an invalid event published straight onto the bus", () => {
     expect(ready.status).toBe(200);
   });
 });
+
+describe("plausible input, decided by the domain: refused 422 naming the field, nothing stored", () => {
+  const register = (body: string, headers: Record<string, string> = {}) =>
+    county.as("health").raw("/leads", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", ...headers },
+    });
+  const fields = (r: { body: Record<string, unknown> }) =>
+    ((r.body.errors ?? []) as { field: string }[]).map((e) => e.field);
+  /** What health holds and shares: its leads, and what reached the agencies it shares with. */
+  const holdings = async () => ({
+    leads: (await county.as("health").get<{ total: number }>("/leads?limit=1")).body.total,
+    inbox: (await county.as("public-security").get<{ total: number }>("/inbox?limit=1")).body.total,
+  });
+
+  it("an observedAt in 2099, or before 2000: 422 naming observedAt; nothing recorded or shared", async () => {
+    const before = await holdings();
+    for (const observedAt of ["2099-01-01T00:00:00+08:00", "1999-12-31T00:00:00Z"]) {
+      const r = await register(JSON.stringify({ ...s1Lead, summary: "时间不合理", observedAt }));
+      expect(r.status, observedAt).toBe(422);
+      expect(r.type).toContain("application/problem+json");
+      expect(fields(r), observedAt).toEqual(["observedAt"]);
+    }
+    const recent = new Date(Date.now() - 86_400_000).toISOString();
+    const ok = await register(
+      JSON.stringify({ ...s1Lead, summary: "昨天发现", observedAt: recent }),
+    );
+    expect(ok.status).toBe(201);
+    // Only the plausible one was recorded, and only it reaches a recipient.
+    await eventually(async () => {
+      const now = await holdings();
+      return now.inbox === before.inbox + 1 ? now : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await holdings()).toEqual({ leads: before.leads + 1, inbox: before.inbox + 1 });
+  });
+
+  it("a summary of zero-width spaces, or with a lone surrogate: 422 naming summary", async () => {
+    const before = await holdings();
+    for (const summary of ["\u200B\u200B\u200B", "\u200C\u2060\uFEFF \u200D", "\u3000\t"]) {
+      const r = await register(JSON.stringify({ ...s1Lead, summary }));
+      expect(r.status, JSON.stringify(summary)).toBe(422);
+      expect(fields(r)).toEqual(["summary"]);
+    }
+    // Written as an escape: a lone surrogate survives JSON, not UTF-8.
+    const lone = JSON.stringify({ ...s1Lead, summary: "SUMMARY" }).replace(
+      "SUMMARY",
+      "举报\\ud800",
+    );
+    const r = await register(lone);
+    expect(r.status).toBe(422);
+    expect(fields(r)).toEqual(["summary"]);
+    const name = JSON.stringify({ ...s1Lead, target: { ...s1Lead.target, name: "\u200B" } });
+    expect(fields(await register(name))).toEqual(["target.name"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await holdings()).toEqual(before);
+  });
+
+  it("text is stored in NFC, trimmed", async () => {
+    const r = await register(JSON.stringify({ ...s1Lead, summary: "  Cafe\u0301 诊所  " }));
+    expect(r.status).toBe(201);
+    const lead = await county.as("health").get<{ summary: string }>(`/leads/${r.body.leadId}`);
+    expect(lead.body.summary).toBe("Caf\u00e9 诊所");
+  });
+
+  it("an Idempotency-Key over 100 characters, or with a space: 422 naming it, on every route", async () => {
+    const before = await holdings();
+    for (const key of ["k".repeat(101), "two words"]) {
+      const r = await register(JSON.stringify(s1Lead), { "idempotency-key": key });
+      expect(r.status, key).toBe(422);
+      expect(r.type).toContain("application/problem+json");
+      expect(fields(r)).toEqual(["Idempotency-Key"]);
+      const offer = await county.as("health").raw("/referrals", {
+        method: "POST",
+        body: JSON.stringify({
+          to: "public-security",
+          about: { kind: "lead", id: crypto.randomUUID() },
+          reason: "核查",
+        }),
+        headers: { "content-type": "application/json", "idempotency-key": key },
+      });
+      expect(offer.status, key).toBe(422);
+      expect(fields(offer)).toEqual(["Idempotency-Key"]);
+    }
+    const at100 = await register(JSON.stringify({ ...s1Lead, summary: "一百个字符的键" }), {
+      "idempotency-key": "k".repeat(100),
+    });
+    expect(at100.status).toBe(201);
+    expect((await holdings()).leads).toBe(before.leads + 1);
+  });
+
+  it("the same Idempotency-Key with another body: 422 naming the key, not the first result", async () => {
+    const h = { "idempotency-key": `reuse-${crypto.randomUUID()}` };
+    const first = await register(JSON.stringify({ ...s1Lead, summary: "第一次登记" }), h);
+    expect(first.status).toBe(201);
+    // The same request again, written differently (spacing, key order): the first result.
+    const { summary: _s, ...rest } = s1Lead;
+    const again = await register(JSON.stringify({ summary: "第一次登记", ...rest }, null, 2), h);
+    expect(again.status).toBe(200);
+    expect(again.body.leadId).toBe(first.body.leadId);
+    const before = await holdings();
+    const other = await register(JSON.stringify({ ...s1Lead, summary: "另一条线索" }), h);
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ status: 422, errors: [{ field: "Idempotency-Key" }] });
+    expect(other.body.leadId).toBeUndefined();
+    const stored = await county
+      .as("health")
+      .get<{ summary: string }>(`/leads/${first.body.leadId}`);
+    expect(stored.body.summary).toBe("第一次登记");
+    expect(await holdings()).toEqual(before);
+  });
+
+  it("a body that is not JSON on a step whose body is optional (acceptance): refused, the referral stays offered", async () => {
+    const lead = await register(JSON.stringify({ ...s1Lead, summary: "待移交" }));
+    const o = await county.as("health").post<{ referralId: string }>("/referrals", {
+      to: "public-security",
+      about: { kind: "lead", id: lead.body.leadId },
+      reason: "请核查",
+    });
+    expect(o.status).toBe(201);
+    const id = o.body.referralId;
+    const ps = county.as("public-security");
+    await eventually(async () => {
+      const r = await ps.get<{ status: string }>(`/referrals/${id}`);
+      return r.status === 200 ? r : undefined;
+    });
+    const accept = (body: string, type?: string) =>
+      ps.raw(`/referrals/${id}/acceptance`, {
+        method: "POST",
+        body,
+        headers: type ? { "content-type": type } : {},
+      });
+    const form = await accept("accept=yes", "application/x-www-form-urlencoded");
+    expect(form.status).toBe(415);
+    expect(form.type).toContain("application/problem+json");
+    expect(fields(form)).toEqual(["content-type"]);
+    const text = await accept("yes please", "text/plain");
+    expect(text.status).toBe(415);
+    const broken = await accept("{accept", "application/json");
+    expect(broken.status).toBe(400);
+    expect(fields(broken)).toEqual(["body"]);
+    const still = await ps.get<{ status: string; history: unknown[] }>(`/referrals/${id}`);
+    expect(still.body).toMatchObject({ status: "offered" });
+    expect(still.body.history).toHaveLength(1);
+    // Without a body, or with a JSON one, it is taken.
+    const empty = await ps.raw(`/referrals/${id}/acceptance`, { method: "POST" });
+    expect(empty.status).toBe(200);
+    expect(empty.body).toMatchObject({ status: "accepted" });
+  });
+});

@@ -1563,7 +1563,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1978,7 +1978,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2307,7 +2307,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2404,7 +2404,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2505,7 +2505,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2606,7 +2606,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2707,7 +2707,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried request with the same key returns the first result and records nothing twice. */
+                /** @description A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422). */
                 "Idempotency-Key"?: string;
             };
             path: {

@@ -1,24 +1,25 @@
 import { z } from "zod";
 import { Sanction } from "./events-case.ts";
-import { EvidenceRef, Target, Violation } from "./lead.ts";
+import { EvidenceRef, Target, TargetInput, Violation } from "./lead.ts";
+import { Text } from "./text.ts";
 
 /** `POST /cases`: open a case (立案) from leads or referrals this agency holds. */
 export const CaseOpening = z.object({
-  title: z.string().trim().min(1).max(200),
+  title: Text(200),
   leads: z.array(z.uuid()).default([]),
   referrals: z.array(z.uuid()).default([]),
   violations: z.array(Violation).min(1),
-  target: Target,
+  target: TargetInput,
 });
 
 export const CaseStep = z.object({
   kind: z.enum(["investigation", "evidence"]),
-  summary: z.string().trim().min(1).max(4000),
+  summary: Text(4000),
   evidence: z.array(EvidenceRef).max(50).default([]),
 });
 
 export const CaseClosure = z.object({
-  summary: z.string().trim().min(1).max(4000),
+  summary: Text(4000),
   sanctions: z.array(Sanction).max(20).default([]),
 });
 

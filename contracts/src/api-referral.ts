@@ -5,6 +5,7 @@ import { DEADLINE_BASES } from "./deadline-basis.ts";
 import { ConsentRequested } from "./events-consent.ts";
 import { ReferralKind, ReferralSubject } from "./events-referral.ts";
 import { EvidenceRef, LeadFacts, Sha256Hex } from "./lead.ts";
+import { Text } from "./text.ts";
 
 /** `POST /referrals`: hand a lead or case to another agency (移交). */
 export const ReferralOffer = z.object({
@@ -17,7 +18,7 @@ export const ReferralOffer = z.object({
   toCounty: CountyCode.optional(),
   about: ReferralSubject,
   kind: ReferralKind.default("handling"),
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text(2000),
   evidence: z.array(EvidenceRef).max(50).default([]),
   /** Defaults: acceptance within 3 days, feedback within 30 days. */
   acceptBy: z.iso.datetime({ offset: true }).optional(),
@@ -25,16 +26,16 @@ export const ReferralOffer = z.object({
 });
 export type ReferralOffer = z.infer<typeof ReferralOffer>;
 
-export const ReferralReason = z.object({ reason: z.string().trim().min(1).max(2000) });
+export const ReferralReason = z.object({ reason: Text(2000) });
 export const ReferralFeedback = z.object({
-  actions: z.string().trim().min(1).max(4000),
-  outcome: z.string().trim().min(1).max(2000),
+  actions: Text(4000),
+  outcome: Text(2000),
 });
 export const ReferralOnward = z.object({
   to: AgencyCode,
   /** The next agency's county, when it is a neighbour's (属地管理); default this county. */
   toCounty: CountyCode.optional(),
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text(2000),
 });
 
 export const ReferralStatus = z.enum([
@@ -117,7 +118,7 @@ export type ReferralView = z.infer<typeof ReferralView>;
 export const ConsentDecision = z
   .object({
     granted: z.boolean(),
-    reason: z.string().trim().min(1).max(2000).optional(),
+    reason: Text(2000).optional(),
   })
   .refine((d) => d.granted || d.reason !== undefined, {
     path: ["reason"],

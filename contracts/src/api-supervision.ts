@@ -1,18 +1,19 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { SupervisionSubject } from "./events-supervision.ts";
+import { Text } from "./text.ts";
 
 /** The office issues a supervision order (督办): on an overdue referral, or a major case. */
 export const SupervisionOrderRequest = z.object({
   about: SupervisionSubject,
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text(2000),
   /** Days the addressed agency has to answer; the configured default when absent. */
   answerWithinDays: z.number().positive().max(90).optional(),
 });
 
 /** The addressed agency answers (督办回复). */
 export const SupervisionAnswerRequest = z.object({
-  answer: z.string().trim().min(1).max(4000),
+  answer: Text(4000),
 });
 
 export const SupervisionStatus = z.enum(["open", "answered", "escalated"]);

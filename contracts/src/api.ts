@@ -7,8 +7,10 @@ import {
   LeadFacts,
   LeadSource,
   Target,
+  TargetInput,
   Violation,
 } from "./lead.ts";
+import { Text } from "./text.ts";
 
 /** Mainland resident ID number (18 characters, last may be X). */
 const IdNumber = z.string().regex(/^\d{17}[\dX]$/, "ID number: 18 characters");
@@ -18,7 +20,7 @@ const IdNumber = z.string().regex(/^\d{17}[\dX]$/, "ID number: 18 characters");
  * receiving agency's own store and never leaves it; the bus carries an opaque reference.
  */
 export const InformantDetails = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: Text(100),
   phone: z
     .string()
     .regex(/^\+?[0-9-]{5,20}$/, "phone: digits")
@@ -32,8 +34,8 @@ export type InformantDetails = z.infer<typeof InformantDetails>;
 export const LeadRegistration = z.object({
   source: LeadSource,
   violations: z.array(Violation).min(1),
-  target: Target,
-  summary: z.string().trim().min(1).max(4000),
+  target: TargetInput,
+  summary: Text(4000),
   evidence: z.array(EvidenceRef).max(50).default([]),
   observedAt: z.iso.datetime({ offset: true }).optional(),
   informant: InformantDetails.optional(),
@@ -82,7 +84,7 @@ export type InboxItem = z.infer<typeof InboxItem>;
 
 export const InboxPage = z.object({ items: z.array(InboxItem), total: z.number().int() });
 
-export const LeadDismissal = z.object({ reason: z.string().trim().min(1).max(1000) });
+export const LeadDismissal = z.object({ reason: Text(1000) });
 
 /** `GET /me`: the officer a bearer token belongs to (every service; the web page's login). */
 export const OfficerSelf = z.object({
@@ -104,7 +106,7 @@ export { EvidenceRef, Target, Violation };
 
 export const RewardApproval = z.object({
   amountYuan: z.number().int().positive(),
-  reason: z.string().trim().min(1).max(1000),
+  reason: Text(1000),
 });
 export const RewardPayment = z.object({ amountYuan: z.number().int().positive() });
-export const UnsealRequest = z.object({ reason: z.string().trim().min(1).max(1000) });
+export const UnsealRequest = z.object({ reason: Text(1000) });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { EvidenceRef, Target, Violation } from "./lead.ts";
+import { PlainText, Text } from "./text.ts";
 
 /**
  * Sanctions of GLOSSARY.md (处罚 / 处分): 罚款, 吊销执业证书, 吊销《医疗机构执业许可证》, 行政处分,
@@ -25,22 +26,22 @@ export const Sanction = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("fine"),
     amountYuan: z.number().int().positive(),
-    against: z.string().min(1).max(200),
+    against: Text(200),
   }),
   z.object({
     kind: z.literal("revoke-practising-certificate"),
-    against: z.string().min(1).max(200),
+    against: Text(200),
   }),
-  z.object({ kind: z.literal("revoke-institution-licence"), against: z.string().min(1).max(200) }),
+  z.object({ kind: z.literal("revoke-institution-licence"), against: Text(200) }),
   z.object({
     kind: z.literal("administrative-sanction"),
-    against: z.string().min(1).max(200),
-    detail: z.string().max(500),
+    against: Text(200),
+    detail: PlainText(500),
   }),
   z.object({
     kind: z.literal("birth-permit-sanction"),
-    against: z.string().min(1).max(200),
-    detail: z.string().max(500),
+    against: Text(200),
+    detail: PlainText(500),
   }),
   z.object({
     kind: z.literal("confiscate-drugs"),
@@ -52,7 +53,7 @@ export const Sanction = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("close-unlicensed-operator"), against: z.string().min(1).max(200) }),
   z.object({
     kind: z.literal("transfer-to-judiciary"),
-    against: z.string().min(1).max(200),
+    against: Text(200),
     /** Decree No. 310: the decision to transfer is due by this instant (ISO 8601). */
     decideBy: z.iso.datetime({ offset: true }).optional(),
     /** Decree No. 310: the transfer itself is due by this instant (ISO 8601). */

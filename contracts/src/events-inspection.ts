@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
-import { Target } from "./lead.ts";
+import { TargetInput } from "./lead.ts";
+import { Text } from "./text.ts";
 
 const Day = z.iso.date();
 
@@ -10,9 +11,9 @@ const Day = z.iso.date();
  */
 export const InspectionPlanned = z.object({
   inspectionId: z.uuid(),
-  title: z.string().trim().min(1).max(200),
+  title: Text(200),
   agencies: z.array(AgencyCode).min(1).max(20),
-  targets: z.array(Target).min(1).max(200),
+  targets: z.array(TargetInput).min(1).max(200),
   startsOn: Day,
   endsOn: Day,
   to: AgencyCode,
@@ -29,7 +30,7 @@ export const InspectionFindings = z.object({
   drugsConfiscated: Count,
   /** Illegal adverts removed (清理广告). */
   advertsRemoved: Count,
-  problems: z.array(z.string().trim().min(1).max(500)).max(100).default([]),
+  problems: z.array(Text(500)).max(100).default([]),
   /** Leads this agency registered from what it found. */
   leads: z.array(z.uuid()).max(100).default([]),
 });

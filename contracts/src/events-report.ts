@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
+import { PlainText } from "./text.ts";
 
 /** A month of the campaign's calendar (China Standard Time), `YYYY-MM`. */
 export const ReportMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "month: YYYY-MM");
@@ -28,13 +29,13 @@ export const ReportSubmitted = z.object({
   month: ReportMonth,
   agency: AgencyCode,
   figures: MonthlyFigures,
-  note: z.string().trim().max(2000).optional(),
+  note: PlainText(2000).optional(),
 });
 
 /** Body of an agency's submission. */
 export const ReportSubmission = z.object({
   figures: MonthlyFigures,
-  note: z.string().trim().max(2000).optional(),
+  note: PlainText(2000).optional(),
 });
 
 /** Reports for a month are due before the 10th of the next month (China Standard Time). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
+import { PlainText, Text } from "./text.ts";
 
 export const LeadSource = z.enum([
   "public-tip",
@@ -36,7 +37,7 @@ export const EvidenceRef = z.object({
   /** Where the holding agency keeps it, e.g. `health:archive/2026/0042.pdf`. */
   ref: z.string().min(1).max(300),
   sha256: Sha256Hex,
-  description: z.string().max(500).optional(),
+  description: PlainText(500).optional(),
 });
 export type EvidenceRef = z.infer<typeof EvidenceRef>;
 
@@ -54,6 +55,13 @@ export const Target = z.object({
   county: CountyCode,
 });
 export type Target = z.infer<typeof Target>;
+
+/** A target as an officer enters it over HTTP: its names are free text (see `Text`). */
+export const TargetInput = Target.extend({
+  name: Text(200),
+  unit: PlainText(200).optional(),
+  address: PlainText(300).optional(),
+});
 
 export const HandlingRestriction = z.enum([
   /** Not to be passed on beyond the first recipients without the originator's consent. */

@@ -22,3 +22,4 @@ export * from "./lead.ts";
 export * from "./parse-event.ts";
 export * from "./problem.ts";
 export * from "./subjects.ts";
+export * from "./text.ts";

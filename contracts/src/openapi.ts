@@ -26,6 +26,7 @@ import { SupervisionAnswerRequest, SupervisionOrderView } from "./api-supervisio
 import { InspectionFindings } from "./events-inspection.ts";
 import { MonthlyFigures, ReportSubmission } from "./events-report.ts";
 import { Problem } from "./problem.ts";
+import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
 
 /** A joint inspection as a participating agency holds it, with its findings once recorded. */
 const AgencyInspection = z.object({
@@ -113,9 +114,9 @@ const idempotencyKey = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
-  schema: { type: "string", minLength: 1, maxLength: 100 },
+  schema: { type: "string", minLength: 1, maxLength: 100, pattern: IDEMPOTENCY_KEY_PATTERN },
   description:
-    "A retried request with the same key returns the first result and records nothing twice.",
+    "A retried request with the same key returns the first result and records nothing twice; the same key with another body is refused (422).",
 };
 
 /** One hand-off step: 403 when it is not this party's step, 409 with `current` when the referral moved on. */

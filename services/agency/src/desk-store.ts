@@ -9,13 +9,17 @@ import type {
   ReferralView,
   SupervisionOrderView,
 } from "@liandong/contracts";
-import type { ConsentRecord, InformantRecord } from "@liandong/domain";
-import type { Bucket } from "@liandong/runtime";
+import {
+  type ConsentRecord,
+  type InformantRecord,
+  inboxItem,
+  type Lead,
+  leadView,
+} from "@liandong/domain";
+import type { Bucket, Remembered } from "@liandong/runtime";
 import type { CaseRecord } from "./case-record.ts";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
-export type StoredLead = LeadView & { targetKey: string };
-export type StoredInboxItem = InboxItem & { targetKey: string };
 export type SealedInformant = InformantDetails & {
   leadId: string;
   recordedBy: string;
@@ -138,43 +142,34 @@ export class DeskStore {
       for await (const key of keys) {
         const e = await this.#kv.get(key);
         if (e?.operation !== "PUT") continue;
-        if (prefix === "lead") this.#remember(dec<StoredLead>(e.value));
-        else this.#rememberInbox(dec<StoredInboxItem>(e.value));
+        if (prefix === "lead") this.#remember(dec<Lead>(e.value));
+        else this.#rememberInbox(dec<Lead>(e.value));
       }
     }
   }
 
-  lead(id: string): StoredLead | undefined {
-    return this.state.leads.get(id) as StoredLead | undefined;
+  /** A lead this agency registered, as its originator sees it. */
+  lead(id: string): LeadView | undefined {
+    const lead = this.state.leads.get(id);
+    return lead && leadView(lead);
   }
 
-  async saveLead(lead: StoredLead): Promise<void> {
+  /** A lead shared with this agency, as its inbox shows it. */
+  inboxItem(id: string): InboxItem | undefined {
+    const lead = this.state.inbox.get(id);
+    return lead && inboxItem(lead);
+  }
+
+  /** A lead this agency registered, after the events of it this agency holds. */
+  async saveLead(lead: Lead): Promise<void> {
     await this.#kv.put(`lead.${lead.leadId}`, enc(lead));
     this.#remember(lead);
   }
 
-  inboxItem(id: string): StoredInboxItem | undefined {
-    return this.state.inbox.get(id) as StoredInboxItem | undefined;
-  }
-
-  /** Adds to the inbox exactly once: false when the lead is already there. */
-  async addToInbox(item: StoredInboxItem): Promise<boolean> {
-    try {
-      await this.#kv.create(`inbox.${item.leadId}`, enc(item));
-    } catch (err) {
-      // Already recorded (a redelivery): make sure memory has it too.
-      const existing = await this.#kv.get(`inbox.${item.leadId}`);
-      if (existing?.operation !== "PUT") throw err;
-      this.#rememberInbox(dec<StoredInboxItem>(existing.value));
-      return false;
-    }
-    this.#rememberInbox(item);
-    return true;
-  }
-
-  async updateInbox(item: StoredInboxItem): Promise<void> {
-    await this.#kv.put(`inbox.${item.leadId}`, enc(item));
-    this.#rememberInbox(item);
+  /** A lead shared with this agency, after the events of it addressed to this agency. */
+  async saveInbox(lead: Lead): Promise<void> {
+    await this.#kv.put(`inbox.${lead.leadId}`, enc(lead));
+    this.#rememberInbox(lead);
   }
 
   /**
@@ -277,13 +272,14 @@ export class DeskStore {
     this.cases.set(r.caseId, r);
   }
 
-  async idempotent(key: string): Promise<LeadRegistered | undefined> {
+  /** A registration's answer remembered under its request id, with the request's fingerprint. */
+  async idempotent(key: string): Promise<Remembered<LeadRegistered> | undefined> {
     const e = await this.#kv.get(`idem.${key}`);
-    return e?.operation === "PUT" ? dec<LeadRegistered>(e.value) : undefined;
+    return e?.operation === "PUT" ? dec<Remembered<LeadRegistered>>(e.value) : undefined;
   }
 
-  async rememberResult(key: string, result: LeadRegistered): Promise<void> {
-    await this.#kv.put(`idem.${key}`, enc(result));
+  async rememberResult(key: string, remembered: Remembered<LeadRegistered>): Promise<void> {
+    await this.#kv.put(`idem.${key}`, enc(remembered));
   }
 
   async seal(ref: string, informant: SealedInformant): Promise<void> {
@@ -309,21 +305,13 @@ export class DeskStore {
     await this.#kv.put(`fanout.${eventId}`, "1");
   }
 
-  #remember(lead: StoredLead) {
+  #remember(lead: Lead) {
     this.state.leads.set(lead.leadId, lead);
-    indexTarget(this.state, {
-      leadId: lead.leadId,
-      targetKey: lead.targetKey,
-      at: Date.parse(lead.registeredAt),
-    });
+    indexTarget(this.state, lead);
   }
 
-  #rememberInbox(item: StoredInboxItem) {
-    this.state.inbox.set(item.leadId, item);
-    indexTarget(this.state, {
-      leadId: item.leadId,
-      targetKey: item.targetKey,
-      at: Date.parse(item.receivedAt),
-    });
+  #rememberInbox(lead: Lead) {
+    this.state.inbox.set(lead.leadId, lead);
+    indexTarget(this.state, lead);
   }
 }

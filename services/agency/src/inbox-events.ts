@@ -1,8 +1,8 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
+import { decideLead, evolveLead, isRefusal, type LeadEvent } from "@liandong/domain";
 import { type AggregateLog, type Delivery, sha256Hex, ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
-import { targetKey } from "./target-key.ts";
 
 /** Handles what other agencies addressed to this one (its durable consumer on `INBOX_<agency>`). */
 export function inboxHandler(deps: {
@@ -49,36 +49,20 @@ export function inboxHandler(deps: {
       return;
     }
     switch (e.type) {
-      case "lead.shared": {
-        if (e.data.to !== agency || e.data.originator !== e.agency) {
-          throw new ValidationError(
-            "inconsistent-share",
-            "lead.shared names another addressee or originator than its envelope",
-          );
-        }
-        await store.addToInbox({
-          leadId: e.data.leadId,
-          from: e.agency,
-          county: e.county,
-          reason: e.data.reason,
-          receivedAt: e.time,
-          lead: e.data.lead,
-          linkedTo: [],
-          status: "open",
-          targetKey: targetKey(e.data.lead.target),
-        });
-        return;
-      }
+      case "lead.shared":
       case "lead.linked":
       case "lead.dismissed": {
-        const item = store.inboxItem(e.data.leadId);
-        // Shared before it was linked or dismissed; when the share is missing it was never ours to see.
-        if (!item) return;
-        await store.updateInbox(
-          e.type === "lead.linked"
-            ? { ...item, linkedTo: [...new Set([...item.linkedTo, e.data.earlierLeadId])] }
-            : { ...item, status: "dismissed" },
-        );
+        // Recorded only if the sender was entitled to it: the lead's originator, as addressed.
+        const before = store.state.inbox.get(e.aggregate.id);
+        const admitted = decideLead({ type: "receive", agency, event: e as LeadEvent }, before);
+        if (isRefusal(admitted))
+          throw new ValidationError(
+            e.type === "lead.shared" ? "inconsistent-share" : "not-the-originator",
+            admitted.message,
+            admitted.field ? [{ field: admitted.field, message: admitted.message }] : [],
+          );
+        const lead = admitted.reduce(evolveLead, before);
+        if (lead && lead !== before) await store.saveInbox(lead);
         return;
       }
       default:

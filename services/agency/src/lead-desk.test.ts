@@ -1,84 +1,96 @@
-import { CountyConfig, type LeadRegistration } from "@liandong/contracts";
+import { CountyConfig, LeadRegistration } from "@liandong/contracts";
+import {
+  decideLead,
+  evolveLead,
+  isRefusal,
+  type LeadEvent,
+  type LeadState,
+} from "@liandong/domain";
 import { describe, expect, it } from "vitest";
-import { decideRegistration, emptyDesk, indexTarget } from "./lead-desk.ts";
+import { emptyDesk, indexTarget, sameTarget } from "./lead-desk.ts";
 import { targetKey } from "./target-key.ts";
 
 const config = CountyConfig.parse({ county: "441723", duplicateWindowDays: 30 });
-const registration: LeadRegistration = {
+const registration = LeadRegistration.parse({
   source: "record-audit",
   violations: ["sex-selective-termination"],
   target: { kind: "institution", name: "某镇卫生院", unit: "产科", county: "441723" },
   summary: "同名五次引产",
-  evidence: [],
-  handling: [],
-};
-const base = {
-  config,
-  rules: { mayOriginate: ["record-audit" as const] },
-  agency: "health",
-  leadId: "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a",
-  registration,
-  informantRef: undefined,
-  now: new Date("2026-11-01T00:00:00Z"),
-};
+});
 
-describe("decideRegistration", () => {
-  it("routes by source and never back to the originator", () => {
-    const d = decideRegistration({ ...base, state: emptyDesk() });
-    expect(d.ok && d.recipients).toEqual(["public-security", "family-planning"]);
-  });
-
-  it("refuses a source the agency may not originate, naming the field", () => {
-    const d = decideRegistration({
-      ...base,
-      state: emptyDesk(),
-      registration: { ...registration, source: "pregnancy-disappearance" },
-    });
-    expect(d).toEqual({ ok: false, issues: [expect.objectContaining({ field: "source" })] });
-  });
-
-  it("refuses a county the bus does not know", () => {
-    const target = { ...registration.target, county: "130102" };
-    const d = decideRegistration({
-      ...base,
-      state: emptyDesk(),
+/** A lead as the desk holds it after the domain registers it. */
+function registered(leadId: string, at: string, target = registration.target): LeadState {
+  const decided = decideLead(
+    {
+      type: "register",
+      leadId,
+      agency: "health",
+      actor: "health.liaison",
+      now: new Date(at),
       registration: { ...registration, target },
-    });
-    expect(d.ok ? [] : d.issues.map((i) => i.field)).toEqual(["target.county"]);
-  });
+      targetKey: targetKey(target),
+      config,
+      mayOriginate: ["record-audit"],
+      sameTarget: [],
+    },
+    undefined,
+  );
+  if (isRefusal(decided)) throw new Error(decided.message);
+  return decided.reduce<LeadState>((s, e: LeadEvent) => evolveLead(s, e), undefined);
+}
 
-  it("links a lead about the same target inside the window, not outside it", () => {
+describe("the desk's target index", () => {
+  it("finds the leads held about the same target, once each, from when they were held", () => {
     const state = emptyDesk();
-    const key = targetKey(registration.target);
-    indexTarget(state, {
-      leadId: "11111111-1111-4111-8111-111111111111",
-      targetKey: key,
-      at: Date.parse("2026-10-20T00:00:00Z"),
-    });
-    const inside = decideRegistration({ ...base, state });
-    expect(inside.ok && inside.duplicateOf).toBe("11111111-1111-4111-8111-111111111111");
-    const later = decideRegistration({ ...base, state, now: new Date("2026-12-31T00:00:00Z") });
-    expect(later.ok && later.duplicateOf).toBeUndefined();
+    const a = registered("11111111-1111-4111-8111-111111111111", "2026-10-20T00:00:00.000Z")!;
+    const other = registered("22222222-2222-4222-8222-222222222222", "2026-10-21T00:00:00.000Z", {
+      ...registration.target,
+      unit: "B超室",
+    })!;
+    indexTarget(state, a);
+    indexTarget(state, a);
+    indexTarget(state, other);
+    expect(sameTarget(state, targetKey(registration.target))).toEqual([
+      {
+        leadId: a.leadId,
+        targetKey: targetKey(registration.target),
+        at: "2026-10-20T00:00:00.000Z",
+      },
+    ]);
   });
 
-  it("puts only the informant's reference on the shared facts", () => {
-    const d = decideRegistration({
-      ...base,
-      state: emptyDesk(),
-      rules: { mayOriginate: ["public-tip"] },
-      registration: {
-        ...registration,
-        source: "public-tip",
-        informant: { name: "李某某", phone: "13800000000", rewardEligible: true },
+  it("keys a lead shared with it by its target, as its own registrations are keyed", () => {
+    const state = emptyDesk();
+    const own = registered("11111111-1111-4111-8111-111111111111", "2026-10-20T00:00:00.000Z")!;
+    const shared = evolveLead(undefined, {
+      type: "lead.shared",
+      county: "441723",
+      agency: "public-security",
+      actor: "public-security.liaison",
+      time: "2026-10-22T00:00:00.000Z",
+      to: "health",
+      data: {
+        leadId: "33333333-3333-4333-8333-333333333333",
+        to: "health",
+        originator: "public-security",
+        reason: "source:record-audit",
+        lead: {
+          leadId: "33333333-3333-4333-8333-333333333333",
+          source: "record-audit",
+          violations: ["intermediary"],
+          target: { ...registration.target, name: "某镇 卫生院" },
+          summary: "另一条",
+          evidence: [],
+          handling: [],
+        },
       },
-      informantRef: "inf_0123456789abcdef0123456789abcdef",
-    });
-    expect(d.ok && d.facts.informant).toEqual({
-      ref: "inf_0123456789abcdef0123456789abcdef",
-      rewardEligible: true,
-    });
-    expect(JSON.stringify(d)).not.toContain("13800000000");
-    expect(JSON.stringify(d)).not.toContain("李某某");
+    })!;
+    indexTarget(state, own);
+    indexTarget(state, shared);
+    expect(sameTarget(state, own.targetKey!).map((k) => k.leadId)).toEqual([
+      own.leadId,
+      shared.leadId,
+    ]);
   });
 });
 

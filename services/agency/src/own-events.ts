@@ -1,5 +1,12 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
-import { type AggregateLog, type Delivery, sha256Hex, uuidFromName } from "@liandong/runtime";
+import { decideLead, evolveLead, isRefusal, type LeadEvent } from "@liandong/domain";
+import {
+  type AggregateLog,
+  type Delivery,
+  sha256Hex,
+  uuidFromName,
+  ValidationError,
+} from "@liandong/runtime";
 import { applyCase, type CaseBusEvent } from "./case-record.ts";
 import { recordConsentEvent } from "./consent-events.ts";
 import type { DeskStore } from "./desk-store.ts";
@@ -52,74 +59,31 @@ export function ownEventsHandler(deps: {
   };
 
   async function fanOutLead(e: BusEvent, d: Delivery): Promise<void> {
-    if (e.type === "lead.reported") {
-      const existing = store.lead(e.data.leadId);
-      if (!existing) {
-        // Acknowledged on the bus but the process stopped before recording it.
-        const { targetKey, recipients, sharedAcross, ...facts } = e.data;
-        await store.saveLead({
-          ...facts,
-          originator: agency,
-          county: e.county,
-          registeredAt: e.time,
-          registeredBy: e.actor,
-          sharedWith: recipients,
-          ...(sharedAcross ? { sharedAcross } : {}),
-          linkedTo: [],
-          status: "open",
-          targetKey,
-        });
-      }
-    }
-    if (e.type === "lead.linked" || e.type === "lead.dismissed") {
-      const lead = store.lead(e.data.leadId);
-      if (lead) {
-        await store.saveLead(
-          e.type === "lead.linked"
-            ? { ...lead, linkedTo: [...new Set([...lead.linkedTo, e.data.earlierLeadId])] }
-            : { ...lead, status: "dismissed" },
-        );
-      }
-    }
+    const event = e as LeadEvent;
+    // Recorded on the bus but perhaps not here (the process stopped in between): folded again,
+    // which changes nothing when it was.
+    const before = store.state.leads.get(e.aggregate.id);
+    const lead = evolveLead(before, event);
+    if (lead && lead !== before) await store.saveLead(lead);
     // Fanned out before only if this event was delivered before (and not acknowledged then).
     if (d.deliveryCount > 1 && (await store.fannedOut(e.id))) return;
-    const lead = store.lead(e.aggregate.id);
-    const across = lead?.sharedAcross;
-    const addressees: { to: AgencyCode; toCounty?: string }[] = [
-      ...(lead?.sharedWith ?? []).map((to) => ({ to })),
-      ...(across?.agencies ?? []).map((to) => ({ to, toCounty: across!.county })),
-    ];
-    for (const { to, toCounty } of addressees) {
-      const common = {
-        actor: e.actor,
+    const copies = decideLead({ type: "share", agency, of: event }, lead);
+    if (isRefusal(copies)) throw new ValidationError("not-shareable", copies.message);
+    for (const copy of copies) {
+      await log.append({
+        type: copy.type,
+        actor: copy.actor,
+        time: new Date(copy.time),
         aggregate: e.aggregate,
-        to,
-        ...(toCounty ? { toCounty } : {}),
+        to: copy.to,
+        ...(copy.toCounty ? { toCounty: copy.toCounty } : {}),
         correlationId: e.correlationId,
         causationId: e.id,
-        id: uuidFromName(toCounty ? `${e.id}:${toCounty}:${to}` : `${e.id}:${to}`),
-      };
-      if (e.type === "lead.reported") {
-        const { targetKey: _k, recipients: _r, sharedAcross: _a, ...all } = e.data;
-        // Across the county line the informant stays home: not even the opaque reference goes.
-        const { informant: _i, ...withoutInformant } = all;
-        const facts = toCounty ? withoutInformant : all;
-        await log.append({
-          ...common,
-          type: "lead.shared",
-          data: {
-            leadId: facts.leadId,
-            to,
-            originator: agency,
-            reason: `source:${facts.source}`,
-            lead: facts,
-          },
-        });
-      } else if (e.type === "lead.linked" || e.type === "lead.dismissed") {
-        await log.append({ ...common, type: e.type, data: e.data } as Parameters<
-          AggregateLog["append"]
-        >[0]);
-      }
+        id: uuidFromName(
+          copy.toCounty ? `${e.id}:${copy.toCounty}:${copy.to}` : `${e.id}:${copy.to}`,
+        ),
+        data: copy.data,
+      } as Parameters<AggregateLog["append"]>[0]);
     }
     await store.markFannedOut(e.id);
   }

@@ -9,21 +9,38 @@ import {
   LeadStatus,
 } from "@liandong/contracts";
 import {
+  decideLead,
+  evolveLead,
+  inboxItem,
+  isRefusal,
+  type Lead,
+  type LeadCommand,
+  type LeadEvent,
+  leadView,
+  type Refusal,
+  registrationAnswer,
+} from "@liandong/domain";
+import {
   type AggregateLog,
   type Clock,
   type HttpEnv,
+  idempotencyKey,
   officerAuth,
   ProblemError,
+  type Published,
   readJson,
   readQuery,
+  replayed,
+  requestFingerprint,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
 import type { Hono } from "hono";
 import { z } from "zod";
-import type { DeskStore, StoredInboxItem, StoredLead } from "./desk-store.ts";
-import { decideRegistration } from "./lead-desk.ts";
+import type { DeskStore } from "./desk-store.ts";
+import { sameTarget } from "./lead-desk.ts";
 import type { AgencyRules } from "./rules.ts";
+import { targetKey } from "./target-key.ts";
 
 export type DeskDeps = {
   agency: AgencyCode;
@@ -41,19 +58,31 @@ const Page = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const newestFirst = <T>(xs: T[], at: (x: T) => string) =>
-  xs.sort((a, b) => at(b).localeCompare(at(a)));
-
-const publicLead = ({ targetKey: _t, ...lead }: StoredLead) => lead;
-const publicItem = ({ targetKey: _t, ...item }: StoredInboxItem) => item;
+const newestFirst = (xs: Lead[]) => xs.sort((a, b) => b.at.localeCompare(a.at));
 
 /** What an agency service answers without an officer's token. */
 const OPEN_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
+const notFound = () =>
+  new ProblemError(404, "not-found", "未找到该线索", "no lead of this agency has this id");
+
+/** The domain's refusal as the HTTP caller is told it: 422 naming the field, 403, or 409. */
+function refusal(r: Refusal, current?: Lead): Error {
+  if (r.refused === "invalid")
+    return new ValidationError("lead-refused", "线索未通过校验", [
+      { field: r.field ?? "body", message: r.message },
+    ]);
+  if (r.refused === "forbidden")
+    return new ProblemError(403, "forbidden", "无权执行此操作", r.message);
+  return new ProblemError(409, "lead-conflict", "线索状态已变化", r.message, {
+    ...(current ? { current: leadView(current) } : {}),
+  });
+}
+
 /** The liaison officer's HTTP desk: register, list and dismiss leads; read the inbox. */
 export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   const { agency, store, log, clock } = deps;
-  const inFlight = new Map<string, Promise<LeadRegistered>>();
+  const inFlight = new Map<string, { fingerprint: string; work: Promise<LeadRegistered> }>();
   const auth = officerAuth(deps.officers, agency);
   // Everything at an agency's desk needs one of its officers: denied by default, so a route
   // added later cannot be left open. Only the probes and metrics (and CORS preflights) are not.
@@ -61,28 +90,76 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     OPEN_PATHS.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next),
   );
 
+  /** Appends what was decided on the lead, in order, and keeps the lead as it then stands. */
+  async function record(
+    leadId: string,
+    before: Lead | undefined,
+    decided: LeadEvent[],
+    opts: { fresh?: boolean } = {},
+  ): Promise<Lead> {
+    let lead = before;
+    let first: Published | undefined;
+    for (const [i, e] of decided.entries()) {
+      const step = e.type === "lead.linked" ? `linked:${e.data.earlierLeadId}` : e.type.slice(5);
+      const published = await log.append(
+        {
+          type: e.type,
+          // Derived from the lead and the step: a retried request records nothing twice.
+          id: uuidFromName(`${leadId}:${step}`),
+          time: new Date(e.time),
+          actor: e.actor,
+          aggregate: { kind: "lead", id: leadId },
+          ...(first ? { correlationId: first.id, causationId: first.id } : {}),
+          data: e.data,
+        } as Parameters<AggregateLog["append"]>[0],
+        { fresh: i === 0 && opts.fresh === true },
+      );
+      first ??= published;
+      lead = evolveLead(lead, e);
+    }
+    if (!lead) throw new Error(`lead ${leadId}: nothing was decided`);
+    if (lead !== before) await store.saveLead(lead);
+    return lead;
+  }
+
+  /** The domain decides on the lead as this agency holds it; the decision is recorded. */
+  async function decideAndRecord(leadId: string, command: LeadCommand): Promise<Lead> {
+    const before = store.state.leads.get(leadId);
+    const decided = decideLead(command, before);
+    if (isRefusal(decided)) throw refusal(decided, before);
+    return record(leadId, before, decided);
+  }
+
   async function register(
     officer: Officer,
     body: LeadRegistration,
-    idemKey: string | undefined,
+    key: string | undefined,
   ): Promise<LeadRegistered> {
-    const leadId = idemKey ? uuidFromName(`${agency}:${idemKey}:lead`) : crypto.randomUUID();
+    const leadId = key ? uuidFromName(`${agency}:${key}:lead`) : crypto.randomUUID();
+    // A retry whose registration was recorded, though its answer was not: answered from the record.
+    const recorded = store.state.leads.get(leadId);
+    if (recorded) return registrationAnswer(recorded);
     const informantRef = body.informant
       ? `inf_${createHash("sha256").update(`informant:${agency}:${leadId}`).digest("hex").slice(0, 32)}`
       : undefined;
     const now = clock();
-    const decision = decideRegistration({
-      state: store.state,
-      config: deps.config,
-      rules: deps.rules,
-      agency,
+    const target = targetKey(body.target);
+    const command: LeadCommand = {
+      type: "register",
       leadId,
+      agency,
+      actor: officer.id,
+      now,
       registration: body,
       informantRef,
-      now,
-    });
-    if (!decision.ok)
-      throw new ValidationError("lead-refused", "线索登记未通过校验", decision.issues);
+      targetKey: target,
+      config: deps.config,
+      mayOriginate: deps.rules.mayOriginate,
+      sameTarget: sameTarget(store.state, target),
+    };
+    // Refused before the informant is sealed: nothing is stored for a registration refused.
+    const decided = decideLead(command, undefined);
+    if (isRefusal(decided)) throw refusal(decided);
     if (body.informant && informantRef) {
       await store.seal(informantRef, {
         ...body.informant,
@@ -91,159 +168,79 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
         recordedAt: now.toISOString(),
       });
     }
-    const reported = await log.append(
-      {
-        type: "lead.reported",
-        id: uuidFromName(`${leadId}:reported`),
-        time: now,
-        actor: officer.id,
-        aggregate: { kind: "lead", id: leadId },
-        data: {
-          ...decision.facts,
-          targetKey: decision.targetKey,
-          recipients: decision.recipients,
-          ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
-        },
-      },
-      // A lead id made up just now has no head to look up; one from a request id may have.
-      { fresh: idemKey === undefined },
+    // A lead id made up just now has no head to look up; one from a request id may have.
+    return registrationAnswer(
+      await record(leadId, undefined, decided, { fresh: key === undefined }),
     );
-    if (decision.duplicateOf) {
-      await log.append({
-        type: "lead.linked",
-        id: uuidFromName(`${leadId}:linked:${decision.duplicateOf}`),
-        time: now,
-        actor: officer.id,
-        aggregate: { kind: "lead", id: leadId },
-        correlationId: reported.id,
-        causationId: reported.id,
-        data: {
-          leadId,
-          earlierLeadId: decision.duplicateOf,
-          reason: "same-target",
-          targetKey: decision.targetKey,
-        },
-      });
-    }
-    const existing = store.lead(leadId);
-    await store.saveLead({
-      ...decision.facts,
-      originator: agency,
-      county: deps.config.county,
-      registeredAt: existing?.registeredAt ?? now.toISOString(),
-      registeredBy: officer.id,
-      sharedWith: decision.recipients,
-      ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
-      linkedTo: [
-        ...new Set([
-          ...(existing?.linkedTo ?? []),
-          ...(decision.duplicateOf ? [decision.duplicateOf] : []),
-        ]),
-      ],
-      status: existing?.status ?? "open",
-      targetKey: decision.targetKey,
-    });
-    return {
-      leadId,
-      sharedWith: decision.recipients,
-      ...(decision.sharedAcross ? { sharedAcross: decision.sharedAcross } : {}),
-      ...(decision.duplicateOf ? { possibleDuplicateOf: decision.duplicateOf } : {}),
-      ...(informantRef ? { informantRef } : {}),
-    };
   }
 
   app.post("/leads", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, LeadRegistration);
-    const rawKey = c.req.header("idempotency-key");
-    if (rawKey !== undefined && (rawKey.length === 0 || rawKey.length > 100)) {
-      throw new ProblemError(
-        400,
-        "bad-idempotency-key",
-        "Idempotency-Key 无效",
-        "1 to 100 characters",
-        {
-          errors: [{ field: "Idempotency-Key", message: "1 to 100 characters" }],
-        },
-      );
-    }
+    const rawKey = idempotencyKey(c);
     const key = rawKey
       ? createHash("sha256").update(`${officer.id}\u0000${rawKey}`).digest("hex")
       : undefined;
-    if (key) {
-      const done = await store.idempotent(key);
-      if (done) return c.json(done, 200);
-      const running = inFlight.get(key);
-      if (running) return c.json(await running, 200);
-    }
+    if (!key) return c.json(await register(officer, body, undefined), 201);
+    const fingerprint = requestFingerprint(c, body);
+    const done = await store.idempotent(key);
+    if (done) return c.json(replayed(done, fingerprint), 200);
+    const running = inFlight.get(key);
+    if (running)
+      return c.json(
+        await replayed({ fingerprint: running.fingerprint, result: running.work }, fingerprint),
+        200,
+      );
     const work = register(officer, body, key);
-    if (key) inFlight.set(key, work);
+    inFlight.set(key, { fingerprint, work });
     try {
       const result = await work;
-      if (key) await store.rememberResult(key, result);
+      await store.rememberResult(key, { fingerprint, result });
       return c.json(result, 201);
     } finally {
-      if (key) inFlight.delete(key);
+      inFlight.delete(key);
     }
   });
 
   app.get("/leads", (c) => {
     const q = readQuery(c, Page);
-    const all = newestFirst([...store.state.leads.values()], (l) => l.registeredAt).filter(
+    const all = newestFirst([...store.state.leads.values()]).filter(
       (l) => !q.status || l.status === q.status,
     );
     return c.json({
-      items: all.slice(q.offset, q.offset + q.limit).map((l) => publicLead(l as StoredLead)),
+      items: all.slice(q.offset, q.offset + q.limit).map(leadView),
       total: all.length,
     });
   });
 
   app.get("/leads/:leadId", (c) => {
     const lead = store.lead(c.req.param("leadId"));
-    if (!lead)
-      throw new ProblemError(
-        404,
-        "not-found",
-        "未找到该线索",
-        "no lead of this agency has this id",
-      );
-    return c.json(publicLead(lead));
+    if (!lead) throw notFound();
+    return c.json(lead);
   });
 
   app.post("/leads/:leadId/dismissal", async (c) => {
     const officer = c.get("officer");
-    const lead = store.lead(c.req.param("leadId"));
-    if (!lead)
-      throw new ProblemError(
-        404,
-        "not-found",
-        "未找到该线索",
-        "no lead of this agency has this id",
-      );
+    const leadId = c.req.param("leadId");
+    if (!store.state.leads.has(leadId)) throw notFound();
     const body = await readJson(c, LeadDismissal);
-    if (lead.status === "dismissed") {
-      throw new ProblemError(409, "already-dismissed", "线索已撤销", undefined, {
-        current: publicLead(lead),
-      });
-    }
-    await log.append({
-      type: "lead.dismissed",
+    const lead = await decideAndRecord(leadId, {
+      type: "dismiss",
+      agency,
       actor: officer.id,
-      aggregate: { kind: "lead", id: lead.leadId },
-      data: { leadId: lead.leadId, reason: body.reason },
+      now: clock(),
+      reason: body.reason,
     });
-    const updated = { ...lead, status: "dismissed" as const };
-    await store.saveLead(updated);
-    return c.json(publicLead(updated));
+    return c.json(leadView(lead));
   });
 
   app.get("/inbox", (c) => {
     const q = readQuery(c, Page);
-    const all = newestFirst([...store.state.inbox.values()], (i) => i.receivedAt).filter(
+    const all = newestFirst([...store.state.inbox.values()]).filter(
       (i) => !q.status || i.status === q.status,
     );
     return c.json({
-      items: all.slice(q.offset, q.offset + q.limit).map((i) => publicItem(i as StoredInboxItem)),
+      items: all.slice(q.offset, q.offset + q.limit).map(inboxItem),
       total: all.length,
     });
   });
@@ -251,6 +248,6 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.get("/inbox/:leadId", (c) => {
     const item = store.inboxItem(c.req.param("leadId"));
     if (!item) throw new ProblemError(404, "not-found", "收件箱中没有该线索");
-    return c.json(publicItem(item));
+    return c.json(item);
   });
 }

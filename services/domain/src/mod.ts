@@ -9,6 +9,7 @@ export * from "./consent/mod.ts";
 export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
 export * from "./informant/mod.ts";
 export * from "./inspection/mod.ts";
+export * from "./lead/mod.ts";
 export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";
 export * from "./referral/referral.ts";

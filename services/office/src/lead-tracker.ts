@@ -1,4 +1,5 @@
 import type { AgencyCode, BusEvent, LeadSource, Violation } from "@liandong/contracts";
+import { evolveLead, type Lead, type LeadEvent } from "@liandong/domain";
 
 /** One lead as the office tracks it: never its contents beyond what tracking needs. */
 export type TrackedLead = {
@@ -21,66 +22,38 @@ export type TrackedLead = {
   informantOnFile: boolean;
 };
 
-export type Tracker = Map<string, TrackedLead>;
+/** Every lead of the county's stream, as the domain's `evolveLead` folds it. */
+export type Tracker = Map<string, Lead>;
 
-/** Pure: the tracker after one event. Events are applied in stream order; unknown leads are ignored. */
+/**
+ * The tracker after one event, in stream order: the lead's state replaced by what the domain's
+ * `evolveLead` makes of it (a new object only when the event changed it; the map itself is
+ * never copied: a rebuild folds a year of events).
+ */
 export function evolve(tracker: Tracker, e: BusEvent): void {
   if (e.aggregate.kind !== "lead") return;
-  const lead = tracker.get(e.aggregate.id);
-  switch (e.type) {
-    case "lead.reported":
-      if (e.to !== undefined || lead) return;
-      tracker.set(e.data.leadId, {
-        leadId: e.data.leadId,
-        county: e.county,
-        originator: e.agency,
-        source: e.data.source,
-        violations: e.data.violations,
-        targetCounty: e.data.target.county,
-        registeredAt: e.time,
-        sharedWith: e.data.recipients,
-        deliveredTo: [],
-        linkedTo: [],
-        status: "open",
-        informantOnFile: e.data.informant !== undefined,
-      });
-      return;
-    case "lead.shared": {
-      if (e.toCounty !== undefined && !lead) {
-        // A neighbour's lead reaching this county (its lead.reported stays in its own log).
-        const l = e.data.lead;
-        tracker.set(l.leadId, {
-          leadId: l.leadId,
-          county: e.county,
-          originator: e.agency,
-          source: l.source,
-          violations: l.violations,
-          targetCounty: l.target.county,
-          registeredAt: e.time,
-          sharedWith: [],
-          deliveredTo: [e.data.to],
-          linkedTo: [],
-          status: "open",
-          informantOnFile: false,
-          fromNeighbour: true,
-        });
-        return;
-      }
-      if (!lead) return;
-      if (e.toCounty !== undefined && !lead.fromNeighbour) {
-        lead.sentAcross ??= { county: e.toCounty, agencies: [] };
-        if (!lead.sentAcross.agencies.includes(e.data.to)) lead.sentAcross.agencies.push(e.data.to);
-        return;
-      }
-      if (!lead.deliveredTo.includes(e.data.to)) lead.deliveredTo.push(e.data.to);
-      return;
-    }
-    case "lead.linked":
-      if (lead && e.to === undefined && !lead.linkedTo.includes(e.data.earlierLeadId))
-        lead.linkedTo.push(e.data.earlierLeadId);
-      return;
-    case "lead.dismissed":
-      if (lead && e.to === undefined) lead.status = "dismissed";
-      return;
-  }
+  const before = tracker.get(e.aggregate.id);
+  const after = evolveLead(before, e as LeadEvent);
+  if (after !== before && after) tracker.set(e.aggregate.id, after);
+}
+
+/** What the office shows of a lead: who, when, with whom it was shared; not what it says. */
+export function trackedLead(l: Lead): TrackedLead {
+  return {
+    leadId: l.leadId,
+    county: l.county,
+    originator: l.originator,
+    source: l.source,
+    violations: l.violations,
+    targetCounty: l.target.county,
+    registeredAt: l.at,
+    sharedWith: l.sharedWith,
+    deliveredTo: l.deliveredTo,
+    ...(l.sentAcross ? { sentAcross: l.sentAcross } : {}),
+    // The office knows a lead by a share only when a neighbour's agency sent it here.
+    ...(l.knownBy === "share" ? { fromNeighbour: true as const } : {}),
+    linkedTo: l.linkedTo,
+    status: l.status,
+    informantOnFile: l.informant !== undefined,
+  };
 }

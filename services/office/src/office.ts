@@ -17,7 +17,7 @@ import { z } from "zod";
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
-import { evolve, type Tracker } from "./lead-tracker.ts";
+import { evolve, type Tracker, trackedLead } from "./lead-tracker.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
 import { evolveSubmissions, mountReports, type Submissions } from "./reports.ts";
 import { Statistics } from "./statistics.ts";
@@ -180,13 +180,16 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
           (!q.agency || l.originator === q.agency || l.sharedWith.includes(q.agency)) &&
           (!q.status || l.status === q.status),
       )
-      .sort((a, b) => b.registeredAt.localeCompare(a.registeredAt));
-    return c.json({ items: all.slice(q.offset, q.offset + q.limit), total: all.length });
+      .sort((a, b) => b.at.localeCompare(a.at));
+    return c.json({
+      items: all.slice(q.offset, q.offset + q.limit).map(trackedLead),
+      total: all.length,
+    });
   });
   app.get("/leads/:leadId", (c) => {
     const lead = tracker.get(c.req.param("leadId"));
     if (!lead) throw new ProblemError(404, "not-found", "未找到该线索");
-    return c.json(lead);
+    return c.json(trackedLead(lead));
   });
   app.get("/overview", (c) => {
     const byAgency: Record<string, { registered: number; received: number }> = {};

@@ -7,6 +7,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { z } from "zod";
 import { ProblemError, ValidationError } from "./errors.ts";
+import { idempotencyKey } from "./idempotency.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -77,6 +78,11 @@ export function createHttpApp(opts: {
     const declared = c.req.header("content-length");
     if (declared !== undefined && Number(declared) > opts.maxBodyBytes)
       throw bodyTooLarge(opts.maxBodyBytes);
+    // A body that is there is JSON, whether or not the route reads it: a route whose body is
+    // optional (an acceptance) must not take a form or a malformed text as if none were sent.
+    // Read once here; `readJson` validates what was read.
+    if (await carriesBody(c)) await jsonBody(c);
+    idempotencyKey(c);
     await next();
   });
   app.notFound((c) =>
@@ -143,8 +149,45 @@ async function bodyText(c: Context): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Reads and validates a JSON body: 415 when it is not JSON, 400 when it does not parse, 422 naming each bad field. */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+/** The body's text of each request, read once (by the boundary, or by the first `readJson`). */
+const bodyTexts = new WeakMap<Request, Promise<string>>();
+
+function bodyOnce(c: Context): Promise<string> {
+  let text = bodyTexts.get(c.req.raw);
+  if (!text) {
+    text = bodyText(c);
+    bodyTexts.set(c.req.raw, text);
+  }
+  return text;
+}
+
+/**
+ * Whether the request carries a body. A declared length says so; a chunked body (or, in
+ * process, one with no framing at all) is read to tell, so that an empty one counts as none.
+ * The raw request's stream is touched only then: the adapter builds a Web Request for it.
+ */
+async function carriesBody(c: Context): Promise<boolean> {
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return false;
+  const declared = c.req.header("content-length");
+  const chunked = c.req.header("transfer-encoding") !== undefined;
+  if (declared !== undefined && !chunked) return Number(declared) > 0;
+  if (!chunked && c.req.raw.body === null) return false;
+  return (await bodyOnce(c)).length > 0;
+}
+
+/** The request's body parsed as JSON: 415 when it is not declared JSON, 400 when it does not parse. */
+function jsonBody(c: Context): Promise<unknown> {
+  let parsed = parsedBodies.get(c.req.raw);
+  if (!parsed) {
+    parsed = parseJsonBody(c);
+    parsedBodies.set(c.req.raw, parsed);
+  }
+  return parsed;
+}
+
+const parsedBodies = new WeakMap<Request, Promise<unknown>>();
+
+async function parseJsonBody(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
     throw new ProblemError(
@@ -157,10 +200,9 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
       },
     );
   }
-  const text = await bodyText(c);
-  let raw: unknown;
+  const text = await bodyOnce(c);
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new ProblemError(
       400,
@@ -172,7 +214,11 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
       },
     );
   }
-  return validated(schema, raw, "invalid-body", "body");
+}
+
+/** Reads and validates a JSON body: 415 when it is not JSON, 400 when it does not parse, 422 naming each bad field. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  return validated(schema, await jsonBody(c), "invalid-body", "body");
 }
 
 /** Validates query parameters: 422 naming each bad parameter. */

@@ -10,6 +10,7 @@ export * from "./errors.ts";
 export * from "./hash.ts";
 export * from "./hash-chain.ts";
 export * from "./http.ts";
+export * from "./idempotency.ts";
 export * from "./logger.ts";
 export * from "./memory/mod.ts";
 export * from "./metrics.ts";

@@ -1,6 +1,6 @@
 import type { AgencyCode, ConsentView, EventData, HandlingRestriction } from "@liandong/contracts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
-import { checkText } from "../text-rule.ts";
+import { checkText } from "../text.ts";
 
 /**
  * A consent (跨区转递征求意见): another agency would pass on a lead its originator restricted

@@ -1,6 +1,6 @@
 import type { AgencyCode, EventData } from "@liandong/contracts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
-import { checkText } from "../text-rule.ts";
+import { checkText } from "../text.ts";
 
 /** A request to unseal an informant's identity (解密申请), with the supervisors who approved it. */
 export type UnsealRequest = {

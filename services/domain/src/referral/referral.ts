@@ -1,5 +1,6 @@
 import type { AgencyCode, EventData } from "@liandong/contracts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
+import { checkReferralDeadlines } from "../referral-deadlines.ts";
 
 /**
  * A party to a referral: an agency of a county. Across a county line health may refer to
@@ -149,35 +150,13 @@ function decideOffer(
     return refuse("invalid", "cannot refer to oneself", "to");
   if (data.about.kind === "lead" && data.kind === "judiciary")
     return refuse("invalid", "a transfer to the judiciary is of a case", "about.kind");
-  const deadlines = checkDeadlines(data, cmd.now);
+  const deadlines = checkReferralDeadlines(data, cmd.now);
   if (deadlines) return deadlines;
   const across =
     cmd.toCounty !== undefined && actor.county !== undefined && cmd.toCounty !== actor.county
       ? { across: { fromCounty: actor.county, toCounty: cmd.toCounty } }
       : {};
   return [{ type: "referral.offered", data, ...across }];
-}
-
-/** The earliest a deadline may lie: a minute of clock skew between officer and service. */
-const SKEW_MS = 60_000;
-
-/**
- * Pure: deadlines that can be met. Acceptance is due after the offer is made and no later than
- * feedback; feedback is due after the offer.
- */
-export function checkDeadlines(
-  d: { acceptBy: string; completeBy: string },
-  now: Date,
-): Refusal | undefined {
-  const acceptBy = Date.parse(d.acceptBy);
-  const completeBy = Date.parse(d.completeBy);
-  if (!(acceptBy > now.getTime() - SKEW_MS))
-    return refuse("invalid", "the acceptance deadline has passed already", "acceptBy");
-  if (!(completeBy > now.getTime() - SKEW_MS))
-    return refuse("invalid", "the feedback deadline has passed already", "completeBy");
-  if (acceptBy > completeBy)
-    return refuse("invalid", "acceptance is due no later than feedback", "acceptBy");
-  return undefined;
 }
 
 /**

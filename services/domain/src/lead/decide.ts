@@ -1,0 +1,222 @@
+import {
+  type AgencyCode,
+  type CountyConfig,
+  type LeadFacts,
+  type LeadRegistration,
+  type LeadSource,
+  recipientsFor,
+} from "@liandong/contracts";
+import { type Refusal, refuse } from "../decider.ts";
+import { checkObservedAt, checkText } from "./plausible.ts";
+import type { LeadEvent, LeadState } from "./state.ts";
+
+const DAY_MS = 86_400_000;
+
+/** An agency registers a lead (线索登记); an earlier lead about the same target is linked to it. */
+export type RegisterLead = {
+  type: "register";
+  leadId: string;
+  agency: AgencyCode;
+  actor: string;
+  now: Date;
+  /** The registration as received: its texts already normalised by the contract. */
+  registration: LeadRegistration;
+  /** The informant's sealed reference, when the registration names one. */
+  informantRef?: string | undefined;
+  /** "The same target", as the agency keys it. */
+  targetKey: string;
+  config: CountyConfig;
+  /** The sources this agency may originate leads of. */
+  mayOriginate: readonly LeadSource[];
+  /** Leads this agency holds about the same target, and when it came to hold each. */
+  sameTarget: readonly { leadId: string; at: string }[];
+};
+
+/** The originator dismisses its lead (撤销线索), with a reason. */
+export type DismissLead = {
+  type: "dismiss";
+  agency: AgencyCode;
+  actor: string;
+  now: Date;
+  reason: string;
+};
+
+/**
+ * The originator passes one of its own events on to whom the lead is shared with: the agencies
+ * of the routing table, and across the county line the neighbour's (属地管理). Copies keep the
+ * original's actor and time, so that a copy made again is the same copy.
+ */
+export type ShareLead = { type: "share"; agency: AgencyCode; of: LeadEvent };
+
+/** Another agency's event addressed to this one: recorded only if its sender was entitled to it. */
+export type ReceiveLead = { type: "receive"; agency: AgencyCode; event: LeadEvent };
+
+export type LeadCommand = RegisterLead | DismissLead | ShareLead | ReceiveLead;
+
+/** Pure: the events a command on the lead produces, or why it is refused. */
+export function decideLead(command: LeadCommand, state: LeadState): LeadEvent[] | Refusal {
+  switch (command.type) {
+    case "register":
+      return register(command, state);
+    case "dismiss":
+      return dismiss(command, state);
+    case "share":
+      return share(command, state);
+    case "receive":
+      return receive(command, state);
+  }
+}
+
+function register(c: RegisterLead, state: LeadState): LeadEvent[] | Refusal {
+  const r = c.registration;
+  const { config, agency } = c;
+  if (state) return refuse("conflict", `lead ${c.leadId} is registered already`);
+  if (!c.mayOriginate.includes(r.source))
+    return refuse("invalid", `${agency} may not originate leads of source ${r.source}`, "source");
+  if (!config.counties.some((k) => k.code === r.target.county))
+    return refuse("invalid", `county ${r.target.county} is not known to this bus`, "target.county");
+  const implausible =
+    checkObservedAt(r.observedAt, c.now) ??
+    checkText(r.summary, "summary") ??
+    checkText(r.target.name, "target.name") ??
+    checkText(r.informant?.name, "informant.name");
+  if (implausible) return implausible;
+
+  const since = c.now.getTime() - config.duplicateWindowDays * DAY_MS;
+  let earlier: { leadId: string; at: number } | undefined;
+  for (const k of c.sameTarget) {
+    const at = Date.parse(k.at);
+    if (k.leadId !== c.leadId && at >= since && (!earlier || at > earlier.at))
+      earlier = { leadId: k.leadId, at };
+  }
+  const facts: LeadFacts = {
+    leadId: c.leadId,
+    source: r.source,
+    violations: r.violations,
+    target: r.target,
+    summary: r.summary,
+    evidence: r.evidence,
+    ...(r.observedAt ? { observedAt: r.observedAt } : {}),
+    ...(c.informantRef && r.informant
+      ? { informant: { ref: c.informantRef, rewardEligible: r.informant.rewardEligible } }
+      : {}),
+    handling: r.handling,
+  };
+  const recipients = recipientsFor(config, r.source, agency);
+  // 属地管理: a target in a neighbouring county goes to that county, and to no other. A lead
+  // restricted by its originator (不经同意不得转递) stays home until someone refers it.
+  const across =
+    config.region.neighbours.includes(r.target.county) &&
+    !r.handling.includes("no-forward-without-consent");
+  const envelope = {
+    county: config.county,
+    agency,
+    actor: c.actor,
+    time: c.now.toISOString(),
+  };
+  const reported: LeadEvent = {
+    ...envelope,
+    type: "lead.reported",
+    data: {
+      ...facts,
+      targetKey: c.targetKey,
+      recipients,
+      ...(across
+        ? {
+            sharedAcross: {
+              county: r.target.county,
+              agencies: [...new Set([agency, ...recipients])],
+            },
+          }
+        : {}),
+    },
+  };
+  if (!earlier) return [reported];
+  return [
+    reported,
+    {
+      ...envelope,
+      type: "lead.linked",
+      data: {
+        leadId: c.leadId,
+        earlierLeadId: earlier.leadId,
+        reason: "same-target",
+        targetKey: c.targetKey,
+      },
+    },
+  ];
+}
+
+function dismiss(c: DismissLead, state: LeadState): LeadEvent[] | Refusal {
+  if (state?.knownBy !== "registration" || state.originator !== c.agency)
+    return refuse("forbidden", "only the agency that registered a lead dismisses it");
+  const unclear = checkText(c.reason, "reason");
+  if (unclear) return unclear;
+  if (state.status === "dismissed") return refuse("conflict", "the lead is dismissed already");
+  return [
+    {
+      type: "lead.dismissed",
+      county: state.county,
+      agency: c.agency,
+      actor: c.actor,
+      time: c.now.toISOString(),
+      data: { leadId: state.leadId, reason: c.reason },
+    },
+  ];
+}
+
+function share(c: ShareLead, state: LeadState): LeadEvent[] | Refusal {
+  const of = c.of;
+  if (of.agency !== c.agency || of.to !== undefined || of.type === "lead.shared")
+    return refuse("forbidden", "an agency passes on only its own events of its own leads");
+  // Nothing to pass on of a lead this agency does not hold (its registration never recorded).
+  if (state?.knownBy !== "registration" || state.originator !== c.agency) return [];
+  const across = state.sharedAcross;
+  const addressees: { to: AgencyCode; toCounty?: string }[] = [
+    ...state.sharedWith.map((to) => ({ to })),
+    ...(across?.agencies ?? []).map((to) => ({ to, toCounty: across!.county })),
+  ];
+  const envelope = { county: of.county, agency: of.agency, actor: of.actor, time: of.time };
+  return addressees.map(({ to, toCounty }): LeadEvent => {
+    const addressed = { ...envelope, to, ...(toCounty ? { toCounty } : {}) };
+    if (of.type !== "lead.reported")
+      return { ...addressed, type: of.type, data: of.data } as LeadEvent;
+    const { targetKey: _k, recipients: _r, sharedAcross: _a, ...all } = of.data;
+    // Across the county line the informant stays home: not even the opaque reference goes.
+    const { informant: _i, ...withoutInformant } = all;
+    const lead = toCounty ? withoutInformant : all;
+    return {
+      ...addressed,
+      type: "lead.shared",
+      data: {
+        leadId: lead.leadId,
+        to,
+        originator: c.agency,
+        reason: `source:${lead.source}`,
+        lead,
+      },
+    };
+  });
+}
+
+function receive(c: ReceiveLead, state: LeadState): LeadEvent[] | Refusal {
+  const e = c.event;
+  if (e.to !== c.agency) return refuse("invalid", `addressed to ${e.to ?? "no one"}`, "to");
+  switch (e.type) {
+    case "lead.reported":
+      return refuse("invalid", "a registration is not addressed to anyone", "type");
+    case "lead.shared":
+      if (e.data.to !== c.agency || e.data.originator !== e.agency)
+        return refuse("invalid", "names another addressee or originator than its envelope", "data");
+      if (state && state.originator !== e.agency)
+        return refuse("forbidden", `lead ${e.data.leadId} was shared by ${state.originator}`);
+      return [e];
+    case "lead.linked":
+    case "lead.dismissed":
+      // Shared before it was linked or dismissed; without the share it was never ours to see.
+      if (!state) return [];
+      if (state.originator !== e.agency)
+        return refuse("forbidden", "only the lead's originator links or dismisses it");
+      return [e];
+  }
+}
