@@ -37,6 +37,7 @@ export const ReferralOnward = z.object({
   toCounty: CountyCode.optional(),
   reason: Text(2000),
 });
+export type ReferralOnward = z.infer<typeof ReferralOnward>;
 
 export const ReferralStatus = z.enum([
   "offered",

@@ -3,7 +3,6 @@ import type {
   InboxItem,
   InformantDetails,
   InspectionFindings,
-  LeadRegistered,
   LeadView,
   MonthlyFigures,
   ReferralView,
@@ -16,7 +15,7 @@ import {
   type Lead,
   leadView,
 } from "@liandong/domain";
-import type { Bucket, Remembered } from "@liandong/runtime";
+import type { Bucket } from "@liandong/runtime";
 import type { CaseRecord } from "./case-record.ts";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
@@ -270,16 +269,6 @@ export class DeskStore {
   async saveCase(r: CaseRecord): Promise<void> {
     await this.#kv.put(`case.${r.caseId}`, enc(r));
     this.cases.set(r.caseId, r);
-  }
-
-  /** A registration's answer remembered under its request id, with the request's fingerprint. */
-  async idempotent(key: string): Promise<Remembered<LeadRegistered> | undefined> {
-    const e = await this.#kv.get(`idem.${key}`);
-    return e?.operation === "PUT" ? dec<Remembered<LeadRegistered>>(e.value) : undefined;
-  }
-
-  async rememberResult(key: string, remembered: Remembered<LeadRegistered>): Promise<void> {
-    await this.#kv.put(`idem.${key}`, enc(remembered));
   }
 
   async seal(ref: string, informant: SealedInformant): Promise<void> {

@@ -4,7 +4,12 @@ import {
   publisherSubjects,
   STREAMS,
 } from "@liandong/contracts";
-import { AggregateLog, type ServiceContext, type ServiceParts } from "@liandong/runtime";
+import {
+  AggregateLog,
+  IdempotentRequests,
+  type ServiceContext,
+  type ServiceParts,
+} from "@liandong/runtime";
 import { mountCases } from "./case-routes.ts";
 import { consentEventsHandler } from "./consent-events.ts";
 import { consentRoutes } from "./consent-routes.ts";
@@ -25,6 +30,7 @@ export function agencyDesk(rules: AgencyRules) {
   return async (ctx: ServiceContext): Promise<ServiceParts> => {
     const { agency, county, bus, kv, publisher, logger, metrics } = ctx;
     const store = new DeskStore(kv);
+    const requests = new IdempotentRequests(kv);
     await store.load();
     // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
     const log = new AggregateLog(publisher, kv, county, "observed");
@@ -80,6 +86,7 @@ export function agencyDesk(rules: AgencyRules) {
       store,
       log,
       clock: ctx.clock,
+      requests,
     });
     // After the desk: its authentication covers the referral routes too.
     const referrals = mountReferrals(ctx.app, {
@@ -89,6 +96,7 @@ export function agencyDesk(rules: AgencyRules) {
       store,
       log,
       clock: ctx.clock,
+      requests,
       logger,
       metrics,
     });

@@ -27,6 +27,7 @@ import {
   type Clock,
   Decisions,
   type HttpEnv,
+  type IdempotentRequests,
   type Logger,
   type Metrics,
   ProblemError,
@@ -63,6 +64,8 @@ export type ReferralDeskDeps = {
   store: DeskStore;
   log: AggregateLog;
   clock: Clock;
+  /** Requests made once whatever the retries (`Idempotency-Key`), in the agency's bucket. */
+  requests: IdempotentRequests;
   logger?: Logger;
   metrics?: Metrics;
 };
@@ -263,14 +266,25 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       throw new ValidationError("invalid-body", "cannot refer to oneself", [
         { field: "to", message: "another agency" },
       ]);
-    const key = c.req.header("idempotency-key");
-    const referralId = key
-      ? uuidFromName(`${agency}:referral:${officer.id}:${key}`)
-      : crypto.randomUUID();
-    const existing = store.referrals.get(referralId);
-    if (existing) return c.json(existing, 200);
-    const asked = askedConsent(store, referralId);
-    if (asked) return c.json(asked, 202);
+    const { result, replay } = await deps.requests.run(c, body, async (key) => {
+      // Derived from the request's key: a retry after a crash finds the referral it made.
+      const referralId = key ? uuidFromName(`${agency}:referral:${key}`) : crypto.randomUUID();
+      const existing = store.referrals.get(referralId);
+      if (existing) return { status: 200 as const, body: existing };
+      const asked = askedConsent(store, referralId);
+      if (asked) return { status: 202 as const, body: asked };
+      return makeOffer(officer.id, body, held, toCounty, referralId);
+    });
+    return c.json(result.body, replay && result.status === 201 ? 200 : result.status);
+  });
+
+  async function makeOffer(
+    actor: string,
+    body: ReferralOffer,
+    held: ReturnType<typeof referable>,
+    toCounty: string | undefined,
+    referralId: string,
+  ) {
     const now = clock();
     const data = {
       referralId,
@@ -289,12 +303,11 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     // consent: asked for now, the offer made when it is given (consent-events.ts).
     const consent = await requestConsent(
       { agency, store, log, clock },
-      { actor: officer.id, lead: held, offer: data, toCounty },
+      { actor, lead: held, offer: data, toCounty },
     );
-    if (consent) return c.json(consent, 202);
-    const view = await offer(officer.id, data, toCounty);
-    return c.json(view, 201);
-  });
+    if (consent) return { status: 202 as const, body: consent };
+    return { status: 201 as const, body: await offer(actor, data, toCounty) };
+  }
 
   /**
    * A referral made again of what this agency referred before and got back (returned or
@@ -380,26 +393,39 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     return c.json(view);
   });
 
-  app.post("/referrals/:referralId/acceptance", async (c) =>
-    c.json(await act(c, c.req.param("referralId"), () => ({ type: "accept" }))),
-  );
+  /** One step, made once whatever the retries with its `Idempotency-Key`. */
+  const step = async (
+    c: Context<HttpEnv>,
+    body: unknown,
+    command: (view: ReferralView) => ReferralCommand,
+  ) =>
+    c.json(
+      (await deps.requests.run(c, body, () => act(c, c.req.param("referralId") ?? "", command)))
+        .result,
+    );
+  app.post("/referrals/:referralId/acceptance", (c) => step(c, {}, () => ({ type: "accept" })));
   app.post("/referrals/:referralId/return", async (c) => {
     const { reason } = await readJson(c, ReferralReason);
-    return c.json(await act(c, c.req.param("referralId"), () => ({ type: "return", reason })));
+    return step(c, { reason }, () => ({ type: "return", reason }));
   });
   app.post("/referrals/:referralId/withdrawal", async (c) => {
     const { reason } = await readJson(c, ReferralReason);
-    return c.json(await act(c, c.req.param("referralId"), () => ({ type: "withdraw", reason })));
+    return step(c, { reason }, () => ({ type: "withdraw", reason }));
   });
   app.post("/referrals/:referralId/completion", async (c) => {
     const feedback = await readJson(c, ReferralFeedback);
-    return c.json(await act(c, c.req.param("referralId"), () => ({ type: "complete", feedback })));
+    return step(c, feedback, () => ({ type: "complete", feedback }));
   });
   app.post("/referrals/:referralId/onward", async (c) => {
     const body = await readJson(c, ReferralOnward);
+    const { result, replay } = await deps.requests.run(c, body, () => onward(c, body));
+    return c.json(result, replay ? 200 : 201);
+  });
+
+  async function onward(c: Context<HttpEnv>, body: ReferralOnward): Promise<ReferralView> {
     const toCounty = body.toCounty === county ? undefined : body.toCounty;
     if (toCounty !== undefined) addressedCounty(toCounty, county);
-    const parent = await act(c, c.req.param("referralId"), (view) => ({
+    const parent = await act(c, c.req.param("referralId") ?? "", (view) => ({
       type: "refer-on",
       childReferralId: uuidFromName(`${view.referralId}:onward:${body.to}:${toCounty ?? ""}`),
       to: body.to,
@@ -407,7 +433,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     }));
     // The chain: a new referral from this agency to the next, linked to its parent.
     const now = clock();
-    const child = await offer(
+    return offer(
       c.get("officer").id,
       {
         referralId: parent.childReferralId!,
@@ -428,8 +454,7 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       },
       toCounty,
     );
-    return c.json(child, 201);
-  });
+  }
 
   return { offer };
 }

@@ -24,14 +24,12 @@ import {
   type AggregateLog,
   type Clock,
   type HttpEnv,
-  idempotencyKey,
+  type IdempotentRequests,
   officerAuth,
   ProblemError,
   type Published,
   readJson,
   readQuery,
-  replayed,
-  requestFingerprint,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
@@ -50,6 +48,8 @@ export type DeskDeps = {
   store: DeskStore;
   log: AggregateLog;
   clock: Clock;
+  /** Requests made once whatever the retries (`Idempotency-Key`), in the agency's bucket. */
+  requests: IdempotentRequests;
 };
 
 const Page = z.object({
@@ -82,7 +82,6 @@ function refusal(r: Refusal, current?: Lead): Error {
 /** The liaison officer's HTTP desk: register, list and dismiss leads; read the inbox. */
 export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   const { agency, store, log, clock } = deps;
-  const inFlight = new Map<string, { fingerprint: string; work: Promise<LeadRegistered> }>();
   const auth = officerAuth(deps.officers, agency);
   // Everything at an agency's desk needs one of its officers: denied by default, so a route
   // added later cannot be left open. Only the probes and metrics (and CORS preflights) are not.
@@ -177,29 +176,10 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
   app.post("/leads", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, LeadRegistration);
-    const rawKey = idempotencyKey(c);
-    const key = rawKey
-      ? createHash("sha256").update(`${officer.id}\u0000${rawKey}`).digest("hex")
-      : undefined;
-    if (!key) return c.json(await register(officer, body, undefined), 201);
-    const fingerprint = requestFingerprint(c, body);
-    const done = await store.idempotent(key);
-    if (done) return c.json(replayed(done, fingerprint), 200);
-    const running = inFlight.get(key);
-    if (running)
-      return c.json(
-        await replayed({ fingerprint: running.fingerprint, result: running.work }, fingerprint),
-        200,
-      );
-    const work = register(officer, body, key);
-    inFlight.set(key, { fingerprint, work });
-    try {
-      const result = await work;
-      await store.rememberResult(key, { fingerprint, result });
-      return c.json(result, 201);
-    } finally {
-      inFlight.delete(key);
-    }
+    const { result, replay } = await deps.requests.run(c, body, (key) =>
+      register(officer, body, key),
+    );
+    return c.json(result, replay ? 200 : 201);
   });
 
   app.get("/leads", (c) => {

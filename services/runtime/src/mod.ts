@@ -11,6 +11,7 @@ export * from "./hash.ts";
 export * from "./hash-chain.ts";
 export * from "./http.ts";
 export * from "./idempotency.ts";
+export * from "./idempotent.ts";
 export * from "./logger.ts";
 export * from "./memory/mod.ts";
 export * from "./metrics.ts";
