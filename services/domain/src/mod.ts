@@ -4,3 +4,4 @@
  * events with the same `evolve`.
  */
 export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
+export * from "./report/mod.ts";

@@ -1,0 +1,25 @@
+export {
+  addFact,
+  closureRate,
+  countyTotal,
+  evolveFigures,
+  FIGURE_NAMES,
+  type FigureFact,
+  type FiguresBook,
+  figureDifferences,
+  figureFact,
+  figuresOf,
+  initialFigures,
+  type MonthBook,
+  NO_FIGURES,
+  sanctionFigures,
+} from "./figures.ts";
+export {
+  type ReportCommand,
+  type ReportEvent,
+  type ReportState,
+  reportDecider,
+  reportKey,
+  reportStatus,
+} from "./report.ts";
+export { agencyReportView, monthlyReportView } from "./view.ts";
