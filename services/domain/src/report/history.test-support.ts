@@ -209,7 +209,7 @@ function eventsOf(h: Happening): BusEvent[] {
             kind: "case",
             id: caseId,
             // Closed no earlier than opened.
-            time: c.at < h.at ? h.at : c.at,
+            time: [c.at, h.at].sort()[1]!,
             data: { caseId, summary: "查实并处罚", sanctions },
           }),
         );
