@@ -7,6 +7,7 @@ import {
 import {
   AggregateLog,
   EventConsumer,
+  type Handler,
   type ServiceContext,
   type ServiceParts,
 } from "@liandong/runtime";
@@ -17,6 +18,7 @@ import { mountInformants } from "./informant-routes.ts";
 import { mountInspections } from "./inspection-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
+import { ReportDesk } from "./report-desk.ts";
 import { mountReports } from "./report-routes.ts";
 import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
@@ -28,6 +30,15 @@ export function agencyDesk(rules: AgencyRules) {
     const { agency, county, nc, kv, publisher, logger, metrics } = ctx;
     const store = new DeskStore(kv);
     await store.load();
+    const reports = new ReportDesk(kv, agency, county);
+    await reports.load();
+    // The monthly figures fold every event the desk has handled, whichever consumer brought it.
+    const andReports =
+      (handle: Handler): Handler =>
+      async (e, d) => {
+        await handle(e, d);
+        await reports.record(e);
+      };
     // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
     const log = new AggregateLog(publisher, kv, county, "observed");
     const deps = { nc, agency, publisher, logger, metrics };
@@ -39,7 +50,7 @@ export function agencyDesk(rules: AgencyRules) {
           durable: `${agency}-sharer`,
           filterSubject: publisherSubjects(county, agency),
         },
-        ownEventsHandler({ agency, store, log }),
+        andReports(ownEventsHandler({ agency, store, log })),
       ),
       new EventConsumer(
         deps,
@@ -51,12 +62,14 @@ export function agencyDesk(rules: AgencyRules) {
             ? { filterSubjects: [inboxSubjects(agency), crossBorderInboxSubjects(county, agency)] }
             : { filterSubject: inboxSubjects(agency) }),
         },
-        inboxHandler({
-          agency,
-          store,
-          log,
-          consentDecided: (e) => referrals.consentDecided(e),
-        }),
+        andReports(
+          inboxHandler({
+            agency,
+            store,
+            log,
+            consentDecided: (e) => referrals.consentDecided(e),
+          }),
+        ),
       ),
     ];
     mountDesk(ctx.app, {
@@ -81,7 +94,7 @@ export function agencyDesk(rules: AgencyRules) {
     });
     mountInformants(ctx.app, { agency, config: ctx.config, store, log });
     mountSupervisionAnswers(ctx.app, { agency, store, log, clock: ctx.clock });
-    mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
+    mountReports(ctx.app, { agency, reports, log, clock: ctx.clock });
     mountInspections(ctx.app, { agency, store, log, clock: ctx.clock });
     mountCases(ctx.app, { agency, config: ctx.config, rules, store, log, clock: ctx.clock });
     return {

@@ -22,14 +22,8 @@ export async function recordSupervision(store: DeskStore, e: BusEvent): Promise<
   if (e.agency !== OFFICE) {
     throw new ValidationError("not-entitled", `${e.agency} may not issue supervision orders`);
   }
-  if (e.type === "supervision.overdue") {
-    await store.saveOverdueNotice({
-      referralId: e.data.referralId,
-      deadline: e.data.deadline,
-      at: e.time,
-    });
-    return;
-  }
+  // A deadline passed: counted in the monthly figures (ReportDesk), nothing to keep here.
+  if (e.type === "supervision.overdue") return;
   const known = store.orders.get(e.data.orderId);
   if (e.type === "supervision.ordered") {
     if (known) return;

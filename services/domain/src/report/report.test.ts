@@ -104,6 +104,8 @@ describe("the monthly report's decider", () => {
     expect(fold(reportDecider, [e("commerce")])).toEqual(none);
     const own = fold(reportDecider, [e("health")]);
     expect(evolve(own, e("health", { month: "2026-04" }))).toBe(own);
+    // Delivered again: folded once.
+    expect(evolve(own, e("health"))).toBe(own);
   });
 
   it("leaves the state as it was when a command is refused", () => {

@@ -78,11 +78,17 @@ export function decide(cmd: ReportCommand, state: ReportState): ReportEvent[] | 
   ];
 }
 
-/** Pure: the report after one of its events. Another agency's submission is not this report's. */
+/**
+ * Pure: the report after one of its events. Another agency's submission is not this report's;
+ * an event no newer than the last one folded has been folded already (delivery is at least
+ * once, and the agency folds what it appended before its own events come back to it).
+ */
 export function evolve(state: ReportState, e: ReportEvent): ReportState {
   if (e.type !== "report.submitted" || e.data.agency !== e.agency) return state;
-  if (state.status === "submitted" && (state.month !== e.data.month || state.agency !== e.agency))
-    return state;
+  if (state.status === "submitted") {
+    if (state.month !== e.data.month || state.agency !== e.agency) return state;
+    if (Date.parse(e.time) <= Date.parse(state.correctedAt ?? state.submittedAt)) return state;
+  }
   const first = state.status === "submitted" ? state.submittedAt : undefined;
   return {
     status: "submitted",
