@@ -119,7 +119,7 @@ export function officeBench(opts: {
   const rebuild = () => {
     const leads: Tracker = new Map();
     const referrals: ReferralTracker = new Map();
-    const stats = new Statistics();
+    const stats = new Statistics(COUNTY);
     const started = performance.now();
     for (const m of log) {
       const v = checkMessage(m.subject, m.bytes);
