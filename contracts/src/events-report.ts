@@ -8,6 +8,7 @@ export {
   monthStart,
   nextMonth,
   previousMonth,
+  ratePercent,
   reportDueBy,
   reportingMonth,
 } from "./report-calendar.ts";

@@ -68,3 +68,8 @@ export function reportingMonth(now: Date): string {
 export function lastDayToReport(month: string): string {
   return new Date(Date.parse(reportDueBy(month)) - 1 + CST_MS).toISOString().slice(0, 10);
 }
+
+/** A share as a clerk reads it (`50.0%`); a share of nothing (null) is "—", never 0% or NaN. */
+export function ratePercent(rate: number | null): string {
+  return rate === null ? "—" : `${(rate * 100).toFixed(1)}%`;
+}

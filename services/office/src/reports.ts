@@ -4,6 +4,7 @@ import {
   type MonthlyReportView,
   ReportMonth,
   type ReportStatus,
+  ratePercent,
   StatisticsView,
 } from "@liandong/contracts";
 import {
@@ -86,10 +87,6 @@ const field = (v: string | number) => {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
-/** A share as a clerk reads it; a share of nothing is "—". */
-export const percent = (rate: number | null) =>
-  rate === null ? "—" : `${(rate * 100).toFixed(1)}%`;
-
 /** An instant as a clerk in China reads it: `YYYY-MM-DD HH:mm`. */
 const cst = (iso: string) =>
   new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
@@ -120,7 +117,7 @@ export function reportCsv(report: MonthlyReportView): string {
       a.name,
       a.source === "submitted" ? "部门报送" : "总线汇总（未报送）",
       ...FIGURE_NAMES.map((k) => a.figures[k]),
-      percent(a.closureRate),
+      ratePercent(a.closureRate),
       STATUS_LABEL[a.status],
       a.submitted ? cst(a.submitted.correctedAt ?? a.submitted.submittedAt) : "",
       differenceText(a.differences),
@@ -131,7 +128,7 @@ export function reportCsv(report: MonthlyReportView): string {
         a.name,
         "总线汇总",
         ...FIGURE_NAMES.map((k) => a.compiled[k]),
-        percent(a.compiledClosureRate),
+        ratePercent(a.compiledClosureRate),
         "",
         "",
         "",
@@ -143,7 +140,7 @@ export function reportCsv(report: MonthlyReportView): string {
     "合计",
     "各部门报送",
     ...FIGURE_NAMES.map((k) => t.figures[k]),
-    percent(t.closureRate),
+    ratePercent(t.closureRate),
     "",
     "",
     differenceText(t.differences),
@@ -153,7 +150,7 @@ export function reportCsv(report: MonthlyReportView): string {
     "合计",
     "总线汇总",
     ...FIGURE_NAMES.map((k) => t.compiled[k]),
-    percent(t.compiledClosureRate),
+    ratePercent(t.compiledClosureRate),
     "",
     "",
     "",
