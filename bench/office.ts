@@ -120,7 +120,7 @@ export function officeBench(opts: {
   const rebuild = () => {
     const leads: Tracker = new Map();
     const referrals: ReferralTracker = new Map();
-    const stats = new Statistics();
+    const stats = new Statistics(COUNTY);
     const started = performance.now();
     for (const [seq, m] of log.entries()) {
       const v = checkMessage(m.subject, m.bytes);

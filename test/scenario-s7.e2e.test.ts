@@ -1,19 +1,15 @@
 // S7 — the monthly report (月报): each agency's figures compiled from the bus, pre-filled for
-// the agency, submitted by it; the office's report flags who has not reported, and downloads
-// as a CSV a spreadsheet opens (UTF-8 with BOM, Chinese headers) and as JSON.
-import { monthOf } from "@liandong/contracts";
+// the agency by the same fold, submitted (and corrected) by it; the office's report states what
+// each agency submitted beside the bus's figures, every difference flagged with the agency's
+// note, a joint inspection once in the total, flags who has not reported, and downloads as a CSV
+// a spreadsheet opens (UTF-8 with BOM, Chinese headers, the county's name, 合计 rows) and as JSON.
+import { type MonthlyReportView, monthOf, nextMonth } from "@liandong/contracts";
 import { request } from "undici";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
 
 type Figures = Record<string, number>;
-type Report = {
-  month: string;
-  dueBy: string;
-  agencies: { agency: string; figures: Figures; status: string; closureRate: number }[];
-  total: { figures: Figures };
-  flagged: string[];
-};
+type Report = MonthlyReportView;
 
 let county: TestCounty;
 const month = monthOf(new Date().toISOString());
@@ -131,20 +127,48 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
       .leadsReceived,
   ).toBe(2);
 
-  // The agency's own report, pre-filled from what its desk recorded off the bus.
+  // The agency's own report, pre-filled by the fold the office makes, from the events it saw.
   const own = await county
     .as("health")
-    .get<{ prefilled: Figures; dueBy: string }>(`/reports/${month}`);
+    .get<{ prefilled: Figures; dueBy: string; open: boolean; status: string }>(`/reports/${month}`);
   expect(own.body.prefilled).toEqual(health.figures);
+  expect(own.body).toMatchObject({ open: true, status: "pending" });
+  // Due by the end of the 10th of the next month, China's time: before the 11th at 00:00 +08:00.
+  expect(own.body.dueBy).toBe(new Date(`${nextMonth(month)}-11T00:00:00+08:00`).toISOString());
+  // Drug regulation's pre-filled findings are its own; the inspection is one in the county's total.
+  const drugs = await county.as("drug-regulation").get<{ prefilled: Figures }>(`/reports/${month}`);
+  expect(drugs.body.prefilled).toMatchObject({ inspections: 1, drugsConfiscated: 40 });
+  // Health reports a fine the bus does not show yet, and says why.
+  const note = "另有罚款5000元系月末执行，尚未录入";
+  const reported = { ...own.body.prefilled, finesYuan: 25000 };
   const submitted = await county
     .as("health")
-    .post(`/reports/${month}/submission`, { figures: own.body.prefilled, note: "无补充" });
+    .post<{ submittedAt: string; correctedAt?: string }>(`/reports/${month}/submission`, {
+      figures: reported,
+      note,
+    });
   expect(submitted.status).toBe(201);
+  // The same report again records nothing.
+  const again = await county
+    .as("health")
+    .post<{ submittedAt: string; correctedAt?: string }>(`/reports/${month}/submission`, {
+      figures: reported,
+      note,
+    });
+  expect(again.status).toBe(200);
+  expect(again.body.submittedAt).toBe(submitted.body.submittedAt);
+  expect(again.body.correctedAt).toBeUndefined();
   const badFigures = await county
     .as("health")
     .post(`/reports/${month}/submission`, { figures: { ...own.body.prefilled, finesYuan: -1 } });
   expect(badFigures.status).toBe(422);
   expect(JSON.stringify(badFigures.body)).toContain("finesYuan");
+  // A month that has not begun cannot be reported on.
+  const early = await county
+    .as("health")
+    .post(`/reports/${nextMonth(month)}/submission`, { figures: own.body.prefilled });
+  expect(early.status).toBe(422);
+  expect(JSON.stringify(early.body)).toContain('"field":"month"');
 
   const report = await eventually(async () => {
     const r = await office.get<Report>(`/reports/${month}.json`);
@@ -152,14 +176,31 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
       ? r.body
       : undefined;
   });
-  expect(report.dueBy > new Date().toISOString()).toBe(true);
+  expect(report.dueBy).toBe(own.body.dueBy);
+  expect(report.countyName).toBe("阳西县");
+  // What health submitted is what the office reports, beside the bus, the difference and note shown.
   expect(report.agencies.find((a) => a.agency === "health")).toMatchObject({
-    figures: health.figures,
+    source: "submitted",
+    figures: reported,
+    compiled: health.figures,
     closureRate: 1,
+    differences: [{ figure: "finesYuan", reported: 25000, compiled: 20000 }],
+    submitted: { note },
   });
-  expect(report.agencies.find((a) => a.agency === "commerce")!.status).toBe("pending");
+  expect(report.discrepant).toEqual(["health"]);
+  const commerce = report.agencies.find((a) => a.agency === "commerce")!;
+  expect(commerce).toMatchObject({ status: "pending", source: "compiled", closureRate: null });
   expect(report.flagged).toEqual([]);
   expect(report.agencies.some((a) => a.agency === "office")).toBe(false);
+  // Two agencies took part in one joint inspection: one in the total.
+  expect(report.total.figures).toMatchObject({
+    inspections: 1,
+    institutionsChecked: 8,
+    devicesSealed: 2,
+    drugsConfiscated: 40,
+    finesYuan: 25000,
+  });
+  expect(report.total.compiled.finesYuan).toBe(20000);
 
   // A month long past: every agency's report is missing, and flagged.
   const old = await office.get<Report>("/reports/2020-01.json");
@@ -177,19 +218,32 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
   // The byte-order mark first (text decoders drop it, so look at the bytes).
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const lines = bytes.subarray(3).toString("utf8").split("\r\n");
-  expect(lines[0]).toMatch(new RegExp(`月报 ${month}（应于 \\d{4}-\\d{2}-10 前报送）`));
-  expect(lines[1]).toBe(
-    "部门,登记线索,接收线索,立案,结案,罚没款（元）,吊销证照,移送司法机关,逾期移交,联合检查,检查机构,封存B超机,查扣药品（盒）,查处率,报送状态",
+  expect(lines[0]).toBe(
+    `阳西县（441723）打击“两非”联合执法月报 ${month}（应于 ${nextMonth(month)}-10 24:00 前报送）`,
   );
-  const healthRow = lines.find((l) => l.includes("卫生"))!;
-  expect(healthRow.split(",").slice(1, 6)).toEqual(["2", "0", "1", "1", "20000"]);
-  expect(healthRow).toContain("已按时报送");
-  expect(
-    lines
-      .find((l) => l.startsWith("合计"))!
-      .split(",")
-      .slice(9, 13),
-  ).toEqual(["2", "8", "2", "40"]);
+  expect(lines[1]).toBe(
+    "部门,数据来源,登记线索,接收线索,立案,结案,罚没款（元）,吊销证照,移送司法机关,逾期移交,联合检查,检查机构,封存B超机,查扣药品（盒）,查处率,报送状态,报送时间,与总线汇总不一致,备注",
+  );
+  const head = lines[1]!.split(",");
+  const cells = (prefix: string) => lines.find((l) => l.startsWith(prefix))!.split(",");
+  const col = (name: string) => head.indexOf(name);
+  const healthRow = cells("卫生健康部门,部门报送");
+  expect(healthRow.slice(col("登记线索"), col("罚没款（元）") + 1)).toEqual([
+    "2",
+    "0",
+    "1",
+    "1",
+    "25000",
+  ]);
+  expect(healthRow[col("报送状态")]).toBe("已按时报送");
+  expect(healthRow[col("与总线汇总不一致")]).toBe("罚没款（元）：报送 25000，总线 20000");
+  expect(healthRow[col("备注")]).toBe(note);
+  expect(cells("卫生健康部门,总线汇总")[col("罚没款（元）")]).toBe("20000");
+  expect(cells("工商行政管理部门")[col("查处率")]).toBe("—");
+  const total = cells("合计,各部门报送");
+  expect(total.slice(col("联合检查"), col("查扣药品（盒）") + 1)).toEqual(["1", "8", "2", "40"]);
+  expect(cells("合计,总线汇总")[col("罚没款（元）")]).toBe("20000");
+  expect(bytes.toString("utf8")).not.toContain("NaN");
 
   // The office follows each participant's findings.
   const insp = await office.get<{

@@ -294,8 +294,21 @@ it("a referral goes overdue on the county's clock; the office supervises it from
 it("the office downloads the monthly report; the page switches to English", async () => {
   const page = await loginPage(browser, office(), "office", token("office"));
   await tab(page, "月报").click();
-  await page.getByTestId("report").waitFor();
+  const report = page.getByTestId("report");
+  await report.waitFor();
   await shot(page, "7-report");
+  // The county by its name, the 合计 row the CSV has, and "—" for a rate over nothing.
+  await page.getByTestId("report-title").filter({ hasText: "阳西县（441723）" }).waitFor();
+  await report.locator('tr[data-key="total"]').filter({ hasText: "合计" }).waitFor();
+  await report.locator('tr[data-key="commerce"]').filter({ hasText: "—" }).waitFor();
+  expect(await report.textContent()).not.toMatch(/NaN|undefined/);
+  const officeMonth = await page.locator("input[name=month]").inputValue();
+  // An agency's report page opens at the same month as the office's.
+  const desk = await loginPage(browser, office(), "health", token("health"));
+  await tab(desk, "月报").click();
+  await desk.getByTestId("report-form").waitFor();
+  expect(await desk.locator("input[name=month]").inputValue()).toBe(officeMonth);
+  await desk.context().close();
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByTestId("download-csv").click(),

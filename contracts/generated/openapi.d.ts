@@ -556,7 +556,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 报送月报 — submit (or correct) this agency's report for the month */
+        /** 报送月报 — submit (or correct) this agency's report for a month that has begun (422 naming `month` otherwise) */
         post: operations["submitMonthlyReport"];
         delete?: never;
         options?: never;
@@ -1443,7 +1443,12 @@ export interface components {
         };
         AgencyReport: {
             month: string;
+            agency: string;
+            /** Format: date-time */
             dueBy: string;
+            open: boolean;
+            /** @enum {string} */
+            status: "submitted" | "late" | "missing" | "pending";
             prefilled: {
                 leadsRegistered: number;
                 leadsReceived: number;
@@ -1460,7 +1465,12 @@ export interface components {
             };
             submitted?: {
                 month: string;
+                agency: string;
+                /** Format: date-time */
                 submittedAt: string;
+                /** Format: date-time */
+                correctedAt?: string;
+                submittedBy: string;
                 figures: {
                     leadsRegistered: number;
                     leadsReceived: number;
@@ -1477,10 +1487,21 @@ export interface components {
                 };
                 note?: string;
             };
+            differences: {
+                /** @enum {string} */
+                figure: "leadsRegistered" | "leadsReceived" | "casesOpened" | "casesClosed" | "finesYuan" | "revocations" | "judiciaryTransfers" | "referralsOverdue" | "inspections" | "institutionsChecked" | "devicesSealed" | "drugsConfiscated";
+                reported: number;
+                compiled: number;
+            }[];
         };
         SubmittedReport: {
             month: string;
+            agency: string;
+            /** Format: date-time */
             submittedAt: string;
+            /** Format: date-time */
+            correctedAt?: string;
+            submittedBy: string;
             figures: {
                 leadsRegistered: number;
                 leadsReceived: number;
@@ -3897,7 +3918,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 已更正 — submitted again */
+            /** @description 已更正 — submitted again (the same figures and note again record nothing) */
             200: {
                 headers: {
                     [name: string]: unknown;

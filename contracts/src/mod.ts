@@ -3,6 +3,7 @@ export * from "./agency.ts";
 export * from "./api.ts";
 export * from "./api-case.ts";
 export * from "./api-referral.ts";
+export * from "./api-report.ts";
 export * from "./api-supervision.ts";
 export * from "./catalogue.ts";
 export * from "./config.ts";

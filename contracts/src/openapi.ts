@@ -22,9 +22,10 @@ import {
   ReferralReason,
   ReferralView,
 } from "./api-referral.ts";
+import { AgencyReportView, SubmittedReport } from "./api-report.ts";
 import { SupervisionAnswerRequest, SupervisionOrderView } from "./api-supervision.ts";
 import { InspectionFindings } from "./events-inspection.ts";
-import { MonthlyFigures, ReportSubmission } from "./events-report.ts";
+import { ReportSubmission } from "./events-report.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
 
@@ -38,21 +39,6 @@ const AgencyInspection = z.object({
   endsOn: z.string(),
   findings: InspectionFindings.extend({ recordedAt: z.string() }).optional(),
 });
-/** An agency's report for a month: pre-filled from its desk, and what it submitted. */
-const AgencyReport = z.object({
-  month: z.string(),
-  dueBy: z.string(),
-  prefilled: MonthlyFigures,
-  submitted: z
-    .object({
-      month: z.string(),
-      submittedAt: z.string(),
-      figures: MonthlyFigures,
-      note: z.string().optional(),
-    })
-    .optional(),
-});
-
 /**
  * JSON Schema of a zod schema, as a request reads it (`input`: defaults make a field optional)
  * or a response is written (`output`). OpenAPI 3.1 speaks draft 2020-12; AsyncAPI 3.0's schema
@@ -212,8 +198,8 @@ export function openApiDocument(): Record<string, unknown> {
       "output",
     ),
     ReportSubmission: jsonSchema(ReportSubmission, "input"),
-    AgencyReport: jsonSchema(AgencyReport, "output"),
-    SubmittedReport: jsonSchema(AgencyReport.shape.submitted.unwrap(), "output"),
+    AgencyReport: jsonSchema(AgencyReportView, "output"),
+    SubmittedReport: jsonSchema(SubmittedReport, "output"),
     Problem: jsonSchema(Problem, "output"),
   };
   const pathId = (name: string, schema: Record<string, unknown>) => ({
@@ -664,12 +650,17 @@ export function openApiDocument(): Record<string, unknown> {
       "/reports/{month}/submission": {
         post: {
           operationId: "submitMonthlyReport",
-          summary: "报送月报 — submit (or correct) this agency's report for the month",
+          summary:
+            "报送月报 — submit (or correct) this agency's report for a month that has begun (422 naming `month` otherwise)",
           parameters: [month],
           requestBody: { required: true, content: json("ReportSubmission") },
           responses: {
             "201": { description: "已报送 — submitted", content: json("SubmittedReport") },
-            "200": { description: "已更正 — submitted again", content: json("SubmittedReport") },
+            "200": {
+              description:
+                "已更正 — submitted again (the same figures and note again record nothing)",
+              content: json("SubmittedReport"),
+            },
             ...bodyProblems,
             ...problems,
             "404": problem("月份格式应为 YYYY-MM"),

@@ -4,7 +4,6 @@ import type {
   InformantDetails,
   InspectionFindings,
   LeadView,
-  MonthlyFigures,
   ReferralView,
   SupervisionOrderView,
 } from "@liandong/contracts";
@@ -64,15 +63,8 @@ export class DeskStore {
   readonly cases = new Map<string, CaseRecord>();
   /** Supervision orders (督办) the office addressed to this agency. */
   readonly orders = new Map<string, SupervisionOrderView>();
-  /** Deadlines the office recorded as passed while this agency held the referral. */
-  readonly overdueNotices = new Map<string, { referralId: string; deadline: string; at: string }>();
   /** Joint inspections this agency takes part in, with its findings once recorded. */
   readonly inspections = new Map<string, AgencyInspection>();
-  /** This agency's submitted monthly reports, by month. */
-  readonly reports = new Map<
-    string,
-    { month: string; submittedAt: string; figures: MonthlyFigures; note?: string }
-  >();
   readonly #kv: Bucket;
   /** Told of every referral change: live feeds and long polls. */
   readonly #listeners = new Set<(r: ReferralView) => void>();
@@ -118,15 +110,6 @@ export class DeskStore {
       if (e?.operation === "PUT") {
         const i = dec<AgencyInspection>(e.value);
         this.inspections.set(i.inspectionId, i);
-      }
-    }
-    for (const prefix of ["overdue", "report"] as const) {
-      for await (const key of await this.#kv.keys(`${prefix}.>`)) {
-        const e = await this.#kv.get(key);
-        if (e?.operation !== "PUT") continue;
-        const v = dec<Record<string, unknown>>(e.value);
-        if (prefix === "overdue") this.overdueNotices.set(key, v as never);
-        else this.reports.set(String(v.month), v as never);
       }
     }
     for await (const key of await this.#kv.keys("supervision.>")) {
@@ -233,22 +216,6 @@ export class DeskStore {
       clearTimeout(timer);
       off?.();
     }
-  }
-
-  async saveOverdueNotice(n: { referralId: string; deadline: string; at: string }): Promise<void> {
-    const key = `overdue.${n.referralId}.${n.deadline}`;
-    await this.#kv.put(key, enc(n));
-    this.overdueNotices.set(key, n);
-  }
-
-  async saveReport(r: {
-    month: string;
-    submittedAt: string;
-    figures: MonthlyFigures;
-    note?: string;
-  }) {
-    await this.#kv.put(`report.${r.month}`, enc(r));
-    this.reports.set(r.month, r);
   }
 
   async saveInspection(i: AgencyInspection): Promise<void> {

@@ -6,6 +6,7 @@ import {
 } from "@liandong/contracts";
 import {
   AggregateLog,
+  type Handler,
   IdempotentRequests,
   type ServiceContext,
   type ServiceParts,
@@ -20,6 +21,7 @@ import { informantRoutes } from "./informant-routes.ts";
 import { inspectionDesk } from "./inspection-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { mountReferrals } from "./referral-routes.ts";
+import { ReportDesk } from "./report-desk.ts";
 import { mountReports } from "./report-routes.ts";
 import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
@@ -32,6 +34,15 @@ export function agencyDesk(rules: AgencyRules) {
     const store = new DeskStore(kv);
     const requests = new IdempotentRequests(kv);
     await store.load();
+    const reports = new ReportDesk(kv, agency, county);
+    await reports.load();
+    // The monthly figures fold every event the desk has handled, whichever consumer brought it.
+    const andReports =
+      (handle: Handler): Handler =>
+      async (e, d) => {
+        await handle(e, d);
+        await reports.record(e);
+      };
     // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
     const log = new AggregateLog(publisher, kv, county, "observed");
     const supervision = supervisionDesk({ agency, county, store, log, clock: ctx.clock });
@@ -44,16 +55,18 @@ export function agencyDesk(rules: AgencyRules) {
           durable: `${agency}-sharer`,
           filterSubject: publisherSubjects(county, agency),
         },
-        ownEventsHandler({
-          agency,
-          store,
-          log,
-          informantEvent: informantEventsHandler({
+        andReports(
+          ownEventsHandler({
             agency,
             store,
-            context: informantContext(ctx.officers, agency, ctx.config),
+            log,
+            informantEvent: informantEventsHandler({
+              agency,
+              store,
+              context: informantContext(ctx.officers, agency, ctx.config),
+            }),
           }),
-        }),
+        ),
       ),
       bus.consumer(
         {
@@ -64,18 +77,20 @@ export function agencyDesk(rules: AgencyRules) {
             ? { filterSubjects: [inboxSubjects(agency), crossBorderInboxSubjects(county, agency)] }
             : { filterSubject: inboxSubjects(agency) }),
         },
-        inboxHandler({
-          agency,
-          store,
-          log,
-          consentEvent: consentEventsHandler({
+        andReports(
+          inboxHandler({
             agency,
             store,
-            offer: (actor, data, toCounty) => referrals.offer(actor, data, toCounty),
+            log,
+            consentEvent: consentEventsHandler({
+              agency,
+              store,
+              offer: (actor, data, toCounty) => referrals.offer(actor, data, toCounty),
+            }),
+            supervision: supervision.inbox,
+            inspection: inspections.inbox,
           }),
-          supervision: supervision.inbox,
-          inspection: inspections.inbox,
-        }),
+        ),
       ),
     ];
     mountDesk(ctx.app, {
@@ -114,7 +129,7 @@ export function agencyDesk(rules: AgencyRules) {
       }),
     );
     ctx.app.route("/", supervision.routes);
-    mountReports(ctx.app, { agency, store, log, clock: ctx.clock });
+    mountReports(ctx.app, { agency, reports, log, clock: ctx.clock });
     ctx.app.route("/", inspections.routes);
     mountCases(ctx.app, { agency, config: ctx.config, store, log, clock: ctx.clock });
     return {

@@ -1,11 +1,5 @@
-import {
-  type MonthlyFigures,
-  monthOf,
-  OFFICE,
-  ReportMonth,
-  ReportSubmission,
-  reportDueBy,
-} from "@liandong/contracts";
+import { OFFICE, ReportMonth, ReportSubmission } from "@liandong/contracts";
+import { agencyReportView, isRefusal, type Refusal, reportDecider } from "@liandong/domain";
 import {
   type AggregateLog,
   type Clock,
@@ -13,57 +7,10 @@ import {
   ProblemError,
   readJson,
   uuidFromName,
+  ValidationError,
 } from "@liandong/runtime";
 import type { Context, Hono } from "hono";
-import type { DeskStore } from "./desk-store.ts";
-
-/** Pure: this agency's figures for a month, from what its desk recorded off the bus. */
-export function prefill(store: DeskStore, agency: string, month: string): MonthlyFigures {
-  const f: MonthlyFigures = {
-    leadsRegistered: 0,
-    leadsReceived: 0,
-    casesOpened: 0,
-    casesClosed: 0,
-    finesYuan: 0,
-    revocations: 0,
-    judiciaryTransfers: 0,
-    referralsOverdue: 0,
-    inspections: 0,
-    institutionsChecked: 0,
-    devicesSealed: 0,
-    drugsConfiscated: 0,
-  };
-  for (const id of store.state.leads.keys()) {
-    const lead = store.lead(id);
-    if (lead && lead.originator === agency && monthOf(lead.registeredAt) === month)
-      f.leadsRegistered++;
-  }
-  for (const id of store.state.inbox.keys()) {
-    const item = store.inboxItem(id);
-    if (item && monthOf(item.receivedAt) === month) f.leadsReceived++;
-  }
-  for (const c of store.cases.values()) {
-    if (monthOf(c.openedAt) === month) f.casesOpened++;
-    if (c.closedAt && monthOf(c.closedAt) === month) {
-      f.casesClosed++;
-      for (const s of c.sanctions) {
-        if (s.kind === "fine") f.finesYuan += s.amountYuan;
-        if (s.kind === "revoke-practising-certificate" || s.kind === "revoke-institution-licence")
-          f.revocations++;
-        if (s.kind === "transfer-to-judiciary") f.judiciaryTransfers++;
-      }
-    }
-  }
-  for (const n of store.overdueNotices.values()) if (monthOf(n.at) === month) f.referralsOverdue++;
-  for (const i of store.inspections.values()) {
-    if (!i.findings || monthOf(i.findings.recordedAt) !== month) continue;
-    f.inspections++;
-    f.institutionsChecked += i.findings.institutionsChecked;
-    f.devicesSealed += i.findings.devicesSealed;
-    f.drugsConfiscated += i.findings.drugsConfiscated;
-  }
-  return f;
-}
+import type { ReportDesk } from "./report-desk.ts";
 
 const monthParam = (c: Context<HttpEnv>) => {
   const month = ReportMonth.safeParse(c.req.param("month"));
@@ -71,41 +18,78 @@ const monthParam = (c: Context<HttpEnv>) => {
   return month.data;
 };
 
-/** The agency's monthly report (月报): pre-filled from the bus, submitted by the agency. */
+function refused(r: Refusal): Error {
+  if (r.refused === "invalid")
+    return new ValidationError("invalid-report", r.message, [
+      { field: r.field ?? "body", message: r.message },
+    ]);
+  return new ProblemError(r.refused === "forbidden" ? 403 : 409, r.refused, r.message);
+}
+
+/**
+ * The agency's monthly report (月报): pre-filled from the events it sees, by the fold the office
+ * makes of the whole bus; submitted (and corrected) by its officers, decided by the report
+ * aggregate.
+ */
 export function mountReports(
   app: Hono<HttpEnv>,
-  deps: { agency: string; store: DeskStore; log: AggregateLog; clock: Clock },
+  deps: { agency: string; reports: ReportDesk; log: AggregateLog; clock: Clock },
 ) {
-  const { agency, store, log, clock } = deps;
+  const { agency, reports, log, clock } = deps;
+  // One submission of a month at a time: each decides on the report the one before left.
+  const locks = new Map<string, Promise<unknown>>();
   app.get("/reports/:month", (c) => {
     const month = monthParam(c);
-    return c.json({
-      month,
-      dueBy: reportDueBy(month),
-      prefilled: prefill(store, agency, month),
-      ...(store.reports.has(month) ? { submitted: store.reports.get(month) } : {}),
-    });
+    return c.json(
+      agencyReportView({
+        agency,
+        month,
+        now: clock(),
+        book: reports.book,
+        report: reports.report(month),
+      }),
+    );
   });
   app.post("/reports/:month/submission", async (c) => {
     const month = monthParam(c);
     const officer = c.get("officer");
     const body = await readJson(c, ReportSubmission);
-    const at = clock();
-    await log.append({
-      type: "report.submitted",
-      actor: officer.id,
-      aggregate: { kind: "report", id: uuidFromName(`report:${month}:${agency}`) },
-      to: OFFICE,
-      data: { month, agency, figures: body.figures, ...(body.note ? { note: body.note } : {}) },
+    const run = (locks.get(month) ?? Promise.resolve()).then(async () => {
+      const before = reports.report(month);
+      const events = reportDecider.decide(
+        {
+          type: "submit",
+          month,
+          officer: { id: officer.id, agency: officer.agency },
+          agency,
+          figures: body.figures,
+          note: body.note,
+          now: clock(),
+        },
+        before,
+      );
+      if (isRefusal(events)) throw refused(events);
+      let after = before;
+      for (const e of events) {
+        await log.append({
+          type: e.type,
+          actor: e.actor,
+          time: new Date(e.time),
+          aggregate: { kind: "report", id: uuidFromName(`report:${month}:${agency}`) },
+          to: OFFICE,
+          data: e.data,
+        });
+        after = await reports.fold(e);
+      }
+      return { first: before.status === "none", after };
     });
-    const first = store.reports.get(month);
-    const saved = {
-      month,
-      submittedAt: first?.submittedAt ?? at.toISOString(),
-      figures: body.figures,
-      ...(body.note ? { note: body.note } : {}),
-    };
-    await store.saveReport(saved);
-    return c.json(saved, first ? 200 : 201);
+    const settled = run.catch(() => undefined);
+    locks.set(month, settled);
+    const { first, after } = await run.finally(() => {
+      if (locks.get(month) === settled) locks.delete(month);
+    });
+    if (after.status !== "submitted") throw new Error("a submission left no report");
+    const { status: _status, ...saved } = after;
+    return c.json(saved, first ? 201 : 200);
   });
 }

@@ -50,11 +50,7 @@ export function supervisionInbox(deps: {
     if (e.type === "supervision.overdue") {
       if (e.agency !== OFFICE)
         throw new ValidationError("not-entitled", `${e.agency} may not record deadlines passed`);
-      await store.saveOverdueNotice({
-        referralId: e.data.referralId,
-        deadline: e.data.deadline,
-        at: e.time,
-      });
+      // A deadline passed: counted in the monthly figures (ReportDesk), nothing to keep here.
       return;
     }
     if (!isSupervisionOrderEvent(e)) return;

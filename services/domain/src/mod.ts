@@ -13,4 +13,5 @@ export * from "./lead/mod.ts";
 export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";
 export * from "./referral/referral.ts";
+export * from "./report/mod.ts";
 export * from "./supervision/mod.ts";

@@ -1,4 +1,19 @@
-import { type BusEvent, type MonthlyFigures, ReportMonth, reportDueBy } from "@liandong/contracts";
+import {
+  type BusEvent,
+  type FigureDifference,
+  type MonthlyReportView,
+  ReportMonth,
+  type ReportStatus,
+  ratePercent,
+  StatisticsView,
+} from "@liandong/contracts";
+import {
+  FIGURE_NAMES,
+  monthlyReportView,
+  type ReportState,
+  reportDecider,
+  reportKey,
+} from "@liandong/domain";
 import {
   type HttpEnv,
   officerAuth,
@@ -7,26 +22,22 @@ import {
   type ServiceContext,
 } from "@liandong/runtime";
 import type { Hono } from "hono";
-import { z } from "zod";
-import { closureRate, FIGURES, type Statistics } from "./statistics.ts";
+import type { Statistics } from "./statistics.ts";
 
-type Submission = { submittedAt: string; figures: MonthlyFigures; note?: string | undefined };
-/** Agencies' submitted reports, by `month|agency`; the first submission counts for timeliness. */
-export type Submissions = Map<string, Submission>;
+/** The agencies' reports as the office folds them from the bus, by `month|agency`. */
+export type Submissions = Map<string, ReportState>;
 
+/** Folds one event into the agencies' reports with the report aggregate's own `evolve`. */
 export function evolveSubmissions(s: Submissions, e: BusEvent): void {
-  if (e.type !== "report.submitted" || e.data.agency !== e.agency) return;
-  const key = `${e.data.month}|${e.agency}`;
-  const first = s.get(key);
-  s.set(key, {
-    submittedAt: first?.submittedAt ?? e.time,
-    figures: e.data.figures,
-    ...(e.data.note ? { note: e.data.note } : {}),
-  });
+  if (e.type !== "report.submitted") return;
+  const key = reportKey(e.data.month, e.data.agency);
+  const before = s.get(key) ?? reportDecider.initialState();
+  const after = reportDecider.evolve(before, e);
+  if (after !== before) s.set(key, after);
 }
 
-/** Chinese column headers of the county's report, in the order of `FIGURES`. */
-const HEADERS: Record<(typeof FIGURES)[number], string> = {
+/** Chinese column headers of the county's report, in the order of `FIGURE_NAMES`. */
+const HEADERS: Record<(typeof FIGURE_NAMES)[number], string> = {
   leadsRegistered: "登记线索",
   leadsReceived: "接收线索",
   casesOpened: "立案",
@@ -40,58 +51,34 @@ const HEADERS: Record<(typeof FIGURES)[number], string> = {
   devicesSealed: "封存B超机",
   drugsConfiscated: "查扣药品（盒）",
 };
-const STATUS_LABEL = {
+const STATUS_LABEL: Record<ReportStatus, string> = {
   submitted: "已按时报送",
   late: "逾期报送",
   missing: "未报送（已逾期）",
   pending: "未报送",
-} as const;
+};
 
-/** The county's monthly report (月报): compiled figures, each agency's submission status. */
+/** The county's name from its configuration, or its code when the configuration has none. */
+export function countyName(ctx: Pick<ServiceContext, "config" | "county">): string {
+  return ctx.config.counties.find((c) => c.code === ctx.county)?.name ?? ctx.county;
+}
+
+/** The county's monthly report (月报): each agency's submission beside the bus's figures. */
 export function monthlyReport(
-  ctx: ServiceContext,
+  ctx: Pick<ServiceContext, "config" | "county" | "agency" | "clock">,
   stats: Statistics,
   submissions: Submissions,
   month: string,
-) {
-  const dueBy = reportDueBy(month);
-  const now = ctx.clock().getTime();
-  const agencies = ctx.config.agencies
-    .filter((a) => a.code !== ctx.agency)
-    .map((a) => {
-      const figures = stats.figures(month, a.code);
-      const sub = submissions.get(`${month}|${a.code}`);
-      const status = sub
-        ? Date.parse(sub.submittedAt) < Date.parse(dueBy)
-          ? "submitted"
-          : "late"
-        : now >= Date.parse(dueBy)
-          ? "missing"
-          : "pending";
-      return {
-        agency: a.code,
-        name: a.name,
-        figures,
-        closureRate: closureRate(figures),
-        status,
-        ...(sub ? { submitted: sub } : {}),
-      };
-    });
-  const total = Object.fromEntries(
-    FIGURES.map((k) => [k, agencies.reduce((n, a) => n + a.figures[k], 0)]),
-  ) as MonthlyFigures;
-  return {
+): MonthlyReportView {
+  return monthlyReportView({
     county: ctx.county,
+    countyName: countyName(ctx),
     month,
-    dueBy,
-    generatedAt: new Date(now).toISOString(),
-    agencies,
-    total: { figures: total, closureRate: closureRate(total) },
-    /** Agencies that have not reported although the report is due. */
-    flagged: agencies
-      .filter((a) => a.status === "missing" || a.status === "late")
-      .map((a) => a.agency),
-  };
+    now: ctx.clock(),
+    agencies: ctx.config.agencies.filter((a) => a.code !== ctx.agency && a.role !== "office"),
+    book: stats.book,
+    report: (agency) => submissions.get(reportKey(month, agency)) ?? reportDecider.initialState(),
+  });
 }
 
 /** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
@@ -100,28 +87,85 @@ const field = (v: string | number) => {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
-/** CSV a spreadsheet opens correctly: UTF-8 with a byte-order mark, CRLF, Chinese headers. */
-export function reportCsv(report: ReturnType<typeof monthlyReport>): string {
-  const head = ["部门", ...FIGURES.map((k) => HEADERS[k]), "查处率", "报送状态"];
-  const rows = report.agencies.map((a) => [
-    a.name,
-    ...FIGURES.map((k) => a.figures[k]),
-    `${(a.closureRate * 100).toFixed(1)}%`,
-    STATUS_LABEL[a.status as keyof typeof STATUS_LABEL],
+/** An instant as a clerk in China reads it: `YYYY-MM-DD HH:mm`. */
+const cst = (iso: string) =>
+  new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
+
+const differenceText = (ds: readonly FigureDifference[]) =>
+  ds.map((d) => `${HEADERS[d.figure]}：报送 ${d.reported}，总线 ${d.compiled}`).join("；");
+
+/**
+ * CSV a spreadsheet opens correctly: UTF-8 with a byte-order mark, CRLF, Chinese headers. Each
+ * agency's row states what it submitted (or, until it has, the bus's figures, marked), followed
+ * by the bus's figures for it when it submitted; the differences and the agency's note at the
+ * end of its row. Then the 合计 rows, and how joint inspections are totalled.
+ */
+export function reportCsv(report: MonthlyReportView): string {
+  const head = [
+    "部门",
+    "数据来源",
+    ...FIGURE_NAMES.map((k) => HEADERS[k]),
+    "查处率",
+    "报送状态",
+    "报送时间",
+    "与总线汇总不一致",
+    "备注",
+  ];
+  const rows: (string | number)[][] = [];
+  for (const a of report.agencies) {
+    rows.push([
+      a.name,
+      a.source === "submitted" ? "部门报送" : "总线汇总（未报送）",
+      ...FIGURE_NAMES.map((k) => a.figures[k]),
+      ratePercent(a.closureRate),
+      STATUS_LABEL[a.status],
+      a.submitted ? cst(a.submitted.correctedAt ?? a.submitted.submittedAt) : "",
+      differenceText(a.differences),
+      a.submitted?.note ?? "",
+    ]);
+    if (a.source === "submitted")
+      rows.push([
+        a.name,
+        "总线汇总",
+        ...FIGURE_NAMES.map((k) => a.compiled[k]),
+        ratePercent(a.compiledClosureRate),
+        "",
+        "",
+        "",
+        "",
+      ]);
+  }
+  const t = report.total;
+  rows.push([
+    "合计",
+    "各部门报送",
+    ...FIGURE_NAMES.map((k) => t.figures[k]),
+    ratePercent(t.closureRate),
+    "",
+    "",
+    differenceText(t.differences),
+    "",
   ]);
   rows.push([
     "合计",
-    ...FIGURES.map((k) => report.total.figures[k]),
-    `${(report.total.closureRate * 100).toFixed(1)}%`,
+    "总线汇总",
+    ...FIGURE_NAMES.map((k) => t.compiled[k]),
+    ratePercent(t.compiledClosureRate),
+    "",
+    "",
+    "",
     "",
   ]);
-  // The due date as a clerk reads it: the day, in China Standard Time.
-  const due = new Date(Date.parse(report.dueBy) + 8 * 3_600_000).toISOString().slice(0, 10);
-  const title = [`${report.county} 打击“两非”联合执法月报 ${report.month}（应于 ${due} 前报送）`];
-  return `\uFEFF${[title, head, ...rows].map((r) => r.map(field).join(",")).join("\r\n")}\r\n`;
+  const title = [
+    `${report.countyName}（${report.county}）打击“两非”联合执法月报 ${report.month}（应于 ${report.lastDay} 24:00 前报送）`,
+  ];
+  const notes = [
+    [
+      "说明：“各部门报送”未报送的部门按总线汇总计；联合检查合计按次计，多部门参加的同一次检查只计一次；查处率为本月结案数÷本月立案数，本月无立案时记“—”。",
+    ],
+  ];
+  return `\uFEFF${[title, head, ...rows, ...notes].map((r) => r.map(field).join(",")).join("\r\n")}\r\n`;
 }
-
-const StatsQuery = z.object({ month: ReportMonth });
 
 export function mountReports(
   app: Hono<HttpEnv>,
@@ -131,11 +175,9 @@ export function mountReports(
   const auth = officerAuth(ctx.officers, ctx.agency);
   for (const p of ["/statistics", "/reports/*"]) app.use(p, auth);
   app.get("/statistics", (c) => {
-    const { month } = readQuery(c, StatsQuery);
-    const rows = deps.stats
-      .month(month)
-      .map((r) => ({ ...r, closureRate: closureRate(r.figures) }));
-    return c.json({ county: ctx.county, month, rows });
+    const { month } = readQuery(c, StatisticsView.pick({ month: true }));
+    const view: StatisticsView = { county: ctx.county, month, rows: deps.stats.month(month) };
+    return c.json(view);
   });
   app.get("/reports/:file", (c) => {
     const m = /^(\d{4}-\d{2})\.(csv|json)$/.exec(c.req.param("file"));

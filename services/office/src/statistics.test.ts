@@ -1,19 +1,25 @@
 import type { BusEvent } from "@liandong/contracts";
+import { figuresOf } from "@liandong/domain";
 import { describe, expect, it } from "vitest";
 import { ALL, Statistics } from "./statistics.ts";
 
-const reported = (n: number, agency: string, violations: string[], time: string) =>
+const COUNTY = "620702";
+const ev = (type: string, agency: string, time: string, data: unknown, extra: object = {}) =>
   ({
-    type: "lead.reported",
+    type,
+    county: COUNTY,
     agency,
-    aggregate: { kind: "lead", id: `lead-${n}` },
+    aggregate: { kind: type.split(".")[0], id: "x" },
     time,
-    data: { leadId: `lead-${n}`, violations },
+    data,
+    ...extra,
   }) as unknown as BusEvent;
+const reported = (n: number, agency: string, violations: string[], time: string) =>
+  ev("lead.reported", agency, time, { leadId: `lead-${n}`, violations });
 
 describe("Statistics", () => {
   it("counts each event in its month in China Standard Time, across month boundaries", () => {
-    const stats = new Statistics();
+    const stats = new Statistics(COUNTY);
     const times = [
       "2026-03-31T15:59:59.999Z", // 23:59:59.999 on 31 March, CST
       "2026-03-31T16:00:00.000Z", // midnight on 1 April, CST
@@ -30,10 +36,16 @@ describe("Statistics", () => {
     expect(stats.figures("2026-05", "health").leadsRegistered).toBe(1);
     expect(stats.figures("2026-01", "health").leadsRegistered).toBe(1);
     expect(stats.figures("2025-12", "health").leadsRegistered).toBe(0);
+    // Another county's lead is not this county's figure.
+    stats.apply({
+      ...reported(9, "health", ["intermediary"], times[2]!),
+      county: "620602",
+    } as BusEvent);
+    expect(stats.figures("2026-04", "health").leadsRegistered).toBe(2);
   });
 
   it("counts a violation once per event however often it is named, and in the ALL row", () => {
-    const stats = new Statistics();
+    const stats = new Statistics(COUNTY);
     stats.apply(
       reported(
         1,
@@ -50,5 +62,53 @@ describe("Statistics", () => {
     expect(count(ALL)).toBe(2);
     expect(count("intermediary")).toBe(2);
     expect(count("illegal-drug-sale")).toBe(1);
+    // The ALL row is the domain's fold, the one the agencies make too.
+    expect(rows.find((r) => r.violation === ALL)!.figures).toEqual(
+      figuresOf(stats.book, "2026-06", "commerce"),
+    );
+  });
+
+  it("finds the violations of a closure in its case, of an overdue referral in its lead", () => {
+    const stats = new Statistics(COUNTY);
+    const at = "2026-06-03T00:00:00Z";
+    stats.apply(reported(1, "health", ["sex-selective-termination"], at));
+    stats.apply(
+      ev("case.opened", "health", at, {
+        caseId: "c1",
+        agency: "health",
+        violations: ["intermediary"],
+      }),
+    );
+    stats.apply(
+      ev("case.closed", "health", at, {
+        caseId: "c1",
+        sanctions: [{ kind: "fine", amountYuan: 20000, against: "某诊所" }],
+      }),
+    );
+    stats.apply(
+      ev("referral.offered", "health", at, {
+        referralId: "r1",
+        about: { kind: "lead", id: "lead-1" },
+      }),
+    );
+    stats.apply(
+      ev(
+        "supervision.overdue",
+        "office",
+        at,
+        { referralId: "r1", deadline: "acceptance", holder: "public-security" },
+        { to: "public-security" },
+      ),
+    );
+    const row = (agency: string, violation: string) =>
+      stats.month("2026-06").find((r) => r.agency === agency && r.violation === violation);
+    expect(row("health", "intermediary")!.figures).toMatchObject({
+      casesClosed: 1,
+      finesYuan: 20000,
+    });
+    expect(row("health", ALL)!.closureRate).toBe(1);
+    expect(row("public-security", "sex-selective-termination")!.figures.referralsOverdue).toBe(1);
+    // An agency with nothing has no rate: no case opened.
+    expect(row("public-security", ALL)!.closureRate).toBeNull();
   });
 });

@@ -2,6 +2,7 @@
 // joint inspections (检查结果), and the agency's monthly report (月报), pre-filled from the bus.
 import { useState } from "preact/hooks";
 import type { components } from "../../../contracts/generated/openapi.d.ts";
+import { lastDayToReport, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { api, type Page } from "./api.ts";
 import { label, t, when } from "./i18n.ts";
 import { ErrorBox, Section, Table, useLoad, useSubmit } from "./ui.tsx";
@@ -164,15 +165,9 @@ const FIGURES = [
   "drugsConfiscated",
 ] as const;
 
-const lastMonth = () => {
-  const cst = new Date(Date.now() + 8 * 3_600_000);
-  cst.setUTCDate(1);
-  cst.setUTCMonth(cst.getUTCMonth() - 1);
-  return cst.toISOString().slice(0, 7);
-};
-
 export function MonthlyReport() {
-  const [month, setMonth] = useState(lastMonth());
+  // The month whose report is due next: the office's page opens at the same one.
+  const [month, setMonth] = useState(reportingMonth(new Date()));
   const report = useLoad(() => api.get<S["AgencyReport"]>(`/reports/${month}`), month);
   return (
     <Section title={t("monthlyReport")}>
@@ -188,7 +183,13 @@ export function MonthlyReport() {
         </label>
       </form>
       <ErrorBox error={report.error} />
-      {report.data && <ReportForm key={month} report={report.data} onDone={report.reload} />}
+      {report.data && (
+        <ReportForm
+          key={`${month}:${report.data.submitted?.correctedAt ?? report.data.submitted?.submittedAt ?? ""}`}
+          report={report.data}
+          onDone={report.reload}
+        />
+      )}
     </Section>
   );
 }
@@ -201,13 +202,15 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
     () => api.post(`/reports/${r.month}/submission`, { figures, ...(note ? { note } : {}) }),
     props.onDone,
   );
+  if (!r.open) return <p class="muted">{t("monthNotBegun")}</p>;
   return (
     <form class="grid" onSubmit={submit.submit} data-testid="report-form">
       <p class="wide">
-        {t("dueBy")}：{when(r.dueBy)}　
+        {t("dueBy")}：{lastDayToReport(r.month)} {t("dueEndOfDay")}　
         {r.submitted ? (
-          <span class="status submitted">
-            {t("submittedAt")} {when(r.submitted.submittedAt)}
+          <span class={`status ${r.status}`}>
+            {label(r.status)} · {t("submittedAt")} {when(r.submitted.submittedAt)}
+            {r.submitted.correctedAt && ` · ${t("correctedAt")} ${when(r.submitted.correctedAt)}`}
           </span>
         ) : (
           <span class="muted">{t("prefilled")}</span>
@@ -221,28 +224,25 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
             type="number"
             min="0"
             required
-            disabled={r.submitted !== undefined}
             value={figures[k]}
             onInput={(e) => setFigures({ ...figures, [k]: Number(e.currentTarget.value) })}
           />
+          {figures[k] !== r.prefilled[k] && (
+            <span class="badge danger" data-testid="differs">
+              {t("fromBus")} {r.prefilled[k]}
+            </span>
+          )}
         </label>
       ))}
       <label class="wide">
         {t("note")}
-        <input
-          name="note"
-          value={note}
-          disabled={r.submitted !== undefined}
-          onInput={(e) => setNote(e.currentTarget.value)}
-        />
+        <input name="note" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </label>
-      {!r.submitted && (
-        <div class="wide">
-          <button type="submit" disabled={submit.busy}>
-            {t("submitReport")}
-          </button>
-        </div>
-      )}
+      <div class="wide">
+        <button type="submit" disabled={submit.busy}>
+          {r.submitted ? t("submitCorrection") : t("submitReport")}
+        </button>
+      </div>
       <ErrorBox error={submit.error} />
     </form>
   );

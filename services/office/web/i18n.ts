@@ -162,6 +162,18 @@ const WORDS = {
     "以下数字按总线记录预填，可核对修改后报送",
     "Pre-filled from the bus; check and submit",
   ],
+  total: ["合计", "Total"],
+  submitCorrection: ["提交更正", "Submit a correction"],
+  dueEndOfDay: ["当日24时前（北京时间）", "by the end of that day, China time"],
+  discrepant: ["与总线汇总不一致", "Differs from the bus"],
+  fromBus: ["总线", "bus"],
+  notReportedFromBus: ["未报送，按总线汇总", "Not reported: from the bus"],
+  correctedAt: ["更正时间", "Corrected"],
+  monthNotBegun: ["该月尚未开始，不能报送月报", "This month has not begun: nothing to report yet"],
+  inspectionsOnce: [
+    "合计中联合检查按次计，多部门参加的同一次检查只计一次；查处率 = 本月结案 ÷ 本月立案，本月无立案记“—”。",
+    "In the total a joint inspection counts once however many agencies took part; closure rate = cases closed ÷ cases opened in the month, “—” when none was opened.",
+  ],
 } as const;
 
 export type Word = keyof typeof WORDS;

@@ -1,14 +1,17 @@
 // The leading group's office: the referral tracker, overdue referrals and supervision orders,
 // a referral's chain with its verification, joint inspections, statistics, monthly reports.
 // The office's own service answers all of it; informants' identities are never among it.
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { components } from "../../../contracts/generated/openapi.d.ts";
+import type { MonthlyReportView } from "../../../contracts/src/api-report.ts";
+import { ratePercent, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { api, type Page, type ServiceInfo, session } from "./api.ts";
 import { label, t, when } from "./i18n.ts";
 import { AcceptBy, VIOLATIONS } from "./officer.tsx";
 import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
 
-type S = components["schemas"];
+type S = components["schemas"] & { MonthlyReportView: MonthlyReportView };
 type Tracked = {
   referralId: string;
   kind: string;
@@ -591,7 +594,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
   const stats = useLoad(
     () =>
       api.get<{
-        rows: { agency: string; violation: string; figures: Figures; closureRate: number }[];
+        rows: { agency: string; violation: string; figures: Figures; closureRate: number | null }[];
       }>(`/statistics?month=${month}`),
     month,
   );
@@ -602,7 +605,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
         agency: a.code,
         violation,
         figures: undefined,
-        closureRate: 0,
+        closureRate: null,
       },
   );
   return (
@@ -641,7 +644,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
                 (r: (typeof byAgency)[number]) => number,
               ],
           ),
-          [t("closureRate"), (r) => `${(r.closureRate * 100).toFixed(1)}%`],
+          [t("closureRate"), (r) => ratePercent(r.closureRate)],
         ]}
       />
     </Section>
@@ -713,28 +716,57 @@ function BarChart(props: {
   );
 }
 
-type MonthlyReport = {
-  month: string;
-  dueBy: string;
-  agencies: {
-    agency: string;
-    name: string;
-    figures: Figures;
-    closureRate: number;
-    status: string;
-  }[];
-  total: { figures: Figures; closureRate: number };
-  flagged: string[];
+type ReportView = S["MonthlyReportView"];
+type ReportRow = {
+  key: string;
+  name: string;
+  status?: ReportView["agencies"][number]["status"];
+  source?: ReportView["agencies"][number]["source"];
+  figures: Figures;
+  compiled: Figures;
+  closureRate: number | null;
+  compiledClosureRate: number | null;
+  note?: string;
 };
 
+/** A figure as the report states it, and the bus's figure beside it when they differ. */
+function Stated(props: { value: number; compiled: number }) {
+  return (
+    <span>
+      {props.value}
+      {props.value !== props.compiled && (
+        <span class="badge danger" data-testid="differs">
+          {t("fromBus")} {props.compiled}
+        </span>
+      )}
+    </span>
+  );
+}
+
 function Report() {
-  const [month, setMonth] = useState(thisMonth());
-  const report = useLoad(() => api.get<MonthlyReport>(`/reports/${month}.json`), month);
+  // The month whose report is due next: the agencies' page opens at the same one.
+  const [month, setMonth] = useState(reportingMonth(new Date()));
+  const report = useLoad(() => api.get<ReportView>(`/reports/${month}.json`), month);
   const [error, setError] = useState<string | undefined>(undefined);
   const download = (ext: "csv" | "json") =>
     api
       .download(`/reports/${month}.${ext}`, `report-${month}.${ext}`)
       .catch((e: unknown) => setError(String(e)));
+  const r = report.data;
+  const rows: ReportRow[] | undefined = r && [
+    ...r.agencies.map((a) => ({
+      key: a.agency,
+      name: a.name,
+      status: a.status,
+      source: a.source,
+      figures: a.figures,
+      compiled: a.compiled,
+      closureRate: a.closureRate,
+      compiledClosureRate: a.compiledClosureRate,
+      ...(a.submitted?.note ? { note: a.submitted.note } : {}),
+    })),
+    { key: "total", name: t("total"), ...r.total },
+  ];
   return (
     <Section title={t("monthlyReport")}>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
@@ -755,34 +787,67 @@ function Report() {
         </button>
       </form>
       <ErrorBox error={report.error ?? error} />
-      {report.data && (
+      {r && rows && (
         <>
+          <h3 data-testid="report-title">
+            {r.countyName}（{r.county}） {r.month}
+          </h3>
           <p>
-            {t("dueBy")}：{when(report.data.dueBy)}
-            {report.data.flagged.length > 0 && (
+            {t("dueBy")}：{r.lastDay} {t("dueEndOfDay")}
+            {r.flagged.length > 0 && (
               <span class="badge danger">
-                {t("flagged")}：{report.data.flagged.map(label).join("、")}
+                {t("flagged")}：{r.flagged.map(label).join("、")}
+              </span>
+            )}
+            {r.discrepant.length > 0 && (
+              <span class="badge danger">
+                {t("discrepant")}：{r.discrepant.map(label).join("、")}
               </span>
             )}
           </p>
           <Table
             testId="report"
-            rows={report.data.agencies}
-            rowKey={(a) => a.agency}
+            rows={rows}
+            rowKey={(a) => a.key}
             columns={[
               [t("agency"), (a) => a.name],
               [
                 t("reportStatus"),
-                (a) => <span class={`status ${a.status}`}>{label(a.status)}</span>,
+                (a) =>
+                  a.status && (
+                    <>
+                      <span class={`status ${a.status}`}>{label(a.status)}</span>
+                      {a.source === "compiled" && (
+                        <span class="muted"> {t("notReportedFromBus")}</span>
+                      )}
+                    </>
+                  ),
               ],
-              [t("leadsReceived"), (a) => a.figures.leadsReceived],
-              [t("casesOpened"), (a) => a.figures.casesOpened],
-              [t("casesClosed"), (a) => a.figures.casesClosed],
-              [t("closureRate"), (a) => `${(a.closureRate * 100).toFixed(1)}%`],
-              [t("finesYuan"), (a) => a.figures.finesYuan],
-              [t("referralsOverdue"), (a) => a.figures.referralsOverdue],
+              ...FIGURES.map(
+                (k) =>
+                  [
+                    t(k),
+                    (a: ReportRow) => <Stated value={a.figures[k]} compiled={a.compiled[k]} />,
+                  ] as [string, (a: ReportRow) => ComponentChildren],
+              ),
+              [
+                t("closureRate"),
+                (a) =>
+                  a.closureRate === a.compiledClosureRate ? (
+                    ratePercent(a.closureRate)
+                  ) : (
+                    <>
+                      {ratePercent(a.closureRate)}{" "}
+                      <span class="badge danger">
+                        {t("fromBus")} {ratePercent(a.compiledClosureRate)}
+                      </span>
+                    </>
+                  ),
+              ],
+              [t("note"), (a) => a.note ?? ""],
             ]}
           />
+          <p class="muted">{t("inspectionsOnce")}</p>
         </>
       )}
     </Section>
