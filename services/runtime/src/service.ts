@@ -101,18 +101,6 @@ export async function runService(
         .map((o) => o.trim())
         .filter(Boolean) ?? [],
   });
-  // Who am I: the web page asks each service it talks to, with the officer's own token.
-  app.get("/me", officerAuth(officers, agency), (c) => {
-    const o = c.get("officer");
-    const me: OfficerSelf = {
-      id: o.id,
-      agency: o.agency,
-      name: o.name,
-      supervisor: o.supervisor,
-      county: config.county,
-    };
-    return c.json(me);
-  });
 
   // Every service chains and seals what its agency publishes, signed with the agency's own key.
   const sealer = new AuditSealer({
@@ -128,19 +116,17 @@ export async function runService(
 
   let parts: ServiceParts | undefined;
   const connected = () => !nc.isClosed() && nc.info !== undefined;
-  app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
-  app.get("/readyz", (c) => {
-    const checks = {
+  mountServiceRoutes(app, {
+    agency,
+    county: config.county,
+    officers,
+    metrics,
+    readiness: () => ({
       bus: connected(),
       consumers: parts?.ready() ?? false,
       sealer: sealer.ready,
-    };
-    const ok = Object.values(checks).every(Boolean);
-    return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
+    }),
   });
-  app.get("/metrics", async (c) =>
-    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
-  );
 
   parts = await build({
     agency,
@@ -175,6 +161,43 @@ export async function runService(
     return stopping;
   };
   return { url: http.url, port: http.port, logger, stop };
+}
+
+/**
+ * What every service answers besides its own routes: who a token belongs to (the web page asks
+ * each service it talks to), liveness, readiness and metrics.
+ */
+export function mountServiceRoutes(
+  app: Hono<HttpEnv>,
+  deps: {
+    agency: string;
+    county: string;
+    officers: readonly Officer[];
+    metrics: Metrics;
+    readiness: () => Record<string, boolean>;
+  },
+): void {
+  const { agency, metrics } = deps;
+  app.get("/me", officerAuth(deps.officers, agency), (c) => {
+    const o = c.get("officer");
+    const me: OfficerSelf = {
+      id: o.id,
+      agency: o.agency,
+      name: o.name,
+      supervisor: o.supervisor,
+      county: deps.county,
+    };
+    return c.json(me);
+  });
+  app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
+  app.get("/readyz", (c) => {
+    const checks = deps.readiness();
+    const ok = Object.values(checks).every(Boolean);
+    return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
+  });
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+  );
 }
 
 /** For a service's `main.ts`: run until SIGINT/SIGTERM, then shut down gracefully. */
