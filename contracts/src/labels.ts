@@ -1,19 +1,20 @@
 // What a person reads for each identifier of the vocabulary (GLOSSARY.md): the one table the
 // page, the CLI and the office's CSV take their words from. Each table is keyed by its zod
 // enum, so an identifier added to a schema without a label is a compile error here.
+// Types only: the page bundles this file, and what it imports must not bring zod with it. Each
+// table's keys are checked against its enum's options by labels.test.ts, order included.
 import type { z } from "zod";
-import { DEFAULT_AGENCIES } from "./agency.ts";
 import type { LeadStatus } from "./api.ts";
 import type { CaseView } from "./api-case.ts";
 import type { ReportStatus } from "./api-office.ts";
-import { type ConsentView, ReferralStatus } from "./api-referral.ts";
+import type { ConsentView, ReferralStatus } from "./api-referral.ts";
 import type { SupervisionOrderView, SupervisionStatus } from "./api-supervision.ts";
 import type { EventType } from "./catalogue.ts";
 import type { AggregateKind } from "./envelope.ts";
-import { SanctionKind } from "./events-case.ts";
+import type { SanctionKind } from "./events-case.ts";
 import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
-import { MonthlyFigures } from "./events-report.ts";
-import { LeadSource, Violation } from "./lead.ts";
+import type { MonthlyFigures } from "./events-report.ts";
+import type { LeadSource, Violation } from "./lead.ts";
 
 /** A label in the two languages people read Liandong in: Chinese first, English on request. */
 export type Label = { zh: string; en: string };
@@ -21,7 +22,11 @@ export type Lang = keyof Label;
 
 type Labels<E extends z.ZodEnum> = Record<z.infer<E>, Label>;
 
-const ENGLISH_AGENCY: Record<string, string> = {
+/**
+ * The default agencies' names in English (GLOSSARY.md). In Chinese an agency is called by its
+ * configured `name` (DEFAULT_AGENCIES, or the county's configuration for an agency it adds).
+ */
+export const AGENCY_ENGLISH: Record<string, string> = {
   health: "Health",
   "family-planning": "Family planning",
   "public-security": "Public security",
@@ -29,14 +34,6 @@ const ENGLISH_AGENCY: Record<string, string> = {
   commerce: "Commerce (market regulation)",
   office: "Leading group's office",
 };
-
-/**
- * The default agencies (GLOSSARY.md). Agencies added by configuration are labelled by the
- * configuration's `name`; these are for what has no configuration at hand (the CLI).
- */
-export const AGENCY_LABELS: Record<string, Label> = Object.fromEntries(
-  DEFAULT_AGENCIES.map((a) => [a.code, { zh: a.name, en: ENGLISH_AGENCY[a.code] ?? a.code }]),
-);
 
 export const LEAD_SOURCE_LABELS: Labels<typeof LeadSource> = {
   "public-tip": { zh: "群众举报", en: "Public tip" },
@@ -201,11 +198,14 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "consent.refused": { zh: "不同意转递", en: "Consent refused" },
 };
 
+const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) as K[];
+
 /** The lists a person picks from, in the schemas' order (the page's filters and forms). */
 export const VOCABULARY = {
-  leadSources: LeadSource.options,
-  violations: Violation.options,
-  referralStatuses: ReferralStatus.options,
-  sanctions: SanctionKind.options,
-  figures: Object.keys(MonthlyFigures.shape) as (keyof MonthlyFigures)[],
+  leadSources: keys(LEAD_SOURCE_LABELS),
+  violations: keys(VIOLATION_LABELS),
+  referralStatuses: keys(REFERRAL_STATUS_LABELS),
+  sanctions: keys(SANCTION_LABELS),
+  deadlines: keys(DEADLINE_LABELS),
+  figures: keys(FIGURE_LABELS),
 } as const;

@@ -2,63 +2,16 @@
 // a referral's chain with its verification, joint inspections, statistics, monthly reports.
 // The office's own service answers all of it; informants' identities are never among it.
 import { useState } from "preact/hooks";
-import type { components } from "../../../contracts/generated/openapi.d.ts";
-import { api, type Page, type ServiceInfo, session } from "./api.ts";
-import { label, t, when } from "./i18n.ts";
-import { VIOLATIONS } from "./officer.tsx";
+import type { operations } from "../../../contracts/generated/office-openapi.d.ts";
+import { VOCABULARY } from "../../../contracts/src/labels.ts";
+import { downloadReport, type O, officeApi, ok, type ServiceInfo, session } from "./api.ts";
+import { labels, t, when } from "./i18n.ts";
 import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
 
-type S = components["schemas"];
-type Tracked = {
-  referralId: string;
-  kind: string;
-  from: string;
-  to: string;
-  about: { kind: string; id: string };
-  status: string;
-  holder: string;
-  holderCounty?: string;
-  offeredAt: string;
-  updatedAt: string;
-  acceptBy: string;
-  completeBy: string;
-  chainRoot: string;
-  parentReferralId?: string;
-  childReferralId?: string;
-  violations: string[];
-  overdue: Record<string, string>;
-  overdueNow: boolean;
-  ageDays: number;
-};
-type Trail = {
-  verification: { ok: boolean; checked?: number; reason?: string; seq?: number };
-  steps: {
-    seq: number;
-    type: string;
-    agency: string;
-    actor: string;
-    time: string;
-    to?: string;
-    reason?: string;
-    refused?: string;
-  }[];
-};
-type Order = S["SupervisionOrderView"];
-const FIGURES = [
-  "leadsRegistered",
-  "leadsReceived",
-  "casesOpened",
-  "casesClosed",
-  "finesYuan",
-  "revocations",
-  "judiciaryTransfers",
-  "referralsOverdue",
-  "inspections",
-  "institutionsChecked",
-  "devicesSealed",
-  "drugsConfiscated",
-] as const;
-type Figures = Record<(typeof FIGURES)[number], number>;
+type Tracked = O["TrackedReferralView"];
+type Figures = O["CountyReport"]["total"]["figures"];
+type Figure = keyof Figures;
+type TrackerQuery = NonNullable<operations["trackReferrals"]["parameters"]["query"]>;
 
 type Tab = "tracker" | "overdue" | "supervision" | "inspections" | "statistics" | "report";
 
@@ -111,15 +64,20 @@ export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
 const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren][] = []) =>
   [
     [t("referrals"), (r: Tracked) => <code>{short(r.referralId)}</code>],
-    [t("from"), (r: Tracked) => label(r.from)],
-    [t("to"), (r: Tracked) => label(r.to)],
+    [t("from"), (r: Tracked) => labels.agency(r.from)],
+    [t("to"), (r: Tracked) => labels.agency(r.to)],
     [
       t("holder"),
       (r: Tracked) =>
-        r.holderCounty ? `${label(r.holder)}（${r.holderCounty}）` : label(r.holder),
+        r.holderCounty
+          ? `${labels.agency(r.holder)}（${r.holderCounty}）`
+          : labels.agency(r.holder),
     ],
-    [t("status"), (r: Tracked) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
-    [t("violations"), (r: Tracked) => r.violations.map(label).join("、")],
+    [
+      t("status"),
+      (r: Tracked) => <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>,
+    ],
+    [t("violations"), (r: Tracked) => r.violations.map(labels.violation).join("、")],
     [t("age"), (r: Tracked) => r.ageDays],
     [t("acceptBy"), (r: Tracked) => when(r.acceptBy)],
     [t("completeBy"), (r: Tracked) => when(r.completeBy)],
@@ -127,7 +85,12 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
       t("overdue"),
       (r: Tracked) =>
         r.overdueNow ? (
-          <span class="badge danger">{Object.keys(r.overdue).map(label).join("、")}</span>
+          <span class="badge danger">
+            {VOCABULARY.deadlines
+              .filter((d) => r.overdue[d] !== undefined)
+              .map(labels.deadline)
+              .join("、")}
+          </span>
         ) : (
           ""
         ),
@@ -144,28 +107,36 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
     until: "",
     overdue: false,
   });
-  const [query, setQuery] = useState("");
-  const rows = useLoad(() => api.get<Page<Tracked>>(`/tracker/referrals${query}`), query);
+  const [query, setQuery] = useState<TrackerQuery>({});
+  const rows = useLoad(
+    () => ok(officeApi().GET("/tracker/referrals", { params: { query } })),
+    JSON.stringify(query),
+  );
   const apply = (e: Event) => {
     e.preventDefault();
-    const q = new URLSearchParams();
-    if (f.agency) q.set("agency", f.agency);
-    if (f.status) q.set("status", f.status);
-    if (f.violation) q.set("violation", f.violation);
-    // Dates are days in China Standard Time.
-    if (f.since) q.set("since", `${f.since}T00:00:00+08:00`);
-    if (f.until) q.set("until", `${f.until}T23:59:59+08:00`);
-    if (f.overdue) q.set("overdue", "true");
-    setQuery(q.size ? `?${q}` : "");
+    setQuery({
+      ...(f.agency ? { agency: f.agency } : {}),
+      ...(f.status ? { status: f.status as Tracked["status"] } : {}),
+      ...(f.violation ? { violation: f.violation as Tracked["violations"][number] } : {}),
+      // Dates are days in China Standard Time.
+      ...(f.since ? { since: `${f.since}T00:00:00+08:00` } : {}),
+      ...(f.until ? { until: `${f.until}T23:59:59+08:00` } : {}),
+      ...(f.overdue ? { overdue: "true" as const } : {}),
+    });
   };
-  const sel = (k: "agency" | "status" | "violation", text: string, options: string[]) => (
+  const sel = <K extends string>(
+    k: "agency" | "status" | "violation",
+    text: string,
+    options: readonly K[],
+    name: (o: K) => string,
+  ) => (
     <label>
       {text}
       <select name={k} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.currentTarget.value })}>
         <option value="">{t("all")}</option>
         {options.map((o) => (
           <option key={o} value={o}>
-            {label(o)}
+            {name(o)}
           </option>
         ))}
       </select>
@@ -181,16 +152,10 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
           "agency",
           t("agency"),
           agencies.map((a) => a.code),
+          labels.agency,
         )}
-        {sel("status", t("status"), [
-          "offered",
-          "accepted",
-          "returned",
-          "withdrawn",
-          "completed",
-          "referred-on",
-        ])}
-        {sel("violation", t("violations"), [...VIOLATIONS])}
+        {sel("status", t("status"), VOCABULARY.referralStatuses, labels.referralStatus)}
+        {sel("violation", t("violations"), VOCABULARY.violations, labels.violation)}
         <label>
           {t("since")}
           <input
@@ -233,7 +198,10 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
 }
 
 function Overdue({ onOpen }: { onOpen: (id: string) => void }) {
-  const rows = useLoad(() => api.get<Page<Tracked>>("/tracker/referrals?overdue=true"), "overdue");
+  const rows = useLoad(
+    () => ok(officeApi().GET("/tracker/referrals", { params: { query: { overdue: "true" } } })),
+    "overdue",
+  );
   const [ordering, setOrdering] = useState<string | undefined>(undefined);
   return (
     <Section
@@ -286,11 +254,11 @@ function OrderForm(props: {
   const [days, setDays] = useState("3");
   const submit = useSubmit(
     () =>
-      api.post<Order>("/supervision", {
-        about: props.about,
-        reason,
-        answerWithinDays: Number(days),
-      }),
+      ok(
+        officeApi().POST("/supervision", {
+          body: { about: props.about, reason, answerWithinDays: Number(days) },
+        }),
+      ),
     props.onDone,
   );
   return (
@@ -325,19 +293,21 @@ function OrderForm(props: {
 /** A referral, the chain it belongs to (referred on and on), and its verified trail. */
 function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => void }) {
   const data = useLoad(async () => {
-    const referral = await api.get<Tracked>(`/tracker/referrals/${props.id}`);
+    const api = officeApi();
+    const one = (referralId: string) =>
+      ok(api.GET("/tracker/referrals/{referralId}", { params: { path: { referralId } } }));
+    const referral = await one(props.id);
     // Walk the chain from its first referral, following each onward referral.
     const chain: Tracked[] = [];
     let next: string | undefined = referral.chainRoot;
     while (next && chain.length < 50) {
-      const r: Tracked =
-        next === referral.referralId
-          ? referral
-          : await api.get<Tracked>(`/tracker/referrals/${next}`);
+      const r: Tracked = next === referral.referralId ? referral : await one(next);
       chain.push(r);
       next = r.childReferralId;
     }
-    const trail = await api.get<Trail>(`/trail/referral/${props.id}`);
+    const trail = await ok(
+      api.GET("/trail/{kind}/{id}", { params: { path: { kind: "referral", id: props.id } } }),
+    );
     return { referral, chain, trail };
   }, props.id);
   const d = data.data;
@@ -357,9 +327,9 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             {d.chain.map((r) => (
               <li key={r.referralId} class={r.referralId === props.id ? "current" : ""}>
                 <button type="button" class="link" onClick={() => props.onOpen(r.referralId)}>
-                  {label(r.from)} → {label(r.to)}
+                  {labels.agency(r.from)} → {labels.agency(r.to)}
                 </button>{" "}
-                <span class={`status ${r.status}`}>{label(r.status)}</span>
+                <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>
               </li>
             ))}
           </ol>
@@ -367,7 +337,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             {t("verification")}：
             {d.trail.verification.ok
               ? t("verified")
-              : `${t("notVerified")} ${d.trail.verification.reason ?? ""}`}
+              : `${t("notVerified")} ${d.trail.verification.reason}（${d.trail.verification.seq}）`}
           </p>
           <Table
             testId="trail"
@@ -375,16 +345,16 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             rowKey={(s) => String(s.seq)}
             columns={[
               [t("when"), (s) => when(s.time)],
-              [t("agency"), (s) => label(s.agency)],
+              [t("agency"), (s) => labels.agency(s.agency)],
               [t("who"), (s) => s.actor],
               [
                 t("what"),
                 (s) =>
                   s.type === "attempt.refused"
-                    ? `${label(s.type)}（${s.refused ?? ""}）`
-                    : label(s.type),
+                    ? `${labels.eventType(s.type)}（${s.refused ?? ""}）`
+                    : labels.eventType(s.type),
               ],
-              [t("to"), (s) => (s.to ? label(s.to) : "")],
+              [t("to"), (s) => (s.to ? labels.agency(s.to) : "")],
               [t("reason"), (s) => s.reason ?? ""],
             ]}
           />
@@ -395,7 +365,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
 }
 
 function Orders() {
-  const orders = useLoad(() => api.get<Page<Order>>("/supervision"), "orders");
+  const orders = useLoad(() => ok(officeApi().GET("/supervision")), "orders");
   return (
     <Section
       title={t("supervision")}
@@ -411,11 +381,14 @@ function Orders() {
         rows={orders.data?.items}
         rowKey={(o) => o.orderId}
         columns={[
-          [t("to"), (o) => label(o.to)],
-          [t("reason"), (o) => `${label(o.grounds)}：${o.reason}`],
+          [t("to"), (o) => labels.agency(o.to)],
+          [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
           [t("orderedAt"), (o) => when(o.orderedAt)],
           [t("answerBy"), (o) => when(o.answerBy)],
-          [t("status"), (o) => <span class={`status ${o.status}`}>{label(o.status)}</span>],
+          [
+            t("status"),
+            (o) => <span class={`status ${o.status}`}>{labels.supervisionStatus(o.status)}</span>,
+          ],
           [t("level"), (o) => o.level],
           [t("answer"), (o) => o.answer ?? ""],
         ]}
@@ -424,27 +397,8 @@ function Orders() {
   );
 }
 
-type Inspection = {
-  inspectionId: string;
-  title: string;
-  agencies: string[];
-  targets: { name: string; county: string }[];
-  startsOn: string;
-  endsOn: string;
-  findings: Record<
-    string,
-    {
-      institutionsChecked: number;
-      devicesSealed: number;
-      drugsConfiscated: number;
-      advertsRemoved: number;
-      problems: string[];
-    }
-  >;
-};
-
 function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
-  const list = useLoad(() => api.get<Page<Inspection>>("/inspections"), "inspections");
+  const list = useLoad(() => ok(officeApi().GET("/inspections")), "inspections");
   const county = session.value?.officer.county ?? "";
   const today = new Date().toISOString().slice(0, 10);
   const [f, setF] = useState({
@@ -456,17 +410,21 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
   });
   const submit = useSubmit(
     () =>
-      api.post("/inspections", {
-        title: f.title,
-        agencies: f.agencies,
-        targets: f.targets
-          .split(/[\n，,]/)
-          .map((s) => s.trim())
-          .filter(Boolean)
-          .map((name) => ({ kind: "institution", name, county })),
-        startsOn: f.startsOn,
-        endsOn: f.endsOn,
-      }),
+      ok(
+        officeApi().POST("/inspections", {
+          body: {
+            title: f.title,
+            agencies: f.agencies,
+            targets: f.targets
+              .split(/[\n，,]/)
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .map((name) => ({ kind: "institution" as const, name, county })),
+            startsOn: f.startsOn,
+            endsOn: f.endsOn,
+          },
+        }),
+      ),
     () => {
       setF({ ...f, title: "", targets: "" });
       list.reload();
@@ -501,7 +459,7 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
                     })
                   }
                 />
-                {label(a.code)}
+                {labels.agency(a.code)}
               </label>
             ))}
           </fieldset>
@@ -549,17 +507,17 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
           rowKey={(i) => i.inspectionId}
           columns={[
             [t("title"), (i) => i.title],
-            [t("participants"), (i) => i.agencies.map(label).join("、")],
+            [t("participants"), (i) => i.agencies.map(labels.agency).join("、")],
             [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
             [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
             [
               t("findings"),
               (i) =>
-                Object.entries(i.findings ?? {}).map(([a, x]) => (
+                Object.entries(i.findings).map(([a, x]) => (
                   <div key={a}>
-                    {label(a)}：{t("institutionsChecked")} {x.institutionsChecked}，
-                    {t("devicesSealed")} {x.devicesSealed}，{t("drugsConfiscated")}{" "}
-                    {x.drugsConfiscated}
+                    {labels.agency(a)}：{labels.figure("institutionsChecked")}{" "}
+                    {x.institutionsChecked}，{labels.figure("devicesSealed")} {x.devicesSealed}，
+                    {labels.figure("drugsConfiscated")} {x.drugsConfiscated}
                     {x.problems.length ? `；${x.problems.join("；")}` : ""}
                   </div>
                 )),
@@ -578,10 +536,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
   // "all" is the statistics' row for every violation together.
   const [violation, setViolation] = useState("all");
   const stats = useLoad(
-    () =>
-      api.get<{
-        rows: { agency: string; violation: string; figures: Figures; closureRate: number }[];
-      }>(`/statistics?month=${month}`),
+    () => ok(officeApi().GET("/statistics", { params: { query: { month } } })),
     month,
   );
   const rows = (stats.data?.rows ?? []).filter((r) => r.violation === violation);
@@ -604,9 +559,10 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
         <label>
           {t("violations")}
           <select value={violation} onChange={(e) => setViolation(e.currentTarget.value)}>
-            {["all", ...VIOLATIONS].map((v) => (
+            <option value="all">{t("allViolations")}</option>
+            {VOCABULARY.violations.map((v) => (
               <option key={v} value={v}>
-                {label(v)}
+                {labels.violation(v)}
               </option>
             ))}
           </select>
@@ -615,17 +571,17 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
       <ErrorBox error={stats.error} />
       <BarChart
         series={["leadsReceived", "casesOpened", "casesClosed", "referralsOverdue"]}
-        groups={byAgency.map((r) => ({ name: label(r.agency), values: r.figures }))}
+        groups={byAgency.map((r) => ({ name: labels.agency(r.agency), values: r.figures }))}
       />
       <Table
         testId="statistics"
         rows={byAgency}
         rowKey={(r) => r.agency}
         columns={[
-          [t("agency"), (r) => label(r.agency)],
-          ...FIGURES.map(
+          [t("agency"), (r) => labels.agency(r.agency)],
+          ...VOCABULARY.figures.map(
             (k) =>
-              [t(k), (r: (typeof byAgency)[number]) => r.figures?.[k] ?? 0] as [
+              [labels.figure(k), (r: (typeof byAgency)[number]) => r.figures?.[k] ?? 0] as [
                 string,
                 (r: (typeof byAgency)[number]) => number,
               ],
@@ -642,7 +598,7 @@ const COLOURS = ["#2f6fb3", "#3a9d5d", "#c98a1b", "#c0392b"];
 
 /** Grouped bars, one group per agency, drawn as SVG. */
 function BarChart(props: {
-  series: (typeof FIGURES)[number][];
+  series: Figure[];
   groups: { name: string; values: Figures | undefined }[];
 }) {
   const max = Math.max(
@@ -679,7 +635,7 @@ function BarChart(props: {
                 height={h}
                 fill={COLOURS[si]}
               >
-                <title>{`${g.name} ${t(s)}: ${v}`}</title>
+                <title>{`${g.name} ${labels.figure(s)}: ${v}`}</title>
               </rect>
             );
           }),
@@ -694,7 +650,7 @@ function BarChart(props: {
         {props.series.map((s, i) => (
           <span key={s} class="legend">
             <i class={`c${i}`} />
-            {t(s)}
+            {labels.figure(s)}
           </span>
         ))}
       </figcaption>
@@ -702,28 +658,15 @@ function BarChart(props: {
   );
 }
 
-type MonthlyReport = {
-  month: string;
-  dueBy: string;
-  agencies: {
-    agency: string;
-    name: string;
-    figures: Figures;
-    closureRate: number;
-    status: string;
-  }[];
-  total: { figures: Figures; closureRate: number };
-  flagged: string[];
-};
-
 function Report() {
   const [month, setMonth] = useState(thisMonth());
-  const report = useLoad(() => api.get<MonthlyReport>(`/reports/${month}.json`), month);
+  const report = useLoad(
+    () => ok(officeApi().GET("/reports/{month}.json", { params: { path: { month } } })),
+    month,
+  );
   const [error, setError] = useState<string | undefined>(undefined);
   const download = (ext: "csv" | "json") =>
-    api
-      .download(`/reports/${month}.${ext}`, `report-${month}.${ext}`)
-      .catch((e: unknown) => setError(String(e)));
+    downloadReport(month, ext).catch((e: unknown) => setError(String(e)));
   return (
     <Section title={t("monthlyReport")}>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
@@ -750,7 +693,7 @@ function Report() {
             {t("dueBy")}：{when(report.data.dueBy)}
             {report.data.flagged.length > 0 && (
               <span class="badge danger">
-                {t("flagged")}：{report.data.flagged.map(label).join("、")}
+                {t("flagged")}：{report.data.flagged.map(labels.agency).join("、")}
               </span>
             )}
           </p>
@@ -762,14 +705,14 @@ function Report() {
               [t("agency"), (a) => a.name],
               [
                 t("reportStatus"),
-                (a) => <span class={`status ${a.status}`}>{label(a.status)}</span>,
+                (a) => <span class={`status ${a.status}`}>{labels.reportStatus(a.status)}</span>,
               ],
-              [t("leadsReceived"), (a) => a.figures.leadsReceived],
-              [t("casesOpened"), (a) => a.figures.casesOpened],
-              [t("casesClosed"), (a) => a.figures.casesClosed],
+              [labels.figure("leadsReceived"), (a) => a.figures.leadsReceived],
+              [labels.figure("casesOpened"), (a) => a.figures.casesOpened],
+              [labels.figure("casesClosed"), (a) => a.figures.casesClosed],
               [t("closureRate"), (a) => `${(a.closureRate * 100).toFixed(1)}%`],
-              [t("finesYuan"), (a) => a.figures.finesYuan],
-              [t("referralsOverdue"), (a) => a.figures.referralsOverdue],
+              [labels.figure("finesYuan"), (a) => a.figures.finesYuan],
+              [labels.figure("referralsOverdue"), (a) => a.figures.referralsOverdue],
             ]}
           />
         </>
