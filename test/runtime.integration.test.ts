@@ -284,7 +284,7 @@ describe("typed consume", () => {
       },
       async (e: BusEvent) => {
         if (e.type === "lead.dismissed" && e.data.reason === "refuse")
-          throw new ValidationError("refused-by-rule", "not ours");
+          throw new ValidationError("not-entitled", "not ours");
         if (e.type === "lead.dismissed" && e.data.reason === "always-fails")
           throw new Error("still broken");
         seen.push(e.id);
@@ -313,7 +313,7 @@ describe("typed consume", () => {
     await consumer.stop();
     expect(dead.map((d) => d.reason).sort()).toEqual([
       "malformed-json",
-      "refused-by-rule",
+      "not-entitled",
       "retries-exhausted",
     ]);
     expect(dead.find((d) => d.reason === "malformed-json")?.data).toBe("{oops");

@@ -14,6 +14,20 @@ import {
 } from "./api.ts";
 import { CaseClosure, CaseOpening, CaseStep, CaseView } from "./api-case.ts";
 import {
+  OfficeInspection,
+  OfficeInspectionList,
+  Overview,
+  StatisticsQuery,
+  TrackedLeadPage,
+  TrackedLeadQuery,
+  TrackedLeadView,
+  TrackedReferralView,
+  TrackerPage,
+  TrackerQuery,
+  Trail,
+  UiConfig,
+} from "./api-office.ts";
+import {
   ConsentDecision,
   ConsentView,
   ReferralFeedback,
@@ -22,9 +36,20 @@ import {
   ReferralReason,
   ReferralView,
 } from "./api-referral.ts";
-import { AgencyReportView, SubmittedReport } from "./api-report.ts";
-import { SupervisionAnswerRequest, SupervisionOrderView } from "./api-supervision.ts";
-import { InspectionFindings } from "./events-inspection.ts";
+import {
+  AgencyReportView,
+  MonthlyReportView,
+  StatisticsView,
+  SubmittedReport,
+} from "./api-report.ts";
+import {
+  SupervisionAnswerRequest,
+  SupervisionOrderRequest,
+  SupervisionOrderView,
+} from "./api-supervision.ts";
+import { AggregateKind } from "./envelope.ts";
+import { AuditKeys } from "./events-audit.ts";
+import { InspectionFindings, InspectionPlanRequest } from "./events-inspection.ts";
 import { ReportSubmission } from "./events-report.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
@@ -52,6 +77,20 @@ export function jsonSchema(
 ): Record<string, unknown> {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target, io });
   return rest;
+}
+
+/** Each field of a query schema as an OpenAPI query parameter (required unless optional or defaulted). */
+function queryParameters(schema: z.ZodObject) {
+  const whole = jsonSchema(schema, "input") as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
+  return Object.entries(whole.properties ?? {}).map(([name, fieldSchema]) => ({
+    name,
+    in: "query",
+    required: whole.required?.includes(name) ?? false,
+    schema: fieldSchema,
+  }));
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -150,6 +189,80 @@ const paging = [
   },
 ];
 
+/** Schemas of what every service answers. */
+const serviceSchemas = () => ({
+  OfficerSelf: jsonSchema(OfficerSelf, "output"),
+  Health: jsonSchema(Health, "output"),
+  Problem: jsonSchema(Problem, "output"),
+});
+const supervisionSchemas = () => ({
+  SupervisionOrderView: jsonSchema(SupervisionOrderView, "output"),
+  SupervisionList: jsonSchema(
+    z.object({ items: z.array(SupervisionOrderView), total: z.number().int() }),
+    "output",
+  ),
+});
+const securitySchemes = {
+  bearer: {
+    type: "http",
+    scheme: "bearer",
+    description: "经办人令牌 — officer's bearer token",
+  },
+};
+const pathParam = (name: string, schema: Record<string, unknown>) => ({
+  name,
+  in: "path",
+  required: true,
+  schema,
+});
+const monthPattern = "^\\d{4}-(0[1-9]|1[0-2])$";
+
+/** What every service answers (the runtime mounts it): who is logged in, probes, metrics. */
+const serviceOperations = () => ({
+  "/me": {
+    get: {
+      operationId: "whoAmI",
+      summary: "当前登录人 — the officer this token belongs to (every service)",
+      responses: {
+        "200": { description: "登录人", content: json("OfficerSelf") },
+        ...problems,
+      },
+    },
+  },
+  "/healthz": {
+    get: {
+      operationId: "healthz",
+      summary: "存活检查 — liveness: the process answers",
+      security: [],
+      responses: { "200": { description: "进程存活", content: json("Health") } },
+    },
+  },
+  "/readyz": {
+    get: {
+      operationId: "readyz",
+      summary: "就绪检查 — readiness: connected to the bus, consumers running",
+      security: [],
+      responses: {
+        "200": { description: "已就绪", content: json("Health") },
+        "503": { description: "未就绪（总线未连接或消费者未运行）", content: json("Health") },
+      },
+    },
+  },
+  "/metrics": {
+    get: {
+      operationId: "metrics",
+      summary: "Prometheus 指标 — metrics in the text exposition format",
+      security: [],
+      responses: {
+        "200": {
+          description: "Prometheus",
+          content: { "text/plain": { schema: { type: "string" } } },
+        },
+      },
+    },
+  },
+});
+
 /** The agencies' HTTP API as an OpenAPI 3.1 document, built from the same zod schemas the services validate with. */
 export function openApiDocument(): Record<string, unknown> {
   const schemas = {
@@ -160,8 +273,7 @@ export function openApiDocument(): Record<string, unknown> {
     LeadDismissal: jsonSchema(LeadDismissal, "input"),
     InboxItem: jsonSchema(InboxItem, "output"),
     InboxPage: jsonSchema(InboxPage, "output"),
-    OfficerSelf: jsonSchema(OfficerSelf, "output"),
-    Health: jsonSchema(Health, "output"),
+    ...serviceSchemas(),
     RewardApproval: jsonSchema(RewardApproval, "input"),
     RewardPayment: jsonSchema(RewardPayment, "input"),
     UnsealRequest: jsonSchema(UnsealRequest, "input"),
@@ -185,11 +297,7 @@ export function openApiDocument(): Record<string, unknown> {
       z.object({ items: z.array(ConsentView), total: z.number().int() }),
       "output",
     ),
-    SupervisionOrderView: jsonSchema(SupervisionOrderView, "output"),
-    SupervisionList: jsonSchema(
-      z.object({ items: z.array(SupervisionOrderView), total: z.number().int() }),
-      "output",
-    ),
+    ...supervisionSchemas(),
     SupervisionAnswerRequest: jsonSchema(SupervisionAnswerRequest, "input"),
     InspectionFindings: jsonSchema(InspectionFindings, "input"),
     AgencyInspection: jsonSchema(AgencyInspection, "output"),
@@ -200,16 +308,9 @@ export function openApiDocument(): Record<string, unknown> {
     ReportSubmission: jsonSchema(ReportSubmission, "input"),
     AgencyReport: jsonSchema(AgencyReportView, "output"),
     SubmittedReport: jsonSchema(SubmittedReport, "output"),
-    Problem: jsonSchema(Problem, "output"),
   };
-  const pathId = (name: string, schema: Record<string, unknown>) => ({
-    name,
-    in: "path",
-    required: true,
-    schema,
-  });
-  const uuidPath = (name: string) => pathId(name, { type: "string", format: "uuid" });
-  const month = pathId("month", { type: "string", pattern: "^\\d{4}-(0[1-9]|1[0-2])$" });
+  const uuidPath = (name: string) => pathParam(name, { type: "string", format: "uuid" });
+  const month = pathParam("month", { type: "string", pattern: monthPattern });
   return {
     openapi: "3.1.1",
     info: {
@@ -222,12 +323,13 @@ export function openApiDocument(): Record<string, unknown> {
       {
         url: "http://{host}:{port}",
         description:
-          "一个部门服务 — one agency's service (or the office); docker-compose: office 7100, agencies 7101–7105",
+          "一个部门服务 — one agency's service; docker-compose: agencies 7101–7105 (the office: office-openapi.json)",
         variables: { host: { default: "127.0.0.1" }, port: { default: "7101" } },
       },
     ],
     security: [{ bearer: [] }],
     paths: {
+      ...serviceOperations(),
       "/leads": {
         post: {
           operationId: "registerLead",
@@ -276,16 +378,6 @@ export function openApiDocument(): Record<string, unknown> {
             ...problems,
             "404": problem("未找到该线索"),
             "409": problem("线索已撤销 — already dismissed"),
-          },
-        },
-      },
-      "/me": {
-        get: {
-          operationId: "whoAmI",
-          summary: "当前登录人 — the officer this token belongs to (every service)",
-          responses: {
-            "200": { description: "登录人", content: json("OfficerSelf") },
-            ...problems,
           },
         },
       },
@@ -564,25 +656,6 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      "/healthz": {
-        get: {
-          operationId: "healthz",
-          summary: "存活检查 — liveness: the process answers",
-          security: [],
-          responses: { "200": { description: "进程存活", content: json("Health") } },
-        },
-      },
-      "/readyz": {
-        get: {
-          operationId: "readyz",
-          summary: "就绪检查 — readiness: connected to the bus, consumers running",
-          security: [],
-          responses: {
-            "200": { description: "已就绪", content: json("Health") },
-            "503": { description: "未就绪（总线未连接或消费者未运行）", content: json("Health") },
-          },
-        },
-      },
       "/supervision": {
         get: {
           operationId: "listSupervisionOrders",
@@ -667,29 +740,250 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      "/metrics": {
+    },
+    components: { schemas, securitySchemes },
+  };
+}
+
+/**
+ * The leading group's office's HTTP API (领导小组办公室) as an OpenAPI 3.1 document: a document
+ * of its own, because the office answers some of the agencies' paths (`/leads`, `/supervision`,
+ * `/inspections`) with its county-wide views, which one document cannot hold beside theirs.
+ */
+export function officeOpenApiDocument(): Record<string, unknown> {
+  const schemas = {
+    ...serviceSchemas(),
+    ...supervisionSchemas(),
+    TrackedReferralView: jsonSchema(TrackedReferralView, "output"),
+    TrackerPage: jsonSchema(TrackerPage, "output"),
+    TrackedLeadView: jsonSchema(TrackedLeadView, "output"),
+    TrackedLeadPage: jsonSchema(TrackedLeadPage, "output"),
+    Overview: jsonSchema(Overview, "output"),
+    Trail: jsonSchema(Trail, "output"),
+    AuditKeys: jsonSchema(AuditKeys, "output"),
+    SupervisionOrderRequest: jsonSchema(SupervisionOrderRequest, "input"),
+    InspectionPlanRequest: jsonSchema(InspectionPlanRequest, "input"),
+    OfficeInspection: jsonSchema(OfficeInspection, "output"),
+    OfficeInspectionList: jsonSchema(OfficeInspectionList, "output"),
+    StatisticsView: jsonSchema(StatisticsView, "output"),
+    MonthlyReportView: jsonSchema(MonthlyReportView, "output"),
+    UiConfig: jsonSchema(UiConfig, "output"),
+  };
+  const month = pathParam("month", { type: "string", pattern: monthPattern });
+  const page = (operationId: string, summary: string, type: string) => ({
+    get: {
+      operationId,
+      summary,
+      security: [],
+      responses: {
+        "200": { description: "页面文件", content: { [type]: { schema: { type: "string" } } } },
+      },
+    },
+  });
+  const report = (ext: "csv" | "json") => ({
+    get: {
+      operationId: ext === "csv" ? "countyReportCsv" : "countyReport",
+      summary:
+        ext === "csv"
+          ? "月报 CSV — the county's monthly report for a spreadsheet (UTF-8 with BOM, CRLF, Chinese headers)"
+          : "月报 — the county's monthly report: each agency's figures and whether it reported",
+      parameters: [month],
+      responses: {
+        "200":
+          ext === "csv"
+            ? {
+                description: "月报（附件）— sent as an attachment, `report-<county>-<month>.csv`",
+                content: { "text/csv": { schema: { type: "string" } } },
+              }
+            : { description: "月报", content: json("MonthlyReportView") },
+        ...problems,
+        "404": problem("未找到该月报 — ask for /reports/YYYY-MM.csv or .json"),
+      },
+    },
+  });
+  return {
+    openapi: "3.1.1",
+    info: {
+      title: "联动 Liandong — 领导小组办公室接口 (the leading group's office API)",
+      version: "0.1.0",
+      description:
+        "The office's service, for the office's own officers: the referral tracker, trails, supervision orders, joint inspections, statistics and monthly reports; and the web page every officer logs in on. Errors are RFC 9457 problem details (`application/problem+json`).",
+    },
+    servers: [
+      {
+        url: "http://{host}:{port}",
+        description:
+          "领导小组办公室服务 — the office's service; docker-compose and `npm run up`: 7100",
+        variables: { host: { default: "127.0.0.1" }, port: { default: "7100" } },
+      },
+    ],
+    security: [{ bearer: [] }],
+    paths: {
+      ...serviceOperations(),
+      "/tracker/referrals": {
         get: {
-          operationId: "metrics",
-          summary: "Prometheus 指标 — metrics in the text exposition format",
-          security: [],
+          operationId: "trackReferrals",
+          summary:
+            "移交督办台账 — every referral of the county, filtered by agency (sender, addressee or holder), state, violation, offer date and overdue; newest offer first",
+          parameters: queryParameters(TrackerQuery),
           responses: {
-            "200": {
-              description: "Prometheus",
-              content: { "text/plain": { schema: { type: "string" } } },
-            },
+            "200": { description: "台账", content: json("TrackerPage") },
+            ...problems,
+            "422": problem("查询参数不符合要求 — `errors[].field` names each bad parameter"),
           },
         },
       },
-    },
-    components: {
-      schemas,
-      securitySchemes: {
-        bearer: {
-          type: "http",
-          scheme: "bearer",
-          description: "联络员令牌 — officer's bearer token",
+      "/tracker/referrals/{referralId}": {
+        get: {
+          operationId: "trackReferral",
+          summary:
+            "台账中的一项移交 — one referral as the office tracks it (its chain by `chainRoot`)",
+          parameters: [referralId],
+          responses: {
+            "200": { description: "移交", content: json("TrackedReferralView") },
+            ...problems,
+            "404": problem("未找到该移交"),
+          },
+        },
+      },
+      "/trail/{kind}/{id}": {
+        get: {
+          operationId: "readTrail",
+          summary:
+            "留痕 — the whole history of a lead, referral, case or informant file from the shared log, with its hash chains verified (a referral's refused attempts, supervision and consent with it)",
+          parameters: [
+            pathParam("kind", jsonSchema(AggregateKind, "input")),
+            pathParam("id", { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" }),
+          ],
+          responses: {
+            "200": { description: "留痕与校验结果", content: json("Trail") },
+            ...problems,
+            "404": problem("未找到该记录"),
+          },
+        },
+      },
+      "/leads": {
+        get: {
+          operationId: "trackLeads",
+          summary:
+            "全县线索 — every lead of the county as the office tracks it (never its contents); agency= originator or recipient",
+          parameters: queryParameters(TrackedLeadQuery),
+          responses: {
+            "200": { description: "线索", content: json("TrackedLeadPage") },
+            ...problems,
+            "422": problem("查询参数不符合要求"),
+          },
+        },
+      },
+      "/leads/{leadId}": {
+        get: {
+          operationId: "trackLead",
+          summary: "一条线索的跟踪情况 — one lead as the office tracks it",
+          parameters: [leadId],
+          responses: {
+            "200": { description: "线索", content: json("TrackedLeadView") },
+            ...problems,
+            "404": problem("未找到该线索"),
+          },
+        },
+      },
+      "/overview": {
+        get: {
+          operationId: "overview",
+          summary: "概况 — leads registered and received per agency",
+          responses: { "200": { description: "概况", content: json("Overview") }, ...problems },
+        },
+      },
+      "/audit/keys": {
+        get: {
+          operationId: "auditKeys",
+          summary: "公钥 — each agency's public key, to verify the county's log (no token needed)",
+          security: [],
+          responses: { "200": { description: "各部门公钥", content: json("AuditKeys") } },
+        },
+      },
+      "/supervision": {
+        post: {
+          operationId: "orderSupervision",
+          summary:
+            "下达督办 — a supervision order on an overdue referral (to its holder) or a major case (to the agency that opened it)",
+          parameters: [idempotencyKey],
+          requestBody: { required: true, content: json("SupervisionOrderRequest") },
+          responses: {
+            "201": { description: "已下达", content: json("SupervisionOrderView") },
+            "200": {
+              description: "同一 Idempotency-Key 的重试 — the order made the first time",
+              content: json("SupervisionOrderView"),
+            },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该移交或案件"),
+            "409": problem(
+              "不能督办 — not overdue, held across a county line, or the case is closed; `current` holds the referral",
+            ),
+          },
+        },
+        get: {
+          operationId: "listSupervisionOrders",
+          summary: "督办 — every supervision order of the county, newest first",
+          responses: {
+            "200": { description: "督办列表", content: json("SupervisionList") },
+            ...problems,
+          },
+        },
+      },
+      "/inspections": {
+        post: {
+          operationId: "planInspection",
+          summary:
+            "部署联合检查 — plan a joint inspection; each participating agency finds it in its inbox",
+          parameters: [idempotencyKey],
+          requestBody: { required: true, content: json("InspectionPlanRequest") },
+          responses: {
+            "201": { description: "已部署", content: json("OfficeInspection") },
+            "200": {
+              description: "同一 Idempotency-Key 的重试",
+              content: json("OfficeInspection"),
+            },
+            ...bodyProblems,
+            ...problems,
+          },
+        },
+        get: {
+          operationId: "listInspections",
+          summary: "联合检查 — every joint inspection with each participant's findings",
+          responses: {
+            "200": { description: "联合检查", content: json("OfficeInspectionList") },
+            ...problems,
+          },
+        },
+      },
+      "/statistics": {
+        get: {
+          operationId: "statistics",
+          summary: "统计 — figures of a month per agency and violation, compiled from the bus",
+          parameters: queryParameters(StatisticsQuery),
+          responses: {
+            "200": { description: "统计", content: json("StatisticsView") },
+            ...problems,
+            "422": problem("月份格式应为 YYYY-MM"),
+          },
+        },
+      },
+      "/reports/{month}.json": report("json"),
+      "/reports/{month}.csv": report("csv"),
+      "/": page("webPage", "网页工作台 — the web page every officer logs in on", "text/html"),
+      "/ui/app.js": page("webScript", "网页脚本 — the page's script", "text/javascript"),
+      "/ui/style.css": page("webStyle", "网页样式 — the page's style sheet", "text/css"),
+      "/ui/config.json": {
+        get: {
+          operationId: "webConfig",
+          summary: "网页配置 — the county and the services the page may talk to",
+          security: [],
+          responses: { "200": { description: "配置", content: json("UiConfig") } },
         },
       },
     },
+    components: { schemas, securitySchemes },
   };
 }

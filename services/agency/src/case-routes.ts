@@ -4,6 +4,7 @@ import {
   CaseOpening,
   CaseStep,
   type CountyConfig,
+  type ProblemCode,
 } from "@liandong/contracts";
 import {
   type CaseCommand,
@@ -44,7 +45,7 @@ type Intent = CaseCommand extends infer C
   : never;
 
 /** The problem code of an implausible command, by what it attempted. */
-const INVALID_CODE: Record<CaseCommand["type"], string> = {
+const INVALID_CODE: Record<CaseCommand["type"], ProblemCode> = {
   open: "case-refused",
   "record-step": "case-refused",
   close: "sanction-refused",

@@ -2,7 +2,14 @@
 import { createWriteStream, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { AuditKeys } from "@liandong/contracts";
+import {
+  AggregateKind,
+  AuditKeys,
+  DEFAULT_AGENCIES,
+  EVENT_TYPE_LABELS,
+  type Label,
+} from "@liandong/contracts";
+import type { paths as OfficePaths } from "@liandong/contracts/generated/office-openapi";
 import {
   connectBus,
   crossCheck,
@@ -11,7 +18,7 @@ import {
   LogVerifier,
   type VerifyReport,
 } from "@liandong/runtime";
-import { request } from "undici";
+import createClient from "openapi-fetch";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 
@@ -66,25 +73,46 @@ function progress(total: number | undefined) {
   };
 }
 
-async function fetchJson(url: string, token?: string): Promise<unknown> {
-  const res = await request(url, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+/** The office's API, typed by its generated OpenAPI document; problems asked for in Chinese. */
+function officeClient(base: string, token?: string) {
+  return createClient<OfficePaths>({
+    baseUrl: base,
+    headers: {
+      "accept-language": "zh-CN",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
   });
-  const text = await res.body.text();
-  if (res.statusCode >= 400) {
-    let detail = text;
-    try {
-      const p = JSON.parse(text) as { title?: string; detail?: string };
-      detail = [p.title, p.detail].filter(Boolean).join("：");
-    } catch {}
-    throw new UsageError(`${url} 返回 ${res.statusCode}：${detail}`);
-  }
-  return JSON.parse(text);
 }
+
+/** The answer's data, or a UsageError with the problem the office gave. */
+async function answer<T>(
+  what: string,
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  let result: Awaited<typeof call>;
+  try {
+    result = await call;
+  } catch (err) {
+    throw new UsageError(`${what}：无法连接（${(err as Error).cause ?? (err as Error).message}）`);
+  }
+  const { data, error, response } = result;
+  if (!response.ok || data === undefined) {
+    const p = (typeof error === "object" && error !== null ? error : {}) as {
+      title?: string;
+      detail?: string;
+    };
+    const detail = [p.title, p.detail].filter(Boolean).join("：") || String(error ?? "");
+    throw new UsageError(`${what} 返回 ${response.status}：${detail}`);
+  }
+  return data;
+}
+
+const officeKeys = async (office: string) =>
+  AuditKeys.parse(await answer(`${office}/audit/keys`, officeClient(office).GET("/audit/keys")));
 
 async function loadKeys(values: { keys?: string | undefined; office?: string | undefined }) {
   if (values.keys) return AuditKeys.parse(JSON.parse(readFileSync(values.keys, "utf8")));
-  if (values.office) return AuditKeys.parse(await fetchJson(`${values.office}/audit/keys`));
+  if (values.office) return officeKeys(values.office);
   throw new UsageError("需要各部门公钥：--keys 公钥文件 或 --office URL");
 }
 
@@ -249,7 +277,7 @@ async function exportLog(values: Record<string, string | boolean | undefined>): 
 
 async function keysCommand(values: Record<string, string | boolean | undefined>): Promise<number> {
   if (typeof values.office !== "string") throw new UsageError("需要 --office URL");
-  const keys = AuditKeys.parse(await fetchJson(`${values.office}/audit/keys`));
+  const keys = await officeKeys(values.office);
   const text = `${JSON.stringify(keys, null, 2)}\n`;
   if (typeof values.out === "string") {
     createWriteStream(values.out).end(text);
@@ -260,19 +288,10 @@ async function keysCommand(values: Record<string, string | boolean | undefined>)
   return 0;
 }
 
-type Trail = {
-  aggregate: { kind: string; id: string };
-  verification: { ok: boolean; checked: number; seq?: number; reason?: string };
-  steps: {
-    seq: number;
-    type: string;
-    agency: string;
-    actor: string;
-    time: string;
-    to?: string;
-    reason?: string;
-  }[];
-};
+/** Labels as a person at a terminal reads them: Chinese (GLOSSARY.md). */
+const agencyName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code;
+const stepName = (type: string) =>
+  (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
 
 async function trailCommand(
   positionals: string[],
@@ -281,29 +300,36 @@ async function trailCommand(
   const [kind, id] = positionals;
   if (!kind || !id || typeof values.office !== "string")
     throw new UsageError("需要 <类型> <id> --office URL");
+  const aggregate = AggregateKind.safeParse(kind);
+  if (!aggregate.success)
+    throw new UsageError(`类型应为 ${AggregateKind.options.join("、")} 之一：${kind}`);
   const token = typeof values.token === "string" ? values.token : process.env.LIANDONG_TOKEN;
   if (!token) throw new UsageError("需要 --token 令牌（或环境变量 LIANDONG_TOKEN）");
-  const trail = (await fetchJson(
-    `${values.office}/trail/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`,
-    token,
-  )) as Trail;
+  const trail = await answer(
+    `${values.office}/trail/${kind}/${id}`,
+    officeClient(values.office, token).GET("/trail/{kind}/{id}", {
+      params: { path: { kind: aggregate.data, id } },
+    }),
+  );
   if (values.json) {
     process.stdout.write(`${JSON.stringify(trail, null, 2)}\n`);
     return trail.verification.ok ? 0 : 1;
   }
   const lines = [`留痕 ${trail.aggregate.kind} ${trail.aggregate.id}`];
   for (const s of trail.steps) {
+    const what = s.refused ? `${stepName(s.type)}（${s.refused}）` : stepName(s.type);
     lines.push(
-      `  #${s.seq}  ${s.time}  ${s.type.padEnd(22)} ${s.agency}${s.to ? ` → ${s.to}` : ""}  （${s.actor}）${s.reason ? `  理由：${s.reason}` : ""}`,
+      `  #${s.seq}  ${s.time}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  （${s.actor}）${s.reason ? `  理由：${s.reason}` : ""}`,
     );
   }
+  const v = trail.verification;
   lines.push(
-    trail.verification.ok
-      ? `哈希链校验：通过（${trail.verification.checked} 条）`
-      : `哈希链校验：失败，流序号 ${trail.verification.seq}（${trail.verification.reason}）`,
+    v.ok
+      ? `哈希链校验：通过（${v.checked} 条）`
+      : `哈希链校验：失败，流序号 ${v.seq}（${v.reason}）`,
   );
   process.stdout.write(`${lines.join("\n")}\n`);
-  return trail.verification.ok ? 0 : 1;
+  return v.ok ? 0 : 1;
 }
 
 export const usage = () => USAGE;

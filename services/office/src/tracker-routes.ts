@@ -1,4 +1,4 @@
-import { ReferralStatus, Violation } from "@liandong/contracts";
+import { TrackerQuery } from "@liandong/contracts";
 import { duePassed, isOverdue } from "@liandong/domain";
 import {
   type AggregateLog,
@@ -10,25 +10,8 @@ import {
   uuidFromName,
 } from "@liandong/runtime";
 import type { Hono } from "hono";
-import { z } from "zod";
 import { filterReferrals, type ReferralTracker, type TrackedReferral } from "./referral-tracker.ts";
 import { escalate, type Supervision } from "./supervision.ts";
-
-const TrackerQuery = z.object({
-  agency: z.string().optional(),
-  status: ReferralStatus.optional(),
-  violation: Violation.optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-  overdue: z
-    .enum(["true", "false"])
-    .transform((v) => v === "true")
-    .optional(),
-  /** The referrals of the chains that began with this lead (a lead's whole chain). */
-  lead: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
-});
 
 const view = (r: TrackedReferral, now: Date) => ({
   ...r,

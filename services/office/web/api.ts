@@ -1,25 +1,33 @@
 // Talking to the services as the logged-in officer: each agency's own service, with the
 // officer's own token. Nothing an officer enters passes through another agency's process.
+// Every call goes through a client typed by the generated OpenAPI documents: a path, a
+// parameter or a body the contract does not have is a compile error here.
 import { signal } from "@preact/signals";
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { components } from "../../../contracts/generated/openapi.d.ts";
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+import type {
+  components as OfficeComponents,
+  paths as OfficePaths,
+} from "../../../contracts/generated/office-openapi.d.ts";
+import type {
+  components as AgencyComponents,
+  paths as AgencyPaths,
+} from "../../../contracts/generated/openapi.d.ts";
 
-export type ServiceInfo = { code: string; name: string; url: string };
-export type UiConfig = { county: string; services: ServiceInfo[] };
-export type Officer = components["schemas"]["OfficerSelf"];
+/** Schemas of an agency's service (the liaison desk). */
+export type S = AgencyComponents["schemas"];
+/** Schemas of the office's service. */
+export type O = OfficeComponents["schemas"];
+export type UiConfig = O["UiConfig"];
+export type ServiceInfo = UiConfig["services"][number];
+export type Officer = S["OfficerSelf"];
 export type Session = { token: string; base: string; officer: Officer };
-
-export type Problem = {
-  title?: string;
-  detail?: string;
-  status?: number;
-  errors?: { field: string; message: string }[];
-};
+export type Problem = S["Problem"];
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly problem: Problem,
+    readonly problem: Partial<Problem>,
   ) {
     const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join("；");
     super(
@@ -32,8 +40,55 @@ const STORED = "liandong.session";
 const restored = sessionStorage.getItem(STORED);
 export const session = signal<Session | undefined>(restored ? JSON.parse(restored) : undefined);
 
+/** The page's language, for the problems the services write (set by i18n.ts). */
+let acceptLanguage = "zh-CN";
+export const setAcceptLanguage = (value: string) => {
+  acceptLanguage = value;
+};
+
+/** The officer's token on every request; a fresh Idempotency-Key on every POST (one per click). */
+const as = (token: string): Middleware => ({
+  onRequest({ request }) {
+    request.headers.set("authorization", `Bearer ${token}`);
+    request.headers.set("accept-language", acceptLanguage);
+    if (request.method === "POST") request.headers.set("idempotency-key", crypto.randomUUID());
+    return request;
+  },
+});
+
+function client<P extends {}>(base: string, token: string): Client<P> {
+  // An empty base is the page's own origin (the office).
+  const c = createClient<P>({ baseUrl: base || location.origin });
+  c.use(as(token));
+  return c;
+}
+
+function current(): Session {
+  const s = session.value;
+  if (!s) throw new Error("not logged in");
+  return s;
+}
+
+/** The logged-in officer's own agency service. */
+export const agencyApi = () => client<AgencyPaths>(current().base, current().token);
+/** The office's service, for the office's officers. */
+export const officeApi = () => client<OfficePaths>(current().base, current().token);
+
+/** The answer's data, or its problem as an ApiError. */
+export async function ok<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok || data === undefined)
+    throw new ApiError(
+      response.status,
+      typeof error === "object" && error !== null ? error : { title: String(error ?? "") },
+    );
+  return data;
+}
+
 export async function login(service: ServiceInfo, token: string): Promise<Session> {
-  const officer = await request<Officer>(service.url, token, "GET", "/me");
+  const officer = await ok(client<AgencyPaths>(service.url, token).GET("/me"));
   const s = { token, base: service.url, officer };
   sessionStorage.setItem(STORED, JSON.stringify(s));
   session.value = s;
@@ -45,88 +100,53 @@ export function logout() {
   session.value = undefined;
 }
 
-async function request<T>(
-  base: string,
-  token: string,
-  method: "GET" | "POST",
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...(method === "POST" ? { "idempotency-key": crypto.randomUUID() } : {}),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+/** The county's monthly report as a file the browser saves under the name the office gives. */
+export async function downloadReport(month: string, ext: "csv" | "json") {
+  const path = ext === "csv" ? "/reports/{month}.csv" : "/reports/{month}.json";
+  const { data, error, response } = await officeApi().GET(path, {
+    params: { path: { month } },
+    parseAs: "blob",
   });
-  const type = res.headers.get("content-type") ?? "";
-  const payload = type.includes("json") ? await res.json() : await res.text();
-  if (!res.ok)
-    throw new ApiError(
-      res.status,
-      typeof payload === "object" ? payload : { title: String(payload) },
-    );
-  return payload as T;
+  if (!response.ok || !data) throw new ApiError(response.status, error ?? {});
+  const name =
+    /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ??
+    `report-${month}.${ext}`;
+  const url = URL.createObjectURL(data);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** The logged-in officer's own service. */
-export const api = {
-  get: <T>(path: string) => {
-    const s = session.value;
-    if (!s) throw new Error("not logged in");
-    return request<T>(s.base, s.token, "GET", path);
-  },
-  post: <T>(path: string, body: unknown) => {
-    const s = session.value;
-    if (!s) throw new Error("not logged in");
-    return request<T>(s.base, s.token, "POST", path, body);
-  },
-  /** A file the service sends as an attachment, saved by the browser under its own name. */
-  async download(path: string, fallbackName: string) {
-    const s = session.value;
-    if (!s) throw new Error("not logged in");
-    const res = await fetch(s.base + path, { headers: { authorization: `Bearer ${s.token}` } });
-    if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({})));
-    const name =
-      /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? fallbackName;
-    const url = URL.createObjectURL(await res.blob());
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  },
-};
-
 /**
- * Follows a live feed of the logged-in officer's own service (server-sent events, read with
+ * Follows the live feed of the logged-in officer's referrals (server-sent events, read with
  * fetch: a browser's EventSource cannot send the officer's token). `onEvent` for each event;
  * `onConnect` each time the feed is (re)connected, when whatever was missed should be loaded
  * again. Reconnects after a drop, waiting longer each time it fails. Returns the stop.
  */
-export function follow(
-  path: string,
+export function followReferrals(
+  query: { waiting?: boolean },
   handlers: { onEvent: (data: string) => void; onConnect?: () => void },
 ): () => void {
   const stop = new AbortController();
   void (async () => {
     let wait = 1000;
     while (!stop.signal.aborted) {
-      const s = session.value;
-      if (!s) return;
+      if (!session.value) return;
       try {
-        const res = await fetch(s.base + path, {
-          headers: { authorization: `Bearer ${s.token}`, accept: "text/event-stream" },
+        const { data, response } = await agencyApi().GET("/referrals/feed", {
+          params: { query },
+          headers: { accept: "text/event-stream" },
+          parseAs: "stream",
           signal: stop.signal,
         });
-        if (!res.ok || !res.body) throw new ApiError(res.status, {});
+        if (!response.ok || !data) throw new ApiError(response.status, {});
         wait = 1000;
         handlers.onConnect?.();
-        const events = res.body
+        const events = data
           .pipeThrough(new TextDecoderStream())
           .pipeThrough(new EventSourceParserStream())
           .getReader();
@@ -144,5 +164,3 @@ export function follow(
   })();
   return () => stop.abort();
 }
-
-export type Page<T> = { items: T[]; total: number };

@@ -1,17 +1,17 @@
 // What else a liaison officer answers to the office: supervision orders (督办回复), findings of
 // joint inspections (检查结果), and the agency's monthly report (月报), pre-filled from the bus.
 import { useState } from "preact/hooks";
-import type { components } from "../../../contracts/generated/openapi.d.ts";
+import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { lastDayToReport, reportingMonth } from "../../../contracts/src/report-calendar.ts";
-import { api, type Page } from "./api.ts";
-import { label, t, when } from "./i18n.ts";
+import { agencyApi, ok, type S } from "./api.ts";
+import { labels, t, when } from "./i18n.ts";
 import { ErrorBox, Section, Table, useLoad, useSubmit } from "./ui.tsx";
 
-type S = components["schemas"];
 type Figures = S["AgencyReport"]["prefilled"];
+type Count = "institutionsChecked" | "devicesSealed" | "drugsConfiscated" | "advertsRemoved";
 
 export function SupervisionAnswers() {
-  const orders = useLoad(() => api.get<Page<S["SupervisionOrderView"]>>("/supervision"), "orders");
+  const orders = useLoad(() => ok(agencyApi().GET("/supervision")), "orders");
   return (
     <Section title={t("supervision")}>
       <ErrorBox error={orders.error} />
@@ -20,10 +20,13 @@ export function SupervisionAnswers() {
         rows={orders.data?.items}
         rowKey={(o) => o.orderId}
         columns={[
-          [t("reason"), (o) => `${label(o.grounds)}：${o.reason}`],
+          [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
           [t("orderedAt"), (o) => when(o.orderedAt)],
           [t("answerBy"), (o) => when(o.answerBy)],
-          [t("status"), (o) => <span class={`status ${o.status}`}>{label(o.status)}</span>],
+          [
+            t("status"),
+            (o) => <span class={`status ${o.status}`}>{labels.supervisionStatus(o.status)}</span>,
+          ],
           [
             t("answer"),
             (o) =>
@@ -42,7 +45,13 @@ export function SupervisionAnswers() {
 function AnswerForm(props: { orderId: string; onDone: () => void }) {
   const [answer, setAnswer] = useState("");
   const submit = useSubmit(
-    () => api.post(`/supervision/${props.orderId}/answer`, { answer }),
+    () =>
+      ok(
+        agencyApi().POST("/supervision/{orderId}/answer", {
+          params: { path: { orderId: props.orderId } },
+          body: { answer },
+        }),
+      ),
     props.onDone,
   );
   return (
@@ -62,8 +71,11 @@ function AnswerForm(props: { orderId: string; onDone: () => void }) {
   );
 }
 
+/** An inspection's counts: the report's figures where they are one, and adverts removed. */
+const countLabel = (k: Count) => (k === "advertsRemoved" ? t(k) : labels.figure(k));
+
 export function InspectionFindings() {
-  const list = useLoad(() => api.get<Page<S["AgencyInspection"]>>("/inspections"), "inspections");
+  const list = useLoad(() => ok(agencyApi().GET("/inspections")), "inspections");
   return (
     <Section title={t("inspections")}>
       <ErrorBox error={list.error} />
@@ -79,7 +91,7 @@ export function InspectionFindings() {
             t("findings"),
             (i) =>
               i.findings ? (
-                `${t("institutionsChecked")} ${i.findings.institutionsChecked}，${t("devicesSealed")} ${i.findings.devicesSealed}，${t("drugsConfiscated")} ${i.findings.drugsConfiscated}，${t("advertsRemoved")} ${i.findings.advertsRemoved}`
+                `${countLabel("institutionsChecked")} ${i.findings.institutionsChecked}，${countLabel("devicesSealed")} ${i.findings.devicesSealed}，${countLabel("drugsConfiscated")} ${i.findings.drugsConfiscated}，${countLabel("advertsRemoved")} ${i.findings.advertsRemoved}`
               ) : (
                 <FindingsForm inspectionId={i.inspectionId} onDone={list.reload} />
               ),
@@ -100,23 +112,26 @@ function FindingsForm(props: { inspectionId: string; onDone: () => void }) {
   });
   const submit = useSubmit(
     () =>
-      api.post(`/inspections/${props.inspectionId}/findings`, {
-        institutionsChecked: Number(f.institutionsChecked),
-        devicesSealed: Number(f.devicesSealed),
-        drugsConfiscated: Number(f.drugsConfiscated),
-        advertsRemoved: Number(f.advertsRemoved),
-        problems: f.problems
-          .split("\n")
-          .map((p) => p.trim())
-          .filter(Boolean),
-      }),
+      ok(
+        agencyApi().POST("/inspections/{inspectionId}/findings", {
+          params: { path: { inspectionId: props.inspectionId } },
+          body: {
+            institutionsChecked: Number(f.institutionsChecked),
+            devicesSealed: Number(f.devicesSealed),
+            drugsConfiscated: Number(f.drugsConfiscated),
+            advertsRemoved: Number(f.advertsRemoved),
+            problems: f.problems
+              .split("\n")
+              .map((p) => p.trim())
+              .filter(Boolean),
+          },
+        }),
+      ),
     props.onDone,
   );
-  const count = (
-    k: "institutionsChecked" | "devicesSealed" | "drugsConfiscated" | "advertsRemoved",
-  ) => (
+  const count = (k: Count) => (
     <label>
-      {t(k)}
+      {countLabel(k)}
       <input
         name={k}
         type="number"
@@ -150,25 +165,13 @@ function FindingsForm(props: { inspectionId: string; onDone: () => void }) {
   );
 }
 
-const FIGURES = [
-  "leadsRegistered",
-  "leadsReceived",
-  "casesOpened",
-  "casesClosed",
-  "finesYuan",
-  "revocations",
-  "judiciaryTransfers",
-  "referralsOverdue",
-  "inspections",
-  "institutionsChecked",
-  "devicesSealed",
-  "drugsConfiscated",
-] as const;
-
 export function MonthlyReport() {
   // The month whose report is due next: the office's page opens at the same one.
   const [month, setMonth] = useState(reportingMonth(new Date()));
-  const report = useLoad(() => api.get<S["AgencyReport"]>(`/reports/${month}`), month);
+  const report = useLoad(
+    () => ok(agencyApi().GET("/reports/{month}", { params: { path: { month } } })),
+    month,
+  );
   return (
     <Section title={t("monthlyReport")}>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
@@ -199,7 +202,13 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
   const [figures, setFigures] = useState<Figures>(r.submitted?.figures ?? r.prefilled);
   const [note, setNote] = useState(r.submitted?.note ?? "");
   const submit = useSubmit(
-    () => api.post(`/reports/${r.month}/submission`, { figures, ...(note ? { note } : {}) }),
+    () =>
+      ok(
+        agencyApi().POST("/reports/{month}/submission", {
+          params: { path: { month: r.month } },
+          body: { figures, ...(note ? { note } : {}) },
+        }),
+      ),
     props.onDone,
   );
   if (!r.open) return <p class="muted">{t("monthNotBegun")}</p>;
@@ -209,16 +218,16 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
         {t("dueBy")}：{lastDayToReport(r.month)} {t("dueEndOfDay")}　
         {r.submitted ? (
           <span class={`status ${r.status}`}>
-            {label(r.status)} · {t("submittedAt")} {when(r.submitted.submittedAt)}
+            {labels.reportStatus(r.status)} · {t("submittedAt")} {when(r.submitted.submittedAt)}
             {r.submitted.correctedAt && ` · ${t("correctedAt")} ${when(r.submitted.correctedAt)}`}
           </span>
         ) : (
           <span class="muted">{t("prefilled")}</span>
         )}
       </p>
-      {FIGURES.map((k) => (
+      {VOCABULARY.figures.map((k) => (
         <label key={k}>
-          {t(k)}
+          {labels.figure(k)}
           <input
             name={k}
             type="number"

@@ -1,15 +1,49 @@
 // The page's words: Chinese by default (GLOSSARY.md's labels), English on request.
 import { signal } from "@preact/signals";
+import {
+  AGENCY_ENGLISH,
+  CASE_STATUS_LABELS,
+  CONSENT_STATUS_LABELS,
+  DEADLINE_LABELS,
+  EVENT_TYPE_LABELS,
+  FIGURE_LABELS,
+  type Label,
+  LEAD_SOURCE_LABELS,
+  REFERRAL_KIND_LABELS,
+  REFERRAL_STATUS_LABELS,
+  REPORT_STATUS_LABELS,
+  SANCTION_LABELS,
+  SUPERVISION_GROUNDS_LABELS,
+  SUPERVISION_STATUS_LABELS,
+  VIOLATION_LABELS,
+} from "../../../contracts/src/labels.ts";
+import { setAcceptLanguage } from "./api.ts";
 
 export type Lang = "zh" | "en";
 export const lang = signal<Lang>((localStorage.getItem("liandong.lang") as Lang | null) ?? "zh");
 export function setLang(l: Lang) {
   localStorage.setItem("liandong.lang", l);
   document.documentElement.lang = l === "zh" ? "zh-CN" : "en";
+  // The services write their problems in the page's language.
+  setAcceptLanguage(l === "zh" ? "zh-CN" : "en");
   lang.value = l;
 }
 
 const WORDS = {
+  submitCorrection: ["提交更正", "Submit a correction"],
+  correctedAt: ["更正时间", "Corrected"],
+  awaiting: ["待办方", "Step due from"],
+  total: ["合计", "Total"],
+  dueEndOfDay: ["当日24时前（北京时间）", "by the end of that day, China time"],
+  discrepant: ["与总线汇总不一致", "Differs from the bus"],
+  fromBus: ["总线", "bus"],
+  notReportedFromBus: ["未报送，按总线汇总", "Not reported: from the bus"],
+  inspectionsOnce: [
+    "合计中联合检查按次计，多部门参加的同一次检查只计一次；查处率 = 本月结案 ÷ 本月立案，本月无立案记“—”。",
+    "In the total a joint inspection counts once however many agencies took part; closure rate = cases closed ÷ cases opened in the month, “—” when none was opened.",
+  ],
+  monthNotBegun: ["该月尚未开始，不能报送月报", "This month has not begun: nothing to report yet"],
+  decree310: ["立案决定期限（国务院令第310号）", "Filing decision due (State Council decree 310)"],
   appTitle: ["联动 · 打击“两非”联合执法协作平台", "Liandong · joint enforcement bus"],
   login: ["登录", "Log in"],
   logout: ["退出", "Log out"],
@@ -34,6 +68,7 @@ const WORDS = {
   supervision: ["督办", "Supervision"],
   inspections: ["联合检查", "Joint inspections"],
   statistics: ["统计", "Statistics"],
+  allViolations: ["全部违法类型", "All violations"],
   monthlyReport: ["月报", "Monthly report"],
   source: ["线索来源", "Source"],
   violations: ["违法类型", "Violations"],
@@ -58,7 +93,6 @@ const WORDS = {
   from: ["移交部门", "From"],
   to: ["接收部门", "To"],
   holder: ["当前持有", "Holder"],
-  awaiting: ["待办方", "Step due from"],
   status: ["状态", "Status"],
   reason: ["理由", "Reason"],
   acceptBy: ["接收期限", "Accept by"],
@@ -111,18 +145,7 @@ const WORDS = {
   endsOn: ["结束日期", "Ends"],
   findings: ["检查结果", "Findings"],
   month: ["月份", "Month"],
-  leadsReceived: ["接收线索", "Leads received"],
-  leadsRegistered: ["登记线索", "Leads registered"],
-  casesOpened: ["立案", "Cases opened"],
-  casesClosed: ["结案", "Cases closed"],
   closureRate: ["查处率", "Closure rate"],
-  finesYuan: ["罚没款（元）", "Fines (yuan)"],
-  revocations: ["吊销证照", "Revocations"],
-  judiciaryTransfers: ["移送司法机关", "To the judiciary"],
-  referralsOverdue: ["逾期移交", "Referrals overdue"],
-  institutionsChecked: ["检查机构", "Institutions checked"],
-  devicesSealed: ["封存B超机", "Devices sealed"],
-  drugsConfiscated: ["查扣药品（盒）", "Drugs confiscated (boxes)"],
   dueBy: ["报送期限", "Due by"],
   reportStatus: ["报送状态", "Status"],
   downloadCsv: ["导出 CSV（Excel 可直接打开）", "Download CSV"],
@@ -147,9 +170,6 @@ const WORDS = {
   consentRefuse: ["不同意", "Refuse"],
   consentStatus: ["征求意见", "Consent"],
   requestedBy: ["征求部门", "Asked by"],
-  consentPending: ["待答复", "Waiting"],
-  consentGiven: ["已同意", "Given"],
-  consentRefused: ["未同意", "Refused"],
   crossBorder: ["跨区", "Across the line"],
   answerOrder: ["答复督办", "Answer"],
   recordFindings: ["填报检查结果", "Record findings"],
@@ -162,109 +182,41 @@ const WORDS = {
     "以下数字按总线记录预填，可核对修改后报送",
     "Pre-filled from the bus; check and submit",
   ],
-  total: ["合计", "Total"],
-  submitCorrection: ["提交更正", "Submit a correction"],
-  dueEndOfDay: ["当日24时前（北京时间）", "by the end of that day, China time"],
-  discrepant: ["与总线汇总不一致", "Differs from the bus"],
-  fromBus: ["总线", "bus"],
-  notReportedFromBus: ["未报送，按总线汇总", "Not reported: from the bus"],
-  correctedAt: ["更正时间", "Corrected"],
-  monthNotBegun: ["该月尚未开始，不能报送月报", "This month has not begun: nothing to report yet"],
-  inspectionsOnce: [
-    "合计中联合检查按次计，多部门参加的同一次检查只计一次；查处率 = 本月结案 ÷ 本月立案，本月无立案记“—”。",
-    "In the total a joint inspection counts once however many agencies took part; closure rate = cases closed ÷ cases opened in the month, “—” when none was opened.",
-  ],
 } as const;
 
 export type Word = keyof typeof WORDS;
 export const t = (w: Word): string => WORDS[w][lang.value === "zh" ? 0 : 1];
 
-/** Labels of the domain's codes (GLOSSARY.md), Chinese and English. */
-const CODES: Record<string, [string, string]> = {
-  // agencies
-  health: ["卫生健康部门", "Health"],
-  "family-planning": ["人口和计划生育部门", "Family planning"],
-  "public-security": ["公安机关", "Public security"],
-  "drug-regulation": ["食品药品监督管理部门", "Drug regulation"],
-  commerce: ["工商行政管理部门（市场监管）", "Commerce (market regulation)"],
-  office: ["领导小组办公室", "Leading group's office"],
-  // lead sources
-  "public-tip": ["群众举报", "Public tip"],
-  "pregnancy-disappearance": ["孕情不明原因消失", "Pregnancy disappeared"],
-  "record-audit": ["病历档案查阅", "Record audit"],
-  "drug-ledger-anomaly": ["终止妊娠药品进销存异常", "Drug ledger anomaly"],
-  "ultrasound-registry": ["B超登记/未备案设备", "Ultrasound registry"],
-  "birth-data-comparison": ["出生实名登记与户籍数据比对", "Birth data comparison"],
-  inspection: ["检查发现", "Inspection finding"],
-  "neighbour-county": ["周边县市通报", "Neighbouring county"],
-  // violations
-  "illegal-sex-determination": ["非医学需要的胎儿性别鉴定", "Illegal sex determination"],
-  "sex-selective-termination": ["非医学需要的选择性别人工终止妊娠", "Sex-selective termination"],
-  intermediary: ["介绍他人进行“两非”", "Intermediary"],
-  "illegal-drug-sale": ["非法销售终止妊娠药品", "Illegal abortion-drug sale"],
-  "unlicensed-practice": ["非法行医", "Unlicensed practice"],
-  "unregistered-ultrasound": ["未经登记使用B超", "Unregistered ultrasound"],
-  "infant-abandonment": ["溺、弃、残害女婴", "Infant abandonment"],
-  "infant-trafficking": ["贩卖婴儿", "Infant trafficking"],
-  "false-certificate": ["出具虚假医学证明", "False certificate"],
-  obstruction: ["妨碍执行公务", "Obstruction"],
-  all: ["全部违法类型", "All violations"],
-  // referral states
-  offered: ["待接收", "Offered"],
-  accepted: ["已接收", "Accepted"],
-  returned: ["已退回", "Returned"],
-  withdrawn: ["已撤回", "Withdrawn"],
-  completed: ["已办结", "Completed"],
-  "referred-on": ["已转办", "Referred on"],
-  open: ["办理中", "Open"],
-  closed: ["已结案", "Closed"],
-  answered: ["已答复", "Answered"],
-  escalated: ["已升级", "Escalated"],
-  dismissed: ["已撤销", "Dismissed"],
-  // report status
-  submitted: ["已按时报送", "Submitted"],
-  late: ["逾期报送", "Late"],
-  missing: ["未报送（已逾期）", "Missing (overdue)"],
-  pending: ["未报送", "Not yet"],
-  // sanctions
-  fine: ["罚款", "Fine"],
-  "revoke-practising-certificate": ["吊销执业证书", "Revoke practising certificate"],
-  "revoke-institution-licence": ["吊销《医疗机构执业许可证》", "Revoke institution licence"],
-  "administrative-sanction": ["行政处分", "Administrative sanction"],
-  "birth-permit-sanction": ["生育证处理", "Birth-permit sanction"],
-  "transfer-to-judiciary": ["移送司法机关", "Transfer to the judiciary"],
-  "confiscate-drugs": ["没收终止妊娠药品", "Confiscate termination drugs"],
-  "revoke-business-licence": ["吊销营业执照", "Revoke business licence"],
-  "close-unlicensed-operator": ["取缔（无照经营）", "Close unlicensed operator"],
-  // deadlines and grounds
-  acceptance: ["接收逾期", "Acceptance overdue"],
-  feedback: ["反馈逾期", "Feedback overdue"],
-  "major-case": ["重大案件", "Major case"],
-  handling: ["办理", "Handling"],
-  judiciary: ["移送司法机关", "Transfer to the judiciary"],
-  // what an acceptance deadline rests on (contracts/src/deadline-basis.ts)
-  "decree-310": [
-    "立案决定期限（国务院令第310号）",
-    "Filing decision due (State Council Decree No. 310)",
-  ],
-  "criminal-transfer": ["涉嫌犯罪移送", "Criminal transfer"],
-  // event types on the trail
-  "referral.offered": ["移交", "Offered"],
-  "referral.accepted": ["接收", "Accepted"],
-  "referral.returned": ["退回", "Returned"],
-  "referral.withdrawn": ["撤回", "Withdrawn"],
-  "referral.completed": ["办结反馈", "Completed"],
-  "referral.referred-on": ["转办", "Referred on"],
-  "supervision.overdue": ["逾期记录", "Overdue recorded"],
-  "supervision.ordered": ["督办", "Supervision ordered"],
-  "supervision.answered": ["督办答复", "Supervision answered"],
-  "supervision.escalated": ["督办升级", "Supervision escalated"],
-  "attempt.refused": ["被拒绝的操作", "Refused attempt"],
-};
+/** The labels of the vocabulary (contracts' labels.ts, GLOSSARY.md) in the page's language. */
+const of =
+  <K extends string>(table: Record<K, Label>) =>
+  (code: K): string =>
+    table[code][lang.value];
 
-export const label = (code: string): string => {
-  const l = CODES[code];
-  return l ? l[lang.value === "zh" ? 0 : 1] : code;
+/** Chinese names of the county's agencies, as its configuration names them (set at load). */
+const agencyNames = new Map<string, string>();
+export function setAgencyNames(services: readonly { code: string; name: string }[]) {
+  for (const s of services) agencyNames.set(s.code, s.name);
+}
+
+export const labels = {
+  agency: (code: string): string =>
+    (lang.value === "en" ? AGENCY_ENGLISH[code] : undefined) ?? agencyNames.get(code) ?? code,
+  violation: of(VIOLATION_LABELS),
+  source: of(LEAD_SOURCE_LABELS),
+  referralStatus: of(REFERRAL_STATUS_LABELS),
+  referralKind: of(REFERRAL_KIND_LABELS),
+  deadline: of(DEADLINE_LABELS),
+  caseStatus: of(CASE_STATUS_LABELS),
+  supervisionStatus: of(SUPERVISION_STATUS_LABELS),
+  grounds: of(SUPERVISION_GROUNDS_LABELS),
+  consentStatus: of(CONSENT_STATUS_LABELS),
+  reportStatus: of(REPORT_STATUS_LABELS),
+  sanction: of(SANCTION_LABELS),
+  figure: of(FIGURE_LABELS),
+  /** A step of a trail: an event type of the catalogue (`invalid` and the like as they are). */
+  eventType: (type: string): string =>
+    (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.[lang.value] ?? type,
 };
 
 export const when = (iso: string | undefined): string =>

@@ -1,18 +1,24 @@
 // The web page of Liandong, served by the office: officers of every agency log in with their
 // own token and talk to their own agency's service; the office's officers see the tracker.
+
+import createClient from "openapi-fetch";
 import { render } from "preact";
 import { useState } from "preact/hooks";
-import { login, logout, type ServiceInfo, session, type UiConfig } from "./api.ts";
-import { label, lang, setLang, t } from "./i18n.ts";
+import type { paths as OfficePaths } from "../../../contracts/generated/office-openapi.d.ts";
+import { login, logout, ok, type ServiceInfo, session } from "./api.ts";
+import { labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
 import { OfficeDesk } from "./office.tsx";
 import { OfficerDesk } from "./officer.tsx";
 import { ErrorBox, message, useLoad } from "./ui.tsx";
 
 function App() {
-  const config = useLoad(
-    () => fetch("/ui/config.json").then((r) => r.json() as Promise<UiConfig>),
-    "config",
-  );
+  const config = useLoad(async () => {
+    const c = await ok(
+      createClient<OfficePaths>({ baseUrl: location.origin }).GET("/ui/config.json"),
+    );
+    setAgencyNames(c.services);
+    return c;
+  }, "config");
   const s = session.value;
   document.title = t("appTitle");
   return (
@@ -22,7 +28,7 @@ function App() {
         <div class="who">
           {s && (
             <span data-testid="who">
-              {label(s.officer.agency)} · {s.officer.name}
+              {labels.agency(s.officer.agency)} · {s.officer.name}
             </span>
           )}
           <button
@@ -79,7 +85,7 @@ function Login({ services }: { services: ServiceInfo[] }) {
         <select name="agency" value={agency} onChange={(e) => setAgency(e.currentTarget.value)}>
           {services.map((x) => (
             <option key={x.code} value={x.code}>
-              {label(x.code)}
+              {labels.agency(x.code)}
             </option>
           ))}
         </select>

@@ -1,69 +1,20 @@
 // The leading group's office: the referral tracker, overdue referrals and supervision orders,
 // a referral's chain with its verification, joint inspections, statistics, monthly reports.
 // The office's own service answers all of it; informants' identities are never among it.
-import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import type { components } from "../../../contracts/generated/openapi.d.ts";
-import type { MonthlyReportView } from "../../../contracts/src/api-report.ts";
+import type { operations } from "../../../contracts/generated/office-openapi.d.ts";
+import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { ratePercent, reportingMonth } from "../../../contracts/src/report-calendar.ts";
-import { api, type Page, type ServiceInfo, session } from "./api.ts";
-import { label, t, when } from "./i18n.ts";
-import { AcceptBy, VIOLATIONS } from "./officer.tsx";
+import { downloadReport, type O, officeApi, ok, type ServiceInfo, session } from "./api.ts";
+import { labels, t, when } from "./i18n.ts";
+import { AcceptBy } from "./officer.tsx";
 import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
 
-type S = components["schemas"] & { MonthlyReportView: MonthlyReportView };
-type Tracked = {
-  referralId: string;
-  kind: string;
-  from: string;
-  to: string;
-  about: { kind: string; id: string };
-  status: string;
-  holder: string;
-  holderCounty?: string;
-  awaiting?: string;
-  awaitingCounty?: string;
-  offeredAt: string;
-  updatedAt: string;
-  acceptBy: string;
-  completeBy: string;
-  chainRoot: string;
-  parentReferralId?: string;
-  childReferralId?: string;
-  violations: string[];
-  overdue: Record<string, string>;
-  overdueNow: boolean;
-  ageDays: number;
-};
-type Trail = {
-  verification: { ok: boolean; checked?: number; reason?: string; seq?: number };
-  steps: {
-    seq: number;
-    type: string;
-    agency: string;
-    actor: string;
-    time: string;
-    to?: string;
-    reason?: string;
-    refused?: string;
-  }[];
-};
-type Order = S["SupervisionOrderView"];
-const FIGURES = [
-  "leadsRegistered",
-  "leadsReceived",
-  "casesOpened",
-  "casesClosed",
-  "finesYuan",
-  "revocations",
-  "judiciaryTransfers",
-  "referralsOverdue",
-  "inspections",
-  "institutionsChecked",
-  "devicesSealed",
-  "drugsConfiscated",
-] as const;
-type Figures = Record<(typeof FIGURES)[number], number>;
+type Tracked = O["TrackedReferralView"];
+type Figures = O["MonthlyReportView"]["total"]["figures"];
+type ReportView = O["MonthlyReportView"];
+type Figure = keyof Figures;
+type TrackerQuery = NonNullable<operations["trackReferrals"]["parameters"]["query"]>;
 
 type Tab = "tracker" | "overdue" | "supervision" | "inspections" | "statistics" | "report";
 
@@ -116,12 +67,14 @@ export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
 const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren][] = []) =>
   [
     [t("referrals"), (r: Tracked) => <code>{short(r.referralId)}</code>],
-    [t("from"), (r: Tracked) => label(r.from)],
-    [t("to"), (r: Tracked) => label(r.to)],
+    [t("from"), (r: Tracked) => labels.agency(r.from)],
+    [t("to"), (r: Tracked) => labels.agency(r.to)],
     [
       t("holder"),
       (r: Tracked) =>
-        r.holderCounty ? `${label(r.holder)}（${r.holderCounty}）` : label(r.holder),
+        r.holderCounty
+          ? `${labels.agency(r.holder)}（${r.holderCounty}）`
+          : labels.agency(r.holder),
     ],
     [
       t("awaiting"),
@@ -129,11 +82,14 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
         r.awaiting === undefined
           ? "—"
           : r.awaitingCounty
-            ? `${label(r.awaiting)}（${r.awaitingCounty}）`
-            : label(r.awaiting),
+            ? `${labels.agency(r.awaiting)}（${r.awaitingCounty}）`
+            : labels.agency(r.awaiting),
     ],
-    [t("status"), (r: Tracked) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
-    [t("violations"), (r: Tracked) => r.violations.map(label).join("、")],
+    [
+      t("status"),
+      (r: Tracked) => <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>,
+    ],
+    [t("violations"), (r: Tracked) => r.violations.map(labels.violation).join("、")],
     [t("age"), (r: Tracked) => r.ageDays],
     [t("acceptBy"), (r: Tracked) => <AcceptBy r={r} />],
     [t("completeBy"), (r: Tracked) => when(r.completeBy)],
@@ -141,7 +97,12 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
       t("overdue"),
       (r: Tracked) =>
         r.overdueNow ? (
-          <span class="badge danger">{Object.keys(r.overdue).map(label).join("、")}</span>
+          <span class="badge danger">
+            {VOCABULARY.deadlines
+              .filter((d) => r.overdue[d] !== undefined)
+              .map(labels.deadline)
+              .join("、")}
+          </span>
         ) : (
           ""
         ),
@@ -158,28 +119,36 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
     until: "",
     overdue: false,
   });
-  const [query, setQuery] = useState("");
-  const rows = useLoad(() => api.get<Page<Tracked>>(`/tracker/referrals${query}`), query);
+  const [query, setQuery] = useState<TrackerQuery>({});
+  const rows = useLoad(
+    () => ok(officeApi().GET("/tracker/referrals", { params: { query } })),
+    JSON.stringify(query),
+  );
   const apply = (e: Event) => {
     e.preventDefault();
-    const q = new URLSearchParams();
-    if (f.agency) q.set("agency", f.agency);
-    if (f.status) q.set("status", f.status);
-    if (f.violation) q.set("violation", f.violation);
-    // Dates are days in China Standard Time.
-    if (f.since) q.set("since", `${f.since}T00:00:00+08:00`);
-    if (f.until) q.set("until", `${f.until}T23:59:59+08:00`);
-    if (f.overdue) q.set("overdue", "true");
-    setQuery(q.size ? `?${q}` : "");
+    setQuery({
+      ...(f.agency ? { agency: f.agency } : {}),
+      ...(f.status ? { status: f.status as Tracked["status"] } : {}),
+      ...(f.violation ? { violation: f.violation as Tracked["violations"][number] } : {}),
+      // Dates are days in China Standard Time.
+      ...(f.since ? { since: `${f.since}T00:00:00+08:00` } : {}),
+      ...(f.until ? { until: `${f.until}T23:59:59+08:00` } : {}),
+      ...(f.overdue ? { overdue: "true" as const } : {}),
+    });
   };
-  const sel = (k: "agency" | "status" | "violation", text: string, options: string[]) => (
+  const sel = <K extends string>(
+    k: "agency" | "status" | "violation",
+    text: string,
+    options: readonly K[],
+    name: (o: K) => string,
+  ) => (
     <label>
       {text}
       <select name={k} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.currentTarget.value })}>
         <option value="">{t("all")}</option>
         {options.map((o) => (
           <option key={o} value={o}>
-            {label(o)}
+            {name(o)}
           </option>
         ))}
       </select>
@@ -195,16 +164,10 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
           "agency",
           t("agency"),
           agencies.map((a) => a.code),
+          labels.agency,
         )}
-        {sel("status", t("status"), [
-          "offered",
-          "accepted",
-          "returned",
-          "withdrawn",
-          "completed",
-          "referred-on",
-        ])}
-        {sel("violation", t("violations"), [...VIOLATIONS])}
+        {sel("status", t("status"), VOCABULARY.referralStatuses, labels.referralStatus)}
+        {sel("violation", t("violations"), VOCABULARY.violations, labels.violation)}
         <label>
           {t("since")}
           <input
@@ -247,7 +210,10 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
 }
 
 function Overdue({ onOpen }: { onOpen: (id: string) => void }) {
-  const rows = useLoad(() => api.get<Page<Tracked>>("/tracker/referrals?overdue=true"), "overdue");
+  const rows = useLoad(
+    () => ok(officeApi().GET("/tracker/referrals", { params: { query: { overdue: "true" } } })),
+    "overdue",
+  );
   const [ordering, setOrdering] = useState<string | undefined>(undefined);
   return (
     <Section
@@ -300,11 +266,11 @@ function OrderForm(props: {
   const [days, setDays] = useState("3");
   const submit = useSubmit(
     () =>
-      api.post<Order>("/supervision", {
-        about: props.about,
-        reason,
-        answerWithinDays: Number(days),
-      }),
+      ok(
+        officeApi().POST("/supervision", {
+          body: { about: props.about, reason, answerWithinDays: Number(days) },
+        }),
+      ),
     props.onDone,
   );
   return (
@@ -339,19 +305,21 @@ function OrderForm(props: {
 /** A referral, the chain it belongs to (referred on and on), and its verified trail. */
 function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => void }) {
   const data = useLoad(async () => {
-    const referral = await api.get<Tracked>(`/tracker/referrals/${props.id}`);
+    const api = officeApi();
+    const one = (referralId: string) =>
+      ok(api.GET("/tracker/referrals/{referralId}", { params: { path: { referralId } } }));
+    const referral = await one(props.id);
     // Walk the chain from its first referral, following each onward referral.
     const chain: Tracked[] = [];
     let next: string | undefined = referral.chainRoot;
     while (next && chain.length < 50) {
-      const r: Tracked =
-        next === referral.referralId
-          ? referral
-          : await api.get<Tracked>(`/tracker/referrals/${next}`);
+      const r: Tracked = next === referral.referralId ? referral : await one(next);
       chain.push(r);
       next = r.childReferralId;
     }
-    const trail = await api.get<Trail>(`/trail/referral/${props.id}`);
+    const trail = await ok(
+      api.GET("/trail/{kind}/{id}", { params: { path: { kind: "referral", id: props.id } } }),
+    );
     return { referral, chain, trail };
   }, props.id);
   const d = data.data;
@@ -371,9 +339,9 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             {d.chain.map((r) => (
               <li key={r.referralId} class={r.referralId === props.id ? "current" : ""}>
                 <button type="button" class="link" onClick={() => props.onOpen(r.referralId)}>
-                  {label(r.from)} → {label(r.to)}
+                  {labels.agency(r.from)} → {labels.agency(r.to)}
                 </button>{" "}
-                <span class={`status ${r.status}`}>{label(r.status)}</span>
+                <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>
               </li>
             ))}
           </ol>
@@ -381,7 +349,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             {t("verification")}：
             {d.trail.verification.ok
               ? t("verified")
-              : `${t("notVerified")} ${d.trail.verification.reason ?? ""}`}
+              : `${t("notVerified")} ${d.trail.verification.reason}（${d.trail.verification.seq}）`}
           </p>
           <Table
             testId="trail"
@@ -389,16 +357,16 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             rowKey={(s) => String(s.seq)}
             columns={[
               [t("when"), (s) => when(s.time)],
-              [t("agency"), (s) => label(s.agency)],
+              [t("agency"), (s) => labels.agency(s.agency)],
               [t("who"), (s) => s.actor],
               [
                 t("what"),
                 (s) =>
                   s.type === "attempt.refused"
-                    ? `${label(s.type)}（${s.refused ?? ""}）`
-                    : label(s.type),
+                    ? `${labels.eventType(s.type)}（${s.refused ?? ""}）`
+                    : labels.eventType(s.type),
               ],
-              [t("to"), (s) => (s.to ? label(s.to) : "")],
+              [t("to"), (s) => (s.to ? labels.agency(s.to) : "")],
               [t("reason"), (s) => s.reason ?? ""],
             ]}
           />
@@ -409,7 +377,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
 }
 
 function Orders() {
-  const orders = useLoad(() => api.get<Page<Order>>("/supervision"), "orders");
+  const orders = useLoad(() => ok(officeApi().GET("/supervision")), "orders");
   return (
     <Section
       title={t("supervision")}
@@ -425,11 +393,14 @@ function Orders() {
         rows={orders.data?.items}
         rowKey={(o) => o.orderId}
         columns={[
-          [t("to"), (o) => label(o.to)],
-          [t("reason"), (o) => `${label(o.grounds)}：${o.reason}`],
+          [t("to"), (o) => labels.agency(o.to)],
+          [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
           [t("orderedAt"), (o) => when(o.orderedAt)],
           [t("answerBy"), (o) => when(o.answerBy)],
-          [t("status"), (o) => <span class={`status ${o.status}`}>{label(o.status)}</span>],
+          [
+            t("status"),
+            (o) => <span class={`status ${o.status}`}>{labels.supervisionStatus(o.status)}</span>,
+          ],
           [t("level"), (o) => o.level],
           [t("answer"), (o) => o.answer ?? ""],
         ]}
@@ -438,27 +409,8 @@ function Orders() {
   );
 }
 
-type Inspection = {
-  inspectionId: string;
-  title: string;
-  agencies: string[];
-  targets: { name: string; county: string }[];
-  startsOn: string;
-  endsOn: string;
-  findings: Record<
-    string,
-    {
-      institutionsChecked: number;
-      devicesSealed: number;
-      drugsConfiscated: number;
-      advertsRemoved: number;
-      problems: string[];
-    }
-  >;
-};
-
 function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
-  const list = useLoad(() => api.get<Page<Inspection>>("/inspections"), "inspections");
+  const list = useLoad(() => ok(officeApi().GET("/inspections")), "inspections");
   const county = session.value?.officer.county ?? "";
   const today = new Date().toISOString().slice(0, 10);
   const [f, setF] = useState({
@@ -470,17 +422,21 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
   });
   const submit = useSubmit(
     () =>
-      api.post("/inspections", {
-        title: f.title,
-        agencies: f.agencies,
-        targets: f.targets
-          .split(/[\n，,]/)
-          .map((s) => s.trim())
-          .filter(Boolean)
-          .map((name) => ({ kind: "institution", name, county })),
-        startsOn: f.startsOn,
-        endsOn: f.endsOn,
-      }),
+      ok(
+        officeApi().POST("/inspections", {
+          body: {
+            title: f.title,
+            agencies: f.agencies,
+            targets: f.targets
+              .split(/[\n，,]/)
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .map((name) => ({ kind: "institution" as const, name, county })),
+            startsOn: f.startsOn,
+            endsOn: f.endsOn,
+          },
+        }),
+      ),
     () => {
       setF({ ...f, title: "", targets: "" });
       list.reload();
@@ -515,7 +471,7 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
                     })
                   }
                 />
-                {label(a.code)}
+                {labels.agency(a.code)}
               </label>
             ))}
           </fieldset>
@@ -563,17 +519,17 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
           rowKey={(i) => i.inspectionId}
           columns={[
             [t("title"), (i) => i.title],
-            [t("participants"), (i) => i.agencies.map(label).join("、")],
+            [t("participants"), (i) => i.agencies.map(labels.agency).join("、")],
             [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
             [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
             [
               t("findings"),
               (i) =>
-                Object.entries(i.findings ?? {}).map(([a, x]) => (
+                Object.entries(i.findings).map(([a, x]) => (
                   <div key={a}>
-                    {label(a)}：{t("institutionsChecked")} {x.institutionsChecked}，
-                    {t("devicesSealed")} {x.devicesSealed}，{t("drugsConfiscated")}{" "}
-                    {x.drugsConfiscated}
+                    {labels.agency(a)}：{labels.figure("institutionsChecked")}{" "}
+                    {x.institutionsChecked}，{labels.figure("devicesSealed")} {x.devicesSealed}，
+                    {labels.figure("drugsConfiscated")} {x.drugsConfiscated}
                     {x.problems.length ? `；${x.problems.join("；")}` : ""}
                   </div>
                 )),
@@ -592,10 +548,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
   // "all" is the statistics' row for every violation together.
   const [violation, setViolation] = useState("all");
   const stats = useLoad(
-    () =>
-      api.get<{
-        rows: { agency: string; violation: string; figures: Figures; closureRate: number | null }[];
-      }>(`/statistics?month=${month}`),
+    () => ok(officeApi().GET("/statistics", { params: { query: { month } } })),
     month,
   );
   const rows = (stats.data?.rows ?? []).filter((r) => r.violation === violation);
@@ -605,7 +558,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
         agency: a.code,
         violation,
         figures: undefined,
-        closureRate: null,
+        closureRate: 0,
       },
   );
   return (
@@ -618,9 +571,10 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
         <label>
           {t("violations")}
           <select value={violation} onChange={(e) => setViolation(e.currentTarget.value)}>
-            {["all", ...VIOLATIONS].map((v) => (
+            <option value="all">{t("allViolations")}</option>
+            {VOCABULARY.violations.map((v) => (
               <option key={v} value={v}>
-                {label(v)}
+                {labels.violation(v)}
               </option>
             ))}
           </select>
@@ -629,17 +583,17 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
       <ErrorBox error={stats.error} />
       <BarChart
         series={["leadsReceived", "casesOpened", "casesClosed", "referralsOverdue"]}
-        groups={byAgency.map((r) => ({ name: label(r.agency), values: r.figures }))}
+        groups={byAgency.map((r) => ({ name: labels.agency(r.agency), values: r.figures }))}
       />
       <Table
         testId="statistics"
         rows={byAgency}
         rowKey={(r) => r.agency}
         columns={[
-          [t("agency"), (r) => label(r.agency)],
-          ...FIGURES.map(
+          [t("agency"), (r) => labels.agency(r.agency)],
+          ...VOCABULARY.figures.map(
             (k) =>
-              [t(k), (r: (typeof byAgency)[number]) => r.figures?.[k] ?? 0] as [
+              [labels.figure(k), (r: (typeof byAgency)[number]) => r.figures?.[k] ?? 0] as [
                 string,
                 (r: (typeof byAgency)[number]) => number,
               ],
@@ -656,7 +610,7 @@ const COLOURS = ["#2f6fb3", "#3a9d5d", "#c98a1b", "#c0392b"];
 
 /** Grouped bars, one group per agency, drawn as SVG. */
 function BarChart(props: {
-  series: (typeof FIGURES)[number][];
+  series: Figure[];
   groups: { name: string; values: Figures | undefined }[];
 }) {
   const max = Math.max(
@@ -693,7 +647,7 @@ function BarChart(props: {
                 height={h}
                 fill={COLOURS[si]}
               >
-                <title>{`${g.name} ${t(s)}: ${v}`}</title>
+                <title>{`${g.name} ${labels.figure(s)}: ${v}`}</title>
               </rect>
             );
           }),
@@ -708,7 +662,7 @@ function BarChart(props: {
         {props.series.map((s, i) => (
           <span key={s} class="legend">
             <i class={`c${i}`} />
-            {t(s)}
+            {labels.figure(s)}
           </span>
         ))}
       </figcaption>
@@ -716,7 +670,6 @@ function BarChart(props: {
   );
 }
 
-type ReportView = S["MonthlyReportView"];
 type ReportRow = {
   key: string;
   name: string;
@@ -746,12 +699,13 @@ function Stated(props: { value: number; compiled: number }) {
 function Report() {
   // The month whose report is due next: the agencies' page opens at the same one.
   const [month, setMonth] = useState(reportingMonth(new Date()));
-  const report = useLoad(() => api.get<ReportView>(`/reports/${month}.json`), month);
+  const report = useLoad(
+    () => ok(officeApi().GET("/reports/{month}.json", { params: { path: { month } } })),
+    month,
+  );
   const [error, setError] = useState<string | undefined>(undefined);
   const download = (ext: "csv" | "json") =>
-    api
-      .download(`/reports/${month}.${ext}`, `report-${month}.${ext}`)
-      .catch((e: unknown) => setError(String(e)));
+    downloadReport(month, ext).catch((e: unknown) => setError(String(e)));
   const r = report.data;
   const rows: ReportRow[] | undefined = r && [
     ...r.agencies.map((a) => ({
@@ -796,12 +750,12 @@ function Report() {
             {t("dueBy")}：{r.lastDay} {t("dueEndOfDay")}
             {r.flagged.length > 0 && (
               <span class="badge danger">
-                {t("flagged")}：{r.flagged.map(label).join("、")}
+                {t("flagged")}：{r.flagged.map(labels.agency).join("、")}
               </span>
             )}
             {r.discrepant.length > 0 && (
               <span class="badge danger">
-                {t("discrepant")}：{r.discrepant.map(label).join("、")}
+                {t("discrepant")}：{r.discrepant.map(labels.agency).join("、")}
               </span>
             )}
           </p>
@@ -816,19 +770,19 @@ function Report() {
                 (a) =>
                   a.status && (
                     <>
-                      <span class={`status ${a.status}`}>{label(a.status)}</span>
+                      <span class={`status ${a.status}`}>{labels.reportStatus(a.status)}</span>
                       {a.source === "compiled" && (
                         <span class="muted"> {t("notReportedFromBus")}</span>
                       )}
                     </>
                   ),
               ],
-              ...FIGURES.map(
+              ...VOCABULARY.figures.map(
                 (k) =>
                   [
-                    t(k),
+                    labels.figure(k),
                     (a: ReportRow) => <Stated value={a.figures[k]} compiled={a.compiled[k]} />,
-                  ] as [string, (a: ReportRow) => ComponentChildren],
+                  ] as [string, (a: ReportRow) => preact.ComponentChildren],
               ),
               [
                 t("closureRate"),

@@ -1,51 +1,16 @@
 // A liaison officer's desk: the inbox, registering and referring leads, acting on referrals,
 // opening and closing cases. Everything goes to the officer's own agency's service.
 import { useEffect, useState } from "preact/hooks";
-import type { components } from "../../../contracts/generated/openapi.d.ts";
 import { deadlineBasis } from "../../../contracts/src/deadline-basis.ts";
-import { api, follow, type Page, type ServiceInfo, session } from "./api.ts";
+import { VOCABULARY } from "../../../contracts/src/labels.ts";
+import { agencyApi, followReferrals, ok, type S, type ServiceInfo, session } from "./api.ts";
 import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
-import { label, t, when } from "./i18n.ts";
+import { labels, t, when } from "./i18n.ts";
 import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
 
-type S = components["schemas"];
 type Referral = S["ReferralView"];
-
-export const SOURCES = [
-  "public-tip",
-  "pregnancy-disappearance",
-  "record-audit",
-  "drug-ledger-anomaly",
-  "ultrasound-registry",
-  "birth-data-comparison",
-  "inspection",
-  "neighbour-county",
-] as const;
-export const VIOLATIONS = [
-  "illegal-sex-determination",
-  "sex-selective-termination",
-  "intermediary",
-  "illegal-drug-sale",
-  "unlicensed-practice",
-  "unregistered-ultrasound",
-  "infant-abandonment",
-  "infant-trafficking",
-  "false-certificate",
-  "obstruction",
-] as const;
-const SANCTIONS = [
-  "fine",
-  "revoke-practising-certificate",
-  "revoke-institution-licence",
-  "administrative-sanction",
-  "birth-permit-sanction",
-  "confiscate-drugs",
-  "revoke-business-licence",
-  "close-unlicensed-operator",
-  "transfer-to-judiciary",
-] as const;
 /** Sanctions that carry a free-text detail (what was decided, what was confiscated). */
-const WITH_DETAIL = new Set([
+const WITH_DETAIL = new Set<string>([
   "administrative-sanction",
   "birth-permit-sanction",
   "confiscate-drugs",
@@ -60,11 +25,17 @@ export const AcceptBy = ({ r }: { r: { kind: string; acceptBy: string } }) => (
     {when(r.acceptBy)}
     {deadlineBasis(r) === "decree-310" && (
       <span class="badge decree" data-testid="deadline-basis">
-        {label("decree-310")}
+        {t("decree310")}
       </span>
     )}
   </>
 );
+
+type Sanction = NonNullable<S["CaseClosure"]["sanctions"]>[number];
+type SanctionKind = Sanction["kind"];
+type LeadSource = S["LeadRegistration"]["source"];
+type Violation = S["LeadRegistration"]["violations"][number];
+type TargetKind = S["LeadRegistration"]["target"]["kind"];
 
 type Tab =
   | "inbox"
@@ -110,19 +81,25 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
 }
 
 function Inbox({ services }: { services: ServiceInfo[] }) {
-  const waiting = useLoad(() => api.get<Page<Referral>>("/referrals?waiting=true"), "waiting");
+  const waiting = useLoad(
+    () => ok(agencyApi().GET("/referrals", { params: { query: { waiting: true } } })),
+    "waiting",
+  );
   // A referral handed to this agency shows up the moment it arrives (移交动态).
   useEffect(
     () =>
-      follow("/referrals/feed?waiting=true", {
-        onEvent: waiting.reload,
-        onConnect: waiting.reload,
-      }),
+      followReferrals(
+        { waiting: true },
+        {
+          onEvent: waiting.reload,
+          onConnect: waiting.reload,
+        },
+      ),
     [waiting.reload],
   );
-  const shared = useLoad(() => api.get<Page<S["InboxItem"]>>("/inbox"), "inbox");
+  const shared = useLoad(() => ok(agencyApi().GET("/inbox")), "inbox");
   const consents = useLoad(
-    () => api.get<Page<S["ConsentView"]>>("/consents?waiting=true"),
+    () => ok(agencyApi().GET("/consents", { params: { query: { waiting: true } } })),
     "consents-waiting",
   );
   const [referring, setReferring] = useState<string | undefined>(undefined);
@@ -140,7 +117,7 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
             rows={consents.data?.items}
             rowKey={(c) => c.referralId}
             columns={[
-              [t("requestedBy"), (c) => label(c.requestedBy)],
+              [t("requestedBy"), (c) => labels.agency(c.requestedBy)],
               [t("to"), (c) => party(c.to, c.toCounty)],
               [t("reason"), (c) => c.reason],
               [t("receivedAt"), (c) => when(c.requestedAt)],
@@ -163,7 +140,7 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
                 party(i.from, i.county !== session.value?.officer.county ? i.county : undefined),
             ],
             [t("target"), (i) => i.lead.target.name],
-            [t("violations"), (i) => i.lead.violations.map(label).join("、")],
+            [t("violations"), (i) => i.lead.violations.map(labels.violation).join("、")],
             [t("summary"), (i) => i.lead.summary],
             [t("receivedAt"), (i) => when(i.receivedAt)],
             [
@@ -192,9 +169,15 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
 function ConsentActions(props: { consent: S["ConsentView"]; onChange: () => void }) {
   const [refusing, setRefusing] = useState(false);
   const [reason, setReason] = useState("");
-  const path = `/consents/${props.consent.referralId}/decision`;
-  const grant = useSubmit(() => api.post(path, { granted: true }), props.onChange);
-  const refuse = useSubmit(() => api.post(path, { granted: false, reason }), props.onChange);
+  const decide = (body: S["ConsentDecision"]) =>
+    ok(
+      agencyApi().POST("/consents/{referralId}/decision", {
+        params: { path: { referralId: props.consent.referralId } },
+        body,
+      }),
+    );
+  const grant = useSubmit(() => decide({ granted: true }), props.onChange);
+  const refuse = useSubmit(() => decide({ granted: false, reason }), props.onChange);
   return (
     <div class="actions">
       <button type="button" disabled={grant.busy} onClick={() => grant.submit()}>
@@ -230,7 +213,7 @@ const Refresh = ({ onClick }: { onClick: () => void }) => (
 
 /** An agency, with its county when the referral crosses a county line. */
 const party = (agency: string, county: string | undefined) =>
-  county ? `${label(agency)}（${county}）` : label(agency);
+  county ? `${labels.agency(agency)}（${county}）` : labels.agency(agency);
 
 function ReferralTable(props: {
   rows: Referral[] | undefined;
@@ -245,7 +228,10 @@ function ReferralTable(props: {
       columns={[
         [t("from"), (r) => party(r.from, r.fromCounty)],
         [t("to"), (r) => party(r.to, r.toCounty)],
-        [t("status"), (r) => <span class={`status ${r.status}`}>{label(r.status)}</span>],
+        [
+          t("status"),
+          (r) => <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>,
+        ],
         [t("reason"), (r) => r.reason],
         [t("acceptBy"), (r) => <AcceptBy r={r} />],
         [t("actions"), (r) => <ReferralActions referral={r} onChange={props.onChange} />],
@@ -261,12 +247,18 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
   const [reason, setReason] = useState("");
   const [actions, setActions] = useState("");
   const [outcome, setOutcome] = useState("");
-  const path = `/referrals/${r.referralId}`;
+  const path = { params: { path: { referralId: r.referralId } } };
   const step = useSubmit(
     async () => {
-      if (form === "return" || form === "withdrawal")
-        return api.post(`${path}/${form}`, { reason });
-      if (form === "complete") return api.post(`${path}/completion`, { actions, outcome });
+      const api = agencyApi();
+      if (form === "return")
+        return ok(api.POST("/referrals/{referralId}/return", { ...path, body: { reason } }));
+      if (form === "withdrawal")
+        return ok(api.POST("/referrals/{referralId}/withdrawal", { ...path, body: { reason } }));
+      if (form === "complete")
+        return ok(
+          api.POST("/referrals/{referralId}/completion", { ...path, body: { actions, outcome } }),
+        );
       return undefined;
     },
     () => {
@@ -274,7 +266,10 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
       onChange();
     },
   );
-  const accept = useSubmit(() => api.post(`${path}/acceptance`, {}), onChange);
+  const accept = useSubmit(
+    () => ok(agencyApi().POST("/referrals/{referralId}/acceptance", path)),
+    onChange,
+  );
   // Across a county line the same agency sits on both sides: the parties are county-qualified.
   const here = session.value?.officer.county;
   const ours = (agency: string, county: string | undefined) =>
@@ -344,9 +339,9 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
 function RegisterLead({ onDone }: { onDone: () => void }) {
   const county = session.value?.officer.county ?? "";
   const [f, setF] = useState({
-    source: "record-audit" as string,
-    violations: [] as string[],
-    kind: "institution",
+    source: "record-audit" as LeadSource,
+    violations: [] as Violation[],
+    kind: "institution" as TargetKind,
     name: "",
     unit: "",
     county,
@@ -355,29 +350,34 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
     informantPhone: "",
   });
   const [result, setResult] = useState<S["LeadRegistered"] | undefined>(undefined);
+  // The selects offer only the contract's values: what one holds is of the field's type.
   const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) =>
-    setF({ ...f, [k]: e.currentTarget.value });
+    setF({ ...f, [k]: e.currentTarget.value } as typeof f);
   const submit = useSubmit(
     () =>
-      api.post<S["LeadRegistered"]>("/leads", {
-        source: f.source,
-        violations: f.violations,
-        target: {
-          kind: f.kind,
-          name: f.name,
-          county: f.county,
-          ...(f.unit ? { unit: f.unit } : {}),
-        },
-        summary: f.summary,
-        ...(f.informantName
-          ? {
-              informant: {
-                name: f.informantName,
-                ...(f.informantPhone ? { phone: f.informantPhone } : {}),
-              },
-            }
-          : {}),
-      }),
+      ok(
+        agencyApi().POST("/leads", {
+          body: {
+            source: f.source,
+            violations: f.violations,
+            target: {
+              kind: f.kind,
+              name: f.name,
+              county: f.county,
+              ...(f.unit ? { unit: f.unit } : {}),
+            },
+            summary: f.summary,
+            ...(f.informantName
+              ? {
+                  informant: {
+                    name: f.informantName,
+                    ...(f.informantPhone ? { phone: f.informantPhone } : {}),
+                  },
+                }
+              : {}),
+          },
+        }),
+      ),
     setResult,
   );
   return (
@@ -386,16 +386,16 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
         <label>
           {t("source")}
           <select name="source" value={f.source} onChange={set("source")}>
-            {SOURCES.map((s) => (
+            {VOCABULARY.leadSources.map((s) => (
               <option key={s} value={s}>
-                {label(s)}
+                {labels.source(s)}
               </option>
             ))}
           </select>
         </label>
         <fieldset>
           <legend>{t("violations")}</legend>
-          {VIOLATIONS.map((v) => (
+          {VOCABULARY.violations.map((v) => (
             <label key={v} class="check">
               <input
                 type="checkbox"
@@ -411,7 +411,7 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
                   })
                 }
               />
-              {label(v)}
+              {labels.violation(v)}
             </label>
           ))}
         </fieldset>
@@ -466,7 +466,7 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
             {t("registered")} <code>{result.leadId}</code>
           </p>
           <p>
-            {t("sharedWith")}：{result.sharedWith.map(label).join("、") || t("none")}
+            {t("sharedWith")}：{result.sharedWith.map(labels.agency).join("、") || t("none")}
           </p>
           {result.possibleDuplicateOf && (
             <p>
@@ -483,7 +483,7 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
 }
 
 function MyLeads({ services }: { services: ServiceInfo[] }) {
-  const leads = useLoad(() => api.get<Page<S["LeadView"]>>("/leads"), "leads");
+  const leads = useLoad(() => ok(agencyApi().GET("/leads")), "leads");
   const [referring, setReferring] = useState<string | undefined>(undefined);
   return (
     <Section title={t("myLeads")} actions={<Refresh onClick={leads.reload} />}>
@@ -494,8 +494,8 @@ function MyLeads({ services }: { services: ServiceInfo[] }) {
         rowKey={(l) => l.leadId}
         columns={[
           [t("target"), (l) => l.target.name],
-          [t("violations"), (l) => l.violations.map(label).join("、")],
-          [t("sharedWith"), (l) => l.sharedWith.map(label).join("、")],
+          [t("violations"), (l) => l.violations.map(labels.violation).join("、")],
+          [t("sharedWith"), (l) => l.sharedWith.map(labels.agency).join("、")],
           [t("registeredAt"), (l) => when(l.registeredAt)],
           [
             t("actions"),
@@ -528,12 +528,16 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   const submit = useSubmit(
     () =>
       // 201: the referral; 202: a consent asked of the lead's originator (a restricted lead).
-      api.post<Referral | S["ConsentView"]>("/referrals", {
-        to,
-        about: { kind: "lead", id: props.leadId },
-        reason,
-        ...(toCounty ? { toCounty } : {}),
-      }),
+      ok(
+        agencyApi().POST("/referrals", {
+          body: {
+            to,
+            about: { kind: "lead", id: props.leadId },
+            reason,
+            ...(toCounty ? { toCounty } : {}),
+          },
+        }),
+      ),
     (r) => setDone({ referralId: r.referralId, consent: !("history" in r) }),
   );
   if (done)
@@ -550,7 +554,7 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
         <select name="to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
           {others.map((s) => (
             <option key={s.code} value={s.code}>
-              {label(s.code)}
+              {labels.agency(s.code)}
             </option>
           ))}
         </select>
@@ -581,15 +585,9 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   );
 }
 
-const CONSENT_STATUS = {
-  pending: "consentPending",
-  given: "consentGiven",
-  refused: "consentRefused",
-} as const;
-
 function Referrals() {
-  const all = useLoad(() => api.get<Page<Referral>>("/referrals"), "referrals");
-  const consents = useLoad(() => api.get<Page<S["ConsentView"]>>("/consents"), "consents");
+  const all = useLoad(() => ok(agencyApi().GET("/referrals")), "referrals");
+  const consents = useLoad(() => ok(agencyApi().GET("/consents")), "consents");
   return (
     <>
       <Section title={t("referrals")} actions={<Refresh onClick={all.reload} />}>
@@ -603,10 +601,10 @@ function Referrals() {
             rows={consents.data?.items}
             rowKey={(c) => c.referralId}
             columns={[
-              [t("requestedBy"), (c) => label(c.requestedBy)],
-              [t("from"), (c) => label(c.originator)],
+              [t("requestedBy"), (c) => labels.agency(c.requestedBy)],
+              [t("from"), (c) => labels.agency(c.originator)],
               [t("to"), (c) => party(c.to, c.toCounty)],
-              [t("status"), (c) => t(CONSENT_STATUS[c.status])],
+              [t("status"), (c) => labels.consentStatus(c.status)],
               [t("reason"), (c) => c.decisionReason ?? c.reason],
             ]}
           />
@@ -617,7 +615,7 @@ function Referrals() {
 }
 
 function Cases() {
-  const cases = useLoad(() => api.get<Page<S["CaseView"]>>("/cases"), "cases");
+  const cases = useLoad(() => ok(agencyApi().GET("/cases")), "cases");
   const [closing, setClosing] = useState<string | undefined>(undefined);
   return (
     <>
@@ -631,10 +629,10 @@ function Cases() {
           columns={[
             [t("title"), (c) => c.title],
             [t("target"), (c) => c.target.name],
-            [t("violations"), (c) => c.violations.map(label).join("、")],
-            [t("status"), (c) => label(c.status)],
+            [t("violations"), (c) => c.violations.map(labels.violation).join("、")],
+            [t("status"), (c) => labels.caseStatus(c.status)],
             [t("openedAt"), (c) => when(c.openedAt)],
-            [t("sanction"), (c) => c.sanctions.map((s) => label(s.kind)).join("、")],
+            [t("sanction"), (c) => c.sanctions.map((s) => labels.sanction(s.kind)).join("、")],
             [
               t("actions"),
               (c) =>
@@ -663,29 +661,33 @@ function Cases() {
 
 function OpenCase({ onDone }: { onDone: () => void }) {
   const county = session.value?.officer.county ?? "";
-  const referrals = useLoad(() => api.get<Page<Referral>>("/referrals"), "case-referrals");
-  const leads = useLoad(() => api.get<Page<S["LeadView"]>>("/leads"), "case-leads");
+  const referrals = useLoad(() => ok(agencyApi().GET("/referrals")), "case-referrals");
+  const leads = useLoad(() => ok(agencyApi().GET("/leads")), "case-leads");
   const me = session.value?.officer.agency;
   const mine = (referrals.data?.items ?? []).filter(
     (r) => r.status === "accepted" && r.holder === me,
   );
   const [f, setF] = useState({
     title: "",
-    violation: "sex-selective-termination",
+    violation: "sex-selective-termination" as Violation,
     name: "",
-    kind: "institution",
+    kind: "institution" as TargetKind,
     from: "",
   });
   const submit = useSubmit(
     () => {
-      const [kind, id] = f.from.split(":");
-      return api.post("/cases", {
-        title: f.title,
-        violations: [f.violation],
-        target: { kind: f.kind, name: f.name, county },
-        leads: kind === "lead" ? [id] : [],
-        referrals: kind === "referral" ? [id] : [],
-      });
+      const [kind, id = ""] = f.from.split(":");
+      return ok(
+        agencyApi().POST("/cases", {
+          body: {
+            title: f.title,
+            violations: [f.violation],
+            target: { kind: f.kind, name: f.name, county },
+            leads: kind === "lead" ? [id] : [],
+            referrals: kind === "referral" ? [id] : [],
+          },
+        }),
+      );
     },
     () => {
       setF({ ...f, title: "", name: "" });
@@ -709,11 +711,11 @@ function OpenCase({ onDone }: { onDone: () => void }) {
           <select
             name="violation"
             value={f.violation}
-            onChange={(e) => setF({ ...f, violation: e.currentTarget.value })}
+            onChange={(e) => setF({ ...f, violation: e.currentTarget.value as Violation })}
           >
-            {VIOLATIONS.map((v) => (
+            {VOCABULARY.violations.map((v) => (
               <option key={v} value={v}>
-                {label(v)}
+                {labels.violation(v)}
               </option>
             ))}
           </select>
@@ -723,7 +725,7 @@ function OpenCase({ onDone }: { onDone: () => void }) {
           <select
             name="kind"
             value={f.kind}
-            onChange={(e) => setF({ ...f, kind: e.currentTarget.value })}
+            onChange={(e) => setF({ ...f, kind: e.currentTarget.value as TargetKind })}
           >
             <option value="institution">{t("institution")}</option>
             <option value="person">{t("person")}</option>
@@ -749,7 +751,7 @@ function OpenCase({ onDone }: { onDone: () => void }) {
             <option value="">—</option>
             {mine.map((r) => (
               <option key={r.referralId} value={`referral:${r.referralId}`}>
-                {t("referrals")} {short(r.referralId)} · {label(r.from)} · {r.reason}
+                {t("referrals")} {short(r.referralId)} · {labels.agency(r.from)} · {r.reason}
               </option>
             ))}
             {(leads.data?.items ?? []).map((l) => (
@@ -772,23 +774,21 @@ function OpenCase({ onDone }: { onDone: () => void }) {
 
 function CloseCase(props: { caseId: string; against: string; onDone: () => void }) {
   const [summary, setSummary] = useState("");
-  const [kind, setKind] = useState<string>("fine");
+  const [kind, setKind] = useState<SanctionKind | "none">("fine");
   const [amount, setAmount] = useState("");
   const [against, setAgainst] = useState(props.against);
   const [detail, setDetail] = useState("");
   const submit = useSubmit(() => {
-    const sanction =
-      kind === "none"
-        ? []
-        : [
-            {
-              kind,
-              against,
-              ...(kind === "fine" ? { amountYuan: Number(amount) } : {}),
-              ...(WITH_DETAIL.has(kind) ? { detail } : {}),
-            },
-          ];
-    return api.post(`/cases/${props.caseId}/closure`, { summary, sanctions: sanction });
+    const sanctions: Sanction[] = [];
+    if (kind === "fine") sanctions.push({ kind, against, amountYuan: Number(amount) });
+    else if (WITH_DETAIL.has(kind)) sanctions.push({ kind, against, detail } as Sanction);
+    else if (kind !== "none") sanctions.push({ kind, against } as Sanction);
+    return ok(
+      agencyApi().POST("/cases/{caseId}/closure", {
+        params: { path: { caseId: props.caseId } },
+        body: { summary, sanctions },
+      }),
+    );
   }, props.onDone);
   return (
     <form class="inline" onSubmit={submit.submit} data-testid="close-case">
@@ -799,10 +799,14 @@ function CloseCase(props: { caseId: string; against: string; onDone: () => void 
         value={summary}
         onInput={(e) => setSummary(e.currentTarget.value)}
       />
-      <select name="sanction" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-        {SANCTIONS.map((s) => (
+      <select
+        name="sanction"
+        value={kind}
+        onChange={(e) => setKind(e.currentTarget.value as SanctionKind | "none")}
+      >
+        {VOCABULARY.sanctions.map((s) => (
           <option key={s} value={s}>
-            {label(s)}
+            {labels.sanction(s)}
           </option>
         ))}
         <option value="none">{t("noSanction")}</option>

@@ -2,10 +2,16 @@ import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { Officer } from "@liandong/contracts";
+import {
+  type Officer,
+  PROBLEM_BASE,
+  PROBLEMS,
+  type ProblemCode,
+  problemLanguage,
+} from "@liandong/contracts";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import type { z } from "zod";
+import { z } from "zod";
 import { ProblemError, ValidationError } from "./errors.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import type { Logger } from "./logger.ts";
@@ -13,20 +19,45 @@ import type { Metrics } from "./metrics.ts";
 
 export type HttpEnv = { Variables: { officer: Officer; maxBodyBytes: number } };
 
-const PROBLEM_BASE = "https://liandong.example/problems/";
+/** zod's own Chinese messages for the fields of a request (English is zod's default). */
+const zhCN = z.locales.zhCN().localeError;
 
+/**
+ * A problem as the catalogue has it, in the reader's language (`Accept-Language`; Chinese
+ * unless English is preferred). `note`: the Chinese words of an older-form ProblemError,
+ * more particular than the title, put before the detail for a Chinese reader.
+ */
 function problemResponse(
   c: Context,
-  status: number,
-  code: string,
-  title: string,
-  extra: Record<string, unknown> = {},
+  code: ProblemCode,
+  opts: {
+    status?: number;
+    detail?: string | undefined;
+    note?: string | undefined;
+    extra?: Record<string, unknown>;
+  } = {},
 ) {
+  const lang = problemLanguage(c.req.header("accept-language"));
+  const entry = PROBLEMS[code];
+  const status = opts.status ?? entry.status;
+  const detail =
+    lang === "zh"
+      ? [opts.note, opts.detail].filter(Boolean).join("：")
+      : (opts.detail ?? opts.note);
   return c.body(
-    JSON.stringify({ type: PROBLEM_BASE + code, title, status, instance: c.req.path, ...extra }),
+    JSON.stringify({
+      type: PROBLEM_BASE + code,
+      title: entry[lang],
+      status,
+      instance: c.req.path,
+      ...(detail ? { detail } : {}),
+      ...opts.extra,
+    }),
     status as 400,
     {
       "content-type": "application/problem+json",
+      "content-language": lang === "zh" ? "zh-CN" : "en",
+      vary: "Accept-Language",
     },
   );
 }
@@ -85,24 +116,24 @@ export function createHttpApp(opts: {
     idempotencyKey(c);
     await next();
   });
-  app.notFound((c) =>
-    problemResponse(c, 404, "not-found", "未找到", { detail: `${c.req.method} ${c.req.path}` }),
-  );
+  app.notFound((c) => problemResponse(c, "not-found", { detail: `${c.req.method} ${c.req.path}` }));
   app.onError((err, c) => {
     if (err instanceof ProblemError) {
-      return problemResponse(c, err.status, err.code, err.message, {
-        ...(err.detail ? { detail: err.detail } : {}),
-        ...err.extra,
+      return problemResponse(c, err.code, {
+        status: err.status,
+        detail: err.detail,
+        note: err.note,
+        extra: err.extra,
       });
     }
     if (err instanceof ValidationError) {
-      return problemResponse(c, 422, err.code, "请求内容不符合要求", {
+      return problemResponse(c, err.code, {
         detail: err.message,
-        errors: err.issues,
+        extra: { errors: err.issues },
       });
     }
     opts.logger.error({ err, path: c.req.path }, "unhandled error");
-    return problemResponse(c, 500, "internal", "服务内部错误");
+    return problemResponse(c, "internal");
   });
   return app;
 }
@@ -218,21 +249,24 @@ async function parseJsonBody(c: Context): Promise<unknown> {
 
 /** Reads and validates a JSON body: 415 when it is not JSON, 400 when it does not parse, 422 naming each bad field. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  return validated(schema, await jsonBody(c), "invalid-body", "body");
+  return validated(c, schema, await jsonBody(c), "invalid-body", "body");
 }
 
 /** Validates query parameters: 422 naming each bad parameter. */
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  return validated(schema, c.req.query(), "invalid-query", "query");
+  return validated(c, schema, c.req.query(), "invalid-query", "query");
 }
 
+/** Field messages in the reader's language: zod's zh-CN locale unless English is asked for. */
 function validated<S extends z.ZodType>(
+  c: Context,
   schema: S,
   raw: unknown,
-  code: string,
+  code: ProblemCode,
   whole: string,
 ): z.infer<S> {
-  const parsed = schema.safeParse(raw);
+  const english = problemLanguage(c.req.header("accept-language")) === "en";
+  const parsed = english ? schema.safeParse(raw) : schema.safeParse(raw, { error: zhCN });
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({
     field: i.path.map(String).join(".") || whole,

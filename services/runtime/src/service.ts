@@ -125,7 +125,6 @@ export async function runService(
         .map((o) => o.trim())
         .filter(Boolean) ?? [],
   });
-  mountWhoAmI(app, officers, agency, config.county);
 
   // Every service chains and seals what its agency publishes, signed with the agency's own key.
   const sealer = new AuditSealer({
@@ -141,19 +140,17 @@ export async function runService(
 
   let parts: ServiceParts | undefined;
   const connected = () => !nc.isClosed() && nc.info !== undefined;
-  app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
-  app.get("/readyz", (c) => {
-    const checks = {
+  mountServiceRoutes(app, {
+    agency,
+    county: config.county,
+    officers,
+    metrics,
+    readiness: () => ({
       bus: connected(),
       consumers: parts?.ready() ?? false,
       sealer: sealer.ready,
-    };
-    const ok = Object.values(checks).every(Boolean);
-    return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
+    }),
   });
-  app.get("/metrics", async (c) =>
-    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
-  );
 
   parts = await build({
     agency,
@@ -188,6 +185,33 @@ export async function runService(
     return stopping;
   };
   return { url: http.url, port: http.port, logger, stop };
+}
+
+/**
+ * What every service answers besides its own routes: who a token belongs to (the web page asks
+ * each service it talks to), liveness, readiness and metrics.
+ */
+export function mountServiceRoutes(
+  app: Hono<HttpEnv>,
+  deps: {
+    agency: string;
+    county: string;
+    officers: readonly Officer[];
+    metrics: Metrics;
+    readiness: () => Record<string, boolean>;
+  },
+): void {
+  const { agency, metrics } = deps;
+  mountWhoAmI(app, deps.officers, agency, deps.county);
+  app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
+  app.get("/readyz", (c) => {
+    const checks = deps.readiness();
+    const ok = Object.values(checks).every(Boolean);
+    return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
+  });
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+  );
 }
 
 /** For a service's `main.ts`: run until SIGINT/SIGTERM, then shut down gracefully. */

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_AGENCIES } from "./agency.ts";
+import { LeadStatus } from "./api.ts";
+import { CaseView } from "./api-case.ts";
+import { ConsentView, ReferralStatus } from "./api-referral.ts";
+import { ReportStatus } from "./api-report.ts";
+import { SupervisionOrderView, SupervisionStatus } from "./api-supervision.ts";
+import { EVENT_TYPES } from "./catalogue.ts";
+import { AggregateKind } from "./envelope.ts";
+import { SanctionKind } from "./events-case.ts";
+import { ReferralDeadline, ReferralKind } from "./events-referral.ts";
+import { MonthlyFigures } from "./events-report.ts";
+import {
+  AGENCY_ENGLISH,
+  AGGREGATE_KIND_LABELS,
+  CASE_STATUS_LABELS,
+  CONSENT_STATUS_LABELS,
+  DEADLINE_LABELS,
+  EVENT_TYPE_LABELS,
+  FIGURE_LABELS,
+  type Label,
+  LEAD_SOURCE_LABELS,
+  LEAD_STATUS_LABELS,
+  REFERRAL_KIND_LABELS,
+  REFERRAL_STATUS_LABELS,
+  REPORT_STATUS_LABELS,
+  SANCTION_LABELS,
+  SUPERVISION_GROUNDS_LABELS,
+  SUPERVISION_STATUS_LABELS,
+  VIOLATION_LABELS,
+  VOCABULARY,
+} from "./labels.ts";
+import { LeadSource, Violation } from "./lead.ts";
+
+const tables: [string, Record<string, Label>, readonly string[]][] = [
+  ["lead sources", LEAD_SOURCE_LABELS, LeadSource.options],
+  ["violations", VIOLATION_LABELS, Violation.options],
+  ["referral statuses", REFERRAL_STATUS_LABELS, ReferralStatus.options],
+  ["referral kinds", REFERRAL_KIND_LABELS, ReferralKind.options],
+  ["deadlines", DEADLINE_LABELS, ReferralDeadline.options],
+  ["lead statuses", LEAD_STATUS_LABELS, LeadStatus.options],
+  ["case statuses", CASE_STATUS_LABELS, CaseView.shape.status.options],
+  ["supervision statuses", SUPERVISION_STATUS_LABELS, SupervisionStatus.options],
+  ["supervision grounds", SUPERVISION_GROUNDS_LABELS, SupervisionOrderView.shape.grounds.options],
+  ["consent statuses", CONSENT_STATUS_LABELS, ConsentView.shape.status.options],
+  ["report statuses", REPORT_STATUS_LABELS, ReportStatus.options],
+  ["sanctions", SANCTION_LABELS, SanctionKind.options],
+  ["figures", FIGURE_LABELS, Object.keys(MonthlyFigures.shape)],
+  ["aggregate kinds", AGGREGATE_KIND_LABELS, AggregateKind.options],
+  ["event types", EVENT_TYPE_LABELS, EVENT_TYPES],
+];
+
+describe("labels", () => {
+  it.each(tables)(
+    "%s: one label for each identifier of the schema, in its order",
+    (_, table, ids) => {
+      expect(Object.keys(table)).toEqual([...ids]);
+      for (const [id, l] of Object.entries(table)) {
+        expect(l.zh, id).toMatch(/\p{Script=Han}/u);
+        expect(l.en, id).toMatch(/^[A-Z]/);
+      }
+    },
+  );
+
+  it("the lists offered to pick from are the schemas' lists", () => {
+    expect(VOCABULARY.violations).toEqual(Violation.options);
+    expect(VOCABULARY.leadSources).toEqual(LeadSource.options);
+    expect(VOCABULARY.referralStatuses).toEqual(ReferralStatus.options);
+    expect(VOCABULARY.sanctions).toEqual(SanctionKind.options);
+    expect(VOCABULARY.deadlines).toEqual(ReferralDeadline.options);
+    expect(VOCABULARY.figures).toEqual(Object.keys(MonthlyFigures.shape));
+  });
+
+  it("every default agency has an English name", () => {
+    for (const a of DEFAULT_AGENCIES) expect(AGENCY_ENGLISH[a.code], a.code).toBeTruthy();
+  });
+});

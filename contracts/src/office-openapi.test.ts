@@ -1,0 +1,115 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { z } from "zod";
+import type { components, paths } from "../generated/office-openapi.d.ts";
+import type { TrackedReferralView, Trail, UiConfig } from "./api-office.ts";
+import type { MonthlyReportView, StatisticsView } from "./api-report.ts";
+import type { SupervisionOrderRequest } from "./api-supervision.ts";
+import type { InspectionPlanRequest } from "./events-inspection.ts";
+import { officeOpenApiDocument } from "./openapi.ts";
+
+type Operation = {
+  operationId: string;
+  summary?: string;
+  security?: unknown[];
+  parameters?: { name: string; in: string; required: boolean }[];
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+};
+const doc = officeOpenApiDocument() as {
+  security: unknown[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
+const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, o]) => ({ where: `${method.toUpperCase()} ${path}`, o })),
+);
+
+describe("the office's OpenAPI document", () => {
+  it("needs an office officer's token everywhere but the page, the public keys and the probes", () => {
+    const open = [
+      "GET /",
+      "GET /ui/app.js",
+      "GET /ui/style.css",
+      "GET /ui/config.json",
+      "GET /audit/keys",
+      "GET /healthz",
+      "GET /readyz",
+      "GET /metrics",
+    ];
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    for (const { where, o } of ops) {
+      if (open.includes(where)) expect(o.security, where).toEqual([]);
+      else {
+        expect(o.security, where).toBeUndefined();
+        expect(Object.keys(o.responses), where).toEqual(expect.arrayContaining(["401", "403"]));
+      }
+    }
+  });
+
+  it("names every operation once, summarises it, and every $ref resolves", () => {
+    const ids = ops.map(({ o }) => o.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { where, o } of ops) expect(o.summary, where).toBeTruthy();
+    for (const r of JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? []) {
+      const name = r.slice('"$ref":"#/components/schemas/'.length, -1);
+      expect(doc.components.schemas[name], r).toBeDefined();
+    }
+  });
+
+  it("the monthly report in JSON and CSV, the tracker's filters as query parameters", () => {
+    const json = doc.paths["/reports/{month}.json"]?.get;
+    const csv = doc.paths["/reports/{month}.csv"]?.get;
+    expect(json?.responses["200"]?.content?.["application/json"]?.schema.$ref).toBe(
+      "#/components/schemas/MonthlyReportView",
+    );
+    expect(Object.keys(csv?.responses["200"]?.content ?? {})).toEqual(["text/csv"]);
+    const filters = doc.paths["/tracker/referrals"]?.get?.parameters ?? [];
+    expect(filters.map((p) => p.name)).toEqual([
+      "agency",
+      "status",
+      "violation",
+      "since",
+      "until",
+      "overdue",
+      "lead",
+      "limit",
+      "offset",
+    ]);
+    for (const p of filters) expect([p.in, p.required]).toEqual(["query", false]);
+    const month = doc.paths["/statistics"]?.get?.parameters ?? [];
+    expect(month).toEqual([expect.objectContaining({ name: "month", required: true })]);
+  });
+});
+
+/** `A` fits where `B` is expected. */
+type Fits<A, B> = [A] extends [B] ? true : false;
+
+describe("the office's generated types agree with the zod schemas", () => {
+  type Schemas = components["schemas"];
+  it("for what the office answers and what it is sent", () => {
+    expectTypeOf<keyof Schemas["TrackedReferralView"]>().toEqualTypeOf<
+      keyof z.output<typeof TrackedReferralView>
+    >();
+    expectTypeOf<keyof Schemas["MonthlyReportView"]>().toEqualTypeOf<
+      keyof z.output<typeof MonthlyReportView>
+    >();
+    expectTypeOf<
+      Fits<Schemas["StatisticsView"], z.output<typeof StatisticsView>>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<Fits<Schemas["UiConfig"], z.output<typeof UiConfig>>>().toEqualTypeOf<true>();
+    expectTypeOf<keyof Schemas["Trail"]>().toEqualTypeOf<keyof z.output<typeof Trail>>();
+    expectTypeOf<
+      Fits<Schemas["SupervisionOrderRequest"], z.input<typeof SupervisionOrderRequest>>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<
+      Fits<Schemas["InspectionPlanRequest"], z.input<typeof InspectionPlanRequest>>
+    >().toEqualTypeOf<true>();
+  });
+  it("type each path's answer", () => {
+    expectTypeOf<
+      paths["/reports/{month}.json"]["get"]["responses"]["200"]["content"]["application/json"]
+    >().toEqualTypeOf<Schemas["MonthlyReportView"]>();
+    expectTypeOf<
+      paths["/tracker/referrals"]["get"]["responses"]["200"]["content"]["application/json"]
+    >().toEqualTypeOf<Schemas["TrackerPage"]>();
+  });
+});
