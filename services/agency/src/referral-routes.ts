@@ -268,7 +268,10 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
       ]);
     const { result, replay } = await deps.requests.run(c, body, async (key) => {
       // Derived from the request's key: a retry after a crash finds the referral it made.
-      const referralId = key ? uuidFromName(`${agency}:referral:${key}`) : crypto.randomUUID();
+      // The officer's page may wait for it by this id before it is made (GET /referrals/{id}?wait).
+      const referralId = key
+        ? uuidFromName(`${agency}:referral:${officer.id}:${key}`)
+        : crypto.randomUUID();
       const existing = store.referrals.get(referralId);
       if (existing) return { status: 200 as const, body: existing };
       const asked = askedConsent(store, referralId);

@@ -134,7 +134,8 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     body: LeadRegistration,
     key: string | undefined,
   ): Promise<LeadRegistered> {
-    const leadId = key ? uuidFromName(`${agency}:${key}:lead`) : crypto.randomUUID();
+    // The officer's key, scoped to the officer: two officers may send the same key.
+    const leadId = key ? uuidFromName(`${agency}:${officer.id}:${key}:lead`) : crypto.randomUUID();
     // A retry whose registration was recorded, though its answer was not: answered from the record.
     const recorded = store.state.leads.get(leadId);
     if (recorded) return registrationAnswer(recorded);

@@ -23,9 +23,10 @@ export class IdempotentRequests {
   }
 
   /**
-   * Runs `work` once for this request. `work` gets the request's key (undefined without one),
-   * from which it may derive the ids of what it records, so that a retry after a crash before
-   * the result was remembered still finds what it made. `replay`: the answer is a remembered one.
+   * Runs `work` once for this request. `work` gets the request's key as the officer sent it
+   * (undefined without one), from which it may derive the ids of what it records, with the
+   * officer's id, so that a retry after a crash before the result was remembered still finds
+   * what it made. `replay`: the answer is a remembered one.
    */
   async run<R>(
     c: Context<HttpEnv>,
@@ -50,7 +51,7 @@ export class IdempotentRequests {
       )) as R;
       return { result, replay: true };
     }
-    const started = work(key);
+    const started = work(raw);
     this.#inFlight.set(key, { fingerprint, work: started });
     try {
       const result = await started;
