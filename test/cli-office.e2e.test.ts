@@ -68,6 +68,42 @@ it("trail: a lead's steps in Chinese, its hash chain verified", async () => {
   expect(trail.steps[0]?.type).toBe("lead.reported");
 });
 
+it("trail: a referral's record, its holder and whose step is due, as the parties name them", async () => {
+  const fp = county.as("family-planning");
+  const lead = await fp.post<{ leadId: string }>("/leads", {
+    source: "pregnancy-disappearance",
+    violations: ["sex-selective-termination"],
+    target: { kind: "person", name: "随访对象", county: "441723" },
+    summary: "末次随访孕16周，现已无孕",
+  });
+  const offered = await fp.post<{ referralId: string }>("/referrals", {
+    to: "health",
+    about: { kind: "lead", id: lead.body.leadId },
+    reason: "请核查引产情况",
+  });
+  const id = offered.body.referralId;
+  const office = county.as("office");
+  const args = ["trail", "referral", id, "--office", office.url, "--token", office.token];
+  // Offered: family planning holds it, health's acceptance is due.
+  const first = await eventually(async () => {
+    const r = await run(args);
+    return r.out.includes("当前持有") ? r : undefined;
+  });
+  expect(first.out).toContain("状态：待接收　当前持有：人口和计划生育部门　待办方：卫生健康部门");
+  await eventually(
+    async () => (await county.as("health").get(`/referrals/${id}`)).status === 200 || undefined,
+  );
+  expect((await county.as("health").post(`/referrals/${id}/acceptance`, {})).status).toBe(200);
+  const accepted = await eventually(async () => {
+    const r = await run(args);
+    return r.out.includes("已接收") ? r : undefined;
+  });
+  expect(accepted.out).toContain("状态：已接收　当前持有：卫生健康部门　待办方：卫生健康部门");
+  // The same as the sender's own record of it.
+  const own = await fp.get<{ holder: string; awaiting?: string }>(`/referrals/${id}`);
+  expect([own.body.holder, own.body.awaiting]).toEqual(["health", "health"]);
+});
+
 it("trail: the office's problem, in Chinese, when there is nothing to show", async () => {
   const office = county.as("office");
   const missing = crypto.randomUUID();

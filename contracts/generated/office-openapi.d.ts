@@ -597,6 +597,88 @@ export interface components {
                 attempted?: string;
                 refused?: string;
             }[];
+            referral?: {
+                /** Format: uuid */
+                referralId: string;
+                /** @enum {string} */
+                kind: "handling" | "judiciary";
+                from: string;
+                to: string;
+                fromCounty?: string;
+                toCounty?: string;
+                about: {
+                    /** @enum {string} */
+                    kind: "lead" | "case";
+                    /** Format: uuid */
+                    id: string;
+                };
+                lead?: {
+                    /** Format: uuid */
+                    leadId: string;
+                    /** @enum {string} */
+                    source: "public-tip" | "pregnancy-disappearance" | "record-audit" | "drug-ledger-anomaly" | "ultrasound-registry" | "birth-data-comparison" | "inspection" | "neighbour-county";
+                    violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
+                    target: {
+                        /** @enum {string} */
+                        kind: "institution" | "person";
+                        name: string;
+                        unit?: string;
+                        address?: string;
+                        county: string;
+                    };
+                    summary: string;
+                    evidence: {
+                        ref: string;
+                        sha256: string;
+                        description?: string;
+                    }[];
+                    /** Format: date-time */
+                    observedAt?: string;
+                    /** @description present when an informant is on file with the originating agency */
+                    informant?: {
+                        ref: string;
+                        rewardEligible: boolean;
+                    };
+                    /** @default [] */
+                    handling: "no-forward-without-consent"[];
+                };
+                reason: string;
+                /** @enum {string} */
+                status: "offered" | "accepted" | "returned" | "withdrawn" | "completed" | "referred-on";
+                holder: string;
+                holderCounty?: string;
+                awaiting?: string;
+                awaitingCounty?: string;
+                acceptBy: string;
+                /** @enum {string} */
+                deadlineBasis?: "county" | "decree-310";
+                completeBy: string;
+                /** Format: uuid */
+                parentReferralId?: string;
+                /** Format: uuid */
+                resumesReferralId?: string;
+                /** Format: uuid */
+                childReferralId?: string;
+                feedback?: {
+                    actions: string;
+                    outcome: string;
+                };
+                history: {
+                    /** Format: uuid */
+                    eventId: string;
+                    type: string;
+                    agency: string;
+                    actor: string;
+                    /** Format: date-time */
+                    at: string;
+                    seq: number;
+                    hash: string;
+                    reason?: string;
+                    prev?: string | null;
+                    county?: string;
+                    void?: boolean;
+                }[];
+            };
         };
         AuditKeys: {
             county: string;

@@ -3,7 +3,7 @@
 // ones the office answers with today; the office's projections build them.
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
-import { ReferralStatus } from "./api-referral.ts";
+import { ReferralStatus, ReferralView } from "./api-referral.ts";
 import { CountyCode } from "./county.ts";
 import { DEADLINE_BASES } from "./deadline-basis.ts";
 import { AggregateKind } from "./envelope.ts";
@@ -155,6 +155,11 @@ export const Trail = z.object({
   aggregate: z.object({ kind: AggregateKind, id: z.string() }),
   verification: TrailVerification,
   steps: z.array(TrailStep),
+  /**
+   * A referral's record, folded from the same steps with the domain's record fold (the one every
+   * party and the tracker fold): its status, 当前持有 `holder` and 待办方 `awaiting`.
+   */
+  referral: ReferralView.optional(),
 });
 export type Trail = z.infer<typeof Trail>;
 

@@ -8,6 +8,7 @@ import {
   DEFAULT_AGENCIES,
   EVENT_TYPE_LABELS,
   type Label,
+  REFERRAL_STATUS_LABELS,
 } from "@liandong/contracts";
 import type { paths as OfficePaths } from "@liandong/contracts/generated/office-openapi";
 import {
@@ -316,6 +317,14 @@ async function trailCommand(
     return trail.verification.ok ? 0 : 1;
   }
   const lines = [`留痕 ${trail.aggregate.kind} ${trail.aggregate.id}`];
+  const r = trail.referral;
+  if (r) {
+    const party = (agency: string, county?: string) =>
+      `${agencyName(agency)}${county ? `（${county}）` : ""}`;
+    lines.push(
+      `  状态：${REFERRAL_STATUS_LABELS[r.status].zh}　当前持有：${party(r.holder, r.holderCounty)}　待办方：${r.awaiting ? party(r.awaiting, r.awaitingCounty) : "—"}`,
+    );
+  }
   for (const s of trail.steps) {
     const what = s.refused ? `${stepName(s.type)}（${s.refused}）` : stepName(s.type);
     lines.push(

@@ -345,6 +345,10 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
               </li>
             ))}
           </ol>
+          <p data-testid="holder">
+            {t("holder")}：{labels.agency(d.referral.holder)}　{t("awaiting")}：
+            {d.referral.awaiting ? labels.agency(d.referral.awaiting) : "—"}
+          </p>
           <p data-testid="verification" class={d.trail.verification.ok ? "ok" : "error"}>
             {t("verification")}：
             {d.trail.verification.ok
