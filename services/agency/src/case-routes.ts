@@ -25,7 +25,7 @@ import {
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import type { Context, Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { applyCase } from "./case-record.ts";
 import type { DeskStore } from "./desk-store.ts";
 
@@ -55,7 +55,8 @@ const INVALID_CODE: Record<CaseCommand["type"], ProblemCode> = {
  * Cases (案件): opened by one agency from what it holds, investigated, closed with its
  * sanctions. Every rule is the domain's case decider; a route loads the case, decides, appends.
  */
-export function mountCases(app: Hono<HttpEnv>, deps: CaseDeskDeps): void {
+export function caseRoutes(deps: CaseDeskDeps): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
   const { agency, store, log, clock } = deps;
 
   const decisions = new Decisions();
@@ -180,4 +181,5 @@ export function mountCases(app: Hono<HttpEnv>, deps: CaseDeskDeps): void {
     });
     return c.json(caseView(closed));
   });
+  return app;
 }

@@ -11,7 +11,7 @@ import {
   type ServiceContext,
   type ServiceParts,
 } from "@liandong/runtime";
-import { mountCases } from "./case-routes.ts";
+import { caseRoutes } from "./case-routes.ts";
 import { consentEventsHandler } from "./consent-events.ts";
 import { consentRoutes } from "./consent-routes.ts";
 import { DeskStore } from "./desk-store.ts";
@@ -20,9 +20,9 @@ import { informantContext, informantEventsHandler } from "./informant-events.ts"
 import { informantRoutes } from "./informant-routes.ts";
 import { inspectionDesk } from "./inspection-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
-import { mountReferrals } from "./referral-routes.ts";
+import { referralDesk } from "./referral-routes.ts";
 import { ReportDesk } from "./report-desk.ts";
-import { mountReports } from "./report-routes.ts";
+import { reportRoutes } from "./report-routes.ts";
 import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
 import { supervisionDesk } from "./supervision-routes.ts";
@@ -103,8 +103,7 @@ export function agencyDesk(rules: AgencyRules) {
       clock: ctx.clock,
       requests,
     });
-    // After the desk: its authentication covers the referral routes too.
-    const referrals = mountReferrals(ctx.app, {
+    const referrals = referralDesk({
       agency,
       county,
       config: ctx.config,
@@ -116,6 +115,7 @@ export function agencyDesk(rules: AgencyRules) {
       metrics,
     });
     // Mounted after the desk: its authentication covers the features' routes too.
+    ctx.app.route("/", referrals.routes);
     ctx.app.route("/", consentRoutes({ agency, store, log, clock: ctx.clock }));
     ctx.app.route(
       "/",
@@ -129,9 +129,9 @@ export function agencyDesk(rules: AgencyRules) {
       }),
     );
     ctx.app.route("/", supervision.routes);
-    mountReports(ctx.app, { agency, reports, log, clock: ctx.clock });
+    ctx.app.route("/", reportRoutes({ agency, reports, log, clock: ctx.clock }));
     ctx.app.route("/", inspections.routes);
-    mountCases(ctx.app, { agency, config: ctx.config, store, log, clock: ctx.clock });
+    ctx.app.route("/", caseRoutes({ agency, config: ctx.config, store, log, clock: ctx.clock }));
     return {
       start: async () => {
         for (const c of consumers) await c.start();

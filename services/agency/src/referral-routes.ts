@@ -37,7 +37,7 @@ import {
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import type { Context, Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { askedConsent, requestConsent } from "./consent-routes.ts";
@@ -95,6 +95,8 @@ const FEED_HEARTBEAT_MS = 15_000;
 
 /** What the consent feature needs of the hand-off: the offer, made once consent is given. */
 export type ReferralDesk = {
+  /** The hand-off endpoints, a sub-app for the composition root to mount. */
+  routes: Hono<HttpEnv>;
   offer(
     actor: string,
     data: EventData<"referral.offered">,
@@ -108,7 +110,8 @@ export type ReferralDesk = {
  * 409 with the state that won. A request id (`Idempotency-Key`) makes a retry return the
  * first result without recording anything twice.
  */
-export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): ReferralDesk {
+export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
+  const app = new Hono<HttpEnv>();
   const { agency, county, store, log, clock, config } = deps;
 
   const decisions = new Decisions(CONVERGE_MS);
@@ -459,5 +462,5 @@ export function mountReferrals(app: Hono<HttpEnv>, deps: ReferralDeskDeps): Refe
     );
   }
 
-  return { offer };
+  return { routes: app, offer };
 }

@@ -1,15 +1,22 @@
 import { OFFICE, ReportMonth, ReportSubmission } from "@liandong/contracts";
-import { agencyReportView, isRefusal, type Refusal, reportDecider } from "@liandong/domain";
+import {
+  agencyReportView,
+  type Refusal,
+  type ReportEvent,
+  type ReportState,
+  reportDecider,
+} from "@liandong/domain";
 import {
   type AggregateLog,
   type Clock,
+  Decisions,
   type HttpEnv,
   ProblemError,
   readJson,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import type { Context, Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { ReportDesk } from "./report-desk.ts";
 
 const monthParam = (c: Context<HttpEnv>) => {
@@ -31,13 +38,16 @@ function refused(r: Refusal): Error {
  * makes of the whole bus; submitted (and corrected) by its officers, decided by the report
  * aggregate.
  */
-export function mountReports(
-  app: Hono<HttpEnv>,
-  deps: { agency: string; reports: ReportDesk; log: AggregateLog; clock: Clock },
-) {
+export function reportRoutes(deps: {
+  agency: string;
+  reports: ReportDesk;
+  log: AggregateLog;
+  clock: Clock;
+}): Hono<HttpEnv> {
   const { agency, reports, log, clock } = deps;
+  const app = new Hono<HttpEnv>();
   // One submission of a month at a time: each decides on the report the one before left.
-  const locks = new Map<string, Promise<unknown>>();
+  const decisions = new Decisions();
   app.get("/reports/:month", (c) => {
     const month = monthParam(c);
     return c.json(
@@ -54,42 +64,48 @@ export function mountReports(
     const month = monthParam(c);
     const officer = c.get("officer");
     const body = await readJson(c, ReportSubmission);
-    const run = (locks.get(month) ?? Promise.resolve()).then(async () => {
-      const before = reports.report(month);
-      const events = reportDecider.decide(
-        {
-          type: "submit",
-          month,
-          officer: { id: officer.id, agency: officer.agency },
-          agency,
-          figures: body.figures,
-          note: body.note,
-          now: clock(),
-        },
-        before,
-      );
-      if (isRefusal(events)) throw refused(events);
-      let after = before;
-      for (const e of events) {
-        await log.append({
-          type: e.type,
-          actor: e.actor,
-          time: new Date(e.time),
-          aggregate: { kind: "report", id: uuidFromName(`report:${month}:${agency}`) },
-          to: OFFICE,
-          data: e.data,
-        });
-        after = await reports.fold(e);
-      }
-      return { first: before.status === "none", after };
-    });
-    const settled = run.catch(() => undefined);
-    locks.set(month, settled);
-    const { first, after } = await run.finally(() => {
-      if (locks.get(month) === settled) locks.delete(month);
+    let first = false;
+    const after = await decisions.run<ReportState, ReportEvent>({
+      aggregateId: month,
+      load: () => reports.report(month),
+      decide: (before) => {
+        first = before.status === "none";
+        return reportDecider.decide(
+          {
+            type: "submit",
+            month,
+            officer: { id: officer.id, agency: officer.agency },
+            agency,
+            figures: body.figures,
+            note: body.note,
+            now: clock(),
+          },
+          before,
+        );
+      },
+      append: async (before, events) => {
+        let state = before;
+        for (const e of events) {
+          await log.append({
+            type: e.type,
+            actor: e.actor,
+            time: new Date(e.time),
+            aggregate: { kind: "report", id: uuidFromName(`report:${month}:${agency}`) },
+            to: OFFICE,
+            data: e.data,
+          });
+          state = await reports.fold(e);
+        }
+        return state;
+      },
+      // Only this agency writes its reports: the log chains onto a stale head by itself.
+      version: () => 0,
+      notFound: new ProblemError(404, "not-found", "未找到该月报"),
+      problem: (r) => refused(r),
     });
     if (after.status !== "submitted") throw new Error("a submission left no report");
     const { status: _status, ...saved } = after;
     return c.json(saved, first ? 201 : 200);
   });
+  return app;
 }
