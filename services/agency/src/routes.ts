@@ -23,6 +23,7 @@ import {
 import {
   type AggregateLog,
   type Clock,
+  Decisions,
   type HttpEnv,
   type IdempotentRequests,
   officerAuth,
@@ -89,6 +90,8 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     OPEN_PATHS.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next),
   );
 
+  const decisions = new Decisions();
+
   /** Appends what was decided on the lead, in order, and keeps the lead as it then stands. */
   async function record(
     leadId: string,
@@ -121,12 +124,21 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     return lead;
   }
 
-  /** The domain decides on the lead as this agency holds it; the decision is recorded. */
-  async function decideAndRecord(leadId: string, command: LeadCommand): Promise<Lead> {
-    const before = store.state.leads.get(leadId);
-    const decided = decideLead(command, before);
-    if (isRefusal(decided)) throw refusal(decided, before);
-    return record(leadId, before, decided);
+  /**
+   * The domain decides on the lead as this agency holds it; the decision is recorded, through
+   * the runtime's one load → decide → append handler (one decision at a time per lead).
+   */
+  function decideAndRecord(leadId: string, command: LeadCommand): Promise<Lead> {
+    return decisions.run<Lead, LeadEvent>({
+      aggregateId: leadId,
+      load: () => store.state.leads.get(leadId),
+      decide: (before) => decideLead(command, before),
+      append: (before, decided) => record(leadId, before, decided),
+      // Only this agency writes its leads: the log chains onto a stale head by itself.
+      version: () => 0,
+      notFound: notFound(),
+      problem: (r, before) => refusal(r, before),
+    });
   }
 
   async function register(
