@@ -23,6 +23,13 @@ export type Refusal = {
   issues?: { field: string; message: string }[];
 };
 
+/**
+ * Why a reader did not take a step from the bus into its record: `refused`, its publisher was
+ * not entitled to it (a dead letter, never recorded); `waiting`, the step it follows has not
+ * reached this reader yet (delivered again later). Each record fold answers these or its record.
+ */
+export type NotRecorded = { ok: false; refused: Refusal } | { ok: false; waiting: string };
+
 export function refuse(refused: Refusal["refused"], message: string, field?: string): Refusal {
   return field === undefined ? { refused, message } : { refused, message, field };
 }

@@ -6,7 +6,14 @@
 
 export * from "./case/mod.ts";
 export * from "./consent/mod.ts";
-export { type Decider, fold, isRefusal, type Refusal, refuse } from "./decider.ts";
+export {
+  type Decider,
+  fold,
+  isRefusal,
+  type NotRecorded,
+  type Refusal,
+  refuse,
+} from "./decider.ts";
 export * from "./informant/mod.ts";
 export * from "./inspection/mod.ts";
 export * from "./lead/mod.ts";

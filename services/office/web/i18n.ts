@@ -43,7 +43,6 @@ const WORDS = {
     "In the total a joint inspection counts once however many agencies took part; closure rate = cases closed ÷ cases opened in the month, “—” when none was opened.",
   ],
   monthNotBegun: ["该月尚未开始，不能报送月报", "This month has not begun: nothing to report yet"],
-  decree310: ["立案决定期限（国务院令第310号）", "Filing decision due (State Council decree 310)"],
   appTitle: ["联动 · 打击“两非”联合执法协作平台", "Liandong · joint enforcement bus"],
   login: ["登录", "Log in"],
   logout: ["退出", "Log out"],

@@ -1,7 +1,7 @@
 // A liaison officer's desk: the inbox, registering and referring leads, acting on referrals,
 // opening and closing cases. Everything goes to the officer's own agency's service.
 import { useEffect, useState } from "preact/hooks";
-import { deadlineBasis } from "../../../contracts/src/deadline-basis.ts";
+import { acceptanceDeadlineLabel, deadlineBasis } from "../../../contracts/src/deadline-basis.ts";
 import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { agencyApi, followReferrals, ok, type S, type ServiceInfo, session } from "./api.ts";
 import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
@@ -25,7 +25,7 @@ export const AcceptBy = ({ r }: { r: { kind: string; acceptBy: string } }) => (
     {when(r.acceptBy)}
     {deadlineBasis(r) === "decree-310" && (
       <span class="badge decree" data-testid="deadline-basis">
-        {t("decree310")}
+        {acceptanceDeadlineLabel(r)}
       </span>
     )}
   </>

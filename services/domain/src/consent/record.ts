@@ -1,5 +1,5 @@
 import type { BusEvent, ConsentView } from "@liandong/contracts";
-import type { Refusal } from "../decider.ts";
+import type { NotRecorded } from "../decider.ts";
 import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
 import {
@@ -35,10 +35,7 @@ export type ConsentRecord = ConsentView & { steps: ConsentStep[] };
  * entitled to take (a dead letter, never recorded); or `waiting`, an answer that reached this
  * reader before the request it answers (delivered again later).
  */
-export type RecordedConsent =
-  | { ok: true; record: ConsentRecord }
-  | { ok: false; refused: Refusal }
-  | { ok: false; waiting: string };
+export type RecordedConsent = { ok: true; record: ConsentRecord } | NotRecorded;
 
 /**
  * Pure: a reader's record of a consent after one of its events from the bus; idempotent by event

@@ -1,5 +1,5 @@
 import type { BusEvent } from "@liandong/contracts";
-import type { Refusal } from "../decider.ts";
+import type { NotRecorded } from "../decider.ts";
 import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
 import {
@@ -33,10 +33,7 @@ export type InformantContext = {
   rewardRangeYuan: { min: number; max: number };
 };
 
-export type RecordedInformant =
-  | { ok: true; record: InformantRecord }
-  | { ok: false; refused: Refusal }
-  | { ok: false; waiting: string };
+export type RecordedInformant = { ok: true; record: InformantRecord } | NotRecorded;
 
 /**
  * Pure: the file opened by the lead that put an informant on file; `undefined` when the lead

@@ -1,5 +1,5 @@
 import { type BusEvent, deadlineBasis, type ReferralView } from "@liandong/contracts";
-import type { Refusal } from "../decider.ts";
+import type { NotRecorded, Refusal } from "../decider.ts";
 import {
   decide,
   evolve,
@@ -25,10 +25,7 @@ export type StepMeta = { seq: number; hash: string };
  * parties' events come by different consumers, and across a county line by different logs):
  * delivered again later.
  */
-export type Recorded =
-  | { ok: true; view: ReferralView }
-  | { ok: false; refused: Refusal }
-  | { ok: false; waiting: string };
+export type Recorded = { ok: true; view: ReferralView } | NotRecorded;
 
 /**
  * Pure: a reader's record of a referral after one of its events, as it arrives from the bus.
