@@ -101,6 +101,16 @@ export function homeAggregateSubjects(county: string, kind: AggregateKind, id: s
   return `${EVENTS_ROOT}.${county}.*.${kind}.${id}.*`;
 }
 
+/** What one agency published of an aggregate in its county (all of it, for an aggregate it alone writes). */
+export function publisherAggregateSubjects(
+  county: string,
+  agency: AgencyCode,
+  kind: AggregateKind,
+  id: string,
+): string {
+  return `${EVENTS_ROOT}.${county}.${agency}.${kind}.${id}.>`;
+}
+
 /** Everything one agency publishes in its county. */
 export function publisherSubjects(county: string, agency: AgencyCode): string {
   return `${EVENTS_ROOT}.${county}.${agency}.>`;

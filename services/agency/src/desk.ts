@@ -44,7 +44,10 @@ export function agencyDesk(rules: AgencyRules) {
         await reports.record(e);
       };
     // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
-    const log = new AggregateLog(publisher, kv, county, "observed");
+    const log = new AggregateLog(publisher, kv, county, "observed", {
+      agency,
+      last: (subject) => bus.last(STREAMS.events, subject),
+    });
     const supervision = supervisionDesk({ agency, county, store, log, clock: ctx.clock });
     const participants = ctx.config.agencies.map((a) => a.code);
     const inspections = inspectionDesk({ agency, store, log, clock: ctx.clock, participants });

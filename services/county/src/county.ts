@@ -28,6 +28,8 @@ export type CountyOptions = {
   region?: RegionLinks;
   /** `fixed` ports shifted by this much: a second county on the same machine (the region demo). */
   portOffset?: number;
+  /** Drills and tests: how long the log remembers a message id (two minutes unless given). */
+  duplicateWindowMs?: number;
 };
 
 /** One nats-server of the county (one of a cluster's nodes). */
@@ -180,6 +182,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
             agencies,
             replicas: clustered ? Math.min(3, nodeCount) : 1,
             neighbours: config.region.neighbours,
+            ...(opts.duplicateWindowMs ? { duplicateWindowMs: opts.duplicateWindowMs } : {}),
           });
           break;
         } catch (err) {

@@ -51,6 +51,9 @@ export function agencyPermissions(
     `ld.dlq.${agency}.>`,
     "$JS.API.INFO",
     `$JS.API.STREAM.INFO.${STREAMS.events}`,
+    // The last event on one of its own subjects, read back after a crash (the form of a direct
+    // get that names the subject in the request's own subject, so that this confines it).
+    `$JS.API.DIRECT.GET.${STREAMS.events}.${EVENTS_ROOT}.${county}.${agency}.>`,
     ...ownStream(STREAMS.inbox(agency)),
     ...ownStream(bucketStream),
     `$KV.${agencyBucket(agency)}.>`,

@@ -1,8 +1,11 @@
 import { type BusEvent, deadLetterSubject, eventSubject, parseEvent } from "@liandong/contracts";
 import {
   AckPolicy,
+  type ConsumerConfig,
   type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JsMsg,
   jetstream,
@@ -72,6 +75,8 @@ export class EventConsumer implements EventFeed {
   #messages: ConsumerMessages | undefined;
   #done: Promise<void> | undefined;
   #ready = false;
+  /** The last sequence a previous run of this consumer had been given (see `start`). */
+  #deliveredBefore = 0;
 
   constructor(deps: ConsumerDeps, spec: ConsumerSpec, handler: Handler) {
     this.#deps = deps;
@@ -87,7 +92,7 @@ export class EventConsumer implements EventFeed {
     const { nc } = this.#deps;
     const s = this.#spec;
     const jsm = await jetstreamManager(nc);
-    await jsm.consumers.add(s.stream, {
+    const config: Partial<ConsumerConfig> = {
       durable_name: s.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
@@ -97,7 +102,38 @@ export class EventConsumer implements EventFeed {
       max_deliver: s.maxDeliver + 1,
       ack_wait: nanos(s.ackWaitMs),
       max_ack_pending: s.batch * 4,
+    };
+    const before = await jsm.consumers.info(s.stream, s.durable).catch((err) => {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)
+        return undefined;
+      throw err;
     });
+    if (before && before.num_ack_pending > 0) {
+      // Messages handed to a process that stopped before it answered them (a crash): the server
+      // would deliver them again only once their ack wait is over, and after newer ones. Taken
+      // up again at once and in order instead: from the first not acknowledged, each counted as
+      // delivered before (its handler may have done part of its work).
+      await jsm.consumers.delete(s.stream, s.durable);
+      await jsm.consumers.add(s.stream, {
+        ...config,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: before.ack_floor.stream_seq + 1,
+      });
+      this.#deliveredBefore = before.delivered.stream_seq;
+    } else {
+      // As it was made (where it started from cannot change); the rest as configured now.
+      await jsm.consumers.add(s.stream, {
+        ...config,
+        ...(before
+          ? {
+              deliver_policy: before.config.deliver_policy,
+              ...(before.config.opt_start_seq
+                ? { opt_start_seq: before.config.opt_start_seq }
+                : {}),
+            }
+          : {}),
+      });
+    }
     const js: JetStreamClient = jetstream(nc);
     const consumer = await js.consumers.get(s.stream, s.durable);
     const messages = await consumer.consume({ max_messages: s.batch, ...PULL });
@@ -120,7 +156,10 @@ export class EventConsumer implements EventFeed {
       subject: m.subject,
       stream: m.info.stream,
       seq: m.info.streamSequence,
-      deliveryCount: m.info.deliveryCount,
+      deliveryCount:
+        m.info.streamSequence <= this.#deliveredBefore
+          ? Math.max(2, m.info.deliveryCount)
+          : m.info.deliveryCount,
       bytes: m.data,
       origin: originOf(m.headers?.get("Nats-Stream-Source"), m.info.stream, m.info.streamSequence),
     };

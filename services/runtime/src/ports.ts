@@ -81,4 +81,10 @@ export interface Bus {
     stream: string,
     opts: { namePrefix: string; filterSubjects?: string[]; batch?: number },
   ): AsyncIterable<LogEntry>;
+  /**
+   * The last message `stream` holds on `subject` (a wildcard allowed), or undefined when it holds
+   * none there: what tells a service whether something it sent before a crash was stored. An
+   * agency may read so only on its own subjects (its permissions name them).
+   */
+  last(stream: string, subject: string): Promise<LogEntry | undefined>;
 }

@@ -56,9 +56,15 @@ export async function provisionCounty(
     replicas?: number;
     /** Neighbouring counties of the cooperation region (each its own JetStream domain). */
     neighbours?: readonly string[];
+    /**
+     * How long the log remembers a message id (`DEDUP_WINDOW_MS` unless given): nothing relies
+     * on it for more than a resend's few seconds, so drills and tests may shorten it to show so.
+     */
+    duplicateWindowMs?: number;
   },
 ): Promise<void> {
   const replicas = opts.replicas ?? 1;
+  const duplicateWindow = nanos(opts.duplicateWindowMs ?? DEDUP_WINDOW_MS);
   const neighbours = opts.neighbours ?? [];
   // In a region, EVENTS also sources what each neighbour addresses to us, from the one stream it
   // keeps for us: NATS's own store-and-forward (in order, once, caught up after the link returns).
@@ -81,7 +87,7 @@ export async function provisionCounty(
     discard: DiscardPolicy.New,
     max_msgs: EVENT_LIMITS.maxMsgs,
     max_bytes: EVENT_LIMITS.maxBytes,
-    duplicate_window: nanos(DEDUP_WINDOW_MS),
+    duplicate_window: duplicateWindow,
     deny_delete: true,
     deny_purge: true,
     allow_direct: true,

@@ -45,6 +45,16 @@ export class MemoryBus implements Bus {
         yield { seq: m.seq, subject: m.subject, bytes: m.data };
     }
   }
+
+  async last(stream: string, subject: string): Promise<LogEntry | undefined> {
+    const messages = this.#streams.messages(stream);
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!;
+      if (subjectMatches(subject, m.subject))
+        return { seq: m.seq, subject: m.subject, bytes: m.data };
+    }
+    return undefined;
+  }
 }
 
 /** A durable consumer's position, kept by the streams (as a server keeps it) across restarts. */
