@@ -53,8 +53,12 @@ export type RunningCounty = {
   nodes: NatsNode[];
   /** Graceful: services first (they drain), then nats-server. */
   stop(): Promise<void>;
-  /** SIGKILL every service and nats-server at once, as a power cut would. */
-  kill(): Promise<void>;
+  /**
+   * SIGKILL every service and nats-server at once, as a power cut would. `serverAfterMs`: the
+   * services first, nats-server that much later (it has written down what it had handed out to
+   * them and not had answered: a crash of the services, then of the machine).
+   */
+  kill(opts?: { serverAfterMs?: number }): Promise<void>;
   /** Starts whatever is not running again, on the same ports and data. */
   restart(): Promise<void>;
 };
@@ -279,11 +283,16 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
       await Promise.all(services.map((s) => stopChild(s)));
       await Promise.all(nats.map((n) => n && stopChild(n)));
     },
-    async kill() {
+    async kill(o = {}) {
       await stopKeeper();
-      const all = [...services, ...nats.filter((n): n is Child => n !== undefined)];
+      const servers = nats.filter((n): n is Child => n !== undefined);
+      const all = [...services, ...(o.serverAfterMs ? [] : servers)];
       for (const c of all) c.proc.kill("SIGKILL");
       await Promise.all(all.map((c) => c.exited));
+      if (!o.serverAfterMs) return;
+      await new Promise((r) => setTimeout(r, o.serverAfterMs));
+      for (const c of servers) c.proc.kill("SIGKILL");
+      await Promise.all(servers.map((c) => c.exited));
     },
     restart: up,
   };
