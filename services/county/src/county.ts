@@ -54,11 +54,12 @@ export type RunningCounty = {
   /** Graceful: services first (they drain), then nats-server. */
   stop(): Promise<void>;
   /**
-   * SIGKILL every service and nats-server at once, as a power cut would. `serverAfterMs`: the
-   * services first, nats-server that much later (it has written down what it had handed out to
-   * them and not had answered: a crash of the services, then of the machine).
+   * SIGKILL every service and nats-server at once, as a power cut would; or one side first and
+   * the other `gapMs` later (drills): nats-server first, and the services die with publishes sent
+   * whose acks never came; the services first, and nats-server has written down what it had
+   * handed out to them unanswered.
    */
-  kill(opts?: { serverAfterMs?: number }): Promise<void>;
+  kill(opts?: { first?: "server" | "services"; gapMs?: number }): Promise<void>;
   /** Starts whatever is not running again, on the same ports and data. */
   restart(): Promise<void>;
 };
@@ -286,13 +287,15 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     async kill(o = {}) {
       await stopKeeper();
       const servers = nats.filter((n): n is Child => n !== undefined);
-      const all = [...services, ...(o.serverAfterMs ? [] : servers)];
-      for (const c of all) c.proc.kill("SIGKILL");
-      await Promise.all(all.map((c) => c.exited));
-      if (!o.serverAfterMs) return;
-      await new Promise((r) => setTimeout(r, o.serverAfterMs));
-      for (const c of servers) c.proc.kill("SIGKILL");
-      await Promise.all(servers.map((c) => c.exited));
+      const sides = o.first === "server" ? [servers, services] : [services, servers];
+      const end = async (cs: Child[]) => {
+        for (const c of cs) c.proc.kill("SIGKILL");
+        await Promise.all(cs.map((c) => c.exited));
+      };
+      if (!o.first) return end([...services, ...servers]);
+      await end(sides[0]!);
+      await new Promise((r) => setTimeout(r, o.gapMs ?? 1000));
+      await end(sides[1]!);
     },
     restart: up,
   };
