@@ -46,3 +46,16 @@ export function checkpointSigningText(
 ): string {
   return `liandong-checkpoint/1\n${county}\n${c.agency}\n${c.index}\n${prev ?? "-"}\n${c.hashes.join("\n")}`;
 }
+
+/**
+ * The header an agency's publisher seals each event with as it publishes it (封签): a base64url
+ * ed25519 signature, by the agency's own key, of `eventSealText`. Made only by the agency's own
+ * code (nobody else holds its key), so an event on its subjects without it, or with one that
+ * does not verify, is not the agency's, whoever put it there.
+ */
+export const SEAL_HEADER = "Liandong-Seal";
+
+/** What an event's seal covers: the subject it was published on and the SHA-256 of its bytes. */
+export function eventSealText(subject: string, sha256Hex: string): string {
+  return `liandong-event/1\n${subject}\n${sha256Hex}`;
+}

@@ -1,15 +1,27 @@
-import { deadLetterSubject, LeadStatus, parseEventSubject, STREAMS } from "@liandong/contracts";
+import {
+  deadLetterSubject,
+  EVENTS_ROOT,
+  LeadStatus,
+  parseEventSubject,
+  SEAL_HEADER,
+  STREAMS,
+} from "@liandong/contracts";
 import {
   AggregateLog,
   checkMessage,
   type HttpEnv,
+  NOT_PUBLISHED_BY_AGENCY,
   officerAuth,
   ProblemError,
   readQuery,
+  SealedAhead,
   type ServiceContext,
   type ServiceParts,
   type StreamMessage,
+  sealKeysOf,
+  sealProblem,
   sha256Hex,
+  verifiedCheckpoint,
 } from "@liandong/runtime";
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
@@ -87,11 +99,14 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     const verdict = checkMessage(m.subject, m.data);
     if (!verdict.ok) return deadLetter(m, verdict.reason, verdict.detail);
     const e = verdict.event;
+    // The third witness: sealed by its agency's own publisher (on a checkpoint's word, or its own).
+    const hash = sha256Hex(m.data);
+    if (!sealedAhead.take(e.county, e.agency, hash)) {
+      const problem = sealProblem(seals, e, m.subject, m.data, m.headers?.get(SEAL_HEADER), hash);
+      if (problem) return deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem);
+    }
     evolve(tracker, e);
-    const step =
-      e.aggregate.kind === "referral"
-        ? evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: sha256Hex(m.data) })
-        : evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: "" });
+    const step = evolveReferrals(referrals, tracker, e, { seq: m.seq, hash });
     // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
     if (step && !step.ok && "refused" in step)
       return deadLetter(m, "not-entitled", step.refused.message);
@@ -104,7 +119,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     // Every step on a supervision aggregate moves the head the office's own steps link to.
     const observed =
       e.aggregate.kind === "supervision"
-        ? observeSupervision(supervision, log, e, { seq: m.seq, hash: sha256Hex(m.data) })
+        ? observeSupervision(supervision, log, e, { seq: m.seq, hash })
         : undefined;
     if (refused)
       return Promise.all([observed, deadLetter(m, "not-entitled", refused.message)]).then(() => {});
@@ -121,8 +136,24 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
   };
 
+  const seals = sealKeysOf(ctx.config);
+  const sealedAhead = new SealedAhead();
+  // What the agencies' checkpoints sealed so far, read before the rebuild: an event they sealed
+  // is taken on their signed word, not by checking its own seal (a rebuild reads every event).
+  const readCheckpoints = async () => {
+    for await (const c of bus.readPresent(STREAMS.events, {
+      namePrefix: "office",
+      filterSubjects: [`${EVENTS_ROOT}.${ctx.county}.*.audit.>`],
+    })) {
+      const v = verifiedCheckpoint(seals, c.subject, c.bytes);
+      if (v.ok) sealedAhead.add(v.county, v.checkpoint.agency, v.checkpoint.hashes);
+      else logger.error({ seq: c.seq, problem: v.problem }, "checkpoint does not verify");
+    }
+  };
+
   return {
     async start() {
+      await readCheckpoints();
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
         onMessage: (m) => (projected(m.subject) ? apply(m) : undefined),

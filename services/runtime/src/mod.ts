@@ -19,6 +19,7 @@ export * from "./nats-bus.ts";
 export * from "./ports.ts";
 export * from "./publisher.ts";
 export * from "./read-stream.ts";
+export * from "./seal.ts";
 export * from "./sealer.ts";
 export * from "./service.ts";
 export * from "./service-env.ts";

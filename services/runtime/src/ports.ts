@@ -52,6 +52,8 @@ export type StreamMessage = {
   readonly subject: string;
   readonly seq: number;
   readonly data: Uint8Array;
+  /** Its headers (the publisher's seal among them), if it has any. */
+  readonly headers?: { get(k: string): string } | undefined;
 };
 
 export type FollowOptions = {

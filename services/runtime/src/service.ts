@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { natsBus } from "./nats-bus.ts";
 import type { Bucket, Bus, Publisher } from "./ports.ts";
 import { EventPublisher } from "./publisher.ts";
+import { sealKeysOf } from "./seal.ts";
 import { AuditSealer } from "./sealer.ts";
 import { ServiceEnv } from "./service-env.ts";
 import { signerFromSeed } from "./signing.ts";
@@ -109,12 +110,15 @@ export async function runService(
     }
   })();
   const kv = retryingPuts(await new Kvm(nc).open(agencyBucket(agency)));
+  // The agency's own key: it seals every event as it is published, and signs the checkpoints.
+  const signer = signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8"));
   const publisher = new EventPublisher(nc, {
     county: config.county,
     agency,
     clock,
     metrics,
     idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
+    signer,
   });
   const app = createHttpApp({
     logger,
@@ -133,7 +137,7 @@ export async function runService(
     county: config.county,
     agency,
     publisher,
-    signer: signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8")),
+    signer,
     logger,
     clock,
   });
@@ -157,7 +161,7 @@ export async function runService(
     county: config.county,
     config,
     officers,
-    bus: natsBus({ nc, agency, publisher, logger, metrics }),
+    bus: natsBus({ nc, agency, publisher, logger, metrics, seals: sealKeysOf(config) }),
     kv,
     publisher,
     app,

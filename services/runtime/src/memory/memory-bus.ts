@@ -1,3 +1,4 @@
+import { SEAL_HEADER } from "@liandong/contracts";
 import type { LogEntry } from "../audit-verify.ts";
 import {
   type ConsumerSpec,
@@ -153,6 +154,7 @@ class MemoryConsumer implements EventFeed, Reader {
         seq: m.seq,
         deliveryCount: count,
         bytes: m.data,
+        seal: m.headers?.get(SEAL_HEADER) || undefined,
       };
       await handleDelivery(this.#deps, this.#spec, this.#handler, delivery, this.#answer(m, count));
     }
