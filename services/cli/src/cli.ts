@@ -46,6 +46,13 @@ const KIND_LABEL: Record<Finding["kind"], string> = {
   "broken-link": "哈希链断裂 (broken link)",
   unreadable: "无法读取 (unreadable)",
   unsealed: "尚未封存 (unsealed)",
+  "not-published-by-agency": "非本部门发布 (not published by agency)",
+  "identity-mismatch": "身份不一致 (identity mismatch)",
+  "foreign-county": "区域外县份 (foreign county)",
+  "duplicate-id": "事件编号重复 (duplicate id)",
+  "missing-checkpoint": "检查点缺失 (missing checkpoint)",
+  truncated: "日志被截断 (truncated)",
+  forked: "出现两套历史 (forked)",
 };
 
 export class UsageError extends Error {}
