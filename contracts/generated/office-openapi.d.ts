@@ -187,6 +187,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 最新检查点 — every agency's latest sealed head, signed by the office: keep it to detect a log cut short (no token needed) */
+        get: operations["auditHeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/supervision": {
         parameters: {
             query?: never;
@@ -685,6 +702,23 @@ export interface components {
             agencies: {
                 [key: string]: string;
             };
+            neighbours?: string[];
+        };
+        AuditHeads: {
+            county: string;
+            /** Format: date-time */
+            at: string;
+            heads: {
+                [key: string]: {
+                    size: number;
+                    checkpoint: string;
+                    seq: number;
+                };
+            };
+            /** @default [] */
+            behind: string[];
+            key: string;
+            signature: string;
         };
         SupervisionOrderRequest: {
             about: {
@@ -1346,6 +1380,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditKeys"];
+                };
+            };
+        };
+    };
+    auditHeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 最新检查点 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHeads"];
                 };
             };
         };

@@ -48,7 +48,7 @@ import {
   SupervisionOrderView,
 } from "./api-supervision.ts";
 import { AggregateKind } from "./envelope.ts";
-import { AuditKeys } from "./events-audit.ts";
+import { AuditHeads, AuditKeys } from "./events-audit.ts";
 import { InspectionFindings, InspectionPlanRequest } from "./events-inspection.ts";
 import { ReportSubmission } from "./events-report.ts";
 import { Problem } from "./problem.ts";
@@ -761,6 +761,7 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     Overview: jsonSchema(Overview, "output"),
     Trail: jsonSchema(Trail, "output"),
     AuditKeys: jsonSchema(AuditKeys, "output"),
+    AuditHeads: jsonSchema(AuditHeads, "output"),
     SupervisionOrderRequest: jsonSchema(SupervisionOrderRequest, "input"),
     InspectionPlanRequest: jsonSchema(InspectionPlanRequest, "input"),
     OfficeInspection: jsonSchema(OfficeInspection, "output"),
@@ -900,6 +901,15 @@ export function officeOpenApiDocument(): Record<string, unknown> {
           summary: "公钥 — each agency's public key, to verify the county's log (no token needed)",
           security: [],
           responses: { "200": { description: "各部门公钥", content: json("AuditKeys") } },
+        },
+      },
+      "/audit/heads": {
+        get: {
+          operationId: "auditHeads",
+          summary:
+            "最新检查点 — every agency's latest sealed head, signed by the office: keep it to detect a log cut short (no token needed)",
+          security: [],
+          responses: { "200": { description: "最新检查点", content: json("AuditHeads") } },
         },
       },
       "/supervision": {

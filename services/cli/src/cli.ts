@@ -1,12 +1,14 @@
 // `liandong`: the county log's auditor's tool. Chinese for people, JSON with --json.
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import {
   AggregateKind,
+  AuditHeads,
   AuditKeys,
   DEFAULT_AGENCIES,
   EVENT_TYPE_LABELS,
+  headsSigningText,
   type Label,
   REFERRAL_STATUS_LABELS,
 } from "@liandong/contracts";
@@ -18,14 +20,16 @@ import {
   type LogEntry,
   LogVerifier,
   type VerifyReport,
+  verifySignature,
 } from "@liandong/runtime";
 import createClient from "openapi-fetch";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 
 const USAGE = `用法 usage:
-  liandong verify  (--file 导出文件 | --nats URL --seed 种子文件 [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--json]
-      离线校验全县日志：哈希链与各部门签名检查点；发现篡改时指出第一条问题事件
+  liandong verify  (--file 导出文件 | --nats URL --seed 种子文件 [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--heads 检查点文件] [--json]
+      离线校验全县日志：哈希链、各部门签名检查点与每条事件的封签；发现篡改时指出第一条问题事件
+      （给出 --heads，或用 --office 时取办公室的最新检查点：日志短于已知检查点即为被截断）
   liandong verify-region --log 导出文件:公钥文件 --log 导出文件:公钥文件 … [--json]
       离线校验一个协作区域：各县日志各用本县公钥校验，并核对每县收到的邻县事件
       确为邻县日志中发出的事件（区域协作的跨县移交与线索）
@@ -33,6 +37,9 @@ const USAGE = `用法 usage:
       把日志导出为 NDJSON，供离线校验
   liandong keys    --office URL [--out 文件]
       从办公室服务取各部门公钥
+  liandong heads   --office URL [--out 文件]
+      取办公室签名的各部门最新检查点（日志长度）；审计人员应保存最新的一份，
+      日后 verify --heads 该文件即可发现日志被截断或出现两套历史
   liandong trail   <lead|referral|case|informant> <id> --office URL [--token 令牌]
       查看一条转办/案件的全程留痕与校验状态（令牌也可用环境变量 LIANDONG_TOKEN）
 退出码：0 通过，1 发现问题，2 用法或连接错误`;
@@ -174,9 +181,38 @@ export function printReport(report: VerifyReport, county: string): void {
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
+/** The office's signed heads, checked with the office's key; refused when they do not verify. */
+function checkedHeads(heads: AuditHeads, keys: AuditKeys): AuditHeads {
+  const key = keys.agencies.office;
+  if (heads.county !== keys.county)
+    throw new UsageError(`检查点文件属于县 ${heads.county}，不是 ${keys.county}`);
+  if (!key || heads.key !== key || !verifySignature(key, headsSigningText(heads), heads.signature))
+    throw new UsageError("检查点文件的签名无法用办公室公钥验证：不可采信");
+  return heads;
+}
+
+const officeHeads = async (office: string) =>
+  AuditHeads.parse(await answer(`${office}/audit/heads`, officeClient(office).GET("/audit/heads")));
+
+async function loadHeads(
+  values: { heads?: string | undefined; office?: string | undefined },
+  keys: AuditKeys,
+): Promise<AuditHeads | undefined> {
+  if (values.heads)
+    return checkedHeads(AuditHeads.parse(JSON.parse(readFileSync(values.heads, "utf8"))), keys);
+  if (values.office) return checkedHeads(await officeHeads(values.office), keys);
+  return undefined;
+}
+
 async function verify(values: Record<string, string | boolean | undefined>): Promise<number> {
   const keys = await loadKeys(values as { keys?: string; office?: string });
-  const verifier = new LogVerifier({ keys: keys.agencies, county: keys.county });
+  const heads = await loadHeads(values as { heads?: string; office?: string }, keys);
+  const verifier = new LogVerifier({
+    keys: keys.agencies,
+    county: keys.county,
+    neighbours: keys.neighbours ?? [],
+    ...(heads ? { heads: heads.heads } : {}),
+  });
   const run = async (entries: AsyncIterable<LogEntry>, total?: number) => {
     const p = progress(total);
     for await (const e of entries) {
@@ -270,7 +306,7 @@ async function exportLog(values: Record<string, string | boolean | undefined>): 
     const stream = typeof values.stream === "string" ? values.stream : undefined;
     const p = progress(await streamSize(nc, stream));
     for await (const e of readStream(nc, stream)) {
-      const line = `${JSON.stringify({ seq: e.seq, subject: e.subject, data: Buffer.from(e.bytes).toString("base64") })}\n`;
+      const line = `${JSON.stringify({ seq: e.seq, subject: e.subject, data: Buffer.from(e.bytes).toString("base64"), ...(e.seal ? { seal: e.seal } : {}) })}\n`;
       if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
       if ((++n & 1023) === 0) p.tick(n);
     }
@@ -281,6 +317,24 @@ async function exportLog(values: Record<string, string | boolean | undefined>): 
   );
   process.stdout.write(`已导出 ${n} 条事件到 ${values.out}\n`);
   return 0;
+}
+
+async function headsCommand(values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (typeof values.office !== "string") throw new UsageError("需要 --office URL");
+  const heads = checkedHeads(await officeHeads(values.office), await officeKeys(values.office));
+  const text = `${JSON.stringify(heads, null, 2)}\n`;
+  if (typeof values.out === "string") {
+    writeFileSync(values.out, text);
+    const n = Object.values(heads.heads).reduce((sum, h) => sum + h.size, 0);
+    process.stdout.write(
+      `已保存县 ${heads.county} 的最新检查点（${Object.keys(heads.heads).length} 个部门，共 ${n} 条已封存事件，${heads.at}）到 ${values.out}\n`,
+    );
+    if (heads.behind.length > 0)
+      process.stdout.write(
+        `警告：办公室发现以下部门的日志短于其曾见到的：${heads.behind.join("、")}\n`,
+      );
+  } else process.stdout.write(text);
+  return heads.behind.length > 0 ? 1 : 0;
 }
 
 async function keysCommand(values: Record<string, string | boolean | undefined>): Promise<number> {
@@ -362,6 +416,7 @@ export async function cli(argv: string[]): Promise<number> {
       as: { type: "string" },
       stream: { type: "string" },
       keys: { type: "string" },
+      heads: { type: "string" },
       office: { type: "string" },
       token: { type: "string" },
       out: { type: "string" },
@@ -379,6 +434,8 @@ export async function cli(argv: string[]): Promise<number> {
       return exportLog(single);
     case "keys":
       return keysCommand(single);
+    case "heads":
+      return headsCommand(single);
     case "trail":
       return trailCommand(positionals, single);
     default:

@@ -26,6 +26,7 @@ import {
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
+import { CountyHeads } from "./audit-heads.ts";
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -52,6 +53,11 @@ const PROJECTED_KINDS = new Set([
   "report",
   "inspection",
 ]);
+
+/** An agency's audit checkpoint: `ld.ev.<county>.<agency>.audit.…`. */
+function isCheckpoint(subject: string): boolean {
+  return subject.split(".", 5)[4] === "audit";
+}
 
 /** Whether the office decodes the event stored under `subject` (an unreadable subject is, to be dead-lettered). */
 export function projected(subject: string): boolean {
@@ -138,6 +144,8 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
 
   const seals = sealKeysOf(ctx.config);
   const sealedAhead = new SealedAhead();
+  const heads = new CountyHeads({ county: ctx.county, keys: seals, kv: ctx.kv, logger });
+  ctx.app.get("/audit/heads", (c) => c.json(heads.signed(ctx.signer, ctx.clock())));
   // What the agencies' checkpoints sealed so far, read before the rebuild: an event they sealed
   // is taken on their signed word, not by checking its own seal (a rebuild reads every event).
   const readCheckpoints = async () => {
@@ -146,19 +154,31 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       filterSubjects: [`${EVENTS_ROOT}.${ctx.county}.*.audit.>`],
     })) {
       const v = verifiedCheckpoint(seals, c.subject, c.bytes);
-      if (v.ok) sealedAhead.add(v.county, v.checkpoint.agency, v.checkpoint.hashes);
-      else logger.error({ seq: c.seq, problem: v.problem }, "checkpoint does not verify");
+      if (!v.ok) {
+        logger.error({ seq: c.seq, problem: v.problem }, "checkpoint does not verify");
+        continue;
+      }
+      sealedAhead.add(v.county, v.checkpoint.agency, v.checkpoint.hashes);
+      await heads.take(v, c.bytes, c.seq);
     }
   };
+  const onMessage = (m: StreamMessage) =>
+    isCheckpoint(m.subject)
+      ? heads.observe(m.subject, m.data, m.seq)
+      : projected(m.subject)
+        ? apply(m)
+        : undefined;
 
   return {
     async start() {
+      await heads.load();
       await readCheckpoints();
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
-        onMessage: (m) => (projected(m.subject) ? apply(m) : undefined),
+        onMessage,
         onCaughtUp: () => {
           caughtUp = true;
+          void heads.caughtUp();
           deadlines.start();
         },
       });
@@ -178,6 +198,7 @@ export const OPEN_PATHS = new Set([
   "/ui/style.css",
   "/ui/config.json",
   "/audit/keys",
+  "/audit/heads",
   "/healthz",
   "/readyz",
   "/metrics",
@@ -191,7 +212,13 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
     OPEN_PATHS.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next),
   );
   // Public keys are public: an auditor needs them before holding any token.
-  app.get("/audit/keys", (c) => c.json({ county: ctx.county, agencies: ctx.config.auditKeys }));
+  app.get("/audit/keys", (c) =>
+    c.json({
+      county: ctx.county,
+      agencies: ctx.config.auditKeys,
+      neighbours: ctx.config.region.neighbours,
+    }),
+  );
   app.get("/trail/:kind/:id", async (c) =>
     c.json(
       await readTrail(

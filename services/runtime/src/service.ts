@@ -15,7 +15,7 @@ import { EventPublisher } from "./publisher.ts";
 import { sealKeysOf } from "./seal.ts";
 import { AuditSealer } from "./sealer.ts";
 import { ServiceEnv } from "./service-env.ts";
-import { signerFromSeed } from "./signing.ts";
+import { type Signer, signerFromSeed } from "./signing.ts";
 
 /**
  * What a service's wiring receives: everything plumbing, nothing of business. The bus comes as
@@ -34,6 +34,8 @@ export type ServiceContext = {
   metrics: Metrics;
   clock: Clock;
   env: ServiceEnv;
+  /** The agency's own key (its NATS identity's): what it seals and signs with. */
+  signer: Signer;
 };
 
 /** What a service hands back: its consumers' lifecycle and readiness. */
@@ -169,6 +171,7 @@ export async function runService(
     metrics,
     clock,
     env,
+    signer,
   });
   await parts.start();
   await sealer.start();

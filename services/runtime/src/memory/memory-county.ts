@@ -167,6 +167,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       metrics,
       clock,
       env: inMemoryEnv(agency, logLevel),
+      signer: signers.get(agency)!,
     });
     await parts.start();
     return { app, parts, publisher };
