@@ -377,10 +377,19 @@ describe("the services", () => {
       expect(secrets.get(env.LIANDONG_OFFICERS ?? ""), `${code}: officers file`).toBe(
         `${SECRETS_DIR}/officers.json`,
       );
+      expect(secrets.get(env.LIANDONG_PUBLIC_KEYS ?? ""), `${code}: public keys`).toBe(
+        `${SECRETS_DIR}/public-keys.json`,
+      );
       expect(
         [...secrets.values()].sort(),
-        `${code}: secrets beyond its own seed and the officers`,
-      ).toEqual([`${SECRETS_DIR}/${code}.nk`, `${SECRETS_DIR}/officers.json`].sort());
+        `${code}: secrets beyond its own seed, the officers and the public keys`,
+      ).toEqual(
+        [
+          `${SECRETS_DIR}/${code}.nk`,
+          `${SECRETS_DIR}/officers.json`,
+          `${SECRETS_DIR}/public-keys.json`,
+        ].sort(),
+      );
       expect(mounts(code, "configs").get(env.LIANDONG_CONFIG ?? ""), `${code}: county config`).toBe(
         "liandong.county.json",
       );
@@ -652,6 +661,7 @@ describe("the region profile: the two counties", () => {
         [
           [env.LIANDONG_NATS_SEED_FILE, `${NEIGHBOUR_SECRETS}/${code}.nk`],
           [env.LIANDONG_OFFICERS, `${NEIGHBOUR_SECRETS}/officers.json`],
+          [env.LIANDONG_PUBLIC_KEYS, `${NEIGHBOUR_SECRETS}/public-keys.json`],
         ].sort(),
       );
       expect(regionMounts(name, "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(neighbourFile);

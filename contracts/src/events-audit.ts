@@ -18,6 +18,17 @@ export const AuditKeys = z.object({
 });
 export type AuditKeys = z.infer<typeof AuditKeys>;
 
+/**
+ * The public keys a county's services check seals with (`public-keys.json`, written where the
+ * identities are issued): its own agencies', and each neighbouring county's agencies'.
+ */
+export const PublicKeysFile = z.object({
+  county: z.string(),
+  agencies: z.record(AgencyCode, AuditPublicKey),
+  neighbourKeys: z.record(z.string(), z.record(AgencyCode, AuditPublicKey)).default({}),
+});
+export type PublicKeysFile = z.infer<typeof PublicKeysFile>;
+
 /** Most events one checkpoint seals. */
 export const MAX_SEALED_PER_CHECKPOINT = 1000;
 

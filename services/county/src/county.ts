@@ -89,7 +89,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   const keysFile = join(opts.stateDir, "public-keys.json");
   writeFileSync(
     keysFile,
-    `${JSON.stringify({ county: config.county, agencies: config.auditKeys }, null, 2)}\n`,
+    `${JSON.stringify({ county: config.county, agencies: config.auditKeys, neighbours: config.region.neighbours, neighbourKeys: config.region.keys }, null, 2)}\n`,
   );
 
   const portsFile = join(opts.stateDir, "ports.json");

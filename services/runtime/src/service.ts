@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { agencyBucket, CountyConfig, Officer, type OfficerSelf } from "@liandong/contracts";
+import {
+  agencyBucket,
+  CountyConfig,
+  Officer,
+  type OfficerSelf,
+  PublicKeysFile,
+} from "@liandong/contracts";
 import { Kvm } from "@nats-io/kv";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -53,6 +59,19 @@ function readJsonFile<S extends z.ZodType>(path: string, schema: S, what: string
   return parsed.data;
 }
 
+/** The configuration with the public keys a `public-keys.json` names (the configuration's own first). */
+export function withPublicKeys(config: CountyConfig, file: string | undefined): CountyConfig {
+  if (!file) return config;
+  const keys = readJsonFile(file, PublicKeysFile, "public keys");
+  if (keys.county !== config.county)
+    throw new Error(`公钥文件 ${file} 属于县 ${keys.county}，不是 ${config.county}`);
+  return {
+    ...config,
+    auditKeys: { ...keys.agencies, ...config.auditKeys },
+    region: { ...config.region, keys: { ...keys.neighbourKeys, ...config.region.keys } },
+  };
+}
+
 /** Reads and validates the environment; a bad one stops the process with every problem named. */
 export function loadEnv(env: NodeJS.ProcessEnv): ServiceEnv {
   const parsed = ServiceEnv.safeParse(env);
@@ -92,7 +111,10 @@ export async function runService(
 ): Promise<RunningService> {
   const agency = env.LIANDONG_AGENCY;
   const logger = createLogger(agency, env.LIANDONG_LOG_LEVEL);
-  const config = readJsonFile(env.LIANDONG_CONFIG, CountyConfig, "county configuration");
+  const config = withPublicKeys(
+    readJsonFile(env.LIANDONG_CONFIG, CountyConfig, "county configuration"),
+    env.LIANDONG_PUBLIC_KEYS,
+  );
   const officers = readJsonFile(env.LIANDONG_OFFICERS, z.array(Officer), "officers");
   const metrics = createMetrics(agency);
   const clock =
