@@ -28,6 +28,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { listeningRegion } from "../services/county/src/compose-secrets.ts";
 import { freePort } from "../services/county/src/free-port.ts";
+import type { Identities } from "../services/county/src/identities.ts";
 import { ensureIdentities } from "../services/county/src/identities.ts";
 import { renderAuthorization, renderServerConfig } from "../services/county/src/server-config.ts";
 
@@ -214,7 +215,15 @@ describe("the NATS cluster", () => {
       host: "127.0.0.1",
       port: 4222,
       storeDir: "/s",
-      identities: { admin: { name: "admin", publicKey: "U", seedFile: "" }, agencies: {} },
+      identities: {
+        ...Object.fromEntries(
+          (["admin", "auditor", "keeper", "breakGlass"] as const).map((name) => [
+            name,
+            { name, publicKey: "U", seedFile: "" },
+          ]),
+        ),
+        agencies: {},
+      } as Identities,
       syncAlways: true,
     });
     for (const key of ["max_file_store", "max_payload"])

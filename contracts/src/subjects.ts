@@ -29,6 +29,11 @@ export const STREAMS = {
   inbox: (agency: AgencyCode) => `INBOX_${agency}`,
   /** What this county addresses to one neighbour: the only stream that neighbour may read. */
   regionOut: (neighbour: string) => `REGION_OUT_${neighbour}`,
+  /**
+   * What one neighbour addressed to this county, as it arrives over the link: EVENTS sources it
+   * here, so that restarting a stuck link reconfigures this copy, never the county's log.
+   */
+  regionIn: (neighbour: string) => `REGION_IN_${neighbour}`,
 } as const;
 
 /** Each county of a region is its own JetStream domain. */
