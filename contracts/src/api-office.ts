@@ -7,6 +7,7 @@ import { ReferralStatus, ReferralView } from "./api-referral.ts";
 import { CountyCode } from "./county.ts";
 import { DEADLINE_BASES } from "./deadline-basis.ts";
 import { AggregateKind } from "./envelope.ts";
+import { BreakGlassUsed } from "./events-break-glass.ts";
 import { InspectionFindings } from "./events-inspection.ts";
 import { ReferralDeadline, ReferralKind, ReferralSubject } from "./events-referral.ts";
 import { ReportMonth } from "./events-report.ts";
@@ -179,6 +180,28 @@ export const OfficeInspection = z.object({
 
 export const OfficeInspectionList = z.object({
   items: z.array(OfficeInspection),
+  total: z.number().int(),
+});
+
+/**
+ * `POST /audit/break-glass`: an office supervisor records that the break-glass identity (`key`)
+ * is about to be used, what for and why (`liandong break-glass` does, before it acts).
+ */
+export const BreakGlassRequest = BreakGlassUsed;
+
+/** One use of the break-glass identity as the office keeps it (the event on the log). */
+export const BreakGlassRecord = BreakGlassUsed.extend({
+  /** The event's id and its place in EVENTS. */
+  eventId: z.uuid(),
+  streamSeq: z.number().int().positive(),
+  /** The office officer who recorded it. */
+  actor: z.string(),
+  at: Instant,
+});
+export type BreakGlassRecord = z.infer<typeof BreakGlassRecord>;
+
+export const BreakGlassList = z.object({
+  items: z.array(BreakGlassRecord),
   total: z.number().int(),
 });
 

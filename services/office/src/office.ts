@@ -14,6 +14,7 @@ import {
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
+import { type BreakGlassUses, breakGlassRoutes, followBreakGlass } from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -39,6 +40,7 @@ const PROJECTED_KINDS = new Set([
   "supervision",
   "report",
   "inspection",
+  "break-glass",
 ]);
 
 /** Whether the office decodes the event stored under `subject` (an unreadable subject is, to be dead-lettered). */
@@ -78,6 +80,8 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   mountReports(ctx.app, ctx, { stats, submissions });
   const inspections = newInspections();
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
+  const breakGlass: BreakGlassUses = new Map();
+  ctx.app.route("/", breakGlassRoutes(ctx, { log, uses: breakGlass }));
   const participants = ctx.config.agencies.map((a) => a.code);
   await mountWebPage(ctx.app, ctx);
 
@@ -99,6 +103,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     const order = followSupervision(supervision, e);
     stats.apply(e);
     evolveSubmissions(submissions, e);
+    followBreakGlass(breakGlass, e, m.seq);
     const inspection = followInspections(inspections, e, { participants, leads: tracker });
     const refused = order ?? inspection;
     // Every step on a supervision aggregate moves the head the office's own steps link to.
