@@ -1,9 +1,12 @@
 // The break-glass path, as an operator takes it on a running county: the admin cannot delete a
 // stream; `liandong break-glass` can, and only after the office has put the use on the log (who,
 // what, why), sealed like any of its events; the office keeps it, and `liandong verify` (as the
-// read-only auditor) reports it.
+// read-only auditor) reports it. The office also records every rewrite the server carries out,
+// so a use of the break-glass identity that bypasses the CLI is named by verify.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectBus } from "@liandong/runtime";
+import type { BreakGlassList } from "@liandong/contracts";
+import { connectBus, signerFromSeed } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { cli } from "../services/cli/src/cli.ts";
@@ -37,6 +40,25 @@ async function run(argv: string[]): Promise<{ code: number; out: string }> {
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+type VerifyJson = {
+  ok: boolean;
+  unsealed: unknown[];
+  breakGlass: {
+    used: { action: string; stream?: string; reason: string }[];
+    observed: { api: string; stream: string; key: string }[];
+    unannounced: { api: string; stream: string; key: string }[];
+  };
+};
+
+/** `liandong verify --json` once every event is sealed (and `until` holds). */
+async function sealedReport(argv: string[], until: (p: VerifyJson) => boolean = () => true) {
+  return eventually(async () => {
+    const r = await run([...argv, "--json"]);
+    const parsed = JSON.parse(r.out) as VerifyJson;
+    return parsed.unsealed.length === 0 && until(parsed) ? { code: r.code, parsed } : undefined;
+  }, 30_000);
 }
 
 const streamExists = async (name: string) => {
@@ -90,19 +112,25 @@ it("deletes a stream only once the office has recorded the use, and verify repor
   expect(used.out).toContain("已删除流 SCRATCH");
   expect(await streamExists("SCRATCH")).toBe(false);
 
-  // The office keeps it.
+  // The office keeps it, and the deletion it saw the server carry out, announced by it.
   const list = await eventually(async () => {
-    const r = await office.get<{ items: { action: string; reason: string; actor: string }[] }>(
-      "/audit/break-glass",
-    );
-    return r.body.items.length > 0 ? r.body.items : undefined;
+    const r = await office.get<BreakGlassList>("/audit/break-glass");
+    return r.body.observed.length > 0 ? r.body : undefined;
   });
-  expect(list).toEqual([
+  expect(list.items).toEqual([
     expect.objectContaining({
       action: "delete-stream",
       stream: "SCRATCH",
       reason,
       actor: "office.supervisor",
+    }),
+  ]);
+  expect(list.observed).toEqual([
+    expect.objectContaining({
+      api: "STREAM.DELETE",
+      stream: "SCRATCH",
+      key: list.items[0]!.key,
+      announced: list.items[0]!.eventId,
     }),
   ]);
 
@@ -116,23 +144,55 @@ it("deletes a stream only once the office has recorded the use, and verify repor
     "--keys",
     county.keysFile,
   ];
-  const report = await eventually(async () => {
-    const r = await run([...verify, "--json"]);
-    const parsed = JSON.parse(r.out) as {
-      ok: boolean;
-      unsealed: unknown[];
-      breakGlass: { action: string; stream: string; reason: string; actor: string }[];
-    };
-    return parsed.unsealed.length === 0 ? { code: r.code, parsed } : undefined;
-  }, 30_000);
+  const report = await sealedReport(verify);
   expect(report.code).toBe(0);
   expect(report.parsed.ok).toBe(true);
-  expect(report.parsed.breakGlass).toEqual([
+  expect(report.parsed.breakGlass.used).toEqual([
     expect.objectContaining({ action: "delete-stream", stream: "SCRATCH", reason }),
   ]);
+  expect(report.parsed.breakGlass.observed).toHaveLength(1);
+  expect(report.parsed.breakGlass.unannounced).toEqual([]);
   const text = await run(verify);
-  expect(text.out).toContain("紧急权限：日志记录了 1 次动用");
+  expect(text.out).toContain("紧急权限：日志记录了 1 次动用紧急权限");
   expect(text.out).toContain(reason);
+}, 120_000);
+
+it("a use of the break-glass identity that bypasses the CLI is on the record all the same, and verify names it", async () => {
+  const admin = await county.admin();
+  await (await jetstreamManager(admin)).streams.add({ name: "SCRATCH2", subjects: ["scratch2.>"] });
+  await admin.close();
+  const direct = await connectBus({
+    servers: county.natsUrl,
+    agency: "break-glass",
+    seedFile: join(seed("break-glass"), "break-glass.nk"),
+  });
+  const key = signerFromSeed(
+    readFileSync(join(seed("break-glass"), "break-glass.nk"), "utf8").trim(),
+  ).publicKey;
+  try {
+    expect(await (await jetstreamManager(direct)).streams.delete("SCRATCH2")).toBe(true);
+  } finally {
+    await direct.close();
+  }
+  const verify = [
+    "verify",
+    "--nats",
+    county.natsUrl,
+    "--seed",
+    seed("auditor.nk"),
+    "--keys",
+    county.keysFile,
+  ];
+  const report = await sealedReport(verify, (p) => p.breakGlass.observed.length >= 2);
+  expect(report.code).toBe(1);
+  expect(report.parsed.ok).toBe(true);
+  expect(report.parsed.breakGlass.unannounced).toEqual([
+    expect.objectContaining({ api: "STREAM.DELETE", stream: "SCRATCH2", key }),
+  ]);
+  const text = await run(verify);
+  expect(text.code).toBe(1);
+  expect(text.out).toContain("1 次改写流之前日志中没有动用紧急权限的记录");
+  expect(text.out).toContain(`STREAM.DELETE SCRATCH2  调用者 ${key}`);
 }, 120_000);
 
 it("the launcher's everyday identities cannot delete EVENTS; the log is still there", async () => {

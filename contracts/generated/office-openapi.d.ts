@@ -743,6 +743,20 @@ export interface components {
                 at: string;
             }[];
             total: number;
+            observed: {
+                /** @enum {string} */
+                api: "STREAM.DELETE" | "STREAM.PURGE" | "STREAM.MSG.DELETE" | "STREAM.UPDATE";
+                stream: string;
+                key: string;
+                server: string;
+                request: string;
+                /** Format: uuid */
+                announced?: string;
+                /** Format: uuid */
+                eventId: string;
+                streamSeq: number;
+                at: string;
+            }[];
         };
         SupervisionOrderRequest: {
             about: {

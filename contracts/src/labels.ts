@@ -190,6 +190,7 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "informant.unsealed": { zh: "已解密", en: "Unsealed" },
   "audit.checkpoint": { zh: "审计检查点", en: "Audit checkpoint" },
   "break-glass.used": { zh: "动用紧急权限", en: "Break-glass used" },
+  "break-glass.observed": { zh: "监测到改写流", en: "Stream rewrite observed" },
   "attempt.refused": { zh: "被拒绝的操作", en: "Refused attempt" },
   "supervision.overdue": { zh: "逾期记录", en: "Overdue recorded" },
   "supervision.ordered": { zh: "督办", en: "Supervision ordered" },

@@ -3,8 +3,10 @@ import {
   agencyBucket,
   EVENTS_ROOT,
   jetstreamDomain,
+  STREAM_REWRITE_APIS,
   STREAMS,
 } from "@liandong/contracts";
+import { API_AUDIT_ADVISORY } from "@liandong/runtime";
 
 export type Permissions = {
   publish: { allow: string[]; deny?: string[] };
@@ -15,20 +17,11 @@ export type Permissions = {
 export const eventConsumers = (agency: string) => [`${agency}-sharer`, `${agency}-sealer`];
 
 /**
- * The JetStream API calls that rewrite a stream: delete it, purge it, delete one of its
- * messages, or change its configuration (a lower limit, a maximum age or another discard policy
- * drops what it holds). No everyday identity may make them, on any stream, under the plain API
- * prefix or a domain's (`$JS.<domain>.API`, which the server maps to the plain one after the
- * permission check). Only the break-glass identity can, through `liandong break-glass`.
+ * The rewrites of a stream (`STREAM_REWRITE_APIS`) denied to an everyday identity, on any
+ * stream, under the plain API prefix and under a domain's (`$JS.<domain>.API`, which the server
+ * maps to the plain one after the permission check). Only the break-glass identity can.
  */
-export const REWRITE_APIS = [
-  "STREAM.DELETE",
-  "STREAM.PURGE",
-  "STREAM.MSG.DELETE",
-  "STREAM.UPDATE",
-] as const;
-
-function noRewrite(apis: readonly string[] = REWRITE_APIS): string[] {
+function noRewrite(apis: readonly string[] = STREAM_REWRITE_APIS): string[] {
   return apis.flatMap((api) => [`$JS.API.${api}.>`, `$JS.*.API.${api}.>`]);
 }
 
@@ -115,7 +108,11 @@ export function agencyPermissions(
   }
   return {
     publish: { allow: publish, deny },
-    subscribe: { allow: [`_INBOX_${agency}.>`] },
+    // The office also hears the server's audit of each JetStream API call: it records every
+    // rewrite of a stream, whoever made it.
+    subscribe: {
+      allow: [`_INBOX_${agency}.>`, ...(opts.office ? [API_AUDIT_ADVISORY] : [])],
+    },
   };
 }
 
@@ -207,7 +204,7 @@ export function keeperPermissions(neighbours: readonly string[]): Permissions {
         "$JS.API.STREAM.LEADER.STEPDOWN.*",
         ...neighbours.map((n) => `$JS.API.STREAM.UPDATE.${STREAMS.regionIn(n)}`),
       ],
-      deny: noRewrite(REWRITE_APIS.filter((api) => api !== "STREAM.UPDATE")),
+      deny: noRewrite(STREAM_REWRITE_APIS.filter((api) => api !== "STREAM.UPDATE")),
     },
     subscribe: { allow: ["_INBOX_keeper.>"] },
   };

@@ -14,7 +14,12 @@ import {
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { type BreakGlassUses, breakGlassRoutes, followBreakGlass } from "./break-glass.ts";
+import {
+  breakGlassRoutes,
+  followBreakGlass,
+  newBreakGlassLog,
+  recordRewrites,
+} from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -80,8 +85,9 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   mountReports(ctx.app, ctx, { stats, submissions });
   const inspections = newInspections();
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
-  const breakGlass: BreakGlassUses = new Map();
-  ctx.app.route("/", breakGlassRoutes(ctx, { log, uses: breakGlass }));
+  const breakGlass = newBreakGlassLog();
+  ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
+  let rewrites: { stop(): void } | undefined;
   const participants = ctx.config.agencies.map((a) => a.code);
   await mountWebPage(ctx.app, ctx);
 
@@ -128,6 +134,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
 
   return {
     async start() {
+      rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
         onMessage: (m) => (projected(m.subject) ? apply(m) : undefined),
@@ -138,6 +145,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       });
     },
     async stop() {
+      rewrites?.stop();
       deadlines.stop();
       await running?.stop();
     },
