@@ -61,6 +61,17 @@ async function sealedReport(argv: string[], until: (p: VerifyJson) => boolean = 
   }, 30_000);
 }
 
+/** `liandong verify` as the auditor, over the running county's log. */
+const verifyArgs = () => [
+  "verify",
+  "--nats",
+  county.natsUrl,
+  "--seed",
+  seed("auditor.nk"),
+  "--keys",
+  county.keysFile,
+];
+
 const streamExists = async (name: string) => {
   const nc = await county.admin();
   try {
@@ -135,15 +146,7 @@ it("deletes a stream only once the office has recorded the use, and verify repor
   ]);
 
   // The auditor reads the log and finds it, sealed by the office like any of its events.
-  const verify = [
-    "verify",
-    "--nats",
-    county.natsUrl,
-    "--seed",
-    seed("auditor.nk"),
-    "--keys",
-    county.keysFile,
-  ];
+  const verify = verifyArgs();
   const report = await sealedReport(verify);
   expect(report.code).toBe(0);
   expect(report.parsed.ok).toBe(true);
@@ -174,15 +177,7 @@ it("a use of the break-glass identity that bypasses the CLI is on the record all
   } finally {
     await direct.close();
   }
-  const verify = [
-    "verify",
-    "--nats",
-    county.natsUrl,
-    "--seed",
-    seed("auditor.nk"),
-    "--keys",
-    county.keysFile,
-  ];
+  const verify = verifyArgs();
   const report = await sealedReport(verify, (p) => p.breakGlass.observed.length >= 2);
   expect(report.code).toBe(1);
   expect(report.parsed.ok).toBe(true);

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agencyBucket, jetstreamDomain, STREAMS } from "@liandong/contracts";
+import { agencyBucket, DEFAULT_AGENCIES, jetstreamDomain, STREAMS } from "@liandong/contracts";
 import { connectBus, provisionCounty, StreamConfigDrift } from "@liandong/runtime";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -15,15 +15,9 @@ import { cli } from "../services/cli/src/cli.ts";
 import { ensureIdentities, type Identities } from "../services/county/src/identities.ts";
 import { renderAuthorization } from "../services/county/src/server-config.ts";
 import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
+import { violation } from "./support/violation.ts";
 
-const AGENCIES = [
-  "health",
-  "family-planning",
-  "public-security",
-  "drug-regulation",
-  "commerce",
-  "office",
-];
+const AGENCIES = DEFAULT_AGENCIES.map((a) => a.code);
 const COUNTY = "441723";
 const NEIGHBOUR = "620602";
 const EVERYDAY = ["admin", "auditor", "keeper", ...AGENCIES];
@@ -46,17 +40,6 @@ async function as(name: string): Promise<NatsConnection> {
   });
   conns.push(nc);
   return nc;
-}
-
-/** Waits for the connection to report a permissions violation (the server's async -ERR). */
-function violation(nc: NatsConnection): Promise<string> {
-  return new Promise((resolve) => {
-    void (async () => {
-      for await (const s of nc.status())
-        if (s.type === "error" && /permissions violation/i.test(String(s.error)))
-          return resolve(String(s.error));
-    })();
-  });
 }
 
 /**

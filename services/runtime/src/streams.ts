@@ -14,6 +14,7 @@ import {
   RetentionPolicy,
   StorageType,
   type StreamConfig,
+  type StreamSource,
 } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
@@ -116,9 +117,11 @@ export async function provisionCounty(
   // order, once, caught up after the link returns). EVENTS sources those copies, on this
   // server: restarting a stuck link reconfigures the copy, never the county's log. What our
   // agencies address across the line is under `ld.ev.>` already.
-  for (const n of neighbours) {
-    await ensureStream(nc, {
-      name: STREAMS.regionIn(n),
+  // A stream filled only from another (an inbox, a region's copy either way): its limits, and
+  // nothing in it ever deleted or purged.
+  const copy = (name: string, sources: StreamSource[], more: Partial<StreamConfig> = {}) =>
+    ensureStream(nc, {
+      name,
       storage: StorageType.File,
       discard: DiscardPolicy.New,
       max_msgs: INBOX_LIMITS.maxMsgs,
@@ -126,14 +129,16 @@ export async function provisionCounty(
       deny_delete: true,
       deny_purge: true,
       num_replicas: replicas,
-      sources: [
-        {
-          name: STREAMS.regionOut(opts.county),
-          external: { api: `$JS.${jetstreamDomain(n)}.API`, deliver: "" },
-        },
-      ],
+      sources,
+      ...more,
     });
-  }
+  for (const n of neighbours)
+    await copy(STREAMS.regionIn(n), [
+      {
+        name: STREAMS.regionOut(opts.county),
+        external: { api: `$JS.${jetstreamDomain(n)}.API`, deliver: "" },
+      },
+    ]);
   const region: Partial<StreamConfig> =
     neighbours.length > 0
       ? { sources: neighbours.map((n) => ({ name: STREAMS.regionIn(n) })) }
@@ -167,17 +172,9 @@ export async function provisionCounty(
   });
   const kvm = new Kvm(nc);
   for (const agency of opts.agencies) {
-    await ensureStream(nc, {
-      name: STREAMS.inbox(agency),
-      storage: StorageType.File,
-      discard: DiscardPolicy.New,
-      max_msgs: INBOX_LIMITS.maxMsgs,
-      max_bytes: INBOX_LIMITS.maxBytes,
-      deny_delete: true,
-      deny_purge: true,
-      allow_direct: true,
-      num_replicas: replicas,
-      sources: [
+    await copy(
+      STREAMS.inbox(agency),
+      [
         neighbours.length > 0
           ? {
               name: STREAMS.events,
@@ -188,22 +185,15 @@ export async function provisionCounty(
             }
           : { name: STREAMS.events, filter_subject: inboxSubjects(agency) },
       ],
-    });
+      { allow_direct: true },
+    );
     await kvm.create(agencyBucket(agency), { history: 5, storage: StorageType.File, replicas });
   }
   for (const n of neighbours) {
     // The only stream neighbour `n` may read (its link's permissions say so).
-    await ensureStream(nc, {
-      name: STREAMS.regionOut(n),
-      storage: StorageType.File,
-      discard: DiscardPolicy.New,
-      max_msgs: INBOX_LIMITS.maxMsgs,
-      max_bytes: INBOX_LIMITS.maxBytes,
-      deny_delete: true,
-      deny_purge: true,
-      num_replicas: replicas,
-      sources: [{ name: STREAMS.events, filter_subject: outboundSubjects(opts.county, n) }],
-    });
+    await copy(STREAMS.regionOut(n), [
+      { name: STREAMS.events, filter_subject: outboundSubjects(opts.county, n) },
+    ]);
   }
 }
 
