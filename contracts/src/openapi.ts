@@ -14,6 +14,9 @@ import {
 } from "./api.ts";
 import { CaseClosure, CaseOpening, CaseStep, CaseView } from "./api-case.ts";
 import {
+  BreakGlassList,
+  BreakGlassRecord,
+  BreakGlassRequest,
   OfficeInspection,
   OfficeInspectionList,
   Overview,
@@ -762,6 +765,9 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     Trail: jsonSchema(Trail, "output"),
     AuditKeys: jsonSchema(AuditKeys, "output"),
     AuditHeads: jsonSchema(AuditHeads, "output"),
+    BreakGlassRequest: jsonSchema(BreakGlassRequest, "input"),
+    BreakGlassRecord: jsonSchema(BreakGlassRecord, "output"),
+    BreakGlassList: jsonSchema(BreakGlassList, "output"),
     SupervisionOrderRequest: jsonSchema(SupervisionOrderRequest, "input"),
     InspectionPlanRequest: jsonSchema(InspectionPlanRequest, "input"),
     OfficeInspection: jsonSchema(OfficeInspection, "output"),
@@ -910,6 +916,29 @@ export function officeOpenApiDocument(): Record<string, unknown> {
             "最新检查点 — every agency's latest sealed head, signed by the office: keep it to detect a log cut short (no token needed)",
           security: [],
           responses: { "200": { description: "最新检查点", content: json("AuditHeads") } },
+        },
+      },
+      "/audit/break-glass": {
+        post: {
+          operationId: "recordBreakGlass",
+          summary:
+            "记录动用紧急权限 — an office supervisor records, on the log, that the break-glass identity is about to be used: what for and why (before it is used)",
+          requestBody: { required: true, content: json("BreakGlassRequest") },
+          responses: {
+            "201": { description: "已记入日志", content: json("BreakGlassRecord") },
+            ...bodyProblems,
+            "401": problems["401"],
+            "403": problem("须由办公室分管领导记录 — only an office supervisor records it"),
+          },
+        },
+        get: {
+          operationId: "listBreakGlass",
+          summary:
+            "紧急权限使用记录 — every recorded use of the break-glass identity, newest first",
+          responses: {
+            "200": { description: "使用记录", content: json("BreakGlassList") },
+            ...problems,
+          },
         },
       },
       "/supervision": {

@@ -12,7 +12,6 @@ import {
   type Label,
   REFERRAL_STATUS_LABELS,
 } from "@liandong/contracts";
-import type { paths as OfficePaths } from "@liandong/contracts/generated/office-openapi";
 import {
   connectBus,
   crossCheck,
@@ -22,19 +21,23 @@ import {
   type VerifyReport,
   verifySignature,
 } from "@liandong/runtime";
-import createClient from "openapi-fetch";
+import { BREAK_GLASS_USAGE, breakGlassCommand } from "./break-glass.ts";
+import { BreakGlassLog } from "./break-glass-log.ts";
+import { answer, officeClient, UsageError } from "./office-client.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 
+export { UsageError };
+
 const USAGE = `用法 usage:
-  liandong verify  (--file 导出文件 | --nats URL --seed 种子文件 [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--heads 检查点文件] [--json]
-      离线校验全县日志：哈希链、各部门签名检查点与每条事件的封签；发现篡改时指出第一条问题事件
-      （给出 --heads，或用 --office 时取办公室的最新检查点：日志短于已知检查点即为被截断）
+  liandong verify  (--file 导出文件 | --nats URL --seed auditor.nk [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--heads 检查点文件] [--json]
+      离线校验全县日志：哈希链、各部门签名检查点与每条事件的封签；发现篡改时指出第一条问题事件；
+      列出动用紧急权限的记录（给出 --heads，或用 --office 时取办公室的最新检查点：日志短于已知检查点即为被截断）
   liandong verify-region --log 导出文件:公钥文件 --log 导出文件:公钥文件 … [--json]
       离线校验一个协作区域：各县日志各用本县公钥校验，并核对每县收到的邻县事件
       确为邻县日志中发出的事件（区域协作的跨县移交与线索）
-  liandong export  --nats URL --seed 种子文件 [--stream EVENTS] --out 文件
-      把日志导出为 NDJSON，供离线校验
+  liandong export  --nats URL --seed auditor.nk [--stream EVENTS] --out 文件
+      把日志导出为 NDJSON，供离线校验（审计身份 auditor 只能读取日志，不能改动）
   liandong keys    --office URL [--out 文件]
       从办公室服务取各部门公钥
   liandong heads   --office URL [--out 文件]
@@ -42,6 +45,7 @@ const USAGE = `用法 usage:
       日后 verify --heads 该文件即可发现日志被截断或出现两套历史
   liandong trail   <lead|referral|case|informant> <id> --office URL [--token 令牌]
       查看一条转办/案件的全程留痕与校验状态（令牌也可用环境变量 LIANDONG_TOKEN）
+${BREAK_GLASS_USAGE}
 退出码：0 通过，1 发现问题，2 用法或连接错误`;
 
 const KIND_LABEL: Record<Finding["kind"], string> = {
@@ -61,8 +65,6 @@ const KIND_LABEL: Record<Finding["kind"], string> = {
   truncated: "日志被截断 (truncated)",
   forked: "出现两套历史 (forked)",
 };
-
-export class UsageError extends Error {}
 
 /** Progress on stderr: rewritten in place on a terminal, a line every few seconds otherwise. */
 function progress(total: number | undefined) {
@@ -86,40 +88,6 @@ function progress(total: number | undefined) {
       if (n >= 10_000 || last > 0) process.stderr.write(tty ? `\r${line(n)}\n` : `${line(n)}\n`);
     },
   };
-}
-
-/** The office's API, typed by its generated OpenAPI document; problems asked for in Chinese. */
-function officeClient(base: string, token?: string) {
-  return createClient<OfficePaths>({
-    baseUrl: base,
-    headers: {
-      "accept-language": "zh-CN",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-  });
-}
-
-/** The answer's data, or a UsageError with the problem the office gave. */
-async function answer<T>(
-  what: string,
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
-  let result: Awaited<typeof call>;
-  try {
-    result = await call;
-  } catch (err) {
-    throw new UsageError(`${what}：无法连接（${(err as Error).cause ?? (err as Error).message}）`);
-  }
-  const { data, error, response } = result;
-  if (!response.ok || data === undefined) {
-    const p = (typeof error === "object" && error !== null ? error : {}) as {
-      title?: string;
-      detail?: string;
-    };
-    const detail = [p.title, p.detail].filter(Boolean).join("：") || String(error ?? "");
-    throw new UsageError(`${what} 返回 ${response.status}：${detail}`);
-  }
-  return data;
 }
 
 const officeKeys = async (office: string) =>
@@ -213,10 +181,12 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
     neighbours: keys.neighbours ?? [],
     ...(heads ? { heads: heads.heads } : {}),
   });
+  const breakGlass = new BreakGlassLog();
   const run = async (entries: AsyncIterable<LogEntry>, total?: number) => {
     const p = progress(total);
     for await (const e of entries) {
       verifier.add(e);
+      breakGlass.add(e);
       if ((verifier.events & 1023) === 0) p.tick(verifier.events);
     }
     p.done(verifier.events);
@@ -228,9 +198,13 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
       await run(readStream(nc, stream), await streamSize(nc, stream));
     });
   const report = verifier.finish();
-  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printReport(report, keys.county);
-  return report.ok ? 0 : 1;
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...report, breakGlass }, null, 2)}\n`);
+  else {
+    printReport(report, keys.county);
+    process.stdout.write(`${breakGlass.lines().join("\n")}\n`);
+  }
+  // A stream rewritten with no use of the break-glass identity recorded before it: a finding.
+  return report.ok && breakGlass.unannounced.length === 0 ? 0 : 1;
 }
 
 /**
@@ -422,6 +396,10 @@ export async function cli(argv: string[]): Promise<number> {
       out: { type: "string" },
       json: { type: "boolean" },
       log: { type: "string", multiple: true },
+      reason: { type: "string" },
+      subject: { type: "string" },
+      config: { type: "string" },
+      replicas: { type: "string" },
     },
   });
   const { log, ...single } = values;
@@ -438,6 +416,8 @@ export async function cli(argv: string[]): Promise<number> {
       return headsCommand(single);
     case "trail":
       return trailCommand(positionals, single);
+    case "break-glass":
+      return breakGlassCommand(positionals, single);
     default:
       process.stdout.write(`${USAGE}\n`);
       return command === undefined || command === "help" || command === "--help" ? 0 : 2;

@@ -64,6 +64,7 @@ export function renderCountyInclude(
   county: string,
   identities: Identities,
   region?: ComposeRegion,
+  neighbours: readonly string[] = [],
 ): string {
   return [
     `# Written by the init steps of docker-compose.yml for county ${county}. Do not edit: it is rewritten.`,
@@ -73,7 +74,7 @@ export function renderCountyInclude(
           `JS_DOMAIN: ${JSON.stringify(jetstreamDomain(county))}`,
         ]
       : []),
-    renderAuthorization(county, identities, region?.accept),
+    renderAuthorization(county, identities, region?.accept, neighbours),
     ...(region ? [leafnodes(region)] : []),
     "",
   ].join("\n");
@@ -98,7 +99,11 @@ export async function writeCountySecrets(
   // With a link this county dials, the file holds the link's seed: private, as the seeds are
   // (the NATS image runs as root and reads it all the same).
   const file = join(secrets, "auth.conf");
-  writeFileSync(file, renderCountyInclude(config.county, identities, region), { mode: 0o600 });
+  writeFileSync(
+    file,
+    renderCountyInclude(config.county, identities, region, config.region.neighbours),
+    { mode: 0o600 },
+  );
   chmodSync(file, region?.connect.length ? 0o600 : 0o644);
 }
 

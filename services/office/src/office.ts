@@ -27,6 +27,12 @@ import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { CountyHeads } from "./audit-heads.ts";
+import {
+  breakGlassRoutes,
+  followBreakGlass,
+  newBreakGlassLog,
+  recordRewrites,
+} from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -52,6 +58,7 @@ const PROJECTED_KINDS = new Set([
   "supervision",
   "report",
   "inspection",
+  "break-glass",
 ]);
 
 /** An agency's audit checkpoint: `ld.ev.<county>.<agency>.audit.…`. */
@@ -96,6 +103,9 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   mountReports(ctx.app, ctx, { stats, submissions });
   const inspections = newInspections();
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
+  const breakGlass = newBreakGlassLog();
+  ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
+  let rewrites: { stop(): void } | undefined;
   const participants = ctx.config.agencies.map((a) => a.code);
   await mountWebPage(ctx.app, ctx);
 
@@ -120,6 +130,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     const order = followSupervision(supervision, e);
     stats.apply(e);
     evolveSubmissions(submissions, e);
+    followBreakGlass(breakGlass, e, m.seq);
     const inspection = followInspections(inspections, e, { participants, leads: tracker });
     const refused = order ?? inspection;
     // Every step on a supervision aggregate moves the head the office's own steps link to.
@@ -173,6 +184,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     async start() {
       await heads.load();
       await readCheckpoints();
+      rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
         onMessage,
@@ -184,6 +196,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       });
     },
     async stop() {
+      rewrites?.stop();
       deadlines.stop();
       await running?.stop();
     },

@@ -24,4 +24,5 @@ export * from "./sealer.ts";
 export * from "./service.ts";
 export * from "./service-env.ts";
 export * from "./signing.ts";
+export * from "./stream-rewrites.ts";
 export * from "./streams.ts";

@@ -2,6 +2,7 @@ import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { type ConsumerDeps, EventConsumer, PULL } from "./consumer.ts";
 import type { Bus } from "./ports.ts";
 import { readPresent } from "./read-stream.ts";
+import { watchStreamRewrites } from "./stream-rewrites.ts";
 
 /** The bus as NATS JetStream serves it: durable consumers, ordered consumers, reads. */
 export function natsBus(deps: ConsumerDeps): Bus {
@@ -9,6 +10,7 @@ export function natsBus(deps: ConsumerDeps): Bus {
   return {
     consumer: (spec, handler) => new EventConsumer(deps, spec, handler),
     readPresent: (stream, opts) => readPresent(nc, stream, opts),
+    streamRewrites: (onRewrite) => watchStreamRewrites(nc, onRewrite),
     async follow(stream, { namePrefix, onMessage, onCaughtUp }) {
       // An ordered consumer (gaps recovered by the client), named afresh for every start.
       const consumer = await jetstream(nc).consumers.get(stream, {

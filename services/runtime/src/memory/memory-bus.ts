@@ -28,6 +28,11 @@ export class MemoryBus implements Bus {
     return new MemoryConsumer(this.#streams, this.#deps, spec, handler);
   }
 
+  /** Memory has no JetStream API: nothing in it ever rewrites a stream. */
+  streamRewrites(): { stop(): void } {
+    return { stop: () => undefined };
+  }
+
   async follow(stream: string, opts: FollowOptions): Promise<{ stop(): Promise<void> }> {
     const follower = new MemoryFollower(this.#streams, stream, opts, this.#deps.agency);
     follower.start();
