@@ -20,6 +20,7 @@ import { ensureIdentities } from "../services/county/src/identities.ts";
 import { renderAuthorization } from "../services/county/src/server-config.ts";
 import { eventually } from "./support/county.ts";
 import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
+import { violation } from "./support/violation.ts";
 
 const AGENCIES = [
   "health",
@@ -44,18 +45,6 @@ async function as(agency: string): Promise<NatsConnection> {
   });
   conns.push(nc);
   return nc;
-}
-
-/** Waits for the connection to report a permissions violation (the server's async -ERR). */
-function violation(nc: NatsConnection): Promise<string> {
-  return new Promise((resolve) => {
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === "error" && /permissions violation/i.test(String(s.error)))
-          return resolve(String(s.error));
-      }
-    })();
-  });
 }
 
 beforeAll(async () => {

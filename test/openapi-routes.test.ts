@@ -92,6 +92,7 @@ async function composedApp(
     metrics,
     clock: () => new Date("2025-03-15T00:00:00Z"),
     env: {} as never,
+    signer: unused as never,
   });
   return app;
 }

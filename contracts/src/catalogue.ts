@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Envelope } from "./envelope.ts";
 import { AuditCheckpoint } from "./events-audit.ts";
+import { BreakGlassObserved, BreakGlassUsed } from "./events-break-glass.ts";
 import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
 import { ConsentGiven, ConsentRefused, ConsentRequested } from "./events-consent.ts";
 import {
@@ -50,6 +51,8 @@ export const CATALOGUE = {
   "informant.unseal-approved": UnsealApproved,
   "informant.unsealed": InformantUnsealed,
   "audit.checkpoint": AuditCheckpoint,
+  "break-glass.used": BreakGlassUsed,
+  "break-glass.observed": BreakGlassObserved,
   "attempt.refused": AttemptRefused,
   "supervision.overdue": ReferralOverdue,
   "supervision.ordered": SupervisionOrdered,

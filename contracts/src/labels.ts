@@ -165,6 +165,7 @@ export const AGGREGATE_KIND_LABELS: Labels<typeof AggregateKind> = {
   report: { zh: "月报", en: "Monthly report" },
   inspection: { zh: "联合检查", en: "Joint inspection" },
   consent: { zh: "征求意见", en: "Consent" },
+  "break-glass": { zh: "紧急权限", en: "Break-glass" },
 };
 
 /** Each event type as a step of a trail (留痕). */
@@ -188,6 +189,8 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "informant.unseal-approved": { zh: "审批解密", en: "Unsealing approved" },
   "informant.unsealed": { zh: "已解密", en: "Unsealed" },
   "audit.checkpoint": { zh: "审计检查点", en: "Audit checkpoint" },
+  "break-glass.used": { zh: "动用紧急权限", en: "Break-glass used" },
+  "break-glass.observed": { zh: "监测到改写流", en: "Stream rewrite observed" },
   "attempt.refused": { zh: "被拒绝的操作", en: "Refused attempt" },
   "supervision.overdue": { zh: "逾期记录", en: "Overdue recorded" },
   "supervision.ordered": { zh: "督办", en: "Supervision ordered" },

@@ -13,6 +13,7 @@ export * from "./county.ts";
 export * from "./deadline-basis.ts";
 export * from "./envelope.ts";
 export * from "./events-audit.ts";
+export * from "./events-break-glass.ts";
 export * from "./events-case.ts";
 export * from "./events-consent.ts";
 export * from "./events-informant.ts";

@@ -4,7 +4,7 @@ import { CountyConfig } from "@liandong/contracts";
 import { connectBus, DEFAULT_PORTS, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { z } from "zod";
 import { freePort } from "./free-port.ts";
-import { ensureIdentities } from "./identities.ts";
+import { ensureIdentities, type Identity } from "./identities.ts";
 import { ensureOfficers, type IssuedToken } from "./officers.ts";
 import { type Child, startChild, stopChild, waitReady } from "./processes.ts";
 import { type RegionLinks, renderServerConfig } from "./server-config.ts";
@@ -96,7 +96,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   const keysFile = join(opts.stateDir, "public-keys.json");
   writeFileSync(
     keysFile,
-    `${JSON.stringify({ county: config.county, agencies: config.auditKeys }, null, 2)}\n`,
+    `${JSON.stringify({ county: config.county, agencies: config.auditKeys, neighbours: config.region.neighbours, neighbourKeys: config.region.keys }, null, 2)}\n`,
   );
 
   const portsFile = join(opts.stateDir, "ports.json");
@@ -152,6 +152,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         identities,
         ...(opts.syncAlways ? { syncAlways: true } : {}),
         ...(opts.region ? { region: opts.region } : {}),
+        neighbours: config.region.neighbours,
         extra: cluster,
       }),
     );
@@ -176,7 +177,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
   const startNats = async () => {
     for (let i = 0; i < nodeCount; i++) startNode(i);
-    const admin = await connectWithRetry(natsUrl, identities.admin.seedFile, nats[0]!);
+    const admin = await connectWithRetry(natsUrl, identities.admin, nats[0]!);
     try {
       // A cluster answers JetStream requests once it has elected a meta leader.
       const deadline = Date.now() + 60_000;
@@ -231,7 +232,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   let keeper: { stop(): Promise<void> } | undefined;
   const keepLinks = async () => {
     if (config.region.neighbours.length === 0 && !clustered) return;
-    const nc = await connectWithRetry(natsUrl, identities.admin.seedFile, nats[0]!);
+    const nc = await connectWithRetry(natsUrl, identities.keeper, nats[0]!);
     const k = keepSourcesFlowing(nc, clustered ? { localSilentMs: 10_000 } : {});
     keeper = {
       async stop() {
@@ -301,15 +302,15 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
 }
 
-async function connectWithRetry(url: string, seedFile: string, nats: Child) {
+async function connectWithRetry(url: string, identity: Identity, nats: Child) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       return await connectBus({
         servers: url,
-        agency: "admin",
-        seedFile,
-        name: "liandong-county-admin",
+        agency: identity.name,
+        seedFile: identity.seedFile,
+        name: `liandong-county-${identity.name}`,
         waitOnFirstConnect: false,
       });
     } catch (err) {

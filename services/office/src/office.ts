@@ -1,19 +1,38 @@
-import { deadLetterSubject, LeadStatus, parseEventSubject, STREAMS } from "@liandong/contracts";
+import {
+  deadLetterSubject,
+  EVENTS_ROOT,
+  LeadStatus,
+  parseEventSubject,
+  SEAL_HEADER,
+  STREAMS,
+} from "@liandong/contracts";
 import {
   AggregateLog,
   checkMessage,
   type HttpEnv,
+  NOT_PUBLISHED_BY_AGENCY,
   officerAuth,
   ProblemError,
   readQuery,
+  SealedAhead,
   type ServiceContext,
   type ServiceParts,
   type StreamMessage,
+  sealKeysOf,
+  sealProblem,
   sha256Hex,
+  verifiedCheckpoint,
 } from "@liandong/runtime";
 import { headers } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import { z } from "zod";
+import { CountyHeads } from "./audit-heads.ts";
+import {
+  breakGlassRoutes,
+  followBreakGlass,
+  newBreakGlassLog,
+  recordRewrites,
+} from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -39,7 +58,13 @@ const PROJECTED_KINDS = new Set([
   "supervision",
   "report",
   "inspection",
+  "break-glass",
 ]);
+
+/** An agency's audit checkpoint: `ld.ev.<county>.<agency>.audit.…`. */
+function isCheckpoint(subject: string): boolean {
+  return subject.split(".", 5)[4] === "audit";
+}
 
 /** Whether the office decodes the event stored under `subject` (an unreadable subject is, to be dead-lettered). */
 export function projected(subject: string): boolean {
@@ -78,6 +103,9 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   mountReports(ctx.app, ctx, { stats, submissions });
   const inspections = newInspections();
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
+  const breakGlass = newBreakGlassLog();
+  ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
+  let rewrites: { stop(): void } | undefined;
   const participants = ctx.config.agencies.map((a) => a.code);
   await mountWebPage(ctx.app, ctx);
 
@@ -87,11 +115,14 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     const verdict = checkMessage(m.subject, m.data);
     if (!verdict.ok) return deadLetter(m, verdict.reason, verdict.detail);
     const e = verdict.event;
+    // The third witness: sealed by its agency's own publisher (on a checkpoint's word, or its own).
+    const hash = sha256Hex(m.data);
+    if (!sealedAhead.take(e.county, e.agency, hash)) {
+      const problem = sealProblem(seals, e, m.subject, m.data, m.headers?.get(SEAL_HEADER), hash);
+      if (problem) return deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem);
+    }
     evolve(tracker, e);
-    const step =
-      e.aggregate.kind === "referral"
-        ? evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: sha256Hex(m.data) })
-        : evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: "" });
+    const step = evolveReferrals(referrals, tracker, e, { seq: m.seq, hash });
     // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
     if (step && !step.ok && "refused" in step)
       return deadLetter(m, "not-entitled", step.refused.message);
@@ -99,12 +130,13 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     const order = followSupervision(supervision, e);
     stats.apply(e);
     evolveSubmissions(submissions, e);
+    followBreakGlass(breakGlass, e, m.seq);
     const inspection = followInspections(inspections, e, { participants, leads: tracker });
     const refused = order ?? inspection;
     // Every step on a supervision aggregate moves the head the office's own steps link to.
     const observed =
       e.aggregate.kind === "supervision"
-        ? observeSupervision(supervision, log, e, { seq: m.seq, hash: sha256Hex(m.data) })
+        ? observeSupervision(supervision, log, e, { seq: m.seq, hash })
         : undefined;
     if (refused)
       return Promise.all([observed, deadLetter(m, "not-entitled", refused.message)]).then(() => {});
@@ -121,18 +153,50 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
   };
 
+  const seals = sealKeysOf(ctx.config);
+  const sealedAhead = new SealedAhead();
+  const heads = new CountyHeads({ county: ctx.county, keys: seals, kv: ctx.kv, logger });
+  ctx.app.get("/audit/heads", (c) => c.json(heads.signed(ctx.signer, ctx.clock())));
+  // What the agencies' checkpoints sealed so far, read before the rebuild: an event they sealed
+  // is taken on their signed word, not by checking its own seal (a rebuild reads every event).
+  const readCheckpoints = async () => {
+    for await (const c of bus.readPresent(STREAMS.events, {
+      namePrefix: "office",
+      filterSubjects: [`${EVENTS_ROOT}.${ctx.county}.*.audit.>`],
+    })) {
+      const v = verifiedCheckpoint(seals, c.subject, c.bytes);
+      if (!v.ok) {
+        logger.error({ seq: c.seq, problem: v.problem }, "checkpoint does not verify");
+        continue;
+      }
+      sealedAhead.add(v.county, v.checkpoint.agency, v.checkpoint.hashes);
+      await heads.take(v, c.bytes, c.seq);
+    }
+  };
+  const onMessage = (m: StreamMessage) =>
+    isCheckpoint(m.subject)
+      ? heads.observe(m.subject, m.data, m.seq)
+      : projected(m.subject)
+        ? apply(m)
+        : undefined;
+
   return {
     async start() {
+      await heads.load();
+      await readCheckpoints();
+      rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
-        onMessage: (m) => (projected(m.subject) ? apply(m) : undefined),
+        onMessage,
         onCaughtUp: () => {
           caughtUp = true;
+          void heads.caughtUp();
           deadlines.start();
         },
       });
     },
     async stop() {
+      rewrites?.stop();
       deadlines.stop();
       await running?.stop();
     },
@@ -147,6 +211,7 @@ export const OPEN_PATHS = new Set([
   "/ui/style.css",
   "/ui/config.json",
   "/audit/keys",
+  "/audit/heads",
   "/healthz",
   "/readyz",
   "/metrics",
@@ -160,7 +225,13 @@ function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) 
     OPEN_PATHS.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next),
   );
   // Public keys are public: an auditor needs them before holding any token.
-  app.get("/audit/keys", (c) => c.json({ county: ctx.county, agencies: ctx.config.auditKeys }));
+  app.get("/audit/keys", (c) =>
+    c.json({
+      county: ctx.county,
+      agencies: ctx.config.auditKeys,
+      neighbours: ctx.config.region.neighbours,
+    }),
+  );
   app.get("/trail/:kind/:id", async (c) =>
     c.json(
       await readTrail(

@@ -1,4 +1,10 @@
-import { type BusEvent, deadLetterSubject, eventSubject, parseEvent } from "@liandong/contracts";
+import {
+  type BusEvent,
+  deadLetterSubject,
+  eventSubject,
+  parseEvent,
+  SEAL_HEADER,
+} from "@liandong/contracts";
 import {
   AckPolicy,
   type ConsumerConfig,
@@ -16,6 +22,10 @@ import { ValidationError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { EventFeed, Publisher } from "./ports.ts";
+import { type SealKeys, sealProblem } from "./seal.ts";
+
+/** The dead-letter reason (and verify's finding) for an event its claimed publisher did not seal. */
+export const NOT_PUBLISHED_BY_AGENCY = "not-published-by-agency";
 
 export type Delivery = {
   /**
@@ -28,6 +38,8 @@ export type Delivery = {
   seq: number;
   deliveryCount: number;
   bytes: Uint8Array;
+  /** The `Liandong-Seal` header the publisher sealed the event with, if any. */
+  seal?: string | undefined;
 };
 export type Handler = (event: BusEvent, delivery: Delivery) => Promise<void>;
 
@@ -50,6 +62,12 @@ export type DeliveryDeps = {
   publisher: Publisher;
   logger: Logger;
   metrics?: Metrics;
+  /**
+   * The keys events' seals are checked with: an event its claimed publisher did not seal is
+   * dead-lettered (`not-published-by-agency`). Every service has them; a bus without keys (a
+   * test of something else) checks no seals.
+   */
+  seals?: SealKeys | undefined;
 };
 export type ConsumerDeps = DeliveryDeps & { nc: NatsConnection };
 
@@ -161,6 +179,7 @@ export class EventConsumer implements EventFeed {
           ? Math.max(2, m.info.deliveryCount)
           : m.info.deliveryCount,
       bytes: m.data,
+      seal: m.headers?.get(SEAL_HEADER) || undefined,
       origin: originOf(m.headers?.get("Nats-Stream-Source"), m.info.stream, m.info.streamSequence),
     };
     await handleDelivery(this.#deps, this.#spec, this.#handler, delivery, m);
@@ -190,7 +209,7 @@ export async function handleDelivery(
 ): Promise<void> {
   const { logger, metrics } = deps;
   const label = { consumer: spec.durable };
-  const verdict = checkMessage(delivery.subject, delivery.bytes);
+  const verdict = checkMessage(delivery.subject, delivery.bytes, deps.seals, delivery.seal);
   if (!verdict.ok) {
     await deadLetter(deps, spec, m, delivery, verdict.reason, verdict.detail);
     return;
@@ -264,14 +283,24 @@ async function deadLetter(
 
 type Verdict = { ok: true; event: BusEvent } | { ok: false; reason: string; detail: string };
 
-/** Decodes and validates one message, and checks its envelope against its authenticated subject. */
 /**
  * Pull requests short enough that a consumer whose leader moved (a node lost in a cluster) is
  * pulled from again within seconds: a lost pull shows as missed heartbeats (half of `expires`).
  */
 export const PULL = { expires: 5_000 } as const;
 
-export function checkMessage(subject: string, data: Uint8Array): Verdict {
+/**
+ * Decodes and validates one message, and checks its three witnesses: the envelope's county and
+ * agency against the subject's, and (given the keys) the seal its publisher made against the
+ * claimed agency's key. `hash`: the bytes' SHA-256, when the caller has it already.
+ */
+export function checkMessage(
+  subject: string,
+  data: Uint8Array,
+  keys?: SealKeys,
+  seal?: string,
+  hash?: string,
+): Verdict {
   let raw: unknown;
   try {
     raw = JSON.parse(decoder.decode(data));
@@ -298,6 +327,10 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
       reason: "subject-mismatch",
       detail: `envelope does not match its subject ${subject}`,
     };
+  }
+  if (keys) {
+    const problem = sealProblem(keys, e, subject, data, seal, hash);
+    if (problem) return { ok: false, reason: NOT_PUBLISHED_BY_AGENCY, detail: problem };
   }
   return { ok: true, event: e };
 }

@@ -4,6 +4,7 @@ import { type ConsumerDeps, EventConsumer, PULL } from "./consumer.ts";
 import { BusError } from "./errors.ts";
 import type { Bus } from "./ports.ts";
 import { readPresent } from "./read-stream.ts";
+import { watchStreamRewrites } from "./stream-rewrites.ts";
 
 /** The bus as NATS JetStream serves it: durable consumers, ordered consumers, reads. */
 export function natsBus(deps: ConsumerDeps): Bus {
@@ -31,6 +32,7 @@ export function natsBus(deps: ConsumerDeps): Bus {
         bytes: m.data,
       };
     },
+    streamRewrites: (onRewrite) => watchStreamRewrites(nc, onRewrite),
     async follow(stream, { namePrefix, onMessage, onCaughtUp }) {
       // An ordered consumer (gaps recovered by the client), named afresh for every start.
       const consumer = await jetstream(nc).consumers.get(stream, {

@@ -1,3 +1,4 @@
+import { SEAL_HEADER } from "@liandong/contracts";
 import type { LogEntry } from "../audit-verify.ts";
 import {
   type ConsumerSpec,
@@ -25,6 +26,11 @@ export class MemoryBus implements Bus {
 
   consumer(spec: ConsumerSpec, handler: Handler): EventFeed {
     return new MemoryConsumer(this.#streams, this.#deps, spec, handler);
+  }
+
+  /** Memory has no JetStream API: nothing in it ever rewrites a stream. */
+  streamRewrites(): { stop(): void } {
+    return { stop: () => undefined };
   }
 
   async follow(stream: string, opts: FollowOptions): Promise<{ stop(): Promise<void> }> {
@@ -163,6 +169,7 @@ class MemoryConsumer implements EventFeed, Reader {
         seq: m.seq,
         deliveryCount: count,
         bytes: m.data,
+        seal: m.headers?.get(SEAL_HEADER) || undefined,
       };
       await handleDelivery(this.#deps, this.#spec, this.#handler, delivery, this.#answer(m, count));
     }
