@@ -5,12 +5,10 @@
 // the county, rewrites history in its export (an event changed, re-sealed, its checkpoint
 // re-signed with health's own key): the export verifies clean on its own, and verify-region
 // names the split view, with the checkpoint Liangzhou witnessed and the one the log now holds.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import {
   type AuditHeads,
   AuditWitnesses,
@@ -21,10 +19,10 @@ import { cosignatureProblem, signerFromSeed } from "@liandong/runtime";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningCounty } from "../services/county/src/county.ts";
 import { type RunningRegion, startRegion } from "../services/county/src/region.ts";
+import { liandong } from "./support/cli.ts";
 import { eventually, officerOf, ROOT } from "./support/county.ts";
 import { natsServerBinary } from "./support/nats-server.ts";
 
-const run = promisify(execFile);
 const GANZHOU = "620702";
 const LIANGZHOU = "620602";
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
@@ -59,16 +57,6 @@ const keysOf = (county: RunningCounty) =>
     county: string;
     agencies: Record<string, string>;
   };
-
-/** The `liandong` command-line tool, as an auditor runs it. */
-async function liandong(args: string[]): Promise<{ code: number; stdout: string }> {
-  const r = await run(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "services/cli/src/main.ts"), ...args],
-    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
-  ).catch((err: { code: number; stdout: string }) => err);
-  return { code: "code" in r && typeof r.code === "number" ? r.code : 0, stdout: r.stdout };
-}
 
 type ExportLine = { seq: number; subject: string; data: string; seal?: string };
 const bytesOf = (l: ExportLine) => Buffer.from(l.data, "base64");
