@@ -208,7 +208,12 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       if (isWitnessEvent(c.e)) witnessing.event(c.e, c.hash);
       return undefined;
     }
-    return projected(m.subject) ? apply(m) : undefined;
+    if (projected(m.subject)) return apply(m);
+    // Not read here, but sealed like the rest: moved past, so that the agency's next events are
+    // still taken on its checkpoints' word.
+    const [, , county = "", agency = ""] = m.subject.split(".", 4);
+    sealedAhead.take(county, agency, sha256Hex(m.data));
+    return undefined;
   };
 
   return {

@@ -55,6 +55,9 @@ export function sealProblem(
     : `its seal does not verify with ${e.county} ${e.agency}'s key`;
 }
 
+/** How far past the next sealed event an event is looked for (events gone from the log). */
+const LOOK_AHEAD = 64;
+
 /**
  * Seals taken on a checkpoint's word, for a reader catching up on a long log (the office's
  * rebuild): an agency's checkpoints list the hashes of its events in the order the stream
@@ -73,12 +76,19 @@ export class SealedAhead {
     else this.#queues.set(key, { hashes: [...hashes], next: 0 });
   }
 
-  /** Whether `hash` is the next event sealed for `county`'s `agency` (and moves past it). */
+  /**
+   * Whether `hash` is the next event sealed for `county`'s `agency`, or one of the few after it
+   * (an event gone from the log): moves past it.
+   */
   take(county: string, agency: string, hash: string): boolean {
     const q = this.#queues.get(`${county}.${agency}`);
     if (!q || q.next >= q.hashes.length) return false;
-    if (q.hashes[q.next] !== hash.slice(0, 32)) return false;
-    q.next++;
+    const h = hash.slice(0, 32);
+    let at = q.next;
+    const end = Math.min(q.hashes.length, q.next + LOOK_AHEAD);
+    while (at < end && q.hashes[at] !== h) at++;
+    if (at === end) return false;
+    q.next = at + 1;
     if (q.next === q.hashes.length) this.#queues.delete(`${county}.${agency}`);
     return true;
   }
