@@ -2,19 +2,13 @@
 // at one desk reaches the inboxes its source is routed to, once, and follows its originator's
 // later steps; the desk refuses what it must. No nats-server: milliseconds per test.
 import { createHash } from "node:crypto";
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agencyDesk } from "./desk.ts";
-import { DEFAULT_RULES } from "./rules.ts";
+import { agencyDesks } from "./testing.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
-const desks = Object.fromEntries(
-  DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-    a.code,
-    agencyDesk(DEFAULT_RULES),
-  ]),
-);
+const desks = agencyDesks();
 
 let county: MemoryCounty;
 beforeEach(async () => {
