@@ -2,6 +2,7 @@
  * Test support for the features' tests, here and in the office: the agencies' desks of a
  * county run over the bus in memory, and what one aggregate left on its log.
  */
+import { createHash } from "node:crypto";
 import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
 import type { MemoryCounty, ServiceBuild } from "@liandong/runtime";
 import { agencyDesk } from "./desk.ts";
@@ -21,4 +22,20 @@ export function eventsOn<E>(county: MemoryCounty, kind: string, id: string): E[]
     .messages(STREAMS.events)
     .filter((m) => m.subject.includes(`.${kind}.${id}.`))
     .map((m) => JSON.parse(new TextDecoder().decode(m.data)) as E);
+}
+
+/** A list as the routes answer one. */
+export type List<T> = { items: T[]; total: number };
+
+/** A public tip about an institution named `name`, registered at `agency`'s desk: its lead's id. */
+export async function registerTip(county: MemoryCounty, agency: string, name: string) {
+  const r = await county.as(agency).post<{ leadId: string }>("/leads", {
+    source: "public-tip",
+    violations: ["illegal-sex-determination"],
+    target: { kind: "institution", name, county: "441723" },
+    summary: "群众举报该诊所为孕妇鉴定胎儿性别",
+    evidence: [{ ref: `${agency}:tips/${name}`, sha256: createHash("sha256").digest("hex") }],
+  });
+  if (r.status !== 201) throw new Error(`tip not registered: ${JSON.stringify(r.body)}`);
+  return r.body.leadId;
 }

@@ -3,8 +3,8 @@
 // office's scheduler escalates an order left unanswered; every reader folds the domain's record.
 // The county's clock is moved, not waited for. No nats-server.
 import { createHash } from "node:crypto";
-import { agencyDesk, DEFAULT_RULES } from "@liandong/agency";
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { agencyDesks, type List, registerTip } from "@liandong/agency/testing";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, MemoryPublisher, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
@@ -19,21 +19,12 @@ type Order = {
   answerBy: string;
   about: { kind: string; id: string };
 };
-type List<T> = { items: T[]; total: number };
 
 const DAY = 86_400_000;
 let offset = 0;
 const clock = () => new Date(Date.now() + offset);
 
-const services = {
-  ...Object.fromEntries(
-    DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-      a.code,
-      agencyDesk(DEFAULT_RULES),
-    ]),
-  ),
-  office,
-};
+const services = { ...agencyDesks(), office };
 
 let county: MemoryCounty;
 beforeAll(async () => {
@@ -54,20 +45,8 @@ async function advance(ms: number) {
   await county.settle();
 }
 
-async function registerLead(agency: string, name: string) {
-  const r = await county.as(agency).post<{ leadId: string }>("/leads", {
-    source: "public-tip",
-    violations: ["illegal-sex-determination"],
-    target: { kind: "institution", name, county: "441723" },
-    summary: "群众举报该诊所为孕妇鉴定胎儿性别",
-    evidence: [{ ref: `${agency}:tips/${name}`, sha256: createHash("sha256").digest("hex") }],
-  });
-  expect(r.status).toBe(201);
-  return r.body.leadId;
-}
-
 async function overdueReferral(name: string) {
-  const leadId = await registerLead("family-planning", name);
+  const leadId = await registerTip(county, "family-planning", name);
   const offered = await county.as("family-planning").post<{ referralId: string }>("/referrals", {
     to: "health",
     about: { kind: "lead", id: leadId },
@@ -173,7 +152,7 @@ describe("supervision orders", () => {
   });
 
   it("supervise an open case, as the domain's case record has it, never a closed one", async () => {
-    const leadId = await registerLead("health", "某镇丙诊所");
+    const leadId = await registerTip(county, "health", "某镇丙诊所");
     const opened = await county.as("health").post<{ caseId: string }>("/cases", {
       title: "某镇丙诊所非法鉴定胎儿性别案",
       leads: [leadId],
