@@ -39,3 +39,11 @@ export async function registerTip(county: MemoryCounty, agency: string, name: st
   if (r.status !== 201) throw new Error(`tip not registered: ${JSON.stringify(r.body)}`);
   return r.body.leadId;
 }
+
+/** What `path` of `service` answers before and after it restarts, rebuilding what it holds from the log. */
+export async function acrossRestart<T>(county: MemoryCounty, service: string, path: string) {
+  const before = (await county.as(service).get<T>(path)).body;
+  await county.restart(service);
+  await county.settle();
+  return { before, after: (await county.as(service).get<T>(path)).body };
+}

@@ -2,7 +2,7 @@
 // each participant records its findings through its own, the office follows them; only the
 // office plans, only participants record, once each. No nats-server.
 import { createHash } from "node:crypto";
-import { agencyDesks, type List } from "@liandong/agency/testing";
+import { acrossRestart, agencyDesks, type List } from "@liandong/agency/testing";
 import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, MemoryPublisher, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -152,10 +152,12 @@ describe("joint inspections", () => {
   });
 
   it("are the same after the office rebuilds them from the log", async () => {
-    const before = (await county.as("office").get<List<OfficeInspection>>("/inspections")).body;
+    const { before, after } = await acrossRestart<List<OfficeInspection>>(
+      county,
+      "office",
+      "/inspections",
+    );
     expect(before.total).toBeGreaterThanOrEqual(2);
-    await county.restart("office");
-    await county.settle();
-    expect((await county.as("office").get("/inspections")).body).toEqual(before);
+    expect(after).toEqual(before);
   });
 });

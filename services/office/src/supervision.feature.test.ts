@@ -3,7 +3,7 @@
 // office's scheduler escalates an order left unanswered; every reader folds the domain's record.
 // The county's clock is moved, not waited for. No nats-server.
 import { createHash } from "node:crypto";
-import { agencyDesks, type List, registerTip } from "@liandong/agency/testing";
+import { acrossRestart, agencyDesks, type List, registerTip } from "@liandong/agency/testing";
 import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, MemoryPublisher, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,6 +67,15 @@ async function overdueReferral(name: string) {
   return id;
 }
 
+/** The office's order on an overdue referral, issued. */
+const orderOn = async (id: string, reason: string, answerWithinDays: number) => {
+  const ordered = await county
+    .as("office")
+    .post<Order>("/supervision", { about: { kind: "referral", id }, reason, answerWithinDays });
+  expect(ordered.status).toBe(201);
+  return ordered;
+};
+
 const orderAt = async (agency: string, orderId: string) =>
   (await county.as(agency).get<List<Order>>("/supervision")).body.items.find(
     (o) => o.orderId === orderId,
@@ -75,12 +84,7 @@ const orderAt = async (agency: string, orderId: string) =>
 describe("supervision orders", () => {
   it("go to the agency whose step is overdue, are answered by it alone, once", async () => {
     const id = await overdueReferral("某镇甲诊所");
-    const ordered = await county.as("office").post<Order>("/supervision", {
-      about: { kind: "referral", id },
-      reason: "移交逾期未接收，请于三日内办理并回复",
-      answerWithinDays: 3,
-    });
-    expect(ordered.status).toBe(201);
+    const ordered = await orderOn(id, "移交逾期未接收，请于三日内办理并回复", 3);
     expect(ordered.body).toMatchObject({
       to: "health",
       grounds: "overdue",
@@ -125,12 +129,7 @@ describe("supervision orders", () => {
 
   it("are escalated once when no answer comes in time, and may still be answered", async () => {
     const id = await overdueReferral("某镇乙诊所");
-    const ordered = await county.as("office").post<Order>("/supervision", {
-      about: { kind: "referral", id },
-      reason: "移交逾期，请一日内回复",
-      answerWithinDays: 1,
-    });
-    expect(ordered.status).toBe(201);
+    const ordered = await orderOn(id, "移交逾期，请一日内回复", 1);
     await advance(2 * DAY);
     await advance(0);
     expect(await orderAt("health", ordered.body.orderId)).toMatchObject({
@@ -257,11 +256,8 @@ describe("supervision orders", () => {
   });
 
   it("are the same after the office rebuilds them from the log", async () => {
-    const before = (await county.as("office").get<List<Order>>("/supervision")).body;
+    const { before, after } = await acrossRestart<List<Order>>(county, "office", "/supervision");
     expect(before.total).toBeGreaterThanOrEqual(4);
-    await county.restart("office");
-    await county.settle();
-    const after = (await county.as("office").get<List<Order>>("/supervision")).body;
     expect(after).toEqual(before);
   });
 });

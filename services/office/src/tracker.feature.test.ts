@@ -1,4 +1,4 @@
-import { agencyDesks, registerTip } from "@liandong/agency/testing";
+import { acrossRestart, agencyDesks, type List, registerTip } from "@liandong/agency/testing";
 import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -147,20 +147,14 @@ describe("the office's tracker", () => {
   });
 
   it("rebuilds the same view from the log after a restart", async () => {
-    const before = await county
-      .as("office")
-      .get<{ items: Tracked[]; total: number }>("/tracker/referrals");
-    await county.restart("office");
-    await county.settle();
-    const after = await county
-      .as("office")
-      .get<{ items: Tracked[]; total: number }>("/tracker/referrals");
-    expect(after.body.total).toBeGreaterThan(0);
-    expect(
-      after.body.items.map(({ referralId, status, holder }) => [referralId, status, holder]),
-    ).toEqual(
-      before.body.items.map(({ referralId, status, holder }) => [referralId, status, holder]),
+    const { before, after } = await acrossRestart<List<Tracked>>(
+      county,
+      "office",
+      "/tracker/referrals",
     );
+    const shown = (l: List<Tracked>) => l.items.map((r) => [r.referralId, r.status, r.holder]);
+    expect(after.total).toBeGreaterThan(0);
+    expect(shown(after)).toEqual(shown(before));
     expect(county.streams.messages(STREAMS.deadLetters)).toHaveLength(0);
   });
 });
