@@ -1,4 +1,4 @@
-import { TrackerQuery } from "@liandong/contracts";
+import { DAY_MS, TrackerQuery } from "@liandong/contracts";
 import { duePassed, isOverdue } from "@liandong/domain";
 import {
   type AggregateLog,
@@ -15,7 +15,7 @@ import { escalate, type Supervision } from "./supervision.ts";
 const view = (r: TrackedReferral, now: Date) => ({
   ...r,
   overdueNow: isOverdue(r),
-  ageDays: Math.floor((now.getTime() - Date.parse(r.offeredAt)) / 86_400_000),
+  ageDays: Math.floor((now.getTime() - Date.parse(r.offeredAt)) / DAY_MS),
 });
 
 /** The office's referral tracker (移交督办台账): every referral of the county, filtered. */
