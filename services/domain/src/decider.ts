@@ -1,5 +1,3 @@
-import type { AggregateKind, BusEvent } from "@liandong/contracts";
-
 /**
  * The shape every aggregate's rules take (emmett's Decider): `decide` turns a command on the
  * current state into the events it produces or a refusal; `evolve` folds one event into the
@@ -69,14 +67,6 @@ export function replayed<E>(
     ok: false,
     refused: { ...decided, message: `${by} may not record ${step.type}: ${decided.message}` },
   };
-}
-
-/** The bus events of the aggregates of one kind: their types are `<kind>.<step>`. */
-export type KindEvent<K extends string> = Extract<BusEvent, { type: `${K}.${string}` }>;
-
-/** Whether a bus event is a step of an aggregate of `kind`. */
-export function isOfKind<K extends AggregateKind>(kind: K, e: BusEvent): e is KindEvent<K> {
-  return e.aggregate.kind === kind && e.type.startsWith(`${kind}.`);
 }
 
 export function refuse(refused: Refusal["refused"], message: string, field?: string): Refusal {

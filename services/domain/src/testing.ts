@@ -4,6 +4,7 @@
  * readers compare them, never recompute them.
  */
 import type { BusEvent } from "@liandong/contracts";
+import { isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
 import type { StepMeta } from "./referral/record.ts";
 
 let counter = 0;
@@ -72,4 +73,65 @@ export function deepFreeze<T>(v: T): T {
     for (const x of Object.values(v)) deepFreeze(x);
   }
   return v;
+}
+
+/** The state after a command the test expects taken: each event it decided, folded in turn. */
+export function taken<S, E>(decided: E[] | Refusal, state: S, evolve: (s: S, e: E) => S): S {
+  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
+  return decided.reduce(evolve, state);
+}
+
+/** The refusal of a command the test expects refused. */
+export function refusalOf<E>(decided: E[] | Refusal, expected = "a refusal"): Refusal {
+  if (!isRefusal(decided)) throw new Error(`expected ${expected}`);
+  return decided;
+}
+
+/**
+ * Plays attempts in order, each decided on the state so far (frozen: a decide that mutated it
+ * would throw): the state after them, the events decided and how each was published, and each
+ * refused attempt's state before and after it.
+ */
+export function play<S, A, E, P>(
+  initial: S,
+  attempts: Iterable<A>,
+  rules: {
+    decide(attempt: A, state: S): E[] | Refusal;
+    evolve(state: S, e: E): S;
+    publish(e: E): P;
+  },
+) {
+  let state = initial;
+  const events: E[] = [];
+  const published: P[] = [];
+  const refused: { before: S; after: S }[] = [];
+  for (const attempt of attempts) {
+    const before = structuredClone(state);
+    const decided = rules.decide(attempt, deepFreeze(state));
+    if (isRefusal(decided)) {
+      refused.push({ before, after: state });
+      continue;
+    }
+    for (const e of decided) {
+      events.push(e);
+      published.push(rules.publish(e));
+      state = rules.evolve(state, e);
+    }
+  }
+  return { state, events, published, refused };
+}
+
+/** A reader's record after each item is recorded as it arrives: a step not taken fails the test. */
+export function readAll<R, I>(
+  initial: R,
+  items: Iterable<I>,
+  record: (r: R, item: I) => { ok: true; record: R } | NotRecorded,
+): R {
+  let r = initial;
+  for (const item of items) {
+    const out = record(r, item);
+    if (!out.ok) throw new Error("refused" in out ? out.refused.message : out.waiting);
+    r = out.record;
+  }
+  return r;
 }

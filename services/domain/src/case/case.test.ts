@@ -8,6 +8,7 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, isRefusal } from "../decider.ts";
+import { deepFreeze, refusalOf, taken } from "../testing.ts";
 import {
   type CaseCommand,
   type CaseEvent,
@@ -77,26 +78,10 @@ function step(agency: string, at = T0 + 500): CaseCommand {
 }
 
 /** Decides and folds; fails the test on a refusal. */
-function run(state: CaseState, command: CaseCommand): CaseState {
-  const decided = decide(command, state);
-  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
-  return decided.reduce(evolve, state);
-}
-
-function refusal(state: CaseState, command: CaseCommand): CaseRefusal {
-  const decided = decide(command, state);
-  if (!isRefusal(decided)) throw new Error("expected a refusal");
-  return decided;
-}
-
-/** Frozen all the way down: a decide or evolve that mutated its input would throw. */
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
+const run = (state: CaseState, command: CaseCommand) =>
+  taken(decide(command, state), state, evolve);
+const refusal = (state: CaseState, command: CaseCommand) =>
+  refusalOf(decide(command, state)) as CaseRefusal;
 
 const sanctionOf = (kind: SanctionKind, amountYuan = 10_000): Sanction => {
   switch (kind) {

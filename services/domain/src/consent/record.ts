@@ -1,5 +1,6 @@
-import type { BusEvent, ConsentView } from "@liandong/contracts";
-import { isOfKind, type KindEvent, type NotRecorded, notEntitled, replayed } from "../decider.ts";
+import type { ConsentView } from "@liandong/contracts";
+import type { ConsentBusEvent } from "../bus-events.ts";
+import { type NotRecorded, notEntitled, replayed } from "../decider.ts";
 import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
 import {
@@ -8,10 +9,6 @@ import {
   type ConsentState,
   consentDecider,
 } from "./consent.ts";
-
-export type ConsentBusEvent = KindEvent<"consent">;
-
-export const isConsentEvent = (e: BusEvent): e is ConsentBusEvent => isOfKind("consent", e);
 
 /** One step of a consent as a reader stored it: where it sits in its log, what it links to. */
 export type ConsentStep = {

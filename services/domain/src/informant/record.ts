@@ -1,5 +1,5 @@
-import type { BusEvent } from "@liandong/contracts";
-import { isOfKind, type KindEvent, type NotRecorded, notEntitled, replayed } from "../decider.ts";
+import type { InformantBusEvent } from "../bus-events.ts";
+import { type NotRecorded, notEntitled, replayed } from "../decider.ts";
 import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
 import {
@@ -11,10 +11,6 @@ import {
   type InformantState,
   informantDecider,
 } from "./informant.ts";
-
-export type InformantBusEvent = KindEvent<"informant">;
-
-export const isInformantEvent = (e: BusEvent): e is InformantBusEvent => isOfKind("informant", e);
 
 /**
  * The holding agency's record of an informant's file: its state, the ids of the events folded

@@ -18,9 +18,7 @@ export function isInspectionEvent(e: BusEvent): e is InspectionBusEvent {
 }
 
 /** What recording one step gives: the inspection after it, or why its publisher could not take it. */
-export type RecordedInspection =
-  | { ok: true; inspection: Inspection }
-  | { ok: false; refused: Refusal };
+export type RecordedInspection = { ok: true; record: Inspection } | { ok: false; refused: Refusal };
 
 /**
  * What a reader knows that a replay needs: the county's agencies that may take part in an
@@ -43,8 +41,7 @@ export function recordInspection(
   e: InspectionBusEvent,
   knows: InspectionKnowledge = {},
 ): RecordedInspection {
-  if (state.status !== "none" && state.events.includes(e.id))
-    return { ok: true, inspection: state };
+  if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, record: state };
   const command = commandOf(e, knows);
   if (e.type === "inspection.planned") {
     const d = e.data;
@@ -75,7 +72,7 @@ export function recordInspection(
 function recorded(state: InspectionState, e: InspectionBusEvent): RecordedInspection {
   const next = inspectionDecider.evolve(state, e);
   if (next.status === "none") return notEntitled(`${e.type} records no inspection`);
-  return { ok: true, inspection: next };
+  return { ok: true, record: next };
 }
 
 function samePlan(i: Inspection, d: EventData<"inspection.planned">): boolean {

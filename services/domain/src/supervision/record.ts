@@ -26,7 +26,9 @@ export function isSupervisionOrderEvent(e: BusEvent): e is SupervisionBusEvent {
 }
 
 /** What recording one step gives: the order after it, or why its publisher could not take it. */
-export type RecordedOrder = { ok: true; order: SupervisionOrder } | { ok: false; refused: Refusal };
+export type RecordedOrder =
+  | { ok: true; record: SupervisionOrder }
+  | { ok: false; refused: Refusal };
 
 /**
  * Pure: a reader's record of a supervision order after one of its events, as it arrives from the
@@ -40,7 +42,7 @@ export type RecordedOrder = { ok: true; order: SupervisionOrder } | { ok: false;
  * aggregate than the referral's, may reach the stream after a step that ended the delay.
  */
 export function recordSupervision(state: SupervisionState, e: SupervisionBusEvent): RecordedOrder {
-  if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, order: state };
+  if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, record: state };
   const d = e.data;
   if (e.aggregate.id !== d.about.id)
     return notEntitled(`${e.type} about ${d.about.id} recorded under ${e.aggregate.id}`);
@@ -59,7 +61,7 @@ export function recordSupervision(state: SupervisionState, e: SupervisionBusEven
     return notEntitled(`${e.type} by ${e.agency} is not the step its order allows`);
   const next = supervisionDecider.evolve(state, e);
   if (next.status === "none") return notEntitled(`${e.type} records no order`);
-  return { ok: true, order: next };
+  return { ok: true, record: next };
 }
 
 /** The command a recorded step stands for, decided when it was recorded. */
