@@ -4,8 +4,18 @@
  * readers compare them, never recompute them.
  */
 import type { BusEvent } from "@liandong/contracts";
+import fc from "fast-check";
 import { isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
 import type { StepMeta } from "./referral/record.ts";
+
+/** The default county's agencies (not its office), as the contracts' DEFAULT_AGENCIES list them. */
+export const AGENCY_CODES = [
+  "health",
+  "family-planning",
+  "public-security",
+  "drug-regulation",
+  "commerce",
+] as const;
 
 let counter = 0;
 
@@ -38,24 +48,18 @@ export function chain(kind: string, id: string, county = "441723") {
     step(s: StepInput): Stored {
       const eventId = testId();
       const prev = s.after === undefined ? last : s.after;
-      const c = s.county ?? county;
-      const event = {
-        specversion: "1.0",
-        id: eventId,
-        source: `liandong:${c}:${s.agency}`,
-        type: s.type,
-        time: s.time ?? "2026-11-02T00:00:00.000Z",
-        subject: id,
-        county: c,
-        agency: s.agency,
-        actor: `${s.agency}.liaison`,
-        aggregate: { kind, id },
-        ...(s.to ? { to: s.to } : {}),
-        ...(s.toCounty ? { toCounty: s.toCounty } : {}),
-        correlationId: eventId,
-        prev: prev?.meta.hash ?? null,
-        data: s.data,
-      } as unknown as BusEvent;
+      const time = s.time ?? "2026-11-02T00:00:00.000Z";
+      const event = envelope(
+        { id: eventId, type: s.type, time, agency: s.agency, data: s.data },
+        {
+          county: s.county ?? county,
+          kind,
+          id,
+          to: s.to,
+          toCounty: s.toCounty,
+          prev: prev?.meta.hash,
+        },
+      );
       const stored = {
         event,
         meta: { seq: ++seq, hash: eventId.replaceAll("-", "").padEnd(64, "0") },
@@ -64,6 +68,40 @@ export function chain(kind: string, id: string, county = "441723") {
       return stored;
     },
   };
+}
+
+/**
+ * An event as its publisher's log would put it on the bus: in its envelope, on aggregate `on`
+ * of a county, addressed to `to` (across the line, in `toCounty`), linked to `prev` (nothing).
+ */
+export function envelope(
+  e: { id: string; type: string; time: string; agency: string; data: unknown },
+  on: {
+    county: string;
+    kind: string;
+    id: string;
+    to?: string | undefined;
+    toCounty?: string | undefined;
+    prev?: string | null | undefined;
+  },
+): BusEvent {
+  return {
+    specversion: "1.0",
+    id: e.id,
+    source: `liandong:${on.county}:${e.agency}`,
+    type: e.type,
+    time: e.time,
+    subject: on.id,
+    county: on.county,
+    agency: e.agency,
+    actor: `${e.agency}.liaison`,
+    aggregate: { kind: on.kind, id: on.id },
+    ...(on.to ? { to: on.to } : {}),
+    ...(on.toCounty ? { toCounty: on.toCounty } : {}),
+    correlationId: e.id,
+    prev: on.prev ?? null,
+    data: e.data,
+  } as unknown as BusEvent;
 }
 
 /** Frozen all the way down: a decide or evolve that mutated its input would throw. */
@@ -134,4 +172,21 @@ export function readAll<R, I>(
     r = out.record;
   }
   return r;
+}
+
+/**
+ * Checks, over generated histories, the record folds' property that a step on the bus is taken
+ * exactly when its publisher could have decided it: after the history, a command is decided by
+ * one party and published under another's name (a forgery when the two differ).
+ */
+export function forEachForgery<A, C, P>(
+  attempt: fc.Arbitrary<A>,
+  command: fc.Arbitrary<C>,
+  parties: readonly P[],
+  check: (attempts: A[], command: C, decider: P, publisher: P) => void,
+): void {
+  const party = fc.constantFrom(...parties);
+  fc.assert(fc.property(fc.array(attempt, { maxLength: 6 }), command, party, party, check), {
+    numRuns: 500,
+  });
 }

@@ -39,14 +39,19 @@ const opening = {
   target: { kind: "institution" as const, name: "某私人诊所", county: "441723" },
 };
 
+/** Who acts, when, and the id of the event: what every command carries. */
+const by = (agency: string, at: number, eventId = crypto.randomUUID()) => ({
+  agency,
+  actor: `${agency}.liaison`,
+  at: new Date(at).toISOString(),
+  eventId,
+});
+
 function open(agency: string, at = T0, eventId = crypto.randomUUID()): CaseCommand {
   return {
     type: "open",
     caseId: CASE,
-    agency,
-    actor: `${agency}.liaison`,
-    at: new Date(at).toISOString(),
-    eventId,
+    ...by(agency, at, eventId),
     opening,
     leadsHeld: [LEAD],
     referralsAccepted: [],
@@ -56,10 +61,7 @@ function open(agency: string, at = T0, eventId = crypto.randomUUID()): CaseComma
 function close(agency: string, sanctions: Sanction[], at = T0 + 1000): CaseCommand {
   return {
     type: "close",
-    agency,
-    actor: `${agency}.liaison`,
-    at: new Date(at).toISOString(),
-    eventId: crypto.randomUUID(),
+    ...by(agency, at),
     summary: "查实",
     sanctions,
     config,
@@ -69,10 +71,7 @@ function close(agency: string, sanctions: Sanction[], at = T0 + 1000): CaseComma
 function step(agency: string, at = T0 + 500): CaseCommand {
   return {
     type: "record-step",
-    agency,
-    actor: `${agency}.liaison`,
-    at: new Date(at).toISOString(),
-    eventId: crypto.randomUUID(),
+    ...by(agency, at),
     step: { kind: "evidence", summary: "调取记录", evidence: [] },
   };
 }
