@@ -168,7 +168,8 @@ export function sanctionsOf(
 }
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+/** A day in milliseconds: deadlines are counted in whole days of 24 hours. */
+export const DAY_MS = 86_400_000;
 
 /**
  * The acceptance and feedback deadlines of a referral offered now: by configuration, except a

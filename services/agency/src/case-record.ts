@@ -1,8 +1,6 @@
-import type { BusEvent } from "@liandong/contracts";
-import { type CaseRecord, caseDecider } from "@liandong/domain";
+import { type CaseBusEvent, type CaseRecord, caseDecider } from "@liandong/domain";
 
-export type { CaseRecord } from "@liandong/domain";
-export type CaseBusEvent = Extract<BusEvent, { type: `case.${string}` }>;
+export type { CaseBusEvent, CaseRecord } from "@liandong/domain";
 
 /**
  * The agency's record of a case after one of its events, folded with the domain's `evolve`

@@ -1,5 +1,4 @@
 import {
-  type AgencyCode,
   CaseClosure,
   CaseOpening,
   CaseStep,
@@ -16,33 +15,27 @@ import {
   caseView,
 } from "@liandong/domain";
 import {
-  type AggregateLog,
-  type Clock,
-  Decisions,
-  type HttpEnv,
+  appendDecided,
+  envelopeOf,
+  newestFirst,
   ProblemError,
   readJson,
-  uuidFromName,
+  requestStepId,
   ValidationError,
 } from "@liandong/runtime";
-import { type Context, Hono } from "hono";
 import { applyCase } from "./case-record.ts";
-import type { DeskStore } from "./desk-store.ts";
+import {
+  type FeatureApp,
+  type FeatureContext,
+  type FeatureDeps,
+  featureApp,
+  type Intent,
+} from "./feature.ts";
 
-export type CaseDeskDeps = {
-  agency: AgencyCode;
-  config: CountyConfig;
-  store: DeskStore;
-  log: AggregateLog;
-  clock: Clock;
-};
+export type CaseDeskDeps = FeatureDeps & { config: CountyConfig };
 
 /** A command without what every command carries: who, when, the event's id. */
-type Intent = CaseCommand extends infer C
-  ? C extends CaseCommand
-    ? Omit<C, "agency" | "actor" | "at" | "eventId">
-    : never
-  : never;
+type CaseIntent = Intent<CaseCommand, "agency" | "actor" | "at" | "eventId">;
 
 /** The problem code of an implausible command, by what it attempted. */
 const INVALID_CODE: Record<CaseCommand["type"], ProblemCode> = {
@@ -55,19 +48,14 @@ const INVALID_CODE: Record<CaseCommand["type"], ProblemCode> = {
  * Cases (案件): opened by one agency from what it holds, investigated, closed with its
  * sanctions. Every rule is the domain's case decider; a route loads the case, decides, appends.
  */
-export function caseRoutes(deps: CaseDeskDeps): Hono<HttpEnv> {
-  const app = new Hono<HttpEnv>();
+export function caseRoutes(deps: CaseDeskDeps): FeatureApp {
+  const { app, decisions } = featureApp();
   const { agency, store, log, clock } = deps;
 
-  const decisions = new Decisions();
-
   /** Load, decide, append, fold, through the runtime's one handler: the case after the command. */
-  function handle(c: Context<HttpEnv>, caseId: string, intent: Intent): Promise<CaseRecord> {
+  function handle(c: FeatureContext, caseId: string, intent: CaseIntent): Promise<CaseRecord> {
     const officer = c.get("officer");
-    const key = c.req.header("idempotency-key");
-    const eventId = key
-      ? uuidFromName(`${agency}:case:${caseId}:${intent.type}:${officer.id}:${key}`)
-      : crypto.randomUUID();
+    const eventId = requestStepId(c, `${agency}:case:${caseId}:${intent.type}:${officer.id}`);
     return decisions.run<CaseState, CaseEvent>({
       aggregateId: caseId,
       load: () => store.cases.get(caseId),
@@ -87,19 +75,16 @@ export function caseRoutes(deps: CaseDeskDeps): Hono<HttpEnv> {
           current,
         ),
       append: async (current, events) => {
-        let next = current.status === "none" ? undefined : current;
-        for (const e of events) {
-          const published = await log.append({
-            type: e.type,
-            id: e.id,
-            time: new Date(e.time),
-            actor: e.actor,
-            aggregate: { kind: "case", id: caseId },
-            data: e.data,
-          } as Parameters<AggregateLog["append"]>[0]);
-          // Folded as it is on the stream: the envelope is the event every other reader folds.
-          next = applyCase(next, JSON.parse(Buffer.from(published.bytes).toString("utf8")));
-        }
+        const next = await appendDecided(
+          log,
+          current.status === "none" ? undefined : current,
+          events,
+          {
+            envelope: (e) => ({ actor: e.actor, aggregate: { kind: "case", id: caseId } }),
+            // Folded as it is on the stream: the envelope is the event every other reader folds.
+            fold: (before, _e, published) => applyCase(before, envelopeOf(published)),
+          },
+        );
         if (next) await store.saveCase(next);
         return next ?? current;
       },
@@ -138,8 +123,7 @@ export function caseRoutes(deps: CaseDeskDeps): Hono<HttpEnv> {
   app.post("/cases", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, CaseOpening);
-    const key = c.req.header("idempotency-key");
-    const caseId = key ? uuidFromName(`${agency}:case:${officer.id}:${key}`) : crypto.randomUUID();
+    const caseId = requestStepId(c, `${agency}:case:${officer.id}`);
     const existing = store.cases.get(caseId);
     if (existing) return c.json(caseView(existing), 200);
     const opened = await handle(c, caseId, {
@@ -155,12 +139,9 @@ export function caseRoutes(deps: CaseDeskDeps): Hono<HttpEnv> {
     return c.json(caseView(opened), 201);
   });
 
-  app.get("/cases", (c) => {
-    const items = [...store.cases.values()]
-      .map(caseView)
-      .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
-    return c.json({ items, total: items.length });
-  });
+  app.get("/cases", (c) =>
+    c.json(newestFirst([...store.cases.values()].map(caseView), (k) => k.openedAt)),
+  );
 
   app.get("/cases/:caseId", (c) => c.json(caseView(ownCase(c.req.param("caseId")))));
 

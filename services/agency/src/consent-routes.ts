@@ -17,25 +17,21 @@ import {
   recordConsent,
 } from "@liandong/domain";
 import {
-  type AggregateLog,
-  type Clock,
-  Decisions,
-  type HttpEnv,
+  appendDecided,
+  envelopeOf,
+  newestFirst,
   ProblemError,
   type Published,
   readJson,
   refusalProblem,
+  requestStepId,
   uuidFromName,
 } from "@liandong/runtime";
-import { Hono } from "hono";
 import type { DeskStore, StoredConsent } from "./desk-store.ts";
+import { type FeatureApp, type FeatureDeps, featureApp } from "./feature.ts";
+import { recordedOwn } from "./own-step.ts";
 
-export type ConsentDeskDeps = {
-  agency: AgencyCode;
-  store: DeskStore;
-  log: AggregateLog;
-  clock: Clock;
-};
+export type ConsentDeskDeps = FeatureDeps;
 
 /** What an agency shows of a consent: not the steps it folded, nor the offer it keeps for later. */
 export function publicConsent(c: StoredConsent): ConsentView {
@@ -106,23 +102,20 @@ async function append(
   opts: { head?: ReturnType<typeof consentHead>; keep?: StoredConsent["offer"] } = {},
 ): Promise<StoredConsent> {
   const { store, log } = deps;
-  const id = event.data.referralId;
-  let next: StoredConsent | undefined;
-  await log.append(
+  const next = await appendDecided<StoredConsent | undefined, ConsentEvent>(
+    log,
+    undefined,
+    [event],
     {
-      type: event.type,
-      id: eventId,
-      time: new Date(event.time),
-      actor,
-      aggregate: { kind: "consent", id },
-      to: event.to,
-      data: event.data,
-    } as Parameters<AggregateLog["append"]>[0],
-    {
-      ...(opts.head ? { head: opts.head, onConflict: "throw" as const } : {}),
-      alongside: async (published: Published) => {
-        next = await recordOwn(store, published, opts.keep);
-      },
+      envelope: (e) => ({
+        id: eventId,
+        actor,
+        aggregate: { kind: "consent", id: e.data.referralId },
+        to: e.to,
+      }),
+      head: () => opts.head,
+      onConflict: opts.head ? "throw" : undefined,
+      fold: (_before, _e, published) => recordOwn(store, published, opts.keep),
     },
   );
   return next!;
@@ -134,13 +127,11 @@ async function recordOwn(
   published: Published,
   keep: StoredConsent["offer"] | undefined,
 ): Promise<StoredConsent> {
-  const e = JSON.parse(Buffer.from(published.bytes).toString("utf8")) as ConsentBusEvent;
+  const e = envelopeOf<ConsentBusEvent>(published);
   const current = store.consents.get(e.aggregate.id);
-  const recorded = recordConsent(current, e, published);
-  // Our own step, just decided: the domain refusing it now is a defect, not a dead letter.
-  if (!recorded.ok) throw new Error(`own consent step not recorded: ${JSON.stringify(recorded)}`);
+  const { record } = recordedOwn("consent", recordConsent(current, e, published));
   const offer = keep ?? current?.offer;
-  const next: StoredConsent = { ...recorded.record, ...(offer ? { offer } : {}) };
+  const next: StoredConsent = { ...record, ...(offer ? { offer } : {}) };
   await store.saveConsent(next);
   return next;
 }
@@ -149,28 +140,23 @@ async function recordOwn(
  * 征求意见: the consents this agency asked for and those asked of it, and the originator's
  * answer (同意 / 不同意转递), recorded on the bus and addressed to the agency that asked.
  */
-export function consentRoutes(deps: ConsentDeskDeps): Hono<HttpEnv> {
+export function consentRoutes(deps: ConsentDeskDeps): FeatureApp {
   const { agency, store, clock } = deps;
-  const app = new Hono<HttpEnv>();
-  const decisions = new Decisions();
+  const { app, decisions } = featureApp();
 
   app.get("/consents", (c) => {
     const waiting = c.req.query("waiting") === "true";
     const items = [...store.consents.values()]
       .filter((x) => !waiting || (x.status === "pending" && x.originator === agency))
-      .map(publicConsent)
-      .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
-    return c.json({ items, total: items.length });
+      .map(publicConsent);
+    return c.json(newestFirst(items, (x) => x.requestedAt));
   });
 
   app.post("/consents/:referralId/decision", async (c) => {
     const officer = c.get("officer");
     const body = await readJson(c, ConsentDecision);
     const referralId = c.req.param("referralId");
-    const key = c.req.header("idempotency-key");
-    const eventId = key
-      ? uuidFromName(`${agency}:consent:${referralId}:decision:${key}`)
-      : crypto.randomUUID();
+    const eventId = requestStepId(c, `${agency}:consent:${referralId}:decision`);
     const at = clock().toISOString();
     const decided = await decisions.run<StoredConsent, ConsentEvent>({
       aggregateId: referralId,

@@ -1,11 +1,10 @@
 // A lead its originator restricted (不经同意不得转递), passed on by another agency: the consent
 // asked of the originator, answered by it alone, once; the offer made only when it is given.
 // Through the routes as they are, over the bus in memory.
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty, sha256Hex } from "@liandong/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agencyDesk } from "./desk.ts";
-import { DEFAULT_RULES } from "./rules.ts";
+import { agencyDesks, eventsOn } from "./testing.ts";
 
 type Consent = {
   referralId: string;
@@ -16,12 +15,7 @@ type Consent = {
 };
 
 // Commerce runs no desk here: the last test publishes under its subjects as a rogue service would.
-const desks = Object.fromEntries(
-  DEFAULT_AGENCIES.filter((a) => a.role === "agency" && a.code !== "commerce").map((a) => [
-    a.code,
-    agencyDesk(DEFAULT_RULES),
-  ]),
-);
+const desks = agencyDesks((agency) => agency !== "commerce");
 
 let county: MemoryCounty;
 let leadId: string;
@@ -53,11 +47,7 @@ const ask = (key = "ask-once") =>
       { "idempotency-key": key },
     );
 
-const onLog = (id: string) =>
-  county.streams
-    .messages(STREAMS.events)
-    .filter((m) => m.subject.includes(`.consent.${id}.`))
-    .map((m) => JSON.parse(new TextDecoder().decode(m.data)) as { type: string; agency: string });
+const onLog = (id: string) => eventsOn<{ type: string; agency: string }>(county, "consent", id);
 
 describe("a restricted lead passed on by another agency", () => {
   it("is offered only once its originator consents, and the consent is answered once", async () => {

@@ -8,6 +8,7 @@ import {
   AggregateLog,
   type Handler,
   IdempotentRequests,
+  officerGate,
   type ServiceContext,
   type ServiceParts,
 } from "@liandong/runtime";
@@ -19,13 +20,16 @@ import { inboxHandler } from "./inbox-events.ts";
 import { informantContext, informantEventsHandler } from "./informant-events.ts";
 import { informantRoutes } from "./informant-routes.ts";
 import { inspectionDesk } from "./inspection-routes.ts";
+import { leadRoutes } from "./lead-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { referralDesk } from "./referral-routes.ts";
 import { ReportDesk } from "./report-desk.ts";
 import { reportRoutes } from "./report-routes.ts";
-import { mountDesk } from "./routes.ts";
 import type { AgencyRules } from "./rules.ts";
 import { supervisionDesk } from "./supervision-routes.ts";
+
+/** What an agency service answers without an officer's token. */
+const OPEN_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /** Wires the liaison desk of one agency: its store, its two consumers, its routes. */
 export function agencyDesk(rules: AgencyRules) {
@@ -48,9 +52,11 @@ export function agencyDesk(rules: AgencyRules) {
       agency,
       last: (subject) => bus.last(STREAMS.events, subject),
     });
-    const supervision = supervisionDesk({ agency, county, store, log, clock: ctx.clock });
+    // What every feature of the desk is built on.
+    const feature = { agency, store, log, clock: ctx.clock };
+    const supervision = supervisionDesk({ ...feature, county });
     const participants = ctx.config.agencies.map((a) => a.code);
-    const inspections = inspectionDesk({ agency, store, log, clock: ctx.clock, participants });
+    const inspections = inspectionDesk({ ...feature, participants });
     const consumers = [
       bus.consumer(
         {
@@ -96,45 +102,18 @@ export function agencyDesk(rules: AgencyRules) {
         ),
       ),
     ];
-    mountDesk(ctx.app, {
-      agency,
-      config: ctx.config,
-      officers: ctx.officers,
-      rules,
-      store,
-      log,
-      clock: ctx.clock,
-      requests,
-    });
-    const referrals = referralDesk({
-      agency,
-      county,
-      config: ctx.config,
-      store,
-      log,
-      clock: ctx.clock,
-      requests,
-      logger,
-      metrics,
-    });
-    // Mounted after the desk: its authentication covers the features' routes too.
+    const { config, officers } = ctx;
+    const referrals = referralDesk({ ...feature, county, config, requests, logger, metrics });
+    // Everything at an agency's desk needs one of its officers: the features mounted after it.
+    ctx.app.use("*", officerGate(ctx.officers, agency, OPEN_PATHS));
+    ctx.app.route("/", leadRoutes({ ...feature, config, rules, requests }));
     ctx.app.route("/", referrals.routes);
-    ctx.app.route("/", consentRoutes({ agency, store, log, clock: ctx.clock }));
-    ctx.app.route(
-      "/",
-      informantRoutes({
-        agency,
-        config: ctx.config,
-        officers: ctx.officers,
-        store,
-        log,
-        clock: ctx.clock,
-      }),
-    );
+    ctx.app.route("/", consentRoutes(feature));
+    ctx.app.route("/", informantRoutes({ ...feature, config, officers }));
     ctx.app.route("/", supervision.routes);
-    ctx.app.route("/", reportRoutes({ agency, reports, log, clock: ctx.clock }));
+    ctx.app.route("/", reportRoutes({ ...feature, reports }));
     ctx.app.route("/", inspections.routes);
-    ctx.app.route("/", caseRoutes({ agency, config: ctx.config, store, log, clock: ctx.clock }));
+    ctx.app.route("/", caseRoutes({ ...feature, config }));
     return {
       start: async () => {
         for (const c of consumers) await c.start();

@@ -1,5 +1,4 @@
 import {
-  type AgencyCode,
   type CountyConfig,
   type Officer,
   RewardApproval,
@@ -16,33 +15,30 @@ import {
   recordInformant,
 } from "@liandong/domain";
 import {
-  type AggregateLog,
-  type Clock,
-  Decisions,
-  type HttpEnv,
+  appendDecided,
+  envelopeOf,
   ProblemError,
   readJson,
+  requestStepId,
   uuidFromName,
 } from "@liandong/runtime";
-import { type Context, Hono } from "hono";
-import type { DeskStore } from "./desk-store.ts";
+import {
+  type FeatureApp,
+  type FeatureContext,
+  type FeatureDeps,
+  featureApp,
+  type Intent,
+} from "./feature.ts";
 import { informantContext, informantFile } from "./informant-events.ts";
+import { recordedOwn } from "./own-step.ts";
 
-export type InformantDeskDeps = {
-  agency: AgencyCode;
+export type InformantDeskDeps = FeatureDeps & {
   config: CountyConfig;
   officers: readonly Officer[];
-  store: DeskStore;
-  log: AggregateLog;
-  clock: Clock;
 };
 
 /** A command without what every command carries: the agency, the officer, when. */
-type Intent = InformantCommand extends infer C
-  ? C extends InformantCommand
-    ? Omit<C, "agency" | "officer" | "at">
-    : never
-  : never;
+type InformantIntent = Intent<InformantCommand, "agency" | "officer" | "at">;
 
 const notFound = () =>
   new ProblemError(
@@ -57,24 +53,24 @@ const notFound = () =>
  * recorded on the shared log with the opaque reference only. The identity stays in the agency's
  * sealed store and leaves it only in the answer to the approval that unseals it.
  */
-export function informantRoutes(deps: InformantDeskDeps): Hono<HttpEnv> {
+export function informantRoutes(deps: InformantDeskDeps): FeatureApp {
   const { agency, store, log, clock } = deps;
-  const app = new Hono<HttpEnv>();
-  const decisions = new Decisions();
+  const { app, decisions } = featureApp();
   const context = informantContext(deps.officers, agency, deps.config);
 
   /**
    * Load, decide, append, through the runtime's one handler. A request id (`Idempotency-Key`)
    * names the step's events, so a retry answers with the file as it is.
    */
-  async function act(c: Context<HttpEnv>, ref: string, intent: Intent): Promise<InformantRecord> {
+  async function act(
+    c: FeatureContext,
+    ref: string,
+    intent: InformantIntent,
+  ): Promise<InformantRecord> {
     const officer = c.get("officer");
     const opened = await informantFile(store, agency, ref);
     if (!opened) throw notFound();
-    const key = c.req.header("idempotency-key");
-    const eventId = key
-      ? uuidFromName(`${agency}:informant:${ref}:${intent.type}:${officer.id}:${key}`)
-      : crypto.randomUUID();
+    const eventId = requestStepId(c, `${agency}:informant:${ref}:${intent.type}:${officer.id}`);
     const command = {
       ...intent,
       agency,
@@ -93,42 +89,31 @@ export function informantRoutes(deps: InformantDeskDeps): Hono<HttpEnv> {
   }
 
   /** Appends the decided steps in order, each linked to the last, each folded as the stream holds it. */
-  async function append(
+  function append(
     actor: string,
     record: InformantRecord,
     events: InformantEvent[],
     eventId: string,
   ): Promise<InformantRecord> {
-    let next = record;
-    for (const [i, e] of events.entries()) {
-      await log.append(
-        {
-          type: e.type,
-          id: i === 0 ? eventId : uuidFromName(`${eventId}:${e.type}`),
-          time: new Date(e.time),
-          actor,
-          aggregate: { kind: "informant", id: record.ref },
-          data: e.data,
-        } as Parameters<AggregateLog["append"]>[0],
-        {
-          head: next.head,
-          onConflict: "throw",
-          alongside: async (published) => {
-            const envelope = JSON.parse(
-              Buffer.from(published.bytes).toString("utf8"),
-            ) as InformantBusEvent;
-            const current = store.informantFiles.get(record.ref) ?? next;
-            const recorded = recordInformant(current, envelope, published, context);
-            // Our own step, just decided: the domain refusing it now is a defect, not a dead letter.
-            if (!recorded.ok)
-              throw new Error(`own informant step not recorded: ${JSON.stringify(recorded)}`);
-            next = recorded.record;
-            await store.saveInformantFile(next);
-          },
-        },
-      );
-    }
-    return next;
+    return appendDecided(log, record, events, {
+      envelope: (e, i) => ({
+        id: i === 0 ? eventId : uuidFromName(`${eventId}:${e.type}`),
+        actor,
+        aggregate: { kind: "informant", id: record.ref },
+      }),
+      head: (r) => r.head,
+      onConflict: "throw",
+      fold: async (before, _e, published) => {
+        const current = store.informantFiles.get(record.ref) ?? before;
+        const envelope = envelopeOf<InformantBusEvent>(published);
+        const next = recordedOwn(
+          "informant",
+          recordInformant(current, envelope, published, context),
+        ).record;
+        await store.saveInformantFile(next);
+        return next;
+      },
+    });
   }
 
   app.get("/informants/:ref", async (c) => {
@@ -147,10 +132,7 @@ export function informantRoutes(deps: InformantDeskDeps): Hono<HttpEnv> {
   app.post("/informants/:ref/unseal-requests", async (c) => {
     const { reason } = await readJson(c, UnsealRequest);
     const ref = c.req.param("ref");
-    const key = c.req.header("idempotency-key");
-    const requestId = key
-      ? uuidFromName(`${agency}:unseal:${ref}:${c.get("officer").id}:${key}`)
-      : crypto.randomUUID();
+    const requestId = requestStepId(c, `${agency}:unseal:${ref}:${c.get("officer").id}`);
     await act(c, ref, { type: "request-unseal", requestId, reason });
     return c.json({ requestId, status: "requested" }, 201);
   });

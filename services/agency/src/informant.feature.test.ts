@@ -2,11 +2,10 @@
 // reward approved by a supervisor, the contact unsealed by two, then the reward paid; the
 // identity never on the bus nor at another agency; two supervisors approving at once counted
 // once each; the file rebuilt from the bus after a restart.
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agencyDesk } from "./desk.ts";
-import { DEFAULT_RULES } from "./rules.ts";
+import { agencyDesks, eventsOn } from "./testing.ts";
 
 type File = {
   ref: string;
@@ -16,12 +15,7 @@ type File = {
 
 const informant = { name: "陈某某", phone: "13700001111", idNumber: "44172319900202456X" };
 
-const desks = Object.fromEntries(
-  DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-    a.code,
-    agencyDesk(DEFAULT_RULES),
-  ]),
-);
+const desks = agencyDesks();
 
 let county: MemoryCounty;
 let ref: string;
@@ -47,11 +41,7 @@ afterEach(async () => {
 
 const fp = (role: "liaison" | "supervisor" | "deputy" = "liaison") =>
   county.as("family-planning", role);
-const stepsOnLog = () =>
-  county.streams
-    .messages(STREAMS.events)
-    .filter((m) => m.subject.includes(`.informant.${ref}.`))
-    .map((m) => JSON.parse(new TextDecoder().decode(m.data)) as { type: string; actor: string });
+const stepsOnLog = () => eventsOn<{ type: string; actor: string }>(county, "informant", ref);
 
 describe("an informant's reward and unsealing", () => {
   it("is approved, unsealed by two supervisors and paid, every step on the record once", async () => {

@@ -6,23 +6,16 @@ import {
   participantView,
 } from "@liandong/domain";
 import {
-  type AggregateLog,
-  type Clock,
-  Decisions,
-  type HttpEnv,
+  appendDecided,
+  newestFirst,
   ProblemError,
   readJson,
   uuidFromName,
 } from "@liandong/runtime";
-import { Hono } from "hono";
-import type { DeskStore } from "./desk-store.ts";
+import { type FeatureApp, type FeatureDeps, featureApp } from "./feature.ts";
 import { inspectionInbox, inspectionOf, storedOf } from "./inspection-events.ts";
 
-type Deps = {
-  agency: AgencyCode;
-  store: DeskStore;
-  log: AggregateLog;
-  clock: Clock;
+type Deps = FeatureDeps & {
   /** The county's agencies (its configuration): the participants a plan may name. */
   participants: readonly AgencyCode[];
 };
@@ -33,16 +26,14 @@ export function inspectionDesk(deps: Deps) {
 }
 
 /** This agency's joint inspections and its findings on them (检查结果). */
-function inspectionRoutes(deps: Deps): Hono<HttpEnv> {
+function inspectionRoutes(deps: Deps): FeatureApp {
   const { agency, store, log, clock } = deps;
-  const decisions = new Decisions();
-  const app = new Hono<HttpEnv>();
+  const { app, decisions } = featureApp();
 
   app.get("/inspections", (c) => {
-    const items = [...store.inspections.values()]
-      .map((i) => participantView(inspectionOf(i, agency), agency))
-      .sort((a, b) => b.startsOn.localeCompare(a.startsOn));
-    return c.json({ items, total: items.length });
+    const held = [...store.inspections.values()];
+    const items = held.map((i) => participantView(inspectionOf(i, agency), agency));
+    return c.json(newestFirst(items, (i) => i.startsOn));
   });
 
   // One set of findings per participant, so its event's id is the inspection's and the agency's;
@@ -77,12 +68,8 @@ function inspectionRoutes(deps: Deps): Hono<HttpEnv> {
           i,
         ),
       append: async (i, events) => {
-        let next = i;
-        for (const e of events) {
-          await log.append({
-            type: e.type,
-            id: e.id,
-            time: new Date(e.time),
+        const next = await appendDecided(log, i, events, {
+          envelope: () => ({
             actor: officer.id,
             // Each participant's findings on an aggregate of its own: it alone writes there.
             aggregate: {
@@ -90,10 +77,9 @@ function inspectionRoutes(deps: Deps): Hono<HttpEnv> {
               id: uuidFromName(`inspection:${inspectionId}:${agency}`),
             },
             to: OFFICE,
-            data: e.data,
-          } as Parameters<AggregateLog["append"]>[0]);
-          next = inspectionDecider.evolve(next, e) as Inspection;
-        }
+          }),
+          fold: (before, e) => inspectionDecider.evolve(before, e) as Inspection,
+        });
         await store.saveInspection(storedOf(next, agency));
         return next;
       },

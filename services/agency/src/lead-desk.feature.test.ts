@@ -2,20 +2,14 @@
 // at one desk reaches the inboxes its source is routed to, once, and follows its originator's
 // later steps; the desk refuses what it must. No nats-server: milliseconds per test.
 import { createHash } from "node:crypto";
-import { DEFAULT_AGENCIES, SEAL_HEADER, STREAMS } from "@liandong/contracts";
+import { SEAL_HEADER, STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty, NOT_PUBLISHED_BY_AGENCY } from "@liandong/runtime";
 import { headers } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agencyDesk } from "./desk.ts";
-import { DEFAULT_RULES } from "./rules.ts";
+import { agencyDesks } from "./testing.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
-const desks = Object.fromEntries(
-  DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-    a.code,
-    agencyDesk(DEFAULT_RULES),
-  ]),
-);
+const desks = agencyDesks();
 
 let county: MemoryCounty;
 beforeEach(async () => {

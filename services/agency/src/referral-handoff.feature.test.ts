@@ -2,11 +2,10 @@
 // over the bus in memory: offer, accept, complete; who may take which step; two parties acting
 // at once. No nats-server: milliseconds per test.
 import { createHash } from "node:crypto";
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agencyDesk } from "./desk.ts";
-import { DEFAULT_RULES } from "./rules.ts";
+import { agencyDesks } from "./testing.ts";
 
 type Referral = {
   referralId: string;
@@ -18,12 +17,7 @@ type Referral = {
   feedback?: { actions: string; outcome: string };
 };
 
-const desks = Object.fromEntries(
-  DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-    a.code,
-    agencyDesk(DEFAULT_RULES),
-  ]),
-);
+const desks = agencyDesks();
 
 let county: MemoryCounty;
 let leadId: string;

@@ -1,5 +1,4 @@
 import {
-  type AgencyCode,
   type CountyConfig,
   type EventData,
   LeadFacts,
@@ -24,12 +23,11 @@ import {
 import {
   type AggregateLog,
   attemptAggregateId,
-  type Clock,
-  Decisions,
-  type HttpEnv,
+  envelopeOf,
   type IdempotentRequests,
   type Logger,
   type Metrics,
+  newestFirst,
   ProblemError,
   readJson,
   readQuery,
@@ -37,11 +35,11 @@ import {
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { askedConsent, requestConsent } from "./consent-routes.ts";
-import type { DeskStore } from "./desk-store.ts";
+import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
+import { recordedOwn } from "./own-step.ts";
 import { offerDeadlines, referable } from "./referable.ts";
 
 /**
@@ -56,14 +54,10 @@ function leadFacts(lead: LeadFacts): LeadFacts {
 /** How long a party waits for the other party's step to reach it before deciding again. */
 const CONVERGE_MS = 2000;
 
-export type ReferralDeskDeps = {
-  agency: AgencyCode;
+export type ReferralDeskDeps = FeatureDeps & {
   /** This agency's county. */
   county: string;
   config: CountyConfig;
-  store: DeskStore;
-  log: AggregateLog;
-  clock: Clock;
   /** Requests made once whatever the retries (`Idempotency-Key`), in the agency's bucket. */
   requests: IdempotentRequests;
   logger?: Logger;
@@ -96,7 +90,7 @@ const FEED_HEARTBEAT_MS = 15_000;
 /** What the consent feature needs of the hand-off: the offer, made once consent is given. */
 export type ReferralDesk = {
   /** The hand-off endpoints, a sub-app for the composition root to mount. */
-  routes: Hono<HttpEnv>;
+  routes: FeatureApp;
   offer(
     actor: string,
     data: EventData<"referral.offered">,
@@ -111,10 +105,8 @@ export type ReferralDesk = {
  * first result without recording anything twice.
  */
 export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
-  const app = new Hono<HttpEnv>();
+  const { app, decisions } = featureApp(CONVERGE_MS);
   const { agency, county, store, log, clock, config } = deps;
-
-  const decisions = new Decisions(CONVERGE_MS);
 
   /**
    * One step on a referral, by the officer of this request: loaded, decided by the domain,
@@ -122,7 +114,7 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
    * (`Idempotency-Key`) names the step's event, so a retry answers the first result.
    */
   function act(
-    c: Context<HttpEnv>,
+    c: FeatureContext,
     referralId: string,
     command: (view: ReferralView) => ReferralCommand,
   ): Promise<ReferralView> {
@@ -221,15 +213,8 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
         alongside: async (published) => {
           // A new referral has no record yet: the offer starts it.
           const current = store.referrals.get(view.referralId);
-          const envelope = JSON.parse(
-            Buffer.from(published.bytes).toString("utf8"),
-          ) as ReferralBusEvent;
-          const recorded = recordReferral(current, envelope, published);
-          if (!recorded.ok) {
-            // Our own step, just decided: the domain refusing it now is a defect, not a dead letter.
-            throw new Error(`own referral step not recorded: ${JSON.stringify(recorded)}`);
-          }
-          next = recorded.view;
+          const envelope = envelopeOf<ReferralBusEvent>(published);
+          next = recordedOwn("referral", recordReferral(current, envelope, published)).view;
           await store.saveReferral(next);
         },
       },
@@ -352,10 +337,10 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
 
   app.get("/referrals", (c) => {
     const waiting = c.req.query("waiting") === "true";
-    const items = [...store.referrals.values()]
-      .filter((r) => !waiting || (r.status === "offered" && r.to === agency))
-      .sort((a, b) => (b.history[0]?.at ?? "").localeCompare(a.history[0]?.at ?? ""));
-    return c.json({ items, total: items.length });
+    const items = [...store.referrals.values()].filter(
+      (r) => !waiting || (r.status === "offered" && r.to === agency),
+    );
+    return c.json(newestFirst(items, (r) => r.history[0]?.at ?? ""));
   });
 
   // 移交动态: each change to a referral of this agency as it reaches the agency, pushed as a
@@ -401,7 +386,7 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
 
   /** One step, made once whatever the retries with its `Idempotency-Key`. */
   const step = async (
-    c: Context<HttpEnv>,
+    c: FeatureContext,
     body: unknown,
     command: (view: ReferralView) => ReferralCommand,
   ) =>
@@ -428,7 +413,7 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
     return c.json(result, replay ? 200 : 201);
   });
 
-  async function onward(c: Context<HttpEnv>, body: ReferralOnward): Promise<ReferralView> {
+  async function onward(c: FeatureContext, body: ReferralOnward): Promise<ReferralView> {
     const toCounty = body.toCounty === county ? undefined : body.toCounty;
     if (toCounty !== undefined) addressedCounty(toCounty, county);
     const parent = await act(c, c.req.param("referralId") ?? "", (view) => ({

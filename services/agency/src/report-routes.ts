@@ -7,19 +7,16 @@ import {
   reportDecider,
 } from "@liandong/domain";
 import {
-  type AggregateLog,
-  type Clock,
-  Decisions,
-  type HttpEnv,
+  appendDecided,
   ProblemError,
   readJson,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import { type Context, Hono } from "hono";
+import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
 import type { ReportDesk } from "./report-desk.ts";
 
-const monthParam = (c: Context<HttpEnv>) => {
+const monthParam = (c: FeatureContext) => {
   const month = ReportMonth.safeParse(c.req.param("month"));
   if (!month.success) throw new ProblemError(404, "not-found", "月份格式应为 YYYY-MM");
   return month.data;
@@ -38,16 +35,10 @@ function refused(r: Refusal): Error {
  * makes of the whole bus; submitted (and corrected) by its officers, decided by the report
  * aggregate.
  */
-export function reportRoutes(deps: {
-  agency: string;
-  reports: ReportDesk;
-  log: AggregateLog;
-  clock: Clock;
-}): Hono<HttpEnv> {
+export function reportRoutes(deps: FeatureDeps & { reports: ReportDesk }): FeatureApp {
   const { agency, reports, log, clock } = deps;
-  const app = new Hono<HttpEnv>();
   // One submission of a month at a time: each decides on the report the one before left.
-  const decisions = new Decisions();
+  const { app, decisions } = featureApp();
   app.get("/reports/:month", (c) => {
     const month = monthParam(c);
     return c.json(
@@ -83,21 +74,15 @@ export function reportRoutes(deps: {
           before,
         );
       },
-      append: async (before, events) => {
-        let state = before;
-        for (const e of events) {
-          await log.append({
-            type: e.type,
+      append: (before, events) =>
+        appendDecided(log, before, events, {
+          envelope: (e) => ({
             actor: e.actor,
-            time: new Date(e.time),
             aggregate: { kind: "report", id: uuidFromName(`report:${month}:${agency}`) },
             to: OFFICE,
-            data: e.data,
-          });
-          state = await reports.fold(e);
-        }
-        return state;
-      },
+          }),
+          fold: (_state, e) => reports.fold(e),
+        }),
       // Only this agency writes its reports: the log chains onto a stale head by itself.
       version: () => 0,
       notFound: new ProblemError(404, "not-found", "未找到该月报"),

@@ -61,6 +61,6 @@ export function supervisionInbox(deps: {
     const recorded = recordSupervision(before, e);
     if (!recorded.ok) throw new ValidationError("not-entitled", recorded.refused.message);
     // Delivered again (the same step): nothing to write.
-    if (recorded.order !== before) await store.saveOrder(recorded.order);
+    if (recorded.record !== before) await store.saveOrder(recorded.record);
   }
 }

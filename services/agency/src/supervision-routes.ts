@@ -6,19 +6,16 @@ import {
   supervisionView,
 } from "@liandong/domain";
 import {
-  type AggregateLog,
-  type Clock,
-  Decisions,
-  type HttpEnv,
+  appendDecided,
+  newestFirst,
   ProblemError,
   readJson,
   uuidFromName,
 } from "@liandong/runtime";
-import { Hono } from "hono";
-import type { DeskStore } from "./desk-store.ts";
+import { type FeatureApp, type FeatureDeps, featureApp } from "./feature.ts";
 import { orderOf, type Seen, supervisionInbox } from "./supervision-events.ts";
 
-type Deps = { agency: string; county: string; store: DeskStore; log: AggregateLog; clock: Clock };
+type Deps = FeatureDeps & { county: string };
 
 /**
  * Supervision orders (督办) at an agency's desk: the routes (the orders the office addressed to
@@ -33,16 +30,13 @@ export function supervisionDesk(deps: Deps) {
   };
 }
 
-function supervisionRoutes(deps: Deps, seen: Seen): Hono<HttpEnv> {
+function supervisionRoutes(deps: Deps, seen: Seen): FeatureApp {
   const { agency, county, store, log, clock } = deps;
-  const decisions = new Decisions();
-  const app = new Hono<HttpEnv>();
+  const { app, decisions } = featureApp();
 
   app.get("/supervision", (c) => {
-    const items = [...store.orders.values()]
-      .map((o) => supervisionView(orderOf(o)))
-      .sort((a, b) => b.orderedAt.localeCompare(a.orderedAt));
-    return c.json({ items, total: items.length });
+    const items = [...store.orders.values()].map((o) => supervisionView(orderOf(o)));
+    return c.json(newestFirst(items, (o) => o.orderedAt));
   });
 
   // 督办回复: one answer per order, so its event's id is the order's; asked again, the first answer.
@@ -66,27 +60,21 @@ function supervisionRoutes(deps: Deps, seen: Seen): Hono<HttpEnv> {
           },
           o,
         ),
-      append: async (o, events) => {
-        let next = o;
-        for (const e of events) {
-          next = supervisionDecider.evolve(next, e) as SupervisionOrder;
-          const folded = next;
-          await log.append(
-            {
-              type: e.type,
-              id: e.id,
-              time: new Date(e.time),
-              actor: officer.id,
-              aggregate: { kind: "supervision", id: o.about.id },
-              to: OFFICE,
-              data: e.data,
-            } as Parameters<AggregateLog["append"]>[0],
-            // The office may have stepped on the aggregate first: then decided again, on its step.
-            { onConflict: "throw", alongside: () => store.saveOrder(folded) },
-          );
-        }
-        return next;
-      },
+      append: (o, events) =>
+        appendDecided(log, o, events, {
+          envelope: () => ({
+            actor: officer.id,
+            aggregate: { kind: "supervision", id: o.about.id },
+            to: OFFICE,
+          }),
+          fold: async (before, e) => {
+            const next = supervisionDecider.evolve(before, e) as SupervisionOrder;
+            await store.saveOrder(next);
+            return next;
+          },
+          // The office may have stepped on the aggregate first: then decided again, on its step.
+          onConflict: "throw",
+        }),
       version: (o) => (o ? (seen.get(o.about.id) ?? 0) : 0),
       notFound: new ProblemError(404, "not-found", "未找到该督办"),
     });

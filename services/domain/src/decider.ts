@@ -11,6 +11,22 @@ export type Decider<State, Command, Event> = {
 };
 
 /**
+ * A decider whose commands come with the party that gives them (`decide(command, state, actor)`):
+ * an aggregate several parties step on, whose readers replay each step with its publisher.
+ */
+export function actorDecider<State, Command, Actor, Event>(rules: {
+  decide(command: Command, state: State, actor: Actor): Event[] | Refusal;
+  evolve(state: State, event: Event): State;
+  initialState(): State;
+}): Decider<State, { command: Command; actor: Actor }, Event> {
+  return {
+    decide: ({ command, actor }, state) => rules.decide(command, state, actor),
+    evolve: rules.evolve,
+    initialState: rules.initialState,
+  };
+}
+
+/**
  * Why a command is refused. `forbidden`: not this party's step (403). `conflict`: not possible
  * in this state (409). `invalid`: the command itself is implausible (422), with the field named.
  */
@@ -28,7 +44,30 @@ export type Refusal = {
  * not entitled to it (a dead letter, never recorded); `waiting`, the step it follows has not
  * reached this reader yet (delivered again later). Each record fold answers these or its record.
  */
-export type NotRecorded = { ok: false; refused: Refusal } | { ok: false; waiting: string };
+export type NotRecorded = NotEntitled | { ok: false; waiting: string };
+type NotEntitled = { ok: false; refused: Refusal };
+
+/** A step a reader does not take: its publisher was not entitled to take it. */
+export function notEntitled(message: string): NotEntitled {
+  return { ok: false, refused: { refused: "forbidden", message } };
+}
+
+/**
+ * Pure: what `decide` gave on replaying a step read off the bus with its publisher (`by`), the
+ * refusal a reader records when the publisher could not have taken it; else the events decided,
+ * for the reader to compare with the step as it stands on the bus.
+ */
+export function replayed<E>(
+  decided: E[] | Refusal,
+  step: { type: string },
+  by: string,
+): E[] | NotEntitled {
+  if (Array.isArray(decided)) return decided;
+  return {
+    ok: false,
+    refused: { ...decided, message: `${by} may not record ${step.type}: ${decided.message}` },
+  };
+}
 
 export function refuse(refused: Refusal["refused"], message: string, field?: string): Refusal {
   return field === undefined ? { refused, message } : { refused, message, field };

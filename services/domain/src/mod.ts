@@ -4,6 +4,7 @@
  * events with the same `evolve`.
  */
 
+export * from "./bus-events.ts";
 export * from "./case/mod.ts";
 export * from "./consent/mod.ts";
 export {

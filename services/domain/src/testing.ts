@@ -4,7 +4,18 @@
  * readers compare them, never recompute them.
  */
 import type { BusEvent } from "@liandong/contracts";
+import fc from "fast-check";
+import { isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
 import type { StepMeta } from "./referral/record.ts";
+
+/** The default county's agencies (not its office), as the contracts' DEFAULT_AGENCIES list them. */
+export const AGENCY_CODES = [
+  "health",
+  "family-planning",
+  "public-security",
+  "drug-regulation",
+  "commerce",
+] as const;
 
 let counter = 0;
 
@@ -37,24 +48,18 @@ export function chain(kind: string, id: string, county = "441723") {
     step(s: StepInput): Stored {
       const eventId = testId();
       const prev = s.after === undefined ? last : s.after;
-      const c = s.county ?? county;
-      const event = {
-        specversion: "1.0",
-        id: eventId,
-        source: `liandong:${c}:${s.agency}`,
-        type: s.type,
-        time: s.time ?? "2026-11-02T00:00:00.000Z",
-        subject: id,
-        county: c,
-        agency: s.agency,
-        actor: `${s.agency}.liaison`,
-        aggregate: { kind, id },
-        ...(s.to ? { to: s.to } : {}),
-        ...(s.toCounty ? { toCounty: s.toCounty } : {}),
-        correlationId: eventId,
-        prev: prev?.meta.hash ?? null,
-        data: s.data,
-      } as unknown as BusEvent;
+      const time = s.time ?? "2026-11-02T00:00:00.000Z";
+      const event = envelope(
+        { id: eventId, type: s.type, time, agency: s.agency, data: s.data },
+        {
+          county: s.county ?? county,
+          kind,
+          id,
+          to: s.to,
+          toCounty: s.toCounty,
+          prev: prev?.meta.hash,
+        },
+      );
       const stored = {
         event,
         meta: { seq: ++seq, hash: eventId.replaceAll("-", "").padEnd(64, "0") },
@@ -65,6 +70,40 @@ export function chain(kind: string, id: string, county = "441723") {
   };
 }
 
+/**
+ * An event as its publisher's log would put it on the bus: in its envelope, on aggregate `on`
+ * of a county, addressed to `to` (across the line, in `toCounty`), linked to `prev` (nothing).
+ */
+export function envelope(
+  e: { id: string; type: string; time: string; agency: string; data: unknown },
+  on: {
+    county: string;
+    kind: string;
+    id: string;
+    to?: string | undefined;
+    toCounty?: string | undefined;
+    prev?: string | null | undefined;
+  },
+): BusEvent {
+  return {
+    specversion: "1.0",
+    id: e.id,
+    source: `liandong:${on.county}:${e.agency}`,
+    type: e.type,
+    time: e.time,
+    subject: on.id,
+    county: on.county,
+    agency: e.agency,
+    actor: `${e.agency}.liaison`,
+    aggregate: { kind: on.kind, id: on.id },
+    ...(on.to ? { to: on.to } : {}),
+    ...(on.toCounty ? { toCounty: on.toCounty } : {}),
+    correlationId: e.id,
+    prev: on.prev ?? null,
+    data: e.data,
+  } as unknown as BusEvent;
+}
+
 /** Frozen all the way down: a decide or evolve that mutated its input would throw. */
 export function deepFreeze<T>(v: T): T {
   if (v && typeof v === "object" && !Object.isFrozen(v)) {
@@ -72,4 +111,82 @@ export function deepFreeze<T>(v: T): T {
     for (const x of Object.values(v)) deepFreeze(x);
   }
   return v;
+}
+
+/** The state after a command the test expects taken: each event it decided, folded in turn. */
+export function taken<S, E>(decided: E[] | Refusal, state: S, evolve: (s: S, e: E) => S): S {
+  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
+  return decided.reduce(evolve, state);
+}
+
+/** The refusal of a command the test expects refused. */
+export function refusalOf<E>(decided: E[] | Refusal, expected = "a refusal"): Refusal {
+  if (!isRefusal(decided)) throw new Error(`expected ${expected}`);
+  return decided;
+}
+
+/**
+ * Plays attempts in order, each decided on the state so far (frozen: a decide that mutated it
+ * would throw): the state after them, the events decided and how each was published, and each
+ * refused attempt's state before and after it.
+ */
+export function play<S, A, E, P>(
+  initial: S,
+  attempts: Iterable<A>,
+  rules: {
+    decide(attempt: A, state: S): E[] | Refusal;
+    evolve(state: S, e: E): S;
+    publish(e: E): P;
+  },
+) {
+  let state = initial;
+  const events: E[] = [];
+  const published: P[] = [];
+  const refused: { before: S; after: S }[] = [];
+  for (const attempt of attempts) {
+    const before = structuredClone(state);
+    const decided = rules.decide(attempt, deepFreeze(state));
+    if (isRefusal(decided)) {
+      refused.push({ before, after: state });
+      continue;
+    }
+    for (const e of decided) {
+      events.push(e);
+      published.push(rules.publish(e));
+      state = rules.evolve(state, e);
+    }
+  }
+  return { state, events, published, refused };
+}
+
+/** A reader's record after each item is recorded as it arrives: a step not taken fails the test. */
+export function readAll<R, I>(
+  initial: R,
+  items: Iterable<I>,
+  record: (r: R, item: I) => { ok: true; record: R } | NotRecorded,
+): R {
+  let r = initial;
+  for (const item of items) {
+    const out = record(r, item);
+    if (!out.ok) throw new Error("refused" in out ? out.refused.message : out.waiting);
+    r = out.record;
+  }
+  return r;
+}
+
+/**
+ * Checks, over generated histories, the record folds' property that a step on the bus is taken
+ * exactly when its publisher could have decided it: after the history, a command is decided by
+ * one party and published under another's name (a forgery when the two differ).
+ */
+export function forEachForgery<A, C, P>(
+  attempt: fc.Arbitrary<A>,
+  command: fc.Arbitrary<C>,
+  parties: readonly P[],
+  check: (attempts: A[], command: C, decider: P, publisher: P) => void,
+): void {
+  const party = fc.constantFrom(...parties);
+  fc.assert(fc.property(fc.array(attempt, { maxLength: 6 }), command, party, party, check), {
+    numRuns: 500,
+  });
 }

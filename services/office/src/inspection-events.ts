@@ -30,6 +30,6 @@ export function followInspections(
     },
   );
   if (!recorded.ok) return recorded.refused;
-  all.set(recorded.inspection.inspectionId, recorded.inspection);
+  all.set(recorded.record.inspectionId, recorded.record);
   return undefined;
 }

@@ -2,8 +2,8 @@
 // each participant records its findings through its own, the office follows them; only the
 // office plans, only participants record, once each. No nats-server.
 import { createHash } from "node:crypto";
-import { agencyDesk, DEFAULT_RULES } from "@liandong/agency";
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { acrossRestart, agencyDesks, type List } from "@liandong/agency/testing";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
@@ -16,18 +16,9 @@ type OfficeInspection = {
   findings: Record<string, Findings>;
 };
 type DeskInspection = { inspectionId: string; agencies: string[]; findings?: Findings };
-type List<T> = { items: T[]; total: number };
 type Problem = { errors?: { field: string }[] };
 
-const services = {
-  ...Object.fromEntries(
-    DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-      a.code,
-      agencyDesk(DEFAULT_RULES),
-    ]),
-  ),
-  office,
-};
+const services = { ...agencyDesks(), office };
 
 let county: MemoryCounty;
 beforeAll(async () => {
@@ -161,10 +152,12 @@ describe("joint inspections", () => {
   });
 
   it("are the same after the office rebuilds them from the log", async () => {
-    const before = (await county.as("office").get<List<OfficeInspection>>("/inspections")).body;
+    const { before, after } = await acrossRestart<List<OfficeInspection>>(
+      county,
+      "office",
+      "/inspections",
+    );
     expect(before.total).toBeGreaterThanOrEqual(2);
-    await county.restart("office");
-    await county.settle();
-    expect((await county.as("office").get("/inspections")).body).toEqual(before);
+    expect(after).toEqual(before);
   });
 });

@@ -8,10 +8,13 @@ import {
 } from "@liandong/domain";
 import {
   type AggregateLog,
+  appendDecided,
   Decisions,
   type HttpEnv,
+  newestFirst,
   ProblemError,
   readJson,
+  requestStepId,
   type ServiceContext,
   uuidFromName,
 } from "@liandong/runtime";
@@ -40,10 +43,7 @@ export function inspectionRoutes(
   app.post("/inspections", async (c) => {
     const officer = c.get("officer");
     const plan = await readJson(c, InspectionPlanRequest);
-    const key = c.req.header("idempotency-key");
-    const inspectionId = key
-      ? uuidFromName(`office:inspection:${officer.id}:${key}`)
-      : crypto.randomUUID();
+    const inspectionId = requestStepId(c, `office:inspection:${officer.id}`);
     const existing = all.get(inspectionId);
     if (existing) return c.json(inspectionView(existing), 200);
     // One plan per participant, addressed to it: each finds it in its inbox.
@@ -68,19 +68,14 @@ export function inspectionRoutes(
           i,
         ),
       append: async (i, events) => {
-        let next = i;
-        for (const e of events) {
-          await deps.log.append({
-            type: e.type,
-            id: e.id,
-            time: new Date(e.time),
+        const next = await appendDecided(deps.log, i, events, {
+          envelope: (e) => ({
             actor: officer.id,
             aggregate: { kind: "inspection", id: inspectionId },
             to: e.type === "inspection.planned" ? e.data.to : OFFICE,
-            data: e.data,
-          } as Parameters<AggregateLog["append"]>[0]);
-          next = inspectionDecider.evolve(next, e);
-        }
+          }),
+          fold: inspectionDecider.evolve,
+        });
         if (next.status !== "none") all.set(inspectionId, next);
         return next;
       },
@@ -91,11 +86,8 @@ export function inspectionRoutes(
     if (planned.status === "none") throw new Error("a plan decided is a plan");
     return c.json(inspectionView(planned), 201);
   });
-  app.get("/inspections", (c) => {
-    const items = [...all.values()]
-      .map(inspectionView)
-      .sort((a, b) => b.startsOn.localeCompare(a.startsOn));
-    return c.json({ items, total: items.length });
-  });
+  app.get("/inspections", (c) =>
+    c.json(newestFirst([...all.values()].map(inspectionView), (i) => i.startsOn)),
+  );
   return app;
 }

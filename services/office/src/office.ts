@@ -1,7 +1,6 @@
 import {
   deadLetterSubject,
   EVENTS_ROOT,
-  LeadStatus,
   parseEventSubject,
   SEAL_HEADER,
   STREAMS,
@@ -9,11 +8,8 @@ import {
 import {
   AggregateLog,
   checkMessage,
-  type HttpEnv,
   NOT_PUBLISHED_BY_AGENCY,
-  officerAuth,
-  ProblemError,
-  readQuery,
+  officerGate,
   SealedAhead,
   type ServiceContext,
   type ServiceParts,
@@ -24,8 +20,6 @@ import {
   verifiedCheckpoint,
 } from "@liandong/runtime";
 import { headers } from "@nats-io/transport-node";
-import type { Hono } from "hono";
-import { z } from "zod";
 import { CountyHeads } from "./audit-heads.ts";
 import {
   breakGlassRoutes,
@@ -36,15 +30,16 @@ import {
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
-import { evolve, type Tracker, trackedLead } from "./lead-tracker.ts";
+import { leadRoutes } from "./lead-routes.ts";
+import { evolve, type Tracker } from "./lead-tracker.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
-import { evolveSubmissions, mountReports, type Submissions } from "./reports.ts";
+import { evolveSubmissions, reportRoutes, type Submissions } from "./reports.ts";
 import { Statistics } from "./statistics.ts";
 import { newSupervision, supervisionRoutes } from "./supervision.ts";
 import { followSupervision, observeSupervision } from "./supervision-events.ts";
-import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
-import { readTrail } from "./trail.ts";
-import { mountWebPage } from "./web.ts";
+import { deadlineScheduler, trackerRoutes } from "./tracker-routes.ts";
+import { trailRoutes } from "./trail.ts";
+import { webPage } from "./web.ts";
 import { isWitnessEvent, Witnessing } from "./witness.ts";
 
 /**
@@ -71,13 +66,6 @@ export function projected(subject: string): boolean {
   return s === undefined || PROJECTED_KINDS.has(s.kind);
 }
 
-const LeadQuery = z.object({
-  agency: z.string().optional(),
-  status: LeadStatus.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
 /**
  * The leading group's office: a county-wide view of every lead, rebuilt from the EVENTS
  * stream at start and kept current by an ordered consumer (nothing counted twice: the
@@ -89,24 +77,28 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   const referrals: ReferralTracker = new Map();
   let caughtUp = false;
   let running: { stop(): Promise<void> } | undefined;
-  mountRoutes(ctx.app, ctx, tracker);
-  mountTracker(ctx.app, ctx, referrals);
   const cases: Cases = new Map();
   const supervision = newSupervision();
   // One log for everything the office appends (deadlines, orders, escalations): one head each.
   const log = new AggregateLog(publisher, ctx.kv, ctx.county);
-  ctx.app.route("/", supervisionRoutes(ctx, { log, supervision, referrals, cases }));
   const deadlines = deadlineScheduler(ctx, referrals, log, supervision);
   const stats = new Statistics(ctx.county);
   const submissions: Submissions = new Map();
-  mountReports(ctx.app, ctx, { stats, submissions });
   const inspections = newInspections();
-  ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
   const breakGlass = newBreakGlassLog();
-  ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
   let rewrites: { stop(): void } | undefined;
   const participants = ctx.config.agencies.map((a) => a.code);
-  await mountWebPage(ctx.app, ctx);
+  // Everything the office answers needs one of its officers, but for its open paths: the
+  // features mounted after it.
+  ctx.app.use("*", officerGate(ctx.officers, ctx.agency, OPEN_PATHS));
+  ctx.app.route("/", trailRoutes(ctx));
+  ctx.app.route("/", leadRoutes(ctx, tracker));
+  ctx.app.route("/", trackerRoutes(ctx, referrals));
+  ctx.app.route("/", supervisionRoutes(ctx, { log, supervision, referrals, cases }));
+  ctx.app.route("/", reportRoutes(ctx, { stats, submissions }));
+  ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
+  ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
+  ctx.app.route("/", await webPage(ctx));
 
   // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third
   // witness: on a checkpoint's word, or its own seal); or dead-lettered.
@@ -255,63 +247,3 @@ export const OPEN_PATHS = new Set([
   "/readyz",
   "/metrics",
 ]);
-
-function mountRoutes(app: Hono<HttpEnv>, ctx: ServiceContext, tracker: Tracker) {
-  const auth = officerAuth(ctx.officers, ctx.agency);
-  // Everything the office answers needs one of its officers, denied by default so that a route
-  // added later cannot be left open; only the page itself, the public keys and the probes not.
-  app.use("*", (c, next) =>
-    OPEN_PATHS.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next),
-  );
-  // Public keys are public: an auditor needs them before holding any token.
-  app.get("/audit/keys", (c) =>
-    c.json({
-      county: ctx.county,
-      agencies: ctx.config.auditKeys,
-      neighbours: ctx.config.region.neighbours,
-    }),
-  );
-  app.get("/trail/:kind/:id", async (c) =>
-    c.json(
-      await readTrail(
-        ctx.bus,
-        ctx.county,
-        c.req.param("kind"),
-        c.req.param("id"),
-        ctx.config.agencies.map((a) => a.code),
-      ),
-    ),
-  );
-  app.get("/leads", (c) => {
-    const q = readQuery(c, LeadQuery);
-    const all = [...tracker.values()]
-      .filter(
-        (l) =>
-          (!q.agency || l.originator === q.agency || l.sharedWith.includes(q.agency)) &&
-          (!q.status || l.status === q.status),
-      )
-      .sort((a, b) => b.at.localeCompare(a.at));
-    return c.json({
-      items: all.slice(q.offset, q.offset + q.limit).map(trackedLead),
-      total: all.length,
-    });
-  });
-  app.get("/leads/:leadId", (c) => {
-    const lead = tracker.get(c.req.param("leadId"));
-    if (!lead) throw new ProblemError(404, "not-found", "未找到该线索");
-    return c.json(trackedLead(lead));
-  });
-  app.get("/overview", (c) => {
-    const byAgency: Record<string, { registered: number; received: number }> = {};
-    for (const a of ctx.config.agencies) byAgency[a.code] = { registered: 0, received: 0 };
-    for (const l of tracker.values()) {
-      byAgency[l.originator] ??= { registered: 0, received: 0 };
-      byAgency[l.originator]!.registered++;
-      for (const to of l.deliveredTo) {
-        byAgency[to] ??= { registered: 0, received: 0 };
-        byAgency[to]!.received++;
-      }
-    }
-    return c.json({ county: ctx.county, leads: tracker.size, byAgency });
-  });
-}

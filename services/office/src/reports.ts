@@ -14,14 +14,8 @@ import {
   reportDecider,
   reportKey,
 } from "@liandong/domain";
-import {
-  type HttpEnv,
-  officerAuth,
-  ProblemError,
-  readQuery,
-  type ServiceContext,
-} from "@liandong/runtime";
-import type { Hono } from "hono";
+import { type HttpEnv, ProblemError, readQuery, type ServiceContext } from "@liandong/runtime";
+import { Hono } from "hono";
 import type { Statistics } from "./statistics.ts";
 
 /** The agencies' reports as the office folds them from the bus, by `month|agency`. */
@@ -167,13 +161,12 @@ export function reportCsv(report: MonthlyReportView): string {
   return `\uFEFF${[title, head, ...rows, ...notes].map((r) => r.map(field).join(",")).join("\r\n")}\r\n`;
 }
 
-export function mountReports(
-  app: Hono<HttpEnv>,
+/** The county's figures (统计) and its monthly report (月报), as JSON or CSV. */
+export function reportRoutes(
   ctx: ServiceContext,
   deps: { stats: Statistics; submissions: Submissions },
-) {
-  const auth = officerAuth(ctx.officers, ctx.agency);
-  for (const p of ["/statistics", "/reports/*"]) app.use(p, auth);
+): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
   app.get("/statistics", (c) => {
     const { month } = readQuery(c, StatisticsView.pick({ month: true }));
     const view: StatisticsView = { county: ctx.county, month, rows: deps.stats.month(month) };
@@ -195,4 +188,5 @@ export function mountReports(
       "content-disposition": `attachment; filename="report-${ctx.county}-${m[1]}.csv"`,
     });
   });
+  return app;
 }

@@ -18,7 +18,7 @@ export function followSupervision(s: Supervision, e: BusEvent): Refusal | undefi
   const before = s.orders.get(e.data.orderId) ?? supervisionDecider.initialState();
   const recorded = recordSupervision(before, e);
   if (!recorded.ok) return recorded.refused;
-  s.orders.set(recorded.order.orderId, recorded.order);
+  s.orders.set(recorded.record.orderId, recorded.record);
   return undefined;
 }
 

@@ -3,8 +3,8 @@
 // office's scheduler escalates an order left unanswered; every reader folds the domain's record.
 // The county's clock is moved, not waited for. No nats-server.
 import { createHash } from "node:crypto";
-import { agencyDesk, DEFAULT_RULES } from "@liandong/agency";
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { acrossRestart, agencyDesks, type List, registerTip } from "@liandong/agency/testing";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
@@ -19,21 +19,12 @@ type Order = {
   answerBy: string;
   about: { kind: string; id: string };
 };
-type List<T> = { items: T[]; total: number };
 
 const DAY = 86_400_000;
 let offset = 0;
 const clock = () => new Date(Date.now() + offset);
 
-const services = {
-  ...Object.fromEntries(
-    DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-      a.code,
-      agencyDesk(DEFAULT_RULES),
-    ]),
-  ),
-  office,
-};
+const services = { ...agencyDesks(), office };
 
 let county: MemoryCounty;
 beforeAll(async () => {
@@ -54,20 +45,8 @@ async function advance(ms: number) {
   await county.settle();
 }
 
-async function registerLead(agency: string, name: string) {
-  const r = await county.as(agency).post<{ leadId: string }>("/leads", {
-    source: "public-tip",
-    violations: ["illegal-sex-determination"],
-    target: { kind: "institution", name, county: "441723" },
-    summary: "群众举报该诊所为孕妇鉴定胎儿性别",
-    evidence: [{ ref: `${agency}:tips/${name}`, sha256: createHash("sha256").digest("hex") }],
-  });
-  expect(r.status).toBe(201);
-  return r.body.leadId;
-}
-
 async function overdueReferral(name: string) {
-  const leadId = await registerLead("family-planning", name);
+  const leadId = await registerTip(county, "family-planning", name);
   const offered = await county.as("family-planning").post<{ referralId: string }>("/referrals", {
     to: "health",
     about: { kind: "lead", id: leadId },
@@ -88,6 +67,15 @@ async function overdueReferral(name: string) {
   return id;
 }
 
+/** The office's order on an overdue referral, issued. */
+const orderOn = async (id: string, reason: string, answerWithinDays: number) => {
+  const ordered = await county
+    .as("office")
+    .post<Order>("/supervision", { about: { kind: "referral", id }, reason, answerWithinDays });
+  expect(ordered.status).toBe(201);
+  return ordered;
+};
+
 const orderAt = async (agency: string, orderId: string) =>
   (await county.as(agency).get<List<Order>>("/supervision")).body.items.find(
     (o) => o.orderId === orderId,
@@ -96,12 +84,7 @@ const orderAt = async (agency: string, orderId: string) =>
 describe("supervision orders", () => {
   it("go to the agency whose step is overdue, are answered by it alone, once", async () => {
     const id = await overdueReferral("某镇甲诊所");
-    const ordered = await county.as("office").post<Order>("/supervision", {
-      about: { kind: "referral", id },
-      reason: "移交逾期未接收，请于三日内办理并回复",
-      answerWithinDays: 3,
-    });
-    expect(ordered.status).toBe(201);
+    const ordered = await orderOn(id, "移交逾期未接收，请于三日内办理并回复", 3);
     expect(ordered.body).toMatchObject({
       to: "health",
       grounds: "overdue",
@@ -146,12 +129,7 @@ describe("supervision orders", () => {
 
   it("are escalated once when no answer comes in time, and may still be answered", async () => {
     const id = await overdueReferral("某镇乙诊所");
-    const ordered = await county.as("office").post<Order>("/supervision", {
-      about: { kind: "referral", id },
-      reason: "移交逾期，请一日内回复",
-      answerWithinDays: 1,
-    });
-    expect(ordered.status).toBe(201);
+    const ordered = await orderOn(id, "移交逾期，请一日内回复", 1);
     await advance(2 * DAY);
     await advance(0);
     expect(await orderAt("health", ordered.body.orderId)).toMatchObject({
@@ -173,7 +151,7 @@ describe("supervision orders", () => {
   });
 
   it("supervise an open case, as the domain's case record has it, never a closed one", async () => {
-    const leadId = await registerLead("health", "某镇丙诊所");
+    const leadId = await registerTip(county, "health", "某镇丙诊所");
     const opened = await county.as("health").post<{ caseId: string }>("/cases", {
       title: "某镇丙诊所非法鉴定胎儿性别案",
       leads: [leadId],
@@ -278,11 +256,8 @@ describe("supervision orders", () => {
   });
 
   it("are the same after the office rebuilds them from the log", async () => {
-    const before = (await county.as("office").get<List<Order>>("/supervision")).body;
+    const { before, after } = await acrossRestart<List<Order>>(county, "office", "/supervision");
     expect(before.total).toBeGreaterThanOrEqual(4);
-    await county.restart("office");
-    await county.settle();
-    const after = (await county.as("office").get<List<Order>>("/supervision")).body;
     expect(after).toEqual(before);
   });
 });

@@ -12,10 +12,13 @@ import {
 } from "@liandong/domain";
 import {
   type AggregateLog,
+  appendDecided,
   Decisions,
   type HttpEnv,
+  newestFirst,
   ProblemError,
   readJson,
+  requestStepId,
   type ServiceContext,
   uuidFromName,
 } from "@liandong/runtime";
@@ -54,10 +57,7 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
     const officer = c.get("officer");
     const body = await readJson(c, SupervisionOrderRequest);
     // A retried request returns the order it made, whatever happened since.
-    const key = c.req.header("idempotency-key");
-    const orderId = key
-      ? uuidFromName(`office:supervision:${officer.id}:${key}`)
-      : crypto.randomUUID();
+    const orderId = requestStepId(c, `office:supervision:${officer.id}`);
     const existing = supervision.orders.get(orderId);
     if (existing) return c.json(supervisionView(existing), 200);
     const order = await decideOrder(ctx, deps.log, supervision, {
@@ -78,12 +78,9 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
     });
     return c.json(order, 201);
   });
-  app.get("/supervision", (c) => {
-    const items = [...supervision.orders.values()]
-      .map(supervisionView)
-      .sort((a, b) => b.orderedAt.localeCompare(a.orderedAt));
-    return c.json({ items, total: items.length });
-  });
+  app.get("/supervision", (c) =>
+    c.json(newestFirst([...supervision.orders.values()].map(supervisionView), (o) => o.orderedAt)),
+  );
   return app;
 }
 
@@ -142,22 +139,15 @@ function decideOrder(
           order,
         ),
       append: async (order, events) => {
-        let next = order;
-        for (const e of events) {
-          await log.append(
-            {
-              type: e.type,
-              id: e.id,
-              time: new Date(e.time),
-              actor: step.actor,
-              aggregate: { kind: "supervision", id: e.data.about.id },
-              to: "to" in e.data ? e.data.to : OFFICE,
-              data: e.data,
-            } as Parameters<AggregateLog["append"]>[0],
-            { onConflict: "throw" },
-          );
-          next = supervisionDecider.evolve(next, e);
-        }
+        const next = await appendDecided(log, order, events, {
+          envelope: (e) => ({
+            actor: step.actor,
+            aggregate: { kind: "supervision", id: e.data.about.id },
+            to: "to" in e.data ? e.data.to : OFFICE,
+          }),
+          fold: supervisionDecider.evolve,
+          onConflict: "throw",
+        });
         if (next.status !== "none") s.orders.set(next.orderId, next);
         return next;
       },

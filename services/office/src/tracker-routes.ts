@@ -1,28 +1,26 @@
-import { TrackerQuery } from "@liandong/contracts";
+import { DAY_MS, TrackerQuery } from "@liandong/contracts";
 import { duePassed, isOverdue } from "@liandong/domain";
 import {
   type AggregateLog,
   type HttpEnv,
-  officerAuth,
   ProblemError,
   readQuery,
   type ServiceContext,
   uuidFromName,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { filterReferrals, type ReferralTracker, type TrackedReferral } from "./referral-tracker.ts";
 import { escalate, type Supervision } from "./supervision.ts";
 
 const view = (r: TrackedReferral, now: Date) => ({
   ...r,
   overdueNow: isOverdue(r),
-  ageDays: Math.floor((now.getTime() - Date.parse(r.offeredAt)) / 86_400_000),
+  ageDays: Math.floor((now.getTime() - Date.parse(r.offeredAt)) / DAY_MS),
 });
 
 /** The office's referral tracker (移交督办台账): every referral of the county, filtered. */
-export function mountTracker(app: Hono<HttpEnv>, ctx: ServiceContext, referrals: ReferralTracker) {
-  const auth = officerAuth(ctx.officers, ctx.agency);
-  app.use("/tracker/*", auth);
+export function trackerRoutes(ctx: ServiceContext, referrals: ReferralTracker): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
   app.get("/tracker/referrals", (c) => {
     const q = readQuery(c, TrackerQuery);
     const all = filterReferrals(referrals, q);
@@ -37,6 +35,7 @@ export function mountTracker(app: Hono<HttpEnv>, ctx: ServiceContext, referrals:
     if (!r) throw new ProblemError(404, "not-found", "未找到该移交");
     return c.json(view(r, ctx.clock()));
   });
+  return app;
 }
 
 /**

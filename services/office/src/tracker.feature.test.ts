@@ -1,9 +1,5 @@
-// The office following a county's hand-offs, in one process over the bus in memory: the desks
-// of two agencies hand a referral on through their routes, and the office's tracker, lead view
-// and trail show it as it goes. No nats-server.
-import { createHash } from "node:crypto";
-import { agencyDesk, DEFAULT_RULES } from "@liandong/agency";
-import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
+import { acrossRestart, agencyDesks, type List, registerTip } from "@liandong/agency/testing";
+import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
@@ -31,15 +27,7 @@ type Trail = {
   }[];
 };
 
-const services = {
-  ...Object.fromEntries(
-    DEFAULT_AGENCIES.filter((a) => a.role === "agency").map((a) => [
-      a.code,
-      agencyDesk(DEFAULT_RULES),
-    ]),
-  ),
-  office,
-};
+const services = { ...agencyDesks(), office };
 
 // One county for the file: the office bundles its web page once, at its start.
 let county: MemoryCounty;
@@ -53,16 +41,15 @@ afterAll(async () => {
   await county?.stop();
 });
 
-const registerTip = async (name: string) => {
-  const r = await county.as("commerce").post<{ leadId: string }>("/leads", {
-    source: "public-tip",
-    violations: ["illegal-sex-determination"],
-    target: { kind: "institution", name, county: "441723" },
-    summary: "群众举报该诊所为孕妇鉴定胎儿性别",
-    evidence: [{ ref: `commerce:tips/${name}`, sha256: createHash("sha256").digest("hex") }],
+/** A tip commerce registered, offered by it to health: the referral's id. */
+const offered = async (name: string, reason = "请核查") => {
+  const leadId = await registerTip(county, "commerce", name);
+  const r = await county.as("commerce").post<{ referralId: string }>("/referrals", {
+    to: "health",
+    about: { kind: "lead", id: leadId },
+    reason,
   });
-  expect(r.status).toBe(201);
-  return r.body.leadId;
+  return { leadId, id: r.body.referralId };
 };
 
 const tracked = async (id: string) =>
@@ -70,13 +57,7 @@ const tracked = async (id: string) =>
 
 describe("the office's tracker", () => {
   it("follows a referral from offer to completion, with its trail verified", async () => {
-    const leadId = await registerTip("某镇甲诊所");
-    const offered = await county.as("commerce").post<{ referralId: string }>("/referrals", {
-      to: "health",
-      about: { kind: "lead", id: leadId },
-      reason: "请核查该诊所执业情况",
-    });
-    const id = offered.body.referralId;
+    const { leadId, id } = await offered("某镇甲诊所", "请核查该诊所执业情况");
     await county.settle();
     expect(await tracked(id)).toMatchObject({
       status: "offered",
@@ -115,14 +96,7 @@ describe("the office's tracker", () => {
   });
 
   it("shows a refused step on the trail, and the lead with whom it was shared", async () => {
-    const leadId = await registerTip("某镇乙诊所");
-    const { referralId: id } = (
-      await county.as("commerce").post<{ referralId: string }>("/referrals", {
-        to: "health",
-        about: { kind: "lead", id: leadId },
-        reason: "请核查",
-      })
-    ).body;
+    const { leadId, id } = await offered("某镇乙诊所");
     await county.settle();
     expect((await county.as("commerce").post(`/referrals/${id}/acceptance`, {})).status).toBe(403);
     await county.settle();
@@ -141,14 +115,7 @@ describe("the office's tracker", () => {
   // One record of a referral, folded by every reader: the office names the holder and whose step
   // is due as both parties do, at every step (issue #12 found them disagreeing).
   it("names the holder and whose step is due as both parties do, at every step", async () => {
-    const leadId = await registerTip("某镇丙诊所");
-    const { referralId: id } = (
-      await county.as("commerce").post<{ referralId: string }>("/referrals", {
-        to: "health",
-        about: { kind: "lead", id: leadId },
-        reason: "请核查",
-      })
-    ).body;
+    const { id } = await offered("某镇丙诊所");
     const holders = async () => {
       await county.settle();
       return Promise.all([
@@ -180,20 +147,14 @@ describe("the office's tracker", () => {
   });
 
   it("rebuilds the same view from the log after a restart", async () => {
-    const before = await county
-      .as("office")
-      .get<{ items: Tracked[]; total: number }>("/tracker/referrals");
-    await county.restart("office");
-    await county.settle();
-    const after = await county
-      .as("office")
-      .get<{ items: Tracked[]; total: number }>("/tracker/referrals");
-    expect(after.body.total).toBeGreaterThan(0);
-    expect(
-      after.body.items.map(({ referralId, status, holder }) => [referralId, status, holder]),
-    ).toEqual(
-      before.body.items.map(({ referralId, status, holder }) => [referralId, status, holder]),
+    const { before, after } = await acrossRestart<List<Tracked>>(
+      county,
+      "office",
+      "/tracker/referrals",
     );
+    const shown = (l: List<Tracked>) => l.items.map((r) => [r.referralId, r.status, r.holder]);
+    expect(after.total).toBeGreaterThan(0);
+    expect(shown(after)).toEqual(shown(before));
     expect(county.streams.messages(STREAMS.deadLetters)).toHaveLength(0);
   });
 });

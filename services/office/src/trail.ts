@@ -12,10 +12,13 @@ import {
   attemptAggregateId,
   type Bus,
   type ChainLink,
+  type HttpEnv,
   ProblemError,
+  type ServiceContext,
   sha256Hex,
   verifyChain,
 } from "@liandong/runtime";
+import { Hono } from "hono";
 
 /** One step of an aggregate's trail: who did what, when and why. */
 export type TrailStep = {
@@ -129,4 +132,29 @@ async function aggregateEvents(
   }))
     links.push(e);
   return links;
+}
+
+/** The trail of any aggregate of the county, and the auditors' public keys. */
+export function trailRoutes(ctx: ServiceContext): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+  // Public keys are public: an auditor needs them before holding any token.
+  app.get("/audit/keys", (c) =>
+    c.json({
+      county: ctx.county,
+      agencies: ctx.config.auditKeys,
+      neighbours: ctx.config.region.neighbours,
+    }),
+  );
+  app.get("/trail/:kind/:id", async (c) =>
+    c.json(
+      await readTrail(
+        ctx.bus,
+        ctx.county,
+        c.req.param("kind"),
+        c.req.param("id"),
+        ctx.config.agencies.map((a) => a.code),
+      ),
+    ),
+  );
+  return app;
 }

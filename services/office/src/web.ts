@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { HttpEnv, ServiceContext } from "@liandong/runtime";
 import { build } from "esbuild";
-import type { Context, Hono } from "hono";
+import { type Context, Hono } from "hono";
 
 const WEB = resolve(import.meta.dirname, "../web");
 
@@ -45,7 +45,9 @@ export async function bundleWebPage(): Promise<{ script: string; style: string }
   };
 }
 
-export async function mountWebPage(app: Hono<HttpEnv>, ctx: ServiceContext): Promise<void> {
+/** The page, its bundle and style, and the services it may talk to (all open: no token needed). */
+export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
+  const app = new Hono<HttpEnv>();
   const { script, style } = await bundleWebPage();
   const urls = ctx.env.LIANDONG_SERVICE_URLS ?? {};
   const services = ctx.config.agencies.map((a) => ({
@@ -78,4 +80,5 @@ export async function mountWebPage(app: Hono<HttpEnv>, ctx: ServiceContext): Pro
       services: services.filter((s) => s.code === ctx.agency || s.url),
     }),
   );
+  return app;
 }

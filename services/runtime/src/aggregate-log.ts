@@ -293,3 +293,50 @@ export class AggregateLog {
     }
   }
 }
+
+/** An event as a decider gives it: the log adds the envelope (its id too, unless decided), links and seals it. */
+type Decided = { type: EventType; id?: string; time: string; data: unknown };
+type Envelope = Pick<PublishRequest<EventType>, "actor" | "aggregate" | "to" | "id">;
+
+/**
+ * Appends the events one decision gave, in order, to one aggregate, and folds each into the
+ * state as the stream holds it: the state after the last. `envelope`: who took the step, on which
+ * aggregate, for whom (and the event's id, where the caller names it). `fold`: the feature's fold
+ * of one event (its `evolve`, or its record of the published envelope) with the caller's own
+ * writes, alongside the aggregate's head (see `AggregateLog.append`). `head`: the head the state
+ * links to, where the caller's record keeps it. `onConflict: "throw"`: another party may have
+ * stepped on the aggregate first, and the decision is taken again on the newer state.
+ */
+export async function appendDecided<S, E extends Decided>(
+  log: AggregateLog,
+  state: S,
+  events: readonly E[],
+  step: {
+    envelope(e: E, index: number): Envelope;
+    fold(state: S, e: E, published: Published): S | Promise<S>;
+    head?: ((state: S) => Head | undefined) | undefined;
+    onConflict?: "throw" | undefined;
+  },
+): Promise<S> {
+  let next = state;
+  for (const [i, e] of events.entries()) {
+    const head = step.head?.(next);
+    await log.append(
+      {
+        type: e.type,
+        ...(e.id !== undefined ? { id: e.id } : {}),
+        time: new Date(e.time),
+        ...step.envelope(e, i),
+        data: e.data,
+      } as Parameters<AggregateLog["append"]>[0],
+      {
+        ...(head ? { head } : {}),
+        ...(step.onConflict ? { onConflict: step.onConflict } : {}),
+        alongside: async (published) => {
+          next = await step.fold(next, e, published);
+        },
+      },
+    );
+  }
+  return next;
+}

@@ -247,6 +247,12 @@ async function parseJsonBody(c: Context): Promise<unknown> {
   }
 }
 
+/** A list as every route answers one (`{ items, total }`): all of them, newest first by `at`. */
+export function newestFirst<T>(items: T[], at: (item: T) => string): { items: T[]; total: number } {
+  items.sort((a, b) => at(b).localeCompare(at(a)));
+  return { items, total: items.length };
+}
+
 /** Reads and validates a JSON body: 415 when it is not JSON, 400 when it does not parse, 422 naming each bad field. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   return validated(c, schema, await jsonBody(c), "invalid-body", "body");
@@ -310,6 +316,21 @@ export function officerAuth(
     c.set("officer", officer);
     await next();
   };
+}
+
+/**
+ * Everything a service answers needs one of its officers, denied by default so that a route
+ * added later cannot be left open: all but `openPaths` (the probes and metrics, a page, public
+ * keys) and CORS preflights. Used before the features' sub-apps are mounted, it covers them all.
+ */
+export function officerGate(
+  officers: readonly Officer[],
+  agency: string,
+  openPaths: ReadonlySet<string>,
+): MiddlewareHandler<HttpEnv> {
+  const auth = officerAuth(officers, agency);
+  return (c, next) =>
+    openPaths.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next);
 }
 
 export type HttpServer = { url: string; port: number; close(): Promise<void> };

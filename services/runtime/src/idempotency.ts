@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { IdempotencyKey } from "@liandong/contracts";
 import type { Context } from "hono";
 import { ValidationError } from "./errors.ts";
+import { uuidFromName } from "./hash.ts";
 
 /** The header as the OpenAPI document names it, and as a refusal names the field at fault. */
 export const IDEMPOTENCY_KEY_FIELD = "Idempotency-Key";
@@ -21,6 +22,16 @@ export function idempotencyKey(c: Context): string | undefined {
     "Idempotency-Key: 1 to 100 visible ASCII characters",
     parsed.error.issues.map((i) => ({ field: IDEMPOTENCY_KEY_FIELD, message: i.message })),
   );
+}
+
+/**
+ * The id of the step a request takes: derived from its `Idempotency-Key` within `scope` (what the
+ * step is, on what, by whom), so that a retry names the same step and is known by it; a fresh id
+ * for a request sent without one.
+ */
+export function requestStepId(c: Context, scope: string): string {
+  const key = c.req.header("idempotency-key");
+  return key ? uuidFromName(`${scope}:${key}`) : crypto.randomUUID();
 }
 
 /** JSON with every object's keys in order: equal values give equal text. */

@@ -53,6 +53,11 @@ export const PUBLISH_WINDOW = 1024;
 export type PubAck = { stream: string; seq: number; duplicate: boolean };
 export type Published = PubAck & { id: string; subject: string; hash: string; bytes: Uint8Array };
 
+/** The envelope of an event as the stream holds it: what every reader folds. */
+export function envelopeOf<E>(published: Pick<Published, "bytes">): E {
+  return JSON.parse(Buffer.from(published.bytes).toString("utf8")) as E;
+}
+
 export type PublisherOptions = {
   county: string;
   agency: AgencyCode;

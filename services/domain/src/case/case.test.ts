@@ -8,6 +8,7 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, isRefusal } from "../decider.ts";
+import { deepFreeze, refusalOf, taken } from "../testing.ts";
 import {
   type CaseCommand,
   type CaseEvent,
@@ -38,14 +39,19 @@ const opening = {
   target: { kind: "institution" as const, name: "某私人诊所", county: "441723" },
 };
 
+/** Who acts, when, and the id of the event: what every command carries. */
+const by = (agency: string, at: number, eventId = crypto.randomUUID()) => ({
+  agency,
+  actor: `${agency}.liaison`,
+  at: new Date(at).toISOString(),
+  eventId,
+});
+
 function open(agency: string, at = T0, eventId = crypto.randomUUID()): CaseCommand {
   return {
     type: "open",
     caseId: CASE,
-    agency,
-    actor: `${agency}.liaison`,
-    at: new Date(at).toISOString(),
-    eventId,
+    ...by(agency, at, eventId),
     opening,
     leadsHeld: [LEAD],
     referralsAccepted: [],
@@ -55,10 +61,7 @@ function open(agency: string, at = T0, eventId = crypto.randomUUID()): CaseComma
 function close(agency: string, sanctions: Sanction[], at = T0 + 1000): CaseCommand {
   return {
     type: "close",
-    agency,
-    actor: `${agency}.liaison`,
-    at: new Date(at).toISOString(),
-    eventId: crypto.randomUUID(),
+    ...by(agency, at),
     summary: "查实",
     sanctions,
     config,
@@ -68,35 +71,16 @@ function close(agency: string, sanctions: Sanction[], at = T0 + 1000): CaseComma
 function step(agency: string, at = T0 + 500): CaseCommand {
   return {
     type: "record-step",
-    agency,
-    actor: `${agency}.liaison`,
-    at: new Date(at).toISOString(),
-    eventId: crypto.randomUUID(),
+    ...by(agency, at),
     step: { kind: "evidence", summary: "调取记录", evidence: [] },
   };
 }
 
 /** Decides and folds; fails the test on a refusal. */
-function run(state: CaseState, command: CaseCommand): CaseState {
-  const decided = decide(command, state);
-  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
-  return decided.reduce(evolve, state);
-}
-
-function refusal(state: CaseState, command: CaseCommand): CaseRefusal {
-  const decided = decide(command, state);
-  if (!isRefusal(decided)) throw new Error("expected a refusal");
-  return decided;
-}
-
-/** Frozen all the way down: a decide or evolve that mutated its input would throw. */
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
+const run = (state: CaseState, command: CaseCommand) =>
+  taken(decide(command, state), state, evolve);
+const refusal = (state: CaseState, command: CaseCommand) =>
+  refusalOf(decide(command, state)) as CaseRefusal;
 
 const sanctionOf = (kind: SanctionKind, amountYuan = 10_000): Sanction => {
   switch (kind) {

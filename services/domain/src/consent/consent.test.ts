@@ -1,8 +1,9 @@
 import type { EventData } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fold, isRefusal, type Refusal } from "../decider.ts";
-import { chain, type Stored } from "../testing.ts";
+import type { ConsentBusEvent } from "../bus-events.ts";
+import { fold, isRefusal } from "../decider.ts";
+import { chain, deepFreeze, play, readAll, refusalOf, type Stored, taken } from "../testing.ts";
 import {
   type ConsentCommand,
   type ConsentEvent,
@@ -10,7 +11,7 @@ import {
   consentDecider,
   needsConsent,
 } from "./consent.ts";
-import { type ConsentBusEvent, type ConsentRecord, consentView, recordConsent } from "./record.ts";
+import { type ConsentRecord, consentView, recordConsent } from "./record.ts";
 
 const { decide, evolve, initialState } = consentDecider;
 
@@ -51,25 +52,9 @@ const deny = (agency: string, reason = "举报人不同意转递"): ConsentComma
   reason,
 });
 
-function run(state: ConsentState, command: ConsentCommand): ConsentState {
-  const decided = decide(command, state);
-  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
-  return decided.reduce(evolve, state);
-}
-function refusal(state: ConsentState, command: ConsentCommand): Refusal {
-  const decided = decide(command, state);
-  if (!isRefusal(decided)) throw new Error("expected a refusal");
-  return decided;
-}
-
-/** Frozen all the way down: a decide or evolve that mutated its input would throw. */
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
+const run = (state: ConsentState, command: ConsentCommand) =>
+  taken(decide(command, state), state, evolve);
+const refusal = (state: ConsentState, command: ConsentCommand) => refusalOf(decide(command, state));
 
 describe("a consent (跨区转递征求意见)", () => {
   it("is needed when another agency passes on a restricted lead, never for the originator's own", () => {
@@ -135,46 +120,27 @@ const arbCommand: fc.Arbitrary<ConsentCommand> = fc
   );
 
 /** Plays commands as the parties would; the events decided, chained as the bus holds them. */
-function play(commands: ConsentCommand[]) {
+function played(commands: ConsentCommand[]) {
   const log = chain("consent", ID);
-  let state = initialState();
-  const events: ConsentEvent[] = [];
-  const stored: Stored[] = [];
-  const refused: { before: ConsentState; after: ConsentState }[] = [];
-  for (const cmd of commands) {
-    const before = structuredClone(state);
-    const decided = decide(deepFreeze(cmd), deepFreeze(state));
-    if (isRefusal(decided)) {
-      refused.push({ before, after: state });
-      continue;
-    }
-    for (const e of decided) {
-      events.push(e);
-      stored.push(
-        log.step({ type: e.type, agency: e.agency, to: e.to, time: e.time, data: e.data }),
-      );
-      state = evolve(state, e);
-    }
-  }
-  return { state, events, stored, refused };
+  return play(initialState(), commands, {
+    decide: (cmd, state) => decide(deepFreeze(cmd), state),
+    evolve,
+    publish: (e: ConsentEvent) =>
+      log.step({ type: e.type, agency: e.agency, to: e.to, time: e.time, data: e.data }),
+  });
 }
 
 /** A reader's record of the stored steps, each recorded as it arrives. */
-function read(stored: Stored[]): ConsentRecord | undefined {
-  let record: ConsentRecord | undefined;
-  for (const s of stored) {
-    const r = recordConsent(record, s.event as ConsentBusEvent, s.meta);
-    if (!r.ok) throw new Error("refused" in r ? r.refused.message : r.waiting);
-    record = r.record;
-  }
-  return record;
-}
+const read = (stored: Stored[]) =>
+  readAll<ConsentRecord | undefined, Stored>(undefined, stored, (r, s) =>
+    recordConsent(r, s.event as ConsentBusEvent, s.meta),
+  );
 
 describe("a consent, over generated histories", () => {
   it("is unchanged by every refused command, and decide changes nothing it is given", () => {
     fc.assert(
       fc.property(fc.array(arbCommand, { maxLength: 10 }), (commands) => {
-        const { refused } = play(commands);
+        const { refused } = played(commands);
         for (const r of refused) expect(r.after).toEqual(r.before);
       }),
       { numRuns: 300 },
@@ -184,7 +150,7 @@ describe("a consent, over generated histories", () => {
   it("is the same for both parties: every reader's record of the steps is the decider's state", () => {
     fc.assert(
       fc.property(fc.array(arbCommand, { maxLength: 10 }), (commands) => {
-        const { state, events, stored } = play(commands);
+        const { state, events, published: stored } = played(commands);
         expect(fold(consentDecider, events)).toEqual(state);
         const record = read(stored);
         expect(record ? consentView(record) : initialState()).toEqual(state);

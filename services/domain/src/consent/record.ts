@@ -1,5 +1,6 @@
-import type { BusEvent, ConsentView } from "@liandong/contracts";
-import type { NotRecorded } from "../decider.ts";
+import type { ConsentView } from "@liandong/contracts";
+import type { ConsentBusEvent } from "../bus-events.ts";
+import { type NotRecorded, notEntitled, replayed } from "../decider.ts";
 import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
 import {
@@ -8,12 +9,6 @@ import {
   type ConsentState,
   consentDecider,
 } from "./consent.ts";
-
-export type ConsentBusEvent = Extract<BusEvent, { type: `consent.${string}` }>;
-
-export function isConsentEvent(e: BusEvent): e is ConsentBusEvent {
-  return e.aggregate.kind === "consent" && e.type.startsWith("consent.");
-}
 
 /** One step of a consent as a reader stored it: where it sits in its log, what it links to. */
 export type ConsentStep = {
@@ -50,24 +45,23 @@ export function recordConsent(
 ): RecordedConsent {
   if (record?.steps.some((s) => s.eventId === e.id)) return { ok: true, record };
   if (e.data.referralId !== e.aggregate.id)
-    return refused(`${e.type} names consent ${e.data.referralId} under ${e.aggregate.id}`);
+    return notEntitled(`${e.type} names consent ${e.data.referralId} under ${e.aggregate.id}`);
   if (e.type === "consent.requested") {
-    if (record) return refused("a consent is asked once");
-    if (e.prev !== null) return refused("a consent's request starts its log");
+    if (record) return notEntitled("a consent is asked once");
+    if (e.prev !== null) return notEntitled("a consent's request starts its log");
   } else {
     if (!record) return { ok: false, waiting: `${e.type} before the request it answers` };
     if (e.prev !== record.steps.at(-1)?.hash)
-      return refused(`${e.type} does not follow the last step of consent ${record.referralId}`);
+      return notEntitled(`${e.type} does not follow the last step of consent ${record.referralId}`);
   }
   const state = record ? consentState(record) : consentDecider.initialState();
-  const decided = consentDecider.decide(commandOf(e), state);
-  if (!Array.isArray(decided))
-    return refused(`${e.agency} may not record ${e.type}: ${decided.message}`);
+  const decided = replayed(consentDecider.decide(commandOf(e), state), e, e.agency);
+  if (!Array.isArray(decided)) return decided;
   const [event] = decided;
   if (event?.type !== e.type || event.to !== e.to || !sameData(event.data, e.data))
-    return refused(`${e.type} is not what ${e.agency} could have decided`);
+    return notEntitled(`${e.type} is not what ${e.agency} could have decided`);
   const next = consentDecider.evolve(state, e as ConsentEvent);
-  if (next.status === "none") return refused(`${e.type} opened no consent`);
+  if (next.status === "none") return notEntitled(`${e.type} opened no consent`);
   const step: ConsentStep = {
     eventId: e.id,
     type: e.type,
@@ -79,10 +73,6 @@ export function recordConsent(
     prev: e.prev,
   };
   return { ok: true, record: { ...next, steps: [...(record?.steps ?? []), step] } };
-}
-
-function refused(message: string): RecordedConsent {
-  return { ok: false, refused: { refused: "forbidden", message } };
 }
 
 /** The command a step on the bus records, by its publisher, when it was recorded. */

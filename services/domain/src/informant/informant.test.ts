@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fold, isRefusal, type Refusal } from "../decider.ts";
-import { chain, type Stored } from "../testing.ts";
+import type { InformantBusEvent } from "../bus-events.ts";
+import { fold, isRefusal } from "../decider.ts";
+import { chain, deepFreeze, play, readAll, refusalOf, type Stored, taken } from "../testing.ts";
 import {
   type Approver,
   type InformantCommand,
@@ -11,7 +12,6 @@ import {
   informantDecider,
 } from "./informant.ts";
 import {
-  type InformantBusEvent,
   type InformantContext,
   type InformantRecord,
   informantView,
@@ -65,30 +65,10 @@ function command(officer: Approver, intent: Intent, agency = "family-planning"):
   }
 }
 
-function run(state: InformantState, officer: Approver, intent: Intent): InformantState {
-  const decided = decide(command(officer, intent), state);
-  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
-  return decided.reduce(evolve, state);
-}
-function refusal(
-  state: InformantState,
-  officer: Approver,
-  intent: Intent,
-  agency?: string,
-): Refusal {
-  const decided = decide(command(officer, intent, agency), state);
-  if (!isRefusal(decided)) throw new Error(`expected a refusal of ${intent.type}`);
-  return decided;
-}
-
-/** Frozen all the way down: a decide or evolve that mutated its input would throw. */
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
+const run = (state: InformantState, officer: Approver, intent: Intent) =>
+  taken(decide(command(officer, intent), state), state, evolve);
+const refusal = (state: InformantState, officer: Approver, intent: Intent, agency?: string) =>
+  refusalOf(decide(command(officer, intent, agency), state), `a refusal of ${intent.type}`);
 
 const approve = (amountYuan = 10_000): Intent => ({ type: "approve-reward", amountYuan });
 const ask = (requestId = R1): Intent => ({ type: "request-unseal", requestId });
@@ -206,45 +186,31 @@ const arbIntent: fc.Arbitrary<Intent> = fc.oneof(
 const arbAttempt = fc.tuple(fc.constantFrom(...AGENCY_OFFICERS), arbIntent);
 
 /** Plays attempts on an eligible informant's file; the events decided, chained as on the bus. */
-function play(attempts: [[string, Approver], Intent][], eligible = true) {
+function played(attempts: [[string, Approver], Intent][], eligible = true) {
   const log = chain("informant", REF);
-  let state = opened(eligible);
-  const events: InformantEvent[] = [];
-  const stored: Stored[] = [];
-  const refused: { before: InformantState; after: InformantState }[] = [];
-  for (const [[agency, officer], intent] of attempts) {
-    const before = structuredClone(state);
-    const decided = decide(deepFreeze(command(officer, intent, agency)), deepFreeze(state));
-    if (isRefusal(decided)) {
-      refused.push({ before, after: state });
-      continue;
-    }
-    for (const e of decided) {
-      events.push(e);
-      stored.push(log.step({ type: e.type, agency: e.agency, time: e.time, data: e.data }));
+  return play(opened(eligible), attempts, {
+    decide: ([[agency, officer], intent], state) =>
+      decide(deepFreeze(command(officer, intent, agency)), state),
+    evolve,
+    publish: (e: InformantEvent) => {
+      const stored = log.step({ type: e.type, agency: e.agency, time: e.time, data: e.data });
       // The test chain names the liaison as actor: the officer who decided is the envelope's.
-      (stored.at(-1)!.event as { actor: string }).actor = e.actor;
-      state = evolve(state, e);
-    }
-  }
-  return { state, events, stored, refused };
+      (stored.event as { actor: string }).actor = e.actor;
+      return stored;
+    },
+  });
 }
 
-function read(stored: Stored[], eligible = true): InformantRecord {
-  let record = openInformantFile(opening(eligible))!;
-  for (const s of stored) {
-    const r = recordInformant(record, s.event as InformantBusEvent, s.meta, context);
-    if (!r.ok) throw new Error("refused" in r ? r.refused.message : r.waiting);
-    record = r.record;
-  }
-  return record;
-}
+const read = (stored: Stored[], eligible = true) =>
+  readAll<InformantRecord, Stored>(openInformantFile(opening(eligible))!, stored, (r, s) =>
+    recordInformant(r, s.event as InformantBusEvent, s.meta, context),
+  );
 
 describe("an informant's file, over generated histories", () => {
   it("is unchanged by every refused command, and decide changes nothing it is given", () => {
     fc.assert(
       fc.property(fc.array(arbAttempt, { maxLength: 14 }), fc.boolean(), (attempts, eligible) => {
-        const { refused } = play(attempts, eligible);
+        const { refused } = played(attempts, eligible);
         for (const r of refused) expect(r.after).toEqual(r.before);
       }),
       { numRuns: 300 },
@@ -254,7 +220,7 @@ describe("an informant's file, over generated histories", () => {
   it("never pays before approval and unsealing, never unseals without two supervisors other than the requester", () => {
     fc.assert(
       fc.property(fc.array(arbAttempt, { maxLength: 14 }), fc.boolean(), (attempts, eligible) => {
-        const { state } = play(attempts, eligible);
+        const { state } = played(attempts, eligible);
         if (state.status === "none") throw new Error("no file");
         if (state.reward) {
           expect(eligible).toBe(true);
@@ -278,7 +244,7 @@ describe("an informant's file, over generated histories", () => {
   it("is the decider's state as the agency records it from the bus, read once or twice", () => {
     fc.assert(
       fc.property(fc.array(arbAttempt, { maxLength: 14 }), (attempts) => {
-        const { state, events, stored } = play(attempts);
+        const { state, events, published: stored } = played(attempts);
         expect(events.reduce(evolve, opened())).toEqual(state);
         expect(fold(informantDecider, [opening(), ...events])).toEqual(state);
         const record = read(stored);
@@ -311,7 +277,7 @@ describe("an informant's file, over generated histories", () => {
     });
     fc.assert(
       fc.property(fc.array(arbAttempt, { maxLength: 10 }), forged, (attempts, f) => {
-        const { state, stored } = play(attempts);
+        const { state, published: stored } = played(attempts);
         const record = read(stored);
         const [agency, officer] = f.by;
         const data = {

@@ -1,5 +1,5 @@
-import type { BusEvent } from "@liandong/contracts";
-import type { NotRecorded } from "../decider.ts";
+import type { InformantBusEvent } from "../bus-events.ts";
+import { type NotRecorded, notEntitled, replayed } from "../decider.ts";
 import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
 import {
@@ -11,12 +11,6 @@ import {
   type InformantState,
   informantDecider,
 } from "./informant.ts";
-
-export type InformantBusEvent = Extract<BusEvent, { type: `informant.${string}` }>;
-
-export function isInformantEvent(e: BusEvent): e is InformantBusEvent {
-  return e.aggregate.kind === "informant" && e.type.startsWith("informant.");
-}
 
 /**
  * The holding agency's record of an informant's file: its state, the ids of the events folded
@@ -59,22 +53,21 @@ export function recordInformant(
 ): RecordedInformant {
   if (record.applied.includes(e.id)) return { ok: true, record };
   if (e.aggregate.id !== record.ref || e.data.informantRef !== record.ref)
-    return refused(`${e.type} about ${e.data.informantRef} under ${e.aggregate.id}`);
+    return notEntitled(`${e.type} about ${e.data.informantRef} under ${e.aggregate.id}`);
   if (e.agency !== record.agency)
-    return refused(`${e.agency} may not record ${e.type} on ${record.agency}'s informant`);
+    return notEntitled(`${e.agency} may not record ${e.type} on ${record.agency}'s informant`);
   if (e.prev !== record.head.hash)
     return { ok: false, waiting: `${e.type} before the step it follows` };
   const { applied: _a, head: _h, ...state } = record;
-  const decided = informantDecider.decide(commandOf(e, context), state);
-  if (!Array.isArray(decided))
-    return refused(`${e.actor} may not record ${e.type}: ${decided.message}`);
+  const decided = replayed(informantDecider.decide(commandOf(e, context), state), e, e.actor);
+  if (!Array.isArray(decided)) return decided;
   // The first event the command gives: an unsealing is recorded on its own only after the
   // approval that completes it, never in its place.
   const [first] = decided;
   if (first?.type !== e.type || !sameData(first.data, e.data))
-    return refused(`${e.type} is not what ${e.actor} could have decided`);
+    return notEntitled(`${e.type} is not what ${e.actor} could have decided`);
   const next = informantDecider.evolve(state, e as InformantEvent);
-  if (next.status === "none") return refused(`${e.type} closed the file`);
+  if (next.status === "none") return notEntitled(`${e.type} closed the file`);
   return {
     ok: true,
     record: {
@@ -83,10 +76,6 @@ export function recordInformant(
       head: { seq: meta.seq, hash: meta.hash },
     },
   };
-}
-
-function refused(message: string): RecordedInformant {
-  return { ok: false, refused: { refused: "forbidden", message } };
 }
 
 /** The command a step on the bus records, by its officer, when it was recorded. */

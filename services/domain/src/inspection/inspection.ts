@@ -1,10 +1,11 @@
 import {
   type AgencyCode,
+  DAY_MS,
   type EventData,
   type InspectionFindings,
   OFFICE,
 } from "@liandong/contracts";
-import { type Decider, type Refusal, refuse } from "../decider.ts";
+import { actorDecider, type Refusal, refuse } from "../decider.ts";
 
 type Planned = EventData<"inspection.planned">;
 
@@ -13,6 +14,12 @@ export type InspectionPlan = Pick<
   Planned,
   "title" | "agencies" | "targets" | "startsOn" | "endsOn"
 >;
+
+/** Pure: the plan of a plan request, of a planned event's data, of an inspection. */
+export function planOf(p: InspectionPlan): InspectionPlan {
+  const { title, agencies, targets, startsOn, endsOn } = p;
+  return { title, agencies, targets, startsOn, endsOn };
+}
 
 /** One participant's findings, with when they were recorded. */
 export type RecordedFindings = InspectionFindings & { recordedAt: string };
@@ -66,7 +73,6 @@ export type InspectionCommand =
       eventId: string;
     });
 
-const DAY_MS = 86_400_000;
 /**
  * How far from the day it is planned an inspection may lie, either way: a campaign's inspection
  * is planned for the weeks ahead or recorded after the fact within the year, never in 1900 or 2099.
@@ -124,21 +130,13 @@ function decidePlan(
   if (!(ends <= at + PLAN_HORIZON_DAYS * DAY_MS))
     return refuse("invalid", `结束日期应在 ${PLAN_HORIZON_DAYS} 日以内`, "endsOn");
   const agencies = [...new Set(plan.agencies)];
-  const { title, targets, startsOn, endsOn } = plan;
+  const planned = planOf({ ...plan, agencies });
   return agencies.map((to) => ({
     id: command.eventIds(to),
     type: "inspection.planned" as const,
     time: command.at,
     agency: actor,
-    data: {
-      inspectionId: command.inspectionId,
-      title,
-      agencies,
-      targets,
-      startsOn,
-      endsOn,
-      to,
-    },
+    data: { inspectionId: command.inspectionId, ...planned, to },
   }));
 }
 
@@ -151,16 +149,12 @@ function decidePlan(
 function evolve(state: InspectionState, e: InspectionEvent): InspectionState {
   if (state.status !== "none" && state.events.includes(e.id)) return state;
   if (e.type === "inspection.planned") {
-    const { inspectionId, title, agencies, targets, startsOn, endsOn } = e.data;
+    const { inspectionId } = e.data;
     if (state.status === "none")
       return {
         status: "planned",
         inspectionId,
-        title,
-        agencies,
-        targets,
-        startsOn,
-        endsOn,
+        ...planOf(e.data),
         plannedAt: e.time,
         findings: {},
         events: [e.id],
@@ -181,15 +175,7 @@ function evolve(state: InspectionState, e: InspectionEvent): InspectionState {
 }
 
 /** The joint inspection aggregate (联合检查): planned by the office, findings by each participant. */
-export const inspectionDecider: Decider<
-  InspectionState,
-  { command: InspectionCommand; actor: AgencyCode },
-  InspectionEvent
-> = {
-  decide: ({ command, actor }, state) => decide(command, state, actor),
-  evolve,
-  initialState,
-};
+export const inspectionDecider = actorDecider({ decide, evolve, initialState });
 
 /** What the office shows of an inspection: the record without its status tag and the ids folded. */
 export function inspectionView({ status: _s, events: _e, ...view }: Inspection) {
@@ -202,15 +188,6 @@ export type InspectionView = ReturnType<typeof inspectionView>;
  * desks record only their own).
  */
 export function participantView(i: Inspection, agency: AgencyCode) {
-  const { inspectionId, title, agencies, targets, startsOn, endsOn } = i;
   const findings = i.findings[agency];
-  return {
-    inspectionId,
-    title,
-    agencies,
-    targets,
-    startsOn,
-    endsOn,
-    ...(findings ? { findings } : {}),
-  };
+  return { inspectionId: i.inspectionId, ...planOf(i), ...(findings ? { findings } : {}) };
 }

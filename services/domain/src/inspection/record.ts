@@ -1,10 +1,11 @@
 import { type AgencyCode, type BusEvent, type EventData, OFFICE } from "@liandong/contracts";
-import type { Refusal } from "../decider.ts";
+import { notEntitled, type Refusal, replayed } from "../decider.ts";
 import {
   type Inspection,
   type InspectionCommand,
   type InspectionState,
   inspectionDecider,
+  planOf,
 } from "./inspection.ts";
 
 export type InspectionBusEvent = Extract<
@@ -17,9 +18,7 @@ export function isInspectionEvent(e: BusEvent): e is InspectionBusEvent {
 }
 
 /** What recording one step gives: the inspection after it, or why its publisher could not take it. */
-export type RecordedInspection =
-  | { ok: true; inspection: Inspection }
-  | { ok: false; refused: Refusal };
+export type RecordedInspection = { ok: true; record: Inspection } | { ok: false; refused: Refusal };
 
 /**
  * What a reader knows that a replay needs: the county's agencies that may take part in an
@@ -42,62 +41,53 @@ export function recordInspection(
   e: InspectionBusEvent,
   knows: InspectionKnowledge = {},
 ): RecordedInspection {
-  if (state.status !== "none" && state.events.includes(e.id))
-    return { ok: true, inspection: state };
+  if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, record: state };
   const command = commandOf(e, knows);
   if (e.type === "inspection.planned") {
     const d = e.data;
     if (e.aggregate.id !== d.inspectionId)
-      return refused(`${e.type} of ${d.inspectionId} recorded under ${e.aggregate.id}`);
-    if (e.to !== d.to) return refused(`${e.type} for ${d.to} addressed to ${e.to ?? "no one"}`);
+      return notEntitled(`${e.type} of ${d.inspectionId} recorded under ${e.aggregate.id}`);
+    if (e.to !== d.to) return notEntitled(`${e.type} for ${d.to} addressed to ${e.to ?? "no one"}`);
     if (state.status !== "none") {
       // One of the plan's copies to the other participants: the same plan, from the office.
-      if (e.agency !== OFFICE) return refused(`${e.agency} may not plan joint inspections`);
-      if (!samePlan(state, d)) return refused(`${e.type} differs from the plan recorded`);
+      if (e.agency !== OFFICE) return notEntitled(`${e.agency} may not plan joint inspections`);
+      if (!samePlan(state, d)) return notEntitled(`${e.type} differs from the plan recorded`);
       return recorded(state, e);
     }
   } else if (e.to !== OFFICE) {
-    return refused(`${e.type} addressed to ${e.to ?? "no one"}, not to the office`);
+    return notEntitled(`${e.type} addressed to ${e.to ?? "no one"}, not to the office`);
   }
-  const decided = inspectionDecider.decide({ command, actor: e.agency }, state);
-  if (!Array.isArray(decided))
-    return {
-      ok: false,
-      refused: { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` },
-    };
+  const decided = replayed(
+    inspectionDecider.decide({ command, actor: e.agency }, state),
+    e,
+    e.agency,
+  );
+  if (!Array.isArray(decided)) return decided;
   const mine = decided.find((x) => x.id === e.id);
   if (!mine || JSON.stringify(mine.data) !== JSON.stringify(e.data))
-    return refused(`${e.type} by ${e.agency} is not the step its inspection allows`);
+    return notEntitled(`${e.type} by ${e.agency} is not the step its inspection allows`);
   return recorded(state, e);
 }
 
 function recorded(state: InspectionState, e: InspectionBusEvent): RecordedInspection {
   const next = inspectionDecider.evolve(state, e);
-  if (next.status === "none") return refused(`${e.type} records no inspection`);
-  return { ok: true, inspection: next };
-}
-
-function refused(message: string): RecordedInspection {
-  return { ok: false, refused: { refused: "forbidden", message } };
+  if (next.status === "none") return notEntitled(`${e.type} records no inspection`);
+  return { ok: true, record: next };
 }
 
 function samePlan(i: Inspection, d: EventData<"inspection.planned">): boolean {
-  const { title, agencies, targets, startsOn, endsOn } = i;
-  const { title: t, agencies: a, targets: g, startsOn: s, endsOn: e } = d;
-  return (
-    JSON.stringify([title, agencies, targets, startsOn, endsOn]) === JSON.stringify([t, a, g, s, e])
-  );
+  return JSON.stringify(planOf(i)) === JSON.stringify(planOf(d));
 }
 
 /** The command a recorded step stands for, decided when it was recorded. */
 function commandOf(e: InspectionBusEvent, knows: InspectionKnowledge): InspectionCommand {
   if (e.type === "inspection.planned") {
-    const { inspectionId, title, agencies, targets, startsOn, endsOn, to } = e.data;
+    const { inspectionId, agencies, to } = e.data;
     return {
       type: "plan",
       at: e.time,
       inspectionId,
-      plan: { title, agencies, targets, startsOn, endsOn },
+      plan: planOf(e.data),
       participants: knows.participants ?? agencies,
       // The copy recorded is the one to `to`; the others are checked as they arrive.
       eventIds: (a) => (a === to ? e.id : `${e.id}:${a}`),

@@ -1,6 +1,7 @@
 import {
   type AgencyCode,
   type CountyConfig,
+  DAY_MS,
   type LeadFacts,
   type LeadRegistration,
   type LeadSource,
@@ -9,8 +10,6 @@ import {
 import { type Refusal, refuse } from "../decider.ts";
 import { checkObservedAt, checkText } from "./plausible.ts";
 import type { Lead, LeadEvent, LeadState } from "./state.ts";
-
-const DAY_MS = 86_400_000;
 
 /** An agency registers a lead (线索登记); an earlier lead about the same target is linked to it. */
 export type RegisterLead = {

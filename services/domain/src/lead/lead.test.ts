@@ -2,6 +2,7 @@ import { CountyConfig, LeadRegistration, Text } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, isRefusal, type Refusal } from "../decider.ts";
+import { AGENCY_CODES } from "../testing.ts";
 import {
   copyDue,
   decideLead,
@@ -306,13 +307,7 @@ describe("receiving another agency's event", () => {
 // ---------------------------------------------------------------------------------------------
 // Properties over generated histories.
 
-const AGENCIES = [
-  "health",
-  "family-planning",
-  "public-security",
-  "drug-regulation",
-  "commerce",
-] as const;
+const AGENCIES = AGENCY_CODES;
 const text = fc.oneof(
   fc.constantFrom("同名五次引产", "\u200B\u200B", "  ", "e\u0301", "举报\uD800", "\uFEFF线索"),
   fc.string({ maxLength: 8 }),

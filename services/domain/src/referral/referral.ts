@@ -1,5 +1,5 @@
 import type { AgencyCode, EventData } from "@liandong/contracts";
-import { type Decider, type Refusal, refuse } from "../decider.ts";
+import { actorDecider, type Refusal, refuse } from "../decider.ts";
 import { checkReferralDeadlines } from "../referral-deadlines.ts";
 
 /**
@@ -224,12 +224,4 @@ function at(
   };
 }
 
-export const referralDecider: Decider<
-  ReferralState,
-  { command: ReferralCommand; actor: Party },
-  ReferralEvent
-> = {
-  decide: ({ command, actor }, state) => decide(command, state, actor),
-  evolve,
-  initialState,
-};
+export const referralDecider = actorDecider({ decide, evolve, initialState });

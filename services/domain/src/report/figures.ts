@@ -62,77 +62,68 @@ export type FigureFact = {
  * addressee rejects it, and the office must not count what the agency cannot.
  */
 export function figureFact(e: BusEvent, county: string): FigureFact | undefined {
+  const fact = (
+    key: string,
+    agency: AgencyCode,
+    add: Partial<MonthlyFigures>,
+    about: FigureFact["about"],
+  ): FigureFact => ({ key, county, month: monthOf(e.time), agency, add, about });
   switch (e.type) {
     case "lead.reported":
       if (e.to !== undefined || e.county !== county) return undefined;
-      return {
-        key: `lead.${e.data.leadId}.registered`,
-        county,
-        month: monthOf(e.time),
-        agency: e.agency,
-        add: { leadsRegistered: 1 },
-        about: e.data.violations,
-      };
+      return fact(
+        `lead.${e.data.leadId}.registered`,
+        e.agency,
+        { leadsRegistered: 1 },
+        e.data.violations,
+      );
     case "lead.shared": {
       const to = e.data.to;
       if (e.to !== to || e.data.originator !== e.agency || (e.toCounty ?? e.county) !== county)
         return undefined;
-      return {
-        key: `lead.${e.data.leadId}.received.${county}.${to}`,
-        county,
-        month: monthOf(e.time),
-        agency: to,
-        add: { leadsReceived: 1 },
-        about: e.data.lead.violations,
-      };
+      return fact(
+        `lead.${e.data.leadId}.received.${county}.${to}`,
+        to,
+        { leadsReceived: 1 },
+        e.data.lead.violations,
+      );
     }
     case "case.opened":
       if (e.data.agency !== e.agency || e.county !== county) return undefined;
-      return {
-        key: `case.${e.data.caseId}.opened`,
-        county,
-        month: monthOf(e.time),
-        agency: e.agency,
-        add: { casesOpened: 1 },
-        about: e.data.violations,
-      };
+      return fact(`case.${e.data.caseId}.opened`, e.agency, { casesOpened: 1 }, e.data.violations);
     case "case.closed":
       if (e.county !== county) return undefined;
-      return {
-        key: `case.${e.data.caseId}.closed`,
-        county,
-        month: monthOf(e.time),
-        agency: e.agency,
-        add: { casesClosed: 1, ...sanctionFigures(e.data.sanctions) },
-        about: { case: e.data.caseId },
-      };
+      return fact(
+        `case.${e.data.caseId}.closed`,
+        e.agency,
+        { casesClosed: 1, ...sanctionFigures(e.data.sanctions) },
+        { case: e.data.caseId },
+      );
     case "supervision.overdue":
       // Counted against the party whose step was due (待办方); older events name it `holder`.
       if (e.agency !== OFFICE || e.to !== (e.data.awaiting ?? e.data.holder) || e.county !== county)
         return undefined;
-      return {
-        key: `referral.${e.data.referralId}.overdue.${e.data.deadline}`,
-        county,
-        month: monthOf(e.time),
-        agency: e.data.awaiting ?? e.data.holder,
-        add: { referralsOverdue: 1 },
-        about: { referral: e.data.referralId },
-      };
+      return fact(
+        `referral.${e.data.referralId}.overdue.${e.data.deadline}`,
+        e.data.awaiting ?? e.data.holder,
+        { referralsOverdue: 1 },
+        { referral: e.data.referralId },
+      );
     case "inspection.findings-recorded":
       if (e.data.by !== e.agency || e.county !== county) return undefined;
       return {
-        key: `inspection.${e.data.inspectionId}.findings.${e.agency}`,
-        county,
-        month: monthOf(e.time),
-        agency: e.agency,
-        add: {
-          inspections: 1,
-          institutionsChecked: e.data.institutionsChecked,
-          devicesSealed: e.data.devicesSealed,
-          drugsConfiscated: e.data.drugsConfiscated,
-        },
+        ...fact(
+          `inspection.${e.data.inspectionId}.findings.${e.agency}`,
+          e.agency,
+          {
+            inspections: 1,
+            institutionsChecked: e.data.institutionsChecked,
+            devicesSealed: e.data.devicesSealed,
+            drugsConfiscated: e.data.drugsConfiscated,
+          },
+          [],
+        ),
         inspectionId: e.data.inspectionId,
-        about: [],
       };
     default:
       return undefined;

@@ -2,16 +2,11 @@
 // neighbour, as the events the bus would carry, and what each reader of a county sees of them.
 import { type BusEvent, OFFICE, parseEvent } from "@liandong/contracts";
 import fc from "fast-check";
+import { AGENCY_CODES, envelope } from "../testing.ts";
 
 export const HOME = "620702";
 export const NEIGHBOUR = "620602";
-export const AGENCIES = [
-  "health",
-  "family-planning",
-  "public-security",
-  "drug-regulation",
-  "commerce",
-] as const;
+export const AGENCIES = AGENCY_CODES;
 const VIOLATIONS = [
   "sex-selective-termination",
   "illegal-sex-determination",
@@ -96,24 +91,12 @@ function event(e: {
   toCounty?: string | undefined;
   data: unknown;
 }): BusEvent {
-  const id = uuid();
-  const parsed = parseEvent({
-    specversion: "1.0",
-    id,
-    source: `liandong:${e.county}:${e.agency}`,
-    type: e.type,
-    time: e.time,
-    subject: e.id,
-    county: e.county,
-    agency: e.agency,
-    actor: `${e.agency}.liaison`,
-    aggregate: { kind: e.kind, id: e.id },
-    ...(e.to ? { to: e.to } : {}),
-    ...(e.toCounty ? { toCounty: e.toCounty } : {}),
-    correlationId: id,
-    prev: null,
-    data: e.data,
-  });
+  const parsed = parseEvent(
+    envelope(
+      { ...e, id: uuid() },
+      { county: e.county, kind: e.kind, id: e.id, to: e.to, toCounty: e.toCounty },
+    ),
+  );
   if (!parsed.ok) throw new Error(`${e.type}: ${JSON.stringify(parsed.issues)}`);
   return parsed.event;
 }
@@ -127,6 +110,28 @@ const facts = (leadId: string, v: readonly string[], county: string) => ({
   evidence: [],
   handling: [],
 });
+
+/**
+ * A lead shared by its originator (`h`) with an agency (`to`, across the county line to
+ * `toCounty`), its data naming `named` (a forgery when that is not the addressee).
+ */
+function shared(
+  h: { county: string; agency: string },
+  lead: ReturnType<typeof facts>,
+  at: { time: string; to: string; toCounty?: string },
+  named = at.to,
+): BusEvent {
+  const { leadId } = lead;
+  return event({
+    type: "lead.shared",
+    county: h.county,
+    agency: h.agency,
+    kind: "lead",
+    id: leadId,
+    ...at,
+    data: { leadId, to: named, originator: h.agency, reason: "source:record-audit", lead },
+  });
+}
 
 /** The events of one happening, in the order they are published. */
 function eventsOf(h: Happening): BusEvent[] {
@@ -147,32 +152,9 @@ function eventsOf(h: Happening): BusEvent[] {
         }),
       ];
       for (const to of h.recipients.filter((a) => a !== h.agency))
-        out.push(
-          event({
-            type: "lead.shared",
-            county: h.county,
-            agency: h.agency,
-            kind: "lead",
-            id: leadId,
-            time: h.at,
-            to,
-            data: { leadId, to, originator: h.agency, reason: "source:record-audit", lead },
-          }),
-        );
+        out.push(shared(h, lead, { time: h.at, to }));
       for (const to of h.across?.agencies ?? [])
-        out.push(
-          event({
-            type: "lead.shared",
-            county: h.county,
-            agency: h.agency,
-            kind: "lead",
-            id: leadId,
-            time: h.across!.at,
-            to,
-            toCounty: other,
-            data: { leadId, to, originator: h.agency, reason: "source:record-audit", lead },
-          }),
-        );
+        out.push(shared(h, lead, { time: h.across!.at, to, toCounty: other }));
       return out;
     }
     case "case": {
@@ -281,16 +263,7 @@ function eventsOf(h: Happening): BusEvent[] {
       const lead = facts(leadId, ["intermediary"], h.county);
       const named = AGENCIES.find((a) => a !== h.to)!;
       return [
-        event({
-          type: "lead.shared",
-          county: h.county,
-          agency: h.agency,
-          kind: "lead",
-          id: leadId,
-          time: h.at,
-          to: h.to,
-          data: { leadId, to: named, originator: h.agency, reason: "source:record-audit", lead },
-        }),
+        shared(h, lead, { time: h.at, to: h.to }, named),
         event({
           type: "report.submitted",
           county: h.county,

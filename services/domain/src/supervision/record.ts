@@ -1,5 +1,5 @@
-import { type BusEvent, OFFICE } from "@liandong/contracts";
-import type { Refusal } from "../decider.ts";
+import { type BusEvent, DAY_MS, OFFICE } from "@liandong/contracts";
+import { notEntitled, type Refusal, replayed } from "../decider.ts";
 import {
   type Supervised,
   type SupervisionCommand,
@@ -26,9 +26,9 @@ export function isSupervisionOrderEvent(e: BusEvent): e is SupervisionBusEvent {
 }
 
 /** What recording one step gives: the order after it, or why its publisher could not take it. */
-export type RecordedOrder = { ok: true; order: SupervisionOrder } | { ok: false; refused: Refusal };
-
-const DAY_MS = 86_400_000;
+export type RecordedOrder =
+  | { ok: true; record: SupervisionOrder }
+  | { ok: false; refused: Refusal };
 
 /**
  * Pure: a reader's record of a supervision order after one of its events, as it arrives from the
@@ -42,32 +42,26 @@ const DAY_MS = 86_400_000;
  * aggregate than the referral's, may reach the stream after a step that ended the delay.
  */
 export function recordSupervision(state: SupervisionState, e: SupervisionBusEvent): RecordedOrder {
-  if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, order: state };
+  if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, record: state };
   const d = e.data;
   if (e.aggregate.id !== d.about.id)
-    return refused(`${e.type} about ${d.about.id} recorded under ${e.aggregate.id}`);
+    return notEntitled(`${e.type} about ${d.about.id} recorded under ${e.aggregate.id}`);
   const addressee = e.type === "supervision.answered" ? OFFICE : e.data.to;
   if (e.to !== addressee)
-    return refused(`${e.type} addressed to ${e.to ?? "no one"}, not to ${addressee}`);
-  const decided = supervisionDecider.decide(
-    { command: commandOf(e), actor: { agency: e.agency, county: e.county } },
-    state,
+    return notEntitled(`${e.type} addressed to ${e.to ?? "no one"}, not to ${addressee}`);
+  const actor = { agency: e.agency, county: e.county };
+  const decided = replayed(
+    supervisionDecider.decide({ command: commandOf(e), actor }, state),
+    e,
+    e.agency,
   );
-  if (!Array.isArray(decided))
-    return {
-      ok: false,
-      refused: { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` },
-    };
+  if (!Array.isArray(decided)) return decided;
   const [event] = decided;
   if (!event || !sameStep(event.data, d))
-    return refused(`${e.type} by ${e.agency} is not the step its order allows`);
+    return notEntitled(`${e.type} by ${e.agency} is not the step its order allows`);
   const next = supervisionDecider.evolve(state, e);
-  if (next.status === "none") return refused(`${e.type} records no order`);
-  return { ok: true, order: next };
-}
-
-function refused(message: string): RecordedOrder {
-  return { ok: false, refused: { refused: "forbidden", message } };
+  if (next.status === "none") return notEntitled(`${e.type} records no order`);
+  return { ok: true, record: next };
 }
 
 /** The command a recorded step stands for, decided when it was recorded. */

@@ -1,8 +1,17 @@
 import { OFFICE } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isRefusal, type Refusal } from "../decider.ts";
-import { deepFreeze, testId } from "../testing.ts";
+import { isRefusal } from "../decider.ts";
+import {
+  envelope as busEnvelope,
+  deepFreeze,
+  forEachForgery,
+  play,
+  readAll,
+  refusalOf,
+  taken,
+  testId,
+} from "../testing.ts";
 import { recordSupervision, type SupervisionBusEvent } from "./record.ts";
 import {
   type Supervised,
@@ -64,36 +73,16 @@ const escalate = (ms = T0 + 4 * DAY): SupervisionCommand => ({
   eventId: testId(),
 });
 
-function run(state: SupervisionState, command: SupervisionCommand, actor = office) {
-  const decided = decide({ command, actor }, state);
-  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
-  return decided.reduce(evolve, state);
-}
-function refusal(state: SupervisionState, command: SupervisionCommand, actor = office): Refusal {
-  const decided = decide({ command, actor }, state);
-  if (!isRefusal(decided)) throw new Error("expected a refusal");
-  return decided;
-}
+const run = (state: SupervisionState, command: SupervisionCommand, actor = office) =>
+  taken(decide({ command, actor }, state), state, evolve);
+const refusal = (state: SupervisionState, command: SupervisionCommand, actor = office) =>
+  refusalOf(decide({ command, actor }, state));
 
 /** The envelope a decided event travels in, as its publisher's log writes it. */
 function envelope(e: SupervisionEvent, county = COUNTY): SupervisionBusEvent {
   const to = e.type === "supervision.answered" ? OFFICE : e.data.to;
-  return {
-    specversion: "1.0",
-    id: e.id,
-    source: `liandong:${county}:${e.agency}`,
-    type: e.type,
-    time: e.time,
-    subject: e.data.about.id,
-    county,
-    agency: e.agency,
-    actor: `${e.agency}.liaison`,
-    aggregate: { kind: "supervision", id: e.data.about.id },
-    to,
-    correlationId: e.id,
-    prev: null,
-    data: e.data,
-  } as SupervisionBusEvent;
+  const on = { county, kind: "supervision", id: e.data.about.id, to };
+  return busEnvelope(e, on) as SupervisionBusEvent;
 }
 
 describe("a supervision order", () => {
@@ -187,10 +176,10 @@ describe("a supervision order read off the bus", () => {
     if (!orderedOn.ok) return;
     const [a] = decide(
       { command: answer(), actor: party("health") },
-      orderedOn.order,
+      orderedOn.record,
     ) as SupervisionEvent[];
-    const answered = recordSupervision(orderedOn.order, envelope(a!));
-    expect(answered).toMatchObject({ ok: true, order: { status: "answered" } });
+    const answered = recordSupervision(orderedOn.record, envelope(a!));
+    expect(answered).toMatchObject({ ok: true, record: { status: "answered" } });
   });
 
   it("refuses an order from an agency, an answer from another agency, a forged addressee", () => {
@@ -202,16 +191,16 @@ describe("a supervision order read off the bus", () => {
     if (!orderedOn.ok) throw new Error("order not recorded");
     const [a] = decide(
       { command: answer(), actor: party("health") },
-      orderedOn.order,
+      orderedOn.record,
     ) as SupervisionEvent[];
     const byOther = envelope({ ...a!, agency: "commerce" });
-    expect(recordSupervision(orderedOn.order, byOther).ok).toBe(false);
+    expect(recordSupervision(orderedOn.record, byOther).ok).toBe(false);
     // The addressee's own step, but naming another agency as the one answering.
     const namingOther = envelope({
       ...a!,
       data: { ...(a!.data as object), by: "commerce" },
     } as SupervisionEvent);
-    expect(recordSupervision(orderedOn.order, namingOther).ok).toBe(false);
+    expect(recordSupervision(orderedOn.record, namingOther).ok).toBe(false);
     const misaddressed = { ...envelope(ordered[0]!), to: "commerce" } as SupervisionBusEvent;
     expect(recordSupervision(initialState(), misaddressed).ok).toBe(false);
     const early = envelope({
@@ -227,17 +216,17 @@ describe("a supervision order read off the bus", () => {
         reason: "逾期",
       },
     });
-    expect(recordSupervision(orderedOn.order, early).ok).toBe(false);
+    expect(recordSupervision(orderedOn.record, early).ok).toBe(false);
     const [due] = decide(
       { command: escalate(), actor: office },
-      orderedOn.order,
+      orderedOn.record,
     ) as SupervisionEvent[];
-    expect(recordSupervision(orderedOn.order, envelope(due!)).ok).toBe(true);
+    expect(recordSupervision(orderedOn.record, envelope(due!)).ok).toBe(true);
     const skipping = envelope({
       ...due!,
       data: { ...(due!.data as object), level: 5 },
     } as SupervisionEvent);
-    expect(recordSupervision(orderedOn.order, skipping).ok).toBe(false);
+    expect(recordSupervision(orderedOn.record, skipping).ok).toBe(false);
     const pastDeadline = envelope({
       ...ordered[0]!,
       id: testId(),
@@ -278,41 +267,22 @@ const arbCommand = fc.oneof(
 const arbAttempt = fc.tuple(arbCommand, fc.constantFrom(...PARTIES));
 
 /** Plays attempts in order: each decided on the state so far; the decided ones are published. */
-function play(attempts: [SupervisionCommand, string][]) {
-  let state = initialState();
-  const published: SupervisionBusEvent[] = [];
-  const refusals: { before: SupervisionState; after: SupervisionState }[] = [];
-  for (const [command, agency] of attempts) {
-    const before = structuredClone(state);
-    const out = decide({ command, actor: party(agency) }, state);
-    if (isRefusal(out)) {
-      refusals.push({ before, after: state });
-      continue;
-    }
-    for (const e of out) {
-      published.push(envelope(e));
-      state = evolve(state, e);
-    }
-  }
-  return { state, published, refusals };
-}
+const played = (attempts: [SupervisionCommand, string][]) =>
+  play(initialState(), attempts, {
+    decide: ([command, agency], state) => decide({ command, actor: party(agency) }, state),
+    evolve,
+    publish: (e: SupervisionEvent) => envelope(e),
+  });
 
 /** A reader folding what reaches it with the record fold: refused steps are dead letters. */
-function read(events: SupervisionBusEvent[]): SupervisionState {
-  let state = initialState();
-  for (const e of events) {
-    const r = recordSupervision(state, e);
-    if (!r.ok) throw new Error(r.refused.message);
-    state = r.order;
-  }
-  return state;
-}
+const read = (events: SupervisionBusEvent[]) =>
+  readAll<SupervisionState, SupervisionBusEvent>(initialState(), events, recordSupervision);
 
 describe("supervision histories", () => {
   it("fold to the decider's state for the office and for the addressed agency", () => {
     fc.assert(
       fc.property(fc.array(arbAttempt, { maxLength: 10 }), (attempts) => {
-        const { state, published } = play(attempts);
+        const { state, published } = played(attempts);
         const atOffice = read(published);
         const to = state.status === "none" ? undefined : state.to;
         // The addressee reads what is addressed to it and what it published itself.
@@ -329,7 +299,7 @@ describe("supervision histories", () => {
   it("are unchanged by every refused command, and decide never changes what it is given", () => {
     fc.assert(
       fc.property(fc.array(arbAttempt, { maxLength: 10 }), arbAttempt, (attempts, [cmd, who]) => {
-        const { state, refusals } = play(attempts);
+        const { state, refused: refusals } = played(attempts);
         for (const r of refusals) expect(r.after).toEqual(r.before);
         const frozen = deepFreeze(structuredClone(state));
         const command = deepFreeze({ ...cmd });
@@ -342,30 +312,21 @@ describe("supervision histories", () => {
   });
 
   it("take a step from the bus exactly when its publisher could have decided it", () => {
-    fc.assert(
-      fc.property(
-        fc.array(arbAttempt, { maxLength: 6 }),
-        arbCommand,
-        fc.constantFrom(...PARTIES),
-        fc.constantFrom(...PARTIES),
-        (attempts, cmd, decider, publisher) => {
-          const { state } = play(attempts);
-          // Decided by one party, put on the bus under another's subject (a forgery when they differ).
-          const decided = decide({ command: cmd, actor: party(decider) }, state);
-          if (isRefusal(decided)) return;
-          // Only the party that decided it could have: an answer names its agency (\`by\`), and
-          // the office alone issues and escalates.
-          for (const e of decided) {
-            const r = recordSupervision(
-              state,
-              envelope({ ...e, agency: publisher } as SupervisionEvent),
-            );
-            expect(r.ok).toBe(publisher === decider);
-            if (r.ok) expect(r.order).toEqual(evolve(state, e));
-          }
-        },
-      ),
-      { numRuns: 500 },
-    );
+    forEachForgery(arbAttempt, arbCommand, PARTIES, (attempts, cmd, decider, publisher) => {
+      const { state } = played(attempts);
+      // Decided by one party, put on the bus under another's subject (a forgery when they differ).
+      const decided = decide({ command: cmd, actor: party(decider) }, state);
+      if (isRefusal(decided)) return;
+      // Only the party that decided it could have: an answer names its agency (\`by\`), and
+      // the office alone issues and escalates.
+      for (const e of decided) {
+        const r = recordSupervision(
+          state,
+          envelope({ ...e, agency: publisher } as SupervisionEvent),
+        );
+        expect(r.ok).toBe(publisher === decider);
+        if (r.ok) expect(r.record).toEqual(evolve(state, e));
+      }
+    });
   });
 });

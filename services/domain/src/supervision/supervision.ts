@@ -1,10 +1,11 @@
 import {
   type AgencyCode,
+  DAY_MS,
   type EventData,
   OFFICE,
   type SupervisionOrderView,
 } from "@liandong/contracts";
-import { type Decider, type Refusal, refuse } from "../decider.ts";
+import { actorDecider, type Refusal, refuse } from "../decider.ts";
 
 /**
  * A supervision order (督办) as every reader holds it: the view the office and the addressed
@@ -59,7 +60,6 @@ export type SupervisionCommand =
   | (Step & { type: "answer"; answer: string })
   | (Step & { type: "escalate" });
 
-const DAY_MS = 86_400_000;
 /** The longest an order may give for its answer (the contract's bound on `answerWithinDays`). */
 export const MAX_ANSWER_DAYS = 90;
 
@@ -197,15 +197,7 @@ function evolve(state: SupervisionState, e: SupervisionEvent): SupervisionState 
 }
 
 /** The supervision order aggregate (督办): issued by the office, answered, escalated. */
-export const supervisionDecider: Decider<
-  SupervisionState,
-  { command: SupervisionCommand; actor: SupervisionActor },
-  SupervisionEvent
-> = {
-  decide: ({ command, actor }, state) => decide(command, state, actor),
-  evolve,
-  initialState,
-};
+export const supervisionDecider = actorDecider({ decide, evolve, initialState });
 
 /** Pure: what an order shows a person: the record without the ids of the events folded. */
 export function supervisionView({

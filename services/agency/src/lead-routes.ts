@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
-import type { Officer } from "@liandong/contracts";
 import {
-  type AgencyCode,
   type CountyConfig,
   LeadDismissal,
   type LeadRegistered,
   LeadRegistration,
   LeadStatus,
+  type Officer,
 } from "@liandong/contracts";
 import {
   decideLead,
@@ -22,11 +21,7 @@ import {
 } from "@liandong/domain";
 import {
   type AggregateLog,
-  type Clock,
-  Decisions,
-  type HttpEnv,
   type IdempotentRequests,
-  officerAuth,
   ProblemError,
   type Published,
   readJson,
@@ -34,21 +29,15 @@ import {
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import type { Hono } from "hono";
 import { z } from "zod";
-import type { DeskStore } from "./desk-store.ts";
+import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
 import { sameTarget } from "./lead-desk.ts";
 import type { AgencyRules } from "./rules.ts";
 import { targetKey } from "./target-key.ts";
 
-export type DeskDeps = {
-  agency: AgencyCode;
+export type LeadDeskDeps = FeatureDeps & {
   config: CountyConfig;
-  officers: Officer[];
   rules: AgencyRules;
-  store: DeskStore;
-  log: AggregateLog;
-  clock: Clock;
   /** Requests made once whatever the retries (`Idempotency-Key`), in the agency's bucket. */
   requests: IdempotentRequests;
 };
@@ -62,10 +51,14 @@ const Page = z.object({
 /** How long a retry waits for a lead recorded before to reach this desk before answering 409. */
 const RECORDED_WITHIN_MS = 10_000;
 
-const newestFirst = (xs: Lead[]) => xs.sort((a, b) => b.at.localeCompare(a.at));
-
-/** What an agency service answers without an officer's token. */
-const OPEN_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+/** A page of leads (registered, or in the inbox) of the status asked for, newest first. */
+function page<T>(c: FeatureContext, leads: Iterable<Lead>, view: (lead: Lead) => T) {
+  const q = readQuery(c, Page);
+  const all = [...leads]
+    .filter((l) => !q.status || l.status === q.status)
+    .sort((a, b) => b.at.localeCompare(a.at));
+  return c.json({ items: all.slice(q.offset, q.offset + q.limit).map(view), total: all.length });
+}
 
 const notFound = () =>
   new ProblemError(404, "not-found", "未找到该线索", "no lead of this agency has this id");
@@ -83,17 +76,10 @@ function refusal(r: Refusal, current?: Lead): Error {
   });
 }
 
-/** The liaison officer's HTTP desk: register, list and dismiss leads; read the inbox. */
-export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
+/** The liaison officer's leads: register, list and dismiss them; read the inbox. */
+export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
   const { agency, store, log, clock } = deps;
-  const auth = officerAuth(deps.officers, agency);
-  // Everything at an agency's desk needs one of its officers: denied by default, so a route
-  // added later cannot be left open. Only the probes and metrics (and CORS preflights) are not.
-  app.use("*", (c, next) =>
-    OPEN_PATHS.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next),
-  );
-
-  const decisions = new Decisions();
+  const { app, decisions } = featureApp();
 
   /**
    * Appends what was decided on the lead, in order, and keeps the lead as it then stands.
@@ -223,16 +209,7 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     return c.json(result, replay ? 200 : 201);
   });
 
-  app.get("/leads", (c) => {
-    const q = readQuery(c, Page);
-    const all = newestFirst([...store.state.leads.values()]).filter(
-      (l) => !q.status || l.status === q.status,
-    );
-    return c.json({
-      items: all.slice(q.offset, q.offset + q.limit).map(leadView),
-      total: all.length,
-    });
-  });
+  app.get("/leads", (c) => page(c, store.state.leads.values(), leadView));
 
   app.get("/leads/:leadId", (c) => {
     const lead = store.lead(c.req.param("leadId"));
@@ -255,20 +232,12 @@ export function mountDesk(app: Hono<HttpEnv>, deps: DeskDeps): void {
     return c.json(leadView(lead));
   });
 
-  app.get("/inbox", (c) => {
-    const q = readQuery(c, Page);
-    const all = newestFirst([...store.state.inbox.values()]).filter(
-      (i) => !q.status || i.status === q.status,
-    );
-    return c.json({
-      items: all.slice(q.offset, q.offset + q.limit).map(inboxItem),
-      total: all.length,
-    });
-  });
+  app.get("/inbox", (c) => page(c, store.state.inbox.values(), inboxItem));
 
   app.get("/inbox/:leadId", (c) => {
     const item = store.inboxItem(c.req.param("leadId"));
     if (!item) throw new ProblemError(404, "not-found", "收件箱中没有该线索");
     return c.json(item);
   });
+  return app;
 }
