@@ -222,6 +222,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit/witnesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 邻县见证 — each neighbouring county's latest co-signature of the county's heads, and its latest refusal (no token needed) */
+        get: operations["auditWitnesses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/supervision": {
         parameters: {
             query?: never;
@@ -605,7 +622,7 @@ export interface components {
         Trail: {
             aggregate: {
                 /** @enum {string} */
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
                 id: string;
             };
             verification: {
@@ -791,6 +808,65 @@ export interface components {
                 streamSeq: number;
                 at: string;
             }[];
+        };
+        AuditWitnesses: {
+            county: string;
+            neighbours: {
+                [key: string]: {
+                    cosigned?: {
+                        witness: string;
+                        heads: {
+                            county: string;
+                            /** Format: date-time */
+                            at: string;
+                            heads: {
+                                [key: string]: {
+                                    size: number;
+                                    checkpoint: string;
+                                    seq: number;
+                                };
+                            };
+                            /** @default [] */
+                            behind: string[];
+                            key: string;
+                            signature: string;
+                        };
+                        /** Format: date-time */
+                        at: string;
+                        key: string;
+                        signature: string;
+                    };
+                    refused?: {
+                        witness: string;
+                        heads: {
+                            county: string;
+                            /** Format: date-time */
+                            at: string;
+                            heads: {
+                                [key: string]: {
+                                    size: number;
+                                    checkpoint: string;
+                                    seq: number;
+                                };
+                            };
+                            /** @default [] */
+                            behind: string[];
+                            key: string;
+                            signature: string;
+                        };
+                        /** Format: date-time */
+                        at: string;
+                        /** @enum {string} */
+                        problem: "not-signed" | "shrunk" | "forked";
+                        agency?: string;
+                        before?: {
+                            size: number;
+                            checkpoint: string;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
         SupervisionOrderRequest: {
             about: {
@@ -1252,7 +1328,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
                 id: string;
             };
             cookie?: never;
@@ -1588,6 +1664,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auditWitnesses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 邻县见证 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditWitnesses"];
                 };
             };
         };

@@ -29,6 +29,7 @@ import {
   SupervisionEscalated,
   SupervisionOrdered,
 } from "./events-supervision.ts";
+import { WitnessCosignature, WitnessHeadsSent, WitnessRefusal } from "./events-witness.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -53,6 +54,9 @@ export const CATALOGUE = {
   "audit.checkpoint": AuditCheckpoint,
   "break-glass.used": BreakGlassUsed,
   "break-glass.observed": BreakGlassObserved,
+  "witness.heads-sent": WitnessHeadsSent,
+  "witness.cosigned": WitnessCosignature,
+  "witness.refused": WitnessRefusal,
   "attempt.refused": AttemptRefused,
   "supervision.overdue": ReferralOverdue,
   "supervision.ordered": SupervisionOrdered,

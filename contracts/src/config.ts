@@ -119,8 +119,13 @@ export const CountyConfig = z.object({
        * with when they cross the line (an event no known key sealed is refused).
        */
       keys: z.record(CountyCode, z.record(AgencyCode, AuditPublicKey)).default({}),
+      /**
+       * Least time between two sendings of the county's heads to a neighbour to be witnessed
+       * (见证), in seconds: heads that moved meanwhile wait, and go together.
+       */
+      witnessEverySeconds: z.number().min(0.05).max(3600).default(5),
     })
-    .default({ neighbours: [], keys: {} }),
+    .default({ neighbours: [], keys: {}, witnessEverySeconds: 5 }),
   /** How often the office's scheduler looks for deadlines passed, in seconds. */
   overdueCheckSeconds: z.number().min(0.05).max(3600).default(5),
   /** Largest HTTP request body accepted, in bytes. */

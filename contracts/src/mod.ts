@@ -22,6 +22,7 @@ export * from "./events-lead.ts";
 export * from "./events-referral.ts";
 export * from "./events-report.ts";
 export * from "./events-supervision.ts";
+export * from "./events-witness.ts";
 export * from "./labels.ts";
 export * from "./lead.ts";
 export * from "./parse-event.ts";

@@ -54,6 +54,7 @@ import { AggregateKind } from "./envelope.ts";
 import { AuditHeads, AuditKeys } from "./events-audit.ts";
 import { InspectionFindings, InspectionPlanRequest } from "./events-inspection.ts";
 import { ReportSubmission } from "./events-report.ts";
+import { AuditWitnesses } from "./events-witness.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
 
@@ -768,6 +769,7 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     BreakGlassRequest: jsonSchema(BreakGlassRequest, "input"),
     BreakGlassRecord: jsonSchema(BreakGlassRecord, "output"),
     BreakGlassList: jsonSchema(BreakGlassList, "output"),
+    AuditWitnesses: jsonSchema(AuditWitnesses, "output"),
     SupervisionOrderRequest: jsonSchema(SupervisionOrderRequest, "input"),
     InspectionPlanRequest: jsonSchema(InspectionPlanRequest, "input"),
     OfficeInspection: jsonSchema(OfficeInspection, "output"),
@@ -939,6 +941,15 @@ export function officeOpenApiDocument(): Record<string, unknown> {
             "200": { description: "使用记录", content: json("BreakGlassList") },
             ...problems,
           },
+        },
+      },
+      "/audit/witnesses": {
+        get: {
+          operationId: "auditWitnesses",
+          summary:
+            "邻县见证 — each neighbouring county's latest co-signature of the county's heads, and its latest refusal (no token needed)",
+          security: [],
+          responses: { "200": { description: "邻县见证", content: json("AuditWitnesses") } },
         },
       },
       "/supervision": {

@@ -26,6 +26,7 @@ import { BreakGlassLog } from "./break-glass-log.ts";
 import { answer, officeClient, UsageError } from "./office-client.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
+import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
 
 export { UsageError };
 
@@ -35,7 +36,8 @@ const USAGE = `用法 usage:
       列出动用紧急权限的记录（给出 --heads，或用 --office 时取办公室的最新检查点：日志短于已知检查点即为被截断）
   liandong verify-region --log 导出文件:公钥文件 --log 导出文件:公钥文件 … [--json]
       离线校验一个协作区域：各县日志各用本县公钥校验，并核对每县收到的邻县事件
-      确为邻县日志中发出的事件（区域协作的跨县移交与线索）
+      确为邻县日志中发出的事件（区域协作的跨县移交与线索）；列出各县检查点经哪些邻县
+      见证签名，发现县向不同邻县（或向邻县与本县日志）展示两套历史的分叉视图
   liandong export  --nats URL --seed auditor.nk [--stream EVENTS] --out 文件
       把日志导出为 NDJSON，供离线校验（审计身份 auditor 只能读取日志，不能改动）
   liandong keys    --office URL [--out 文件]
@@ -215,6 +217,9 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
   if (logs.length < 2) throw new UsageError("需要至少两个县：--log 导出文件:公钥文件（可重复）");
   const reports: Record<string, VerifyReport> = {};
   const referrals = new CrossBorderReferrals();
+  const witnesses = new RegionWitnesses();
+  const keysOf: Record<string, AuditKeys> = {};
+  const chains: Record<string, ReturnType<LogVerifier["chains"]>> = {};
   for (const spec of logs) {
     const at = spec.lastIndexOf(":");
     if (at <= 0) throw new UsageError(`--log ${spec}：应为 导出文件:公钥文件`);
@@ -225,18 +230,25 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
     for await (const e of readExport(spec.slice(0, at))) {
       verifier.add(e);
       referrals.add(keys.county, e);
+      witnesses.add(e);
       if ((verifier.events & 1023) === 0) p.tick(verifier.events);
     }
     p.done(verifier.events);
     reports[keys.county] = verifier.finish();
+    keysOf[keys.county] = keys;
+    chains[keys.county] = verifier.chains();
   }
   const across = crossCheck(reports);
   const diverged = referrals.divergences();
+  const witnessed = witnesses.report(keysOf, chains);
   const ok =
-    across.length === 0 && diverged.length === 0 && Object.values(reports).every((r) => r.ok);
+    across.length === 0 &&
+    diverged.length === 0 &&
+    witnessed.ok &&
+    Object.values(reports).every((r) => r.ok);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ok, counties: reports, crossCheck: across, diverged }, null, 2)}\n`,
+      `${JSON.stringify({ ok, counties: reports, crossCheck: across, diverged, witnesses: witnessed }, null, 2)}\n`,
     );
     return ok ? 0 : 1;
   }
@@ -268,6 +280,7 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
       lines.push(`  移交 ${d.referralId} — ${d.detail}（${sides}）`);
     }
   }
+  lines.push(...witnessLines(witnessed));
   process.stdout.write(`${lines.join("\n")}\n`);
   return ok ? 0 : 1;
 }

@@ -34,7 +34,7 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const base = JSON.parse(readFileSync(opts.configFile, "utf8")) as {
     county: string;
-    region?: { neighbours?: string[] };
+    region?: { neighbours?: string[]; witnessEverySeconds?: number };
   };
   const home = base.county;
   // Each county checks the seals of its neighbour's events with the neighbour's agencies' keys:
@@ -50,6 +50,7 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
     home: {
       ...base,
       region: {
+        ...base.region,
         neighbours: [opts.neighbour],
         keys: { [opts.neighbour]: await keysOf(opts.neighbour) },
       },
@@ -57,7 +58,7 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
     neighbour: {
       ...base,
       county: opts.neighbour,
-      region: { neighbours: [home], keys: { [home]: await keysOf(home) } },
+      region: { ...base.region, neighbours: [home], keys: { [home]: await keysOf(home) } },
     },
   };
   const files = {

@@ -4,14 +4,7 @@ import {
   type AuditHeads,
   headsSigningText,
 } from "@liandong/contracts";
-import {
-  type Bucket,
-  type Logger,
-  type SealKeys,
-  type Signer,
-  sha256Hex,
-  verifiedCheckpoint,
-} from "@liandong/runtime";
+import { type Bucket, type Logger, type Signer, sha256Hex } from "@liandong/runtime";
 
 const STORE_KEY = "audit.heads";
 
@@ -24,7 +17,6 @@ const STORE_KEY = "audit.heads";
  */
 export class CountyHeads {
   readonly #county: string;
-  readonly #keys: SealKeys;
   readonly #kv: Bucket;
   readonly #logger: Logger;
   /** What the log holds now. */
@@ -33,9 +25,8 @@ export class CountyHeads {
   #seen: Record<string, AuditHead> = {};
   #caughtUp = false;
 
-  constructor(opts: { county: string; keys: SealKeys; kv: Bucket; logger: Logger }) {
+  constructor(opts: { county: string; kv: Bucket; logger: Logger }) {
     this.#county = opts.county;
-    this.#keys = opts.keys;
     this.#kv = opts.kv;
     this.#logger = opts.logger;
   }
@@ -45,13 +36,7 @@ export class CountyHeads {
     if (entry?.operation === "PUT") this.#seen = JSON.parse(new TextDecoder().decode(entry.value));
   }
 
-  /** A checkpoint of this county as stored at `seq`; taken when it verifies and moves its chain on. */
-  observe(subject: string, bytes: Uint8Array, seq: number): Promise<void> | undefined {
-    const v = verifiedCheckpoint(this.#keys, subject, bytes);
-    return v.ok ? this.take(v, bytes, seq) : undefined;
-  }
-
-  /** A checkpoint already verified (see `verifiedCheckpoint`). */
+  /** A checkpoint of this county as stored at `seq`, verified (see `verifiedCheckpoint`). */
   take(
     v: { county: string; checkpoint: AuditCheckpoint },
     bytes: Uint8Array,

@@ -45,6 +45,7 @@ import { followSupervision, observeSupervision } from "./supervision-events.ts";
 import { deadlineScheduler, mountTracker } from "./tracker-routes.ts";
 import { readTrail } from "./trail.ts";
 import { mountWebPage } from "./web.ts";
+import { isWitnessEvent, Witnessing } from "./witness.ts";
 
 /**
  * Aggregate kinds whose events the office's projections read. The rest (an agency's audit
@@ -61,10 +62,8 @@ const PROJECTED_KINDS = new Set([
   "break-glass",
 ]);
 
-/** An agency's audit checkpoint: `ld.ev.<county>.<agency>.audit.…`. */
-function isCheckpoint(subject: string): boolean {
-  return subject.split(".", 5)[4] === "audit";
-}
+/** The aggregate kind of an event subject: `ld.ev.<county>.<agency>.<kind>.…`. */
+const kindOf = (subject: string) => subject.split(".", 5)[4];
 
 /** Whether the office decodes the event stored under `subject` (an unreadable subject is, to be dead-lettered). */
 export function projected(subject: string): boolean {
@@ -109,18 +108,25 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   const participants = ctx.config.agencies.map((a) => a.code);
   await mountWebPage(ctx.app, ctx);
 
-  // One message of EVENTS, decoded, validated and applied to every projection (or dead-lettered).
-  // Synchronous for all but the few that write back: no promise per message of a rebuild.
-  const apply = (m: StreamMessage): Promise<void> | undefined => {
+  // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third
+  // witness: on a checkpoint's word, or its own seal); or dead-lettered.
+  const checked = (m: StreamMessage) => {
     const verdict = checkMessage(m.subject, m.data);
-    if (!verdict.ok) return deadLetter(m, verdict.reason, verdict.detail);
+    if (!verdict.ok) return { bad: deadLetter(m, verdict.reason, verdict.detail) };
     const e = verdict.event;
-    // The third witness: sealed by its agency's own publisher (on a checkpoint's word, or its own).
     const hash = sha256Hex(m.data);
     if (!sealedAhead.take(e.county, e.agency, hash)) {
       const problem = sealProblem(seals, e, m.subject, m.data, m.headers?.get(SEAL_HEADER), hash);
-      if (problem) return deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem);
+      if (problem) return { bad: deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem) };
     }
+    return { e, hash };
+  };
+  // Applied to every projection. Synchronous for all but the few that write back: no promise per
+  // message of a rebuild.
+  const apply = (m: StreamMessage): Promise<void> | undefined => {
+    const c = checked(m);
+    if ("bad" in c) return c.bad;
+    const { e, hash } = c;
     evolve(tracker, e);
     const step = evolveReferrals(referrals, tracker, e, { seq: m.seq, hash });
     // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
@@ -155,8 +161,22 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
 
   const seals = sealKeysOf(ctx.config);
   const sealedAhead = new SealedAhead();
-  const heads = new CountyHeads({ county: ctx.county, keys: seals, kv: ctx.kv, logger });
+  const heads = new CountyHeads({ county: ctx.county, kv: ctx.kv, logger });
   ctx.app.get("/audit/heads", (c) => c.json(heads.signed(ctx.signer, ctx.clock())));
+  const witnessing = new Witnessing({
+    county: ctx.county,
+    neighbours: ctx.config.region.neighbours,
+    officeKeys: Object.fromEntries(
+      ctx.config.region.neighbours.map((n) => [n, ctx.config.region.keys[n]?.office]),
+    ),
+    signer: ctx.signer,
+    clock: ctx.clock,
+    logger,
+    heads: () => heads.signed(ctx.signer, ctx.clock()),
+    append: (req, opts) => log.append(req, opts),
+    everyMs: ctx.config.region.witnessEverySeconds * 1000,
+  });
+  ctx.app.get("/audit/witnesses", (c) => c.json(witnessing.view()));
   // What the agencies' checkpoints sealed so far, read before the rebuild: an event they sealed
   // is taken on their signed word, not by checking its own seal (a rebuild reads every event).
   const readCheckpoints = async () => {
@@ -173,12 +193,23 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       await heads.take(v, c.bytes, c.seq);
     }
   };
-  const onMessage = (m: StreamMessage) =>
-    isCheckpoint(m.subject)
-      ? heads.observe(m.subject, m.data, m.seq)
-      : projected(m.subject)
-        ? apply(m)
-        : undefined;
+  const onMessage = (m: StreamMessage) => {
+    const kind = kindOf(m.subject);
+    if (kind === "audit") {
+      const v = verifiedCheckpoint(seals, m.subject, m.data);
+      if (!v.ok) return undefined;
+      const taken = heads.take(v, m.data, m.seq);
+      if (v.county === ctx.county) witnessing.checkpoint(v.checkpoint, m.seq);
+      return taken;
+    }
+    if (kind === "witness") {
+      const c = checked(m);
+      if ("bad" in c) return c.bad;
+      if (isWitnessEvent(c.e)) witnessing.event(c.e, c.hash);
+      return undefined;
+    }
+    return projected(m.subject) ? apply(m) : undefined;
+  };
 
   return {
     async start() {
@@ -191,6 +222,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
         onCaughtUp: () => {
           caughtUp = true;
           void heads.caughtUp();
+          witnessing.caughtUp();
           deadlines.start();
         },
       });
@@ -198,6 +230,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     async stop() {
       rewrites?.stop();
       deadlines.stop();
+      witnessing.stop();
       await running?.stop();
     },
     ready: () => caughtUp,
@@ -212,6 +245,7 @@ export const OPEN_PATHS = new Set([
   "/ui/config.json",
   "/audit/keys",
   "/audit/heads",
+  "/audit/witnesses",
   "/healthz",
   "/readyz",
   "/metrics",

@@ -5,6 +5,7 @@ import {
   SHARED_ACROSS_KINDS,
 } from "@liandong/contracts";
 import { z } from "zod";
+import { type ChainHead, headInChain, type KnownHead } from "./audit-witness.ts";
 import { sha256Hex } from "./hash.ts";
 import { claimedPrev, indexOfPrev, UNREADABLE } from "./hash-chain.ts";
 import { type SealKeys, sealProblem } from "./seal.ts";
@@ -44,12 +45,6 @@ export type FindingKind =
   | "truncated"
   /** The log holds, where a known head stands, another checkpoint: a second history. */
   | "forked";
-
-/**
- * What a verifier knows of an agency's chain from elsewhere (the office's signed heads, a
- * neighbour's witness): its size and the SHA-256 of the checkpoint that sealed up to it.
- */
-export type KnownHead = { size: number; checkpoint: string };
 
 /** What is wrong, and where: the stream sequence and event id of the first bad event. */
 export type Finding = {
@@ -650,26 +645,35 @@ export class LogVerifier {
   #againstKnownHead(agency: string, log: AgencyLog, size: number, findings: Finding[]): void {
     const head = this.#known[agency];
     if (!head || head.size === 0) return;
-    const last = log.observed.seq.at(-1) ?? 0;
-    if (size < head.size) {
+    const v = headInChain(chainOf(log), size, head);
+    if (v.verdict === "truncated") {
       findings.push({
         kind: "truncated",
         agency,
-        seq: last + 1,
+        seq: (log.observed.seq.at(-1) ?? 0) + 1,
         position: size,
         detail: `the log seals ${size} of ${agency}'s events; a head known from elsewhere seals ${head.size} (checkpoint ${head.checkpoint})`,
       });
-      return;
-    }
-    const at = log.checkpoints.find((c) => c.index + c.hashes.length === head.size);
-    if (at && at.hash !== head.checkpoint)
+    } else if (v.verdict === "forked")
       findings.push({
         kind: "forked",
         agency,
-        seq: at.seq,
+        seq: v.at.seq,
         position: head.size,
         detail: `the checkpoint sealing up to ${head.size} is not the one known from elsewhere (${head.checkpoint})`,
       });
+    // `unaligned` (no checkpoint ends there): a checkpoint is missing, named as such.
+  }
+
+  /**
+   * Each agency's chain as its valid checkpoints seal it (the size each seals up to, its hash,
+   * where it stands), in order: what heads known from elsewhere are held against.
+   */
+  chains(): Record<string, ChainHead[]> {
+    const out: Record<string, ChainHead[]> = {};
+    for (const [agency, log] of this.#agencies)
+      if (log.checkpoints.length > 0) out[agency] = chainOf(log);
+    return out;
   }
 
   /** Lines an agency's observed events up against what its valid checkpoints sealed. */
@@ -854,6 +858,12 @@ export class LogVerifier {
     }
     return S.length;
   }
+}
+
+function chainOf(log: AgencyLog): ChainHead[] {
+  return log.checkpoints
+    .map((c) => ({ size: c.index + c.hashes.length, checkpoint: c.hash, seq: c.seq }))
+    .sort((a, b) => a.size - b.size);
 }
 
 /**
