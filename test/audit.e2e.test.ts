@@ -298,6 +298,17 @@ describe("forgeries through the county's admin identity, on the live bus", () =>
     const envelope = JSON.parse(Buffer.from(e.bytes).toString()) as { aggregate: { id: string } };
     return { entry: e, leadId: envelope.aggregate.id };
   };
+  /** The real share as an admin would copy it: another lead id and event id, all else the same. */
+  const forgedShare = () => {
+    const { entry, leadId } = realShare();
+    const forgedLead = randomUUID();
+    const forgedId = randomUUID();
+    const text = Buffer.from(entry.bytes)
+      .toString()
+      .replaceAll(leadId, forgedLead)
+      .replace(idOf(entry), forgedId);
+    return { entry, leadId, forgedLead, forgedId, text };
+  };
   /** Dead letters of `agency`'s consumers for `reason`, by the subject they were stored under. */
   const deadLetters = async (agency: string, reason: string) =>
     (await readAllWithHeaders(STREAMS.deadLetters))
@@ -307,13 +318,7 @@ describe("forgeries through the county's admin identity, on the live bus", () =>
     (await verifyWithCli(STREAMS.events)).report.findings.map((f) => [f.kind, f.eventId]);
 
   it("a copied envelope on health's subjects: refused by public security, named by verify", async () => {
-    const { entry, leadId } = realShare();
-    const forgedLead = randomUUID();
-    const forgedId = randomUUID();
-    const text = Buffer.from(entry.bytes)
-      .toString()
-      .replaceAll(leadId, forgedLead)
-      .replace(idOf(entry), forgedId);
+    const { entry, leadId, forgedLead, forgedId, text } = forgedShare();
     const subject = entry.subject.replace(leadId, forgedLead);
     await jetstream(admin).publish(subject, Buffer.from(text));
     await eventually(
@@ -338,13 +343,7 @@ describe("forgeries through the county's admin identity, on the live bus", () =>
   });
 
   it("health's envelope on commerce's subjects: refused as not matching, named identity-mismatch", async () => {
-    const { entry, leadId } = realShare();
-    const forgedLead = randomUUID();
-    const forgedId = randomUUID();
-    const text = Buffer.from(entry.bytes)
-      .toString()
-      .replaceAll(leadId, forgedLead)
-      .replace(idOf(entry), forgedId);
+    const { entry, leadId, forgedLead, forgedId, text } = forgedShare();
     const subject = entry.subject.replace(leadId, forgedLead).replace(".health.", ".commerce.");
     await jetstream(admin).publish(subject, Buffer.from(text));
     await eventually(
