@@ -87,6 +87,18 @@ const healthEvent = (log: LogEntry[], k: number) =>
     k
   ]![1];
 
+/** An event no agency's publisher made (none sealed it), as an insider would slip one in. */
+const forgedEvent = () =>
+  Buffer.from(
+    JSON.stringify({
+      specversion: "1.0",
+      id: randomUUID(),
+      type: "referral.accepted",
+      prev: null,
+      data: {},
+    }),
+  );
+
 describe("LogVerifier", () => {
   it("finds nothing wrong in an untouched log", () => {
     const report = verify(countyLog(40));
@@ -142,15 +154,7 @@ describe("LogVerifier", () => {
   it("names a forged event inserted among sealed ones", () => {
     const log = countyLog(40);
     const at = healthEvent(log, 5);
-    const forged = Buffer.from(
-      JSON.stringify({
-        specversion: "1.0",
-        id: randomUUID(),
-        type: "referral.accepted",
-        prev: null,
-        data: {},
-      }),
-    );
+    const forged = forgedEvent();
     log.splice(at, 0, { seq: 0, subject: `ld.ev.${COUNTY}.health.referral.rX._`, bytes: forged });
     const report = verify(log);
     expect(report.findings[0]).toMatchObject({
@@ -163,15 +167,7 @@ describe("LogVerifier", () => {
   it("names a forged event sealed under the wrong key", () => {
     const log = countyLog(40);
     const intruder = signerFromSeed(seedOf());
-    const forged = Buffer.from(
-      JSON.stringify({
-        specversion: "1.0",
-        id: randomUUID(),
-        type: "referral.accepted",
-        prev: null,
-        data: {},
-      }),
-    );
+    const forged = forgedEvent();
     const h = sha256Hex(forged).slice(0, 32);
     const index = verify(log).agencies.health!.sealed;
     const text = checkpointSigningText(COUNTY, { agency: "health", index, hashes: [h] }, null);

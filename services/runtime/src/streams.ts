@@ -100,15 +100,19 @@ export async function provisionCounty(
     num_replicas: replicas,
   });
   const kvm = new Kvm(nc);
+  // An inbox, or what a neighbour reads of this county: sourced from EVENTS, never deleted from.
+  const sourced = {
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    max_msgs: INBOX_LIMITS.maxMsgs,
+    max_bytes: INBOX_LIMITS.maxBytes,
+    deny_delete: true,
+    deny_purge: true,
+  };
   for (const agency of opts.agencies) {
     await ensureStream(nc, {
       name: STREAMS.inbox(agency),
-      storage: StorageType.File,
-      discard: DiscardPolicy.New,
-      max_msgs: INBOX_LIMITS.maxMsgs,
-      max_bytes: INBOX_LIMITS.maxBytes,
-      deny_delete: true,
-      deny_purge: true,
+      ...sourced,
       allow_direct: true,
       num_replicas: replicas,
       sources: [
@@ -129,12 +133,7 @@ export async function provisionCounty(
     // The only stream neighbour `n` may read (its link's permissions say so).
     await ensureStream(nc, {
       name: STREAMS.regionOut(n),
-      storage: StorageType.File,
-      discard: DiscardPolicy.New,
-      max_msgs: INBOX_LIMITS.maxMsgs,
-      max_bytes: INBOX_LIMITS.maxBytes,
-      deny_delete: true,
-      deny_purge: true,
+      ...sourced,
       num_replicas: replicas,
       sources: [{ name: STREAMS.events, filter_subject: outboundSubjects(opts.county, n) }],
     });
