@@ -56,7 +56,6 @@ export function inspectionInbox(deps: {
     const before = known ? inspectionOf(known, agency) : inspectionDecider.initialState();
     const recorded = recordInspection(before, e, { participants });
     if (!recorded.ok) throw new ValidationError("not-entitled", recorded.refused.message);
-    if (recorded.record !== before)
-      await store.saveInspection(storedOf(recorded.record, agency));
+    if (recorded.record !== before) await store.saveInspection(storedOf(recorded.record, agency));
   };
 }
