@@ -9,7 +9,7 @@ import {
   Statistics,
   type Tracker,
 } from "@liandong/office";
-import { checkMessage, sha256Hex } from "@liandong/runtime";
+import { checkMessage, SealedAhead, sha256Hex } from "@liandong/runtime";
 import type { Figure } from "./run.ts";
 import { percentile } from "./stats.ts";
 
@@ -117,17 +117,31 @@ export function officeBench(opts: {
   log: (s: string) => void;
 }): Record<string, Figure> {
   const log = countyLog(opts.events);
+  // What each agency's checkpoints sealed: its events' hashes, in stream order.
+  const sealed = new Map<string, string[]>();
+  for (const m of log) {
+    const agency = m.subject.split(".")[3]!;
+    const list = sealed.get(agency) ?? [];
+    list.push(sha256Hex(m.bytes).slice(0, 32));
+    sealed.set(agency, list);
+  }
   const rebuild = () => {
     const leads: Tracker = new Map();
     const referrals: ReferralTracker = new Map();
     const stats = new Statistics(COUNTY);
+    // The agencies' checkpoints, read before the rebuild as the office reads them: each event is
+    // then taken on its checkpoint's word (its hash the next one sealed), as in the office.
+    const ahead = new SealedAhead();
+    for (const [agency, hashes] of sealed) ahead.add(COUNTY, agency, hashes);
     const started = performance.now();
     for (const [seq, m] of log.entries()) {
       const v = checkMessage(m.subject, m.bytes);
       if (!v.ok) throw new Error(`${v.reason}: ${v.detail}`);
+      const hash = sha256Hex(m.bytes);
+      if (!ahead.take(v.event.county, v.event.agency, hash))
+        throw new Error(`event ${seq + 1} not sealed ahead`);
       evolve(leads, v.event);
       // As the office does: a referral's step is recorded with its hash, its entitlement replayed.
-      const hash = v.event.aggregate.kind === "referral" ? sha256Hex(m.bytes) : "";
       const step = evolveReferrals(referrals, leads, v.event, { seq: seq + 1, hash });
       if (step && !step.ok) throw new Error(`referral step not recorded: ${JSON.stringify(step)}`);
       stats.apply(v.event);

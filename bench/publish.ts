@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type EventData, eventSubject, STREAMS } from "@liandong/contracts";
-import { EventPublisher } from "@liandong/runtime";
+import { EventPublisher, signerFromSeed } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { createUser } from "@nats-io/nkeys";
 import { connect, headers } from "@nats-io/transport-node";
 import type { Figure } from "./run.ts";
 import { percentile } from "./stats.ts";
@@ -50,7 +51,14 @@ export async function publishBench(opts: {
     duplicate_window: 120_000_000_000,
   });
   const js = jetstream(nc);
-  const publisher = new EventPublisher(nc, { county: COUNTY, agency: AGENCY, window: opts.window });
+  // Sealed at the source, as every service publishes: the typed side signs each event.
+  const signer = signerFromSeed(new TextDecoder().decode(createUser().getSeed()));
+  const publisher = new EventPublisher(nc, {
+    county: COUNTY,
+    agency: AGENCY,
+    window: opts.window,
+    signer,
+  });
 
   // One turn of each side: `n` publishes, their inputs made before the clock starts.
   const typedTurn = async (n: number) => {

@@ -10,7 +10,7 @@ import { checkpointSigningText, STREAMS } from "@liandong/contracts";
 import { type LogEntry, LogVerifier, signerFromSeed, type VerifyReport } from "@liandong/runtime";
 import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream } from "../services/cli/src/read-log.ts";
 import { playDemo } from "../services/county/src/demo.ts";
@@ -27,6 +27,41 @@ async function readAll(stream: string): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
   for await (const e of readStream(admin, stream)) out.push({ ...e, bytes: Buffer.from(e.bytes) });
   return out;
+}
+
+/** A stream's messages with the headers a reader checks (seal, dead-letter origin). */
+async function readAllWithHeaders(stream: string) {
+  const out: {
+    seq: number;
+    subject: string;
+    seal?: string | undefined;
+    original?: string | undefined;
+  }[] = [];
+  const c = await jetstream(admin).consumers.get(stream);
+  const info = await c.info(true);
+  if (info.num_pending === 0) return out;
+  const messages = await c.consume();
+  for await (const m of messages) {
+    out.push({
+      seq: m.seq,
+      subject: m.subject,
+      seal: m.headers?.get("Liandong-Seal") || undefined,
+      original: m.headers?.get("Liandong-Original-Subject") || undefined,
+    });
+    if (m.info.pending === 0) break;
+  }
+  messages.stop();
+  return out;
+}
+
+async function cli(args: string[]) {
+  return run(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "services/cli/src/main.ts"), ...args],
+    {
+      cwd: ROOT,
+    },
+  );
 }
 
 function verify(entries: LogEntry[]): VerifyReport {
@@ -61,7 +96,7 @@ async function tamperedCopy(entries: LogEntry[]): Promise<string> {
   return name;
 }
 
-async function verifyWithCli(stream: string) {
+async function verifyWithCli(stream: string, extra: string[] = []) {
   const result = await run(
     process.execPath,
     [
@@ -78,6 +113,7 @@ async function verifyWithCli(stream: string) {
       "--keys",
       county.keysFile,
       "--json",
+      ...extra,
     ],
     { cwd: ROOT },
   ).catch((err: { code: number; stdout: string; stderr: string }) => err);
@@ -185,7 +221,7 @@ describe("tampering, each kind named at the first bad event", () => {
     });
     const { report } = await verifyWithCli(await tamperedCopy(entries));
     expect(report.findings[0]).toMatchObject({
-      kind: "forged",
+      kind: "not-published-by-agency",
       agency: "health",
       eventId: forged.id,
       seq: at + 1,
@@ -208,6 +244,8 @@ describe("tampering, each kind named at the first bad event", () => {
       specversion: "1.0",
       id: randomUUID(),
       type: "audit.checkpoint",
+      county: keys.county,
+      agency: "health",
       prev: null,
       data: {
         agency: "health",
@@ -253,29 +291,120 @@ describe("tampering, each kind named at the first bad event", () => {
   });
 });
 
-describe("a foreign event under an agency's subjects, on the live bus", () => {
-  it("is not sealed by that agency, and the verifier names it forged", async () => {
-    // Admin (or a server-side delivery) puts an office envelope under health's subjects.
-    const model = JSON.parse(Buffer.from(original[healthEvents(original)[0]!]!.bytes).toString());
-    const foreign = { ...model, id: randomUUID(), agency: "office", prev: null };
-    const subject = original[healthEvents(original)[0]!]!.subject;
-    await jetstream(admin).publish(subject, Buffer.from(JSON.stringify(foreign)));
-    // Health goes on working; what it publishes next is sealed, the foreign event is not.
+describe("forgeries through the county's admin identity, on the live bus", () => {
+  /** Health's first share of a lead with public security, as stored, and its lead id. */
+  const realShare = () => {
+    const e = original.find((x) => /\.health\.lead\.[^.]+\.public-security$/.test(x.subject))!;
+    const envelope = JSON.parse(Buffer.from(e.bytes).toString()) as { aggregate: { id: string } };
+    return { entry: e, leadId: envelope.aggregate.id };
+  };
+  /** Dead letters of `agency`'s consumers for `reason`, by the subject they were stored under. */
+  const deadLetters = async (agency: string, reason: string) =>
+    (await readAllWithHeaders(STREAMS.deadLetters))
+      .filter((m) => m.subject === `ld.dlq.${agency}.${reason}`)
+      .map((m) => m.original);
+  const liveFindings = async () =>
+    (await verifyWithCli(STREAMS.events)).report.findings.map((f) => [f.kind, f.eventId]);
+
+  it("a copied envelope on health's subjects: refused by public security, named by verify", async () => {
+    const { entry, leadId } = realShare();
+    const forgedLead = randomUUID();
+    const forgedId = randomUUID();
+    const text = Buffer.from(entry.bytes)
+      .toString()
+      .replaceAll(leadId, forgedLead)
+      .replace(idOf(entry), forgedId);
+    const subject = entry.subject.replace(leadId, forgedLead);
+    await jetstream(admin).publish(subject, Buffer.from(text));
+    await eventually(
+      async () =>
+        (await deadLetters("public-security", "not-published-by-agency")).includes(subject) ||
+        undefined,
+      20_000,
+    );
+    const inbox = await county.as("public-security").get<{ items: { leadId: string }[] }>("/inbox");
+    expect(inbox.body.items.map((i) => i.leadId)).not.toContain(forgedLead);
+    // Health's sealer never seals it: once health seals what it publishes next, verify names it.
     await county.as("health").post("/leads", {
       source: "record-audit",
       violations: ["sex-selective-termination"],
       target: { kind: "institution", name: "某镇卫生院（复查）", county: "441723" },
-      summary: "复查",
+      summary: "复查产科病历",
     });
-    const report = await eventually(async () => {
-      const r = verify(await readAll(STREAMS.events));
-      return r.findings.length > 0 && r.unsealed.length === 0 ? r : undefined;
-    }, 20_000);
-    expect(report.findings).toHaveLength(1);
-    expect(report.findings[0]).toMatchObject({
-      kind: "forged",
-      agency: "health",
-      eventId: foreign.id,
-    });
+    await eventually(async () => {
+      const f = await liveFindings();
+      return f.some(([k, id]) => k === "not-published-by-agency" && id === forgedId) || undefined;
+    }, 30_000);
+  });
+
+  it("health's envelope on commerce's subjects: refused as not matching, named identity-mismatch", async () => {
+    const { entry, leadId } = realShare();
+    const forgedLead = randomUUID();
+    const forgedId = randomUUID();
+    const text = Buffer.from(entry.bytes)
+      .toString()
+      .replaceAll(leadId, forgedLead)
+      .replace(idOf(entry), forgedId);
+    const subject = entry.subject.replace(leadId, forgedLead).replace(".health.", ".commerce.");
+    await jetstream(admin).publish(subject, Buffer.from(text));
+    await eventually(
+      async () =>
+        (await deadLetters("public-security", "subject-mismatch")).includes(subject) || undefined,
+      20_000,
+    );
+    const f = await liveFindings();
+    expect(f).toContainEqual(["identity-mismatch", forgedId]);
+  });
+
+  it("an event claiming a county outside the region is named foreign-county", async () => {
+    const { entry, leadId } = realShare();
+    const forgedId = randomUUID();
+    const text = Buffer.from(entry.bytes)
+      .toString()
+      .replaceAll(`"${keys.county}"`, '"999999"')
+      .replace(`liandong:${keys.county}:`, "liandong:999999:")
+      .replace(idOf(entry), forgedId);
+    const subject = entry.subject.replace(`.${keys.county}.`, ".999999.");
+    await jetstream(admin).publish(subject, Buffer.from(text));
+    expect(leadId).toBeTruthy();
+    const f = await liveFindings();
+    expect(f).toContainEqual(["foreign-county", forgedId]);
+  });
+
+  it("a real event stored again with its seal, sealed again by health, is named as stored twice", async () => {
+    const { entry } = realShare();
+    const sealed = (await readAllWithHeaders(STREAMS.events)).find((m) => m.seq === entry.seq)!;
+    const h = headers();
+    h.set("Liandong-Seal", sealed.seal!);
+    await jetstream(admin).publish(entry.subject, entry.bytes, { headers: h });
+    await eventually(async () => {
+      const f = await liveFindings();
+      return f.some(([k, id]) => k === "replayed" && id === idOf(entry)) || undefined;
+    }, 30_000);
+  });
+});
+
+describe("a log cut short, against the heads the office signed", () => {
+  it("a truncated tail and a deleted checkpoint are named", async () => {
+    const headsFile = join(county.stateDir, "heads.json");
+    const saved = await cli(["heads", "--office", county.urls.office!, "--out", headsFile]);
+    expect(saved.stdout).toContain("已保存");
+    // The tail cut: the last of health's events and the checkpoint that sealed them.
+    const lastCp = original.findLastIndex((e) => /\.health\.audit\./.test(e.subject));
+    const cut = original.slice(0, healthEvents(original.slice(0, lastCp)).at(-1));
+    const truncated = await verifyWithCli(await tamperedCopy(cut), ["--heads", headsFile]);
+    expect(truncated.report.findings).toContainEqual(
+      expect.objectContaining({ kind: "truncated", agency: "health" }),
+    );
+    expect(truncated.code).toBe(1);
+    // Without the heads the same copy verifies clean: what the auditor keeps is what tells.
+    expect((await verifyWithCli(await tamperedCopy(cut))).report.findings).toEqual([]);
+
+    const cps = original.flatMap((e, i) => (/\.health\.audit\./.test(e.subject) ? [i] : []));
+    if (cps.length >= 2) {
+      const without = original.filter((_, i) => i !== cps[0]);
+      const { report } = await verifyWithCli(await tamperedCopy(without));
+      expect(report.findings.map((f) => f.kind)).toEqual(["missing-checkpoint"]);
+    }
   });
 });

@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { eventSubject, STREAMS } from "@liandong/contracts";
 import {
   connectBus,
+  createLogger,
   EventPublisher,
   messageIdKey,
+  natsBus,
   provisionCounty,
   uuidFromName,
 } from "@liandong/runtime";
@@ -20,6 +22,7 @@ import { ensureIdentities } from "../services/county/src/identities.ts";
 import { renderAuthorization } from "../services/county/src/server-config.ts";
 import { eventually } from "./support/county.ts";
 import { type NatsServer, startNatsServer } from "./support/nats-server.ts";
+import { violation } from "./support/violation.ts";
 
 const AGENCIES = [
   "health",
@@ -34,6 +37,7 @@ const LEAD = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
 let server: NatsServer;
 let dir: string;
 const conns: NatsConnection[] = [];
+const logger = createLogger("test", "silent");
 
 async function as(agency: string): Promise<NatsConnection> {
   const nc = await connectBus({
@@ -44,18 +48,6 @@ async function as(agency: string): Promise<NatsConnection> {
   });
   conns.push(nc);
   return nc;
-}
-
-/** Waits for the connection to report a permissions violation (the server's async -ERR). */
-function violation(nc: NatsConnection): Promise<string> {
-  return new Promise((resolve) => {
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === "error" && /permissions violation/i.test(String(s.error)))
-          return resolve(String(s.error));
-      }
-    })();
-  });
 }
 
 beforeAll(async () => {
@@ -233,6 +225,32 @@ describe("reading", () => {
       const refused = violation(nc);
       await expect(attempt(jsm), what).rejects.toThrow();
       expect(await refused, what).toMatch(subject);
+    }
+  });
+
+  it("an agency reads back the last event on its own subjects of EVENTS, never on another's", async () => {
+    const lead = crypto.randomUUID();
+    const mine = `ld.ev.441723.health.lead.${lead}._`;
+    const theirs = `ld.ev.441723.public-security.lead.${lead}._`;
+    const ack = await jetstream(await as("health")).publish(mine, '{"n":4}', {
+      msgID: `health:last-${lead}`,
+    });
+    await jetstream(await as("public-security")).publish(theirs, '{"n":5}', {
+      msgID: `public-security:last-${lead}`,
+    });
+    const health = await as("health");
+    const bus = natsBus({ nc: health, agency: "health", publisher: undefined as never, logger });
+    // Its own: exact, or the whole aggregate as it wrote it.
+    expect(await bus.last(STREAMS.events, mine)).toMatchObject({ seq: ack.seq, subject: mine });
+    expect(await bus.last(STREAMS.events, `ld.ev.441723.health.lead.${lead}.>`)).toMatchObject({
+      seq: ack.seq,
+    });
+    expect(await bus.last(STREAMS.events, `ld.ev.441723.health.lead.${lead}.x`)).toBeUndefined();
+    // Another agency's, or every agency's at once: refused by the server.
+    for (const subject of [theirs, `ld.ev.441723.*.lead.${lead}.>`]) {
+      const refused = violation(health);
+      await expect(bus.last(STREAMS.events, subject), subject).rejects.toThrow();
+      expect(await refused, subject).toMatch(/publish to "\$JS\.API\.DIRECT\.GET\.EVENTS\.ld/i);
     }
   });
 

@@ -28,6 +28,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { listeningRegion } from "../services/county/src/compose-secrets.ts";
 import { freePort } from "../services/county/src/free-port.ts";
+import type { Identities } from "../services/county/src/identities.ts";
 import { ensureIdentities } from "../services/county/src/identities.ts";
 import { renderAuthorization, renderServerConfig } from "../services/county/src/server-config.ts";
 
@@ -214,7 +215,15 @@ describe("the NATS cluster", () => {
       host: "127.0.0.1",
       port: 4222,
       storeDir: "/s",
-      identities: { admin: { name: "admin", publicKey: "U", seedFile: "" }, agencies: {} },
+      identities: {
+        ...Object.fromEntries(
+          (["admin", "auditor", "keeper", "breakGlass"] as const).map((name) => [
+            name,
+            { name, publicKey: "U", seedFile: "" },
+          ]),
+        ),
+        agencies: {},
+      } as Identities,
       syncAlways: true,
     });
     for (const key of ["max_file_store", "max_payload"])
@@ -309,6 +318,9 @@ describe("init and provisioning", () => {
       expect([SECRETS_DIR, `${SECRETS_DIR}/neighbour`], `secret ${name}: ${s.file}`).toContain(
         dirname(norm(s.file ?? "")),
       );
+    // The break-glass seed (deploy/secrets/break-glass/) is given to no container.
+    for (const [name, s] of Object.entries(compose.secrets ?? {}))
+      expect(norm(s.file ?? ""), `secret ${name}`).not.toMatch(/break-glass/);
     // A county on its own: init writes no domain, no leaf-node port (the nodes' JS_DOMAIN is empty).
     expect(
       listeningRegion(join(ROOT, SECRETS_DIR), county),
@@ -377,10 +389,19 @@ describe("the services", () => {
       expect(secrets.get(env.LIANDONG_OFFICERS ?? ""), `${code}: officers file`).toBe(
         `${SECRETS_DIR}/officers.json`,
       );
+      expect(secrets.get(env.LIANDONG_PUBLIC_KEYS ?? ""), `${code}: public keys`).toBe(
+        `${SECRETS_DIR}/public-keys.json`,
+      );
       expect(
         [...secrets.values()].sort(),
-        `${code}: secrets beyond its own seed and the officers`,
-      ).toEqual([`${SECRETS_DIR}/${code}.nk`, `${SECRETS_DIR}/officers.json`].sort());
+        `${code}: secrets beyond its own seed, the officers and the public keys`,
+      ).toEqual(
+        [
+          `${SECRETS_DIR}/${code}.nk`,
+          `${SECRETS_DIR}/officers.json`,
+          `${SECRETS_DIR}/public-keys.json`,
+        ].sort(),
+      );
       expect(mounts(code, "configs").get(env.LIANDONG_CONFIG ?? ""), `${code}: county config`).toBe(
         "liandong.county.json",
       );
@@ -607,9 +628,12 @@ describe("the region profile: the two counties", () => {
     expect(renv.LIANDONG_NATS_URL?.split(",").sort()).toEqual(NATS_URLS);
     expect(renv.LIANDONG_NEIGHBOUR_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
     const secrets = regionMounts("region-sources", "secrets");
-    expect(secrets.get(`${renv.LIANDONG_SECRETS}/admin.nk`)).toBe(`${SECRETS_DIR}/admin.nk`);
-    expect(secrets.get(`${renv.LIANDONG_NEIGHBOUR_SECRETS}/admin.nk`)).toBe(
-      `${NEIGHBOUR_SECRETS}/admin.nk`,
+    // The keeper of each county: it may restart the link's copies, never rewrite the log.
+    expect([...secrets.entries()].sort()).toEqual(
+      [
+        [`${renv.LIANDONG_SECRETS}/keeper.nk`, `${SECRETS_DIR}/keeper.nk`],
+        [`${renv.LIANDONG_NEIGHBOUR_SECRETS}/keeper.nk`, `${NEIGHBOUR_SECRETS}/keeper.nk`],
+      ].sort(),
     );
     expect(regionNetworks("region-sources").sort()).toEqual(["bus", "neighbour-bus"]);
   });
@@ -652,6 +676,7 @@ describe("the region profile: the two counties", () => {
         [
           [env.LIANDONG_NATS_SEED_FILE, `${NEIGHBOUR_SECRETS}/${code}.nk`],
           [env.LIANDONG_OFFICERS, `${NEIGHBOUR_SECRETS}/officers.json`],
+          [env.LIANDONG_PUBLIC_KEYS, `${NEIGHBOUR_SECRETS}/public-keys.json`],
         ].sort(),
       );
       expect(regionMounts(name, "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(neighbourFile);

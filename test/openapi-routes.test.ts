@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  AuditWitnesses,
   CountyConfig,
   MonthlyReportView,
   OfficeInspectionList,
@@ -92,6 +93,7 @@ async function composedApp(
     metrics,
     clock: () => new Date("2025-03-15T00:00:00Z"),
     env: {} as never,
+    signer: unused as never,
   });
   return app;
 }
@@ -163,6 +165,7 @@ describe("what the office answers matches the schemas its document registers", (
     ["/statistics?month=2025-02", StatisticsView],
     ["/reports/2025-02.json", MonthlyReportView],
     ["/ui/config.json", UiConfig],
+    ["/audit/witnesses", AuditWitnesses],
   ];
   it.each(cases)("GET %s", async (path, schema) => {
     const app = await composedApp("office", office);

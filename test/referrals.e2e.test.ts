@@ -358,7 +358,13 @@ describe("a forged step", () => {
       agency: "commerce",
       seedFile: join(county.stateDir, "secrets", "commerce.nk"),
     });
-    const publisher = new EventPublisher(nc, { county: "441723", agency: "commerce" });
+    // With commerce's own key: its seal verifies, so what is refused is the step itself.
+    const { signerFromSeed } = await import("@liandong/runtime");
+    const { readFileSync } = await import("node:fs");
+    const signer = signerFromSeed(
+      readFileSync(join(county.stateDir, "secrets", "commerce.nk"), "utf8"),
+    );
+    const publisher = new EventPublisher(nc, { county: "441723", agency: "commerce", signer });
     await publisher.publish({
       type: "referral.accepted",
       actor: "commerce.liaison",

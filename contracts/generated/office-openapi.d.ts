@@ -187,6 +187,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 最新检查点 — every agency's latest sealed head, signed by the office: keep it to detect a log cut short (no token needed) */
+        get: operations["auditHeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/break-glass": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 紧急权限使用记录 — every recorded use of the break-glass identity, newest first */
+        get: operations["listBreakGlass"];
+        put?: never;
+        /** 记录动用紧急权限 — an office supervisor records, on the log, that the break-glass identity is about to be used: what for and why (before it is used) */
+        post: operations["recordBreakGlass"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/witnesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 邻县见证 — each neighbouring county's latest co-signature of the county's heads, and its latest refusal (no token needed) */
+        get: operations["auditWitnesses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/supervision": {
         parameters: {
             query?: never;
@@ -570,7 +622,7 @@ export interface components {
         Trail: {
             aggregate: {
                 /** @enum {string} */
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
                 id: string;
             };
             verification: {
@@ -684,6 +736,136 @@ export interface components {
             county: string;
             agencies: {
                 [key: string]: string;
+            };
+            neighbours?: string[];
+        };
+        AuditHeads: {
+            county: string;
+            /** Format: date-time */
+            at: string;
+            heads: {
+                [key: string]: {
+                    size: number;
+                    checkpoint: string;
+                    seq: number;
+                };
+            };
+            /** @default [] */
+            behind: string[];
+            key: string;
+            signature: string;
+        };
+        BreakGlassRequest: {
+            /** @enum {string} */
+            action: "delete-stream" | "purge-stream" | "delete-message" | "provision";
+            stream?: string;
+            seq?: number;
+            subject?: string;
+            reason: string;
+            key: string;
+        };
+        BreakGlassRecord: {
+            /** @enum {string} */
+            action: "delete-stream" | "purge-stream" | "delete-message" | "provision";
+            stream?: string;
+            seq?: number;
+            subject?: string;
+            reason: string;
+            key: string;
+            /** Format: uuid */
+            eventId: string;
+            streamSeq: number;
+            actor: string;
+            at: string;
+        };
+        BreakGlassList: {
+            items: {
+                /** @enum {string} */
+                action: "delete-stream" | "purge-stream" | "delete-message" | "provision";
+                stream?: string;
+                seq?: number;
+                subject?: string;
+                reason: string;
+                key: string;
+                /** Format: uuid */
+                eventId: string;
+                streamSeq: number;
+                actor: string;
+                at: string;
+            }[];
+            total: number;
+            observed: {
+                /** @enum {string} */
+                api: "STREAM.DELETE" | "STREAM.PURGE" | "STREAM.MSG.DELETE" | "STREAM.UPDATE";
+                stream: string;
+                key: string;
+                server: string;
+                request: string;
+                /** Format: uuid */
+                announced?: string;
+                /** Format: uuid */
+                eventId: string;
+                streamSeq: number;
+                at: string;
+            }[];
+        };
+        AuditWitnesses: {
+            county: string;
+            neighbours: {
+                [key: string]: {
+                    cosigned?: {
+                        witness: string;
+                        heads: {
+                            county: string;
+                            /** Format: date-time */
+                            at: string;
+                            heads: {
+                                [key: string]: {
+                                    size: number;
+                                    checkpoint: string;
+                                    seq: number;
+                                };
+                            };
+                            /** @default [] */
+                            behind: string[];
+                            key: string;
+                            signature: string;
+                        };
+                        /** Format: date-time */
+                        at: string;
+                        key: string;
+                        signature: string;
+                    };
+                    refused?: {
+                        witness: string;
+                        heads: {
+                            county: string;
+                            /** Format: date-time */
+                            at: string;
+                            heads: {
+                                [key: string]: {
+                                    size: number;
+                                    checkpoint: string;
+                                    seq: number;
+                                };
+                            };
+                            /** @default [] */
+                            behind: string[];
+                            key: string;
+                            signature: string;
+                        };
+                        /** Format: date-time */
+                        at: string;
+                        /** @enum {string} */
+                        problem: "not-signed" | "shrunk" | "forked";
+                        agency?: string;
+                        before?: {
+                            size: number;
+                            checkpoint: string;
+                        };
+                        detail: string;
+                    };
+                };
             };
         };
         SupervisionOrderRequest: {
@@ -1146,7 +1328,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
                 id: string;
             };
             cookie?: never;
@@ -1346,6 +1528,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditKeys"];
+                };
+            };
+        };
+    };
+    auditHeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 最新检查点 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHeads"];
+                };
+            };
+        };
+    };
+    listBreakGlass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 使用记录 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreakGlassList"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordBreakGlass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BreakGlassRequest"];
+            };
+        };
+        responses: {
+            /** @description 已记入日志 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreakGlassRecord"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 须由办公室分管领导记录 — only an office supervisor records it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auditWitnesses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 邻县见证 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditWitnesses"];
                 };
             };
         };

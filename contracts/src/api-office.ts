@@ -7,6 +7,7 @@ import { ReferralStatus, ReferralView } from "./api-referral.ts";
 import { CountyCode } from "./county.ts";
 import { DEADLINE_BASES } from "./deadline-basis.ts";
 import { AggregateKind } from "./envelope.ts";
+import { BreakGlassObserved, BreakGlassUsed } from "./events-break-glass.ts";
 import { InspectionFindings } from "./events-inspection.ts";
 import { ReferralDeadline } from "./events-referral.ts";
 import { ReportMonth } from "./events-report.ts";
@@ -177,6 +178,39 @@ export const OfficeInspectionList = z.object({
   items: z.array(OfficeInspection),
   total: z.number().int(),
 });
+
+/**
+ * `POST /audit/break-glass`: an office supervisor records that the break-glass identity (`key`)
+ * is about to be used, what for and why (`liandong break-glass` does, before it acts).
+ */
+export const BreakGlassRequest = BreakGlassUsed;
+
+/** One use of the break-glass identity as the office keeps it (the event on the log). */
+export const BreakGlassRecord = BreakGlassUsed.extend({
+  /** The event's id and its place in EVENTS. */
+  eventId: z.uuid(),
+  streamSeq: z.number().int().positive(),
+  /** The office officer who recorded it. */
+  actor: z.string(),
+  at: Instant,
+});
+export type BreakGlassRecord = z.infer<typeof BreakGlassRecord>;
+
+/** A rewrite of a stream the office saw the server carry out, as it recorded it. */
+export const BreakGlassObservedRecord = BreakGlassObserved.extend({
+  eventId: z.uuid(),
+  streamSeq: z.number().int().positive(),
+  at: Instant,
+});
+export type BreakGlassObservedRecord = z.infer<typeof BreakGlassObservedRecord>;
+
+export const BreakGlassList = z.object({
+  items: z.array(BreakGlassRecord),
+  total: z.number().int(),
+  /** Every rewrite the office saw carried out, newest first; one without `announced` bypassed the CLI. */
+  observed: z.array(BreakGlassObservedRecord),
+});
+export type BreakGlassList = z.infer<typeof BreakGlassList>;
 
 /** `GET /ui/config.json`: the county and the services the page may talk to. */
 export const UiConfig = z.object({

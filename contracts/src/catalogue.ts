@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Envelope } from "./envelope.ts";
 import { AuditCheckpoint } from "./events-audit.ts";
+import { BreakGlassObserved, BreakGlassUsed } from "./events-break-glass.ts";
 import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
 import { ConsentGiven, ConsentRefused, ConsentRequested } from "./events-consent.ts";
 import {
@@ -28,6 +29,7 @@ import {
   SupervisionEscalated,
   SupervisionOrdered,
 } from "./events-supervision.ts";
+import { WitnessCosignature, WitnessHeadsSent, WitnessRefusal } from "./events-witness.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -50,6 +52,11 @@ export const CATALOGUE = {
   "informant.unseal-approved": UnsealApproved,
   "informant.unsealed": InformantUnsealed,
   "audit.checkpoint": AuditCheckpoint,
+  "break-glass.used": BreakGlassUsed,
+  "break-glass.observed": BreakGlassObserved,
+  "witness.heads-sent": WitnessHeadsSent,
+  "witness.cosigned": WitnessCosignature,
+  "witness.refused": WitnessRefusal,
   "attempt.refused": AttemptRefused,
   "supervision.overdue": ReferralOverdue,
   "supervision.ordered": SupervisionOrdered,

@@ -111,7 +111,21 @@ export const CountyConfig = z.object({
    * The cooperation region (区域协作): the neighbouring counties this county shares with. Each
    * county is its own JetStream domain; a neighbour reads only the stream addressed to it.
    */
-  region: z.object({ neighbours: z.array(CountyCode).default([]) }).default({ neighbours: [] }),
+  region: z
+    .object({
+      neighbours: z.array(CountyCode).default([]),
+      /**
+       * Each neighbour's agencies' public keys: what the seals of their events are checked
+       * with when they cross the line (an event no known key sealed is refused).
+       */
+      keys: z.record(CountyCode, z.record(AgencyCode, AuditPublicKey)).default({}),
+      /**
+       * Least time between two sendings of the county's heads to a neighbour to be witnessed
+       * (见证), in seconds: heads that moved meanwhile wait, and go together.
+       */
+      witnessEverySeconds: z.number().min(0.05).max(3600).default(5),
+    })
+    .default({ neighbours: [], keys: {}, witnessEverySeconds: 5 }),
   /** How often the office's scheduler looks for deadlines passed, in seconds. */
   overdueCheckSeconds: z.number().min(0.05).max(3600).default(5),
   /** Largest HTTP request body accepted, in bytes. */

@@ -8,7 +8,10 @@ import { Sha256Hex } from "./lead.ts";
  * ones: `audit`, an agency's checkpoints; `attempt`, the steps one agency refused on one
  * referral; `supervision`, the office's deadlines and supervision of one referral; `report`, one
  * agency's monthly report; `inspection`, a joint inspection and the findings recorded on it;
- * `consent`, an originator's consent to a restricted lead crossing a county line.
+ * `consent`, an originator's consent to a restricted lead crossing a county line; `break-glass`,
+ * one use of the identity that may rewrite a stream, recorded by the office before it is used;
+ * `witness`, the office's exchange of signed heads and co-signatures with one neighbouring
+ * county (见证).
  */
 export const AggregateKind = z.enum([
   "lead",
@@ -21,6 +24,8 @@ export const AggregateKind = z.enum([
   "report",
   "inspection",
   "consent",
+  "break-glass",
+  "witness",
 ]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 

@@ -13,8 +13,21 @@ export const AuditPublicKey = z.string().regex(/^U[A-Z2-7]{55}$/, "nkey user pub
 export const AuditKeys = z.object({
   county: z.string(),
   agencies: z.record(AgencyCode, AuditPublicKey),
+  /** The neighbouring counties whose events may stand in the log (any other is a finding). */
+  neighbours: z.array(z.string()).optional(),
 });
 export type AuditKeys = z.infer<typeof AuditKeys>;
+
+/**
+ * The public keys a county's services check seals with (`public-keys.json`, written where the
+ * identities are issued): its own agencies', and each neighbouring county's agencies'.
+ */
+export const PublicKeysFile = z.object({
+  county: z.string(),
+  agencies: z.record(AgencyCode, AuditPublicKey),
+  neighbourKeys: z.record(z.string(), z.record(AgencyCode, AuditPublicKey)).default({}),
+});
+export type PublicKeysFile = z.infer<typeof PublicKeysFile>;
 
 /** Most events one checkpoint seals. */
 export const MAX_SEALED_PER_CHECKPOINT = 1000;
@@ -45,4 +58,60 @@ export function checkpointSigningText(
   prev: string | null,
 ): string {
   return `liandong-checkpoint/1\n${county}\n${c.agency}\n${c.index}\n${prev ?? "-"}\n${c.hashes.join("\n")}`;
+}
+
+/**
+ * The header an agency's publisher seals each event with as it publishes it (封签): a base64url
+ * ed25519 signature, by the agency's own key, of `eventSealText`. Made only by the agency's own
+ * code (nobody else holds its key), so an event on its subjects without it, or with one that
+ * does not verify, is not the agency's, whoever put it there.
+ */
+export const SEAL_HEADER = "Liandong-Seal";
+
+/** What an event's seal covers: the subject it was published on and the SHA-256 of its bytes. */
+export function eventSealText(subject: string, sha256Hex: string): string {
+  return `liandong-event/1\n${subject}\n${sha256Hex}`;
+}
+
+/** One agency's chain as last sealed: its size, and the checkpoint that sealed up to it. */
+export const AuditHead = z.object({
+  /** Events of the agency's chain sealed so far (the checkpoint's index + its hashes). */
+  size: z.number().int().min(0),
+  /** SHA-256 (hex) of the checkpoint event's stored bytes. */
+  checkpoint: z.string().regex(/^[0-9a-f]{64}$/, "SHA-256, 64 lower-case hex digits"),
+  /** Where the checkpoint stands in the county's EVENTS stream. */
+  seq: z.number().int().positive(),
+});
+export type AuditHead = z.infer<typeof AuditHead>;
+
+/**
+ * The county's latest heads (最新检查点), kept and signed by the leading group's office: every
+ * agency's chain size and last checkpoint, as the office has seen them. An auditor who keeps
+ * the latest one can tell a log cut short later (a truncated tail verifies clean without it).
+ */
+export const AuditHeads = z.object({
+  county: z.string(),
+  /** When the office signed them. */
+  at: z.iso.datetime(),
+  heads: z.record(AgencyCode, AuditHead),
+  /**
+   * Agencies whose chain in the log now is shorter than a head the office saw before (kept in
+   * its store): the log was cut. Their heads above are the ones it saw.
+   */
+  behind: z.array(AgencyCode).default([]),
+  /** The office's public key, and its base64url ed25519 signature of `headsSigningText`. */
+  key: AuditPublicKey,
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, "base64url ed25519 signature"),
+});
+export type AuditHeads = z.infer<typeof AuditHeads>;
+
+/** What the office's signature over the heads covers: county, time, each agency's head in order. */
+export function headsSigningText(
+  h: Pick<AuditHeads, "county" | "at" | "heads"> & { behind?: readonly string[] },
+): string {
+  const lines = Object.keys(h.heads)
+    .sort()
+    .map((a) => `${a} ${h.heads[a]!.size} ${h.heads[a]!.checkpoint} ${h.heads[a]!.seq}`);
+  const behind = [...(h.behind ?? [])].sort().join(",");
+  return `liandong-heads/1\n${h.county}\n${h.at}\n${lines.join("\n")}\nbehind ${behind}`;
 }

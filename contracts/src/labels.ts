@@ -165,6 +165,8 @@ export const AGGREGATE_KIND_LABELS: Labels<typeof AggregateKind> = {
   report: { zh: "月报", en: "Monthly report" },
   inspection: { zh: "联合检查", en: "Joint inspection" },
   consent: { zh: "征求意见", en: "Consent" },
+  "break-glass": { zh: "紧急权限", en: "Break-glass" },
+  witness: { zh: "见证", en: "Witnessing" },
 };
 
 /** Each event type as a step of a trail (留痕). */
@@ -188,6 +190,11 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "informant.unseal-approved": { zh: "审批解密", en: "Unsealing approved" },
   "informant.unsealed": { zh: "已解密", en: "Unsealed" },
   "audit.checkpoint": { zh: "审计检查点", en: "Audit checkpoint" },
+  "break-glass.used": { zh: "动用紧急权限", en: "Break-glass used" },
+  "break-glass.observed": { zh: "监测到改写流", en: "Stream rewrite observed" },
+  "witness.heads-sent": { zh: "送邻县见证", en: "Heads sent to be witnessed" },
+  "witness.cosigned": { zh: "见证签名", en: "Heads co-signed" },
+  "witness.refused": { zh: "拒绝见证", en: "Witnessing refused" },
   "attempt.refused": { zh: "被拒绝的操作", en: "Refused attempt" },
   "supervision.overdue": { zh: "逾期记录", en: "Overdue recorded" },
   "supervision.ordered": { zh: "督办", en: "Supervision ordered" },

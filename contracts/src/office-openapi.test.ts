@@ -24,13 +24,15 @@ const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
 );
 
 describe("the office's OpenAPI document", () => {
-  it("needs an office officer's token everywhere but the page, the public keys and the probes", () => {
+  it("needs an office officer's token everywhere but the page, the public keys, the signed heads, the neighbours' co-signatures and the probes", () => {
     const open = [
       "GET /",
       "GET /ui/app.js",
       "GET /ui/style.css",
       "GET /ui/config.json",
       "GET /audit/keys",
+      "GET /audit/heads",
+      "GET /audit/witnesses",
       "GET /healthz",
       "GET /readyz",
       "GET /metrics",

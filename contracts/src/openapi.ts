@@ -14,6 +14,9 @@ import {
 } from "./api.ts";
 import { CaseClosure, CaseOpening, CaseStep, CaseView } from "./api-case.ts";
 import {
+  BreakGlassList,
+  BreakGlassRecord,
+  BreakGlassRequest,
   OfficeInspection,
   OfficeInspectionList,
   Overview,
@@ -48,9 +51,10 @@ import {
   SupervisionOrderView,
 } from "./api-supervision.ts";
 import { AggregateKind } from "./envelope.ts";
-import { AuditKeys } from "./events-audit.ts";
+import { AuditHeads, AuditKeys } from "./events-audit.ts";
 import { InspectionFindings, InspectionPlanRequest } from "./events-inspection.ts";
 import { ReportSubmission } from "./events-report.ts";
+import { AuditWitnesses } from "./events-witness.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
 
@@ -761,6 +765,11 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     Overview: jsonSchema(Overview, "output"),
     Trail: jsonSchema(Trail, "output"),
     AuditKeys: jsonSchema(AuditKeys, "output"),
+    AuditHeads: jsonSchema(AuditHeads, "output"),
+    BreakGlassRequest: jsonSchema(BreakGlassRequest, "input"),
+    BreakGlassRecord: jsonSchema(BreakGlassRecord, "output"),
+    BreakGlassList: jsonSchema(BreakGlassList, "output"),
+    AuditWitnesses: jsonSchema(AuditWitnesses, "output"),
     SupervisionOrderRequest: jsonSchema(SupervisionOrderRequest, "input"),
     InspectionPlanRequest: jsonSchema(InspectionPlanRequest, "input"),
     OfficeInspection: jsonSchema(OfficeInspection, "output"),
@@ -900,6 +909,47 @@ export function officeOpenApiDocument(): Record<string, unknown> {
           summary: "公钥 — each agency's public key, to verify the county's log (no token needed)",
           security: [],
           responses: { "200": { description: "各部门公钥", content: json("AuditKeys") } },
+        },
+      },
+      "/audit/heads": {
+        get: {
+          operationId: "auditHeads",
+          summary:
+            "最新检查点 — every agency's latest sealed head, signed by the office: keep it to detect a log cut short (no token needed)",
+          security: [],
+          responses: { "200": { description: "最新检查点", content: json("AuditHeads") } },
+        },
+      },
+      "/audit/break-glass": {
+        post: {
+          operationId: "recordBreakGlass",
+          summary:
+            "记录动用紧急权限 — an office supervisor records, on the log, that the break-glass identity is about to be used: what for and why (before it is used)",
+          requestBody: { required: true, content: json("BreakGlassRequest") },
+          responses: {
+            "201": { description: "已记入日志", content: json("BreakGlassRecord") },
+            ...bodyProblems,
+            "401": problems["401"],
+            "403": problem("须由办公室分管领导记录 — only an office supervisor records it"),
+          },
+        },
+        get: {
+          operationId: "listBreakGlass",
+          summary:
+            "紧急权限使用记录 — every recorded use of the break-glass identity, newest first",
+          responses: {
+            "200": { description: "使用记录", content: json("BreakGlassList") },
+            ...problems,
+          },
+        },
+      },
+      "/audit/witnesses": {
+        get: {
+          operationId: "auditWitnesses",
+          summary:
+            "邻县见证 — each neighbouring county's latest co-signature of the county's heads, and its latest refusal (no token needed)",
+          security: [],
+          responses: { "200": { description: "邻县见证", content: json("AuditWitnesses") } },
         },
       },
       "/supervision": {

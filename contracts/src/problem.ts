@@ -34,6 +34,11 @@ export const PROBLEMS = {
   conflict: { status: 409, zh: "状态已变化", en: "Conflict: the state has changed" },
   "already-dismissed": { status: 409, zh: "线索已撤销", en: "Lead already dismissed" },
   "lead-conflict": { status: 409, zh: "线索状态已变化", en: "Lead: the state has changed" },
+  "request-in-progress": {
+    status: 409,
+    zh: "该请求仍在处理中，请稍后用同一 Idempotency-Key 重试",
+    en: "The request is still being recorded: send it again with the same Idempotency-Key",
+  },
   "case-closed": { status: 409, zh: "案件已结案", en: "Case already closed" },
   "not-overdue": { status: 409, zh: "该移交未逾期", en: "Referral not overdue" },
   "held-across-line": {

@@ -29,7 +29,25 @@ export const STREAMS = {
   inbox: (agency: AgencyCode) => `INBOX_${agency}`,
   /** What this county addresses to one neighbour: the only stream that neighbour may read. */
   regionOut: (neighbour: string) => `REGION_OUT_${neighbour}`,
+  /**
+   * What one neighbour addressed to this county, as it arrives over the link: EVENTS sources it
+   * here, so that restarting a stuck link reconfigures this copy, never the county's log.
+   */
+  regionIn: (neighbour: string) => `REGION_IN_${neighbour}`,
 } as const;
+
+/**
+ * The JetStream API calls that rewrite a stream: delete it, purge it, delete one of its
+ * messages, or change its configuration (a lower limit, a maximum age or another discard policy
+ * drops what it holds). No everyday identity may make them; the office records each it sees made.
+ */
+export const STREAM_REWRITE_APIS = [
+  "STREAM.DELETE",
+  "STREAM.PURGE",
+  "STREAM.MSG.DELETE",
+  "STREAM.UPDATE",
+] as const;
+export type StreamRewriteApi = (typeof STREAM_REWRITE_APIS)[number];
 
 /** Each county of a region is its own JetStream domain. */
 export const jetstreamDomain = (county: string) => `c${county}`;
@@ -99,6 +117,16 @@ export function aggregateSubjects(
 /** An aggregate's events in this county addressed within it only (the shorter form). */
 export function homeAggregateSubjects(county: string, kind: AggregateKind, id: string): string {
   return `${EVENTS_ROOT}.${county}.*.${kind}.${id}.*`;
+}
+
+/** What one agency published of an aggregate in its county (all of it, for an aggregate it alone writes). */
+export function publisherAggregateSubjects(
+  county: string,
+  agency: AgencyCode,
+  kind: AggregateKind,
+  id: string,
+): string {
+  return `${EVENTS_ROOT}.${county}.${agency}.${kind}.${id}.>`;
 }
 
 /** Everything one agency publishes in its county. */

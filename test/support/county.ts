@@ -75,7 +75,7 @@ export function api(url: string, token: string): Api {
 /** A county bus in a box on free loopback ports, in a temporary folder: the real launcher, real processes. */
 export async function startTestCounty(
   config: Record<string, unknown> = {},
-  opts: { clusterNodes?: number } = {},
+  opts: { clusterNodes?: number; duplicateWindowMs?: number } = {},
 ): Promise<TestCounty> {
   const stateDir = mkdtempSync(join(tmpdir(), "liandong-county-"));
   const configFile = join(stateDir, "input.json");
@@ -88,6 +88,7 @@ export async function startTestCounty(
     ports: "free",
     clockFile: join(stateDir, "clock-offset-ms"),
     ...(opts.clusterNodes ? { clusterNodes: opts.clusterNodes } : {}),
+    ...(opts.duplicateWindowMs ? { duplicateWindowMs: opts.duplicateWindowMs } : {}),
   });
   return {
     ...county,

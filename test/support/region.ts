@@ -47,12 +47,13 @@ export async function startRegionCounty(
     storeDir,
     identities,
     region,
+    neighbours,
   });
   const server = await startNatsServer({ port, storeDir, fullConfig: config });
   const open: NatsConnection[] = [];
   const connectAs = async (agency: string) => {
-    const seedFile =
-      agency === "admin" ? identities.admin.seedFile : identities.agencies[agency]!.seedFile;
+    const operator = { admin: identities.admin, keeper: identities.keeper }[agency];
+    const seedFile = (operator ?? identities.agencies[agency]!).seedFile;
     const nc = await connectBus({ servers: server.url, agency, seedFile });
     open.push(nc);
     return nc;
@@ -68,7 +69,7 @@ export async function startRegionCounty(
     // As the county launcher does: sources restarted once a cut link is back.
     async provision() {
       await provisionCounty(admin, { county: code, agencies: REGION_AGENCIES, neighbours });
-      keeper ??= keepSourcesFlowing(admin);
+      keeper ??= keepSourcesFlowing(await connectAs("keeper"));
     },
     async stop() {
       keeper?.stop();

@@ -2,7 +2,7 @@
 // asked of the originator, answered by it alone, once; the offer made only when it is given.
 // Through the routes as they are, over the bus in memory.
 import { STREAMS } from "@liandong/contracts";
-import { type MemoryCounty, MemoryPublisher, memoryCounty, sha256Hex } from "@liandong/runtime";
+import { type MemoryCounty, memoryCounty, sha256Hex } from "@liandong/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agencyDesks, eventsOn } from "./testing.ts";
 
@@ -145,7 +145,7 @@ describe("a restricted lead passed on by another agency", () => {
       .messages(STREAMS.events)
       .find((m) => m.subject.includes(`.consent.${id}.`))!;
     // Commerce, under its own subjects, answers in the originator's place (its desk not running).
-    const commerce = new MemoryPublisher(county.streams, { county: "441723", agency: "commerce" });
+    const commerce = county.publisher("commerce");
     await commerce.publish({
       type: "consent.given",
       actor: "commerce.liaison",

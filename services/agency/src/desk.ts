@@ -48,7 +48,10 @@ export function agencyDesk(rules: AgencyRules) {
         await reports.record(e);
       };
     // Heads go to the bucket as the consumers below observe them (see HeadPersistence).
-    const log = new AggregateLog(publisher, kv, county, "observed");
+    const log = new AggregateLog(publisher, kv, county, "observed", {
+      agency,
+      last: (subject) => bus.last(STREAMS.events, subject),
+    });
     // What every feature of the desk is built on.
     const feature = { agency, store, log, clock: ctx.clock };
     const supervision = supervisionDesk({ ...feature, county });

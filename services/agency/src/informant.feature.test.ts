@@ -3,7 +3,7 @@
 // identity never on the bus nor at another agency; two supervisors approving at once counted
 // once each; the file rebuilt from the bus after a restart.
 import { STREAMS } from "@liandong/contracts";
-import { type MemoryCounty, MemoryPublisher, memoryCounty } from "@liandong/runtime";
+import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agencyDesks, eventsOn } from "./testing.ts";
 
@@ -160,10 +160,7 @@ describe("an informant's reward and unsealing", () => {
 
   it("catches up from the bus a step its copy missed, and takes none no officer could have taken", async () => {
     // As if the service stopped right after the stream took its step, before its copy was written.
-    const own = new MemoryPublisher(county.streams, {
-      county: "441723",
-      agency: "family-planning",
-    });
+    const own = county.publisher("family-planning");
     const approved = await own.publish({
       type: "informant.reward-approved",
       actor: "family-planning.supervisor",

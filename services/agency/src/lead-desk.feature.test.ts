@@ -2,8 +2,9 @@
 // at one desk reaches the inboxes its source is routed to, once, and follows its originator's
 // later steps; the desk refuses what it must. No nats-server: milliseconds per test.
 import { createHash } from "node:crypto";
-import { STREAMS } from "@liandong/contracts";
-import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
+import { SEAL_HEADER, STREAMS } from "@liandong/contracts";
+import { type MemoryCounty, memoryCounty, NOT_PUBLISHED_BY_AGENCY } from "@liandong/runtime";
+import { headers } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agencyDesks } from "./testing.ts";
 
@@ -135,5 +136,49 @@ describe("a lead registered at one desk", () => {
       .app("health")
       .request("/inbox", { headers: { authorization: `Bearer ${county.as("commerce").token}` } });
     expect(someoneElse.status).toBe(403);
+  });
+});
+
+describe("an event on an agency's subjects that its publisher did not make", () => {
+  it("is refused by the inbox it reaches, whatever its envelope says, and shown nowhere", async () => {
+    const r = await county.as("commerce").post<{ leadId: string }>("/leads", tip);
+    await county.settle();
+    const share = county.streams
+      .messages(STREAMS.events)
+      .find((m) => m.subject.endsWith(`.lead.${r.body.leadId}.health`))!;
+    expect(share.headers?.get(SEAL_HEADER)).toMatch(/^[A-Za-z0-9_-]{86}$/);
+
+    // Whoever can write on commerce's subjects (the county's admin identity) copies a real
+    // share: another lead id, the envelope otherwise the same; once with the real share's seal,
+    // once with none.
+    const forgedId = crypto.randomUUID();
+    const bytes = Buffer.from(
+      new TextDecoder().decode(share.data).replaceAll(r.body.leadId, forgedId),
+    );
+    const subject = share.subject.replace(r.body.leadId, forgedId);
+    const withSeal = headers();
+    withSeal.set(SEAL_HEADER, share.headers!.get(SEAL_HEADER));
+    county.streams.publish(subject, bytes, withSeal);
+    county.streams.publish(
+      subject.replace(/\.health$/, ".public-security"),
+      Buffer.from(bytes.toString().replace('"to":"health"', '"to":"public-security"')),
+    );
+    await county.settle();
+
+    const refused = county.streams
+      .messages(STREAMS.deadLetters)
+      .filter((m) => m.subject.endsWith(`.${NOT_PUBLISHED_BY_AGENCY}`));
+    // Each agency the copies reach refuses them (commerce's own desk too: it reads its subjects).
+    const by = (to: string) =>
+      refused
+        .filter((m) => m.headers?.get("Liandong-Original-Subject").endsWith(to))
+        .map((m) => m.subject.split(".")[2])
+        .toSorted();
+    expect(by(".health")).toEqual(["commerce", "health"]);
+    expect(by(".public-security")).toEqual(["commerce", "public-security"]);
+    for (const agency of ["health", "public-security"]) {
+      const inbox = await county.as(agency).get<Inbox>("/inbox");
+      expect(inbox.body.items.map((i) => i.leadId)).toEqual([r.body.leadId]);
+    }
   });
 });

@@ -48,6 +48,9 @@ const Page = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+/** How long a retry waits for a lead recorded before to reach this desk before answering 409. */
+const RECORDED_WITHIN_MS = 10_000;
+
 /** A page of leads (registered, or in the inbox) of the status asked for, newest first. */
 function page<T>(c: FeatureContext, leads: Iterable<Lead>, view: (lead: Lead) => T) {
   const q = readQuery(c, Page);
@@ -78,36 +81,62 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
   const { agency, store, log, clock } = deps;
   const { app, decisions } = featureApp();
 
-  /** Appends what was decided on the lead, in order, and keeps the lead as it then stands. */
+  /**
+   * Appends what was decided on the lead, in order, and keeps the lead as it then stands.
+   * `begin`: the decision registers the lead, and its first event begins the lead's aggregate,
+   * exclusively; undefined when the lead was registered before (the stream holds it already).
+   */
   async function record(
     leadId: string,
     before: Lead | undefined,
     decided: LeadEvent[],
-    opts: { fresh?: boolean } = {},
-  ): Promise<Lead> {
+    opts: { begin?: boolean } = {},
+  ): Promise<Lead | undefined> {
     let lead = before;
     let first: Published | undefined;
     for (const [i, e] of decided.entries()) {
       const step = e.type === "lead.linked" ? `linked:${e.data.earlierLeadId}` : e.type.slice(5);
-      const published = await log.append(
-        {
-          type: e.type,
-          // Derived from the lead and the step: a retried request records nothing twice.
-          id: uuidFromName(`${leadId}:${step}`),
-          time: new Date(e.time),
-          actor: e.actor,
-          aggregate: { kind: "lead", id: leadId },
-          ...(first ? { correlationId: first.id, causationId: first.id } : {}),
-          data: e.data,
-        } as Parameters<AggregateLog["append"]>[0],
-        { fresh: i === 0 && opts.fresh === true },
-      );
+      const req = {
+        type: e.type,
+        // Derived from the lead and the step: a retried request records nothing twice.
+        id: uuidFromName(`${leadId}:${step}`),
+        time: new Date(e.time),
+        actor: e.actor,
+        aggregate: { kind: "lead", id: leadId },
+        ...(first ? { correlationId: first.id, causationId: first.id } : {}),
+        data: e.data,
+      } as Parameters<AggregateLog["append"]>[0];
+      const published =
+        opts.begin && i === 0
+          ? await log.begin(req)
+          : // The next steps of a lead this request has just begun: not on the stream yet.
+            await log.append(req, opts.begin ? { onConflict: "reread" } : {});
+      if (!published) return undefined;
       first ??= published;
       lead = evolveLead(lead, e);
     }
     if (!lead) throw new Error(`lead ${leadId}: nothing was decided`);
     if (lead !== before) await store.saveLead(lead);
     return lead;
+  }
+
+  /**
+   * A lead registered by an earlier request (the stream holds it, its answer was lost in a crash),
+   * as this agency records it once its own-events consumer has brought it here (at once after a
+   * restart: it starts again from the first event it had not finished). 409 while it is not:
+   * the request is still being recorded, the same key is to be sent again.
+   */
+  async function registered(leadId: string): Promise<Lead> {
+    const deadline = Date.now() + RECORDED_WITHIN_MS;
+    for (;;) {
+      const lead = store.state.leads.get(leadId);
+      if (lead) return lead;
+      if (Date.now() >= deadline)
+        throw new ProblemError("request-in-progress", {
+          detail: `lead ${leadId} is on the record but not yet at this desk: send the request again`,
+        });
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /**
@@ -119,7 +148,7 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
       aggregateId: leadId,
       load: () => store.state.leads.get(leadId),
       decide: (before) => decideLead(command, before),
-      append: (before, decided) => record(leadId, before, decided),
+      append: async (before, decided) => (await record(leadId, before, decided)) ?? before,
       // Only this agency writes its leads: the log chains onto a stale head by itself.
       version: () => 0,
       notFound: notFound(),
@@ -166,10 +195,9 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
         recordedAt: now.toISOString(),
       });
     }
-    // A lead id made up just now has no head to look up; one from a request id may have.
-    return registrationAnswer(
-      await record(leadId, undefined, decided, { fresh: key === undefined }),
-    );
+    // Whatever the timing of a retry: the lead is begun once, and answered as recorded.
+    const lead = await record(leadId, undefined, decided, { begin: true });
+    return registrationAnswer(lead ?? (await registered(leadId)));
   }
 
   app.post("/leads", async (c) => {

@@ -1,5 +1,5 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
-import { decideLead, evolveLead, isRefusal, type LeadEvent } from "@liandong/domain";
+import { copyDue, decideLead, evolveLead, isRefusal, type LeadEvent } from "@liandong/domain";
 import {
   type AggregateLog,
   type Delivery,
@@ -11,6 +11,11 @@ import { applyCase, type CaseBusEvent } from "./case-record.ts";
 import { recordConsentEvent } from "./consent-events.ts";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
+
+const decoder = new TextDecoder();
+/** The type of an event as stored (the envelope's `type`). */
+const typeOfEvent = (bytes: Uint8Array) =>
+  (JSON.parse(decoder.decode(bytes)) as { type: LeadEvent["type"] }).type;
 
 /**
  * Handles the events this agency itself published (its durable `<agency>-sharer` consumer on
@@ -66,11 +71,12 @@ export function ownEventsHandler(deps: {
     const lead = evolveLead(before, event);
     if (lead && lead !== before) await store.saveLead(lead);
     // Fanned out before only if this event was delivered before (and not acknowledged then).
-    if (d.deliveryCount > 1 && (await store.fannedOut(e.id))) return;
+    const again = d.deliveryCount > 1;
+    if (again && (await store.fannedOut(e.id))) return;
     const copies = decideLead({ type: "share", agency, of: event }, lead);
     if (isRefusal(copies)) throw new ValidationError("not-shareable", copies.message);
     for (const copy of copies) {
-      await log.append({
+      const req = {
         type: copy.type,
         actor: copy.actor,
         time: new Date(copy.time),
@@ -83,7 +89,19 @@ export function ownEventsHandler(deps: {
           copy.toCounty ? `${e.id}:${copy.toCounty}:${copy.to}` : `${e.id}:${copy.to}`,
         ),
         data: copy.data,
-      } as Parameters<AggregateLog["append"]>[0]);
+      } as Parameters<AggregateLog["append"]>[0];
+      // Shared before the crash, perhaps, and longer ago than the duplicate window: what the
+      // addressee's subject holds says whether this copy is there.
+      if (again && lead) {
+        const last = await log.lastOn(req);
+        const due = copyDue(lead, event.type, last && typeOfEvent(last.bytes));
+        if (due === "made") continue;
+        if (due === "waiting")
+          throw new Error(
+            `lead ${e.aggregate.id}: the copy of an earlier step to ${copy.to} first`,
+          );
+      }
+      await log.append(req, { onConflict: "reread" });
     }
     await store.markFannedOut(e.id);
   }

@@ -1,16 +1,17 @@
 // `liandong`: the county log's auditor's tool. Chinese for people, JSON with --json.
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import {
   AggregateKind,
+  AuditHeads,
   AuditKeys,
   DEFAULT_AGENCIES,
   EVENT_TYPE_LABELS,
+  headsSigningText,
   type Label,
   REFERRAL_STATUS_LABELS,
 } from "@liandong/contracts";
-import type { paths as OfficePaths } from "@liandong/contracts/generated/office-openapi";
 import {
   connectBus,
   crossCheck,
@@ -18,23 +19,35 @@ import {
   type LogEntry,
   LogVerifier,
   type VerifyReport,
+  verifySignature,
 } from "@liandong/runtime";
-import createClient from "openapi-fetch";
+import { BREAK_GLASS_USAGE, breakGlassCommand } from "./break-glass.ts";
+import { BreakGlassLog } from "./break-glass-log.ts";
+import { answer, officeClient, UsageError } from "./office-client.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
+import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
+
+export { UsageError };
 
 const USAGE = `用法 usage:
-  liandong verify  (--file 导出文件 | --nats URL --seed 种子文件 [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--json]
-      离线校验全县日志：哈希链与各部门签名检查点；发现篡改时指出第一条问题事件
+  liandong verify  (--file 导出文件 | --nats URL --seed auditor.nk [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--heads 检查点文件] [--json]
+      离线校验全县日志：哈希链、各部门签名检查点与每条事件的封签；发现篡改时指出第一条问题事件；
+      列出动用紧急权限的记录（给出 --heads，或用 --office 时取办公室的最新检查点：日志短于已知检查点即为被截断）
   liandong verify-region --log 导出文件:公钥文件 --log 导出文件:公钥文件 … [--json]
       离线校验一个协作区域：各县日志各用本县公钥校验，并核对每县收到的邻县事件
-      确为邻县日志中发出的事件（区域协作的跨县移交与线索）
-  liandong export  --nats URL --seed 种子文件 [--stream EVENTS] --out 文件
-      把日志导出为 NDJSON，供离线校验
+      确为邻县日志中发出的事件（区域协作的跨县移交与线索）；列出各县检查点经哪些邻县
+      见证签名，发现县向不同邻县（或向邻县与本县日志）展示两套历史的分叉视图
+  liandong export  --nats URL --seed auditor.nk [--stream EVENTS] --out 文件
+      把日志导出为 NDJSON，供离线校验（审计身份 auditor 只能读取日志，不能改动）
   liandong keys    --office URL [--out 文件]
       从办公室服务取各部门公钥
+  liandong heads   --office URL [--out 文件]
+      取办公室签名的各部门最新检查点（日志长度）；审计人员应保存最新的一份，
+      日后 verify --heads 该文件即可发现日志被截断或出现两套历史
   liandong trail   <lead|referral|case|informant> <id> --office URL [--token 令牌]
       查看一条转办/案件的全程留痕与校验状态（令牌也可用环境变量 LIANDONG_TOKEN）
+${BREAK_GLASS_USAGE}
 退出码：0 通过，1 发现问题，2 用法或连接错误`;
 
 const KIND_LABEL: Record<Finding["kind"], string> = {
@@ -46,9 +59,14 @@ const KIND_LABEL: Record<Finding["kind"], string> = {
   "broken-link": "哈希链断裂 (broken link)",
   unreadable: "无法读取 (unreadable)",
   unsealed: "尚未封存 (unsealed)",
+  "not-published-by-agency": "非本部门发布 (not published by agency)",
+  "identity-mismatch": "身份不一致 (identity mismatch)",
+  "foreign-county": "区域外县份 (foreign county)",
+  "duplicate-id": "事件编号重复 (duplicate id)",
+  "missing-checkpoint": "检查点缺失 (missing checkpoint)",
+  truncated: "日志被截断 (truncated)",
+  forked: "出现两套历史 (forked)",
 };
-
-export class UsageError extends Error {}
 
 /** Progress on stderr: rewritten in place on a terminal, a line every few seconds otherwise. */
 function progress(total: number | undefined) {
@@ -72,40 +90,6 @@ function progress(total: number | undefined) {
       if (n >= 10_000 || last > 0) process.stderr.write(tty ? `\r${line(n)}\n` : `${line(n)}\n`);
     },
   };
-}
-
-/** The office's API, typed by its generated OpenAPI document; problems asked for in Chinese. */
-function officeClient(base: string, token?: string) {
-  return createClient<OfficePaths>({
-    baseUrl: base,
-    headers: {
-      "accept-language": "zh-CN",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-  });
-}
-
-/** The answer's data, or a UsageError with the problem the office gave. */
-async function answer<T>(
-  what: string,
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
-  let result: Awaited<typeof call>;
-  try {
-    result = await call;
-  } catch (err) {
-    throw new UsageError(`${what}：无法连接（${(err as Error).cause ?? (err as Error).message}）`);
-  }
-  const { data, error, response } = result;
-  if (!response.ok || data === undefined) {
-    const p = (typeof error === "object" && error !== null ? error : {}) as {
-      title?: string;
-      detail?: string;
-    };
-    const detail = [p.title, p.detail].filter(Boolean).join("：") || String(error ?? "");
-    throw new UsageError(`${what} 返回 ${response.status}：${detail}`);
-  }
-  return data;
 }
 
 const officeKeys = async (office: string) =>
@@ -167,13 +151,44 @@ export function printReport(report: VerifyReport, county: string): void {
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
+/** The office's signed heads, checked with the office's key; refused when they do not verify. */
+function checkedHeads(heads: AuditHeads, keys: AuditKeys): AuditHeads {
+  const key = keys.agencies.office;
+  if (heads.county !== keys.county)
+    throw new UsageError(`检查点文件属于县 ${heads.county}，不是 ${keys.county}`);
+  if (!key || heads.key !== key || !verifySignature(key, headsSigningText(heads), heads.signature))
+    throw new UsageError("检查点文件的签名无法用办公室公钥验证：不可采信");
+  return heads;
+}
+
+const officeHeads = async (office: string) =>
+  AuditHeads.parse(await answer(`${office}/audit/heads`, officeClient(office).GET("/audit/heads")));
+
+async function loadHeads(
+  values: { heads?: string | undefined; office?: string | undefined },
+  keys: AuditKeys,
+): Promise<AuditHeads | undefined> {
+  if (values.heads)
+    return checkedHeads(AuditHeads.parse(JSON.parse(readFileSync(values.heads, "utf8"))), keys);
+  if (values.office) return checkedHeads(await officeHeads(values.office), keys);
+  return undefined;
+}
+
 async function verify(values: Record<string, string | boolean | undefined>): Promise<number> {
   const keys = await loadKeys(values as { keys?: string; office?: string });
-  const verifier = new LogVerifier({ keys: keys.agencies, county: keys.county });
+  const heads = await loadHeads(values as { heads?: string; office?: string }, keys);
+  const verifier = new LogVerifier({
+    keys: keys.agencies,
+    county: keys.county,
+    neighbours: keys.neighbours ?? [],
+    ...(heads ? { heads: heads.heads } : {}),
+  });
+  const breakGlass = new BreakGlassLog();
   const run = async (entries: AsyncIterable<LogEntry>, total?: number) => {
     const p = progress(total);
     for await (const e of entries) {
       verifier.add(e);
+      breakGlass.add(e);
       if ((verifier.events & 1023) === 0) p.tick(verifier.events);
     }
     p.done(verifier.events);
@@ -185,9 +200,13 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
       await run(readStream(nc, stream), await streamSize(nc, stream));
     });
   const report = verifier.finish();
-  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printReport(report, keys.county);
-  return report.ok ? 0 : 1;
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...report, breakGlass }, null, 2)}\n`);
+  else {
+    printReport(report, keys.county);
+    process.stdout.write(`${breakGlass.lines().join("\n")}\n`);
+  }
+  // A stream rewritten with no use of the break-glass identity recorded before it: a finding.
+  return report.ok && breakGlass.unannounced.length === 0 ? 0 : 1;
 }
 
 /**
@@ -198,6 +217,9 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
   if (logs.length < 2) throw new UsageError("需要至少两个县：--log 导出文件:公钥文件（可重复）");
   const reports: Record<string, VerifyReport> = {};
   const referrals = new CrossBorderReferrals();
+  const witnesses = new RegionWitnesses();
+  const keysOf: Record<string, AuditKeys> = {};
+  const chains: Record<string, ReturnType<LogVerifier["chains"]>> = {};
   for (const spec of logs) {
     const at = spec.lastIndexOf(":");
     if (at <= 0) throw new UsageError(`--log ${spec}：应为 导出文件:公钥文件`);
@@ -208,18 +230,25 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
     for await (const e of readExport(spec.slice(0, at))) {
       verifier.add(e);
       referrals.add(keys.county, e);
+      witnesses.add(e);
       if ((verifier.events & 1023) === 0) p.tick(verifier.events);
     }
     p.done(verifier.events);
     reports[keys.county] = verifier.finish();
+    keysOf[keys.county] = keys;
+    chains[keys.county] = verifier.chains();
   }
   const across = crossCheck(reports);
   const diverged = referrals.divergences();
+  const witnessed = witnesses.report(keysOf, chains);
   const ok =
-    across.length === 0 && diverged.length === 0 && Object.values(reports).every((r) => r.ok);
+    across.length === 0 &&
+    diverged.length === 0 &&
+    witnessed.ok &&
+    Object.values(reports).every((r) => r.ok);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ok, counties: reports, crossCheck: across, diverged }, null, 2)}\n`,
+      `${JSON.stringify({ ok, counties: reports, crossCheck: across, diverged, witnesses: witnessed }, null, 2)}\n`,
     );
     return ok ? 0 : 1;
   }
@@ -251,6 +280,7 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
       lines.push(`  移交 ${d.referralId} — ${d.detail}（${sides}）`);
     }
   }
+  lines.push(...witnessLines(witnessed));
   process.stdout.write(`${lines.join("\n")}\n`);
   return ok ? 0 : 1;
 }
@@ -263,7 +293,7 @@ async function exportLog(values: Record<string, string | boolean | undefined>): 
     const stream = typeof values.stream === "string" ? values.stream : undefined;
     const p = progress(await streamSize(nc, stream));
     for await (const e of readStream(nc, stream)) {
-      const line = `${JSON.stringify({ seq: e.seq, subject: e.subject, data: Buffer.from(e.bytes).toString("base64") })}\n`;
+      const line = `${JSON.stringify({ seq: e.seq, subject: e.subject, data: Buffer.from(e.bytes).toString("base64"), ...(e.seal ? { seal: e.seal } : {}) })}\n`;
       if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
       if ((++n & 1023) === 0) p.tick(n);
     }
@@ -274,6 +304,24 @@ async function exportLog(values: Record<string, string | boolean | undefined>): 
   );
   process.stdout.write(`已导出 ${n} 条事件到 ${values.out}\n`);
   return 0;
+}
+
+async function headsCommand(values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (typeof values.office !== "string") throw new UsageError("需要 --office URL");
+  const heads = checkedHeads(await officeHeads(values.office), await officeKeys(values.office));
+  const text = `${JSON.stringify(heads, null, 2)}\n`;
+  if (typeof values.out === "string") {
+    writeFileSync(values.out, text);
+    const n = Object.values(heads.heads).reduce((sum, h) => sum + h.size, 0);
+    process.stdout.write(
+      `已保存县 ${heads.county} 的最新检查点（${Object.keys(heads.heads).length} 个部门，共 ${n} 条已封存事件，${heads.at}）到 ${values.out}\n`,
+    );
+    if (heads.behind.length > 0)
+      process.stdout.write(
+        `警告：办公室发现以下部门的日志短于其曾见到的：${heads.behind.join("、")}\n`,
+      );
+  } else process.stdout.write(text);
+  return heads.behind.length > 0 ? 1 : 0;
 }
 
 async function keysCommand(values: Record<string, string | boolean | undefined>): Promise<number> {
@@ -355,11 +403,16 @@ export async function cli(argv: string[]): Promise<number> {
       as: { type: "string" },
       stream: { type: "string" },
       keys: { type: "string" },
+      heads: { type: "string" },
       office: { type: "string" },
       token: { type: "string" },
       out: { type: "string" },
       json: { type: "boolean" },
       log: { type: "string", multiple: true },
+      reason: { type: "string" },
+      subject: { type: "string" },
+      config: { type: "string" },
+      replicas: { type: "string" },
     },
   });
   const { log, ...single } = values;
@@ -372,8 +425,12 @@ export async function cli(argv: string[]): Promise<number> {
       return exportLog(single);
     case "keys":
       return keysCommand(single);
+    case "heads":
+      return headsCommand(single);
     case "trail":
       return trailCommand(positionals, single);
+    case "break-glass":
+      return breakGlassCommand(positionals, single);
     default:
       process.stdout.write(`${USAGE}\n`);
       return command === undefined || command === "help" || command === "--help" ? 0 : 2;

@@ -11,6 +11,8 @@ export const ExportedEntry = z.object({
   seq: z.number().int().positive(),
   subject: z.string().min(1),
   data: z.base64(),
+  /** Its publisher's seal (the `Liandong-Seal` header), where it had one. */
+  seal: z.string().optional(),
 });
 
 /** How many messages the stream holds now (for progress). */
@@ -46,6 +48,11 @@ export async function* readExport(file: string): AsyncGenerator<LogEntry> {
     } catch (err) {
       throw new Error(`${file} 第 ${n} 行无法读取：${String(err).slice(0, 200)}`);
     }
-    yield { seq: parsed.seq, subject: parsed.subject, bytes: Buffer.from(parsed.data, "base64") };
+    yield {
+      seq: parsed.seq,
+      subject: parsed.subject,
+      bytes: Buffer.from(parsed.data, "base64"),
+      seal: parsed.seal,
+    };
   }
 }

@@ -5,7 +5,7 @@
 // links. The NATS configuration mounted from git stays the same in both cases.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CountyConfig, jetstreamDomain } from "@liandong/contracts";
+import { type CountyConfig, jetstreamDomain, PublicKeysFile } from "@liandong/contracts";
 import { createUser, fromSeed } from "@nats-io/nkeys";
 import { z } from "zod";
 import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
@@ -64,6 +64,7 @@ export function renderCountyInclude(
   county: string,
   identities: Identities,
   region?: ComposeRegion,
+  neighbours: readonly string[] = [],
 ): string {
   return [
     `# Written by the init steps of docker-compose.yml for county ${county}. Do not edit: it is rewritten.`,
@@ -73,7 +74,7 @@ export function renderCountyInclude(
           `JS_DOMAIN: ${JSON.stringify(jetstreamDomain(county))}`,
         ]
       : []),
-    renderAuthorization(county, identities, region?.accept),
+    renderAuthorization(county, identities, region?.accept, neighbours),
     ...(region ? [leafnodes(region)] : []),
     "",
   ].join("\n");
@@ -94,10 +95,15 @@ export async function writeCountySecrets(
     config.agencies.map((a) => a.code),
   );
   ensureOfficers(join(secrets, "tokens.json"), join(secrets, "officers.json"), config.agencies);
+  writePublicKeys(secrets, config.county, identities);
   // With a link this county dials, the file holds the link's seed: private, as the seeds are
   // (the NATS image runs as root and reads it all the same).
   const file = join(secrets, "auth.conf");
-  writeFileSync(file, renderCountyInclude(config.county, identities, region), { mode: 0o600 });
+  writeFileSync(
+    file,
+    renderCountyInclude(config.county, identities, region, config.region.neighbours),
+    { mode: 0o600 },
+  );
   chmodSync(file, region?.connect.length ? 0o600 : 0o644);
 }
 
@@ -113,4 +119,32 @@ export function listeningRegion(secrets: string, config: CountyConfig): ComposeR
     accept: readAcceptedLinks(secrets).filter((l) => neighbours.includes(l.neighbour)),
     connect: [],
   };
+}
+
+/**
+ * `public-keys.json` beside the secrets: the county's agencies' public keys (what the services
+ * check seals with, and auditors verify with), the neighbours' kept when written again.
+ */
+export function writePublicKeys(
+  secrets: string,
+  county: string,
+  identities: Identities,
+  neighbourKeys?: Record<string, Record<string, string>>,
+): PublicKeysFile {
+  const file = join(secrets, "public-keys.json");
+  let before: Record<string, Record<string, string>> = {};
+  try {
+    before = PublicKeysFile.parse(JSON.parse(readFileSync(file, "utf8"))).neighbourKeys;
+  } catch {
+    before = {};
+  }
+  const keys: PublicKeysFile = {
+    county,
+    agencies: Object.fromEntries(
+      Object.entries(identities.agencies).map(([a, id]) => [a, id.publicKey]),
+    ),
+    neighbourKeys: { ...before, ...neighbourKeys },
+  };
+  writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o644 });
+  return keys;
 }

@@ -4,7 +4,7 @@ import { CountyConfig } from "@liandong/contracts";
 import { connectBus, DEFAULT_PORTS, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { z } from "zod";
 import { freePort } from "./free-port.ts";
-import { ensureIdentities } from "./identities.ts";
+import { ensureIdentities, type Identity } from "./identities.ts";
 import { ensureOfficers, type IssuedToken } from "./officers.ts";
 import { type Child, startChild, stopChild, waitReady } from "./processes.ts";
 import { type RegionLinks, renderServerConfig } from "./server-config.ts";
@@ -28,6 +28,8 @@ export type CountyOptions = {
   region?: RegionLinks;
   /** `fixed` ports shifted by this much: a second county on the same machine (the region demo). */
   portOffset?: number;
+  /** Drills and tests: how long the log remembers a message id (two minutes unless given). */
+  duplicateWindowMs?: number;
 };
 
 /** One nats-server of the county (one of a cluster's nodes). */
@@ -51,8 +53,13 @@ export type RunningCounty = {
   nodes: NatsNode[];
   /** Graceful: services first (they drain), then nats-server. */
   stop(): Promise<void>;
-  /** SIGKILL every service and nats-server at once, as a power cut would. */
-  kill(): Promise<void>;
+  /**
+   * SIGKILL every service and nats-server at once, as a power cut would; or one side first and
+   * the other `gapMs` later (drills): nats-server first, and the services die with publishes sent
+   * whose acks never came; the services first, and nats-server has written down what it had
+   * handed out to them unanswered.
+   */
+  kill(opts?: { first?: "server" | "services"; gapMs?: number }): Promise<void>;
   /** Starts whatever is not running again, on the same ports and data. */
   restart(): Promise<void>;
 };
@@ -89,7 +96,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   const keysFile = join(opts.stateDir, "public-keys.json");
   writeFileSync(
     keysFile,
-    `${JSON.stringify({ county: config.county, agencies: config.auditKeys }, null, 2)}\n`,
+    `${JSON.stringify({ county: config.county, agencies: config.auditKeys, neighbours: config.region.neighbours, neighbourKeys: config.region.keys }, null, 2)}\n`,
   );
 
   const portsFile = join(opts.stateDir, "ports.json");
@@ -145,6 +152,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         identities,
         ...(opts.syncAlways ? { syncAlways: true } : {}),
         ...(opts.region ? { region: opts.region } : {}),
+        neighbours: config.region.neighbours,
         extra: cluster,
       }),
     );
@@ -169,7 +177,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
   const startNats = async () => {
     for (let i = 0; i < nodeCount; i++) startNode(i);
-    const admin = await connectWithRetry(natsUrl, identities.admin.seedFile, nats[0]!);
+    const admin = await connectWithRetry(natsUrl, identities.admin, nats[0]!);
     try {
       // A cluster answers JetStream requests once it has elected a meta leader.
       const deadline = Date.now() + 60_000;
@@ -180,6 +188,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
             agencies,
             replicas: clustered ? Math.min(3, nodeCount) : 1,
             neighbours: config.region.neighbours,
+            ...(opts.duplicateWindowMs ? { duplicateWindowMs: opts.duplicateWindowMs } : {}),
           });
           break;
         } catch (err) {
@@ -223,7 +232,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   let keeper: { stop(): Promise<void> } | undefined;
   const keepLinks = async () => {
     if (config.region.neighbours.length === 0 && !clustered) return;
-    const nc = await connectWithRetry(natsUrl, identities.admin.seedFile, nats[0]!);
+    const nc = await connectWithRetry(natsUrl, identities.keeper, nats[0]!);
     const k = keepSourcesFlowing(nc, clustered ? { localSilentMs: 10_000 } : {});
     keeper = {
       async stop() {
@@ -276,25 +285,32 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
       await Promise.all(services.map((s) => stopChild(s)));
       await Promise.all(nats.map((n) => n && stopChild(n)));
     },
-    async kill() {
+    async kill(o = {}) {
       await stopKeeper();
-      const all = [...services, ...nats.filter((n): n is Child => n !== undefined)];
-      for (const c of all) c.proc.kill("SIGKILL");
-      await Promise.all(all.map((c) => c.exited));
+      const servers = nats.filter((n): n is Child => n !== undefined);
+      const sides = o.first === "server" ? [servers, services] : [services, servers];
+      const end = async (cs: Child[]) => {
+        for (const c of cs) c.proc.kill("SIGKILL");
+        await Promise.all(cs.map((c) => c.exited));
+      };
+      if (!o.first) return end([...services, ...servers]);
+      await end(sides[0]!);
+      await new Promise((r) => setTimeout(r, o.gapMs ?? 1000));
+      await end(sides[1]!);
     },
     restart: up,
   };
 }
 
-async function connectWithRetry(url: string, seedFile: string, nats: Child) {
+async function connectWithRetry(url: string, identity: Identity, nats: Child) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       return await connectBus({
         servers: url,
-        agency: "admin",
-        seedFile,
-        name: "liandong-county-admin",
+        agency: identity.name,
+        seedFile: identity.seedFile,
+        name: `liandong-county-${identity.name}`,
         waitOnFirstConnect: false,
       });
     } catch (err) {

@@ -3,8 +3,10 @@ import {
   agencyBucket,
   EVENTS_ROOT,
   jetstreamDomain,
+  STREAM_REWRITE_APIS,
   STREAMS,
 } from "@liandong/contracts";
+import { API_AUDIT_ADVISORY } from "@liandong/runtime";
 
 export type Permissions = {
   publish: { allow: string[]; deny?: string[] };
@@ -14,8 +16,36 @@ export type Permissions = {
 /** Durable consumers an agency may run on the shared EVENTS stream, each over its own subjects only. */
 export const eventConsumers = (agency: string) => [`${agency}-sharer`, `${agency}-sealer`];
 
-/** Full use of one stream the identity owns (its inbox, its bucket). */
-function ownStream(stream: string): string[] {
+/**
+ * The rewrites of a stream (`STREAM_REWRITE_APIS`) denied to an everyday identity, on any
+ * stream, under the plain API prefix and under a domain's (`$JS.<domain>.API`, which the server
+ * maps to the plain one after the permission check). Only the break-glass identity can.
+ */
+function noRewrite(apis: readonly string[] = STREAM_REWRITE_APIS): string[] {
+  return apis.flatMap((api) => [`$JS.API.${api}.>`, `$JS.*.API.${api}.>`]);
+}
+
+/**
+ * The agencies' durables on EVENTS (their outbox, their sealer) are theirs: not to be pulled
+ * from, acked, replaced or deleted by an identity that reads the whole log (the office, the
+ * auditor, the admin).
+ */
+function othersDurables(agencies: readonly string[], except?: string): string[] {
+  return agencies
+    .filter((a) => a !== except)
+    .flatMap(eventConsumers)
+    .flatMap((name) => [
+      `$JS.API.CONSUMER.CREATE.${STREAMS.events}.${name}`,
+      `$JS.API.CONSUMER.CREATE.${STREAMS.events}.${name}.>`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.${STREAMS.events}.${name}`,
+      `$JS.API.CONSUMER.DELETE.${STREAMS.events}.${name}`,
+      `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.events}.${name}`,
+      `$JS.ACK.${STREAMS.events}.${name}.>`,
+    ]);
+}
+
+/** Reading one stream through consumers of one's own (ephemeral, ordered), and its messages. */
+function readStream(stream: string): string[] {
   return [
     `$JS.API.STREAM.INFO.${stream}`,
     `$JS.API.STREAM.MSG.GET.${stream}`,
@@ -23,10 +53,17 @@ function ownStream(stream: string): string[] {
     `$JS.API.DIRECT.GET.${stream}.>`,
     `$JS.API.CONSUMER.CREATE.${stream}`,
     `$JS.API.CONSUMER.CREATE.${stream}.>`,
-    `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.*`,
     `$JS.API.CONSUMER.INFO.${stream}.*`,
     `$JS.API.CONSUMER.DELETE.${stream}.*`,
     `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
+  ];
+}
+
+/** Full use of one stream the identity owns (its inbox, its bucket): never a rewrite of it. */
+function ownStream(stream: string): string[] {
+  return [
+    ...readStream(stream),
+    `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.*`,
     `$JS.ACK.${stream}.>`,
     `$JS.FC.${stream}.>`,
   ];
@@ -37,6 +74,7 @@ function ownStream(stream: string): string[] {
  * where "an agency acts only as itself" is enforced: it publishes only events whose publisher
  * token is its own, reads only its inbox and its bucket, and receives replies only on its own
  * inbox prefix. The office additionally reads the whole EVENTS stream (it tracks everything).
+ * Neither rewrites a stream, not even its own inbox or bucket (`noRewrite`).
  */
 export function agencyPermissions(
   county: string,
@@ -51,6 +89,9 @@ export function agencyPermissions(
     `ld.dlq.${agency}.>`,
     "$JS.API.INFO",
     `$JS.API.STREAM.INFO.${STREAMS.events}`,
+    // The last event on one of its own subjects, read back after a crash (the form of a direct
+    // get that names the subject in the request's own subject, so that this confines it).
+    `$JS.API.DIRECT.GET.${STREAMS.events}.${EVENTS_ROOT}.${county}.${agency}.>`,
     ...ownStream(STREAMS.inbox(agency)),
     ...ownStream(bucketStream),
     `$KV.${agencyBucket(agency)}.>`,
@@ -62,26 +103,19 @@ export function agencyPermissions(
       `$JS.ACK.${STREAMS.events}.${name}.>`,
     ]),
   ];
-  const deny = [addressedToOwnCounty(county)];
+  const deny = [addressedToOwnCounty(county), ...noRewrite()];
   if (opts.office) {
+    // The office reads everything through consumers of its own.
     publish.push(...ownStream(STREAMS.events));
-    // The office reads everything through consumers of its own; the agencies' durables on
-    // EVENTS (their outbox and their sealer) are theirs: not to be pulled from, acked,
-    // replaced or deleted by the office.
-    for (const other of (opts.agencies ?? []).filter((a) => a !== agency))
-      for (const name of eventConsumers(other))
-        deny.push(
-          `$JS.API.CONSUMER.CREATE.${STREAMS.events}.${name}`,
-          `$JS.API.CONSUMER.CREATE.${STREAMS.events}.${name}.>`,
-          `$JS.API.CONSUMER.DURABLE.CREATE.${STREAMS.events}.${name}`,
-          `$JS.API.CONSUMER.DELETE.${STREAMS.events}.${name}`,
-          `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.events}.${name}`,
-          `$JS.ACK.${STREAMS.events}.${name}.>`,
-        );
+    deny.push(...othersDurables(opts.agencies ?? [], agency));
   }
   return {
     publish: { allow: publish, deny },
-    subscribe: { allow: [`_INBOX_${agency}.>`] },
+    // The office also hears the server's audit of each JetStream API call: it records every
+    // rewrite of a stream, whoever made it.
+    subscribe: {
+      allow: [`_INBOX_${agency}.>`, ...(opts.office ? [API_AUDIT_ADVISORY] : [])],
+    },
   };
 }
 
@@ -124,5 +158,57 @@ export function linkPermissions(county: string, neighbour: string): Permissions 
         ...plumbing,
       ],
     },
+  };
+}
+
+/**
+ * The auditor (`liandong export`, `liandong verify --nats`): reads EVENTS through consumers of
+ * its own, and nothing else. It publishes no event, writes no bucket, rewrites nothing.
+ */
+export function auditorPermissions(agencies: readonly string[]): Permissions {
+  return {
+    publish: {
+      allow: ["$JS.API.INFO", ...readStream(STREAMS.events)],
+      deny: [...noRewrite(), ...othersDurables(agencies)],
+    },
+    subscribe: { allow: ["_INBOX_auditor.>"] },
+  };
+}
+
+/**
+ * The county's administrator (the launcher's provisioning; an operator looking at the bus):
+ * creates streams and buckets and reads everything, but rewrites no stream (a stream whose
+ * configuration must change is changed with the break-glass identity), writes no agency's
+ * bucket (a roll-up message would purge it) and touches no agency's durable.
+ */
+export function adminPermissions(agencies: readonly string[]): Permissions {
+  return {
+    publish: {
+      allow: [">"],
+      deny: [...noRewrite(), "$KV.>", ...othersDurables(agencies)],
+    },
+    subscribe: { allow: [">"] },
+  };
+}
+
+/**
+ * The region link's keeper (`keepSourcesFlowing`): looks at the streams, restarts what comes
+ * over a link by reconfiguring the one copy kept of it (REGION_IN_<neighbour>, never the log),
+ * and in a cluster moves a stream's leader (which sets its sources up afresh).
+ */
+export function keeperPermissions(neighbours: readonly string[]): Permissions {
+  return {
+    publish: {
+      allow: [
+        "$JS.API.INFO",
+        "$JS.API.STREAM.LIST",
+        "$JS.API.STREAM.NAMES",
+        "$JS.API.STREAM.INFO.*",
+        "$JS.API.STREAM.LEADER.STEPDOWN.*",
+        ...neighbours.map((n) => `$JS.API.STREAM.UPDATE.${STREAMS.regionIn(n)}`),
+      ],
+      deny: noRewrite(STREAM_REWRITE_APIS.filter((api) => api !== "STREAM.UPDATE")),
+    },
+    subscribe: { allow: ["_INBOX_keeper.>"] },
   };
 }

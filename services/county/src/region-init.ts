@@ -3,7 +3,9 @@
 // counties, as `npm run up -- --region` makes it (services/county/src/region.ts): the neighbour
 // keeps the link's seed and dials this county's nodes; this county accepts its public key.
 // This county's own auth.conf is rewritten with its domain, its leaf-node port and the link.
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PublicKeysFile } from "@liandong/contracts";
 import {
   acceptLink,
   ensureLinkSeed,
@@ -47,6 +49,19 @@ await writeCountySecrets(neighbourSecrets, neighbour, {
   connect: [{ neighbour: home.county, url: urls, seed: link.seed }],
 });
 await writeCountySecrets(secrets, home, listeningRegion(secrets, home));
+// Each county checks its neighbour's seals: their public keys, exchanged.
+const publicKeys = (dir: string) =>
+  PublicKeysFile.parse(JSON.parse(readFileSync(join(dir, "public-keys.json"), "utf8")));
+const homeKeys = publicKeys(secrets);
+const neighbourKeys = publicKeys(neighbourSecrets);
+for (const [dir, own, other] of [
+  [secrets, homeKeys, neighbourKeys],
+  [neighbourSecrets, neighbourKeys, homeKeys],
+] as const)
+  writeFileSync(
+    join(dir, "public-keys.json"),
+    `${JSON.stringify({ ...own, neighbourKeys: { ...own.neighbourKeys, [other.county]: other.agencies } }, null, 2)}\n`,
+  );
 process.stdout.write(
   `已生成区域协作配置：本县 ${home.county}（${secrets}），邻县 ${neighbour.county}（${neighbourSecrets}），` +
     `邻县经叶节点连接 ${urls.join("、")}\n`,

@@ -1,6 +1,8 @@
 // The region's link keeper for docker-compose.yml's `region` profile (service `region-sources`),
-// running beside both counties for as long as they run. Each county's EVENTS sources its
-// neighbour's REGION_OUT stream; nats-server retries a source that failed (the neighbour's stream
+// running beside both counties for as long as they run, with each county's keeper identity
+// (it may reconfigure the copies of what comes over a link, nothing else). Each county's
+// REGION_IN_<neighbour> sources its neighbour's REGION_OUT stream, and its EVENTS sources that
+// copy; nats-server retries a source that failed (the neighbour's stream
 // not there yet, the link cut) on a back-off of 10 s, 20 s… up to 2 minutes. This restarts stuck
 // sources at once instead (keepSourcesFlowing, as the county launcher does), so that a link that
 // comes back carries its backlog within seconds. It says once when both counties receive from
@@ -24,7 +26,7 @@ for (const c of counties) {
     process.exit(1);
   }
   connections.push(
-    await connectBus({ servers: c.url, agency: "admin", seedFile: join(c.secrets, "admin.nk") }),
+    await connectBus({ servers: c.url, agency: "keeper", seedFile: join(c.secrets, "keeper.nk") }),
   );
 }
 

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CountyConfig } from "@liandong/contracts";
 import { createUser } from "@nats-io/nkeys";
 import { type CountyOptions, type RunningCounty, startCounty } from "./county.ts";
 import { freePort } from "./free-port.ts";
+import { ensureIdentities } from "./identities.ts";
 
 export type RegionOptions = Omit<CountyOptions, "stateDir" | "configFile" | "region"> & {
   /** Where both counties keep their data, secrets and logs (one folder each). */
@@ -32,12 +34,32 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const base = JSON.parse(readFileSync(opts.configFile, "utf8")) as {
     county: string;
-    region?: { neighbours?: string[] };
+    region?: { neighbours?: string[]; witnessEverySeconds?: number };
   };
   const home = base.county;
+  // Each county checks the seals of its neighbour's events with the neighbour's agencies' keys:
+  // the identities are made here first (startCounty keeps them), their public keys exchanged.
+  const agencies = CountyConfig.parse(base).agencies.map((a) => a.code);
+  const keysOf = async (county: string) => {
+    const dir = join(opts.stateDir, county, "secrets");
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const ids = await ensureIdentities(dir, agencies);
+    return Object.fromEntries(Object.entries(ids.agencies).map(([a, id]) => [a, id.publicKey]));
+  };
   const configs = {
-    home: { ...base, region: { neighbours: [opts.neighbour] } },
-    neighbour: { ...base, county: opts.neighbour, region: { neighbours: [home] } },
+    home: {
+      ...base,
+      region: {
+        ...base.region,
+        neighbours: [opts.neighbour],
+        keys: { [opts.neighbour]: await keysOf(opts.neighbour) },
+      },
+    },
+    neighbour: {
+      ...base,
+      county: opts.neighbour,
+      region: { ...base.region, neighbours: [home], keys: { [home]: await keysOf(home) } },
+    },
   };
   const files = {
     home: join(opts.stateDir, `county-${home}.input.json`),

@@ -1,6 +1,13 @@
 import { jetstreamDomain } from "@liandong/contracts";
 import type { Identities } from "./identities.ts";
-import { agencyPermissions, linkPermissions, type Permissions } from "./permissions.ts";
+import {
+  adminPermissions,
+  agencyPermissions,
+  auditorPermissions,
+  keeperPermissions,
+  linkPermissions,
+  type Permissions,
+} from "./permissions.ts";
 
 /**
  * A county's part in its cooperation region: the leaf-node port neighbours connect to, the
@@ -24,6 +31,8 @@ export type ServerConfigOptions = {
   /** fsync every write before the ack (DESIGN.md: acks otherwise precede fsync). */
   syncAlways?: boolean;
   region?: RegionLinks;
+  /** The neighbouring counties of its cooperation region (the streams their links fill). */
+  neighbours?: readonly string[];
   extra?: string;
 };
 
@@ -33,22 +42,44 @@ const list = (xs: string[]) => `[${xs.map(q).join(", ")}]`;
 const permissions = (p: Permissions) =>
   `permissions: { publish: { allow: ${list(p.publish.allow)}${p.publish.deny ? `, deny: ${list(p.publish.deny)}` : ""} }, subscribe: { allow: ${list(p.subscribe.allow)} } }`;
 
+const user = (comment: string, publicKey: string, p?: Permissions) =>
+  `    # ${comment}\n    { nkey: ${q(publicKey)}${p ? `, ${permissions(p)}` : ""} }`;
+
 /**
- * The `authorization` block: nkey users only (anonymous refused), permissions per agency, and
- * the links of neighbouring counties allowed to connect.
+ * The `authorization` block: nkey users only (anonymous refused), permissions per identity
+ * (README, 审计 › 身份与权限), and the links of neighbouring counties allowed to connect.
+ * `neighbours`: the counties this one sources from (their links' copies the keeper restarts).
  */
 export function renderAuthorization(
   county: string,
   identities: Identities,
   accept: RegionLinks["accept"] = [],
+  neighbours: readonly string[] = accept.map((l) => l.neighbour),
 ): string {
-  const users = [`    { nkey: ${q(identities.admin.publicKey)} }`];
+  const agencies = Object.keys(identities.agencies);
+  const users = [
+    user(
+      "admin: provisions and reads; rewrites nothing",
+      identities.admin.publicKey,
+      adminPermissions(agencies),
+    ),
+    user(
+      "auditor: reads EVENTS, nothing else",
+      identities.auditor.publicKey,
+      auditorPermissions(agencies),
+    ),
+    user(
+      "keeper: restarts the region links' sources",
+      identities.keeper.publicKey,
+      keeperPermissions(neighbours),
+    ),
+    // The one identity that may rewrite a stream; its seed is kept apart, and every use of it
+    // through `liandong break-glass` is recorded on the log first.
+    user("break-glass", identities.breakGlass.publicKey),
+  ];
   for (const [agency, id] of Object.entries(identities.agencies)) {
-    const p = agencyPermissions(county, agency, {
-      office: agency === "office",
-      agencies: Object.keys(identities.agencies),
-    });
-    users.push(`    # ${agency}\n    { nkey: ${q(id.publicKey)}, ${permissions(p)} }`);
+    const p = agencyPermissions(county, agency, { office: agency === "office", agencies });
+    users.push(user(agency, id.publicKey, p));
   }
   for (const link of accept) {
     users.push(
@@ -88,7 +119,15 @@ export function renderServerConfig(o: ServerConfigOptions): string {
     `listen: ${q(`${o.host}:${o.port}`)}`,
     "max_payload: 1MB",
     `jetstream {\n  store_dir: ${q(o.storeDir)}\n  max_file_store: 64GB${o.syncAlways ? "\n  sync_interval: always" : ""}${o.region ? `\n  domain: ${q(jetstreamDomain(o.county))}` : ""}\n}`,
-    renderAuthorization(o.county, o.identities, o.region?.accept),
+    renderAuthorization(
+      o.county,
+      o.identities,
+      o.region?.accept,
+      o.neighbours ?? [
+        ...(o.region?.accept ?? []).map((l) => l.neighbour),
+        ...(o.region?.connect ?? []).map((l) => l.neighbour),
+      ],
+    ),
     o.region ? renderLeafnodes(o.region) : "",
     o.extra ?? "",
   ].join("\n");

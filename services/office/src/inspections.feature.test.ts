@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { acrossRestart, agencyDesks, type List } from "@liandong/agency/testing";
 import { STREAMS } from "@liandong/contracts";
-import { type MemoryCounty, MemoryPublisher, memoryCounty } from "@liandong/runtime";
+import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
 
@@ -132,7 +132,7 @@ describe("joint inspections", () => {
   });
 
   it("are planned only by the office: an agency's plan on the bus is a dead letter, shown nowhere", async () => {
-    const forger = new MemoryPublisher(county.streams, { county: "441723", agency: "commerce" });
+    const forger = county.publisher("commerce");
     const inspectionId = crypto.randomUUID();
     await forger.publish({
       type: "inspection.planned",

@@ -1,14 +1,32 @@
-import { deadLetterSubject, parseEventSubject, STREAMS } from "@liandong/contracts";
+import {
+  deadLetterSubject,
+  EVENTS_ROOT,
+  parseEventSubject,
+  SEAL_HEADER,
+  STREAMS,
+} from "@liandong/contracts";
 import {
   AggregateLog,
   checkMessage,
+  NOT_PUBLISHED_BY_AGENCY,
   officerGate,
+  SealedAhead,
   type ServiceContext,
   type ServiceParts,
   type StreamMessage,
+  sealKeysOf,
+  sealProblem,
   sha256Hex,
+  verifiedCheckpoint,
 } from "@liandong/runtime";
 import { headers } from "@nats-io/transport-node";
+import { CountyHeads } from "./audit-heads.ts";
+import {
+  breakGlassRoutes,
+  followBreakGlass,
+  newBreakGlassLog,
+  recordRewrites,
+} from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -22,6 +40,7 @@ import { followSupervision, observeSupervision } from "./supervision-events.ts";
 import { deadlineScheduler, trackerRoutes } from "./tracker-routes.ts";
 import { trailRoutes } from "./trail.ts";
 import { webPage } from "./web.ts";
+import { isWitnessEvent, Witnessing } from "./witness.ts";
 
 /**
  * Aggregate kinds whose events the office's projections read. The rest (an agency's audit
@@ -35,7 +54,11 @@ const PROJECTED_KINDS = new Set([
   "supervision",
   "report",
   "inspection",
+  "break-glass",
 ]);
+
+/** The aggregate kind of an event subject: `ld.ev.<county>.<agency>.<kind>.…`. */
+const kindOf = (subject: string) => subject.split(".", 5)[4];
 
 /** Whether the office decodes the event stored under `subject` (an unreadable subject is, to be dead-lettered). */
 export function projected(subject: string): boolean {
@@ -62,6 +85,8 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   const stats = new Statistics(ctx.county);
   const submissions: Submissions = new Map();
   const inspections = newInspections();
+  const breakGlass = newBreakGlassLog();
+  let rewrites: { stop(): void } | undefined;
   const participants = ctx.config.agencies.map((a) => a.code);
   // Everything the office answers needs one of its officers, but for its open paths: the
   // features mounted after it.
@@ -72,19 +97,30 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   ctx.app.route("/", supervisionRoutes(ctx, { log, supervision, referrals, cases }));
   ctx.app.route("/", reportRoutes(ctx, { stats, submissions }));
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
+  ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
   ctx.app.route("/", await webPage(ctx));
 
-  // One message of EVENTS, decoded, validated and applied to every projection (or dead-lettered).
-  // Synchronous for all but the few that write back: no promise per message of a rebuild.
-  const apply = (m: StreamMessage): Promise<void> | undefined => {
+  // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third
+  // witness: on a checkpoint's word, or its own seal); or dead-lettered.
+  const checked = (m: StreamMessage) => {
     const verdict = checkMessage(m.subject, m.data);
-    if (!verdict.ok) return deadLetter(m, verdict.reason, verdict.detail);
+    if (!verdict.ok) return { bad: deadLetter(m, verdict.reason, verdict.detail) };
     const e = verdict.event;
+    const hash = sha256Hex(m.data);
+    if (!sealedAhead.take(e.county, e.agency, hash)) {
+      const problem = sealProblem(seals, e, m.subject, m.data, m.headers?.get(SEAL_HEADER), hash);
+      if (problem) return { bad: deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem) };
+    }
+    return { e, hash };
+  };
+  // Applied to every projection. Synchronous for all but the few that write back: no promise per
+  // message of a rebuild.
+  const apply = (m: StreamMessage): Promise<void> | undefined => {
+    const c = checked(m);
+    if ("bad" in c) return c.bad;
+    const { e, hash } = c;
     evolve(tracker, e);
-    const step =
-      e.aggregate.kind === "referral"
-        ? evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: sha256Hex(m.data) })
-        : evolveReferrals(referrals, tracker, e, { seq: m.seq, hash: "" });
+    const step = evolveReferrals(referrals, tracker, e, { seq: m.seq, hash });
     // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
     if (step && !step.ok && "refused" in step)
       return deadLetter(m, "not-entitled", step.refused.message);
@@ -92,12 +128,13 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     const order = followSupervision(supervision, e);
     stats.apply(e);
     evolveSubmissions(submissions, e);
+    followBreakGlass(breakGlass, e, m.seq);
     const inspection = followInspections(inspections, e, { participants, leads: tracker });
     const refused = order ?? inspection;
     // Every step on a supervision aggregate moves the head the office's own steps link to.
     const observed =
       e.aggregate.kind === "supervision"
-        ? observeSupervision(supervision, log, e, { seq: m.seq, hash: sha256Hex(m.data) })
+        ? observeSupervision(supervision, log, e, { seq: m.seq, hash })
         : undefined;
     if (refused)
       return Promise.all([observed, deadLetter(m, "not-entitled", refused.message)]).then(() => {});
@@ -114,19 +151,83 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
   };
 
+  const seals = sealKeysOf(ctx.config);
+  const sealedAhead = new SealedAhead();
+  const heads = new CountyHeads({ county: ctx.county, kv: ctx.kv, logger });
+  ctx.app.get("/audit/heads", (c) => c.json(heads.signed(ctx.signer, ctx.clock())));
+  const witnessing = new Witnessing({
+    county: ctx.county,
+    neighbours: ctx.config.region.neighbours,
+    officeKeys: Object.fromEntries(
+      ctx.config.region.neighbours.map((n) => [n, ctx.config.region.keys[n]?.office]),
+    ),
+    signer: ctx.signer,
+    clock: ctx.clock,
+    logger,
+    heads: () => heads.signed(ctx.signer, ctx.clock()),
+    append: (req, opts) => log.append(req, opts),
+    everyMs: ctx.config.region.witnessEverySeconds * 1000,
+  });
+  ctx.app.get("/audit/witnesses", (c) => c.json(witnessing.view()));
+  // What the agencies' checkpoints sealed so far, read before the rebuild: an event they sealed
+  // is taken on their signed word, not by checking its own seal (a rebuild reads every event).
+  const readCheckpoints = async () => {
+    for await (const c of bus.readPresent(STREAMS.events, {
+      namePrefix: "office",
+      filterSubjects: [`${EVENTS_ROOT}.${ctx.county}.*.audit.>`],
+    })) {
+      const v = verifiedCheckpoint(seals, c.subject, c.bytes);
+      if (!v.ok) {
+        logger.error({ seq: c.seq, problem: v.problem }, "checkpoint does not verify");
+        continue;
+      }
+      sealedAhead.add(v.county, v.checkpoint.agency, v.checkpoint.hashes);
+      await heads.take(v, c.bytes, c.seq);
+    }
+  };
+  const onMessage = (m: StreamMessage) => {
+    const kind = kindOf(m.subject);
+    if (kind === "audit") {
+      const v = verifiedCheckpoint(seals, m.subject, m.data);
+      if (!v.ok) return undefined;
+      const taken = heads.take(v, m.data, m.seq);
+      if (v.county === ctx.county) witnessing.checkpoint(v.checkpoint, m.seq);
+      return taken;
+    }
+    if (kind === "witness") {
+      const c = checked(m);
+      if ("bad" in c) return c.bad;
+      if (isWitnessEvent(c.e)) witnessing.event(c.e, c.hash);
+      return undefined;
+    }
+    if (projected(m.subject)) return apply(m);
+    // Not read here, but sealed like the rest: moved past, so that the agency's next events are
+    // still taken on its checkpoints' word.
+    const [, , county = "", agency = ""] = m.subject.split(".", 4);
+    sealedAhead.take(county, agency, sha256Hex(m.data));
+    return undefined;
+  };
+
   return {
     async start() {
+      await heads.load();
+      await readCheckpoints();
+      rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
-        onMessage: (m) => (projected(m.subject) ? apply(m) : undefined),
+        onMessage,
         onCaughtUp: () => {
           caughtUp = true;
+          void heads.caughtUp();
+          witnessing.caughtUp();
           deadlines.start();
         },
       });
     },
     async stop() {
+      rewrites?.stop();
       deadlines.stop();
+      witnessing.stop();
       await running?.stop();
     },
     ready: () => caughtUp,
@@ -140,6 +241,8 @@ export const OPEN_PATHS = new Set([
   "/ui/style.css",
   "/ui/config.json",
   "/audit/keys",
+  "/audit/heads",
+  "/audit/witnesses",
   "/healthz",
   "/readyz",
   "/metrics",

@@ -9,7 +9,7 @@ import {
   type ReferralView,
   type Violation,
 } from "@liandong/contracts";
-import { isOverdue, isReferralEvent, type Recorded, recordReferral } from "@liandong/domain";
+import { isOverdue, isReferralEvent, type Recorded, recordOwnReferral } from "@liandong/domain";
 import type { Tracker as LeadTracker } from "./lead-tracker.ts";
 
 /**
@@ -66,7 +66,7 @@ export type Meta = { seq: number; hash: string };
 
 /**
  * The tracker after one event, in stream order; the referral's own record is the domain's
- * (`recordReferral`). Answers with what recording the step gave, so that the office dead-letters
+ * (`recordReferral`, on the office's own copy of each record: `recordOwnReferral`). Answers with what recording the step gave, so that the office dead-letters
  * a step its publisher was not entitled to take; `undefined` for events about no referral.
  */
 export function evolveReferrals(
@@ -82,7 +82,8 @@ export function evolveReferrals(
   }
   if (!isReferralEvent(e)) return undefined;
   t.records ??= new Map();
-  const recorded = recordReferral(t.records.get(e.aggregate.id), e, meta);
+  // The records are the office's alone (nothing else holds them): a step is written into its record.
+  const recorded = recordOwnReferral(t.records.get(e.aggregate.id), e, meta);
   if (!recorded.ok) return recorded;
   const view = recorded.view;
   t.records.set(view.referralId, view);

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { acrossRestart, agencyDesks, type List, registerTip } from "@liandong/agency/testing";
 import { STREAMS } from "@liandong/contracts";
-import { type MemoryCounty, MemoryPublisher, memoryCounty } from "@liandong/runtime";
+import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
 
@@ -186,7 +186,7 @@ describe("supervision orders", () => {
 
   it("are issued only by the office: an agency's order on the bus is a dead letter, shown nowhere", async () => {
     const id = await overdueReferral("某镇丁诊所");
-    const forger = new MemoryPublisher(county.streams, { county: "441723", agency: "commerce" });
+    const forger = county.publisher("commerce");
     const orderId = crypto.randomUUID();
     await forger.publish({
       type: "supervision.ordered",
@@ -221,7 +221,7 @@ describe("supervision orders", () => {
     // The office steps on the aggregate again (a deadline passed, as its scheduler records one);
     // the answer is decided before health has it: the stream refuses the answer's link, health
     // waits for the office's step, decides again on it and links to it.
-    const officeAgain = new MemoryPublisher(county.streams, { county: "441723", agency: "office" });
+    const officeAgain = county.publisher("office");
     const subject = (m: { subject: string }) => m.subject.includes(`.supervision.${id}.`);
     const last = county.streams.messages(STREAMS.events).filter(subject).at(-1)!;
     const notice = await officeAgain.publish({

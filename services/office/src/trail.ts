@@ -138,7 +138,13 @@ async function aggregateEvents(
 export function trailRoutes(ctx: ServiceContext): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   // Public keys are public: an auditor needs them before holding any token.
-  app.get("/audit/keys", (c) => c.json({ county: ctx.county, agencies: ctx.config.auditKeys }));
+  app.get("/audit/keys", (c) =>
+    c.json({
+      county: ctx.county,
+      agencies: ctx.config.auditKeys,
+      neighbours: ctx.config.region.neighbours,
+    }),
+  );
   app.get("/trail/:kind/:id", async (c) =>
     c.json(
       await readTrail(

@@ -1,13 +1,18 @@
 import {
+  type AgencyCode,
   type AggregateKind,
   aggregateSubjects,
   type EventType,
+  eventSubject,
+  publisherAggregateSubjects,
   SHARED_ACROSS_KINDS,
 } from "@liandong/contracts";
-import { BusError } from "./errors.ts";
+import type { LogEntry } from "./audit-verify.ts";
+import { BusError, lastSequenceOf } from "./errors.ts";
+import { sha256Hex } from "./hash.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import type { Bucket, Publisher } from "./ports.ts";
-import type { Published, PublishRequest } from "./publisher.ts";
+import { type Published, PublishedEvent, type PublishRequest } from "./publisher.ts";
 
 /** The last event of an aggregate: its stream sequence and hash (the next event's `prev`). */
 export type Head = { seq: number; hash: string | null };
@@ -28,6 +33,27 @@ const decoder = new TextDecoder();
 export type HeadPersistence = "append" | "observed";
 
 /**
+ * What the stream holds on this agency's own subjects, read back (`Bus.last` on EVENTS): how the
+ * log tells, after a crash or a lost answer, whether an event it sent was stored.
+ */
+export type OwnEvents = {
+  agency: AgencyCode;
+  /** The last event on `subject`, one of the agency's own (a wildcard allowed). */
+  last(subject: string): Promise<LogEntry | undefined>;
+};
+
+/** Where an event of the log goes: its aggregate and addressee. */
+type Address = Pick<PublishRequest<EventType>, "aggregate" | "to" | "toCounty">;
+
+const idOf = (bytes: Uint8Array): unknown => {
+  try {
+    return (JSON.parse(decoder.decode(bytes)) as { id?: unknown }).id;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
  * Appends events to aggregates with a hash chain and optimistic concurrency: each event links
  * to the previous one's hash, and the stream refuses it unless the aggregate's last sequence
  * (over every publisher, `Nats-Expected-Last-Subject-Sequence-Subject`) is the one we chained
@@ -43,17 +69,81 @@ export class AggregateLog {
   /** The sequence of each head as the bucket holds it, where known. */
   readonly #stored = new Map<string, number>();
   readonly #lock = new KeyedLock();
+  readonly #own: OwnEvents | undefined;
 
+  /** `own`: reading back what the stream holds (without it, `begin` and `reread` cannot tell). */
   constructor(
     publisher: Publisher,
     kv: Bucket,
     county: string,
     persist: HeadPersistence = "append",
+    own?: OwnEvents,
   ) {
     this.#publisher = publisher;
     this.#kv = kv;
     this.#county = county;
     this.#persist = persist;
+    this.#own = own;
+  }
+
+  /** The last event this agency stored on the subject an event so addressed goes to. */
+  async lastOn(address: Address): Promise<LogEntry | undefined> {
+    return this.#own?.last(this.#subject(address));
+  }
+
+  /**
+   * Appends the first event of an aggregate, exclusively: the stream takes it only while the
+   * aggregate holds nothing, whatever the duplicate window, so that a request retried after a
+   * crash, however late, cannot begin it twice. Resolves with the event as stored: as sent now,
+   * or as an earlier send of this very event (its id) was stored, its answer lost; or with
+   * undefined when the aggregate was begun before, by an earlier request whose record stands.
+   */
+  async begin<T extends EventType>(
+    req: Omit<PublishRequest<T>, "prev" | "expect">,
+  ): Promise<Published | undefined> {
+    try {
+      return await this.append(req, { head: NO_HEAD });
+    } catch (err) {
+      if (lastSequenceOf(err) === undefined || !this.#own) throw err;
+      const stored = await this.#own.last(this.#subject(req));
+      if (!stored || idOf(stored.bytes) !== req.id) return undefined;
+      const published = this.#asPublished(stored, req.id!);
+      await this.advance(req.aggregate.kind, req.aggregate.id, published);
+      return published;
+    }
+  }
+
+  #subject(a: Address): string {
+    return eventSubject({
+      county: this.#county,
+      agency: this.#own?.agency ?? "",
+      kind: a.aggregate.kind,
+      id: a.aggregate.id,
+      to: a.to,
+      toCounty: a.toCounty,
+    });
+  }
+
+  #asPublished(stored: LogEntry, id: string): Published {
+    return new PublishedEvent(
+      { stream: "", seq: stored.seq, duplicate: true },
+      id,
+      stored.subject,
+      stored.bytes,
+    );
+  }
+
+  /**
+   * After a refusal, the aggregate's head as the stream holds it: the last event of this agency's
+   * on the aggregate, when that is the last the stream named (no other party's came after).
+   */
+  async #storedHead(kind: AggregateKind, id: string, err: unknown): Promise<LogEntry | undefined> {
+    const last = lastSequenceOf(err);
+    if (last === undefined || !this.#own) return undefined;
+    const stored = await this.#own.last(
+      publisherAggregateSubjects(this.#county, this.#own.agency, kind, id),
+    );
+    return stored?.seq === last ? stored : undefined;
   }
 
   async head(kind: AggregateKind, id: string): Promise<Head> {
@@ -101,14 +191,19 @@ export class AggregateLog {
   /**
    * `onConflict: "throw"` when the caller must decide again on the newer state (a hand-off:
    * the other party may have acted first); the default chains onto the newer head, for
-   * single-writer aggregates whose head was merely stale. `fresh`: the caller has just made up
+   * single-writer aggregates whose head was merely stale. `"reread"`: the caller knows the event
+   * is not on the stream (the next step of an aggregate it has just begun, a copy it found
+   * missing), so on a refusal the head is read back from the stream: when it is this very event
+   * (an earlier send was stored, its answer lost: a single server checks the expected sequence
+   * before the duplicate window), that is the answer; else the event goes again on that head.
+   * `fresh`: the caller has just made up
    * the aggregate's id, so there is no head to look up (the stream refuses the event if there
    * was one after all, and the head is looked up then).
    */
   async append<T extends EventType>(
     req: Omit<PublishRequest<T>, "prev" | "expect">,
     opts: {
-      onConflict?: "retry" | "throw";
+      onConflict?: "retry" | "throw" | "reread";
       head?: Head;
       fresh?: boolean;
       /** With the caller's own writes: the head is in memory now, in the bucket once this settles. */
@@ -165,6 +260,15 @@ export class AggregateLog {
           }
           if (!conflict || opts.onConflict === "throw" || opts.head || attempt >= 5) throw err;
           if (opts.fresh && attempt === 0) continue;
+          const stored =
+            opts.onConflict === "reread" ? await this.#storedHead(kind, id, err) : undefined;
+          if (stored) {
+            if (req.id !== undefined && idOf(stored.bytes) === req.id)
+              return this.#asPublished(stored, req.id);
+            const head = { seq: stored.seq, hash: sha256Hex(stored.bytes) };
+            if (head.seq > (this.#heads.get(key)?.seq ?? 0)) this.#heads.set(key, head);
+            continue;
+          }
           await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
         }
       }

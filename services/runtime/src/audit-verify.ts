@@ -5,12 +5,22 @@ import {
   SHARED_ACROSS_KINDS,
 } from "@liandong/contracts";
 import { z } from "zod";
+import { type ChainHead, headInChain, type KnownHead } from "./audit-witness.ts";
 import { sha256Hex } from "./hash.ts";
 import { claimedPrev, indexOfPrev, UNREADABLE } from "./hash-chain.ts";
+import { type SealKeys, sealProblem } from "./seal.ts";
 import { verifySignature } from "./signing.ts";
 
-/** One stored message of a county's EVENTS log, in stream order. */
-export type LogEntry = { seq: number; subject: string; bytes: Uint8Array };
+/**
+ * One stored message of a county's EVENTS log, in stream order; `seal`: its `Liandong-Seal`
+ * header, as its publisher sealed it (an export carries it).
+ */
+export type LogEntry = {
+  seq: number;
+  subject: string;
+  bytes: Uint8Array;
+  seal?: string | undefined;
+};
 
 export type FindingKind =
   | "changed"
@@ -20,7 +30,21 @@ export type FindingKind =
   | "replayed"
   | "broken-link"
   | "unreadable"
-  | "unsealed";
+  | "unsealed"
+  /** On an agency's subjects, but neither in its signed chain nor sealed by its publisher. */
+  | "not-published-by-agency"
+  /** The envelope's county or agency is not the subject's (the key is the subject's agency's). */
+  | "identity-mismatch"
+  /** Claims a county that is neither this county nor one of its neighbours. */
+  | "foreign-county"
+  /** A second, different event sealed under an id already sealed. */
+  | "duplicate-id"
+  /** A checkpoint that should stand between two others is not in the log. */
+  | "missing-checkpoint"
+  /** The log ends before a head (a witnessed checkpoint) that the verifier was given. */
+  | "truncated"
+  /** The log holds, where a known head stands, another checkpoint: a second history. */
+  | "forked";
 
 /** What is wrong, and where: the stream sequence and event id of the first bad event. */
 export type Finding = {
@@ -93,6 +117,11 @@ class ObservedLog {
     return this.#hashes.subarray(0, 16 * this.seq.length);
   }
 
+  /** The ids, 36 bytes each, in order. */
+  ids(): Buffer {
+    return this.#ids.subarray(0, 36 * this.seq.length);
+  }
+
   h(i: number): string {
     return this.#hashes.toString("hex", 16 * i, 16 * i + 16);
   }
@@ -118,8 +147,22 @@ function grow(buf: Buffer, used: number): Buffer {
  */
 const CheckpointShape = AuditCheckpoint.extend({ hashes: z.array(z.string()).min(1) });
 
-type SignedCheckpoint = { seq: number; index: number; hashes: string[] };
-type AgencyLog = { observed: ObservedLog; checkpoints: SignedCheckpoint[]; invalid: Finding[] };
+type SignedCheckpoint = { seq: number; index: number; hashes: string[]; hash: string };
+/** The seals of an agency's latest events, kept for those no checkpoint seals (the tail). */
+const TAIL = 4096;
+type Tail = {
+  seq: Int32Array | number[];
+  seal: (string | undefined)[];
+  subject: string[];
+  hash: string[];
+  n: number;
+};
+type AgencyLog = {
+  observed: ObservedLog;
+  checkpoints: SignedCheckpoint[];
+  invalid: Finding[];
+  tail: Tail;
+};
 type LinkBreak = {
   seq: number;
   agency: string;
@@ -130,6 +173,7 @@ type LinkBreak = {
 };
 
 const ID = Buffer.from('"id":"');
+const COUNTY_FIELD = Buffer.from(',"county":"');
 /** How the runtime starts every envelope: the id follows at a fixed offset. */
 const HEAD = Buffer.from('{"specversion":"1.0","id":"');
 const PREV = Buffer.from('"prev":');
@@ -185,10 +229,29 @@ export class LogVerifier {
   readonly #outbound: CrossBorderEvent[] = [];
   #events = 0;
   #checkpoints = 0;
+  /** Whether the log came with its seals (an export does; a log read without headers not). */
+  #sealsGiven = false;
 
-  constructor(opts: { keys: Readonly<Record<string, string>>; county?: string }) {
+  readonly #neighbours: ReadonlySet<string> | undefined;
+  readonly #known: Readonly<Record<string, KnownHead>>;
+  /** Envelope heads as this county's agencies write them, by `county.agency`. */
+  readonly #identity = new Map<string, { source: Buffer; fields: Buffer }>();
+
+  /**
+   * `neighbours`: the counties whose events may stand in this log (any other is a finding);
+   * unknown when not given. `heads`: each agency's latest head known from elsewhere (the
+   * office's signed heads an auditor kept): a log that ends before one is truncated.
+   */
+  constructor(opts: {
+    keys: Readonly<Record<string, string>>;
+    county?: string;
+    neighbours?: readonly string[];
+    heads?: Readonly<Record<string, KnownHead>>;
+  }) {
     this.#keys = opts.keys;
     this.#county = opts.county;
+    this.#neighbours = opts.neighbours ? new Set(opts.neighbours) : undefined;
+    this.#known = opts.heads ?? {};
   }
 
   get events(): number {
@@ -198,7 +261,12 @@ export class LogVerifier {
   #agency(code: string): AgencyLog {
     let log = this.#agencies.get(code);
     if (!log) {
-      log = { observed: new ObservedLog(), checkpoints: [], invalid: [] };
+      log = {
+        observed: new ObservedLog(),
+        checkpoints: [],
+        invalid: [],
+        tail: { seq: [], seal: [], subject: [], hash: [], n: 0 },
+      };
       this.#agencies.set(code, log);
     }
     return log;
@@ -234,6 +302,29 @@ export class LogVerifier {
     const kind = subject.slice(t4, t5 - 1);
     const buf = Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
     const full = sha256Hex(buf);
+    if (
+      this.#county !== undefined &&
+      county !== this.#county &&
+      this.#neighbours !== undefined &&
+      !this.#neighbours.has(county)
+    ) {
+      this.#findings.push({
+        kind: "foreign-county",
+        agency,
+        seq: entry.seq,
+        eventId: eventIdOf(buf),
+        detail: `claims county ${county}, neither ${this.#county} nor a neighbour of it`,
+      });
+      return;
+    }
+    if (!this.#sameIdentity(buf, county, agency))
+      this.#findings.push({
+        kind: "identity-mismatch",
+        agency,
+        seq: entry.seq,
+        eventId: eventIdOf(buf),
+        detail: `its envelope names another county or agency than its subject (${county} ${agency})`,
+      });
     if (this.#county !== undefined && county !== this.#county && !SHARED_ACROSS_KINDS.has(kind)) {
       // A neighbour's copy of an aggregate it alone writes (a lead shared across the line): its
       // chain is in the neighbour's log, and crossCheck matches it with what was sent.
@@ -290,9 +381,16 @@ export class LogVerifier {
     }
     if (kind === "audit") {
       this.#checkpoints++;
-      this.#checkpoint(entry, county, agency, eventIdOf(buf), log);
+      this.#checkpoint(entry, county, agency, eventIdOf(buf), log, full);
       return;
     }
+    if (entry.seal !== undefined) this.#sealsGiven = true;
+    const tail = log.tail;
+    const slot = tail.n++ % TAIL;
+    tail.seq[slot] = entry.seq;
+    tail.seal[slot] = entry.seal;
+    tail.subject[slot] = subject;
+    tail.hash[slot] = full;
     log.observed.push(
       entry.seq,
       full,
@@ -322,7 +420,53 @@ export class LogVerifier {
     return true;
   }
 
-  #checkpoint(entry: LogEntry, county: string, agency: string, id: string, log: AgencyLog): void {
+  /**
+   * Whether the envelope's county and agency are the subject's: read where the runtime writes
+   * them (`source` after the id, then `county` and `agency` fields), else parsed.
+   */
+  #sameIdentity(buf: Buffer, county: string, agency: string): boolean {
+    const key = `${county}.${agency}`;
+    let expected = this.#identity.get(key);
+    if (!expected) {
+      expected = {
+        source: Buffer.from(`","source":"liandong:${county}:${agency}","type":"`),
+        fields: Buffer.from(`,"county":"${county}","agency":"${agency}","actor":`),
+      };
+      this.#identity.set(key, expected);
+    }
+    const at = HEAD.length + 36;
+    if (startsWithHead(buf) && buf.length > at + expected.source.length) {
+      let same = true;
+      for (let i = 0; i < expected.source.length; i++)
+        if (buf[at + i] !== expected.source[i]) {
+          same = false;
+          break;
+        }
+      // The first `,"county":` after the head is the envelope's: no earlier value holds a quote.
+      const c = buf.indexOf(COUNTY_FIELD, at);
+      if (
+        same &&
+        c >= 0 &&
+        buf.compare(expected.fields, 0, expected.fields.length, c, c + expected.fields.length) === 0
+      )
+        return true;
+    }
+    try {
+      const e = JSON.parse(buf.toString("utf8")) as { county?: unknown; agency?: unknown };
+      return e.county === county && e.agency === agency;
+    } catch {
+      return true; // unreadable: named as such where its link is read
+    }
+  }
+
+  #checkpoint(
+    entry: LogEntry,
+    county: string,
+    agency: string,
+    id: string,
+    log: AgencyLog,
+    hash: string,
+  ): void {
     let cp: AuditCheckpoint;
     let prev: string | null;
     try {
@@ -368,7 +512,7 @@ export class LogVerifier {
         log.invalid.push({ kind: "forged", agency, seq: -1, detail: hash });
       return;
     }
-    log.checkpoints.push({ seq: entry.seq, index: cp.index, hashes: cp.hashes });
+    log.checkpoints.push({ seq: entry.seq, index: cp.index, hashes: cp.hashes, hash });
   }
 
   finish(): VerifyReport {
@@ -384,6 +528,7 @@ export class LogVerifier {
         checkpoints: log.checkpoints.length,
       };
     }
+    this.#duplicateIds(findings, involved);
     for (const b of this.#breaks) {
       if (
         involved.has(b.h) ||
@@ -412,6 +557,125 @@ export class LogVerifier {
     };
   }
 
+  /**
+   * Events stored under an id another, different event already has (a replay of the very same
+   * event is named as such): found over every agency's events with a table of their ids' hashes,
+   * not a million strings.
+   */
+  #duplicateIds(findings: Finding[], involved: Set<string>): void {
+    const logs = [...this.#agencies];
+    let total = 0;
+    for (const [, log] of logs) total += log.observed.length;
+    let size = 1024;
+    while (size < total * 2) size *= 2;
+    const mask = size - 1;
+    const whichLog = new Int32Array(size).fill(-1);
+    const whichEvent = new Int32Array(size);
+    const ids = logs.map(([, log]) => log.observed.ids());
+    for (let l = 0; l < logs.length; l++) {
+      const [agency, log] = logs[l]!;
+      const buf = ids[l]!;
+      for (let i = 0; i < log.observed.length; i++) {
+        let h = 0x811c9dc5;
+        for (let k = 36 * i, end = k + 36; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+        let slot = h & mask;
+        for (;;) {
+          const m = whichLog[slot]!;
+          if (m === -1) {
+            whichLog[slot] = l;
+            whichEvent[slot] = i;
+            break;
+          }
+          const j = whichEvent[slot]!;
+          if (buf.compare(ids[m]!, 36 * j, 36 * j + 36, 36 * i, 36 * i + 36) === 0) {
+            const first = logs[m]![1].observed;
+            const h1 = first.h(j);
+            const h2 = log.observed.h(i);
+            if (!involved.has(h2) && (h1 !== h2 || !involved.has(h1))) {
+              involved.add(h2);
+              findings.push({
+                kind: h1 === h2 ? "replayed" : "duplicate-id",
+                agency,
+                seq: log.observed.seq[i]!,
+                eventId: log.observed.id(i),
+                detail:
+                  h1 === h2
+                    ? `the same event was already stored at stream sequence ${first.seq[j]}`
+                    : `event id already stored at stream sequence ${first.seq[j]} (${logs[m]![0]}), with other content`,
+              });
+            }
+            break;
+          }
+          slot = (slot + 1) & mask;
+        }
+      }
+    }
+  }
+
+  /**
+   * Why an event after the last checkpoint is not its agency's: its seal (kept with the
+   * latest events) is missing or does not verify. Undefined when it verifies, or when the
+   * log came without seals (an event too far back to have its seal kept is not judged).
+   */
+  #tailSeal(agency: string, tail: Tail, seq: number): string | undefined {
+    const from = Math.max(0, tail.n - TAIL);
+    for (let k = tail.n - 1; k >= from; k--) {
+      const slot = k % TAIL;
+      if (tail.seq[slot] !== seq) continue;
+      const county = tail.subject[slot]!.split(".")[2]!;
+      const keys: SealKeys = (c, a) => (c === county ? this.#keys[a] : undefined);
+      const seal = tail.seal[slot];
+      if (seal === undefined && !this.#sealsGiven) return undefined;
+      return sealProblem(
+        keys,
+        { county, agency },
+        tail.subject[slot]!,
+        new Uint8Array(),
+        seal,
+        tail.hash[slot],
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * An agency's chain against the head known from elsewhere: shorter is a truncated log; as
+   * long, its checkpoint there must be the very one known (else a second history).
+   */
+  #againstKnownHead(agency: string, log: AgencyLog, size: number, findings: Finding[]): void {
+    const head = this.#known[agency];
+    if (!head || head.size === 0) return;
+    const v = headInChain(chainOf(log), size, head);
+    if (v.verdict === "truncated") {
+      findings.push({
+        kind: "truncated",
+        agency,
+        seq: (log.observed.seq.at(-1) ?? 0) + 1,
+        position: size,
+        detail: `the log seals ${size} of ${agency}'s events; a head known from elsewhere seals ${head.size} (checkpoint ${head.checkpoint})`,
+      });
+    } else if (v.verdict === "forked")
+      findings.push({
+        kind: "forked",
+        agency,
+        seq: v.at.seq,
+        position: head.size,
+        detail: `the checkpoint sealing up to ${head.size} is not the one known from elsewhere (${head.checkpoint})`,
+      });
+    // `unaligned` (no checkpoint ends there): a checkpoint is missing, named as such.
+  }
+
+  /**
+   * Each agency's chain as its valid checkpoints seal it (the size each seals up to, its hash,
+   * where it stands), in order: what heads known from elsewhere are held against.
+   */
+  chains(): Record<string, ChainHead[]> {
+    const out: Record<string, ChainHead[]> = {};
+    for (const [agency, log] of this.#agencies)
+      if (log.checkpoints.length > 0) out[agency] = chainOf(log);
+    return out;
+  }
+
   /** Lines an agency's observed events up against what its valid checkpoints sealed. */
   #align(
     agency: string,
@@ -426,12 +690,14 @@ export class LogVerifier {
     for (const cp of [...log.checkpoints].sort((a, b) => a.index - b.index)) {
       if (cp.index > S.length) {
         findings.push({
-          kind: "removed",
+          kind: "missing-checkpoint",
           agency,
           seq: cp.seq,
           position: S.length,
-          detail: `checkpoints for positions ${S.length}–${cp.index - 1} are missing`,
+          detail: `the checkpoint sealing positions ${S.length}–${cp.index - 1} is not in the log`,
         });
+        // The next checkpoint links to the missing one: that is this finding, not another.
+        involved.add(cp.hash.slice(0, 32));
         while (S.length < cp.index) S.push(null);
       }
       cp.hashes.forEach((h, k) => {
@@ -451,6 +717,7 @@ export class LogVerifier {
     const forgedClaims = new Set(log.invalid.filter((f) => f.seq === -1).map((f) => f.detail));
     for (const f of log.invalid) if (f.seq !== -1) findings.push(f);
 
+    this.#againstKnownHead(agency, log, S.length, findings);
     // The common case, cheaply: what is stored is exactly what was sealed.
     if (
       observed.length === S.length &&
@@ -496,6 +763,11 @@ export class LogVerifier {
       }
       if (at === j || (at !== undefined && S[j] === null)) {
         used[at] = 1;
+        continue;
+      }
+      if (at === undefined && S[j] === null) {
+        // Where a missing checkpoint sealed: already named, as the missing checkpoint.
+        used[j] = 1;
         continue;
       }
       if (at !== undefined && at > j) {
@@ -554,10 +826,16 @@ export class LogVerifier {
           );
           continue;
         }
-        flag("forged", o, undefined, `not in ${agency}'s signed chain`);
+        flag("not-published-by-agency", o, undefined, `not in ${agency}'s signed chain`);
         continue;
       }
       involved.add(o.h);
+      // After the last checkpoint: provable, for now, by its own seal alone.
+      const problem = this.#tailSeal(agency, log.tail, o.seq);
+      if (problem) {
+        flag("not-published-by-agency", o, undefined, problem);
+        continue;
+      }
       unsealed.push({
         kind: "unsealed",
         agency,
@@ -580,6 +858,12 @@ export class LogVerifier {
     }
     return S.length;
   }
+}
+
+function chainOf(log: AgencyLog): ChainHead[] {
+  return log.checkpoints
+    .map((c) => ({ size: c.index + c.hashes.length, checkpoint: c.hash, seq: c.seq }))
+    .sort((a, b) => a.size - b.size);
 }
 
 /**

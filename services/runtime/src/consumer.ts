@@ -1,8 +1,17 @@
-import { type BusEvent, deadLetterSubject, eventSubject, parseEvent } from "@liandong/contracts";
+import {
+  type BusEvent,
+  deadLetterSubject,
+  eventSubject,
+  parseEvent,
+  SEAL_HEADER,
+} from "@liandong/contracts";
 import {
   AckPolicy,
+  type ConsumerConfig,
   type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JsMsg,
   jetstream,
@@ -13,6 +22,10 @@ import { ValidationError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { EventFeed, Publisher } from "./ports.ts";
+import { type SealKeys, sealProblem } from "./seal.ts";
+
+/** The dead-letter reason (and verify's finding) for an event its claimed publisher did not seal. */
+export const NOT_PUBLISHED_BY_AGENCY = "not-published-by-agency";
 
 export type Delivery = {
   /**
@@ -25,6 +38,8 @@ export type Delivery = {
   seq: number;
   deliveryCount: number;
   bytes: Uint8Array;
+  /** The `Liandong-Seal` header the publisher sealed the event with, if any. */
+  seal?: string | undefined;
 };
 export type Handler = (event: BusEvent, delivery: Delivery) => Promise<void>;
 
@@ -47,6 +62,12 @@ export type DeliveryDeps = {
   publisher: Publisher;
   logger: Logger;
   metrics?: Metrics;
+  /**
+   * The keys events' seals are checked with: an event its claimed publisher did not seal is
+   * dead-lettered (`not-published-by-agency`). Every service has them; a bus without keys (a
+   * test of something else) checks no seals.
+   */
+  seals?: SealKeys | undefined;
 };
 export type ConsumerDeps = DeliveryDeps & { nc: NatsConnection };
 
@@ -72,6 +93,8 @@ export class EventConsumer implements EventFeed {
   #messages: ConsumerMessages | undefined;
   #done: Promise<void> | undefined;
   #ready = false;
+  /** The last sequence a previous run of this consumer had been given (see `start`). */
+  #deliveredBefore = 0;
 
   constructor(deps: ConsumerDeps, spec: ConsumerSpec, handler: Handler) {
     this.#deps = deps;
@@ -87,7 +110,7 @@ export class EventConsumer implements EventFeed {
     const { nc } = this.#deps;
     const s = this.#spec;
     const jsm = await jetstreamManager(nc);
-    await jsm.consumers.add(s.stream, {
+    const config: Partial<ConsumerConfig> = {
       durable_name: s.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
@@ -97,7 +120,38 @@ export class EventConsumer implements EventFeed {
       max_deliver: s.maxDeliver + 1,
       ack_wait: nanos(s.ackWaitMs),
       max_ack_pending: s.batch * 4,
+    };
+    const before = await jsm.consumers.info(s.stream, s.durable).catch((err) => {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)
+        return undefined;
+      throw err;
     });
+    if (before && before.num_ack_pending > 0) {
+      // Messages handed to a process that stopped before it answered them (a crash): the server
+      // would deliver them again only once their ack wait is over, and after newer ones. Taken
+      // up again at once and in order instead: from the first not acknowledged, each counted as
+      // delivered before (its handler may have done part of its work).
+      await jsm.consumers.delete(s.stream, s.durable);
+      await jsm.consumers.add(s.stream, {
+        ...config,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: before.ack_floor.stream_seq + 1,
+      });
+      this.#deliveredBefore = before.delivered.stream_seq;
+    } else {
+      // As it was made (where it started from cannot change); the rest as configured now.
+      await jsm.consumers.add(s.stream, {
+        ...config,
+        ...(before
+          ? {
+              deliver_policy: before.config.deliver_policy,
+              ...(before.config.opt_start_seq
+                ? { opt_start_seq: before.config.opt_start_seq }
+                : {}),
+            }
+          : {}),
+      });
+    }
     const js: JetStreamClient = jetstream(nc);
     const consumer = await js.consumers.get(s.stream, s.durable);
     const messages = await consumer.consume({ max_messages: s.batch, ...PULL });
@@ -120,8 +174,12 @@ export class EventConsumer implements EventFeed {
       subject: m.subject,
       stream: m.info.stream,
       seq: m.info.streamSequence,
-      deliveryCount: m.info.deliveryCount,
+      deliveryCount:
+        m.info.streamSequence <= this.#deliveredBefore
+          ? Math.max(2, m.info.deliveryCount)
+          : m.info.deliveryCount,
       bytes: m.data,
+      seal: m.headers?.get(SEAL_HEADER) || undefined,
       origin: originOf(m.headers?.get("Nats-Stream-Source"), m.info.stream, m.info.streamSequence),
     };
     await handleDelivery(this.#deps, this.#spec, this.#handler, delivery, m);
@@ -151,7 +209,7 @@ export async function handleDelivery(
 ): Promise<void> {
   const { logger, metrics } = deps;
   const label = { consumer: spec.durable };
-  const verdict = checkMessage(delivery.subject, delivery.bytes);
+  const verdict = checkMessage(delivery.subject, delivery.bytes, deps.seals, delivery.seal);
   if (!verdict.ok) {
     await deadLetter(deps, spec, m, delivery, verdict.reason, verdict.detail);
     return;
@@ -225,14 +283,24 @@ async function deadLetter(
 
 type Verdict = { ok: true; event: BusEvent } | { ok: false; reason: string; detail: string };
 
-/** Decodes and validates one message, and checks its envelope against its authenticated subject. */
 /**
  * Pull requests short enough that a consumer whose leader moved (a node lost in a cluster) is
  * pulled from again within seconds: a lost pull shows as missed heartbeats (half of `expires`).
  */
 export const PULL = { expires: 5_000 } as const;
 
-export function checkMessage(subject: string, data: Uint8Array): Verdict {
+/**
+ * Decodes and validates one message, and checks its three witnesses: the envelope's county and
+ * agency against the subject's, and (given the keys) the seal its publisher made against the
+ * claimed agency's key. `hash`: the bytes' SHA-256, when the caller has it already.
+ */
+export function checkMessage(
+  subject: string,
+  data: Uint8Array,
+  keys?: SealKeys,
+  seal?: string,
+  hash?: string,
+): Verdict {
   let raw: unknown;
   try {
     raw = JSON.parse(decoder.decode(data));
@@ -259,6 +327,10 @@ export function checkMessage(subject: string, data: Uint8Array): Verdict {
       reason: "subject-mismatch",
       detail: `envelope does not match its subject ${subject}`,
     };
+  }
+  if (keys) {
+    const problem = sealProblem(keys, e, subject, data, seal, hash);
+    if (problem) return { ok: false, reason: NOT_PUBLISHED_BY_AGENCY, detail: problem };
   }
   return { ok: true, event: e };
 }

@@ -96,3 +96,13 @@ export class BusError extends Error {
     this.retryable = retryable;
   }
 }
+
+/**
+ * The sequence the stream named when it refused a publish for `wrong-last-sequence` (its last
+ * under the expected subject: "wrong last sequence: 42"), or undefined.
+ */
+export function lastSequenceOf(err: unknown): number | undefined {
+  if (!(err instanceof BusError) || err.code !== "wrong-last-sequence") return undefined;
+  const m = /wrong last sequence: (\d+)/.exec(err.message);
+  return m ? Number(m[1]) : undefined;
+}

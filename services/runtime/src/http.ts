@@ -150,6 +150,9 @@ function bodyTooLarge(max: number) {
   );
 }
 
+/** How much of a chunked body past the limit is read and dropped before the 413. */
+const DRAIN_BYTES = 4 * 1024 * 1024;
+
 /**
  * The request body as text, within the app's limit. A body framed by its declared length
  * (checked on the way in; the HTTP parser reads no more) is read on the adapter's fast path;
@@ -172,6 +175,14 @@ async function bodyText(c: Context): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (max !== undefined && size > max) {
+      // Read (and drop) what is still coming, within reason, so that a client still sending
+      // reads its 413 instead of a connection closed under it; past that, stop reading.
+      let dropped = 0;
+      while (dropped < DRAIN_BYTES) {
+        const next = await reader.read();
+        if (next.done) break;
+        dropped += next.value.byteLength;
+      }
       await reader.cancel();
       throw bodyTooLarge(max);
     }

@@ -1,7 +1,10 @@
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import { Empty } from "@nats-io/transport-node";
 import { type ConsumerDeps, EventConsumer, PULL } from "./consumer.ts";
+import { BusError } from "./errors.ts";
 import type { Bus } from "./ports.ts";
 import { readPresent } from "./read-stream.ts";
+import { watchStreamRewrites } from "./stream-rewrites.ts";
 
 /** The bus as NATS JetStream serves it: durable consumers, ordered consumers, reads. */
 export function natsBus(deps: ConsumerDeps): Bus {
@@ -9,6 +12,27 @@ export function natsBus(deps: ConsumerDeps): Bus {
   return {
     consumer: (spec, handler) => new EventConsumer(deps, spec, handler),
     readPresent: (stream, opts) => readPresent(nc, stream, opts),
+    async last(stream, subject) {
+      // The direct get with the subject in the request's own subject (no body): the form that
+      // permissions can confine to the agency's subjects.
+      const m = await nc
+        .request(`$JS.API.DIRECT.GET.${stream}.${subject}`, Empty, { timeout: 5000 })
+        .catch((cause) => {
+          throw new BusError("timeout", `no answer reading the last of ${subject}`, true, {
+            cause,
+          });
+        });
+      const code = m.headers?.code ?? 0;
+      if (code === 404) return undefined;
+      if (code !== 0 || !m.headers)
+        throw new BusError("refused", `reading the last of ${subject}: ${code}`, code >= 500);
+      return {
+        seq: Number(m.headers.get("Nats-Sequence")),
+        subject: m.headers.get("Nats-Subject"),
+        bytes: m.data,
+      };
+    },
+    streamRewrites: (onRewrite) => watchStreamRewrites(nc, onRewrite),
     async follow(stream, { namePrefix, onMessage, onCaughtUp }) {
       // An ordered consumer (gaps recovered by the client), named afresh for every start.
       const consumer = await jetstream(nc).consumers.get(stream, {

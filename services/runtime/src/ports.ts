@@ -6,6 +6,7 @@ import type { MsgHdrs } from "@nats-io/transport-node";
 import type { LogEntry } from "./audit-verify.ts";
 import type { ConsumerSpec, Handler } from "./consumer.ts";
 import type { PubAck, Published, PublishRequest } from "./publisher.ts";
+import type { StreamRewrite } from "./stream-rewrites.ts";
 
 /** Typed publishing to the county's streams (`EventPublisher` over NATS). */
 export interface Publisher {
@@ -52,6 +53,8 @@ export type StreamMessage = {
   readonly subject: string;
   readonly seq: number;
   readonly data: Uint8Array;
+  /** Its headers (the publisher's seal among them), if it has any. */
+  readonly headers?: { get(k: string): string } | undefined;
 };
 
 export type FollowOptions = {
@@ -76,9 +79,20 @@ export interface Bus {
    * acknowledged and nothing remembered: for a projection rebuilt at every start (the office).
    */
   follow(stream: string, opts: FollowOptions): Promise<{ stop(): Promise<void> }>;
+  /**
+   * Each rewrite of a stream (delete, purge, message delete, update) the server carries out
+   * from now on, whoever the caller (the office records them). In memory there are none.
+   */
+  streamRewrites(onRewrite: (r: StreamRewrite) => void): { stop(): void };
   /** What a stream holds now (or the subjects asked for), in stream order (see `readPresent`). */
   readPresent(
     stream: string,
     opts: { namePrefix: string; filterSubjects?: string[]; batch?: number },
   ): AsyncIterable<LogEntry>;
+  /**
+   * The last message `stream` holds on `subject` (a wildcard allowed), or undefined when it holds
+   * none there: what tells a service whether something it sent before a crash was stored. An
+   * agency may read so only on its own subjects (its permissions name them).
+   */
+  last(stream: string, subject: string): Promise<LogEntry | undefined>;
 }

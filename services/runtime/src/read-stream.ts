@@ -1,3 +1,4 @@
+import { SEAL_HEADER } from "@liandong/contracts";
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LogEntry } from "./audit-verify.ts";
@@ -25,7 +26,12 @@ export async function* readPresent(
     const messages = await consumer.consume(opts.batch ? { max_messages: opts.batch } : {});
     try {
       for await (const m of messages) {
-        yield { seq: m.seq, subject: m.subject, bytes: m.data };
+        yield {
+          seq: m.seq,
+          subject: m.subject,
+          bytes: m.data,
+          seal: m.headers?.get(SEAL_HEADER) || undefined,
+        };
         if (m.info.pending === 0) break;
       }
     } finally {

@@ -1,8 +1,10 @@
 import {
   AuditCheckpoint,
   checkpointSigningText,
+  eventSealText,
   MAX_SEALED_PER_CHECKPOINT,
   publisherSubjects,
+  SEAL_HEADER,
   STREAMS,
 } from "@liandong/contracts";
 import {
@@ -30,6 +32,7 @@ export const sealerConsumer = (agency: string) => `${agency}-sealer`;
 type SealerState = { index: number; prev: string | null; resumeSeq: number };
 const STATE_KEY = "audit.sealer";
 const decoder = new TextDecoder();
+const MINE_BOUND = 100_000;
 
 export type SealerOptions = {
   nc: NatsConnection;
@@ -52,9 +55,10 @@ export type SealerOptions = {
 };
 
 /**
- * Chains and seals one agency's own events. It reads everything the agency published in its
- * county from EVENTS, in stream order, and every `maxEvents` events (or when the stream goes
- * quiet) publishes an `audit.checkpoint` signed with the agency's own key, covering the
+ * Chains and seals one agency's own events. It reads what stands on the agency's subjects in
+ * its county from EVENTS, in stream order, keeps what the agency's own publisher made (see
+ * `#isOurs`: never an event merely claiming to be ours), and every `maxEvents` events (or when
+ * the stream goes quiet) publishes an `audit.checkpoint` signed with the agency's own key, covering the
  * events' hashes and linked to the previous checkpoint. A checkpoint counts once it is seen
  * back on the stream; only then does the chain position advance and the state get stored, so
  * a crash between publishing and seeing it re-publishes the same checkpoint (same id: the
@@ -77,6 +81,11 @@ export class AuditSealer {
   #jsm: Promise<JetStreamManager> | undefined;
   /** Where reading and sealing stood when last looked at, and since when. */
   #progress = { at: "", since: 0 };
+  /**
+   * Hashes of the events this process's publisher had stored and the sealer has not read back
+   * yet: read back, they need no signature check. Bounded: past the bound, seals are checked.
+   */
+  readonly #mine = new Set<string>();
 
   constructor(opts: SealerOptions) {
     this.#o = {
@@ -87,6 +96,9 @@ export class AuditSealer {
       ...opts,
     };
     this.#o.maxEvents = Math.min(this.#o.maxEvents, MAX_SEALED_PER_CHECKPOINT);
+    opts.publisher.onPublished((e) => {
+      if (this.#mine.size < MINE_BOUND && e.stream === STREAMS.events) this.#mine.add(e.hash);
+    });
   }
 
   get ready(): boolean {
@@ -240,25 +252,43 @@ export class AuditSealer {
     attempt();
   }
 
-  /** An event this agency wrote: its envelope names this county and this agency. */
-  #isOurs(m: JsMsg): boolean {
+  /**
+   * Whether this agency's own code made the event: this publisher had it stored (in this
+   * process's life), or, for one stored before a restart, it carries a seal made with this
+   * agency's key on this subject over these bytes. Either way its envelope must name this
+   * county and agency (the subject's, which the consumer's filter holds to). Never what the
+   * envelope alone claims: anyone who can write on our subjects can copy an envelope.
+   */
+  #isOurs(m: JsMsg, hash: string): boolean {
+    const mine = this.#mine.delete(hash);
+    let e: { county?: unknown; agency?: unknown };
     try {
-      const e = JSON.parse(decoder.decode(m.data)) as { county?: unknown; agency?: unknown };
-      return e.agency === this.#o.agency && e.county === this.#o.county;
+      e = JSON.parse(decoder.decode(m.data));
     } catch {
       return false;
     }
+    if (e.agency !== this.#o.agency || e.county !== this.#o.county) return false;
+    if (mine) return true;
+    const seal = m.headers?.get(SEAL_HEADER);
+    return (
+      !!seal && verifySignature(this.#o.signer.publicKey, eventSealText(m.subject, hash), seal)
+    );
   }
 
   async #onMessage(m: JsMsg): Promise<void> {
     const kind = m.subject.split(".")[4];
     if (kind === "audit") {
+      this.#mine.delete(sha256Hex(m.data));
       await this.#onCheckpoint(m);
-    } else if (this.#isOurs(m)) {
-      this.#pending.push({ seq: m.info.streamSequence, hash: sha256Hex(m.data).slice(0, 32) });
+      this.#schedule();
+      return;
+    }
+    const hash = sha256Hex(m.data);
+    if (this.#isOurs(m, hash)) {
+      this.#pending.push({ seq: m.info.streamSequence, hash: hash.slice(0, 32) });
     } else {
-      // Under our subjects but not ours (only an identity other than ours could have put it
-      // there, e.g. through a server-side delivery): never sealed, so a verifier names it.
+      // On our subjects, but not made by our publisher: never sealed, so a verifier names it
+      // (`not-published-by-agency`), and every reader refuses it.
       this.#o.logger.error(
         { seq: m.info.streamSequence, subject: m.subject },
         "an event under this agency's subjects that this agency did not publish; not sealed",

@@ -18,6 +18,8 @@ export const ServiceEnv = z.object({
   LIANDONG_CONFIG: z.string().min(1),
   /** Officers and the hashes of their bearer tokens (JSON array of `Officer`). */
   LIANDONG_OFFICERS: z.string().min(1),
+  /** `public-keys.json`: the keys seals are checked with, where the configuration lacks them. */
+  LIANDONG_PUBLIC_KEYS: z.string().min(1).optional(),
   LIANDONG_LOG_LEVEL: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info"),

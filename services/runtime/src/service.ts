@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { agencyBucket, CountyConfig, Officer, type OfficerSelf } from "@liandong/contracts";
+import {
+  agencyBucket,
+  CountyConfig,
+  Officer,
+  type OfficerSelf,
+  PublicKeysFile,
+} from "@liandong/contracts";
 import { Kvm } from "@nats-io/kv";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -12,9 +18,10 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { natsBus } from "./nats-bus.ts";
 import type { Bucket, Bus, Publisher } from "./ports.ts";
 import { EventPublisher } from "./publisher.ts";
+import { sealKeysOf } from "./seal.ts";
 import { AuditSealer } from "./sealer.ts";
 import { ServiceEnv } from "./service-env.ts";
-import { signerFromSeed } from "./signing.ts";
+import { type Signer, signerFromSeed } from "./signing.ts";
 
 /**
  * What a service's wiring receives: everything plumbing, nothing of business. The bus comes as
@@ -33,6 +40,8 @@ export type ServiceContext = {
   metrics: Metrics;
   clock: Clock;
   env: ServiceEnv;
+  /** The agency's own key (its NATS identity's): what it seals and signs with. */
+  signer: Signer;
 };
 
 /** What a service hands back: its consumers' lifecycle and readiness. */
@@ -48,6 +57,19 @@ function readJsonFile<S extends z.ZodType>(path: string, schema: S, what: string
   const parsed = schema.safeParse(JSON.parse(readFileSync(path, "utf8")));
   if (!parsed.success) throw new Error(`${what} (${path}): ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** The configuration with the public keys a `public-keys.json` names (the configuration's own first). */
+export function withPublicKeys(config: CountyConfig, file: string | undefined): CountyConfig {
+  if (!file) return config;
+  const keys = readJsonFile(file, PublicKeysFile, "public keys");
+  if (keys.county !== config.county)
+    throw new Error(`公钥文件 ${file} 属于县 ${keys.county}，不是 ${config.county}`);
+  return {
+    ...config,
+    auditKeys: { ...keys.agencies, ...config.auditKeys },
+    region: { ...config.region, keys: { ...keys.neighbourKeys, ...config.region.keys } },
+  };
 }
 
 /** Reads and validates the environment; a bad one stops the process with every problem named. */
@@ -89,7 +111,10 @@ export async function runService(
 ): Promise<RunningService> {
   const agency = env.LIANDONG_AGENCY;
   const logger = createLogger(agency, env.LIANDONG_LOG_LEVEL);
-  const config = readJsonFile(env.LIANDONG_CONFIG, CountyConfig, "county configuration");
+  const config = withPublicKeys(
+    readJsonFile(env.LIANDONG_CONFIG, CountyConfig, "county configuration"),
+    env.LIANDONG_PUBLIC_KEYS,
+  );
   const officers = readJsonFile(env.LIANDONG_OFFICERS, z.array(Officer), "officers");
   const metrics = createMetrics(agency);
   const clock =
@@ -109,12 +134,15 @@ export async function runService(
     }
   })();
   const kv = retryingPuts(await new Kvm(nc).open(agencyBucket(agency)));
+  // The agency's own key: it seals every event as it is published, and signs the checkpoints.
+  const signer = signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8"));
   const publisher = new EventPublisher(nc, {
     county: config.county,
     agency,
     clock,
     metrics,
     idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
+    signer,
   });
   const app = createHttpApp({
     logger,
@@ -133,7 +161,7 @@ export async function runService(
     county: config.county,
     agency,
     publisher,
-    signer: signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8")),
+    signer,
     logger,
     clock,
   });
@@ -157,7 +185,7 @@ export async function runService(
     county: config.county,
     config,
     officers,
-    bus: natsBus({ nc, agency, publisher, logger, metrics }),
+    bus: natsBus({ nc, agency, publisher, logger, metrics, seals: sealKeysOf(config) }),
     kv,
     publisher,
     app,
@@ -165,6 +193,7 @@ export async function runService(
     metrics,
     clock,
     env,
+    signer,
   });
   await parts.start();
   await sealer.start();

@@ -9,7 +9,7 @@ import {
 } from "@liandong/contracts";
 import { type Refusal, refuse } from "../decider.ts";
 import { checkObservedAt, checkText } from "./plausible.ts";
-import type { LeadEvent, LeadState } from "./state.ts";
+import type { Lead, LeadEvent, LeadState } from "./state.ts";
 
 /** An agency registers a lead (线索登记); an earlier lead about the same target is linked to it. */
 export type RegisterLead = {
@@ -196,6 +196,39 @@ function share(c: ShareLead, state: LeadState): LeadEvent[] | Refusal {
       },
     };
   });
+}
+
+/**
+ * A lead's own steps come in one order, each at most once: reported, linked to an earlier lead
+ * (at registration), dismissed. Its copies to each addressee follow in the same order (the copy
+ * of `lead.reported` being a `lead.shared`), one subject per addressee.
+ */
+const STEP: Readonly<Record<LeadEvent["type"], number>> = {
+  "lead.reported": 0,
+  "lead.shared": 0,
+  "lead.linked": 1,
+  "lead.dismissed": 2,
+};
+
+/**
+ * Whether the copy of the originator's step `of` is on an addressee's subject already, given the
+ * last copy that subject holds (`lastCopy`, none: undefined): `made` when that copy is of this
+ * step or a later one; `due` when it is of the step just before (copies are made in order, so
+ * none after it is there); `waiting` when the step before has no copy there yet (its own
+ * sharing, delivered again, comes first). What sharing a step again after a crash relies on to
+ * make no copy twice, however late.
+ */
+export function copyDue(
+  lead: Pick<Lead, "linkedTo">,
+  of: LeadEvent["type"],
+  lastCopy: LeadEvent["type"] | undefined,
+): "made" | "due" | "waiting" {
+  const step = STEP[of];
+  const last = lastCopy === undefined ? -1 : STEP[lastCopy];
+  if (last >= step) return "made";
+  const before =
+    of === "lead.reported" ? -1 : of === "lead.dismissed" && lead.linkedTo.length > 0 ? 1 : 0;
+  return last === before ? "due" : "waiting";
 }
 
 function receive(c: ReceiveLead, state: LeadState): LeadEvent[] | Refusal {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { fold, isRefusal, type Refusal } from "../decider.ts";
 import { AGENCY_CODES } from "../testing.ts";
 import {
+  copyDue,
   decideLead,
   inboxItem,
   type LeadCommand,
@@ -211,6 +212,51 @@ describe("dismissing a lead", () => {
     });
     const dismissed = leadDecider.evolve(state, events(decideLead(dismiss(), state))[0]!);
     expect(refusal(decideLead(dismiss(), dismissed))).toMatchObject({ refused: "conflict" });
+  });
+});
+
+describe("sharing a step again (after a crash)", () => {
+  type Step = "lead.reported" | "lead.linked" | "lead.dismissed";
+  // Each step's copies, in the order sharing makes them, for a lead linked or not.
+  const orders: { linked: boolean; steps: Step[] }[] = [
+    { linked: true, steps: ["lead.reported", "lead.linked", "lead.dismissed"] },
+    { linked: false, steps: ["lead.reported", "lead.dismissed"] },
+  ];
+  const copyOf = (s: Step): LeadEvent["type"] => (s === "lead.reported" ? "lead.shared" : s);
+
+  it("finds a copy made when the subject holds it or a later one, due after the one before, else waiting", () => {
+    for (const { linked, steps } of orders) {
+      const lead = { linkedTo: linked ? ["11111111-1111-4111-8111-111111111111"] : [] };
+      // Whatever prefix of the copies the addressee's subject holds, in order.
+      for (let made = 0; made <= steps.length; made++) {
+        const last = made === 0 ? undefined : copyOf(steps[made - 1]!);
+        steps.forEach((s, i) => {
+          const expected = i < made ? "made" : i === made ? "due" : "waiting";
+          expect(copyDue(lead, s, last), `${s} after ${last ?? "none"}`).toBe(expected);
+        });
+      }
+    }
+  });
+
+  it("shares every step once whatever the order its deliveries come again in", () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(fc.nat(2), { minLength: 1, maxLength: 12 }),
+        (linked, deliveries) => {
+          const steps = orders.find((o) => o.linked === linked)!.steps;
+          const lead = { linkedTo: linked ? ["11111111-1111-4111-8111-111111111111"] : [] };
+          const subject: LeadEvent["type"][] = [];
+          // Deliveries (again) of the steps, in any order; then each in order, as the consumer
+          // redelivers what waited.
+          for (const d of [...deliveries.map((i) => steps[i % steps.length]!), ...steps]) {
+            const due = copyDue(lead, d, subject.at(-1));
+            if (due === "due") subject.push(copyOf(d));
+          }
+          expect(subject).toEqual(steps.map(copyOf));
+        },
+      ),
+    );
   });
 });
 

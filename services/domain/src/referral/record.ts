@@ -41,29 +41,40 @@ export function recordReferral(
   e: ReferralBusEvent,
   meta: StepMeta,
 ): Recorded {
-  if (view?.history.some((h) => h.eventId === e.id)) return { ok: true, view };
+  return record(view, e, meta, false);
+}
+
+/**
+ * `recordReferral` on a record its caller owns: one it keeps for itself and hands to nobody (the
+ * office's one record of each referral, folded from a year of steps at start). The same fold,
+ * the same answers; only a step taken on the record's head is written into the record given,
+ * not into a copy of it. A step not taken leaves the record as it was. Keep the view the answer
+ * gives, not the one given: a step that resolves a fork gives a new record.
+ */
+export function recordOwnReferral(
+  view: ReferralView | undefined,
+  e: ReferralBusEvent,
+  meta: StepMeta,
+): Recorded {
+  return record(view, e, meta, true);
+}
+
+function record(
+  view: ReferralView | undefined,
+  e: ReferralBusEvent,
+  meta: StepMeta,
+  owned: boolean,
+): Recorded {
+  if (view && hasStep(view, e.id)) return { ok: true, view };
   if (e.data.referralId !== e.aggregate.id)
     return refused(`${e.type} names referral ${e.data.referralId} under ${e.aggregate.id}`);
-  const step: Step = {
-    eventId: e.id,
-    type: e.type,
-    agency: e.agency,
-    actor: e.actor,
-    at: e.time,
-    seq: meta.seq,
-    hash: meta.hash,
-    prev: e.prev,
-    ...(e.toCounty ? { county: e.county } : {}),
-    ...("reason" in e.data && typeof e.data.reason === "string" ? { reason: e.data.reason } : {}),
-  };
+  const step = stepOf(e, meta);
   if (e.type === "referral.offered") {
     if (view) return refused("a referral is offered once");
     const d = e.data;
-    const offered: ReferralEvent = {
-      type: e.type,
-      data: d,
-      ...(e.toCounty ? { across: { fromCounty: e.county, toCounty: e.toCounty } } : {}),
-    };
+    const offered: ReferralEvent = e.toCounty
+      ? { type: e.type, data: d, across: { fromCounty: e.county, toCounty: e.toCounty } }
+      : { type: e.type, data: d };
     const entitled = replayed(
       { type: "offer", data: d, toCounty: e.toCounty, now: new Date(e.time) },
       { status: "none" },
@@ -71,35 +82,36 @@ export function recordReferral(
       offered,
     );
     if (entitled) return { ok: false, refused: entitled };
-    return {
-      ok: true,
-      view: withState(
-        {
-          referralId: d.referralId,
-          kind: d.kind,
-          from: d.from,
-          to: d.to,
-          about: d.about,
-          reason: d.reason,
-          status: "offered",
-          holder: d.from,
-          acceptBy: d.acceptBy,
-          deadlineBasis: deadlineBasis(d),
-          completeBy: d.completeBy,
-          ...(d.parentReferralId ? { parentReferralId: d.parentReferralId } : {}),
-          ...(d.resumesReferralId ? { resumesReferralId: d.resumesReferralId } : {}),
-          // Across a county line: the parties' counties, from the authenticated envelope.
-          ...(e.toCounty ? { fromCounty: e.county, toCounty: e.toCounty } : {}),
-          ...(d.lead ? { lead: d.lead } : {}),
-          history: [{ ...step, void: false }],
-        },
-        evolve({ status: "none" }, offered),
-      ),
-    };
+    // Built field by field, no spread: one shape for every record (a spread of records of
+    // several shapes gives each copy a hidden class of its own, in memory as long as it lives).
+    const v = {
+      referralId: d.referralId,
+      kind: d.kind,
+      from: d.from,
+      to: d.to,
+      about: d.about,
+      reason: d.reason,
+      status: "offered",
+      holder: d.from,
+      acceptBy: d.acceptBy,
+      deadlineBasis: deadlineBasis(d),
+      completeBy: d.completeBy,
+    } as ReferralView;
+    if (d.parentReferralId) v.parentReferralId = d.parentReferralId;
+    if (d.resumesReferralId) v.resumesReferralId = d.resumesReferralId;
+    // Across a county line: the parties' counties, from the authenticated envelope.
+    if (e.toCounty) {
+      v.fromCounty = e.county;
+      v.toCounty = e.toCounty;
+    }
+    if (d.lead) v.lead = d.lead;
+    step.void = false;
+    v.history = [step];
+    return { ok: true, view: withState(v, evolve({ status: "none" }, offered)) };
   }
   if (!view) return { ok: false, waiting: `${e.type} before the referral's offer` };
   const head = view.history.at(-1);
-  if (head && !head.void && e.prev === head.hash) return onHead(view, e, step);
+  if (head && !head.void && e.prev === head.hash) return onHead(view, e, step, head, owned);
   const before = e.prev === null ? undefined : view.history.find((h) => h.hash === e.prev);
   if (!before) {
     // A step that follows nothing can never be taken; nor one by a party whose step it is not,
@@ -112,36 +124,71 @@ export function recordReferral(
   }
   const entitled = replayed(commandOf(e), stateAt(view, before), e, eventOf(e));
   if (entitled) return { ok: false, refused: entitled };
-  const next: ReferralView = { ...view, history: [...view.history, step] };
+  const next = copyOf(view);
+  next.history = [...view.history, step];
   if (e.type === "referral.completed") next.feedback = e.data.feedback;
   if (e.type === "referral.referred-on") next.childReferralId = e.data.childReferralId;
   return { ok: true, view: resolve(next) };
 }
 
+function hasStep(view: ReferralView, eventId: string): boolean {
+  for (const h of view.history) if (h.eventId === eventId) return true;
+  return false;
+}
+
+/** The step an event records, one shape for all (its optional fields added in one order). */
+function stepOf(e: ReferralBusEvent, meta: StepMeta): Step {
+  const step: Step = {
+    eventId: e.id,
+    type: e.type,
+    agency: e.agency,
+    actor: e.actor,
+    at: e.time,
+    seq: meta.seq,
+    hash: meta.hash,
+    prev: e.prev,
+  };
+  if (e.toCounty) step.county = e.county;
+  if ("reason" in e.data && typeof e.data.reason === "string") step.reason = e.data.reason;
+  return step;
+}
+
+/** A shallow copy keeping the record's shape (`Object.assign`, not a spread: see above). */
+function copyOf<T extends object>(o: T): T {
+  return Object.assign({}, o);
+}
+
 /**
  * The common case, on every reader's hot path (the office folds a year of steps at start): a
  * step that links to the last one, with no fork in the record. The state it was decided on is
- * the record's own, and the step goes last in chain order: no replay of the history.
+ * the record's own, and the step goes last in chain order: no replay of the history. On an
+ * owned record the step is written into it; otherwise into a copy.
  */
 function onHead(
   view: ReferralView,
   e: Exclude<ReferralBusEvent, { type: "referral.offered" }>,
   step: Step,
+  head: Step,
+  owned: boolean,
 ): Recorded {
   const state = stateOfRecord(view);
   const event = eventOf(e);
   const entitled = replayed(commandOf(e), state, e, event);
   if (entitled) return { ok: false, refused: entitled };
-  const next = withState(
-    {
-      ...view,
-      history: [...view.history, { ...step, void: false }],
-      ...(e.type === "referral.completed" ? { feedback: e.data.feedback } : {}),
-      ...(e.type === "referral.referred-on" ? { childReferralId: e.data.childReferralId } : {}),
-    },
-    evolve(state, event),
-  );
-  return { ok: true, view: next };
+  // The same hash as the head's: one string kept, not two.
+  step.prev = head.hash;
+  step.void = false;
+  let next: ReferralView;
+  if (owned) {
+    next = view;
+    next.history.push(step);
+  } else {
+    next = copyOf(view);
+    next.history = [...view.history, step];
+  }
+  if (e.type === "referral.completed") next.feedback = e.data.feedback;
+  if (e.type === "referral.referred-on") next.childReferralId = e.data.childReferralId;
+  return { ok: true, view: withState(next, evolve(state, event)) };
 }
 
 /** A record with the fields the decider's state gives it: status, holder, whose step is due. */
@@ -157,18 +204,21 @@ function withState(view: ReferralView, state: ReferralState): ReferralView {
 
 /** The decider's state as a resolved record states it (what `referralState` folds to). */
 function stateOfRecord(v: ReferralView): ReferralState {
+  let version = 0;
+  for (const h of v.history) if (!h.void) version++;
+  // Every field present, as `evolve` writes a state: one shape.
   return {
     status: v.status,
     referralId: v.referralId,
     from: v.from,
     to: v.to,
-    ...(v.fromCounty !== undefined ? { fromCounty: v.fromCounty } : {}),
-    ...(v.toCounty !== undefined ? { toCounty: v.toCounty } : {}),
+    fromCounty: v.fromCounty,
+    toCounty: v.toCounty,
     holder: v.holder,
-    ...(v.holderCounty !== undefined ? { holderCounty: v.holderCounty } : {}),
-    ...(v.awaiting !== undefined ? { awaiting: v.awaiting } : {}),
-    ...(v.awaitingCounty !== undefined ? { awaitingCounty: v.awaitingCounty } : {}),
-    version: v.history.reduce((n, h) => (h.void ? n : n + 1), 0),
+    holderCounty: v.holderCounty,
+    awaiting: v.awaiting,
+    awaitingCounty: v.awaitingCounty,
+    version,
   };
 }
 
@@ -258,8 +308,9 @@ export function referralState(view: ReferralView): ReferralState {
  * Hand-offs). Whatever order the steps arrive in, the same steps resolve to the same record.
  */
 function resolve(view: ReferralView): ReferralView {
-  const history = chainOrder(view);
-  return withState({ ...view, history }, referralState({ ...view, history }));
+  const next = copyOf(view);
+  next.history = chainOrder(view);
+  return withState(next, referralState(next));
 }
 
 /** The steps in chain order, the losing branch of a fork marked void. */
@@ -267,13 +318,13 @@ function chainOrder(view: ReferralView): Step[] {
   const children = new Map<string | null, Step[]>();
   for (const h of view.history) {
     const key = h.prev ?? null;
-    children.set(key, [...(children.get(key) ?? []), { ...h, void: false }]);
+    children.set(key, [...(children.get(key) ?? []), withVoid(h, false)]);
   }
   const byAddressee = (h: Step) =>
     h.agency === view.to && (view.toCounty === undefined || h.county === view.toCounty);
   const ordered: Step[] = [];
   const voided = (h: Step) => {
-    ordered.push({ ...h, void: true });
+    ordered.push(withVoid(h, true));
     for (const c of children.get(h.hash) ?? []) voided(c);
   };
   let next = children.get(null) ?? [];
@@ -290,6 +341,12 @@ function chainOrder(view: ReferralView): Step[] {
     next = children.get(winner!.hash) ?? [];
   }
   return ordered;
+}
+
+function withVoid(h: Step, isVoid: boolean): Step {
+  const step = copyOf(h);
+  step.void = isVoid;
+  return step;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { SEAL_HEADER } from "@liandong/contracts";
 import type { LogEntry } from "../audit-verify.ts";
 import {
   type ConsumerSpec,
@@ -27,6 +28,11 @@ export class MemoryBus implements Bus {
     return new MemoryConsumer(this.#streams, this.#deps, spec, handler);
   }
 
+  /** Memory has no JetStream API: nothing in it ever rewrites a stream. */
+  streamRewrites(): { stop(): void } {
+    return { stop: () => undefined };
+  }
+
   async follow(stream: string, opts: FollowOptions): Promise<{ stop(): Promise<void> }> {
     const follower = new MemoryFollower(this.#streams, stream, opts, this.#deps.agency);
     follower.start();
@@ -44,6 +50,16 @@ export class MemoryBus implements Bus {
       if (!opts.filterSubjects || opts.filterSubjects.some((f) => subjectMatches(f, m.subject)))
         yield { seq: m.seq, subject: m.subject, bytes: m.data };
     }
+  }
+
+  async last(stream: string, subject: string): Promise<LogEntry | undefined> {
+    const messages = this.#streams.messages(stream);
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!;
+      if (subjectMatches(subject, m.subject))
+        return { seq: m.seq, subject: m.subject, bytes: m.data };
+    }
+    return undefined;
   }
 }
 
@@ -153,6 +169,7 @@ class MemoryConsumer implements EventFeed, Reader {
         seq: m.seq,
         deliveryCount: count,
         bytes: m.data,
+        seal: m.headers?.get(SEAL_HEADER) || undefined,
       };
       await handleDelivery(this.#deps, this.#spec, this.#handler, delivery, this.#answer(m, count));
     }

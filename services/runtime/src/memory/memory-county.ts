@@ -9,14 +9,17 @@ import {
   type Officer,
   STREAMS,
 } from "@liandong/contracts";
+import { createUser } from "@nats-io/nkeys";
 import type { Hono } from "hono";
 import type { z } from "zod";
 import { type Clock, systemClock } from "../clock.ts";
 import { createHttpApp, type HttpEnv } from "../http.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
+import { sealKeysOf } from "../seal.ts";
 import { mountWhoAmI, type ServiceContext, type ServiceParts } from "../service.ts";
 import { ServiceEnv } from "../service-env.ts";
+import { signerFromSeed } from "../signing.ts";
 import { DEDUP_WINDOW_MS } from "../streams.ts";
 import { MemoryBucket } from "./memory-bucket.ts";
 import { MemoryBus } from "./memory-bus.ts";
@@ -63,6 +66,11 @@ export type MemoryCounty = {
   bucket(agency: string): MemoryBucket;
   /** Until every consumer and follower has handled everything published so far, and what that published. */
   settle(timeoutMs?: number): Promise<void>;
+  /**
+   * A publisher holding an agency's own key (its seals verify): what that agency's code, or
+   * anyone who has its seed, could publish. Without the key an event is not the agency's.
+   */
+  publisher(agency: string): MemoryPublisher;
   /** Stops a service and builds it again over the same streams and bucket (a restart). */
   restart(agency: string): Promise<void>;
   stop(): Promise<void>;
@@ -83,7 +91,23 @@ const ROLES = [
  * probes and metrics routes, the links to neighbouring counties, stream limits.
  */
 export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCounty> {
-  const config = CountyConfig.parse(opts.config);
+  const parsed = CountyConfig.parse(opts.config);
+  // Each agency's own key, as its seed would give it: its events are sealed with it, and every
+  // reader checks their seals with the public keys, as over NATS.
+  const signers = new Map(
+    parsed.agencies.map((a) => [
+      a.code,
+      signerFromSeed(new TextDecoder().decode(createUser().getSeed())),
+    ]),
+  );
+  const config: CountyConfig = {
+    ...parsed,
+    auditKeys: {
+      ...Object.fromEntries([...signers].map(([a, s]) => [a, s.publicKey])),
+      ...parsed.auditKeys,
+    },
+  };
+  const seals = sealKeysOf(config);
   const clock = opts.clock ?? systemClock;
   const logLevel = opts.logLevel ?? "silent";
   const codes = config.agencies.map((a) => a.code);
@@ -125,6 +149,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       agency,
       clock,
       idKey: idKeys.get(agency)!,
+      signer: signers.get(agency)!,
       metrics,
     });
     const app = createHttpApp({ logger, metrics, maxBodyBytes: config.maxBodyBytes });
@@ -134,7 +159,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       county: config.county,
       config,
       officers,
-      bus: new MemoryBus(streams, { agency, publisher, logger, metrics }),
+      bus: new MemoryBus(streams, { agency, publisher, logger, metrics, seals }),
       kv: buckets.get(agency)!,
       publisher,
       app,
@@ -142,6 +167,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       metrics,
       clock,
       env: inMemoryEnv(agency, logLevel),
+      signer: signers.get(agency)!,
     });
     await parts.start();
     return { app, parts, publisher };
@@ -176,6 +202,17 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       return b;
     },
     settle: (timeoutMs) => streams.settle(timeoutMs),
+    publisher(agency) {
+      const signer = signers.get(agency);
+      if (!signer) throw new Error(`${agency} is not an agency of the county`);
+      return new MemoryPublisher(streams, {
+        county: config.county,
+        agency,
+        clock,
+        idKey: idKeys.get(agency)!,
+        signer,
+      });
+    },
     async restart(agency) {
       serviceOf(agency);
       await shut(agency);

@@ -14,6 +14,7 @@ import {
   type PublishRequest,
   prepareEvent,
 } from "../publisher.ts";
+import type { Signer } from "../signing.ts";
 import type { MemoryStreams } from "./memory-streams.ts";
 
 /**
@@ -34,6 +35,7 @@ export class MemoryPublisher implements Publisher {
       clock?: Clock;
       ids?: IdSource;
       idKey?: Uint8Array;
+      signer?: Signer;
       metrics?: Metrics;
     },
   ) {
@@ -44,10 +46,10 @@ export class MemoryPublisher implements Publisher {
 
   publish<T extends EventType>(req: PublishRequest<T>): Promise<Published> {
     try {
-      const { id, subject, bytes, h } = prepareEvent(req, this.#maker);
+      const { id, subject, bytes, h, hash } = prepareEvent(req, this.#maker);
       const ack = this.#store(subject, bytes, h);
       this.#metrics?.published.inc({ type: req.type });
-      return Promise.resolve(new PublishedEvent(ack, id, subject, bytes));
+      return Promise.resolve(new PublishedEvent(ack, id, subject, bytes, hash));
     } catch (err) {
       return Promise.reject(err);
     }

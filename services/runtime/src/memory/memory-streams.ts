@@ -49,8 +49,16 @@ export class MemoryStreams {
   readonly #durables = new Map<string, unknown>();
   readonly #now: () => number;
 
-  constructor(opts: { now?: () => number } = {}) {
+  readonly #sequenceFirst: boolean;
+
+  /**
+   * `expectedSequenceFirst`: check the expected sequence before the duplicate window, as a single
+   * nats-server does (a cluster's leader checks the other way round): a resend of a stored event
+   * on the head it was first sent on is then refused, not acknowledged again.
+   */
+  constructor(opts: { now?: () => number; expectedSequenceFirst?: boolean } = {}) {
     this.#now = opts.now ?? Date.now;
+    this.#sequenceFirst = opts.expectedSequenceFirst ?? false;
   }
 
   addStream(config: MemoryStreamConfig): void {
@@ -79,18 +87,21 @@ export class MemoryStreams {
     const name = stream.config.name;
     const now = this.#now();
     const msgId = headers?.get("Nats-Msg-Id") || undefined;
+    const expected = headers?.get("Nats-Expected-Last-Subject-Sequence");
+    const checkExpected = () => {
+      if (!expected) return;
+      const filter = headers?.get("Nats-Expected-Last-Subject-Sequence-Subject") || subject;
+      const last = lastSeqOf(stream, filter);
+      if (last !== Number(expected))
+        throw new BusError("wrong-last-sequence", `wrong last sequence: ${last}`, false);
+    };
+    if (this.#sequenceFirst) checkExpected();
     if (msgId) {
       const seen = stream.msgIds.get(msgId);
       if (seen && now - seen.at < stream.duplicateWindowMs)
         return { stream: name, seq: seen.seq, duplicate: true };
     }
-    const expected = headers?.get("Nats-Expected-Last-Subject-Sequence");
-    if (expected) {
-      const filter = headers?.get("Nats-Expected-Last-Subject-Sequence-Subject") || subject;
-      const last = lastSeqOf(stream, filter);
-      if (last !== Number(expected))
-        throw new BusError("wrong-last-sequence", `wrong last sequence: ${last}`, false);
-    }
+    if (!this.#sequenceFirst) checkExpected();
     const seq = this.#append(stream, { subject, data, headers, origin: undefined });
     if (msgId) stream.msgIds.set(msgId, { seq, at: now });
     return { stream: name, seq, duplicate: false };

@@ -1,0 +1,179 @@
+import { createHash, randomUUID } from "node:crypto";
+import {
+  type AuditHeads,
+  type AuditKeys,
+  headsSigningText,
+  type WitnessRefusal,
+} from "@liandong/contracts";
+import {
+  type ChainHead,
+  cosign,
+  type LogEntry,
+  type Signer,
+  signerFromSeed,
+} from "@liandong/runtime";
+import { createUser } from "@nats-io/nkeys";
+import { describe, expect, it } from "vitest";
+import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
+
+const GANZHOU = "620702";
+const LIANGZHOU = "620602";
+const SUZHOU = "620902";
+const newSigner = () => signerFromSeed(new TextDecoder().decode(createUser().getSeed()));
+const offices: Record<string, Signer> = {
+  [GANZHOU]: newSigner(),
+  [LIANGZHOU]: newSigner(),
+  [SUZHOU]: newSigner(),
+};
+const keys: Record<string, AuditKeys> = Object.fromEntries(
+  Object.entries(offices).map(([county, s]) => [
+    county,
+    { county, agencies: { office: s.publicKey } },
+  ]),
+);
+const checkpoint = (s: string) => createHash("sha256").update(s).digest("hex");
+
+function headsOf(county: string, health: { size: number; checkpoint: string }): AuditHeads {
+  const body = { county, at: "2026-01-01T00:00:00.000Z", heads: { health: { ...health, seq: 7 } } };
+  return {
+    ...body,
+    behind: [],
+    key: offices[county]!.publicKey,
+    signature: offices[county]!.sign(headsSigningText(body)),
+  };
+}
+
+let seq = 0;
+/** A witness event as the office of `publisher` writes it, addressed to `about`'s office. */
+function entry(publisher: string, about: string, type: string, data: unknown): LogEntry {
+  const envelope = {
+    specversion: "1.0",
+    id: randomUUID(),
+    source: `liandong:${publisher}:office`,
+    type,
+    time: "2026-01-01T00:00:01.000Z",
+    subject: about,
+    county: publisher,
+    agency: "office",
+    actor: "svc.office",
+    aggregate: { kind: "witness", id: about },
+    to: "office",
+    toCounty: about,
+    correlationId: randomUUID(),
+    prev: null,
+    data,
+  };
+  return {
+    seq: ++seq,
+    subject: `ld.ev.${publisher}.office.witness.${about}.office.${about}`,
+    bytes: Buffer.from(JSON.stringify(envelope)),
+  };
+}
+
+const at = (s: string) => new Date(`2026-01-01T00:00:${s}.000Z`);
+const shown = { size: 4, checkpoint: checkpoint("one history") };
+const chains = (health: ChainHead[]) => ({ [GANZHOU]: { health } });
+
+describe("what a region's logs say its counties' neighbours witnessed", () => {
+  it("lists the distinct heads each neighbour co-signed, once however many logs hold the co-signature", () => {
+    const w = new RegionWitnesses();
+    const cosigned = entry(
+      LIANGZHOU,
+      GANZHOU,
+      "witness.cosigned",
+      cosign(offices[LIANGZHOU]!, LIANGZHOU, headsOf(GANZHOU, shown), at("02")),
+    );
+    // In the witness's own log, and copied into the county's.
+    w.add(cosigned);
+    w.add(cosigned);
+    w.add(
+      entry(
+        SUZHOU,
+        GANZHOU,
+        "witness.cosigned",
+        cosign(offices[SUZHOU]!, SUZHOU, headsOf(GANZHOU, shown), at("03")),
+      ),
+    );
+    const r = w.report(keys, chains([{ ...shown, seq: 9 }]));
+    expect(r.ok).toBe(true);
+    expect(r.counties[GANZHOU]?.by[LIANGZHOU]).toEqual({
+      cosignatures: 1,
+      last: at("02").toISOString(),
+      heads: { health: [{ ...shown, at: at("02").toISOString() }] },
+      refused: [],
+    });
+    expect(Object.keys(r.counties[GANZHOU]?.by ?? {}).sort()).toEqual([LIANGZHOU, SUZHOU]);
+    expect(witnessLines(r).join("\n")).toContain(`邻县 ${LIANGZHOU} 见证签名 1 次`);
+  });
+
+  it("names a co-signature that is not the witness's, and counts nothing of it", () => {
+    const w = new RegionWitnesses();
+    // Signed with Suzhou's key but claiming Liangzhou; and Liangzhou's, published by Suzhou.
+    const forged = cosign(offices[SUZHOU]!, LIANGZHOU, headsOf(GANZHOU, shown), at("02"));
+    w.add(entry(LIANGZHOU, GANZHOU, "witness.cosigned", forged));
+    const real = cosign(offices[LIANGZHOU]!, LIANGZHOU, headsOf(GANZHOU, shown), at("03"));
+    w.add(entry(SUZHOU, GANZHOU, "witness.cosigned", real));
+    const r = w.report(keys, chains([{ ...shown, seq: 9 }]));
+    expect(r.ok).toBe(false);
+    expect(r.invalid.map((x) => x.detail)).toEqual([
+      expect.stringMatching(/not 620602's office key/),
+      `published by ${SUZHOU}, not by the witness ${LIANGZHOU}`,
+    ]);
+    expect(r.counties[GANZHOU]?.by).toEqual({});
+  });
+
+  it("a refusal is a finding; two neighbours shown two histories, a split view", () => {
+    const w = new RegionWitnesses();
+    const refusal: WitnessRefusal = {
+      witness: LIANGZHOU,
+      heads: headsOf(GANZHOU, { size: 2, checkpoint: checkpoint("shorter") }),
+      at: at("04").toISOString(),
+      problem: "shrunk",
+      agency: "health",
+      before: shown,
+      detail: "health's chain is 2 long; 4 was witnessed before",
+    };
+    w.add(entry(LIANGZHOU, GANZHOU, "witness.refused", refusal));
+    const refused = w.report(keys, chains([{ ...shown, seq: 9 }]));
+    expect(refused.ok).toBe(false);
+    expect(refused.counties[GANZHOU]?.by[LIANGZHOU]?.refused).toEqual([
+      expect.objectContaining({ problem: "shrunk", agency: "health" }),
+    ]);
+    expect(witnessLines(refused).join("\n")).toContain("拒绝见证");
+
+    const other = { size: 4, checkpoint: checkpoint("another history") };
+    const split = new RegionWitnesses();
+    split.add(
+      entry(
+        LIANGZHOU,
+        GANZHOU,
+        "witness.cosigned",
+        cosign(offices[LIANGZHOU]!, LIANGZHOU, headsOf(GANZHOU, shown), at("02")),
+      ),
+    );
+    split.add(
+      entry(
+        SUZHOU,
+        GANZHOU,
+        "witness.cosigned",
+        cosign(offices[SUZHOU]!, SUZHOU, headsOf(GANZHOU, other), at("03")),
+      ),
+    );
+    // Without Ganzhou's log: the two witnesses contradict each other.
+    const r = split.report(keys, {});
+    expect(r.ok).toBe(false);
+    expect(r.splitViews).toEqual([
+      expect.objectContaining({
+        county: GANZHOU,
+        agency: "health",
+        size: 4,
+        checkpoint: shown.checkpoint,
+        witnesses: [LIANGZHOU],
+        other: { by: "witness", witnesses: [SUZHOU], checkpoint: other.checkpoint },
+      }),
+    ]);
+    expect(witnessLines(r).join("\n")).toContain(
+      `县 ${GANZHOU} 部门 health 长度 4：邻县 ${LIANGZHOU} 见证签名的检查点 ${shown.checkpoint}，邻县 ${SUZHOU} 见证签名的却是另一个检查点 ${other.checkpoint}`,
+    );
+  });
+});

@@ -1,0 +1,222 @@
+import {
+  type AuditKeys,
+  parseEvent,
+  parseEventSubject,
+  type WitnessCosignature,
+  type WitnessRefusal,
+} from "@liandong/contracts";
+import {
+  type ChainHead,
+  cosignatureProblem,
+  type LogEntry,
+  type SplitView,
+  splitViews,
+  type WitnessedHead,
+} from "@liandong/runtime";
+
+/** One neighbour's witnessing of a county: the distinct heads it co-signed, by agency, and its refusals. */
+export type WitnessedBy = {
+  cosignatures: number;
+  /** When it last co-signed. */
+  last?: string | undefined;
+  heads: Record<string, { size: number; checkpoint: string; at: string }[]>;
+  refused: Pick<WitnessRefusal, "at" | "problem" | "agency" | "detail">[];
+};
+
+export type RegionWitnessReport = {
+  ok: boolean;
+  /** By county: how far its log seals each agency's chain, and what each neighbour co-signed of it. */
+  counties: Record<
+    string,
+    { log: Record<string, { size: number; checkpoint: string }>; by: Record<string, WitnessedBy> }
+  >;
+  /** Heads co-signed that another neighbour's co-signature, or the county's own log, contradicts. */
+  splitViews: SplitView[];
+  /** Co-signatures that are not the witness's of the county's heads: named, not counted. */
+  invalid: { witness: string; county: string; eventId: string; detail: string }[];
+};
+
+type Found<T> = { id: string; publishedBy: string; data: T };
+
+/**
+ * The witness exchange (见证) as a region's exported logs hold it: every co-signature and refusal
+ * a county's office published (in its own log, and copied into its neighbour's), each taken once.
+ */
+export class RegionWitnesses {
+  readonly #cosigned = new Map<string, Found<WitnessCosignature>>();
+  readonly #refused = new Map<string, Found<WitnessRefusal>>();
+
+  /** One entry of a county's exported log, in any order. */
+  add(e: LogEntry): void {
+    if (parseEventSubject(e.subject)?.kind !== "witness") return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(Buffer.from(e.bytes).toString("utf8"));
+    } catch {
+      return; // unreadable: the log's verification names it
+    }
+    const parsed = parseEvent(raw);
+    if (!parsed.ok) return;
+    const ev = parsed.event;
+    if (ev.type === "witness.cosigned")
+      this.#cosigned.set(ev.id, { id: ev.id, publishedBy: ev.county, data: ev.data });
+    else if (ev.type === "witness.refused")
+      this.#refused.set(ev.id, { id: ev.id, publishedBy: ev.county, data: ev.data });
+  }
+
+  /**
+   * What each county's neighbours co-signed, checked with the counties' office keys (`keys`, by
+   * county), against each county's chains as its log holds them (`LogVerifier.chains`).
+   * Co-signatures of or by a county whose keys were not given are not judged.
+   */
+  report(
+    keys: Readonly<Record<string, AuditKeys>>,
+    chains: Readonly<Record<string, Record<string, ChainHead[]>>>,
+  ): RegionWitnessReport {
+    const counties: RegionWitnessReport["counties"] = {};
+    for (const [county, chain] of Object.entries(chains)) {
+      const log: Record<string, { size: number; checkpoint: string }> = {};
+      for (const [agency, c] of Object.entries(chain)) {
+        const last = c.at(-1);
+        if (last) log[agency] = { size: last.size, checkpoint: last.checkpoint };
+      }
+      counties[county] = { log, by: {} };
+    }
+    const by = (county: string, witness: string): WitnessedBy => {
+      counties[county] ??= { log: {}, by: {} };
+      const w = counties[county].by;
+      w[witness] ??= { cosignatures: 0, heads: {}, refused: [] };
+      return w[witness];
+    };
+    const witnessed: WitnessedHead[] = [];
+    const invalid: RegionWitnessReport["invalid"] = [];
+    const byTime = <T extends { data: { at: string } }>(xs: Iterable<T>) =>
+      [...xs].sort((a, b) => a.data.at.localeCompare(b.data.at));
+    for (const c of byTime(this.#cosigned.values())) {
+      const { witness, heads } = c.data;
+      const county = heads.county;
+      if (!(county in keys) || !(witness in keys)) continue;
+      const problem =
+        witness !== c.publishedBy
+          ? `published by ${c.publishedBy}, not by the witness ${witness}`
+          : cosignatureProblem(c.data, {
+              witness: keys[witness]!.agencies.office,
+              county: keys[county]!.agencies.office,
+            });
+      if (problem) {
+        invalid.push({ witness, county, eventId: c.id, detail: problem });
+        continue;
+      }
+      const w = by(county, witness);
+      w.cosignatures++;
+      w.last = c.data.at;
+      for (const [agency, h] of Object.entries(heads.heads)) {
+        witnessed.push({
+          county,
+          agency,
+          witness,
+          size: h.size,
+          checkpoint: h.checkpoint,
+          at: c.data.at,
+        });
+        w.heads[agency] ??= [];
+        const list = w.heads[agency];
+        if (!list.some((x) => x.size === h.size && x.checkpoint === h.checkpoint))
+          list.push({ size: h.size, checkpoint: h.checkpoint, at: c.data.at });
+      }
+    }
+    for (const r of byTime(this.#refused.values())) {
+      const { witness, heads } = r.data;
+      if (!(heads.county in keys) || witness !== r.publishedBy) continue;
+      const { at, problem, agency, detail } = r.data;
+      by(heads.county, witness).refused.push({
+        at,
+        problem,
+        ...(agency ? { agency } : {}),
+        detail,
+      });
+    }
+    for (const c of Object.values(counties))
+      for (const w of Object.values(c.by))
+        for (const list of Object.values(w.heads)) list.sort((a, b) => a.size - b.size);
+    const split = splitViews(witnessed, chains);
+    const refusals = Object.values(counties).some((c) =>
+      Object.values(c.by).some((w) => w.refused.length > 0),
+    );
+    return {
+      ok: split.length === 0 && invalid.length === 0 && !refusals,
+      counties,
+      splitViews: split,
+      invalid,
+    };
+  }
+}
+
+const PROBLEM_LABEL: Record<WitnessRefusal["problem"], string> = {
+  "not-signed": "检查点清单不是该县办公室签发的",
+  shrunk: "日志比已见证的短（shrunk）",
+  forked: "同一长度出现另一个检查点（forked）",
+};
+
+const short = (hash: string) => hash.slice(0, 16);
+
+/** Why a split view contradicts what a neighbour co-signed, as a person reads it. */
+function contradiction(s: SplitView): string {
+  const o = s.other;
+  if (o.by === "witness")
+    return `邻县 ${o.witnesses.join("、")} 见证签名的却是另一个检查点 ${o.checkpoint}`;
+  if (o.verdict === "forked")
+    return `而本县日志在该长度处是另一个检查点 ${o.checkpoint}（流序号 ${o.seq}）`;
+  if (o.verdict === "truncated") return `而本县日志只封存到长度 ${o.size}，短于已见证的长度`;
+  return `而本县日志没有在该长度处结束的检查点（日志封存到长度 ${o.size}），是另一套历史`;
+}
+
+/** The report in Chinese, for `liandong verify-region`. */
+export function witnessLines(r: RegionWitnessReport): string[] {
+  const lines = ["邻县见证 — 各县检查点经邻县见证签名的情况"];
+  for (const [county, c] of Object.entries(r.counties)) {
+    const witnesses = Object.entries(c.by);
+    if (witnesses.length === 0) {
+      lines.push(`  县 ${county}：尚无邻县见证签名`);
+      continue;
+    }
+    lines.push(`  县 ${county}：`);
+    for (const [witness, w] of witnesses) {
+      if (w.cosignatures > 0) {
+        lines.push(`    邻县 ${witness} 见证签名 ${w.cosignatures} 次，最近一次 ${w.last}`);
+        for (const [agency, heads] of Object.entries(w.heads).sort()) {
+          const latest = heads.at(-1)!;
+          const own = c.log[agency];
+          lines.push(
+            `      ${agency}：已见证至长度 ${latest.size}（检查点 ${short(latest.checkpoint)}…），共见证 ${heads.length} 个检查点（长度 ${heads.map((h) => h.size).join("、")}）；本县日志长度 ${own?.size ?? 0}`,
+          );
+        }
+      }
+      for (const x of w.refused)
+        lines.push(
+          `    邻县 ${witness} 拒绝见证（${x.at}）：${PROBLEM_LABEL[x.problem]}${x.agency ? `，部门 ${x.agency}` : ""} — ${x.detail}`,
+        );
+    }
+  }
+  for (const x of r.invalid)
+    lines.push(
+      `  无效的见证签名：邻县 ${x.witness} 对县 ${x.county}，事件 ${x.eventId}：${x.detail}`,
+    );
+  if (r.splitViews.length === 0)
+    lines.push(
+      r.ok
+        ? "结果：通过 — 未发现县向邻县展示两套历史（分叉视图）"
+        : "结果：未发现分叉视图，但有拒绝见证或无效的见证签名（见上）",
+    );
+  else {
+    lines.push(
+      `结果：发现 ${r.splitViews.length} 处分叉视图（split view）— 县向邻县展示了两套历史：`,
+    );
+    r.splitViews.forEach((s, i) => {
+      lines.push(
+        `  ${i + 1}. 县 ${s.county} 部门 ${s.agency} 长度 ${s.size}：邻县 ${s.witnesses.join("、")} 见证签名的检查点 ${s.checkpoint}，${contradiction(s)}`,
+      );
+    });
+  }
+  return lines;
+}
