@@ -490,22 +490,22 @@ export interface components {
             holderCounty?: string;
             awaiting?: string;
             awaitingCounty?: string;
-            offeredAt: string;
-            updatedAt: string;
             acceptBy: string;
-            /** @enum {string} */
-            deadlineBasis: "county" | "decree-310";
             completeBy: string;
-            /** Format: uuid */
-            chainRoot: string;
-            /** Format: uuid */
-            chainLead?: string;
             /** Format: uuid */
             parentReferralId?: string;
             /** Format: uuid */
             resumesReferralId?: string;
             /** Format: uuid */
             childReferralId?: string;
+            offeredAt: string;
+            updatedAt: string;
+            /** @enum {string} */
+            deadlineBasis: "county" | "decree-310";
+            /** Format: uuid */
+            chainRoot: string;
+            /** Format: uuid */
+            chainLead?: string;
             violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
             overdue: {
                 [key: string]: string;
@@ -535,22 +535,22 @@ export interface components {
                 holderCounty?: string;
                 awaiting?: string;
                 awaitingCounty?: string;
-                offeredAt: string;
-                updatedAt: string;
                 acceptBy: string;
-                /** @enum {string} */
-                deadlineBasis: "county" | "decree-310";
                 completeBy: string;
-                /** Format: uuid */
-                chainRoot: string;
-                /** Format: uuid */
-                chainLead?: string;
                 /** Format: uuid */
                 parentReferralId?: string;
                 /** Format: uuid */
                 resumesReferralId?: string;
                 /** Format: uuid */
                 childReferralId?: string;
+                offeredAt: string;
+                updatedAt: string;
+                /** @enum {string} */
+                deadlineBasis: "county" | "decree-310";
+                /** Format: uuid */
+                chainRoot: string;
+                /** Format: uuid */
+                chainLead?: string;
                 violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
                 overdue: {
                     [key: string]: string;

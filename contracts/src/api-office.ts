@@ -9,45 +9,41 @@ import { DEADLINE_BASES } from "./deadline-basis.ts";
 import { AggregateKind } from "./envelope.ts";
 import { BreakGlassObserved, BreakGlassUsed } from "./events-break-glass.ts";
 import { InspectionFindings } from "./events-inspection.ts";
-import { ReferralDeadline, ReferralKind, ReferralSubject } from "./events-referral.ts";
+import { ReferralDeadline } from "./events-referral.ts";
 import { ReportMonth } from "./events-report.ts";
 import { LeadSource, Violation } from "./lead.ts";
 
 const Instant = z.string();
 
 /** One referral as the office tracks it (移交督办台账), with its age and whether it is overdue now. */
-export const TrackedReferralView = z.object({
-  referralId: z.uuid(),
-  kind: ReferralKind,
-  from: AgencyCode,
-  to: AgencyCode,
-  /** Across a county line (区域协作): the sender's and the addressee's counties. */
-  fromCounty: CountyCode.optional(),
-  toCounty: CountyCode.optional(),
-  about: ReferralSubject,
-  status: ReferralStatus,
-  /** 当前持有 (GLOSSARY.md `holder`): the one party that has the matter in hand now. */
-  holder: AgencyCode,
-  /** Across a county line: the county of the agency holding it now. */
-  holderCounty: CountyCode.optional(),
-  /** 待办方 (GLOSSARY.md `awaiting`): the party whose step is due; absent once it has ended. */
-  awaiting: AgencyCode.optional(),
-  awaitingCounty: CountyCode.optional(),
+export const TrackedReferralView = ReferralView.pick({
+  referralId: true,
+  kind: true,
+  from: true,
+  to: true,
+  fromCounty: true,
+  toCounty: true,
+  about: true,
+  status: true,
+  holder: true,
+  holderCounty: true,
+  awaiting: true,
+  awaitingCounty: true,
+  acceptBy: true,
+  completeBy: true,
+  parentReferralId: true,
+  resumesReferralId: true,
+  childReferralId: true,
+}).extend({
   offeredAt: Instant,
   /** When it last changed hands or state. */
   updatedAt: Instant,
-  acceptBy: Instant,
   /** What `acceptBy` rests on: the county's deadline, or decree No. 310's (立案决定期限). */
   deadlineBasis: z.enum(DEADLINE_BASES),
-  completeBy: Instant,
   /** The first referral of the chain this one belongs to (itself when it starts one). */
   chainRoot: z.uuid(),
   /** The lead the chain began with, when it began with a lead. */
   chainLead: z.uuid().optional(),
-  parentReferralId: z.uuid().optional(),
-  /** The returned or withdrawn referral this one makes again. */
-  resumesReferralId: z.uuid().optional(),
-  childReferralId: z.uuid().optional(),
   /** Violations of the lead it is about (of a case's first lead, when known). */
   violations: z.array(Violation),
   /** Deadlines the office's scheduler has recorded as passed, with the instant each was due. */

@@ -28,14 +28,7 @@ export function isBlankText(s: string): boolean {
  * rule again (`isBlankText`) to what they are asked to record.
  */
 export function Text(max: number) {
-  return z
-    .string()
-    .refine(isWellFormedText, {
-      message: "not well-formed Unicode (a lone surrogate)",
-      abort: true,
-    })
-    .normalize("NFC")
-    .trim()
+  return normalisedText()
     .min(1)
     .refine((s) => s === "" || !isBlankText(s), "only invisible characters or whitespace")
     .max(max);
@@ -46,6 +39,11 @@ export function Text(max: number) {
  * normalised like `Text`.
  */
 export function PlainText(max: number) {
+  return normalisedText().max(max);
+}
+
+/** Text refused when it is not well-formed Unicode, normalised to NFC, trimmed. */
+function normalisedText() {
   return z
     .string()
     .refine(isWellFormedText, {
@@ -53,8 +51,7 @@ export function PlainText(max: number) {
       abort: true,
     })
     .normalize("NFC")
-    .trim()
-    .max(max);
+    .trim();
 }
 
 /**

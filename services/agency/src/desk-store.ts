@@ -27,6 +27,14 @@ export type SealedInformant = InformantDetails & {
 const enc = (v: unknown) => JSON.stringify(v);
 const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
 
+/** Every value a bucket holds under `prefix.`, as it was written, with its key. */
+export async function* storedUnder<T>(kv: Bucket, prefix: string): AsyncGenerator<[string, T]> {
+  for await (const key of await kv.keys(`${prefix}.>`)) {
+    const e = await kv.get(key);
+    if (e?.operation === "PUT") yield [key, dec<T>(e.value)];
+  }
+}
+
 /**
  * The agency's own records, in its private bucket (only its NATS identity may read it):
  * leads it registered, its inbox, idempotency results, sealed informants. Kept in memory
@@ -77,57 +85,20 @@ export class DeskStore {
   }
 
   async load(): Promise<void> {
-    for await (const key of await this.#kv.keys("referral.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation === "PUT") {
-        const r = dec<ReferralView>(e.value);
-        this.referrals.set(r.referralId, r);
-      }
-    }
-    for await (const key of await this.#kv.keys("consent.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation === "PUT") {
-        const c = dec<StoredConsent>(e.value);
-        this.consents.set(c.referralId, c);
-      }
-    }
-    for await (const key of await this.#kv.keys("informant-file.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation === "PUT") {
-        const f = dec<InformantRecord>(e.value);
-        this.informantFiles.set(f.ref, f);
-      }
-    }
-    for await (const key of await this.#kv.keys("case.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation === "PUT") {
-        const r = dec<CaseRecord>(e.value);
-        this.cases.set(r.caseId, r);
-      }
-    }
-    for await (const key of await this.#kv.keys("inspection.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation === "PUT") {
-        const i = dec<AgencyInspection>(e.value);
-        this.inspections.set(i.inspectionId, i);
-      }
-    }
-    for await (const key of await this.#kv.keys("supervision.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation === "PUT") {
-        const o = dec<SupervisionOrderView>(e.value);
-        this.orders.set(o.orderId, o);
-      }
-    }
-    for (const prefix of ["lead", "inbox"] as const) {
-      const keys = await this.#kv.keys(`${prefix}.>`);
-      for await (const key of keys) {
-        const e = await this.#kv.get(key);
-        if (e?.operation !== "PUT") continue;
-        if (prefix === "lead") this.#remember(dec<Lead>(e.value));
-        else this.#rememberInbox(dec<Lead>(e.value));
-      }
-    }
+    const kv = this.#kv;
+    for await (const [, r] of storedUnder<ReferralView>(kv, "referral"))
+      this.referrals.set(r.referralId, r);
+    for await (const [, c] of storedUnder<StoredConsent>(kv, "consent"))
+      this.consents.set(c.referralId, c);
+    for await (const [, f] of storedUnder<InformantRecord>(kv, "informant-file"))
+      this.informantFiles.set(f.ref, f);
+    for await (const [, k] of storedUnder<CaseRecord>(kv, "case")) this.cases.set(k.caseId, k);
+    for await (const [, i] of storedUnder<AgencyInspection>(kv, "inspection"))
+      this.inspections.set(i.inspectionId, i);
+    for await (const [, o] of storedUnder<SupervisionOrderView>(kv, "supervision"))
+      this.orders.set(o.orderId, o);
+    for await (const [, l] of storedUnder<Lead>(kv, "lead")) this.#remember(l);
+    for await (const [, l] of storedUnder<Lead>(kv, "inbox")) this.#rememberInbox(l);
   }
 
   /** A lead this agency registered, as its originator sees it. */

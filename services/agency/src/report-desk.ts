@@ -10,8 +10,7 @@ import {
   reportDecider,
 } from "@liandong/domain";
 import type { Bucket } from "@liandong/runtime";
-
-const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
+import { storedUnder } from "./desk-store.ts";
 
 /**
  * The agency's monthly report as it folds it from the events it sees (its own, and its inbox):
@@ -43,14 +42,10 @@ export class ReportDesk {
   }
 
   async load(): Promise<void> {
-    for await (const key of await this.#kv.keys("figure.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation === "PUT") this.#count(key, dec<FigureFact>(e.value));
-    }
-    for await (const key of await this.#kv.keys("report.>")) {
-      const e = await this.#kv.get(key);
-      if (e?.operation !== "PUT") continue;
-      const r = dec<ReportState | { month: string; submittedAt: string }>(e.value);
+    for await (const [key, fact] of storedUnder<FigureFact>(this.#kv, "figure"))
+      this.#count(key, fact);
+    type Kept = ReportState | { month: string; submittedAt: string };
+    for await (const [, r] of storedUnder<Kept>(this.#kv, "report")) {
       // Kept before the report was an aggregate (no status, no officer): not read here; the
       // office still folds it from the bus, and a submission again counts as a correction.
       if ("status" in r && r.status === "submitted") this.#reports.set(r.month, r);

@@ -4,8 +4,9 @@ import { useState } from "preact/hooks";
 import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { lastDayToReport, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { agencyApi, ok, type S } from "./api.ts";
+import { Input, MonthFilter, SubmitForm, TextArea, useFields, useSubmit } from "./fields.tsx";
 import { labels, t, when } from "./i18n.ts";
-import { ErrorBox, Section, Table, useLoad, useSubmit } from "./ui.tsx";
+import { ErrorBox, ListSection, Section, Status, useLoad } from "./ui.tsx";
 
 type Figures = S["AgencyReport"]["prefilled"];
 type Count = "institutionsChecked" | "devicesSealed" | "drugsConfiscated" | "advertsRemoved";
@@ -13,32 +14,27 @@ type Count = "institutionsChecked" | "devicesSealed" | "drugsConfiscated" | "adv
 export function SupervisionAnswers() {
   const orders = useLoad(() => ok(agencyApi().GET("/supervision")), "orders");
   return (
-    <Section title={t("supervision")}>
-      <ErrorBox error={orders.error} />
-      <Table
-        testId="my-orders"
-        rows={orders.data?.items}
-        rowKey={(o) => o.orderId}
-        columns={[
-          [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
-          [t("orderedAt"), (o) => when(o.orderedAt)],
-          [t("answerBy"), (o) => when(o.answerBy)],
-          [
-            t("status"),
-            (o) => <span class={`status ${o.status}`}>{labels.supervisionStatus(o.status)}</span>,
-          ],
-          [
-            t("answer"),
-            (o) =>
-              o.answer === undefined ? (
-                <AnswerForm orderId={o.orderId} onDone={orders.reload} />
-              ) : (
-                o.answer
-              ),
-          ],
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("supervision")}
+      list={orders}
+      testId="my-orders"
+      rowKey={(o) => o.orderId}
+      columns={[
+        [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
+        [t("orderedAt"), (o) => when(o.orderedAt)],
+        [t("answerBy"), (o) => when(o.answerBy)],
+        [t("status"), (o) => <Status of={o.status} text={labels.supervisionStatus} />],
+        [
+          t("answer"),
+          (o) =>
+            o.answer === undefined ? (
+              <AnswerForm orderId={o.orderId} onDone={orders.reload} />
+            ) : (
+              o.answer
+            ),
+        ],
+      ]}
+    />
   );
 }
 
@@ -55,19 +51,9 @@ function AnswerForm(props: { orderId: string; onDone: () => void }) {
     props.onDone,
   );
   return (
-    <form class="inline" onSubmit={submit.submit} data-testid="answer-form">
-      <input
-        name="answer"
-        required
-        placeholder={t("answer")}
-        value={answer}
-        onInput={(e) => setAnswer(e.currentTarget.value)}
-      />
-      <button type="submit" disabled={submit.busy}>
-        {t("answerOrder")}
-      </button>
-      <ErrorBox error={submit.error} />
-    </form>
+    <SubmitForm submit={submit} label={t("answerOrder")} testId="answer-form">
+      <Input name="answer" required placeholder={t("answer")} value={answer} set={setAnswer} />
+    </SubmitForm>
   );
 }
 
@@ -77,33 +63,31 @@ const countLabel = (k: Count) => (k === "advertsRemoved" ? t(k) : labels.figure(
 export function InspectionFindings() {
   const list = useLoad(() => ok(agencyApi().GET("/inspections")), "inspections");
   return (
-    <Section title={t("inspections")}>
-      <ErrorBox error={list.error} />
-      <Table
-        testId="my-inspections"
-        rows={list.data?.items}
-        rowKey={(i) => i.inspectionId}
-        columns={[
-          [t("title"), (i) => i.title],
-          [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
-          [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
-          [
-            t("findings"),
-            (i) =>
-              i.findings ? (
-                `${countLabel("institutionsChecked")} ${i.findings.institutionsChecked}，${countLabel("devicesSealed")} ${i.findings.devicesSealed}，${countLabel("drugsConfiscated")} ${i.findings.drugsConfiscated}，${countLabel("advertsRemoved")} ${i.findings.advertsRemoved}`
-              ) : (
-                <FindingsForm inspectionId={i.inspectionId} onDone={list.reload} />
-              ),
-          ],
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("inspections")}
+      list={list}
+      testId="my-inspections"
+      rowKey={(i) => i.inspectionId}
+      columns={[
+        [t("title"), (i) => i.title],
+        [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
+        [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
+        [
+          t("findings"),
+          (i) =>
+            i.findings ? (
+              `${countLabel("institutionsChecked")} ${i.findings.institutionsChecked}，${countLabel("devicesSealed")} ${i.findings.devicesSealed}，${countLabel("drugsConfiscated")} ${i.findings.drugsConfiscated}，${countLabel("advertsRemoved")} ${i.findings.advertsRemoved}`
+            ) : (
+              <FindingsForm inspectionId={i.inspectionId} onDone={list.reload} />
+            ),
+        ],
+      ]}
+    />
   );
 }
 
 function FindingsForm(props: { inspectionId: string; onDone: () => void }) {
-  const [f, setF] = useState({
+  const { f, bind } = useFields({
     institutionsChecked: "0",
     devicesSealed: "0",
     drugsConfiscated: "0",
@@ -130,38 +114,16 @@ function FindingsForm(props: { inspectionId: string; onDone: () => void }) {
     props.onDone,
   );
   const count = (k: Count) => (
-    <label>
-      {countLabel(k)}
-      <input
-        name={k}
-        type="number"
-        min="0"
-        required
-        value={f[k]}
-        onInput={(e) => setF({ ...f, [k]: e.currentTarget.value })}
-      />
-    </label>
+    <Input label={countLabel(k)} type="number" min="0" required {...bind(k)} />
   );
   return (
-    <form class="inline" onSubmit={submit.submit} data-testid="findings-form">
+    <SubmitForm submit={submit} label={t("recordFindings")} testId="findings-form">
       {count("institutionsChecked")}
       {count("devicesSealed")}
       {count("drugsConfiscated")}
       {count("advertsRemoved")}
-      <label>
-        {t("problems")}
-        <textarea
-          name="problems"
-          rows={2}
-          value={f.problems}
-          onInput={(e) => setF({ ...f, problems: e.currentTarget.value })}
-        />
-      </label>
-      <button type="submit" disabled={submit.busy}>
-        {t("recordFindings")}
-      </button>
-      <ErrorBox error={submit.error} />
-    </form>
+      <TextArea label={t("problems")} rows={2} {...bind("problems")} />
+    </SubmitForm>
   );
 }
 
@@ -174,17 +136,7 @@ export function MonthlyReport() {
   );
   return (
     <Section title={t("monthlyReport")}>
-      <form class="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          {t("month")}
-          <input
-            type="month"
-            name="month"
-            value={month}
-            onInput={(e) => setMonth(e.currentTarget.value)}
-          />
-        </label>
-      </form>
+      <MonthFilter month={month} set={setMonth} />
       <ErrorBox error={report.error} />
       {report.data && (
         <ReportForm
@@ -213,7 +165,12 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
   );
   if (!r.open) return <p class="muted">{t("monthNotBegun")}</p>;
   return (
-    <form class="grid" onSubmit={submit.submit} data-testid="report-form">
+    <SubmitForm
+      submit={submit}
+      grid
+      label={r.submitted ? t("submitCorrection") : t("submitReport")}
+      testId="report-form"
+    >
       <p class="wide">
         {t("dueBy")}：{lastDayToReport(r.month)} {t("dueEndOfDay")}　
         {r.submitted ? (
@@ -243,16 +200,7 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
           )}
         </label>
       ))}
-      <label class="wide">
-        {t("note")}
-        <input name="note" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
-      </label>
-      <div class="wide">
-        <button type="submit" disabled={submit.busy}>
-          {r.submitted ? t("submitCorrection") : t("submitReport")}
-        </button>
-      </div>
-      <ErrorBox error={submit.error} />
-    </form>
+      <Input label={t("note")} labelClass="wide" name="note" value={note} set={setNote} />
+    </SubmitForm>
   );
 }

@@ -6,6 +6,7 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import type { paths as OfficePaths } from "../../../contracts/generated/office-openapi.d.ts";
 import { login, logout, ok, type ServiceInfo, session } from "./api.ts";
+import { Input, options, Select } from "./fields.tsx";
 import { labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
 import { OfficeDesk } from "./office.tsx";
 import { OfficerDesk } from "./officer.tsx";
@@ -80,27 +81,21 @@ function Login({ services }: { services: ServiceInfo[] }) {
   return (
     <form class="login" onSubmit={submit} data-testid="login">
       <h2>{t("login")}</h2>
-      <label>
-        {t("agency")}
-        <select name="agency" value={agency} onChange={(e) => setAgency(e.currentTarget.value)}>
-          {services.map((x) => (
-            <option key={x.code} value={x.code}>
-              {labels.agency(x.code)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        {t("token")}
-        <input
-          name="token"
-          type="password"
-          autocomplete="off"
-          required
-          value={token}
-          onInput={(e) => setToken(e.currentTarget.value)}
-        />
-      </label>
+      <Select label={t("agency")} name="agency" value={agency} set={setAgency}>
+        {options(
+          services.map((x) => x.code),
+          labels.agency,
+        )}
+      </Select>
+      <Input
+        label={t("token")}
+        name="token"
+        type="password"
+        autocomplete="off"
+        required
+        value={token}
+        set={setToken}
+      />
       <p class="muted">{t("tokenHint")}</p>
       <button type="submit">{t("login")}</button>
       <ErrorBox error={error} />

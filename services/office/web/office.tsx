@@ -6,9 +6,20 @@ import type { operations } from "../../../contracts/generated/office-openapi.d.t
 import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { ratePercent, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { downloadReport, type O, officeApi, ok, type ServiceInfo, session } from "./api.ts";
+import {
+  Checks,
+  Input,
+  MonthFilter,
+  options,
+  Select,
+  SubmitForm,
+  TextArea,
+  useFields,
+  useSubmit,
+} from "./fields.tsx";
 import { labels, t, when } from "./i18n.ts";
 import { AcceptBy } from "./officer.tsx";
-import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
+import { ErrorBox, ListSection, Section, Status, short, Table, Tabs, useLoad } from "./ui.tsx";
 
 type Tracked = O["TrackedReferralView"];
 type Figures = O["MonthlyReportView"]["total"]["figures"];
@@ -33,21 +44,14 @@ export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
   const open = (id: string) => setChain(id);
   return (
     <>
-      <nav class="tabs">
-        {tabs.map(([k, name]) => (
-          <button
-            type="button"
-            key={k}
-            class={tab === k && !chain ? "active" : ""}
-            onClick={() => {
-              setChain(undefined);
-              setTab(k);
-            }}
-          >
-            {name}
-          </button>
-        ))}
-      </nav>
+      <Tabs
+        tabs={tabs}
+        active={chain ? undefined : tab}
+        pick={(k) => {
+          setChain(undefined);
+          setTab(k);
+        }}
+      />
       {chain ? (
         <Chain id={chain} onBack={() => setChain(undefined)} onOpen={open} />
       ) : (
@@ -85,10 +89,7 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
             ? `${labels.agency(r.awaiting)}（${r.awaitingCounty}）`
             : labels.agency(r.awaiting),
     ],
-    [
-      t("status"),
-      (r: Tracked) => <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>,
-    ],
+    [t("status"), (r: Tracked) => <Status of={r.status} text={labels.referralStatus} />],
     [t("violations"), (r: Tracked) => r.violations.map(labels.violation).join("、")],
     [t("age"), (r: Tracked) => r.ageDays],
     [t("acceptBy"), (r: Tracked) => <AcceptBy r={r} />],
@@ -111,7 +112,7 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
   ] as [string, (r: Tracked) => preact.ComponentChildren][];
 
 function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: string) => void }) {
-  const [f, setF] = useState({
+  const { f, setF, bind } = useFields({
     agency: "",
     status: "",
     violation: "",
@@ -139,20 +140,13 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
   const sel = <K extends string>(
     k: "agency" | "status" | "violation",
     text: string,
-    options: readonly K[],
+    values: readonly K[],
     name: (o: K) => string,
   ) => (
-    <label>
-      {text}
-      <select name={k} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.currentTarget.value })}>
-        <option value="">{t("all")}</option>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {name(o)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <Select label={text} {...bind(k)}>
+      <option value="">{t("all")}</option>
+      {options(values, name)}
+    </Select>
   );
   return (
     <Section
@@ -168,24 +162,8 @@ function Tracker({ agencies, onOpen }: { agencies: ServiceInfo[]; onOpen: (id: s
         )}
         {sel("status", t("status"), VOCABULARY.referralStatuses, labels.referralStatus)}
         {sel("violation", t("violations"), VOCABULARY.violations, labels.violation)}
-        <label>
-          {t("since")}
-          <input
-            type="date"
-            name="since"
-            value={f.since}
-            onInput={(e) => setF({ ...f, since: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          {t("until")}
-          <input
-            type="date"
-            name="until"
-            value={f.until}
-            onInput={(e) => setF({ ...f, until: e.currentTarget.value })}
-          />
-        </label>
+        <Input label={t("since")} type="date" {...bind("since")} />
+        <Input label={t("until")} type="date" {...bind("until")} />
         <label class="check">
           <input
             type="checkbox"
@@ -216,45 +194,37 @@ function Overdue({ onOpen }: { onOpen: (id: string) => void }) {
   );
   const [ordering, setOrdering] = useState<string | undefined>(undefined);
   return (
-    <Section
+    <ListSection
       title={t("overdueList")}
-      actions={
-        <button type="button" class="link" onClick={rows.reload}>
-          {t("refresh")}
-        </button>
-      }
-    >
-      <ErrorBox error={rows.error} />
-      <Table
-        testId="overdue"
-        rows={rows.data?.items}
-        rowKey={(r) => r.referralId}
-        columns={trackerColumns([
-          [
-            t("actions"),
-            (r) =>
-              ordering === r.referralId ? (
-                <OrderForm
-                  about={{ kind: "referral", id: r.referralId }}
-                  onDone={() => {
-                    setOrdering(undefined);
-                    rows.reload();
-                  }}
-                />
-              ) : (
-                <span class="actions">
-                  <button type="button" onClick={() => setOrdering(r.referralId)}>
-                    {t("issueOrder")}
-                  </button>
-                  <button type="button" class="secondary" onClick={() => onOpen(r.referralId)}>
-                    {t("chain")}
-                  </button>
-                </span>
-              ),
-          ],
-        ])}
-      />
-    </Section>
+      list={rows}
+      refresh
+      testId="overdue"
+      rowKey={(r) => r.referralId}
+      columns={trackerColumns([
+        [
+          t("actions"),
+          (r) =>
+            ordering === r.referralId ? (
+              <OrderForm
+                about={{ kind: "referral", id: r.referralId }}
+                onDone={() => {
+                  setOrdering(undefined);
+                  rows.reload();
+                }}
+              />
+            ) : (
+              <span class="actions">
+                <button type="button" onClick={() => setOrdering(r.referralId)}>
+                  {t("issueOrder")}
+                </button>
+                <button type="button" class="secondary" onClick={() => onOpen(r.referralId)}>
+                  {t("chain")}
+                </button>
+              </span>
+            ),
+        ],
+      ])}
+    />
   );
 }
 
@@ -274,31 +244,19 @@ function OrderForm(props: {
     props.onDone,
   );
   return (
-    <form class="inline" onSubmit={submit.submit} data-testid="order-form">
-      <input
-        name="reason"
+    <SubmitForm submit={submit} label={t("issueOrder")} testId="order-form">
+      <Input name="reason" required placeholder={t("reason")} value={reason} set={setReason} />
+      <Input
+        label={t("answerWithinDays")}
+        name="days"
+        type="number"
+        min="1"
+        max="90"
         required
-        placeholder={t("reason")}
-        value={reason}
-        onInput={(e) => setReason(e.currentTarget.value)}
+        value={days}
+        set={setDays}
       />
-      <label>
-        {t("answerWithinDays")}
-        <input
-          name="days"
-          type="number"
-          min="1"
-          max="90"
-          required
-          value={days}
-          onInput={(e) => setDays(e.currentTarget.value)}
-        />
-      </label>
-      <button type="submit" disabled={submit.busy}>
-        {t("issueOrder")}
-      </button>
-      <ErrorBox error={submit.error} />
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -341,7 +299,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
                 <button type="button" class="link" onClick={() => props.onOpen(r.referralId)}>
                   {labels.agency(r.from)} → {labels.agency(r.to)}
                 </button>{" "}
-                <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>
+                <Status of={r.status} text={labels.referralStatus} />
               </li>
             ))}
           </ol>
@@ -383,33 +341,22 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
 function Orders() {
   const orders = useLoad(() => ok(officeApi().GET("/supervision")), "orders");
   return (
-    <Section
+    <ListSection
       title={t("supervision")}
-      actions={
-        <button type="button" class="link" onClick={orders.reload}>
-          {t("refresh")}
-        </button>
-      }
-    >
-      <ErrorBox error={orders.error} />
-      <Table
-        testId="orders"
-        rows={orders.data?.items}
-        rowKey={(o) => o.orderId}
-        columns={[
-          [t("to"), (o) => labels.agency(o.to)],
-          [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
-          [t("orderedAt"), (o) => when(o.orderedAt)],
-          [t("answerBy"), (o) => when(o.answerBy)],
-          [
-            t("status"),
-            (o) => <span class={`status ${o.status}`}>{labels.supervisionStatus(o.status)}</span>,
-          ],
-          [t("level"), (o) => o.level],
-          [t("answer"), (o) => o.answer ?? ""],
-        ]}
-      />
-    </Section>
+      list={orders}
+      refresh
+      testId="orders"
+      rowKey={(o) => o.orderId}
+      columns={[
+        [t("to"), (o) => labels.agency(o.to)],
+        [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
+        [t("orderedAt"), (o) => when(o.orderedAt)],
+        [t("answerBy"), (o) => when(o.answerBy)],
+        [t("status"), (o) => <Status of={o.status} text={labels.supervisionStatus} />],
+        [t("level"), (o) => o.level],
+        [t("answer"), (o) => o.answer ?? ""],
+      ]}
+    />
   );
 }
 
@@ -417,7 +364,7 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
   const list = useLoad(() => ok(officeApi().GET("/inspections")), "inspections");
   const county = session.value?.officer.county ?? "";
   const today = new Date().toISOString().slice(0, 10);
-  const [f, setF] = useState({
+  const { f, setF, bind } = useFields({
     title: "",
     agencies: [] as string[],
     targets: "",
@@ -449,98 +396,44 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
   return (
     <>
       <Section title={t("planInspection")}>
-        <form class="grid" onSubmit={submit.submit} data-testid="plan-inspection">
-          <label>
-            {t("title")}
-            <input
-              name="title"
-              required
-              value={f.title}
-              onInput={(e) => setF({ ...f, title: e.currentTarget.value })}
-            />
-          </label>
-          <fieldset>
-            <legend>{t("participants")}</legend>
-            {agencies.map((a) => (
-              <label key={a.code} class="check">
-                <input
-                  type="checkbox"
-                  checked={f.agencies.includes(a.code)}
-                  onChange={(e) =>
-                    setF({
-                      ...f,
-                      agencies: e.currentTarget.checked
-                        ? [...f.agencies, a.code]
-                        : f.agencies.filter((x) => x !== a.code),
-                    })
-                  }
-                />
-                {labels.agency(a.code)}
-              </label>
-            ))}
-          </fieldset>
-          <label class="wide">
-            {t("target")}
-            <textarea
-              name="targets"
-              required
-              rows={2}
-              value={f.targets}
-              onInput={(e) => setF({ ...f, targets: e.currentTarget.value })}
-            />
-          </label>
-          <label>
-            {t("startsOn")}
-            <input
-              type="date"
-              required
-              value={f.startsOn}
-              onInput={(e) => setF({ ...f, startsOn: e.currentTarget.value })}
-            />
-          </label>
-          <label>
-            {t("endsOn")}
-            <input
-              type="date"
-              required
-              value={f.endsOn}
-              onInput={(e) => setF({ ...f, endsOn: e.currentTarget.value })}
-            />
-          </label>
-          <div class="wide">
-            <button type="submit" disabled={submit.busy}>
-              {t("submit")}
-            </button>
-          </div>
-        </form>
-        <ErrorBox error={submit.error} />
+        <SubmitForm submit={submit} grid label={t("submit")} testId="plan-inspection">
+          <Input label={t("title")} required {...bind("title")} />
+          <Checks
+            legend={t("participants")}
+            values={agencies.map((a) => a.code)}
+            text={labels.agency}
+            checked={f.agencies}
+            set={(checked) => setF({ ...f, agencies: checked })}
+          />
+          <TextArea label={t("target")} labelClass="wide" required rows={2} {...bind("targets")} />
+          <Input label={t("startsOn")} type="date" required {...bind("startsOn")} />
+          <Input label={t("endsOn")} type="date" required {...bind("endsOn")} />
+        </SubmitForm>
       </Section>
-      <Section title={t("inspections")}>
-        <ErrorBox error={list.error} />
-        <Table
-          testId="inspections"
-          rows={list.data?.items}
-          rowKey={(i) => i.inspectionId}
-          columns={[
-            [t("title"), (i) => i.title],
-            [t("participants"), (i) => i.agencies.map(labels.agency).join("、")],
-            [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
-            [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
-            [
-              t("findings"),
-              (i) =>
-                Object.entries(i.findings).map(([a, x]) => (
-                  <div key={a}>
-                    {labels.agency(a)}：{labels.figure("institutionsChecked")}{" "}
-                    {x.institutionsChecked}，{labels.figure("devicesSealed")} {x.devicesSealed}，
-                    {labels.figure("drugsConfiscated")} {x.drugsConfiscated}
-                    {x.problems.length ? `；${x.problems.join("；")}` : ""}
-                  </div>
-                )),
-            ],
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("inspections")}
+        list={list}
+        testId="inspections"
+        rowKey={(i) => i.inspectionId}
+        columns={[
+          [t("title"), (i) => i.title],
+          [t("participants"), (i) => i.agencies.map(labels.agency).join("、")],
+          [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
+          [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
+          [
+            t("findings"),
+            (i) =>
+              Object.entries(i.findings).map(([a, x]) => (
+                <div key={a}>
+                  {labels.agency(a)}：{labels.figure("institutionsChecked")} {x.institutionsChecked}
+                  ，{labels.figure("devicesSealed")} {x.devicesSealed}，
+                  {labels.figure("drugsConfiscated")} {x.drugsConfiscated}
+                  {x.problems.length ? `；${x.problems.join("；")}` : ""}
+                </div>
+              )),
+          ],
+        ]}
+      />
     </>
   );
 }
@@ -567,23 +460,12 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
   );
   return (
     <Section title={t("statistics")}>
-      <form class="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          {t("month")}
-          <input type="month" value={month} onInput={(e) => setMonth(e.currentTarget.value)} />
-        </label>
-        <label>
-          {t("violations")}
-          <select value={violation} onChange={(e) => setViolation(e.currentTarget.value)}>
-            <option value="all">{t("allViolations")}</option>
-            {VOCABULARY.violations.map((v) => (
-              <option key={v} value={v}>
-                {labels.violation(v)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <MonthFilter month={month} set={setMonth}>
+        <Select label={t("violations")} value={violation} set={setViolation}>
+          <option value="all">{t("allViolations")}</option>
+          {options(VOCABULARY.violations, labels.violation)}
+        </Select>
+      </MonthFilter>
       <ErrorBox error={stats.error} />
       <BarChart
         series={["leadsReceived", "casesOpened", "casesClosed", "referralsOverdue"]}
@@ -727,23 +609,14 @@ function Report() {
   ];
   return (
     <Section title={t("monthlyReport")}>
-      <form class="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          {t("month")}
-          <input
-            type="month"
-            name="month"
-            value={month}
-            onInput={(e) => setMonth(e.currentTarget.value)}
-          />
-        </label>
+      <MonthFilter month={month} set={setMonth}>
         <button type="button" onClick={() => download("csv")} data-testid="download-csv">
           {t("downloadCsv")}
         </button>
         <button type="button" class="secondary" onClick={() => download("json")}>
           {t("downloadJson")}
         </button>
-      </form>
+      </MonthFilter>
       <ErrorBox error={report.error ?? error} />
       {r && rows && (
         <>
@@ -774,7 +647,7 @@ function Report() {
                 (a) =>
                   a.status && (
                     <>
-                      <span class={`status ${a.status}`}>{labels.reportStatus(a.status)}</span>
+                      <Status of={a.status} text={labels.reportStatus} />
                       {a.source === "compiled" && (
                         <span class="muted"> {t("notReportedFromBus")}</span>
                       )}

@@ -5,8 +5,28 @@ import { acceptanceDeadlineLabel, deadlineBasis } from "../../../contracts/src/d
 import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { agencyApi, followReferrals, ok, type S, type ServiceInfo, session } from "./api.ts";
 import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
+import {
+  Checks,
+  Input,
+  options,
+  Select,
+  SubmitForm,
+  TextArea,
+  useFields,
+  useSubmit,
+} from "./fields.tsx";
 import { labels, t, when } from "./i18n.ts";
-import { ErrorBox, Section, short, Table, useLoad, useSubmit } from "./ui.tsx";
+import {
+  type Column,
+  ErrorBox,
+  ListSection,
+  type Loaded,
+  Section,
+  Status,
+  short,
+  Tabs,
+  useLoad,
+} from "./ui.tsx";
 
 type Referral = S["ReferralView"];
 /** Sanctions that carry a free-text detail (what was decided, what was confiscated). */
@@ -61,13 +81,7 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
   ];
   return (
     <>
-      <nav class="tabs">
-        {tabs.map(([k, name]) => (
-          <button type="button" key={k} class={tab === k ? "active" : ""} onClick={() => setTab(k)}>
-            {name}
-          </button>
-        ))}
-      </nav>
+      <Tabs tabs={tabs} active={tab} pick={setTab} />
       {tab === "inbox" && <Inbox services={services} />}
       {tab === "register" && <RegisterLead onDone={() => setTab("leads")} />}
       {tab === "leads" && <MyLeads services={services} />}
@@ -102,65 +116,38 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
     () => ok(agencyApi().GET("/consents", { params: { query: { waiting: true } } })),
     "consents-waiting",
   );
-  const [referring, setReferring] = useState<string | undefined>(undefined);
   return (
     <>
-      <Section title={t("waitingReferrals")} actions={<Refresh onClick={waiting.reload} />}>
-        <ErrorBox error={waiting.error} />
-        <ReferralTable rows={waiting.data?.items} onChange={waiting.reload} testId="waiting" />
-      </Section>
-      {(consents.data?.items.length ?? 0) > 0 && (
-        <Section title={t("consentsWaiting")} actions={<Refresh onClick={consents.reload} />}>
-          <ErrorBox error={consents.error} />
-          <Table
-            testId="consents-waiting"
-            rows={consents.data?.items}
-            rowKey={(c) => c.referralId}
-            columns={[
-              [t("requestedBy"), (c) => labels.agency(c.requestedBy)],
-              [t("to"), (c) => party(c.to, c.toCounty)],
-              [t("reason"), (c) => c.reason],
-              [t("receivedAt"), (c) => when(c.requestedAt)],
-              [t("actions"), (c) => <ConsentActions consent={c} onChange={consents.reload} />],
-            ]}
-          />
-        </Section>
-      )}
-      <Section title={t("sharedLeads")}>
-        <ErrorBox error={shared.error} />
-        <Table
-          testId="shared-leads"
-          rows={shared.data?.items}
-          rowKey={(i) => i.leadId}
-          columns={[
-            [
-              t("from"),
-              // A neighbour's lead about a target here: its county shown (区域协作).
-              (i) =>
-                party(i.from, i.county !== session.value?.officer.county ? i.county : undefined),
-            ],
-            [t("target"), (i) => i.lead.target.name],
-            [t("violations"), (i) => i.lead.violations.map(labels.violation).join("、")],
-            [t("summary"), (i) => i.lead.summary],
-            [t("receivedAt"), (i) => when(i.receivedAt)],
-            [
-              t("actions"),
-              (i) =>
-                referring === i.leadId ? (
-                  <ReferForm
-                    leadId={i.leadId}
-                    services={services}
-                    onDone={() => setReferring(undefined)}
-                  />
-                ) : (
-                  <button type="button" onClick={() => setReferring(i.leadId)}>
-                    {t("refer")}
-                  </button>
-                ),
-            ],
-          ]}
-        />
-      </Section>
+      <ReferralSection title={t("waitingReferrals")} list={waiting} testId="waiting" />
+      <ConsentSection
+        title={t("consentsWaiting")}
+        list={consents}
+        testId="consents-waiting"
+        columns={[
+          [t("to"), (c) => party(c.to, c.toCounty)],
+          [t("reason"), (c) => c.reason],
+          [t("receivedAt"), (c) => when(c.requestedAt)],
+          [t("actions"), (c) => <ConsentActions consent={c} onChange={consents.reload} />],
+        ]}
+      />
+      <ListSection
+        title={t("sharedLeads")}
+        list={shared}
+        testId="shared-leads"
+        rowKey={(i) => i.leadId}
+        columns={[
+          [
+            t("from"),
+            // A neighbour's lead about a target here: its county shown (区域协作).
+            (i) => party(i.from, i.county !== session.value?.officer.county ? i.county : undefined),
+          ],
+          [t("target"), (i) => i.lead.target.name],
+          [t("violations"), (i) => i.lead.violations.map(labels.violation).join("、")],
+          [t("summary"), (i) => i.lead.summary],
+          [t("receivedAt"), (i) => when(i.receivedAt)],
+          [t("actions"), (i) => <Refer leadId={i.leadId} services={services} />],
+        ]}
+      />
     </>
   );
 }
@@ -187,54 +174,55 @@ function ConsentActions(props: { consent: S["ConsentView"]; onChange: () => void
         {t("consentRefuse")}
       </button>
       {refusing && (
-        <form onSubmit={refuse.submit} class="inline">
-          <input
-            required
-            name="reason"
-            placeholder={t("reason")}
-            value={reason}
-            onInput={(e) => setReason(e.currentTarget.value)}
-          />
-          <button type="submit" disabled={refuse.busy}>
-            {t("submit")}
-          </button>
-        </form>
+        <SubmitForm submit={refuse} label={t("submit")}>
+          <Input required name="reason" placeholder={t("reason")} value={reason} set={setReason} />
+        </SubmitForm>
       )}
-      <ErrorBox error={grant.error ?? refuse.error} />
+      <ErrorBox error={grant.error} />
     </div>
   );
 }
-
-const Refresh = ({ onClick }: { onClick: () => void }) => (
-  <button type="button" class="link" onClick={onClick}>
-    {t("refresh")}
-  </button>
-);
 
 /** An agency, with its county when the referral crosses a county line. */
 const party = (agency: string, county: string | undefined) =>
   county ? `${labels.agency(agency)}（${county}）` : labels.agency(agency);
 
-function ReferralTable(props: {
-  rows: Referral[] | undefined;
-  onChange: () => void;
+/** Consents asked, the requester first; shown while there are any. */
+function ConsentSection(props: {
+  title: string;
+  list: Loaded<{ items: S["ConsentView"][] }>;
+  testId: string;
+  columns: Column<S["ConsentView"]>[];
+}) {
+  if ((props.list.data?.items.length ?? 0) === 0) return null;
+  return (
+    <ListSection
+      {...props}
+      refresh
+      rowKey={(c) => c.referralId}
+      columns={[[t("requestedBy"), (c) => labels.agency(c.requestedBy)], ...props.columns]}
+    />
+  );
+}
+
+/** Referrals, each with the steps this agency may take on it. */
+function ReferralSection(props: {
+  title: string;
+  list: Loaded<{ items: Referral[] }>;
   testId: string;
 }) {
   return (
-    <Table
-      testId={props.testId}
-      rows={props.rows}
+    <ListSection
+      {...props}
+      refresh
       rowKey={(r) => r.referralId}
       columns={[
         [t("from"), (r) => party(r.from, r.fromCounty)],
         [t("to"), (r) => party(r.to, r.toCounty)],
-        [
-          t("status"),
-          (r) => <span class={`status ${r.status}`}>{labels.referralStatus(r.status)}</span>,
-        ],
+        [t("status"), (r) => <Status of={r.status} text={labels.referralStatus} />],
         [t("reason"), (r) => r.reason],
         [t("acceptBy"), (r) => <AcceptBy r={r} />],
-        [t("actions"), (r) => <ReferralActions referral={r} onChange={props.onChange} />],
+        [t("actions"), (r) => <ReferralActions referral={r} onChange={props.list.reload} />],
       ]}
     />
   );
@@ -300,45 +288,24 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
         </button>
       )}
       {(form === "return" || form === "withdrawal") && (
-        <form onSubmit={step.submit} class="inline">
-          <input
-            required
-            placeholder={t("reason")}
-            value={reason}
-            onInput={(e) => setReason(e.currentTarget.value)}
-          />
-          <button type="submit" disabled={step.busy}>
-            {t("submit")}
-          </button>
-        </form>
+        <SubmitForm submit={step} label={t("submit")}>
+          <Input required placeholder={t("reason")} value={reason} set={setReason} />
+        </SubmitForm>
       )}
       {form === "complete" && (
-        <form onSubmit={step.submit} class="inline">
-          <input
-            required
-            placeholder={t("whatWasDone")}
-            value={actions}
-            onInput={(e) => setActions(e.currentTarget.value)}
-          />
-          <input
-            required
-            placeholder={t("outcome")}
-            value={outcome}
-            onInput={(e) => setOutcome(e.currentTarget.value)}
-          />
-          <button type="submit" disabled={step.busy}>
-            {t("submit")}
-          </button>
-        </form>
+        <SubmitForm submit={step} label={t("submit")}>
+          <Input required placeholder={t("whatWasDone")} value={actions} set={setActions} />
+          <Input required placeholder={t("outcome")} value={outcome} set={setOutcome} />
+        </SubmitForm>
       )}
-      <ErrorBox error={step.error ?? accept.error} />
+      <ErrorBox error={accept.error} />
     </div>
   );
 }
 
 function RegisterLead({ onDone }: { onDone: () => void }) {
   const county = session.value?.officer.county ?? "";
-  const [f, setF] = useState({
+  const { f, setF, bind } = useFields({
     source: "record-audit" as LeadSource,
     violations: [] as Violation[],
     kind: "institution" as TargetKind,
@@ -350,9 +317,6 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
     informantPhone: "",
   });
   const [result, setResult] = useState<S["LeadRegistered"] | undefined>(undefined);
-  // The selects offer only the contract's values: what one holds is of the field's type.
-  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) =>
-    setF({ ...f, [k]: e.currentTarget.value } as typeof f);
   const submit = useSubmit(
     () =>
       ok(
@@ -382,84 +346,29 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
   );
   return (
     <Section title={t("registerLead")}>
-      <form onSubmit={submit.submit} class="grid" data-testid="register-lead">
-        <label>
-          {t("source")}
-          <select name="source" value={f.source} onChange={set("source")}>
-            {VOCABULARY.leadSources.map((s) => (
-              <option key={s} value={s}>
-                {labels.source(s)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <fieldset>
-          <legend>{t("violations")}</legend>
-          {VOCABULARY.violations.map((v) => (
-            <label key={v} class="check">
-              <input
-                type="checkbox"
-                name="violations"
-                value={v}
-                checked={f.violations.includes(v)}
-                onChange={(e) =>
-                  setF({
-                    ...f,
-                    violations: e.currentTarget.checked
-                      ? [...f.violations, v]
-                      : f.violations.filter((x) => x !== v),
-                  })
-                }
-              />
-              {labels.violation(v)}
-            </label>
-          ))}
-        </fieldset>
-        <label>
-          {t("targetKind")}
-          <select name="kind" value={f.kind} onChange={set("kind")}>
-            <option value="institution">{t("institution")}</option>
-            <option value="person">{t("person")}</option>
-          </select>
-        </label>
-        <label>
-          {t("targetName")}
-          <input name="name" required value={f.name} onInput={set("name")} />
-        </label>
-        <label>
-          {t("unit")}
-          <input name="unit" value={f.unit} onInput={set("unit")} />
-        </label>
-        <label>
-          {t("county")}
-          <input name="county" required pattern="\d{6}" value={f.county} onInput={set("county")} />
-        </label>
-        <label class="wide">
-          {t("summary")}
-          <textarea name="summary" required rows={3} value={f.summary} onInput={set("summary")} />
-        </label>
+      <SubmitForm submit={submit} grid label={t("submit")} testId="register-lead">
+        <Select label={t("source")} {...bind("source")}>
+          {options(VOCABULARY.leadSources, labels.source)}
+        </Select>
+        <Checks
+          legend={t("violations")}
+          name="violations"
+          values={VOCABULARY.violations}
+          text={labels.violation}
+          checked={f.violations}
+          set={(violations) => setF({ ...f, violations })}
+        />
+        <TargetKindSelect {...bind("kind")} />
+        <Input label={t("targetName")} required {...bind("name")} />
+        <Input label={t("unit")} {...bind("unit")} />
+        <Input label={t("county")} required pattern="\d{6}" {...bind("county")} />
+        <TextArea label={t("summary")} labelClass="wide" required rows={3} {...bind("summary")} />
         <fieldset class="wide">
           <legend>{t("informant")}</legend>
-          <input
-            name="informantName"
-            placeholder={t("informantName")}
-            value={f.informantName}
-            onInput={set("informantName")}
-          />
-          <input
-            name="informantPhone"
-            placeholder={t("informantPhone")}
-            value={f.informantPhone}
-            onInput={set("informantPhone")}
-          />
+          <Input placeholder={t("informantName")} {...bind("informantName")} />
+          <Input placeholder={t("informantPhone")} {...bind("informantPhone")} />
         </fieldset>
-        <div class="wide">
-          <button type="submit" disabled={submit.busy}>
-            {t("submit")}
-          </button>
-        </div>
-      </form>
-      <ErrorBox error={submit.error} />
+      </SubmitForm>
       {result && (
         <div class="notice" role="status" data-testid="registered">
           <p>
@@ -482,39 +391,47 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
   );
 }
 
+/** The kind of a lead's or a case's target. */
+const TargetKindSelect = (props: {
+  name: string;
+  value: TargetKind;
+  set: (k: TargetKind) => void;
+}) => (
+  <Select label={t("targetKind")} {...props}>
+    <option value="institution">{t("institution")}</option>
+    <option value="person">{t("person")}</option>
+  </Select>
+);
+
+/** Refers a lead on: a button, then the form to do it. */
+function Refer(props: { leadId: string; services: ServiceInfo[] }) {
+  const [referring, setReferring] = useState(false);
+  return referring ? (
+    <ReferForm leadId={props.leadId} services={props.services} onDone={() => setReferring(false)} />
+  ) : (
+    <button type="button" onClick={() => setReferring(true)}>
+      {t("refer")}
+    </button>
+  );
+}
+
 function MyLeads({ services }: { services: ServiceInfo[] }) {
   const leads = useLoad(() => ok(agencyApi().GET("/leads")), "leads");
-  const [referring, setReferring] = useState<string | undefined>(undefined);
   return (
-    <Section title={t("myLeads")} actions={<Refresh onClick={leads.reload} />}>
-      <ErrorBox error={leads.error} />
-      <Table
-        testId="my-leads"
-        rows={leads.data?.items}
-        rowKey={(l) => l.leadId}
-        columns={[
-          [t("target"), (l) => l.target.name],
-          [t("violations"), (l) => l.violations.map(labels.violation).join("、")],
-          [t("sharedWith"), (l) => l.sharedWith.map(labels.agency).join("、")],
-          [t("registeredAt"), (l) => when(l.registeredAt)],
-          [
-            t("actions"),
-            (l) =>
-              referring === l.leadId ? (
-                <ReferForm
-                  leadId={l.leadId}
-                  services={services}
-                  onDone={() => setReferring(undefined)}
-                />
-              ) : (
-                <button type="button" onClick={() => setReferring(l.leadId)}>
-                  {t("refer")}
-                </button>
-              ),
-          ],
-        ]}
-      />
-    </Section>
+    <ListSection
+      title={t("myLeads")}
+      list={leads}
+      refresh
+      testId="my-leads"
+      rowKey={(l) => l.leadId}
+      columns={[
+        [t("target"), (l) => l.target.name],
+        [t("violations"), (l) => l.violations.map(labels.violation).join("、")],
+        [t("sharedWith"), (l) => l.sharedWith.map(labels.agency).join("、")],
+        [t("registeredAt"), (l) => when(l.registeredAt)],
+        [t("actions"), (l) => <Refer leadId={l.leadId} services={services} />],
+      ]}
+    />
   );
 }
 
@@ -548,40 +465,32 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
       </span>
     );
   return (
-    <form class="inline" onSubmit={submit.submit} data-testid="refer-form">
-      <label>
-        {t("referTo")}
-        <select name="to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
-          {others.map((s) => (
-            <option key={s.code} value={s.code}>
-              {labels.agency(s.code)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <input
+    <SubmitForm
+      submit={submit}
+      label={t("submit")}
+      testId="refer-form"
+      extra={
+        <button type="button" class="secondary" onClick={props.onDone}>
+          {t("cancel")}
+        </button>
+      }
+    >
+      <Select label={t("referTo")} name="to" value={to} set={setTo}>
+        {options(
+          others.map((s) => s.code),
+          labels.agency,
+        )}
+      </Select>
+      <Input
         name="toCounty"
         pattern="\d{6}"
         title={t("toCountyHint")}
         placeholder={t("toCounty")}
         value={toCounty}
-        onInput={(e) => setToCounty(e.currentTarget.value)}
+        set={setToCounty}
       />
-      <input
-        name="reason"
-        required
-        placeholder={t("reason")}
-        value={reason}
-        onInput={(e) => setReason(e.currentTarget.value)}
-      />
-      <button type="submit" disabled={submit.busy}>
-        {t("submit")}
-      </button>
-      <button type="button" class="secondary" onClick={props.onDone}>
-        {t("cancel")}
-      </button>
-      <ErrorBox error={submit.error} />
-    </form>
+      <Input name="reason" required placeholder={t("reason")} value={reason} set={setReason} />
+    </SubmitForm>
   );
 }
 
@@ -590,26 +499,18 @@ function Referrals() {
   const consents = useLoad(() => ok(agencyApi().GET("/consents")), "consents");
   return (
     <>
-      <Section title={t("referrals")} actions={<Refresh onClick={all.reload} />}>
-        <ErrorBox error={all.error} />
-        <ReferralTable rows={all.data?.items} onChange={all.reload} testId="referrals" />
-      </Section>
-      {(consents.data?.items.length ?? 0) > 0 && (
-        <Section title={t("consentStatus")} actions={<Refresh onClick={consents.reload} />}>
-          <Table
-            testId="consents"
-            rows={consents.data?.items}
-            rowKey={(c) => c.referralId}
-            columns={[
-              [t("requestedBy"), (c) => labels.agency(c.requestedBy)],
-              [t("from"), (c) => labels.agency(c.originator)],
-              [t("to"), (c) => party(c.to, c.toCounty)],
-              [t("status"), (c) => labels.consentStatus(c.status)],
-              [t("reason"), (c) => c.decisionReason ?? c.reason],
-            ]}
-          />
-        </Section>
-      )}
+      <ReferralSection title={t("referrals")} list={all} testId="referrals" />
+      <ConsentSection
+        title={t("consentStatus")}
+        list={consents}
+        testId="consents"
+        columns={[
+          [t("from"), (c) => labels.agency(c.originator)],
+          [t("to"), (c) => party(c.to, c.toCounty)],
+          [t("status"), (c) => labels.consentStatus(c.status)],
+          [t("reason"), (c) => c.decisionReason ?? c.reason],
+        ]}
+      />
     </>
   );
 }
@@ -620,41 +521,40 @@ function Cases() {
   return (
     <>
       <OpenCase onDone={cases.reload} />
-      <Section title={t("cases")} actions={<Refresh onClick={cases.reload} />}>
-        <ErrorBox error={cases.error} />
-        <Table
-          testId="cases"
-          rows={cases.data?.items}
-          rowKey={(c) => c.caseId}
-          columns={[
-            [t("title"), (c) => c.title],
-            [t("target"), (c) => c.target.name],
-            [t("violations"), (c) => c.violations.map(labels.violation).join("、")],
-            [t("status"), (c) => labels.caseStatus(c.status)],
-            [t("openedAt"), (c) => when(c.openedAt)],
-            [t("sanction"), (c) => c.sanctions.map((s) => labels.sanction(s.kind)).join("、")],
-            [
-              t("actions"),
-              (c) =>
-                c.status === "open" &&
-                (closing === c.caseId ? (
-                  <CloseCase
-                    caseId={c.caseId}
-                    against={c.target.name}
-                    onDone={() => {
-                      setClosing(undefined);
-                      cases.reload();
-                    }}
-                  />
-                ) : (
-                  <button type="button" onClick={() => setClosing(c.caseId)}>
-                    {t("closeCase")}
-                  </button>
-                )),
-            ],
-          ]}
-        />
-      </Section>
+      <ListSection
+        title={t("cases")}
+        list={cases}
+        refresh
+        testId="cases"
+        rowKey={(c) => c.caseId}
+        columns={[
+          [t("title"), (c) => c.title],
+          [t("target"), (c) => c.target.name],
+          [t("violations"), (c) => c.violations.map(labels.violation).join("、")],
+          [t("status"), (c) => labels.caseStatus(c.status)],
+          [t("openedAt"), (c) => when(c.openedAt)],
+          [t("sanction"), (c) => c.sanctions.map((s) => labels.sanction(s.kind)).join("、")],
+          [
+            t("actions"),
+            (c) =>
+              c.status === "open" &&
+              (closing === c.caseId ? (
+                <CloseCase
+                  caseId={c.caseId}
+                  against={c.target.name}
+                  onDone={() => {
+                    setClosing(undefined);
+                    cases.reload();
+                  }}
+                />
+              ) : (
+                <button type="button" onClick={() => setClosing(c.caseId)}>
+                  {t("closeCase")}
+                </button>
+              )),
+          ],
+        ]}
+      />
     </>
   );
 }
@@ -667,7 +567,7 @@ function OpenCase({ onDone }: { onDone: () => void }) {
   const mine = (referrals.data?.items ?? []).filter(
     (r) => r.status === "accepted" && r.holder === me,
   );
-  const [f, setF] = useState({
+  const { f, setF, bind } = useFields({
     title: "",
     violation: "sex-selective-termination" as Violation,
     name: "",
@@ -696,78 +596,32 @@ function OpenCase({ onDone }: { onDone: () => void }) {
   );
   return (
     <Section title={t("openCase")}>
-      <form class="grid" onSubmit={submit.submit} data-testid="open-case">
-        <label>
-          {t("title")}
-          <input
-            name="title"
-            required
-            value={f.title}
-            onInput={(e) => setF({ ...f, title: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          {t("violations")}
-          <select
-            name="violation"
-            value={f.violation}
-            onChange={(e) => setF({ ...f, violation: e.currentTarget.value as Violation })}
-          >
-            {VOCABULARY.violations.map((v) => (
-              <option key={v} value={v}>
-                {labels.violation(v)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t("targetKind")}
-          <select
-            name="kind"
-            value={f.kind}
-            onChange={(e) => setF({ ...f, kind: e.currentTarget.value as TargetKind })}
-          >
-            <option value="institution">{t("institution")}</option>
-            <option value="person">{t("person")}</option>
-          </select>
-        </label>
-        <label>
-          {t("targetName")}
-          <input
-            name="name"
-            required
-            value={f.name}
-            onInput={(e) => setF({ ...f, name: e.currentTarget.value })}
-          />
-        </label>
-        <label class="wide">
-          {t("fromReferrals")} / {t("fromLeads")}
-          <select
-            name="from"
-            required
-            value={f.from}
-            onChange={(e) => setF({ ...f, from: e.currentTarget.value })}
-          >
-            <option value="">—</option>
-            {mine.map((r) => (
-              <option key={r.referralId} value={`referral:${r.referralId}`}>
-                {t("referrals")} {short(r.referralId)} · {labels.agency(r.from)} · {r.reason}
-              </option>
-            ))}
-            {(leads.data?.items ?? []).map((l) => (
-              <option key={l.leadId} value={`lead:${l.leadId}`}>
-                {t("myLeads")} {short(l.leadId)} · {l.target.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <div class="wide">
-          <button type="submit" disabled={submit.busy}>
-            {t("openCase")}
-          </button>
-        </div>
-      </form>
-      <ErrorBox error={submit.error} />
+      <SubmitForm submit={submit} grid label={t("openCase")} testId="open-case">
+        <Input label={t("title")} required {...bind("title")} />
+        <Select label={t("violations")} {...bind("violation")}>
+          {options(VOCABULARY.violations, labels.violation)}
+        </Select>
+        <TargetKindSelect {...bind("kind")} />
+        <Input label={t("targetName")} required {...bind("name")} />
+        <Select
+          label={`${t("fromReferrals")} / ${t("fromLeads")}`}
+          labelClass="wide"
+          required
+          {...bind("from")}
+        >
+          <option value="">—</option>
+          {mine.map((r) => (
+            <option key={r.referralId} value={`referral:${r.referralId}`}>
+              {t("referrals")} {short(r.referralId)} · {labels.agency(r.from)} · {r.reason}
+            </option>
+          ))}
+          {(leads.data?.items ?? []).map((l) => (
+            <option key={l.leadId} value={`lead:${l.leadId}`}>
+              {t("myLeads")} {short(l.leadId)} · {l.target.name}
+            </option>
+          ))}
+        </Select>
+      </SubmitForm>
     </Section>
   );
 }
@@ -791,58 +645,35 @@ function CloseCase(props: { caseId: string; against: string; onDone: () => void 
     );
   }, props.onDone);
   return (
-    <form class="inline" onSubmit={submit.submit} data-testid="close-case">
-      <input
-        name="summary"
-        required
-        placeholder={t("summary")}
-        value={summary}
-        onInput={(e) => setSummary(e.currentTarget.value)}
-      />
-      <select
-        name="sanction"
-        value={kind}
-        onChange={(e) => setKind(e.currentTarget.value as SanctionKind | "none")}
-      >
-        {VOCABULARY.sanctions.map((s) => (
-          <option key={s} value={s}>
-            {labels.sanction(s)}
-          </option>
-        ))}
+    <SubmitForm submit={submit} label={t("closeCase")} testId="close-case">
+      <Input name="summary" required placeholder={t("summary")} value={summary} set={setSummary} />
+      <Select name="sanction" value={kind} set={setKind}>
+        {options(VOCABULARY.sanctions, labels.sanction)}
         <option value="none">{t("noSanction")}</option>
-      </select>
+      </Select>
       {kind === "fine" && (
-        <input
+        <Input
           name="amount"
           type="number"
           min="1"
           required
           placeholder={t("amountYuan")}
           value={amount}
-          onInput={(e) => setAmount(e.currentTarget.value)}
+          set={setAmount}
         />
       )}
       {kind !== "none" && (
-        <input
+        <Input
           name="against"
           required
           placeholder={t("against")}
           value={against}
-          onInput={(e) => setAgainst(e.currentTarget.value)}
+          set={setAgainst}
         />
       )}
       {WITH_DETAIL.has(kind) && (
-        <input
-          name="detail"
-          placeholder={t("detail")}
-          value={detail}
-          onInput={(e) => setDetail(e.currentTarget.value)}
-        />
+        <Input name="detail" placeholder={t("detail")} value={detail} set={setDetail} />
       )}
-      <button type="submit" disabled={submit.busy}>
-        {t("closeCase")}
-      </button>
-      <ErrorBox error={submit.error} />
-    </form>
+    </SubmitForm>
   );
 }

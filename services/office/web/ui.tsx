@@ -91,23 +91,65 @@ export function Table<T>(props: {
   );
 }
 
-/** A form that posts, shows the server's problem (naming the field) or calls `done`. */
-export function useSubmit<T>(act: () => Promise<T>, done: (r: T) => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const submit = async (e?: Event) => {
-    e?.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      done(await act());
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, submit };
+export const short = (id: string) => id.slice(0, 8);
+
+export const Refresh = ({ onClick }: { onClick: () => void }) => (
+  <button type="button" class="link" onClick={onClick}>
+    {t("refresh")}
+  </button>
+);
+
+/** A status in words, styled by its value. */
+export const Status = <V extends string>(props: { of: V; text: (v: V) => string }) => (
+  <span class={`status ${props.of}`}>{props.text(props.of)}</span>
+);
+
+/** A desk's tabs: `active` is the one shown (none while something else is). */
+export function Tabs<K extends string>(props: {
+  tabs: [K, string][];
+  active: K | undefined;
+  pick: (k: K) => void;
+}) {
+  return (
+    <nav class="tabs">
+      {props.tabs.map(([k, name]) => (
+        <button
+          type="button"
+          key={k}
+          class={props.active === k ? "active" : ""}
+          onClick={() => props.pick(k)}
+        >
+          {name}
+        </button>
+      ))}
+    </nav>
+  );
 }
 
-export const short = (id: string) => id.slice(0, 8);
+export type Column<T> = [string, (row: T) => ComponentChildren];
+
+/** A section showing one loaded list as a table (`refresh`: with a button to load it again). */
+export function ListSection<T>(props: {
+  title: string;
+  list: Loaded<{ items: T[] }>;
+  refresh?: boolean;
+  testId: string;
+  rowKey: (row: T) => string;
+  columns: Column<T>[];
+}) {
+  const { list } = props;
+  return (
+    <Section
+      title={props.title}
+      actions={props.refresh ? <Refresh onClick={list.reload} /> : undefined}
+    >
+      <ErrorBox error={list.error} />
+      <Table
+        testId={props.testId}
+        rows={list.data?.items}
+        rowKey={props.rowKey}
+        columns={props.columns}
+      />
+    </Section>
+  );
+}

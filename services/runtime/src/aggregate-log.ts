@@ -10,6 +10,7 @@ import {
 import type { LogEntry } from "./audit-verify.ts";
 import { BusError, lastSequenceOf } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
+import { KeyedLock } from "./keyed-lock.ts";
 import type { Bucket, Publisher } from "./ports.ts";
 import { type Published, PublishedEvent, type PublishRequest } from "./publisher.ts";
 
@@ -67,7 +68,7 @@ export class AggregateLog {
   readonly #heads = new Map<string, Head>();
   /** The sequence of each head as the bucket holds it, where known. */
   readonly #stored = new Map<string, number>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #lock = new KeyedLock();
   readonly #own: OwnEvents | undefined;
 
   /** `own`: reading back what the stream holds (without it, `begin` and `reread` cannot tell). */
@@ -217,7 +218,7 @@ export class AggregateLog {
   ): Promise<Published> {
     const { kind, id } = req.aggregate;
     const key = headKey(kind, id);
-    return this.#exclusive(key, async () => {
+    return this.#lock.run(key, async () => {
       for (let attempt = 0; ; attempt++) {
         // An explicit head: the state the caller decided on, and nothing newer.
         const head =
@@ -279,18 +280,6 @@ export class AggregateLog {
     if ((this.#stored.get(key) ?? -1) >= head.seq) return;
     await this.#kv.put(key, JSON.stringify(head));
     if (head.seq > (this.#stored.get(key) ?? -1)) this.#stored.set(key, head.seq);
-  }
-
-  async #exclusive<R>(key: string, work: () => Promise<R>): Promise<R> {
-    const before = this.#locks.get(key) ?? Promise.resolve();
-    const run = before.then(work, work);
-    const tail = run.catch(() => undefined);
-    this.#locks.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.#locks.get(key) === tail) this.#locks.delete(key);
-    }
   }
 }
 

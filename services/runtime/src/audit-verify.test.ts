@@ -108,6 +108,17 @@ const healthEvent = (log: LogEntry[], k: number) =>
     k
   ]![1];
 
+/** An event no agency's publisher made (none sealed it), as an insider would slip one in. */
+const forgedEvent = () =>
+  eventBytes({
+    agency: "health",
+    kind: "referral",
+    aggregate: "rX",
+    type: "referral.accepted",
+    prev: null,
+    data: {},
+  });
+
 describe("LogVerifier", () => {
   it("finds nothing wrong in an untouched log", () => {
     const report = verify(countyLog(40));
@@ -163,14 +174,7 @@ describe("LogVerifier", () => {
   it("names a forged event inserted among sealed ones", () => {
     const log = countyLog(40);
     const at = healthEvent(log, 5);
-    const forged = eventBytes({
-      agency: "health",
-      kind: "referral",
-      aggregate: "rX",
-      type: "referral.accepted",
-      prev: null,
-      data: {},
-    });
+    const forged = forgedEvent();
     log.splice(at, 0, { seq: 0, subject: `ld.ev.${COUNTY}.health.referral.rX._`, bytes: forged });
     const report = verify(log);
     expect(report.findings[0]).toMatchObject({
@@ -183,14 +187,7 @@ describe("LogVerifier", () => {
   it("names a forged event sealed under the wrong key", () => {
     const log = countyLog(40);
     const intruder = signerFromSeed(seedOf());
-    const forged = eventBytes({
-      agency: "health",
-      kind: "referral",
-      aggregate: "rX",
-      type: "referral.accepted",
-      prev: null,
-      data: {},
-    });
+    const forged = forgedEvent();
     const h = sha256Hex(forged).slice(0, 32);
     const index = verify(log).agencies.health!.sealed;
     const text = checkpointSigningText(COUNTY, { agency: "health", index, hashes: [h] }, null);

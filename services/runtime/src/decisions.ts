@@ -1,5 +1,6 @@
 import type { Refusal } from "@liandong/domain";
 import { BusError, ProblemError, ValidationError } from "./errors.ts";
+import { KeyedLock } from "./keyed-lock.ts";
 
 /** What a refusal is over HTTP: not this party's step, not in this state, or an implausible command. */
 const STATUS = { forbidden: 403, conflict: 409, invalid: 422 } as const;
@@ -40,7 +41,7 @@ export type Decision<V, E> = {
  * first, it waits for that step to reach this service and decides again, on the new state.
  */
 export class Decisions {
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #lock = new KeyedLock();
   readonly #convergeMs: number;
 
   /** `convergeMs`: how long to wait for the other party's step to arrive before answering 409. */
@@ -49,7 +50,7 @@ export class Decisions {
   }
 
   run<V, E>(d: Decision<V, E>): Promise<V> {
-    return this.#exclusive(d.aggregateId, () => this.#decide(d));
+    return this.#lock.run(d.aggregateId, () => this.#decide(d));
   }
 
   async #decide<V, E>(d: Decision<V, E>): Promise<V> {
@@ -78,17 +79,6 @@ export class Decisions {
           throw d.problem?.(lost, current) ?? refusalProblem(lost, { current });
         }
       }
-    }
-  }
-
-  async #exclusive<R>(id: string, work: () => Promise<R>): Promise<R> {
-    const run = (this.#locks.get(id) ?? Promise.resolve()).then(work, work);
-    const tail = run.catch(() => undefined);
-    this.#locks.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.#locks.get(id) === tail) this.#locks.delete(id);
     }
   }
 }

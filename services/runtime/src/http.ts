@@ -191,17 +191,19 @@ async function bodyText(c: Context): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** What `make` gives for a request, made once per request (`cache` holds it while it lives). */
+function perRequest<T>(cache: WeakMap<Request, T>, c: Context, make: (c: Context) => T): T {
+  let made = cache.get(c.req.raw);
+  if (made === undefined) {
+    made = make(c);
+    cache.set(c.req.raw, made);
+  }
+  return made;
+}
+
 /** The body's text of each request, read once (by the boundary, or by the first `readJson`). */
 const bodyTexts = new WeakMap<Request, Promise<string>>();
-
-function bodyOnce(c: Context): Promise<string> {
-  let text = bodyTexts.get(c.req.raw);
-  if (!text) {
-    text = bodyText(c);
-    bodyTexts.set(c.req.raw, text);
-  }
-  return text;
-}
+const bodyOnce = (c: Context) => perRequest(bodyTexts, c, bodyText);
 
 /**
  * Whether the request carries a body. A declared length says so; a chunked body (or, in
@@ -218,15 +220,7 @@ async function carriesBody(c: Context): Promise<boolean> {
 }
 
 /** The request's body parsed as JSON: 415 when it is not declared JSON, 400 when it does not parse. */
-function jsonBody(c: Context): Promise<unknown> {
-  let parsed = parsedBodies.get(c.req.raw);
-  if (!parsed) {
-    parsed = parseJsonBody(c);
-    parsedBodies.set(c.req.raw, parsed);
-  }
-  return parsed;
-}
-
+const jsonBody = (c: Context) => perRequest(parsedBodies, c, parseJsonBody);
 const parsedBodies = new WeakMap<Request, Promise<unknown>>();
 
 async function parseJsonBody(c: Context): Promise<unknown> {

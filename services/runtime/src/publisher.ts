@@ -280,10 +280,16 @@ function keyed(maker: EventMaker, id: string): string {
  * The message id prepared bytes go out under: keyed like a given event id and prefixed by the
  * agency (a prefix already there is not repeated).
  */
-export function bytesMessageId(maker: EventMaker, msgId: string): string {
+function bytesMessageId(maker: EventMaker, msgId: string): string {
   const prefix = `${maker.agency}:`;
   const bare = msgId.startsWith(prefix) ? msgId.slice(prefix.length) : msgId;
   return prefix + keyed(maker, bare);
+}
+
+/** The headers prepared bytes go out with (`h`, or none given): their message id set. */
+export function bytesHeaders(maker: EventMaker, msgId: string, h = natsHeaders()): MsgHdrs {
+  h.set("Nats-Msg-Id", bytesMessageId(maker, msgId));
+  return h;
 }
 
 /**
@@ -418,14 +424,8 @@ export class EventPublisher implements Publisher {
    * Publishes prepared bytes (dead letters, benchmarks). `msgId` is keyed like a given event id
    * and prefixed by the agency (a prefix already there is not repeated).
    */
-  publishBytes(
-    subject: string,
-    bytes: Uint8Array,
-    msgId: string,
-    h: MsgHdrs = natsHeaders(),
-  ): Promise<PubAck> {
-    h.set("Nats-Msg-Id", bytesMessageId(this.#maker, msgId));
-    return this.#enqueue(subject, bytes, h, undefined);
+  publishBytes(subject: string, bytes: Uint8Array, msgId: string, h?: MsgHdrs): Promise<PubAck> {
+    return this.#enqueue(subject, bytes, bytesHeaders(this.#maker, msgId, h), undefined);
   }
 
   /** Sends now, or once the window has room. */

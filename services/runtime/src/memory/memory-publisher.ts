@@ -1,11 +1,11 @@
 import type { AgencyCode, EventType } from "@liandong/contracts";
-import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
+import type { MsgHdrs } from "@nats-io/transport-node";
 import type { Clock, IdSource } from "../clock.ts";
 import { BusError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Publisher } from "../ports.ts";
 import {
-  bytesMessageId,
+  bytesHeaders,
   type EventMaker,
   eventMaker,
   type PubAck,
@@ -55,15 +55,9 @@ export class MemoryPublisher implements Publisher {
     }
   }
 
-  publishBytes(
-    subject: string,
-    bytes: Uint8Array,
-    msgId: string,
-    h: MsgHdrs = natsHeaders(),
-  ): Promise<PubAck> {
+  publishBytes(subject: string, bytes: Uint8Array, msgId: string, h?: MsgHdrs): Promise<PubAck> {
     try {
-      h.set("Nats-Msg-Id", bytesMessageId(this.#maker, msgId));
-      return Promise.resolve(this.#store(subject, bytes, h));
+      return Promise.resolve(this.#store(subject, bytes, bytesHeaders(this.#maker, msgId, h)));
     } catch (err) {
       return Promise.reject(err);
     }
