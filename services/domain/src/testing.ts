@@ -6,7 +6,7 @@
 import type { BusEvent } from "@liandong/contracts";
 import fc from "fast-check";
 import { isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
-import type { StepMeta } from "./referral/record.ts";
+import type { StepMeta } from "./step.ts";
 
 /** The default county's agencies (not its office), as the contracts' DEFAULT_AGENCIES list them. */
 export const AGENCY_CODES = [
