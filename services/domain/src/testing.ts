@@ -192,17 +192,29 @@ export function forEachForgery<A, C, P>(
 }
 
 /**
+ * What a test drives a decider with: `run`, the state after a command it expects taken (each
+ * event decided folded in turn); `refusal`, why it refuses one it expects refused.
+ */
+export function deciderTests<S, C, E>(decider: Decider<S, C, E>) {
+  return {
+    run: (state: S, command: C) => taken(decider.decide(command, state), state, decider.evolve),
+    refusal: (state: S, command: C) => refusalOf(decider.decide(command, state)),
+  };
+}
+
+/**
  * What a test drives an aggregate several parties step on with (an `actorDecider`): `run`, the
  * state after a command it expects taken; `refusal`, why one is refused (both by `byDefault`
  * unless another actor is named); `played`, attempts by agencies (`party` makes each one's
  * actor) played in order with the decided events published; and `leavesAlone`, the property
  * every such aggregate holds over generated histories.
  */
-export function actorTests<S, C, A, E extends { type: string; agency: string }, P>(
+export function actorTests<S, C, A, E extends { type: string }, P>(
   decider: Decider<S, { command: C; actor: A }, E>,
   rules: { byDefault: A; party(agency: string): A; publish(e: E): P },
 ) {
   const { decide, evolve, initialState } = decider;
+  const tests = deciderTests(decider);
   const decided = (state: S, command: C, actor: A) => decide({ command, actor }, state);
   const played = (attempts: Iterable<[C, string]>) =>
     play(initialState(), attempts, {
@@ -211,10 +223,9 @@ export function actorTests<S, C, A, E extends { type: string; agency: string }, 
       publish: rules.publish,
     });
   return {
-    run: (state: S, command: C, actor = rules.byDefault) =>
-      taken(decided(state, command, actor), state, evolve),
+    run: (state: S, command: C, actor = rules.byDefault) => tests.run(state, { command, actor }),
     refusal: (state: S, command: C, actor = rules.byDefault) =>
-      refusalOf(decided(state, command, actor)),
+      tests.refusal(state, { command, actor }),
     played,
     /**
      * Checks, over generated histories, that every refused attempt leaves the state as it was,
@@ -250,7 +261,7 @@ export function actorTests<S, C, A, E extends { type: string; agency: string }, 
         const out = decided(state, command, rules.party(decider));
         if (isRefusal(out)) return;
         for (const e of out) {
-          const r = record(state, rules.publish({ ...e, agency: publisher }));
+          const r = record(state, rules.publish({ ...e, agency: publisher } as E));
           if (r.ok !== (publisher === decider))
             throw new Error(`${decider}'s step published by ${publisher}: ok is ${r.ok}`);
           if (r.ok && JSON.stringify(r.record) !== JSON.stringify(evolve(state, e)))
