@@ -3,7 +3,7 @@
  * to the previous one's hash). The hashes stand in for SHA-256 (unique per event, no digest):
  * readers compare them, never recompute them.
  */
-import type { BusEvent } from "@liandong/contracts";
+import type { BusEvent, InspectionFindings } from "@liandong/contracts";
 import fc from "fast-check";
 import { type Decider, isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
 import type { StepMeta } from "./step.ts";
@@ -16,6 +16,18 @@ export const AGENCY_CODES = [
   "drug-regulation",
   "commerce",
 ] as const;
+
+/** A participant's findings on a joint inspection (联合检查), naming `leads`: one sample for all tests. */
+export function sampleFindings(leads: string[] = []): InspectionFindings {
+  return {
+    institutionsChecked: 3,
+    devicesSealed: 2,
+    drugsConfiscated: 0,
+    advertsRemoved: 1,
+    problems: ["未登记B超机两台"],
+    leads,
+  };
+}
 
 let counter = 0;
 

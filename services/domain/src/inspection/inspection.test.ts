@@ -1,7 +1,13 @@
 import { OFFICE } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { actorTests, envelope as busEnvelope, readAll, testId } from "../testing.ts";
+import {
+  actorTests,
+  envelope as busEnvelope,
+  readAll,
+  sampleFindings,
+  testId,
+} from "../testing.ts";
 import {
   type InspectionCommand,
   type InspectionEvent,
@@ -50,14 +56,7 @@ const findings = (leads: string[] = [], registered: string[] = leads, ms = T0 + 
     type: "record-findings",
     at: at(ms),
     eventId: testId(),
-    findings: {
-      institutionsChecked: 3,
-      devicesSealed: 2,
-      drugsConfiscated: 0,
-      advertsRemoved: 1,
-      problems: ["未登记B超机两台"],
-      leads,
-    },
+    findings: sampleFindings(leads),
     leadsRegistered: registered,
   }) satisfies InspectionCommand;
 
