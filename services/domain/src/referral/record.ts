@@ -2,11 +2,11 @@ import { type BusEvent, deadlineBasis, type ReferralView } from "@liandong/contr
 import type { NotRecorded, Refusal } from "../decider.ts";
 import { loggedStep, type StepMeta } from "../step.ts";
 import {
-  decide,
   evolve,
   type ReferralCommand,
   type ReferralEvent,
   type ReferralState,
+  referralDecider,
 } from "./referral.ts";
 
 export type ReferralBusEvent = Extract<BusEvent, { type: `referral.${string}` }>;
@@ -225,7 +225,8 @@ function replayed(
   e: ReferralBusEvent,
   recorded: ReferralEvent,
 ): Refusal | undefined {
-  const decided = decide(cmd, state, { agency: e.agency, county: e.county });
+  const actor = { agency: e.agency, county: e.county };
+  const decided = referralDecider.decide({ command: cmd, actor }, state);
   if (!Array.isArray(decided))
     return { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` };
   const [event] = decided;
