@@ -1,4 +1,4 @@
-import { type BusEvent, deadlineBasis, type ReferralView } from "@liandong/contracts";
+import { type BusEvent, deadlineBasis, EVENT_TYPES, type ReferralView } from "@liandong/contracts";
 import type { NotRecorded, Refusal } from "../decider.ts";
 import {
   decide,
@@ -68,7 +68,7 @@ function record(
   if (view && hasStep(view, e.id)) return { ok: true, view };
   if (e.data.referralId !== e.aggregate.id)
     return refused(`${e.type} names referral ${e.data.referralId} under ${e.aggregate.id}`);
-  const step = stepOf(e, meta);
+  const step = stepOf(e, meta, view);
   if (e.type === "referral.offered") {
     if (view) return refused("a referral is offered once");
     const d = e.data;
@@ -125,7 +125,7 @@ function record(
   const entitled = replayed(commandOf(e), stateAt(view, before), e, eventOf(e));
   if (entitled) return { ok: false, refused: entitled };
   const next = copyOf(view);
-  next.history = [...view.history, step];
+  next.history = view.history.concat([step]);
   if (e.type === "referral.completed") next.feedback = e.data.feedback;
   if (e.type === "referral.referred-on") next.childReferralId = e.data.childReferralId;
   return { ok: true, view: resolve(next) };
@@ -136,12 +136,21 @@ function hasStep(view: ReferralView, eventId: string): boolean {
   return false;
 }
 
-/** The step an event records, one shape for all (its optional fields added in one order). */
-function stepOf(e: ReferralBusEvent, meta: StepMeta): Step {
+/**
+ * The catalogue's own string of each event type: a record keeps it, not the copy each parsed
+ * event carries (a record lives as long as its reader; the office keeps one for every referral).
+ */
+const TYPE_NAMES = new Map<string, string>(EVENT_TYPES.map((t) => [t, t]));
+
+/**
+ * The step an event records, one shape for all (its optional fields added in one order). Its
+ * type and agency are strings the record already holds, where it holds them.
+ */
+function stepOf(e: ReferralBusEvent, meta: StepMeta, view: ReferralView | undefined): Step {
   const step: Step = {
     eventId: e.id,
-    type: e.type,
-    agency: e.agency,
+    type: TYPE_NAMES.get(e.type) ?? e.type,
+    agency: e.agency === view?.to ? view.to : e.agency === view?.from ? view.from : e.agency,
     actor: e.actor,
     at: e.time,
     seq: meta.seq,
@@ -178,14 +187,9 @@ function onHead(
   // The same hash as the head's: one string kept, not two.
   step.prev = head.hash;
   step.void = false;
-  let next: ReferralView;
-  if (owned) {
-    next = view;
-    next.history.push(step);
-  } else {
-    next = copyOf(view);
-    next.history = [...view.history, step];
-  }
+  const next = owned ? view : copyOf(view);
+  // A new array of the history's own length (a push or a spread leaves room for sixteen more).
+  next.history = view.history.concat([step]);
   if (e.type === "referral.completed") next.feedback = e.data.feedback;
   if (e.type === "referral.referred-on") next.childReferralId = e.data.childReferralId;
   return { ok: true, view: withState(next, evolve(state, event)) };
