@@ -457,9 +457,10 @@ export class EventPublisher implements Publisher {
   }
 
   /**
-   * Sealed publishing: the events published in one turn of the event loop (a burst of requests,
-   * the acks of a window releasing the next) are sealed together, up to `SEAL_BATCH` under one
-   * signature, then sent in the order they were published.
+   * Sealed publishing: the events published before the current task's promise jobs are done (the
+   * acks of a window releasing the next, a handler publishing several) are sealed together, up to
+   * `SEAL_BATCH` under one signature, then sent in the order they were published. Nothing waits
+   * for a later turn of the event loop: a lone event goes out as soon as its caller's code yields.
    */
   #publishSealed(req: PublishRequest<EventType>): Promise<Published> {
     let draft: DraftEvent;
@@ -470,7 +471,7 @@ export class EventPublisher implements Publisher {
     }
     return new Promise((resolve, reject) => {
       if (this.#unsealed.push({ draft, type: req.type, resolve, reject }) === 1)
-        setImmediate(this.#sealUnsealed);
+        queueMicrotask(this.#sealUnsealed);
     });
   }
 
