@@ -41,9 +41,9 @@ export function SupervisionAnswers() {
 function AnswerForm(props: { orderId: string; onDone: () => void }) {
   const [answer, setAnswer] = useState("");
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/supervision/{orderId}/answer", {
+        agencyApi(key).POST("/supervision/{orderId}/answer", {
           params: { path: { orderId: props.orderId } },
           body: { answer },
         }),
@@ -95,9 +95,9 @@ function FindingsForm(props: { inspectionId: string; onDone: () => void }) {
     problems: "",
   });
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/inspections/{inspectionId}/findings", {
+        agencyApi(key).POST("/inspections/{inspectionId}/findings", {
           params: { path: { inspectionId: props.inspectionId } },
           body: {
             institutionsChecked: Number(f.institutionsChecked),
@@ -154,9 +154,9 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
   const [figures, setFigures] = useState<Figures>(r.submitted?.figures ?? r.prefilled);
   const [note, setNote] = useState(r.submitted?.note ?? "");
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/reports/{month}/submission", {
+        agencyApi(key).POST("/reports/{month}/submission", {
           params: { path: { month: r.month } },
           body: { figures, ...(note ? { note } : {}) },
         }),

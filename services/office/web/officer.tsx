@@ -21,9 +21,10 @@ import {
   ErrorBox,
   ListSection,
   type Loaded,
+  Id,
+  Said,
   Section,
   Status,
-  short,
   Tabs,
   useLoad,
 } from "./ui.tsx";
@@ -156,15 +157,15 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
 function ConsentActions(props: { consent: S["ConsentView"]; onChange: () => void }) {
   const [refusing, setRefusing] = useState(false);
   const [reason, setReason] = useState("");
-  const decide = (body: S["ConsentDecision"]) =>
+  const decide = (key: string, body: S["ConsentDecision"]) =>
     ok(
-      agencyApi().POST("/consents/{referralId}/decision", {
+      agencyApi(key).POST("/consents/{referralId}/decision", {
         params: { path: { referralId: props.consent.referralId } },
         body,
       }),
     );
-  const grant = useSubmit(() => decide({ granted: true }), props.onChange);
-  const refuse = useSubmit(() => decide({ granted: false, reason }), props.onChange);
+  const grant = useSubmit((key) => decide(key, { granted: true }), props.onChange);
+  const refuse = useSubmit((key) => decide(key, { granted: false, reason }), props.onChange);
   return (
     <div class="actions">
       <button type="button" disabled={grant.busy} onClick={() => grant.submit()}>
@@ -237,8 +238,8 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
   const [outcome, setOutcome] = useState("");
   const path = { params: { path: { referralId: r.referralId } } };
   const step = useSubmit(
-    async () => {
-      const api = agencyApi();
+    async (key) => {
+      const api = agencyApi(key);
       if (form === "return")
         return ok(api.POST("/referrals/{referralId}/return", { ...path, body: { reason } }));
       if (form === "withdrawal")
@@ -255,7 +256,7 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
     },
   );
   const accept = useSubmit(
-    () => ok(agencyApi().POST("/referrals/{referralId}/acceptance", path)),
+    (key) => ok(agencyApi(key).POST("/referrals/{referralId}/acceptance", path)),
     onChange,
   );
   // Across a county line the same agency sits on both sides: the parties are county-qualified.
@@ -318,9 +319,9 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
   });
   const [result, setResult] = useState<S["LeadRegistered"] | undefined>(undefined);
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/leads", {
+        agencyApi(key).POST("/leads", {
           body: {
             source: f.source,
             violations: f.violations,
@@ -372,14 +373,14 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
       {result && (
         <div class="notice" role="status" data-testid="registered">
           <p>
-            {t("registered")} <code>{result.leadId}</code>
+            {t("registered")} <Id id={result.leadId} />
           </p>
           <p>
             {t("sharedWith")}：{result.sharedWith.map(labels.agency).join("、") || t("none")}
           </p>
           {result.possibleDuplicateOf && (
             <p>
-              {t("possibleDuplicate")} <code>{short(result.possibleDuplicateOf)}</code>
+              {t("possibleDuplicate")} <Id id={result.possibleDuplicateOf} />
             </p>
           )}
           <button type="button" class="link" onClick={onDone}>
@@ -443,10 +444,10 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   const [toCounty, setToCounty] = useState("");
   const [done, setDone] = useState<{ referralId: string; consent: boolean } | undefined>(undefined);
   const submit = useSubmit(
-    () =>
+    (key) =>
       // 201: the referral; 202: a consent asked of the lead's originator (a restricted lead).
       ok(
-        agencyApi().POST("/referrals", {
+        agencyApi(key).POST("/referrals", {
           body: {
             to,
             about: { kind: "lead", id: props.leadId },
@@ -460,7 +461,7 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   if (done)
     return (
       <span class="notice" role="status" data-testid="refer-done">
-        {done.consent ? t("consentAsked") : t("referrals")} <code>{short(done.referralId)}</code> →{" "}
+        {done.consent ? t("consentAsked") : t("referrals")} <Id id={done.referralId} /> →{" "}
         {party(to, toCounty || undefined)}
       </span>
     );
@@ -575,10 +576,10 @@ function OpenCase({ onDone }: { onDone: () => void }) {
     from: "",
   });
   const submit = useSubmit(
-    () => {
+    (key) => {
       const [kind, id = ""] = f.from.split(":");
       return ok(
-        agencyApi().POST("/cases", {
+        agencyApi(key).POST("/cases", {
           body: {
             title: f.title,
             violations: [f.violation],
@@ -612,12 +613,12 @@ function OpenCase({ onDone }: { onDone: () => void }) {
           <option value="">—</option>
           {mine.map((r) => (
             <option key={r.referralId} value={`referral:${r.referralId}`}>
-              {t("referrals")} {short(r.referralId)} · {labels.agency(r.from)} · {r.reason}
+              {labels.agency(r.from)} · {r.reason} · {r.referralId}
             </option>
           ))}
           {(leads.data?.items ?? []).map((l) => (
             <option key={l.leadId} value={`lead:${l.leadId}`}>
-              {t("myLeads")} {short(l.leadId)} · {l.target.name}
+              {l.target.name} · {l.leadId}
             </option>
           ))}
         </Select>
@@ -632,13 +633,13 @@ function CloseCase(props: { caseId: string; against: string; onDone: () => void 
   const [amount, setAmount] = useState("");
   const [against, setAgainst] = useState(props.against);
   const [detail, setDetail] = useState("");
-  const submit = useSubmit(() => {
+  const submit = useSubmit((key) => {
     const sanctions: Sanction[] = [];
     if (kind === "fine") sanctions.push({ kind, against, amountYuan: Number(amount) });
     else if (WITH_DETAIL.has(kind)) sanctions.push({ kind, against, detail } as Sanction);
     else if (kind !== "none") sanctions.push({ kind, against } as Sanction);
     return ok(
-      agencyApi().POST("/cases/{caseId}/closure", {
+      agencyApi(key).POST("/cases/{caseId}/closure", {
         params: { path: { caseId: props.caseId } },
         body: { summary, sanctions },
       }),
