@@ -74,6 +74,7 @@ const WORDS = {
   source: ["线索来源", "Source"],
   violations: ["违法类型", "Violations"],
   target: ["对象", "Target"],
+  lead: ["线索", "Lead"],
   targetKind: ["对象类型", "Target kind"],
   institution: ["机构", "Institution"],
   person: ["个人", "Person"],
@@ -231,3 +232,12 @@ export const when = (iso: string | undefined): string =>
         timeStyle: "short",
       })
     : "";
+
+/** Punctuation in the page's language: a list, a colon, words in brackets, a space between. */
+export const joined = (items: readonly string[]): string =>
+  items.join(lang.value === "zh" ? "、" : ", ");
+export const colon = (): string => (lang.value === "zh" ? "：" : ": ");
+export const paren = (words: string | number): string =>
+  lang.value === "zh" ? `（${words}）` : ` (${words})`;
+export const comma = (): string => (lang.value === "zh" ? "，" : ", ");
+export const gap = (): string => (lang.value === "zh" ? "　" : "  ");

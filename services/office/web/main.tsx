@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import type { paths as OfficePaths } from "../../../contracts/generated/office-openapi.d.ts";
 import { login, logout, ok, type ServiceInfo, session } from "./api.ts";
 import { Input, options, Select } from "./fields.tsx";
-import { labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
+import { colon, labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
 import { OfficeDesk } from "./office.tsx";
 import { OfficerDesk } from "./officer.tsx";
 import { ErrorBox, message, useLoad } from "./ui.tsx";
@@ -75,7 +75,7 @@ function Login({ services }: { services: ServiceInfo[] }) {
     try {
       await login(service, token.trim());
     } catch (err) {
-      setError(`${t("loginFailed")}：${message(err)}`);
+      setError(`${t("loginFailed")}${colon()}${message(err)}`);
     }
   };
   return (

@@ -6,6 +6,8 @@ import type { operations } from "../../../contracts/generated/office-openapi.d.t
 import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { ratePercent, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { downloadReport, type O, officeApi, ok, type ServiceInfo, session } from "./api.ts";
+import { FiguresChart } from "./chart.tsx";
+import { FindingsText, OrderReason } from "./desk-extra.tsx";
 import {
   Checks,
   Input,
@@ -17,9 +19,8 @@ import {
   useFields,
   useSubmit,
 } from "./fields.tsx";
-import { labels, t, when } from "./i18n.ts";
+import { colon, gap, joined, labels, paren, t, when } from "./i18n.ts";
 import { AcceptBy } from "./officer.tsx";
-import { FiguresChart } from "./chart.tsx";
 import {
   type Column,
   ErrorBox,
@@ -89,7 +90,7 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
       t("holder"),
       (r: Tracked) =>
         r.holderCounty
-          ? `${labels.agency(r.holder)}（${r.holderCounty}）`
+          ? `${labels.agency(r.holder)}${paren(r.holderCounty)}`
           : labels.agency(r.holder),
     ],
     [
@@ -98,11 +99,11 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
         r.awaiting === undefined
           ? "—"
           : r.awaitingCounty
-            ? `${labels.agency(r.awaiting)}（${r.awaitingCounty}）`
+            ? `${labels.agency(r.awaiting)}${paren(r.awaitingCounty)}`
             : labels.agency(r.awaiting),
     ],
     [t("status"), (r: Tracked) => <Status of={r.status} text={labels.referralStatus} />],
-    [t("violations"), (r: Tracked) => r.violations.map(labels.violation).join("、")],
+    [t("violations"), (r: Tracked) => joined(r.violations.map(labels.violation))],
     [t("age"), (r: Tracked) => r.ageDays],
     [t("acceptBy"), (r: Tracked) => <AcceptBy r={r} />],
     [t("completeBy"), (r: Tracked) => when(r.completeBy)],
@@ -111,10 +112,9 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
       (r: Tracked) =>
         r.overdueNow ? (
           <span class="badge danger">
-            {VOCABULARY.deadlines
-              .filter((d) => r.overdue[d] !== undefined)
-              .map(labels.deadline)
-              .join("、")}
+            {joined(
+              VOCABULARY.deadlines.filter((d) => r.overdue[d] !== undefined).map(labels.deadline),
+            )}
           </span>
         ) : (
           ""
@@ -320,14 +320,20 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             ))}
           </ol>
           <p data-testid="holder">
-            {t("holder")}：{labels.agency(d.referral.holder)}　{t("awaiting")}：
+            {t("holder")}
+            {colon()}
+            {labels.agency(d.referral.holder)}
+            {gap()}
+            {t("awaiting")}
+            {colon()}
             {d.referral.awaiting ? labels.agency(d.referral.awaiting) : "—"}
           </p>
           <p data-testid="verification" class={d.trail.verification.ok ? "ok" : "error"}>
-            {t("verification")}：
+            {t("verification")}
+            {colon()}
             {d.trail.verification.ok
               ? t("verified")
-              : `${t("notVerified")} ${d.trail.verification.reason}（${d.trail.verification.seq}）`}
+              : `${t("notVerified")} ${d.trail.verification.reason}${paren(d.trail.verification.seq)}`}
           </p>
           <Table
             testId="trail"
@@ -336,16 +342,16 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             columns={[
               [t("when"), (s) => when(s.time)],
               [t("agency"), (s) => labels.agency(s.agency)],
-              [t("who"), (s) => s.actor],
+              [t("who"), (s) => <Said>{s.actor}</Said>],
               [
                 t("what"),
                 (s) =>
                   s.type === "attempt.refused"
-                    ? `${labels.eventType(s.type)}（${s.refused ?? ""}）`
+                    ? `${labels.eventType(s.type)}${paren(s.refused ?? "")}`
                     : labels.eventType(s.type),
               ],
               [t("to"), (s) => (s.to ? labels.agency(s.to) : "")],
-              [t("reason"), (s) => s.reason ?? ""],
+              [t("reason"), (s) => <Said>{s.reason ?? ""}</Said>],
             ]}
           />
         </>
@@ -365,12 +371,12 @@ function Orders() {
       rowKey={(o) => o.orderId}
       columns={[
         [t("to"), (o) => labels.agency(o.to)],
-        [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
+        [t("reason"), (o) => <OrderReason order={o} />],
         [t("orderedAt"), (o) => when(o.orderedAt)],
         [t("answerBy"), (o) => when(o.answerBy)],
         [t("status"), (o) => <Status of={o.status} text={labels.supervisionStatus} />],
         [t("level"), (o) => o.level],
-        [t("answer"), (o) => o.answer ?? ""],
+        [t("answer"), (o) => <Said>{o.answer ?? ""}</Said>],
       ]}
     />
   );
@@ -432,19 +438,18 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
         testId="inspections"
         rowKey={(i) => i.inspectionId}
         columns={[
-          [t("title"), (i) => i.title],
-          [t("participants"), (i) => i.agencies.map(labels.agency).join("、")],
-          [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
+          [t("title"), (i) => <Said>{i.title}</Said>],
+          [t("participants"), (i) => joined(i.agencies.map(labels.agency))],
+          [t("target"), (i) => <Said>{joined(i.targets.map((x) => x.name))}</Said>],
           [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
           [
             t("findings"),
             (i) =>
               Object.entries(i.findings).map(([a, x]) => (
                 <div key={a}>
-                  {labels.agency(a)}：{labels.figure("institutionsChecked")} {x.institutionsChecked}
-                  ，{labels.figure("devicesSealed")} {x.devicesSealed}，
-                  {labels.figure("drugsConfiscated")} {x.drugsConfiscated}
-                  {x.problems.length ? `；${x.problems.join("；")}` : ""}
+                  {labels.agency(a)}
+                  {colon()}
+                  <FindingsText of={x} />
                 </div>
               )),
           ],
@@ -616,18 +621,25 @@ function Report() {
       {r && rows && (
         <>
           <h3 data-testid="report-title">
-            {r.countyName}（{r.county}） {r.month}
+            {r.countyName}
+            {paren(r.county)} {r.month}
           </h3>
           <p>
-            {t("dueBy")}：{r.lastDay} {t("dueEndOfDay")}
+            {t("dueBy")}
+            {colon()}
+            {r.lastDay} {t("dueEndOfDay")}
             {r.flagged.length > 0 && (
               <span class="badge danger">
-                {t("flagged")}：{r.flagged.map(labels.agency).join("、")}
+                {t("flagged")}
+                {colon()}
+                {joined(r.flagged.map(labels.agency))}
               </span>
             )}
             {r.discrepant.length > 0 && (
               <span class="badge danger">
-                {t("discrepant")}：{r.discrepant.map(labels.agency).join("、")}
+                {t("discrepant")}
+                {colon()}
+                {joined(r.discrepant.map(labels.agency))}
               </span>
             )}
           </p>
@@ -670,7 +682,7 @@ function Report() {
                     </>
                   ),
               ],
-              [t("note"), (a) => a.note ?? ""],
+              [t("note"), (a) => <Said>{a.note ?? ""}</Said>],
             ]}
           />
           <p class="muted">{t("inspectionsOnce")}</p>

@@ -15,13 +15,13 @@ import {
   useFields,
   useSubmit,
 } from "./fields.tsx";
-import { labels, t, when } from "./i18n.ts";
+import { colon, joined, labels, paren, t, when } from "./i18n.ts";
 import {
   type Column,
   ErrorBox,
+  Id,
   ListSection,
   type Loaded,
-  Id,
   Said,
   Section,
   Status,
@@ -126,7 +126,7 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
         testId="consents-waiting"
         columns={[
           [t("to"), (c) => party(c.to, c.toCounty)],
-          [t("reason"), (c) => c.reason],
+          [t("reason"), (c) => <Said>{c.reason}</Said>],
           [t("receivedAt"), (c) => when(c.requestedAt)],
           [t("actions"), (c) => <ConsentActions consent={c} onChange={consents.reload} />],
         ]}
@@ -142,9 +142,9 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
             // A neighbour's lead about a target here: its county shown (区域协作).
             (i) => party(i.from, i.county !== session.value?.officer.county ? i.county : undefined),
           ],
-          [t("target"), (i) => i.lead.target.name],
-          [t("violations"), (i) => i.lead.violations.map(labels.violation).join("、")],
-          [t("summary"), (i) => i.lead.summary],
+          [t("target"), (i) => <Said>{i.lead.target.name}</Said>],
+          [t("violations"), (i) => joined(i.lead.violations.map(labels.violation))],
+          [t("summary"), (i) => <Said>{i.lead.summary}</Said>],
           [t("receivedAt"), (i) => when(i.receivedAt)],
           [t("actions"), (i) => <Refer leadId={i.leadId} services={services} />],
         ]}
@@ -186,7 +186,7 @@ function ConsentActions(props: { consent: S["ConsentView"]; onChange: () => void
 
 /** An agency, with its county when the referral crosses a county line. */
 const party = (agency: string, county: string | undefined) =>
-  county ? `${labels.agency(agency)}（${county}）` : labels.agency(agency);
+  county ? `${labels.agency(agency)}${paren(county)}` : labels.agency(agency);
 
 /** Consents asked, the requester first; shown while there are any. */
 function ConsentSection(props: {
@@ -221,7 +221,8 @@ function ReferralSection(props: {
         [t("from"), (r) => party(r.from, r.fromCounty)],
         [t("to"), (r) => party(r.to, r.toCounty)],
         [t("status"), (r) => <Status of={r.status} text={labels.referralStatus} />],
-        [t("reason"), (r) => r.reason],
+        [t("lead"), (r) => <LeadFacts lead={r.lead} />],
+        [t("reason"), (r) => <Said>{r.reason}</Said>],
         [t("acceptBy"), (r) => <AcceptBy r={r} />],
         [t("actions"), (r) => <ReferralActions referral={r} onChange={props.list.reload} />],
       ]}
@@ -229,13 +230,37 @@ function ReferralSection(props: {
   );
 }
 
+/** What a referral's lead is about: its target, its violations, its summary. */
+function LeadFacts({ lead }: { lead: Referral["lead"] }) {
+  if (!lead) return null;
+  return (
+    <dl class="lead-facts" data-testid="lead-facts">
+      <div>
+        <dt>{t("target")}</dt>
+        <dd>
+          <Said>{lead.target.name}</Said>
+        </dd>
+      </div>
+      <div>
+        <dt>{t("violations")}</dt>
+        <dd>{joined(lead.violations.map(labels.violation))}</dd>
+      </div>
+      <div>
+        <dt>{t("summary")}</dt>
+        <dd>
+          <Said>{lead.summary}</Said>
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
 /** The steps the officer's agency may take on a referral, by its role in it. */
 function ReferralActions({ referral: r, onChange }: { referral: Referral; onChange: () => void }) {
   const me = session.value?.officer.agency;
   const [form, setForm] = useState<"return" | "withdrawal" | "complete" | undefined>(undefined);
-  const [reason, setReason] = useState("");
-  const [actions, setActions] = useState("");
-  const [outcome, setOutcome] = useState("");
+  const { f, bind, reset } = useFields({ reason: "", actions: "", outcome: "" });
+  const { reason, actions, outcome } = f;
   const path = { params: { path: { referralId: r.referralId } } };
   const step = useSubmit(
     async (key) => {
@@ -252,6 +277,7 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
     },
     () => {
       setForm(undefined);
+      reset();
       onChange();
     },
   );
@@ -290,13 +316,13 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
       )}
       {(form === "return" || form === "withdrawal") && (
         <SubmitForm submit={step} label={t("submit")}>
-          <Input required placeholder={t("reason")} value={reason} set={setReason} />
+          <Input required placeholder={t("reason")} {...bind("reason")} />
         </SubmitForm>
       )}
       {form === "complete" && (
         <SubmitForm submit={step} label={t("submit")}>
-          <Input required placeholder={t("whatWasDone")} value={actions} set={setActions} />
-          <Input required placeholder={t("outcome")} value={outcome} set={setOutcome} />
+          <Input required placeholder={t("whatWasDone")} {...bind("actions")} />
+          <Input required placeholder={t("outcome")} {...bind("outcome")} />
         </SubmitForm>
       )}
       <ErrorBox error={accept.error} />
@@ -306,7 +332,7 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
 
 function RegisterLead({ onDone }: { onDone: () => void }) {
   const county = session.value?.officer.county ?? "";
-  const { f, setF, bind } = useFields({
+  const { f, setF, bind, reset } = useFields({
     source: "record-audit" as LeadSource,
     violations: [] as Violation[],
     kind: "institution" as TargetKind,
@@ -343,7 +369,11 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
           },
         }),
       ),
-    setResult,
+    (registered) => {
+      // Sent: the form empties, so that the same lead is not registered again.
+      reset();
+      setResult(registered);
+    },
   );
   return (
     <Section title={t("registerLead")}>
@@ -376,7 +406,9 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
             {t("registered")} <Id id={result.leadId} />
           </p>
           <p>
-            {t("sharedWith")}：{result.sharedWith.map(labels.agency).join("、") || t("none")}
+            {t("sharedWith")}
+            {colon()}
+            {joined(result.sharedWith.map(labels.agency)) || t("none")}
           </p>
           {result.possibleDuplicateOf && (
             <p>
@@ -426,9 +458,9 @@ function MyLeads({ services }: { services: ServiceInfo[] }) {
       testId="my-leads"
       rowKey={(l) => l.leadId}
       columns={[
-        [t("target"), (l) => l.target.name],
-        [t("violations"), (l) => l.violations.map(labels.violation).join("、")],
-        [t("sharedWith"), (l) => l.sharedWith.map(labels.agency).join("、")],
+        [t("target"), (l) => <Said>{l.target.name}</Said>],
+        [t("violations"), (l) => joined(l.violations.map(labels.violation))],
+        [t("sharedWith"), (l) => joined(l.sharedWith.map(labels.agency))],
         [t("registeredAt"), (l) => when(l.registeredAt)],
         [t("actions"), (l) => <Refer leadId={l.leadId} services={services} />],
       ]}
@@ -509,7 +541,7 @@ function Referrals() {
           [t("from"), (c) => labels.agency(c.originator)],
           [t("to"), (c) => party(c.to, c.toCounty)],
           [t("status"), (c) => labels.consentStatus(c.status)],
-          [t("reason"), (c) => c.decisionReason ?? c.reason],
+          [t("reason"), (c) => <Said>{c.decisionReason ?? c.reason}</Said>],
         ]}
       />
     </>
@@ -529,12 +561,12 @@ function Cases() {
         testId="cases"
         rowKey={(c) => c.caseId}
         columns={[
-          [t("title"), (c) => c.title],
-          [t("target"), (c) => c.target.name],
-          [t("violations"), (c) => c.violations.map(labels.violation).join("、")],
+          [t("title"), (c) => <Said>{c.title}</Said>],
+          [t("target"), (c) => <Said>{c.target.name}</Said>],
+          [t("violations"), (c) => joined(c.violations.map(labels.violation))],
           [t("status"), (c) => labels.caseStatus(c.status)],
           [t("openedAt"), (c) => when(c.openedAt)],
-          [t("sanction"), (c) => c.sanctions.map((s) => labels.sanction(s.kind)).join("、")],
+          [t("sanction"), (c) => joined(c.sanctions.map((s) => labels.sanction(s.kind)))],
           [
             t("actions"),
             (c) =>
@@ -568,7 +600,7 @@ function OpenCase({ onDone }: { onDone: () => void }) {
   const mine = (referrals.data?.items ?? []).filter(
     (r) => r.status === "accepted" && r.holder === me,
   );
-  const { f, setF, bind } = useFields({
+  const { f, bind, reset } = useFields({
     title: "",
     violation: "sex-selective-termination" as Violation,
     name: "",
@@ -591,7 +623,7 @@ function OpenCase({ onDone }: { onDone: () => void }) {
       );
     },
     () => {
-      setF({ ...f, title: "", name: "" });
+      reset();
       onDone();
     },
   );
@@ -611,16 +643,20 @@ function OpenCase({ onDone }: { onDone: () => void }) {
           {...bind("from")}
         >
           <option value="">—</option>
-          {mine.map((r) => (
-            <option key={r.referralId} value={`referral:${r.referralId}`}>
-              {labels.agency(r.from)} · {r.reason} · {r.referralId}
-            </option>
-          ))}
-          {(leads.data?.items ?? []).map((l) => (
-            <option key={l.leadId} value={`lead:${l.leadId}`}>
-              {l.target.name} · {l.leadId}
-            </option>
-          ))}
+          <optgroup label={t("fromReferrals")}>
+            {mine.map((r) => (
+              <option key={r.referralId} value={`referral:${r.referralId}`}>
+                {labels.agency(r.from)} · {r.reason} · {r.referralId}
+              </option>
+            ))}
+          </optgroup>
+          <optgroup label={t("fromLeads")}>
+            {(leads.data?.items ?? []).map((l) => (
+              <option key={l.leadId} value={`lead:${l.leadId}`}>
+                {l.target.name} · {l.leadId}
+              </option>
+            ))}
+          </optgroup>
         </Select>
       </SubmitForm>
     </Section>
