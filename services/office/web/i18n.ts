@@ -48,10 +48,7 @@ const WORDS = {
   logout: ["退出", "Log out"],
   agency: ["部门", "Agency"],
   token: ["令牌", "Token"],
-  tokenHint: [
-    "各部门联络员令牌见 .liandong/county/secrets/tokens.json",
-    "Officers' tokens: .liandong/county/secrets/tokens.json",
-  ],
+  tokenHint: ["各部门联络员令牌见：", "Officers' tokens: "],
   loginFailed: ["登录失败", "Login failed"],
   inbox: ["收件箱", "Inbox"],
   waitingReferrals: ["待接收的移交", "Referrals waiting for us"],

@@ -36,6 +36,8 @@ function App() {
             type="button"
             class="link"
             data-testid="lang"
+            // The switch names the other language in that language.
+            lang={lang.value === "zh" ? "en" : "zh-CN"}
             onClick={() => setLang(lang.value === "zh" ? "en" : "zh")}
           >
             {lang.value === "zh" ? "English" : "中文"}
@@ -96,7 +98,10 @@ function Login({ services }: { services: ServiceInfo[] }) {
         value={token}
         set={setToken}
       />
-      <p class="muted">{t("tokenHint")}</p>
+      <p class="muted">
+        {t("tokenHint")}
+        <code>.liandong/county/secrets/tokens.json</code>
+      </p>
       <button type="submit">{t("login")}</button>
       <ErrorBox error={error} />
     </form>
