@@ -10,7 +10,7 @@ import { Input, options, Select } from "./fields.tsx";
 import { colon, labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
 import { OfficeDesk } from "./office.tsx";
 import { OfficerDesk } from "./officer.tsx";
-import { ErrorBox, message, useLoad } from "./ui.tsx";
+import { ErrorBox, message, Said, useLoad } from "./ui.tsx";
 
 function App() {
   const config = useLoad(async () => {
@@ -29,7 +29,7 @@ function App() {
         <div class="who">
           {s && (
             <span data-testid="who">
-              {labels.agency(s.officer.agency)} · {s.officer.name}
+              {labels.agency(s.officer.agency)} · <Said>{s.officer.name}</Said>
             </span>
           )}
           <button

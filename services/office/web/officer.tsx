@@ -119,7 +119,12 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
   );
   return (
     <>
-      <ReferralSection title={t("waitingReferrals")} list={waiting} testId="waiting" />
+      <ReferralSection
+        title={t("waitingReferrals")}
+        list={waiting}
+        testId="waiting"
+        shared={shared.data?.items}
+      />
       <ConsentSection
         title={t("consentsWaiting")}
         list={consents}
@@ -211,7 +216,14 @@ function ReferralSection(props: {
   title: string;
   list: Loaded<{ items: Referral[] }>;
   testId: string;
+  /** Leads shared with this agency: the facts of a referral's lead when it does not carry them. */
+  shared?: { leadId: string; lead: NonNullable<Referral["lead"]> }[] | undefined;
 }) {
+  const facts = (r: Referral) =>
+    r.lead ??
+    (r.about.kind === "lead"
+      ? props.shared?.find((i) => i.leadId === r.about.id)?.lead
+      : undefined);
   return (
     <ListSection
       {...props}
@@ -221,7 +233,7 @@ function ReferralSection(props: {
         [t("from"), (r) => party(r.from, r.fromCounty)],
         [t("to"), (r) => party(r.to, r.toCounty)],
         [t("status"), (r) => <Status of={r.status} text={labels.referralStatus} />],
-        [t("lead"), (r) => <LeadFacts lead={r.lead} />],
+        [t("lead"), (r) => <LeadFacts lead={facts(r)} />],
         [t("reason"), (r) => <Said>{r.reason}</Said>],
         [t("acceptBy"), (r) => <AcceptBy r={r} />],
         [t("actions"), (r) => <ReferralActions referral={r} onChange={props.list.reload} />],
