@@ -515,7 +515,7 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
             <FiguresChart
               type="bar"
               testId="chart"
-              label={`${t("statistics")} ${month}: ${CHARTED.map(labels.figure).join(", ")}`}
+              label={`${t("statistics")} ${month}${colon()}${joined(CHARTED.map(labels.figure))}`}
               labels={byAgency.map((r) => labels.agency(r.agency))}
               series={CHARTED.map((k) => ({
                 name: labels.figure(k),
@@ -596,7 +596,7 @@ function Report() {
   const rows: ReportRow[] | undefined = r && [
     ...r.agencies.map((a) => ({
       key: a.agency,
-      name: a.name,
+      name: labels.agency(a.agency),
       status: a.status,
       source: a.source,
       figures: a.figures,
@@ -621,7 +621,7 @@ function Report() {
       {r && rows && (
         <>
           <h3 data-testid="report-title">
-            {r.countyName}
+            <Said>{r.countyName}</Said>
             {paren(r.county)} {r.month}
           </h3>
           <p>
