@@ -404,6 +404,8 @@ export interface components {
             name: string;
             supervisor: boolean;
             county: string;
+            /** @enum {string} */
+            role?: "liaison" | "supervisor" | "deputy";
         };
         Health: {
             /** @enum {string} */
@@ -622,7 +624,7 @@ export interface components {
         Trail: {
             aggregate: {
                 /** @enum {string} */
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer";
                 id: string;
             };
             verification: {
@@ -1328,7 +1330,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer";
                 id: string;
             };
             cookie?: never;

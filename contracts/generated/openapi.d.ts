@@ -813,6 +813,8 @@ export interface components {
             name: string;
             supervisor: boolean;
             county: string;
+            /** @enum {string} */
+            role?: "liaison" | "supervisor" | "deputy";
         };
         Health: {
             /** @enum {string} */

@@ -167,6 +167,7 @@ export const AGGREGATE_KIND_LABELS: Labels<typeof AggregateKind> = {
   consent: { zh: "征求意见", en: "Consent" },
   "break-glass": { zh: "紧急权限", en: "Break-glass" },
   witness: { zh: "见证", en: "Witnessing" },
+  officer: { zh: "经办人", en: "Officer" },
 };
 
 /** Each event type as a step of a trail (留痕). */
@@ -206,6 +207,9 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "consent.requested": { zh: "征求意见", en: "Consent requested" },
   "consent.given": { zh: "同意转递", en: "Consent given" },
   "consent.refused": { zh: "不同意转递", en: "Consent refused" },
+  "officer.registered": { zh: "登记经办人", en: "Officer registered" },
+  "officer.renewed": { zh: "经办人令牌续期", en: "Officer token renewed" },
+  "officer.revoked": { zh: "注销经办人", en: "Officer revoked" },
 };
 
 const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) as K[];

@@ -16,6 +16,7 @@ export * from "./idempotent.ts";
 export * from "./logger.ts";
 export * from "./memory/mod.ts";
 export * from "./metrics.ts";
+export * from "./officers.ts";
 export * from "./nats-bus.ts";
 export * from "./ports.ts";
 export * from "./publisher.ts";
