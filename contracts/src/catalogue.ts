@@ -12,8 +12,8 @@ import {
   UnsealRequested,
 } from "./events-informant.ts";
 import { InspectionFindingsRecorded, InspectionPlanned } from "./events-inspection.ts";
-import { OfficerRegistered, OfficerRenewed, OfficerRevoked } from "./events-officer.ts";
 import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
+import { OfficerRegistered, OfficerRenewed, OfficerRevoked } from "./events-officer.ts";
 import {
   AttemptRefused,
   ReferralAccepted,

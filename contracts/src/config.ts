@@ -5,8 +5,8 @@ import { deadlineBasis } from "./deadline-basis.ts";
 import { ActorId } from "./envelope.ts";
 import { AuditPublicKey } from "./events-audit.ts";
 import { SanctionKind } from "./events-case.ts";
-import { ReferralKind } from "./events-referral.ts";
 import { MAX_TOKEN_DAYS } from "./events-officer.ts";
+import { ReferralKind } from "./events-referral.ts";
 import { LeadSource, Sha256Hex } from "./lead.ts";
 import { OfficerRole } from "./officer-role.ts";
 

@@ -10,6 +10,7 @@ import { type Officers, ValidationError } from "@liandong/runtime";
 
 /** Who an officer id is, revoked or not: a step approved before a revocation still stands. */
 export type OfficerLookup = Pick<Officers, "find">;
+
 import type { DeskStore } from "./desk-store.ts";
 
 /** Who of this agency's officers approves, and the county's range of a reward: for replaying steps. */

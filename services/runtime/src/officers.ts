@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   type Officer,
+  type OfficerName,
   officerRegisterSubjects,
   SEAL_HEADER,
   STREAMS,
@@ -9,6 +10,7 @@ import {
   isOfficerEvent,
   isSupervisor,
   type OfficerAccount,
+  type OfficerBusEvent,
   OfficerRegister,
   type TokenRefusal,
 } from "@liandong/domain";
@@ -67,13 +69,37 @@ export class Officers {
     return a ? officerOf(a) : this.#byId.get(id);
   }
 
+  /** The person a named officer's id stands for (name and role), as the events they make say. */
+  nameOf(id: string): OfficerName | undefined {
+    const a = this.#register.get(id);
+    return a ? { name: a.name, role: a.role } : undefined;
+  }
+
   /** The officer a bearer token belongs to, or why it is refused. */
-  authenticate(token: string): { ok: true; officer: Officer } | { ok: false; refused: TokenRefusal } {
+  authenticate(
+    token: string,
+  ): { ok: true; officer: Officer } | { ok: false; refused: TokenRefusal } {
     const hash = tokenSha256(token);
     const configured = this.#configured.get(hash);
     if (configured) return { ok: true, officer: configured };
     const r = this.#register.authenticate(hash, this.#clock());
     return r.ok ? { ok: true, officer: officerOf(r.account) } : r;
+  }
+
+  /**
+   * The register's account of `id`, revoked and expired ones too. (A role token is no account.)
+   */
+  account(id: string): OfficerAccount | undefined {
+    return this.#register.get(id);
+  }
+
+  /**
+   * Folds a step on the register its keeper (the office) has just appended, before the bus
+   * brings it back: the office answers with the register as it now is. Folding it twice is
+   * folding it once.
+   */
+  record(e: OfficerBusEvent): void {
+    this.#register.apply(e);
   }
 
   /** Reads the register off the bus, then each change as it is recorded; resolves once caught up. */

@@ -149,6 +149,7 @@ export async function runService(
     metrics,
     idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
     signer,
+    names: (actor) => officers.nameOf(actor),
   });
   const app = createHttpApp({
     logger,

@@ -63,7 +63,9 @@ function decide(command: OfficerCommand, state: OfficerState): OfficerEvent[] | 
   if (command.type === "renew") {
     if (Date.parse(command.expiresAt) <= Date.parse(time))
       return refuse("invalid", "有效期须在续期之后", "expiresAt");
-    return [{ type: "officer.renewed", time, agency, data: { officerId, expiresAt: command.expiresAt } }];
+    return [
+      { type: "officer.renewed", time, agency, data: { officerId, expiresAt: command.expiresAt } },
+    ];
   }
   const bad = checkText(command.reason, "reason");
   if (bad) return bad;

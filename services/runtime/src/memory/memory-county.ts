@@ -65,6 +65,8 @@ export type MemoryCounty = {
   app(agency: string): Hono<HttpEnv>;
   /** An officer's client: `<agency>.liaison`, `.supervisor` or `.deputy`. */
   as(agency: string, role?: "liaison" | "supervisor" | "deputy"): MemoryApi;
+  /** A client of one service with any bearer token (a named officer's, a revoked one). */
+  withToken(agency: string, token: string): MemoryApi;
   bucket(agency: string): MemoryBucket;
   /** Until every consumer and follower has handled everything published so far, and what that published. */
   settle(timeoutMs?: number): Promise<void>;
@@ -136,7 +138,6 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
         name: `${a.shortName}${label}`,
         tokenSha256: createHash("sha256").update(token).digest("hex"),
         supervisor,
-        role,
       };
     }),
   );
@@ -152,6 +153,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
     const build = opts.services[agency]!;
     const logger = createLogger(agency, logLevel);
     const metrics = createMetrics(agency);
+    const officers = new Officers(configured, clock);
     const publisher = new MemoryPublisher(streams, {
       county: config.county,
       agency,
@@ -159,9 +161,9 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       idKey: idKeys.get(agency)!,
       signer: signers.get(agency)!,
       metrics,
+      names: (actor) => officers.nameOf(actor),
     });
     const app = createHttpApp({ logger, metrics, maxBodyBytes: config.maxBodyBytes });
-    const officers = new Officers(configured, clock);
     const bus = new MemoryBus(streams, { agency, publisher, logger, metrics, seals });
     const register = await officers.follow(bus, {
       county: config.county,
@@ -213,6 +215,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       if (!token) throw new Error(`no ${role} of ${agency}`);
       return officerClient(() => serviceOf(agency).app, token);
     },
+    withToken: (agency, token) => officerClient(() => serviceOf(agency).app, token),
     bucket(agency) {
       const b = buckets.get(agency);
       if (!b) throw new Error(`${agency} is not an agency of the county`);
