@@ -697,6 +697,11 @@ export interface components {
                 type: string;
                 agency: string;
                 actor: string;
+                officer?: {
+                    name: string;
+                    /** @enum {string} */
+                    role: "liaison" | "supervisor" | "deputy";
+                };
                 time: string;
                 to?: string;
                 reason?: string;
@@ -1216,6 +1221,7 @@ export interface components {
             services: {
                 code: string;
                 name: string;
+                shortName?: string;
                 url: string;
             }[];
         };

@@ -15,6 +15,7 @@ import type { SanctionKind } from "./events-case.ts";
 import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import type { MonthlyFigures } from "./events-report.ts";
 import type { LeadSource, Violation } from "./lead.ts";
+import type { OfficerName, OfficerRole } from "./officer-role.ts";
 
 /** A label in the two languages people read Liandong in: Chinese first, English on request. */
 export type Label = { zh: string; en: string };
@@ -223,3 +224,28 @@ export const VOCABULARY = {
   deadlines: keys(DEADLINE_LABELS),
   figures: keys(FIGURE_LABELS),
 } as const;
+
+/** Each officer's role as a person reads it (GLOSSARY.md, 经办人). */
+export const OFFICER_ROLE_LABELS: Record<OfficerRole, Label> = {
+  liaison: { zh: "联络员", en: "Liaison officer" },
+  supervisor: { zh: "分管领导", en: "Supervisor" },
+  deputy: { zh: "副职领导", en: "Deputy" },
+};
+
+/**
+ * How a step names who took it: `张三（卫健联络员）`. `agencyShort`: the agency's short name as
+ * the county configures it. A step of a service acting on its own, or one recorded before
+ * officers were named, gives only its actor id.
+ */
+export function officerLabel(
+  actor: string,
+  officer: OfficerName | undefined,
+  agencyShort: string | undefined,
+  lang: "zh" | "en" = "zh",
+): string {
+  if (!officer) return actor;
+  const role = OFFICER_ROLE_LABELS[officer.role][lang];
+  return lang === "zh"
+    ? `${officer.name}（${agencyShort ?? ""}${role}）`
+    : `${officer.name} (${agencyShort ? `${agencyShort} ` : ""}${role})`;
+}

@@ -320,7 +320,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             columns={[
               [t("when"), (s) => when(s.time)],
               [t("agency"), (s) => labels.agency(s.agency)],
-              [t("who"), (s) => s.actor],
+              [t("who"), (s) => labels.officer(s)],
               [
                 t("what"),
                 (s) =>
