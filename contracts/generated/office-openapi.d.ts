@@ -1158,6 +1158,11 @@ export interface components {
                     /** Format: date-time */
                     correctedAt?: string;
                     submittedBy: string;
+                    submittedByOfficer?: {
+                        name: string;
+                        /** @enum {string} */
+                        role: "liaison" | "supervisor" | "deputy";
+                    };
                     figures: {
                         leadsRegistered: number;
                         leadsReceived: number;

@@ -1484,6 +1484,11 @@ export interface components {
                 /** Format: date-time */
                 correctedAt?: string;
                 submittedBy: string;
+                submittedByOfficer?: {
+                    name: string;
+                    /** @enum {string} */
+                    role: "liaison" | "supervisor" | "deputy";
+                };
                 figures: {
                     leadsRegistered: number;
                     leadsReceived: number;
@@ -1515,6 +1520,11 @@ export interface components {
             /** Format: date-time */
             correctedAt?: string;
             submittedBy: string;
+            submittedByOfficer?: {
+                name: string;
+                /** @enum {string} */
+                role: "liaison" | "supervisor" | "deputy";
+            };
             figures: {
                 leadsRegistered: number;
                 leadsReceived: number;
