@@ -25,6 +25,7 @@ import {
   tokenSha256,
 } from "@liandong/runtime";
 import { type Context, Hono } from "hono";
+import { supervisorOnly } from "./supervisor-only.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -50,13 +51,7 @@ export function officerRoutes(ctx: ServiceContext, deps: { log: AggregateLog }):
   ) =>
     lock.run(officerId, async (): Promise<OfficerAccount> => {
       const officer = c.get("officer");
-      if (!officer.supervisor)
-        throw new ProblemError(
-          403,
-          "forbidden",
-          "须由办公室分管领导登记或注销经办人",
-          `${officer.id} is not a supervisor`,
-        );
+      supervisorOnly(officer, "登记、续期或注销经办人");
       const at = now().toISOString();
       const decided = officerDecider.decide(command(at), ctx.officers.account(officerId));
       if (isRefusal(decided)) throw refusalProblem(decided);
