@@ -22,6 +22,7 @@ import {
   createLogger,
   createMetrics,
   mountServiceRoutes,
+  Officers,
   type ServiceContext,
   type ServiceParts,
 } from "@liandong/runtime";
@@ -63,15 +64,18 @@ async function composedApp(
   const logger = createLogger(agency, "silent");
   const metrics = createMetrics(agency);
   const app = createHttpApp({ logger, metrics, maxBodyBytes: config.maxBodyBytes });
-  const officers = [
-    {
-      id: `${agency}.liaison`,
-      agency,
-      name: "测试",
-      supervisor: false,
-      tokenSha256: createHash("sha256").update(TOKEN).digest("hex"),
-    },
-  ];
+  const officers = new Officers(
+    [
+      {
+        id: `${agency}.liaison`,
+        agency,
+        name: "测试",
+        supervisor: false,
+        tokenSha256: createHash("sha256").update(TOKEN).digest("hex"),
+      },
+    ],
+    () => new Date("2025-03-15T00:00:00Z"),
+  );
   mountServiceRoutes(app, {
     agency,
     county: config.county,

@@ -222,6 +222,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/officers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 经办人名册 — the county's register of named officers, newest first (never a token) */
+        get: operations["listOfficers"];
+        put?: never;
+        /** 登记经办人 — an office supervisor gives a named officer of an agency an account; the token is in this answer only */
+        post: operations["registerOfficer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/officers/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 令牌续期 — the officer's token is accepted for another lifetime */
+        post: operations["renewOfficer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/officers/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 注销经办人 — the officer's token is refused by every service of the county from now on */
+        post: operations["revokeOfficer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit/witnesses": {
         parameters: {
             query?: never;
@@ -404,6 +456,8 @@ export interface components {
             name: string;
             supervisor: boolean;
             county: string;
+            /** @enum {string} */
+            role?: "liaison" | "supervisor" | "deputy";
         };
         Health: {
             /** @enum {string} */
@@ -622,7 +676,7 @@ export interface components {
         Trail: {
             aggregate: {
                 /** @enum {string} */
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer";
                 id: string;
             };
             verification: {
@@ -643,6 +697,11 @@ export interface components {
                 type: string;
                 agency: string;
                 actor: string;
+                officer?: {
+                    name: string;
+                    /** @enum {string} */
+                    role: "liaison" | "supervisor" | "deputy";
+                };
                 time: string;
                 to?: string;
                 reason?: string;
@@ -808,6 +867,70 @@ export interface components {
                 streamSeq: number;
                 at: string;
             }[];
+        };
+        OfficerRegistration: {
+            agency: string;
+            name: string;
+            /** @enum {string} */
+            role: "liaison" | "supervisor" | "deputy";
+            days?: number;
+        };
+        OfficerRenewal: {
+            days?: number;
+        };
+        OfficerRevocation: {
+            reason: string;
+        };
+        OfficerEntry: {
+            id: string;
+            agency: string;
+            name: string;
+            /** @enum {string} */
+            role: "liaison" | "supervisor" | "deputy";
+            /** Format: date-time */
+            registeredAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            revokedAt?: string;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
+        };
+        OfficerList: {
+            items: {
+                id: string;
+                agency: string;
+                name: string;
+                /** @enum {string} */
+                role: "liaison" | "supervisor" | "deputy";
+                /** Format: date-time */
+                registeredAt: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** Format: date-time */
+                revokedAt?: string;
+                /** @enum {string} */
+                status: "active" | "expired" | "revoked";
+            }[];
+            total: number;
+        };
+        OfficerIssued: {
+            officer: {
+                id: string;
+                agency: string;
+                name: string;
+                /** @enum {string} */
+                role: "liaison" | "supervisor" | "deputy";
+                /** Format: date-time */
+                registeredAt: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** Format: date-time */
+                revokedAt?: string;
+                /** @enum {string} */
+                status: "active" | "expired" | "revoked";
+            };
+            token: string;
         };
         AuditWitnesses: {
             county: string;
@@ -1035,6 +1158,11 @@ export interface components {
                     /** Format: date-time */
                     correctedAt?: string;
                     submittedBy: string;
+                    submittedByOfficer?: {
+                        name: string;
+                        /** @enum {string} */
+                        role: "liaison" | "supervisor" | "deputy";
+                    };
                     figures: {
                         leadsRegistered: number;
                         leadsReceived: number;
@@ -1098,6 +1226,7 @@ export interface components {
             services: {
                 code: string;
                 name: string;
+                shortName?: string;
                 url: string;
             }[];
         };
@@ -1328,7 +1457,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer";
                 id: string;
             };
             cookie?: never;
@@ -1632,6 +1761,318 @@ export interface operations {
             };
             /** @description 须由办公室分管领导记录 — only an office supervisor records it */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOfficers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 经办人名册 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficerList"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerOfficer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfficerRegistration"];
+            };
+        };
+        responses: {
+            /** @description 已登记，令牌仅此一次显示 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficerIssued"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 须由办公室分管领导登记 — only an office supervisor registers officers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renewOfficer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfficerRenewal"];
+            };
+        };
+        responses: {
+            /** @description 已续期 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficerEntry"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 须由办公室分管领导续期 — only an office supervisor renews */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该经办人 — no such officer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 该经办人已注销 — the officer is revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeOfficer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfficerRevocation"];
+            };
+        };
+        responses: {
+            /** @description 已注销 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficerEntry"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 须由办公室分管领导注销 — only an office supervisor revokes */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该经办人 — no such officer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 该经办人已注销 — already revoked */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

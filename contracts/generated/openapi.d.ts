@@ -813,6 +813,8 @@ export interface components {
             name: string;
             supervisor: boolean;
             county: string;
+            /** @enum {string} */
+            role?: "liaison" | "supervisor" | "deputy";
         };
         Health: {
             /** @enum {string} */
@@ -1482,6 +1484,11 @@ export interface components {
                 /** Format: date-time */
                 correctedAt?: string;
                 submittedBy: string;
+                submittedByOfficer?: {
+                    name: string;
+                    /** @enum {string} */
+                    role: "liaison" | "supervisor" | "deputy";
+                };
                 figures: {
                     leadsRegistered: number;
                     leadsReceived: number;
@@ -1513,6 +1520,11 @@ export interface components {
             /** Format: date-time */
             correctedAt?: string;
             submittedBy: string;
+            submittedByOfficer?: {
+                name: string;
+                /** @enum {string} */
+                role: "liaison" | "supervisor" | "deputy";
+            };
             figures: {
                 leadsRegistered: number;
                 leadsReceived: number;

@@ -12,6 +12,7 @@ import { InspectionFindings } from "./events-inspection.ts";
 import { ReferralDeadline } from "./events-referral.ts";
 import { ReportMonth } from "./events-report.ts";
 import { LeadSource, Violation } from "./lead.ts";
+import { OfficerName } from "./officer-role.ts";
 
 const Instant = z.string();
 
@@ -139,6 +140,8 @@ export const TrailStep = z.object({
   type: z.string(),
   agency: z.string(),
   actor: z.string(),
+  /** The person `actor` stands for (经办人), as the event names them; absent for a service's step. */
+  officer: OfficerName.optional(),
   time: z.string(),
   to: AgencyCode.optional(),
   reason: z.string().optional(),
@@ -220,6 +223,8 @@ export const UiConfig = z.object({
     z.object({
       code: AgencyCode,
       name: z.string(),
+      /** As a step names its officer: 张三（卫健联络员）. */
+      shortName: z.string().optional(),
       /** The service's base URL; empty for the office itself (the page's own origin). */
       url: z.string(),
     }),

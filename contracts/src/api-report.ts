@@ -5,6 +5,7 @@ import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { ActorId } from "./envelope.ts";
 import { FigureName, MonthlyFigures, ReportMonth } from "./events-report.ts";
+import { OfficerName } from "./officer-role.ts";
 
 const Instant = z.iso.datetime({ offset: true });
 const Count = z.number().int().min(0);
@@ -29,6 +30,8 @@ export const SubmittedReport = z.object({
   correctedAt: Instant.optional(),
   /** Who submitted the figures standing now. */
   submittedBy: ActorId,
+  /** The person `submittedBy` stands for (经办人), as the submission names them: the report's signature. */
+  submittedByOfficer: OfficerName.optional(),
   figures: MonthlyFigures,
   note: z.string().optional(),
 });

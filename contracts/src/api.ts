@@ -10,6 +10,7 @@ import {
   TargetInput,
   Violation,
 } from "./lead.ts";
+import { OfficerRole } from "./officer-role.ts";
 import { Text } from "./text.ts";
 
 /** Mainland resident ID number (18 characters, last may be X). */
@@ -93,6 +94,8 @@ export const OfficerSelf = z.object({
   name: z.string(),
   supervisor: z.boolean(),
   county: z.string(),
+  /** A named officer's role (经办人); the demo's role tokens have none. */
+  role: OfficerRole.optional(),
 });
 export type OfficerSelf = z.infer<typeof OfficerSelf>;
 

@@ -13,6 +13,7 @@ import {
 } from "./events-informant.ts";
 import { InspectionFindingsRecorded, InspectionPlanned } from "./events-inspection.ts";
 import { LeadDismissed, LeadLinked, LeadReported, LeadShared } from "./events-lead.ts";
+import { OfficerRegistered, OfficerRenewed, OfficerRevoked } from "./events-officer.ts";
 import {
   AttemptRefused,
   ReferralAccepted,
@@ -68,6 +69,9 @@ export const CATALOGUE = {
   "consent.requested": ConsentRequested,
   "consent.given": ConsentGiven,
   "consent.refused": ConsentRefused,
+  "officer.registered": OfficerRegistered,
+  "officer.renewed": OfficerRenewed,
+  "officer.revoked": OfficerRevoked,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -5,8 +5,10 @@ import { deadlineBasis } from "./deadline-basis.ts";
 import { ActorId } from "./envelope.ts";
 import { AuditPublicKey } from "./events-audit.ts";
 import { SanctionKind } from "./events-case.ts";
+import { MAX_TOKEN_DAYS } from "./events-officer.ts";
 import { ReferralKind } from "./events-referral.ts";
 import { LeadSource, Sha256Hex } from "./lead.ts";
+import { OfficerRole } from "./officer-role.ts";
 
 /**
  * Who needs to know, by lead source (GLOSSARY.md, 线索来源). The originator is never among
@@ -126,6 +128,8 @@ export const CountyConfig = z.object({
       witnessEverySeconds: z.number().min(0.05).max(3600).default(5),
     })
     .default({ neighbours: [], keys: {}, witnessEverySeconds: 5 }),
+  /** Lifetime of a named officer's token (`liandong officers add`, `renew`), in days. */
+  officerTokenDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(30),
   /** How often the office's scheduler looks for deadlines passed, in seconds. */
   overdueCheckSeconds: z.number().min(0.05).max(3600).default(5),
   /** Largest HTTP request body accepted, in bytes. */
@@ -138,7 +142,10 @@ export const CountyConfig = z.object({
 });
 export type CountyConfig = z.infer<typeof CountyConfig>;
 
-/** An officer who may call an agency's HTTP API; only the token's hash is configured. */
+/**
+ * An officer who may call an agency's HTTP API; only the token's hash is kept. The demo's role
+ * tokens are configured in a file; named officers come from the register on the bus.
+ */
 export const Officer = z.object({
   id: ActorId,
   agency: AgencyCode,
@@ -146,6 +153,8 @@ export const Officer = z.object({
   /** SHA-256 (hex) of the bearer token. */
   tokenSha256: Sha256Hex,
   supervisor: z.boolean().default(false),
+  /** The role the officer acts in; a configured role token without one acts unnamed. */
+  role: OfficerRole.optional(),
 });
 export type Officer = z.infer<typeof Officer>;
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
 import { Sha256Hex } from "./lead.ts";
+import { OfficerName } from "./officer-role.ts";
 
 /**
  * Kinds of aggregate an event can belong to; one token of the subject. Besides the business
@@ -11,7 +12,7 @@ import { Sha256Hex } from "./lead.ts";
  * `consent`, an originator's consent to a restricted lead crossing a county line; `break-glass`,
  * one use of the identity that may rewrite a stream, recorded by the office before it is used;
  * `witness`, the office's exchange of signed heads and co-signatures with one neighbouring
- * county (见证).
+ * county (见证); `officer`, one named officer's account in the county's register (经办人).
  */
 export const AggregateKind = z.enum([
   "lead",
@@ -26,6 +27,7 @@ export const AggregateKind = z.enum([
   "consent",
   "break-glass",
   "witness",
+  "officer",
 ]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 
@@ -55,6 +57,12 @@ export const Envelope = z.object({
   county: CountyCode,
   agency: AgencyCode,
   actor: ActorId,
+  /**
+   * The person `actor` stands for when an officer took the step, named as the register named
+   * them then (经办人: name and role). Absent on a service's own steps and on events recorded
+   * before officers were named: those still parse.
+   */
+  officer: OfficerName.optional(),
   aggregate: z.object({ kind: AggregateKind, id: SubjectToken }),
   /** Addressee, for events delivered to one agency's inbox. */
   to: AgencyCode.optional(),

@@ -21,6 +21,8 @@ import {
   type Label,
   LEAD_SOURCE_LABELS,
   LEAD_STATUS_LABELS,
+  OFFICER_ROLE_LABELS,
+  officerLabel,
   REFERRAL_KIND_LABELS,
   REFERRAL_STATUS_LABELS,
   REPORT_STATUS_LABELS,
@@ -31,6 +33,7 @@ import {
   VOCABULARY,
 } from "./labels.ts";
 import { LeadSource, Violation } from "./lead.ts";
+import { OfficerRole } from "./officer-role.ts";
 
 const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["lead sources", LEAD_SOURCE_LABELS, LeadSource.options],
@@ -48,9 +51,19 @@ const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["figures", FIGURE_LABELS, Object.keys(MonthlyFigures.shape)],
   ["aggregate kinds", AGGREGATE_KIND_LABELS, AggregateKind.options],
   ["event types", EVENT_TYPE_LABELS, EVENT_TYPES],
+  ["officer roles", OFFICER_ROLE_LABELS, OfficerRole.options],
 ];
 
 describe("labels", () => {
+  it("names the officer who took a step (经办人), or the actor id where no officer is named", () => {
+    const officer = { name: "张三", role: "liaison" } as const;
+    expect(officerLabel("health-1a2b3c4d", officer, "卫健")).toBe("张三（卫健联络员）");
+    expect(officerLabel("health-1a2b3c4d", officer, "Health", "en")).toBe(
+      "张三 (Health Liaison officer)",
+    );
+    expect(officerLabel("svc.health", undefined, "卫健")).toBe("svc.health");
+  });
+
   it.each(tables)(
     "%s: one label for each identifier of the schema, in its order",
     (_, table, ids) => {

@@ -15,6 +15,7 @@ import type { SanctionKind } from "./events-case.ts";
 import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import type { MonthlyFigures } from "./events-report.ts";
 import type { LeadSource, Violation } from "./lead.ts";
+import type { OfficerName, OfficerRole } from "./officer-role.ts";
 
 /** A label in the two languages people read Liandong in: Chinese first, English on request. */
 export type Label = { zh: string; en: string };
@@ -167,6 +168,7 @@ export const AGGREGATE_KIND_LABELS: Labels<typeof AggregateKind> = {
   consent: { zh: "征求意见", en: "Consent" },
   "break-glass": { zh: "紧急权限", en: "Break-glass" },
   witness: { zh: "见证", en: "Witnessing" },
+  officer: { zh: "经办人", en: "Officer" },
 };
 
 /** Each event type as a step of a trail (留痕). */
@@ -206,6 +208,9 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "consent.requested": { zh: "征求意见", en: "Consent requested" },
   "consent.given": { zh: "同意转递", en: "Consent given" },
   "consent.refused": { zh: "不同意转递", en: "Consent refused" },
+  "officer.registered": { zh: "登记经办人", en: "Officer registered" },
+  "officer.renewed": { zh: "经办人令牌续期", en: "Officer token renewed" },
+  "officer.revoked": { zh: "注销经办人", en: "Officer revoked" },
 };
 
 const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) as K[];
@@ -219,3 +224,28 @@ export const VOCABULARY = {
   deadlines: keys(DEADLINE_LABELS),
   figures: keys(FIGURE_LABELS),
 } as const;
+
+/** Each officer's role as a person reads it (GLOSSARY.md, 经办人). */
+export const OFFICER_ROLE_LABELS: Record<OfficerRole, Label> = {
+  liaison: { zh: "联络员", en: "Liaison officer" },
+  supervisor: { zh: "分管领导", en: "Supervisor" },
+  deputy: { zh: "副职领导", en: "Deputy" },
+};
+
+/**
+ * How a step names who took it: `张三（卫健联络员）`. `agencyShort`: the agency's short name as
+ * the county configures it. A step of a service acting on its own, or one recorded before
+ * officers were named, gives only its actor id.
+ */
+export function officerLabel(
+  actor: string,
+  officer: OfficerName | undefined,
+  agencyShort: string | undefined,
+  lang: "zh" | "en" = "zh",
+): string {
+  if (!officer) return actor;
+  const role = OFFICER_ROLE_LABELS[officer.role][lang];
+  return lang === "zh"
+    ? `${officer.name}（${agencyShort ?? ""}${role}）`
+    : `${officer.name} (${agencyShort ? `${agencyShort} ` : ""}${role})`;
+}

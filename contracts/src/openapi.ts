@@ -53,6 +53,14 @@ import {
 import { AggregateKind } from "./envelope.ts";
 import { AuditHeads, AuditKeys } from "./events-audit.ts";
 import { InspectionFindings, InspectionPlanRequest } from "./events-inspection.ts";
+import {
+  OfficerEntry,
+  OfficerIssued,
+  OfficerList,
+  OfficerRegistration,
+  OfficerRenewal,
+  OfficerRevocation,
+} from "./events-officer.ts";
 import { ReportSubmission } from "./events-report.ts";
 import { AuditWitnesses } from "./events-witness.ts";
 import { Problem } from "./problem.ts";
@@ -138,6 +146,12 @@ const referralId = {
   in: "path",
   required: true,
   schema: { type: "string", format: "uuid" },
+};
+const officerId = {
+  name: "id",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,63}$" },
 };
 const idempotencyKey = {
   name: "Idempotency-Key",
@@ -769,6 +783,12 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     BreakGlassRequest: jsonSchema(BreakGlassRequest, "input"),
     BreakGlassRecord: jsonSchema(BreakGlassRecord, "output"),
     BreakGlassList: jsonSchema(BreakGlassList, "output"),
+    OfficerRegistration: jsonSchema(OfficerRegistration, "input"),
+    OfficerRenewal: jsonSchema(OfficerRenewal, "input"),
+    OfficerRevocation: jsonSchema(OfficerRevocation, "input"),
+    OfficerEntry: jsonSchema(OfficerEntry, "output"),
+    OfficerList: jsonSchema(OfficerList, "output"),
+    OfficerIssued: jsonSchema(OfficerIssued, "output"),
     AuditWitnesses: jsonSchema(AuditWitnesses, "output"),
     SupervisionOrderRequest: jsonSchema(SupervisionOrderRequest, "input"),
     InspectionPlanRequest: jsonSchema(InspectionPlanRequest, "input"),
@@ -940,6 +960,62 @@ export function officeOpenApiDocument(): Record<string, unknown> {
           responses: {
             "200": { description: "使用记录", content: json("BreakGlassList") },
             ...problems,
+          },
+        },
+      },
+      "/officers": {
+        post: {
+          operationId: "registerOfficer",
+          summary:
+            "登记经办人 — an office supervisor gives a named officer of an agency an account; the token is in this answer only",
+          requestBody: { required: true, content: json("OfficerRegistration") },
+          responses: {
+            "201": { description: "已登记，令牌仅此一次显示", content: json("OfficerIssued") },
+            ...bodyProblems,
+            "401": problems["401"],
+            "403": problem("须由办公室分管领导登记 — only an office supervisor registers officers"),
+          },
+        },
+        get: {
+          operationId: "listOfficers",
+          summary:
+            "经办人名册 — the county's register of named officers, newest first (never a token)",
+          responses: {
+            "200": { description: "经办人名册", content: json("OfficerList") },
+            ...problems,
+          },
+        },
+      },
+      "/officers/{id}/renew": {
+        post: {
+          operationId: "renewOfficer",
+          summary: "令牌续期 — the officer's token is accepted for another lifetime",
+          parameters: [officerId],
+          requestBody: { required: true, content: json("OfficerRenewal") },
+          responses: {
+            "200": { description: "已续期", content: json("OfficerEntry") },
+            ...bodyProblems,
+            "401": problems["401"],
+            "403": problem("须由办公室分管领导续期 — only an office supervisor renews"),
+            "404": problem("未找到该经办人 — no such officer"),
+            "409": problem("该经办人已注销 — the officer is revoked"),
+          },
+        },
+      },
+      "/officers/{id}/revoke": {
+        post: {
+          operationId: "revokeOfficer",
+          summary:
+            "注销经办人 — the officer's token is refused by every service of the county from now on",
+          parameters: [officerId],
+          requestBody: { required: true, content: json("OfficerRevocation") },
+          responses: {
+            "200": { description: "已注销", content: json("OfficerEntry") },
+            ...bodyProblems,
+            "401": problems["401"],
+            "403": problem("须由办公室分管领导注销 — only an office supervisor revokes"),
+            "404": problem("未找到该经办人 — no such officer"),
+            "409": problem("该经办人已注销 — already revoked"),
           },
         },
       },

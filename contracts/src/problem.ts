@@ -29,6 +29,8 @@ export const PROBLEMS = {
     en: "Idempotency-Key already used for another request",
   },
   unauthenticated: { status: 401, zh: "未登录或令牌无效", en: "Not logged in or unknown token" },
+  "token-revoked": { status: 401, zh: "令牌已注销", en: "Token revoked" },
+  "token-expired": { status: 401, zh: "令牌已过期", en: "Token expired" },
   forbidden: { status: 403, zh: "无权执行此操作", en: "Not allowed" },
   "not-found": { status: 404, zh: "未找到", en: "Not found" },
   conflict: { status: 409, zh: "状态已变化", en: "Conflict: the state has changed" },

@@ -176,3 +176,11 @@ export function parseEventSubject(subject: string): ParsedSubject | undefined {
   if (toCounty !== undefined) parsed.toCounty = toCounty;
   return parsed;
 }
+
+/**
+ * The county's register of named officers (`officer.*`, recorded by the office): what every
+ * service of the county reads, and the one part of another's subjects an agency may read.
+ */
+export function officerRegisterSubjects(county: string): string {
+  return `${EVENTS_ROOT}.${county}.office.officer.>`;
+}

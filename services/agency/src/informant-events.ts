@@ -1,4 +1,4 @@
-import type { AgencyCode, BusEvent, CountyConfig, Officer } from "@liandong/contracts";
+import type { AgencyCode, BusEvent, CountyConfig } from "@liandong/contracts";
 import {
   type InformantContext,
   type InformantRecord,
@@ -6,20 +6,24 @@ import {
   openInformantFile,
   recordInformant,
 } from "@liandong/domain";
-import { ValidationError } from "@liandong/runtime";
+import { type Officers, ValidationError } from "@liandong/runtime";
+
+/** Who an officer id is, revoked or not: a step approved before a revocation still stands. */
+export type OfficerLookup = Pick<Officers, "find">;
+
 import type { DeskStore } from "./desk-store.ts";
 
 /** Who of this agency's officers approves, and the county's range of a reward: for replaying steps. */
 export function informantContext(
-  officers: readonly Officer[],
+  officers: OfficerLookup,
   agency: AgencyCode,
   config: CountyConfig,
 ): InformantContext {
   return {
-    officer: (id) => ({
-      id,
-      supervisor: officers.some((o) => o.id === id && o.agency === agency && o.supervisor),
-    }),
+    officer: (id) => {
+      const o = officers.find(id);
+      return { id, supervisor: o?.agency === agency && o.supervisor };
+    },
     rewardRangeYuan: config.rewardRangeYuan,
   };
 }

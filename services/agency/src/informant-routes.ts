@@ -1,6 +1,5 @@
 import {
   type CountyConfig,
-  type Officer,
   RewardApproval,
   RewardPayment,
   UnsealRequest,
@@ -29,12 +28,12 @@ import {
   featureApp,
   type Intent,
 } from "./feature.ts";
-import { informantContext, informantFile } from "./informant-events.ts";
+import { informantContext, informantFile, type OfficerLookup } from "./informant-events.ts";
 import { recordedOwn } from "./own-step.ts";
 
 export type InformantDeskDeps = FeatureDeps & {
   config: CountyConfig;
-  officers: readonly Officer[];
+  officers: OfficerLookup;
 };
 
 /** A command without what every command carries: the agency, the officer, when. */

@@ -10,6 +10,7 @@ import {
   EVENT_TYPE_LABELS,
   headsSigningText,
   type Label,
+  officerLabel,
   REFERRAL_STATUS_LABELS,
 } from "@liandong/contracts";
 import {
@@ -24,6 +25,7 @@ import {
 import { BREAK_GLASS_USAGE, breakGlassCommand } from "./break-glass.ts";
 import { BreakGlassLog } from "./break-glass-log.ts";
 import { answer, officeClient, UsageError } from "./office-client.ts";
+import { OFFICERS_USAGE, officersCommand } from "./officers.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
@@ -47,6 +49,7 @@ const USAGE = `用法 usage:
       日后 verify --heads 该文件即可发现日志被截断或出现两套历史
   liandong trail   <lead|referral|case|informant> <id> --office URL [--token 令牌]
       查看一条转办/案件的全程留痕与校验状态（令牌也可用环境变量 LIANDONG_TOKEN）
+${OFFICERS_USAGE}
 ${BREAK_GLASS_USAGE}
 退出码：0 通过，1 发现问题，2 用法或连接错误`;
 
@@ -339,6 +342,7 @@ async function keysCommand(values: Record<string, string | boolean | undefined>)
 
 /** Labels as a person at a terminal reads them: Chinese (GLOSSARY.md). */
 const agencyName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code;
+const shortName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.shortName;
 const stepName = (type: string) =>
   (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
 
@@ -376,7 +380,7 @@ async function trailCommand(
   for (const s of trail.steps) {
     const what = s.refused ? `${stepName(s.type)}（${s.refused}）` : stepName(s.type);
     lines.push(
-      `  #${s.seq}  ${s.time}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  （${s.actor}）${s.reason ? `  理由：${s.reason}` : ""}`,
+      `  #${s.seq}  ${s.time}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  经办人：${officerLabel(s.actor, s.officer, shortName(s.agency))}${s.reason ? `  理由：${s.reason}` : ""}`,
     );
   }
   const v = trail.verification;
@@ -413,6 +417,10 @@ export async function cli(argv: string[]): Promise<number> {
       subject: { type: "string" },
       config: { type: "string" },
       replicas: { type: "string" },
+      agency: { type: "string" },
+      name: { type: "string" },
+      role: { type: "string" },
+      days: { type: "string" },
     },
   });
   const { log, ...single } = values;
@@ -431,6 +439,8 @@ export async function cli(argv: string[]): Promise<number> {
       return trailCommand(positionals, single);
     case "break-glass":
       return breakGlassCommand(positionals, single);
+    case "officers":
+      return officersCommand(positionals, single);
     default:
       process.stdout.write(`${USAGE}\n`);
       return command === undefined || command === "help" || command === "--help" ? 0 : 2;

@@ -3,6 +3,7 @@ import {
   agencyBucket,
   EVENTS_ROOT,
   jetstreamDomain,
+  officerRegisterSubjects,
   STREAM_REWRITE_APIS,
   STREAMS,
 } from "@liandong/contracts";
@@ -73,7 +74,8 @@ function ownStream(stream: string): string[] {
  * What one agency's NATS identity may do. The server authenticates subjects only, so this is
  * where "an agency acts only as itself" is enforced: it publishes only events whose publisher
  * token is its own, reads only its inbox and its bucket, and receives replies only on its own
- * inbox prefix. The office additionally reads the whole EVENTS stream (it tracks everything).
+ * inbox prefix; of the log it reads only the county's register of officers. The office reads
+ * the whole EVENTS stream (it tracks everything). None touches another agency's durables.
  * Neither rewrites a stream, not even its own inbox or bucket (`noRewrite`).
  */
 export function agencyPermissions(
@@ -107,8 +109,17 @@ export function agencyPermissions(
   if (opts.office) {
     // The office reads everything through consumers of its own.
     publish.push(...ownStream(STREAMS.events));
-    deny.push(...othersDurables(opts.agencies ?? [], agency));
+  } else {
+    // Every agency follows the county's register of named officers (a revocation reaches it at
+    // once): ordered consumers filtered to the register's subjects, nothing else of the log.
+    publish.push(
+      `$JS.API.CONSUMER.CREATE.${STREAMS.events}.*.${officerRegisterSubjects(county)}`,
+      `$JS.API.CONSUMER.INFO.${STREAMS.events}.*`,
+      `$JS.API.CONSUMER.DELETE.${STREAMS.events}.*`,
+      `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.events}.*`,
+    );
   }
+  deny.push(...othersDurables(opts.agencies ?? [], agency));
   return {
     publish: { allow: publish, deny },
     // The office also hears the server's audit of each JetStream API call: it records every

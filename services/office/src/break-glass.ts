@@ -10,12 +10,12 @@ import {
 import {
   type AggregateLog,
   type HttpEnv,
-  ProblemError,
   readJson,
   type ServiceContext,
   type StreamRewrite,
 } from "@liandong/runtime";
 import { Hono } from "hono";
+import { supervisorOnly } from "./supervisor-only.ts";
 
 /**
  * What the office keeps of the break-glass identity: every use recorded (`break-glass.used`)
@@ -121,13 +121,7 @@ export function breakGlassRoutes(
   const app = new Hono<HttpEnv>();
   app.post("/audit/break-glass", async (c) => {
     const officer = c.get("officer");
-    if (!officer.supervisor)
-      throw new ProblemError(
-        403,
-        "forbidden",
-        "须由办公室分管领导记录动用紧急权限",
-        `${officer.id} is not a supervisor`,
-      );
+    supervisorOnly(officer, "记录动用紧急权限");
     const data = await readJson(c, BreakGlassRequest);
     const id = crypto.randomUUID();
     const time = ctx.clock();

@@ -32,6 +32,7 @@ import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
 import { leadRoutes } from "./lead-routes.ts";
 import { evolve, type Tracker } from "./lead-tracker.ts";
+import { officerRoutes } from "./officer-routes.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
 import { evolveSubmissions, reportRoutes, type Submissions } from "./reports.ts";
 import { Statistics } from "./statistics.ts";
@@ -98,6 +99,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   ctx.app.route("/", reportRoutes(ctx, { stats, submissions }));
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
   ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
+  ctx.app.route("/", officerRoutes(ctx, { log }));
   ctx.app.route("/", await webPage(ctx));
 
   // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third

@@ -69,12 +69,18 @@ function county(now: string) {
       agency: "health",
       figures,
     }),
-    ev("report.submitted", "health", "2026-04-12T02:00:00.000Z", {
-      month: "2026-03",
-      agency: "health",
-      figures: { ...figures, finesYuan: 25000 },
-      note: "另有罚款5000元，系月末执行，待录入",
-    }),
+    ev(
+      "report.submitted",
+      "health",
+      "2026-04-12T02:00:00.000Z",
+      {
+        month: "2026-03",
+        agency: "health",
+        figures: { ...figures, finesYuan: 25000 },
+        note: "另有罚款5000元，系月末执行，待录入",
+      },
+      { actor: "health-1a2b3c4d", officer: { name: "张三", role: "liaison" } },
+    ),
   ];
   for (const e of events) {
     stats.apply(e);
@@ -145,6 +151,12 @@ describe("the county's monthly report", () => {
       "20000",
     );
     expect(csv).not.toContain("NaN");
+  });
+
+  it("signs the report with who submitted each agency's figures standing now (经办人)", () => {
+    const lines = reportCsv(report, (a) => (a === "health" ? "卫健" : undefined)).split("\r\n");
+    const signed = lines.find((l) => l.startsWith("报送人（经办人）签名"))!.split(",");
+    expect(signed.slice(1)).toEqual(["卫生健康部门：张三（卫健联络员） 2026-04-12 10:00"]);
   });
 
   it("flags who has not reported once the report is due, and no one before", () => {

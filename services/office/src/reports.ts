@@ -2,6 +2,7 @@ import {
   type BusEvent,
   type FigureDifference,
   type MonthlyReportView,
+  officerLabel,
   ReportMonth,
   type ReportStatus,
   ratePercent,
@@ -94,7 +95,10 @@ const differenceText = (ds: readonly FigureDifference[]) =>
  * by the bus's figures for it when it submitted; the differences and the agency's note at the
  * end of its row. Then the 合计 rows, and how joint inspections are totalled.
  */
-export function reportCsv(report: MonthlyReportView): string {
+export function reportCsv(
+  report: MonthlyReportView,
+  shortName: (agency: string) => string | undefined = () => undefined,
+): string {
   const head = [
     "部门",
     "数据来源",
@@ -158,7 +162,16 @@ export function reportCsv(report: MonthlyReportView): string {
       "说明：“各部门报送”未报送的部门按总线汇总计；联合检查合计按次计，多部门参加的同一次检查只计一次；查处率为本月结案数÷本月立案数，本月无立案时记“—”。",
     ],
   ];
-  return `\uFEFF${[title, head, ...rows, ...notes].map((r) => r.map(field).join(",")).join("\r\n")}\r\n`;
+  // The signature line: who submitted each agency's figures (经办人), and when.
+  const signatures = report.agencies.flatMap((a) =>
+    a.submitted
+      ? [
+          `${a.name}：${officerLabel(a.submitted.submittedBy, a.submitted.submittedByOfficer, shortName(a.agency))} ${cst(a.submitted.correctedAt ?? a.submitted.submittedAt)}`,
+        ]
+      : [],
+  );
+  const signed = [["报送人（经办人）签名", ...(signatures.length > 0 ? signatures : ["—"])]];
+  return `\uFEFF${[title, head, ...rows, ...signed, ...notes].map((r) => r.map(field).join(",")).join("\r\n")}\r\n`;
 }
 
 /** The county's figures (统计) and its monthly report (月报), as JSON or CSV. */
@@ -183,10 +196,15 @@ export function reportRoutes(
       );
     const report = monthlyReport(ctx, deps.stats, deps.submissions, m[1]!);
     if (m[2] === "json") return c.json(report);
-    return c.body(reportCsv(report), 200, {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="report-${ctx.county}-${m[1]}.csv"`,
-    });
+    const shortNames = new Map(ctx.config.agencies.map((a) => [a.code, a.shortName]));
+    return c.body(
+      reportCsv(report, (a) => shortNames.get(a)),
+      200,
+      {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="report-${ctx.county}-${m[1]}.csv"`,
+      },
+    );
   });
   return app;
 }

@@ -74,6 +74,7 @@ export async function readTrail(
       type: e.type,
       agency: e.agency,
       actor: e.actor,
+      ...(e.officer ? { officer: e.officer } : {}),
       time: e.time,
       ...(e.to ? { to: e.to } : {}),
       ...(typeof data.reason === "string" ? { reason: data.reason } : {}),

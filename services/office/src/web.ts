@@ -53,6 +53,7 @@ export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
   const services = ctx.config.agencies.map((a) => ({
     code: a.code,
     name: a.name,
+    shortName: a.shortName,
     // The office's own API is the page's own origin.
     url: a.code === ctx.agency ? "" : (urls[a.code] ?? ""),
   }));

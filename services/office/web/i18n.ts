@@ -9,6 +9,7 @@ import {
   FIGURE_LABELS,
   type Label,
   LEAD_SOURCE_LABELS,
+  officerLabel,
   REFERRAL_KIND_LABELS,
   REFERRAL_STATUS_LABELS,
   REPORT_STATUS_LABELS,
@@ -17,6 +18,7 @@ import {
   SUPERVISION_STATUS_LABELS,
   VIOLATION_LABELS,
 } from "../../../contracts/src/labels.ts";
+import type { OfficerName } from "../../../contracts/src/officer-role.ts";
 import { setAcceptLanguage } from "./api.ts";
 
 export type Lang = "zh" | "en";
@@ -197,8 +199,14 @@ const of =
 
 /** Chinese names of the county's agencies, as its configuration names them (set at load). */
 const agencyNames = new Map<string, string>();
-export function setAgencyNames(services: readonly { code: string; name: string }[]) {
-  for (const s of services) agencyNames.set(s.code, s.name);
+const shortNames = new Map<string, string>();
+export function setAgencyNames(
+  services: readonly { code: string; name: string; shortName?: string | undefined }[],
+) {
+  for (const s of services) {
+    agencyNames.set(s.code, s.name);
+    if (s.shortName) shortNames.set(s.code, s.shortName);
+  }
 }
 
 export const labels = {
@@ -216,6 +224,9 @@ export const labels = {
   reportStatus: of(REPORT_STATUS_LABELS),
   sanction: of(SANCTION_LABELS),
   figure: of(FIGURE_LABELS),
+  /** Who took a step (经办人): 张三（卫健联络员）, or the actor id of a step no officer is named on. */
+  officer: (step: { actor: string; agency: string; officer?: OfficerName | undefined }): string =>
+    officerLabel(step.actor, step.officer, shortNames.get(step.agency), lang.value),
   /** A step of a trail: an event type of the catalogue (`invalid` and the like as they are). */
   eventType: (type: string): string =>
     (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.[lang.value] ?? type,

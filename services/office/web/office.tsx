@@ -342,7 +342,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             columns={[
               [t("when"), (s) => when(s.time)],
               [t("agency"), (s) => labels.agency(s.agency)],
-              [t("who"), (s) => <Said>{s.actor}</Said>],
+              [t("who"), (s) => <Said>{labels.officer(s)}</Said>],
               [
                 t("what"),
                 (s) =>

@@ -3,10 +3,12 @@ import type { Officer } from "@liandong/contracts";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { systemClock } from "./clock.ts";
 import { createHttpApp, type HttpEnv, officerGate, readJson } from "./http.ts";
 import { canonicalJson, idempotencyKey, replayed, requestFingerprint } from "./idempotency.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import { Officers } from "./officers.ts";
 
 function app() {
   const a = createHttpApp({
@@ -171,7 +173,7 @@ describe("the officers' gate", () => {
       tokenSha256: createHash("sha256").update(token).digest("hex"),
       supervisor: false,
     };
-    a.use("*", officerGate([officer], "health", new Set(["/healthz"])));
+    a.use("*", officerGate(new Officers([officer], systemClock), "health", new Set(["/healthz"])));
     const feature = new Hono<HttpEnv>();
     feature.get("/leads", (c) => c.json({ officer: c.get("officer").id }));
     a.route("/", feature);

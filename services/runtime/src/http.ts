@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -18,6 +17,7 @@ import { ProblemError, ValidationError } from "./errors.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Officers } from "./officers.ts";
 
 export type HttpEnv = { Variables: { officer: Officer; maxBodyBytes: number } };
 
@@ -288,30 +288,28 @@ function validated<S extends z.ZodType>(
   throw new ValidationError(code, issues.map((i) => `${i.field}: ${i.message}`).join("; "), issues);
 }
 
-const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
+const REFUSED_TOKEN = {
+  unknown: { code: "unauthenticated", zh: "未登录或令牌无效", en: "unknown token" },
+  revoked: { code: "token-revoked", zh: "令牌已注销，请向办公室申请新的账号", en: "token revoked" },
+  expired: { code: "token-expired", zh: "令牌已过期，请向办公室申请续期", en: "token expired" },
+} as const;
 
 /**
- * Bearer-token authentication. Only hashes of tokens are configured. No or unknown token:
- * 401. A known officer of another agency: 403 — an agency acts only as itself.
+ * Bearer-token authentication against the county's officers (only hashes of tokens are kept).
+ * No, unknown, revoked or expired token: 401 saying which, in every service. A valid officer of
+ * another agency: 403 — an agency acts only as itself.
  */
-export function officerAuth(
-  officers: readonly Officer[],
-  agency: string,
-): MiddlewareHandler<HttpEnv> {
-  const byHash = new Map(officers.map((o) => [o.tokenSha256, o]));
+export function officerAuth(officers: Officers, agency: string): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const officer = m ? byHash.get(tokenHash(m[1]!)) : undefined;
-    if (!officer) {
+    const found = m ? officers.authenticate(m[1]!) : undefined;
+    if (!found?.ok) {
       c.header("www-authenticate", 'Bearer realm="liandong"');
-      throw new ProblemError(
-        401,
-        "unauthenticated",
-        "未登录或令牌无效",
-        m ? "unknown token" : "missing bearer token",
-      );
+      const why = REFUSED_TOKEN[found?.refused ?? "unknown"];
+      throw new ProblemError(401, why.code, why.zh, m ? why.en : "missing bearer token");
     }
+    const { officer } = found;
     if (officer.agency !== agency) {
       throw new ProblemError(
         403,
@@ -331,7 +329,7 @@ export function officerAuth(
  * keys) and CORS preflights. Used before the features' sub-apps are mounted, it covers them all.
  */
 export function officerGate(
-  officers: readonly Officer[],
+  officers: Officers,
   agency: string,
   openPaths: ReadonlySet<string>,
 ): MiddlewareHandler<HttpEnv> {

@@ -33,11 +33,14 @@ export function natsBus(deps: ConsumerDeps): Bus {
       };
     },
     streamRewrites: (onRewrite) => watchStreamRewrites(nc, onRewrite),
-    async follow(stream, { namePrefix, onMessage, onCaughtUp }) {
-      // An ordered consumer (gaps recovered by the client), named afresh for every start.
+    async follow(stream, { namePrefix, filterSubject, onMessage, onCaughtUp }) {
+      // An ordered consumer (gaps recovered by the client), named afresh for every start. One
+      // filter is given as a string: the client then names it in the create request's subject,
+      // the form permissions can confine.
       const consumer = await jetstream(nc).consumers.get(stream, {
         name_prefix: `${namePrefix}_${crypto.randomUUID().replaceAll("-", "")}`,
         deliver_policy: DeliverPolicy.All,
+        ...(filterSubject ? { filter_subjects: filterSubject } : {}),
       });
       let caughtUp = (await consumer.info(true)).num_pending === 0;
       const messages = await consumer.consume(PULL);

@@ -60,6 +60,8 @@ export type StreamMessage = {
 export type FollowOptions = {
   /** Names the reader (its permissions name the prefix). */
   namePrefix: string;
+  /** Only the messages on these subjects (a wildcard allowed): what permissions may confine a reader to. */
+  filterSubject?: string;
   /** Each message in stream order; the next waits for a promise returned. */
   onMessage: (m: StreamMessage) => Promise<void> | undefined;
   /** Once, when every message the stream held at the start has been handled. */

@@ -7,6 +7,7 @@ import {
   type EventData,
   type EventType,
   eventSubject,
+  type OfficerName,
   SEAL_HEADER,
 } from "@liandong/contracts";
 import {
@@ -88,6 +89,11 @@ export type PublisherOptions = {
    * subjects. Without one (benchmarks of the bare publisher, tests) events go out unsealed.
    */
   signer?: Signer;
+  /**
+   * Names the person behind an actor id (the county's register of officers): each event an
+   * officer's step makes carries their name and role. Without it, events name only the actor id.
+   */
+  names?: NamesOfficers;
 };
 
 type Pending = {
@@ -249,7 +255,12 @@ export type EventMaker = {
   readonly idKey?: Uint8Array | undefined;
   /** See `PublisherOptions.signer`. */
   readonly signer?: Signer | undefined;
+  /** See `PublisherOptions.names`. */
+  readonly names?: NamesOfficers | undefined;
 };
+
+/** The person an actor id stands for in the county's register (经办人), if it is a named officer. */
+export type NamesOfficers = (actor: string) => OfficerName | undefined;
 
 export function eventMaker(opts: {
   county: string;
@@ -258,6 +269,7 @@ export function eventMaker(opts: {
   ids?: IdSource;
   idKey?: Uint8Array | undefined;
   signer?: Signer | undefined;
+  names?: NamesOfficers | undefined;
 }): EventMaker {
   return {
     county: opts.county,
@@ -267,6 +279,7 @@ export function eventMaker(opts: {
     ids: opts.ids ?? randomIds,
     idKey: opts.idKey,
     signer: opts.signer,
+    names: opts.names,
   };
 }
 
@@ -367,8 +380,11 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
     county,
     agency,
     actor: req.actor,
-    aggregate: req.aggregate,
   };
+  // Every step an officer takes names the person and role (经办人), whichever route took it.
+  const named = maker.names?.(req.actor);
+  if (named) envelope.officer = named;
+  envelope.aggregate = req.aggregate;
   if (req.to) envelope.to = req.to;
   if (req.toCounty) envelope.toCounty = req.toCounty;
   envelope.correlationId = req.correlationId ?? id;
@@ -405,7 +421,7 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
  */
 export class EventPublisher implements Publisher {
   readonly #nc: NatsConnection;
-  readonly #opts: Required<Omit<PublisherOptions, "metrics" | "idKey" | "signer">> &
+  readonly #opts: Required<Omit<PublisherOptions, "metrics" | "idKey" | "signer" | "names">> &
     Pick<PublisherOptions, "metrics" | "idKey" | "signer">;
   readonly #inbox: string;
   readonly #sub: Subscription;

@@ -16,6 +16,7 @@ import { retryingPuts } from "./kv-retry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { natsBus } from "./nats-bus.ts";
+import { Officers } from "./officers.ts";
 import type { Bucket, Bus, Publisher } from "./ports.ts";
 import { EventPublisher } from "./publisher.ts";
 import { sealKeysOf } from "./seal.ts";
@@ -31,7 +32,8 @@ export type ServiceContext = {
   agency: string;
   county: string;
   config: CountyConfig;
-  officers: Officer[];
+  /** The configured role tokens and the county's register of named officers, as it stands now. */
+  officers: Officers;
   bus: Bus;
   kv: Bucket;
   publisher: Publisher;
@@ -82,7 +84,7 @@ export function loadEnv(env: NodeJS.ProcessEnv): ServiceEnv {
 /** Who am I: the web page asks each service it talks to, with the officer's own token. */
 export function mountWhoAmI(
   app: Hono<HttpEnv>,
-  officers: readonly Officer[],
+  officers: Officers,
   agency: string,
   county: string,
 ): void {
@@ -94,6 +96,7 @@ export function mountWhoAmI(
       name: o.name,
       supervisor: o.supervisor,
       county,
+      ...(o.role ? { role: o.role } : {}),
     };
     return c.json(me);
   });
@@ -115,10 +118,13 @@ export async function runService(
     readJsonFile(env.LIANDONG_CONFIG, CountyConfig, "county configuration"),
     env.LIANDONG_PUBLIC_KEYS,
   );
-  const officers = readJsonFile(env.LIANDONG_OFFICERS, z.array(Officer), "officers");
   const metrics = createMetrics(agency);
   const clock =
     opts.clock ?? (env.LIANDONG_CLOCK_FILE ? fileClock(env.LIANDONG_CLOCK_FILE) : systemClock);
+  const officers = new Officers(
+    readJsonFile(env.LIANDONG_OFFICERS, z.array(Officer), "officers"),
+    clock,
+  );
   const nc = await connectBus({
     servers: env.LIANDONG_NATS_URL,
     agency,
@@ -143,6 +149,7 @@ export async function runService(
     metrics,
     idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
     signer,
+    names: (actor) => officers.nameOf(actor),
   });
   const app = createHttpApp({
     logger,
@@ -180,12 +187,21 @@ export async function runService(
     }),
   });
 
+  const seals = sealKeysOf(config);
+  const bus = natsBus({ nc, agency, publisher, logger, metrics, seals });
+  // The register is read before anything is served: a token revoked before this start is refused.
+  const register = await officers.follow(bus, {
+    county: config.county,
+    namePrefix: `${agency}_officers`,
+    seals,
+    logger,
+  });
   parts = await build({
     agency,
     county: config.county,
     config,
     officers,
-    bus: natsBus({ nc, agency, publisher, logger, metrics, seals: sealKeysOf(config) }),
+    bus,
     kv,
     publisher,
     app,
@@ -206,6 +222,7 @@ export async function runService(
       logger.info("stopping");
       await http.close();
       await parts.stop();
+      await register.stop();
       await sealer.stop();
       await publisher.close();
       await nc.drain();
@@ -225,7 +242,7 @@ export function mountServiceRoutes(
   deps: {
     agency: string;
     county: string;
-    officers: readonly Officer[];
+    officers: Officers;
     metrics: Metrics;
     readiness: () => Record<string, boolean>;
   },

@@ -4,6 +4,7 @@ import {
   type MonthlyFigures,
   monthHasBegun,
   OFFICE,
+  type OfficerName,
   type ReportStatus,
   reportDueBy,
   type SubmittedReport,
@@ -21,6 +22,8 @@ export type ReportEvent = {
   time: string;
   /** The officer who submitted it. */
   actor: string;
+  /** The person the officer is (经办人), when the envelope names them. */
+  officer?: OfficerName | undefined;
   /** The agency that recorded it: an agency reports for itself only. */
   agency: AgencyCode;
   data: EventData<"report.submitted">;
@@ -97,6 +100,7 @@ export function evolve(state: ReportState, e: ReportEvent): ReportState {
     submittedAt: first ?? e.time,
     ...(first !== undefined ? { correctedAt: e.time } : {}),
     submittedBy: e.actor,
+    ...(e.officer ? { submittedByOfficer: e.officer } : {}),
     figures: e.data.figures,
     ...(e.data.note ? { note: e.data.note } : {}),
   };

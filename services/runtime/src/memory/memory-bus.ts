@@ -270,7 +270,11 @@ class MemoryFollower implements Reader {
     while (!this.#stopped && this.#index < messages.length) {
       const m = messages[this.#index++]!;
       const pending = messages.length - this.#index;
-      const work = this.#opts.onMessage(m);
+      const { filterSubject } = this.#opts;
+      const work =
+        filterSubject === undefined || subjectMatches(filterSubject, m.subject)
+          ? this.#opts.onMessage(m)
+          : undefined;
       if (work) await work;
       if (pending === 0 && !this.#caughtUp) {
         this.#caughtUp = true;

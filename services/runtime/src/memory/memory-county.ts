@@ -16,6 +16,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { createHttpApp, type HttpEnv } from "../http.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
+import { Officers } from "../officers.ts";
 import { sealKeysOf } from "../seal.ts";
 import { mountWhoAmI, type ServiceContext, type ServiceParts } from "../service.ts";
 import { ServiceEnv } from "../service-env.ts";
@@ -58,11 +59,14 @@ export type MemoryApi = {
 export type MemoryCounty = {
   config: CountyConfig;
   streams: MemoryStreams;
+  /** The configured role tokens (each service follows the register of named officers besides). */
   officers: readonly Officer[];
   /** A running service's HTTP app. */
   app(agency: string): Hono<HttpEnv>;
   /** An officer's client: `<agency>.liaison`, `.supervisor` or `.deputy`. */
   as(agency: string, role?: "liaison" | "supervisor" | "deputy"): MemoryApi;
+  /** A client of one service with any bearer token (a named officer's, a revoked one). */
+  withToken(agency: string, token: string): MemoryApi;
   bucket(agency: string): MemoryBucket;
   /** Until every consumer and follower has handled everything published so far, and what that published. */
   settle(timeoutMs?: number): Promise<void>;
@@ -124,7 +128,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
   // Each agency's secret for its message ids, kept across its restarts as its seed would be.
   const idKeys = new Map(codes.map((a) => [a, randomBytes(32)]));
   const tokens = new Map<string, string>();
-  const officers: Officer[] = config.agencies.flatMap((a) =>
+  const configured: Officer[] = config.agencies.flatMap((a) =>
     ROLES.map(({ role, label, supervisor }) => {
       const token = randomBytes(24).toString("base64url");
       tokens.set(`${a.code}.${role}`, token);
@@ -138,12 +142,18 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
     }),
   );
 
-  type Running = { app: Hono<HttpEnv>; parts: ServiceParts; publisher: MemoryPublisher };
+  type Running = {
+    app: Hono<HttpEnv>;
+    parts: ServiceParts;
+    publisher: MemoryPublisher;
+    register: { stop(): Promise<void> };
+  };
   const running = new Map<string, Running>();
   const boot = async (agency: AgencyCode): Promise<Running> => {
     const build = opts.services[agency]!;
     const logger = createLogger(agency, logLevel);
     const metrics = createMetrics(agency);
+    const officers = new Officers(configured, clock);
     const publisher = new MemoryPublisher(streams, {
       county: config.county,
       agency,
@@ -151,15 +161,23 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       idKey: idKeys.get(agency)!,
       signer: signers.get(agency)!,
       metrics,
+      names: (actor) => officers.nameOf(actor),
     });
     const app = createHttpApp({ logger, metrics, maxBodyBytes: config.maxBodyBytes });
+    const bus = new MemoryBus(streams, { agency, publisher, logger, metrics, seals });
+    const register = await officers.follow(bus, {
+      county: config.county,
+      namePrefix: `${agency}_officers`,
+      seals,
+      logger,
+    });
     mountWhoAmI(app, officers, agency, config.county);
     const parts = await build({
       agency,
       county: config.county,
       config,
       officers,
-      bus: new MemoryBus(streams, { agency, publisher, logger, metrics, seals }),
+      bus,
       kv: buckets.get(agency)!,
       publisher,
       app,
@@ -170,13 +188,14 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       signer: signers.get(agency)!,
     });
     await parts.start();
-    return { app, parts, publisher };
+    return { app, parts, publisher, register };
   };
   const shut = async (agency: string) => {
     const r = running.get(agency);
     if (!r) return;
     running.delete(agency);
     await r.parts.stop();
+    await r.register.stop();
     await r.publisher.close();
   };
   for (const agency of Object.keys(opts.services)) running.set(agency, await boot(agency));
@@ -189,13 +208,14 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
   return {
     config,
     streams,
-    officers,
+    officers: configured,
     app: (agency) => serviceOf(agency).app,
     as(agency, role = "liaison") {
       const token = tokens.get(`${agency}.${role}`);
       if (!token) throw new Error(`no ${role} of ${agency}`);
       return officerClient(() => serviceOf(agency).app, token);
     },
+    withToken: (agency, token) => officerClient(() => serviceOf(agency).app, token),
     bucket(agency) {
       const b = buckets.get(agency);
       if (!b) throw new Error(`${agency} is not an agency of the county`);

@@ -8,6 +8,7 @@ import {
   bytesHeaders,
   type EventMaker,
   eventMaker,
+  type NamesOfficers,
   type PubAck,
   type Published,
   PublishedEvent,
@@ -37,6 +38,7 @@ export class MemoryPublisher implements Publisher {
       idKey?: Uint8Array;
       signer?: Signer;
       metrics?: Metrics;
+      names?: NamesOfficers;
     },
   ) {
     this.#streams = streams;

@@ -1,0 +1,2 @@
+export * from "./officer.ts";
+export * from "./register.ts";
