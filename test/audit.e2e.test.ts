@@ -323,7 +323,7 @@ describe("forgeries through the county's admin identity, on the live bus", () =>
     try {
       return (await verifyWithCli(STREAMS.events)).report.findings.map((f) => [f.kind, f.eventId]);
     } catch (err) {
-      console.warn(String(err));
+      process.stderr.write(`${String(err)}\n`);
       return [];
     }
   };

@@ -161,9 +161,10 @@ it("tracks every referral, filters it, and records a passed deadline once, acros
     else expect(r.status, `${method} ${path}`).toBe(401);
   }
   // A path no route serves is 404 whoever asks (not 401: nothing there to be denied).
-  expect((await office().raw("/no-such-route", { headers: { authorization: "" } })).status).toBe(
-    404,
-  );
+  expect(
+    (await office().raw("/no-such-route", { method: "GET", headers: { authorization: "" } }))
+      .status,
+  ).toBe(404);
 
   // Restarted, the tracker is rebuilt from the stream and nothing is recorded twice.
   await county.stop();
