@@ -1,11 +1,29 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import type { Socket } from "node:net";
+import { join } from "node:path";
 import { request } from "undici";
 
+/**
+ * The descriptor on which every child of the launcher holds its lifeline: a pipe whose other end
+ * only the launcher holds. Nothing is written on it; its end tells the child that the launcher is
+ * gone, however it went (SIGKILL, the out-of-memory killer), and the child stops by itself.
+ */
+export const LIFELINE_FD = 3;
+/** A program that cannot watch its lifeline (nats-server) runs behind this small wrapper. */
+const LIFELINE_WRAPPER = join(import.meta.dirname, "lifeline.sh");
+
 const running = new Set<ChildProcess>();
-// If the launcher itself dies, take its children with it.
+// If the launcher itself exits with children still running (an uncaught error), take them with
+// it, wrapped programs included. (Killed outright, it cannot: then their lifelines stop them.)
 process.once("exit", () => {
-  for (const p of running) p.kill("SIGKILL");
+  for (const p of running) {
+    try {
+      process.kill(-p.pid!, "SIGKILL");
+    } catch {
+      p.kill("SIGKILL");
+    }
+  }
 });
 
 export type Child = {
@@ -17,20 +35,39 @@ export type Child = {
   tail(): Promise<string>;
 };
 
-/** Starts a child whose output goes to a log file; the returned promise settles when it exits. */
+/**
+ * Starts a child whose output goes to a log file; the returned promise settles when it exits.
+ * The child gets a lifeline (`LIANDONG_LIFELINE_FD`): a service watches it itself; a program
+ * that cannot (`wrap`: nats-server) is run behind `lifeline.sh`, which stops it for it.
+ */
 export function startChild(
   name: string,
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   logFile: string,
+  opts: { wrap?: boolean } = {},
 ): Child {
   const log = createWriteStream(logFile, { flags: "a" });
+  const [file, argv] = opts.wrap
+    ? ["/bin/sh", [LIFELINE_WRAPPER, command, ...args]]
+    : [command, args];
   // Its own process group: Ctrl-C reaches the launcher only, which stops services before
   // nats-server, so that they drain while the bus is still there.
-  const proc = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const proc = spawn(file, argv, {
+    env: { ...env, LIANDONG_LIFELINE_FD: String(LIFELINE_FD) },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    detached: true,
+  });
   running.add(proc);
-  proc.once("exit", () => running.delete(proc));
+  const lifeline = proc.stdio[LIFELINE_FD] as Socket | null;
+  // The launcher's end must not keep it running, and it goes with the child.
+  lifeline?.unref();
+  lifeline?.on("error", () => undefined);
+  proc.once("exit", () => {
+    running.delete(proc);
+    lifeline?.destroy();
+  });
   let recent = "";
   const keep = (chunk: Buffer) => {
     recent = (recent + chunk.toString("utf8")).slice(-4096);
@@ -63,11 +100,24 @@ export function startChild(
   };
 }
 
+/** Whether the child is still running. */
+export const isRunning = (child: Child) =>
+  child.proc.exitCode === null && child.proc.signalCode === null;
+
+/** SIGKILL to the child's whole process group: a wrapped program goes with its wrapper. */
+export function killGroup(child: Child): void {
+  try {
+    process.kill(-child.proc.pid!, "SIGKILL");
+  } catch {
+    child.proc.kill("SIGKILL");
+  }
+}
+
 /** Asks a child to stop (SIGTERM) and kills it if it has not within `graceMs`. */
 export async function stopChild(child: Child, graceMs = 10_000): Promise<void> {
-  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  if (!isRunning(child)) return;
   child.proc.kill("SIGTERM");
-  const timer = setTimeout(() => child.proc.kill("SIGKILL"), graceMs);
+  const timer = setTimeout(() => killGroup(child), graceMs);
   await child.exited;
   clearTimeout(timer);
 }

@@ -13,6 +13,7 @@ export * from "./hash-chain.ts";
 export * from "./http.ts";
 export * from "./idempotency.ts";
 export * from "./idempotent.ts";
+export * from "./lifeline.ts";
 export * from "./logger.ts";
 export * from "./memory/mod.ts";
 export * from "./metrics.ts";

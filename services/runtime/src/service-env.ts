@@ -23,6 +23,13 @@ export const ServiceEnv = z.object({
   LIANDONG_LOG_LEVEL: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info"),
+  /**
+   * Set by the county launcher: the descriptor of the pipe it holds the other end of. Its end
+   * means the launcher is gone, and the service stops by itself.
+   */
+  LIANDONG_LIFELINE_FD: z.coerce.number().int().min(3).optional(),
+  /** Set by the county launcher: how often it has started this service again after a crash. */
+  LIANDONG_RESTARTS: z.coerce.number().int().min(0).default(0),
   /** Drills and tests: a file holding a clock offset in ms, shared by the county's processes. */
   LIANDONG_CLOCK_FILE: z.string().min(1).optional(),
   /** Origins (comma-separated) whose pages may call this service: the office's web page. */

@@ -13,6 +13,7 @@ import { type Clock, fileClock, systemClock } from "./clock.ts";
 import { connectBus, messageIdKey } from "./connect.ts";
 import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } from "./http.ts";
 import { retryingPuts } from "./kv-retry.ts";
+import { watchLifeline } from "./lifeline.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { natsBus } from "./nats-bus.ts";
@@ -243,22 +244,35 @@ export function mountServiceRoutes(
   );
 }
 
-/** For a service's `main.ts`: run until SIGINT/SIGTERM, then shut down gracefully. */
+/**
+ * For a service's `main.ts`: run until SIGINT/SIGTERM, or until the launcher that started it is
+ * gone (its lifeline), then shut down gracefully.
+ */
 export async function main(
   build: Parameters<typeof runService>[1],
   agency?: string,
 ): Promise<void> {
   const env = loadEnv(agency ? { ...process.env, LIANDONG_AGENCY: agency } : process.env);
-  const service = await runService(env, build);
-  const onSignal = () => {
-    service.stop().then(
+  let service: RunningService | undefined;
+  // Watched from the start: a launcher killed while this service still connects leaves no orphan.
+  watchLifeline(env.LIANDONG_LIFELINE_FD, () => {
+    if (!service) process.exit(1);
+    service.logger.warn("launcher gone: stopping");
+    // Its bus may be going too: a drain that cannot finish does not keep it running.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    stop();
+  });
+  const running = await runService(env, build);
+  const stop = () => {
+    running.stop().then(
       () => process.exit(0),
       (err) => {
-        service.logger.error({ err }, "shutdown failed");
+        running.logger.error({ err }, "shutdown failed");
         process.exit(1);
       },
     );
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  service = running;
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
 }
