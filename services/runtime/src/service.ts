@@ -50,6 +50,8 @@ export type ServiceParts = {
   start(): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+  /** More for its `/readyz` to say (the office: how the county's services stand). */
+  readyzExtra?(): Record<string, unknown>;
 };
 
 export type RunningService = { url: string; port: number; logger: Logger; stop(): Promise<void> };
@@ -144,6 +146,7 @@ export async function runService(
     metrics,
     idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
     signer,
+    logger,
   });
   const app = createHttpApp({
     logger,
@@ -179,6 +182,9 @@ export async function runService(
       consumers: parts?.ready() ?? false,
       sealer: sealer.ready,
     }),
+    restarts: env.LIANDONG_RESTARTS,
+    extra: () => parts?.readyzExtra?.() ?? {},
+    clock,
   });
 
   parts = await build({
@@ -229,15 +235,35 @@ export function mountServiceRoutes(
     officers: readonly Officer[];
     metrics: Metrics;
     readiness: () => Record<string, boolean>;
+    /** How often its launcher has started it again after a crash (`LIANDONG_RESTARTS`). */
+    restarts?: number;
+    extra?: () => Record<string, unknown>;
+    clock?: Clock;
   },
 ): void {
   const { agency, metrics } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock().toISOString();
+  // Since when it has been ready, or not: as last seen by a probe (readiness is asked, not pushed).
+  let seen = { ok: false, since: startedAt };
   mountWhoAmI(app, deps.officers, agency, deps.county);
   app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
   app.get("/readyz", (c) => {
     const checks = deps.readiness();
     const ok = Object.values(checks).every(Boolean);
-    return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
+    if (ok !== seen.ok) seen = { ok, since: clock().toISOString() };
+    return c.json(
+      {
+        status: ok ? "ok" : "unavailable",
+        service: agency,
+        checks,
+        since: seen.since,
+        startedAt,
+        restarts: deps.restarts ?? 0,
+        ...deps.extra?.(),
+      },
+      ok ? 200 : 503,
+    );
   });
   app.get("/metrics", async (c) =>
     c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
