@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENCIES } from "@liandong/contracts";
 import { afterEach, expect, it } from "vitest";
+import { groupRunning, running } from "../services/county/src/state-lock.ts";
 import { api, eventually, ROOT } from "./support/county.ts";
 
 type Started = { proc: ChildProcess; stateDir: string; detached: boolean };
@@ -246,14 +247,8 @@ const lockOf = (stateDir: string) =>
     children: { name: string; pgid: number }[];
   };
 
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** Any process of the group still running (a dead one whose exit init has yet to collect is not). */
+const groupAlive = groupRunning;
 
 /** The launcher run once more and left to end: its exit code and what it said. */
 async function refusedStart(stateDir: string, extraEnv: Record<string, string> = {}) {
@@ -309,7 +304,7 @@ it("killed outright, the launcher leaves nothing running; a second launcher on i
   second.proc.kill("SIGKILL");
   await eventually(async () => {
     const all = [launcher.pid, ...launcher.children.map((c) => c.pgid)];
-    return all.some((p) => groupAlive(p) || (p === launcher.pid && alive(p))) ? undefined : true;
+    return all.some((p) => groupAlive(p) || (p === launcher.pid && running(p))) ? undefined : true;
   }, 30_000);
   expect(readFileSync(join(second.stateDir, "logs", "nats-server.log"), "utf8")).toContain(
     "Server Exiting",
@@ -334,12 +329,3 @@ it("a start that fails says which service and why, exits non-zero, and prints no
     squatter.close();
   }
 }, 120_000);
-
-function alive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

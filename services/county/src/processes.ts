@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
@@ -48,7 +48,11 @@ export function startChild(
   logFile: string,
   opts: { wrap?: boolean } = {},
 ): Child {
-  const log = createWriteStream(logFile, { flags: "a" });
+  // Its output goes straight into its log file, not through the launcher: a service whose
+  // launcher was killed still writes its last words (to a pipe with no reader, its logger would
+  // retry forever and never stop), and nothing is lost if the launcher is slow to read.
+  const log = openSync(logFile, "a");
+  const from = fstatSync(log).size;
   const [file, argv] = opts.wrap
     ? ["/bin/sh", [LIFELINE_WRAPPER, command, ...args]]
     : [command, args];
@@ -56,9 +60,10 @@ export function startChild(
   // nats-server, so that they drain while the bus is still there.
   const proc = spawn(file, argv, {
     env: { ...env, LIANDONG_LIFELINE_FD: String(LIFELINE_FD) },
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    stdio: ["ignore", log, log, "pipe"],
     detached: true,
   });
+  closeSync(log);
   running.add(proc);
   const lifeline = proc.stdio[LIFELINE_FD] as Socket | null;
   // The launcher's end must not keep it running, and it goes with the child.
@@ -68,25 +73,8 @@ export function startChild(
     running.delete(proc);
     lifeline?.destroy();
   });
-  let recent = "";
-  const keep = (chunk: Buffer) => {
-    recent = (recent + chunk.toString("utf8")).slice(-4096);
-  };
-  // Two streams into one file: neither may end it (the other may still be writing; a write
-  // after its end threw in the launcher). It is closed once both have.
-  for (const out of [proc.stdout, proc.stderr]) {
-    out?.pipe(log, { end: false });
-    out?.on("data", keep);
-  }
   const exited = new Promise<number | null>((resolve) =>
     proc.once("exit", (code) => resolve(code)),
-  );
-  // Its output is read to the end a little after it exits (unless something it started holds on).
-  const closed = new Promise<void>((resolve) =>
-    proc.once("close", () => {
-      log.end();
-      resolve();
-    }),
   );
   return {
     name,
@@ -94,8 +82,7 @@ export function startChild(
     exited,
     logFile,
     async tail() {
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 500))]);
-      return recent.split("\n").slice(-20).join("\n");
+      return lastLines(logFile, from).split("\n").slice(-20).join("\n");
     },
   };
 }
@@ -145,4 +132,21 @@ export async function waitReady(url: string, child: Child, timeoutMs = 30_000): 
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`${child.name} 未在 ${timeoutMs / 1000} 秒内就绪：${url}`);
+}
+
+/** What this run wrote to a log (from byte `from` on), its last 4 KiB at most. */
+function lastLines(logFile: string, from: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(logFile, "r");
+    const size = fstatSync(fd).size;
+    const start = Math.max(from, size - 4096);
+    const buf = Buffer.alloc(Math.max(0, size - start));
+    readSync(fd, buf, 0, buf.length, start);
+    return buf.toString("utf8");
+  } catch {
+    return "";
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive } from "./free-port.ts";
 
@@ -29,15 +29,52 @@ function commandLine(pid: number): string | undefined {
   }
 }
 
+/** A process's state and group, as Linux's /proc has them; undefined where it cannot be read. */
+function procStat(pid: number | string): { state: string; pgid: number } | undefined {
+  try {
+    // "pid (comm) state ppid pgrp …": the command may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [state = "", , pgid = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state, pgid: Number(pgid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a process runs: exists and is not a zombie (dead, its exit not yet collected: an orphan
+ * waits for init to collect it, which may take a while, but holds nothing any more).
+ */
+export function running(pid: number): boolean {
+  if (!alive(pid)) return false;
+  const stat = procStat(pid);
+  return stat === undefined || stat.state !== "Z";
+}
+
+/**
+ * Whether any process of the group runs (a wrapped nats-server may outlive its wrapper briefly).
+ * Without /proc, whether any exists.
+ */
+export function groupRunning(pgid: number): boolean {
+  if (!alive(-pgid)) return false;
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return true;
+  }
+  return pids.some((p) => {
+    const stat = procStat(p);
+    return stat !== undefined && stat.pgid === pgid && stat.state !== "Z";
+  });
+}
+
 /** The launcher that took the lock is still running: alive, and the same program (not a reused pid). */
 function launcherRunning(holder: LockHolder): boolean {
-  if (!alive(holder.pid)) return false;
+  if (!running(holder.pid)) return false;
   const now = commandLine(holder.pid);
   return now === undefined || now === holder.command;
 }
-
-/** Any process of the group still there (a wrapped nats-server outlives its wrapper's end briefly). */
-const groupAlive = (pgid: number) => alive(-pgid);
 
 const myCommand = () => commandLine(process.pid) ?? process.argv.join(" ");
 
@@ -71,7 +108,7 @@ export async function lockStateDir(
             `自 ${holder.started} 起。请先停止它（在它的终端按 Ctrl-C，或 kill ${holder.pid}），` +
             "或用 LIANDONG_STATE_DIR 指定另一个数据目录。",
         );
-      const left = holder.children.filter((c) => groupAlive(c.pgid));
+      const left = holder.children.filter((c) => groupRunning(c.pgid));
       if (left.length > 0) {
         if (Date.now() > deadline)
           throw new CountyLockedError(

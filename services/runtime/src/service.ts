@@ -283,9 +283,9 @@ export async function main(
   // Watched from the start: a launcher killed while this service still connects leaves no orphan.
   watchLifeline(env.LIANDONG_LIFELINE_FD, () => {
     if (!service) process.exit(1);
-    service.logger.warn("launcher gone: stopping");
     // Its bus may be going too: a drain that cannot finish does not keep it running.
     setTimeout(() => process.exit(1), 10_000).unref();
+    service.logger.warn("launcher gone: stopping");
     stop();
   });
   const running = await runService(env, build);
