@@ -670,6 +670,17 @@ describe("the region profile: the two counties", () => {
           `http://localhost:${(DEFAULT_PORTS[a] ?? 0) + NEIGHBOUR_PORT_OFFSET}`,
         );
       expect(env.LIANDONG_WEB_ORIGINS).toBe(urls.office);
+      // The office asks every other service of its county whether it is ready, on their network.
+      if (code === "office") {
+        const probes = JSON.parse(env.LIANDONG_PROBE_URLS ?? "{}") as Record<string, string>;
+        expect(Object.keys(probes).sort()).toEqual(
+          NEIGHBOUR_AGENCIES.filter((a) => a !== "office").sort(),
+        );
+        for (const [a, url] of Object.entries(probes))
+          expect(url).toBe(
+            `http://neighbour-${a}:${(DEFAULT_PORTS[a] ?? 0) + NEIGHBOUR_PORT_OFFSET}`,
+          );
+      }
 
       const secrets = regionMounts(name, "secrets");
       expect([...secrets.entries()].sort()).toEqual(

@@ -1,15 +1,17 @@
 // The main command (`npm run up [-- --demo]`) stops the county as cleanly on Ctrl-C — SIGINT to its
 // whole process group, as a terminal sends it — as on a signal sent to it alone (a supervisor's
 // SIGTERM, a closed terminal's SIGHUP), and leaves nothing running. It prints every service's
-// URL, and what was registered before a stop is there after the next start.
+// URL, and what was registered before a stop is there after the next start. Killed outright, it
+// leaves nothing running; a second launcher on the same state folder is refused.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENCIES } from "@liandong/contracts";
 import { afterEach, expect, it } from "vitest";
+import { groupRunning, running } from "../services/county/src/state-lock.ts";
 import { api, eventually, ROOT } from "./support/county.ts";
 
 type Started = { proc: ChildProcess; stateDir: string; detached: boolean };
@@ -236,3 +238,94 @@ it("`npm run up -- --demo`: six service URLs that answer, Ctrl-C stops it all, a
   for (const [name, port] of Object.entries(second.ports))
     expect(await listening(port), `${name} still listening on ${port}`).toBe(false);
 }, 240_000);
+
+/** Whatever the launcher started, as its lock in the state folder records it. */
+const lockOf = (stateDir: string) =>
+  JSON.parse(readFileSync(join(stateDir, "county.lock"), "utf8")) as {
+    pid: number;
+    command: string;
+    children: { name: string; pgid: number }[];
+  };
+
+/** Any process of the group still running (a dead one whose exit init has yet to collect is not). */
+const groupAlive = groupRunning;
+
+/** The launcher run once more and left to end: its exit code and what it said. */
+async function refusedStart(stateDir: string, extraEnv: Record<string, string> = {}) {
+  const proc = spawn(process.execPath, ["services/county/bootstrap.mjs", "up"], {
+    cwd: ROOT,
+    env: { ...process.env, LIANDONG_STATE_DIR: stateDir, LIANDONG_PORTS: "free", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push({ proc, stateDir, detached: false });
+  let output = "";
+  proc.stdout.on("data", (b: Buffer) => {
+    output += b.toString();
+  });
+  proc.stderr.on("data", (b: Buffer) => {
+    output += b.toString();
+  });
+  const [code] = (await once(proc, "close")) as [number | null];
+  return { code, output };
+}
+
+it("killed outright, the launcher leaves nothing running; a second launcher on its folder is refused", async () => {
+  const first = await up("node", { detached: true });
+  const lock = lockOf(first.stateDir);
+  expect(lock.children.map((c) => c.name).sort()).toEqual(
+    [...DEFAULT_AGENCIES.map((a) => a.code), "nats-server"].sort(),
+  );
+  // The launcher alone, SIGKILLed, as the out-of-memory killer picks the biggest process:
+  // nats-server and every service stop by themselves (their lifelines end), the ports are free.
+  process.kill(lock.pid, "SIGKILL");
+  await eventually(
+    async () => (lock.children.some((c) => groupAlive(c.pgid)) ? undefined : true),
+    30_000,
+  );
+  for (const [name, port] of Object.entries(first.ports))
+    expect(await listening(port), `${name} still listening on ${port}`).toBe(false);
+
+  // Started again on the same folder: it comes up (one nats-server on the store, ports free).
+  const second = await up("node", { detached: true, stateDir: first.stateDir });
+  const health = await fetch(`http://127.0.0.1:${second.ports.health}/readyz`);
+  expect(health.status).toBe(200);
+  const launcher = lockOf(second.stateDir);
+
+  // A second launcher on the same folder: refused, naming the running one; nothing disturbed.
+  const refused = await refusedStart(second.stateDir);
+  expect(refused.code).toBe(1);
+  expect(refused.output).toContain(`已有一个联动县在运行：进程 ${launcher.pid}（`);
+  expect(refused.output).toContain("services/county/src/main.ts");
+  expect(refused.output).not.toContain("按 Ctrl-C 停止");
+  expect((await fetch(`http://127.0.0.1:${second.ports.health}/readyz`)).status).toBe(200);
+
+  // What `npm run up` started killed outright (the bootstrap, not the launcher): the launcher's
+  // own lifeline ends, and it stops the county as on Ctrl-C.
+  second.proc.kill("SIGKILL");
+  await eventually(async () => {
+    const all = [launcher.pid, ...launcher.children.map((c) => c.pgid)];
+    return all.some((p) => groupAlive(p) || (p === launcher.pid && running(p))) ? undefined : true;
+  }, 30_000);
+  expect(readFileSync(join(second.stateDir, "logs", "nats-server.log"), "utf8")).toContain(
+    "Server Exiting",
+  );
+  for (const [name, port] of Object.entries(second.ports))
+    expect(await listening(port), `${name} still listening on ${port}`).toBe(false);
+}, 240_000);
+
+it("a start that fails says which service and why, exits non-zero, and prints no banner", async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "liandong-launcher-"));
+  // Another program holds the port the commerce service is given.
+  const squatter = createServer();
+  await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", r));
+  const port = (squatter.address() as { port: number }).port;
+  writeFileSync(join(stateDir, "ports.json"), JSON.stringify({ commerce: port }));
+  try {
+    const failed = await refusedStart(stateDir);
+    expect(failed.code).toBe(1);
+    expect(failed.output).toContain(`启动失败：端口已被占用：${port}（commerce）`);
+    expect(failed.output).not.toContain("按 Ctrl-C 停止");
+  } finally {
+    squatter.close();
+  }
+}, 120_000);

@@ -823,6 +823,20 @@ export interface components {
             checks: {
                 [key: string]: boolean;
             };
+            /** Format: date-time */
+            since?: string;
+            /** Format: date-time */
+            startedAt?: string;
+            restarts?: number;
+            county?: {
+                service: string;
+                ready: boolean;
+                /** Format: date-time */
+                since: string;
+                restarts: number;
+                /** @enum {string} */
+                reason?: "unreachable" | "not-asked";
+            }[];
         };
         Problem: {
             type: string;

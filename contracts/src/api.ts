@@ -99,10 +99,31 @@ export const OfficerSelf = z.object({
 });
 export type OfficerSelf = z.infer<typeof OfficerSelf>;
 
+/** How one service of the county stands, as the office last saw it (its `/readyz`, the status strip). */
+export const CountyServiceStatus = z.object({
+  service: AgencyCode,
+  ready: z.boolean(),
+  /** Since when it has been ready, or not (ISO 8601). */
+  since: z.iso.datetime({ offset: true }),
+  /** How often it was started again: as its launcher says, or as the office saw it happen. */
+  restarts: z.number().int().min(0),
+  /** Why it is not ready when it cannot say so itself: not reachable, or not asked yet. */
+  reason: z.enum(["unreachable", "not-asked"]).optional(),
+});
+export type CountyServiceStatus = z.infer<typeof CountyServiceStatus>;
+
 export const Health = z.object({
   status: z.enum(["ok", "unavailable"]),
   service: z.string(),
   checks: z.record(z.string(), z.boolean()),
+  /** `/readyz`: since when it has been ready, or not (ISO 8601). */
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** `/readyz`: when this process started (ISO 8601); a new one means it was started again. */
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  /** `/readyz`: how often its launcher started it again after a crash. */
+  restarts: z.number().int().min(0).optional(),
+  /** The office's `/readyz`: every service of the county, the office first. */
+  county: z.array(CountyServiceStatus).optional(),
 });
 
 export { EvidenceRef, Target, Violation };

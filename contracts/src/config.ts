@@ -69,77 +69,100 @@ export const DECREE_310 = {
 } as const;
 
 const DeadlineDays = z.number().positive().max(365);
-const DeadlineOverride = z.object({
+const DeadlineOverride = z.strictObject({
   acceptanceDays: DeadlineDays.optional(),
   feedbackDays: DeadlineDays.optional(),
 });
 
-export const CountyConfig = z.object({
-  county: CountyCode,
-  agencies: z.array(Agency).default([...DEFAULT_AGENCIES]),
-  counties: z.array(County).default([...DEFAULT_COUNTIES]),
-  routing: z.partialRecord(LeadSource, z.array(AgencyCode)).default({}),
-  /** A new lead about the same target within this many days is linked to the earlier one. */
-  duplicateWindowDays: z.number().int().min(0).max(3650).default(90),
-  /** Legal range of a fine, in yuan (GLOSSARY.md: typically 5,000–30,000). */
-  fineRangeYuan: z
-    .object({ min: z.number().int().min(0), max: z.number().int().positive() })
-    .default({ min: 5000, max: 30000 }),
-  /** Range of a reward to an informant, in yuan (举报奖励). */
-  rewardRangeYuan: z
-    .object({ min: z.number().int().min(0), max: z.number().int().positive() })
-    .default({ min: 500, max: 50000 }),
-  /**
-   * Sanctions an agency may impose, by agency: a row here replaces that agency's row of
-   * `DEFAULT_SANCTIONS` (an agency added by configuration gets its row here).
-   */
-  sanctions: z.record(AgencyCode, z.array(SanctionKind)).default({}),
-  /**
-   * Hand-off deadlines (期限), in days: acceptance and feedback, with overrides per addressee
-   * agency and per referral kind (the kind's override wins). A transfer to the judiciary is
-   * accepted within decree No. 310's filing decision (`DECREE_310`), whatever is set here.
-   */
-  deadlines: z
-    .object({
-      acceptanceDays: DeadlineDays.default(3),
-      feedbackDays: DeadlineDays.default(30),
-      byAgency: z.record(AgencyCode, DeadlineOverride).default({}),
-      byKind: z.partialRecord(ReferralKind, DeadlineOverride).default({}),
-    })
-    .default({ acceptanceDays: 3, feedbackDays: 30, byAgency: {}, byKind: {} }),
-  /** Days an agency has to answer a supervision order (督办), unless the order says otherwise. */
-  supervisionAnswerDays: z.number().positive().max(90).default(7),
-  /**
-   * The cooperation region (区域协作): the neighbouring counties this county shares with. Each
-   * county is its own JetStream domain; a neighbour reads only the stream addressed to it.
-   */
-  region: z
-    .object({
-      neighbours: z.array(CountyCode).default([]),
-      /**
-       * Each neighbour's agencies' public keys: what the seals of their events are checked
-       * with when they cross the line (an event no known key sealed is refused).
-       */
-      keys: z.record(CountyCode, z.record(AgencyCode, AuditPublicKey)).default({}),
-      /**
-       * Least time between two sendings of the county's heads to a neighbour to be witnessed
-       * (见证), in seconds: heads that moved meanwhile wait, and go together.
-       */
-      witnessEverySeconds: z.number().min(0.05).max(3600).default(5),
-    })
-    .default({ neighbours: [], keys: {}, witnessEverySeconds: 5 }),
-  /** Lifetime of a named officer's token (`liandong officers add`, `renew`), in days. */
-  officerTokenDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(30),
-  /** How often the office's scheduler looks for deadlines passed, in seconds. */
-  overdueCheckSeconds: z.number().min(0.05).max(3600).default(5),
-  /** Largest HTTP request body accepted, in bytes. */
-  maxBodyBytes: z.number().int().min(1024).max(10_000_000).default(262_144),
-  /**
-   * Each agency's public key (its NATS nkey, `U…`): what its audit checkpoints are verified
-   * with. Public, and written by whoever issues the identities (the county launcher).
-   */
-  auditKeys: z.record(AgencyCode, AuditPublicKey).default({}),
-});
+/**
+ * A county's configuration (`liandong.county.json`). Strict: a key it does not know is refused,
+ * named, rather than silently ignored (a misspelt `routnig` would otherwise leave the defaults in
+ * force); and a routing rule may name only agencies the county has.
+ */
+export const CountyConfig = z
+  .strictObject({
+    /** The JSON Schema an editor checks this file with (contracts/generated/county-config.schema.json). */
+    $schema: z.string().optional(),
+    /** A note for whoever edits the file; ignored. */
+    $comment: z.string().optional(),
+    county: CountyCode,
+    agencies: z.array(Agency).default([...DEFAULT_AGENCIES]),
+    counties: z.array(County).default([...DEFAULT_COUNTIES]),
+    routing: z.partialRecord(LeadSource, z.array(AgencyCode)).default({}),
+    /** A new lead about the same target within this many days is linked to the earlier one. */
+    duplicateWindowDays: z.number().int().min(0).max(3650).default(90),
+    /** Legal range of a fine, in yuan (GLOSSARY.md: typically 5,000–30,000). */
+    fineRangeYuan: z
+      .strictObject({ min: z.number().int().min(0), max: z.number().int().positive() })
+      .default({ min: 5000, max: 30000 }),
+    /** Range of a reward to an informant, in yuan (举报奖励). */
+    rewardRangeYuan: z
+      .strictObject({ min: z.number().int().min(0), max: z.number().int().positive() })
+      .default({ min: 500, max: 50000 }),
+    /**
+     * Sanctions an agency may impose, by agency: a row here replaces that agency's row of
+     * `DEFAULT_SANCTIONS` (an agency added by configuration gets its row here).
+     */
+    sanctions: z.record(AgencyCode, z.array(SanctionKind)).default({}),
+    /**
+     * Hand-off deadlines (期限), in days: acceptance and feedback, with overrides per addressee
+     * agency and per referral kind (the kind's override wins). A transfer to the judiciary is
+     * accepted within decree No. 310's filing decision (`DECREE_310`), whatever is set here.
+     */
+    deadlines: z
+      .strictObject({
+        acceptanceDays: DeadlineDays.default(3),
+        feedbackDays: DeadlineDays.default(30),
+        byAgency: z.record(AgencyCode, DeadlineOverride).default({}),
+        byKind: z.partialRecord(ReferralKind, DeadlineOverride).default({}),
+      })
+      .default({ acceptanceDays: 3, feedbackDays: 30, byAgency: {}, byKind: {} }),
+    /** Days an agency has to answer a supervision order (督办), unless the order says otherwise. */
+    supervisionAnswerDays: z.number().positive().max(90).default(7),
+    /**
+     * The cooperation region (区域协作): the neighbouring counties this county shares with. Each
+     * county is its own JetStream domain; a neighbour reads only the stream addressed to it.
+     */
+    region: z
+      .strictObject({
+        neighbours: z.array(CountyCode).default([]),
+        /**
+         * Each neighbour's agencies' public keys: what the seals of their events are checked
+         * with when they cross the line (an event no known key sealed is refused).
+         */
+        keys: z.record(CountyCode, z.record(AgencyCode, AuditPublicKey)).default({}),
+        /**
+         * Least time between two sendings of the county's heads to a neighbour to be witnessed
+         * (见证), in seconds: heads that moved meanwhile wait, and go together.
+         */
+        witnessEverySeconds: z.number().min(0.05).max(3600).default(5),
+      })
+      .default({ neighbours: [], keys: {}, witnessEverySeconds: 5 }),
+    /** Lifetime of a named officer's token (`liandong officers add`, `renew`), in days. */
+    officerTokenDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(30),
+    /** How often the office's scheduler looks for deadlines passed, in seconds. */
+    overdueCheckSeconds: z.number().min(0.05).max(3600).default(5),
+    /** Largest HTTP request body accepted, in bytes. */
+    maxBodyBytes: z.number().int().min(1024).max(10_000_000).default(262_144),
+    /**
+     * Each agency's public key (its NATS nkey, `U…`): what its audit checkpoints are verified
+     * with. Public, and written by whoever issues the identities (the county launcher).
+     */
+    auditKeys: z.record(AgencyCode, AuditPublicKey).default({}),
+  })
+  .superRefine((config, ctx) => {
+    const known = new Set(config.agencies.map((a) => a.code));
+    for (const [source, row] of Object.entries(config.routing))
+      row?.forEach((agency, i) => {
+        if (!known.has(agency))
+          ctx.addIssue({
+            code: "custom",
+            path: ["routing", source, i],
+            message: `routing: ${agency} is not an agency of this county (agencies: ${[...known].join(", ")})`,
+          });
+      });
+  });
+
 export type CountyConfig = z.infer<typeof CountyConfig>;
 
 /**

@@ -116,17 +116,20 @@ describe("recipientsFor", () => {
       }
   });
   it("never includes the originator or an agency the county does not have", () => {
-    const config = CountyConfig.parse({
-      county: "441723",
-      routing: { "public-tip": ["health", "womens-federation"] },
-    });
+    const config = CountyConfig.parse({ county: "441723", routing: { "public-tip": ["health"] } });
     expect(recipientsFor(config, "public-tip", "health")).toEqual([]);
+    // A default row naming agencies a county configured without: only those it has.
     const withWf = CountyConfig.parse({
       county: "441723",
-      routing: { "public-tip": ["health", "womens-federation"] },
       agencies: [{ code: "womens-federation", name: "妇女联合会", shortName: "妇联" }],
     });
-    expect(recipientsFor(withWf, "public-tip", "public-security")).toEqual(["womens-federation"]);
+    expect(recipientsFor(withWf, "public-tip", "public-security")).toEqual([]);
+    const routed = CountyConfig.parse({
+      county: "441723",
+      routing: { "public-tip": ["womens-federation"] },
+      agencies: [{ code: "womens-federation", name: "妇女联合会", shortName: "妇联" }],
+    });
+    expect(recipientsFor(routed, "public-tip", "public-security")).toEqual(["womens-federation"]);
   });
 });
 

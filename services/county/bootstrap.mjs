@@ -76,11 +76,18 @@ function run(cmd, args, opts = {}) {
  * A signal sent to this process alone — a supervisor's SIGTERM, a closed terminal's SIGHUP — is
  * passed on, and so is the end of the process that started it (npm stopped with SIGTERM), so
  * that the command stops as cleanly as on Ctrl-C (which the terminal sends to the whole process
- * group, the command included).
+ * group, the command included). `lifeline`: the command also gets one end of a pipe on fd 3
+ * (LIANDONG_LIFELINE_FD), whose end tells it that this process is gone, even killed outright.
  */
-function runForwardingSignals(cmd, args, opts = {}) {
+function runForwardingSignals(cmd, args, opts = {}, lifeline = false) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+    const child = spawn(cmd, args, {
+      stdio: lifeline ? ["inherit", "inherit", "inherit", "pipe"] : "inherit",
+      cwd: root,
+      ...opts,
+      ...(lifeline ? { env: { ...opts.env, LIANDONG_LIFELINE_FD: "3" } } : {}),
+    });
+    child.stdio[3]?.on("error", () => undefined);
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
     const forward = (signal) => child.kill(signal);
     for (const s of signals) process.on(s, forward);
@@ -240,6 +247,7 @@ const commands = {
       process.execPath,
       ["--import", "tsx", "services/county/src/main.ts", ...args],
       env(natsServer),
+      true,
     ),
   // The whole gate: types (type tests included), lint and format, generated files, then every test.
   test: async (natsServer, args) => {

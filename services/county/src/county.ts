@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { CountyConfig } from "@liandong/contracts";
 import { connectBus, DEFAULT_PORTS, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
@@ -6,9 +7,11 @@ import { z } from "zod";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities, type Identity } from "./identities.ts";
 import { ensureOfficers, type IssuedToken } from "./officers.ts";
-import { type Child, startChild, stopChild, waitReady } from "./processes.ts";
+import { type Child, killGroup, startChild, stopChild, waitReady } from "./processes.ts";
 import { type RegionLinks, renderServerConfig } from "./server-config.ts";
 import { serviceEntry } from "./service-entry.ts";
+import { lockStateDir, type StateLock } from "./state-lock.ts";
+import { Supervised } from "./supervisor.ts";
 
 export type CountyOptions = {
   /** Repository root (where services/ lives). */
@@ -30,6 +33,8 @@ export type CountyOptions = {
   portOffset?: number;
   /** Drills and tests: how long the log remembers a message id (two minutes unless given). */
   duplicateWindowMs?: number;
+  /** Where the launcher's own words go (a service restarted after a crash); nowhere unless given. */
+  say?: (line: string) => void;
 };
 
 /** One nats-server of the county (one of a cluster's nodes). */
@@ -162,17 +167,25 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   const natsUrl = nodeUrls.join(",");
   const urls = Object.fromEntries(agencies.map((a) => [a, `http://127.0.0.1:${ports[a]}`]));
   const nats: (Child | undefined)[] = nodePorts.map(() => undefined);
-  let services: Child[] = [];
+  let services: Supervised[] = [];
+  let lock: StateLock | undefined;
+  const recorded = (child: Child) => {
+    lock?.child(child.name, child.proc.pid!);
+    void child.exited.then(() => lock?.forget(child.proc.pid!));
+  };
 
   const startNode = (i: number) => {
     const name = clustered ? nodeNames[i]! : "nats-server";
+    // nats-server cannot watch its lifeline: its wrapper stops it when the launcher is gone.
     nats[i] = startChild(
       name,
       opts.natsServer,
       ["-c", confFiles[i]!],
       process.env,
       join(dirs.logs, `${name}.log`),
+      { wrap: true },
     );
+    recorded(nats[i]!);
     return nats[i]!;
   };
   const startNats = async () => {
@@ -201,29 +214,37 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     }
   };
   const startServices = async () => {
-    services = agencies.map((a) =>
-      startChild(
-        a,
-        process.execPath,
-        ["--import", "tsx", serviceEntry(opts.root, a)],
-        {
-          ...process.env,
-          LIANDONG_AGENCY: a,
-          LIANDONG_NATS_URL: natsUrl,
-          LIANDONG_NATS_SEED_FILE: identities.agencies[a]!.seedFile,
-          LIANDONG_HTTP_HOST: "127.0.0.1",
-          LIANDONG_HTTP_PORT: String(ports[a]),
-          LIANDONG_CONFIG: resolvedConfig,
-          LIANDONG_OFFICERS: join(dirs.secrets, "officers.json"),
-          // The office serves the web page; the agencies let it call them from the browser.
-          LIANDONG_WEB_ORIGINS: urls.office ?? "",
-          LIANDONG_SERVICE_URLS: JSON.stringify(urls),
-          ...(opts.clockFile ? { LIANDONG_CLOCK_FILE: opts.clockFile } : {}),
-        },
-        join(dirs.logs, `${a}.log`),
-      ),
+    services = agencies.map(
+      (a) =>
+        new Supervised(
+          a,
+          (restarts) =>
+            startChild(
+              a,
+              process.execPath,
+              ["--import", "tsx", serviceEntry(opts.root, a)],
+              {
+                ...process.env,
+                LIANDONG_AGENCY: a,
+                LIANDONG_NATS_URL: natsUrl,
+                LIANDONG_NATS_SEED_FILE: identities.agencies[a]!.seedFile,
+                LIANDONG_HTTP_HOST: "127.0.0.1",
+                LIANDONG_HTTP_PORT: String(ports[a]),
+                LIANDONG_CONFIG: resolvedConfig,
+                LIANDONG_OFFICERS: join(dirs.secrets, "officers.json"),
+                // The office serves the web page; the agencies let it call them from the browser.
+                LIANDONG_WEB_ORIGINS: urls.office ?? "",
+                LIANDONG_SERVICE_URLS: JSON.stringify(urls),
+                LIANDONG_RESTARTS: String(restarts),
+                ...(opts.clockFile ? { LIANDONG_CLOCK_FILE: opts.clockFile } : {}),
+              },
+              join(dirs.logs, `${a}.log`),
+            ),
+          { started: recorded, ...(opts.say ? { say: opts.say } : {}) },
+        ),
     );
-    await Promise.all(services.map((s) => waitReady(`${urls[s.name]}/readyz`, s, 60_000)));
+    await Promise.all(services.map((s) => waitReady(`${urls[s.name]}/readyz`, s.run(), 60_000)));
+    for (const s of services) s.keep();
   };
 
   // In a region: the sources from the neighbours restarted as soon as a cut link is back,
@@ -247,15 +268,28 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
 
   const up = async () => {
+    lock ??= await lockStateDir(opts.stateDir, opts.say ? { say: opts.say } : {});
     try {
+      const taken = await portsInUse([
+        ...nodePorts.map((p, i) => [nodeNames[i]!, p] as const),
+        ...routePorts.map((p, i) => [`${nodeNames[i]!}（集群路由）`, p] as const),
+        ...agencies.map((a) => [a, ports[a]!] as const),
+      ]);
+      if (taken.length > 0)
+        throw new Error(
+          `端口已被占用：${taken.map(([name, port]) => `${port}（${name}）`).join("、")}。` +
+            "可能另一个程序或另一个数据目录的联动县正在使用它们。",
+        );
       await startNats();
       await keepLinks();
       await startServices();
     } catch (err) {
       // Leave nothing running behind a failed start.
       await stopKeeper();
-      await Promise.all(services.map((s) => stopChild(s, 2000)));
+      await Promise.all(services.map((s) => s.stop(2000)));
       await Promise.all(nats.map((n) => n && stopChild(n, 2000)));
+      lock?.release();
+      lock = undefined;
       throw err;
     }
   };
@@ -273,7 +307,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
       async kill() {
         const n = nats[i];
         if (!n || n.proc.exitCode !== null || n.proc.signalCode !== null) return;
-        n.proc.kill("SIGKILL");
+        killGroup(n);
         await n.exited;
       },
       async start() {
@@ -282,21 +316,25 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     })),
     async stop() {
       await stopKeeper();
-      await Promise.all(services.map((s) => stopChild(s)));
+      await Promise.all(services.map((s) => s.stop()));
       await Promise.all(nats.map((n) => n && stopChild(n)));
+      lock?.release();
+      lock = undefined;
     },
     async kill(o = {}) {
       await stopKeeper();
-      const servers = nats.filter((n): n is Child => n !== undefined);
-      const sides = o.first === "server" ? [servers, services] : [services, servers];
-      const end = async (cs: Child[]) => {
-        for (const c of cs) c.proc.kill("SIGKILL");
-        await Promise.all(cs.map((c) => c.exited));
+      const killServer = async (n: Child) => {
+        if (n.proc.exitCode !== null || n.proc.signalCode !== null) return;
+        killGroup(n);
+        await n.exited;
       };
-      if (!o.first) return end([...services, ...servers]);
-      await end(sides[0]!);
+      const servers = async () => void (await Promise.all(nats.map((n) => n && killServer(n))));
+      const agencies = async () => void (await Promise.all(services.map((s) => s.kill())));
+      if (!o.first) return void (await Promise.all([servers(), agencies()]));
+      const [one, other] = o.first === "server" ? [servers, agencies] : [agencies, servers];
+      await one();
       await new Promise((r) => setTimeout(r, o.gapMs ?? 1000));
-      await end(sides[1]!);
+      await other();
     },
     restart: up,
   };
@@ -320,4 +358,21 @@ async function connectWithRetry(url: string, identity: Identity, nats: Child) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** Which of the named ports something already listens on (on the county's loopback address). */
+async function portsInUse(
+  wanted: readonly (readonly [string, number])[],
+): Promise<(readonly [string, number])[]> {
+  const busy = await Promise.all(
+    wanted.map(
+      ([, port]) =>
+        new Promise<boolean>((resolve) => {
+          const probe = createServer();
+          probe.once("error", () => resolve(true));
+          probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+        }),
+    ),
+  );
+  return wanted.filter((_, i) => busy[i]);
 }

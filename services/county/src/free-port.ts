@@ -33,7 +33,8 @@ function ephemeralLow(): number {
 }
 const HIGH = ephemeralLow();
 
-function alive(pid: number): boolean {
+/** Whether a process (or, given a negative pid, any process of that group) exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,7 @@
 // `pnpm up [--demo] [--cluster | --region [--neighbour <code>]]`: the county's bus in a box, until Ctrl-C.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { watchLifeline } from "@liandong/runtime";
 import { startCounty } from "./county.ts";
 import { playDemo, playRegionDemo } from "./demo.ts";
 import { startRegion } from "./region.ts";
@@ -20,6 +21,26 @@ const { values } = parseArgs({
 });
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const say = (line: string) => out(`[联动] ${line}`);
+
+/**
+ * What stops the county: Ctrl-C, a supervisor's stop, a closed terminal, and the end of whatever
+ * started the launcher (`npm run up`'s bootstrap, killed however: its lifeline). Before the county
+ * is up, there is nothing to stop gracefully: the launcher exits, and takes what it started along.
+ */
+let stopRequested: (() => void) | undefined;
+const requestStop = () => (stopRequested ? stopRequested() : process.exit(1));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, requestStop);
+const lifeline = Number(process.env.LIANDONG_LIFELINE_FD);
+watchLifeline(Number.isInteger(lifeline) ? lifeline : undefined, requestStop);
+
+/** A start that failed: which service, and why, in the operator's words; a non-zero exit. */
+function failedStart(err: unknown): never {
+  process.stderr.write(
+    `\n[联动] 启动失败：${err instanceof Error ? err.message : String(err)}\n已停止本次启动的全部进程。\n`,
+  );
+  process.exit(1);
+}
 const natsServer =
   process.env.LIANDONG_NATS_SERVER ?? join(root, ".liandong", "bin", "nats-server");
 // A clustered county keeps its own data: its nodes' layout differs from a single server's.
@@ -40,7 +61,8 @@ const county = await startCounty({
   ports,
   syncAlways: values["sync-always"],
   ...(values.cluster ? { clusterNodes: 3 } : {}),
-});
+  say,
+}).catch(failedStart);
 const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
 out(
   `\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}${county.nodes.length > 1 ? `（${county.nodes.length} 节点集群，三副本）` : ""}    数据目录：${join(stateDir, "data")}`,
@@ -62,7 +84,7 @@ if (values.demo) {
 out("\n按 Ctrl-C 停止。");
 
 let stopping = false;
-const shutdown = () => {
+stopRequested = () => {
   if (stopping) return;
   stopping = true;
   out("\n正在停止各服务…");
@@ -77,8 +99,6 @@ const shutdown = () => {
     },
   );
 };
-// Ctrl-C, a supervisor's stop, a closed terminal: all stop the county the same way.
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, shutdown);
 
 /** `--region`: this county and a neighbour, linked; S5 played with `--demo`. Runs until Ctrl-C. */
 async function runRegion(): Promise<never> {
@@ -91,7 +111,7 @@ async function runRegion(): Promise<never> {
     ports: "fixed",
     syncAlways: values["sync-always"],
     neighbour: values.neighbour,
-  });
+  }).catch(failedStart);
   for (const county of [region.home, region.neighbour]) {
     const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
     out(`\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}`);
@@ -119,7 +139,7 @@ async function runRegion(): Promise<never> {
   }
   out("\n按 Ctrl-C 停止。");
   let stopping = false;
-  const stop = () => {
+  stopRequested = () => {
     if (stopping) return;
     stopping = true;
     out("\n正在停止两县的各服务…");
@@ -134,6 +154,5 @@ async function runRegion(): Promise<never> {
       },
     );
   };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
   return new Promise<never>(() => undefined);
 }

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { startChild, waitReady } from "./processes.ts";
+import { isRunning, LIFELINE_FD, startChild, waitReady } from "./processes.ts";
 
 it("a child that exits while starting is reported with its exit code and its last words", async () => {
   const dir = mkdtempSync(join(tmpdir(), "liandong-child-"));
@@ -52,6 +53,54 @@ it("a child's output and its errors both reach its log, whichever stream closes 
     }
     expect(log).toContain("started");
     expect(log).toContain("late error");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("a wrapped program (nats-server's way) is stopped when the launcher's lifeline ends", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "liandong-child-"));
+  try {
+    const child = startChild(
+      "nats-server",
+      "/bin/sh",
+      ["-c", "echo pid $$; exec sleep 600"],
+      process.env,
+      join(dir, "nats-server.log"),
+      { wrap: true },
+    );
+    let pid: number | undefined;
+    while (pid === undefined) {
+      await new Promise((r) => setTimeout(r, 50));
+      pid = Number(/pid (\d+)/.exec(await child.tail())?.[1]) || undefined;
+    }
+    expect(isRunning(child)).toBe(true);
+    // The launcher gone: its end of the lifeline closes, as the kernel closes it on any death.
+    (child.proc.stdio[LIFELINE_FD] as Socket).destroy();
+    await child.exited;
+    expect(() => process.kill(pid, 0)).toThrow();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("a signal to the wrapper reaches the wrapped program, whose status it exits with", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "liandong-child-"));
+  try {
+    const child = startChild(
+      "nats-server",
+      process.execPath,
+      [
+        "-e",
+        "process.on('SIGTERM', () => process.exit(7)); console.log('up'); setInterval(() => {}, 1000)",
+      ],
+      process.env,
+      join(dir, "nats-server.log"),
+      { wrap: true },
+    );
+    while (!(await child.tail()).includes("up")) await new Promise((r) => setTimeout(r, 50));
+    child.proc.kill("SIGTERM");
+    expect(await child.exited).toBe(7);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -28,6 +28,7 @@ import {
   recordRewrites,
 } from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
+import { countyWatch } from "./county-status.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
 import { leadRoutes } from "./lead-routes.ts";
@@ -210,8 +211,11 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
     return undefined;
   };
 
+  // How every service of the county stands, for the office's /readyz and its page's status strip.
+  const county = countyWatch(ctx, () => caughtUp);
   return {
     async start() {
+      county.start();
       await heads.load();
       await readCheckpoints();
       rewrites = recordRewrites(ctx, { log, breakGlass });
@@ -227,12 +231,14 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       });
     },
     async stop() {
+      county.stop();
       rewrites?.stop();
       deadlines.stop();
       witnessing.stop();
       await running?.stop();
     },
     ready: () => caughtUp,
+    readyzExtra: () => ({ county: county.status() }),
   };
 }
 

@@ -54,6 +54,9 @@ export function deadlineScheduler(
   const check = async () => {
     escalate(ctx, log, supervision, inFlight);
     const now = ctx.clock();
+    let overdue = 0;
+    for (const r of referrals.values()) if (isOverdue(r)) overdue++;
+    ctx.metrics.overdueReferrals.set(overdue);
     for (const r of referrals.values()) {
       // Whose step is due hears of it in its inbox (the addressee, while it is offered or accepted).
       const awaiting = r.awaiting;

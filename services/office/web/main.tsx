@@ -6,6 +6,7 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import type { paths as OfficePaths } from "../../../contracts/generated/office-openapi.d.ts";
 import { login, logout, ok, type ServiceInfo, session } from "./api.ts";
+import { CountyStrip } from "./county-strip.tsx";
 import { Input, options, Select } from "./fields.tsx";
 import { colon, labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
 import { OfficeDesk } from "./office.tsx";
@@ -51,6 +52,7 @@ function App() {
       </header>
       <main>
         <ErrorBox error={config.error} />
+        {s?.officer.agency === "office" && <CountyStrip />}
         {config.data &&
           (s ? (
             s.officer.agency === "office" ? (

@@ -154,6 +154,10 @@ export class EventConsumer implements EventFeed {
     }
     const js: JetStreamClient = jetstream(nc);
     const consumer = await js.consumers.get(s.stream, s.durable);
+    this.#deps.metrics?.pendingOf.set(s.durable, async () => {
+      const i = await consumer.info();
+      return i.num_pending + i.num_ack_pending;
+    });
     const messages = await consumer.consume({ max_messages: s.batch, ...PULL });
     this.#messages = messages;
     this.#ready = true;
@@ -165,6 +169,7 @@ export class EventConsumer implements EventFeed {
   /** Stops pulling; the message being handled is finished first. */
   async stop(): Promise<void> {
     this.#ready = false;
+    this.#deps.metrics?.pendingOf.delete(this.#spec.durable);
     this.#messages?.stop();
     await this.#done;
   }

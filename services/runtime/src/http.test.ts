@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Officer } from "@liandong/contracts";
 import { Hono } from "hono";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { systemClock } from "./clock.ts";
@@ -190,5 +191,51 @@ describe("the officers' gate", () => {
     expect((await a.request("/healthz")).status).toBe(200);
     const mine = await a.request("/leads", { headers: { authorization: `Bearer ${token}` } });
     expect(await mine.json()).toEqual({ officer: "health.liaison" });
+  });
+});
+
+describe("every request has an id, answered and logged once", () => {
+  /** An app whose log lines are kept. */
+  function logged() {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: "info" },
+      { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
+    const a = createHttpApp({
+      logger,
+      metrics: createMetrics(`test_${crypto.randomUUID().slice(0, 8)}`),
+      maxBodyBytes: 1000,
+    });
+    a.get("/leads/:id", (c) => c.json({ id: c.req.param("id") }));
+    return { a, lines };
+  }
+
+  it("a sane id sent is kept; none, or one that could break a log line, gets a new one", async () => {
+    const { a, lines } = logged();
+    const kept = await a.request("/leads/7?name=张三", {
+      headers: { "x-request-id": "abc-123.x" },
+    });
+    expect(kept.headers.get("x-request-id")).toBe("abc-123.x");
+    const fresh = await a.request("/leads/8");
+    expect(fresh.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const forged = await a.request("/leads/9", {
+      headers: { "x-request-id": 'x" <b>{"level":60}' },
+    });
+    expect(forged.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // An error answered by the boundary carries it too.
+    const missing = await a.request("/nowhere", { headers: { "x-request-id": "r-404" } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("x-request-id")).toBe("r-404");
+
+    const access = lines.filter((l) => l.msg === "request");
+    expect(access.map((l) => [l.reqId, l.route, l.status])).toEqual([
+      ["abc-123.x", "/leads/:id", 200],
+      [fresh.headers.get("x-request-id"), "/leads/:id", 200],
+      [forged.headers.get("x-request-id"), "/leads/:id", 200],
+      ["r-404", "/*", 404],
+    ]);
+    // The path, never the query: what a query carries stays out of the log.
+    expect(JSON.stringify(access)).not.toContain("张三");
   });
 });

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -19,7 +20,17 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Officers } from "./officers.ts";
 
-export type HttpEnv = { Variables: { officer: Officer; maxBodyBytes: number } };
+export type HttpEnv = { Variables: { officer: Officer; maxBodyBytes: number; requestId: string } };
+
+/** A request id a caller may send (`X-Request-Id`): short, and nothing a log line could be broken by. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** The request's id: the caller's if it is a sane one, else a new one. */
+export function requestIdOf(incoming: string | undefined): string {
+  return incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
 
 /** zod's own Chinese messages for the fields of a request (English is zod's default). */
 const zhCN = z.locales.zhCN().localeError;
@@ -80,8 +91,8 @@ export function createHttpApp(opts: {
     const allowWeb = cors({
       origin: [...opts.webOrigins],
       allowMethods: ["GET", "POST"],
-      allowHeaders: ["authorization", "content-type", "idempotency-key"],
-      exposeHeaders: ["content-disposition"],
+      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+      exposeHeaders: ["content-disposition", "x-request-id"],
       maxAge: 600,
     });
     // A browser names the page's origin on every cross-origin request; officers' tools and the
@@ -93,14 +104,38 @@ export function createHttpApp(opts: {
       return next();
     });
   }
+  // One access line per request, with its id (also answered as `X-Request-Id`, so that an
+  // officer's report of a failure can be found in the log). The path, never the query or body.
   app.use(async (c, next) => {
     const started = performance.now();
+    const requestId = requestIdOf(c.req.header("x-request-id"));
+    c.set("requestId", requestId);
+    c.header("x-request-id", requestId);
     await next();
+    if (!c.res.headers.has("x-request-id")) {
+      try {
+        c.res.headers.set("x-request-id", requestId);
+      } catch {
+        // A response whose headers are fixed (rare): the log line still has the id.
+      }
+    }
     const route = c.req.routePath || "unmatched";
-    opts.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    opts.metrics.httpDuration.observe(
-      { method: c.req.method, route },
-      (performance.now() - started) / 1000,
+    const status = c.res.status;
+    const ms = performance.now() - started;
+    opts.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
+    opts.metrics.httpDuration.observe({ method: c.req.method, route }, ms / 1000);
+    // Probes come every few seconds: their lines only when asked for (`debug`).
+    const level = PROBES.has(c.req.path) && status < 400 ? "debug" : "info";
+    opts.logger[level](
+      {
+        reqId: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        route,
+        status,
+        ms: Math.round(ms),
+      },
+      "request",
     );
   });
   // The body limit: a declared length is checked here, before anything else; a chunked body
@@ -134,7 +169,7 @@ export function createHttpApp(opts: {
         extra: { errors: err.issues },
       });
     }
-    opts.logger.error({ err, path: c.req.path }, "unhandled error");
+    opts.logger.error({ err, path: c.req.path, reqId: c.get("requestId") }, "unhandled error");
     return problemResponse(c, "internal");
   });
   return app;

@@ -1,11 +1,40 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** One registry per service (several services may share a process in tests). */
 export function createMetrics(service: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
+  // The process's own: memory, CPU, event-loop lag (`nodejs_eventloop_lag_*`), handles, GC.
+  collectDefaultMetrics({ register: registry });
+  /** Each consumer's count, asked of the server when the metrics are read. */
+  const pendingOf = new Map<string, () => Promise<number>>();
   return {
     registry,
+    /** Where a consumer's pending count comes from (`consumerPending`), by consumer name. */
+    pendingOf,
+    consumerPending: new Gauge({
+      name: "liandong_consumer_pending",
+      help: "Messages of a consumer's stream not yet handled (waiting, or delivered and not yet acknowledged)",
+      labelNames: ["consumer"],
+      registers: [registry],
+      async collect() {
+        await Promise.all(
+          [...pendingOf].map(async ([consumer, count]) => {
+            try {
+              this.set({ consumer }, await count());
+            } catch {
+              // The bus is away: the count is not known now (the last one stands).
+            }
+          }),
+        );
+      },
+    }),
+    /** The office: referrals past a deadline (acceptance or feedback) and not yet answered. */
+    overdueReferrals: new Gauge({
+      name: "liandong_overdue_referrals",
+      help: "Referrals past their acceptance or feedback deadline (the office)",
+      registers: [registry],
+    }),
     published: new Counter({
       name: "liandong_events_published_total",
       help: "Events published",

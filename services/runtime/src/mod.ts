@@ -14,6 +14,7 @@ export * from "./http.ts";
 export * from "./idempotency.ts";
 export * from "./idempotent.ts";
 export * from "./keyed-lock.ts";
+export * from "./lifeline.ts";
 export * from "./logger.ts";
 export * from "./memory/mod.ts";
 export * from "./metrics.ts";

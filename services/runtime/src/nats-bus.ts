@@ -8,7 +8,7 @@ import { watchStreamRewrites } from "./stream-rewrites.ts";
 
 /** The bus as NATS JetStream serves it: durable consumers, ordered consumers, reads. */
 export function natsBus(deps: ConsumerDeps): Bus {
-  const { nc } = deps;
+  const { nc, metrics } = deps;
   return {
     consumer: (spec, handler) => new EventConsumer(deps, spec, handler),
     readPresent: (stream, opts) => readPresent(nc, stream, opts),
@@ -43,6 +43,7 @@ export function natsBus(deps: ConsumerDeps): Bus {
         ...(filterSubject ? { filter_subjects: filterSubject } : {}),
       });
       let caughtUp = (await consumer.info(true)).num_pending === 0;
+      metrics?.pendingOf.set(namePrefix, async () => (await consumer.info()).num_pending);
       const messages = await consumer.consume(PULL);
       const done = (async () => {
         for await (const m of messages) {
@@ -58,6 +59,7 @@ export function natsBus(deps: ConsumerDeps): Bus {
       if (caughtUp) onCaughtUp();
       return {
         async stop() {
+          metrics?.pendingOf.delete(namePrefix);
           messages.stop();
           await done;
         },

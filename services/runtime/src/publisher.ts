@@ -24,6 +24,7 @@ import { type Clock, type IdSource, randomIds, systemClock } from "./clock.ts";
 import { inboxPrefixOf } from "./connect.ts";
 import { BusError, ValidationError } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
+import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Publisher } from "./ports.ts";
 import { SEAL_BATCH, sealOf, sealsOf } from "./seal.ts";
@@ -75,6 +76,11 @@ export type PublisherOptions = {
   clock?: Clock;
   ids?: IdSource;
   metrics?: Metrics;
+  /**
+   * One line per business step: every event this agency records (its type, id and subject;
+   * never its data, which may carry personal details).
+   */
+  logger?: Logger;
   /**
    * This agency's secret for message ids (see `messageIdKey`). The stream's duplicate window is
    * shared by every agency, and an event given its id has one derived from what it is about, so
@@ -421,8 +427,10 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
  */
 export class EventPublisher implements Publisher {
   readonly #nc: NatsConnection;
-  readonly #opts: Required<Omit<PublisherOptions, "metrics" | "idKey" | "signer" | "names">> &
-    Pick<PublisherOptions, "metrics" | "idKey" | "signer">;
+  readonly #opts: Required<
+    Omit<PublisherOptions, "metrics" | "idKey" | "signer" | "names" | "logger">
+  > &
+    Pick<PublisherOptions, "metrics" | "idKey" | "signer" | "logger">;
   readonly #inbox: string;
   readonly #sub: Subscription;
   readonly #pending = new Map<string, Pending>();
@@ -686,6 +694,16 @@ export class EventPublisher implements Publisher {
       return;
     }
     this.#opts.metrics?.published.inc({ type: p.event.type });
+    this.#opts.logger?.info(
+      {
+        step: p.event.type,
+        eventId: p.event.id,
+        subject: p.subject,
+        seq: ack.seq,
+        ...(ack.duplicate ? { duplicate: true } : {}),
+      },
+      "step recorded",
+    );
     const published = new PublishedEvent(ack, p.event.id, p.subject, p.bytes, p.event.hash);
     for (const watch of this.#watchers) watch(published);
     p.resolve(published);

@@ -1,6 +1,20 @@
 import { AgencyCode } from "@liandong/contracts";
 import { z } from "zod";
 
+/** A JSON object of agency code to URL, as an environment variable holds it. */
+const ServiceUrls = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (!s) return undefined;
+    try {
+      return z.record(AgencyCode, z.url()).parse(JSON.parse(s));
+    } catch {
+      ctx.addIssue({ code: "custom", message: "JSON object of agency code to URL" });
+      return z.NEVER;
+    }
+  });
+
 /**
  * The environment every service reads at boot, validated once. docker-compose.yml and the
  * county launcher set exactly these variables.
@@ -23,23 +37,24 @@ export const ServiceEnv = z.object({
   LIANDONG_LOG_LEVEL: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info"),
+  /**
+   * Set by the county launcher: the descriptor of the pipe it holds the other end of. Its end
+   * means the launcher is gone, and the service stops by itself.
+   */
+  LIANDONG_LIFELINE_FD: z.coerce.number().int().min(3).optional(),
+  /** Set by the county launcher: how often it has started this service again after a crash. */
+  LIANDONG_RESTARTS: z.coerce.number().int().min(0).default(0),
   /** Drills and tests: a file holding a clock offset in ms, shared by the county's processes. */
   LIANDONG_CLOCK_FILE: z.string().min(1).optional(),
   /** Origins (comma-separated) whose pages may call this service: the office's web page. */
   LIANDONG_WEB_ORIGINS: z.string().optional(),
   /** The office's web page: each service's public URL, as JSON `{ "health": "http://…" }`. */
-  LIANDONG_SERVICE_URLS: z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      if (!s) return undefined;
-      try {
-        return z.record(AgencyCode, z.url()).parse(JSON.parse(s));
-      } catch {
-        ctx.addIssue({ code: "custom", message: "JSON object of agency code to URL" });
-        return z.NEVER;
-      }
-    }),
+  LIANDONG_SERVICE_URLS: ServiceUrls,
+  /**
+   * The office: where it asks each service of the county whether it is ready (`/readyz`), where
+   * that differs from the public URL (docker-compose: the services' names on its network).
+   */
+  LIANDONG_PROBE_URLS: ServiceUrls,
 });
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 

@@ -13,6 +13,7 @@ import { type Clock, fileClock, systemClock } from "./clock.ts";
 import { connectBus, messageIdKey } from "./connect.ts";
 import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } from "./http.ts";
 import { retryingPuts } from "./kv-retry.ts";
+import { watchLifeline } from "./lifeline.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { natsBus } from "./nats-bus.ts";
@@ -51,6 +52,8 @@ export type ServiceParts = {
   start(): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+  /** More for its `/readyz` to say (the office: how the county's services stand). */
+  readyzExtra?(): Record<string, unknown>;
 };
 
 export type RunningService = { url: string; port: number; logger: Logger; stop(): Promise<void> };
@@ -150,6 +153,7 @@ export async function runService(
     idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
     signer,
     names: (actor) => officers.nameOf(actor),
+    logger,
   });
   const app = createHttpApp({
     logger,
@@ -185,6 +189,9 @@ export async function runService(
       consumers: parts?.ready() ?? false,
       sealer: sealer.ready,
     }),
+    restarts: env.LIANDONG_RESTARTS,
+    extra: () => parts?.readyzExtra?.() ?? {},
+    clock,
   });
 
   const seals = sealKeysOf(config);
@@ -245,37 +252,70 @@ export function mountServiceRoutes(
     officers: Officers;
     metrics: Metrics;
     readiness: () => Record<string, boolean>;
+    /** How often its launcher has started it again after a crash (`LIANDONG_RESTARTS`). */
+    restarts?: number;
+    extra?: () => Record<string, unknown>;
+    clock?: Clock;
   },
 ): void {
   const { agency, metrics } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock().toISOString();
+  // Since when it has been ready, or not: as last seen by a probe (readiness is asked, not pushed).
+  let seen = { ok: false, since: startedAt };
   mountWhoAmI(app, deps.officers, agency, deps.county);
   app.get("/healthz", (c) => c.json({ status: "ok", service: agency, checks: { process: true } }));
   app.get("/readyz", (c) => {
     const checks = deps.readiness();
     const ok = Object.values(checks).every(Boolean);
-    return c.json({ status: ok ? "ok" : "unavailable", service: agency, checks }, ok ? 200 : 503);
+    if (ok !== seen.ok) seen = { ok, since: clock().toISOString() };
+    return c.json(
+      {
+        status: ok ? "ok" : "unavailable",
+        service: agency,
+        checks,
+        since: seen.since,
+        startedAt,
+        restarts: deps.restarts ?? 0,
+        ...deps.extra?.(),
+      },
+      ok ? 200 : 503,
+    );
   });
   app.get("/metrics", async (c) =>
     c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   );
 }
 
-/** For a service's `main.ts`: run until SIGINT/SIGTERM, then shut down gracefully. */
+/**
+ * For a service's `main.ts`: run until SIGINT/SIGTERM, or until the launcher that started it is
+ * gone (its lifeline), then shut down gracefully.
+ */
 export async function main(
   build: Parameters<typeof runService>[1],
   agency?: string,
 ): Promise<void> {
   const env = loadEnv(agency ? { ...process.env, LIANDONG_AGENCY: agency } : process.env);
-  const service = await runService(env, build);
-  const onSignal = () => {
-    service.stop().then(
+  let service: RunningService | undefined;
+  // Watched from the start: a launcher killed while this service still connects leaves no orphan.
+  watchLifeline(env.LIANDONG_LIFELINE_FD, () => {
+    if (!service) process.exit(1);
+    // Its bus may be going too: a drain that cannot finish does not keep it running.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    service.logger.warn("launcher gone: stopping");
+    stop();
+  });
+  const running = await runService(env, build);
+  const stop = () => {
+    running.stop().then(
       () => process.exit(0),
       (err) => {
-        service.logger.error({ err }, "shutdown failed");
+        running.logger.error({ err }, "shutdown failed");
         process.exit(1);
       },
     );
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  service = running;
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
 }
