@@ -218,6 +218,12 @@ export const labels = {
     (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.[lang.value] ?? type,
 };
 
+/** A service the page could not reach: which agency's, and where it was looked for. */
+export const unreachable = (code: string, url: string): string =>
+  lang.value === "zh"
+    ? `无法连接${labels.agency(code)}的服务（${url}），请确认该服务已启动、网络可达`
+    : `Cannot reach the service of ${labels.agency(code)} (${url}): is it running and reachable?`;
+
 export const when = (iso: string | undefined): string =>
   iso
     ? new Date(iso).toLocaleString(lang.value === "zh" ? "zh-CN" : "en-GB", {

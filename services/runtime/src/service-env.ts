@@ -27,16 +27,21 @@ export const ServiceEnv = z.object({
   LIANDONG_CLOCK_FILE: z.string().min(1).optional(),
   /** Origins (comma-separated) whose pages may call this service: the office's web page. */
   LIANDONG_WEB_ORIGINS: z.string().optional(),
-  /** The office's web page: each service's public URL, as JSON `{ "health": "http://…" }`. */
+  /**
+   * The office's web page: each service's public URL, as JSON `{ "health": "http://…" }`, or
+   * its path on the page's own origin behind the county's reverse proxy (`"/api/health"`).
+   */
   LIANDONG_SERVICE_URLS: z
     .string()
     .optional()
     .transform((s, ctx) => {
       if (!s) return undefined;
       try {
-        return z.record(AgencyCode, z.url()).parse(JSON.parse(s));
+        return z
+          .record(AgencyCode, z.union([z.url(), z.string().regex(/^\/[\w/-]*$/)]))
+          .parse(JSON.parse(s));
       } catch {
-        ctx.addIssue({ code: "custom", message: "JSON object of agency code to URL" });
+        ctx.addIssue({ code: "custom", message: "JSON object of agency code to URL or /path" });
         return z.NEVER;
       }
     }),
