@@ -2,13 +2,15 @@
 // list of services the page may talk to, and strict headers. Officers of every agency log in
 // with their own token; the page then talks to their own agency's service directly (the
 // agencies allow the office's origin), so what an officer enters never passes through here.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type HttpEnv, hostnameOf, renamed, type ServiceContext } from "@liandong/runtime";
-import { build } from "esbuild";
+import type { BuildOptions } from "esbuild";
 import { type Context, Hono } from "hono";
 
 const WEB = resolve(import.meta.dirname, "../web");
+/** The page built ahead of time (deploy/build.mjs), beside the bundled office: the image's. */
+const PREBUILT = resolve(import.meta.dirname, "web");
 
 const PAGE = `<!doctype html>
 <html lang="zh-CN">
@@ -25,24 +27,33 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** Bundles the page (TypeScript and JSX) once; a broken page fails the office's start. */
+/** How the page is bundled: at the office's start from source, or ahead of time for the image. */
+export const WEB_BUILD = {
+  entryPoints: [resolve(WEB, "main.tsx")],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  tsconfig: resolve(WEB, "tsconfig.json"),
+  logLevel: "silent",
+} satisfies BuildOptions;
+export const WEB_STYLE = resolve(WEB, "style.css");
+
+/**
+ * The page's script and style: built ahead of time when the office runs bundled (the image),
+ * else bundled once from web/ (TypeScript and JSX); a broken page fails the office's start.
+ */
 export async function bundleWebPage(): Promise<{ script: string; style: string }> {
-  const out = await build({
-    entryPoints: [resolve(WEB, "main.tsx")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    target: "es2022",
-    minify: true,
-    jsx: "automatic",
-    jsxImportSource: "preact",
-    tsconfig: resolve(WEB, "tsconfig.json"),
-    logLevel: "silent",
-  });
-  return {
-    script: out.outputFiles[0]?.text ?? "",
-    style: readFileSync(resolve(WEB, "style.css"), "utf8"),
-  };
+  if (existsSync(join(PREBUILT, "app.js")))
+    return {
+      script: readFileSync(join(PREBUILT, "app.js"), "utf8"),
+      style: readFileSync(join(PREBUILT, "style.css"), "utf8"),
+    };
+  const { build } = await import("esbuild");
+  const out = await build({ ...WEB_BUILD, write: false });
+  return { script: out.outputFiles?.[0]?.text ?? "", style: readFileSync(WEB_STYLE, "utf8") };
 }
 
 /**
