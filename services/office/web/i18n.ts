@@ -15,6 +15,7 @@ import {
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
   SUPERVISION_STATUS_LABELS,
+  TRAIL_LABELS,
   VIOLATION_LABELS,
 } from "../../../contracts/src/labels.ts";
 import { setAcceptLanguage } from "./api.ts";
@@ -29,10 +30,15 @@ export function setLang(l: Lang) {
   lang.value = l;
 }
 
+/** The trail's words come from the contracts' one table (TRAIL_LABELS), as `liandong trail`'s. */
+const TRAIL_WORDS = Object.fromEntries(
+  Object.entries(TRAIL_LABELS).map(([k, l]) => [k, [l.zh, l.en]]),
+) as unknown as Record<keyof typeof TRAIL_LABELS, readonly [string, string]>;
+
 const WORDS = {
+  ...TRAIL_WORDS,
   submitCorrection: ["提交更正", "Submit a correction"],
   correctedAt: ["更正时间", "Corrected"],
-  awaiting: ["待办方", "Step due from"],
   total: ["合计", "Total"],
   dueEndOfDay: ["当日24时前（北京时间）", "by the end of that day, China time"],
   discrepant: ["与总线汇总不一致", "Differs from the bus"],
@@ -46,7 +52,6 @@ const WORDS = {
   appTitle: ["联动 · 打击“两非”联合执法协作平台", "Liandong · joint enforcement bus"],
   login: ["登录", "Log in"],
   logout: ["退出", "Log out"],
-  agency: ["部门", "Agency"],
   token: ["令牌", "Token"],
   tokenHint: [
     "各部门联络员令牌见 .liandong/county/secrets/tokens.json",
@@ -90,10 +95,6 @@ const WORDS = {
   sharedWith: ["已共享给", "Shared with"],
   possibleDuplicate: ["疑似重复线索", "Possible duplicate of"],
   from: ["移交部门", "From"],
-  to: ["接收部门", "To"],
-  holder: ["当前持有", "Holder"],
-  status: ["状态", "Status"],
-  reason: ["理由", "Reason"],
   acceptBy: ["接收期限", "Accept by"],
   completeBy: ["反馈期限", "Feedback by"],
   age: ["已过天数", "Age (days)"],
@@ -125,13 +126,7 @@ const WORDS = {
   since: ["起始日期", "Since"],
   until: ["截止日期", "Until"],
   onlyOverdue: ["只看逾期", "Overdue only"],
-  verification: ["留痕校验", "Verification"],
-  verified: ["校验通过：记录未被篡改", "Verified: the record is intact"],
-  notVerified: ["校验失败", "Verification failed"],
   steps: ["经过", "Steps"],
-  who: ["经办人", "Who"],
-  when: ["时间", "When"],
-  what: ["事项", "What"],
   issueOrder: ["下达督办", "Issue a supervision order"],
   answerWithinDays: ["答复期限（天）", "Answer within (days)"],
   orderedAt: ["督办时间", "Ordered"],
