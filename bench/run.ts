@@ -1,6 +1,6 @@
 // `pnpm bench`: figures written to bench/results/latest.json. Ratios are measured side by side
 // in one run against one server, alternating rounds, because these machines are noisy.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,11 +28,17 @@ const { values } = parseArgs({
     "office-referrals": { type: "string", default: "100000" },
     "region-deliveries": { type: "string", default: "300" },
     "region-backlog": { type: "string", default: "50000" },
+    // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
+    only: { type: "string", default: "publish,handoff,audit,office,region" },
   },
 });
+const only = new Set(values.only.split(","));
 
 export type Figure = { value: number; unit: string };
-const figures: Record<string, Figure> = {};
+const latest = join(root, "bench", "results", "latest.json");
+// A partial run (`--only`) updates its suites' figures in the file and keeps the others'.
+const figures: Record<string, Figure> =
+  only.size < 5 && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const started = new Date().toISOString();
 
@@ -52,62 +58,65 @@ async function record(
     at: started,
   };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
-  writeFileSync(
-    join(root, "bench", "results", "latest.json"),
-    `${JSON.stringify(result, null, 2)}\n`,
-  );
+  writeFileSync(latest, `${JSON.stringify(result, null, 2)}\n`);
 }
 
-const server = await startNatsServer();
-try {
+const server = only.has("publish") ? await startNatsServer() : undefined;
+if (server)
+  try {
+    await record(
+      publishBench({
+        url: server.url,
+        serverPid: server.pid,
+        events: Number(values.events),
+        window: Number(values.window),
+        rounds: Number(values.rounds),
+        slices: Number(values.slices),
+        log: out,
+      }),
+    );
+  } finally {
+    await server.stop();
+  }
+
+if (only.has("handoff"))
   await record(
-    publishBench({
-      url: server.url,
-      serverPid: server.pid,
-      events: Number(values.events),
-      window: Number(values.window),
-      rounds: Number(values.rounds),
-      slices: Number(values.slices),
+    handoffBench({
+      natsServer: natsServerBinary(),
+      offers: Number(values.offers),
+      offersPerSecond: Number(values["offer-rate"]),
+      backgroundPerSecond: Number(values.background),
       log: out,
     }),
   );
-} finally {
-  await server.stop();
-}
+if (only.has("audit"))
+  await record(auditBench({ events: Number(values["audit-events"]), log: out }));
+if (only.has("office"))
+  await record(
+    officeBench({
+      events: Number(values["office-events"]),
+      referrals: Number(values["office-referrals"]),
+      log: out,
+    }),
+  );
 
-await record(
-  handoffBench({
-    natsServer: natsServerBinary(),
-    offers: Number(values.offers),
-    offersPerSecond: Number(values["offer-rate"]),
-    backgroundPerSecond: Number(values.background),
-    log: out,
-  }),
-);
-await record(auditBench({ events: Number(values["audit-events"]), log: out }));
-await record(
-  officeBench({
-    events: Number(values["office-events"]),
-    referrals: Number(values["office-referrals"]),
-    log: out,
-  }),
-);
-
-await record(
-  regionHttpBench({
-    natsServer: natsServerBinary(),
-    deliveries: Number(values["region-deliveries"]),
-    log: out,
-  }),
-);
-await record(
-  regionBench({
-    deliveries: Number(values["region-deliveries"]),
-    backlog: Number(values["region-backlog"]),
-    log: out,
-  }),
-  true,
-);
+if (only.has("region"))
+  await record(
+    regionHttpBench({
+      natsServer: natsServerBinary(),
+      deliveries: Number(values["region-deliveries"]),
+      log: out,
+    }),
+  );
+if (only.has("region"))
+  await record(
+    regionBench({
+      deliveries: Number(values["region-deliveries"]),
+      backlog: Number(values["region-backlog"]),
+      log: out,
+    }),
+    only.size === 5,
+  );
 
 out("\n基准结果（bench/results/latest.json）：");
 for (const [name, f] of Object.entries(figures)) out(`  ${name.padEnd(32)} ${f.value} ${f.unit}`);

@@ -146,6 +146,7 @@ export const TrailStep = z.object({
   attempted: z.string().optional(),
   refused: z.string().optional(),
 });
+export type TrailStep = z.infer<typeof TrailStep>;
 
 /** `GET /trail/{kind}/{id}`: the whole history of an aggregate, verified (留痕). */
 export const Trail = z.object({

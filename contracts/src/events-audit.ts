@@ -73,6 +73,18 @@ export function eventSealText(subject: string, sha256Hex: string): string {
   return `liandong-event/1\n${subject}\n${sha256Hex}`;
 }
 
+/**
+ * What the seal of a batch of events covers: the root (hex) of the Merkle tree (RFC 9162 §2.1:
+ * leaves `SHA-256(0x00 ‖ eventSealText)`, nodes `SHA-256(0x01 ‖ left ‖ right)`) over the events a
+ * publisher sealed together, and their number. Such an event's `Liandong-Seal` is
+ * `b1.<count>.<index>.<signature>.<sibling>…` (the signature and the audit path's hashes in
+ * base64url, leaf upward): one signature for many events, each event's seal checkable alone.
+ * A lone event's seal is the signature of its `eventSealText`, as before.
+ */
+export function eventsSealText(rootHex: string, count: number): string {
+  return `liandong-events/1\n${count}\n${rootHex}`;
+}
+
 /** One agency's chain as last sealed: its size, and the checkpoint that sealed up to it. */
 export const AuditHead = z.object({
   /** Events of the agency's chain sealed so far (the checkpoint's index + its hashes). */

@@ -244,6 +244,7 @@ const commands = {
   // The whole gate: types (type tests included), lint and format, generated files, then every test.
   test: async (natsServer, args) => {
     const chromium = ensureChromium();
+    ensureCjkFont();
     const caddy = ensureCaddy();
     const bin = (name) => join(root, "node_modules/.bin", name);
     const steps = [
@@ -273,6 +274,16 @@ const commands = {
   setup: () => 0,
 };
 
+/** Installs Debian packages (as root, or through a password-less sudo); true when it did. */
+function aptInstall(packages) {
+  const root = process.getuid?.() === 0;
+  const apt = (args) =>
+    root
+      ? run("apt-get", args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
+      : run("sudo", ["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", ...args]);
+  return apt(["update", "-qq"]) === 0 && apt(["install", "-y", "-qq", ...packages]) === 0;
+}
+
 /**
  * The browser tests drive Debian's Chromium (never a browser a test tool downloads). Named by
  * LIANDONG_CHROMIUM, or /usr/bin/chromium, installed from Debian's archive when missing.
@@ -286,16 +297,7 @@ function ensureChromium() {
   const path = "/usr/bin/chromium";
   if (existsSync(path)) return path;
   say("安装 Chromium（Debian 软件包 chromium，供网页测试使用）…");
-  const root = process.getuid?.() === 0;
-  const apt = (args) =>
-    root
-      ? run("apt-get", args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
-      : run("sudo", ["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", ...args]);
-  if (
-    apt(["update", "-qq"]) !== 0 ||
-    apt(["install", "-y", "-qq", "chromium"]) !== 0 ||
-    !existsSync(path)
-  ) {
+  if (!aptInstall(["chromium"]) || !existsSync(path)) {
     fail(
       "无法安装 Chromium：请以 root 运行 `apt-get install chromium`，或用 LIANDONG_CHROMIUM 指定一个 Chromium。",
     );
@@ -316,22 +318,29 @@ function ensureCaddy() {
   const path = "/usr/bin/caddy";
   if (existsSync(path)) return path;
   say("安装 Caddy（Debian 软件包 caddy，供反向代理测试使用）…");
-  const root = process.getuid?.() === 0;
-  const apt = (args) =>
-    root
-      ? run("apt-get", args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
-      : run("sudo", ["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", ...args]);
-  if (
-    apt(["update", "-qq"]) !== 0 ||
-    apt(["install", "-y", "-qq", "caddy"]) !== 0 ||
-    !existsSync(path)
-  )
+  if (!aptInstall(["caddy"]) || !existsSync(path))
     fail(
       "无法安装 Caddy：请以 root 运行 `apt-get install caddy`，或用 LIANDONG_CADDY 指定一个 Caddy。",
     );
   // Debian's package starts a Caddy of its own on ports 80 and 443: not wanted on a test machine.
   spawnSync("systemctl", ["disable", "--now", "caddy"], { stdio: "ignore" });
   return path;
+}
+
+/** Whether fontconfig knows a font for Chinese (what the page's text is drawn in). */
+const hasCjkFont = () =>
+  spawnSync("fc-list", [":lang=zh", "family"], { encoding: "utf8" }).stdout?.trim().length > 0;
+
+/**
+ * The browser tests see the page as an officer does: its Chinese drawn in a CJK font, Debian's
+ * fonts-noto-cjk, installed when fontconfig knows none (the tests check that it does).
+ */
+function ensureCjkFont() {
+  if (hasCjkFont()) return;
+  say("安装中文字体（Debian 软件包 fonts-noto-cjk，供网页测试使用）…");
+  if (!aptInstall(["fonts-noto-cjk", "fontconfig"]) || !hasCjkFont()) {
+    fail("无法安装中文字体：请以 root 运行 `apt-get install fonts-noto-cjk`。");
+  }
 }
 
 function env(natsServer, extra = {}) {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 
@@ -11,7 +12,21 @@ export function chromiumPath(): string {
   return path;
 }
 
+/** The fonts fontconfig has for Chinese (family names), as Chromium finds them. */
+export function cjkFonts(): string[] {
+  const r = spawnSync("fc-list", [":lang=zh", "family"], { encoding: "utf8" });
+  return (r.stdout ?? "").split("\n").filter((line) => line.trim() !== "");
+}
+
+/**
+ * Chromium, headless, drawing the page as an officer sees it: with a CJK font (Debian's
+ * fonts-noto-cjk, installed by `npm test`'s setup), else it refuses to start.
+ */
 export function launchChromium(): Promise<Browser> {
+  if (!cjkFonts().some((f) => /Noto (Sans|Serif) CJK/.test(f)))
+    throw new Error(
+      "no CJK font (fc-list :lang=zh): run `npm test` (it installs Debian's fonts-noto-cjk)",
+    );
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,

@@ -189,24 +189,26 @@ export class DeskStore {
     }
   }
 
-  async saveInspection(i: AgencyInspection): Promise<void> {
-    await this.#kv.put(`inspection.${i.inspectionId}`, enc(i));
-    this.inspections.set(i.inspectionId, i);
+  saveInspection(i: AgencyInspection): Promise<void> {
+    return this.#keep(this.inspections, "inspection", i.inspectionId, i);
   }
 
-  async saveOrder(o: SupervisionOrderView): Promise<void> {
-    await this.#kv.put(`supervision.${o.orderId}`, enc(o));
-    this.orders.set(o.orderId, o);
+  saveOrder(o: SupervisionOrderView): Promise<void> {
+    return this.#keep(this.orders, "supervision", o.orderId, o);
   }
 
-  async saveConsent(c: StoredConsent): Promise<void> {
-    await this.#kv.put(`consent.${c.referralId}`, enc(c));
-    this.consents.set(c.referralId, c);
+  saveConsent(c: StoredConsent): Promise<void> {
+    return this.#keep(this.consents, "consent", c.referralId, c);
   }
 
-  async saveCase(r: CaseRecord): Promise<void> {
-    await this.#kv.put(`case.${r.caseId}`, enc(r));
-    this.cases.set(r.caseId, r);
+  saveCase(r: CaseRecord): Promise<void> {
+    return this.#keep(this.cases, "case", r.caseId, r);
+  }
+
+  /** Kept in the bucket under `<kind>.<id>` (what `storedUnder` reads at start), then in memory. */
+  async #keep<T>(held: Map<string, T>, kind: string, id: string, value: T): Promise<void> {
+    await this.#kv.put(`${kind}.${id}`, enc(value));
+    held.set(id, value);
   }
 
   async seal(ref: string, informant: SealedInformant): Promise<void> {

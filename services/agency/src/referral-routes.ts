@@ -11,13 +11,13 @@ import {
   referralDeadlines,
 } from "@liandong/contracts";
 import {
-  decide,
   headOf,
   type ReferralBusEvent,
   type ReferralCommand,
   type ReferralEvent,
   type Refusal,
   recordReferral,
+  referralDecider,
   referralState,
 } from "@liandong/domain";
 import {
@@ -136,7 +136,11 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
           : crypto.randomUUID();
         return view.history.some((h) => h.eventId === eventId) ? view : undefined;
       },
-      decide: (view) => decide(command(view), referralState(view), { agency, county }),
+      decide: (view) =>
+        referralDecider.decide(
+          { command: command(view), actor: { agency, county } },
+          referralState(view),
+        ),
       append: (view, [event]) => publish(officer.id, view, event!, eventId),
       refused: (view, refusal) => recordRefusal(officer, view, attempted, refusal, key),
       version: (view) => view?.history.length ?? 0,
@@ -229,10 +233,9 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
   ): Promise<ReferralView> {
     const existing = store.referrals.get(data.referralId);
     if (existing) return existing;
-    const decided = decide(
-      { type: "offer", data, toCounty, now: clock() },
-      { status: "none" },
-      { agency, county },
+    const decided = referralDecider.decide(
+      { command: { type: "offer", data, toCounty, now: clock() }, actor: { agency, county } },
+      referralDecider.initialState(),
     );
     if (!Array.isArray(decided)) throw refusalProblem(decided);
     const draft: ReferralView = {

@@ -26,6 +26,37 @@ export function actorDecider<State, Command, Actor, Event>(rules: {
   };
 }
 
+/** An aggregate before the command that opens it: where every fold of one starts. */
+export type Unopened = { status: "none" };
+
+/**
+ * The rules of an aggregate several parties step on that one command opens (`opens`): `open`
+ * decides that command on any state (it refuses an aggregate already open); every other command
+ * is `decide`'s, on the open aggregate only, refused as a conflict (`missing`) before it is.
+ */
+export function openedBy<OpenCommand extends { type: string }, Command, Open, Actor, Event>(rules: {
+  opens: OpenCommand["type"];
+  open(command: OpenCommand, state: Open | Unopened, actor: Actor): Event[] | Refusal;
+  decide(command: Command, state: Open, actor: Actor): Event[] | Refusal;
+  missing: string;
+  evolve(state: Open | Unopened, event: Event): Open | Unopened;
+}): Decider<Open | Unopened, { command: OpenCommand | Command; actor: Actor }, Event> {
+  return actorDecider({
+    decide(command: OpenCommand | Command, state: Open | Unopened, actor: Actor) {
+      if ((command as OpenCommand).type === rules.opens)
+        return rules.open(command as OpenCommand, state, actor);
+      if (isUnopened(state)) return refuse("conflict", rules.missing);
+      return rules.decide(command as Command, state, actor);
+    },
+    evolve: rules.evolve,
+    initialState: (): Open | Unopened => ({ status: "none" }),
+  });
+}
+
+function isUnopened(state: unknown): state is Unopened {
+  return (state as { status?: unknown }).status === "none";
+}
+
 /**
  * Why a command is refused. `forbidden`: not this party's step (403). `conflict`: not possible
  * in this state (409). `invalid`: the command itself is implausible (422), with the field named.

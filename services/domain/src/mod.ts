@@ -22,4 +22,5 @@ export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";
 export * from "./referral/referral.ts";
 export * from "./report/mod.ts";
+export type { LoggedStep, StepMeta } from "./step.ts";
 export * from "./supervision/mod.ts";

@@ -3,10 +3,10 @@
  * to the previous one's hash). The hashes stand in for SHA-256 (unique per event, no digest):
  * readers compare them, never recompute them.
  */
-import type { BusEvent } from "@liandong/contracts";
+import type { BusEvent, InspectionFindings } from "@liandong/contracts";
 import fc from "fast-check";
-import { isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
-import type { StepMeta } from "./referral/record.ts";
+import { type Decider, isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
+import type { StepMeta } from "./step.ts";
 
 /** The default county's agencies (not its office), as the contracts' DEFAULT_AGENCIES list them. */
 export const AGENCY_CODES = [
@@ -16,6 +16,18 @@ export const AGENCY_CODES = [
   "drug-regulation",
   "commerce",
 ] as const;
+
+/** A participant's findings on a joint inspection (联合检查), naming `leads`: one sample for all tests. */
+export function sampleFindings(leads: string[] = []): InspectionFindings {
+  return {
+    institutionsChecked: 3,
+    devicesSealed: 2,
+    drugsConfiscated: 0,
+    advertsRemoved: 1,
+    problems: ["未登记B超机两台"],
+    leads,
+  };
+}
 
 let counter = 0;
 
@@ -189,4 +201,85 @@ export function forEachForgery<A, C, P>(
   fc.assert(fc.property(fc.array(attempt, { maxLength: 6 }), command, party, party, check), {
     numRuns: 500,
   });
+}
+
+/**
+ * What a test drives a decider with: `run`, the state after a command it expects taken (each
+ * event decided folded in turn); `refusal`, why it refuses one it expects refused.
+ */
+export function deciderTests<S, C, E>(decider: Decider<S, C, E>) {
+  return {
+    run: (state: S, command: C) => taken(decider.decide(command, state), state, decider.evolve),
+    refusal: (state: S, command: C) => refusalOf(decider.decide(command, state)),
+  };
+}
+
+/**
+ * What a test drives an aggregate several parties step on with (an `actorDecider`): `run`, the
+ * state after a command it expects taken; `refusal`, why one is refused (both by `byDefault`
+ * unless another actor is named); `played`, attempts by agencies (`party` makes each one's
+ * actor) played in order with the decided events published; and `leavesAlone`, the property
+ * every such aggregate holds over generated histories.
+ */
+export function actorTests<S, C, A, E extends { type: string }, P>(
+  decider: Decider<S, { command: C; actor: A }, E>,
+  rules: { byDefault: A; party(agency: string): A; publish(e: E): P },
+) {
+  const { decide, evolve, initialState } = decider;
+  const tests = deciderTests(decider);
+  const decided = (state: S, command: C, actor: A) => decide({ command, actor }, state);
+  const played = (attempts: Iterable<[C, string]>) =>
+    play(initialState(), attempts, {
+      decide: ([command, agency], state) => decided(state, command, rules.party(agency)),
+      evolve,
+      publish: rules.publish,
+    });
+  return {
+    run: (state: S, command: C, actor = rules.byDefault) => tests.run(state, { command, actor }),
+    refusal: (state: S, command: C, actor = rules.byDefault) =>
+      tests.refusal(state, { command, actor }),
+    played,
+    /**
+     * Checks, over generated histories, that every refused attempt leaves the state as it was,
+     * and that `decide` and `evolve` change nothing they are given (frozen: a mutation throws).
+     */
+    leavesAlone(attempt: fc.Arbitrary<[C, string]>): void {
+      const check = (attempts: [C, string][], [command, agency]: [C, string]) => {
+        const { refused, state } = played(attempts);
+        for (const r of refused)
+          if (JSON.stringify(r.after) !== JSON.stringify(r.before))
+            throw new Error("a refused attempt changed the state");
+        const frozen = deepFreeze(structuredClone(state));
+        const out = decided(frozen, deepFreeze({ ...command }), deepFreeze(rules.party(agency)));
+        if (!isRefusal(out)) for (const e of out) evolve(frozen, deepFreeze(e));
+      };
+      fc.assert(fc.property(fc.array(attempt, { maxLength: 10 }), attempt, check), {
+        numRuns: 300,
+      });
+    },
+    /**
+     * Checks, over generated histories, that a reader's `record` fold takes a step from the bus
+     * exactly when its publisher could have decided it (`forEachForgery`), and then holds what
+     * the decider's own fold holds.
+     */
+    forgeries(
+      attempt: fc.Arbitrary<[C, string]>,
+      command: fc.Arbitrary<C>,
+      parties: readonly string[],
+      record: (state: S, e: P) => { ok: true; record: S } | NotRecorded,
+    ): void {
+      forEachForgery(attempt, command, parties, (attempts, command, decider, publisher) => {
+        const { state } = played(attempts);
+        const out = decided(state, command, rules.party(decider));
+        if (isRefusal(out)) return;
+        for (const e of out) {
+          const r = record(state, rules.publish({ ...e, agency: publisher } as E));
+          if (r.ok !== (publisher === decider))
+            throw new Error(`${decider}'s step published by ${publisher}: ok is ${r.ok}`);
+          if (r.ok && JSON.stringify(r.record) !== JSON.stringify(evolve(state, e)))
+            throw new Error(`${e.type} recorded is not the decider's fold`);
+        }
+      });
+    },
+  };
 }

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { acrossRestart, agencyDesks, type List } from "@liandong/agency/testing";
 import { STREAMS } from "@liandong/contracts";
+import { sampleFindings } from "@liandong/domain/testing";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
@@ -39,14 +40,7 @@ const plan = (more: Record<string, unknown> = {}) => ({
   endsOn: day(3),
   ...more,
 });
-const findings = (leads: string[] = []) => ({
-  institutionsChecked: 3,
-  devicesSealed: 2,
-  drugsConfiscated: 0,
-  advertsRemoved: 1,
-  problems: ["未登记B超机两台"],
-  leads,
-});
+const findings = sampleFindings;
 
 const officeView = async (id: string) =>
   (await county.as("office").get<List<OfficeInspection>>("/inspections")).body.items.find(

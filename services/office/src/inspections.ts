@@ -13,12 +13,11 @@ import {
   type HttpEnv,
   newestFirst,
   ProblemError,
-  readJson,
-  requestStepId,
   type ServiceContext,
   uuidFromName,
 } from "@liandong/runtime";
 import { Hono } from "hono";
+import { officeRequest } from "./office-request.ts";
 
 /**
  * The joint inspections (联合检查) the office planned, as the domain records them (the plan and
@@ -41,11 +40,11 @@ export function inspectionRoutes(
   const { all, decisions } = deps.inspections;
   const app = new Hono<HttpEnv>();
   app.post("/inspections", async (c) => {
-    const officer = c.get("officer");
-    const plan = await readJson(c, InspectionPlanRequest);
-    const inspectionId = requestStepId(c, `office:inspection:${officer.id}`);
-    const existing = all.get(inspectionId);
-    if (existing) return c.json(inspectionView(existing), 200);
+    const request = await officeRequest(c, "inspection", InspectionPlanRequest, (id) =>
+      all.get(id),
+    );
+    const { officer, body: plan, id: inspectionId } = request;
+    if (request.before) return c.json(inspectionView(request.before), 200);
     // One plan per participant, addressed to it: each finds it in its inbox.
     const eventIds = (to: string) => uuidFromName(`inspection-planned:${inspectionId}:${to}`);
     const planned = await decisions.run<InspectionState, InspectionEvent>({

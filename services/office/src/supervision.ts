@@ -17,13 +17,12 @@ import {
   type HttpEnv,
   newestFirst,
   ProblemError,
-  readJson,
-  requestStepId,
   type ServiceContext,
   uuidFromName,
 } from "@liandong/runtime";
 import { Hono } from "hono";
 import type { Cases } from "./cases.ts";
+import { officeRequest } from "./office-request.ts";
 import type { ReferralTracker } from "./referral-tracker.ts";
 
 /**
@@ -54,12 +53,15 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
   const { supervision } = deps;
   const app = new Hono<HttpEnv>();
   app.post("/supervision", async (c) => {
-    const officer = c.get("officer");
-    const body = await readJson(c, SupervisionOrderRequest);
-    // A retried request returns the order it made, whatever happened since.
-    const orderId = requestStepId(c, `office:supervision:${officer.id}`);
-    const existing = supervision.orders.get(orderId);
-    if (existing) return c.json(supervisionView(existing), 200);
+    const {
+      officer,
+      body,
+      id: orderId,
+      before,
+    } = await officeRequest(c, "supervision", SupervisionOrderRequest, (id) =>
+      supervision.orders.get(id),
+    );
+    if (before) return c.json(supervisionView(before), 200);
     const order = await decideOrder(ctx, deps.log, supervision, {
       orderId,
       aboutId: body.about.id,

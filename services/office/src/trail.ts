@@ -6,6 +6,7 @@ import {
   parseEvent,
   type ReferralView,
   STREAMS,
+  type TrailStep,
 } from "@liandong/contracts";
 import { isReferralEvent, recordReferral } from "@liandong/domain";
 import {
@@ -19,20 +20,6 @@ import {
   verifyChain,
 } from "@liandong/runtime";
 import { Hono } from "hono";
-
-/** One step of an aggregate's trail: who did what, when and why. */
-export type TrailStep = {
-  seq: number;
-  type: string;
-  agency: string;
-  actor: string;
-  time: string;
-  to?: string;
-  reason?: string;
-  /** For a refused attempt: the step tried and why it was refused. */
-  attempted?: string;
-  refused?: string;
-};
 
 /**
  * The whole history of a referral or lead, read from the shared log in the order the stream

@@ -46,12 +46,17 @@ export const setAcceptLanguage = (value: string) => {
   acceptLanguage = value;
 };
 
-/** The officer's token on every request; a fresh Idempotency-Key on every POST (one per click). */
-const as = (token: string): Middleware => ({
+/**
+ * The officer's token on every request; on every POST the Idempotency-Key of the form being
+ * sent (`key`: one per filling of a form, so that a second click or a retry is the same step),
+ * else a fresh one.
+ */
+const as = (token: string, key?: string): Middleware => ({
   onRequest({ request }) {
     request.headers.set("authorization", `Bearer ${token}`);
     request.headers.set("accept-language", acceptLanguage);
-    if (request.method === "POST") request.headers.set("idempotency-key", crypto.randomUUID());
+    if (request.method === "POST")
+      request.headers.set("idempotency-key", key ?? crypto.randomUUID());
     return request;
   },
 });
@@ -72,12 +77,12 @@ export const setServices = (services: readonly ServiceInfo[]) => {
   for (const s of services) serviceAt.set(s.url, s.code);
 };
 
-function client<P extends {}>(base: string, token: string): Client<P> {
+function client<P extends {}>(base: string, token: string, key?: string): Client<P> {
   // An empty base is the page's own origin (the office); a path is on the page's own origin
   // too (behind the county's reverse proxy).
   const baseUrl = new URL(base || "/", location.origin).href.replace(/\/$/, "");
   const c = createClient<P>({ baseUrl });
-  c.use(as(token));
+  c.use(as(token, key));
   c.use({
     onError({ error }) {
       if (error instanceof DOMException && error.name === "AbortError") return;
@@ -93,10 +98,12 @@ function current(): Session {
   return s;
 }
 
-/** The logged-in officer's own agency service. */
-export const agencyApi = () => client<AgencyPaths>(current().base, current().token);
+/** The logged-in officer's own agency service (`key`: the Idempotency-Key of a form's POST). */
+export const agencyApi = (key?: string) =>
+  client<AgencyPaths>(current().base, current().token, key);
 /** The office's service, for the office's officers. */
-export const officeApi = () => client<OfficePaths>(current().base, current().token);
+export const officeApi = (key?: string) =>
+  client<OfficePaths>(current().base, current().token, key);
 
 /** The answer's data, or its problem as an ApiError. */
 export async function ok<T>(

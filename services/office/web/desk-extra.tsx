@@ -5,8 +5,8 @@ import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { lastDayToReport, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { agencyApi, ok, type S } from "./api.ts";
 import { Input, MonthFilter, SubmitForm, TextArea, useFields, useSubmit } from "./fields.tsx";
-import { labels, t, when } from "./i18n.ts";
-import { ErrorBox, ListSection, Section, Status, useLoad } from "./ui.tsx";
+import { colon, gap, joined, labels, t, when } from "./i18n.ts";
+import { ErrorBox, ListSection, Said, Section, Status, useLoad } from "./ui.tsx";
 
 type Figures = S["AgencyReport"]["prefilled"];
 type Count = "institutionsChecked" | "devicesSealed" | "drugsConfiscated" | "advertsRemoved";
@@ -20,7 +20,7 @@ export function SupervisionAnswers() {
       testId="my-orders"
       rowKey={(o) => o.orderId}
       columns={[
-        [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
+        [t("reason"), (o) => <OrderReason order={o} />],
         [t("orderedAt"), (o) => when(o.orderedAt)],
         [t("answerBy"), (o) => when(o.answerBy)],
         [t("status"), (o) => <Status of={o.status} text={labels.supervisionStatus} />],
@@ -41,9 +41,9 @@ export function SupervisionAnswers() {
 function AnswerForm(props: { orderId: string; onDone: () => void }) {
   const [answer, setAnswer] = useState("");
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/supervision/{orderId}/answer", {
+        agencyApi(key).POST("/supervision/{orderId}/answer", {
           params: { path: { orderId: props.orderId } },
           body: { answer },
         }),
@@ -59,6 +59,34 @@ function AnswerForm(props: { orderId: string; onDone: () => void }) {
 
 /** An inspection's counts: the report's figures where they are one, and adverts removed. */
 const countLabel = (k: Count) => (k === "advertsRemoved" ? t(k) : labels.figure(k));
+const COUNTS: Count[] = [
+  "institutionsChecked",
+  "devicesSealed",
+  "drugsConfiscated",
+  "advertsRemoved",
+];
+
+/** One agency's findings on an inspection, in words: its counts, then the problems it found. */
+export const FindingsText = ({ of }: { of: Record<Count, number> & { problems?: string[] } }) => (
+  <>
+    {joined(COUNTS.map((k) => `${countLabel(k)} ${of[k]}`))}
+    {of.problems?.length ? (
+      <>
+        {colon()}
+        <Said>{joined(of.problems)}</Said>
+      </>
+    ) : null}
+  </>
+);
+
+/** Why the office ordered supervision: its grounds, then its reason as written. */
+export const OrderReason = ({ order }: { order: S["SupervisionOrderView"] }) => (
+  <>
+    {labels.grounds(order.grounds)}
+    {colon()}
+    <Said>{order.reason}</Said>
+  </>
+);
 
 export function InspectionFindings() {
   const list = useLoad(() => ok(agencyApi().GET("/inspections")), "inspections");
@@ -69,14 +97,14 @@ export function InspectionFindings() {
       testId="my-inspections"
       rowKey={(i) => i.inspectionId}
       columns={[
-        [t("title"), (i) => i.title],
-        [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
+        [t("title"), (i) => <Said>{i.title}</Said>],
+        [t("target"), (i) => <Said>{joined(i.targets.map((x) => x.name))}</Said>],
         [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
         [
           t("findings"),
           (i) =>
             i.findings ? (
-              `${countLabel("institutionsChecked")} ${i.findings.institutionsChecked}，${countLabel("devicesSealed")} ${i.findings.devicesSealed}，${countLabel("drugsConfiscated")} ${i.findings.drugsConfiscated}，${countLabel("advertsRemoved")} ${i.findings.advertsRemoved}`
+              <FindingsText of={i.findings} />
             ) : (
               <FindingsForm inspectionId={i.inspectionId} onDone={list.reload} />
             ),
@@ -95,9 +123,9 @@ function FindingsForm(props: { inspectionId: string; onDone: () => void }) {
     problems: "",
   });
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/inspections/{inspectionId}/findings", {
+        agencyApi(key).POST("/inspections/{inspectionId}/findings", {
           params: { path: { inspectionId: props.inspectionId } },
           body: {
             institutionsChecked: Number(f.institutionsChecked),
@@ -114,14 +142,11 @@ function FindingsForm(props: { inspectionId: string; onDone: () => void }) {
     props.onDone,
   );
   const count = (k: Count) => (
-    <Input label={countLabel(k)} type="number" min="0" required {...bind(k)} />
+    <Input key={k} label={countLabel(k)} type="number" min="0" required {...bind(k)} />
   );
   return (
     <SubmitForm submit={submit} label={t("recordFindings")} testId="findings-form">
-      {count("institutionsChecked")}
-      {count("devicesSealed")}
-      {count("drugsConfiscated")}
-      {count("advertsRemoved")}
+      {COUNTS.map(count)}
       <TextArea label={t("problems")} rows={2} {...bind("problems")} />
     </SubmitForm>
   );
@@ -154,9 +179,9 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
   const [figures, setFigures] = useState<Figures>(r.submitted?.figures ?? r.prefilled);
   const [note, setNote] = useState(r.submitted?.note ?? "");
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/reports/{month}/submission", {
+        agencyApi(key).POST("/reports/{month}/submission", {
           params: { path: { month: r.month } },
           body: { figures, ...(note ? { note } : {}) },
         }),
@@ -172,7 +197,10 @@ function ReportForm(props: { report: S["AgencyReport"]; onDone: () => void }) {
       testId="report-form"
     >
       <p class="wide">
-        {t("dueBy")}：{lastDayToReport(r.month)} {t("dueEndOfDay")}　
+        {t("dueBy")}
+        {colon()}
+        {lastDayToReport(r.month)} {t("dueEndOfDay")}
+        {gap()}
         {r.submitted ? (
           <span class={`status ${r.status}`}>
             {labels.reportStatus(r.status)} · {t("submittedAt")} {when(r.submitted.submittedAt)}

@@ -1,23 +1,38 @@
 // The page's form controls: a form that posts, its fields (each giving its value to a setter as
 // it changes), and the month picker above a monthly page.
 import type { ComponentChildren, JSX } from "preact";
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
+import { ApiError } from "./api.ts";
 import { t } from "./i18n.ts";
 import { ErrorBox, message } from "./ui.tsx";
 
-/** A form that posts, shows the server's problem (naming the field) or calls `done`. */
-export function useSubmit<T>(act: () => Promise<T>, done: (r: T) => void) {
+/**
+ * A form that posts, shows the server's problem (naming the field) or calls `done`. `act` gets
+ * the form's Idempotency-Key: one for each filling of the form, kept for a second click or a
+ * retry after the connection failed (the service then makes the step once), renewed once the
+ * service has answered. While one is being sent, another submit does nothing.
+ */
+export function useSubmit<T>(act: (key: string) => Promise<T>, done: (r: T) => void) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
+  const key = useRef(crypto.randomUUID());
+  const sending = useRef(false);
   const submit = async (e?: Event) => {
     e?.preventDefault();
+    if (sending.current) return;
+    sending.current = true;
     setBusy(true);
     setError(undefined);
     try {
-      done(await act());
+      const result = await act(key.current);
+      key.current = crypto.randomUUID();
+      done(result);
     } catch (err) {
+      // A problem the service answered (4xx): nothing was done, the next try is a new request.
+      if (err instanceof ApiError && err.status < 500) key.current = crypto.randomUUID();
       setError(message(err));
     } finally {
+      sending.current = false;
       setBusy(false);
     }
   };
@@ -178,7 +193,9 @@ export function useFields<F extends object>(initial: F) {
     value: f[k],
     set: (v: F[K]) => setF({ ...f, [k]: v }),
   });
-  return { f, setF, bind };
+  /** Empties the form (its first values back), once it is sent. */
+  const reset = () => setF(initial);
+  return { f, setF, bind, reset };
 }
 
 /** The month a page shows, chosen above it (the filters of its section). */

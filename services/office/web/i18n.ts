@@ -53,10 +53,7 @@ const WORDS = {
   login: ["登录", "Log in"],
   logout: ["退出", "Log out"],
   token: ["令牌", "Token"],
-  tokenHint: [
-    "各部门联络员令牌见 .liandong/county/secrets/tokens.json",
-    "Officers' tokens: .liandong/county/secrets/tokens.json",
-  ],
+  tokenHint: ["各部门联络员令牌见：", "Officers' tokens: "],
   loginFailed: ["登录失败", "Login failed"],
   inbox: ["收件箱", "Inbox"],
   waitingReferrals: ["待接收的移交", "Referrals waiting for us"],
@@ -73,10 +70,13 @@ const WORDS = {
   inspections: ["联合检查", "Joint inspections"],
   statistics: ["统计", "Statistics"],
   allViolations: ["全部违法类型", "All violations"],
+  byAgency: ["各部门", "By agency"],
+  trend: ["近六个月趋势（各部门之和）", "The last six months (agencies added up)"],
   monthlyReport: ["月报", "Monthly report"],
   source: ["线索来源", "Source"],
   violations: ["违法类型", "Violations"],
   target: ["对象", "Target"],
+  lead: ["线索", "Lead"],
   targetKind: ["对象类型", "Target kind"],
   institution: ["机构", "Institution"],
   person: ["个人", "Person"],
@@ -146,6 +146,9 @@ const WORDS = {
   downloadJson: ["导出 JSON", "Download JSON"],
   flagged: ["未按时报送", "Not reported in time"],
   saved: ["已保存", "Saved"],
+  copy: ["复制", "Copy"],
+  copied: ["已复制", "Copied"],
+  copyId: ["复制完整编号", "Copy the whole id"],
   loading: ["加载中…", "Loading…"],
   refresh: ["刷新", "Refresh"],
   back: ["返回", "Back"],
@@ -227,3 +230,12 @@ export const when = (iso: string | undefined): string =>
         timeStyle: "short",
       })
     : "";
+
+/** Punctuation in the page's language: a list, a colon, words in brackets, a space between. */
+export const joined = (items: readonly string[]): string =>
+  items.join(lang.value === "zh" ? "、" : ", ");
+export const colon = (): string => (lang.value === "zh" ? "：" : ": ");
+export const paren = (words: string | number): string =>
+  lang.value === "zh" ? `（${words}）` : ` (${words})`;
+export const comma = (): string => (lang.value === "zh" ? "，" : ", ");
+export const gap = (): string => (lang.value === "zh" ? "　" : "  ");

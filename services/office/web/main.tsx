@@ -7,10 +7,10 @@ import { useState } from "preact/hooks";
 import type { paths as OfficePaths } from "../../../contracts/generated/office-openapi.d.ts";
 import { login, logout, ok, type ServiceInfo, session, setServices } from "./api.ts";
 import { Input, options, Select } from "./fields.tsx";
-import { labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
+import { colon, labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
 import { OfficeDesk } from "./office.tsx";
 import { OfficerDesk } from "./officer.tsx";
-import { ErrorBox, message, useLoad } from "./ui.tsx";
+import { ErrorBox, message, Said, useLoad } from "./ui.tsx";
 
 function App() {
   const config = useLoad(async () => {
@@ -30,13 +30,15 @@ function App() {
         <div class="who">
           {s && (
             <span data-testid="who">
-              {labels.agency(s.officer.agency)} · {s.officer.name}
+              {labels.agency(s.officer.agency)} · <Said>{s.officer.name}</Said>
             </span>
           )}
           <button
             type="button"
             class="link"
             data-testid="lang"
+            // The switch names the other language in that language.
+            lang={lang.value === "zh" ? "en" : "zh-CN"}
             onClick={() => setLang(lang.value === "zh" ? "en" : "zh")}
           >
             {lang.value === "zh" ? "English" : "中文"}
@@ -76,7 +78,7 @@ function Login({ services }: { services: ServiceInfo[] }) {
     try {
       await login(service, token.trim());
     } catch (err) {
-      setError(`${t("loginFailed")}：${message(err)}`);
+      setError(`${t("loginFailed")}${colon()}${message(err)}`);
     }
   };
   return (
@@ -97,7 +99,10 @@ function Login({ services }: { services: ServiceInfo[] }) {
         value={token}
         set={setToken}
       />
-      <p class="muted">{t("tokenHint")}</p>
+      <p class="muted">
+        {t("tokenHint")}
+        <code>.liandong/county/secrets/tokens.json</code>
+      </p>
       <button type="submit">{t("login")}</button>
       <ErrorBox error={error} />
     </form>

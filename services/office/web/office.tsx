@@ -6,6 +6,8 @@ import type { operations } from "../../../contracts/generated/office-openapi.d.t
 import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { ratePercent, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { downloadReport, type O, officeApi, ok, type ServiceInfo, session } from "./api.ts";
+import { FiguresChart } from "./chart.tsx";
+import { FindingsText, OrderReason } from "./desk-extra.tsx";
 import {
   Checks,
   Input,
@@ -17,9 +19,20 @@ import {
   useFields,
   useSubmit,
 } from "./fields.tsx";
-import { labels, t, when } from "./i18n.ts";
+import { colon, gap, joined, labels, paren, t, when } from "./i18n.ts";
 import { AcceptBy } from "./officer.tsx";
-import { ErrorBox, ListSection, Section, Status, short, Table, Tabs, useLoad } from "./ui.tsx";
+import {
+  type Column,
+  ErrorBox,
+  Id,
+  ListSection,
+  Said,
+  Section,
+  Status,
+  Table,
+  Tabs,
+  useLoad,
+} from "./ui.tsx";
 
 type Tracked = O["TrackedReferralView"];
 type Figures = O["MonthlyReportView"]["total"]["figures"];
@@ -70,14 +83,14 @@ export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
 
 const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren][] = []) =>
   [
-    [t("referrals"), (r: Tracked) => <code>{short(r.referralId)}</code>],
+    [t("referrals"), (r: Tracked) => <Id id={r.referralId} />],
     [t("from"), (r: Tracked) => labels.agency(r.from)],
     [t("to"), (r: Tracked) => labels.agency(r.to)],
     [
       t("holder"),
       (r: Tracked) =>
         r.holderCounty
-          ? `${labels.agency(r.holder)}（${r.holderCounty}）`
+          ? `${labels.agency(r.holder)}${paren(r.holderCounty)}`
           : labels.agency(r.holder),
     ],
     [
@@ -86,11 +99,11 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
         r.awaiting === undefined
           ? "—"
           : r.awaitingCounty
-            ? `${labels.agency(r.awaiting)}（${r.awaitingCounty}）`
+            ? `${labels.agency(r.awaiting)}${paren(r.awaitingCounty)}`
             : labels.agency(r.awaiting),
     ],
     [t("status"), (r: Tracked) => <Status of={r.status} text={labels.referralStatus} />],
-    [t("violations"), (r: Tracked) => r.violations.map(labels.violation).join("、")],
+    [t("violations"), (r: Tracked) => joined(r.violations.map(labels.violation))],
     [t("age"), (r: Tracked) => r.ageDays],
     [t("acceptBy"), (r: Tracked) => <AcceptBy r={r} />],
     [t("completeBy"), (r: Tracked) => when(r.completeBy)],
@@ -99,10 +112,9 @@ const trackerColumns = (extra: [string, (r: Tracked) => preact.ComponentChildren
       (r: Tracked) =>
         r.overdueNow ? (
           <span class="badge danger">
-            {VOCABULARY.deadlines
-              .filter((d) => r.overdue[d] !== undefined)
-              .map(labels.deadline)
-              .join("、")}
+            {joined(
+              VOCABULARY.deadlines.filter((d) => r.overdue[d] !== undefined).map(labels.deadline),
+            )}
           </span>
         ) : (
           ""
@@ -235,9 +247,9 @@ function OrderForm(props: {
   const [reason, setReason] = useState("");
   const [days, setDays] = useState("3");
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        officeApi().POST("/supervision", {
+        officeApi(key).POST("/supervision", {
           body: { about: props.about, reason, answerWithinDays: Number(days) },
         }),
       ),
@@ -283,7 +295,11 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
   const d = data.data;
   return (
     <Section
-      title={`${t("chain")} ${short(props.id)}`}
+      title={
+        <>
+          {t("chain")} <Id id={props.id} />
+        </>
+      }
       actions={
         <button type="button" class="link" onClick={props.onBack}>
           ← {t("back")}
@@ -304,14 +320,20 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             ))}
           </ol>
           <p data-testid="holder">
-            {t("holder")}：{labels.agency(d.referral.holder)}　{t("awaiting")}：
+            {t("holder")}
+            {colon()}
+            {labels.agency(d.referral.holder)}
+            {gap()}
+            {t("awaiting")}
+            {colon()}
             {d.referral.awaiting ? labels.agency(d.referral.awaiting) : "—"}
           </p>
           <p data-testid="verification" class={d.trail.verification.ok ? "ok" : "error"}>
-            {t("verification")}：
+            {t("verification")}
+            {colon()}
             {d.trail.verification.ok
               ? t("verified")
-              : `${t("notVerified")} ${d.trail.verification.reason}（${d.trail.verification.seq}）`}
+              : `${t("notVerified")} ${d.trail.verification.reason}${paren(d.trail.verification.seq)}`}
           </p>
           <Table
             testId="trail"
@@ -320,16 +342,16 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
             columns={[
               [t("when"), (s) => when(s.time)],
               [t("agency"), (s) => labels.agency(s.agency)],
-              [t("who"), (s) => s.actor],
+              [t("who"), (s) => <Said>{s.actor}</Said>],
               [
                 t("what"),
                 (s) =>
                   s.type === "attempt.refused"
-                    ? `${labels.eventType(s.type)}（${s.refused ?? ""}）`
+                    ? `${labels.eventType(s.type)}${paren(s.refused ?? "")}`
                     : labels.eventType(s.type),
               ],
               [t("to"), (s) => (s.to ? labels.agency(s.to) : "")],
-              [t("reason"), (s) => s.reason ?? ""],
+              [t("reason"), (s) => <Said>{s.reason ?? ""}</Said>],
             ]}
           />
         </>
@@ -349,12 +371,12 @@ function Orders() {
       rowKey={(o) => o.orderId}
       columns={[
         [t("to"), (o) => labels.agency(o.to)],
-        [t("reason"), (o) => `${labels.grounds(o.grounds)}：${o.reason}`],
+        [t("reason"), (o) => <OrderReason order={o} />],
         [t("orderedAt"), (o) => when(o.orderedAt)],
         [t("answerBy"), (o) => when(o.answerBy)],
         [t("status"), (o) => <Status of={o.status} text={labels.supervisionStatus} />],
         [t("level"), (o) => o.level],
-        [t("answer"), (o) => o.answer ?? ""],
+        [t("answer"), (o) => <Said>{o.answer ?? ""}</Said>],
       ]}
     />
   );
@@ -372,9 +394,9 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
     endsOn: today,
   });
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        officeApi().POST("/inspections", {
+        officeApi(key).POST("/inspections", {
           body: {
             title: f.title,
             agencies: f.agencies,
@@ -416,19 +438,18 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
         testId="inspections"
         rowKey={(i) => i.inspectionId}
         columns={[
-          [t("title"), (i) => i.title],
-          [t("participants"), (i) => i.agencies.map(labels.agency).join("、")],
-          [t("target"), (i) => i.targets.map((x) => x.name).join("、")],
+          [t("title"), (i) => <Said>{i.title}</Said>],
+          [t("participants"), (i) => joined(i.agencies.map(labels.agency))],
+          [t("target"), (i) => <Said>{joined(i.targets.map((x) => x.name))}</Said>],
           [t("startsOn"), (i) => `${i.startsOn} ~ ${i.endsOn}`],
           [
             t("findings"),
             (i) =>
               Object.entries(i.findings).map(([a, x]) => (
                 <div key={a}>
-                  {labels.agency(a)}：{labels.figure("institutionsChecked")} {x.institutionsChecked}
-                  ，{labels.figure("devicesSealed")} {x.devicesSealed}，
-                  {labels.figure("drugsConfiscated")} {x.drugsConfiscated}
-                  {x.problems.length ? `；${x.problems.join("；")}` : ""}
+                  {labels.agency(a)}
+                  {colon()}
+                  <FindingsText of={x} />
                 </div>
               )),
           ],
@@ -440,24 +461,42 @@ function Inspections({ agencies }: { agencies: ServiceInfo[] }) {
 
 const thisMonth = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
 
+/** The `count` months up to and including `month` (YYYY-MM), oldest first. */
+export const monthsUpTo = (month: string, count: number): string[] => {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return Array.from({ length: count }, (_, i) => {
+    const d = new Date(Date.UTC(y, m - 1 - (count - 1 - i), 1));
+    return d.toISOString().slice(0, 7);
+  });
+};
+
+/** The figures the charts show (the table beside them shows every figure). */
+const CHARTED: Figure[] = ["leadsReceived", "casesOpened", "casesClosed", "referralsOverdue"];
+const TREND_MONTHS = 6;
+
 function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
   const [month, setMonth] = useState(thisMonth());
   // "all" is the statistics' row for every violation together.
   const [violation, setViolation] = useState("all");
+  // The month chosen and the five before it: the trend; the last of them: the bars and table.
   const stats = useLoad(
-    () => ok(officeApi().GET("/statistics", { params: { query: { month } } })),
+    () =>
+      Promise.all(
+        monthsUpTo(month, TREND_MONTHS).map((m) =>
+          ok(officeApi().GET("/statistics", { params: { query: { month: m } } })),
+        ),
+      ),
     month,
   );
-  const rows = (stats.data?.rows ?? []).filter((r) => r.violation === violation);
-  const byAgency = agencies.map(
-    (a) =>
-      rows.find((r) => r.agency === a.code) ?? {
-        agency: a.code,
-        violation,
-        figures: undefined,
-        closureRate: 0,
-      },
-  );
+  type Row = { agency: string; figures: Figures | undefined; closureRate: number | null };
+  const rowsOf = (view: O["StatisticsView"] | undefined): Row[] =>
+    agencies.map((a) => {
+      const row = view?.rows.find((r) => r.agency === a.code && r.violation === violation);
+      return { agency: a.code, figures: row?.figures, closureRate: row?.closureRate ?? null };
+    });
+  const months = stats.data ?? [];
+  const byAgency = rowsOf(months.at(-1));
+  const figure = (r: Row, k: Figure) => r.figures?.[k] ?? 0;
   return (
     <Section title={t("statistics")}>
       <MonthFilter month={month} set={setMonth}>
@@ -467,92 +506,53 @@ function Statistics({ agencies }: { agencies: ServiceInfo[] }) {
         </Select>
       </MonthFilter>
       <ErrorBox error={stats.error} />
-      <BarChart
-        series={["leadsReceived", "casesOpened", "casesClosed", "referralsOverdue"]}
-        groups={byAgency.map((r) => ({ name: labels.agency(r.agency), values: r.figures }))}
-      />
-      <Table
-        testId="statistics"
-        rows={byAgency}
-        rowKey={(r) => r.agency}
-        columns={[
-          [t("agency"), (r) => labels.agency(r.agency)],
-          ...VOCABULARY.figures.map(
-            (k) =>
-              [labels.figure(k), (r: (typeof byAgency)[number]) => r.figures?.[k] ?? 0] as [
-                string,
-                (r: (typeof byAgency)[number]) => number,
-              ],
-          ),
-          [t("closureRate"), (r) => ratePercent(r.closureRate)],
-        ]}
-      />
+      {stats.data && (
+        <div class="stats">
+          <figure>
+            <figcaption>
+              {t("byAgency")} · {month}
+            </figcaption>
+            <FiguresChart
+              type="bar"
+              testId="chart"
+              label={`${t("statistics")} ${month}${colon()}${joined(CHARTED.map(labels.figure))}`}
+              labels={byAgency.map((r) => labels.agency(r.agency))}
+              series={CHARTED.map((k) => ({
+                name: labels.figure(k),
+                values: byAgency.map((r) => figure(r, k)),
+              }))}
+            />
+          </figure>
+          <figure>
+            <figcaption>{t("trend")}</figcaption>
+            <FiguresChart
+              type="line"
+              testId="trend"
+              label={t("trend")}
+              labels={monthsUpTo(month, TREND_MONTHS)}
+              series={CHARTED.map((k) => ({
+                name: labels.figure(k),
+                values: months.map((view) =>
+                  rowsOf(view).reduce((sum, r) => sum + figure(r, k), 0),
+                ),
+              }))}
+            />
+          </figure>
+          <Table
+            testId="statistics"
+            rows={byAgency}
+            rowKey={(r) => r.agency}
+            columns={[
+              [t("agency"), (r) => labels.agency(r.agency)],
+              ...VOCABULARY.figures.map(
+                (k) => [labels.figure(k), (r: Row) => figure(r, k)] as Column<Row>,
+              ),
+              [t("closureRate"), (r) => ratePercent(r.closureRate)],
+            ]}
+          />
+        </div>
+      )}
     </Section>
-  );
-}
-
-// The same colours as .legend .c0–.c3 in style.css.
-const COLOURS = ["#2f6fb3", "#3a9d5d", "#c98a1b", "#c0392b"];
-
-/** Grouped bars, one group per agency, drawn as SVG. */
-function BarChart(props: {
-  series: Figure[];
-  groups: { name: string; values: Figures | undefined }[];
-}) {
-  const max = Math.max(
-    1,
-    ...props.groups.flatMap((g) => props.series.map((s) => g.values?.[s] ?? 0)),
-  );
-  const bar = 14;
-  const groupWidth = props.series.length * bar + 24;
-  const height = 180;
-  const width = props.groups.length * groupWidth + 40;
-  return (
-    <figure class="chart">
-      <svg
-        viewBox={`0 0 ${width} ${height + 60}`}
-        width="100%"
-        role="img"
-        aria-label={t("statistics")}
-        data-testid="chart"
-      >
-        <line x1="30" y1={height} x2={width} y2={height} stroke="#999" />
-        <text x="0" y="12" font-size="10">
-          {max}
-        </text>
-        {props.groups.map((g, gi) =>
-          props.series.map((s, si) => {
-            const v = g.values?.[s] ?? 0;
-            const h = (v / max) * (height - 20);
-            return (
-              <rect
-                key={`${gi}-${s}`}
-                x={40 + gi * groupWidth + si * bar}
-                y={height - h}
-                width={bar - 2}
-                height={h}
-                fill={COLOURS[si]}
-              >
-                <title>{`${g.name} ${labels.figure(s)}: ${v}`}</title>
-              </rect>
-            );
-          }),
-        )}
-        {props.groups.map((g, gi) => (
-          <text key={g.name} x={40 + gi * groupWidth} y={height + 16} font-size="10">
-            {g.name.slice(0, 12)}
-          </text>
-        ))}
-      </svg>
-      <figcaption>
-        {props.series.map((s, i) => (
-          <span key={s} class="legend">
-            <i class={`c${i}`} />
-            {labels.figure(s)}
-          </span>
-        ))}
-      </figcaption>
-    </figure>
   );
 }
 
@@ -596,7 +596,7 @@ function Report() {
   const rows: ReportRow[] | undefined = r && [
     ...r.agencies.map((a) => ({
       key: a.agency,
-      name: a.name,
+      name: labels.agency(a.agency),
       status: a.status,
       source: a.source,
       figures: a.figures,
@@ -621,18 +621,25 @@ function Report() {
       {r && rows && (
         <>
           <h3 data-testid="report-title">
-            {r.countyName}（{r.county}） {r.month}
+            <Said>{r.countyName}</Said>
+            {paren(r.county)} {r.month}
           </h3>
           <p>
-            {t("dueBy")}：{r.lastDay} {t("dueEndOfDay")}
+            {t("dueBy")}
+            {colon()}
+            {r.lastDay} {t("dueEndOfDay")}
             {r.flagged.length > 0 && (
               <span class="badge danger">
-                {t("flagged")}：{r.flagged.map(labels.agency).join("、")}
+                {t("flagged")}
+                {colon()}
+                {joined(r.flagged.map(labels.agency))}
               </span>
             )}
             {r.discrepant.length > 0 && (
               <span class="badge danger">
-                {t("discrepant")}：{r.discrepant.map(labels.agency).join("、")}
+                {t("discrepant")}
+                {colon()}
+                {joined(r.discrepant.map(labels.agency))}
               </span>
             )}
           </p>
@@ -675,7 +682,7 @@ function Report() {
                     </>
                   ),
               ],
-              [t("note"), (a) => a.note ?? ""],
+              [t("note"), (a) => <Said>{a.note ?? ""}</Said>],
             ]}
           />
           <p class="muted">{t("inspectionsOnce")}</p>

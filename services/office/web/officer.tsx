@@ -15,15 +15,16 @@ import {
   useFields,
   useSubmit,
 } from "./fields.tsx";
-import { labels, t, when } from "./i18n.ts";
+import { colon, joined, labels, paren, t, when } from "./i18n.ts";
 import {
   type Column,
   ErrorBox,
+  Id,
   ListSection,
   type Loaded,
+  Said,
   Section,
   Status,
-  short,
   Tabs,
   useLoad,
 } from "./ui.tsx";
@@ -118,14 +119,19 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
   );
   return (
     <>
-      <ReferralSection title={t("waitingReferrals")} list={waiting} testId="waiting" />
+      <ReferralSection
+        title={t("waitingReferrals")}
+        list={waiting}
+        testId="waiting"
+        shared={shared.data?.items}
+      />
       <ConsentSection
         title={t("consentsWaiting")}
         list={consents}
         testId="consents-waiting"
         columns={[
           [t("to"), (c) => party(c.to, c.toCounty)],
-          [t("reason"), (c) => c.reason],
+          [t("reason"), (c) => <Said>{c.reason}</Said>],
           [t("receivedAt"), (c) => when(c.requestedAt)],
           [t("actions"), (c) => <ConsentActions consent={c} onChange={consents.reload} />],
         ]}
@@ -141,9 +147,9 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
             // A neighbour's lead about a target here: its county shown (区域协作).
             (i) => party(i.from, i.county !== session.value?.officer.county ? i.county : undefined),
           ],
-          [t("target"), (i) => i.lead.target.name],
-          [t("violations"), (i) => i.lead.violations.map(labels.violation).join("、")],
-          [t("summary"), (i) => i.lead.summary],
+          [t("target"), (i) => <Said>{i.lead.target.name}</Said>],
+          [t("violations"), (i) => joined(i.lead.violations.map(labels.violation))],
+          [t("summary"), (i) => <Said>{i.lead.summary}</Said>],
           [t("receivedAt"), (i) => when(i.receivedAt)],
           [t("actions"), (i) => <Refer leadId={i.leadId} services={services} />],
         ]}
@@ -156,15 +162,15 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
 function ConsentActions(props: { consent: S["ConsentView"]; onChange: () => void }) {
   const [refusing, setRefusing] = useState(false);
   const [reason, setReason] = useState("");
-  const decide = (body: S["ConsentDecision"]) =>
+  const decide = (key: string, body: S["ConsentDecision"]) =>
     ok(
-      agencyApi().POST("/consents/{referralId}/decision", {
+      agencyApi(key).POST("/consents/{referralId}/decision", {
         params: { path: { referralId: props.consent.referralId } },
         body,
       }),
     );
-  const grant = useSubmit(() => decide({ granted: true }), props.onChange);
-  const refuse = useSubmit(() => decide({ granted: false, reason }), props.onChange);
+  const grant = useSubmit((key) => decide(key, { granted: true }), props.onChange);
+  const refuse = useSubmit((key) => decide(key, { granted: false, reason }), props.onChange);
   return (
     <div class="actions">
       <button type="button" disabled={grant.busy} onClick={() => grant.submit()}>
@@ -185,7 +191,7 @@ function ConsentActions(props: { consent: S["ConsentView"]; onChange: () => void
 
 /** An agency, with its county when the referral crosses a county line. */
 const party = (agency: string, county: string | undefined) =>
-  county ? `${labels.agency(agency)}（${county}）` : labels.agency(agency);
+  county ? `${labels.agency(agency)}${paren(county)}` : labels.agency(agency);
 
 /** Consents asked, the requester first; shown while there are any. */
 function ConsentSection(props: {
@@ -210,7 +216,14 @@ function ReferralSection(props: {
   title: string;
   list: Loaded<{ items: Referral[] }>;
   testId: string;
+  /** Leads shared with this agency: the facts of a referral's lead when it does not carry them. */
+  shared?: { leadId: string; lead: NonNullable<Referral["lead"]> }[] | undefined;
 }) {
+  const facts = (r: Referral) =>
+    r.lead ??
+    (r.about.kind === "lead"
+      ? props.shared?.find((i) => i.leadId === r.about.id)?.lead
+      : undefined);
   return (
     <ListSection
       {...props}
@@ -220,7 +233,8 @@ function ReferralSection(props: {
         [t("from"), (r) => party(r.from, r.fromCounty)],
         [t("to"), (r) => party(r.to, r.toCounty)],
         [t("status"), (r) => <Status of={r.status} text={labels.referralStatus} />],
-        [t("reason"), (r) => r.reason],
+        [t("lead"), (r) => <LeadFacts lead={facts(r)} />],
+        [t("reason"), (r) => <Said>{r.reason}</Said>],
         [t("acceptBy"), (r) => <AcceptBy r={r} />],
         [t("actions"), (r) => <ReferralActions referral={r} onChange={props.list.reload} />],
       ]}
@@ -228,17 +242,41 @@ function ReferralSection(props: {
   );
 }
 
+/** What a referral's lead is about: its target, its violations, its summary. */
+function LeadFacts({ lead }: { lead: Referral["lead"] }) {
+  if (!lead) return null;
+  return (
+    <dl class="lead-facts" data-testid="lead-facts">
+      <div>
+        <dt>{t("target")}</dt>
+        <dd>
+          <Said>{lead.target.name}</Said>
+        </dd>
+      </div>
+      <div>
+        <dt>{t("violations")}</dt>
+        <dd>{joined(lead.violations.map(labels.violation))}</dd>
+      </div>
+      <div>
+        <dt>{t("summary")}</dt>
+        <dd>
+          <Said>{lead.summary}</Said>
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
 /** The steps the officer's agency may take on a referral, by its role in it. */
 function ReferralActions({ referral: r, onChange }: { referral: Referral; onChange: () => void }) {
   const me = session.value?.officer.agency;
   const [form, setForm] = useState<"return" | "withdrawal" | "complete" | undefined>(undefined);
-  const [reason, setReason] = useState("");
-  const [actions, setActions] = useState("");
-  const [outcome, setOutcome] = useState("");
+  const { f, bind, reset } = useFields({ reason: "", actions: "", outcome: "" });
+  const { reason, actions, outcome } = f;
   const path = { params: { path: { referralId: r.referralId } } };
   const step = useSubmit(
-    async () => {
-      const api = agencyApi();
+    async (key) => {
+      const api = agencyApi(key);
       if (form === "return")
         return ok(api.POST("/referrals/{referralId}/return", { ...path, body: { reason } }));
       if (form === "withdrawal")
@@ -251,11 +289,12 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
     },
     () => {
       setForm(undefined);
+      reset();
       onChange();
     },
   );
   const accept = useSubmit(
-    () => ok(agencyApi().POST("/referrals/{referralId}/acceptance", path)),
+    (key) => ok(agencyApi(key).POST("/referrals/{referralId}/acceptance", path)),
     onChange,
   );
   // Across a county line the same agency sits on both sides: the parties are county-qualified.
@@ -289,13 +328,13 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
       )}
       {(form === "return" || form === "withdrawal") && (
         <SubmitForm submit={step} label={t("submit")}>
-          <Input required placeholder={t("reason")} value={reason} set={setReason} />
+          <Input required placeholder={t("reason")} {...bind("reason")} />
         </SubmitForm>
       )}
       {form === "complete" && (
         <SubmitForm submit={step} label={t("submit")}>
-          <Input required placeholder={t("whatWasDone")} value={actions} set={setActions} />
-          <Input required placeholder={t("outcome")} value={outcome} set={setOutcome} />
+          <Input required placeholder={t("whatWasDone")} {...bind("actions")} />
+          <Input required placeholder={t("outcome")} {...bind("outcome")} />
         </SubmitForm>
       )}
       <ErrorBox error={accept.error} />
@@ -305,7 +344,7 @@ function ReferralActions({ referral: r, onChange }: { referral: Referral; onChan
 
 function RegisterLead({ onDone }: { onDone: () => void }) {
   const county = session.value?.officer.county ?? "";
-  const { f, setF, bind } = useFields({
+  const { f, setF, bind, reset } = useFields({
     source: "record-audit" as LeadSource,
     violations: [] as Violation[],
     kind: "institution" as TargetKind,
@@ -318,9 +357,9 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
   });
   const [result, setResult] = useState<S["LeadRegistered"] | undefined>(undefined);
   const submit = useSubmit(
-    () =>
+    (key) =>
       ok(
-        agencyApi().POST("/leads", {
+        agencyApi(key).POST("/leads", {
           body: {
             source: f.source,
             violations: f.violations,
@@ -342,7 +381,11 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
           },
         }),
       ),
-    setResult,
+    (registered) => {
+      // Sent: the form empties, so that the same lead is not registered again.
+      reset();
+      setResult(registered);
+    },
   );
   return (
     <Section title={t("registerLead")}>
@@ -372,14 +415,16 @@ function RegisterLead({ onDone }: { onDone: () => void }) {
       {result && (
         <div class="notice" role="status" data-testid="registered">
           <p>
-            {t("registered")} <code>{result.leadId}</code>
+            {t("registered")} <Id id={result.leadId} />
           </p>
           <p>
-            {t("sharedWith")}：{result.sharedWith.map(labels.agency).join("、") || t("none")}
+            {t("sharedWith")}
+            {colon()}
+            {joined(result.sharedWith.map(labels.agency)) || t("none")}
           </p>
           {result.possibleDuplicateOf && (
             <p>
-              {t("possibleDuplicate")} <code>{short(result.possibleDuplicateOf)}</code>
+              {t("possibleDuplicate")} <Id id={result.possibleDuplicateOf} />
             </p>
           )}
           <button type="button" class="link" onClick={onDone}>
@@ -425,9 +470,9 @@ function MyLeads({ services }: { services: ServiceInfo[] }) {
       testId="my-leads"
       rowKey={(l) => l.leadId}
       columns={[
-        [t("target"), (l) => l.target.name],
-        [t("violations"), (l) => l.violations.map(labels.violation).join("、")],
-        [t("sharedWith"), (l) => l.sharedWith.map(labels.agency).join("、")],
+        [t("target"), (l) => <Said>{l.target.name}</Said>],
+        [t("violations"), (l) => joined(l.violations.map(labels.violation))],
+        [t("sharedWith"), (l) => joined(l.sharedWith.map(labels.agency))],
         [t("registeredAt"), (l) => when(l.registeredAt)],
         [t("actions"), (l) => <Refer leadId={l.leadId} services={services} />],
       ]}
@@ -443,10 +488,10 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   const [toCounty, setToCounty] = useState("");
   const [done, setDone] = useState<{ referralId: string; consent: boolean } | undefined>(undefined);
   const submit = useSubmit(
-    () =>
+    (key) =>
       // 201: the referral; 202: a consent asked of the lead's originator (a restricted lead).
       ok(
-        agencyApi().POST("/referrals", {
+        agencyApi(key).POST("/referrals", {
           body: {
             to,
             about: { kind: "lead", id: props.leadId },
@@ -460,7 +505,7 @@ function ReferForm(props: { leadId: string; services: ServiceInfo[]; onDone: () 
   if (done)
     return (
       <span class="notice" role="status" data-testid="refer-done">
-        {done.consent ? t("consentAsked") : t("referrals")} <code>{short(done.referralId)}</code> →{" "}
+        {done.consent ? t("consentAsked") : t("referrals")} <Id id={done.referralId} /> →{" "}
         {party(to, toCounty || undefined)}
       </span>
     );
@@ -508,7 +553,7 @@ function Referrals() {
           [t("from"), (c) => labels.agency(c.originator)],
           [t("to"), (c) => party(c.to, c.toCounty)],
           [t("status"), (c) => labels.consentStatus(c.status)],
-          [t("reason"), (c) => c.decisionReason ?? c.reason],
+          [t("reason"), (c) => <Said>{c.decisionReason ?? c.reason}</Said>],
         ]}
       />
     </>
@@ -528,12 +573,12 @@ function Cases() {
         testId="cases"
         rowKey={(c) => c.caseId}
         columns={[
-          [t("title"), (c) => c.title],
-          [t("target"), (c) => c.target.name],
-          [t("violations"), (c) => c.violations.map(labels.violation).join("、")],
+          [t("title"), (c) => <Said>{c.title}</Said>],
+          [t("target"), (c) => <Said>{c.target.name}</Said>],
+          [t("violations"), (c) => joined(c.violations.map(labels.violation))],
           [t("status"), (c) => labels.caseStatus(c.status)],
           [t("openedAt"), (c) => when(c.openedAt)],
-          [t("sanction"), (c) => c.sanctions.map((s) => labels.sanction(s.kind)).join("、")],
+          [t("sanction"), (c) => joined(c.sanctions.map((s) => labels.sanction(s.kind)))],
           [
             t("actions"),
             (c) =>
@@ -567,7 +612,7 @@ function OpenCase({ onDone }: { onDone: () => void }) {
   const mine = (referrals.data?.items ?? []).filter(
     (r) => r.status === "accepted" && r.holder === me,
   );
-  const { f, setF, bind } = useFields({
+  const { f, bind, reset } = useFields({
     title: "",
     violation: "sex-selective-termination" as Violation,
     name: "",
@@ -575,10 +620,10 @@ function OpenCase({ onDone }: { onDone: () => void }) {
     from: "",
   });
   const submit = useSubmit(
-    () => {
+    (key) => {
       const [kind, id = ""] = f.from.split(":");
       return ok(
-        agencyApi().POST("/cases", {
+        agencyApi(key).POST("/cases", {
           body: {
             title: f.title,
             violations: [f.violation],
@@ -590,7 +635,7 @@ function OpenCase({ onDone }: { onDone: () => void }) {
       );
     },
     () => {
-      setF({ ...f, title: "", name: "" });
+      reset();
       onDone();
     },
   );
@@ -610,16 +655,20 @@ function OpenCase({ onDone }: { onDone: () => void }) {
           {...bind("from")}
         >
           <option value="">—</option>
-          {mine.map((r) => (
-            <option key={r.referralId} value={`referral:${r.referralId}`}>
-              {t("referrals")} {short(r.referralId)} · {labels.agency(r.from)} · {r.reason}
-            </option>
-          ))}
-          {(leads.data?.items ?? []).map((l) => (
-            <option key={l.leadId} value={`lead:${l.leadId}`}>
-              {t("myLeads")} {short(l.leadId)} · {l.target.name}
-            </option>
-          ))}
+          <optgroup label={t("fromReferrals")}>
+            {mine.map((r) => (
+              <option key={r.referralId} value={`referral:${r.referralId}`}>
+                {labels.agency(r.from)} · {r.reason} · {r.referralId}
+              </option>
+            ))}
+          </optgroup>
+          <optgroup label={t("fromLeads")}>
+            {(leads.data?.items ?? []).map((l) => (
+              <option key={l.leadId} value={`lead:${l.leadId}`}>
+                {l.target.name} · {l.leadId}
+              </option>
+            ))}
+          </optgroup>
         </Select>
       </SubmitForm>
     </Section>
@@ -632,13 +681,13 @@ function CloseCase(props: { caseId: string; against: string; onDone: () => void 
   const [amount, setAmount] = useState("");
   const [against, setAgainst] = useState(props.against);
   const [detail, setDetail] = useState("");
-  const submit = useSubmit(() => {
+  const submit = useSubmit((key) => {
     const sanctions: Sanction[] = [];
     if (kind === "fine") sanctions.push({ kind, against, amountYuan: Number(amount) });
     else if (WITH_DETAIL.has(kind)) sanctions.push({ kind, against, detail } as Sanction);
     else if (kind !== "none") sanctions.push({ kind, against } as Sanction);
     return ok(
-      agencyApi().POST("/cases/{caseId}/closure", {
+      agencyApi(key).POST("/cases/{caseId}/closure", {
         params: { path: { caseId: props.caseId } },
         body: { summary, sanctions },
       }),

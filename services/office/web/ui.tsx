@@ -44,7 +44,7 @@ export function ErrorBox({ error }: { error: string | undefined }) {
 }
 
 export function Section(props: {
-  title: string;
+  title: ComponentChildren;
   children: ComponentChildren;
   actions?: ComponentChildren;
 }) {
@@ -86,7 +86,10 @@ export function Table<T>(props: {
             onClick={props.onRow ? () => props.onRow?.(r) : undefined}
           >
             {props.columns.map(([h, cell]) => (
-              <td key={h}>{cell(r)}</td>
+              // On a phone each row is a card, each cell under its column's name (style.css).
+              <td key={h} data-label={h}>
+                {cell(r)}
+              </td>
             ))}
           </tr>
         ))}
@@ -95,7 +98,40 @@ export function Table<T>(props: {
   );
 }
 
-export const short = (id: string) => id.slice(0, 8);
+/**
+ * An id as the API and the CLI take it: the whole of it, shortened to the eye (style.css) but
+ * whole when selected, in its title and on the clipboard by its button.
+ */
+export function Id({ id }: { id: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = (e: Event) => {
+    // Not the row's click (a row of the tracker opens the referral's chain).
+    e.stopPropagation();
+    navigator.clipboard?.writeText(id).then(
+      () => setCopied(true),
+      () => setCopied(false),
+    );
+  };
+  return (
+    <span class="id">
+      <code title={id}>{id}</code>
+      <button
+        type="button"
+        class="link copy"
+        title={t("copyId")}
+        aria-label={t("copyId")}
+        onClick={copy}
+      >
+        {copied ? t("copied") : t("copy")}
+      </button>
+    </span>
+  );
+}
+
+/** What a person wrote (a name, a summary, a reason): shown as written, in whatever language. */
+export const Said = ({ children }: { children: ComponentChildren }) => (
+  <span data-said="">{children}</span>
+);
 
 export const Refresh = ({ onClick }: { onClick: () => void }) => (
   <button type="button" class="link" onClick={onClick}>

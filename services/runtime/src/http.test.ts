@@ -1,6 +1,9 @@
+import { createHash } from "node:crypto";
+import type { Officer } from "@liandong/contracts";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createHttpApp, readJson } from "./http.ts";
+import { createHttpApp, type HttpEnv, officerGate, readJson } from "./http.ts";
 import { canonicalJson, idempotencyKey, replayed, requestFingerprint } from "./idempotency.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
@@ -150,5 +153,40 @@ describe("Idempotency-Key", () => {
     expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: undefined, e: "é" })).toBe(
       '{"b":[{"c":2,"d":1}],"e":"é"}',
     );
+  });
+});
+
+describe("the officers' gate", () => {
+  const token = "a-token-of-health";
+  const gated = () => {
+    const a = createHttpApp({
+      logger: createLogger("test", "silent"),
+      metrics: createMetrics(`test_${crypto.randomUUID().slice(0, 8)}`),
+      maxBodyBytes: 1000,
+    });
+    const officer: Officer = {
+      id: "health.liaison",
+      agency: "health",
+      name: "卫健联络员",
+      tokenSha256: createHash("sha256").update(token).digest("hex"),
+      supervisor: false,
+    };
+    a.use("*", officerGate([officer], "health", new Set(["/healthz"])));
+    const feature = new Hono<HttpEnv>();
+    feature.get("/leads", (c) => c.json({ officer: c.get("officer").id }));
+    a.route("/", feature);
+    a.get("/healthz", (c) => c.text("ok"));
+    return a;
+  };
+
+  it("answers a path no route has 404 whoever asks, and a route's path 401 without a token", async () => {
+    const a = gated();
+    expect((await a.request("/no-such-path")).status).toBe(404);
+    expect((await a.request("/leads/no/such")).status).toBe(404);
+    expect((await a.request("/leads")).status).toBe(401);
+    expect((await a.request("/leads", { method: "DELETE" })).status).toBe(404);
+    expect((await a.request("/healthz")).status).toBe(200);
+    const mine = await a.request("/leads", { headers: { authorization: `Bearer ${token}` } });
+    expect(await mine.json()).toEqual({ officer: "health.liaison" });
   });
 });

@@ -11,6 +11,8 @@ import {
 } from "@liandong/contracts";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { matchedRoutes } from "hono/route";
+import { METHOD_NAME_ALL } from "hono/router";
 import { z } from "zod";
 import { ProblemError, ValidationError } from "./errors.ts";
 import { idempotencyKey } from "./idempotency.ts";
@@ -364,8 +366,14 @@ export function officerGate(
 ): MiddlewareHandler<HttpEnv> {
   const auth = officerAuth(officers, agency);
   return (c, next) =>
-    openPaths.has(c.req.path) || c.req.method === "OPTIONS" ? next() : auth(c, next);
+    openPaths.has(c.req.path) || c.req.method === "OPTIONS" || !routed(c) ? next() : auth(c, next);
 }
+
+/**
+ * Whether a route answers this request (a handler for its method and path, not only the
+ * middleware every request passes): a path no route has is answered 404, whoever asks.
+ */
+const routed = (c: Context<HttpEnv>) => matchedRoutes(c).some((r) => r.method !== METHOD_NAME_ALL);
 
 export type HttpServer = { url: string; port: number; close(): Promise<void> };
 

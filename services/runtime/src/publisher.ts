@@ -25,7 +25,7 @@ import { BusError, ValidationError } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Publisher } from "./ports.ts";
-import { sealOf } from "./seal.ts";
+import { SEAL_BATCH, sealOf, sealsOf } from "./seal.ts";
 import type { Signer } from "./signing.ts";
 
 export type PublishRequest<T extends EventType> = {
@@ -299,7 +299,40 @@ export function bytesHeaders(maker: EventMaker, msgId: string, h = natsHeaders()
 export function prepareEvent<T extends EventType>(
   req: PublishRequest<T>,
   maker: EventMaker,
-): { id: string; subject: string; bytes: Uint8Array; h: MsgHdrs; hash: string | undefined } {
+): PreparedEvent {
+  const draft = draftEvent(req, maker);
+  return finishEvent(
+    draft,
+    maker.signer && draft.hash ? sealOf(maker.signer, draft.subject, draft.hash) : undefined,
+  );
+}
+
+type PreparedEvent = {
+  id: string;
+  subject: string;
+  bytes: Uint8Array;
+  h: MsgHdrs;
+  hash: string | undefined;
+};
+
+/** An event made and checked, but not yet sealed: its header block and payload as text. */
+type DraftEvent = {
+  id: string;
+  subject: string;
+  block: string;
+  payload: string;
+  hash: string | undefined;
+};
+
+/** The draft's bytes and headers, with its seal (its publisher's, over the draft's hash). */
+function finishEvent(d: DraftEvent, seal: string | undefined): PreparedEvent {
+  const block = seal === undefined ? d.block : `${d.block}\r\n${SEAL_HEADER}: ${seal}`;
+  const { headers: h, payload: bytes } = WireHeaders.withPayload(block, d.payload);
+  return { id: d.id, subject: d.subject, bytes, h, hash: d.hash };
+}
+
+/** `prepareEvent` up to the seal, which a publisher may make for many events at once. */
+function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMaker): DraftEvent {
   const { county, agency } = maker;
   if (req.toCounty === county) {
     throw new ValidationError("invalid-event", "an event for this county does not cross its line", [
@@ -359,14 +392,9 @@ export function prepareEvent<T extends EventType>(
       block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
   }
   const payload = JSON.stringify(envelope);
-  // Sealed as it is made: the seal covers these very bytes on this very subject.
-  let hash: string | undefined;
-  if (maker.signer) {
-    hash = sha256Hex(Buffer.from(payload));
-    block += `\r\n${SEAL_HEADER}: ${sealOf(maker.signer, subject, hash)}`;
-  }
-  const { headers: h, payload: bytes } = WireHeaders.withPayload(block, payload);
-  return { id, subject, bytes, h, hash };
+  // To be sealed as it is made: the seal covers these very bytes on this very subject.
+  const hash = maker.signer ? sha256Hex(Buffer.from(payload)) : undefined;
+  return { id, subject, block, payload, hash };
 }
 
 /**
@@ -386,6 +414,13 @@ export class EventPublisher implements Publisher {
   readonly #sweep: NodeJS.Timeout;
   readonly #maker: EventMaker;
   readonly #watchers: ((e: Published) => void)[] = [];
+  /** Events made in this turn of the event loop, waiting to be sealed together. */
+  #unsealed: {
+    draft: DraftEvent;
+    type: EventType;
+    resolve: (p: Published) => void;
+    reject: (err: Error) => void;
+  }[] = [];
   #next = 0;
 
   constructor(nc: NatsConnection, opts: PublisherOptions) {
@@ -408,6 +443,7 @@ export class EventPublisher implements Publisher {
 
   /** Builds, validates and publishes one event; resolves when the stream has stored it. */
   publish<T extends EventType>(req: PublishRequest<T>): Promise<Published> {
+    if (this.#maker.signer) return this.#publishSealed(req);
     // No async function, no await and no continuation on the way: one promise per event,
     // settled with the event as published (refusals still come as rejections).
     let prepared: ReturnType<typeof prepareEvent>;
@@ -419,6 +455,53 @@ export class EventPublisher implements Publisher {
     const { id, subject, bytes, h, hash } = prepared;
     return this.#enqueue(subject, bytes, h, { id, type: req.type, hash }) as Promise<Published>;
   }
+
+  /**
+   * Sealed publishing: the events published before the current task's promise jobs are done (the
+   * acks of a window releasing the next, a handler publishing several) are sealed together, up to
+   * `SEAL_BATCH` under one signature, then sent in the order they were published. Nothing waits
+   * for a later turn of the event loop: a lone event goes out as soon as its caller's code yields.
+   */
+  #publishSealed(req: PublishRequest<EventType>): Promise<Published> {
+    let draft: DraftEvent;
+    try {
+      draft = draftEvent(req, this.#maker);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      if (this.#unsealed.push({ draft, type: req.type, resolve, reject }) === 1)
+        queueMicrotask(this.#sealUnsealed);
+    });
+  }
+
+  readonly #sealUnsealed = () => {
+    const signer = this.#maker.signer!;
+    const all = this.#unsealed;
+    this.#unsealed = [];
+    for (let i = 0; i < all.length; i += SEAL_BATCH) {
+      const batch = all.slice(i, i + SEAL_BATCH);
+      let seals: string[];
+      try {
+        seals = sealsOf(
+          signer,
+          batch.map((u) => ({ subject: u.draft.subject, hash: u.draft.hash! })),
+        );
+      } catch (err) {
+        for (const u of batch) u.reject(err as Error);
+        continue;
+      }
+      for (let j = 0; j < batch.length; j++) {
+        const u = batch[j]!;
+        const { id, subject, bytes, h, hash } = finishEvent(u.draft, seals[j]);
+        const event = { id, type: u.type, hash };
+        const resolve = u.resolve as Pending["resolve"];
+        const slot = this.#slot();
+        if (slot) slot.then(() => this.#sendTo(subject, bytes, h, event, resolve, u.reject));
+        else this.#sendTo(subject, bytes, h, event, resolve, u.reject);
+      }
+    }
+  };
 
   /**
    * Publishes prepared bytes (dead letters, benchmarks). `msgId` is keyed like a given event id
@@ -442,28 +525,40 @@ export class EventPublisher implements Publisher {
     h: MsgHdrs,
     event: Pending["event"],
   ): Promise<PubAck & Partial<Published>> {
+    return new Promise((resolve, reject) =>
+      this.#sendTo(subject, bytes, h, event, resolve, reject),
+    );
+  }
+
+  /** Sends, settling the given promise's functions once the stream answers. */
+  #sendTo(
+    subject: string,
+    bytes: Uint8Array,
+    h: MsgHdrs,
+    event: Pending["event"],
+    resolve: Pending["resolve"],
+    reject: Pending["reject"],
+  ): void {
     const token = (this.#next++).toString(36);
-    return new Promise((resolve, reject) => {
-      const entry: Pending = {
-        resolve,
-        reject,
-        event,
-        expires: 0,
-        tries: 0,
-        firstSent: Date.now(),
-        subject,
-        bytes,
-        headers: h,
-        reply: `${this.#inbox}.${token}`,
-      };
-      this.#pending.set(token, entry);
-      try {
-        this.#transmit(entry);
-      } catch (err) {
-        this.#settle(token);
-        reject(err as Error);
-      }
-    });
+    const entry: Pending = {
+      resolve,
+      reject,
+      event,
+      expires: 0,
+      tries: 0,
+      firstSent: Date.now(),
+      subject,
+      bytes,
+      headers: h,
+      reply: `${this.#inbox}.${token}`,
+    };
+    this.#pending.set(token, entry);
+    try {
+      this.#transmit(entry);
+    } catch (err) {
+      this.#settle(token);
+      reject(err as Error);
+    }
   }
 
   /** Sends (or sends again, with the same message id: the stream deduplicates). */
@@ -484,6 +579,8 @@ export class EventPublisher implements Publisher {
 
   async close(): Promise<void> {
     clearInterval(this.#sweep);
+    for (const u of this.#unsealed.splice(0))
+      u.reject(new BusError("timeout", "publisher closed before the event was sent", true));
     for (const [token, p] of this.#pending) {
       this.#settle(token);
       p.reject(new BusError("timeout", "publisher closed before the ack arrived", true));

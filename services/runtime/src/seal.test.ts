@@ -1,7 +1,8 @@
 import { createUser } from "@nats-io/nkeys";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "./hash.ts";
-import { SealedAhead, sealOf, sealProblem } from "./seal.ts";
+import { SEAL_BATCH, SealedAhead, sealOf, sealProblem, sealsOf, sealVerifies } from "./seal.ts";
 import { signerFromSeed } from "./signing.ts";
 
 const signer = signerFromSeed(new TextDecoder().decode(createUser().getSeed()));
@@ -50,5 +51,75 @@ describe("seals taken on a checkpoint's word", () => {
     expect(ahead.take("441723", "health", h(2))).toBe(false);
     expect(ahead.take("441723", "health", h(4))).toBe(true);
     expect(ahead.take("441723", "health", h(4))).toBe(false);
+  });
+});
+
+describe("events sealed together under one signature", () => {
+  const events = (n: number, salt: string) =>
+    Array.from({ length: n }, (_, i) => ({
+      subject: `ld.ev.441723.health.lead.${salt}${i}._`,
+      hash: sha256Hex(new TextEncoder().encode(`${salt}:${i}`)),
+    }));
+
+  it("each event's seal verifies alone, for any batch size, and for no other event or key", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: SEAL_BATCH }),
+        fc.string({ maxLength: 4 }),
+        fc.nat(),
+        (n, salt, pick) => {
+          const batch = events(n, salt.replaceAll(".", ""));
+          const seals = sealsOf(signer, batch);
+          expect(seals).toHaveLength(n);
+          expect(
+            batch.map((e, i) => sealVerifies(signer.publicKey, e.subject, e.hash, seals[i]!)),
+          ).toEqual(batch.map(() => true));
+          const i = pick % n;
+          const e = batch[i]!;
+          // Another key; another event's bytes or subject; another place in the batch.
+          expect(sealVerifies(other.publicKey, e.subject, e.hash, seals[i]!)).toBe(false);
+          expect(sealVerifies(signer.publicKey, e.subject, "0".repeat(64), seals[i]!)).toBe(false);
+          expect(sealVerifies(signer.publicKey, `${e.subject}x`, e.hash, seals[i]!)).toBe(false);
+          if (n > 1) {
+            const j = (i + 1) % n;
+            expect(sealVerifies(signer.publicKey, e.subject, e.hash, seals[j]!)).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("refuses a seal whose count, place or path was changed", () => {
+    const batch = events(5, "t");
+    const seal = sealsOf(signer, batch)[3]!;
+    const { subject, hash } = batch[3]!;
+    const [tag, count, index, sig, ...path] = seal.split(".");
+    const remade = (parts: string[]) => parts.join(".");
+    expect(sealVerifies(signer.publicKey, subject, hash, seal)).toBe(true);
+    expect(
+      sealVerifies(signer.publicKey, subject, hash, remade([tag!, "6", index!, sig!, ...path])),
+    ).toBe(false);
+    expect(
+      sealVerifies(signer.publicKey, subject, hash, remade([tag!, count!, "2", sig!, ...path])),
+    ).toBe(false);
+    expect(
+      sealVerifies(
+        signer.publicKey,
+        subject,
+        hash,
+        remade([tag!, count!, index!, sig!, ...path.slice(1)]),
+      ),
+    ).toBe(false);
+    expect(
+      sealVerifies(
+        signer.publicKey,
+        subject,
+        hash,
+        remade([tag!, count!, index!, sig!, ...path, path[0]!]),
+      ),
+    ).toBe(false);
+    expect(sealVerifies(signer.publicKey, subject, hash, "b1.garbage")).toBe(false);
+    expect(() => sealsOf(signer, events(SEAL_BATCH + 1, "u"))).toThrow(RangeError);
   });
 });

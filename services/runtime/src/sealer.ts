@@ -1,7 +1,6 @@
 import {
   AuditCheckpoint,
   checkpointSigningText,
-  eventSealText,
   MAX_SEALED_PER_CHECKPOINT,
   publisherSubjects,
   SEAL_HEADER,
@@ -23,6 +22,7 @@ import { PULL } from "./consumer.ts";
 import { sha256Hex, uuidFromName } from "./hash.ts";
 import type { Logger } from "./logger.ts";
 import type { EventPublisher } from "./publisher.ts";
+import { sealVerifies } from "./seal.ts";
 import { type Signer, verifySignature } from "./signing.ts";
 
 /** The consumer an agency seals its own chain with (its identity may create and delete it). */
@@ -270,9 +270,7 @@ export class AuditSealer {
     if (e.agency !== this.#o.agency || e.county !== this.#o.county) return false;
     if (mine) return true;
     const seal = m.headers?.get(SEAL_HEADER);
-    return (
-      !!seal && verifySignature(this.#o.signer.publicKey, eventSealText(m.subject, hash), seal)
-    );
+    return !!seal && sealVerifies(this.#o.signer.publicKey, m.subject, hash, seal);
   }
 
   async #onMessage(m: JsMsg): Promise<void> {

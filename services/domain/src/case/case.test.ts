@@ -8,7 +8,7 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, isRefusal } from "../decider.ts";
-import { deepFreeze, refusalOf, taken } from "../testing.ts";
+import { deciderTests, deepFreeze } from "../testing.ts";
 import {
   type CaseCommand,
   type CaseEvent,
@@ -77,10 +77,10 @@ function step(agency: string, at = T0 + 500): CaseCommand {
 }
 
 /** Decides and folds; fails the test on a refusal. */
-const run = (state: CaseState, command: CaseCommand) =>
-  taken(decide(command, state), state, evolve);
+const tests = deciderTests(caseDecider);
+const run = tests.run;
 const refusal = (state: CaseState, command: CaseCommand) =>
-  refusalOf(decide(command, state)) as CaseRefusal;
+  tests.refusal(state, command) as CaseRefusal;
 
 const sanctionOf = (kind: SanctionKind, amountYuan = 10_000): Sanction => {
   switch (kind) {

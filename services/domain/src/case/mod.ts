@@ -1,12 +1,4 @@
-export {
-  type CaseCommand,
-  type CaseEvent,
-  type CaseRecord,
-  type CaseRefusal,
-  type CaseState,
-  caseDecider,
-  caseView,
-} from "./case.ts";
+export * from "./case.ts";
 export {
   checkSanctions,
   REVOCATIONS,

@@ -3,14 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ConsentBusEvent } from "../bus-events.ts";
 import { fold, isRefusal } from "../decider.ts";
-import { chain, deepFreeze, play, readAll, refusalOf, type Stored, taken } from "../testing.ts";
-import {
-  type ConsentCommand,
-  type ConsentEvent,
-  type ConsentState,
-  consentDecider,
-  needsConsent,
-} from "./consent.ts";
+import { chain, deciderTests, deepFreeze, play, readAll, type Stored } from "../testing.ts";
+import { type ConsentCommand, type ConsentEvent, consentDecider, needsConsent } from "./consent.ts";
 import { type ConsentRecord, consentView, recordConsent } from "./record.ts";
 
 const { decide, evolve, initialState } = consentDecider;
@@ -52,9 +46,7 @@ const deny = (agency: string, reason = "举报人不同意转递"): ConsentComma
   reason,
 });
 
-const run = (state: ConsentState, command: ConsentCommand) =>
-  taken(decide(command, state), state, evolve);
-const refusal = (state: ConsentState, command: ConsentCommand) => refusalOf(decide(command, state));
+const { run, refusal } = deciderTests(consentDecider);
 
 describe("a consent (跨区转递征求意见)", () => {
   it("is needed when another agency passes on a restricted lead, never for the originator's own", () => {

@@ -1,8 +1,8 @@
 import type { ConsentView } from "@liandong/contracts";
 import type { ConsentBusEvent } from "../bus-events.ts";
 import { type NotRecorded, notEntitled, replayed } from "../decider.ts";
-import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
+import { type LoggedStep, loggedStep, type StepMeta } from "../step.ts";
 import {
   type ConsentCommand,
   type ConsentEvent,
@@ -11,16 +11,7 @@ import {
 } from "./consent.ts";
 
 /** One step of a consent as a reader stored it: where it sits in its log, what it links to. */
-export type ConsentStep = {
-  eventId: string;
-  type: ConsentBusEvent["type"];
-  agency: string;
-  actor: string;
-  at: string;
-  seq: number;
-  hash: string;
-  prev: string | null;
-};
+export type ConsentStep = LoggedStep<ConsentBusEvent["type"]>;
 
 /** A consent as each party keeps it: what it shows, and the steps it was folded from. */
 export type ConsentRecord = ConsentView & { steps: ConsentStep[] };
@@ -62,16 +53,7 @@ export function recordConsent(
     return notEntitled(`${e.type} is not what ${e.agency} could have decided`);
   const next = consentDecider.evolve(state, e as ConsentEvent);
   if (next.status === "none") return notEntitled(`${e.type} opened no consent`);
-  const step: ConsentStep = {
-    eventId: e.id,
-    type: e.type,
-    agency: e.agency,
-    actor: e.actor,
-    at: e.time,
-    seq: meta.seq,
-    hash: meta.hash,
-    prev: e.prev,
-  };
+  const step = loggedStep(e, meta);
   return { ok: true, record: { ...next, steps: [...(record?.steps ?? []), step] } };
 }
 

@@ -1,7 +1,7 @@
 import type { InformantBusEvent } from "../bus-events.ts";
 import { type NotRecorded, notEntitled, replayed } from "../decider.ts";
-import type { StepMeta } from "../referral/record.ts";
 import { sameData } from "../same-data.ts";
+import type { StepMeta } from "../step.ts";
 import {
   type Approver,
   type InformantCommand,

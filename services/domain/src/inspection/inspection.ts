@@ -5,7 +5,7 @@ import {
   type InspectionFindings,
   OFFICE,
 } from "@liandong/contracts";
-import { actorDecider, type Refusal, refuse } from "../decider.ts";
+import { openedBy, type Refusal, refuse } from "../decider.ts";
 
 type Planned = EventData<"inspection.planned">;
 
@@ -79,21 +79,15 @@ export type InspectionCommand =
  */
 export const PLAN_HORIZON_DAYS = 366;
 
-const initialState = (): InspectionState => ({ status: "none" });
-
 /**
- * Pure: the events a command by `actor` produces on an inspection, or why it is refused. Only
- * the office plans, with the county's own agencies, on plausible days (ending on or after it
- * starts, within a year of planning); only a participant records findings, as itself, once,
- * naming only leads it registered.
+ * Pure: the findings an agency records on a planned inspection, or why they are refused: only a
+ * participant records findings, as itself, once, naming only leads it registered.
  */
-function decide(
-  command: InspectionCommand,
-  state: InspectionState,
+function decideFindings(
+  command: Extract<InspectionCommand, { type: "record-findings" }>,
+  state: Inspection,
   actor: AgencyCode,
 ): InspectionEvent[] | Refusal {
-  if (command.type === "plan") return decidePlan(command, state, actor);
-  if (state.status === "none") return refuse("conflict", "没有该联合检查");
   if (!state.agencies.includes(actor)) return refuse("forbidden", "不是该联合检查的参与部门");
   if (state.findings[actor] !== undefined) return refuse("conflict", "本部门已录入该检查结果");
   const bad = command.findings.leads.findIndex((l) => !command.leadsRegistered.includes(l));
@@ -109,6 +103,11 @@ function decide(
   ];
 }
 
+/**
+ * Pure: the plan's events, one per participant, or why it is refused: only the office plans,
+ * with the county's own agencies, on plausible days (ending on or after it starts, within a year
+ * of planning).
+ */
 function decidePlan(
   command: Extract<InspectionCommand, { type: "plan" }>,
   state: InspectionState,
@@ -175,7 +174,13 @@ function evolve(state: InspectionState, e: InspectionEvent): InspectionState {
 }
 
 /** The joint inspection aggregate (联合检查): planned by the office, findings by each participant. */
-export const inspectionDecider = actorDecider({ decide, evolve, initialState });
+export const inspectionDecider = openedBy({
+  opens: "plan",
+  open: decidePlan,
+  decide: decideFindings,
+  missing: "没有该联合检查",
+  evolve,
+});
 
 /** What the office shows of an inspection: the record without its status tag and the ids folded. */
 export function inspectionView({ status: _s, events: _e, ...view }: Inspection) {

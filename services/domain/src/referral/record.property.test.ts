@@ -3,7 +3,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chain, type Stored } from "../testing.ts";
 import { type ReferralBusEvent, recordReferral, referralState } from "./record.ts";
-import { decide, evolve, type ReferralCommand, type ReferralState } from "./referral.ts";
+import { evolve, type ReferralCommand, type ReferralState, referralDecider } from "./referral.ts";
+
+const decide = (command: ReferralCommand, state: ReferralState, actor: { agency: string }) =>
+  referralDecider.decide({ command, actor }, state);
 
 const AGENCIES = ["family-planning", "health", "public-security", "commerce"] as const;
 const NOW = new Date("2026-11-02T00:00:00.000Z");

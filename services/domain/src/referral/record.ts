@@ -1,11 +1,12 @@
 import { type BusEvent, deadlineBasis, type ReferralView } from "@liandong/contracts";
 import type { NotRecorded, Refusal } from "../decider.ts";
+import { loggedStep, type StepMeta } from "../step.ts";
 import {
-  decide,
   evolve,
   type ReferralCommand,
   type ReferralEvent,
   type ReferralState,
+  referralDecider,
 } from "./referral.ts";
 
 export type ReferralBusEvent = Extract<BusEvent, { type: `referral.${string}` }>;
@@ -14,9 +15,6 @@ type Step = ReferralView["history"][number];
 export function isReferralEvent(e: BusEvent): e is ReferralBusEvent {
   return e.aggregate.kind === "referral" && e.type.startsWith("referral.");
 }
-
-/** Where a stored event sits: its stream sequence in this reader's log and its SHA-256. */
-export type StepMeta = { seq: number; hash: string };
 
 /**
  * What recording one step gives: the referral's record after it; or `refused`, a step its
@@ -138,16 +136,7 @@ function hasStep(view: ReferralView, eventId: string): boolean {
 
 /** The step an event records, one shape for all (its optional fields added in one order). */
 function stepOf(e: ReferralBusEvent, meta: StepMeta): Step {
-  const step: Step = {
-    eventId: e.id,
-    type: e.type,
-    agency: e.agency,
-    actor: e.actor,
-    at: e.time,
-    seq: meta.seq,
-    hash: meta.hash,
-    prev: e.prev,
-  };
+  const step: Step = loggedStep(e, meta);
   if (e.toCounty) step.county = e.county;
   if ("reason" in e.data && typeof e.data.reason === "string") step.reason = e.data.reason;
   return step;
@@ -236,7 +225,8 @@ function replayed(
   e: ReferralBusEvent,
   recorded: ReferralEvent,
 ): Refusal | undefined {
-  const decided = decide(cmd, state, { agency: e.agency, county: e.county });
+  const actor = { agency: e.agency, county: e.county };
+  const decided = referralDecider.decide({ command: cmd, actor }, state);
   if (!Array.isArray(decided))
     return { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` };
   const [event] = decided;

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  decide,
-  evolve,
-  type ReferralCommand,
-  type ReferralEvent,
-  type ReferralState,
-} from "./referral.ts";
+import { actorTests } from "../testing.ts";
+import { type ReferralCommand, type ReferralState, referralDecider } from "./referral.ts";
 
 const offer = {
   referralId: "7d1f0a8e-1b2c-4d3e-8f40-5a6b7c8d9e0f",
@@ -21,15 +16,21 @@ const offer = {
 const none: ReferralState = { status: "none" };
 const now = new Date("2026-11-01T00:00:00Z");
 
+const as = (agency: string) => ({ agency });
+const referral = actorTests(referralDecider, {
+  byDefault: as("health"),
+  party: as,
+  publish: (e) => e,
+});
+
+/** The state after each command, by its agency, is taken in turn. */
 function run(cmds: [ReferralCommand, string][]): ReferralState {
-  let state = none;
-  for (const [cmd, actor] of cmds) {
-    const out = decide(cmd, state, { agency: actor });
-    if (!Array.isArray(out)) throw new Error(out.message);
-    state = out.reduce(evolve, state);
-  }
-  return state;
+  return cmds.reduce((state, [cmd, actor]) => referral.run(state, cmd, as(actor)), none);
 }
+
+/** Why `actor` may not give `cmd` on `state`. */
+const refused = (cmd: ReferralCommand, state: ReferralState, actor: string) =>
+  referral.refusal(state, cmd, as(actor));
 
 describe("referral hand-offs", () => {
   it("offer, accept, complete: the holder moves from sender to addressee", () => {
@@ -48,21 +49,19 @@ describe("referral hand-offs", () => {
 
   it("only the addressee accepts or returns; only the sender withdraws", () => {
     const offered = run([[{ type: "offer", data: offer, now }, "family-planning"]]);
-    expect(decide({ type: "accept" }, offered, { agency: "family-planning" })).toMatchObject({
+    expect(refused({ type: "accept" }, offered, "family-planning")).toMatchObject({
       refused: "forbidden",
     });
-    expect(decide({ type: "accept" }, offered, { agency: "commerce" })).toMatchObject({
+    expect(refused({ type: "accept" }, offered, "commerce")).toMatchObject({
       refused: "forbidden",
     });
-    expect(
-      decide({ type: "return", reason: "x" }, offered, { agency: "public-security" }),
-    ).toMatchObject({
+    expect(refused({ type: "return", reason: "x" }, offered, "public-security")).toMatchObject({
       refused: "forbidden",
     });
-    expect(decide({ type: "withdraw", reason: "x" }, offered, { agency: "health" })).toMatchObject({
+    expect(refused({ type: "withdraw", reason: "x" }, offered, "health")).toMatchObject({
       refused: "forbidden",
     });
-    expect(decide({ type: "offer", data: offer, now }, none, { agency: "health" })).toMatchObject({
+    expect(refused({ type: "offer", data: offer, now }, none, "health")).toMatchObject({
       refused: "forbidden",
     });
   });
@@ -73,12 +72,12 @@ describe("referral hand-offs", () => {
       [{ type: "accept" }, "health"],
     ]);
     expect(
-      decide({ type: "withdraw", reason: "晚了" }, accepted, { agency: "family-planning" }),
+      refused({ type: "withdraw", reason: "晚了" }, accepted, "family-planning"),
     ).toMatchObject({ refused: "conflict" });
-    expect(decide({ type: "accept" }, accepted, { agency: "health" })).toMatchObject({
+    expect(refused({ type: "accept" }, accepted, "health")).toMatchObject({
       refused: "conflict",
     });
-    expect(decide({ type: "return", reason: "x" }, accepted, { agency: "health" })).toMatchObject({
+    expect(refused({ type: "return", reason: "x" }, accepted, "health")).toMatchObject({
       refused: "conflict",
     });
   });
@@ -90,16 +89,18 @@ describe("referral hand-offs", () => {
     ]);
     const child = "9c2e1b0a-0000-4000-8000-000000000001";
     expect(
-      decide({ type: "refer-on", childReferralId: child, to: "health" }, accepted, {
-        agency: "health",
-      }),
+      refused({ type: "refer-on", childReferralId: child, to: "health" }, accepted, "health"),
     ).toMatchObject({
       refused: "invalid",
     });
-    const out = decide({ type: "refer-on", childReferralId: child, to: "commerce" }, accepted, {
-      agency: "health",
-    }) as ReferralEvent[];
-    expect(out[0]).toMatchObject({
+    const out = referralDecider.decide(
+      {
+        command: { type: "refer-on", childReferralId: child, to: "commerce" },
+        actor: as("health"),
+      },
+      accepted,
+    );
+    expect(Array.isArray(out) && out[0]).toMatchObject({
       type: "referral.referred-on",
       data: { childReferralId: child, to: "commerce" },
     });
@@ -121,8 +122,8 @@ describe("referral hand-offs", () => {
         for (const c of attempts) {
           let state = run([[{ type: "offer", data: offer, now }, "family-planning"]]);
           for (const [cmd, actor] of [a, b, c]) {
-            const out = decide(cmd, state, { agency: actor });
-            if (Array.isArray(out)) state = out.reduce(evolve, state);
+            const out = referralDecider.decide({ command: cmd, actor: as(actor) }, state);
+            if (Array.isArray(out)) state = out.reduce(referralDecider.evolve, state);
             expect(state.status !== "none" && [state.from, state.to]).toContain(
               state.status !== "none" && state.holder,
             );

@@ -1,5 +1,5 @@
 import type { AgencyCode, EventData } from "@liandong/contracts";
-import { actorDecider, type Refusal, refuse } from "../decider.ts";
+import { openedBy, type Refusal, refuse } from "../decider.ts";
 import { checkReferralDeadlines } from "../referral-deadlines.ts";
 
 /**
@@ -85,24 +85,20 @@ export const ENDED: ReadonlySet<ReferralStatus> = new Set([
   "referred-on",
 ]);
 
-const initialState = (): ReferralState => ({ status: "none" });
-
 /** Whether `actor` is the party `agency` of `county` (a county left out matches any). */
 function is(actor: Party, agency: AgencyCode, county: string | undefined): boolean {
   return actor.agency === agency && (county === undefined || county === actor.county);
 }
 
 /**
- * Pure: the events a command by `actor` produces on `state`, or why it is refused. Every rule of
- * a hand-off is here: who may take which step, in which state.
+ * Pure: the events a command by `actor` produces on an offered referral, or why it is refused.
+ * With `decideOffer`, every rule of a hand-off: who may take which step, in which state.
  */
-export function decide(
-  cmd: ReferralCommand,
-  state: ReferralState,
+function decideOn(
+  cmd: Exclude<ReferralCommand, { type: "offer" }>,
+  state: Exclude<ReferralState, { status: "none" }>,
   actor: Party,
 ): ReferralEvent[] | Refusal {
-  if (cmd.type === "offer") return decideOffer(cmd, state, actor);
-  if (state.status === "none") return refuse("conflict", "no such referral");
   const { referralId } = state;
   const addressee = is(actor, state.to, state.toCounty);
   const sender = is(actor, state.from, state.fromCounty);
@@ -224,4 +220,14 @@ function at(
   };
 }
 
-export const referralDecider = actorDecider({ decide, evolve, initialState });
+/**
+ * The referral aggregate: opened by its offer, stepped on by its two parties. Its `decide` gives
+ * the events a command by an actor produces on a state, or why it is refused.
+ */
+export const referralDecider = openedBy({
+  opens: "offer",
+  open: decideOffer,
+  decide: decideOn,
+  missing: "no such referral",
+  evolve,
+});

@@ -1,17 +1,7 @@
 import { OFFICE } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isRefusal } from "../decider.ts";
-import {
-  envelope as busEnvelope,
-  deepFreeze,
-  forEachForgery,
-  play,
-  readAll,
-  refusalOf,
-  taken,
-  testId,
-} from "../testing.ts";
+import { actorTests, envelope as busEnvelope, readAll, testId } from "../testing.ts";
 import { recordSupervision, type SupervisionBusEvent } from "./record.ts";
 import {
   type Supervised,
@@ -73,17 +63,18 @@ const escalate = (ms = T0 + 4 * DAY): SupervisionCommand => ({
   eventId: testId(),
 });
 
-const run = (state: SupervisionState, command: SupervisionCommand, actor = office) =>
-  taken(decide({ command, actor }, state), state, evolve);
-const refusal = (state: SupervisionState, command: SupervisionCommand, actor = office) =>
-  refusalOf(decide({ command, actor }, state));
-
 /** The envelope a decided event travels in, as its publisher's log writes it. */
 function envelope(e: SupervisionEvent, county = COUNTY): SupervisionBusEvent {
   const to = e.type === "supervision.answered" ? OFFICE : e.data.to;
   const on = { county, kind: "supervision", id: e.data.about.id, to };
   return busEnvelope(e, on) as SupervisionBusEvent;
 }
+
+const { run, refusal, played, leavesAlone, forgeries } = actorTests(supervisionDecider, {
+  byDefault: office,
+  party: (agency) => party(agency),
+  publish: (e) => envelope(e),
+});
 
 describe("a supervision order", () => {
   it("is issued by the office to the agency whose overdue step it is, answered, and shown", () => {
@@ -266,14 +257,6 @@ const arbCommand = fc.oneof(
 );
 const arbAttempt = fc.tuple(arbCommand, fc.constantFrom(...PARTIES));
 
-/** Plays attempts in order: each decided on the state so far; the decided ones are published. */
-const played = (attempts: [SupervisionCommand, string][]) =>
-  play(initialState(), attempts, {
-    decide: ([command, agency], state) => decide({ command, actor: party(agency) }, state),
-    evolve,
-    publish: (e: SupervisionEvent) => envelope(e),
-  });
-
 /** A reader folding what reaches it with the record fold: refused steps are dead letters. */
 const read = (events: SupervisionBusEvent[]) =>
   readAll<SupervisionState, SupervisionBusEvent>(initialState(), events, recordSupervision);
@@ -297,36 +280,12 @@ describe("supervision histories", () => {
   });
 
   it("are unchanged by every refused command, and decide never changes what it is given", () => {
-    fc.assert(
-      fc.property(fc.array(arbAttempt, { maxLength: 10 }), arbAttempt, (attempts, [cmd, who]) => {
-        const { state, refused: refusals } = played(attempts);
-        for (const r of refusals) expect(r.after).toEqual(r.before);
-        const frozen = deepFreeze(structuredClone(state));
-        const command = deepFreeze({ ...cmd });
-        const out = decide({ command, actor: deepFreeze(party(who)) }, frozen);
-        if (isRefusal(out)) return;
-        for (const e of out) evolve(frozen, deepFreeze(e));
-      }),
-      { numRuns: 300 },
-    );
+    leavesAlone(arbAttempt);
   });
 
   it("take a step from the bus exactly when its publisher could have decided it", () => {
-    forEachForgery(arbAttempt, arbCommand, PARTIES, (attempts, cmd, decider, publisher) => {
-      const { state } = played(attempts);
-      // Decided by one party, put on the bus under another's subject (a forgery when they differ).
-      const decided = decide({ command: cmd, actor: party(decider) }, state);
-      if (isRefusal(decided)) return;
-      // Only the party that decided it could have: an answer names its agency (\`by\`), and
-      // the office alone issues and escalates.
-      for (const e of decided) {
-        const r = recordSupervision(
-          state,
-          envelope({ ...e, agency: publisher } as SupervisionEvent),
-        );
-        expect(r.ok).toBe(publisher === decider);
-        if (r.ok) expect(r.record).toEqual(evolve(state, e));
-      }
-    });
+    // Only the party that decided it could have: an answer names its agency (`by`), and the
+    // office alone issues and escalates.
+    forgeries(arbAttempt, arbCommand, PARTIES, recordSupervision);
   });
 });

@@ -5,7 +5,7 @@ import {
   OFFICE,
   type SupervisionOrderView,
 } from "@liandong/contracts";
-import { actorDecider, type Refusal, refuse } from "../decider.ts";
+import { openedBy, type Refusal, refuse } from "../decider.ts";
 
 /**
  * A supervision order (督办) as every reader holds it: the view the office and the addressed
@@ -63,23 +63,17 @@ export type SupervisionCommand =
 /** The longest an order may give for its answer (the contract's bound on `answerWithinDays`). */
 export const MAX_ANSWER_DAYS = 90;
 
-const initialState = (): SupervisionState => ({ status: "none" });
-
 /**
- * Pure: the events a command by `actor` produces on an order, or why it is refused. Only the
- * office issues, and only on an overdue referral (to the agency whose step is overdue, of the
- * office's own county) or an open case (to the agency that opened it), with an answer due
- * ahead; only the addressed agency answers, once; only the office escalates, once, an order
- * left unanswered past its deadline.
+ * Pure: the events a command by `actor` produces on an order issued, or why it is refused: only
+ * the addressed agency answers, once; only the office escalates, once, an order left unanswered
+ * past its deadline.
  */
-function decide(
-  command: SupervisionCommand,
-  state: SupervisionState,
+function decideOnOrder(
+  command: Exclude<SupervisionCommand, { type: "issue" }>,
+  state: SupervisionOrder,
   actor: SupervisionActor,
 ): SupervisionEvent[] | Refusal {
   const { at, eventId: id } = command;
-  if (command.type === "issue") return decideIssue(command, state, actor);
-  if (state.status === "none") return refuse("conflict", "没有该督办");
   const { orderId, about } = state;
   if (command.type === "answer") {
     if (actor.agency !== state.to) return refuse("forbidden", "只有被督办部门可以回复督办");
@@ -117,6 +111,11 @@ function decide(
 
 const STATUS_LABEL = { open: "下达", answered: "回复", escalated: "升级" } as const;
 
+/**
+ * Pure: the order issued, or why it is refused: only the office issues, and only on an overdue
+ * referral (to the agency whose step is overdue, of the office's own county) or an open case (to
+ * the agency that opened it), with an answer due ahead.
+ */
 function decideIssue(
   command: Extract<SupervisionCommand, { type: "issue" }>,
   state: SupervisionState,
@@ -197,7 +196,13 @@ function evolve(state: SupervisionState, e: SupervisionEvent): SupervisionState 
 }
 
 /** The supervision order aggregate (督办): issued by the office, answered, escalated. */
-export const supervisionDecider = actorDecider({ decide, evolve, initialState });
+export const supervisionDecider = openedBy({
+  opens: "issue",
+  open: decideIssue,
+  decide: decideOnOrder,
+  missing: "没有该督办",
+  evolve,
+});
 
 /** Pure: what an order shows a person: the record without the ids of the events folded. */
 export function supervisionView({
