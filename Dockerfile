@@ -1,12 +1,51 @@
-# One image for every Liandong service; docker-compose.yml picks the entry point.
-FROM node:20-bookworm-slim
-WORKDIR /app
+# syntax=docker/dockerfile:1
+# One image for every Liandong service and for the one-shots (init, provision):
+# docker-compose.yml builds it once and gives each container its entry point (`node dist/<name>.mjs`,
+# deploy/build.ts lists them). Build context: the repository root (`docker build .`).
+#
+# Only what is listed below is copied, never a whole folder that could hold secrets: no
+# `COPY . .`, never deploy/secrets/, the launcher's .liandong/ folder or node_modules
+# (.dockerignore keeps them out of the build context as well). test/compose.test.ts checks it.
+
+# ---- build: the workspace installed, its TypeScript and the web page bundled ahead of time ----
+FROM node:24-bookworm-slim AS build
+
+# The pnpm of package.json's "packageManager".
 RUN npm install -g pnpm@10.34.8
+
+WORKDIR /app
+
+# Every workspace package's manifest first, so that a change of source alone reuses the install
+# layer. test/compose.test.ts checks that this list names every package of pnpm-workspace.yaml.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY contracts/package.json contracts/
-COPY bench/package.json bench/
+COPY services/agency/package.json services/agency/
+COPY services/cli/package.json services/cli/
+COPY services/commerce/package.json services/commerce/
+COPY services/county/package.json services/county/
+COPY services/domain/package.json services/domain/
+COPY services/drug-regulation/package.json services/drug-regulation/
+COPY services/family-planning/package.json services/family-planning/
+COPY services/health/package.json services/health/
+COPY services/office/package.json services/office/
+COPY services/public-security/package.json services/public-security/
+COPY services/runtime/package.json services/runtime/
 COPY test/package.json test/
-COPY services services
+COPY bench/package.json bench/
 RUN pnpm install --frozen-lockfile
-COPY . .
+
+COPY tsconfig.json ./
+COPY contracts contracts
+COPY services services
+COPY deploy/build.ts deploy/
+# Each entry point bundled into one plain JavaScript file (dependencies inside), the page beside.
+RUN node --import tsx deploy/build.ts dist
+
+# ---- run: Node.js LTS and the bundles, nothing else (no sources, no tsx, no node_modules) ----
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/dist dist
 USER node
+# docker-compose.yml sets the command of every container; this default is the office.
+CMD ["node", "dist/office.mjs"]

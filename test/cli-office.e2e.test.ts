@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_AGENCIES } from "@liandong/contracts";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { cli, UsageError } from "../services/cli/src/cli.ts";
+import { CommandFailed, cli } from "../services/cli/src/cli.ts";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
 
 let county: TestCounty;
@@ -57,7 +57,7 @@ it("trail: a lead's steps in Chinese, its hash chain verified", async () => {
   expect(out).toContain(`留痕 lead ${leadId}`);
   expect(out).toContain("登记线索");
   expect(out).toContain("卫生健康部门");
-  expect(out).toMatch(/哈希链校验：通过（\d+ 条）/);
+  expect(out).toMatch(/留痕校验：校验通过：记录未被篡改（哈希链 \d+ 条）/);
 
   const json = await run([...args, "--json"]);
   const trail = JSON.parse(json.out) as {
@@ -116,7 +116,7 @@ it("trail: the office's problem, in Chinese, when there is nothing to show", asy
     "--token",
     office.token,
   ]).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(UsageError);
+  expect(err).toBeInstanceOf(CommandFailed);
   expect((err as Error).message).toMatch(/返回 404：未找到：未找到该记录/);
   const badKind = await cli(["trail", "lorry", missing, "--office", office.url]).catch(
     (e: unknown) => e,

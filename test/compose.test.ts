@@ -26,6 +26,7 @@ import { connectBus, DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { buildImage, ENTRIES } from "../deploy/build.ts";
 import { listeningRegion } from "../services/county/src/compose-secrets.ts";
 import { freePort } from "../services/county/src/free-port.ts";
 import type { Identities } from "../services/county/src/identities.ts";
@@ -113,6 +114,15 @@ const REQUIRED = SCHEMA_KEYS.filter((k) => !ServiceEnv.shape[k].safeParse(undefi
 const service = (name: string) => serviceIn(compose, name);
 
 const norm = (file: string) => posix.normalize(file).replace(/^\.\//, "");
+
+/** `node dist/<name>.mjs` → the source the image bundled it from (deploy/build.ts). */
+function sourceOf(command: string[]): string {
+  const m =
+    command.length === 2 && command[0] === "node" && /^dist\/([\w-]+)\.mjs$/.exec(command[1]!);
+  const source = m ? ENTRIES[m[1] as keyof typeof ENTRIES] : undefined;
+  if (!source) throw new Error(`${JSON.stringify(command)}: not a bundle deploy/build.ts makes`);
+  return source;
+}
 
 const mounts = (name: string, kind: "configs" | "secrets") => mountsIn(compose, name, kind);
 
@@ -327,9 +337,9 @@ describe("init and provisioning", () => {
       "liandong.county.json",
     ).toBeUndefined();
     for (const node of NODES) expect(service(node).environment?.JS_DOMAIN, node).toBe("");
-    const dockerignore = readFileSync(join(ROOT, "deploy/Dockerfile.dockerignore"), "utf8");
+    const dockerignore = readFileSync(join(ROOT, ".dockerignore"), "utf8");
     for (const path of [SECRETS_DIR, ".liandong"])
-      expect(dockerignore.split("\n"), `deploy/Dockerfile.dockerignore: ${path}`).toContain(path);
+      expect(dockerignore.split("\n"), `.dockerignore: ${path}`).toContain(path);
   });
 
   it("provision creates R3 streams as admin, once every node is healthy", () => {
@@ -353,11 +363,13 @@ describe("init and provisioning", () => {
     ).toBe("liandong.county.json");
   });
 
-  it("every TypeScript entry point of the file exists", () => {
-    for (const [name, s] of Object.entries(compose.services))
-      for (const arg of s.command ?? [])
-        if (arg.endsWith(".ts"))
-          expect(existsSync(join(ROOT, arg)), `${name}: ${arg} does not exist`).toBe(true);
+  it("every container of the image runs a bundle the image builds, from a source that exists", () => {
+    for (const doc of [compose, regional])
+      for (const [name, s] of Object.entries(doc.services)) {
+        if (s.image !== "liandong:latest") continue;
+        const source = sourceOf(s.command ?? []);
+        expect(existsSync(join(ROOT, source)), `${name}: ${source} does not exist`).toBe(true);
+      }
   });
 });
 
@@ -376,7 +388,13 @@ describe("the services", () => {
       const port = DEFAULT_PORTS[code];
       expect(port, `${code}: no DEFAULT_PORTS entry`).toBeDefined();
       expect(Number(env.LIANDONG_HTTP_PORT), `${code}: LIANDONG_HTTP_PORT`).toBe(port);
-      expect(s.ports, `${code}: published port`).toContain(`${port}:${port}`);
+      expect(s.ports, `${code}: publishes no port (the proxy does)`).toBeUndefined();
+      const urls = JSON.parse(env.LIANDONG_SERVICE_URLS ?? "{}") as Record<string, string>;
+      for (const a of AGENCIES.filter((a) => a !== "office"))
+        expect(urls[a], `${code}: LIANDONG_SERVICE_URLS.${a}, on the proxy's origin`).toBe(
+          `/api/${a}`,
+        );
+      expect(env.LIANDONG_WEB_ORIGINS, `${code}: one origin, no CORS`).toBeUndefined();
       expect(env.LIANDONG_HTTP_HOST, `${code}: LIANDONG_HTTP_HOST (reachable)`).toBe("0.0.0.0");
       expect(env.LIANDONG_NATS_URL?.split(",").sort(), `${code}: LIANDONG_NATS_URL`).toEqual(
         NATS_URLS,
@@ -407,7 +425,8 @@ describe("the services", () => {
       );
 
       const entry = `services/${code}/src/main.ts`;
-      expect(s.command, `${code}: command`).toEqual(["node", "--import", "tsx", entry]);
+      expect(s.command, `${code}: command`).toEqual(["node", `dist/${code}.mjs`]);
+      expect(sourceOf(s.command ?? []), `${code}: bundled from`).toBe(entry);
       expect(existsSync(join(ROOT, entry)), `${code}: ${entry} does not exist`).toBe(true);
       for (const node of NODES)
         expect(s.depends_on?.[node]?.condition, `${code}: depends on ${node}`).toBe(
@@ -421,34 +440,78 @@ describe("the services", () => {
 });
 
 describe("the image", () => {
-  const dockerfile = readFileSync(join(ROOT, "deploy/Dockerfile"), "utf8");
-  const lines = dockerfile.split("\n").filter((l) => !l.trimStart().startsWith("#"));
+  const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+  const lines = dockerfile.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+  /** The stages: each FROM and the instructions under it. */
+  const stages = lines.reduce<{ from: string; lines: string[] }[]>((acc, l) => {
+    if (l.startsWith("FROM ")) acc.push({ from: l, lines: [] });
+    else acc.at(-1)?.lines.push(l);
+    return acc;
+  }, []);
+  const build = stages.find((st) => /\sAS build$/i.test(st.from));
+  const run = stages.at(-1)!;
 
-  it("every Node service and one-shot is built from deploy/Dockerfile, one image", () => {
-    for (const [name, s] of Object.entries(compose.services)) {
-      if (s.image?.startsWith("nats:")) continue;
-      const b = typeof s.build === "string" ? { context: s.build } : s.build;
-      expect(b?.context, `${name}: build context`).toBe(".");
-      expect(b?.dockerfile, `${name}: dockerfile`).toBe("deploy/Dockerfile");
-      expect(s.image, `${name}: image`).toBe("liandong:latest");
+  it("every Node service and one-shot is built from the root Dockerfile, one image", () => {
+    expect(existsSync(join(ROOT, "deploy/Dockerfile")), "one Dockerfile, at the root").toBe(false);
+    for (const doc of [compose, regional])
+      for (const [name, s] of Object.entries(doc.services)) {
+        if (s.image?.startsWith("nats:") || s.image?.startsWith("caddy:")) continue;
+        const b = typeof s.build === "string" ? { context: s.build } : s.build;
+        expect(b?.context, `${name}: build context`).toBe(".");
+        expect(b?.dockerfile ?? "Dockerfile", `${name}: dockerfile`).toBe("Dockerfile");
+        expect(s.image, `${name}: image`).toBe("liandong:latest");
+      }
+  });
+
+  it("can copy no secret and no local state: named files only, and .dockerignore keeps them out", () => {
+    const ignore = readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n");
+    for (const path of [SECRETS_DIR, ".liandong", "node_modules", "**/node_modules", ".git"])
+      expect(ignore, `.dockerignore: ${path}`).toContain(path);
+    const copies = lines.filter((l) => /^(COPY|ADD)\s/i.test(l));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const c of copies) {
+      expect(c, "ADD fetches and unpacks: COPY only").toMatch(/^COPY\s/);
+      const args = c.split(/\s+/).slice(1);
+      if (args[0]?.startsWith("--from=")) continue;
+      const sources = args.filter((a) => !a.startsWith("--")).slice(0, -1);
+      for (const src of sources) {
+        expect(src, `${c}: the whole context`).not.toMatch(/^\.\/?$/);
+        expect(src, `${c}: a glob`).not.toMatch(/[*?[]/);
+        // Neither a secret or local state, nor a folder holding one.
+        const n = norm(src);
+        for (const kept of [SECRETS_DIR, ".liandong", ".env"])
+          expect(
+            n === kept || n.startsWith(`${kept}/`) || kept.startsWith(`${n}/`),
+            `${c}: copies ${kept}`,
+          ).toBe(false);
+        expect(existsSync(join(ROOT, src)), `${c}: ${src} exists`).toBe(true);
+      }
     }
   });
 
-  it("installs with the lockfile and the project's pnpm, on Node 20", () => {
+  it("builds the TypeScript and the page ahead of time; runs the bundles on Node.js 24 LTS with plain node", () => {
+    expect(build, "a stage named build").toBeDefined();
     expect(
-      lines.find((l) => l.startsWith("FROM")),
-      "base image",
-    ).toBe("FROM node:20-bookworm-slim");
-    const pnpm = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).packageManager;
-    expect(dockerfile, `pnpm of packageManager (${pnpm})`).toContain(`npm install -g ${pnpm}`);
-    expect(
-      lines.some((l) => /RUN pnpm install --frozen-lockfile/.test(l)),
-      "frozen install",
+      build!.lines.some((l) => l === "RUN node --import tsx deploy/build.ts dist"),
+      "the build stage bundles every entry point (deploy/build.ts)",
     ).toBe(true);
-    expect(
-      lines.some((l) => /^COPY\s+\.\s/.test(l)),
-      "COPY . (would take anything)",
-    ).toBe(false);
+    for (const st of stages)
+      expect(st.from, "Node.js 24, the LTS line").toMatch(/^FROM node:24-bookworm-slim(\s|$)/);
+    // The image that runs: the bundles only, from the build stage; no sources, no tsx.
+    const runCopies = run.lines.filter((l) => l.startsWith("COPY"));
+    expect(runCopies).toEqual(["COPY --from=build /app/dist dist"]);
+    expect(run.lines.join("\n")).not.toMatch(/tsx|pnpm install/);
+    expect(run.lines, "not as root").toContain("USER node");
+    const cmd = JSON.parse(run.lines.find((l) => l.startsWith("CMD"))!.slice(3)) as string[];
+    expect(sourceOf(cmd)).toBe("services/office/src/main.ts");
+  });
+
+  it("installs with the lockfile and the project's pnpm", () => {
+    const pnpm = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).packageManager;
+    expect(build!.lines, `pnpm of packageManager (${pnpm})`).toContain(
+      `RUN npm install -g ${pnpm}`,
+    );
+    expect(build!.lines, "frozen install").toContain("RUN pnpm install --frozen-lockfile");
   });
 
   it("copies every workspace package's manifest before installing", () => {
@@ -465,9 +528,109 @@ describe("the image", () => {
     const install = lines.findIndex((l) => l.includes("pnpm install"));
     for (const d of dirs.filter((d) => existsSync(join(ROOT, d, "package.json")))) {
       const at = lines.findIndex((l) => l.startsWith(`COPY ${d}/package.json `));
-      expect(at, `deploy/Dockerfile: COPY ${d}/package.json`).toBeGreaterThanOrEqual(0);
-      expect(at, `deploy/Dockerfile: ${d}/package.json after the install`).toBeLessThan(install);
+      expect(at, `Dockerfile: COPY ${d}/package.json`).toBeGreaterThanOrEqual(0);
+      expect(at, `Dockerfile: ${d}/package.json after the install`).toBeLessThan(install);
     }
+  });
+
+  it("its bundles run with plain node and nothing beside them: init writes the county's secrets", async () => {
+    const out = mkdtempSync(join(tmpdir(), "liandong-image-"));
+    try {
+      // Built outside the repository: a bundle that still needed node_modules would fail here.
+      const files = await buildImage(join(out, "dist"));
+      for (const f of files) expect(existsSync(f), f).toBe(true);
+      const secrets = join(out, "secrets");
+      mkdirSync(secrets);
+      const init = service("init");
+      const r = spawnSync(process.execPath, [join(out, (init.command ?? [])[1]!)], {
+        cwd: out,
+        env: {
+          PATH: process.env.PATH,
+          ...init.environment,
+          LIANDONG_SECRETS: secrets,
+          LIANDONG_CONFIG: join(ROOT, "liandong.county.json"),
+        },
+        encoding: "utf8",
+      });
+      expect(r.status, `${r.stderr}${r.stdout}`).toBe(0);
+      for (const f of ["admin.nk", "office.nk", "auth.conf", "officers.json", "tokens.json"])
+        expect(existsSync(join(secrets, f)), f).toBe(true);
+      expect(readFileSync(join(out, "dist/web/app.js"), "utf8").length).toBeGreaterThan(1000);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+// ---- The one origin: the proxy in front of the services -----------------------------------------
+
+const CADDYFILE = "deploy/Caddyfile";
+
+/** The Caddyfile's routes: path prefix → upstream, as `handle_path <prefix>/* { reverse_proxy … }`. */
+function caddyRoutes(text: string): { routes: Map<string, string>; fallback?: string } {
+  const body = text.replace(/#.*$/gm, "");
+  const routes = new Map<string, string>();
+  for (const m of body.matchAll(/handle_path\s+(\S+)\/\*\s*{\s*reverse_proxy\s+(\S+)\s*}/g))
+    routes.set(m[1]!, m[2]!);
+  const fallback = /\bhandle\s*{\s*reverse_proxy\s+(\S+)\s*}/.exec(body)?.[1];
+  return { routes, ...(fallback ? { fallback } : {}) };
+}
+
+describe("the one origin", () => {
+  const caddyfile = readFileSync(join(ROOT, CADDYFILE), "utf8");
+  const proxies = { proxy: "", "neighbour-proxy": "neighbour-" } as const;
+
+  it("only the proxies publish a port, each its one HTTPS origin; no service publishes one", () => {
+    for (const [doc, names, profiles] of [
+      [compose, ["proxy"], []],
+      [regional, ["proxy", "neighbour-proxy"], ["region"]],
+    ] as const) {
+      // What `up` starts: services in no profile, or in the profiles turned on.
+      const publishing = Object.entries(doc.services)
+        .filter(([, s]) =>
+          (s.profiles ?? []).every((p) => (profiles as readonly string[]).includes(p)),
+        )
+        .filter(([, s]) => s.ports?.length)
+        .map(([n]) => n);
+      expect(publishing.sort()).toEqual([...names].sort());
+      for (const name of names) {
+        const s = serviceIn(doc, name);
+        expect(s.image, `${name}: the official Caddy image`).toMatch(/^caddy:2\.\d+-alpine$/);
+        expect(s.ports?.length, `${name}: one port`).toBe(1);
+        expect(s.ports![0]!.split(":").at(-1), `${name}: to Caddy's HTTPS port`).toBe("443");
+        expect(mountsIn(doc, name, "configs").get("/etc/caddy/Caddyfile")).toBe(CADDYFILE);
+        expect(s.environment?.LIANDONG_UPSTREAM_PREFIX).toBe(proxies[name as keyof typeof proxies]);
+      }
+    }
+  });
+
+  it("serves over TLS only (its own authority), with the office at / and every agency under /api/<agency>", () => {
+    const body = caddyfile.replace(/#.*$/gm, "");
+    expect(body, "certificates of Caddy's own authority").toMatch(/^\s*tls internal\s*$/m);
+    expect(body, "no ACME from a closed network").toMatch(/^\s*local_certs\s*$/m);
+    // The site is the public host name, no http:// address: Caddy redirects plain HTTP.
+    expect(body).toMatch(/^\{\$LIANDONG_PUBLIC_HOST:localhost\}\s*{/m);
+    expect(body).not.toMatch(/http:\/\//);
+    const { routes, fallback } = caddyRoutes(caddyfile);
+    const prefix = "{$LIANDONG_UPSTREAM_PREFIX}";
+    expect(fallback, "everything else: the office").toBe(`${prefix}office:${DEFAULT_PORTS.office}`);
+    const agencies = AGENCIES.filter((a) => a !== "office");
+    expect([...routes.keys()].sort()).toEqual(agencies.map((a) => `/api/${a}`).sort());
+    for (const a of agencies) {
+      expect(routes.get(`/api/${a}`), a).toBe(`${prefix}${a}:${DEFAULT_PORTS[a]}`);
+      // …where the service listens, and where the page is told to call it.
+      const env = service(a).environment ?? {};
+      expect(Number(env.LIANDONG_HTTP_PORT)).toBe(DEFAULT_PORTS[a]);
+      const urls = JSON.parse(service("office").environment?.LIANDONG_SERVICE_URLS ?? "{}");
+      expect(urls[a], `the page calls ${a} where the proxy routes it`).toBe(`/api/${a}`);
+    }
+  });
+
+  it("reaches the services on a network of its own: not the bus, not the cluster", () => {
+    expect(Object.keys(networksOf("proxy"))).toEqual(["web"]);
+    for (const code of AGENCIES) expect(Object.keys(networksOf(code)), code).toContain("web");
+    for (const node of NODES) expect(Object.keys(networksOf(node)), node).not.toContain("web");
+    expect(regionNetworks("neighbour-proxy")).toEqual(["neighbour-web"]);
   });
 });
 
@@ -500,7 +663,6 @@ const neighbourFile = norm(regional.configs?.["neighbour-county"]?.file ?? "");
 const home = CountyConfig.parse(JSON.parse(readFileSync(join(ROOT, homeFile), "utf8")));
 const neighbour = CountyConfig.parse(JSON.parse(readFileSync(join(ROOT, neighbourFile), "utf8")));
 const NEIGHBOUR_AGENCIES = neighbour.agencies.map((a) => a.code);
-const NEIGHBOUR_PORT_OFFSET = 100;
 
 describe("the region profile: the two counties", () => {
   it("region.env turns the profile on and names two counties that list each other", () => {
@@ -531,6 +693,7 @@ describe("the region profile: the two counties", () => {
       [
         NEIGHBOUR_NODE,
         "neighbour-provision",
+        "neighbour-proxy",
         "region-sources",
         ...NEIGHBOUR_AGENCIES.map((a) => `neighbour-${a}`),
       ].sort(),
@@ -660,16 +823,15 @@ describe("the region profile: the two counties", () => {
       const parsed = ServiceEnv.safeParse(env);
       expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
       expect(env.LIANDONG_AGENCY).toBe(code);
-      const port = (DEFAULT_PORTS[code] ?? Number.NaN) + NEIGHBOUR_PORT_OFFSET;
-      expect(Number(env.LIANDONG_HTTP_PORT), `${name}: the county's port + 100`).toBe(port);
-      expect(s.ports).toEqual([`${port}:${port}`]);
+      const port = DEFAULT_PORTS[code] ?? Number.NaN;
+      expect(Number(env.LIANDONG_HTTP_PORT), `${name}: the county's port`).toBe(port);
+      expect(s.ports, `${name}: publishes no port (neighbour-proxy does)`).toBeUndefined();
       expect(env.LIANDONG_NATS_URL).toBe(`nats://${NEIGHBOUR_NODE}:4222`);
       const urls = JSON.parse(env.LIANDONG_SERVICE_URLS ?? "{}") as Record<string, string>;
       for (const a of NEIGHBOUR_AGENCIES)
-        expect(urls[a], `${name}: LIANDONG_SERVICE_URLS.${a}`).toBe(
-          `http://localhost:${(DEFAULT_PORTS[a] ?? 0) + NEIGHBOUR_PORT_OFFSET}`,
-        );
-      expect(env.LIANDONG_WEB_ORIGINS).toBe(urls.office);
+        if (a !== "office")
+          expect(urls[a], `${name}: LIANDONG_SERVICE_URLS.${a}`).toBe(`/api/${a}`);
+      expect(env.LIANDONG_WEB_ORIGINS).toBeUndefined();
       // The office asks every other service of its county whether it is ready, on their network.
       if (code === "office") {
         const probes = JSON.parse(env.LIANDONG_PROBE_URLS ?? "{}") as Record<string, string>;
@@ -677,9 +839,7 @@ describe("the region profile: the two counties", () => {
           NEIGHBOUR_AGENCIES.filter((a) => a !== "office").sort(),
         );
         for (const [a, url] of Object.entries(probes))
-          expect(url).toBe(
-            `http://neighbour-${a}:${(DEFAULT_PORTS[a] ?? 0) + NEIGHBOUR_PORT_OFFSET}`,
-          );
+          expect(url).toBe(`http://neighbour-${a}:${DEFAULT_PORTS[a] ?? 0}`);
       }
 
       const secrets = regionMounts(name, "secrets");
@@ -691,13 +851,13 @@ describe("the region profile: the two counties", () => {
         ].sort(),
       );
       expect(regionMounts(name, "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(neighbourFile);
-      expect(s.command).toEqual(["node", "--import", "tsx", `services/${code}/src/main.ts`]);
+      expect(s.command).toEqual(["node", `dist/${code}.mjs`]);
       // The neighbour starts on its own: nothing of the county's in its way.
       expect(s.depends_on).toEqual({
         [NEIGHBOUR_NODE]: { condition: "service_healthy" },
         "neighbour-provision": { condition: "service_completed_successfully" },
       });
-      expect(regionNetworks(name)).toEqual(["neighbour-bus"]);
+      expect(regionNetworks(name)).toEqual(["neighbour-bus", "neighbour-web"]);
     });
   }
 });
@@ -780,8 +940,7 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
   /** A one-shot's command, as its container would run it; resolves with its exit code and output. */
   function run(name: string): Promise<{ code: number | null; output: string }> {
     const root = container(name);
-    const [node, ...args] = regionService(name).command ?? [];
-    expect(node, `${name}: command`).toBe("node");
+    const args = ["--import", "tsx", sourceOf(regionService(name).command ?? [])];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...environmentOf(name, root) },
@@ -796,7 +955,7 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
   /** Starts a long-running service, waits until it says `text`; `stop()` checks it stops cleanly. */
   async function startUntil(name: string, text: string) {
     const root = container(name);
-    const [, ...args] = regionService(name).command ?? [];
+    const args = ["--import", "tsx", sourceOf(regionService(name).command ?? [])];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...environmentOf(name, root) },

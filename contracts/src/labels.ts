@@ -249,3 +249,19 @@ export function officerLabel(
     ? `${officer.name}（${agencyShort ?? ""}${role}）`
     : `${officer.name} (${agencyShort ? `${agencyShort} ` : ""}${role})`;
 }
+
+/** The words of a record's trail, as the page's table and `liandong trail` head it: one table. */
+export const TRAIL_LABELS = {
+  when: { zh: "时间", en: "When" },
+  agency: { zh: "部门", en: "Agency" },
+  who: { zh: "经办人", en: "Who" },
+  what: { zh: "事项", en: "What" },
+  to: { zh: "接收部门", en: "To" },
+  reason: { zh: "理由", en: "Reason" },
+  status: { zh: "状态", en: "Status" },
+  holder: { zh: "当前持有", en: "Holder" },
+  awaiting: { zh: "待办方", en: "Step due from" },
+  verification: { zh: "留痕校验", en: "Verification" },
+  verified: { zh: "校验通过：记录未被篡改", en: "Verified: the record is intact" },
+  notVerified: { zh: "校验失败", en: "Verification failed" },
+} as const satisfies Record<string, Label>;

@@ -253,6 +253,7 @@ const commands = {
   test: async (natsServer, args) => {
     const chromium = ensureChromium();
     ensureCjkFont();
+    const caddy = ensureCaddy();
     const bin = (name) => join(root, "node_modules/.bin", name);
     const steps = [
       ["类型检查", bin("tsc"), ["-p", "tsconfig.json"]],
@@ -266,7 +267,7 @@ const commands = {
       const status = await runForwardingSignals(
         cmd,
         cmdArgs,
-        env(natsServer, { LIANDONG_CHROMIUM: chromium }),
+        env(natsServer, { LIANDONG_CHROMIUM: chromium, LIANDONG_CADDY: caddy }),
       );
       if (status !== 0) return status;
     }
@@ -309,6 +310,28 @@ function ensureChromium() {
       "无法安装 Chromium：请以 root 运行 `apt-get install chromium`，或用 LIANDONG_CHROMIUM 指定一个 Chromium。",
     );
   }
+  return path;
+}
+
+/**
+ * The proxy's test (test/proxy.e2e.test.ts) runs deploy/Caddyfile in Caddy: LIANDONG_CADDY, or
+ * Debian's package caddy, installed when missing.
+ */
+function ensureCaddy() {
+  const named = process.env.LIANDONG_CADDY;
+  if (named) {
+    if (!existsSync(named)) fail(`LIANDONG_CADDY 指向的 ${named} 不存在。`);
+    return named;
+  }
+  const path = "/usr/bin/caddy";
+  if (existsSync(path)) return path;
+  say("安装 Caddy（Debian 软件包 caddy，供反向代理测试使用）…");
+  if (!aptInstall(["caddy"]) || !existsSync(path))
+    fail(
+      "无法安装 Caddy：请以 root 运行 `apt-get install caddy`，或用 LIANDONG_CADDY 指定一个 Caddy。",
+    );
+  // Debian's package starts a Caddy of its own on ports 80 and 443: not wanted on a test machine.
+  spawnSync("systemctl", ["disable", "--now", "caddy"], { stdio: "ignore" });
   return path;
 }
 

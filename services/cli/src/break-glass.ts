@@ -6,14 +6,7 @@ import { BreakGlassAction, CountyConfig, STREAMS, StreamName } from "@liandong/c
 import { connectBus, provisionCounty, signerFromSeed } from "@liandong/runtime";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { answer, officeClient, UsageError } from "./office-client.ts";
-
-export const BREAK_GLASS_USAGE = `  liandong break-glass <操作> --reason 理由 --office URL --token 令牌 --nats URL --seed break-glass.nk
-      动用紧急权限（先由办公室分管领导的令牌记入日志，再执行）。操作：
-        delete-stream <流>             删除一个流
-        purge-stream <流> [--subject S] 清空一个流（或其中一个主题）
-        delete-message <流> <序号>      删除一条消息
-        provision --config 县配置文件 [--replicas N]  把各流更新为本版本的配置`;
+import { answer, CommandFailed, officeClient, seedRefused, UsageError } from "./office-client.ts";
 
 type Values = Record<string, string | boolean | undefined>;
 /** What `BreakGlassUsed` says besides who and why, with no field present but undefined. */
@@ -78,7 +71,7 @@ async function act(nc: NatsConnection, p: Planned, values: Values): Promise<stri
       const parsed = CountyConfig.safeParse(
         JSON.parse(readFileSync(String(values.config), "utf8")),
       );
-      if (!parsed.success) throw new UsageError(`县配置文件 ${values.config} 有误`);
+      if (!parsed.success) throw new CommandFailed(`县配置文件 ${values.config} 有误`);
       const config = parsed.data;
       await provisionCounty(nc, {
         county: config.county,
@@ -92,12 +85,14 @@ async function act(nc: NatsConnection, p: Planned, values: Values): Promise<stri
 }
 
 /** Whether the stream to act on is there: a use on a stream that is not is not recorded. */
-async function checkTarget(nc: NatsConnection, p: Planned): Promise<void> {
+async function checkTarget(nc: NatsConnection, p: Planned, seed: string): Promise<void> {
   if (!p.stream) return;
   try {
     await (await jetstreamManager(nc)).streams.info(p.stream);
   } catch (err) {
-    throw new UsageError(`流 ${p.stream} 不存在或无法读取（${String(err)}）`);
+    const refused = seedRefused(err, seed, "break-glass.nk（紧急权限身份）");
+    if (refused instanceof CommandFailed) throw refused;
+    throw new CommandFailed(`流 ${p.stream} 不存在或无法读取（${String(err)}）`);
   }
 }
 
@@ -117,9 +112,11 @@ export async function breakGlassCommand(positionals: string[], values: Values): 
     seedFile: values.seed,
     name: "liandong-break-glass",
     waitOnFirstConnect: false,
+  }).catch((err: unknown) => {
+    throw seedRefused(err, values.seed as string, "break-glass.nk（紧急权限身份）");
   });
   try {
-    await checkTarget(nc, planned);
+    await checkTarget(nc, planned, values.seed);
     const record = await answer(
       `${values.office}/audit/break-glass`,
       officeClient(values.office, token).POST("/audit/break-glass", {

@@ -1,7 +1,6 @@
 // `liandong`: the county log's auditor's tool. Chinese for people, JSON with --json.
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, createWriteStream, openSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
 import {
   AggregateKind,
   AuditHeads,
@@ -12,6 +11,7 @@ import {
   type Label,
   officerLabel,
   REFERRAL_STATUS_LABELS,
+  TRAIL_LABELS,
 } from "@liandong/contracts";
 import {
   connectBus,
@@ -22,36 +22,17 @@ import {
   type VerifyReport,
   verifySignature,
 } from "@liandong/runtime";
-import { BREAK_GLASS_USAGE, breakGlassCommand } from "./break-glass.ts";
+import { Command, CommanderError, Option } from "commander";
+import cliPackage from "../package.json" with { type: "json" };
+import { breakGlassCommand } from "./break-glass.ts";
 import { BreakGlassLog } from "./break-glass-log.ts";
-import { answer, officeClient, UsageError } from "./office-client.ts";
-import { OFFICERS_USAGE, officersCommand } from "./officers.ts";
+import { answer, CommandFailed, officeClient, seedRefused, UsageError } from "./office-client.ts";
+import { officersCommand } from "./officers.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
 
-export { UsageError };
-
-const USAGE = `用法 usage:
-  liandong verify  (--file 导出文件 | --nats URL --seed auditor.nk [--stream EVENTS]) (--keys 公钥文件 | --office URL) [--heads 检查点文件] [--json]
-      离线校验全县日志：哈希链、各部门签名检查点与每条事件的封签；发现篡改时指出第一条问题事件；
-      列出动用紧急权限的记录（给出 --heads，或用 --office 时取办公室的最新检查点：日志短于已知检查点即为被截断）
-  liandong verify-region --log 导出文件:公钥文件 --log 导出文件:公钥文件 … [--json]
-      离线校验一个协作区域：各县日志各用本县公钥校验，并核对每县收到的邻县事件
-      确为邻县日志中发出的事件（区域协作的跨县移交与线索）；列出各县检查点经哪些邻县
-      见证签名，发现县向不同邻县（或向邻县与本县日志）展示两套历史的分叉视图
-  liandong export  --nats URL --seed auditor.nk [--stream EVENTS] --out 文件
-      把日志导出为 NDJSON，供离线校验（审计身份 auditor 只能读取日志，不能改动）
-  liandong keys    --office URL [--out 文件]
-      从办公室服务取各部门公钥
-  liandong heads   --office URL [--out 文件]
-      取办公室签名的各部门最新检查点（日志长度）；审计人员应保存最新的一份，
-      日后 verify --heads 该文件即可发现日志被截断或出现两套历史
-  liandong trail   <lead|referral|case|informant> <id> --office URL [--token 令牌]
-      查看一条转办/案件的全程留痕与校验状态（令牌也可用环境变量 LIANDONG_TOKEN）
-${OFFICERS_USAGE}
-${BREAK_GLASS_USAGE}
-退出码：0 通过，1 发现问题，2 用法或连接错误`;
+export { CommandFailed, UsageError };
 
 const KIND_LABEL: Record<Finding["kind"], string> = {
   changed: "内容被篡改 (changed payload)",
@@ -95,32 +76,72 @@ function progress(total: number | undefined) {
   };
 }
 
+/** A file the command was given, or CommandFailed naming it. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CommandFailed(`无法读取 ${file}：${(err as Error).message}`);
+  }
+}
+
 const officeKeys = async (office: string) =>
   AuditKeys.parse(await answer(`${office}/audit/keys`, officeClient(office).GET("/audit/keys")));
 
 async function loadKeys(values: { keys?: string | undefined; office?: string | undefined }) {
-  if (values.keys) return AuditKeys.parse(JSON.parse(readFileSync(values.keys, "utf8")));
+  if (values.keys) return AuditKeys.parse(JSON.parse(readText(values.keys)));
   if (values.office) return officeKeys(values.office);
   throw new UsageError("需要各部门公钥：--keys 公钥文件 或 --office URL");
 }
+
+/** The log is read with the auditor's identity: another seed is refused by the bus. */
+const READS_LOG = "auditor.nk（审计身份，只读日志）";
 
 async function withBus<T>(
   values: { nats?: string | undefined; seed?: string | undefined; as?: string | undefined },
   f: (nc: Awaited<ReturnType<typeof connectBus>>) => Promise<T>,
 ): Promise<T> {
   if (!values.nats || !values.seed)
-    throw new UsageError("读取总线需要 --nats URL 与 --seed 种子文件");
+    throw new UsageError("读取总线需要 --nats URL 与 --seed 种子文件（auditor.nk）");
+  const seed = values.seed;
+  try {
+    readFileSync(seed);
+  } catch (err) {
+    throw new CommandFailed(`无法读取种子文件 ${seed}：${(err as Error).message}`);
+  }
   const nc = await connectBus({
     servers: values.nats,
-    agency: values.as ?? basename(values.seed).replace(/\.nk$/, ""),
-    seedFile: values.seed,
+    agency: values.as ?? basename(seed).replace(/\.nk$/, ""),
+    seedFile: seed,
     name: "liandong-cli",
     waitOnFirstConnect: false,
+  }).catch((err: unknown) => {
+    throw seedRefused(err, seed, READS_LOG);
   });
   try {
     return await f(nc);
+  } catch (err) {
+    throw seedRefused(err, seed, READS_LOG);
   } finally {
     await nc.close();
+  }
+}
+
+/** Opens `--out` for writing before anything is fetched: a file that cannot be written fails first. */
+function writable(file: string): void {
+  try {
+    closeSync(openSync(file, "a"));
+  } catch (err) {
+    throw new CommandFailed(`无法写入 ${file}：${(err as Error).message}`);
+  }
+}
+
+/** Writes `text` to `file`, or fails saying so (never "已保存" with nothing written). */
+function save(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new CommandFailed(`无法写入 ${file}：${(err as Error).message}`);
   }
 }
 
@@ -171,8 +192,7 @@ async function loadHeads(
   values: { heads?: string | undefined; office?: string | undefined },
   keys: AuditKeys,
 ): Promise<AuditHeads | undefined> {
-  if (values.heads)
-    return checkedHeads(AuditHeads.parse(JSON.parse(readFileSync(values.heads, "utf8"))), keys);
+  if (values.heads) return checkedHeads(AuditHeads.parse(JSON.parse(readText(values.heads))), keys);
   if (values.office) return checkedHeads(await officeHeads(values.office), keys);
   return undefined;
 }
@@ -290,21 +310,32 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
 
 async function exportLog(values: Record<string, string | boolean | undefined>): Promise<number> {
   if (typeof values.out !== "string") throw new UsageError("需要 --out 文件");
+  writable(values.out);
   const out = createWriteStream(values.out);
+  const failed = new Promise<never>((_, reject) =>
+    out.once("error", (err) =>
+      reject(new CommandFailed(`无法写入 ${values.out}：${(err as Error).message}`)),
+    ),
+  );
+  failed.catch(() => undefined);
   let n = 0;
   await withBus(values as { nats?: string; seed?: string; as?: string }, async (nc) => {
     const stream = typeof values.stream === "string" ? values.stream : undefined;
     const p = progress(await streamSize(nc, stream));
     for await (const e of readStream(nc, stream)) {
       const line = `${JSON.stringify({ seq: e.seq, subject: e.subject, data: Buffer.from(e.bytes).toString("base64"), ...(e.seal ? { seal: e.seal } : {}) })}\n`;
-      if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
+      if (!out.write(line))
+        await Promise.race([new Promise<void>((r) => out.once("drain", () => r())), failed]);
       if ((++n & 1023) === 0) p.tick(n);
     }
     p.done(n);
   });
-  await new Promise<void>((resolve, reject) =>
-    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-  );
+  await Promise.race([
+    new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    ),
+    failed,
+  ]);
   process.stdout.write(`已导出 ${n} 条事件到 ${values.out}\n`);
   return 0;
 }
@@ -314,7 +345,7 @@ async function headsCommand(values: Record<string, string | boolean | undefined>
   const heads = checkedHeads(await officeHeads(values.office), await officeKeys(values.office));
   const text = `${JSON.stringify(heads, null, 2)}\n`;
   if (typeof values.out === "string") {
-    writeFileSync(values.out, text);
+    save(values.out, text);
     const n = Object.values(heads.heads).reduce((sum, h) => sum + h.size, 0);
     process.stdout.write(
       `已保存县 ${heads.county} 的最新检查点（${Object.keys(heads.heads).length} 个部门，共 ${n} 条已封存事件，${heads.at}）到 ${values.out}\n`,
@@ -332,7 +363,7 @@ async function keysCommand(values: Record<string, string | boolean | undefined>)
   const keys = await officeKeys(values.office);
   const text = `${JSON.stringify(keys, null, 2)}\n`;
   if (typeof values.out === "string") {
-    createWriteStream(values.out).end(text);
+    save(values.out, text);
     process.stdout.write(
       `已保存 ${Object.keys(keys.agencies).length} 个部门的公钥到 ${values.out}\n`,
     );
@@ -340,24 +371,86 @@ async function keysCommand(values: Record<string, string | boolean | undefined>)
   return 0;
 }
 
-/** Labels as a person at a terminal reads them: Chinese (GLOSSARY.md). */
+/** Labels as a person at a terminal reads them: Chinese, the page's (contracts' labels.ts). */
 const agencyName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code;
 const shortName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.shortName;
 const stepName = (type: string) =>
   (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
+const word = (w: keyof typeof TRAIL_LABELS) => TRAIL_LABELS[w].zh;
+
+/** China time (Asia/Shanghai), as the page shows it: 2026-12-06 09:30:00. */
+export function chinaTime(iso: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+const FULL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The id the page shows (its first 8 characters) or a full one: a short one is looked up among
+ * the office's referrals or leads; it must name exactly one.
+ */
+async function resolveId(office: string, token: string, kind: string, id: string) {
+  if (FULL_ID.test(id)) return id.toLowerCase();
+  if (!/^[0-9a-f]{4,}$/i.test(id))
+    throw new UsageError(`编号 ${id} 不像网页显示的编号（至少 4 位十六进制）或完整编号`);
+  const api = officeClient(office, token);
+  const ids: string[] = [];
+  const limit = 1000;
+  for (let offset = 0; ; offset += limit) {
+    const page =
+      kind === "referral"
+        ? (
+            await answer(
+              `${office}/tracker/referrals`,
+              api.GET("/tracker/referrals", { params: { query: { limit, offset } } }),
+            )
+          ).items.map((r) => r.referralId)
+        : kind === "lead"
+          ? (
+              await answer(
+                `${office}/leads`,
+                api.GET("/leads", { params: { query: { limit, offset } } }),
+              )
+            ).items.map((l) => l.leadId)
+          : undefined;
+    if (!page) throw new UsageError(`${kind} 请给出完整编号（网页显示的短编号只用于移交与线索）`);
+    ids.push(...page);
+    if (page.length < limit) break;
+  }
+  const found = ids.filter((full) => full.startsWith(id.toLowerCase()));
+  if (found.length === 0) throw new CommandFailed(`办公室没有编号以 ${id} 开头的 ${kind}`);
+  if (found.length > 1)
+    throw new UsageError(`编号 ${id} 不唯一，请给出更多位：${found.join("、")}`);
+  return found[0]!;
+}
 
 async function trailCommand(
   positionals: string[],
   values: Record<string, string | boolean | undefined>,
 ): Promise<number> {
-  const [kind, id] = positionals;
-  if (!kind || !id || typeof values.office !== "string")
-    throw new UsageError("需要 <类型> <id> --office URL");
+  const [kind, given] = positionals;
+  if (!kind || !given || typeof values.office !== "string")
+    throw new UsageError("需要 <类型> <编号> --office URL");
   const aggregate = AggregateKind.safeParse(kind);
   if (!aggregate.success)
     throw new UsageError(`类型应为 ${AggregateKind.options.join("、")} 之一：${kind}`);
   const token = typeof values.token === "string" ? values.token : process.env.LIANDONG_TOKEN;
   if (!token) throw new UsageError("需要 --token 令牌（或环境变量 LIANDONG_TOKEN）");
+  const id = await resolveId(values.office, token, kind, given);
   const trail = await answer(
     `${values.office}/trail/${kind}/${id}`,
     officeClient(values.office, token).GET("/trail/{kind}/{id}", {
@@ -368,81 +461,235 @@ async function trailCommand(
     process.stdout.write(`${JSON.stringify(trail, null, 2)}\n`);
     return trail.verification.ok ? 0 : 1;
   }
-  const lines = [`留痕 ${trail.aggregate.kind} ${trail.aggregate.id}`];
+  const lines = [`留痕 ${trail.aggregate.kind} ${trail.aggregate.id}（时间为北京时间）`];
   const r = trail.referral;
   if (r) {
     const party = (agency: string, county?: string) =>
       `${agencyName(agency)}${county ? `（${county}）` : ""}`;
     lines.push(
-      `  状态：${REFERRAL_STATUS_LABELS[r.status].zh}　当前持有：${party(r.holder, r.holderCounty)}　待办方：${r.awaiting ? party(r.awaiting, r.awaitingCounty) : "—"}`,
+      `  ${word("status")}：${REFERRAL_STATUS_LABELS[r.status].zh}　${word("holder")}：${party(r.holder, r.holderCounty)}　${word("awaiting")}：${r.awaiting ? party(r.awaiting, r.awaitingCounty) : "—"}`,
     );
   }
+  lines.push(
+    `  #    ${word("when")}                 ${word("what")}　　　　　　 ${word("agency")} → ${word("to")}（${word("who")}）  ${word("reason")}`,
+  );
   for (const s of trail.steps) {
     const what = s.refused ? `${stepName(s.type)}（${s.refused}）` : stepName(s.type);
     lines.push(
-      `  #${s.seq}  ${s.time}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  经办人：${officerLabel(s.actor, s.officer, shortName(s.agency))}${s.reason ? `  理由：${s.reason}` : ""}`,
+      `  #${s.seq}  ${chinaTime(s.time)}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  ${word("who")}：${officerLabel(s.actor, s.officer, shortName(s.agency))}${s.reason ? `  ${word("reason")}：${s.reason}` : ""}`,
     );
   }
   const v = trail.verification;
   lines.push(
     v.ok
-      ? `哈希链校验：通过（${v.checked} 条）`
-      : `哈希链校验：失败，流序号 ${v.seq}（${v.reason}）`,
+      ? `${word("verification")}：${word("verified")}（哈希链 ${v.checked} 条）`
+      : `${word("verification")}：${word("notVerified")}，流序号 ${v.seq}（${v.reason}）`,
   );
   process.stdout.write(`${lines.join("\n")}\n`);
   return v.ok ? 0 : 1;
 }
 
-export const usage = () => USAGE;
+/** Commander's titles and errors, in Chinese. */
+const TITLES: Record<string, string> = {
+  "Usage:": "用法：",
+  "Options:": "选项：",
+  "Commands:": "命令：",
+  "Arguments:": "参数：",
+  "Global Options:": "通用选项：",
+};
+const COMMANDER_ERRORS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/unknown command '([^']*)'/, (m) => `未知命令：${m[1]}`],
+  [/unknown option '([^']*)'/, (m) => `未知选项：${m[1]}`],
+  [/option '([^']*)' argument missing/, (m) => `选项 ${m[1]} 缺少取值`],
+  [/required option '([^']*)' not specified/, (m) => `需要选项 ${m[1]}`],
+  [/missing required argument '([^']*)'/, (m) => `缺少参数 <${m[1]}>`],
+  [/too many arguments/, () => "参数过多"],
+];
 
+const EXIT_CODES =
+  "退出码：0 通过或完成；1 发现问题；2 用法错误；3 无法完成（服务无法连接或返回错误、文件无法读写、身份无权）";
+
+const HELP = {
+  styleTitle: (t: string) => TITLES[t] ?? t,
+  // "verify [选项]", not commander's "[options]".
+  subcommandTerm: (c: Command) =>
+    [
+      c.name(),
+      c.options.length ? "[选项]" : "",
+      ...c.registeredArguments.map((a) =>
+        a.required ? `<${a.name()}>` : `[${a.name()}${a.variadic ? "..." : ""}]`,
+      ),
+    ]
+      .filter(Boolean)
+      .join(" "),
+};
+
+/** The `liandong` command line; each command's action leaves its exit code in `done`. */
+function program(done: (code: number) => void): Command {
+  const root = new Command("liandong")
+    .description("联动：全县日志的审计与留痕查询工具（人读中文；--json 输出 JSON）")
+    .version(cliPackage.version, "-V, --version", "显示版本")
+    .helpOption("-h, --help", "显示帮助")
+    .helpCommand("help [命令]", "显示某个命令的帮助")
+    .addHelpText("after", `\n${EXIT_CODES}\n令牌也可用环境变量 LIANDONG_TOKEN 给出。`)
+    .usage("<命令> [选项]")
+    .configureHelp(HELP)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .showSuggestionAfterError(false);
+  const command = (name: string, description: string) =>
+    root
+      .command(name)
+      .description(description)
+      .usage("[选项]")
+      .helpOption("-h, --help", "显示帮助")
+      .configureHelp(HELP)
+      .addHelpText("after", `\n${EXIT_CODES}`)
+      .exitOverride()
+      .configureOutput({ outputError: () => undefined });
+  const bus = (c: Command) =>
+    c
+      .option("--nats <URL>", "总线地址（读取日志）")
+      .option("--seed <文件>", "审计身份种子文件 auditor.nk")
+      .option("--stream <流>", "日志流（默认 EVENTS）")
+      .addOption(new Option("--as <身份>", "种子的身份名（默认取文件名）").hideHelp());
+  const run =
+    (f: (values: Record<string, string | boolean | undefined>) => Promise<number>) =>
+    async (opts: Record<string, string | boolean | undefined>) =>
+      done(await f(opts));
+
+  bus(
+    command(
+      "verify",
+      "离线校验全县日志：哈希链、各部门签名检查点与每条事件的封签；发现篡改时指出第一条问题事件；列出动用紧急权限的记录（给出 --heads，或用 --office 时取办公室的最新检查点：日志短于已知检查点即为被截断）",
+    ),
+  )
+    .option("--file <导出文件>", "liandong export 导出的日志")
+    .option("--keys <公钥文件>", "各部门公钥（liandong keys 保存的文件）")
+    .option("--office <URL>", "办公室服务：取公钥与最新检查点")
+    .option("--heads <检查点文件>", "liandong heads 保存的检查点")
+    .option("--json", "输出 JSON")
+    .action(run(verify));
+
+  command(
+    "verify-region",
+    "离线校验一个协作区域：各县日志各用本县公钥校验，并核对每县收到的邻县事件确为邻县日志中发出的事件；列出各县检查点的邻县见证，发现分叉视图",
+  )
+    .option(
+      "--log <导出文件:公钥文件>",
+      "一个县的日志与公钥（至少两个县，可重复）",
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option("--json", "输出 JSON")
+    .action(async (opts: { log?: string[]; json?: boolean }) =>
+      done(await verifyRegion(opts.log ?? [], opts.json === true)),
+    );
+
+  bus(
+    command("export", "把日志导出为 NDJSON，供离线校验（审计身份 auditor 只能读取日志，不能改动）"),
+  )
+    .requiredOption("--out <文件>", "导出到的文件")
+    .action(run(exportLog));
+
+  command("keys", "从办公室服务取各部门公钥")
+    .requiredOption("--office <URL>", "办公室服务")
+    .option("--out <文件>", "保存到文件（不给则输出到屏幕）")
+    .action(run(keysCommand));
+
+  command(
+    "heads",
+    "取办公室签名的各部门最新检查点（日志长度）；保存最新的一份，日后 verify --heads 即可发现日志被截断或出现两套历史",
+  )
+    .requiredOption("--office <URL>", "办公室服务")
+    .option("--out <文件>", "保存到文件（不给则输出到屏幕）")
+    .action(run(headsCommand));
+
+  command(
+    "trail",
+    "查看一条线索、移交、案件或举报人记录的全程留痕与校验状态（北京时间；编号可用网页显示的短编号）",
+  )
+    .usage("<类型> <编号> [选项]")
+    .argument("<类型>", AggregateKind.options.join("、"))
+    .argument("<编号>", "完整编号，或网页显示的前 8 位（移交、线索）")
+    .requiredOption("--office <URL>", "办公室服务")
+    .option("--token <令牌>", "办公室人员的令牌（或环境变量 LIANDONG_TOKEN）")
+    .option("--json", "输出 JSON")
+    .action(async (kind: string, id: string, opts: Record<string, string | boolean | undefined>) =>
+      done(await trailCommand([kind, id], opts)),
+    );
+
+  command("break-glass", "动用紧急权限：先由办公室分管领导的令牌记入日志，再执行")
+    .usage("<操作> [参数...] [选项]")
+    .argument(
+      "<操作>",
+      "delete-stream <流> | purge-stream <流> [--subject S] | delete-message <流> <序号> | provision --config 县配置文件 [--replicas N]",
+    )
+    .argument("[参数...]", "流名称、消息序号")
+    .requiredOption("--reason <理由>", "为何动用（至少 4 个字，记入日志）")
+    .option("--office <URL>", "办公室服务")
+    .option("--token <令牌>", "办公室分管领导的令牌（或环境变量 LIANDONG_TOKEN）")
+    .option("--nats <URL>", "总线地址")
+    .option("--seed <文件>", "紧急权限种子文件 break-glass.nk")
+    .option("--subject <主题>", "purge-stream：只清空这个主题")
+    .option("--config <文件>", "provision：县配置文件")
+    .option("--replicas <N>", "provision：副本数")
+    .action(
+      async (action: string, args: string[], opts: Record<string, string | boolean | undefined>) =>
+        done(await breakGlassCommand([action, ...args], opts)),
+    );
+  command(
+    "officers",
+    "经办人名册：登记经办人并签发令牌（只显示这一次）、列出、续期、注销（县内每个服务 2 秒内拒绝其令牌）；需办公室分管领导的令牌",
+  )
+    .usage("<操作> [编号] [选项]")
+    .argument("<操作>", "add | list | renew <编号> | revoke <编号>")
+    .argument("[编号]", "经办人编号（renew、revoke）")
+    .option("--office <URL>", "办公室服务")
+    .option("--token <令牌>", "办公室分管领导的令牌（或环境变量 LIANDONG_TOKEN）")
+    .option("--agency <部门>", "add：部门代码")
+    .option("--name <姓名>", "add：姓名")
+    .option("--role <职务>", "add：liaison（联络员）| supervisor（分管领导）| deputy（副职领导）")
+    .option("--days <天数>", "add、renew：有效天数")
+    .option("--reason <理由>", "revoke：理由")
+    .option("--json", "list：输出 JSON")
+    .action(
+      async (
+        action: string,
+        id: string | undefined,
+        opts: Record<string, string | boolean | undefined>,
+      ) => done(await officersCommand(id === undefined ? [action] : [action, id], opts)),
+    );
+  return root;
+}
+
+/** The names of the commands, for a pointer to the help of the one that was meant. */
+export const commandNames = () => program(() => undefined).commands.map((c) => c.name());
+
+/**
+ * Runs the command line; resolves with its exit code (0 done, 1 a problem found). Bad usage
+ * throws UsageError; what could not be done throws CommandFailed (README, 退出码).
+ */
 export async function cli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      file: { type: "string" },
-      nats: { type: "string" },
-      seed: { type: "string" },
-      as: { type: "string" },
-      stream: { type: "string" },
-      keys: { type: "string" },
-      heads: { type: "string" },
-      office: { type: "string" },
-      token: { type: "string" },
-      out: { type: "string" },
-      json: { type: "boolean" },
-      log: { type: "string", multiple: true },
-      reason: { type: "string" },
-      subject: { type: "string" },
-      config: { type: "string" },
-      replicas: { type: "string" },
-      agency: { type: "string" },
-      name: { type: "string" },
-      role: { type: "string" },
-      days: { type: "string" },
-    },
+  let code = 0;
+  const root = program((c) => {
+    code = c;
   });
-  const { log, ...single } = values;
-  switch (command) {
-    case "verify":
-      return verify(single);
-    case "verify-region":
-      return verifyRegion(log ?? [], values.json === true);
-    case "export":
-      return exportLog(single);
-    case "keys":
-      return keysCommand(single);
-    case "heads":
-      return headsCommand(single);
-    case "trail":
-      return trailCommand(positionals, single);
-    case "break-glass":
-      return breakGlassCommand(positionals, single);
-    case "officers":
-      return officersCommand(positionals, single);
-    default:
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  if (argv.length === 0) {
+    root.outputHelp();
+    return 0;
   }
+  try {
+    await root.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code))
+      return 0;
+    const said = err.message.replace(/^error:\s*/, "");
+    for (const [re, zh] of COMMANDER_ERRORS) {
+      const m = re.exec(said);
+      if (m) throw new UsageError(zh(m));
+    }
+    throw new UsageError(said);
+  }
+  return code;
 }

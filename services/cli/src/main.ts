@@ -1,5 +1,5 @@
 // Entry point of the `liandong` command.
-import { cli, UsageError, usage } from "./cli.ts";
+import { CommandFailed, cli, commandNames, UsageError } from "./cli.ts";
 
 /** Exits once what was written has left: a pipe takes stdout asynchronously (a long --json). */
 const exit = (code: number) => {
@@ -11,8 +11,20 @@ const exit = (code: number) => {
   process.stderr.write("", done);
 };
 
-cli(process.argv.slice(2)).then(exit, (err) => {
-  process.stderr.write(`错误：${err instanceof UsageError ? err.message : String(err)}\n`);
-  if (err instanceof UsageError) process.stderr.write(`\n${usage()}\n`);
-  exit(2);
+const argv = process.argv.slice(2);
+cli(argv).then(exit, (err) => {
+  if (err instanceof UsageError) {
+    // A pointer to the help of the command that was meant, never the whole of it.
+    const named = argv.find((a) => !a.startsWith("-"));
+    const help =
+      named && commandNames().includes(named) ? `liandong ${named} --help` : "liandong --help";
+    process.stderr.write(`错误：${err.message}\n（用法见 ${help}）\n`);
+    exit(2);
+  } else if (err instanceof CommandFailed) {
+    process.stderr.write(`错误：${err.message}\n`);
+    exit(3);
+  } else {
+    process.stderr.write(`错误：${err instanceof Error ? err.message : String(err)}\n`);
+    exit(3);
+  }
 });

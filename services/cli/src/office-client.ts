@@ -1,9 +1,15 @@
-// The office's HTTP API as the CLI calls it, and the one error that means "usage or connection".
+// The office's HTTP API as the CLI calls it, and the CLI's two kinds of error (README, 退出码).
 import type { paths as OfficePaths } from "@liandong/contracts/generated/office-openapi";
 import createClient from "openapi-fetch";
 
-/** Bad usage or a service that cannot be reached: exit code 2, the usage printed. */
+/** The command line asks for something it cannot mean: exit code 2, with a pointer to --help. */
 export class UsageError extends Error {}
+
+/**
+ * What was asked could not be done: a service unreachable or answering with a problem, a file
+ * that cannot be read or written, an identity without the right: exit code 3, no usage.
+ */
+export class CommandFailed extends Error {}
 
 /** The office's API, typed by its generated OpenAPI document; problems asked for in Chinese. */
 export function officeClient(base: string, token?: string) {
@@ -16,7 +22,7 @@ export function officeClient(base: string, token?: string) {
   });
 }
 
-/** The answer's data, or a UsageError with the problem the office gave. */
+/** The answer's data, or a CommandFailed with the problem the office gave. */
 export async function answer<T>(
   what: string,
   call: Promise<{ data?: T; error?: unknown; response: Response }>,
@@ -25,7 +31,9 @@ export async function answer<T>(
   try {
     result = await call;
   } catch (err) {
-    throw new UsageError(`${what}：无法连接（${(err as Error).cause ?? (err as Error).message}）`);
+    throw new CommandFailed(
+      `${what}：无法连接（${(err as Error).cause ?? (err as Error).message}）`,
+    );
   }
   const { data, error, response } = result;
   if (!response.ok || data === undefined) {
@@ -34,7 +42,21 @@ export async function answer<T>(
       detail?: string;
     };
     const detail = [p.title, p.detail].filter(Boolean).join("：") || String(error ?? "");
-    throw new UsageError(`${what} 返回 ${response.status}：${detail}`);
+    throw new CommandFailed(`${what} 返回 ${response.status}：${detail}`);
   }
   return data;
+}
+
+/**
+ * A refusal of the bus for the identity of `seed` (unknown to the servers, or without the
+ * permission), said plainly: which seed the command needs. Anything else is passed on.
+ */
+export function seedRefused(err: unknown, seed: string, needs: string): unknown {
+  const text = `${(err as Error)?.message ?? err} ${(err as { code?: string })?.code ?? ""}`;
+  if (!/authori[sz]ation|permission|403|AUTHORIZATION_VIOLATION|PERMISSIONS_VIOLATION/i.test(text))
+    return err;
+  const given = seed.split(/[\\/]/).at(-1);
+  return new CommandFailed(
+    `种子 ${given} 无权执行此操作：需要 ${needs}（总线拒绝：${(err as Error)?.message ?? err}）`,
+  );
 }

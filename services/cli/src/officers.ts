@@ -9,15 +9,6 @@ import {
 } from "@liandong/contracts";
 import { answer, officeClient, UsageError } from "./office-client.ts";
 
-export const OFFICERS_USAGE = `  liandong officers add --agency 部门 --name 姓名 --role <liaison|supervisor|deputy> [--days 天数] --office URL --token 令牌
-      登记经办人并签发令牌（令牌只显示这一次；日志中只记其哈希）；需办公室分管领导的令牌
-  liandong officers list --office URL --token 令牌 [--json]
-      经办人名册：状态（有效、已过期、已注销）与有效期
-  liandong officers renew <编号> [--days 天数] --office URL --token 令牌
-      令牌续期（同一令牌，新的有效期）
-  liandong officers revoke <编号> --reason 理由 --office URL --token 令牌
-      注销经办人：县内每个服务在 2 秒内拒绝其令牌`;
-
 type Values = Record<string, string | boolean | undefined>;
 
 const STATUS_LABEL: Record<OfficerEntry["status"], string> = {

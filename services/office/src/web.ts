@@ -2,13 +2,15 @@
 // list of services the page may talk to, and strict headers. Officers of every agency log in
 // with their own token; the page then talks to their own agency's service directly (the
 // agencies allow the office's origin), so what an officer enters never passes through here.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import type { HttpEnv, ServiceContext } from "@liandong/runtime";
-import { build } from "esbuild";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type HttpEnv, hostnameOf, renamed, type ServiceContext } from "@liandong/runtime";
+import type { BuildOptions } from "esbuild";
 import { type Context, Hono } from "hono";
 
 const WEB = resolve(import.meta.dirname, "../web");
+/** The page built ahead of time (deploy/build.mjs), beside the bundled office: the image's. */
+const PREBUILT = resolve(import.meta.dirname, "web");
 
 const PAGE = `<!doctype html>
 <html lang="zh-CN">
@@ -25,61 +27,91 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** Bundles the page (TypeScript and JSX) once; a broken page fails the office's start. */
+/** How the page is bundled: at the office's start from source, or ahead of time for the image. */
+export const WEB_BUILD = {
+  entryPoints: [resolve(WEB, "main.tsx")],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  tsconfig: resolve(WEB, "tsconfig.json"),
+  logLevel: "silent",
+} satisfies BuildOptions;
+export const WEB_STYLE = resolve(WEB, "style.css");
+
+/**
+ * The page's script and style: built ahead of time when the office runs bundled (the image),
+ * else bundled once from web/ (TypeScript and JSX); a broken page fails the office's start.
+ */
 export async function bundleWebPage(): Promise<{ script: string; style: string }> {
-  const out = await build({
-    entryPoints: [resolve(WEB, "main.tsx")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    target: "es2022",
-    minify: true,
-    jsx: "automatic",
-    jsxImportSource: "preact",
-    tsconfig: resolve(WEB, "tsconfig.json"),
-    logLevel: "silent",
+  if (existsSync(join(PREBUILT, "app.js")))
+    return {
+      script: readFileSync(join(PREBUILT, "app.js"), "utf8"),
+      style: readFileSync(join(PREBUILT, "style.css"), "utf8"),
+    };
+  const { build } = await import("esbuild");
+  const out = await build({ ...WEB_BUILD, write: false });
+  return { script: out.outputFiles?.[0]?.text ?? "", style: readFileSync(WEB_STYLE, "utf8") };
+}
+
+/**
+ * Where each service is, as the page opened by `hostname` should call it: a service on the
+ * office's own host (the launcher's loopback ports) by that same name, so that a page opened
+ * as `localhost` is not sent to `127.0.0.1`; a path (behind the county's reverse proxy) on the
+ * page's own origin; the office itself the page's own origin ("").
+ */
+export function servicesFor(
+  ctx: Pick<ServiceContext, "agency" | "config" | "env">,
+  hostname: string | undefined,
+): { code: string; name: string; url: string }[] {
+  const urls = ctx.env.LIANDONG_SERVICE_URLS ?? {};
+  const office = urls[ctx.agency];
+  const officeHost = office && !office.startsWith("/") ? new URL(office).hostname : undefined;
+  const seen = (url: string) =>
+    hostname && officeHost && !url.startsWith("/") && new URL(url).hostname === officeHost
+      ? renamed(url, hostname)
+      : url;
+  return ctx.config.agencies.flatMap((a) => {
+    const url = a.code === ctx.agency ? "" : urls[a.code];
+    return url === undefined ? [] : [{ code: a.code, name: a.name, url: url && seen(url) }];
   });
-  return {
-    script: out.outputFiles[0]?.text ?? "",
-    style: readFileSync(resolve(WEB, "style.css"), "utf8"),
-  };
 }
 
 /** The page, its bundle and style, and the services it may talk to (all open: no token needed). */
 export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
   const app = new Hono<HttpEnv>();
   const { script, style } = await bundleWebPage();
-  const urls = ctx.env.LIANDONG_SERVICE_URLS ?? {};
-  const services = ctx.config.agencies.map((a) => ({
-    code: a.code,
-    name: a.name,
-    shortName: a.shortName,
-    // The office's own API is the page's own origin.
-    url: a.code === ctx.agency ? "" : (urls[a.code] ?? ""),
-  }));
-  const elsewhere = [...new Set(Object.values(urls).map((u) => new URL(u).origin))];
-  const headers = {
-    "content-security-policy": [
-      "default-src 'self'",
-      `connect-src 'self' ${elsewhere.join(" ")}`.trim(),
-      "img-src 'self' data: blob:",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "frame-ancestors 'none'",
-    ].join("; "),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+  const hostOf = (c: Context<HttpEnv>) => hostnameOf(c.req.header("host"));
+  const headers = (c: Context<HttpEnv>) => {
+    const elsewhere = [
+      ...new Set(
+        servicesFor(ctx, hostOf(c))
+          .filter((s) => /^https?:/.test(s.url))
+          .map((s) => new URL(s.url).origin),
+      ),
+    ];
+    return {
+      "content-security-policy": [
+        "default-src 'self'",
+        `connect-src 'self' ${elsewhere.join(" ")}`.trim(),
+        "img-src 'self' data: blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+      ].join("; "),
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+    };
   };
   const send = (c: Context<HttpEnv>, body: string, type: string) =>
-    c.body(body, 200, { ...headers, "content-type": type, "cache-control": "no-cache" });
+    c.body(body, 200, { ...headers(c), "content-type": type, "cache-control": "no-cache" });
   app.get("/", (c) => send(c, PAGE, "text/html; charset=utf-8"));
   app.get("/ui/app.js", (c) => send(c, script, "text/javascript; charset=utf-8"));
   app.get("/ui/style.css", (c) => send(c, style, "text/css; charset=utf-8"));
   app.get("/ui/config.json", (c) =>
-    c.json({
-      county: ctx.county,
-      services: services.filter((s) => s.code === ctx.agency || s.url),
-    }),
+    c.json({ county: ctx.county, services: servicesFor(ctx, hostOf(c)) }),
   );
   return app;
 }

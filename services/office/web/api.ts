@@ -61,10 +61,34 @@ const as = (token: string, key?: string): Middleware => ({
   },
 });
 
+/** A service the page could not reach at all (down, or no route to it): which one, and where. */
+export class Unreachable extends Error {
+  constructor(
+    readonly service: string,
+    readonly url: string,
+  ) {
+    super(`${service}: ${url}`);
+  }
+}
+
+/** The agency whose service is at `base` (set at load from the page's configuration). */
+const serviceAt = new Map<string, string>();
+export const setServices = (services: readonly ServiceInfo[]) => {
+  for (const s of services) serviceAt.set(s.url, s.code);
+};
+
 function client<P extends {}>(base: string, token: string, key?: string): Client<P> {
-  // An empty base is the page's own origin (the office).
-  const c = createClient<P>({ baseUrl: base || location.origin });
+  // An empty base is the page's own origin (the office); a path is on the page's own origin
+  // too (behind the county's reverse proxy).
+  const baseUrl = new URL(base || "/", location.origin).href.replace(/\/$/, "");
+  const c = createClient<P>({ baseUrl });
   c.use(as(token, key));
+  c.use({
+    onError({ error }) {
+      if (error instanceof DOMException && error.name === "AbortError") return;
+      return new Unreachable(serviceAt.get(base) ?? base, baseUrl);
+    },
+  });
   return c;
 }
 

@@ -16,6 +16,7 @@ import {
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
   SUPERVISION_STATUS_LABELS,
+  TRAIL_LABELS,
   VIOLATION_LABELS,
 } from "../../../contracts/src/labels.ts";
 import type { OfficerName } from "../../../contracts/src/officer-role.ts";
@@ -31,10 +32,15 @@ export function setLang(l: Lang) {
   lang.value = l;
 }
 
+/** The trail's words come from the contracts' one table (TRAIL_LABELS), as `liandong trail`'s. */
+const TRAIL_WORDS = Object.fromEntries(
+  Object.entries(TRAIL_LABELS).map(([k, l]) => [k, [l.zh, l.en]]),
+) as unknown as Record<keyof typeof TRAIL_LABELS, readonly [string, string]>;
+
 const WORDS = {
+  ...TRAIL_WORDS,
   submitCorrection: ["提交更正", "Submit a correction"],
   correctedAt: ["更正时间", "Corrected"],
-  awaiting: ["待办方", "Step due from"],
   total: ["合计", "Total"],
   dueEndOfDay: ["当日24时前（北京时间）", "by the end of that day, China time"],
   discrepant: ["与总线汇总不一致", "Differs from the bus"],
@@ -48,7 +54,6 @@ const WORDS = {
   appTitle: ["联动 · 打击“两非”联合执法协作平台", "Liandong · joint enforcement bus"],
   login: ["登录", "Log in"],
   logout: ["退出", "Log out"],
-  agency: ["部门", "Agency"],
   token: ["令牌", "Token"],
   tokenHint: ["各部门联络员令牌见：", "Officers' tokens: "],
   loginFailed: ["登录失败", "Login failed"],
@@ -92,10 +97,6 @@ const WORDS = {
   sharedWith: ["已共享给", "Shared with"],
   possibleDuplicate: ["疑似重复线索", "Possible duplicate of"],
   from: ["移交部门", "From"],
-  to: ["接收部门", "To"],
-  holder: ["当前持有", "Holder"],
-  status: ["状态", "Status"],
-  reason: ["理由", "Reason"],
   acceptBy: ["接收期限", "Accept by"],
   completeBy: ["反馈期限", "Feedback by"],
   age: ["已过天数", "Age (days)"],
@@ -127,13 +128,7 @@ const WORDS = {
   since: ["起始日期", "Since"],
   until: ["截止日期", "Until"],
   onlyOverdue: ["只看逾期", "Overdue only"],
-  verification: ["留痕校验", "Verification"],
-  verified: ["校验通过：记录未被篡改", "Verified: the record is intact"],
-  notVerified: ["校验失败", "Verification failed"],
   steps: ["经过", "Steps"],
-  who: ["经办人", "Who"],
-  when: ["时间", "When"],
-  what: ["事项", "What"],
   issueOrder: ["下达督办", "Issue a supervision order"],
   answerWithinDays: ["答复期限（天）", "Answer within (days)"],
   orderedAt: ["督办时间", "Ordered"],
@@ -231,6 +226,12 @@ export const labels = {
   eventType: (type: string): string =>
     (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.[lang.value] ?? type,
 };
+
+/** A service the page could not reach: which agency's, and where it was looked for. */
+export const unreachable = (code: string, url: string): string =>
+  lang.value === "zh"
+    ? `无法连接${labels.agency(code)}的服务（${url}），请确认该服务已启动、网络可达`
+    : `Cannot reach the service of ${labels.agency(code)} (${url}): is it running and reachable?`;
 
 export const when = (iso: string | undefined): string =>
   iso

@@ -5,7 +5,7 @@ import createClient from "openapi-fetch";
 import { render } from "preact";
 import { useState } from "preact/hooks";
 import type { paths as OfficePaths } from "../../../contracts/generated/office-openapi.d.ts";
-import { login, logout, ok, type ServiceInfo, session } from "./api.ts";
+import { login, logout, ok, type ServiceInfo, session, setServices } from "./api.ts";
 import { CountyStrip } from "./county-strip.tsx";
 import { Input, options, Select } from "./fields.tsx";
 import { colon, labels, lang, setAgencyNames, setLang, t } from "./i18n.ts";
@@ -19,6 +19,7 @@ function App() {
       createClient<OfficePaths>({ baseUrl: location.origin }).GET("/ui/config.json"),
     );
     setAgencyNames(c.services);
+    setServices(c.services);
     return c;
   }, "config");
   const s = session.value;

@@ -1,8 +1,8 @@
 // Small building blocks every page uses: loading data, errors, tables, forms.
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { ApiError } from "./api.ts";
-import { t } from "./i18n.ts";
+import { ApiError, Unreachable } from "./api.ts";
+import { t, unreachable } from "./i18n.ts";
 
 export type Loaded<T> = { data: T | undefined; error: string | undefined; reload: () => void };
 
@@ -29,7 +29,11 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
 }
 
 export const message = (e: unknown) =>
-  e instanceof ApiError || e instanceof Error ? e.message : String(e);
+  e instanceof Unreachable
+    ? unreachable(e.service, e.url)
+    : e instanceof ApiError || e instanceof Error
+      ? e.message
+      : String(e);
 
 export function ErrorBox({ error }: { error: string | undefined }) {
   return error ? (

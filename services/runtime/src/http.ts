@@ -75,6 +75,27 @@ function problemResponse(
   );
 }
 
+/** The host name of a Host header (`localhost:7101`, `[::1]:7101`), if it is one. */
+export function hostnameOf(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `url` as reached by another host name: the same scheme, port and path on `hostname` (the
+ * name a browser opened the page by). The office gives its page the services' URLs this way
+ * and the services accept the page's origin this way: one rule for both sides.
+ */
+export function renamed(url: string, hostname: string): string {
+  const u = new URL(url);
+  u.hostname = hostname;
+  return url.endsWith("/") ? u.href : u.href.replace(/\/$/, "");
+}
+
 /**
  * An HTTP app with the runtime's boundary: errors rendered as problem+json, a body limit,
  * request metrics. Services add their routes to it.
@@ -88,8 +109,16 @@ export function createHttpApp(opts: {
 }): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   if (opts.webOrigins?.length) {
+    const listed = [...opts.webOrigins];
     const allowWeb = cors({
-      origin: [...opts.webOrigins],
+      // A listed origin, or the same page opened by the name this request came by: an officer
+      // who opened the office's page as `localhost` calls this service as `localhost` too.
+      origin: (origin, c) => {
+        const host = hostnameOf(c.req.header("host"));
+        return listed.some((o) => o === origin || (host && renamed(o, host) === origin))
+          ? origin
+          : null;
+      },
       allowMethods: ["GET", "POST"],
       allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
       exposeHeaders: ["content-disposition", "x-request-id"],

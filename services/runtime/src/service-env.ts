@@ -2,18 +2,20 @@ import { AgencyCode } from "@liandong/contracts";
 import { z } from "zod";
 
 /** A JSON object of agency code to URL, as an environment variable holds it. */
-const ServiceUrls = z
-  .string()
-  .optional()
-  .transform((s, ctx) => {
-    if (!s) return undefined;
-    try {
-      return z.record(AgencyCode, z.url()).parse(JSON.parse(s));
-    } catch {
-      ctx.addIssue({ code: "custom", message: "JSON object of agency code to URL" });
-      return z.NEVER;
-    }
-  });
+/** A JSON object of agency code to where that agency's service is (`where`: a URL, or a path too). */
+const serviceUrls = (where: z.ZodType<string>) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return z.record(AgencyCode, where).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "JSON object of agency code to URL (or /path)" });
+        return z.NEVER;
+      }
+    });
 
 /**
  * The environment every service reads at boot, validated once. docker-compose.yml and the
@@ -48,13 +50,16 @@ export const ServiceEnv = z.object({
   LIANDONG_CLOCK_FILE: z.string().min(1).optional(),
   /** Origins (comma-separated) whose pages may call this service: the office's web page. */
   LIANDONG_WEB_ORIGINS: z.string().optional(),
-  /** The office's web page: each service's public URL, as JSON `{ "health": "http://…" }`. */
-  LIANDONG_SERVICE_URLS: ServiceUrls,
+  /**
+   * The office's web page: each service's public URL, as JSON `{ "health": "http://…" }`, or
+   * its path on the page's own origin behind the county's reverse proxy (`"/api/health"`).
+   */
+  LIANDONG_SERVICE_URLS: serviceUrls(z.union([z.url(), z.string().regex(/^\/[\w/-]*$/)])),
   /**
    * The office: where it asks each service of the county whether it is ready (`/readyz`), where
    * that differs from the public URL (docker-compose: the services' names on its network).
    */
-  LIANDONG_PROBE_URLS: ServiceUrls,
+  LIANDONG_PROBE_URLS: serviceUrls(z.url()),
 });
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 
