@@ -123,6 +123,25 @@ it("a referral handed to an agency shows up on its open page the moment it arriv
   await page.context().close();
 });
 
+it("a lead shared with an agency shows up in its open page's shared leads without a reload", async () => {
+  const page = await loginPage(browser, office(), "public-security", token("public-security"));
+  const shared = page.getByTestId("shared-leads");
+  // Listed before the share: the lead shared by the first test is there, the next one is not yet.
+  await shared.locator(`tr[data-key="${leadId}"]`).waitFor();
+  // Subscribed: both of the page's feeds (hand-offs waiting, shared leads) are connected.
+  await eventually(async () => (await feedClients(county.as("public-security"))) > 1 || undefined);
+  const lead = await county.as("health").post<{ leadId: string; sharedWith: string[] }>("/leads", {
+    source: "public-tip",
+    violations: ["illegal-sex-determination"],
+    target: { kind: "institution", name: "某诊所（网页线索动态）", county: "441723" },
+    summary: "群众举报：该诊所为孕妇鉴定胎儿性别。",
+  });
+  expect(lead.body.sharedWith).toContain("public-security");
+  // No refresh clicked: the inbox's feed brought it.
+  await shared.locator(`tr[data-key="${lead.body.leadId}"]`).waitFor({ timeout: 10_000 });
+  await page.context().close();
+});
+
 it("the addressee opens a case from the referral and closes it on the page, within its powers", async () => {
   const page = await loginPage(browser, office(), "public-security", token("public-security"));
   await tab(page, "案件").click();

@@ -407,6 +407,21 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "收件箱", content: json("InboxPage") }, ...problems },
         },
       },
+      "/inbox/feed": {
+        get: {
+          operationId: "inboxFeed",
+          summary:
+            "线索动态 — each change to the inbox as it arrives (server-sent events): a lead shared with this agency, its later steps",
+          responses: {
+            "200": {
+              description:
+                "text/event-stream: a comment once subscribed, then one `lead` event per change (`id` the lead's id, `data` the InboxItem as /inbox lists it, never an informant's identity), a comment every 15 s. A client too far behind is cut off: on reconnecting it lists /inbox again.",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+            ...problems,
+          },
+        },
+      },
       "/inbox/{leadId}": {
         get: {
           operationId: "getInboxItem",

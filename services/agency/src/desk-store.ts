@@ -76,6 +76,8 @@ export class DeskStore {
   readonly #kv: Bucket;
   /** Told of every referral change: live feeds and long polls. */
   readonly #listeners = new Set<(r: ReferralView) => void>();
+  /** Told of every change to the inbox (a lead shared with this agency, or its later steps). */
+  readonly #inboxListeners = new Set<(item: InboxItem) => void>();
   readonly #referralWrites = new Map<string, Promise<void>>();
   /** Referrals whose copy in memory is newer than the bucket's (a write failed). */
   readonly #unwritten = new Set<string>();
@@ -123,6 +125,15 @@ export class DeskStore {
   async saveInbox(lead: Lead): Promise<void> {
     await this.#kv.put(`inbox.${lead.leadId}`, enc(lead));
     this.#rememberInbox(lead);
+    if (this.#inboxListeners.size === 0) return;
+    const item = inboxItem(lead);
+    for (const notify of this.#inboxListeners) notify(item);
+  }
+
+  /** Calls `listener` with each inbox item as it changes, from now on; returns the unsubscribe. */
+  onInbox(listener: (item: InboxItem) => void): () => void {
+    this.#inboxListeners.add(listener);
+    return () => this.#inboxListeners.delete(listener);
   }
 
   /**

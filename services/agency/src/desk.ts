@@ -106,7 +106,7 @@ export function agencyDesk(rules: AgencyRules) {
     const referrals = referralDesk({ ...feature, county, config, requests, logger, metrics });
     // Everything at an agency's desk needs one of its officers: the features mounted after it.
     ctx.app.use("*", officerGate(ctx.officers, agency, OPEN_PATHS));
-    ctx.app.route("/", leadRoutes({ ...feature, config, rules, requests }));
+    ctx.app.route("/", leadRoutes({ ...feature, config, rules, requests, metrics }));
     ctx.app.route("/", referrals.routes);
     ctx.app.route("/", consentRoutes(feature));
     ctx.app.route("/", informantRoutes({ ...feature, config, officers }));

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   type CountyConfig,
+  type InboxItem,
   LeadDismissal,
   type LeadRegistered,
   LeadRegistration,
@@ -22,6 +23,7 @@ import {
 import {
   type AggregateLog,
   type IdempotentRequests,
+  type Metrics,
   ProblemError,
   type Published,
   readJson,
@@ -32,6 +34,7 @@ import {
 import { z } from "zod";
 import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
 import { sameTarget } from "./lead-desk.ts";
+import { liveFeed } from "./live-feed.ts";
 import type { AgencyRules } from "./rules.ts";
 import { targetKey } from "./target-key.ts";
 
@@ -40,6 +43,7 @@ export type LeadDeskDeps = FeatureDeps & {
   rules: AgencyRules;
   /** Requests made once whatever the retries (`Idempotency-Key`), in the agency's bucket. */
   requests: IdempotentRequests;
+  metrics?: Metrics;
 };
 
 const Page = z.object({
@@ -233,6 +237,18 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
   });
 
   app.get("/inbox", (c) => page(c, store.state.inbox.values(), inboxItem));
+
+  // 线索动态: each change to the inbox as it reaches the agency (a lead shared with it, the
+  // originator's later steps), pushed as the `lead` server-sent event with the item as `/inbox`
+  // lists it. A client cut off for falling behind lists `/inbox` again on reconnecting.
+  app.get("/inbox/feed", (c) =>
+    liveFeed<InboxItem>(c, {
+      event: "lead",
+      id: (i) => i.leadId,
+      follow: (push) => store.onInbox(push),
+      metrics: deps.metrics,
+    }),
+  );
 
   app.get("/inbox/:leadId", (c) => {
     const item = store.inboxItem(c.req.param("leadId"));

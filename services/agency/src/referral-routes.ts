@@ -35,10 +35,10 @@ import {
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { askedConsent, requestConsent } from "./consent-routes.ts";
 import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
+import { liveFeed } from "./live-feed.ts";
 import { recordedOwn } from "./own-step.ts";
 import { offerDeadlines, referable } from "./referable.ts";
 
@@ -83,9 +83,6 @@ const FeedQuery = z.object({
     .default("false")
     .transform((v) => v === "true"),
 });
-/** Changes a feed's client may be behind by before it is cut off. */
-const FEED_MAX_BEHIND = 1000;
-const FEED_HEARTBEAT_MS = 15_000;
 
 /** What the consent feature needs of the hand-off: the offer, made once consent is given. */
 export type ReferralDesk = {
@@ -351,30 +348,14 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
   // that falls too far behind is cut off; on reconnecting it lists `/referrals` again.
   app.get("/referrals/feed", (c) => {
     const { waiting } = readQuery(c, FeedQuery);
-    return streamSSE(c, async (stream) => {
-      let behind = 0;
-      const off = store.onReferral((r) => {
-        if (waiting && !(r.status === "offered" && r.to === agency)) return;
-        if (behind >= FEED_MAX_BEHIND) {
-          stream.abort();
-          return;
-        }
-        behind++;
-        void stream
-          .writeSSE({ event: "referral", id: r.referralId, data: JSON.stringify(r) })
-          .finally(() => behind--);
-      });
-      const beat = setInterval(() => void stream.write(": \n\n"), FEED_HEARTBEAT_MS);
-      deps.metrics?.feedClients.inc();
-      try {
-        // Headers and a first comment at once: the client knows it is subscribed.
-        await stream.write(": 已连接\n\n");
-        await new Promise<void>((resolve) => stream.onAbort(resolve));
-      } finally {
-        clearInterval(beat);
-        off();
-        deps.metrics?.feedClients.dec();
-      }
+    return liveFeed<ReferralView>(c, {
+      event: "referral",
+      id: (r) => r.referralId,
+      follow: (push) =>
+        store.onReferral((r) => {
+          if (!waiting || (r.status === "offered" && r.to === agency)) push(r);
+        }),
+      metrics: deps.metrics,
     });
   });
 

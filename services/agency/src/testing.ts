@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_AGENCIES, STREAMS } from "@liandong/contracts";
 import type { MemoryCounty, ServiceBuild } from "@liandong/runtime";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { agencyDesk } from "./desk.ts";
 import { DEFAULT_RULES } from "./rules.ts";
 
@@ -46,4 +47,70 @@ export async function acrossRestart<T>(county: MemoryCounty, service: string, pa
   await county.restart(service);
   await county.settle();
   return { before, after: (await county.as(service).get<T>(path)).body };
+}
+
+/** A live feed of one agency's desk as its officer's page reads it: the events of one name. */
+export type FeedReader<T> = {
+  /** Every event of the name received so far, its data parsed. */
+  received: T[];
+  /** The first event (received already or to come) that `match` accepts. */
+  next(match: (item: T) => boolean): Promise<T>;
+  close(): Promise<void>;
+};
+
+/**
+ * Opens `path` (a server-sent events feed) at `agency`'s desk as its liaison officer and reads
+ * the events named `event`; answers once subscribed (the first comment is in), so that what
+ * happens from then on arrives.
+ */
+export async function readFeed<T>(
+  county: MemoryCounty,
+  agency: string,
+  path: string,
+  event: string,
+): Promise<FeedReader<T>> {
+  const abort = new AbortController();
+  const res = await county
+    .as(agency)
+    .request(path, { headers: { accept: "text/event-stream" }, signal: abort.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`${path} refused (${res.status})`);
+  const received: T[] = [];
+  const waiters = new Set<() => void>();
+  let subscribed!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    subscribed = resolve;
+  });
+  const events = res.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream({ onComment: () => subscribed() }))
+    .getReader();
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await events.read();
+      if (done) return;
+      if (value.event !== event) continue;
+      received.push(JSON.parse(value.data) as T);
+      for (const w of waiters) w();
+    }
+  })().catch(() => undefined);
+  await opened;
+  return {
+    received,
+    next: (match) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const found = received.find(match);
+          if (found === undefined) return;
+          waiters.delete(check);
+          resolve(found);
+        };
+        waiters.add(check);
+        check();
+      }),
+    async close() {
+      abort.abort();
+      await events.cancel().catch(() => undefined);
+      await reading;
+    },
+  };
 }

@@ -152,15 +152,44 @@ export async function downloadReport(month: string, ext: "csv" | "json") {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+type FeedHandlers = { onEvent: (data: string) => void; onConnect?: () => void };
+
+/** Follows the live feed of the logged-in officer's referrals (移交动态): see `follow`. */
+export const followReferrals = (query: { waiting?: boolean }, handlers: FeedHandlers) =>
+  follow(
+    (signal) =>
+      agencyApi().GET("/referrals/feed", {
+        params: { query },
+        headers: { accept: "text/event-stream" },
+        parseAs: "stream",
+        signal,
+      }),
+    handlers,
+  );
+
+/** Follows the live feed of the leads shared with the officer's agency (线索动态): see `follow`. */
+export const followInbox = (handlers: FeedHandlers) =>
+  follow(
+    (signal) =>
+      agencyApi().GET("/inbox/feed", {
+        headers: { accept: "text/event-stream" },
+        parseAs: "stream",
+        signal,
+      }),
+    handlers,
+  );
+
 /**
- * Follows the live feed of the logged-in officer's referrals (server-sent events, read with
- * fetch: a browser's EventSource cannot send the officer's token). `onEvent` for each event;
- * `onConnect` each time the feed is (re)connected, when whatever was missed should be loaded
- * again. Reconnects after a drop, waiting longer each time it fails. Returns the stop.
+ * Follows a live feed of the officer's agency (server-sent events, read with fetch: a browser's
+ * EventSource cannot send the officer's token). `onEvent` for each event; `onConnect` each time
+ * the feed is (re)connected, when whatever was missed should be loaded again. Reconnects after a
+ * drop, waiting longer each time it fails. Returns the stop.
  */
-export function followReferrals(
-  query: { waiting?: boolean },
-  handlers: { onEvent: (data: string) => void; onConnect?: () => void },
+function follow(
+  open: (
+    signal: AbortSignal,
+  ) => Promise<{ data?: Response["body"] | undefined; response: Response }>,
+  handlers: FeedHandlers,
 ): () => void {
   const stop = new AbortController();
   void (async () => {
@@ -168,12 +197,7 @@ export function followReferrals(
     while (!stop.signal.aborted) {
       if (!session.value) return;
       try {
-        const { data, response } = await agencyApi().GET("/referrals/feed", {
-          params: { query },
-          headers: { accept: "text/event-stream" },
-          parseAs: "stream",
-          signal: stop.signal,
-        });
+        const { data, response } = await open(stop.signal);
         if (!response.ok || !data) throw new ApiError(response.status, {});
         wait = 1000;
         handlers.onConnect?.();

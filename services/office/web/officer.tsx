@@ -3,7 +3,15 @@
 import { useEffect, useState } from "preact/hooks";
 import { acceptanceDeadlineLabel, deadlineBasis } from "../../../contracts/src/deadline-basis.ts";
 import { VOCABULARY } from "../../../contracts/src/labels.ts";
-import { agencyApi, followReferrals, ok, type S, type ServiceInfo, session } from "./api.ts";
+import {
+  agencyApi,
+  followInbox,
+  followReferrals,
+  ok,
+  type S,
+  type ServiceInfo,
+  session,
+} from "./api.ts";
 import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
 import {
   Checks,
@@ -113,6 +121,11 @@ function Inbox({ services }: { services: ServiceInfo[] }) {
     [waiting.reload],
   );
   const shared = useLoad(() => ok(agencyApi().GET("/inbox")), "inbox");
+  // So does a lead shared with it, or its originator's later step (线索动态).
+  useEffect(
+    () => followInbox({ onEvent: shared.reload, onConnect: shared.reload }),
+    [shared.reload],
+  );
   const consents = useLoad(
     () => ok(agencyApi().GET("/consents", { params: { query: { waiting: true } } })),
     "consents-waiting",
