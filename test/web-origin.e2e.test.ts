@@ -2,6 +2,7 @@
 // agency's officer logs in and works with their own service, in Chromium, against a running
 // county; and when that service is gone, the page says whose service it cannot reach.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { launchChromium, loginPage } from "./support/browser.ts";
@@ -65,13 +66,18 @@ it("when an agency's service cannot be reached, the page says whose", async () =
   const page = await context.newPage();
   await page.goto(`${office}/`);
   await page.getByTestId("login").locator("select[name=agency]").selectOption("commerce");
-  // The commerce service is gone (killed), the office and the page are not.
-  process.kill(listenerPid(Number(new URL(county.urls.commerce!).port)), "SIGKILL");
-  await eventually(async () =>
-    fetch(`${county.urls.commerce}/readyz`).then(
-      () => undefined,
-      () => true,
-    ),
+  // The commerce service is gone (killed), the office and the page are not. Its port is taken
+  // at once by a listener that drops every connection, so that the launcher's restart of the
+  // service cannot bring it back while the page tries it.
+  const port = Number(new URL(county.urls.commerce!).port);
+  process.kill(listenerPid(port), "SIGKILL");
+  const dropper = createServer((socket) => socket.destroy());
+  await eventually(
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        dropper.once("error", () => resolve(undefined));
+        dropper.listen(port, "127.0.0.1", () => resolve(true));
+      }),
   );
   await page.getByTestId("login").locator("input[name=token]").fill(token("commerce"));
   await page.getByTestId("login").locator("button[type=submit]").click();
@@ -83,7 +89,7 @@ it("when an agency's service cannot be reached, the page says whose", async () =
   expect(said).toContain(byName(county.urls.commerce!));
   expect(said).not.toContain("Failed to fetch");
   await context.close();
-  await county.restart();
+  await new Promise((resolve) => dropper.close(resolve));
 });
 
 /** The process listening on a loopback TCP port (Linux: /proc), so that the test can kill it. */

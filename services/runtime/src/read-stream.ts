@@ -15,7 +15,9 @@ export async function* readPresent(
   stream: string,
   opts: { namePrefix: string; filterSubjects?: string[]; batch?: number },
 ): AsyncGenerator<LogEntry> {
-  const consumer = await jetstream(nc).consumers.get(stream, {
+  // A reader of a whole log (an auditor's verify, the office's trail) waits for a busy server
+  // longer than the client's default of 5 s before giving up on its consumer.
+  const consumer = await jetstream(nc, { timeout: 30_000 }).consumers.get(stream, {
     // Ordered consumers number their names from the prefix: one prefix per read.
     name_prefix: `${opts.namePrefix}_${crypto.randomUUID().replaceAll("-", "")}`,
     ...(opts.filterSubjects ? { filter_subjects: opts.filterSubjects } : {}),
