@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   addFact,
+  addOwnFact,
   closureRate,
   countyTotal,
   evolveFigures,
@@ -92,6 +93,30 @@ describe("the monthly figures: one fold, whoever reads", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it("writes into a book its caller owns what the pure fold gives, counting the same facts", () => {
+    fc.assert(
+      fc.property(
+        history.chain((events) =>
+          fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length })),
+        ),
+        ([events, shuffled]) => {
+          for (const county of [HOME, NEIGHBOUR]) {
+            let pure = initialFigures(county);
+            const owned = initialFigures(county);
+            for (const e of [...shuffled, ...events]) {
+              const fact = figureFact(e, county);
+              if (!fact) continue;
+              const before = pure;
+              pure = addFact(pure, fact);
+              expect(addOwnFact(owned, fact), e.type).toBe(pure !== before);
+            }
+            expect(owned).toEqual(pure);
+          }
+        },
+      ),
     );
   });
 
