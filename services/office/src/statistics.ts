@@ -1,6 +1,6 @@
 import type { BusEvent, MonthlyFigures, Violation } from "@liandong/contracts";
 import {
-  addFact,
+  addOwnFact,
   closureRate,
   type FiguresBook,
   figureFact,
@@ -19,7 +19,7 @@ export const ALL = "all";
  * from the lead, case or referral it names.
  */
 export class Statistics {
-  #book: FiguresBook;
+  readonly #book: FiguresBook;
   /** Month → agency → violation → figures: the breakdown the agencies do not report. */
   readonly #byViolation = new Map<string, Map<string, Map<string, MonthlyFigures>>>();
   readonly #cases = new Map<string, readonly Violation[]>();
@@ -31,7 +31,7 @@ export class Statistics {
     this.#book = initialFigures(county);
   }
 
-  /** The fold of the monthly figures so far. */
+  /** The fold of the monthly figures so far: read at once, not kept (it changes in place). */
   get book(): FiguresBook {
     return this.#book;
   }
@@ -49,11 +49,10 @@ export class Statistics {
           : (this.#cases.get(e.data.about.id) ?? []),
       );
     const fact = figureFact(e, this.#book.county);
-    if (!fact) return;
-    const before = this.#book;
-    this.#book = addFact(before, fact);
+    // The book is this object's alone (read synchronously, copied out by `figuresOf`): a fact
+    // is written into it, not into a copy of it, on a rebuild of a year of events.
     // Not counted (an agency's findings on an inspection, once): not in the breakdown either.
-    if (this.#book === before) return;
+    if (!fact || !addOwnFact(this.#book, fact)) return;
     const about = fact.about;
     const violations =
       "case" in about
@@ -62,13 +61,15 @@ export class Statistics {
           ? (this.#referrals.get(about.referral) ?? [])
           : about;
     const cells = cell(
-      cell(this.#byViolation, fact.month, () => new Map()),
+      cell(this.#byViolation, fact.month, newMap<string, Map<string, MonthlyFigures>>),
       fact.agency,
-      () => new Map(),
+      newMap<string, MonthlyFigures>,
     );
     // Each violation once, however often the event names it.
-    for (const v of new Set(violations)) {
-      const figures = cell(cells, v, () => ({ ...NO_FIGURES }));
+    for (let i = 0; i < violations.length; i++) {
+      const v = violations[i]!;
+      if (violations.indexOf(v) !== i) continue;
+      const figures = cell(cells, v, noFigures);
       for (const k in fact.add)
         figures[k as keyof MonthlyFigures] += fact.add[k as keyof MonthlyFigures]!;
     }
@@ -103,6 +104,9 @@ export class Statistics {
     return figuresOf(this.#book, month, agency);
   }
 }
+
+const newMap = <K, V>() => new Map<K, V>();
+const noFigures = (): MonthlyFigures => ({ ...NO_FIGURES });
 
 /** The value of `key` in `map`, made and put there first when there is none. */
 function cell<K, V>(map: Map<K, V>, key: K, make: () => V): V {

@@ -300,7 +300,11 @@ export class LogVerifier {
     const county = subject.slice(t2, t3 - 1);
     const agency = subject.slice(t3, t4 - 1);
     const kind = subject.slice(t4, t5 - 1);
-    const buf = Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
+    const bytes = entry.bytes;
+    // A Buffer as it is (what a log read from the bus or an export holds): no view made per event.
+    const buf = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const full = sha256Hex(buf);
     if (
       this.#county !== undefined &&
@@ -317,7 +321,7 @@ export class LogVerifier {
       });
       return;
     }
-    if (!this.#sameIdentity(buf, county, agency))
+    if (!this.#sameIdentity(buf, subject.slice(t2, t4 - 1), county, agency))
       this.#findings.push({
         kind: "identity-mismatch",
         agency,
@@ -422,10 +426,10 @@ export class LogVerifier {
 
   /**
    * Whether the envelope's county and agency are the subject's: read where the runtime writes
-   * them (`source` after the id, then `county` and `agency` fields), else parsed.
+   * them (`source` after the id, then `county` and `agency` fields), else parsed. `key`: the
+   * subject's `<county>.<agency>`.
    */
-  #sameIdentity(buf: Buffer, county: string, agency: string): boolean {
-    const key = `${county}.${agency}`;
+  #sameIdentity(buf: Buffer, key: string, county: string, agency: string): boolean {
     let expected = this.#identity.get(key);
     if (!expected) {
       expected = {

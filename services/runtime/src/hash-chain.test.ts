@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "./hash.ts";
-import { type ChainLink, verifyChain } from "./hash-chain.ts";
+import { type ChainLink, indexOfPrev, verifyChain } from "./hash-chain.ts";
 
 function chain(n: number): ChainLink[] {
   const out: ChainLink[] = [];
@@ -41,5 +42,21 @@ describe("verifyChain", () => {
       seq: 11,
       reason: "bad-start",
     });
+  });
+});
+
+describe("indexOfPrev", () => {
+  it('finds the first `"prev":` wherever it stands, as a plain search does', () => {
+    // Bytes drawn from the pattern's own and a few others, so that near misses are common.
+    const bytes = fc.array(fc.constantFrom(...Buffer.from('"prev":"pv ,e'), 0xe4), {
+      maxLength: 80,
+    });
+    fc.assert(
+      fc.property(bytes, bytes, fc.boolean(), (before, after, withPrev) => {
+        const buf = Buffer.from([...before, ...(withPrev ? Buffer.from('"prev":') : []), ...after]);
+        expect(indexOfPrev(buf)).toBe(buf.indexOf('"prev":'));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

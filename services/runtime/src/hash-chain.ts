@@ -59,20 +59,34 @@ const PREV = Buffer.from('"prev":');
  * a quote inside any string value is escaped, so the first `"prev":` in the bytes is that key:
  * reading it there spares a full parse of every event of a year's log. Anything else is parsed.
  */
-/** Where `"prev":` first occurs: a plain loop beats a native search's call cost on short events. */
+/**
+ * How far to move on when the byte under the pattern's last place is this one (Horspool): from
+ * its last place in `"prev"` to the pattern's end, or the pattern's whole length.
+ */
+const SKIP = new Uint8Array(256).fill(7);
+for (let k = 0; k < 6; k++) SKIP[PREV[k]!] = 6 - k;
+
+/**
+ * Where `"prev":` first occurs. A loop beats a native search's call cost on short events, and
+ * looking at the last byte of each place first lets it skip most of an envelope's bytes (the
+ * verifier reads a million events' links with it).
+ */
 export function indexOfPrev(buf: Uint8Array): number {
   const end = buf.length - PREV.length;
-  for (let i = 0; i <= end; i++) {
+  let i = 0;
+  while (i <= end) {
+    const last = buf[i + 6]!;
     if (
+      last === 0x3a &&
       buf[i] === 0x22 &&
       buf[i + 1] === 0x70 &&
       buf[i + 2] === 0x72 &&
       buf[i + 3] === 0x65 &&
       buf[i + 4] === 0x76 &&
-      buf[i + 5] === 0x22 &&
-      buf[i + 6] === 0x3a
+      buf[i + 5] === 0x22
     )
       return i;
+    i += SKIP[last]!;
   }
   return -1;
 }

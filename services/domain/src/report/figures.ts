@@ -62,16 +62,14 @@ export type FigureFact = {
  * addressee rejects it, and the office must not count what the agency cannot.
  */
 export function figureFact(e: BusEvent, county: string): FigureFact | undefined {
-  const fact = (
-    key: string,
-    agency: AgencyCode,
-    add: Partial<MonthlyFigures>,
-    about: FigureFact["about"],
-  ): FigureFact => ({ key, county, month: monthOf(e.time), agency, add, about });
+  // `fact` is a function of the module, not a closure made per event: the office folds a year
+  // of events through here at start.
   switch (e.type) {
     case "lead.reported":
       if (e.to !== undefined || e.county !== county) return undefined;
       return fact(
+        e,
+        county,
         `lead.${e.data.leadId}.registered`,
         e.agency,
         { leadsRegistered: 1 },
@@ -82,6 +80,8 @@ export function figureFact(e: BusEvent, county: string): FigureFact | undefined 
       if (e.to !== to || e.data.originator !== e.agency || (e.toCounty ?? e.county) !== county)
         return undefined;
       return fact(
+        e,
+        county,
         `lead.${e.data.leadId}.received.${county}.${to}`,
         to,
         { leadsReceived: 1 },
@@ -90,10 +90,19 @@ export function figureFact(e: BusEvent, county: string): FigureFact | undefined 
     }
     case "case.opened":
       if (e.data.agency !== e.agency || e.county !== county) return undefined;
-      return fact(`case.${e.data.caseId}.opened`, e.agency, { casesOpened: 1 }, e.data.violations);
+      return fact(
+        e,
+        county,
+        `case.${e.data.caseId}.opened`,
+        e.agency,
+        { casesOpened: 1 },
+        e.data.violations,
+      );
     case "case.closed":
       if (e.county !== county) return undefined;
       return fact(
+        e,
+        county,
         `case.${e.data.caseId}.closed`,
         e.agency,
         { casesClosed: 1, ...sanctionFigures(e.data.sanctions) },
@@ -104,6 +113,8 @@ export function figureFact(e: BusEvent, county: string): FigureFact | undefined 
       if (e.agency !== OFFICE || e.to !== (e.data.awaiting ?? e.data.holder) || e.county !== county)
         return undefined;
       return fact(
+        e,
+        county,
         `referral.${e.data.referralId}.overdue.${e.data.deadline}`,
         e.data.awaiting ?? e.data.holder,
         { referralsOverdue: 1 },
@@ -113,6 +124,8 @@ export function figureFact(e: BusEvent, county: string): FigureFact | undefined 
       if (e.data.by !== e.agency || e.county !== county) return undefined;
       return {
         ...fact(
+          e,
+          county,
           `inspection.${e.data.inspectionId}.findings.${e.agency}`,
           e.agency,
           {
@@ -128,6 +141,17 @@ export function figureFact(e: BusEvent, county: string): FigureFact | undefined 
     default:
       return undefined;
   }
+}
+
+function fact(
+  e: BusEvent,
+  county: string,
+  key: string,
+  agency: AgencyCode,
+  add: Partial<MonthlyFigures>,
+  about: FigureFact["about"],
+): FigureFact {
+  return { key, county, month: monthOf(e.time), agency, add, about };
 }
 
 /** One month of a county's figures. */
@@ -155,25 +179,70 @@ export function initialFigures(county: string): FiguresBook {
  * `key`).
  */
 export function addFact(book: FiguresBook, fact: FigureFact): FiguresBook {
-  if (fact.county !== book.county) return book;
+  if (!counts(book, fact)) return book;
   const month = book.months[fact.month] ?? EMPTY_MONTH;
-  let inspections = month.inspections;
-  if (fact.inspectionId !== undefined) {
-    // An agency's findings on an inspection are one fact, whichever month they came in.
-    for (const m of Object.values(book.months))
-      if (m.inspections[fact.inspectionId]?.includes(fact.agency)) return book;
-    const by = inspections[fact.inspectionId] ?? [];
-    inspections = { ...inspections, [fact.inspectionId]: [...by, fact.agency] };
-  }
   const figures = { ...(month.agencies[fact.agency] ?? NO_FIGURES) };
-  for (const k in fact.add) figures[k as FigureName] += fact.add[k as FigureName]!;
+  addTo(figures, fact);
   return {
     county: book.county,
     months: {
       ...book.months,
-      [fact.month]: { agencies: { ...month.agencies, [fact.agency]: figures }, inspections },
+      [fact.month]: {
+        agencies: { ...month.agencies, [fact.agency]: figures },
+        inspections: withInspection(month.inspections, fact),
+      },
     },
   };
+}
+
+type Owned<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * `addFact` on a book its caller owns (the office's one book, folded from a year of events at
+ * start, never handed out whole for keeps): the same rule, the fact written into the book given
+ * rather than into a copy of every level of it. Whether the fact counted.
+ */
+export function addOwnFact(book: FiguresBook, fact: FigureFact): boolean {
+  if (!counts(book, fact)) return false;
+  const months = book.months as Record<string, Owned<MonthBook>>;
+  let month = months[fact.month];
+  if (!month) {
+    month = { agencies: {}, inspections: {} };
+    months[fact.month] = month;
+  }
+  const agencies = month.agencies as Record<AgencyCode, MonthlyFigures>;
+  let figures = agencies[fact.agency];
+  if (!figures) {
+    figures = { ...NO_FIGURES };
+    agencies[fact.agency] = figures;
+  }
+  addTo(figures, fact);
+  month.inspections = withInspection(month.inspections, fact);
+  return true;
+}
+
+/** Whether a fact counts in the book: an agency's findings on an inspection count once. */
+function counts(book: FiguresBook, fact: FigureFact): boolean {
+  if (fact.county !== book.county) return false;
+  if (fact.inspectionId !== undefined)
+    // An agency's findings on an inspection are one fact, whichever month they came in.
+    for (const m of Object.values(book.months))
+      if (m.inspections[fact.inspectionId]?.includes(fact.agency)) return false;
+  return true;
+}
+
+function addTo(figures: MonthlyFigures, fact: FigureFact): void {
+  for (const k in fact.add) figures[k as FigureName] += fact.add[k as FigureName]!;
+}
+
+/** A month's inspections with the fact's agency among those who recorded findings on its one. */
+function withInspection(
+  inspections: MonthBook["inspections"],
+  fact: FigureFact,
+): MonthBook["inspections"] {
+  if (fact.inspectionId === undefined) return inspections;
+  const by = inspections[fact.inspectionId] ?? [];
+  return { ...inspections, [fact.inspectionId]: [...by, fact.agency] };
 }
 
 /** Pure: the fold of the monthly figures, one event at a time, in any order. */

@@ -1,5 +1,6 @@
 export {
   addFact,
+  addOwnFact,
   closureRate,
   countyTotal,
   evolveFigures,
