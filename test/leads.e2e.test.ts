@@ -36,7 +36,7 @@ afterAll(async () => {
 const s1Lead = {
   source: "record-audit",
   violations: ["sex-selective-termination"],
-  target: { kind: "institution", name: "阳西县某镇卫生院", unit: "产科", county: "441723" },
+  target: { kind: "institution", name: "阳东县某镇卫生院", unit: "产科", county: "441723" },
   summary: "同一姓名一年内五次引产记录",
   evidence: [{ ref: "health:archive/2026/0042.pdf", sha256: sha("0042") }],
 };
@@ -99,7 +99,7 @@ describe("S1 同名五次引产: health's record audit reaches public-security a
       expect(item.from).toBe("health");
       expect(item.lead).toMatchObject({
         source: "record-audit",
-        target: { name: "阳西县某镇卫生院" },
+        target: { name: "阳东县某镇卫生院" },
       });
       const all = await county.as(agency).get<Inbox>("/inbox");
       expect(all.body.items.filter((i) => i.leadId === leadId)).toHaveLength(1);
@@ -133,7 +133,7 @@ describe("S1 同名五次引产: health's record audit reaches public-security a
       .as("health")
       .post<{ leadId: string; possibleDuplicateOf?: string }>("/leads", {
         ...s1Lead,
-        target: { ...s1Lead.target, name: "阳西县某镇卫生院 " },
+        target: { ...s1Lead.target, name: "阳东县某镇卫生院 " },
         summary: "复查发现同名引产记录",
       });
     expect(r.status).toBe(201);
@@ -167,7 +167,7 @@ describe("撤销线索: the originator dismisses a lead it shared", () => {
   it("a lead shared with two agencies is open everywhere", async () => {
     const r = await county.as("health").post<{ leadId: string; sharedWith: string[] }>("/leads", {
       ...s1Lead,
-      target: { ...s1Lead.target, name: "阳西县某民营医院" },
+      target: { ...s1Lead.target, name: "阳东县某民营医院" },
       summary: "引产记录与出生登记不符",
     });
     expect(r.status).toBe(201);

@@ -177,7 +177,7 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
       : undefined;
   });
   expect(report.dueBy).toBe(own.body.dueBy);
-  expect(report.countyName).toBe("阳西县");
+  expect(report.countyName).toBe("阳东县");
   // What health submitted is what the office reports, beside the bus, the difference and note shown.
   expect(report.agencies.find((a) => a.agency === "health")).toMatchObject({
     source: "submitted",
@@ -219,7 +219,7 @@ it("compiles the month from the bus, pre-fills each agency's report, and flags w
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const lines = bytes.subarray(3).toString("utf8").split("\r\n");
   expect(lines[0]).toBe(
-    `阳西县（441723）打击“两非”联合执法月报 ${month}（应于 ${nextMonth(month)}-10 24:00 前报送）`,
+    `阳东县（441723）打击“两非”联合执法月报 ${month}（应于 ${nextMonth(month)}-10 24:00 前报送）`,
   );
   expect(lines[1]).toBe(
     "部门,数据来源,登记线索,接收线索,立案,结案,罚没款（元）,吊销证照,移送司法机关,逾期移交,联合检查,检查机构,封存B超机,查扣药品（盒）,查处率,报送状态,报送时间,与总线汇总不一致,备注",

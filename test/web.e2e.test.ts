@@ -317,7 +317,7 @@ it("the office downloads the monthly report; the page switches to English", asyn
   await report.waitFor();
   await shot(page, "7-report");
   // The county by its name, the 合计 row the CSV has, and "—" for a rate over nothing.
-  await page.getByTestId("report-title").filter({ hasText: "阳西县（441723）" }).waitFor();
+  await page.getByTestId("report-title").filter({ hasText: "阳东县（441723）" }).waitFor();
   await report.locator('tr[data-key="total"]').filter({ hasText: "合计" }).waitFor();
   await report.locator('tr[data-key="commerce"]').filter({ hasText: "—" }).waitFor();
   expect(await report.textContent()).not.toMatch(/NaN|undefined/);

@@ -88,7 +88,7 @@ export type MonthlyReportRow = z.infer<typeof MonthlyReportRow>;
  */
 export const MonthlyReportView = z.object({
   county: z.string(),
-  /** The county's name (县（市、区）), from the county configuration. */
+  /** The county's name (县（市、区）), from the current GB/T 2260 list (`countyName`). */
   countyName: z.string(),
   month: ReportMonth,
   /** The first moment a report for the month is late: the 11th of the next month, 00:00 +08:00. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Agency, AgencyCode, DEFAULT_AGENCIES } from "./agency.ts";
-import { County, CountyCode, DEFAULT_COUNTIES } from "./county.ts";
+import { County, CountyCode, DEFAULT_COUNTIES, divisionName } from "./county.ts";
 import { deadlineBasis } from "./deadline-basis.ts";
 import { ActorId } from "./envelope.ts";
 import { AuditPublicKey } from "./events-audit.ts";
@@ -161,6 +161,16 @@ export const CountyConfig = z
             message: `routing: ${agency} is not an agency of this county (agencies: ${[...known].join(", ")})`,
           });
       });
+    // A county's name is the list's: a configured one may name only a code the list lacks.
+    config.counties.forEach((county, i) => {
+      const listed = divisionName(county.code);
+      if (county.name !== undefined && listed !== undefined && county.name !== listed)
+        ctx.addIssue({
+          code: "custom",
+          path: ["counties", i, "name"],
+          message: `counties: ${county.code} 在现行区划代码（GB/T 2260）中是${listed}，不是${county.name}（现行代码的名称不必配置）`,
+        });
+    });
   });
 
 export type CountyConfig = z.infer<typeof CountyConfig>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DIVISIONS } from "../generated/divisions.ts";
 
 /** Province-level prefixes of GB/T 2260 (the first two digits of a division code). */
 const PROVINCES = new Set([
@@ -17,20 +18,66 @@ export const CountyCode = z
   .refine((c) => c.slice(2) !== "0000", "county code: names a province, not a county");
 export type CountyCode = z.infer<typeof CountyCode>;
 
-export const County = z.object({ code: CountyCode, name: z.string().min(1) });
+/**
+ * A county the bus knows (`counties` in `liandong.county.json`). Its name comes from the current
+ * GB/T 2260 list (`contracts/generated/divisions.ts`); `name` is for a code that list no longer
+ * has (a division since abolished that old records still carry), and must not contradict it.
+ */
+export const County = z.strictObject({
+  /** A note for whoever edits the file (why an old code is kept); ignored. */
+  $comment: z.string().optional(),
+  code: CountyCode,
+  name: z.string().min(1).optional(),
+});
 export type County = z.infer<typeof County>;
 
-/** Counties the scenarios use; a deployment adds its own by configuration. */
+/**
+ * Counties the scenarios use; a deployment lists its own by configuration. 441723 (阳东县) was
+ * abolished in 2014 (now 阳东区, 441704): the scenarios keep the code, so its name is given here.
+ */
 export const DEFAULT_COUNTIES: readonly County[] = [
-  { code: "441723", name: "阳西县" },
-  { code: "441702", name: "江城区" },
-  { code: "620702", name: "甘州区" },
-  { code: "620722", name: "民乐县" },
-  { code: "620602", name: "凉州区" },
-  { code: "620302", name: "金川区" },
-  { code: "620902", name: "肃州区" },
-  { code: "620200", name: "嘉峪关市" },
+  {
+    $comment:
+      "441723 阳东县：2014 年撤县设区（今阳东区 441704），现行区划代码已无此代码；演示与场景沿用此代码。",
+    code: "441723",
+    name: "阳东县",
+  },
+  { code: "441702" },
+  { code: "620702" },
+  { code: "620722" },
+  { code: "620602" },
+  { code: "620302" },
+  { code: "620902" },
+  { code: "620200" },
 ];
+
+/** The division's name in the current GB/T 2260 list, or undefined for a code it does not have. */
+export function divisionName(code: string): string | undefined {
+  return Object.hasOwn(DIVISIONS, code) ? DIVISIONS[code] : undefined;
+}
+
+/** What a county is called when nothing names it: its code, said to be missing from the list. */
+const unnamed = (code: string) => `${code}（现行区划代码中没有此代码）`;
+
+/**
+ * A county's name (阳西县): from the current GB/T 2260 list; for a code the list does not have,
+ * the name the configuration gives (`counties`); else a statement that the code is not current.
+ */
+export function countyName(code: string, counties: readonly County[] = []): string {
+  return divisionName(code) ?? counties.find((c) => c.code === code)?.name ?? unnamed(code);
+}
+
+/**
+ * A county's full name (广东省阳江市阳西县): province, city and county from the current list
+ * (a municipality's district or a county under the province has no city between); for a code
+ * the list does not have, as `countyName`.
+ */
+export function countyFullName(code: string, counties: readonly County[] = []): string {
+  const own = divisionName(code);
+  if (own === undefined) return countyName(code, counties);
+  const above = [`${code.slice(0, 2)}0000`, `${code.slice(0, 4)}00`].filter((c) => c !== code);
+  return above.map(divisionName).join("") + own;
+}
 
 /** A county code that must also be one the deployment knows. */
 export function knownCountyCode(counties: readonly County[]) {

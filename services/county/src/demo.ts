@@ -270,7 +270,7 @@ export async function playDemo(
 const S1_LEAD: LeadRegistration = {
   source: "record-audit",
   violations: ["sex-selective-termination"],
-  target: { kind: "institution", name: "阳西县某镇卫生院", unit: "产科", county: "441723" },
+  target: { kind: "institution", name: "阳东县某镇卫生院", unit: "产科", county: "441723" },
   summary:
     "查阅产科病历档案：同一姓名一年内有五次引产记录，疑为冒名实施非医学需要的选择性别人工终止妊娠。",
   evidence: [

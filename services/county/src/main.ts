@@ -1,6 +1,7 @@
 // `pnpm up [--demo] [--cluster | --region [--neighbour <code>]]`: the county's bus in a box, until Ctrl-C.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { type CountyConfig, countyFullName } from "@liandong/contracts";
 import { watchLifeline } from "@liandong/runtime";
 import { startCounty } from "./county.ts";
 import { playDemo, playRegionDemo } from "./demo.ts";
@@ -22,6 +23,8 @@ const { values } = parseArgs({
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const say = (line: string) => out(`[联动] ${line}`);
+/** The county as the banner names it: 441721 广东省阳江市阳西县. */
+const named = (c: CountyConfig) => `${c.county} ${countyFullName(c.county, c.counties)}`;
 
 /**
  * What stops the county: Ctrl-C, a supervisor's stop, a closed terminal, and the end of whatever
@@ -65,7 +68,7 @@ const county = await startCounty({
 }).catch(failedStart);
 const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
 out(
-  `\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}${county.nodes.length > 1 ? `（${county.nodes.length} 节点集群，三副本）` : ""}    数据目录：${join(stateDir, "data")}`,
+  `\n县（市、区）：${named(county.config)}    NATS：${county.natsUrl}${county.nodes.length > 1 ? `（${county.nodes.length} 节点集群，三副本）` : ""}    数据目录：${join(stateDir, "data")}`,
 );
 for (const [agency, url] of Object.entries(county.urls))
   out(`  ${names[agency] ?? agency}  ${url}`);
@@ -114,7 +117,7 @@ async function runRegion(): Promise<never> {
   }).catch(failedStart);
   for (const county of [region.home, region.neighbour]) {
     const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
-    out(`\n县（市、区）：${county.config.county}    NATS：${county.natsUrl}`);
+    out(`\n县（市、区）：${named(county.config)}    NATS：${county.natsUrl}`);
     for (const [agency, url] of Object.entries(county.urls))
       out(`  ${names[agency] ?? agency}  ${url}`);
     if (county.urls.office) out(`  网页工作台：${county.urls.office}/`);

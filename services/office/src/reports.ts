@@ -1,5 +1,6 @@
 import {
   type BusEvent,
+  countyName,
   type FigureDifference,
   type MonthlyReportView,
   officerLabel,
@@ -53,11 +54,6 @@ const STATUS_LABEL: Record<ReportStatus, string> = {
   pending: "未报送",
 };
 
-/** The county's name from its configuration, or its code when the configuration has none. */
-export function countyName(ctx: Pick<ServiceContext, "config" | "county">): string {
-  return ctx.config.counties.find((c) => c.code === ctx.county)?.name ?? ctx.county;
-}
-
 /** The county's monthly report (月报): each agency's submission beside the bus's figures. */
 export function monthlyReport(
   ctx: Pick<ServiceContext, "config" | "county" | "agency" | "clock">,
@@ -67,7 +63,7 @@ export function monthlyReport(
 ): MonthlyReportView {
   return monthlyReportView({
     county: ctx.county,
-    countyName: countyName(ctx),
+    countyName: countyName(ctx.county, ctx.config.counties),
     month,
     now: ctx.clock(),
     agencies: ctx.config.agencies.filter((a) => a.code !== ctx.agency && a.role !== "office"),

@@ -12,7 +12,7 @@ const reported: EventData<"lead.reported"> = {
   leadId,
   source: "record-audit",
   violations: ["sex-selective-termination"],
-  target: { kind: "institution", name: "阳西县某镇卫生院", county: "441723" },
+  target: { kind: "institution", name: "阳东县某镇卫生院", county: "441723" },
   summary: "同一姓名一年内五次引产记录",
   evidence: [],
   handling: [],
