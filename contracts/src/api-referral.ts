@@ -84,7 +84,7 @@ export const ReferralView = z.object({
   /** Set when the referral crosses a county line: the addressee's county. */
   toCounty: CountyCode.optional(),
   about: ReferralSubject,
-  /** Across a county line: the lead it is about, as the sending county shares it. */
+  /** The lead it is about, as the sending agency shares it (never an informant's identity). */
   lead: LeadFacts.optional(),
   reason: z.string(),
   status: ReferralStatus,

@@ -32,8 +32,8 @@ export const ReferralOffered = z.object({
    */
   resumesReferralId: z.uuid().optional(),
   /**
-   * Across a county line (the envelope's `toCounty`): the lead it is about, so that the
-   * neighbour's agency has what it needs to act. Never an informant's identity.
+   * The lead it is about (its facts), so that the addressee, in this county or a neighbour's,
+   * has what it needs to act. Never an informant's identity.
    */
   lead: LeadFacts.optional(),
 });

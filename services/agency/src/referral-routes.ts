@@ -287,8 +287,9 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
       ...offerDeadlines(config, body, now),
       evidence: body.evidence,
       ...resumes(body.about.id),
-      // The neighbour's agency gets what it needs to act, never an informant's identity.
-      ...(toCounty && held.lead ? { lead: leadFacts(held.lead) } : {}),
+      // The addressee gets what it needs to act (a waiting referral shows it), never an
+      // informant's identity: in the county or across its line.
+      ...(held.lead ? { lead: leadFacts(held.lead) } : {}),
     };
     // A lead its originator restricted (不经同意不得转递) is passed on only with the originator's
     // consent: asked for now, the offer made when it is given (consent-events.ts).
@@ -421,9 +422,9 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
         completeBy: parent.completeBy,
         evidence: [],
         parentReferralId: parent.referralId,
-        // Across a county line the next agency gets the lead's facts, never an informant.
+        // The next agency gets the lead's facts too, never an informant.
         ...(parent.lead ? { lead: parent.lead } : {}),
-        ...(toCounty && !parent.lead && parent.about.kind === "lead" && store.lead(parent.about.id)
+        ...(!parent.lead && parent.about.kind === "lead" && store.lead(parent.about.id)
           ? { lead: leadFacts(store.lead(parent.about.id)!) }
           : {}),
       },

@@ -419,6 +419,9 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
   return { id, subject, block, payload, hash };
 }
 
+/** Events awaiting the stream's answer past which a publisher seals on the next turn (see above). */
+const BUSY = 64;
+
 /**
  * Typed, pipelined publishing to JetStream. Every event is validated against the catalogue
  * and wrapped in the envelope; its message id is namespaced by the publishing agency (the
@@ -494,8 +497,13 @@ export class EventPublisher implements Publisher {
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
-      if (this.#unsealed.push({ draft, type: req.type, resolve, reject }) === 1)
-        queueMicrotask(this.#sealUnsealed);
+      if (this.#unsealed.push({ draft, type: req.type, resolve, reject }) > 1) return;
+      // Few events waiting on the stream (an officer's request, a hand-off): sealed as soon as
+      // the caller's code yields, nothing added to its latency. Many (a burst, a backlog): sealed
+      // on the next turn of the event loop, with what the acks arriving meanwhile release, so
+      // that one signature covers a batch rather than a handful.
+      if (this.#pending.size < BUSY) queueMicrotask(this.#sealUnsealed);
+      else setImmediate(this.#sealUnsealed);
     });
   }
 
