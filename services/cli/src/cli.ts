@@ -5,13 +5,8 @@ import {
   AggregateKind,
   AuditHeads,
   AuditKeys,
-  DEFAULT_AGENCIES,
-  EVENT_TYPE_LABELS,
   headsSigningText,
-  type Label,
-  officerLabel,
   REFERRAL_STATUS_LABELS,
-  TRAIL_LABELS,
 } from "@liandong/contracts";
 import {
   connectBus,
@@ -31,6 +26,7 @@ import { officersCommand } from "./officers.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
+import { agencyName, chinaTime, officerName, stepName, word } from "./words.ts";
 
 export { CommandFailed, UsageError };
 
@@ -371,32 +367,6 @@ async function keysCommand(values: Record<string, string | boolean | undefined>)
   return 0;
 }
 
-/** Labels as a person at a terminal reads them: Chinese, the page's (contracts' labels.ts). */
-const agencyName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code;
-const shortName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.shortName;
-const stepName = (type: string) =>
-  (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
-const word = (w: keyof typeof TRAIL_LABELS) => TRAIL_LABELS[w].zh;
-
-/** China time (Asia/Shanghai), as the page shows it: 2026-12-06 09:30:00. */
-export function chinaTime(iso: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", {
-      timeZone: "Asia/Shanghai",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(new Date(iso))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
-}
-
 const FULL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -476,7 +446,7 @@ async function trailCommand(
   for (const s of trail.steps) {
     const what = s.refused ? `${stepName(s.type)}（${s.refused}）` : stepName(s.type);
     lines.push(
-      `  #${s.seq}  ${chinaTime(s.time)}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  ${word("who")}：${officerLabel(s.actor, s.officer, shortName(s.agency))}${s.reason ? `  ${word("reason")}：${s.reason}` : ""}`,
+      `  #${s.seq}  ${chinaTime(s.time)}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  ${word("who")}：${officerName(s.actor, s.officer, s.agency)}${s.reason ? `  ${word("reason")}：${s.reason}` : ""}`,
     );
   }
   const v = trail.verification;

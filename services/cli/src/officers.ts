@@ -1,13 +1,9 @@
 // `liandong officers <add|list|renew|revoke>`: the county's register of named officers (经办人),
 // kept by the office. Each change is recorded on the office's log; the token of a new account
 // is printed once, here, and is kept nowhere but by its officer.
-import {
-  DEFAULT_AGENCIES,
-  OFFICER_ROLE_LABELS,
-  type OfficerEntry,
-  OfficerRole,
-} from "@liandong/contracts";
+import { type OfficerEntry, OfficerRole } from "@liandong/contracts";
 import { answer, officeClient, UsageError } from "./office-client.ts";
+import { chinaTime, officerName } from "./words.ts";
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -17,16 +13,9 @@ const STATUS_LABEL: Record<OfficerEntry["status"], string> = {
   revoked: "已注销",
 };
 
-const shortName = (agency: string) =>
-  DEFAULT_AGENCIES.find((a) => a.code === agency)?.shortName ?? agency;
-
 /** `张三（卫健联络员）`, as every step on the record names an officer. */
-const named = (o: Pick<OfficerEntry, "name" | "role" | "agency">) =>
-  `${o.name}（${shortName(o.agency)}${OFFICER_ROLE_LABELS[o.role].zh}）`;
-
-/** China time, to the minute, as the page shows it. */
-const chinaTime = (iso: string) =>
-  new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+const named = (o: Pick<OfficerEntry, "id" | "name" | "role" | "agency">) =>
+  officerName(o.id, { name: o.name, role: o.role }, o.agency);
 
 function days(values: Values): number | undefined {
   if (values.days === undefined) return undefined;

@@ -1,0 +1,40 @@
+// Labels as a person at a terminal reads them: Chinese, the page's (contracts' labels.ts), and
+// China time. One place for every command of the CLI.
+import {
+  DEFAULT_AGENCIES,
+  EVENT_TYPE_LABELS,
+  type Label,
+  type OfficerName,
+  officerLabel,
+  TRAIL_LABELS,
+} from "@liandong/contracts";
+
+export const agencyName = (code: string) =>
+  DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code;
+export const shortName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.shortName;
+export const stepName = (type: string) =>
+  (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
+export const word = (w: keyof typeof TRAIL_LABELS) => TRAIL_LABELS[w].zh;
+
+/** `张三（卫健联络员）`, as every step on the record names an officer (contracts' `officerLabel`). */
+export const officerName = (actor: string, officer: OfficerName | undefined, agency: string) =>
+  officerLabel(actor, officer, shortName(agency));
+
+/** China time (Asia/Shanghai), as the page shows it: 2026-12-06 09:30:00. */
+export function chinaTime(iso: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
