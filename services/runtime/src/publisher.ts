@@ -526,11 +526,8 @@ export class EventPublisher implements Publisher {
       for (let j = 0; j < batch.length; j++) {
         const u = batch[j]!;
         const { id, subject, bytes, h, hash } = finishEvent(u.draft, seals[j]);
-        const event = { id, type: u.type, hash };
         const resolve = u.resolve as Pending["resolve"];
-        const slot = this.#slot();
-        if (slot) slot.then(() => this.#sendTo(subject, bytes, h, event, resolve, u.reject));
-        else this.#sendTo(subject, bytes, h, event, resolve, u.reject);
+        this.#enqueueTo(subject, bytes, h, { id, type: u.type, hash }, resolve, u.reject);
       }
     }
   };
@@ -544,22 +541,29 @@ export class EventPublisher implements Publisher {
   }
 
   /** Sends now, or once the window has room. */
-  #enqueue(subject: string, bytes: Uint8Array, h: MsgHdrs, event: Pending["event"]) {
-    const slot = this.#slot();
-    return slot
-      ? slot.then(() => this.#send(subject, bytes, h, event))
-      : this.#send(subject, bytes, h, event);
-  }
-
-  #send(
+  #enqueue(
     subject: string,
     bytes: Uint8Array,
     h: MsgHdrs,
     event: Pending["event"],
   ): Promise<PubAck & Partial<Published>> {
     return new Promise((resolve, reject) =>
-      this.#sendTo(subject, bytes, h, event, resolve, reject),
+      this.#enqueueTo(subject, bytes, h, event, resolve, reject),
     );
+  }
+
+  /** `#enqueue`, settling the given promise's functions (a sealed batch's callers' own). */
+  #enqueueTo(
+    subject: string,
+    bytes: Uint8Array,
+    h: MsgHdrs,
+    event: Pending["event"],
+    resolve: Pending["resolve"],
+    reject: Pending["reject"],
+  ): void {
+    const slot = this.#slot();
+    if (slot) slot.then(() => this.#sendTo(subject, bytes, h, event, resolve, reject));
+    else this.#sendTo(subject, bytes, h, event, resolve, reject);
   }
 
   /** Sends, settling the given promise's functions once the stream answers. */
