@@ -93,7 +93,7 @@ if (only.has("audit"))
   await record(auditBench({ events: Number(values["audit-events"]), log: out }));
 if (only.has("office"))
   await record(
-    officeBench({
+    await officeBench({
       events: Number(values["office-events"]),
       referrals: Number(values["office-referrals"]),
       log: out,

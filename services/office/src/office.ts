@@ -7,6 +7,9 @@ import {
 } from "@liandong/contracts";
 import {
   AggregateLog,
+  type AheadVerdict,
+  CHECK_AHEAD_FROM,
+  CheckAhead,
   checkMessage,
   NOT_PUBLISHED_BY_AGENCY,
   officerGate,
@@ -73,7 +76,14 @@ export function projected(subject: string): boolean {
  * stream at start and kept current by an ordered consumer (nothing counted twice: the
  * projection is rebuilt, not resumed).
  */
-export async function office(ctx: ServiceContext): Promise<ServiceParts> {
+export async function office(
+  ctx: ServiceContext,
+  opts: {
+    /** Checked on a second thread while this many messages or more are still to be read. */
+    checkAheadFrom?: number;
+  } = {},
+): Promise<ServiceParts> {
+  const checkAheadFrom = opts.checkAheadFrom ?? CHECK_AHEAD_FROM;
   const { bus, logger, publisher, agency } = ctx;
   const tracker: Tracker = new Map();
   const referrals: ReferralTracker = new Map();
@@ -105,11 +115,12 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
 
   // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third
   // witness: on a checkpoint's word, or its own seal); or dead-lettered.
-  const checked = (m: StreamMessage) => {
-    const verdict = checkMessage(m.subject, m.data);
+  // `ahead`: what a second thread found checking it ahead, during a rebuild (`CheckAhead`).
+  const checked = (m: StreamMessage, ahead?: AheadVerdict) => {
+    const verdict = ahead?.decoded ? ahead : checkMessage(m.subject, m.data);
     if (!verdict.ok) return { bad: deadLetter(m, verdict.reason, verdict.detail) };
     const e = verdict.event;
-    const hash = sha256Hex(m.data);
+    const hash = ahead?.hash ?? sha256Hex(m.data);
     if (!sealedAhead.take(e.county, e.agency, hash)) {
       const problem = sealProblem(seals, e, m.subject, m.data, m.headers?.get(SEAL_HEADER), hash);
       if (problem) return { bad: deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem) };
@@ -118,8 +129,8 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
   };
   // Applied to every projection. Synchronous for all but the few that write back: no promise per
   // message of a rebuild.
-  const apply = (m: StreamMessage): Promise<void> | undefined => {
-    const c = checked(m);
+  const apply = (m: StreamMessage, ahead?: AheadVerdict): Promise<void> | undefined => {
+    const c = checked(m, ahead);
     if ("bad" in c) return c.bad;
     const { e, hash } = c;
     evolve(tracker, e);
@@ -188,7 +199,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       await heads.take(v, c.bytes, c.seq);
     }
   };
-  const onMessage = (m: StreamMessage) => {
+  const onMessage = (m: StreamMessage, ahead?: AheadVerdict) => {
     const kind = kindOf(m.subject);
     if (kind === "audit") {
       const v = verifiedCheckpoint(seals, m.subject, m.data);
@@ -198,17 +209,37 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       return taken;
     }
     if (kind === "witness") {
-      const c = checked(m);
+      const c = checked(m, ahead);
       if ("bad" in c) return c.bad;
       if (isWitnessEvent(c.e)) witnessing.event(c.e, c.hash);
       return undefined;
     }
-    if (projected(m.subject)) return apply(m);
+    if (projected(m.subject)) return apply(m, ahead);
     // Not read here, but sealed like the rest: moved past, so that the agency's next events are
     // still taken on its checkpoints' word.
     const [, , county = "", agency = ""] = m.subject.split(".", 4);
-    sealedAhead.take(county, agency, sha256Hex(m.data));
+    sealedAhead.take(county, agency, ahead?.hash ?? sha256Hex(m.data));
     return undefined;
+  };
+  // A rebuild far behind the stream's end is checked on a second thread, a few batches ahead of
+  // the projections (`CheckAhead`). At the end of the log as the reader knows it, everything is
+  // applied and the thread ended before the reader moves on (and says it has caught up).
+  let ahead: CheckAhead<StreamMessage> | undefined;
+  const follow = (m: StreamMessage, behind: number) => {
+    if (!ahead && (caughtUp || behind < checkAheadFrom)) return onMessage(m);
+    ahead ??= new CheckAhead({
+      decode: (subject) => kindOf(subject) !== "audit",
+      apply: onMessage,
+      onError: (err) => logger.warn({ err }, "checking thread lost; checking on the main thread"),
+    });
+    const full = ahead.push(m);
+    if (behind > 0) return full;
+    const checking = ahead;
+    ahead = undefined;
+    return (async () => {
+      await full;
+      await checking.close();
+    })();
   };
 
   // How every service of the county stands, for the office's /readyz and its page's status strip.
@@ -221,7 +252,7 @@ export async function office(ctx: ServiceContext): Promise<ServiceParts> {
       rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
-        onMessage,
+        onMessage: follow,
         onCaughtUp: () => {
           caughtUp = true;
           void heads.caughtUp();

@@ -3,6 +3,7 @@ export * from "./aggregate-log.ts";
 export * from "./attempts.ts";
 export * from "./audit-verify.ts";
 export * from "./audit-witness.ts";
+export * from "./check-ahead.ts";
 export * from "./clock.ts";
 export * from "./connect.ts";
 export * from "./consumer.ts";

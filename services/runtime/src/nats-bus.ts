@@ -48,7 +48,7 @@ export function natsBus(deps: ConsumerDeps): Bus {
       const done = (async () => {
         for await (const m of messages) {
           // Synchronous for all but the few that write back: no promise per message of a rebuild.
-          const pending = onMessage(m);
+          const pending = onMessage(m, m.info.pending);
           if (pending) await pending;
           if (m.info.pending === 0 && !caughtUp) {
             caughtUp = true;

@@ -62,8 +62,11 @@ export type FollowOptions = {
   namePrefix: string;
   /** Only the messages on these subjects (a wildcard allowed): what permissions may confine a reader to. */
   filterSubject?: string;
-  /** Each message in stream order; the next waits for a promise returned. */
-  onMessage: (m: StreamMessage) => Promise<void> | undefined;
+  /**
+   * Each message in stream order, with how many the stream holds after it (as far as the reader
+   * knows); the next waits for a promise returned.
+   */
+  onMessage: (m: StreamMessage, behind: number) => Promise<void> | undefined;
   /** Once, when every message the stream held at the start has been handled. */
   onCaughtUp: () => void;
 };

@@ -273,7 +273,7 @@ class MemoryFollower implements Reader {
       const { filterSubject } = this.#opts;
       const work =
         filterSubject === undefined || subjectMatches(filterSubject, m.subject)
-          ? this.#opts.onMessage(m)
+          ? this.#opts.onMessage(m, pending)
           : undefined;
       if (work) await work;
       if (pending === 0 && !this.#caughtUp) {

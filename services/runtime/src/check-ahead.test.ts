@@ -1,0 +1,122 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type AheadVerdict, CheckAhead, checkBatch, sameJson } from "./check-ahead.ts";
+import { checkMessage } from "./consumer.ts";
+import { sha256Hex } from "./hash.ts";
+import type { StreamMessage } from "./ports.ts";
+
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const leadId = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
+const envelope = {
+  specversion: "1.0",
+  id: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
+  source: "liandong:441723:health",
+  type: "lead.dismissed",
+  time: "2026-11-01T08:00:00.000Z",
+  subject: leadId,
+  county: "441723",
+  agency: "health",
+  actor: "health.liaison",
+  aggregate: { kind: "lead", id: leadId },
+  correlationId: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
+  prev: null,
+  data: { leadId, reason: "重复登记" },
+};
+const subject = `ld.ev.441723.health.lead.${leadId}._`;
+
+/** The kinds of message a rebuild meets: valid, valid once zod has had its say, refused, not decoded. */
+const pool: { subject: string; data: Uint8Array }[] = [
+  { subject, data: enc(envelope) },
+  // A key the schema does not know: valid, but the validated event is not what JSON.parse makes.
+  { subject, data: enc({ ...envelope, unknownKey: "去掉" }) },
+  { subject, data: new TextEncoder().encode("{not json") },
+  { subject, data: enc({ ...envelope, agency: "commerce" }) },
+  { subject: "ld.ev.441723.health.audit.checkpoint._", data: enc({ any: "thing" }) },
+];
+const decode = (s: string) => !s.includes(".audit.");
+
+/** What the reader would find checking the message itself. */
+function inline(m: { subject: string; data: Uint8Array }): AheadVerdict {
+  const hash = sha256Hex(m.data);
+  if (!decode(m.subject)) return { hash, decoded: false };
+  const v = checkMessage(m.subject, m.data);
+  return v.ok
+    ? { hash, decoded: true, ok: true, event: v.event }
+    : { hash, decoded: true, ok: false, reason: v.reason, detail: v.detail };
+}
+
+describe("checkBatch", () => {
+  it("answers each message as checking it inline would, and says when parsing the bytes will do", () => {
+    let size = 0;
+    for (const m of pool) size += m.data.byteLength;
+    const bytes = new Uint8Array(size);
+    const ends = new Uint32Array(pool.length);
+    let at = 0;
+    pool.forEach((m, i) => {
+      bytes.set(m.data, at);
+      at += m.data.byteLength;
+      ends[i] = at;
+    });
+    const answer = checkBatch({
+      subjects: pool.map((m) => m.subject),
+      decode: Uint8Array.from(pool.map((m) => (decode(m.subject) ? 1 : 0))),
+      bytes,
+      ends,
+    });
+    expect(answer.hashes).toEqual(pool.map((m) => sha256Hex(m.data)));
+    expect(answer.verdicts[0]).toBe(0);
+    // Stripped of the unknown key: sent as validated, never re-parsed from the bytes.
+    expect(answer.verdicts[1]).toEqual({ event: envelope });
+    expect(answer.verdicts[2]).toMatchObject({ reason: "malformed-json" });
+    expect(answer.verdicts[3]).toMatchObject({ reason: "subject-mismatch" });
+    expect(answer.verdicts[4]).toBe(1);
+  });
+});
+
+describe("sameJson", () => {
+  it("is equality of JSON values, key order aside", () => {
+    expect(sameJson({ a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 })).toBe(true);
+    expect(sameJson({ a: 1 }, { a: 1, b: undefined })).toBe(false);
+    expect(sameJson({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+    expect(sameJson({ a: "1" }, { a: 1 })).toBe(false);
+    expect(sameJson([], {})).toBe(false);
+  });
+});
+
+describe("CheckAhead", () => {
+  it("applies every message once, in stream order, with the verdict checking it inline gives", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat({ max: pool.length - 1 }), { minLength: 1, maxLength: 1_500 }),
+        fc.nat({ max: 1_500 }),
+        async (picks, closeAt) => {
+          const messages: StreamMessage[] = picks.map((p, i) => ({ ...pool[p]!, seq: i + 1 }));
+          const seen: { seq: number; v: AheadVerdict }[] = [];
+          const errors: unknown[] = [];
+          const checking = new CheckAhead<StreamMessage>({
+            decode,
+            // Now and then a promise, as the office's write-backs return one.
+            apply: (m, v) => {
+              seen.push({ seq: m.seq, v });
+              return m.seq % 97 === 0 ? new Promise((r) => setTimeout(r, 0)) : undefined;
+            },
+            onError: (err) => errors.push(err),
+          });
+          // Closed part-way, as the office closes it on catching up: the rest is checked inline.
+          let closing: Promise<void> | undefined;
+          for (const m of messages) {
+            if (m.seq === closeAt) closing = checking.close();
+            const full = checking.push(m);
+            if (full) await full;
+          }
+          await (closing ?? checking.close());
+          await checking.drained();
+          expect(errors).toEqual([]);
+          expect(seen.map((s) => s.seq)).toEqual(messages.map((m) => m.seq));
+          for (const { seq, v } of seen) expect(v).toEqual(inline(messages[seq - 1]!));
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+});

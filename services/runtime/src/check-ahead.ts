@@ -1,0 +1,283 @@
+import { Worker } from "node:worker_threads";
+import type { BusEvent } from "@liandong/contracts";
+import { checkMessage } from "./consumer.ts";
+import { sha256Hex } from "./hash.ts";
+import type { StreamMessage } from "./ports.ts";
+
+/**
+ * What checking one message ahead found: its SHA-256, and for a decoded message the verdict
+ * (`checkMessage`'s). `same`: the validated event is exactly what `JSON.parse` makes of its
+ * bytes (nothing trimmed, normalised, defaulted or stripped), so the reader may parse the bytes
+ * itself rather than receive a copy of the event.
+ */
+export type AheadVerdict =
+  | { hash: string; decoded: false }
+  | { hash: string; decoded: true; ok: true; event: BusEvent }
+  | { hash: string; decoded: true; ok: false; reason: string; detail: string };
+
+/** One batch on its way to the checking thread: the messages' subjects and bytes, end to end. */
+export type AheadBatch = {
+  subjects: string[];
+  /** Whether each message is decoded and validated, or only hashed. */
+  decode: Uint8Array;
+  bytes: Uint8Array;
+  /** Where each message's bytes end in `bytes`. */
+  ends: Uint32Array;
+};
+
+/** A batch's answer: per message its hash, and 0 (valid, as parsed), the event, or a refusal. */
+export type AheadAnswer = {
+  hashes: string[];
+  verdicts: (0 | 1 | { event: BusEvent } | { reason: string; detail: string })[];
+};
+
+/** Pure: checks a batch as the checking thread does (and as the reader does without one). */
+export function checkBatch(b: AheadBatch): AheadAnswer {
+  const hashes: string[] = [];
+  const verdicts: AheadAnswer["verdicts"] = [];
+  let start = 0;
+  for (let i = 0; i < b.subjects.length; i++) {
+    const end = b.ends[i]!;
+    const data = b.bytes.subarray(start, end);
+    start = end;
+    hashes.push(sha256Hex(data));
+    if (!b.decode[i]) {
+      verdicts.push(1);
+      continue;
+    }
+    const v = checkMessage(b.subjects[i]!, data);
+    if (!v.ok) verdicts.push({ reason: v.reason, detail: v.detail });
+    else verdicts.push(sameAsParsed(v.event, data) ? 0 : { event: v.event });
+  }
+  return { hashes, verdicts };
+}
+
+const decoder = new TextDecoder();
+
+/** Whether `event` is, value for value, what `JSON.parse` makes of `data`. */
+function sameAsParsed(event: unknown, data: Uint8Array): boolean {
+  return sameJson(event, JSON.parse(decoder.decode(data)));
+}
+
+/** Deep equality of two JSON values (key order aside). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  let nb = 0;
+  for (const _ in b) nb++;
+  if (ka.length !== nb) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k)) return false;
+    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+      return false;
+  }
+  return true;
+}
+
+/** Messages per batch sent to the checking thread. */
+const BATCH = 512;
+/** Batches checked ahead of the one being applied, at most. */
+const AHEAD = 6;
+/** Worth a second thread: a reader this many messages behind the stream's end. */
+export const CHECK_AHEAD_FROM = 5_000;
+
+type InFlight<M> = {
+  messages: M[];
+  answer: Promise<AheadAnswer>;
+};
+
+/**
+ * A rebuild on two threads: messages are decoded, validated and hashed on a worker thread a few
+ * batches ahead, while this thread applies the ones already checked, in stream order. Only the
+ * validation moves: an event whose validated form is what `JSON.parse` makes of its bytes is
+ * parsed again here (cheaper than copying it across), any other arrives as validated.
+ * `apply` sees every message once, in order, with its verdict; a promise it returns is awaited
+ * before the next. `close` ends the thread once everything pushed has been applied.
+ */
+export class CheckAhead<M extends StreamMessage> {
+  readonly #decode: (subject: string) => boolean;
+  readonly #apply: (m: M, v: AheadVerdict) => Promise<void> | undefined;
+  readonly #onError: (err: unknown) => void;
+  #worker: Worker | undefined;
+  #next = 0;
+  readonly #waiting = new Map<number, (a: AheadAnswer) => void>();
+  #pending: M[] = [];
+  #flushQueued = false;
+  readonly #inFlight: InFlight<M>[] = [];
+  #applying: Promise<void> | undefined;
+  #room: (() => void) | undefined;
+  #failed = false;
+  #closed = false;
+
+  constructor(opts: {
+    decode: (subject: string) => boolean;
+    apply: (m: M, v: AheadVerdict) => Promise<void> | undefined;
+    onError: (err: unknown) => void;
+  }) {
+    this.#decode = opts.decode;
+    this.#apply = opts.apply;
+    this.#onError = opts.onError;
+  }
+
+  /** Takes the next message; a promise when enough are waiting that the reader should pause. */
+  push(m: M): Promise<void> | undefined {
+    // Closed: everything before it applied, the rest is checked here as it comes.
+    if (this.#closed) {
+      const here = () => this.#apply(m, verdictOf(m, checkBatch(toBatch([m], this.#decode)), 0));
+      // In order: after any pushed before the close that are still being applied.
+      if (this.#pending.length > 0 || this.#applying) return this.drained().then(here);
+      return here();
+    }
+    this.#pending.push(m);
+    if (this.#pending.length >= BATCH) this.#flush();
+    else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      setImmediate(() => this.#flush());
+    }
+    if (this.#inFlight.length < AHEAD) return undefined;
+    return new Promise((resolve) => {
+      this.#room = resolve;
+    });
+  }
+
+  /** Once every message pushed so far has been applied. */
+  async drained(): Promise<void> {
+    this.#flush();
+    while (this.#applying || this.#pending.length > 0) {
+      this.#flush();
+      await this.#applying;
+    }
+  }
+
+  /** Once everything pushed has been applied, ends the checking thread; later messages are checked here. */
+  async close(): Promise<void> {
+    await this.drained();
+    this.#closed = true;
+    // Whatever was pushed while the last batches were applied goes through the thread too.
+    while (this.#pending.length > 0 || this.#applying) await this.drained();
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#pending.length === 0) return;
+    const messages = this.#pending;
+    this.#pending = [];
+    const batch = toBatch(messages, this.#decode);
+    this.#inFlight.push({ messages, answer: this.#check(batch) });
+    this.#applying ??= this.#applyAll().finally(() => {
+      this.#applying = undefined;
+    });
+  }
+
+  #check(batch: AheadBatch): Promise<AheadAnswer> {
+    const worker = this.#failed ? undefined : this.#thread();
+    if (!worker) return Promise.resolve(checkBatch(batch));
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      this.#waiting.set(id, resolve);
+      worker.postMessage({ id, batch }, [batch.bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  #thread(): Worker | undefined {
+    if (this.#worker) return this.#worker;
+    try {
+      const worker = checkingThread();
+      worker.unref();
+      worker.on("message", (m: { id: number; answer: AheadAnswer }) => {
+        const resolve = this.#waiting.get(m.id);
+        this.#waiting.delete(m.id);
+        resolve?.(m.answer);
+      });
+      worker.on("error", (err) => this.#lost(err));
+      this.#worker = worker;
+      return worker;
+    } catch (err) {
+      this.#lost(err);
+      return undefined;
+    }
+  }
+
+  /** The thread is gone: what it had not answered is checked here, as is everything after. */
+  #lost(err: unknown): void {
+    this.#onError(err);
+    this.#failed = true;
+    this.#worker = undefined;
+    for (const f of this.#inFlight) {
+      f.answer = Promise.resolve(checkBatch(toBatch(f.messages, this.#decode)));
+    }
+    for (const resolve of this.#waiting.values()) resolve({ hashes: [], verdicts: [] });
+    this.#waiting.clear();
+  }
+
+  async #applyAll(): Promise<void> {
+    while (this.#inFlight.length > 0) {
+      const head = this.#inFlight[0]!;
+      let answer = await head.answer;
+      // Answered empty by a thread that failed meanwhile: `#lost` replaced the promise.
+      if (answer.hashes.length !== head.messages.length) answer = await head.answer;
+      this.#inFlight.shift();
+      const room = this.#room;
+      this.#room = undefined;
+      room?.();
+      for (let i = 0; i < head.messages.length; i++) {
+        const m = head.messages[i]!;
+        const pending = this.#apply(m, verdictOf(m, answer, i));
+        if (pending) await pending;
+      }
+    }
+  }
+}
+
+/**
+ * The checking thread. Run from TypeScript sources (tsx, vitest), it registers tsx's loader first:
+ * a worker does not inherit the loader of the thread that starts it.
+ */
+function checkingThread(): Worker {
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./check-worker.js", import.meta.url));
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const entry = new URL("./check-worker.ts", import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+/** The `i`th message's verdict in a batch's answer. */
+function verdictOf(m: StreamMessage, answer: AheadAnswer, i: number): AheadVerdict {
+  const v = answer.verdicts[i]!;
+  const hash = answer.hashes[i]!;
+  if (v === 1) return { hash, decoded: false };
+  if (v === 0) return { hash, decoded: true, ok: true, event: JSON.parse(decoder.decode(m.data)) };
+  if ("event" in v) return { hash, decoded: true, ok: true, event: v.event };
+  return { hash, decoded: true, ok: false, reason: v.reason, detail: v.detail };
+}
+
+/** The messages' bytes copied end to end (one buffer to hand over), with their subjects. */
+function toBatch(messages: StreamMessage[], decode: (subject: string) => boolean): AheadBatch {
+  let size = 0;
+  for (const m of messages) size += m.data.byteLength;
+  const bytes = new Uint8Array(size);
+  const ends = new Uint32Array(messages.length);
+  const flags = new Uint8Array(messages.length);
+  const subjects: string[] = [];
+  let at = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    bytes.set(m.data, at);
+    at += m.data.byteLength;
+    ends[i] = at;
+    subjects.push(m.subject);
+    flags[i] = decode(m.subject) ? 1 : 0;
+  }
+  return { subjects, decode: flags, bytes, ends };
+}
