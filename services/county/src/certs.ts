@@ -318,3 +318,27 @@ export async function linkCertificates(
     link: await ca.issue({ name: "link" }),
   };
 }
+
+/** What a client presents and trusts on a county's bus (`connectBus`'s `tls`). */
+export type ClientTls = { caFile: string; certFile: string; keyFile: string };
+
+/**
+ * A clustered county's certificates: one per node (its client port and its routes, server and
+ * client at once), and one client certificate per identity that connects (services, operators).
+ */
+export async function clusterCertificates(
+  ca: CountyAuthority,
+  nodes: number,
+  clients: readonly string[],
+  hosts: readonly string[] = LOOPBACK,
+): Promise<{ nodes: TlsFiles[]; clients: Record<string, ClientTls> }> {
+  const out: { nodes: TlsFiles[]; clients: Record<string, ClientTls> } = { nodes: [], clients: {} };
+  for (let i = 1; i <= nodes; i++)
+    out.nodes.push({
+      ...(await ca.issue({ name: `node-${i}`, server: hosts })),
+      trustFile: ca.trustFile,
+    });
+  for (const c of clients)
+    out.clients[c] = { ...(await ca.issue({ name: `client-${c}` })), caFile: ca.trustFile };
+  return out;
+}

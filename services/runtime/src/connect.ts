@@ -10,6 +10,12 @@ export type BusConnectionOptions = {
   name?: string;
   /** Keep trying until the first connection succeeds (services); false to fail fast. */
   waitOnFirstConnect?: boolean;
+  /**
+   * TLS: the CAs the servers' certificates must be of, and this identity's client certificate
+   * (a county's cluster takes mutual TLS only). The files are read again at every reconnect,
+   * so that certificates rotated on disk are used without a restart.
+   */
+  tls?: { caFile: string; certFile?: string; keyFile?: string };
 };
 
 /** Private reply subjects per agency, so that no other identity may read our replies. */
@@ -28,6 +34,7 @@ export async function connectBus(opts: BusConnectionOptions): Promise<NatsConnec
     reconnectTimeWait: 250,
     waitOnFirstConnect: opts.waitOnFirstConnect ?? true,
     pingInterval: 10_000,
+    ...(opts.tls ? { tls: { ...opts.tls } } : {}),
   });
 }
 

@@ -132,6 +132,15 @@ export async function runService(
     servers: env.LIANDONG_NATS_URL,
     agency,
     seedFile: env.LIANDONG_NATS_SEED_FILE,
+    ...(env.LIANDONG_NATS_CA
+      ? {
+          tls: {
+            caFile: env.LIANDONG_NATS_CA,
+            ...(env.LIANDONG_NATS_CERT ? { certFile: env.LIANDONG_NATS_CERT } : {}),
+            ...(env.LIANDONG_NATS_KEY ? { keyFile: env.LIANDONG_NATS_KEY } : {}),
+          },
+        }
+      : {}),
   });
   metrics.busConnected.set(1);
   void (async () => {
