@@ -18,6 +18,25 @@ export type BusConnectionOptions = {
   tls?: { caFile: string; certFile?: string; keyFile?: string };
 };
 
+/**
+ * `connectBus`'s `tls` from an environment's LIANDONG_NATS_CA, _CERT and _KEY (ServiceEnv; the
+ * compose one-shots): none without a CA.
+ */
+export function busTls(env: {
+  LIANDONG_NATS_CA?: string | undefined;
+  LIANDONG_NATS_CERT?: string | undefined;
+  LIANDONG_NATS_KEY?: string | undefined;
+}): Pick<BusConnectionOptions, "tls"> {
+  if (!env.LIANDONG_NATS_CA) return {};
+  return {
+    tls: {
+      caFile: env.LIANDONG_NATS_CA,
+      ...(env.LIANDONG_NATS_CERT ? { certFile: env.LIANDONG_NATS_CERT } : {}),
+      ...(env.LIANDONG_NATS_KEY ? { keyFile: env.LIANDONG_NATS_KEY } : {}),
+    },
+  };
+}
+
 /** Private reply subjects per agency, so that no other identity may read our replies. */
 export const inboxPrefixOf = (agency: string) => `_INBOX_${agency}`;
 
