@@ -7,7 +7,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { request } from "undici";
 import type { RunningCounty } from "../services/county/src/county.ts";
 import { freePort } from "../services/county/src/free-port.ts";
-import { startRegion } from "../services/county/src/region.ts";
+import { type RunningRegion, startRegion } from "../services/county/src/region.ts";
 import { linkKey, startRegionCounty } from "../test/support/region.ts";
 import { startTcpProxy } from "../test/support/tcp-proxy.ts";
 import type { Figure } from "./run.ts";
@@ -131,24 +131,32 @@ export async function regionBench(opts: {
  * The whole cross-border hand-off, as officers see it: two counties of a region, each its own
  * nats-server and services (real processes), linked by a leaf node. From Ganzhou health's offer
  * (`POST /referrals`, the lead's target in Liangzhou) to the referral answering in Liangzhou
- * health's service (a long poll), one at a time.
+ * health's service (a long poll), one at a time. Twice at once, the same in every other way: a
+ * region whose link is in clear, and one whose link is mutual TLS; the deliveries alternate
+ * between the two, so that both see the same moments of a shared machine.
  */
 export async function regionHttpBench(opts: {
   natsServer: string;
   deliveries: number;
   log: (s: string) => void;
 }): Promise<Record<string, Figure>> {
-  const stateDir = mkdtempSync(join(tmpdir(), "liandong-bench-region-"));
-  const configFile = join(stateDir, "input.json");
-  writeFileSync(configFile, JSON.stringify({ county: GANZHOU }));
-  const region = await startRegion({
-    root: resolve(import.meta.dirname, ".."),
-    stateDir,
-    configFile,
-    natsServer: opts.natsServer,
-    ports: "free",
-    neighbour: LIANGZHOU,
-  });
+  const started: { stop(): Promise<void>; dir: string }[] = [];
+  const start = async (tls: boolean) => {
+    const stateDir = mkdtempSync(join(tmpdir(), `liandong-bench-region-${tls ? "tls" : "plain"}-`));
+    const configFile = join(stateDir, "input.json");
+    writeFileSync(configFile, JSON.stringify({ county: GANZHOU }));
+    const region = await startRegion({
+      root: resolve(import.meta.dirname, ".."),
+      stateDir,
+      configFile,
+      natsServer: opts.natsServer,
+      ports: "free",
+      neighbour: LIANGZHOU,
+      tls,
+    });
+    started.push({ stop: () => region.stop(), dir: stateDir });
+    return region;
+  };
   const as = (county: RunningCounty, agency: string) => {
     const token = county.tokens.find((t) => t.officer === `${agency}.liaison`)?.token ?? "";
     return async (method: "GET" | "POST", path: string, body?: unknown) => {
@@ -160,7 +168,8 @@ export async function regionHttpBench(opts: {
       return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
     };
   };
-  try {
+  /** One region's hand-off, ready to time: the lead made, a function for one delivery. */
+  const prepare = async (region: RunningRegion) => {
     const here = as(region.home, "health");
     const there = as(region.neighbour, "health");
     const lead = await here("POST", "/leads", {
@@ -170,8 +179,7 @@ export async function regionHttpBench(opts: {
       summary: "跨县移交基准",
     });
     const leadId = String(lead.body.leadId);
-    const latencies: number[] = [];
-    for (let i = 0; i < opts.deliveries + 10; i++) {
+    return async (i: number) => {
       const t0 = performance.now();
       const offered = await here("POST", "/referrals", {
         to: "health",
@@ -181,22 +189,39 @@ export async function regionHttpBench(opts: {
       if (offered.status !== 201) throw new Error(`offer refused: ${offered.status}`);
       const seen = await there("GET", `/referrals/${String(offered.body.referralId)}?wait=30000`);
       if (seen.status !== 200) throw new Error(`referral did not reach Liangzhou: ${seen.status}`);
-      // The first few warm the link and the services up.
-      if (i >= 10) latencies.push(performance.now() - t0);
+      return performance.now() - t0;
+    };
+  };
+  try {
+    const plain = await prepare(await start(false));
+    const tls = await prepare(await start(true));
+    const latencies = { plain: [] as number[], tls: [] as number[] };
+    for (let i = 0; i < opts.deliveries + 10; i++) {
+      // Which goes first alternates too.
+      const order = i % 2 === 0 ? (["plain", "tls"] as const) : (["tls", "plain"] as const);
+      for (const which of order) {
+        const ms = await (which === "plain" ? plain : tls)(i);
+        // The first few warm the links and the services up.
+        if (i >= 10) latencies[which].push(ms);
+      }
     }
-    opts.log(`跨县移交 ${opts.deliveries} 次（HTTP 到对方收件箱）`);
+    opts.log(
+      `跨县移交 ${opts.deliveries} 次（HTTP 到对方收件箱），链路明文与双向 TLS 各一套、交替进行`,
+    );
+    const ms = (xs: number[], p: number) => ({
+      value: Number(percentile(xs, p).toFixed(2)),
+      unit: "ms",
+    });
     return {
-      "region.delivery_p50_ms": {
-        value: Number(percentile(latencies, 0.5).toFixed(2)),
-        unit: "ms",
-      },
-      "region.delivery_p99_ms": {
-        value: Number(percentile(latencies, 0.99).toFixed(2)),
-        unit: "ms",
-      },
+      "region.delivery_p50_ms": ms(latencies.plain, 0.5),
+      "region.delivery_p99_ms": ms(latencies.plain, 0.99),
+      "region.delivery_tls_p50_ms": ms(latencies.tls, 0.5),
+      "region.delivery_tls_p99_ms": ms(latencies.tls, 0.99),
     };
   } finally {
-    await region.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    for (const r of started) {
+      await r.stop();
+      rmSync(r.dir, { recursive: true, force: true });
+    }
   }
 }

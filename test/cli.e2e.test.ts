@@ -26,7 +26,16 @@ function liandong(
   return new Promise((done) => child.on("exit", (code) => done({ code, out, err })));
 }
 
-const COMMANDS = ["verify", "verify-region", "export", "keys", "heads", "trail", "break-glass"];
+const COMMANDS = [
+  "verify",
+  "verify-region",
+  "export",
+  "keys",
+  "heads",
+  "trail",
+  "break-glass",
+  "certs",
+];
 
 describe("without a county", () => {
   it("--version prints the CLI's version", async () => {

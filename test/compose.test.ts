@@ -27,6 +27,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildImage, ENTRIES } from "../deploy/build.ts";
+import { clusterCertificates, ensureAuthority } from "../services/county/src/certs.ts";
 import { listeningRegion } from "../services/county/src/compose-secrets.ts";
 import { freePort } from "../services/county/src/free-port.ts";
 import type { Identities } from "../services/county/src/identities.ts";
@@ -258,6 +259,32 @@ describe("the NATS cluster", () => {
     }
   });
 
+  it("takes clients and routes over mutual TLS only, each node with its own certificate of the county's CA", () => {
+    const conf = readFileSync(join(ROOT, natsConfigFile()), "utf8");
+    const clients = block(conf, "tls");
+    const routes = block(block(conf, "cluster") ?? "", "tls");
+    for (const [name, t] of [
+      ["clients", clients],
+      ["routes", routes],
+    ] as const) {
+      expect(t, `${name}: a tls block`).toBeDefined();
+      expect(setting(t!, "verify"), `${name}: verify (mutual TLS)`).toBe("true");
+      const path = (key: string) => setting(t!, key)?.replaceAll('"', "");
+      for (const [i, node] of NODES.entries()) {
+        const secrets = mounts(node, "secrets");
+        expect(secrets.get(path("cert_file") ?? ""), `${node}: ${name} cert_file`).toBe(
+          `${SECRETS_DIR}/tls/node-${i + 1}.crt`,
+        );
+        expect(secrets.get(path("key_file") ?? ""), `${node}: ${name} key_file`).toBe(
+          `${SECRETS_DIR}/tls/node-${i + 1}.key`,
+        );
+        expect(secrets.get(path("ca_file") ?? ""), `${node}: ${name} ca_file`).toBe(
+          `${SECRETS_DIR}/tls/trust.pem`,
+        );
+      }
+    }
+  });
+
   it("keeps routes on an internal network that only the nodes join", () => {
     expect(compose.networks?.cluster?.internal, "networks.cluster.internal").toBe(true);
     for (const [name] of Object.entries(compose.services)) {
@@ -293,8 +320,19 @@ describe("the NATS cluster", () => {
     mkdirSync(join(dir, "ids"), { recursive: true, mode: 0o700 });
     const ids = await ensureIdentities(join(dir, "ids"), AGENCIES);
     writeFileSync(join(etc, "auth.conf"), renderAuthorization(county.county, ids));
+    // The node's certificate and the county's CA, where the node's secrets put them.
+    const ca = await ensureAuthority(join(dir, "ids"), county.county);
+    const [cert] = (await clusterCertificates(ca, 1, [])).nodes;
+    const tls = join(etc, "tls");
+    mkdirSync(tls, { recursive: true });
+    for (const [from, to] of [
+      [cert!.certFile, "node.crt"],
+      [cert!.keyFile, "node.key"],
+      [ca.trustFile, "trust.pem"],
+    ] as const)
+      copyFileSync(from, join(tls, to));
     const file = join(etc, posix.basename(configPathOf(node)));
-    writeFileSync(file, conf);
+    writeFileSync(file, conf.replaceAll("/etc/nats/tls/", `${tls}/`));
     return spawnSync(binary!, ["-t", "-c", file], {
       env: { ...process.env, ...service(node).environment },
       encoding: "utf8",
@@ -325,9 +363,10 @@ describe("init and provisioning", () => {
     const ignore = readFileSync(join(ROOT, SECRETS_DIR, ".gitignore"), "utf8").split("\n");
     expect(ignore, `${SECRETS_DIR}/.gitignore ignores everything`).toContain("*");
     for (const [name, s] of Object.entries(compose.secrets ?? {}))
-      expect([SECRETS_DIR, `${SECRETS_DIR}/neighbour`], `secret ${name}: ${s.file}`).toContain(
-        dirname(norm(s.file ?? "")),
-      );
+      expect(
+        [SECRETS_DIR, `${SECRETS_DIR}/neighbour`, `${SECRETS_DIR}/tls`],
+        `secret ${name}: ${s.file}`,
+      ).toContain(dirname(norm(s.file ?? "")));
     // The break-glass seed (deploy/secrets/break-glass/) is given to no container.
     for (const [name, s] of Object.entries(compose.secrets ?? {}))
       expect(norm(s.file ?? ""), `secret ${name}`).not.toMatch(/break-glass/);
@@ -418,6 +457,9 @@ describe("the services", () => {
           `${SECRETS_DIR}/${code}.nk`,
           `${SECRETS_DIR}/officers.json`,
           `${SECRETS_DIR}/public-keys.json`,
+          `${SECRETS_DIR}/tls/trust.pem`,
+          `${SECRETS_DIR}/tls/client-${code}.crt`,
+          `${SECRETS_DIR}/tls/client-${code}.key`,
         ].sort(),
       );
       expect(mounts(code, "configs").get(env.LIANDONG_CONFIG ?? ""), `${code}: county config`).toBe(
@@ -796,6 +838,10 @@ describe("the region profile: the two counties", () => {
       [
         [`${renv.LIANDONG_SECRETS}/keeper.nk`, `${SECRETS_DIR}/keeper.nk`],
         [`${renv.LIANDONG_NEIGHBOUR_SECRETS}/keeper.nk`, `${NEIGHBOUR_SECRETS}/keeper.nk`],
+        // Its certificate for the county's nodes (mutual TLS), and the county's CA.
+        [renv.LIANDONG_NATS_CA, `${SECRETS_DIR}/tls/trust.pem`],
+        [renv.LIANDONG_NATS_CERT, `${SECRETS_DIR}/tls/client-keeper.crt`],
+        [renv.LIANDONG_NATS_KEY, `${SECRETS_DIR}/tls/client-keeper.key`],
       ].sort(),
     );
     expect(regionNetworks("region-sources").sort()).toEqual(["bus", "neighbour-bus"]);
@@ -1012,7 +1058,13 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
     // Exactly the files that the containers get, tested by the binary the image runs.
     for (const node of SERVERS) {
       const root = container(node);
-      const r = spawnSync(natsBinary!, ["-t", "-c", join(root, configPathOf(node))], {
+      // The node's certificate and key where its secrets put them, in the container's folder.
+      const conf = join(root, configPathOf(node));
+      writeFileSync(
+        conf,
+        readFileSync(conf, "utf8").replaceAll("/etc/nats/tls/", `${join(root, "etc/nats/tls")}/`),
+      );
+      const r = spawnSync(natsBinary!, ["-t", "-c", conf], {
         env: { ...process.env, ...regionService(node).environment },
         encoding: "utf8",
       });
@@ -1039,6 +1091,7 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
       const auth = join(posix.dirname(conf), "auth.conf");
       const move = (text: string) =>
         toLoopback(text)
+          .replaceAll("/etc/nats/tls/", `${join(root, "etc/nats/tls")}/`)
           .replace("0.0.0.0:4222", `127.0.0.1:${ports.client[node]}`)
           .replace("127.0.0.1:8222", `127.0.0.1:${ports.http[node]}`)
           .replace(/store_dir: \/data/, `store_dir: "${join(root, "data")}"`);
@@ -1089,6 +1142,16 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
           servers: `nats://127.0.0.1:${ports.client[node]}`,
           agency,
           seedFile: hostFile(`${secrets}/${agency}.nk`),
+          // The county's nodes take mutual TLS only (the neighbour's server, not yet).
+          ...(secrets === SECRETS_DIR
+            ? {
+                tls: {
+                  caFile: hostFile(`${SECRETS_DIR}/tls/trust.pem`),
+                  certFile: hostFile(`${SECRETS_DIR}/tls/client-${agency}.crt`),
+                  keyFile: hostFile(`${SECRETS_DIR}/tls/client-${agency}.key`),
+                },
+              }
+            : {}),
         });
       const sides = [
         {

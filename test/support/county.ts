@@ -102,12 +102,15 @@ export async function startTestCounty(
     setClockOffset(ms) {
       writeFileSync(join(stateDir, "clock-offset-ms"), String(ms));
     },
-    admin: () =>
-      connectBus({
+    admin: () => {
+      const tls = county.tlsFor("admin");
+      return connectBus({
         servers: county.natsUrl,
         agency: "admin",
         seedFile: join(stateDir, "secrets", "admin.nk"),
-      }),
+        ...(tls ? { tls } : {}),
+      });
+    },
     async cleanup() {
       await county.stop();
       if (!process.env.LIANDONG_KEEP_TEST_STATE) rmSync(stateDir, { recursive: true, force: true });

@@ -25,6 +25,8 @@ export type NatsServer = {
   configFile: string;
   /** The running process's (changes on restart). */
   readonly pid: number;
+  /** What the server has logged lately (stderr, the last 64 KB). */
+  log(): string;
   stop(): Promise<void>;
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -98,7 +100,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     proc = spawn(natsServerBinary(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"] });
     live.add(proc);
     proc.stderr?.on("data", (d: Buffer) => {
-      err = (err + d.toString()).slice(-8000);
+      err = (err + d.toString()).slice(-65536);
     });
     proc.once("exit", () => live.delete(proc));
     await waitForInfo(port, proc, () => err);
@@ -118,6 +120,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     get pid() {
       return proc.pid ?? 0;
     },
+    log: () => err,
     stop: async () => {
       await end("SIGTERM");
       if (!opts.storeDir) rmSync(dir, { recursive: true, force: true });

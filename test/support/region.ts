@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { connectBus, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { createUser } from "@nats-io/nkeys";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { linkCertificates } from "../../services/county/src/certs.ts";
 import { freePort } from "../../services/county/src/free-port.ts";
 import { ensureIdentities, type Identities } from "../../services/county/src/identities.ts";
 import { type RegionLinks, renderServerConfig } from "../../services/county/src/server-config.ts";
@@ -28,6 +29,19 @@ export const linkKey = () => {
   const k = createUser();
   return { publicKey: k.getPublicKey(), seed: new TextDecoder().decode(k.getSeed()) };
 };
+
+/**
+ * A county's certificate authority and the certificates of its links, in a folder of their own
+ * (as `startCounty` keeps them with the county's secrets): what each county of a region has.
+ */
+export async function countyCerts(code: string) {
+  const dir = mkdtempSync(join(tmpdir(), `liandong-tls-${code}-`));
+  return {
+    dir,
+    ...(await linkCertificates(dir, code)),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 export async function startRegionCounty(
   code: string,

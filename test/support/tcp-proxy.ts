@@ -1,9 +1,18 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
-/** A TCP proxy on loopback whose link can be cut (`close`) and restored (`open`) on the same port. */
-export type TcpProxy = { port: number; open(): Promise<void>; close(): Promise<void> };
+/**
+ * A TCP proxy on loopback whose link can be cut (`close`) and restored (`open`) on the same port.
+ * `recorded()`: every byte that went through it, both ways (what someone on the wire would see).
+ */
+export type TcpProxy = {
+  port: number;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  recorded(): Buffer;
+};
 
 export async function startTcpProxy(port: number, targetPort: number): Promise<TcpProxy> {
+  const chunks: Buffer[] = [];
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   const open = () =>
@@ -15,6 +24,7 @@ export async function startTcpProxy(port: number, targetPort: number): Promise<T
           sock.on("close", () => sockets.delete(sock));
           sock.on("error", () => sock.destroy());
         }
+        for (const sock of [client, upstream]) sock.on("data", (d: Buffer) => chunks.push(d));
         client.pipe(upstream);
         upstream.pipe(client);
         client.on("close", () => upstream.destroy());
@@ -34,5 +44,5 @@ export async function startTcpProxy(port: number, targetPort: number): Promise<T
     if (s) await new Promise<void>((r) => s.close(() => r()));
   };
   await open();
-  return { port, open, close };
+  return { port, open, close, recorded: () => Buffer.concat(chunks) };
 }

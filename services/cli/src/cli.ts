@@ -21,6 +21,7 @@ import { Command, CommanderError, Option } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
 import { breakGlassCommand } from "./break-glass.ts";
 import { BreakGlassLog } from "./break-glass-log.ts";
+import { certsCommand } from "./certs.ts";
 import { answer, CommandFailed, officeClient, seedRefused, UsageError } from "./office-client.ts";
 import { officersCommand } from "./officers.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
@@ -606,6 +607,23 @@ function program(done: (code: number) => void): Command {
     .action(
       async (action: string, args: string[], opts: Record<string, string | boolean | undefined>) =>
         done(await breakGlassCommand([action, ...args], opts)),
+    );
+  command(
+    "certs",
+    "本县证书：rotate 轮换证书颁发机构而不中断连接（每运行一次进行一步，共 3 步：新旧并信、换发证书、停用旧机构）",
+  )
+    .usage("rotate (--state 县数据目录 | --secrets 密钥目录)")
+    .argument("<操作>", "rotate")
+    .option(
+      "--state <目录>",
+      "npm run up 的县数据目录（含 secrets/；并通知其 nats-server 重新加载）",
+    )
+    .option(
+      "--secrets <目录>",
+      "密钥目录（docker compose：deploy/secrets；默认 --state 下的 secrets/）",
+    )
+    .action(async (action: string, opts: Record<string, string | boolean | undefined>) =>
+      done(await certsCommand([action], opts)),
     );
   command(
     "officers",

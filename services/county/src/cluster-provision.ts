@@ -2,7 +2,7 @@
 // (replicated LIANDONG_REPLICAS times), as admin, once the nodes are healthy. In a region,
 // EVENTS also sources what each neighbour addresses to this county (region.neighbours).
 import { join } from "node:path";
-import { connectBus, provisionCounty } from "@liandong/runtime";
+import { busTls, connectBus, provisionCounty } from "@liandong/runtime";
 import { readCountyConfig } from "./county.ts";
 
 const config = readCountyConfig(process.env.LIANDONG_CONFIG ?? "liandong.county.json");
@@ -11,6 +11,7 @@ const nc = await connectBus({
   servers: process.env.LIANDONG_NATS_URL ?? "nats://127.0.0.1:4222",
   agency: "admin",
   seedFile: join(process.env.LIANDONG_SECRETS ?? "/secrets", "admin.nk"),
+  ...busTls(process.env),
 });
 await provisionCounty(nc, {
   county: config.county,

@@ -8,9 +8,13 @@ import { join } from "node:path";
 import { type CountyConfig, jetstreamDomain, PublicKeysFile } from "@liandong/contracts";
 import { createUser, fromSeed } from "@nats-io/nkeys";
 import { z } from "zod";
+import { clusterCertificates, ensureAuthority } from "./certs.ts";
 import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
 import { ensureOfficers } from "./officers.ts";
 import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server-config.ts";
+
+/** docker-compose.yml's NATS nodes of a county. */
+const COMPOSE_NODES = ["nats-1", "nats-2", "nats-3"];
 
 /** Neighbours whose links this county accepts (public keys): written by init-region, kept by init. */
 const ACCEPTED = "region-links.json";
@@ -96,6 +100,15 @@ export async function writeCountySecrets(
   );
   ensureOfficers(join(secrets, "tokens.json"), join(secrets, "officers.json"), config.agencies);
   writePublicKeys(secrets, config.county, identities);
+  // The county's CA, its three nodes' certificates (every name a node is reached by on the
+  // compose networks), and a client certificate per identity that connects: the nodes take
+  // routes and clients over mutual TLS only (deploy/nats/nats-server.conf).
+  await clusterCertificates(
+    await ensureAuthority(secrets, config.county),
+    COMPOSE_NODES.length,
+    [...Object.keys(identities.agencies), identities.admin.name, identities.keeper.name],
+    [...COMPOSE_NODES.flatMap((n) => [n, `${n}-route`, `${n}-leaf`]), "localhost", "127.0.0.1"],
+  );
   // With a link this county dials, the file holds the link's seed: private, as the seeds are
   // (the NATS image runs as root and reads it all the same).
   const file = join(secrets, "auth.conf");

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { CountyConfig } from "@liandong/contracts";
 import { connectBus, DEFAULT_PORTS, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { z } from "zod";
+import { type ClientTls, clusterCertificates, ensureAuthority } from "./certs.ts";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities, type Identity } from "./identities.ts";
 import { ensureOfficers, type IssuedToken } from "./officers.ts";
 import { type Child, killGroup, startChild, stopChild, waitReady } from "./processes.ts";
-import { type RegionLinks, renderServerConfig } from "./server-config.ts";
+import { type RegionLinks, renderCluster, renderServerConfig } from "./server-config.ts";
 import { serviceEntry } from "./service-entry.ts";
 import { lockStateDir, type StateLock } from "./state-lock.ts";
 import { Supervised } from "./supervisor.ts";
@@ -56,6 +57,11 @@ export type RunningCounty = {
   tokens: IssuedToken[];
   /** The county's nats-server nodes (one, or a cluster's). */
   nodes: NatsNode[];
+  /**
+   * What a client of the bus presents and trusts, by identity (`admin`, an agency…): a cluster's
+   * client port takes mutual TLS only; undefined for one server on loopback (plain, and says so).
+   */
+  tlsFor(identity: string): ClientTls | undefined;
   /** Graceful: services first (they drain), then nats-server. */
   stop(): Promise<void>;
   /**
@@ -87,6 +93,9 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
   const agencies = config.agencies.map((a) => a.code);
   const identities = await ensureIdentities(dirs.secrets, agencies);
+  // The county's own certificate authority, made when the county is first set up (README,
+  // 传输加密 TLS): its region links and, in a cluster, its routes and clients use its certificates.
+  const authority = await ensureAuthority(dirs.secrets, config.county);
   const tokens = ensureOfficers(
     join(dirs.secrets, "tokens.json"),
     join(dirs.secrets, "officers.json"),
@@ -129,22 +138,34 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   for (const a of agencies) await want(a, DEFAULT_PORTS[a] ?? extra++);
   if (opts.ports === "free") writeFileSync(portsFile, JSON.stringify(ports));
 
+  // A cluster: routes and client connections over mutual TLS. One server on loopback stays plain.
+  const certs = clustered
+    ? await clusterCertificates(authority, nodeCount, [
+        ...agencies,
+        identities.admin.name,
+        identities.auditor.name,
+        identities.keeper.name,
+      ])
+    : undefined;
+  const tlsFor = (identity: string) => certs?.clients[identity];
   const nodeNames = nodePorts.map((_, i) =>
     clustered ? `liandong-${config.county}-${i + 1}` : `liandong-${config.county}`,
   );
   const confFiles = nodePorts.map((port, i) => {
     const file = join(opts.stateDir, clustered ? `nats-server-${i + 1}.conf` : "nats-server.conf");
+    const node = certs?.nodes[i];
+    const nodeTls = node && {
+      certFile: node.certFile,
+      keyFile: node.keyFile,
+      caFile: node.trustFile,
+    };
     const cluster = clustered
-      ? [
-          "cluster {",
-          `  name: "liandong-${config.county}"`,
-          `  listen: "127.0.0.1:${routePorts[i]}"`,
-          `  routes: [${routePorts
-            .filter((_, j) => j !== i)
-            .map((r) => `"nats-route://127.0.0.1:${r}"`)
-            .join(", ")}]`,
-          "}",
-        ].join("\n")
+      ? renderCluster({
+          name: `liandong-${config.county}`,
+          listen: `127.0.0.1:${routePorts[i]}`,
+          routes: routePorts.filter((_, j) => j !== i).map((r) => `nats-route://127.0.0.1:${r}`),
+          ...(nodeTls ? { tls: nodeTls } : {}),
+        })
       : "";
     writeFileSync(
       file,
@@ -158,6 +179,8 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         ...(opts.syncAlways ? { syncAlways: true } : {}),
         ...(opts.region ? { region: opts.region } : {}),
         neighbours: config.region.neighbours,
+        ...(nodeTls ? { tls: { ...nodeTls, verify: true } } : {}),
+        pidFile: join(opts.stateDir, `${nodeNames[i]}.pid`),
         extra: cluster,
       }),
     );
@@ -190,7 +213,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
   const startNats = async () => {
     for (let i = 0; i < nodeCount; i++) startNode(i);
-    const admin = await connectWithRetry(natsUrl, identities.admin, nats[0]!);
+    const admin = await connectWithRetry(natsUrl, identities.admin, nats[0]!, tlsFor("admin"));
     try {
       // A cluster answers JetStream requests once it has elected a meta leader.
       const deadline = Date.now() + 60_000;
@@ -228,6 +251,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
                 LIANDONG_AGENCY: a,
                 LIANDONG_NATS_URL: natsUrl,
                 LIANDONG_NATS_SEED_FILE: identities.agencies[a]!.seedFile,
+                ...busTlsEnv(tlsFor(a)),
                 LIANDONG_HTTP_HOST: "127.0.0.1",
                 LIANDONG_HTTP_PORT: String(ports[a]),
                 LIANDONG_CONFIG: resolvedConfig,
@@ -253,7 +277,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   let keeper: { stop(): Promise<void> } | undefined;
   const keepLinks = async () => {
     if (config.region.neighbours.length === 0 && !clustered) return;
-    const nc = await connectWithRetry(natsUrl, identities.keeper, nats[0]!);
+    const nc = await connectWithRetry(natsUrl, identities.keeper, nats[0]!, tlsFor("keeper"));
     const k = keepSourcesFlowing(nc, clustered ? { localSilentMs: 10_000 } : {});
     keeper = {
       async stop() {
@@ -301,6 +325,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     urls,
     keysFile,
     tokens,
+    tlsFor,
     nodes: nodeNames.map((name, i) => ({
       name,
       url: nodeUrls[i]!,
@@ -340,7 +365,22 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   };
 }
 
-async function connectWithRetry(url: string, identity: Identity, nats: Child) {
+/** The service's environment for its bus connection over TLS (ServiceEnv). */
+const busTlsEnv = (tls: ClientTls | undefined): Record<string, string> =>
+  tls
+    ? {
+        LIANDONG_NATS_CA: tls.caFile,
+        LIANDONG_NATS_CERT: tls.certFile,
+        LIANDONG_NATS_KEY: tls.keyFile,
+      }
+    : {};
+
+async function connectWithRetry(
+  url: string,
+  identity: Identity,
+  nats: Child,
+  tls: ClientTls | undefined,
+) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
@@ -350,6 +390,7 @@ async function connectWithRetry(url: string, identity: Identity, nats: Child) {
         seedFile: identity.seedFile,
         name: `liandong-county-${identity.name}`,
         waitOnFirstConnect: false,
+        ...(tls ? { tls } : {}),
       });
     } catch (err) {
       if (nats.proc.exitCode !== null || Date.now() > deadline) {

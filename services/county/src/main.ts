@@ -68,7 +68,7 @@ const county = await startCounty({
 }).catch(failedStart);
 const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
 out(
-  `\n县（市、区）：${named(county.config)}    NATS：${county.natsUrl}${county.nodes.length > 1 ? `（${county.nodes.length} 节点集群，三副本）` : ""}    数据目录：${join(stateDir, "data")}`,
+  `\n县（市、区）：${named(county.config)}    NATS：${county.natsUrl}${county.nodes.length > 1 ? `（${county.nodes.length} 节点集群，三副本；路由与客户端连接均为双向 TLS，证书：${join(stateDir, "secrets", "tls")}）` : "（仅本机回环 127.0.0.1，未加密；--cluster 与区域链路使用双向 TLS）"}    数据目录：${join(stateDir, "data")}`,
 );
 for (const [agency, url] of Object.entries(county.urls))
   out(`  ${names[agency] ?? agency}  ${url}`);
@@ -117,11 +117,12 @@ async function runRegion(): Promise<never> {
   }).catch(failedStart);
   for (const county of [region.home, region.neighbour]) {
     const names = Object.fromEntries(county.config.agencies.map((a) => [a.code, a.name]));
-    out(`\n县（市、区）：${named(county.config)}    NATS：${county.natsUrl}`);
+    out(`\n县（市、区）：${named(county.config)}    NATS：${county.natsUrl}（本机回环，未加密）`);
     for (const [agency, url] of Object.entries(county.urls))
       out(`  ${names[agency] ?? agency}  ${url}`);
     if (county.urls.office) out(`  网页工作台：${county.urls.office}/`);
   }
+  out("\n两县之间的叶节点链路：双向 TLS（各县自己的证书颁发机构，只信任对方的）");
   out(`\n各县令牌：${join(root, ".liandong", "region", "<县代码>", "secrets", "tokens.json")}`);
   if (values.demo) {
     out("\n载入演示数据（scenarios.md，S5 跨两县）：");

@@ -8,12 +8,20 @@
 // comes back carries its backlog within seconds. It says once when both counties receive from
 // each other; a link down is not an error: both counties keep working on their own side.
 import { join } from "node:path";
-import { connectBus, keepSourcesFlowing, stuckSources } from "@liandong/runtime";
+import { busTls, connectBus, keepSourcesFlowing, stuckSources } from "@liandong/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 const counties = [
-  { url: process.env.LIANDONG_NATS_URL, secrets: process.env.LIANDONG_SECRETS },
-  { url: process.env.LIANDONG_NEIGHBOUR_NATS_URL, secrets: process.env.LIANDONG_NEIGHBOUR_SECRETS },
+  {
+    url: process.env.LIANDONG_NATS_URL,
+    secrets: process.env.LIANDONG_SECRETS,
+    tls: busTls(process.env),
+  },
+  {
+    url: process.env.LIANDONG_NEIGHBOUR_NATS_URL,
+    secrets: process.env.LIANDONG_NEIGHBOUR_SECRETS,
+    tls: {},
+  },
 ];
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -26,7 +34,12 @@ for (const c of counties) {
     process.exit(1);
   }
   connections.push(
-    await connectBus({ servers: c.url, agency: "keeper", seedFile: join(c.secrets, "keeper.nk") }),
+    await connectBus({
+      servers: c.url,
+      agency: "keeper",
+      seedFile: join(c.secrets, "keeper.nk"),
+      ...c.tls,
+    }),
   );
 }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CountyConfig } from "@liandong/contracts";
 import { createUser } from "@nats-io/nkeys";
+import { linkCertificates, writeBundle } from "./certs.ts";
 import { type CountyOptions, type RunningCounty, startCounty } from "./county.ts";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities } from "./identities.ts";
@@ -16,6 +17,8 @@ export type RegionOptions = Omit<CountyOptions, "stateDir" | "configFile" | "reg
   /** Tests: the home county's leaf-node port, and the port the neighbour dials (a proxy between). */
   leafPort?: number;
   linkPort?: number;
+  /** The link over mutual TLS (the default); false: in clear, for the benchmark's comparison. */
+  tls?: boolean;
 };
 
 export type RunningRegion = {
@@ -88,7 +91,17 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
     seed: string;
     leafPort: number;
   };
-  const { neighbour: _n, leafPort: _l, linkPort, ...common } = opts;
+  const { neighbour: _n, leafPort: _l, linkPort, tls: _t, ...common } = opts;
+  // Mutual TLS on the link: each county's own CA (made with its secrets), and each trusts the
+  // other's CA, as its operators would be given it with the link's key (a copy in its secrets).
+  const tls = opts.tls !== false;
+  const certsOf = (county: string) =>
+    linkCertificates(join(opts.stateDir, county, "secrets"), county);
+  const [homeCerts, neighbourCerts] = tls
+    ? await Promise.all([certsOf(home), certsOf(opts.neighbour)])
+    : [undefined, undefined];
+  const trusted = (county: string, of: string, file: string) =>
+    writeBundle(join(opts.stateDir, county, "secrets", "tls", `neighbour-${of}.pem`), [file]);
   // Both at once: a county's sources from its neighbour back off while that neighbour is not up.
   const [homeCounty, neighbourCounty] = await Promise.all([
     startCounty({
@@ -99,6 +112,14 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
         listen: { host: "127.0.0.1", port: link.leafPort },
         accept: [{ neighbour: opts.neighbour, publicKey: link.publicKey }],
         connect: [],
+        ...(homeCerts && neighbourCerts
+          ? {
+              tls: {
+                ...homeCerts.node,
+                caFile: trusted(home, opts.neighbour, neighbourCerts.trustFile),
+              },
+            }
+          : {}),
       },
     }),
     startCounty({
@@ -113,6 +134,14 @@ export async function startRegion(opts: RegionOptions): Promise<RunningRegion> {
             neighbour: home,
             url: `nats-leaf://127.0.0.1:${linkPort ?? link.leafPort}`,
             seed: link.seed,
+            ...(homeCerts && neighbourCerts
+              ? {
+                  tls: {
+                    ...neighbourCerts.link,
+                    caFile: trusted(opts.neighbour, home, homeCerts.trustFile),
+                  },
+                }
+              : {}),
           },
         ],
       },

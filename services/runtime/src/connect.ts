@@ -10,7 +10,32 @@ export type BusConnectionOptions = {
   name?: string;
   /** Keep trying until the first connection succeeds (services); false to fail fast. */
   waitOnFirstConnect?: boolean;
+  /**
+   * TLS: the CAs the servers' certificates must be of, and this identity's client certificate
+   * (a county's cluster takes mutual TLS only). The files are read again at every reconnect,
+   * so that certificates rotated on disk are used without a restart.
+   */
+  tls?: { caFile: string; certFile?: string; keyFile?: string };
 };
+
+/**
+ * `connectBus`'s `tls` from an environment's LIANDONG_NATS_CA, _CERT and _KEY (ServiceEnv; the
+ * compose one-shots): none without a CA.
+ */
+export function busTls(env: {
+  LIANDONG_NATS_CA?: string | undefined;
+  LIANDONG_NATS_CERT?: string | undefined;
+  LIANDONG_NATS_KEY?: string | undefined;
+}): Pick<BusConnectionOptions, "tls"> {
+  if (!env.LIANDONG_NATS_CA) return {};
+  return {
+    tls: {
+      caFile: env.LIANDONG_NATS_CA,
+      ...(env.LIANDONG_NATS_CERT ? { certFile: env.LIANDONG_NATS_CERT } : {}),
+      ...(env.LIANDONG_NATS_KEY ? { keyFile: env.LIANDONG_NATS_KEY } : {}),
+    },
+  };
+}
 
 /** Private reply subjects per agency, so that no other identity may read our replies. */
 export const inboxPrefixOf = (agency: string) => `_INBOX_${agency}`;
@@ -28,6 +53,7 @@ export async function connectBus(opts: BusConnectionOptions): Promise<NatsConnec
     reconnectTimeWait: 250,
     waitOnFirstConnect: opts.waitOnFirstConnect ?? true,
     pingInterval: 10_000,
+    ...(opts.tls ? { tls: { ...opts.tls } } : {}),
   });
 }
 

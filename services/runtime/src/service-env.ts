@@ -28,6 +28,11 @@ export const ServiceEnv = z.object({
   LIANDONG_NATS_URL: z.string().min(1),
   /** File holding this agency's NATS nkey seed (`SU…`). */
   LIANDONG_NATS_SEED_FILE: z.string().min(1),
+  /** TLS to the bus: the county's CAs (PEM), which the servers' certificates must be of. */
+  LIANDONG_NATS_CA: z.string().min(1).optional(),
+  /** Mutual TLS: this service's client certificate and key (PEM), issued by the county's CA. */
+  LIANDONG_NATS_CERT: z.string().min(1).optional(),
+  LIANDONG_NATS_KEY: z.string().min(1).optional(),
   LIANDONG_HTTP_HOST: z.string().default("127.0.0.1"),
   LIANDONG_HTTP_PORT: z.coerce.number().int().min(0).max(65535),
   /** County configuration (JSON, `CountyConfig` of contracts). */

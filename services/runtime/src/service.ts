@@ -10,7 +10,7 @@ import { Kvm } from "@nats-io/kv";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { type Clock, fileClock, systemClock } from "./clock.ts";
-import { connectBus, messageIdKey } from "./connect.ts";
+import { busTls, connectBus, messageIdKey } from "./connect.ts";
 import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } from "./http.ts";
 import { retryingPuts } from "./kv-retry.ts";
 import { watchLifeline } from "./lifeline.ts";
@@ -132,6 +132,7 @@ export async function runService(
     servers: env.LIANDONG_NATS_URL,
     agency,
     seedFile: env.LIANDONG_NATS_SEED_FILE,
+    ...busTls(env),
   });
   metrics.busConnected.set(1);
   void (async () => {
