@@ -12,6 +12,7 @@ import { type RegionLinks, renderServerConfig } from "./server-config.ts";
 import { serviceEntry } from "./service-entry.ts";
 import { lockStateDir, type StateLock } from "./state-lock.ts";
 import { Supervised } from "./supervisor.ts";
+import { ensureVaultKeys } from "./vault-keys.ts";
 
 export type CountyOptions = {
   /** Repository root (where services/ lives). */
@@ -87,6 +88,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
   const agencies = config.agencies.map((a) => a.code);
   const identities = await ensureIdentities(dirs.secrets, agencies);
+  const vaultKeys = ensureVaultKeys(dirs.secrets, config.agencies);
   const tokens = ensureOfficers(
     join(dirs.secrets, "tokens.json"),
     join(dirs.secrets, "officers.json"),
@@ -228,6 +230,8 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
                 LIANDONG_AGENCY: a,
                 LIANDONG_NATS_URL: natsUrl,
                 LIANDONG_NATS_SEED_FILE: identities.agencies[a]!.seedFile,
+                // Each agency's vault key, to its own service only.
+                ...(vaultKeys[a] ? { LIANDONG_VAULT_KEY_FILE: vaultKeys[a] } : {}),
                 LIANDONG_HTTP_HOST: "127.0.0.1",
                 LIANDONG_HTTP_PORT: String(ports[a]),
                 LIANDONG_CONFIG: resolvedConfig,
