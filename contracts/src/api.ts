@@ -134,3 +134,5 @@ export const RewardApproval = z.object({
 });
 export const RewardPayment = z.object({ amountYuan: z.number().int().positive() });
 export const UnsealRequest = z.object({ reason: Text(1000) });
+/** `POST /informants/{ref}/shredding`: a supervisor destroys the identity (PIPL deletion). */
+export const InformantShredding = z.object({ reason: Text(1000) });

@@ -5,6 +5,7 @@ import { BreakGlassObserved, BreakGlassUsed } from "./events-break-glass.ts";
 import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
 import { ConsentGiven, ConsentRefused, ConsentRequested } from "./events-consent.ts";
 import {
+  InformantShredded,
   InformantUnsealed,
   RewardApproved,
   RewardPaid,
@@ -52,6 +53,7 @@ export const CATALOGUE = {
   "informant.unseal-requested": UnsealRequested,
   "informant.unseal-approved": UnsealApproved,
   "informant.unsealed": InformantUnsealed,
+  "informant.shredded": InformantShredded,
   "audit.checkpoint": AuditCheckpoint,
   "break-glass.used": BreakGlassUsed,
   "break-glass.observed": BreakGlassObserved,

@@ -29,3 +29,11 @@ export const InformantUnsealed = z.object({
   requestId: z.uuid(),
   approvers: z.tuple([z.string(), z.string()]),
 });
+/**
+ * A supervisor of the holding agency destroyed the informant's identity (PIPL deletion): the data
+ * key that sealed it is gone, so no one can unseal it again. Only the reason is recorded.
+ */
+export const InformantShredded = z.object({
+  informantRef: InformantRef,
+  reason: z.string().trim().min(1).max(1000),
+});

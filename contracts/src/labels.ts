@@ -191,6 +191,7 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "informant.unseal-requested": { zh: "申请解密", en: "Unsealing requested" },
   "informant.unseal-approved": { zh: "审批解密", en: "Unsealing approved" },
   "informant.unsealed": { zh: "已解密", en: "Unsealed" },
+  "informant.shredded": { zh: "身份已销毁", en: "Identity destroyed" },
   "audit.checkpoint": { zh: "审计检查点", en: "Audit checkpoint" },
   "break-glass.used": { zh: "动用紧急权限", en: "Break-glass used" },
   "break-glass.observed": { zh: "监测到改写流", en: "Stream rewrite observed" },

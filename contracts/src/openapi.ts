@@ -3,6 +3,7 @@ import {
   Health,
   InboxItem,
   InboxPage,
+  InformantShredding,
   LeadDismissal,
   LeadRegistered,
   LeadRegistration,
@@ -295,6 +296,7 @@ export function openApiDocument(): Record<string, unknown> {
     RewardApproval: jsonSchema(RewardApproval, "input"),
     RewardPayment: jsonSchema(RewardPayment, "input"),
     UnsealRequest: jsonSchema(UnsealRequest, "input"),
+    InformantShredding: jsonSchema(InformantShredding, "input"),
     CaseOpening: jsonSchema(CaseOpening, "input"),
     CaseStep: jsonSchema(CaseStep, "input"),
     CaseClosure: jsonSchema(CaseClosure, "input"),
@@ -672,6 +674,34 @@ export function openApiDocument(): Record<string, unknown> {
             ...problems,
             "404": problem("无此申请"),
             "409": problem("不可重复审批"),
+          },
+        },
+      },
+      "/informants/{ref}/shredding": {
+        post: {
+          operationId: "shredInformant",
+          summary:
+            "销毁举报人身份（个人信息删除）— a supervisor destroys the file's data key: the identity can never be unsealed again; recorded as informant.shredded",
+          parameters: [informantRef],
+          requestBody: { required: true, content: json("InformantShredding") },
+          responses: {
+            "200": { description: "已销毁" },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该举报人"),
+            "409": problem("身份已销毁"),
+          },
+        },
+      },
+      "/vault/rotation": {
+        post: {
+          operationId: "rotateVaultKey",
+          summary:
+            "轮换保密库密钥 — a supervisor has every informant's data key wrapped again under a new vault key; the old key is destroyed once none needs it",
+          responses: {
+            "200": { description: "已轮换" },
+            ...problems,
+            "503": problem("本部门未配置保密库密钥"),
           },
         },
       },

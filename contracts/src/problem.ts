@@ -54,6 +54,16 @@ export const PROBLEMS = {
   "already-paid": { status: 409, zh: "奖励已发放", en: "Reward already paid" },
   sealed: { status: 409, zh: "举报人联系方式尚未解密", en: "Informant still sealed" },
   "unseal-refused": { status: 409, zh: "无法审批解密", en: "Unsealing refused" },
+  "identity-destroyed": {
+    status: 410,
+    zh: "举报人身份已销毁，无法解密",
+    en: "The informant's identity was destroyed: nothing to unseal",
+  },
+  "vault-unavailable": {
+    status: 503,
+    zh: "本部门未配置保密库密钥",
+    en: "This agency has no vault key",
+  },
   "body-too-large": { status: 413, zh: "请求体过大", en: "Request body too large" },
   "unsupported-media-type": {
     status: 415,

@@ -1,7 +1,6 @@
 import type {
   EventData,
   InboxItem,
-  InformantDetails,
   InspectionFindings,
   LeadView,
   ReferralView,
@@ -14,14 +13,23 @@ import {
   type Lead,
   leadView,
 } from "@liandong/domain";
-import type { Bucket } from "@liandong/runtime";
+import type { Bucket, SealedBox } from "@liandong/runtime";
 import type { CaseRecord } from "./case-record.ts";
 import { type DeskState, emptyDesk, indexTarget } from "./lead-desk.ts";
 
-export type SealedInformant = InformantDetails & {
+/**
+ * An informant's record in the agency's bucket: the file's facts in clear, the identity only
+ * sealed (see InformantVault), or, once destroyed, who destroyed it in its place.
+ */
+export type SealedInformant = {
   leadId: string;
   recordedBy: string;
   recordedAt: string;
+  rewardEligible: boolean;
+  /** Name, phone, ID number under the file's data key, itself wrapped with the vault key. */
+  identity?: SealedBox;
+  /** The identity destroyed (crypto-shredding): the box and its data key are gone. */
+  destroyed?: { by: string; at: string; reason: string };
 };
 
 const enc = (v: unknown) => JSON.stringify(v);
@@ -229,6 +237,11 @@ export class DeskStore {
   async sealed(ref: string): Promise<SealedInformant | undefined> {
     const e = await this.#kv.get(`informant.${ref}`);
     return e?.operation === "PUT" ? dec<SealedInformant>(e.value) : undefined;
+  }
+
+  /** Every informant's record, with its key (`informant.<ref>`). */
+  sealedAll(): AsyncGenerator<[string, SealedInformant]> {
+    return storedUnder<SealedInformant>(this.#kv, "informant");
   }
 
   async saveInformantFile(f: InformantRecord): Promise<void> {

@@ -19,6 +19,7 @@ import { DeskStore } from "./desk-store.ts";
 import { inboxHandler } from "./inbox-events.ts";
 import { informantContext, informantEventsHandler } from "./informant-events.ts";
 import { informantRoutes } from "./informant-routes.ts";
+import { InformantVault } from "./informant-vault.ts";
 import { inspectionDesk } from "./inspection-routes.ts";
 import { leadRoutes } from "./lead-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
@@ -38,6 +39,9 @@ export function agencyDesk(rules: AgencyRules) {
     const store = new DeskStore(kv);
     const requests = new IdempotentRequests(kv);
     await store.load();
+    // The identities sealed with the agency's vault key (given to this service only).
+    const vault = new InformantVault(store, ctx.vault, agency, logger);
+    await vault.recover();
     const reports = new ReportDesk(kv, agency, county);
     await reports.load();
     // The monthly figures fold every event the desk has handled, whichever consumer brought it.
@@ -73,6 +77,7 @@ export function agencyDesk(rules: AgencyRules) {
               agency,
               store,
               context: informantContext(ctx.officers, agency, ctx.config),
+              vault,
             }),
           }),
         ),
@@ -106,10 +111,10 @@ export function agencyDesk(rules: AgencyRules) {
     const referrals = referralDesk({ ...feature, county, config, requests, logger, metrics });
     // Everything at an agency's desk needs one of its officers: the features mounted after it.
     ctx.app.use("*", officerGate(ctx.officers, agency, OPEN_PATHS));
-    ctx.app.route("/", leadRoutes({ ...feature, config, rules, requests, metrics }));
+    ctx.app.route("/", leadRoutes({ ...feature, config, rules, requests, vault, metrics }));
     ctx.app.route("/", referrals.routes);
     ctx.app.route("/", consentRoutes(feature));
-    ctx.app.route("/", informantRoutes({ ...feature, config, officers }));
+    ctx.app.route("/", informantRoutes({ ...feature, config, officers, vault }));
     ctx.app.route("/", supervision.routes);
     ctx.app.route("/", reportRoutes({ ...feature, reports }));
     ctx.app.route("/", inspections.routes);

@@ -12,6 +12,7 @@ import { type Officers, ValidationError } from "@liandong/runtime";
 export type OfficerLookup = Pick<Officers, "find">;
 
 import type { DeskStore } from "./desk-store.ts";
+import type { InformantVault } from "./informant-vault.ts";
 
 /** Who of this agency's officers approves, and the county's range of a reward: for replaying steps. */
 export function informantContext(
@@ -60,8 +61,9 @@ export function informantEventsHandler(deps: {
   agency: AgencyCode;
   store: DeskStore;
   context: InformantContext;
+  vault: InformantVault;
 }) {
-  const { agency, store, context } = deps;
+  const { agency, store, context, vault } = deps;
   return async (e: BusEvent, seq: number, hash: string): Promise<void> => {
     if (!isInformantEvent(e)) return;
     const current = await informantFile(store, agency, e.aggregate.id);
@@ -73,5 +75,8 @@ export function informantEventsHandler(deps: {
       throw new Error(`informant ${e.aggregate.id}: ${recorded.waiting}`);
     }
     if (recorded.record !== current) await store.saveInformantFile(recorded.record);
+    // A destruction on the record is carried out, whether or not its route got that far.
+    const { shredded } = recorded.record;
+    if (e.type === "informant.shredded" && shredded) await vault.shred(e.aggregate.id, shredded);
   };
 }

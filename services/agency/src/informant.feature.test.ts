@@ -5,7 +5,7 @@
 import { STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agencyDesks, eventsOn } from "./testing.ts";
+import { acrossRestart, agencyDesks, eventsOn } from "./testing.ts";
 
 type File = {
   ref: string;
@@ -192,5 +192,134 @@ describe("an informant's reward and unsealing", () => {
     expect((await fp().get<File>(`/informants/${ref}`)).body.reward?.paid).toBe(false);
     const dead = county.streams.messages(STREAMS.deadLetters).map((m) => m.subject);
     expect(dead).toContain("ld.dlq.family-planning.not-entitled");
+  });
+});
+
+/** Every value the agency's bucket holds now, as text. */
+async function bucketText(agency: string): Promise<string> {
+  const kv = county.bucket(agency);
+  let text = "";
+  for await (const key of await kv.keys(">")) {
+    const e = await kv.get(key);
+    if (e) text += `${key}=${new TextDecoder().decode(e.value)}\n`;
+  }
+  return text;
+}
+
+type Sealed = { identity?: { keyId: string }; destroyed?: { by: string; reason: string } };
+const sealedRecord = async (r: string) =>
+  (await county.bucket("family-planning").get(`informant.${r}`))?.json<Sealed>();
+
+describe("an informant's identity at rest (静态加密)", () => {
+  it("is sealed in the agency's bucket: no name, phone or ID number there, and it still unseals", async () => {
+    const text = await bucketText("family-planning");
+    expect(text).toContain(`informant.${ref}=`);
+    for (const secret of Object.values(informant)) expect(text).not.toContain(secret);
+    expect((await sealedRecord(ref))?.identity?.keyId).toMatch(/^vk_/);
+    const { body } = await fp().post<{ requestId: string }>(`/informants/${ref}/unseal-requests`, {
+      reason: "核实举报内容",
+    });
+    const path = `/informants/${ref}/unseal-requests/${body.requestId}/approvals`;
+    await fp("supervisor").post(path, {});
+    const opened = await fp("deputy").post<{ informant: typeof informant }>(path, {});
+    expect(opened.body.informant).toEqual(informant);
+  });
+
+  it("is destroyed by a supervisor with a reason, on the record; nothing unseals it after", async () => {
+    const asked = await fp().post<{ requestId: string }>(`/informants/${ref}/unseal-requests`, {
+      reason: "联系举报人",
+    });
+    const path = `/informants/${ref}/unseal-requests/${asked.body.requestId}/approvals`;
+    await fp("supervisor").post(path, {});
+
+    expect(
+      (await fp().post(`/informants/${ref}/shredding`, { reason: "本人申请删除" })).status,
+    ).toBe(403);
+    const noReason = await fp("supervisor").post<{ errors: { field: string }[] }>(
+      `/informants/${ref}/shredding`,
+      {},
+    );
+    expect([noReason.status, noReason.body.errors?.[0]?.field]).toEqual([422, "reason"]);
+    const shredded = await fp("supervisor").post<File & { shredded: Record<string, string> }>(
+      `/informants/${ref}/shredding`,
+      { reason: "举报人依个人信息保护法申请删除" },
+    );
+    expect(shredded.status).toBe(200);
+    expect(shredded.body.shredded).toMatchObject({
+      by: "family-planning.supervisor",
+      reason: "举报人依个人信息保护法申请删除",
+    });
+    const record = await sealedRecord(ref);
+    expect(record?.identity).toBeUndefined();
+    expect(record?.destroyed?.by).toBe("family-planning.supervisor");
+
+    // The second approval would have unsealed it: it is answered that the identity is gone.
+    const late = await fp("deputy").post<{ title: string; detail: string }>(path, {});
+    expect(late.status).toBe(410);
+    expect(late.body.title).toBe("举报人身份已销毁，无法解密");
+    expect(late.body.detail).toContain("family-planning.supervisor");
+    const again = await fp().post(`/informants/${ref}/unseal-requests`, { reason: "再次申请" });
+    expect(again.status).toBe(410);
+    expect(
+      (await fp("deputy").post(`/informants/${ref}/shredding`, { reason: "再次删除" })).status,
+    ).toBe(410);
+    await county.settle();
+    expect(stepsOnLog().map((e) => `${e.type}:${e.actor}`)).toEqual([
+      "informant.unseal-requested:family-planning.liaison",
+      "informant.unseal-approved:family-planning.supervisor",
+      "informant.shredded:family-planning.supervisor",
+    ]);
+    const { before, after } = await acrossRestart<File>(
+      county,
+      "family-planning",
+      `/informants/${ref}`,
+    );
+    expect(after).toEqual(before);
+    expect((await fp("deputy").post(path, {})).status).toBe(410);
+  });
+
+  it("destroys an identity whose destruction the stream holds but the service did not carry out", async () => {
+    await county.publisher("family-planning").publish({
+      type: "informant.shredded",
+      actor: "family-planning.supervisor",
+      aggregate: { kind: "informant", id: ref },
+      prev: null,
+      data: { informantRef: ref, reason: "删除" },
+    });
+    await county.settle();
+    expect((await sealedRecord(ref))?.destroyed?.by).toBe("family-planning.supervisor");
+    expect((await sealedRecord(ref))?.identity).toBeUndefined();
+  });
+
+  it("wraps every data key again under a new vault key on rotation, and every identity still unseals", async () => {
+    const second = await county.as("family-planning").post<{ informantRef: string }>("/leads", {
+      source: "public-tip",
+      violations: ["illegal-sex-determination"],
+      target: { kind: "institution", name: "某诊所", county: "441723" },
+      summary: "群众举报该诊所为孕妇鉴定胎儿性别",
+      informant: { name: "林某", idNumber: "441723198001011234" },
+    });
+    const refs = [ref, second.body.informantRef];
+    const before = await Promise.all(refs.map(sealedRecord));
+    expect((await fp().post("/vault/rotation", {})).status).toBe(403);
+    const rotated = await fp("supervisor").post<{ keyId: string; rewrapped: number }>(
+      "/vault/rotation",
+      {},
+    );
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.rewrapped).toBe(2);
+    const after = await Promise.all(refs.map(sealedRecord));
+    for (const [i, a] of after.entries()) {
+      expect(a?.identity?.keyId).toBe(rotated.body.keyId);
+      expect(a?.identity?.keyId).not.toBe(before[i]?.identity?.keyId);
+    }
+    const { body } = await fp().post<{ requestId: string }>(
+      `/informants/${second.body.informantRef}/unseal-requests`,
+      { reason: "核实" },
+    );
+    const path = `/informants/${second.body.informantRef}/unseal-requests/${body.requestId}/approvals`;
+    await fp("supervisor").post(path, {});
+    const opened = await fp("deputy").post<{ informant: { name: string } }>(path, {});
+    expect(opened.body.informant).toEqual({ name: "林某", idNumber: "441723198001011234" });
   });
 });

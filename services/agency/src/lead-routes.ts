@@ -33,6 +33,7 @@ import {
 } from "@liandong/runtime";
 import { z } from "zod";
 import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
+import type { InformantVault } from "./informant-vault.ts";
 import { sameTarget } from "./lead-desk.ts";
 import { liveFeed } from "./live-feed.ts";
 import type { AgencyRules } from "./rules.ts";
@@ -43,6 +44,8 @@ export type LeadDeskDeps = FeatureDeps & {
   rules: AgencyRules;
   /** Requests made once whatever the retries (`Idempotency-Key`), in the agency's bucket. */
   requests: IdempotentRequests;
+  /** Where an informant's identity is sealed before anything of the lead is recorded. */
+  vault: InformantVault;
   metrics?: Metrics;
 };
 
@@ -192,12 +195,12 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
     const decided = decideLead(command, undefined);
     if (isRefusal(decided)) throw refusal(decided);
     if (body.informant && informantRef) {
-      await store.seal(informantRef, {
-        ...body.informant,
-        leadId,
-        recordedBy: officer.id,
-        recordedAt: now.toISOString(),
-      });
+      const { name, phone, idNumber, rewardEligible } = body.informant;
+      await deps.vault.seal(
+        informantRef,
+        { name, phone, idNumber },
+        { leadId, recordedBy: officer.id, recordedAt: now.toISOString(), rewardEligible },
+      );
     }
     // Whatever the timing of a retry: the lead is begun once, and answered as recorded.
     const lead = await record(leadId, undefined, decided, { begin: true });

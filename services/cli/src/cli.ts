@@ -369,6 +369,8 @@ async function keysCommand(values: Record<string, string | boolean | undefined>)
 }
 
 const FULL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An informant file's opaque reference, as its agency gives it (`inf_` and 32 hex digits). */
+const INFORMANT_REF = /^inf_[0-9a-f]{32}$/;
 
 /**
  * The id the page shows (its first 8 characters) or a full one: a short one is looked up among
@@ -376,6 +378,7 @@ const FULL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  */
 async function resolveId(office: string, token: string, kind: string, id: string) {
   if (FULL_ID.test(id)) return id.toLowerCase();
+  if (kind === "informant" && INFORMANT_REF.test(id)) return id;
   if (!/^[0-9a-f]{4,}$/i.test(id))
     throw new UsageError(`编号 ${id} 不像网页显示的编号（至少 4 位十六进制）或完整编号`);
   const api = officeClient(office, token);

@@ -13,6 +13,7 @@ import { type RegionLinks, renderCluster, renderServerConfig } from "./server-co
 import { serviceEntry } from "./service-entry.ts";
 import { lockStateDir, type StateLock } from "./state-lock.ts";
 import { Supervised } from "./supervisor.ts";
+import { ensureVaultKeys } from "./vault-keys.ts";
 
 export type CountyOptions = {
   /** Repository root (where services/ lives). */
@@ -96,6 +97,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   // The county's own certificate authority, made when the county is first set up (README,
   // 传输加密 TLS): its region links and, in a cluster, its routes and clients use its certificates.
   const authority = await ensureAuthority(dirs.secrets, config.county);
+  const vaultKeys = ensureVaultKeys(dirs.secrets, config.agencies);
   const tokens = ensureOfficers(
     join(dirs.secrets, "tokens.json"),
     join(dirs.secrets, "officers.json"),
@@ -252,6 +254,8 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
                 LIANDONG_NATS_URL: natsUrl,
                 LIANDONG_NATS_SEED_FILE: identities.agencies[a]!.seedFile,
                 ...busTlsEnv(tlsFor(a)),
+                // Each agency's vault key, to its own service only.
+                ...(vaultKeys[a] ? { LIANDONG_VAULT_KEY_FILE: vaultKeys[a] } : {}),
                 LIANDONG_HTTP_HOST: "127.0.0.1",
                 LIANDONG_HTTP_PORT: String(ports[a]),
                 LIANDONG_CONFIG: resolvedConfig,

@@ -31,3 +31,4 @@ export * from "./service-env.ts";
 export * from "./signing.ts";
 export * from "./stream-rewrites.ts";
 export * from "./streams.ts";
+export * from "./vault.ts";

@@ -39,6 +39,11 @@ export const ServiceEnv = z.object({
   LIANDONG_CONFIG: z.string().min(1),
   /** Officers and the hashes of their bearer tokens (JSON array of `Officer`). */
   LIANDONG_OFFICERS: z.string().min(1),
+  /**
+   * An agency's vault key file (保密库密钥, mode 0600): what it wraps the data keys of its
+   * informants' identities with. Given to that agency's service only; never on the bus.
+   */
+  LIANDONG_VAULT_KEY_FILE: z.string().min(1).optional(),
   /** `public-keys.json`: the keys seals are checked with, where the configuration lacks them. */
   LIANDONG_PUBLIC_KEYS: z.string().min(1).optional(),
   LIANDONG_LOG_LEVEL: z

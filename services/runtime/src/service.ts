@@ -24,6 +24,7 @@ import { sealKeysOf } from "./seal.ts";
 import { AuditSealer } from "./sealer.ts";
 import { ServiceEnv } from "./service-env.ts";
 import { type Signer, signerFromSeed } from "./signing.ts";
+import { fileKeyring, type VaultKeyring } from "./vault.ts";
 
 /**
  * What a service's wiring receives: everything plumbing, nothing of business. The bus comes as
@@ -45,6 +46,8 @@ export type ServiceContext = {
   env: ServiceEnv;
   /** The agency's own key (its NATS identity's): what it seals and signs with. */
   signer: Signer;
+  /** The agency's vault keys (`LIANDONG_VAULT_KEY_FILE`), where it was given them. */
+  vault?: VaultKeyring | undefined;
 };
 
 /** What a service hands back: its consumers' lifecycle and readiness. */
@@ -218,6 +221,7 @@ export async function runService(
     clock,
     env,
     signer,
+    vault: env.LIANDONG_VAULT_KEY_FILE ? fileKeyring(env.LIANDONG_VAULT_KEY_FILE) : undefined,
   });
   await parts.start();
   await sealer.start();

@@ -51,7 +51,8 @@ type Intent =
   | { type: "approve-reward"; amountYuan: number; reason?: string }
   | { type: "request-unseal"; requestId: string; reason?: string }
   | { type: "approve-unseal"; requestId: string }
-  | { type: "pay-reward"; amountYuan: number };
+  | { type: "pay-reward"; amountYuan: number }
+  | { type: "shred"; reason?: string };
 
 function command(officer: Approver, intent: Intent, agency = "family-planning"): InformantCommand {
   const step = { agency, officer, at: AT };
@@ -60,6 +61,8 @@ function command(officer: Approver, intent: Intent, agency = "family-planning"):
       return { ...step, ...intent, reason: intent.reason ?? "举报属实", range: RANGE };
     case "request-unseal":
       return { ...step, ...intent, reason: intent.reason ?? "联系举报人发放奖金" };
+    case "shred":
+      return { ...step, ...intent, reason: intent.reason ?? "本人申请删除" };
     default:
       return { ...step, ...intent };
   }
@@ -74,6 +77,38 @@ const approve = (amountYuan = 10_000): Intent => ({ type: "approve-reward", amou
 const ask = (requestId = R1): Intent => ({ type: "request-unseal", requestId });
 const unseal = (requestId = R1): Intent => ({ type: "approve-unseal", requestId });
 const pay = (amountYuan = 10_000): Intent => ({ type: "pay-reward", amountYuan });
+
+const shred = (reason?: string): Intent => ({ type: "shred", ...(reason ? { reason } : {}) });
+
+describe("an informant's identity destroyed (PIPL deletion)", () => {
+  it("by a supervisor, with a reason, once; no unsealing is asked or approved after it", () => {
+    let s = run(opened(), liaison, ask());
+    s = run(s, supervisor, unseal());
+    expect(refusal(s, liaison, shred()).refused).toBe("forbidden");
+    expect(refusal(s, supervisor, shred(" "))).toMatchObject({
+      refused: "invalid",
+      field: "reason",
+    });
+    expect(decide(command(deputy, shred("删除")), s)).toEqual([
+      {
+        type: "informant.shredded",
+        time: AT,
+        actor: deputy.id,
+        agency: "family-planning",
+        data: { informantRef: REF, reason: "删除" },
+      },
+    ]);
+    s = run(s, deputy, shred("删除"));
+    expect(s).toMatchObject({ shredded: { by: deputy.id, at: AT, reason: "删除" } });
+    expect(refusal(s, supervisor, shred()).refused).toBe("conflict");
+    // The second approval that would have unsealed it, and any new request, are refused.
+    expect(refusal(s, deputy, unseal()).message).toContain(deputy.id);
+    expect(refusal(s, liaison, ask(R2)).refused).toBe("conflict");
+    expect(refusal(s, supervisor, shred(), "health").refused).toBe("forbidden");
+    // The reward stands on its own: approved after the deletion still.
+    expect(run(s, supervisor, approve())).toMatchObject({ reward: { amountYuan: 10_000 } });
+  });
+});
 
 describe("an informant's file (举报人档案), as in S3", () => {
   it("a supervisor approves the reward, two supervisors unseal the contact, then it is paid", () => {

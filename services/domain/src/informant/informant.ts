@@ -22,6 +22,8 @@ export type InformantFile = {
   rewardEligible: boolean;
   reward?: { amountYuan: number; approvedBy: string; paid: boolean };
   requests: UnsealRequest[];
+  /** The identity destroyed (PIPL deletion): by whom, when, why. Nothing unseals it again. */
+  shredded?: { by: string; at: string; reason: string };
 };
 
 /** Opened by the lead that put the informant on file; held by that lead's agency alone. */
@@ -45,7 +47,8 @@ export type InformantCommand =
     })
   | (Step & { type: "request-unseal"; requestId: string; reason: string })
   | (Step & { type: "approve-unseal"; requestId: string })
-  | (Step & { type: "pay-reward"; amountYuan: number });
+  | (Step & { type: "pay-reward"; amountYuan: number })
+  | (Step & { type: "shred"; reason: string });
 
 type Recorded<T extends `informant.${string}` & keyof InformantData> = {
   type: T;
@@ -63,6 +66,7 @@ type InformantData = {
   "informant.unseal-requested": EventData<"informant.unseal-requested">;
   "informant.unseal-approved": EventData<"informant.unseal-approved">;
   "informant.unsealed": EventData<"informant.unsealed">;
+  "informant.shredded": EventData<"informant.shredded">;
 };
 
 /**
@@ -83,14 +87,16 @@ export type InformantEvent =
   | Recorded<"informant.reward-paid">
   | Recorded<"informant.unseal-requested">
   | Recorded<"informant.unseal-approved">
-  | Recorded<"informant.unsealed">;
+  | Recorded<"informant.unsealed">
+  | Recorded<"informant.shredded">;
 
 /**
  * Pure: the events a command produces on an informant's file, or why it is refused. Every rule
  * of a reward and of unsealing is here. The reward: approved once, by a supervisor, for an
  * informant eligible for one, within the county's range; paid once, as approved, and only once
  * the contact is unsealed. Unsealing: two different supervisors, neither of them the requester,
- * each approving once.
+ * each approving once, while the identity exists. Destroying the identity: a supervisor, with a
+ * reason, once; nothing is unsealed after it.
  */
 function decide(command: InformantCommand, state: InformantState): InformantEvent[] | Refusal {
   if (state.status === "none") return refuse("conflict", "no informant is on file here");
@@ -120,6 +126,7 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
       ];
     }
     case "request-unseal": {
+      if (state.shredded) return refuse("conflict", shreddedMessage(state.shredded));
       if (state.requests.some((r) => r.requestId === command.requestId))
         return refuse("conflict", "an unsealing request with this id exists already");
       const reason = checkText(command.reason, "reason");
@@ -134,7 +141,18 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
       ];
     }
     case "approve-unseal":
+      if (state.shredded) return refuse("conflict", shreddedMessage(state.shredded));
       return decideApproval(state, command.requestId, officer, by);
+    case "shred": {
+      if (!officer.supervisor)
+        return refuse("forbidden", "only a supervisor destroys an informant's identity");
+      if (state.shredded) return refuse("conflict", shreddedMessage(state.shredded));
+      const reason = checkText(command.reason, "reason");
+      if (reason) return reason;
+      return [
+        { ...by, type: "informant.shredded", data: { informantRef, reason: command.reason } },
+      ];
+    }
     case "pay-reward": {
       const { reward } = state;
       if (!reward) return refuse("conflict", "the reward is not approved");
@@ -156,6 +174,10 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
     }
   }
 }
+
+/** Why nothing about the identity can be done any more. */
+const shreddedMessage = (s: { by: string; at: string }) =>
+  `the informant's identity was destroyed by ${s.by} at ${s.at}`;
 
 function decideApproval(
   state: Extract<InformantState, { status: "open" }>,
@@ -233,7 +255,11 @@ function evolve(state: InformantState, e: InformantEvent | InformantOpening): In
           : { ...r, approvers: [...r.approvers, e.actor] },
       );
     case "informant.unsealed":
+      if (state.shredded) return state;
       return withRequest(state, e.data.requestId, (r) => ({ ...r, unsealed: true }));
+    case "informant.shredded":
+      if (state.shredded) return state;
+      return { ...state, shredded: { by: e.actor, at: e.time, reason: e.data.reason } };
   }
 }
 

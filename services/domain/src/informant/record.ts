@@ -97,6 +97,8 @@ function commandOf(e: InformantBusEvent, context: InformantContext): InformantCo
       return { ...by, type: "approve-unseal", requestId: e.data.requestId };
     case "informant.reward-paid":
       return { ...by, type: "pay-reward", amountYuan: e.data.amountYuan };
+    case "informant.shredded":
+      return { ...by, type: "shred", reason: e.data.reason };
   }
 }
 

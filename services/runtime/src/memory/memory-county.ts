@@ -22,6 +22,7 @@ import { mountWhoAmI, type ServiceContext, type ServiceParts } from "../service.
 import { ServiceEnv } from "../service-env.ts";
 import { signerFromSeed } from "../signing.ts";
 import { DEDUP_WINDOW_MS } from "../streams.ts";
+import { memoryKeyring } from "../vault.ts";
 import { MemoryBucket } from "./memory-bucket.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { MemoryPublisher } from "./memory-publisher.ts";
@@ -127,6 +128,8 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
   const buckets = new Map(codes.map((a) => [a, new MemoryBucket(agencyBucket(a))]));
   // Each agency's secret for its message ids, kept across its restarts as its seed would be.
   const idKeys = new Map(codes.map((a) => [a, randomBytes(32)]));
+  // Each agency's vault keys, kept across its restarts as its key file would be.
+  const vaults = new Map(codes.map((a) => [a, memoryKeyring()]));
   const tokens = new Map<string, string>();
   const configured: Officer[] = config.agencies.flatMap((a) =>
     ROLES.map(({ role, label, supervisor }) => {
@@ -186,6 +189,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
       clock,
       env: inMemoryEnv(agency, logLevel),
       signer: signers.get(agency)!,
+      vault: vaults.get(agency)!,
     });
     await parts.start();
     return { app, parts, publisher, register };
