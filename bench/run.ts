@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { PUBLISH_WINDOW } from "@liandong/runtime";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
+import { countyBench } from "./county.ts";
 import { handoffBench } from "./handoff.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
@@ -28,8 +29,12 @@ const { values } = parseArgs({
     "office-referrals": { type: "string", default: "100000" },
     "region-deliveries": { type: "string", default: "300" },
     "region-backlog": { type: "string", default: "50000" },
+    "county-offers": { type: "string", default: "300" },
+    "county-leads": { type: "string", default: "300" },
+    /** Another checkout's county measured by `--only county` (e.g. an earlier commit's), to compare. */
+    "county-root": { type: "string" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
-    only: { type: "string", default: "publish,handoff,audit,office,region" },
+    only: { type: "string", default: "publish,handoff,audit,office,region,county" },
   },
 });
 const only = new Set(values.only.split(","));
@@ -38,7 +43,7 @@ export type Figure = { value: number; unit: string };
 const latest = join(root, "bench", "results", "latest.json");
 // A partial run (`--only`) updates its suites' figures in the file and keeps the others'.
 const figures: Record<string, Figure> =
-  only.size < 5 && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
+  only.size < 6 && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const started = new Date().toISOString();
 
@@ -108,6 +113,16 @@ if (only.has("region"))
       log: out,
     }),
   );
+if (only.has("county"))
+  await record(
+    countyBench({
+      natsServer: natsServerBinary(),
+      offers: Number(values["county-offers"]),
+      leads: Number(values["county-leads"]),
+      ...(values["county-root"] ? { root: resolve(values["county-root"]) } : {}),
+      log: out,
+    }),
+  );
 if (only.has("region"))
   await record(
     regionBench({
@@ -115,7 +130,7 @@ if (only.has("region"))
       backlog: Number(values["region-backlog"]),
       log: out,
     }),
-    only.size === 5,
+    only.size === 6,
   );
 
 out("\n基准结果（bench/results/latest.json）：");

@@ -1,12 +1,10 @@
 // The image's build step (Dockerfile, stage `build`): every entry point the containers run,
 // bundled ahead of time into one plain JavaScript file each under <out>/ (the workspace's
 // TypeScript and every dependency inside: the image runs them with `node`, no tsx, no
-// node_modules), and the office's web page built beside the office.
+// node_modules), and the office's web page and checking thread built beside the office.
 //   node --import tsx deploy/build.ts dist
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { build } from "esbuild";
-import { WEB_BUILD, WEB_STYLE } from "../services/office/src/web.ts";
+import { resolve } from "node:path";
+import { bundle } from "../services/county/build.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -28,33 +26,14 @@ export const ENTRIES = {
   liandong: "services/cli/src/main.ts",
 } as const;
 
-/** Builds everything into `out`; returns the files written. */
+/**
+ * Builds everything into `out` as the launcher builds a county's bundles (services/county/build.mjs):
+ * beside them the office's checking thread (check-worker.js) and its page (web/); returns the
+ * files written.
+ */
 export async function buildImage(out: string): Promise<string[]> {
-  mkdirSync(out, { recursive: true });
-  await build({
-    entryPoints: Object.fromEntries(
-      Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)]),
-    ),
-    outdir: out,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20.19",
-    sourcemap: "linked",
-    // The office builds its page at start only when it was not built here.
-    external: ["esbuild"],
-    // CommonJS dependencies bundled into ES modules still call require() for Node's own modules.
-    banner: {
-      js: 'import { createRequire as __liandongRequire } from "node:module"; const require = __liandongRequire(import.meta.url);',
-    },
-    logLevel: "warning",
-  });
-  const web = join(out, "web");
-  mkdirSync(web, { recursive: true });
-  await build({ ...WEB_BUILD, outfile: join(web, "app.js") });
-  copyFileSync(WEB_STYLE, join(web, "style.css"));
-  return [...Object.keys(ENTRIES).map((n) => join(out, `${n}.mjs`)), join(web, "app.js")];
+  const { files } = await bundle(out, ENTRIES, ROOT);
+  return files;
 }
 
 if (import.meta.filename === process.argv[1]) {

@@ -242,13 +242,20 @@ async function ensureNatsServer() {
 }
 
 const commands = {
-  up: (natsServer, args) =>
-    runForwardingSignals(
+  // The launcher and the services built ahead of time (again when a source changed), run with
+  // plain node: no TypeScript compiler at run time.
+  up: async (natsServer, args) => {
+    const { ensureBuilt } = await import("./build.mjs");
+    const build = await ensureBuilt(root, say).catch((err) =>
+      fail(`构建各服务失败：${err.message}`),
+    );
+    return runForwardingSignals(
       process.execPath,
-      ["--import", "tsx", "services/county/src/main.ts", ...args],
+      [join(build, "launcher.mjs"), ...args],
       env(natsServer),
       true,
-    ),
+    );
+  },
   // The whole gate: types (type tests included), lint and format, generated files, then every test.
   test: async (natsServer, args) => {
     const chromium = ensureChromium();

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { CountyConfig } from "@liandong/contracts";
 import { connectBus, DEFAULT_PORTS, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { z } from "zod";
+import { ensureBuilt } from "../build.mjs";
 import { type ClientTls, clusterCertificates, ensureAuthority } from "./certs.ts";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities, type Identity } from "./identities.ts";
@@ -188,6 +189,8 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     );
     return file;
   });
+  // The services run built ahead of time with plain node (rebuilt here when a source changed).
+  const build = await ensureBuilt(opts.root, opts.say);
   const nodeUrls = nodePorts.map((p) => `nats://127.0.0.1:${p}`);
   const natsUrl = nodeUrls.join(",");
   const urls = Object.fromEntries(agencies.map((a) => [a, `http://127.0.0.1:${ports[a]}`]));
@@ -247,7 +250,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
             startChild(
               a,
               process.execPath,
-              ["--import", "tsx", serviceEntry(opts.root, a)],
+              [serviceEntry(build, a)],
               {
                 ...process.env,
                 LIANDONG_AGENCY: a,

@@ -1,0 +1,242 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { request } from "undici";
+import { referralFeed } from "../test/support/feed.ts";
+import type { Figure } from "./run.ts";
+
+/** The process and every process it started (by parent), now. */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // "pid (comm) state ppid …": the command may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), pid]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree: number[] = [];
+  const walk = (pid: number) => {
+    tree.push(pid);
+    for (const c of parents.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return tree;
+}
+
+/** What a process holds in memory (kB): its resident set, and its proportional share of it. */
+function memoryOf(pid: number): { rss: number; pss: number; name: string } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const name = /Name:\s+(\S+)/.exec(status)?.[1] ?? "?";
+    let pss = rss;
+    try {
+      pss = Number(
+        /Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? rss,
+      );
+    } catch {
+      // no smaps_rollup (old kernel): the resident set
+    }
+    return { rss, pss, name };
+  } catch {
+    return { rss: 0, pss: 0, name: "?" };
+  }
+}
+
+/** CPU time (user + system, ms) a process has used so far, its waited-for children's included. */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime stime cutime cstime: fields 14–17 of stat, 12–15 after "(comm) ".
+    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux that matters. */
+const CLOCK_TICKS = 100;
+
+/** CPU (ms) used by the processes of the tree, summed. */
+const cpuMsOfTree = (pids: number[]) => pids.reduce((sum, p) => sum + cpuMsOf(p), 0);
+
+type Up = { proc: ChildProcess; output: () => string; stop(): Promise<void> };
+
+/**
+ * The main command (`npm run up`'s: node services/county/bootstrap.mjs up), on free ports in
+ * its own folder, until it says it is up.
+ */
+async function up(root: string, stateDir: string, args: string[], natsServer: string) {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ["services/county/bootstrap.mjs", "up", ...args], {
+    cwd: root,
+    env: {
+      ...process.env,
+      LIANDONG_NATS_SERVER: natsServer,
+      LIANDONG_STATE_DIR: stateDir,
+      LIANDONG_PORTS: "free",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  proc.stdout!.on("data", (b: Buffer) => (output += b.toString()));
+  proc.stderr!.on("data", (b: Buffer) => (output += b.toString()));
+  const deadline = Date.now() + 180_000;
+  while (!output.includes("按 Ctrl-C 停止")) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`the county did not come up:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const readyS = (performance.now() - t0) / 1000;
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const county: Up = {
+    proc,
+    output: () => output,
+    async stop() {
+      if (proc.exitCode === null) proc.kill("SIGTERM");
+      await exited;
+    },
+  };
+  return { county, readyS };
+}
+
+/**
+ * A county as an operator runs it, through the main command: its memory at rest after the demo
+ * (every process the command started, summed), how long a second start takes until every
+ * service is ready, and the CPU all its processes (nats-server included) spend per hand-off
+ * (an offer until it is on the addressee's live feed) and per lead registration, read from
+ * /proc over many of each.
+ */
+export async function countyBench(opts: {
+  natsServer: string;
+  /** The checkout whose county is measured (this one unless given: another commit's, to compare). */
+  root?: string;
+  offers: number;
+  leads: number;
+  /** Seconds the county rests after the demo before its memory is read. */
+  restS?: number;
+  log: (s: string) => void;
+}): Promise<Record<string, Figure>> {
+  const root = opts.root ?? resolve(import.meta.dirname, "..");
+  const stateDir = mkdtempSync(join(tmpdir(), "liandong-bench-county-"));
+  let running: Up | undefined;
+  try {
+    // First start: builds whatever is not built yet, plays the demo.
+    const first = await up(root, stateDir, ["--demo"], opts.natsServer);
+    running = first.county;
+    await new Promise((r) => setTimeout(r, (opts.restS ?? 5) * 1000));
+    const pids = processTree(first.county.proc.pid!);
+    const memory = pids.map(memoryOf);
+    const mb = (kb: number) => Number((kb / 1024).toFixed(0));
+    const rss = memory.reduce((s, m) => s + m.rss, 0);
+    const pss = memory.reduce((s, m) => s + m.pss, 0);
+    opts.log(
+      `县级总线静止时内存（演示数据之后，${pids.length} 个进程）：RSS 合计 ${mb(rss)} MB，PSS 合计 ${mb(pss)} MB` +
+        `（${memory
+          .filter((m) => m.rss > 4096)
+          .map((m) => `${m.name} ${mb(m.rss)}`)
+          .join("、")}）`,
+    );
+    await first.county.stop();
+    running = undefined;
+
+    // Second start: what an operator waits for every time after the first.
+    const second = await up(root, stateDir, [], opts.natsServer);
+    running = second.county;
+    opts.log(`第二次启动至全部服务就绪：${second.readyS.toFixed(2)} 秒`);
+
+    const tokens = JSON.parse(readFileSync(join(stateDir, "secrets", "tokens.json"), "utf8")) as {
+      officer: string;
+      token: string;
+    }[];
+    const ports = JSON.parse(readFileSync(join(stateDir, "ports.json"), "utf8")) as Record<
+      string,
+      number
+    >;
+    const { county: code } = JSON.parse(readFileSync(join(stateDir, "county.json"), "utf8")) as {
+      county: string;
+    };
+    const urlOf = (agency: string) => `http://127.0.0.1:${ports[agency]}`;
+    const tokenOf = (agency: string) =>
+      tokens.find((t) => t.officer === `${agency}.liaison`)?.token ?? "";
+    const post = async (agency: string, path: string, body: unknown) => {
+      const res = await request(`${urlOf(agency)}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokenOf(agency)}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const answer = (await res.body.json()) as Record<string, unknown>;
+      if (res.statusCode !== 201)
+        throw new Error(`${path}: ${res.statusCode} ${JSON.stringify(answer)}`);
+      return answer;
+    };
+    const lead = (i: number) =>
+      post("family-planning", "/leads", {
+        source: "pregnancy-disappearance",
+        violations: ["sex-selective-termination"],
+        target: { kind: "person", name: `随访对象${i}`, county: code },
+        summary: "孕情不明原因消失",
+      });
+    const leadId = String((await lead(0)).leadId);
+    const feed = referralFeed(urlOf("health"), tokenOf("health"), "?waiting=true");
+    await feed.opened;
+    // Warm: the first few of each are not what the county spends at work.
+    for (let i = 0; i < 20; i++) await lead(i);
+    const settle = () => new Promise((r) => setTimeout(r, 1000));
+    const offer = async (i: number) => {
+      const { referralId } = await post("family-planning", "/referrals", {
+        to: "health",
+        about: { kind: "lead", id: leadId },
+        reason: `第${i}次移交`,
+      });
+      await feed.next((r) => r.referralId === referralId);
+    };
+    for (let i = 0; i < 20; i++) await offer(i);
+    await settle();
+
+    // One at a time, each to its end: CPU per hand-off, not a load's throughput.
+    // The main command's own process (the bootstrap) too: it is part of what runs.
+    const county = processTree(second.county.proc.pid!);
+    const idle0 = cpuMsOfTree(county);
+    await settle();
+    await settle();
+    const idlePerS = (cpuMsOfTree(county) - idle0) / 2;
+    let t0 = performance.now();
+    let cpu0 = cpuMsOfTree(county);
+    for (let i = 0; i < opts.offers; i++) await offer(i);
+    await settle();
+    const offerS = (performance.now() - t0) / 1000;
+    const handoffCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * offerS) / opts.offers;
+    await feed.close();
+    t0 = performance.now();
+    cpu0 = cpuMsOfTree(county);
+    for (let i = 0; i < opts.leads; i++) await lead(i);
+    await settle();
+    const leadS = (performance.now() - t0) / 1000;
+    const leadCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * leadS) / opts.leads;
+    opts.log(
+      `每次移交（发出至对方动态）全县进程 CPU ${handoffCpu.toFixed(2)} ms（${opts.offers} 次）；` +
+        `每条线索登记 ${leadCpu.toFixed(2)} ms（${opts.leads} 条）；静止时 ${idlePerS.toFixed(1)} ms/秒（已扣除）`,
+    );
+    return {
+      "county.idle_rss_mb": { value: mb(rss), unit: "MB" },
+      "county.idle_pss_mb": { value: mb(pss), unit: "MB" },
+      "county.ready_s": { value: Number(second.readyS.toFixed(2)), unit: "s" },
+      "handoff.cpu_ms": { value: Number(handoffCpu.toFixed(2)), unit: "ms" },
+      "lead.cpu_ms": { value: Number(leadCpu.toFixed(2)), unit: "ms" },
+    };
+  } finally {
+    await running?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,15 @@
+// Types of build.mjs (plain JavaScript: the bootstrap loads it before any TypeScript can run).
+import type { BuildOptions } from "esbuild";
+
+/** The launcher and the services a county on one machine runs: <name>.mjs ← source. */
+export function countyEntries(root?: string): Record<string, string>;
+/** The office's web page, bundled as services/office/src/web.ts's WEB_BUILD does. */
+export function webBuild(root?: string): BuildOptions;
+/** Bundles `entries` into `out` (and what they load at run time beside them). */
+export function bundle(
+  out: string,
+  entries: Record<string, string>,
+  root?: string,
+): Promise<{ files: string[]; sources: string[] }>;
+/** The county's bundles (dist/county/<id>/), built when missing or a source changed. */
+export function ensureBuilt(root?: string, say?: (line: string) => void): Promise<string>;

@@ -1,0 +1,69 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { expect, it } from "vitest";
+import { WEB_BUILD } from "../../office/src/web.ts";
+import { bundle, countyEntries, ensureBuilt, webBuild } from "../build.mjs";
+
+const ROOT = resolve(import.meta.dirname, "../../..");
+
+it("bundles the office's page as the office does when it runs from sources", () => {
+  expect(webBuild(ROOT)).toEqual(WEB_BUILD);
+});
+
+it("has an entry for the launcher, the office, the desk and every agency package", () => {
+  const entries = countyEntries(ROOT);
+  for (const name of [
+    "launcher",
+    "office",
+    "agency",
+    "health",
+    "family-planning",
+    "public-security",
+    "drug-regulation",
+    "commerce",
+  ])
+    expect(existsSync(join(ROOT, entries[name]!)), name).toBe(true);
+});
+
+it("builds once: a second launcher finds the build current, and it runs with plain node", async () => {
+  const dir = await ensureBuilt(ROOT);
+  const said: string[] = [];
+  expect(await ensureBuilt(ROOT, (l) => said.push(l))).toBe(dir);
+  expect(said).toEqual([]);
+  const record = JSON.parse(readFileSync(join(ROOT, "dist/county/current.json"), "utf8"));
+  // What it was built from, to know when to build again: the page's and the worker's too.
+  for (const source of [
+    "services/county/src/main.ts",
+    "services/runtime/src/check-worker.ts",
+    "services/office/web/main.tsx",
+    "contracts/src/envelope.ts",
+  ])
+    expect(record.sources[source], source).toMatch(/^[0-9a-f]{64}$/);
+  for (const file of [
+    "office.mjs",
+    "check-worker.js",
+    "web/app.js",
+    "web/style.css",
+    "lifeline.sh",
+  ])
+    expect(existsSync(join(dir, file)), file).toBe(true);
+}, 120_000);
+
+it("a bundle's rebuild checks ahead on the thread started from check-worker.js beside it", async () => {
+  // Outside the repository: a bundle that still needed node_modules or sources would fail here.
+  const out = mkdtempSync(join(tmpdir(), "liandong-build-"));
+  try {
+    await bundle(out, { probe: "test/support/check-ahead-probe.ts" }, ROOT);
+    const r = spawnSync(process.execPath, [join(out, "probe.mjs"), "3000"], {
+      cwd: out,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ applied: 3000, valid: 3000, errors: [] });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 120_000);
