@@ -267,8 +267,22 @@ describe("a major case (重大案件)", () => {
       data: { caseId: facts.caseId, county: GANZHOU },
     };
     expect(recordMajorCase(r.record, ack).ok).toBe(false);
-    expect(
-      recordMajorCase(r.record, { ...ack, county: CITY, agency: "city-office" }),
-    ).toMatchObject({ ok: true, record: { acknowledgedAt: ack.time } });
+    const acked = recordMajorCase(r.record, { ...ack, county: CITY, agency: "city-office" });
+    expect(acked).toMatchObject({ ok: true, record: { acknowledgedAt: ack.time } });
+    if (!acked.ok) throw new Error(acked.refused.message);
+    // A chase the county sent while the acknowledgement was on its way: on the record, moot.
+    const chase = {
+      id: "c",
+      type: "major-case.chased" as const,
+      time: "2026-03-20T01:01:01.000Z",
+      county: GANZHOU,
+      agency: "office",
+      data: { caseId: facts.caseId, county: GANZHOU, level: 1 },
+    };
+    expect(recordMajorCase(acked.record, chase)).toMatchObject({
+      ok: true,
+      record: { chases: 0, acknowledgedAt: ack.time },
+    });
+    expect(recordMajorCase(acked.record, { ...chase, agency: "health" }).ok).toBe(false);
   });
 });

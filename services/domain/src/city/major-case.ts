@@ -178,6 +178,8 @@ export function evolve(state: MajorCaseState, e: MajorCaseEvent): MajorCaseState
       events,
     };
   }
+  // A chase sent while the acknowledgement was on its way: on the record, and moot.
+  if (state.acknowledgedAt !== undefined) return { ...state, events };
   return { ...state, chases: e.data.level, lastChasedAt: e.time, events };
 }
 
@@ -186,6 +188,8 @@ export const majorCaseDecider: Decider<MajorCaseState, MajorCaseCommand, MajorCa
   evolve,
   initialState: () => ({ status: "none" }),
 };
+
+const unacknowledged = ({ acknowledgedAt: _a, ...rest }: MajorCaseRecord): MajorCaseRecord => rest;
 
 /**
  * Pure: a reader's record of a major case after one of its events from the bus (the city's
@@ -205,7 +209,10 @@ export function recordMajorCase(
       : e.type === "major-case.acknowledged"
         ? { ...step, type: "acknowledge", note: e.data.note }
         : { ...step, type: "chase", afterMs: 0 };
-  const decided = decide(cmd, state);
+  // The county decided its chase before the acknowledgement reached it: entitled, and moot.
+  const crossed =
+    cmd.type === "chase" && state.status === "reported" && state.acknowledgedAt !== undefined;
+  const decided = decide(cmd, crossed ? unacknowledged(state) : state);
   if (!Array.isArray(decided))
     return {
       ok: false,
