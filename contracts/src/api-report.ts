@@ -126,3 +126,35 @@ export const StatisticsView = z.object({
   ),
 });
 export type StatisticsView = z.infer<typeof StatisticsView>;
+
+/** One county's row of the city's report (汇总上报): what the county sent up, and when. */
+export const CityReportRow = z.object({
+  county: z.string(),
+  name: z.string(),
+  /** submitted: in time; late; missing: due and not sent up; pending: not due yet. */
+  status: ReportStatus,
+  closedAt: Instant.optional(),
+  /** The county's total as it sent it up; zeros until it has. */
+  figures: MonthlyFigures,
+  closureRate: Rate,
+  /** The county's agencies that had not reported in time when it closed. */
+  flaggedAgencies: z.array(AgencyCode),
+});
+export type CityReportRow = z.infer<typeof CityReportRow>;
+
+/** `GET /city/reports/{month}.json` on the city's office: every county's figures, 合计, the late. */
+export const CityReportView = z.object({
+  city: z.string(),
+  cityName: z.string(),
+  month: ReportMonth,
+  /** The first moment a county's report is late at the city. */
+  dueBy: Instant,
+  generatedAt: Instant,
+  counties: z.array(CityReportRow),
+  /** 合计: the sum of the counties' totals as sent up. */
+  total: MonthlyFigures,
+  totalClosureRate: Rate,
+  /** Counties that have not sent their report up in time (late, or missing once due). */
+  late: z.array(z.string()),
+});
+export type CityReportView = z.infer<typeof CityReportView>;

@@ -3,6 +3,12 @@ import type { Envelope } from "./envelope.ts";
 import { AuditCheckpoint } from "./events-audit.ts";
 import { BreakGlassObserved, BreakGlassUsed } from "./events-break-glass.ts";
 import { CaseClosed, CaseOpened, CaseStepRecorded } from "./events-case.ts";
+import {
+  CountyReportClosed,
+  MajorCaseAcknowledged,
+  MajorCaseChased,
+  MajorCaseReported,
+} from "./events-city.ts";
 import { ConsentGiven, ConsentRefused, ConsentRequested } from "./events-consent.ts";
 import {
   InformantShredded,
@@ -66,6 +72,10 @@ export const CATALOGUE = {
   "supervision.answered": SupervisionAnswered,
   "supervision.escalated": SupervisionEscalated,
   "report.submitted": ReportSubmitted,
+  "report.closed": CountyReportClosed,
+  "major-case.reported": MajorCaseReported,
+  "major-case.acknowledged": MajorCaseAcknowledged,
+  "major-case.chased": MajorCaseChased,
   "inspection.planned": InspectionPlanned,
   "inspection.findings-recorded": InspectionFindingsRecorded,
   "consent.requested": ConsentRequested,

@@ -138,6 +138,44 @@ export const CountyConfig = z
         witnessEverySeconds: z.number().min(0.05).max(3600).default(5),
       })
       .default({ neighbours: [], keys: {}, witnessEverySeconds: 5 }),
+    /**
+     * The city this bus belongs to (上下联动): in a county's configuration, its city's code, its
+     * criteria of a major case and how soon an unacknowledged report is chased; in the city's own
+     * (`code` its own), its counties. The city's bus is a JetStream domain of its own, linked to
+     * each county like a neighbour (`region`).
+     */
+    city: z
+      .strictObject({
+        code: CountyCode,
+        /** The city's counties (in the city's own configuration). */
+        counties: z.array(CountyCode).default([]),
+        /** The region's other cities, linked hub to hub (in the city's own configuration). */
+        peers: z.array(CountyCode).default([]),
+        /** A county's monthly report is due at the city this many days after its agencies' (每月10日). */
+        reportDueDays: z.number().int().min(0).max(20).default(5),
+        /** What makes a case a major case (重大案件), reported to the city at once. */
+        majorCase: z
+          .strictObject({
+            transferToJudiciary: z.boolean().default(true),
+            /** A fine at or above this many yuan; null: no amount makes a case major. */
+            fineAtLeastYuan: z.number().int().positive().nullable().default(20000),
+            institutionLicenceRevoked: z.boolean().default(true),
+            severalCounties: z.boolean().default(true),
+          })
+          .default({
+            transferToJudiciary: true,
+            fineAtLeastYuan: 20000,
+            institutionLicenceRevoked: true,
+            severalCounties: true,
+          }),
+        /** An unacknowledged major-case report is chased after this many seconds, and again. */
+        chaseAfterSeconds: z
+          .number()
+          .min(0.5)
+          .max(7 * 86_400)
+          .default(3600),
+      })
+      .optional(),
     /** Lifetime of a named officer's token (`liandong officers add`, `renew`), in days. */
     officerTokenDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(30),
     /** How often the office's scheduler looks for deadlines passed, in seconds. */

@@ -28,6 +28,7 @@ export const AggregateKind = z.enum([
   "break-glass",
   "witness",
   "officer",
+  "major-case",
 ]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 

@@ -169,6 +169,7 @@ export const AGGREGATE_KIND_LABELS: Labels<typeof AggregateKind> = {
   "break-glass": { zh: "紧急权限", en: "Break-glass" },
   witness: { zh: "见证", en: "Witnessing" },
   officer: { zh: "经办人", en: "Officer" },
+  "major-case": { zh: "重大案件通报", en: "Major case report" },
 };
 
 /** Each event type as a step of a trail (留痕). */
@@ -204,6 +205,10 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "supervision.answered": { zh: "督办答复", en: "Supervision answered" },
   "supervision.escalated": { zh: "督办升级", en: "Supervision escalated" },
   "report.submitted": { zh: "报送月报", en: "Report submitted" },
+  "report.closed": { zh: "县月报上报", en: "County report sent up" },
+  "major-case.reported": { zh: "重大案件通报", en: "Major case reported" },
+  "major-case.acknowledged": { zh: "重大案件已收悉", en: "Major case acknowledged" },
+  "major-case.chased": { zh: "重大案件催复", en: "Major case chased" },
   "inspection.planned": { zh: "部署联合检查", en: "Inspection planned" },
   "inspection.findings-recorded": { zh: "填报检查结果", en: "Findings recorded" },
   "consent.requested": { zh: "征求意见", en: "Consent requested" },

@@ -15,6 +15,7 @@ export * from "./envelope.ts";
 export * from "./events-audit.ts";
 export * from "./events-break-glass.ts";
 export * from "./events-case.ts";
+export * from "./events-city.ts";
 export * from "./events-consent.ts";
 export * from "./events-informant.ts";
 export * from "./events-inspection.ts";

@@ -1,4 +1,4 @@
-import { jetstreamDomain } from "@liandong/contracts";
+import { CITY_OFFICE, jetstreamDomain, OFFICE } from "@liandong/contracts";
 import type { Identities } from "./identities.ts";
 import {
   adminPermissions,
@@ -135,7 +135,9 @@ export function renderAuthorization(
     user("break-glass", identities.breakGlass.publicKey),
   ];
   for (const [agency, id] of Object.entries(identities.agencies)) {
-    const p = agencyPermissions(county, agency, { office: agency === "office", agencies });
+    // A city's office reads its bus's whole log as a county's office does its county's.
+    const office = agency === OFFICE || agency === CITY_OFFICE;
+    const p = agencyPermissions(county, agency, { office, agencies });
     users.push(user(agency, id.publicKey, p));
   }
   for (const link of accept) {

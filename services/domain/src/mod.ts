@@ -6,6 +6,7 @@
 
 export * from "./bus-events.ts";
 export * from "./case/mod.ts";
+export * from "./city/mod.ts";
 export * from "./consent/mod.ts";
 export {
   type Decider,

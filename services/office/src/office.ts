@@ -31,6 +31,7 @@ import {
   recordRewrites,
 } from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
+import { cityLinkRoutes, followCityLink, majorCaseReporter, newCityLink } from "./city-link.ts";
 import { countyWatch } from "./county-status.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -60,6 +61,7 @@ const PROJECTED_KINDS = new Set([
   "report",
   "inspection",
   "break-glass",
+  "major-case",
 ]);
 
 /** The aggregate kind of an event subject: `ld.ev.<county>.<agency>.<kind>.…`. */
@@ -100,6 +102,10 @@ export async function office(
   const breakGlass = newBreakGlassLog();
   let rewrites: { stop(): void } | undefined;
   const participants = ctx.config.agencies.map((a) => a.code);
+  // Its city above it (上下联动): reports sent up, major cases reported and acknowledged.
+  const link = newCityLink(ctx);
+  const linked = { log, link, cases, referrals, stats, submissions };
+  const majorCases = majorCaseReporter(ctx, linked);
   // Everything the office answers needs one of its officers, but for its open paths: the
   // features mounted after it.
   ctx.app.use("*", officerGate(ctx.officers, ctx.agency, OPEN_PATHS));
@@ -108,6 +114,7 @@ export async function office(
   ctx.app.route("/", trackerRoutes(ctx, referrals));
   ctx.app.route("/", supervisionRoutes(ctx, { log, supervision, referrals, cases }));
   ctx.app.route("/", reportRoutes(ctx, { stats, submissions }));
+  ctx.app.route("/", cityLinkRoutes(ctx, linked));
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
   ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
   ctx.app.route("/", officerRoutes(ctx, { log }));
@@ -139,12 +146,14 @@ export async function office(
     if (step && !step.ok && "refused" in step)
       return deadLetter(m, "not-entitled", step.refused.message);
     evolveCases(cases, e);
+    const upDown = followCityLink(link, e);
+    if (e.aggregate.kind === "case") majorCases.caseChanged(e.aggregate.id);
     const order = followSupervision(supervision, e);
     stats.apply(e);
     evolveSubmissions(submissions, e);
     followBreakGlass(breakGlass, e, m.seq);
     const inspection = followInspections(inspections, e, { participants, leads: tracker });
-    const refused = order ?? inspection;
+    const refused = order ?? inspection ?? upDown;
     // Every step on a supervision aggregate moves the head the office's own steps link to.
     const observed =
       e.aggregate.kind === "supervision"
@@ -258,6 +267,7 @@ export async function office(
           void heads.caughtUp();
           witnessing.caughtUp();
           deadlines.start();
+          majorCases.start();
         },
       });
     },
@@ -265,6 +275,7 @@ export async function office(
       county.stop();
       rewrites?.stop();
       deadlines.stop();
+      majorCases.stop();
       witnessing.stop();
       await running?.stop();
     },

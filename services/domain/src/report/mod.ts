@@ -21,5 +21,6 @@ export {
   reportDecider,
   reportKey,
   reportStatus,
+  timeliness,
 } from "./report.ts";
 export { agencyReportView, monthlyReportView } from "./view.ts";

@@ -117,9 +117,24 @@ export const reportDecider: Decider<ReportState, ReportCommand, ReportEvent> = {
  * not submitted), or pending (not due yet).
  */
 export function reportStatus(state: ReportState, month: string, now: Date): ReportStatus {
-  const due = Date.parse(reportDueBy(month));
-  if (state.status === "submitted")
-    return Date.parse(state.submittedAt) < due ? "submitted" : "late";
+  return timeliness(
+    reportDueBy(month),
+    state.status === "submitted" ? state.submittedAt : undefined,
+    now,
+  );
+}
+
+/**
+ * 报送状态 of anything due by an instant (an agency's report to its office, a county's to its
+ * city): first sent before `dueBy`, after it, not sent once due, or not sent and not due yet.
+ */
+export function timeliness(
+  dueBy: string,
+  firstSentAt: string | undefined,
+  now: Date,
+): ReportStatus {
+  const due = Date.parse(dueBy);
+  if (firstSentAt !== undefined) return Date.parse(firstSentAt) < due ? "submitted" : "late";
   return now.getTime() >= due ? "missing" : "pending";
 }
 

@@ -1,0 +1,2 @@
+export { cityOffice } from "./city-office.ts";
+export { cityReportCsv } from "./city-report.ts";

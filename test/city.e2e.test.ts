@@ -1,0 +1,233 @@
+// 上下联动 end to end: a city's bus (its own nats-server, JetStream domain, identities and office)
+// and two of its counties (each its own bus), linked up with leaf connections the project's
+// configuration code generates. A county's monthly report rolls up to the city; a major case is
+// reported at once, facts only, chased until the city acknowledges it, and the county sees it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CityReportView, monthOf, previousMonth, STREAMS } from "@liandong/contracts";
+import { connectBus, readPresent } from "@liandong/runtime";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningCity, startCity } from "../services/county/src/city.ts";
+import { eventually, officerOf, ROOT } from "./support/county.ts";
+import { natsServerBinary } from "./support/nats-server.ts";
+
+const CITY = "620700";
+const GANZHOU = "620702";
+const MINLE = "620722";
+const AGENCIES = [
+  { code: "health", name: "卫生健康部门", shortName: "卫健" },
+  { code: "family-planning", name: "人口和计划生育部门", shortName: "计生" },
+  { code: "office", name: "领导小组办公室", shortName: "领导小组办公室", role: "office" },
+];
+const county = (code: string) => ({
+  county: code,
+  agencies: AGENCIES,
+  overdueCheckSeconds: 0.5,
+  city: { code: CITY, chaseAfterSeconds: 3 },
+});
+
+let stateDir: string;
+let city: RunningCity;
+const thisMonth = monthOf(new Date().toISOString());
+const longAgo = previousMonth(previousMonth(thisMonth));
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), "liandong-city-"));
+  city = await startCity({
+    root: ROOT,
+    stateDir,
+    city: CITY,
+    counties: [county(GANZHOU), county(MINLE)],
+    natsServer: natsServerBinary(),
+    ports: "free",
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await city?.stop();
+  if (!process.env.LIANDONG_KEEP_TEST_STATE) rmSync(stateDir, { recursive: true, force: true });
+}, 60_000);
+
+const at = (code: string, agency: string) =>
+  officerOf(code === CITY ? city.city : city.counties[code]!, agency);
+const cityOffice = () => at(CITY, "city-office");
+
+async function lead(code: string, body: Record<string, unknown> = {}) {
+  const r = await at(code, "health").post<{ leadId: string }>("/leads", {
+    source: "record-audit",
+    violations: ["sex-selective-termination"],
+    target: { kind: "institution", name: "某私人诊所", county: code },
+    summary: "病历显示该诊所未经批准实施引产",
+    ...body,
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.leadId;
+}
+
+describe("the monthly report rolls up (汇总上报)", () => {
+  it("a county's office closes its report; the city's shows every county, 合计 and the late, in JSON and CSV", async () => {
+    await lead(GANZHOU);
+    await lead(MINLE);
+    await lead(MINLE);
+    // The county's office has folded its agencies' leads before it closes.
+    for (const [code, n] of [
+      [GANZHOU, 1],
+      [MINLE, 2],
+    ] as const)
+      await eventually(async () => {
+        const r = await at(code, "office").get<{ total: { figures: { leadsRegistered: number } } }>(
+          `/reports/${thisMonth}.json`,
+        );
+        return r.body.total?.figures.leadsRegistered === n ? true : undefined;
+      }, 20_000);
+    for (const code of [GANZHOU, MINLE]) {
+      const r = await at(code, "office").post(`/reports/${thisMonth}/close`, {});
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toMatchObject({ city: CITY, status: "closed" });
+    }
+    // Minle sends up a month long past: late; Ganzhou never did: missing.
+    expect((await at(MINLE, "office").post(`/reports/${longAgo}/close`, {})).status).toBe(200);
+    // An agency cannot close the county's report.
+    expect((await at(GANZHOU, "health").post(`/reports/${thisMonth}/close`, {})).status).toBe(404);
+
+    const report = await eventually(async () => {
+      const r = await cityOffice().get<CityReportView>(`/city/reports/${thisMonth}.json`);
+      return r.body.counties?.every((c) => c.closedAt) ? r.body : undefined;
+    }, 60_000);
+    expect(report.counties.map((c) => [c.county, c.status, c.figures.leadsRegistered])).toEqual([
+      [GANZHOU, "submitted", 1],
+      [MINLE, "submitted", 2],
+    ]);
+    expect(report.total.leadsRegistered).toBe(3);
+    expect(report.late).toEqual([]);
+    const past = await eventually(async () => {
+      const r = await cityOffice().get<CityReportView>(`/city/reports/${longAgo}.json`);
+      return r.body.counties?.some((c) => c.closedAt) ? r.body : undefined;
+    }, 60_000);
+    expect(past.counties.map((c) => c.status)).toEqual(["missing", "late"]);
+    expect(past.late).toEqual([GANZHOU, MINLE]);
+
+    const csv = await request(`${cityOffice().url}/city/reports/${thisMonth}.csv`, {
+      headers: { authorization: `Bearer ${cityOffice().token}` },
+    });
+    expect(String(csv.headers["content-type"])).toContain("text/csv");
+    const bytes = Buffer.from(await csv.body.arrayBuffer());
+    // The byte-order mark first (text decoders drop it, so look at the bytes).
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString("utf8");
+    expect(text).toContain("甘州区");
+    expect(text).toContain("民乐县");
+    expect(text.split("\r\n").find((l) => l.startsWith("合计"))).toContain(",3,");
+    // The city's bus holds what was sent up, and nothing else of the counties: no lead.
+    const nc = await connectBus({
+      servers: city.city.natsUrl,
+      agency: "admin",
+      seedFile: join(stateDir, CITY, "secrets", "admin.nk"),
+    });
+    try {
+      const kinds = new Set<string>();
+      for await (const e of readPresent(nc, STREAMS.events, { namePrefix: "test" }))
+        if (!e.subject.startsWith(`ld.ev.${CITY}.`)) kinds.add(e.subject.split(".")[4]!);
+      expect([...kinds].filter((k) => k !== "audit" && k !== "witness").sort()).toEqual(["report"]);
+    } finally {
+      await nc.close();
+    }
+  }, 180_000);
+});
+
+describe("a major case is reported at once (重大案件及时通报)", () => {
+  const informant = { name: "李某某", phone: "13912345678", rewardEligible: true };
+  it("reaches the city with its facts and no informant, is chased until acknowledged, and the county sees the acknowledgement", async () => {
+    const tip = await at(GANZHOU, "family-planning").post<{ leadId: string }>("/leads", {
+      source: "public-tip",
+      violations: ["illegal-sex-determination"],
+      target: { kind: "person", name: "某镇个体医生", county: GANZHOU },
+      summary: "群众举报：在家中用私购B超做胎儿性别鉴定",
+      informant,
+    });
+    expect(tip.status).toBe(201);
+    const health = at(GANZHOU, "health");
+    await eventually(async () => {
+      const r = await health.get<{ items: { leadId: string }[] }>("/inbox");
+      return r.body.items?.some((i) => i.leadId === tip.body.leadId) ? true : undefined;
+    }, 20_000);
+    const opened = await health.post<{ caseId: string }>("/cases", {
+      title: "某镇个体医生非法鉴定胎儿性别案",
+      leads: [tip.body.leadId],
+      violations: ["illegal-sex-determination"],
+      target: { kind: "person", name: "某镇个体医生", county: GANZHOU },
+    });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const caseId = opened.body.caseId;
+    const closed = await health.post(`/cases/${caseId}/closure`, {
+      summary: "经查属实，依法移送",
+      sanctions: [{ kind: "transfer-to-judiciary", against: "某镇个体医生" }],
+    });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    const marked = Date.now();
+
+    type Major = {
+      facts: { caseId: string; grounds: string[]; county: string };
+      acknowledged: boolean;
+      chases: number;
+    };
+    const reported = await eventually(async () => {
+      const r = await cityOffice().get<{ items: Major[] }>("/major-cases");
+      return r.body.items?.find((m) => m.facts.caseId === caseId);
+    }, 60_000);
+    expect(Date.now() - marked).toBeLessThan(60_000);
+    expect(reported.facts).toMatchObject({ county: GANZHOU, grounds: ["transfer-to-judiciary"] });
+    expect(reported.acknowledged).toBe(false);
+
+    // Nothing on the city's bus names the informant, nor the lead that carries its reference.
+    const nc = await connectBus({
+      servers: city.city.natsUrl,
+      agency: "admin",
+      seedFile: join(stateDir, CITY, "secrets", "admin.nk"),
+    });
+    try {
+      for await (const e of readPresent(nc, STREAMS.events, { namePrefix: "test" })) {
+        const text = new TextDecoder().decode(e.bytes);
+        for (const secret of [informant.name, informant.phone, "inf_", tip.body.leadId])
+          expect(text).not.toContain(secret);
+      }
+    } finally {
+      await nc.close();
+    }
+
+    // Unacknowledged: the county's office chases it, and the city sees the chase.
+    await eventually(async () => {
+      const r = await cityOffice().get<{ items: Major[] }>("/major-cases");
+      return (r.body.items?.find((m) => m.facts.caseId === caseId)?.chases ?? 0) >= 1
+        ? true
+        : undefined;
+    }, 30_000);
+    // Only the city's office acknowledges; then the county sees it, and chasing stops.
+    const ack = await cityOffice().post(`/major-cases/${GANZHOU}/${caseId}/acknowledge`, {
+      note: "已收悉，请依法办理并及时报告进展",
+    });
+    expect(ack.status, JSON.stringify(ack.body)).toBe(200);
+    // Acknowledged once: asked again, the same acknowledgement.
+    const again = await cityOffice().post(`/major-cases/${GANZHOU}/${caseId}/acknowledge`, {});
+    expect(again.body.acknowledgedAt).toBe(ack.body.acknowledgedAt);
+    // A county's office cannot acknowledge for the city, nor can an agency.
+    expect(
+      (await at(GANZHOU, "office").post(`/major-cases/${GANZHOU}/${caseId}/acknowledge`, {}))
+        .status,
+    ).toBe(404);
+    const seen = await eventually(async () => {
+      const r = await at(GANZHOU, "office").get<{
+        items: (Major & { acknowledgeNote?: string })[];
+      }>("/major-cases");
+      const m = r.body.items?.find((x) => x.facts.caseId === caseId);
+      return m?.acknowledged ? m : undefined;
+    }, 60_000);
+    expect(seen.acknowledgeNote).toBe("已收悉，请依法办理并及时报告进展");
+    const chases = seen.chases;
+    await new Promise((r) => setTimeout(r, 4000));
+    const after = await at(GANZHOU, "office").get<{ items: Major[] }>("/major-cases");
+    expect(after.body.items.find((x) => x.facts.caseId === caseId)?.chases).toBe(chases);
+  }, 180_000);
+});
