@@ -31,6 +31,7 @@ import {
   SupervisionOrdered,
 } from "./events-supervision.ts";
 import { WitnessCosignature, WitnessHeadsSent, WitnessRefusal } from "./events-witness.ts";
+import { ComparisonRequested } from "./match.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -72,6 +73,7 @@ export const CATALOGUE = {
   "officer.registered": OfficerRegistered,
   "officer.renewed": OfficerRenewed,
   "officer.revoked": OfficerRevoked,
+  "comparison.requested": ComparisonRequested,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -237,3 +237,28 @@ export const Finding = z.object({
     .optional(),
 });
 export type Finding = z.infer<typeof Finding>;
+
+/** The comparison service's identity and the agency code its events are recorded under. */
+export const COMPARISON = "comparison" as const;
+
+/**
+ * Requests to the comparison service: `ld.match.<county>.<agency>.<op>`. The server lets an
+ * agency publish only under its own code, so the service knows who asks; only the service
+ * subscribes here. `evaluate`: a batch of blinded elements; `key`: its public key.
+ */
+export const MATCH_ROOT = "ld.match";
+export const comparisonSubject = (county: string, agency: string, op: "evaluate" | "key") =>
+  `${MATCH_ROOT}.${county}.${agency}.${op}`;
+
+/** Header of a refused request: why (`rate-limited`, `too-large`, `malformed`, `not-a-holder`). */
+export const COMPARISON_REFUSAL_HEADER = "Liandong-Refused";
+
+/** The comparison service's record of one request (on the audit log, by the service). */
+export const ComparisonRequested = z.object({
+  agency: AgencyCode,
+  /** Blinded elements asked for. The service knows nothing more about them. */
+  count: z.number().int().min(0),
+  /** Absent when evaluated; otherwise why it was refused. */
+  refused: z.enum(["rate-limited", "too-large", "malformed", "not-a-holder"]).optional(),
+});
+export type ComparisonRequested = z.infer<typeof ComparisonRequested>;
