@@ -8,6 +8,7 @@ import { PUBLISH_WINDOW } from "@liandong/runtime";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
 import { handoffBench } from "./handoff.ts";
+import { matchBench } from "./match.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
 import { regionBench, regionHttpBench } from "./region.ts";
@@ -28,17 +29,20 @@ const { values } = parseArgs({
     "office-referrals": { type: "string", default: "100000" },
     "region-deliveries": { type: "string", default: "300" },
     "region-backlog": { type: "string", default: "50000" },
+    // 数据比对: rows per register (five pregnancy registers and the drug ledger).
+    "match-rows": { type: "string", default: "2000" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
-    only: { type: "string", default: "publish,handoff,audit,office,region" },
+    only: { type: "string", default: "publish,handoff,audit,office,region,match" },
   },
 });
 const only = new Set(values.only.split(","));
+const SUITES = 6;
 
 export type Figure = { value: number; unit: string };
 const latest = join(root, "bench", "results", "latest.json");
 // A partial run (`--only`) updates its suites' figures in the file and keeps the others'.
 const figures: Record<string, Figure> =
-  only.size < 5 && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
+  only.size < SUITES && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const started = new Date().toISOString();
 
@@ -115,7 +119,11 @@ if (only.has("region"))
       backlog: Number(values["region-backlog"]),
       log: out,
     }),
-    only.size === 5,
+  );
+if (only.has("match"))
+  await record(
+    matchBench({ perRegister: Number(values["match-rows"]), log: out }),
+    only.size === SUITES,
   );
 
 out("\n基准结果（bench/results/latest.json）：");

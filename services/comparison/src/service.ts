@@ -36,18 +36,20 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
   const holders = new Set(o.holders);
   const now = o.now ?? Date.now;
   let handled = 0;
-  const inFlight = new Set<Promise<void>>();
+  // One request at a time: its record is on the log (acknowledged) before it is answered, and no
+  // evaluation (CPU for as long as a batch takes) runs while a record awaits its acknowledgement.
+  let queue: Promise<void> = Promise.resolve();
   const sub = o.nc.subscribe(`${MATCH_ROOT}.${o.county}.*.*`, {
     callback: (err, msg) => {
       if (err) return;
-      const p = handle(msg).catch((cause) => {
-        o.logger.error({ err: cause, subject: msg.subject }, "comparison request failed");
-        const h = headers();
-        h.set(COMPARISON_REFUSAL_HEADER, "unavailable");
-        msg.respond(new Uint8Array(0), { headers: h });
-      });
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
+      queue = queue.then(() =>
+        handle(msg).catch((cause) => {
+          o.logger.error({ err: cause, subject: msg.subject }, "comparison request failed");
+          const h = headers();
+          h.set(COMPARISON_REFUSAL_HEADER, "unavailable");
+          msg.respond(new Uint8Array(0), { headers: h });
+        }),
+      );
     },
   });
 
@@ -88,7 +90,7 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
     requests: () => handled,
     async stop() {
       sub.unsubscribe();
-      await Promise.allSettled([...inFlight]);
+      await queue;
     },
   };
 }
