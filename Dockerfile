@@ -22,6 +22,7 @@ COPY contracts/package.json contracts/
 COPY services/agency/package.json services/agency/
 COPY services/cli/package.json services/cli/
 COPY services/commerce/package.json services/commerce/
+COPY services/comparison/package.json services/comparison/
 COPY services/county/package.json services/county/
 COPY services/domain/package.json services/domain/
 COPY services/drug-regulation/package.json services/drug-regulation/

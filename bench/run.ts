@@ -9,11 +9,14 @@ import { natsServerBinary, startNatsServer } from "../test/support/nats-server.t
 import { auditBench } from "./audit.ts";
 import { countyBench } from "./county.ts";
 import { handoffBench } from "./handoff.ts";
+import { matchBench } from "./match.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
 import { regionBench, regionHttpBench } from "./region.ts";
 
 const root = resolve(import.meta.dirname, "..");
+/** Every suite, in the order they run: a run of all of them is `complete`. */
+const SUITES = ["publish", "handoff", "audit", "office", "county", "region", "match"];
 const { values } = parseArgs({
   options: {
     events: { type: "string", default: "50000" },
@@ -33,32 +36,35 @@ const { values } = parseArgs({
     "county-leads": { type: "string", default: "300" },
     /** Another checkout's county measured by `--only county` (e.g. an earlier commit's), to compare. */
     "county-root": { type: "string" },
+    // 数据比对: rows per register (five pregnancy registers and the drug ledger).
+    "match-rows": { type: "string", default: "2000" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
-    only: { type: "string", default: "publish,handoff,audit,office,region,county" },
+    only: { type: "string", default: SUITES.join(",") },
   },
 });
 const only = new Set(values.only.split(","));
+const complete = SUITES.every((s) => only.has(s));
 
 export type Figure = { value: number; unit: string };
 const latest = join(root, "bench", "results", "latest.json");
 // A partial run (`--only`) updates its suites' figures in the file and keeps the others'.
 const figures: Record<string, Figure> =
-  only.size < 6 && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
+  !complete && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const started = new Date().toISOString();
 
 /**
  * Adds a suite's figures and writes the file at once: should a later suite fail, what was
- * measured is kept (`complete: false` until the last one is in).
+ * measured is kept (`complete` once every suite of a full run is in).
  */
 async function record(
   suite: Record<string, Figure> | Promise<Record<string, Figure>>,
-  complete = false,
+  last = false,
 ) {
   Object.assign(figures, await suite);
   const result = {
     figures,
-    complete,
+    complete: last && complete,
     machine: { node: process.version, cpus: cpus().length },
     at: started,
   };
@@ -130,8 +136,10 @@ if (only.has("region"))
       backlog: Number(values["region-backlog"]),
       log: out,
     }),
-    only.size === 6,
   );
+if (only.has("match"))
+  await record(matchBench({ perRegister: Number(values["match-rows"]), log: out }));
 
+await record({}, true);
 out("\n基准结果（bench/results/latest.json）：");
 for (const [name, f] of Object.entries(figures)) out(`  ${name.padEnd(32)} ${f.value} ${f.unit}`);

@@ -228,7 +228,7 @@ describe("the NATS cluster", () => {
       storeDir: "/s",
       identities: {
         ...Object.fromEntries(
-          (["admin", "auditor", "keeper", "breakGlass"] as const).map((name) => [
+          (["admin", "auditor", "keeper", "breakGlass", "comparison"] as const).map((name) => [
             name,
             { name, publicKey: "U", seedFile: "" },
           ]),

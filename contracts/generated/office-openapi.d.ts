@@ -690,7 +690,7 @@ export interface components {
         Trail: {
             aggregate: {
                 /** @enum {string} */
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer" | "major-case";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer" | "major-case" | "comparison";
                 id: string;
             };
             verification: {
@@ -1471,7 +1471,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer" | "major-case";
+                kind: "lead" | "referral" | "case" | "informant" | "audit" | "attempt" | "supervision" | "report" | "inspection" | "consent" | "break-glass" | "witness" | "officer" | "major-case" | "comparison";
                 id: string;
             };
             cookie?: never;

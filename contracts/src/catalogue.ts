@@ -38,6 +38,7 @@ import {
   SupervisionOrdered,
 } from "./events-supervision.ts";
 import { WitnessCosignature, WitnessHeadsSent, WitnessRefusal } from "./events-witness.ts";
+import { ComparisonRequested } from "./match.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -84,6 +85,7 @@ export const CATALOGUE = {
   "officer.registered": OfficerRegistered,
   "officer.renewed": OfficerRenewed,
   "officer.revoked": OfficerRevoked,
+  "comparison.requested": ComparisonRequested,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

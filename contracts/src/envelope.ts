@@ -12,7 +12,8 @@ import { OfficerName } from "./officer-role.ts";
  * `consent`, an originator's consent to a restricted lead crossing a county line; `break-glass`,
  * one use of the identity that may rewrite a stream, recorded by the office before it is used;
  * `witness`, the office's exchange of signed heads and co-signatures with one neighbouring
- * county (见证); `officer`, one named officer's account in the county's register (经办人).
+ * county (见证); `officer`, one named officer's account in the county's register (经办人);
+ * `comparison`, one request to the comparison service (数据比对), recorded by the service.
  */
 export const AggregateKind = z.enum([
   "lead",
@@ -29,6 +30,7 @@ export const AggregateKind = z.enum([
   "witness",
   "officer",
   "major-case",
+  "comparison",
 ]);
 export type AggregateKind = z.infer<typeof AggregateKind>;
 

@@ -170,6 +170,7 @@ export const AGGREGATE_KIND_LABELS: Labels<typeof AggregateKind> = {
   witness: { zh: "见证", en: "Witnessing" },
   officer: { zh: "经办人", en: "Officer" },
   "major-case": { zh: "重大案件通报", en: "Major case report" },
+  comparison: { zh: "数据比对请求", en: "Comparison request" },
 };
 
 /** Each event type as a step of a trail (留痕). */
@@ -217,6 +218,7 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "officer.registered": { zh: "登记经办人", en: "Officer registered" },
   "officer.renewed": { zh: "经办人令牌续期", en: "Officer token renewed" },
   "officer.revoked": { zh: "注销经办人", en: "Officer revoked" },
+  "comparison.requested": { zh: "比对服务受理请求", en: "Comparison requested" },
 };
 
 const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) as K[];

@@ -27,6 +27,7 @@ export * from "./events-supervision.ts";
 export * from "./events-witness.ts";
 export * from "./labels.ts";
 export * from "./lead.ts";
+export * from "./match.ts";
 export * from "./officer-role.ts";
 export * from "./parse-event.ts";
 export * from "./problem.ts";

@@ -16,11 +16,19 @@ export type Identities = {
   auditor: Identity;
   keeper: Identity;
   breakGlass: Identity;
+  /** The comparison service (数据比对): evaluates blinded identities, records each request. */
+  comparison: Identity;
   agencies: Record<string, Identity>;
 };
 
 /** Identities that are not an agency's: their names may not be taken by an agency's code. */
-export const OPERATOR_IDENTITIES = ["admin", "auditor", "keeper", "break-glass"] as const;
+export const OPERATOR_IDENTITIES = [
+  "admin",
+  "auditor",
+  "keeper",
+  "break-glass",
+  "comparison",
+] as const;
 
 /** Where the break-glass seed lives: a folder of its own among the secrets, mounted nowhere. */
 export const breakGlassDir = (secrets: string) => join(secrets, "break-glass");
@@ -60,6 +68,7 @@ export async function ensureIdentities(
     auditor: ensure(dir, "auditor"),
     keeper: ensure(dir, "keeper"),
     breakGlass: ensure(apart, "break-glass"),
+    comparison: ensure(dir, "comparison"),
     agencies: Object.fromEntries(agencies.map((a) => [a, ensure(dir, a)])),
   };
 }

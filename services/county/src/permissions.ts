@@ -1,8 +1,10 @@
 import {
   addressedToOwnCounty,
   agencyBucket,
+  COMPARISON,
   EVENTS_ROOT,
   jetstreamDomain,
+  MATCH_ROOT,
   officerRegisterSubjects,
   STREAM_REWRITE_APIS,
   STREAMS,
@@ -12,6 +14,8 @@ import { API_AUDIT_ADVISORY } from "@liandong/runtime";
 export type Permissions = {
   publish: { allow: string[]; deny?: string[] };
   subscribe: { allow: string[] };
+  /** May answer the requests it receives (the reply subjects, and only those). */
+  allowResponses?: boolean;
 };
 
 /** Durable consumers an agency may run on the shared EVENTS stream, each over its own subjects only. */
@@ -89,6 +93,8 @@ export function agencyPermissions(
     // across the line: denied below).
     `${EVENTS_ROOT}.${county}.${agency}.>`,
     `ld.dlq.${agency}.>`,
+    // Asks the comparison service as itself (数据比对): the service reads who asks from here.
+    `${MATCH_ROOT}.${county}.${agency}.>`,
     "$JS.API.INFO",
     `$JS.API.STREAM.INFO.${STREAMS.events}`,
     // The last event on one of its own subjects, read back after a crash (the form of a direct
@@ -221,5 +227,25 @@ export function keeperPermissions(neighbours: readonly string[]): Permissions {
       deny: noRewrite(STREAM_REWRITE_APIS.filter((api) => api !== "STREAM.UPDATE")),
     },
     subscribe: { allow: ["_INBOX_keeper.>"] },
+  };
+}
+
+/**
+ * The comparison service (数据比对): hears the agencies' requests to it and answers each, and
+ * records every request on the log under its own events. It reads no stream, no bucket, no
+ * inbox: what it holds of a request is a batch of blinded elements.
+ */
+export function comparisonPermissions(county: string): Permissions {
+  return {
+    publish: {
+      allow: [
+        `${EVENTS_ROOT}.${county}.${COMPARISON}.>`,
+        "$JS.API.INFO",
+        `$JS.API.STREAM.INFO.${STREAMS.events}`,
+      ],
+      deny: [addressedToOwnCounty(county), ...noRewrite()],
+    },
+    subscribe: { allow: [`${MATCH_ROOT}.${county}.*.*`, `_INBOX_${COMPARISON}.>`] },
+    allowResponses: true,
   };
 }

@@ -4,6 +4,7 @@ import {
   adminPermissions,
   agencyPermissions,
   auditorPermissions,
+  comparisonPermissions,
   keeperPermissions,
   linkPermissions,
   type Permissions,
@@ -97,7 +98,7 @@ const q = (s: string) => JSON.stringify(s);
 const list = (xs: string[]) => `[${xs.map(q).join(", ")}]`;
 
 const permissions = (p: Permissions) =>
-  `permissions: { publish: { allow: ${list(p.publish.allow)}${p.publish.deny ? `, deny: ${list(p.publish.deny)}` : ""} }, subscribe: { allow: ${list(p.subscribe.allow)} } }`;
+  `permissions: { publish: { allow: ${list(p.publish.allow)}${p.publish.deny ? `, deny: ${list(p.publish.deny)}` : ""} }, subscribe: { allow: ${list(p.subscribe.allow)} }${p.allowResponses ? ", allow_responses: true" : ""} }`;
 
 const user = (comment: string, publicKey: string, p?: Permissions) =>
   `    # ${comment}\n    { nkey: ${q(publicKey)}${p ? `, ${permissions(p)}` : ""} }`;
@@ -133,6 +134,11 @@ export function renderAuthorization(
     // The one identity that may rewrite a stream; its seed is kept apart, and every use of it
     // through `liandong break-glass` is recorded on the log first.
     user("break-glass", identities.breakGlass.publicKey),
+    user(
+      "comparison: evaluates blinded identities (数据比对), records each request",
+      identities.comparison.publicKey,
+      comparisonPermissions(county),
+    ),
   ];
   for (const [agency, id] of Object.entries(identities.agencies)) {
     // A city's office reads its bus's whole log as a county's office does its county's.

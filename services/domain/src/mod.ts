@@ -19,6 +19,7 @@ export {
 export * from "./informant/mod.ts";
 export * from "./inspection/mod.ts";
 export * from "./lead/mod.ts";
+export * from "./match/mod.ts";
 export * from "./officer/mod.ts";
 export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";

@@ -283,3 +283,12 @@ export function actorTests<S, C, A, E extends { type: string }, P>(
     },
   };
 }
+
+export {
+  type Expected,
+  GENERATED_TODAY,
+  type Generated,
+  generateRegisters,
+  person,
+  type Registers,
+} from "./match/generate.ts";

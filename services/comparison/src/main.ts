@@ -1,0 +1,63 @@
+// Composition root of the comparison service (数据比对): wiring only.
+import { readFileSync } from "node:fs";
+import { COMPARISON } from "@liandong/contracts";
+import {
+  connectBus,
+  createLogger,
+  EventPublisher,
+  messageIdKey,
+  signerFromSeed,
+  watchLifeline,
+} from "@liandong/runtime";
+import { z } from "zod";
+import { ensureOprfKey } from "./key-file.ts";
+import { startComparison } from "./service.ts";
+
+const Env = z.object({
+  LIANDONG_COUNTY: z.string().regex(/^\d{6}$/),
+  LIANDONG_NATS_URL: z.string().min(1),
+  /** The service's own NATS identity (`comparison.nk`). */
+  LIANDONG_NATS_SEED_FILE: z.string().min(1),
+  /** Its OPRF key's seed, a file only it is given (made at first start). */
+  LIANDONG_MATCH_KEY_FILE: z.string().min(1),
+  LIANDONG_MATCH_HOLDERS: z.string().default("health,family-planning"),
+  LIANDONG_MATCH_BURST: z.coerce.number().int().positive().default(500_000),
+  LIANDONG_MATCH_PER_MINUTE: z.coerce.number().int().positive().default(100_000),
+  LIANDONG_LOG_LEVEL: z.string().default("info"),
+  LIANDONG_LIFELINE_FD: z.coerce.number().int().min(3).optional(),
+});
+const parsed = Env.safeParse(process.env);
+if (!parsed.success) throw new Error(`环境变量有误:\n${z.prettifyError(parsed.error)}`);
+const env = parsed.data;
+const logger = createLogger(COMPARISON, env.LIANDONG_LOG_LEVEL);
+const nc = await connectBus({
+  servers: env.LIANDONG_NATS_URL,
+  agency: COMPARISON,
+  seedFile: env.LIANDONG_NATS_SEED_FILE,
+});
+const publisher = new EventPublisher(nc, {
+  county: env.LIANDONG_COUNTY,
+  agency: COMPARISON,
+  idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
+  signer: signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8")),
+  logger,
+});
+const service = startComparison({
+  nc,
+  county: env.LIANDONG_COUNTY,
+  keys: ensureOprfKey(env.LIANDONG_MATCH_KEY_FILE),
+  holders: env.LIANDONG_MATCH_HOLDERS.split(",").filter(Boolean),
+  limit: { burst: env.LIANDONG_MATCH_BURST, perMinute: env.LIANDONG_MATCH_PER_MINUTE },
+  publisher,
+  logger,
+});
+logger.info({ county: env.LIANDONG_COUNTY }, "comparison service ready");
+const stop = async () => {
+  await service.stop();
+  await publisher.close();
+  await nc.drain();
+  process.exit(0);
+};
+watchLifeline(env.LIANDONG_LIFELINE_FD, () => void stop());
+process.once("SIGINT", () => void stop());
+process.once("SIGTERM", () => void stop());
