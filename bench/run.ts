@@ -11,6 +11,7 @@ import { handoffBench } from "./handoff.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
 import { regionBench, regionHttpBench } from "./region.ts";
+import { vaultBench } from "./vault.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -28,8 +29,9 @@ const { values } = parseArgs({
     "office-referrals": { type: "string", default: "100000" },
     "region-deliveries": { type: "string", default: "300" },
     "region-backlog": { type: "string", default: "50000" },
+    "vault-identities": { type: "string", default: "10000" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
-    only: { type: "string", default: "publish,handoff,audit,office,region" },
+    only: { type: "string", default: "publish,handoff,audit,office,region,vault" },
   },
 });
 const only = new Set(values.only.split(","));
@@ -38,7 +40,7 @@ export type Figure = { value: number; unit: string };
 const latest = join(root, "bench", "results", "latest.json");
 // A partial run (`--only`) updates its suites' figures in the file and keeps the others'.
 const figures: Record<string, Figure> =
-  only.size < 5 && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
+  only.size < 6 && existsSync(latest) ? JSON.parse(readFileSync(latest, "utf8")).figures : {};
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const started = new Date().toISOString();
 
@@ -115,7 +117,11 @@ if (only.has("region"))
       backlog: Number(values["region-backlog"]),
       log: out,
     }),
-    only.size === 5,
+  );
+if (only.has("vault"))
+  await record(
+    vaultBench({ identities: Number(values["vault-identities"]), log: out }),
+    only.size === 6,
   );
 
 out("\n基准结果（bench/results/latest.json）：");

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
 import { ensureOfficers } from "./officers.ts";
 import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server-config.ts";
+import { ensureVaultKeys } from "./vault-keys.ts";
 
 /** Neighbours whose links this county accepts (public keys): written by init-region, kept by init. */
 const ACCEPTED = "region-links.json";
@@ -95,6 +96,7 @@ export async function writeCountySecrets(
     config.agencies.map((a) => a.code),
   );
   ensureOfficers(join(secrets, "tokens.json"), join(secrets, "officers.json"), config.agencies);
+  ensureVaultKeys(secrets, config.agencies);
   writePublicKeys(secrets, config.county, identities);
   // With a link this county dials, the file holds the link's seed: private, as the seeds are
   // (the NATS image runs as root and reads it all the same).
