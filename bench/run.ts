@@ -13,10 +13,11 @@ import { matchBench } from "./match.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
 import { regionBench, regionHttpBench } from "./region.ts";
+import { vaultBench } from "./vault.ts";
 
 const root = resolve(import.meta.dirname, "..");
 /** Every suite, in the order they run: a run of all of them is `complete`. */
-const SUITES = ["publish", "handoff", "audit", "office", "county", "region", "match"];
+const SUITES = ["publish", "handoff", "audit", "office", "county", "region", "vault", "match"];
 const { values } = parseArgs({
   options: {
     events: { type: "string", default: "50000" },
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     "county-root": { type: "string" },
     // 数据比对: rows per register (five pregnancy registers and the drug ledger).
     "match-rows": { type: "string", default: "2000" },
+    "vault-identities": { type: "string", default: "10000" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
     only: { type: "string", default: SUITES.join(",") },
   },
@@ -137,6 +139,8 @@ if (only.has("region"))
       log: out,
     }),
   );
+if (only.has("vault"))
+  await record(vaultBench({ identities: Number(values["vault-identities"]), log: out }));
 if (only.has("match"))
   await record(matchBench({ perRegister: Number(values["match-rows"]), log: out }));
 

@@ -93,7 +93,7 @@ async function everyStreamAsAdmin(): Promise<Map<string, string>> {
   return texts;
 }
 
-const keyFileOf = (agency: string) => join(county.stateDir, "secrets", "vault", `${agency}.json`);
+const keyFileOf = (agency: string) => join(county.stateDir, "secrets", "vault", agency, "key.json");
 const keysIn = (agency: string) =>
   JSON.parse(readFileSync(keyFileOf(agency), "utf8")) as {
     current: string;
@@ -107,6 +107,9 @@ it("seals every identity at rest; unseals by two, shreds on the record, rotates 
   const keysBefore = keysIn("family-planning");
   expect(statSync(keyFileOf("family-planning")).mode & 0o777).toBe(0o600);
   expect(statSync(join(county.stateDir, "secrets", "vault")).mode & 0o777).toBe(0o700);
+  expect(statSync(join(county.stateDir, "secrets", "vault", "family-planning")).mode & 0o777).toBe(
+    0o700,
+  );
   // The office holds no informant: no vault key of its own.
   expect(() => keysIn("office")).toThrow();
 

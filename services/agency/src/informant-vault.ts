@@ -98,7 +98,7 @@ export class InformantVault {
   }
 
   /** Seals the identity and puts the file's record in the bucket. */
-  seal(
+  async seal(
     ref: string,
     identity: InformantIdentity,
     meta: Omit<SealedInformant, "identity" | "destroyed">,

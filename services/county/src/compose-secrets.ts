@@ -12,6 +12,7 @@ import { clusterCertificates, ensureAuthority } from "./certs.ts";
 import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
 import { ensureOfficers } from "./officers.ts";
 import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server-config.ts";
+import { ensureVaultKeys } from "./vault-keys.ts";
 
 /** docker-compose.yml's NATS nodes of a county. */
 const COMPOSE_NODES = ["nats-1", "nats-2", "nats-3"];
@@ -99,6 +100,7 @@ export async function writeCountySecrets(
     config.agencies.map((a) => a.code),
   );
   ensureOfficers(join(secrets, "tokens.json"), join(secrets, "officers.json"), config.agencies);
+  ensureVaultKeys(secrets, config.agencies);
   writePublicKeys(secrets, config.county, identities);
   // The county's CA, its three nodes' certificates (every name a node is reached by on the
   // compose networks), and a client certificate per identity that connects: the nodes take
