@@ -251,8 +251,9 @@ const commands = {
     );
     return runForwardingSignals(
       process.execPath,
-      [join(build, "launcher.mjs"), ...args],
-      env(natsServer),
+      // Small at rest: it waits for Ctrl-C (services/county/src/county.ts, LEAN_MALLOC).
+      ["--max-semi-space-size=1", join(build, "launcher.mjs"), ...args],
+      env(natsServer, { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" }),
       true,
     );
   },
