@@ -159,7 +159,10 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         ...(opts.syncAlways ? { syncAlways: true } : {}),
         ...(opts.region ? { region: opts.region } : {}),
         neighbours: config.region.neighbours,
-        extra: cluster,
+        // Measurements only (bench --only county): nats-server's monitoring on loopback.
+        extra: process.env.LIANDONG_NATS_MONITOR_PORT
+          ? `${cluster}\nhttp: "127.0.0.1:${Number(process.env.LIANDONG_NATS_MONITOR_PORT) + i}"`
+          : cluster,
       }),
     );
     return file;
