@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { request } from "undici";
+import { freePort } from "../services/county/src/free-port.ts";
 import { referralFeed } from "../test/support/feed.ts";
 import type { Figure } from "./run.ts";
 
@@ -74,7 +75,13 @@ type Up = { proc: ChildProcess; output: () => string; stop(): Promise<void> };
  * The main command (`npm run up`'s: node services/county/bootstrap.mjs up), on free ports in
  * its own folder, until it says it is up.
  */
-async function up(root: string, stateDir: string, args: string[], natsServer: string) {
+async function up(
+  root: string,
+  stateDir: string,
+  args: string[],
+  natsServer: string,
+  monitorPort: number,
+) {
   const t0 = performance.now();
   const proc = spawn(process.execPath, ["services/county/bootstrap.mjs", "up", ...args], {
     cwd: root,
@@ -83,6 +90,7 @@ async function up(root: string, stateDir: string, args: string[], natsServer: st
       LIANDONG_NATS_SERVER: natsServer,
       LIANDONG_STATE_DIR: stateDir,
       LIANDONG_PORTS: "free",
+      LIANDONG_NATS_MONITOR_PORT: String(monitorPort),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -130,9 +138,45 @@ export async function countyBench(opts: {
   const root = opts.root ?? resolve(import.meta.dirname, "..");
   const stateDir = mkdtempSync(join(tmpdir(), "liandong-bench-county-"));
   let running: Up | undefined;
+  const monitorPort = await freePort();
+  /** Messages each connection has sent to the server and received from it so far, by name. */
+  const messages = async () => {
+    const res = await request(`http://127.0.0.1:${monitorPort}/connz?limit=1024`);
+    const { connections } = (await res.body.json()) as {
+      connections: { name?: string; cid: number; in_msgs: number; out_msgs: number }[];
+    };
+    return new Map(connections.map((c) => [`${c.name ?? "?"}#${c.cid}`, c]));
+  };
+  /** Messages per operation between two readings: the services' to the server and back, by service. */
+  const perOperation = (
+    before: Awaited<ReturnType<typeof messages>>,
+    after: Awaited<ReturnType<typeof messages>>,
+    n: number,
+  ) => {
+    const by = new Map<string, { sent: number; received: number }>();
+    for (const [key, c] of after) {
+      const b = before.get(key);
+      const name = key.split("#")[0]!;
+      const t = by.get(name) ?? { sent: 0, received: 0 };
+      t.sent += (c.in_msgs - (b?.in_msgs ?? 0)) / n;
+      t.received += (c.out_msgs - (b?.out_msgs ?? 0)) / n;
+      by.set(name, t);
+    }
+    let sent = 0;
+    let received = 0;
+    for (const t of by.values()) {
+      sent += t.sent;
+      received += t.received;
+    }
+    const detail = [...by]
+      .filter(([, t]) => t.sent + t.received >= 0.05)
+      .map(([name, t]) => `${name} ${t.sent.toFixed(1)}↑${t.received.toFixed(1)}↓`)
+      .join("、");
+    return { sent, received, detail };
+  };
   try {
     // First start: builds whatever is not built yet, plays the demo.
-    const first = await up(root, stateDir, ["--demo"], opts.natsServer);
+    const first = await up(root, stateDir, ["--demo"], opts.natsServer, monitorPort);
     running = first.county;
     await new Promise((r) => setTimeout(r, (opts.restS ?? 5) * 1000));
     const pids = processTree(first.county.proc.pid!);
@@ -151,7 +195,7 @@ export async function countyBench(opts: {
     running = undefined;
 
     // Second start: what an operator waits for every time after the first.
-    const second = await up(root, stateDir, [], opts.natsServer);
+    const second = await up(root, stateDir, [], opts.natsServer, monitorPort);
     running = second.county;
     opts.log(`第二次启动至全部服务就绪：${second.readyS.toFixed(2)} 秒`);
 
@@ -213,20 +257,30 @@ export async function countyBench(opts: {
     const idlePerS = (cpuMsOfTree(county) - idle0) / 2;
     let t0 = performance.now();
     let cpu0 = cpuMsOfTree(county);
+    let msgs0 = await messages();
     for (let i = 0; i < opts.offers; i++) await offer(i);
     await settle();
+    const offerMsgs = perOperation(msgs0, await messages(), opts.offers);
     const offerS = (performance.now() - t0) / 1000;
     const handoffCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * offerS) / opts.offers;
     await feed.close();
     t0 = performance.now();
     cpu0 = cpuMsOfTree(county);
+    msgs0 = await messages();
     for (let i = 0; i < opts.leads; i++) await lead(i);
     await settle();
+    const leadMsgs = perOperation(msgs0, await messages(), opts.leads);
     const leadS = (performance.now() - t0) / 1000;
     const leadCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * leadS) / opts.leads;
     opts.log(
       `每次移交（发出至对方动态）全县进程 CPU ${handoffCpu.toFixed(2)} ms（${opts.offers} 次）；` +
         `每条线索登记 ${leadCpu.toFixed(2)} ms（${opts.leads} 条）；静止时 ${idlePerS.toFixed(1)} ms/秒（已扣除）`,
+    );
+    opts.log(
+      `总线消息（各连接发往服务器↑ / 服务器发来↓）：每次移交 ${offerMsgs.sent.toFixed(1)}↑ ${offerMsgs.received.toFixed(1)}↓（${offerMsgs.detail}）`,
+    );
+    opts.log(
+      `每条线索登记 ${leadMsgs.sent.toFixed(1)}↑ ${leadMsgs.received.toFixed(1)}↓（${leadMsgs.detail}）`,
     );
     return {
       "county.idle_rss_mb": { value: mb(rss), unit: "MB" },
@@ -234,6 +288,15 @@ export async function countyBench(opts: {
       "county.ready_s": { value: Number(second.readyS.toFixed(2)), unit: "s" },
       "handoff.cpu_ms": { value: Number(handoffCpu.toFixed(2)), unit: "ms" },
       "lead.cpu_ms": { value: Number(leadCpu.toFixed(2)), unit: "ms" },
+      // Bus messages per operation, every connection's, both ways (nats-server's /connz).
+      "handoff.bus_msgs": {
+        value: Number((offerMsgs.sent + offerMsgs.received).toFixed(1)),
+        unit: "msgs",
+      },
+      "lead.bus_msgs": {
+        value: Number((leadMsgs.sent + leadMsgs.received).toFixed(1)),
+        unit: "msgs",
+      },
     };
   } finally {
     await running?.stop();

@@ -22,7 +22,7 @@ import {
 } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import {
   atLeast,
@@ -243,18 +243,21 @@ async function ensureNatsServer() {
 
 const commands = {
   // The launcher and the services built ahead of time (again when a source changed), run with
-  // plain node: no TypeScript compiler at run time.
+  // plain node: no TypeScript compiler at run time. The launcher runs in this very process (one
+  // node process less at rest): it handles the signals and notices when npm is gone itself.
   up: async (natsServer, args) => {
     const { ensureBuilt } = await import("./build.mjs");
     const build = await ensureBuilt(root, say).catch((err) =>
       fail(`构建各服务失败：${err.message}`),
     );
-    return runForwardingSignals(
-      process.execPath,
-      [join(build, "launcher.mjs"), ...args],
-      env(natsServer),
-      true,
-    );
+    const launcher = join(build, "launcher.mjs");
+    process.env.LIANDONG_NATS_SERVER = natsServer;
+    // The services' memory at rest (services/county/src/county.ts, LEAN_MALLOC).
+    process.env.MALLOC_ARENA_MAX ??= "2";
+    process.argv = [process.argv[0], launcher, ...args];
+    await import(pathToFileURL(launcher).href);
+    // Up, or stopped already: the launcher exits by itself when the county stops.
+    return undefined;
   },
   // The whole gate: types (type tests included), lint and format, generated files, then every test.
   test: async (natsServer, args) => {

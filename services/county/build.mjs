@@ -155,7 +155,17 @@ const KEEP_OLD_MS = 24 * 3600_000;
  * so that launchers and tests starting at once never see half a build (two may build the same).
  * `say`: told when a build starts.
  */
-export async function ensureBuilt(root = ROOT, say = () => undefined) {
+export function ensureBuilt(root = ROOT, say = () => undefined) {
+  // Counties started at once in one process (a test's two) wait for the same build.
+  const running = inFlight.get(root);
+  if (running) return running;
+  const build = buildIfStale(root, say).finally(() => inFlight.delete(root));
+  inFlight.set(root, build);
+  return build;
+}
+const inFlight = new Map();
+
+async function buildIfStale(root, say) {
   const base = join(root, "dist", "county");
   const currentFile = join(base, "current.json");
   const entries = countyEntries(root);
@@ -195,6 +205,8 @@ export async function ensureBuilt(root = ROOT, say = () => undefined) {
     return dir;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    // esbuild's service process would otherwise stay for as long as the launcher runs.
+    await import("esbuild").then((e) => e.stop());
   }
 }
 

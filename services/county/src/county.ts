@@ -184,7 +184,10 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         neighbours: config.region.neighbours,
         ...(nodeTls ? { tls: { ...nodeTls, verify: true } } : {}),
         pidFile: join(opts.stateDir, `${nodeNames[i]}.pid`),
-        extra: cluster,
+        // Measurements only (bench --only county): nats-server's monitoring on loopback.
+        extra: process.env.LIANDONG_NATS_MONITOR_PORT
+          ? `${cluster}\nhttp: "127.0.0.1:${Number(process.env.LIANDONG_NATS_MONITOR_PORT) + i}"`
+          : cluster,
       }),
     );
     return file;
@@ -250,9 +253,10 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
             startChild(
               a,
               process.execPath,
-              [serviceEntry(build, a)],
+              [...nodeFlags(a), serviceEntry(build, a)],
               {
                 ...process.env,
+                ...LEAN_MALLOC,
                 LIANDONG_AGENCY: a,
                 LIANDONG_NATS_URL: natsUrl,
                 LIANDONG_NATS_SEED_FILE: identities.agencies[a]!.seedFile,
@@ -381,6 +385,15 @@ const busTlsEnv = (tls: ClientTls | undefined): Record<string, string> =>
         LIANDONG_NATS_KEY: tls.keyFile,
       }
     : {};
+
+/**
+ * Memory at rest (bench --only county): glibc's allocator in two arenas rather than one per
+ * thread, and an agency's young generation kept small (it handles a request at a time; V8 grows
+ * it up to 16 MB a half under a burst and keeps it). The office keeps V8's default: its rebuild
+ * allocates fast and long.
+ */
+const LEAN_MALLOC = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
+const nodeFlags = (agency: string) => (agency === "office" ? [] : ["--max-semi-space-size=1"]);
 
 async function connectWithRetry(
   url: string,

@@ -36,6 +36,12 @@ const requestStop = () => (stopRequested ? stopRequested() : process.exit(1));
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, requestStop);
 const lifeline = Number(process.env.LIANDONG_LIFELINE_FD);
 watchLifeline(Number.isInteger(lifeline) ? lifeline : undefined, requestStop);
+// `npm run up` runs the launcher in the bootstrap's own process, and npm does not pass a SIGTERM
+// of its own on: when whatever started it is gone, stop too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) requestStop();
+}, 1000).unref();
 
 /** A start that failed: which service, and why, in the operator's words; a non-zero exit. */
 function failedStart(err: unknown): never {
