@@ -21,7 +21,7 @@ import { Command, CommanderError, Option } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
 import { breakGlassCommand } from "./break-glass.ts";
 import { BreakGlassLog } from "./break-glass-log.ts";
-import { tlsOption } from "./bus-tls.ts";
+import { tlsOption, tlsRefused } from "./bus-tls.ts";
 import { certsCommand } from "./certs.ts";
 import { answer, CommandFailed, officeClient, seedRefused, UsageError } from "./office-client.ts";
 import { officersCommand } from "./officers.ts";
@@ -115,7 +115,7 @@ async function withBus<T>(
     waitOnFirstConnect: false,
     ...tlsOption(values),
   }).catch((err: unknown) => {
-    throw seedRefused(err, seed, READS_LOG);
+    throw tlsRefused(seedRefused(err, seed, READS_LOG));
   });
   try {
     return await f(nc);
