@@ -10,6 +10,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readStream } from "../services/cli/src/read-log.ts";
+import { liandong } from "./support/cli.ts";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
 
 let county: TestCounty;
@@ -190,4 +191,31 @@ it("the killed node, restarted, catches up with the others", async () => {
   expect([cluster.leader, ...(cluster.replicas ?? []).map((r) => r.name)].sort()).toEqual(
     county.nodes.map((n) => n.name).sort(),
   );
+}, 180_000);
+
+it("its bus takes mutual TLS only: liandong verify with the auditor's certificate, refused without", async () => {
+  const tls = join(county.stateDir, "secrets", "tls");
+  const common = [
+    "verify",
+    "--nats",
+    county.natsUrl,
+    "--seed",
+    join(county.stateDir, "secrets", "auditor.nk"),
+    "--keys",
+    county.keysFile,
+  ];
+  const withCert = await liandong([
+    ...common,
+    "--ca",
+    join(tls, "trust.pem"),
+    "--cert",
+    join(tls, "client-auditor.crt"),
+    "--key",
+    join(tls, "client-auditor.key"),
+  ]);
+  expect(withCert.stdout).toMatch(/已校验|校验/);
+  expect(withCert.code, withCert.stdout).toBe(0);
+  // Without TLS: refused. The CA alone, without a certificate of its own: bad usage.
+  expect((await liandong(common)).code).toBe(3);
+  expect((await liandong([...common, "--ca", join(tls, "trust.pem")])).code).toBe(2);
 }, 180_000);

@@ -364,7 +364,12 @@ describe("init and provisioning", () => {
     expect(ignore, `${SECRETS_DIR}/.gitignore ignores everything`).toContain("*");
     for (const [name, s] of Object.entries(compose.secrets ?? {}))
       expect(
-        [SECRETS_DIR, `${SECRETS_DIR}/neighbour`, `${SECRETS_DIR}/tls`],
+        [
+          SECRETS_DIR,
+          `${SECRETS_DIR}/neighbour`,
+          `${SECRETS_DIR}/tls`,
+          `${SECRETS_DIR}/neighbour/tls`,
+        ],
         `secret ${name}: ${s.file}`,
       ).toContain(dirname(norm(s.file ?? "")));
     // The break-glass seed (deploy/secrets/break-glass/) is given to no container.
@@ -1054,16 +1059,30 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
     expect(remote, "the neighbour dials with the link's seed").toContain(linkSeed);
     expect(auth(SECRETS_DIR), "the county keeps no seed of the link").not.toContain(linkSeed);
     expect(auth(SECRETS_DIR)).toContain(`# link of neighbouring county ${neighbour.county}`);
+    // The link over mutual TLS: the county's nodes trust only the neighbour's CA, which init-region
+    // wrote into neighbours.pem; the neighbour presents its link's certificate.
+    const listening = block(block(auth(SECRETS_DIR), "leafnodes") ?? "", "tls") ?? "";
+    expect(setting(listening, "verify"), "the leaf-node port: mutual TLS").toBe("true");
+    expect(setting(listening, "ca_file")).toBe('"/etc/nats/tls/neighbours.pem"');
+    expect(readFileSync(hostFile(`${SECRETS_DIR}/tls/neighbours.pem`), "utf8")).toBe(
+      readFileSync(hostFile(`${NEIGHBOUR_SECRETS}/tls/trust.pem`), "utf8"),
+    );
+    const dialing = block(remote, "tls") ?? "";
+    expect(setting(dialing, "cert_file"), "the neighbour's link certificate").toBe(
+      '"/etc/nats/tls/link.crt"',
+    );
+    expect(setting(dialing, "ca_file")).toBe('"/etc/nats/tls/dialed-ca.pem"');
 
     // Exactly the files that the containers get, tested by the binary the image runs.
     for (const node of SERVERS) {
       const root = container(node);
       // The node's certificate and key where its secrets put them, in the container's folder.
       const conf = join(root, configPathOf(node));
-      writeFileSync(
-        conf,
-        readFileSync(conf, "utf8").replaceAll("/etc/nats/tls/", `${join(root, "etc/nats/tls")}/`),
-      );
+      for (const file of [conf, join(posix.dirname(conf), "auth.conf")])
+        writeFileSync(
+          file,
+          readFileSync(file, "utf8").replaceAll("/etc/nats/tls/", `${join(root, "etc/nats/tls")}/`),
+        );
       const r = spawnSync(natsBinary!, ["-t", "-c", conf], {
         env: { ...process.env, ...regionService(node).environment },
         encoding: "utf8",

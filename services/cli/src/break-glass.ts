@@ -6,6 +6,7 @@ import { BreakGlassAction, CountyConfig, STREAMS, StreamName } from "@liandong/c
 import { connectBus, provisionCounty, signerFromSeed } from "@liandong/runtime";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { tlsOption } from "./bus-tls.ts";
 import { answer, CommandFailed, officeClient, seedRefused, UsageError } from "./office-client.ts";
 
 type Values = Record<string, string | boolean | undefined>;
@@ -112,6 +113,7 @@ export async function breakGlassCommand(positionals: string[], values: Values): 
     seedFile: values.seed,
     name: "liandong-break-glass",
     waitOnFirstConnect: false,
+    ...tlsOption(values),
   }).catch((err: unknown) => {
     throw seedRefused(err, values.seed as string, "break-glass.nk（紧急权限身份）");
   });

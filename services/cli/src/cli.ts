@@ -21,6 +21,7 @@ import { Command, CommanderError, Option } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
 import { breakGlassCommand } from "./break-glass.ts";
 import { BreakGlassLog } from "./break-glass-log.ts";
+import { tlsOption, tlsRefused } from "./bus-tls.ts";
 import { certsCommand } from "./certs.ts";
 import { answer, CommandFailed, officeClient, seedRefused, UsageError } from "./office-client.ts";
 import { officersCommand } from "./officers.ts";
@@ -112,8 +113,9 @@ async function withBus<T>(
     seedFile: seed,
     name: "liandong-cli",
     waitOnFirstConnect: false,
+    ...tlsOption(values),
   }).catch((err: unknown) => {
-    throw seedRefused(err, seed, READS_LOG);
+    throw tlsRefused(seedRefused(err, seed, READS_LOG));
   });
   try {
     return await f(nc);
@@ -526,6 +528,9 @@ function program(done: (code: number) => void): Command {
       .option("--nats <URL>", "总线地址（读取日志）")
       .option("--seed <文件>", "审计身份种子文件 auditor.nk")
       .option("--stream <流>", "日志流（默认 EVENTS）")
+      .option("--ca <文件>", "总线使用 TLS 时：本县证书颁发机构（secrets/tls/trust.pem）")
+      .option("--cert <文件>", "双向 TLS：本身份的证书（secrets/tls/client-auditor.crt）")
+      .option("--key <文件>", "双向 TLS：本身份的私钥（secrets/tls/client-auditor.key）")
       .addOption(new Option("--as <身份>", "种子的身份名（默认取文件名）").hideHelp());
   const run =
     (f: (values: Record<string, string | boolean | undefined>) => Promise<number>) =>
@@ -604,6 +609,9 @@ function program(done: (code: number) => void): Command {
     .option("--token <令牌>", "办公室分管领导的令牌（或环境变量 LIANDONG_TOKEN）")
     .option("--nats <URL>", "总线地址")
     .option("--seed <文件>", "紧急权限种子文件 break-glass.nk")
+    .option("--ca <文件>", "总线使用 TLS 时：本县证书颁发机构（secrets/tls/trust.pem）")
+    .option("--cert <文件>", "双向 TLS：证书（secrets/tls/client-break-glass.crt）")
+    .option("--key <文件>", "双向 TLS：私钥（secrets/tls/client-break-glass.key）")
     .option("--subject <主题>", "purge-stream：只清空这个主题")
     .option("--config <文件>", "provision：县配置文件")
     .option("--replicas <N>", "provision：副本数")

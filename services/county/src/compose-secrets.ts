@@ -11,7 +11,12 @@ import { z } from "zod";
 import { clusterCertificates, ensureAuthority } from "./certs.ts";
 import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
 import { ensureOfficers } from "./officers.ts";
-import { type RegionLinks, renderAuthorization, renderLeafnodes } from "./server-config.ts";
+import {
+  type RegionLinks,
+  renderAuthorization,
+  renderLeafnodes,
+  renderTls,
+} from "./server-config.ts";
 import { ensureVaultKeys } from "./vault-keys.ts";
 
 /** docker-compose.yml's NATS nodes of a county. */
@@ -59,9 +64,42 @@ export function ensureLinkSeed(secrets: string): { seed: string; publicKey: stri
   return { seed: new TextDecoder().decode(seed), publicKey: fromSeed(seed).getPublicKey() };
 }
 
+/** Where a node finds its TLS files (its secrets, docker-compose.yml). */
+export const NODE_TLS = {
+  certFile: "/etc/nats/tls/node.crt",
+  keyFile: "/etc/nats/tls/node.key",
+  /** The CAs of the neighbours whose links the county accepts (init-region writes it). */
+  neighbours: "/etc/nats/tls/neighbours.pem",
+  /** The dialing side: its link's certificate, and the CAs of the county it dials. */
+  linkCert: "/etc/nats/tls/link.crt",
+  linkKey: "/etc/nats/tls/link.key",
+  dialedCa: "/etc/nats/tls/dialed-ca.pem",
+} as const;
+
+/** The neighbours' CAs, in the county's secrets (empty until init-region records one). */
+export const NEIGHBOUR_CAS = "tls/neighbours.pem";
+
 const leafnodes = (r: ComposeRegion) =>
   r.listen
-    ? "leafnodes {\n  # This node's address on the region network (its environment).\n  listen: $LEAF_LISTEN\n}"
+    ? [
+        "leafnodes {",
+        "  # This node's address on the region network (its environment).",
+        "  listen: $LEAF_LISTEN",
+        // Mutual TLS once a neighbour's link is accepted: only its CA's certificates.
+        ...(r.accept.length > 0
+          ? [
+              renderTls(
+                {
+                  certFile: NODE_TLS.certFile,
+                  keyFile: NODE_TLS.keyFile,
+                  caFile: NODE_TLS.neighbours,
+                },
+                { verify: true },
+              ),
+            ]
+          : []),
+        "}",
+      ].join("\n")
     : renderLeafnodes({ accept: r.accept, connect: r.connect });
 
 /** The text of auth.conf: the authorization and, in a region, the domain and the links. */
@@ -105,8 +143,12 @@ export async function writeCountySecrets(
   // The county's CA, its three nodes' certificates (every name a node is reached by on the
   // compose networks), and a client certificate per identity that connects: the nodes take
   // routes and clients over mutual TLS only (deploy/nats/nats-server.conf).
+  const authority = await ensureAuthority(secrets, config.county);
+  // Mounted into every node: empty while the county accepts no neighbour's link.
+  if (!existsSync(join(secrets, NEIGHBOUR_CAS)))
+    writeFileSync(join(secrets, NEIGHBOUR_CAS), "", { mode: 0o644 });
   await clusterCertificates(
-    await ensureAuthority(secrets, config.county),
+    authority,
     COMPOSE_NODES.length,
     [...Object.keys(identities.agencies), identities.admin.name, identities.keeper.name],
     [...COMPOSE_NODES.flatMap((n) => [n, `${n}-route`, `${n}-leaf`]), "localhost", "127.0.0.1"],

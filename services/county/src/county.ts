@@ -148,6 +148,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         identities.admin.name,
         identities.auditor.name,
         identities.keeper.name,
+        identities.breakGlass.name,
       ])
     : undefined;
   const tlsFor = (identity: string) => certs?.clients[identity];

@@ -6,10 +6,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PublicKeysFile } from "@liandong/contracts";
+import { linkCertificates, writeBundle } from "./certs.ts";
 import {
   acceptLink,
   ensureLinkSeed,
   listeningRegion,
+  NEIGHBOUR_CAS,
+  NODE_TLS,
   writeCountySecrets,
 } from "./compose-secrets.ts";
 import { readCountyConfig } from "./county.ts";
@@ -43,12 +46,23 @@ if (problems.length > 0) {
 const neighbourSecrets = join(secrets, "neighbour");
 const link = ensureLinkSeed(neighbourSecrets);
 acceptLink(secrets, { neighbour: neighbour.county, publicKey: link.publicKey });
+// The link over mutual TLS: the neighbour's CA and its link's certificate; each county trusts
+// the other's CA (trust.pem), the county's nodes only the CAs of the neighbours it accepts.
 await writeCountySecrets(neighbourSecrets, neighbour, {
   listen: false,
   accept: [],
-  connect: [{ neighbour: home.county, url: urls, seed: link.seed }],
+  connect: [
+    {
+      neighbour: home.county,
+      url: urls,
+      seed: link.seed,
+      tls: { certFile: NODE_TLS.linkCert, keyFile: NODE_TLS.linkKey, caFile: NODE_TLS.dialedCa },
+    },
+  ],
 });
+await linkCertificates(neighbourSecrets, neighbour.county);
 await writeCountySecrets(secrets, home, listeningRegion(secrets, home));
+writeBundle(join(secrets, NEIGHBOUR_CAS), [join(neighbourSecrets, "tls", "trust.pem")]);
 // Each county checks its neighbour's seals: their public keys, exchanged.
 const publicKeys = (dir: string) =>
   PublicKeysFile.parse(JSON.parse(readFileSync(join(dir, "public-keys.json"), "utf8")));
