@@ -63,6 +63,7 @@ import {
 } from "./events-officer.ts";
 import { ReportSubmission } from "./events-report.ts";
 import { AuditWitnesses } from "./events-witness.ts";
+import { RegisterImportRequest, RegisterImportResult, RegisterName } from "./match.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
 
@@ -318,6 +319,8 @@ export function openApiDocument(): Record<string, unknown> {
     ...supervisionSchemas(),
     SupervisionAnswerRequest: jsonSchema(SupervisionAnswerRequest, "input"),
     InspectionFindings: jsonSchema(InspectionFindings, "input"),
+    RegisterImportRequest: jsonSchema(RegisterImportRequest, "input"),
+    RegisterImportResult: jsonSchema(RegisterImportResult, "output"),
     AgencyInspection: jsonSchema(AgencyInspection, "output"),
     InspectionList: jsonSchema(
       z.object({ items: z.array(AgencyInspection), total: z.number().int() }),
@@ -738,6 +741,28 @@ export function openApiDocument(): Record<string, unknown> {
             ...bodyProblems,
             ...problems,
             "404": problem("未找到该联合检查 — not an inspection of this agency"),
+          },
+        },
+      },
+      "/registers/{register}/imports": {
+        post: {
+          operationId: "importRegister",
+          summary:
+            "实名登记导入 — import a CSV (UTF-8 or GB18030) or Excel export into a register this agency holds; bad rows refused with row and column, the rest kept; a re-import changes nothing",
+          parameters: [
+            {
+              name: "register",
+              in: "path",
+              required: true,
+              schema: { type: "string", enum: RegisterName.options },
+            },
+          ],
+          requestBody: { required: true, content: json("RegisterImportRequest") },
+          responses: {
+            "200": { description: "已导入 — imported", content: json("RegisterImportResult") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("没有这个登记 — no such register"),
           },
         },
       },
