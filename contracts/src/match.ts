@@ -289,3 +289,15 @@ export const RegisterImportResult = z.object({
   ),
 });
 export type RegisterImportResult = z.infer<typeof RegisterImportResult>;
+
+/** Findings of the rules handed to the desk of the agency that originates their leads. */
+export const FindingsSubmission = z.object({ findings: z.array(Finding).min(1).max(500) });
+export type FindingsSubmission = z.infer<typeof FindingsSubmission>;
+
+/** What the desk made of them: leads registered, findings already a lead, findings of other agencies. */
+export const FindingsAnswer = z.object({
+  registered: z.array(z.object({ key: z.string(), leadId: z.uuid() })),
+  duplicates: z.array(z.object({ key: z.string(), leadId: z.uuid() })),
+  others: z.number().int(),
+});
+export type FindingsAnswer = z.infer<typeof FindingsAnswer>;

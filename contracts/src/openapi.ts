@@ -63,7 +63,13 @@ import {
 } from "./events-officer.ts";
 import { ReportSubmission } from "./events-report.ts";
 import { AuditWitnesses } from "./events-witness.ts";
-import { RegisterImportRequest, RegisterImportResult, RegisterName } from "./match.ts";
+import {
+  FindingsAnswer,
+  FindingsSubmission,
+  RegisterImportRequest,
+  RegisterImportResult,
+  RegisterName,
+} from "./match.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
 
@@ -320,6 +326,8 @@ export function openApiDocument(): Record<string, unknown> {
     SupervisionAnswerRequest: jsonSchema(SupervisionAnswerRequest, "input"),
     InspectionFindings: jsonSchema(InspectionFindings, "input"),
     RegisterImportRequest: jsonSchema(RegisterImportRequest, "input"),
+    FindingsSubmission: jsonSchema(FindingsSubmission, "input"),
+    FindingsAnswer: jsonSchema(FindingsAnswer, "output"),
     RegisterImportResult: jsonSchema(RegisterImportResult, "output"),
     AgencyInspection: jsonSchema(AgencyInspection, "output"),
     InspectionList: jsonSchema(
@@ -741,6 +749,19 @@ export function openApiDocument(): Record<string, unknown> {
             ...bodyProblems,
             ...problems,
             "404": problem("未找到该联合检查 — not an inspection of this agency"),
+          },
+        },
+      },
+      "/comparison/findings": {
+        post: {
+          operationId: "submitFindings",
+          summary:
+            "比对发现 — the rules' findings: those this agency originates become leads, routed as any; a finding already a lead is a duplicate, not a second lead",
+          requestBody: { required: true, content: json("FindingsSubmission") },
+          responses: {
+            "200": { description: "已处理 — handled", content: json("FindingsAnswer") },
+            ...bodyProblems,
+            ...problems,
           },
         },
       },
