@@ -598,6 +598,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/comparison/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 比对发现 — the rules' findings: those this agency originates become leads, routed as any; a finding already a lead is a duplicate, not a second lead */
+        post: operations["submitFindings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/registers/{register}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 实名登记导入 — import a CSV (UTF-8 or GB18030) or Excel export into a register this agency holds; bad rows refused with row and column, the rest kept; a re-import changes nothing */
+        post: operations["importRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports/{month}": {
         parameters: {
             query?: never;
@@ -1453,6 +1487,84 @@ export interface components {
             problems?: string[];
             /** @default [] */
             leads?: string[];
+        };
+        RegisterImportRequest: {
+            mapping: {
+                [key: string]: string;
+            };
+            /** Format: base64 */
+            content: string;
+        };
+        FindingsSubmission: {
+            findings: {
+                key: string;
+                /** @enum {string} */
+                rule: "pregnancy-disappeared" | "unapproved-termination" | "prescriber-overdose";
+                month: string;
+                /** Format: date */
+                dueOn: string;
+                to: string[];
+                pseudonym?: string;
+                /** @default [] */
+                facts?: {
+                    pseudonym: string;
+                    holder: string;
+                    ref: string;
+                    /** @enum {string} */
+                    kind: "ultrasound" | "follow-up" | "delivery" | "termination" | "approval";
+                    /** Format: date */
+                    on: string;
+                    weeks?: number;
+                    /** Format: date */
+                    expectedOn?: string;
+                    approved?: boolean;
+                    pregnant?: boolean;
+                }[];
+                prescriber?: {
+                    prescriber: string;
+                    institution: string;
+                    /** @enum {string} */
+                    drug: "mifepristone" | "misoprostol" | "ethacridine";
+                    sales: {
+                        ref: string;
+                        /** Format: date */
+                        soldOn: string;
+                        /** @enum {string} */
+                        drug: "mifepristone" | "misoprostol" | "ethacridine";
+                        doseMg: number;
+                    }[];
+                };
+            }[];
+        };
+        FindingsAnswer: {
+            registered: {
+                key: string;
+                /** Format: uuid */
+                leadId: string;
+            }[];
+            duplicates: {
+                key: string;
+                /** Format: uuid */
+                leadId: string;
+            }[];
+            others: number;
+        };
+        RegisterImportResult: {
+            /** @enum {string} */
+            register: "ultrasound" | "delivery" | "termination" | "follow-up" | "approval" | "permit" | "drug-sale";
+            /** @enum {string} */
+            encoding: "utf-8" | "gb18030" | "xlsx";
+            total: number;
+            kept: number;
+            added: number;
+            changed: number;
+            unchanged: number;
+            refused: {
+                row: number;
+                column: string;
+                field: string;
+                message: string;
+            }[];
         };
         AgencyInspection: {
             /** Format: uuid */
@@ -4096,6 +4208,173 @@ export interface operations {
                 };
             };
             /** @description 未找到该联合检查 — not an inspection of this agency */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitFindings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FindingsSubmission"];
+            };
+        };
+        responses: {
+            /** @description 已处理 — handled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingsAnswer"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                register: "ultrasound" | "delivery" | "termination" | "follow-up" | "approval" | "permit" | "drug-sale";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterImportRequest"];
+            };
+        };
+        responses: {
+            /** @description 已导入 — imported */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterImportResult"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 没有这个登记 — no such register */
             404: {
                 headers: {
                     [name: string]: unknown;

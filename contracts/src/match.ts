@@ -262,3 +262,42 @@ export const ComparisonRequested = z.object({
   refused: z.enum(["rate-limited", "too-large", "malformed", "not-a-holder"]).optional(),
 });
 export type ComparisonRequested = z.infer<typeof ComparisonRequested>;
+
+/**
+ * An import of a register file (实名登记导入) at the holding agency's desk: the file's bytes
+ * (CSV in UTF-8 or GB18030, or an Excel workbook) and, for each field of the register's row,
+ * the header of the column that holds it in this source's export.
+ */
+export const RegisterImportRequest = z.object({
+  mapping: z.record(z.string().min(1), z.string().trim().min(1)),
+  /** The file, base64. */
+  content: z.base64().min(1),
+});
+export type RegisterImportRequest = z.infer<typeof RegisterImportRequest>;
+
+/** What an import kept and refused: each refused row with its row number and column. */
+export const RegisterImportResult = z.object({
+  register: RegisterName,
+  encoding: z.enum(["utf-8", "gb18030", "xlsx"]),
+  total: z.number().int(),
+  kept: z.number().int(),
+  added: z.number().int(),
+  changed: z.number().int(),
+  unchanged: z.number().int(),
+  refused: z.array(
+    z.object({ row: z.number().int(), column: z.string(), field: z.string(), message: z.string() }),
+  ),
+});
+export type RegisterImportResult = z.infer<typeof RegisterImportResult>;
+
+/** Findings of the rules handed to the desk of the agency that originates their leads. */
+export const FindingsSubmission = z.object({ findings: z.array(Finding).min(1).max(500) });
+export type FindingsSubmission = z.infer<typeof FindingsSubmission>;
+
+/** What the desk made of them: leads registered, findings already a lead, findings of other agencies. */
+export const FindingsAnswer = z.object({
+  registered: z.array(z.object({ key: z.string(), leadId: z.uuid() })),
+  duplicates: z.array(z.object({ key: z.string(), leadId: z.uuid() })),
+  others: z.number().int(),
+});
+export type FindingsAnswer = z.infer<typeof FindingsAnswer>;

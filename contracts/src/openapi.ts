@@ -64,6 +64,13 @@ import {
 } from "./events-officer.ts";
 import { ReportSubmission } from "./events-report.ts";
 import { AuditWitnesses } from "./events-witness.ts";
+import {
+  FindingsAnswer,
+  FindingsSubmission,
+  RegisterImportRequest,
+  RegisterImportResult,
+  RegisterName,
+} from "./match.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
 
@@ -320,6 +327,10 @@ export function openApiDocument(): Record<string, unknown> {
     ...supervisionSchemas(),
     SupervisionAnswerRequest: jsonSchema(SupervisionAnswerRequest, "input"),
     InspectionFindings: jsonSchema(InspectionFindings, "input"),
+    RegisterImportRequest: jsonSchema(RegisterImportRequest, "input"),
+    FindingsSubmission: jsonSchema(FindingsSubmission, "input"),
+    FindingsAnswer: jsonSchema(FindingsAnswer, "output"),
+    RegisterImportResult: jsonSchema(RegisterImportResult, "output"),
     AgencyInspection: jsonSchema(AgencyInspection, "output"),
     InspectionList: jsonSchema(
       z.object({ items: z.array(AgencyInspection), total: z.number().int() }),
@@ -768,6 +779,41 @@ export function openApiDocument(): Record<string, unknown> {
             ...bodyProblems,
             ...problems,
             "404": problem("未找到该联合检查 — not an inspection of this agency"),
+          },
+        },
+      },
+      "/comparison/findings": {
+        post: {
+          operationId: "submitFindings",
+          summary:
+            "比对发现 — the rules' findings: those this agency originates become leads, routed as any; a finding already a lead is a duplicate, not a second lead",
+          requestBody: { required: true, content: json("FindingsSubmission") },
+          responses: {
+            "200": { description: "已处理 — handled", content: json("FindingsAnswer") },
+            ...bodyProblems,
+            ...problems,
+          },
+        },
+      },
+      "/registers/{register}/imports": {
+        post: {
+          operationId: "importRegister",
+          summary:
+            "实名登记导入 — import a CSV (UTF-8 or GB18030) or Excel export into a register this agency holds; bad rows refused with row and column, the rest kept; a re-import changes nothing",
+          parameters: [
+            {
+              name: "register",
+              in: "path",
+              required: true,
+              schema: { type: "string", enum: RegisterName.options },
+            },
+          ],
+          requestBody: { required: true, content: json("RegisterImportRequest") },
+          responses: {
+            "200": { description: "已导入 — imported", content: json("RegisterImportResult") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("没有这个登记 — no such register"),
           },
         },
       },

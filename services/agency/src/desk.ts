@@ -24,6 +24,7 @@ import { inspectionDesk } from "./inspection-routes.ts";
 import { leadRoutes } from "./lead-routes.ts";
 import { ownEventsHandler } from "./own-events.ts";
 import { referralDesk } from "./referral-routes.ts";
+import { registerRoutes } from "./register-routes.ts";
 import { ReportDesk } from "./report-desk.ts";
 import { reportRoutes } from "./report-routes.ts";
 import type { AgencyRules } from "./rules.ts";
@@ -119,6 +120,7 @@ export function agencyDesk(rules: AgencyRules) {
     ctx.app.route("/", reportRoutes({ ...feature, reports }));
     ctx.app.route("/", inspections.routes);
     ctx.app.route("/", caseRoutes({ ...feature, config }));
+    ctx.app.route("/", registerRoutes({ agency, kv: ctx.kv }));
     return {
       start: async () => {
         for (const c of consumers) await c.start();

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import {
   type CountyConfig,
+  type FindingsAnswer,
+  FindingsSubmission,
   type InboxItem,
   LeadDismissal,
   type LeadRegistered,
@@ -11,6 +13,7 @@ import {
 import {
   decideLead,
   evolveLead,
+  findingLead,
   inboxItem,
   isRefusal,
   type Lead,
@@ -167,9 +170,11 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
     officer: Officer,
     body: LeadRegistration,
     key: string | undefined,
+    fixedId?: string,
   ): Promise<LeadRegistered> {
     // The officer's key, scoped to the officer: two officers may send the same key.
-    const leadId = key ? uuidFromName(`${agency}:${officer.id}:${key}:lead`) : crypto.randomUUID();
+    const leadId =
+      fixedId ?? (key ? uuidFromName(`${agency}:${officer.id}:${key}:lead`) : crypto.randomUUID());
     // A retry whose registration was recorded, though its answer was not: answered from the record.
     const recorded = store.state.leads.get(leadId);
     if (recorded) return registrationAnswer(recorded);
@@ -217,6 +222,33 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
   });
 
   app.get("/leads", (c) => page(c, store.state.leads.values(), leadView));
+
+  // 数据比对: the rules' findings this agency originates, each a lead once. Its id derives from
+  // the finding's key (the person and pregnancy, or the prescriber and drug): a finding made
+  // again is answered as a duplicate, however often the rules run.
+  app.post("/comparison/findings", async (c) => {
+    const officer = c.get("officer");
+    const body = await readJson(c, FindingsSubmission);
+    const registered: { key: string; leadId: string }[] = [];
+    const duplicates: { key: string; leadId: string }[] = [];
+    let others = 0;
+    for (const finding of body.findings) {
+      const { originator, registration } = findingLead(finding, deps.config.county);
+      if (originator !== agency) {
+        others++;
+        continue;
+      }
+      const leadId = uuidFromName(`${agency}:finding:${finding.key}`);
+      if (store.state.leads.has(leadId)) {
+        duplicates.push({ key: finding.key, leadId });
+        continue;
+      }
+      const parsed = LeadRegistration.parse(registration);
+      await register(officer, parsed, undefined, leadId);
+      registered.push({ key: finding.key, leadId });
+    }
+    return c.json({ registered, duplicates, others } satisfies FindingsAnswer);
+  });
 
   app.get("/leads/:leadId", (c) => {
     const lead = store.lead(c.req.param("leadId"));

@@ -1,2 +1,3 @@
 export * from "./facts.ts";
+export * from "./lead.ts";
 export * from "./rules.ts";
