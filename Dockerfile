@@ -21,6 +21,7 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY contracts/package.json contracts/
 COPY services/agency/package.json services/agency/
 COPY services/cli/package.json services/cli/
+COPY services/city-office/package.json services/city-office/
 COPY services/commerce/package.json services/commerce/
 COPY services/comparison/package.json services/comparison/
 COPY services/county/package.json services/county/
