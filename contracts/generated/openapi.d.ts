@@ -1379,6 +1379,9 @@ export interface components {
             level: number;
             answer?: string;
             answeredAt?: string;
+            by?: string;
+            byCounty?: string;
+            toCounty?: string;
         };
         SupervisionList: {
             items: {
@@ -1401,6 +1404,9 @@ export interface components {
                 level: number;
                 answer?: string;
                 answeredAt?: string;
+                by?: string;
+                byCounty?: string;
+                toCounty?: string;
             }[];
             total: number;
         };
