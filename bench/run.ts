@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { PUBLISH_WINDOW } from "@liandong/runtime";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
+import { cityBench } from "./city.ts";
 import { handoffBench } from "./handoff.ts";
 import { officeBench } from "./office.ts";
 import { publishBench } from "./publish.ts";
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     "office-referrals": { type: "string", default: "100000" },
     "region-deliveries": { type: "string", default: "300" },
     "region-backlog": { type: "string", default: "50000" },
+    // 上下联动, opt-in for now (`--only city`): a city and two counties, real processes.
+    "city-cases": { type: "string", default: "20" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
     only: { type: "string", default: "publish,handoff,audit,office,region" },
   },
@@ -116,6 +119,11 @@ if (only.has("region"))
       log: out,
     }),
     only.size === 5,
+  );
+
+if (only.has("city"))
+  await record(
+    cityBench({ natsServer: natsServerBinary(), cases: Number(values["city-cases"]), log: out }),
   );
 
 out("\n基准结果（bench/results/latest.json）：");
