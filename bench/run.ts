@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { PUBLISH_WINDOW } from "@liandong/runtime";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
+import { cityBench } from "./city.ts";
 import { countyBench } from "./county.ts";
 import { handoffBench } from "./handoff.ts";
 import { matchBench } from "./match.ts";
@@ -17,7 +18,17 @@ import { vaultBench } from "./vault.ts";
 
 const root = resolve(import.meta.dirname, "..");
 /** Every suite, in the order they run: a run of all of them is `complete`. */
-const SUITES = ["publish", "handoff", "audit", "office", "county", "region", "vault", "match"];
+const SUITES = [
+  "publish",
+  "handoff",
+  "audit",
+  "office",
+  "county",
+  "region",
+  "vault",
+  "match",
+  "city",
+];
 const { values } = parseArgs({
   options: {
     events: { type: "string", default: "50000" },
@@ -40,6 +51,8 @@ const { values } = parseArgs({
     // 数据比对: rows per register (five pregnancy registers and the drug ledger).
     "match-rows": { type: "string", default: "2000" },
     "vault-identities": { type: "string", default: "10000" },
+    // 上下联动: a city and two counties, real processes.
+    "city-cases": { type: "string", default: "20" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
     only: { type: "string", default: SUITES.join(",") },
   },
@@ -143,6 +156,11 @@ if (only.has("vault"))
   await record(vaultBench({ identities: Number(values["vault-identities"]), log: out }));
 if (only.has("match"))
   await record(matchBench({ perRegister: Number(values["match-rows"]), log: out }));
+
+if (only.has("city"))
+  await record(
+    cityBench({ natsServer: natsServerBinary(), cases: Number(values["city-cases"]), log: out }),
+  );
 
 await record({}, true);
 out("\n基准结果（bench/results/latest.json）：");

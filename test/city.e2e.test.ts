@@ -2,7 +2,7 @@
 // and two of its counties (each its own bus), linked up with leaf connections the project's
 // configuration code generates. A county's monthly report rolls up to the city; a major case is
 // reported at once, facts only, chased until the city acknowledges it, and the county sees it.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CityReportView, monthOf, previousMonth, STREAMS } from "@liandong/contracts";
@@ -29,6 +29,7 @@ const county = (code: string) => ({
 });
 
 let stateDir: string;
+let majorCaseId: string;
 let city: RunningCity;
 const thisMonth = monthOf(new Date().toISOString());
 const longAgo = previousMonth(previousMonth(thisMonth));
@@ -42,6 +43,7 @@ beforeAll(async () => {
     counties: [county(GANZHOU), county(MINLE)],
     natsServer: natsServerBinary(),
     ports: "free",
+    clockFile: join(stateDir, "clock-offset-ms"),
   });
 }, 180_000);
 
@@ -161,6 +163,7 @@ describe("a major case is reported at once (重大案件及时通报)", () => {
     });
     expect(opened.status, JSON.stringify(opened.body)).toBe(201);
     const caseId = opened.body.caseId;
+    majorCaseId = caseId;
     const closed = await health.post(`/cases/${caseId}/closure`, {
       summary: "经查属实，依法移送",
       sanctions: [{ kind: "transfer-to-judiciary", against: "某镇个体医生" }],
@@ -229,5 +232,70 @@ describe("a major case is reported at once (重大案件及时通报)", () => {
     await new Promise((r) => setTimeout(r, 4000));
     const after = await at(GANZHOU, "office").get<{ items: Major[] }>("/major-cases");
     expect(after.body.items.find((x) => x.facts.caseId === caseId)?.chases).toBe(chases);
+  }, 180_000);
+});
+
+describe("the city supervises down (督办)", () => {
+  type Order = { orderId: string; status: string; level: number; answer?: string; by?: string };
+  const orderAt = async (code: string, agency: string, path: string, orderId: string) =>
+    eventually(async () => {
+      const r = await at(code, agency).get<{ items: Order[] }>(path);
+      return r.body.items?.find((o) => o.orderId === orderId);
+    }, 60_000);
+
+  it("an order reaches the county's office, is answered there, and the answer is on the city's record", async () => {
+    const issued = await cityOffice().post<Order>("/orders", {
+      county: GANZHOU,
+      caseId: majorCaseId,
+      reason: "请于三日内报告该案移送司法机关的进展",
+      answerWithinDays: 3,
+    });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+    const orderId = issued.body.orderId;
+    // Only about a major case the county reported.
+    expect(
+      (
+        await cityOffice().post("/orders", {
+          county: MINLE,
+          caseId: majorCaseId,
+          reason: "x",
+        })
+      ).status,
+    ).toBe(404);
+    const down = await orderAt(GANZHOU, "office", "/supervision", orderId);
+    expect(down).toMatchObject({ status: "open", by: "city-office", to: "office" });
+    // Minle's office never sees it; Ganzhou's office answers it.
+    expect(
+      (await at(MINLE, "office").get<{ items: Order[] }>("/supervision")).body.items.some(
+        (o) => o.orderId === orderId,
+      ),
+    ).toBe(false);
+    const answered = await at(GANZHOU, "office").post<Order>(`/supervision/${orderId}/answer`, {
+      answer: "已移送县公安局，已立案侦查",
+    });
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    const up = await eventually(async () => {
+      const o = await orderAt(CITY, "city-office", "/orders", orderId);
+      return o.status === "answered" ? o : undefined;
+    }, 60_000);
+    expect(up.answer).toBe("已移送县公安局，已立案侦查");
+  }, 180_000);
+
+  it("an order left unanswered past its deadline is escalated by the city, and the county sees it", async () => {
+    const issued = await cityOffice().post<Order>("/orders", {
+      county: GANZHOU,
+      caseId: majorCaseId,
+      reason: "请于一日内报告查处情况",
+      answerWithinDays: 1,
+    });
+    expect(issued.status).toBe(201);
+    await orderAt(GANZHOU, "office", "/supervision", issued.body.orderId);
+    writeFileSync(join(stateDir, "clock-offset-ms"), String(2 * 86_400_000));
+    const escalated = await eventually(async () => {
+      const o = await orderAt(GANZHOU, "office", "/supervision", issued.body.orderId);
+      return o.status === "escalated" ? o : undefined;
+    }, 60_000);
+    expect(escalated.level).toBe(2);
+    writeFileSync(join(stateDir, "clock-offset-ms"), "0");
   }, 180_000);
 });

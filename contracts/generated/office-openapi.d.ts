@@ -378,6 +378,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/{month}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上报月报 — close the county's monthly report and send it up to its city (上下联动); again to correct it */
+        post: operations["closeCountyReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/major-cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 重大案件通报 — the major cases reported to the city, and whether it acknowledged each */
+        get: operations["listMajorCases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/{orderId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 督办回复 — answer an order the city's office addressed to this office (once) */
+        post: operations["answerCityOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -512,6 +563,9 @@ export interface components {
             level: number;
             answer?: string;
             answeredAt?: string;
+            by?: string;
+            byCounty?: string;
+            toCounty?: string;
         };
         SupervisionList: {
             items: {
@@ -534,6 +588,9 @@ export interface components {
                 level: number;
                 answer?: string;
                 answeredAt?: string;
+                by?: string;
+                byCounty?: string;
+                toCounty?: string;
             }[];
             total: number;
         };
@@ -580,6 +637,140 @@ export interface components {
             };
             overdueNow: boolean;
             ageDays: number;
+        };
+        MajorCaseList: {
+            items: {
+                facts: {
+                    /** Format: uuid */
+                    caseId: string;
+                    county: string;
+                    agency: string;
+                    title: string;
+                    violations: ("illegal-sex-determination" | "sex-selective-termination" | "intermediary" | "illegal-drug-sale" | "unlicensed-practice" | "unregistered-ultrasound" | "infant-abandonment" | "infant-trafficking" | "false-certificate" | "obstruction")[];
+                    target: {
+                        /** @enum {string} */
+                        kind: "institution" | "person";
+                        name: string;
+                        county: string;
+                    };
+                    /** @enum {string} */
+                    status: "open" | "closed";
+                    /** Format: date-time */
+                    openedAt: string;
+                    /** Format: date-time */
+                    closedAt?: string;
+                    sanctions: ({
+                        /** @constant */
+                        kind: "fine";
+                        amountYuan: number;
+                        against: string;
+                    } | {
+                        /** @constant */
+                        kind: "revoke-practising-certificate";
+                        against: string;
+                    } | {
+                        /** @constant */
+                        kind: "revoke-institution-licence";
+                        against: string;
+                    } | {
+                        /** @constant */
+                        kind: "administrative-sanction";
+                        against: string;
+                        detail: string;
+                    } | {
+                        /** @constant */
+                        kind: "birth-permit-sanction";
+                        against: string;
+                        detail: string;
+                    } | {
+                        /** @constant */
+                        kind: "confiscate-drugs";
+                        against: string;
+                        detail?: string;
+                    } | {
+                        /** @constant */
+                        kind: "revoke-business-licence";
+                        against: string;
+                    } | {
+                        /** @constant */
+                        kind: "close-unlicensed-operator";
+                        against: string;
+                    } | {
+                        /** @constant */
+                        kind: "transfer-to-judiciary";
+                        against: string;
+                        /** Format: date-time */
+                        decideBy?: string;
+                        /** Format: date-time */
+                        transferBy?: string;
+                    })[];
+                    grounds: ("transfer-to-judiciary" | "fine-at-least" | "institution-licence-revoked" | "several-counties")[];
+                    counties: string[];
+                };
+                /** Format: date-time */
+                reportedAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                acknowledged: boolean;
+                /** Format: date-time */
+                acknowledgedAt?: string;
+                acknowledgeNote?: string;
+                chases: number;
+                /** Format: date-time */
+                lastChasedAt?: string;
+            }[];
+            total: number;
+        };
+        SupervisionAnswerRequest: {
+            answer: string;
+        };
+        CountyReportSent: {
+            city: string;
+            /** @constant */
+            status: "closed";
+            /** Format: date-time */
+            firstClosedAt: string;
+            /** Format: date-time */
+            closedAt: string;
+            data: {
+                month: string;
+                county: string;
+                figures: {
+                    leadsRegistered: number;
+                    leadsReceived: number;
+                    casesOpened: number;
+                    casesClosed: number;
+                    finesYuan: number;
+                    revocations: number;
+                    judiciaryTransfers: number;
+                    referralsOverdue: number;
+                    inspections: number;
+                    institutionsChecked: number;
+                    devicesSealed: number;
+                    drugsConfiscated: number;
+                };
+                agencies: {
+                    agency: string;
+                    name: string;
+                    /** @enum {string} */
+                    status: "submitted" | "late" | "missing" | "pending";
+                    figures: {
+                        leadsRegistered: number;
+                        leadsReceived: number;
+                        casesOpened: number;
+                        casesClosed: number;
+                        finesYuan: number;
+                        revocations: number;
+                        judiciaryTransfers: number;
+                        referralsOverdue: number;
+                        inspections: number;
+                        institutionsChecked: number;
+                        devicesSealed: number;
+                        drugsConfiscated: number;
+                    };
+                }[];
+                flagged: string[];
+            };
         };
         TrackerPage: {
             items: {
@@ -2555,6 +2746,191 @@ export interface operations {
             };
             /** @description 未找到该月报 — ask for /reports/YYYY-MM.csv or .json */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    closeCountyReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 已上报 — as sent up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountyReportSent"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 本县未配置上级市 — no city above this county */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 月份格式应为 YYYY-MM，且该月已开始 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMajorCases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 重大案件通报 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MajorCaseList"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answerCityOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisionAnswerRequest"];
+            };
+        };
+        responses: {
+            /** @description 已回复 — answered (or the first answer again) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionOrderView"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该督办 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1450,6 +1450,9 @@ export interface components {
             level: number;
             answer?: string;
             answeredAt?: string;
+            by?: string;
+            byCounty?: string;
+            toCounty?: string;
         };
         SupervisionList: {
             items: {
@@ -1472,6 +1475,9 @@ export interface components {
                 level: number;
                 answer?: string;
                 answeredAt?: string;
+                by?: string;
+                byCounty?: string;
+                toCounty?: string;
             }[];
             total: number;
         };

@@ -32,5 +32,9 @@ export const SupervisionOrderView = z.object({
   level: z.number().int(),
   answer: z.string().optional(),
   answeredAt: z.string().optional(),
+  /** 上下联动: the city's office that issued it, and the county whose office it is addressed to. */
+  by: AgencyCode.optional(),
+  byCounty: z.string().optional(),
+  toCounty: z.string().optional(),
 });
 export type SupervisionOrderView = z.infer<typeof SupervisionOrderView>;

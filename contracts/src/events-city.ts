@@ -83,3 +83,32 @@ export const MajorCaseChased = z.object({
   county: CountyCode,
   level: z.number().int().min(1).max(99),
 });
+
+const Instant = z.iso.datetime({ offset: true });
+
+/** A major case as the county that reported it and the city both show it. */
+export const MajorCaseView = z.object({
+  facts: MajorCaseReported,
+  reportedAt: Instant,
+  /** When the facts last changed (reported again). */
+  updatedAt: Instant,
+  acknowledged: z.boolean(),
+  acknowledgedAt: Instant.optional(),
+  acknowledgeNote: z.string().optional(),
+  /** How often the county chased it unacknowledged. */
+  chases: z.number().int().min(0),
+  lastChasedAt: Instant.optional(),
+});
+export const MajorCaseList = z.object({
+  items: z.array(MajorCaseView),
+  total: z.number().int().min(0),
+});
+
+/** `POST /reports/{month}/close` on a county's office: the report as sent up to its city. */
+export const CountyReportSent = z.object({
+  city: CountyCode,
+  status: z.literal("closed"),
+  firstClosedAt: Instant,
+  closedAt: Instant,
+  data: CountyReportClosed,
+});

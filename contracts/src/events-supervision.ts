@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
+import { CountyCode } from "./county.ts";
 
 /** What a supervision order is about: an overdue referral, or a major case. */
 export const SupervisionSubject = z.object({ kind: z.enum(["referral", "case"]), id: z.uuid() });
@@ -16,6 +17,13 @@ export const SupervisionOrdered = z.object({
   grounds: z.enum(["overdue", "major-case"]),
   reason: z.string().trim().min(1).max(2000),
   answerBy: z.iso.datetime({ offset: true }),
+  /**
+   * 上下联动: an order of the city's office (`by`, of `byCounty`) to a county's office (`to`, of
+   * `toCounty`). Absent: the county's own office to one of its agencies.
+   */
+  by: AgencyCode.optional(),
+  byCounty: CountyCode.optional(),
+  toCounty: CountyCode.optional(),
 });
 
 /** The addressed agency's answer to a supervision order (督办回复). */

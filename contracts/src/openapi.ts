@@ -53,6 +53,7 @@ import {
 } from "./api-supervision.ts";
 import { AggregateKind } from "./envelope.ts";
 import { AuditHeads, AuditKeys } from "./events-audit.ts";
+import { CountyReportSent, MajorCaseList } from "./events-city.ts";
 import { InspectionFindings, InspectionPlanRequest } from "./events-inspection.ts";
 import {
   OfficerEntry,
@@ -864,6 +865,9 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     ...serviceSchemas(),
     ...supervisionSchemas(),
     TrackedReferralView: jsonSchema(TrackedReferralView, "output"),
+    MajorCaseList: jsonSchema(MajorCaseList, "output"),
+    SupervisionAnswerRequest: jsonSchema(SupervisionAnswerRequest, "input"),
+    CountyReportSent: jsonSchema(CountyReportSent, "output"),
     TrackerPage: jsonSchema(TrackerPage, "output"),
     TrackedLeadView: jsonSchema(TrackedLeadView, "output"),
     TrackedLeadPage: jsonSchema(TrackedLeadPage, "output"),
@@ -1189,6 +1193,48 @@ export function officeOpenApiDocument(): Record<string, unknown> {
       },
       "/reports/{month}.json": report("json"),
       "/reports/{month}.csv": report("csv"),
+      "/reports/{month}/close": {
+        post: {
+          operationId: "closeCountyReport",
+          summary:
+            "上报月报 — close the county's monthly report and send it up to its city (上下联动); again to correct it",
+          parameters: [month],
+          responses: {
+            "200": { description: "已上报 — as sent up", content: json("CountyReportSent") },
+            ...problems,
+            "409": problem("本县未配置上级市 — no city above this county"),
+            "422": problem("月份格式应为 YYYY-MM，且该月已开始"),
+          },
+        },
+      },
+      "/major-cases": {
+        get: {
+          operationId: "listMajorCases",
+          summary:
+            "重大案件通报 — the major cases reported to the city, and whether it acknowledged each",
+          responses: {
+            "200": { description: "重大案件通报", content: json("MajorCaseList") },
+            ...problems,
+          },
+        },
+      },
+      "/supervision/{orderId}/answer": {
+        post: {
+          operationId: "answerCityOrder",
+          summary: "督办回复 — answer an order the city's office addressed to this office (once)",
+          parameters: [pathParam("orderId", { type: "string", format: "uuid" })],
+          requestBody: { required: true, content: json("SupervisionAnswerRequest") },
+          responses: {
+            "200": {
+              description: "已回复 — answered (or the first answer again)",
+              content: json("SupervisionOrderView"),
+            },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该督办"),
+          },
+        },
+      },
       "/": page("webPage", "网页工作台 — the web page every officer logs in on", "text/html"),
       "/ui/app.js": page("webScript", "网页脚本 — the page's script", "text/javascript"),
       "/ui/style.css": page("webStyle", "网页样式 — the page's style sheet", "text/css"),

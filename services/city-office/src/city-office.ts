@@ -14,6 +14,7 @@ import {
 import { headers } from "@nats-io/transport-node";
 import { type CountyReports, cityReportRoutes, evolveCountyReports } from "./city-report.ts";
 import { followMajorCases, majorCaseRoutes, newMajorCases } from "./major-cases.ts";
+import { escalateOverdue, followOrders, newOrders, orderRoutes } from "./orders.ts";
 import { cityPage } from "./page.ts";
 
 /**
@@ -27,6 +28,9 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
   const { bus, logger, publisher, agency } = ctx;
   const reports: CountyReports = new Map();
   const majorCases = newMajorCases();
+  const orders = newOrders();
+  const escalating = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
   const log = new AggregateLog(publisher, ctx.kv, ctx.county);
   const seals = sealKeysOf(ctx.config);
   let caughtUp = false;
@@ -35,7 +39,8 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
   ctx.app.use("*", officerGate(ctx.officers, agency, OPEN_PATHS));
   ctx.app.route("/", cityReportRoutes(ctx, reports));
   ctx.app.route("/", majorCaseRoutes(ctx, { log, majorCases }));
-  ctx.app.route("/", cityPage(ctx));
+  ctx.app.route("/", orderRoutes(ctx, { log, orders, majorCases }));
+  ctx.app.route("/", cityPage(ctx, { reports, majorCases, orders }));
 
   const deadLetter = async (m: StreamMessage, reason: string, detail: string) => {
     const h = headers();
@@ -63,7 +68,7 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
     );
     if (problem) return deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem);
     evolveCountyReports(reports, e);
-    const refused = followMajorCases(majorCases, e);
+    const refused = followMajorCases(majorCases, e) ?? followOrders(orders, e);
     if (refused) return deadLetter(m, "not-entitled", refused.message);
     return undefined;
   };
@@ -75,10 +80,16 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
         onMessage,
         onCaughtUp: () => {
           caughtUp = true;
+          timer = setInterval(
+            () => escalateOverdue(ctx, { log, orders }, escalating),
+            ctx.config.overdueCheckSeconds * 1000,
+          );
+          timer.unref();
         },
       });
     },
     async stop() {
+      if (timer) clearInterval(timer);
       await running?.stop();
     },
     ready: () => caughtUp,

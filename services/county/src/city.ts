@@ -57,9 +57,11 @@ type LinkFile = Record<string, { publicKey: string; seed: string }>;
  */
 export async function startCity(opts: CityOptions): Promise<RunningCity> {
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-  const codes = opts.counties.map((c) => CountyConfig.parse(c).county);
-  const agenciesOf = (c: Record<string, unknown>) =>
-    CountyConfig.parse(c).agencies.map((a) => a.code);
+  // Each county's configuration as it will be read: its city's code set.
+  const parse = (c: Record<string, unknown>) =>
+    CountyConfig.parse({ ...c, city: { ...(c.city ?? {}), code: opts.city } });
+  const codes = opts.counties.map((c) => parse(c).county);
+  const agenciesOf = (c: Record<string, unknown>) => parse(c).agencies.map((a) => a.code);
   const keysOf = async (code: string, agencies: string[]) => {
     const dir = join(opts.stateDir, code, "secrets");
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type CountyConfig, countyFullName } from "@liandong/contracts";
 import { watchLifeline } from "@liandong/runtime";
+import { runCity } from "./city-main.ts";
 import { startCounty } from "./county.ts";
 import { playDemo, playRegionDemo } from "./demo.ts";
 import { startRegion } from "./region.ts";
@@ -18,6 +19,9 @@ const { values } = parseArgs({
     /** Two linked counties of one cooperation region (区域协作), each its own bus: S5's demo. */
     region: { type: "boolean", default: false },
     neighbour: { type: "string", default: "441702" },
+    /** A city's office and its counties, each its own bus, linked up (上下联动), from deploy/city. */
+    city: { type: "boolean", default: false },
+    "city-code": { type: "string", default: "620700" },
   },
 });
 
@@ -60,6 +64,18 @@ const stateDir =
 const ports = process.env.LIANDONG_PORTS === "free" ? "free" : "fixed";
 
 if (values.region) await runRegion();
+if (values.city)
+  await runCity({
+    root,
+    natsServer,
+    demo: values.demo,
+    cityCode: values["city-code"],
+    say: out,
+    failedStart,
+    onStop: (stop) => {
+      stopRequested = stop;
+    },
+  });
 
 out("联动 · 正在启动县级协作总线…");
 const county = await startCounty({

@@ -154,9 +154,10 @@ export async function office(
     followBreakGlass(breakGlass, e, m.seq);
     const inspection = followInspections(inspections, e, { participants, leads: tracker });
     const refused = order ?? inspection ?? upDown;
-    // Every step on a supervision aggregate moves the head the office's own steps link to.
+    // Every step on a supervision aggregate moves the head the office's own steps link to; one of
+    // the city's (上下联动) is on the city's own chain, under its own subjects.
     const observed =
-      e.aggregate.kind === "supervision"
+      e.aggregate.kind === "supervision" && e.county === ctx.county
         ? observeSupervision(supervision, log, e, { seq: m.seq, hash })
         : undefined;
     if (refused)

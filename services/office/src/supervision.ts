@@ -1,4 +1,9 @@
-import { OFFICE, SupervisionOrderRequest, type SupervisionOrderView } from "@liandong/contracts";
+import {
+  OFFICE,
+  SupervisionAnswerRequest,
+  SupervisionOrderRequest,
+  type SupervisionOrderView,
+} from "@liandong/contracts";
 import {
   answerOverdue,
   isOverdue,
@@ -17,6 +22,7 @@ import {
   type HttpEnv,
   newestFirst,
   ProblemError,
+  readJson,
   type ServiceContext,
   uuidFromName,
 } from "@liandong/runtime";
@@ -79,6 +85,22 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
       }),
     });
     return c.json(order, 201);
+  });
+  // 上下联动: the office answers an order its city's office addressed to it.
+  app.post("/supervision/:orderId/answer", async (c) => {
+    const officer = c.get("officer");
+    const { answer } = await readJson(c, SupervisionAnswerRequest);
+    const orderId = c.req.param("orderId");
+    const o = supervision.orders.get(orderId);
+    if (!o) throw new ProblemError(404, "not-found", "未找到该督办");
+    const order = await decideOrder(ctx, deps.log, supervision, {
+      orderId,
+      aboutId: o.about.id,
+      actor: officer.id,
+      eventId: uuidFromName(`supervision-answered:${orderId}`),
+      command: (eventId) => ({ type: "answer", at: ctx.clock().toISOString(), eventId, answer }),
+    });
+    return c.json(order, 200);
   });
   app.get("/supervision", (c) =>
     c.json(newestFirst([...supervision.orders.values()].map(supervisionView), (o) => o.orderedAt)),
@@ -145,7 +167,16 @@ function decideOrder(
           envelope: (e) => ({
             actor: step.actor,
             aggregate: { kind: "supervision", id: e.data.about.id },
-            to: "to" in e.data ? e.data.to : OFFICE,
+            // An answer goes back to the office that issued the order (its city's, from above).
+            ...(e.type === "supervision.answered"
+              ? {
+                  to: order.status !== "none" ? (order.by ?? OFFICE) : OFFICE,
+                  toCounty: order.status !== "none" ? order.byCounty : undefined,
+                }
+              : {
+                  to: e.data.to,
+                  toCounty: e.type === "supervision.ordered" ? e.data.toCounty : undefined,
+                }),
           }),
           fold: supervisionDecider.evolve,
           onConflict: "throw",
@@ -175,7 +206,8 @@ export function escalate(
 ): void {
   const now = ctx.clock();
   for (const o of supervision.orders.values()) {
-    if (!answerOverdue(o, now)) continue;
+    // An order from the city's office is the city's to escalate.
+    if (!answerOverdue(o, now) || (o.byCounty && o.byCounty !== ctx.county)) continue;
     const key = `escalate:${o.orderId}:${o.level + 1}`;
     if (inFlight.has(key)) continue;
     inFlight.add(key);

@@ -9,6 +9,11 @@ import { describe, expect, it } from "vitest";
 import type { CaseRecord } from "../case/case.ts";
 import { isRefusal } from "../decider.ts";
 import { FIGURE_NAMES } from "../report/figures.ts";
+import {
+  type SupervisionCommand,
+  type SupervisionState,
+  supervisionDecider,
+} from "../supervision/supervision.ts";
 import { type CountyReportState, cityReportView, countyReportDecider } from "./county-report.ts";
 import {
   majorCaseDecider,
@@ -286,3 +291,56 @@ describe("a major case (重大案件)", () => {
     expect(recordMajorCase(acked.record, { ...chase, agency: "health" }).ok).toBe(false);
   });
 });
+
+describe("the city supervises down (督办)", () => {
+  const CASE = "00000000-0000-4000-8000-0000000000c1";
+  const city = { agency: "city-office", county: CITY };
+  const office = (county = GANZHOU) => ({ agency: "office", county });
+  const issue = (reported = true) => ({
+    type: "issue" as const,
+    at: "2026-03-20T01:00:00.000Z",
+    eventId: "o1",
+    orderId: "00000000-0000-4000-8000-0000000000d1",
+    about: { kind: "case" as const, id: CASE },
+    reason: "请于三日内报告查处进展",
+    answerWithinDays: 3,
+    supervised: { kind: "major-case" as const, reported, county: GANZHOU },
+  });
+  const decideBy = (
+    command: SupervisionCommand,
+    actor: { agency: string; county: string },
+    state: SupervisionState,
+  ) => supervisionDecider.decide({ command, actor }, state);
+
+  it("orders a county's office about a major case it reported; that office answers, no other", () => {
+    expect(decideBy(issue(false), city, { status: "none" })).toMatchObject({ refused: "conflict" });
+    expect(decideBy(issue(), office(), { status: "none" })).toMatchObject({ refused: "invalid" });
+    const issued = decideBy(issue(), city, { status: "none" });
+    if (isRefusal(issued)) throw new Error(issued.message);
+    expect(issued[0]!.data).toMatchObject({
+      to: "office",
+      by: "city-office",
+      byCounty: CITY,
+      toCounty: GANZHOU,
+    });
+    const order = supervisionDecider.evolve({ status: "none" }, issued[0]!);
+    const answer = {
+      type: "answer" as const,
+      at: "2026-03-21T01:00:00.000Z",
+      eventId: "a1",
+      answer: "已立案查处，正在移送",
+    };
+    expect(decideBy(answer, office(MINLE_), order)).toMatchObject({ refused: "forbidden" });
+    expect(decideBy(answer, { agency: "health", county: GANZHOU }, order)).toMatchObject({
+      refused: "forbidden",
+    });
+    expect(decideBy(answer, office(), order)).toMatchObject([{ type: "supervision.answered" }]);
+    // Only the city escalates its order, once its deadline has passed.
+    const escalate = { type: "escalate" as const, at: "2026-03-24T01:00:00.000Z", eventId: "e1" };
+    expect(decideBy(escalate, office(), order)).toMatchObject({ refused: "forbidden" });
+    expect(decideBy(escalate, city, order)).toMatchObject([
+      { type: "supervision.escalated", data: { level: 2 } },
+    ]);
+  });
+});
+const MINLE_ = "620722";

@@ -1,4 +1,4 @@
-import { type BusEvent, DAY_MS, OFFICE } from "@liandong/contracts";
+import { type BusEvent, CITY_OFFICE, DAY_MS, OFFICE } from "@liandong/contracts";
 import { notEntitled, type Refusal, replayed } from "../decider.ts";
 import {
   type Supervised,
@@ -46,7 +46,9 @@ export function recordSupervision(state: SupervisionState, e: SupervisionBusEven
   const d = e.data;
   if (e.aggregate.id !== d.about.id)
     return notEntitled(`${e.type} about ${d.about.id} recorded under ${e.aggregate.id}`);
-  const addressee = e.type === "supervision.answered" ? OFFICE : e.data.to;
+  // An answer goes to the office that issued the order (the city's, for an order from above).
+  const issuer = state.status !== "none" ? (state.by ?? OFFICE) : OFFICE;
+  const addressee = e.type === "supervision.answered" ? issuer : e.data.to;
   if (e.to !== addressee)
     return notEntitled(`${e.type} addressed to ${e.to ?? "no one"}, not to ${addressee}`);
   const actor = { agency: e.agency, county: e.county };
@@ -72,9 +74,11 @@ function commandOf(e: SupervisionBusEvent): SupervisionCommand {
       const d = e.data;
       // On the office's word: an overdue step of the addressee's, or a case it opened and holds open.
       const supervised: Supervised =
-        d.grounds === "overdue"
-          ? { kind: "referral", overdue: true, awaiting: { agency: d.to } }
-          : { kind: "case", open: true, agency: d.to };
+        d.by === CITY_OFFICE
+          ? { kind: "major-case", reported: true, county: d.toCounty ?? "" }
+          : d.grounds === "overdue"
+            ? { kind: "referral", overdue: true, awaiting: { agency: d.to } }
+            : { kind: "case", open: true, agency: d.to };
       return {
         ...step,
         type: "issue",

@@ -44,7 +44,10 @@ function issue(
     at: at(T0),
     eventId: testId(),
     orderId: ORDER,
-    about: { kind: supervised.kind, id: supervised.kind === "referral" ? REFERRAL : CASE },
+    about:
+      supervised.kind === "referral"
+        ? { kind: "referral", id: REFERRAL }
+        : { kind: "case", id: CASE },
     reason: "移交逾期未接收，请于三日内办理并回复",
     answerWithinDays: 3,
     supervised,

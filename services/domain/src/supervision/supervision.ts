@@ -1,5 +1,6 @@
 import {
   type AgencyCode,
+  CITY_OFFICE,
   DAY_MS,
   type EventData,
   OFFICE,
@@ -42,7 +43,9 @@ export type SupervisionActor = { agency: AgencyCode; county: string };
  */
 export type Supervised =
   | { kind: "referral"; overdue: boolean; awaiting?: { agency: AgencyCode; county?: string } }
-  | { kind: "case"; open: boolean; agency: AgencyCode };
+  | { kind: "case"; open: boolean; agency: AgencyCode }
+  /** 上下联动: a major case a county reported to the city, as the city's office holds it. */
+  | { kind: "major-case"; reported: boolean; county: string };
 
 /** When the command is decided, and the id its event will carry: injected, never read here. */
 type Step = { at: string; eventId: string };
@@ -76,7 +79,8 @@ function decideOnOrder(
   const { at, eventId: id } = command;
   const { orderId, about } = state;
   if (command.type === "answer") {
-    if (actor.agency !== state.to) return refuse("forbidden", "只有被督办部门可以回复督办");
+    if (actor.agency !== state.to || (state.toCounty && actor.county !== state.toCounty))
+      return refuse("forbidden", "只有被督办部门可以回复督办");
     if (state.status === "answered") return refuse("conflict", "该督办已回复");
     return [
       {
@@ -88,7 +92,8 @@ function decideOnOrder(
       },
     ];
   }
-  if (actor.agency !== OFFICE) return refuse("forbidden", "只有领导小组办公室可以升级督办");
+  if (actor.agency !== (state.by ?? OFFICE) || (state.byCounty && actor.county !== state.byCounty))
+    return refuse("forbidden", "只有下达督办的领导小组办公室可以升级督办");
   if (state.status !== "open") return refuse("conflict", `该督办已${STATUS_LABEL[state.status]}`);
   if (Date.parse(at) < Date.parse(state.answerBy))
     return refuse("conflict", `回复期限（${state.answerBy}）未到`);
@@ -121,10 +126,15 @@ function decideIssue(
   state: SupervisionState,
   actor: SupervisionActor,
 ): SupervisionEvent[] | Refusal {
-  if (actor.agency !== OFFICE) return refuse("forbidden", "只有领导小组办公室可以下达督办");
+  const city = actor.agency === CITY_OFFICE;
+  if (actor.agency !== OFFICE && !city)
+    return refuse("forbidden", "只有领导小组办公室可以下达督办");
   if (state.status !== "none") return refuse("conflict", "该督办已下达");
   const { supervised, about } = command;
-  if (supervised.kind !== about.kind) return refuse("invalid", "督办对象与所述不符", "about.kind");
+  // The city's office supervises down a major case a county reported; a county's, its own.
+  const expected = city ? "major-case" : about.kind;
+  if (supervised.kind !== expected || (city && about.kind !== "case"))
+    return refuse("invalid", "督办对象与所述不符", "about.kind");
   const days = command.answerWithinDays;
   const now = Date.parse(command.at);
   // A whole millisecond ahead at least: the deadline is stored to the millisecond.
@@ -133,7 +143,13 @@ function decideIssue(
     return refuse("invalid", `回复期限应在 ${MAX_ANSWER_DAYS} 日以内`, "answerWithinDays");
   let to: AgencyCode;
   let grounds: "overdue" | "major-case";
-  if (supervised.kind === "referral") {
+  let down: { by: AgencyCode; byCounty: string; toCounty: string } | undefined;
+  if (supervised.kind === "major-case") {
+    if (!supervised.reported) return refuse("conflict", "该案件未向市里通报");
+    to = OFFICE;
+    grounds = "major-case";
+    down = { by: actor.agency, byCounty: actor.county, toCounty: supervised.county };
+  } else if (supervised.kind === "referral") {
     if (!supervised.overdue) return refuse("conflict", "该移交未逾期");
     const due = supervised.awaiting;
     if (due === undefined) return refuse("conflict", "该移交无待办部门");
@@ -157,7 +173,15 @@ function decideIssue(
       type: "supervision.ordered",
       time: command.at,
       agency: actor.agency,
-      data: { orderId: command.orderId, about, to, grounds, reason: command.reason, answerBy },
+      data: {
+        orderId: command.orderId,
+        about,
+        to,
+        grounds,
+        reason: command.reason,
+        answerBy,
+        ...down,
+      },
     },
   ];
 }
@@ -182,6 +206,9 @@ function evolve(state: SupervisionState, e: SupervisionEvent): SupervisionState 
       answerBy: d.answerBy,
       status: "open",
       level: 1,
+      ...(d.by ? { by: d.by } : {}),
+      ...(d.byCounty ? { byCounty: d.byCounty } : {}),
+      ...(d.toCounty ? { toCounty: d.toCounty } : {}),
       events: [e.id],
     };
   }
