@@ -30,6 +30,8 @@ export function countyEntries(root = ROOT) {
     office: "services/office/src/main.ts",
     /** The desk of an agency added by configuration (services/county/src/service-entry.ts). */
     agency: "services/agency/src/main.ts",
+    /** A city's leading-group office (上下联动, services/county/src/city.ts), on the city's bus. */
+    "city-office": "services/city-office/src/main.ts",
   };
   // Every agency with a package of its own (services/<agency>/src/main.ts on the agency desk).
   for (const dir of readdirSync(join(root, "services")).sort()) {

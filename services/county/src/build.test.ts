@@ -12,12 +12,13 @@ it("bundles the office's page as the office does when it runs from sources", () 
   expect(webBuild(ROOT)).toEqual(WEB_BUILD);
 });
 
-it("has an entry for the launcher, the office, the desk and every agency package", () => {
+it("has an entry for the launcher, the office, the desk, every agency package and the city office", () => {
   const entries = countyEntries(ROOT);
   for (const name of [
     "launcher",
     "office",
     "agency",
+    "city-office",
     "health",
     "family-planning",
     "public-security",
