@@ -80,6 +80,7 @@ export function agencyDesk(rules: AgencyRules) {
               context: informantContext(ctx.officers, agency, ctx.config),
               vault,
             }),
+            startedAt: ctx.clock().getTime(),
           }),
         ),
       ),

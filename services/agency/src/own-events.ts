@@ -29,6 +29,12 @@ export function ownEventsHandler(deps: {
   log: AggregateLog;
   /** This agency's own step on an informant's file (informant-events.ts). */
   informantEvent: (e: BusEvent, seq: number, hash: string) => Promise<void>;
+  /**
+   * When this service started (its clock): an event made before may have been fanned out by the
+   * process before it, whatever its delivery count says (a nats-server killed with it may not
+   * have written down that it delivered the event).
+   */
+  startedAt: number;
 }) {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
@@ -70,8 +76,9 @@ export function ownEventsHandler(deps: {
     const before = store.state.leads.get(e.aggregate.id);
     const lead = evolveLead(before, event);
     if (lead && lead !== before) await store.saveLead(lead);
-    // Fanned out before only if this event was delivered before (and not acknowledged then).
-    const again = d.deliveryCount > 1;
+    // Fanned out before only if this event was delivered before (and not acknowledged then), or
+    // made before this process started.
+    const again = d.deliveryCount > 1 || Date.parse(e.time) < deps.startedAt;
     if (again && (await store.fannedOut(e.id))) return;
     const copies = decideLead({ type: "share", agency, of: event }, lead);
     if (isRefusal(copies)) throw new ValidationError("not-shareable", copies.message);
