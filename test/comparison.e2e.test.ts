@@ -91,10 +91,18 @@ beforeAll(async () => {
   g = generateRegisters({ perRegister: 400, planted: 4, seed: 9 });
 }, 60_000);
 
-afterAll(async () => {
+/** Every client of the server closed, before it stops (a client left open writes to a closed socket). */
+let clientsClosed = false;
+async function closeClients(): Promise<void> {
+  if (clientsClosed) return;
+  clientsClosed = true;
   await comparison?.stop();
   await publisher?.close();
   for (const nc of conns) await nc.close().catch(() => undefined);
+}
+
+afterAll(async () => {
+  await closeClients();
   await server?.stop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -212,6 +220,7 @@ describe("comparing registers through the comparison service", () => {
   });
 
   it("leaves no identity of the registers on the bus, in any stream, bucket or on the server's disk", async () => {
+    await closeClients();
     await server.stop();
     const needles = new Set<string>();
     for (const rows of [
