@@ -128,16 +128,37 @@ export class InformantVault {
    * Answers whether this call destroyed it.
    */
   async shred(ref: string, destruction: Destruction): Promise<boolean> {
+    let rotated!: () => void;
     const destroyed = await this.#gate.shared(async () => {
       const record = await this.#store.sealed(ref);
       if (!record || record.destroyed) return false;
       const { identity: _gone, ...kept } = record;
-      await this.#store.seal(ref, { ...kept, destroyed: destruction });
+      // Whoever finds it destroyed from now on (the route and the consumer folding the same
+      // step race) answers only once the key has rotated.
+      this.#shredRotation = new Promise<void>((r) => {
+        rotated = r;
+      });
+      try {
+        await this.#store.seal(ref, { ...kept, destroyed: destruction });
+      } catch (err) {
+        rotated();
+        throw err;
+      }
       return true;
     });
-    if (destroyed && this.#keyring) await this.#rotate(this.#keyring);
-    return destroyed;
+    if (!destroyed) {
+      await this.#shredRotation;
+      return false;
+    }
+    try {
+      if (this.#keyring) await this.#rotate(this.#keyring);
+    } finally {
+      rotated();
+    }
+    return true;
   }
+  /** The rotation the latest destruction started: done once its key is gone. */
+  #shredRotation: Promise<void> = Promise.resolve();
 
   /**
    * A new vault key: every data key wrapped again with it, then the old keys destroyed.
