@@ -186,18 +186,29 @@ export class AuditSealer {
     const { nc, agency, county } = this.#o;
     const name = sealerConsumer(agency);
     const jsm = await this.#manager();
-    await jsm.consumers.delete(STREAMS.events, name).catch(() => undefined);
-    await jsm.consumers.add(STREAMS.events, {
-      name,
-      ack_policy: AckPolicy.None,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: fromSeq,
-      filter_subject: publisherSubjects(county, agency),
-      inactive_threshold: 60_000_000_000,
-      mem_storage: true,
-    });
+    // Made again if it is gone before it is read (a process of the same agency that is stopping
+    // may still be making its own): a few tries, then the error.
+    const consumer = await (async () => {
+      for (let attempt = 1; ; attempt++) {
+        await jsm.consumers.delete(STREAMS.events, name).catch(() => undefined);
+        await jsm.consumers.add(STREAMS.events, {
+          name,
+          ack_policy: AckPolicy.None,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: fromSeq,
+          filter_subject: publisherSubjects(county, agency),
+          inactive_threshold: 60_000_000_000,
+          mem_storage: true,
+        });
+        try {
+          return await jetstream(nc).consumers.get(STREAMS.events, name);
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    })();
     this.#lastConsumerSeq = 0;
-    const consumer = await jetstream(nc).consumers.get(STREAMS.events, name);
     const messages = await consumer.consume({ max_messages: 1000, ...PULL });
     this.#messages = messages;
     // A consumer lost with its node (it lives in memory) is not recreated by the client, which
