@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { BusEvent } from "@liandong/contracts";
-import { checkMessage } from "./consumer.ts";
+import { checkParsed } from "./consumer.ts";
 import { sha256Hex } from "./hash.ts";
 import type { StreamMessage } from "./ports.ts";
 
@@ -45,19 +45,23 @@ export function checkBatch(b: AheadBatch): AheadAnswer {
       verdicts.push(1);
       continue;
     }
-    const v = checkMessage(b.subjects[i]!, data);
+    // Decoded and parsed once: validation reads the parsed value and leaves it as it is, so
+    // the validated event is compared with it (a second parse cost a third of the thread's time).
+    let raw: unknown;
+    try {
+      raw = JSON.parse(decoder.decode(data));
+    } catch (err) {
+      verdicts.push({ reason: "malformed-json", detail: String(err) });
+      continue;
+    }
+    const v = checkParsed(b.subjects[i]!, raw, data);
     if (!v.ok) verdicts.push({ reason: v.reason, detail: v.detail });
-    else verdicts.push(sameAsParsed(v.event, data) ? 0 : { event: v.event });
+    else verdicts.push(sameJson(v.event, raw) ? 0 : { event: v.event });
   }
   return { hashes, verdicts };
 }
 
 const decoder = new TextDecoder();
-
-/** Whether `event` is, value for value, what `JSON.parse` makes of `data`. */
-function sameAsParsed(event: unknown, data: Uint8Array): boolean {
-  return sameJson(event, JSON.parse(decoder.decode(data)));
-}
 
 /** Deep equality of two JSON values (key order aside). */
 export function sameJson(a: unknown, b: unknown): boolean {

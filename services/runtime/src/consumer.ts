@@ -312,6 +312,18 @@ export function checkMessage(
   } catch (err) {
     return { ok: false, reason: "malformed-json", detail: String(err) };
   }
+  return checkParsed(subject, raw, data, keys, seal, hash);
+}
+
+/** `checkMessage` of bytes already parsed (`raw`, what `JSON.parse` made of `data`; left as it is). */
+export function checkParsed(
+  subject: string,
+  raw: unknown,
+  data: Uint8Array,
+  keys?: SealKeys,
+  seal?: string,
+  hash?: string,
+): Verdict {
   const parsed = parseEvent(raw);
   if (!parsed.ok)
     return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
