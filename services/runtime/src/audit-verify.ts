@@ -272,7 +272,11 @@ export class LogVerifier {
     return log;
   }
 
-  add(entry: LogEntry): void {
+  /**
+   * `hash`: the SHA-256 (hex) of `entry.bytes`, when the caller's own code has computed it (a
+   * hashing thread: `hashedAhead`); never one read from the log being verified.
+   */
+  add(entry: LogEntry, hash?: string): void {
     this.#events++;
     const subject = entry.subject;
     // ld.ev.<county>.<agency>.<kind>.<id>.<to>[.<to-county>]
@@ -305,7 +309,7 @@ export class LogVerifier {
     const buf = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const full = sha256Hex(buf);
+    const full = hash ?? sha256Hex(buf);
     if (
       this.#county !== undefined &&
       county !== this.#county &&
