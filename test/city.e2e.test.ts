@@ -7,9 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CityReportView, monthOf, previousMonth, STREAMS } from "@liandong/contracts";
 import { connectBus, readPresent } from "@liandong/runtime";
+import type { Browser } from "playwright-core";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningCity, startCity } from "../services/county/src/city.ts";
+import { launchChromium } from "./support/browser.ts";
 import { eventually, officerOf, ROOT } from "./support/county.ts";
 import { natsServerBinary } from "./support/nats-server.ts";
 
@@ -298,4 +300,54 @@ describe("the city supervises down (督办)", () => {
     expect(escalated.level).toBe(2);
     writeFileSync(join(stateDir, "clock-offset-ms"), "0");
   }, 180_000);
+});
+
+describe("the city's page (市级工作台)", () => {
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("shows an officer the counties by name with 合计, the major cases and orders in Chinese, on a phone too", async () => {
+    browser = await launchChromium();
+    // A phone's screen: the page must not run off its right edge (wide tables scroll in place).
+    const context = await browser.newContext({
+      locale: "zh-CN",
+      viewport: { width: 390, height: 844 },
+    });
+    const page = await context.newPage();
+    await page.goto(`${cityOffice().url}/`);
+    // A wrong token: said in Chinese on the page, nothing shown.
+    await page.locator("#token").fill("not-a-token");
+    await page.locator("#month").fill(thisMonth);
+    await page.locator("#load").click();
+    await expect.poll(() => page.locator("#error").textContent()).toMatch(/\p{Script=Han}/u);
+    expect(await page.getByTestId("report").locator("tr").count()).toBe(0);
+
+    await page.locator("#token").fill(cityOffice().token);
+    await page.locator("#load").click();
+    const report = page.getByTestId("report");
+    await expect.poll(() => report.locator("tr").count()).toBe(4);
+    const rows = await report.locator("tr").allTextContents();
+    expect(rows[1]).toContain("甘州区");
+    expect(rows[2]).toContain("民乐县");
+    expect(rows[3]).toMatch(/^合计/);
+    expect(await page.locator("#late").textContent()).toBe("各县均已按时上报");
+    expect(await page.locator("#error").textContent()).toBe("");
+
+    // The major case and the orders of the tests above: names and labels, never identifiers.
+    const cases = await page.getByTestId("cases").locator("td").allTextContents();
+    expect(cases).toContain("甘州区");
+    expect(cases.join(" ")).toContain("移送司法机关");
+    const orders = await page.getByTestId("orders").locator("td").allTextContents();
+    expect(orders).toContain("甘州区");
+    expect(orders.some((t) => t.startsWith("已回复"))).toBe(true);
+    for (const text of [...rows, ...cases, ...orders])
+      expect(text, "an identifier shown to a person").not.toMatch(/\b[a-z]+-[a-z]+\b|\b62\d{4}\b/);
+
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, "the page runs off a phone's screen").toBeLessThanOrEqual(0);
+  }, 120_000);
 });

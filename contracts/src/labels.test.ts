@@ -8,6 +8,7 @@ import { SupervisionOrderView, SupervisionStatus } from "./api-supervision.ts";
 import { EVENT_TYPES } from "./catalogue.ts";
 import { AggregateKind } from "./envelope.ts";
 import { SanctionKind } from "./events-case.ts";
+import { MajorCaseGround } from "./events-city.ts";
 import { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import { MonthlyFigures } from "./events-report.ts";
 import {
@@ -21,6 +22,7 @@ import {
   type Label,
   LEAD_SOURCE_LABELS,
   LEAD_STATUS_LABELS,
+  MAJOR_CASE_GROUND_LABELS,
   OFFICER_ROLE_LABELS,
   officerLabel,
   REFERRAL_KIND_LABELS,
@@ -46,6 +48,7 @@ const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["supervision statuses", SUPERVISION_STATUS_LABELS, SupervisionStatus.options],
   ["supervision grounds", SUPERVISION_GROUNDS_LABELS, SupervisionOrderView.shape.grounds.options],
   ["consent statuses", CONSENT_STATUS_LABELS, ConsentView.shape.status.options],
+  ["major case grounds", MAJOR_CASE_GROUND_LABELS, MajorCaseGround.options],
   ["report statuses", REPORT_STATUS_LABELS, ReportStatus.options],
   ["sanctions", SANCTION_LABELS, SanctionKind.options],
   ["figures", FIGURE_LABELS, Object.keys(MonthlyFigures.shape)],

@@ -12,6 +12,7 @@ import type { SupervisionOrderView, SupervisionStatus } from "./api-supervision.
 import type { EventType } from "./catalogue.ts";
 import type { AggregateKind } from "./envelope.ts";
 import type { SanctionKind } from "./events-case.ts";
+import type { MajorCaseGround } from "./events-city.ts";
 import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import type { MonthlyFigures } from "./events-report.ts";
 import type { LeadSource, Violation } from "./lead.ts";
@@ -108,6 +109,17 @@ export const SUPERVISION_STATUS_LABELS: Labels<typeof SupervisionStatus> = {
 export const SUPERVISION_GROUNDS_LABELS: Labels<typeof SupervisionOrderView.shape.grounds> = {
   overdue: { zh: "移交逾期", en: "Overdue referral" },
   "major-case": { zh: "重大案件", en: "Major case" },
+};
+
+/** Why a case is reported to the city as major (重大案件及时通报制), by the county's criteria. */
+export const MAJOR_CASE_GROUND_LABELS: Labels<typeof MajorCaseGround> = {
+  "transfer-to-judiciary": { zh: "移送司法机关", en: "Transferred to the judiciary" },
+  "fine-at-least": { zh: "罚款达到通报金额", en: "Fine at or above the reporting amount" },
+  "institution-licence-revoked": {
+    zh: "吊销医疗机构执业许可证",
+    en: "Institution licence revoked",
+  },
+  "several-counties": { zh: "涉及多个县（市、区）", en: "Several counties involved" },
 };
 
 export const CONSENT_STATUS_LABELS: Labels<typeof ConsentView.shape.status> = {
