@@ -7,12 +7,15 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   AuditWitnesses,
+  CityReportView,
   CountyConfig,
+  MajorCaseList,
   MonthlyReportView,
   OfficeInspectionList,
   OfficerSelf,
   Overview,
   StatisticsView,
+  SupervisionOrderView,
   TrackedLeadPage,
   TrackerPage,
   UiConfig,
@@ -27,10 +30,15 @@ import {
   type ServiceParts,
 } from "@liandong/runtime";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
-import { officeOpenApiDocument, openApiDocument } from "../contracts/src/openapi.ts";
+import { z } from "zod";
+import {
+  cityOfficeOpenApiDocument,
+  officeOpenApiDocument,
+  openApiDocument,
+} from "../contracts/src/openapi.ts";
 import { agencyDesk } from "../services/agency/src/desk.ts";
 import { DEFAULT_RULES } from "../services/agency/src/rules.ts";
+import { cityOffice } from "../services/city-office/src/city-office.ts";
 import { office } from "../services/office/src/office.ts";
 import { ROOT } from "./support/county.ts";
 
@@ -148,6 +156,15 @@ describe("the routes the services mount are the routes their OpenAPI documents n
     expect(minus(doc, served), "in the contract but not served").toEqual([]);
   });
 
+  it("the city's office", async () => {
+    const app = await composedApp("city-office", cityOffice);
+    const served = mounted(app);
+    const doc = documented(cityOfficeOpenApiDocument());
+    expect(served.size).toBeGreaterThan(8);
+    expect(minus(served, doc), "served without a contract").toEqual([]);
+    expect(minus(doc, served), "in the contract but not served").toEqual([]);
+  });
+
   it("the comparison sees a route the document lacks, and a documented one not mounted", async () => {
     const app = await composedApp("office", office);
     app.get("/unlisted/:id", (c) => c.text("x"));
@@ -173,6 +190,19 @@ describe("what the office answers matches the schemas its document registers", (
   ];
   it.each(cases)("GET %s", async (path, schema) => {
     const app = await composedApp("office", office);
+    const res = await app.request(path, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(200);
+    const parsed = schema.safeParse(await res.json());
+    expect(parsed.error?.issues ?? []).toEqual([]);
+  });
+
+  const cityCases: [string, z.ZodType][] = [
+    ["/city/reports/2025-02.json", CityReportView],
+    ["/major-cases", MajorCaseList],
+    ["/orders", z.object({ items: z.array(SupervisionOrderView), total: z.number().int() })],
+  ];
+  it.each(cityCases)("the city's office: GET %s", async (path, schema) => {
+    const app = await composedApp("city-office", cityOffice);
     const res = await app.request(path, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     const parsed = schema.safeParse(await res.json());

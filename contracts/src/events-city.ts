@@ -7,7 +7,7 @@ import { CountyCode } from "./county.ts";
 import { Sanction } from "./events-case.ts";
 import { MonthlyFigures, ReportMonth } from "./events-report.ts";
 import { Violation } from "./lead.ts";
-import { PlainText } from "./text.ts";
+import { PlainText, Text } from "./text.ts";
 
 /** The city's leading-group office (市领导小组办公室): the agency code of its service on the city's bus. */
 export const CITY_OFFICE = "city-office" as const;
@@ -111,4 +111,16 @@ export const CountyReportSent = z.object({
   firstClosedAt: Instant,
   closedAt: Instant,
   data: CountyReportClosed,
+});
+
+/** `POST /major-cases/{county}/{caseId}/acknowledge` on the city's office (已收悉), with a note. */
+export const MajorCaseAcknowledgement = z.object({ note: PlainText(1000).optional() });
+
+/** `POST /orders` on the city's office: an order (督办) to a county's office about a major case it reported. */
+export const CityOrderRequest = z.object({
+  county: CountyCode,
+  caseId: z.uuid(),
+  reason: Text(2000),
+  /** Days the county has to answer; the city's configured `supervisionAnswerDays` when left out. */
+  answerWithinDays: z.number().positive().max(90).optional(),
 });

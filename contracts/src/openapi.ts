@@ -42,6 +42,7 @@ import {
 } from "./api-referral.ts";
 import {
   AgencyReportView,
+  CityReportView,
   MonthlyReportView,
   StatisticsView,
   SubmittedReport,
@@ -53,7 +54,13 @@ import {
 } from "./api-supervision.ts";
 import { AggregateKind } from "./envelope.ts";
 import { AuditHeads, AuditKeys } from "./events-audit.ts";
-import { CountyReportSent, MajorCaseList } from "./events-city.ts";
+import {
+  CityOrderRequest,
+  CountyReportSent,
+  MajorCaseAcknowledgement,
+  MajorCaseList,
+  MajorCaseView,
+} from "./events-city.ts";
 import { InspectionFindings, InspectionPlanRequest } from "./events-inspection.ts";
 import {
   OfficerEntry,
@@ -1244,6 +1251,135 @@ export function officeOpenApiDocument(): Record<string, unknown> {
           summary: "网页配置 — the county and the services the page may talk to",
           security: [],
           responses: { "200": { description: "配置", content: json("UiConfig") } },
+        },
+      },
+    },
+    components: { schemas, securitySchemes },
+  };
+}
+
+/**
+ * The city's leading-group office (市领导小组办公室, 上下联动): its counties' monthly reports rolled
+ * up, the major cases they reported and its acknowledgements, its orders down and their answers.
+ */
+export function cityOfficeOpenApiDocument(): Record<string, unknown> {
+  const schemas = {
+    ...serviceSchemas(),
+    ...supervisionSchemas(),
+    CityReportView: jsonSchema(CityReportView, "output"),
+    MajorCaseView: jsonSchema(MajorCaseView, "output"),
+    MajorCaseList: jsonSchema(MajorCaseList, "output"),
+    MajorCaseAcknowledgement: jsonSchema(MajorCaseAcknowledgement, "input"),
+    CityOrderRequest: jsonSchema(CityOrderRequest, "input"),
+  };
+  return {
+    openapi: "3.1.1",
+    info: {
+      title: "联动 Liandong — 市领导小组办公室接口 (the city's leading group's office API)",
+      version: "0.1.0",
+      description:
+        "The city's office, on the city's own bus, for the city office's officers: its counties' monthly reports rolled up with 合计 and the late, the major cases reported to it (重大案件及时通报) and its acknowledgements, and its supervision orders (督办) to the counties' offices. Errors are RFC 9457 problem details (`application/problem+json`).",
+    },
+    servers: [
+      {
+        url: "http://{host}:{port}",
+        description:
+          "市领导小组办公室服务 — the city office's service; `npm run up -- --city` prints its address",
+        variables: {
+          host: { default: "127.0.0.1" },
+          port: { default: "7100", description: "as printed by `npm run up -- --city`" },
+        },
+      },
+    ],
+    security: [{ bearer: [] }],
+    paths: {
+      ...serviceOperations(),
+      "/city/reports/{file}": {
+        get: {
+          operationId: "cityReport",
+          summary:
+            "各县月报汇总 — the city's report for a month: every county's figures, 合计 and the late; `{month}.json`, or `{month}.csv` for a spreadsheet (UTF-8 with BOM, CRLF, Chinese headers)",
+          parameters: [
+            pathParam("file", { type: "string", pattern: "^\\d{4}-\\d{2}\\.(json|csv)$" }),
+          ],
+          responses: {
+            "200": {
+              description: "月报汇总",
+              content: {
+                ...json("CityReportView"),
+                "text/csv": { schema: { type: "string" } },
+              },
+            },
+            ...problems,
+            "404": problem("未找到该月报汇总 — ask for /city/reports/YYYY-MM.csv or .json"),
+          },
+        },
+      },
+      "/major-cases": {
+        get: {
+          operationId: "listCityMajorCases",
+          summary: "重大案件通报 — the major cases the counties reported, newest first",
+          responses: {
+            "200": { description: "重大案件通报", content: json("MajorCaseList") },
+            ...problems,
+          },
+        },
+      },
+      "/major-cases/{county}/{caseId}/acknowledge": {
+        post: {
+          operationId: "acknowledgeMajorCase",
+          summary:
+            "已收悉 — acknowledge a county's report of a major case (once; again answers the same)",
+          parameters: [
+            pathParam("county", { type: "string", pattern: "^\\d{6}$" }),
+            pathParam("caseId", { type: "string", format: "uuid" }),
+          ],
+          requestBody: { required: true, content: json("MajorCaseAcknowledgement") },
+          responses: {
+            "200": { description: "已收悉", content: json("MajorCaseView") },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该重大案件通报"),
+          },
+        },
+      },
+      "/orders": {
+        get: {
+          operationId: "listCityOrders",
+          summary: "督办 — every order the city's office issued, with its answer, newest first",
+          responses: {
+            "200": { description: "督办列表", content: json("SupervisionList") },
+            ...problems,
+          },
+        },
+        post: {
+          operationId: "issueCityOrder",
+          summary:
+            "下达督办 — order a county's office about a major case it reported, with a deadline; `Idempotency-Key` makes a retry answer the first order",
+          requestBody: { required: true, content: json("CityOrderRequest") },
+          responses: {
+            "201": { description: "已下达", content: json("SupervisionOrderView") },
+            "200": {
+              description: "同一请求再次提交 — the order this key already made",
+              content: json("SupervisionOrderView"),
+            },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该县通报的重大案件"),
+          },
+        },
+      },
+      "/": {
+        get: {
+          operationId: "cityPage",
+          summary: "市级工作台 — the city office's page",
+          security: [],
+          responses: {
+            "200": {
+              description: "页面",
+              content: { "text/html": { schema: { type: "string" } } },
+            },
+          },
         },
       },
     },

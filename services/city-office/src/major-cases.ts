@@ -1,4 +1,4 @@
-import { type BusEvent, CITY_OFFICE, OFFICE, PlainText } from "@liandong/contracts";
+import { type BusEvent, CITY_OFFICE, MajorCaseAcknowledgement, OFFICE } from "@liandong/contracts";
 import {
   type MajorCaseEvent,
   type MajorCaseRecord,
@@ -19,7 +19,6 @@ import {
   uuidFromName,
 } from "@liandong/runtime";
 import { Hono } from "hono";
-import { z } from "zod";
 
 /** The major cases reported to the city (重大案件), by `county|caseId`, as the domain records them. */
 export type MajorCases = { all: Map<string, MajorCaseRecord>; decisions: Decisions };
@@ -50,8 +49,6 @@ export function majorCaseView(r: MajorCaseRecord) {
   return { ...view, acknowledged: r.acknowledgedAt !== undefined };
 }
 
-const Acknowledgement = z.object({ note: PlainText(1000).optional() });
-
 /**
  * `GET /major-cases` (newest first), `POST /major-cases/{county}/{caseId}/acknowledge`: the city's
  * office acknowledges a report (已收悉); the county's office sees it over the link.
@@ -67,7 +64,7 @@ export function majorCaseRoutes(
   );
   app.post("/major-cases/:county/:caseId/acknowledge", async (c) => {
     const officer = c.get("officer");
-    const body = await readJson(c, Acknowledgement);
+    const body = await readJson(c, MajorCaseAcknowledgement);
     const k = key(c.req.param("county"), c.req.param("caseId"));
     const eventId = uuidFromName(`major-case-acknowledged:${k}`);
     const done = await decisions.run<MajorCaseState, MajorCaseEvent>({

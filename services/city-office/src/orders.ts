@@ -1,4 +1,4 @@
-import { type BusEvent, CITY_OFFICE, CountyCode, OFFICE, Text } from "@liandong/contracts";
+import { type BusEvent, CITY_OFFICE, CityOrderRequest, OFFICE } from "@liandong/contracts";
 import {
   answerOverdue,
   isSupervisionOrderEvent,
@@ -24,7 +24,6 @@ import {
   uuidFromName,
 } from "@liandong/runtime";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { MajorCases } from "./major-cases.ts";
 
 /** The city's supervision orders down (督办), by order id, as the domain records them. */
@@ -39,13 +38,6 @@ export function followOrders(o: Orders, e: BusEvent): Refusal | undefined {
   o.all.set(recorded.record.orderId, recorded.record);
   return undefined;
 }
-
-const OrderRequest = z.object({
-  county: CountyCode,
-  caseId: z.uuid(),
-  reason: Text(2000),
-  answerWithinDays: z.number().positive().max(90).optional(),
-});
 
 /** One step on an order decided by the domain and appended, addressed down to the county. */
 function decideOrder(
@@ -96,7 +88,7 @@ export function orderRoutes(
   const app = new Hono<HttpEnv>();
   app.post("/orders", async (c) => {
     const officer = c.get("officer");
-    const body = await readJson(c, OrderRequest);
+    const body = await readJson(c, CityOrderRequest);
     const orderId = requestStepId(c, `city:order:${officer.id}`);
     const before = deps.orders.all.get(orderId);
     if (before) return c.json(supervisionView(before), 200);
