@@ -49,7 +49,7 @@ type Header = {
   takenAt: string;
   /** SHA-256 of everything after the header's line. */
   body: string;
-  /** The office's key, and its signature of the rest (`signingText`). */
+  /** The office's key, and its signature of the rest (`snapshotSigningText`). */
   key: string;
   signature: string;
 };
@@ -78,7 +78,7 @@ type Values = {
   sealed: Record<string, string>;
 };
 
-function signingText(h: Omit<Header, "signature">): string {
+export function snapshotSigningText(h: Omit<Header, "signature">): string {
   return [h.format, h.schema, h.county, h.seq, h.hash, h.takenAt, h.body, h.key].join("\n");
 }
 
@@ -127,7 +127,10 @@ export function encodeSnapshot(
     body: digest.digest("hex"),
     key: opts.signer.publicKey,
   } as const;
-  const header: Header = { ...unsigned, signature: opts.signer.sign(signingText(unsigned)) };
+  const header: Header = {
+    ...unsigned,
+    signature: opts.signer.sign(snapshotSigningText(unsigned)),
+  };
   return [Buffer.from(`${JSON.stringify(header)}\n`), ...chunks];
 }
 
@@ -164,7 +167,10 @@ export function decodeSnapshot(
   if (header.key !== opts.key)
     return { problem: `signed with key ${header.key}, not the office's` };
   const { signature, ...unsigned } = header;
-  if (typeof signature !== "string" || !verifySignature(opts.key, signingText(unsigned), signature))
+  if (
+    typeof signature !== "string" ||
+    !verifySignature(opts.key, snapshotSigningText(unsigned), signature)
+  )
     return { problem: "its signature does not verify" };
   if (!Number.isSafeInteger(header.seq) || header.seq < 1 || typeof header.hash !== "string")
     return { problem: "no sequence it covers" };
