@@ -48,6 +48,8 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/dist dist
+# The office's snapshot directory (a named volume takes its owner from here).
+RUN mkdir -p /var/lib/liandong/office && chown node:node /var/lib/liandong/office
 USER node
 # docker-compose.yml sets the command of every container; this default is the office.
 CMD ["node", "dist/office.mjs"]

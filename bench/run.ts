@@ -12,6 +12,7 @@ import { countyBench } from "./county.ts";
 import { handoffBench } from "./handoff.ts";
 import { matchBench } from "./match.ts";
 import { officeBench } from "./office.ts";
+import { officeReadyBench } from "./office-ready.ts";
 import { publishBench } from "./publish.ts";
 import { regionBench, regionHttpBench } from "./region.ts";
 import { vaultBench } from "./vault.ts";
@@ -23,6 +24,7 @@ const SUITES = [
   "handoff",
   "audit",
   "office",
+  "office-ready",
   "county",
   "region",
   "vault",
@@ -42,6 +44,9 @@ const { values } = parseArgs({
     background: { type: "string", default: "100" },
     "office-events": { type: "string", default: "1000000" },
     "office-referrals": { type: "string", default: "100000" },
+    // The office's start from a snapshot: the log in a real nats-server, the snapshot this far behind.
+    "office-ready-events": { type: "string", default: "1000000" },
+    "office-ready-tail": { type: "string", default: "10000" },
     "region-deliveries": { type: "string", default: "300" },
     "region-backlog": { type: "string", default: "50000" },
     "county-offers": { type: "string", default: "300" },
@@ -122,6 +127,14 @@ if (only.has("office"))
     await officeBench({
       events: Number(values["office-events"]),
       referrals: Number(values["office-referrals"]),
+      log: out,
+    }),
+  );
+if (only.has("office-ready"))
+  await record(
+    officeReadyBench({
+      events: Number(values["office-ready-events"]),
+      tail: Number(values["office-ready-tail"]),
       log: out,
     }),
   );

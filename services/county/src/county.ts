@@ -264,6 +264,8 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
                 ...busTlsEnv(tlsFor(a)),
                 // Each agency's vault key, to its own service only.
                 ...(vaultKeys[a] ? { LIANDONG_VAULT_KEY_FILE: vaultKeys[a] } : {}),
+                // The office's snapshot, beside the bus's data: a start folds only the log's tail.
+                ...(a === "office" ? { LIANDONG_SNAPSHOT_DIR: join(opts.stateDir, "office") } : {}),
                 LIANDONG_HTTP_HOST: "127.0.0.1",
                 LIANDONG_HTTP_PORT: String(ports[a]),
                 LIANDONG_CONFIG: resolvedConfig,

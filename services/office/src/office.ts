@@ -40,6 +40,14 @@ import { evolve, type Tracker } from "./lead-tracker.ts";
 import { officerRoutes } from "./officer-routes.ts";
 import { evolveReferrals, type ReferralTracker } from "./referral-tracker.ts";
 import { evolveSubmissions, reportRoutes, type Submissions } from "./reports.ts";
+import {
+  type Covered,
+  decodeSnapshot,
+  encodeSnapshot,
+  fileSnapshots,
+  type Projections,
+  type SnapshotStore,
+} from "./snapshot.ts";
 import { Statistics } from "./statistics.ts";
 import { newSupervision, supervisionRoutes } from "./supervision.ts";
 import { followSupervision, observeSupervision } from "./supervision-events.ts";
@@ -83,6 +91,14 @@ export async function office(
   opts: {
     /** Checked on a second thread while this many messages or more are still to be read. */
     checkAheadFrom?: number;
+    /**
+     * Where its snapshot is kept (default: a file of `LIANDONG_SNAPSHOT_DIR`, when set): read at
+     * start (the log's tail folded after it), written every `snapshotEvery` and at a clean stop.
+     */
+    snapshots?: SnapshotStore;
+    snapshotEvery?: { events: number; ms: number };
+    /** Told at each start what the snapshot restored covered (undefined: the whole log replayed). */
+    onRestored?: (covered: Covered | undefined) => void;
   } = {},
 ): Promise<ServiceParts> {
   const checkAheadFrom = opts.checkAheadFrom ?? CHECK_AHEAD_FROM;
@@ -252,19 +268,139 @@ export async function office(
     })();
   };
 
+  // The snapshot (快照): the projections after the last message folded, and where they cover to.
+  const snapshots =
+    opts.snapshots ??
+    (ctx.env.LIANDONG_SNAPSHOT_DIR ? fileSnapshots(ctx.env.LIANDONG_SNAPSHOT_DIR) : undefined);
+  const every = opts.snapshotEvery ?? SNAPSHOT_EVERY;
+  const projections: Projections = {
+    tracker,
+    referrals,
+    cases,
+    supervision,
+    stats,
+    submissions,
+    inspections,
+    breakGlass,
+    link,
+    witnessing,
+    sealedAhead,
+  };
+  /** The last message folded (every one before it too), and what the latest snapshot covers. */
+  let folded: StreamMessage | undefined;
+  let covered: Covered | undefined;
+  let applying = 0;
+  let writing: Promise<void> | undefined;
+  let snapshotTimer: ReturnType<typeof setInterval> | undefined;
+  // Taken between two messages (nothing half-applied), read at once: the write goes on after.
+  const takeSnapshot = (): Promise<void> | undefined => {
+    if (!snapshots || !folded || writing || folded.seq === covered?.seq) return undefined;
+    const at = { seq: folded.seq, hash: sha256Hex(folded.data) };
+    const started = performance.now();
+    const chunks = encodeSnapshot(projections, {
+      county: ctx.county,
+      covered: at,
+      signer: ctx.signer,
+      at: ctx.clock(),
+    });
+    covered = at;
+    const encodedMs = Math.round(performance.now() - started);
+    writing = snapshots
+      .write(chunks)
+      .then(() =>
+        logger.info({ seq: at.seq, encodedMs, where: snapshots.where }, "snapshot written"),
+      )
+      .catch((err: unknown) => logger.warn({ err, seq: at.seq }, "snapshot not written"))
+      .finally(() => {
+        writing = undefined;
+      });
+    return writing;
+  };
+  // The latest snapshot, if it is this office's, of this version, whole, and of this log: the
+  // message it covers to is in the stream with the hash it recorded. Anything else is replayed.
+  let restored: Covered | undefined;
+  const restoreSnapshot = async (): Promise<number> => {
+    const from = await restoreFrom();
+    opts.onRestored?.(restored);
+    return from;
+  };
+  const restoreFrom = async (): Promise<number> => {
+    if (!snapshots) return 1;
+    const started = performance.now();
+    const bytes = await snapshots.read().catch((err: unknown) => {
+      logger.warn(
+        { err, where: snapshots.where },
+        "snapshot unreadable: the whole log is replayed",
+      );
+      return undefined;
+    });
+    if (!bytes) return 1;
+    const decoded = decodeSnapshot(bytes, { county: ctx.county, key: ctx.signer.publicKey });
+    if ("problem" in decoded) {
+      logger.warn(
+        { problem: decoded.problem, where: snapshots.where },
+        "snapshot refused: the whole log is replayed",
+      );
+      return 1;
+    }
+    const { seq, hash } = decoded.covered;
+    const stored = await bus.at(STREAMS.events, seq);
+    if (!stored || sha256Hex(stored.bytes) !== hash) {
+      logger.warn(
+        { seq, hash, stored: stored ? sha256Hex(stored.bytes) : null },
+        "snapshot does not match the log: the whole log is replayed",
+      );
+      return 1;
+    }
+    decoded.restore(projections);
+    covered = restored = decoded.covered;
+    folded = { seq, subject: stored.subject, data: stored.bytes };
+    logger.info(
+      { seq, takenAt: decoded.takenAt, ms: Math.round(performance.now() - started) },
+      "snapshot restored: the log is folded from after it",
+    );
+    return seq + 1;
+  };
+  // Each message followed; once caught up, a snapshot when enough has been folded since the last.
+  const followAndKeep = (m: StreamMessage, behind: number) => {
+    if (!snapshots) return follow(m, behind);
+    const done = follow(m, behind);
+    const after = (): undefined => {
+      folded = m;
+      if (caughtUp && !ahead && m.seq - (covered?.seq ?? 0) >= every.events) void takeSnapshot();
+    };
+    if (!done) return after();
+    applying++;
+    return done.then(after).finally(() => {
+      applying--;
+    });
+  };
+
   // How every service of the county stands, for the office's /readyz and its page's status strip.
   const county = countyWatch(ctx, () => caughtUp);
   return {
     async start() {
       county.start();
       await heads.load();
+      // Before the checkpoints are read: each agency's queue of sealed events starts after the
+      // last event the snapshot folded.
+      const fromSeq = await restoreSnapshot();
       await readCheckpoints();
       rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
-        onMessage: follow,
+        fromSeq,
+        onMessage: followAndKeep,
         onCaughtUp: () => {
           caughtUp = true;
+          // A start that replayed much of the log keeps what it folded at once.
+          if ((folded?.seq ?? 0) - (covered?.seq ?? 0) >= every.events) void takeSnapshot();
+          if (snapshots) {
+            snapshotTimer = setInterval(() => {
+              if (applying === 0 && !ahead) void takeSnapshot();
+            }, every.ms);
+            snapshotTimer.unref();
+          }
           void heads.caughtUp();
           witnessing.caughtUp();
           deadlines.start();
@@ -278,12 +414,23 @@ export async function office(
       deadlines.stop();
       majorCases.stop();
       witnessing.stop();
+      clearInterval(snapshotTimer);
       await running?.stop();
+      // A clean stop: everything folded is kept, for the next start to fold only what follows.
+      await writing;
+      if (caughtUp) await takeSnapshot();
     },
     ready: () => caughtUp,
-    readyzExtra: () => ({ county: county.status() }),
+    readyzExtra: () => ({
+      county: county.status(),
+      // Where this start's fold began (the snapshot it restored), and what the latest one covers.
+      snapshot: { restored: restored?.seq ?? null, covers: covered?.seq ?? null },
+    }),
   };
 }
+
+/** How often the office writes its snapshot, once caught up: whichever comes first. */
+export const SNAPSHOT_EVERY = { events: 100_000, ms: 10 * 60_000 };
 
 /** What the office answers without a token: its page, the auditors' public keys, the probes. */
 export const OPEN_PATHS = new Set([

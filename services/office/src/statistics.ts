@@ -19,7 +19,7 @@ export const ALL = "all";
  * from the lead, case or referral it names.
  */
 export class Statistics {
-  readonly #book: FiguresBook;
+  #book: FiguresBook;
   /** Month → agency → violation → figures: the breakdown the agencies do not report. */
   readonly #byViolation = new Map<string, Map<string, Map<string, MonthlyFigures>>>();
   readonly #cases = new Map<string, readonly Violation[]>();
@@ -99,11 +99,45 @@ export class Statistics {
     );
   }
 
+  /** Everything folded so far, as JSON can hold it (the office's snapshot). */
+  state(): StatisticsState {
+    return {
+      book: this.#book,
+      byViolation: [...this.#byViolation].map(([month, agencies]) => [
+        month,
+        [...agencies].map(([agency, cells]) => [agency, [...cells]]),
+      ]),
+      cases: [...this.#cases],
+      leads: [...this.#leads],
+      referrals: [...this.#referrals],
+    };
+  }
+
+  /** Folded again from what `state` gave (the office's snapshot): what it held before is gone. */
+  restore(s: StatisticsState): void {
+    this.#book = s.book;
+    for (const m of [this.#byViolation, this.#cases, this.#leads, this.#referrals]) m.clear();
+    for (const [month, agencies] of s.byViolation)
+      this.#byViolation.set(month, new Map(agencies.map(([a, cells]) => [a, new Map(cells)])));
+    for (const [k, v] of s.cases) this.#cases.set(k, v);
+    for (const [k, v] of s.leads) this.#leads.set(k, v);
+    for (const [k, v] of s.referrals) this.#referrals.set(k, v);
+  }
+
   /** One agency's figures for a month, every violation together. */
   figures(month: string, agency: string): MonthlyFigures {
     return figuresOf(this.#book, month, agency);
   }
 }
+
+/** What `Statistics.state` gives: its maps as lists of entries. */
+export type StatisticsState = {
+  book: FiguresBook;
+  byViolation: [string, [string, [string, MonthlyFigures][]][]][];
+  cases: [string, readonly Violation[]][];
+  leads: [string, readonly Violation[]][];
+  referrals: [string, readonly Violation[]][];
+};
 
 const newMap = <K, V>() => new Map<K, V>();
 const noFigures = (): MonthlyFigures => ({ ...NO_FIGURES });

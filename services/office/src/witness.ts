@@ -61,6 +61,16 @@ const lastSeq = (heads: AuditHeads) => Math.max(0, ...Object.values(heads.heads)
  *   or a refusal that is also logged as an error.
  * - The co-signatures and refusals its neighbours returned are kept, the latest of each.
  */
+/** What `Witnessing.state` gives: its maps as lists of entries. */
+export type WitnessingState = {
+  witnessed: [string, Record<string, KnownHead>][];
+  pending: [string, HeadsSent][];
+  received: [string, { cosigned?: WitnessCosignature; refused?: WitnessRefusal }][];
+  covered: [string, number][];
+  moved: number;
+  exchange: string[];
+};
+
 export class Witnessing {
   readonly #d: WitnessingDeps;
   /** By neighbour: each agency's latest head this office co-signed. */
@@ -138,6 +148,33 @@ export class Witnessing {
     if (exchangeOnly) return;
     this.#moved = Math.max(this.#moved, seq);
     if (this.#caughtUp) this.#schedule();
+  }
+
+  /** What the events and checkpoints folded so far left, as JSON can hold it (the office's snapshot). */
+  state(): WitnessingState {
+    return {
+      witnessed: [...this.#witnessed],
+      pending: [...this.#pending],
+      received: [...this.#received],
+      covered: [...this.#covered],
+      moved: this.#moved,
+      exchange: [...this.#exchange],
+    };
+  }
+
+  /** Folded again from what `state` gave, before the office follows the log (what it held is gone). */
+  restore(s: WitnessingState): void {
+    const fill = <K, V>(m: Map<K, V>, entries: [K, V][]) => {
+      m.clear();
+      for (const [k, v] of entries) m.set(k, v);
+    };
+    fill(this.#witnessed, s.witnessed);
+    fill(this.#pending, s.pending);
+    fill(this.#received, s.received);
+    fill(this.#covered, s.covered);
+    this.#moved = s.moved;
+    this.#exchange.clear();
+    for (const h of s.exchange) this.#exchange.add(h);
   }
 
   /** Once the office has read the whole log: what arrived meanwhile is answered, the heads sent if due. */

@@ -32,14 +32,32 @@ export function natsBus(deps: ConsumerDeps): Bus {
         bytes: m.data,
       };
     },
+    async at(stream, seq) {
+      const m = await nc
+        .request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ seq }), { timeout: 5000 })
+        .catch((cause) => {
+          throw new BusError("timeout", `no answer reading ${stream} at ${seq}`, true, { cause });
+        });
+      const code = m.headers?.code ?? 0;
+      if (code === 404) return undefined;
+      if (code !== 0 || !m.headers)
+        throw new BusError("refused", `reading ${stream} at ${seq}: ${code}`, code >= 500);
+      return {
+        seq: Number(m.headers.get("Nats-Sequence")),
+        subject: m.headers.get("Nats-Subject"),
+        bytes: m.data,
+      };
+    },
     streamRewrites: (onRewrite) => watchStreamRewrites(nc, onRewrite),
-    async follow(stream, { namePrefix, filterSubject, onMessage, onCaughtUp }) {
+    async follow(stream, { namePrefix, filterSubject, fromSeq, onMessage, onCaughtUp }) {
       // An ordered consumer (gaps recovered by the client), named afresh for every start. One
       // filter is given as a string: the client then names it in the create request's subject,
       // the form permissions can confine.
       const consumer = await jetstream(nc).consumers.get(stream, {
         name_prefix: `${namePrefix}_${crypto.randomUUID().replaceAll("-", "")}`,
-        deliver_policy: DeliverPolicy.All,
+        ...(fromSeq && fromSeq > 1
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq }
+          : { deliver_policy: DeliverPolicy.All }),
         ...(filterSubject ? { filter_subjects: filterSubject } : {}),
       });
       let caughtUp = (await consumer.info(true)).num_pending === 0;

@@ -62,6 +62,8 @@ export type FollowOptions = {
   namePrefix: string;
   /** Only the messages on these subjects (a wildcard allowed): what permissions may confine a reader to. */
   filterSubject?: string;
+  /** The first sequence to read (a projection restored from a snapshot covers those before). */
+  fromSeq?: number;
   /**
    * Each message in stream order, with how many the stream holds after it (as far as the reader
    * knows); the next waits for a promise returned.
@@ -100,4 +102,6 @@ export interface Bus {
    * agency may read so only on its own subjects (its permissions name them).
    */
   last(stream: string, subject: string): Promise<LogEntry | undefined>;
+  /** The message stored at `seq`, or undefined when the stream holds none there (any more). */
+  at(stream: string, seq: number): Promise<LogEntry | undefined>;
 }

@@ -188,10 +188,22 @@ const LOOK_AHEAD = 64;
  */
 export class SealedAhead {
   readonly #queues = new Map<string, { hashes: string[]; next: number }>();
+  /** By `county.agency`: the hash of its latest event taken (sealed ahead or not). */
+  readonly #last = new Map<string, string>();
+  /** By `county.agency`: the event to skip to, through, as checkpoints are added (`resume`). */
+  readonly #resumeAfter = new Map<string, string>();
 
   /** The hashes (first 32 hex digits) a verified checkpoint of `county`'s `agency` sealed, in order. */
-  add(county: string, agency: string, hashes: readonly string[]): void {
+  add(county: string, agency: string, sealed: readonly string[]): void {
     const key = `${county}.${agency}`;
+    let hashes = sealed;
+    const after = this.#resumeAfter.get(key);
+    if (after !== undefined) {
+      // Everything up to the last event the snapshot folded is behind the reader: not queued.
+      const at = hashes.indexOf(after);
+      hashes = at < 0 ? [] : hashes.slice(at + 1);
+      if (at >= 0) this.#resumeAfter.delete(key);
+    }
     const q = this.#queues.get(key);
     if (q) q.hashes.push(...hashes);
     else this.#queues.set(key, { hashes: [...hashes], next: 0 });
@@ -202,9 +214,10 @@ export class SealedAhead {
    * (an event gone from the log): moves past it.
    */
   take(county: string, agency: string, hash: string): boolean {
+    const h = hash.slice(0, 32);
+    this.#last.set(`${county}.${agency}`, h);
     const q = this.#queues.get(`${county}.${agency}`);
     if (!q || q.next >= q.hashes.length) return false;
-    const h = hash.slice(0, 32);
     let at = q.next;
     const end = Math.min(q.hashes.length, q.next + LOOK_AHEAD);
     while (at < end && q.hashes[at] !== h) at++;
@@ -212,6 +225,22 @@ export class SealedAhead {
     q.next = at + 1;
     if (q.next === q.hashes.length) this.#queues.delete(`${county}.${agency}`);
     return true;
+  }
+
+  /** By `county.agency`: the latest event taken (first 32 hex digits of its hash), for a snapshot. */
+  taken(): Record<string, string> {
+    return Object.fromEntries(this.#last);
+  }
+
+  /**
+   * A reader resuming after the events a snapshot folded (`taken` then): before any checkpoint
+   * is added, so that each agency's queue starts after its last event folded.
+   */
+  resume(taken: Record<string, string>): void {
+    for (const [key, h] of Object.entries(taken)) {
+      this.#last.set(key, h);
+      this.#resumeAfter.set(key, h);
+    }
   }
 }
 

@@ -44,6 +44,11 @@ export const ServiceEnv = z.object({
    * informants' identities with. Given to that agency's service only; never on the bus.
    */
   LIANDONG_VAULT_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * The office: the directory of its snapshot (快照), which it alone writes; a start folds only
+   * the log after it. Unset: every start replays the whole log.
+   */
+  LIANDONG_SNAPSHOT_DIR: z.string().min(1).optional(),
   /** `public-keys.json`: the keys seals are checked with, where the configuration lacks them. */
   LIANDONG_PUBLIC_KEYS: z.string().min(1).optional(),
   LIANDONG_LOG_LEVEL: z

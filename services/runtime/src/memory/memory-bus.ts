@@ -52,6 +52,11 @@ export class MemoryBus implements Bus {
     }
   }
 
+  async at(stream: string, seq: number): Promise<LogEntry | undefined> {
+    const m = this.#streams.messages(stream)[seq - 1];
+    return m ? { seq: m.seq, subject: m.subject, bytes: m.data } : undefined;
+  }
+
   async last(stream: string, subject: string): Promise<LogEntry | undefined> {
     const messages = this.#streams.messages(stream);
     for (let i = messages.length - 1; i >= 0; i--) {
@@ -229,12 +234,13 @@ class MemoryFollower implements Reader {
     this.#streams = streams;
     this.#stream = stream;
     this.#opts = opts;
+    this.#index = Math.max(0, (opts.fromSeq ?? 1) - 1);
     this.name = `${stream}/${opts.namePrefix} (${agency})`;
   }
 
   start(): void {
     this.#unregister = this.#streams.addReader(this);
-    if (this.#streams.messages(this.#stream).length === 0) {
+    if (this.#streams.messages(this.#stream).length <= this.#index) {
       this.#caughtUp = true;
       this.#opts.onCaughtUp();
     }

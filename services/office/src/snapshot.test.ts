@@ -1,0 +1,94 @@
+import { createLogger, SealedAhead, type Signer, signerFromSeed } from "@liandong/runtime";
+import { createUser } from "@nats-io/nkeys";
+import { describe, expect, it } from "vitest";
+import { newBreakGlassLog } from "./break-glass.ts";
+import { newCityLink } from "./city-link.ts";
+import { newInspections } from "./inspections.ts";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  type Projections,
+  SNAPSHOT_SCHEMA,
+  snapshotSigningText,
+} from "./snapshot.ts";
+import { Statistics } from "./statistics.ts";
+import { newSupervision } from "./supervision.ts";
+import { Witnessing } from "./witness.ts";
+
+const COUNTY = "441723";
+const signer = (): Signer => signerFromSeed(new TextDecoder().decode(createUser().getSeed()));
+
+function projections(office: Signer): Projections {
+  return {
+    tracker: new Map(),
+    referrals: new Map(),
+    cases: new Map(),
+    supervision: newSupervision(),
+    stats: new Statistics(COUNTY),
+    submissions: new Map(),
+    inspections: newInspections(),
+    breakGlass: newBreakGlassLog(),
+    link: newCityLink({ county: COUNTY, config: {} as never }),
+    witnessing: new Witnessing({
+      county: COUNTY,
+      neighbours: [],
+      officeKeys: {},
+      signer: office,
+      clock: () => new Date(),
+      logger: createLogger("test", "silent"),
+      heads: () => {
+        throw new Error("not asked");
+      },
+      append: () => {
+        throw new Error("not asked");
+      },
+      everyMs: 1000,
+    }),
+    sealedAhead: new SealedAhead(),
+  };
+}
+
+const covered = { seq: 42, hash: "a".repeat(64) };
+const encoded = (office: Signer, p = projections(office)) =>
+  Buffer.concat(encodeSnapshot(p, { county: COUNTY, covered, signer: office, at: new Date() }));
+const problem = (bytes: Uint8Array, key: string, county = COUNTY) => {
+  const d = decodeSnapshot(bytes, { county, key });
+  return "problem" in d ? d.problem : undefined;
+};
+
+describe("the office's snapshot", () => {
+  it("reads back what it holds, for the office that wrote it", () => {
+    const office = signer();
+    const p = projections(office);
+    p.cases.set("c1", { status: "open" } as never);
+    p.supervision.seen.set("s1", 3);
+    p.sealedAhead.take(COUNTY, "health", "b".repeat(64));
+    const d = decodeSnapshot(encoded(office, p), { county: COUNTY, key: office.publicKey });
+    if ("problem" in d) throw new Error(d.problem);
+    expect(d.covered).toEqual(covered);
+    const back = projections(office);
+    d.restore(back);
+    expect(back.cases).toEqual(p.cases);
+    expect(back.supervision.seen).toEqual(p.supervision.seen);
+    expect(back.sealedAhead.taken()).toEqual({ [`${COUNTY}.health`]: "b".repeat(32) });
+  });
+
+  it("is refused when of another version, county or key, even signed by the office", () => {
+    const office = signer();
+    const bytes = encoded(office);
+    expect(problem(bytes, office.publicKey)).toBeUndefined();
+    expect(problem(bytes, office.publicKey, "620702")).toMatch(/county/);
+    expect(problem(bytes, signer().publicKey)).toMatch(/key/);
+    // Another schema, signed as the office signs: still refused.
+    const end = bytes.indexOf(10);
+    const { signature: _, ...header } = JSON.parse(bytes.subarray(0, end).toString());
+    const other = { ...header, schema: SNAPSHOT_SCHEMA + 1 };
+    const resigned = Buffer.concat([
+      Buffer.from(
+        `${JSON.stringify({ ...other, signature: office.sign(snapshotSigningText(other)) })}\n`,
+      ),
+      bytes.subarray(end + 1),
+    ]);
+    expect(problem(resigned, office.publicKey)).toMatch(/schema/);
+  });
+});
