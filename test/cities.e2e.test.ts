@@ -15,8 +15,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { readStream } from "../services/cli/src/read-log.ts";
 import { type RunningCities, startCities } from "../services/county/src/city.ts";
 import type { RunningCounty } from "../services/county/src/county.ts";
+import { freePort } from "../services/county/src/free-port.ts";
+import { renderLeafnodes } from "../services/county/src/server-config.ts";
 import { eventually, officerOf, ROOT } from "./support/county.ts";
-import { natsServerBinary } from "./support/nats-server.ts";
+import { natsServerBinary, startNatsServer } from "./support/nats-server.ts";
 
 const ZHANGYE = "620700";
 const GANZHOU = "620702";
@@ -222,4 +224,53 @@ it("every link is mutual TLS, each side trusting only the CAs of the buses confi
   // A county dials its city's hub the same way.
   const gz = conf(region.buses[GANZHOU]!);
   expect(gz).toContain(join(stateDir, GANZHOU, "secrets", "tls", `neighbour-${ZHANGYE}.pem`));
-});
+
+  // Wuwei's hub link key with a certificate of a CA of the region that Zhangye's configuration
+  // does not name at its end (Liangzhou's, a county of the other city): refused, said on both
+  // sides, at every attempt.
+  const hubLog = () => readFileSync(join(stateDir, ZHANGYE, "logs", "nats-server.log"), "utf8");
+  const before = hubLog().length;
+  const seed = (
+    JSON.parse(readFileSync(join(stateDir, "city-links.json"), "utf8")) as Record<
+      string,
+      { seed: string }
+    >
+  )[`${WUWEI}>${ZHANGYE}`]!.seed;
+  const lzTls = join(stateDir, LIANGZHOU, "secrets", "tls");
+  const port = await freePort();
+  const impostor = await startNatsServer({
+    port,
+    fullConfig: [
+      `server_name: "impostor-${port}"`,
+      `listen: "127.0.0.1:${port}"`,
+      renderLeafnodes({
+        accept: [],
+        connect: [
+          {
+            neighbour: ZHANGYE,
+            url: `nats-leaf://127.0.0.1:${region.cities[ZHANGYE]!.leafPort}`,
+            seed,
+            tls: {
+              certFile: join(lzTls, "link.crt"),
+              keyFile: join(lzTls, "link.key"),
+              caFile: trust(ZHANGYE),
+            },
+          },
+        ],
+      }),
+    ].join("\n"),
+  });
+  try {
+    const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, "g"))?.length ?? 0;
+    const said = await eventually(async () => {
+      const s = hubLog().slice(before);
+      return count(s, /TLS leafnode handshake error/i) >= 2 &&
+        count(impostor.log(), /Leafnode connection closed/) >= 2
+        ? s
+        : undefined;
+    }, 30_000);
+    expect(said).toMatch(/certificate signed by unknown authority|didn't provide a certificate/);
+  } finally {
+    await impostor.stop();
+  }
+}, 60_000);
