@@ -2,14 +2,15 @@
 // and two of its counties (each its own bus), linked up with leaf connections the project's
 // configuration code generates. A county's monthly report rolls up to the city; a major case is
 // reported at once, facts only, chased until the city acknowledges it, and the county sees it.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CityReportView, monthOf, previousMonth, STREAMS } from "@liandong/contracts";
-import { connectBus, readPresent } from "@liandong/runtime";
+import { connectBus, crossCheck, LogVerifier, readPresent } from "@liandong/runtime";
 import type { Browser } from "playwright-core";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStream } from "../services/cli/src/read-log.ts";
 import { type RunningCity, startCity } from "../services/county/src/city.ts";
 import { launchChromium } from "./support/browser.ts";
 import { eventually, officerOf, ROOT } from "./support/county.ts";
@@ -299,6 +300,120 @@ describe("the city supervises down (督办)", () => {
     }, 60_000);
     expect(escalated.level).toBe(2);
     writeFileSync(join(stateDir, "clock-offset-ms"), "0");
+  }, 180_000);
+
+  it("an order passed on by the county's office to the agency whose case it is (转督办): the agency answers, the answer goes up to the city", async () => {
+    const issued = await cityOffice().post<Order>("/orders", {
+      county: GANZHOU,
+      caseId: majorCaseId,
+      reason: "请报告该案移送后的侦办进展",
+      answerWithinDays: 3,
+    });
+    expect(issued.status).toBe(201);
+    const orderId = issued.body.orderId;
+    await orderAt(GANZHOU, "office", "/supervision", orderId);
+    // Only the county's office passes it on, by the city's deadline at the latest.
+    expect((await at(GANZHOU, "health").post(`/supervision/${orderId}/forward`, {})).status).toBe(
+      404,
+    );
+    const late = await at(GANZHOU, "office").post<{ errors: { field: string }[] }>(
+      `/supervision/${orderId}/forward`,
+      { answerWithinDays: 5 },
+    );
+    expect(late.status).toBe(422);
+    expect(late.body.errors.map((e) => e.field)).toEqual(["answerWithinDays"]);
+    const passed = await at(GANZHOU, "office").post<Order & { forwards?: string }>(
+      `/supervision/${orderId}/forward`,
+      { reason: "请县卫健局于两日内报告侦办进展", answerWithinDays: 2 },
+    );
+    expect(passed.status, JSON.stringify(passed.body)).toBe(201);
+    expect(passed.body).toMatchObject({ to: "health", forwards: orderId, status: "open" });
+    const again = await at(GANZHOU, "office").post<Order>(`/supervision/${orderId}/forward`, {});
+    expect(again.status).toBe(200);
+    expect(again.body.orderId).toBe(passed.body.orderId);
+    // The agency sees it and answers it; the answer goes up as the office's answer to the city.
+    await orderAt(GANZHOU, "health", "/supervision", passed.body.orderId);
+    const answered = await at(GANZHOU, "health").post<Order>(
+      `/supervision/${passed.body.orderId}/answer`,
+      { answer: "公安机关已立案侦查，嫌疑人已到案" },
+    );
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    const up = await eventually(async () => {
+      const o = await orderAt(CITY, "city-office", "/orders", orderId);
+      return o.status === "answered" ? o : undefined;
+    }, 60_000);
+    expect(up.answer).toContain("公安机关已立案侦查，嫌疑人已到案");
+    expect(up.answer).toContain("卫健");
+    // On the county's record both: the city's order answered, the agency's answered.
+    const county = await at(GANZHOU, "office").get<{ items: Order[] }>("/supervision");
+    const mine = (id: string) => county.body.items.find((o) => o.orderId === id);
+    expect(mine(orderId)).toMatchObject({ status: "answered", answer: up.answer });
+    expect(mine(passed.body.orderId)).toMatchObject({
+      status: "answered",
+      answer: "公安机关已立案侦查，嫌疑人已到案",
+    });
+
+    // Verifiable: each log with its own keys, once every step is sealed, and what each holds of
+    // the other found among what the other sealed as sent.
+    const verified = async (code: string) => {
+      const bus = code === CITY ? city.city : city.counties[code]!;
+      const keys = JSON.parse(readFileSync(bus.keysFile, "utf8")) as {
+        agencies: Record<string, string>;
+      };
+      const nc = await connectBus({
+        servers: bus.natsUrl,
+        agency: "admin",
+        seedFile: join(stateDir, code, "secrets", "admin.nk"),
+      });
+      try {
+        const v = new LogVerifier({ keys: keys.agencies, county: code });
+        for await (const e of readStream(nc, STREAMS.events)) v.add(e);
+        return v.finish();
+      } finally {
+        await nc.close();
+      }
+    };
+    const reports = await eventually(async () => {
+      const [gz, cy] = await Promise.all([verified(GANZHOU), verified(CITY)]);
+      return gz.unsealed.length === 0 && cy.unsealed.length === 0 ? { gz, cy } : undefined;
+    }, 60_000);
+    expect(reports.gz.findings).toEqual([]);
+    expect(reports.cy.findings).toEqual([]);
+    expect(crossCheck({ [GANZHOU]: reports.gz, [CITY]: reports.cy })).toEqual([]);
+    // The city's order on Ganzhou's log, the office's answer on the city's.
+    expect(reports.gz.foreign.some((e) => e.agency === "city-office")).toBe(true);
+    expect(reports.cy.foreign.some((e) => e.county === GANZHOU && e.agency === "office")).toBe(
+      true,
+    );
+  }, 180_000);
+
+  it("an order passed on and left unanswered is escalated by the county's office, and the city's by the city", async () => {
+    const issued = await cityOffice().post<Order>("/orders", {
+      county: GANZHOU,
+      caseId: majorCaseId,
+      reason: "请于一日内报告",
+      answerWithinDays: 1,
+    });
+    const orderId = issued.body.orderId;
+    await orderAt(GANZHOU, "office", "/supervision", orderId);
+    const passed = await at(GANZHOU, "office").post<Order>(`/supervision/${orderId}/forward`, {});
+    expect(passed.status, JSON.stringify(passed.body)).toBe(201);
+    // The services' clock never runs backwards: it stands two days on since the test before.
+    writeFileSync(join(stateDir, "clock-offset-ms"), String(5 * 86_400_000));
+    try {
+      const child = await eventually(async () => {
+        const o = await orderAt(GANZHOU, "health", "/supervision", passed.body.orderId);
+        return o.status === "escalated" ? o : undefined;
+      }, 60_000);
+      expect(child.level).toBe(2);
+      const parent = await eventually(async () => {
+        const o = await orderAt(CITY, "city-office", "/orders", orderId);
+        return o.status === "escalated" ? o : undefined;
+      }, 60_000);
+      expect(parent.level).toBe(2);
+    } finally {
+      writeFileSync(join(stateDir, "clock-offset-ms"), "0");
+    }
   }, 180_000);
 });
 

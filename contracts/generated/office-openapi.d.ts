@@ -429,6 +429,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/supervision/{orderId}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 转督办 — pass an order of the city's office on to the agency whose case it is about; its answer goes back up as this office's */
+        post: operations["forwardCityOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -566,6 +583,8 @@ export interface components {
             by?: string;
             byCounty?: string;
             toCounty?: string;
+            /** Format: uuid */
+            forwards?: string;
         };
         SupervisionList: {
             items: {
@@ -591,6 +610,8 @@ export interface components {
                 by?: string;
                 byCounty?: string;
                 toCounty?: string;
+                /** Format: uuid */
+                forwards?: string;
             }[];
             total: number;
         };
@@ -723,6 +744,11 @@ export interface components {
         };
         SupervisionAnswerRequest: {
             answer: string;
+        };
+        SupervisionForwardRequest: {
+            to?: string;
+            reason?: string;
+            answerWithinDays?: number;
         };
         CountyReportSent: {
             city: string;
@@ -2904,6 +2930,113 @@ export interface operations {
             };
             /** @description 未找到该督办 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 — body over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体须为 JSON — content-type is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容不符合要求 — `errors[].field` names each bad field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forwardCityOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisionForwardRequest"];
+            };
+        };
+        responses: {
+            /** @description 已转督办 — the same request again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionOrderView"];
+                };
+            };
+            /** @description 已转督办 — the order to the agency */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionOrderView"];
+                };
+            };
+            /** @description JSON 格式错误 — malformed JSON; `errors[].field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到该督办 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 该督办已回复，或不是市里下达给本办公室的督办 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

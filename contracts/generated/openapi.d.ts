@@ -1453,6 +1453,8 @@ export interface components {
             by?: string;
             byCounty?: string;
             toCounty?: string;
+            /** Format: uuid */
+            forwards?: string;
         };
         SupervisionList: {
             items: {
@@ -1478,6 +1480,8 @@ export interface components {
                 by?: string;
                 byCounty?: string;
                 toCounty?: string;
+                /** Format: uuid */
+                forwards?: string;
             }[];
             total: number;
         };

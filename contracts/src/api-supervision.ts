@@ -16,6 +16,17 @@ export const SupervisionAnswerRequest = z.object({
   answer: Text(4000),
 });
 
+/**
+ * 上下联动: the county's office passes an order of its city's office on to an agency (转督办): by
+ * default the agency whose case it is about, its answer due by the city's deadline at the latest.
+ */
+export const SupervisionForwardRequest = z.object({
+  to: AgencyCode.optional(),
+  /** What the office adds for the agency; the city's reason when absent. */
+  reason: Text(2000).optional(),
+  answerWithinDays: z.number().positive().max(90).optional(),
+});
+
 export const SupervisionStatus = z.enum(["open", "answered", "escalated"]);
 
 /** A supervision order as the office and the addressed agency see it. */
@@ -36,5 +47,7 @@ export const SupervisionOrderView = z.object({
   by: AgencyCode.optional(),
   byCounty: z.string().optional(),
   toCounty: z.string().optional(),
+  /** The city's order this one passes on to an agency (转督办). */
+  forwards: z.uuid().optional(),
 });
 export type SupervisionOrderView = z.infer<typeof SupervisionOrderView>;

@@ -132,12 +132,21 @@ export const CountyConfig = z
          */
         keys: z.record(CountyCode, z.record(AgencyCode, AuditPublicKey)).default({}),
         /**
+         * Counties reached through a neighbour's link without a link of their own (上下联动):
+         * by neighbour, the counties beyond it. A county of a city lists, beyond its city, the
+         * region's counties it is not linked to; a city's bus lists, beyond each of its peer
+         * cities, that city's counties. What this bus addresses to them (or, at a city's hub,
+         * passes on for them) goes over that neighbour's link, once and in order. Their
+         * agencies' keys are in `keys` like a neighbour's.
+         */
+        beyond: z.record(CountyCode, z.array(CountyCode)).default({}),
+        /**
          * Least time between two sendings of the county's heads to a neighbour to be witnessed
          * (见证), in seconds: heads that moved meanwhile wait, and go together.
          */
         witnessEverySeconds: z.number().min(0.05).max(3600).default(5),
       })
-      .default({ neighbours: [], keys: {}, witnessEverySeconds: 5 }),
+      .default({ neighbours: [], keys: {}, beyond: {}, witnessEverySeconds: 5 }),
     /**
      * The city this bus belongs to (上下联动): in a county's configuration, its city's code, its
      * criteria of a major case and how soon an unacknowledged report is chased; in the city's own

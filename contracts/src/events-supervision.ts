@@ -24,6 +24,11 @@ export const SupervisionOrdered = z.object({
   by: AgencyCode.optional(),
   byCounty: CountyCode.optional(),
   toCounty: CountyCode.optional(),
+  /**
+   * 上下联动: the order of its city's office this one passes on (转督办), from the county's office
+   * to the agency whose case it is about; its answer goes back up as the office's answer to it.
+   */
+  forwards: z.uuid().optional(),
 });
 
 /** The addressed agency's answer to a supervision order (督办回复). */

@@ -49,6 +49,7 @@ import {
 } from "./api-report.ts";
 import {
   SupervisionAnswerRequest,
+  SupervisionForwardRequest,
   SupervisionOrderRequest,
   SupervisionOrderView,
 } from "./api-supervision.ts";
@@ -874,6 +875,7 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     TrackedReferralView: jsonSchema(TrackedReferralView, "output"),
     MajorCaseList: jsonSchema(MajorCaseList, "output"),
     SupervisionAnswerRequest: jsonSchema(SupervisionAnswerRequest, "input"),
+    SupervisionForwardRequest: jsonSchema(SupervisionForwardRequest, "input"),
     CountyReportSent: jsonSchema(CountyReportSent, "output"),
     TrackerPage: jsonSchema(TrackerPage, "output"),
     TrackedLeadView: jsonSchema(TrackedLeadView, "output"),
@@ -1239,6 +1241,29 @@ export function officeOpenApiDocument(): Record<string, unknown> {
             ...bodyProblems,
             ...problems,
             "404": problem("未找到该督办"),
+          },
+        },
+      },
+      "/supervision/{orderId}/forward": {
+        post: {
+          operationId: "forwardCityOrder",
+          summary:
+            "转督办 — pass an order of the city's office on to the agency whose case it is about; its answer goes back up as this office's",
+          parameters: [pathParam("orderId", { type: "string", format: "uuid" })],
+          requestBody: { required: true, content: json("SupervisionForwardRequest") },
+          responses: {
+            "201": {
+              description: "已转督办 — the order to the agency",
+              content: json("SupervisionOrderView"),
+            },
+            "200": {
+              description: "已转督办 — the same request again",
+              content: json("SupervisionOrderView"),
+            },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("未找到该督办"),
+            "409": problem("该督办已回复，或不是市里下达给本办公室的督办"),
           },
         },
       },

@@ -324,11 +324,13 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
    */
   function addressedCounty(asked: string | undefined, targetCounty: string): string | undefined {
     const neighbours = config.region.neighbours;
-    if (asked !== undefined && asked !== county && !neighbours.includes(asked)) {
+    // Beyond a link (a county of another city, through the hubs) as well as a neighbour's own.
+    const reached = [...neighbours, ...Object.values(config.region.beyond).flat()];
+    if (asked !== undefined && asked !== county && !reached.includes(asked)) {
       throw new ValidationError("invalid-body", "not this county nor a neighbour of its region", [
         {
           field: "toCounty",
-          message: `this county (${county}) or a neighbour: ${neighbours.join(", ") || "none configured"}`,
+          message: `this county (${county}) or a neighbour: ${reached.join(", ") || "none configured"}`,
         },
       ]);
     }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CITY_OFFICE, CountyConfig, countyName } from "@liandong/contracts";
 import { createUser } from "@nats-io/nkeys";
+import { linkCertificates, writeBundle } from "./certs.ts";
 import { type CountyOptions, type RunningCounty, startCounty } from "./county.ts";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities } from "./identities.ts";
@@ -45,6 +46,37 @@ export const CITY_AGENCIES = [
   },
 ] as const;
 
+/** A region's cities, each with its counties (上下联动, hub to hub). */
+export type CityOfRegion = {
+  /** The city's 6-digit code. */
+  city: string;
+  /** Each county's configuration (as `CityOptions.counties`). */
+  counties: Record<string, unknown>[];
+  /** More of the city's own configuration (as `CityOptions.cityConfig`). */
+  cityConfig?: Record<string, unknown>;
+  /** Tests: the port each of its counties dials for the city's leaf node, by county. */
+  linkPorts?: Record<string, number>;
+};
+
+export type CitiesOptions = Omit<CityOptions, "city" | "counties" | "cityConfig" | "linkPorts"> & {
+  cities: CityOfRegion[];
+  /**
+   * Tests: the port a peer city's hub dials for this city's leaf node (a proxy between), by the
+   * city dialed. (Of two cities, the one later in `cities` dials the earlier.)
+   */
+  hubLinkPorts?: Record<string, number>;
+  /** Every link over mutual TLS (the default); false: in clear, for the benchmark's comparison. */
+  tls?: boolean;
+};
+
+export type RunningCities = {
+  /** By city: its bus, its counties' and its leaf-node port. */
+  cities: Record<string, RunningCity>;
+  /** Every bus of the region by its code, cities' and counties'. */
+  buses: Record<string, RunningCounty>;
+  stop(): Promise<void>;
+};
+
 type LinkFile = Record<string, { publicKey: string; seed: string }>;
 
 /**
@@ -56,105 +88,216 @@ type LinkFile = Record<string, { publicKey: string; seed: string }>;
  * Keys, ports and configuration are kept in `stateDir`, so that a restart finds the same city.
  */
 export async function startCity(opts: CityOptions): Promise<RunningCity> {
+  const { city, counties, cityConfig, linkPorts, ...common } = opts;
+  const region = await startCities({
+    ...common,
+    cities: [
+      {
+        city,
+        counties,
+        ...(cityConfig ? { cityConfig } : {}),
+        ...(linkPorts ? { linkPorts } : {}),
+      },
+    ],
+  });
+  return { ...region.cities[city]!, stop: () => region.stop() };
+}
+
+/**
+ * The cities of a region and their counties on this machine, each bus its own nats-server and
+ * JetStream domain: each county links up to its city's hub; the hubs link to each other (of
+ * two cities, the later dials the earlier's leaf-node port). No county links to another: what a
+ * county addresses to a county of another city (a referral) goes county → city → city →
+ * county, each hop a stream sourced from the one before (`region.beyond`; provisionCounty),
+ * once and in order, and kept through a hub's restart. Every link is mutual TLS: each bus has
+ * its own CA, and each side of a link trusts only the CAs of the buses configured to be at the
+ * other end. Keys, ports, certificates and configuration are kept in `stateDir`.
+ */
+export async function startCities(opts: CitiesOptions): Promise<RunningCities> {
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   // Each county's configuration as it will be read: its city's code set.
-  const parse = (c: Record<string, unknown>) =>
-    CountyConfig.parse({ ...c, city: { ...(c.city ?? {}), code: opts.city } });
-  const codes = opts.counties.map((c) => parse(c).county);
-  const agenciesOf = (c: Record<string, unknown>) => parse(c).agencies.map((a) => a.code);
-  const keysOf = async (code: string, agencies: string[]) => {
+  const parse = (c: Record<string, unknown>, city: string) =>
+    CountyConfig.parse({ ...c, city: { ...(c.city ?? {}), code: city } });
+  const cities = opts.cities.map((c) => ({
+    ...c,
+    codes: c.counties.map((k) => parse(k, c.city).county),
+  }));
+  const keysOf = async (code: string, agencies: readonly string[]) => {
     const dir = join(opts.stateDir, code, "secrets");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const ids = await ensureIdentities(dir, agencies);
     return Object.fromEntries(Object.entries(ids.agencies).map(([a, id]) => [a, id.publicKey]));
   };
-  const cityKeys = await keysOf(
-    opts.city,
-    CITY_AGENCIES.map((a) => a.code),
-  );
-  const countyKeys: Record<string, Record<string, string>> = {};
-  for (const [i, c] of opts.counties.entries())
-    countyKeys[codes[i]!] = await keysOf(codes[i]!, agenciesOf(c));
+  const keys: Record<string, Record<string, string>> = {};
+  for (const c of cities) {
+    keys[c.city] = await keysOf(
+      c.city,
+      CITY_AGENCIES.map((a) => a.code),
+    );
+    for (const [i, k] of c.counties.entries())
+      keys[c.codes[i]!] = await keysOf(
+        c.codes[i]!,
+        parse(k, c.city).agencies.map((a) => a.code),
+      );
+  }
+  const keysFor = (codes: readonly string[]) =>
+    Object.fromEntries(codes.map((code) => [code, keys[code]!]));
+  const allCounties = cities.flatMap((c) => c.codes);
 
-  const ownCity = (opts.cityConfig?.city ?? {}) as Record<string, unknown>;
-  const cityConfig = {
-    ...opts.cityConfig,
-    county: opts.city,
-    agencies: CITY_AGENCIES,
-    city: { ...ownCity, code: opts.city, counties: codes },
-    region: { neighbours: codes, keys: countyKeys },
-  };
-  const countyConfigs = opts.counties.map((c, i) => {
-    const region = (c.region ?? {}) as { neighbours?: string[]; keys?: Record<string, unknown> };
-    return {
-      ...c,
-      city: { ...((c.city ?? {}) as Record<string, unknown>), code: opts.city },
-      region: {
-        ...region,
-        neighbours: [...new Set([...(region.neighbours ?? []), opts.city])],
-        keys: { ...region.keys, [opts.city]: cityKeys },
-      },
-      county: codes[i]!,
-    };
-  });
+  // Link keys (the dialing side keeps the seed, the dialed accepts the public key): each
+  // county's up to its city, `<later>><earlier>` for two cities' hubs.
+  const linkFile = join(opts.stateDir, "city-links.json");
+  const links: LinkFile = existsSync(linkFile) ? JSON.parse(readFileSync(linkFile, "utf8")) : {};
+  const hubLink = (from: string, to: string) => `${from}>${to}`;
+  const linkNames = [
+    ...allCounties,
+    ...cities.flatMap((c, i) => cities.slice(0, i).map((p) => hubLink(c.city, p.city))),
+  ];
+  for (const name of linkNames) {
+    if (links[name]) continue;
+    const k = createUser();
+    links[name] = { publicKey: k.getPublicKey(), seed: new TextDecoder().decode(k.getSeed()) };
+  }
+  writeFileSync(linkFile, JSON.stringify(links), { mode: 0o600 });
+
+  // `fixed` ports: each city's counties in turn, then the city, 100 apart.
+  const base = opts.portOffset ?? 0;
+  const offsets = new Map<string, number>();
+  for (const c of cities) {
+    for (const code of c.codes) offsets.set(code, base + 100 * offsets.size);
+    offsets.set(c.city, base + 100 * offsets.size);
+  }
+  const portFile = join(opts.stateDir, "city-leaf-ports.json");
+  const oldPortFile = join(opts.stateDir, "city-leaf-port.json");
+  const leafPorts: Record<string, number> = existsSync(portFile)
+    ? JSON.parse(readFileSync(portFile, "utf8"))
+    : existsSync(oldPortFile) && cities.length === 1
+      ? { [cities[0]!.city]: JSON.parse(readFileSync(oldPortFile, "utf8")).leafPort }
+      : {};
+  for (const c of cities)
+    leafPorts[c.city] ??= opts.ports === "fixed" ? 7422 + offsets.get(c.city)! : await freePort();
+  writeFileSync(portFile, JSON.stringify(leafPorts));
+
+  // Mutual TLS on every link: each bus its own CA; a hub's leaf-node port trusts the CAs of its
+  // counties and of the peer hubs that dial it, and nothing else; a dialing side, the CA of the
+  // bus it dials.
+  const tls = opts.tls !== false;
+  const certs: Record<string, Awaited<ReturnType<typeof linkCertificates>>> = {};
+  if (tls)
+    for (const code of [...cities.map((c) => c.city), ...allCounties])
+      certs[code] = await linkCertificates(join(opts.stateDir, code, "secrets"), code);
+  const trusted = (code: string, name: string, of: readonly string[]) =>
+    writeBundle(
+      join(opts.stateDir, code, "secrets", "tls", `${name}.pem`),
+      of.map((o) => certs[o]!.trustFile),
+    );
+  const dialTls = (from: string, to: string) =>
+    tls ? { tls: { ...certs[from]!.link, caFile: trusted(from, `neighbour-${to}`, [to]) } } : {};
+
   const file = (code: string, config: unknown) => {
     const f = join(opts.stateDir, `${code}.input.json`);
     writeFileSync(f, JSON.stringify(config, null, 2));
     return f;
   };
-
-  // Each county's link key: its operators keep the seed, the city accepts the public key.
-  const linkFile = join(opts.stateDir, "city-links.json");
-  const links: LinkFile = existsSync(linkFile) ? JSON.parse(readFileSync(linkFile, "utf8")) : {};
-  for (const code of codes) {
-    if (links[code]) continue;
-    const k = createUser();
-    links[code] = { publicKey: k.getPublicKey(), seed: new TextDecoder().decode(k.getSeed()) };
-  }
-  const portFile = join(opts.stateDir, "city-leaf-port.json");
-  const base = opts.portOffset ?? 0;
-  const leafPort: number = existsSync(portFile)
-    ? JSON.parse(readFileSync(portFile, "utf8")).leafPort
-    : opts.ports === "fixed"
-      ? 7422 + base + 100 * codes.length
-      : await freePort();
-  writeFileSync(linkFile, JSON.stringify(links), { mode: 0o600 });
-  writeFileSync(portFile, JSON.stringify({ leafPort }));
-
-  const { city: _c, counties: _k, cityConfig: _cc, linkPorts, portOffset: _p, ...common } = opts;
-  // All at once (a county's source from the city backs off while the city is not up); a start
-  // that failed leaves nothing of the others running.
-  const started = await Promise.allSettled([
-    startCounty({
-      ...common,
-      stateDir: join(opts.stateDir, opts.city),
-      configFile: file(opts.city, cityConfig),
-      portOffset: base + 100 * codes.length,
+  const { cities: _c, hubLinkPorts, portOffset: _p, tls: _t, ...common } = opts;
+  const starts: { code: string; start: () => Promise<RunningCounty> }[] = [];
+  for (const [i, c] of cities.entries()) {
+    const peers = cities.filter((p) => p.city !== c.city);
+    const dialers = cities.slice(i + 1).map((p) => p.city);
+    const dialed = cities.slice(0, i).map((p) => p.city);
+    const ownCity = (c.cityConfig?.city ?? {}) as Record<string, unknown>;
+    const cityConfig = {
+      ...c.cityConfig,
+      county: c.city,
+      agencies: CITY_AGENCIES,
+      city: { ...ownCity, code: c.city, counties: c.codes, peers: peers.map((p) => p.city) },
       region: {
-        listen: { host: "127.0.0.1", port: leafPort },
-        accept: codes.map((code) => ({ neighbour: code, publicKey: links[code]!.publicKey })),
-        connect: [],
+        neighbours: [...c.codes, ...peers.map((p) => p.city)],
+        keys: keysFor([...c.codes, ...peers.map((p) => p.city)]),
+        beyond: Object.fromEntries(peers.map((p) => [p.city, p.codes])),
       },
-    }),
-    ...countyConfigs.map((config, i) =>
-      startCounty({
-        ...common,
-        stateDir: join(opts.stateDir, config.county),
-        configFile: file(config.county, config),
-        portOffset: base + 100 * i,
+    };
+    starts.push({
+      code: c.city,
+      start: () =>
+        startCounty({
+          ...common,
+          stateDir: join(opts.stateDir, c.city),
+          configFile: file(c.city, cityConfig),
+          portOffset: offsets.get(c.city)!,
+          region: {
+            listen: { host: "127.0.0.1", port: leafPorts[c.city]! },
+            accept: [
+              ...c.codes.map((code) => ({ neighbour: code, publicKey: links[code]!.publicKey })),
+              ...dialers.map((d) => ({
+                neighbour: d,
+                publicKey: links[hubLink(d, c.city)]!.publicKey,
+              })),
+            ],
+            connect: dialed.map((d) => ({
+              neighbour: d,
+              url: `nats-leaf://127.0.0.1:${hubLinkPorts?.[d] ?? leafPorts[d]}`,
+              seed: links[hubLink(c.city, d)]!.seed,
+              ...dialTls(c.city, d),
+            })),
+            ...(tls
+              ? {
+                  tls: {
+                    ...certs[c.city]!.node,
+                    caFile: trusted(c.city, "links", [...c.codes, ...dialers]),
+                  },
+                }
+              : {}),
+          },
+        }),
+    });
+    for (const [j, k] of c.counties.entries()) {
+      const code = c.codes[j]!;
+      const region = (k.region ?? {}) as {
+        neighbours?: string[];
+        keys?: Record<string, unknown>;
+        beyond?: Record<string, string[]>;
+      };
+      const neighbours = [...new Set([...(region.neighbours ?? []), c.city])];
+      // Every other county of the region it has no link of its own to: through its city.
+      const far = allCounties.filter((o) => o !== code && !neighbours.includes(o));
+      const config = {
+        ...k,
+        city: { ...((k.city ?? {}) as Record<string, unknown>), code: c.city },
         region: {
-          accept: [],
-          connect: [
-            {
-              neighbour: opts.city,
-              url: `nats-leaf://127.0.0.1:${linkPorts?.[config.county] ?? leafPort}`,
-              seed: links[config.county]!.seed,
-            },
-          ],
+          ...region,
+          neighbours,
+          keys: { ...region.keys, ...keysFor([c.city, ...far]) },
+          beyond: { ...region.beyond, ...(far.length > 0 ? { [c.city]: far } : {}) },
         },
-      }),
-    ),
-  ]);
+        county: code,
+      };
+      starts.push({
+        code,
+        start: () =>
+          startCounty({
+            ...common,
+            stateDir: join(opts.stateDir, code),
+            configFile: file(code, config),
+            portOffset: offsets.get(code)!,
+            region: {
+              accept: [],
+              connect: [
+                {
+                  neighbour: c.city,
+                  url: `nats-leaf://127.0.0.1:${c.linkPorts?.[code] ?? leafPorts[c.city]}`,
+                  seed: links[code]!.seed,
+                  ...dialTls(code, c.city),
+                },
+              ],
+            },
+          }),
+      });
+    }
+  }
+  // All at once (a source from a bus not up yet backs off, and the keeper restarts it); a start
+  // that failed leaves nothing of the others running.
+  const started = await Promise.allSettled(starts.map((s) => s.start()));
   const failed = started.find((r) => r.status === "rejected");
   if (failed) {
     await Promise.all(
@@ -162,15 +305,26 @@ export async function startCity(opts: CityOptions): Promise<RunningCity> {
     );
     throw failed.reason;
   }
-  const [city, ...counties] = started.map(
-    (r) => (r as PromiseFulfilledResult<RunningCounty>).value,
+  const buses = Object.fromEntries(
+    starts.map((s, i) => [s.code, (started[i] as PromiseFulfilledResult<RunningCounty>).value]),
   );
   return {
-    city: city!,
-    counties: Object.fromEntries(counties.map((c) => [c.config.county, c])),
-    leafPort,
+    cities: Object.fromEntries(
+      cities.map((c) => [
+        c.city,
+        {
+          city: buses[c.city]!,
+          counties: Object.fromEntries(c.codes.map((k) => [k, buses[k]!])),
+          leafPort: leafPorts[c.city]!,
+          stop: async () => {
+            await Promise.all([...c.codes.map((k) => buses[k]!.stop()), buses[c.city]!.stop()]);
+          },
+        },
+      ]),
+    ),
+    buses,
     async stop() {
-      await Promise.all([...counties.map((c) => c.stop()), city!.stop()]);
+      await Promise.all(Object.values(buses).map((b) => b.stop()));
     },
   };
 }

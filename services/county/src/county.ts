@@ -233,6 +233,8 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
             agencies,
             replicas: clustered ? Math.min(3, nodeCount) : 1,
             neighbours: config.region.neighbours,
+            beyond: config.region.beyond,
+            hub: config.city?.code === config.county,
             ...(opts.duplicateWindowMs ? { duplicateWindowMs: opts.duplicateWindowMs } : {}),
           });
           break;

@@ -1,6 +1,8 @@
 import {
+  DAY_MS,
   OFFICE,
   SupervisionAnswerRequest,
+  SupervisionForwardRequest,
   SupervisionOrderRequest,
   type SupervisionOrderView,
 } from "@liandong/contracts";
@@ -101,6 +103,42 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
       command: (eventId) => ({ type: "answer", at: ctx.clock().toISOString(), eventId, answer }),
     });
     return c.json(order, 200);
+  });
+  // 上下联动 转督办: the office passes an order of its city's office on to the agency whose case
+  // it is about; the agency's answer goes back up as the office's (`answerUp`).
+  app.post("/supervision/:orderId/forward", async (c) => {
+    const officer = c.get("officer");
+    const body = await readJson(c, SupervisionForwardRequest);
+    const parentId = c.req.param("orderId");
+    const parent = supervision.orders.get(parentId);
+    if (!parent || parent.byCounty === undefined)
+      throw new ProblemError(404, "not-found", "未找到该督办");
+    const k = deps.cases.get(parent.about.id);
+    const to = body.to ?? k?.agency;
+    if (!to) throw new ProblemError(404, "not-found", "未找到该案件");
+    const orderId = uuidFromName(`supervision-forward:${parentId}:${to}`);
+    const before = supervision.orders.get(orderId);
+    if (before) return c.json(supervisionView(before), 200);
+    const remaining = (Date.parse(parent.answerBy) - ctx.clock().getTime()) / DAY_MS;
+    const order = await decideOrder(ctx, deps.log, supervision, {
+      orderId,
+      aboutId: parent.about.id,
+      actor: officer.id,
+      eventId: uuidFromName(`supervision-ordered:${orderId}`),
+      command: (eventId) => ({
+        type: "issue",
+        at: ctx.clock().toISOString(),
+        eventId,
+        orderId,
+        about: parent.about,
+        reason: body.reason ?? parent.reason,
+        // By the city's deadline at the latest (the domain refuses a later one).
+        answerWithinDays: body.answerWithinDays ?? remaining,
+        supervised: { kind: "case", open: k?.status === "open", agency: to },
+        forwards: parent,
+      }),
+    });
+    return c.json(order, 201);
   });
   app.get("/supervision", (c) =>
     c.json(newestFirst([...supervision.orders.values()].map(supervisionView), (o) => o.orderedAt)),
@@ -225,6 +263,51 @@ export function escalate(
         if (err instanceof ProblemError && err.status === 409)
           ctx.logger.info({ orderId: o.orderId, detail: err.detail }, "escalation not needed");
         else ctx.logger.error({ err, orderId: o.orderId }, "could not record an escalation");
+      },
+    );
+  }
+}
+
+/**
+ * 转督办: each order the office passed on to an agency, once the agency has answered it, answers
+ * the city's order it passes on with that answer, once (the office's scheduler calls this with
+ * `escalate`). The answer's id is fixed by the city's order, so that a second look, or a restart
+ * before the first was folded, records nothing twice; an order the city's office escalated
+ * meanwhile is still answered.
+ */
+export function answerUp(
+  ctx: ServiceContext,
+  log: AggregateLog,
+  supervision: Supervision,
+  inFlight: Set<string>,
+  shortName: (agency: string) => string = (a) => a,
+): void {
+  for (const o of supervision.orders.values()) {
+    if (!o.forwards || o.status !== "answered" || o.answer === undefined) continue;
+    const parent = supervision.orders.get(o.forwards);
+    if (!parent || parent.status === "answered") continue;
+    const key = `answer-up:${parent.orderId}`;
+    if (inFlight.has(key)) continue;
+    inFlight.add(key);
+    decideOrder(ctx, log, supervision, {
+      orderId: parent.orderId,
+      aboutId: parent.about.id,
+      actor: `svc.${ctx.agency}`,
+      eventId: uuidFromName(`supervision-answered:${parent.orderId}`),
+      command: (eventId) => ({
+        type: "answer",
+        at: ctx.clock().toISOString(),
+        eventId,
+        answer: `转${shortName(o.to)}办理，回复：${o.answer}`.slice(0, 4000),
+      }),
+    }).then(
+      () => inFlight.delete(key),
+      (err) => {
+        inFlight.delete(key);
+        if (err instanceof ProblemError && err.status === 409)
+          ctx.logger.info({ orderId: parent.orderId, detail: err.detail }, "answered meanwhile");
+        else
+          ctx.logger.error({ err, orderId: parent.orderId }, "could not answer the city's order");
       },
     );
   }

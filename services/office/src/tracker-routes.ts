@@ -10,7 +10,7 @@ import {
 } from "@liandong/runtime";
 import { Hono } from "hono";
 import { filterReferrals, type ReferralTracker, type TrackedReferral } from "./referral-tracker.ts";
-import { escalate, type Supervision } from "./supervision.ts";
+import { answerUp, escalate, type Supervision } from "./supervision.ts";
 
 const view = (r: TrackedReferral, now: Date) => ({
   ...r,
@@ -50,9 +50,11 @@ export function deadlineScheduler(
   supervision: Supervision,
 ) {
   const inFlight = new Set<string>();
+  const shortNames = new Map(ctx.config.agencies.map((a) => [a.code, a.shortName]));
   let timer: NodeJS.Timeout | undefined;
   const check = async () => {
     escalate(ctx, log, supervision, inFlight);
+    answerUp(ctx, log, supervision, inFlight, (a) => shortNames.get(a) ?? a);
     const now = ctx.clock();
     let overdue = 0;
     for (const r of referrals.values()) if (isOverdue(r)) overdue++;

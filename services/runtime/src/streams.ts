@@ -19,6 +19,9 @@ import {
 import { Kvm } from "@nats-io/kv";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 
+/** Whatever any bus addresses to `county` across a line. */
+const addressedTo = (county: string) => `${EVENTS_ROOT}.*.*.*.*.*.${county}`;
+
 /** Explicit limits: with discard-new, a full stream refuses new events instead of dropping old ones. */
 export const EVENT_LIMITS = { maxMsgs: 50_000_000, maxBytes: 16 * 1024 ** 3 } as const;
 export const INBOX_LIMITS = { maxMsgs: 10_000_000, maxBytes: 2 * 1024 ** 3 } as const;
@@ -113,6 +116,17 @@ export async function provisionCounty(
      * on it for more than a resend's few seconds, so drills and tests may shorten it to show so.
      */
     duplicateWindowMs?: number;
+    /**
+     * By neighbour, the counties reached through its link without one of their own (上下联动,
+     * `region.beyond`): what this bus addresses to them goes to that neighbour's stream.
+     */
+    beyond?: Readonly<Record<string, readonly string[]>>;
+    /**
+     * A city's hub: what one link brings for a county beyond another (a county of a peer city,
+     * another county of this city) is passed on to that link's stream, and kept out of this
+     * bus's own log, which takes from each link only what is addressed to this bus.
+     */
+    hub?: boolean;
   },
 ): Promise<void> {
   const replicas = opts.replicas ?? 1;
@@ -147,7 +161,13 @@ export async function provisionCounty(
     ]);
   const region: Partial<StreamConfig> =
     neighbours.length > 0
-      ? { sources: neighbours.map((n) => ({ name: STREAMS.regionIn(n) })) }
+      ? {
+          sources: neighbours.map((n) =>
+            opts.hub
+              ? { name: STREAMS.regionIn(n), filter_subject: addressedTo(opts.county) }
+              : { name: STREAMS.regionIn(n) },
+          ),
+        }
       : {};
   await ensureStream(nc, {
     name: STREAMS.events,
@@ -195,10 +215,26 @@ export async function provisionCounty(
     );
     await kvm.create(agencyBucket(agency), { history: 5, storage: StorageType.File, replicas });
   }
+  const beyond = (n: string) => opts.beyond?.[n] ?? [];
   for (const n of neighbours) {
-    // The only stream neighbour `n` may read (its link's permissions say so).
+    // The only stream neighbour `n` may read (its link's permissions say so): what this bus
+    // addresses to it and to the counties beyond it; at a hub, also what the other links bring
+    // for them, from the bus at their other end and the counties beyond that (nothing else).
+    const to = [n, ...beyond(n)];
+    const filters = (from: readonly string[]) => {
+      const subjects = from.flatMap((o) => to.map((x) => outboundSubjects(o, x)));
+      return subjects.length === 1
+        ? { filter_subject: subjects[0]! }
+        : { subject_transforms: subjects.map((src) => ({ src, dest: unchanged(src) })) };
+    };
+    const passed = opts.hub
+      ? neighbours
+          .filter((m) => m !== n)
+          .map((m) => ({ name: STREAMS.regionIn(m), ...filters([m, ...beyond(m)]) }))
+      : [];
     await copy(STREAMS.regionOut(n), [
-      { name: STREAMS.events, filter_subject: outboundSubjects(opts.county, n) },
+      { name: STREAMS.events, ...filters([opts.county]) },
+      ...passed,
     ]);
   }
 }

@@ -87,6 +87,20 @@ function commandOf(e: SupervisionBusEvent): SupervisionCommand {
         reason: d.reason,
         answerWithinDays: (Date.parse(d.answerBy) - Date.parse(e.time)) / DAY_MS,
         supervised,
+        // On the office's word too: the city's order it passes on, waiting for its answer.
+        ...(d.forwards
+          ? {
+              forwards: {
+                orderId: d.forwards,
+                about: d.about,
+                to: OFFICE,
+                toCounty: e.county,
+                byCounty: "",
+                status: "open" as const,
+                answerBy: d.answerBy,
+              },
+            }
+          : {}),
       };
     }
     case "supervision.answered":

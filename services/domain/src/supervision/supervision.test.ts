@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { actorTests, envelope as busEnvelope, readAll, testId } from "../testing.ts";
 import { recordSupervision, type SupervisionBusEvent } from "./record.ts";
 import {
+  type Forwarded,
   type Supervised,
   type SupervisionActor,
   type SupervisionCommand,
@@ -158,6 +159,65 @@ describe("a supervision order", () => {
     const [e] = decide({ command: issue(), actor: office }, initialState()) as SupervisionEvent[];
     const once = evolve(initialState(), e!);
     expect(evolve(once, e!)).toBe(once);
+  });
+});
+
+describe("an order of the city's office passed on to an agency (转督办)", () => {
+  const CITY = "441700";
+  const PARENT = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+  const fromCity: Forwarded = {
+    orderId: PARENT,
+    about: { kind: "case", id: CASE },
+    to: OFFICE,
+    toCounty: COUNTY,
+    byCounty: CITY,
+    status: "open",
+    answerBy: at(T0 + 3 * DAY),
+  };
+  const forward = (
+    more: Partial<Extract<SupervisionCommand, { type: "issue" }>> = {},
+    parent: Forwarded = fromCity,
+  ) =>
+    issue(
+      { kind: "case", open: false, agency: "health" },
+      { answerWithinDays: 2, forwards: parent, ...more },
+    );
+
+  it("goes from the county's office to the agency whose case it is, closed or not, by the city's deadline; the agency answers it", () => {
+    const passed = run(initialState(), forward());
+    expect(passed).toMatchObject({
+      to: "health",
+      forwards: PARENT,
+      status: "open",
+      answerBy: at(T0 + 2 * DAY),
+    });
+    expect(passed).not.toHaveProperty("toCounty");
+    expect(run(passed, answer(), party("health"))).toMatchObject({ status: "answered" });
+    // Read off the bus, by the agency and the office alike.
+    const [e] = decide({ command: forward(), actor: office }, initialState()) as SupervisionEvent[];
+    expect(recordSupervision(initialState(), envelope(e!))).toMatchObject({
+      ok: true,
+      record: { forwards: PARENT, to: "health" },
+    });
+  });
+
+  it("is refused past the city's deadline, once the city's order is answered, about another case, or not the city's order to this office", () => {
+    expect(refusal(initialState(), forward({ answerWithinDays: 4 }))).toMatchObject({
+      refused: "invalid",
+      field: "answerWithinDays",
+    });
+    expect(refusal(initialState(), forward({}, { ...fromCity, status: "answered" })).refused).toBe(
+      "conflict",
+    );
+    expect(
+      refusal(initialState(), forward({ about: { kind: "case", id: REFERRAL } })),
+    ).toMatchObject({ refused: "invalid", field: "about" });
+    expect(refusal(initialState(), forward({}, { ...fromCity, toCounty: NEIGHBOUR })).refused).toBe(
+      "conflict",
+    );
+    const { byCounty: _b, ...ownOffice } = fromCity;
+    expect(refusal(initialState(), forward({}, ownOffice as Forwarded)).refused).toBe("conflict");
+    expect(refusal(initialState(), forward(), party("health")).refused).toBe("forbidden");
   });
 });
 

@@ -47,6 +47,12 @@ export type Supervised =
   /** 上下联动: a major case a county reported to the city, as the city's office holds it. */
   | { kind: "major-case"; reported: boolean; county: string };
 
+/** What the county's office holds of an order of its city's office it passes on to an agency. */
+export type Forwarded = Pick<
+  SupervisionOrder,
+  "orderId" | "about" | "to" | "toCounty" | "byCounty" | "status" | "answerBy"
+>;
+
 /** When the command is decided, and the id its event will carry: injected, never read here. */
 type Step = { at: string; eventId: string };
 
@@ -59,6 +65,8 @@ export type SupervisionCommand =
       /** Days the addressed agency has to answer, from `at`. */
       answerWithinDays: number;
       supervised: Supervised;
+      /** 转督办: the city's order to this office that this one passes on, as the office holds it. */
+      forwards?: Forwarded;
     })
   | (Step & { type: "answer"; answer: string })
   | (Step & { type: "escalate" });
@@ -130,6 +138,7 @@ function decideIssue(
   if (actor.agency !== OFFICE && !city)
     return refuse("forbidden", "只有领导小组办公室可以下达督办");
   if (state.status !== "none") return refuse("conflict", "该督办已下达");
+  if (command.forwards) return decideForward(command, command.forwards, actor);
   const { supervised, about } = command;
   // The city's office supervises down a major case a county reported; a county's, its own.
   const expected = city ? "major-case" : about.kind;
@@ -187,6 +196,57 @@ function decideIssue(
 }
 
 /**
+ * Pure: 转督办. The county's office passes an order its city's office addressed to it on to the
+ * agency whose case it is about (closed or not: the city may ask how a case it was told of went
+ * on), about the same case, its answer due by the city's deadline at the latest, while the
+ * city's order still waits for its answer.
+ */
+function decideForward(
+  command: Extract<SupervisionCommand, { type: "issue" }>,
+  parent: Forwarded,
+  actor: SupervisionActor,
+): SupervisionEvent[] | Refusal {
+  if (
+    actor.agency !== OFFICE ||
+    parent.to !== OFFICE ||
+    parent.byCounty === undefined ||
+    parent.toCounty !== actor.county
+  )
+    return refuse("conflict", "只能转办市里下达给本办公室的督办");
+  if (parent.status === "answered") return refuse("conflict", "该督办已回复");
+  const { supervised, about } = command;
+  if (supervised.kind !== "case" || about.kind !== "case" || about.id !== parent.about.id)
+    return refuse("invalid", "转督办应针对同一案件", "about");
+  const now = Date.parse(command.at);
+  const due = Math.trunc(now + command.answerWithinDays * DAY_MS);
+  if (!(command.answerWithinDays > 0 && due > now))
+    return refuse("invalid", `回复期限应在 ${MAX_ANSWER_DAYS} 日以内`, "answerWithinDays");
+  if (due > Date.parse(parent.answerBy))
+    return refuse(
+      "invalid",
+      `回复期限不得晚于市里的期限（${parent.answerBy}）`,
+      "answerWithinDays",
+    );
+  return [
+    {
+      id: command.eventId,
+      type: "supervision.ordered",
+      time: command.at,
+      agency: actor.agency,
+      data: {
+        orderId: command.orderId,
+        about,
+        to: supervised.agency,
+        grounds: "major-case",
+        reason: command.reason,
+        answerBy: new Date(due).toISOString(),
+        forwards: parent.orderId,
+      },
+    },
+  ];
+}
+
+/**
  * Pure: the order after one event. A step the order's state does not allow changes nothing
  * (an answer after the answer, an escalation of an order no longer open); who may take it is
  * the record's to check (`recordSupervision`), by replaying it through `decide`.
@@ -209,6 +269,7 @@ function evolve(state: SupervisionState, e: SupervisionEvent): SupervisionState 
       ...(d.by ? { by: d.by } : {}),
       ...(d.byCounty ? { byCounty: d.byCounty } : {}),
       ...(d.toCounty ? { toCounty: d.toCounty } : {}),
+      ...(d.forwards ? { forwards: d.forwards } : {}),
       events: [e.id],
     };
   }
