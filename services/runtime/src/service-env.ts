@@ -44,6 +44,11 @@ export const ServiceEnv = z.object({
    * informants' identities with. Given to that agency's service only; never on the bus.
    */
   LIANDONG_VAULT_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * 数据比对: the key the holders of registers of people tag their pseudonyms with (hex, mode
+   * 0600), given to them only: the comparison service, which holds the OPRF key, never has it.
+   */
+  LIANDONG_MATCH_TAG_KEY_FILE: z.string().min(1).optional(),
   /** `public-keys.json`: the keys seals are checked with, where the configuration lacks them. */
   LIANDONG_PUBLIC_KEYS: z.string().min(1).optional(),
   LIANDONG_LOG_LEVEL: z
