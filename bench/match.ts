@@ -157,7 +157,20 @@ export async function matchBench(opts: {
       throw new Error(`导入结果不对：${JSON.stringify({ errors: parsed.errors.length, stored })}`);
     const importPerS = Math.round(parsed.total / importSeconds);
     opts.log(`导入：${parsed.total} 行，${importSeconds.toFixed(1)} 秒，${importPerS} 行/秒`);
+    const floor = await oprfFloor({ rowsPerIdentity: rows / (h.identities + f.identities) });
+    opts.log(
+      `比对下限：noble 标量乘 ${floor.nobleMulUs.toFixed(0)} µs，libsodium(WASM) ${floor.sodiumMulUs.toFixed(0)} µs；` +
+        `每个身份一轮 ${floor.roundUs.toFixed(0)} µs ≈ ${floor.mulsPerIdentity.toFixed(1)} 次标量乘；` +
+        `每身份 ${floor.rowsPerIdentity.toFixed(2)} 行，${floor.cores} 核：上限 noble ${floor.ceilingNoble} 行/秒，libsodium ${floor.ceilingSodium} 行/秒`,
+    );
     return {
+      "match.scalar_mul_us_noble": { value: Math.round(floor.nobleMulUs), unit: "µs" },
+      "match.scalar_mul_us_sodium_wasm": { value: Math.round(floor.sodiumMulUs), unit: "µs" },
+      "match.muls_per_identity": {
+        value: Math.round(floor.mulsPerIdentity * 10) / 10,
+        unit: "scalar multiplications",
+      },
+      "match.ceiling_rows_per_s_sodium_wasm": { value: floor.ceilingSodium, unit: "rows/s" },
       "match.records_per_s": { value: recordsPerS, unit: "rows/s" },
       "match.identities_per_s": {
         value: Math.round((h.identities + f.identities) / seconds),
@@ -184,4 +197,45 @@ async function waitForKey(nc: NatsConnection): Promise<Uint8Array> {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/**
+ * Which floor stops `match.records_per_s`: the cost of one ristretto255 scalar multiplication
+ * (noble's, pure JavaScript; libsodium's, WebAssembly), how many of them one identity costs in a
+ * whole VOPRF round (measured: a round in this process, blind + evaluate + batched proof + verify
+ * + unblind, over noble's multiplication), and what that allows at best on every core of this
+ * machine with each, given how many register rows an identity stands for.
+ */
+export async function oprfFloor(o: { rowsPerIdentity: number }) {
+  const {
+    blindInputs,
+    evaluateBlinded,
+    finalizePseudonyms,
+    oprfKeysFromSeed,
+    scalarMultiplyCosts,
+  } = await import("@liandong/runtime");
+  const { availableParallelism } = await import("node:os");
+  const costs = await scalarMultiplyCosts();
+  const nobleMulUs = costs.nobleUs;
+  const sodiumMulUs = costs.sodiumUs;
+  const keys = oprfKeysFromSeed(new Uint8Array(32).fill(7));
+  const inputs = Array.from({ length: 64 }, (_, i) => `id:floor-${i}`);
+  const t = performance.now();
+  const batch = blindInputs(inputs);
+  finalizePseudonyms(batch, evaluateBlinded(keys, batch.blinded), keys.publicKey);
+  const roundUs = ((performance.now() - t) * 1000) / inputs.length;
+  const mulsPerIdentity = roundUs / nobleMulUs;
+  const cores = availableParallelism();
+  const ceiling = (mulUs: number) =>
+    Math.round(((1e6 / (mulUs * mulsPerIdentity)) * cores * o.rowsPerIdentity) / 1) || 0;
+  return {
+    nobleMulUs,
+    sodiumMulUs,
+    roundUs,
+    mulsPerIdentity,
+    rowsPerIdentity: o.rowsPerIdentity,
+    cores,
+    ceilingNoble: ceiling(nobleMulUs),
+    ceilingSodium: ceiling(sodiumMulUs),
+  };
 }

@@ -273,7 +273,8 @@ it("killed outright, the launcher leaves nothing running; a second launcher on i
   const first = await up("node", { detached: true });
   const lock = lockOf(first.stateDir);
   expect(lock.children.map((c) => c.name).sort()).toEqual(
-    [...DEFAULT_AGENCIES.map((a) => a.code), "nats-server"].sort(),
+    // The comparison service (数据比对) is one of the county's processes too.
+    [...DEFAULT_AGENCIES.map((a) => a.code), "comparison", "nats-server"].sort(),
   );
   // The launcher alone, SIGKILLed, as the out-of-memory killer picks the biggest process:
   // nats-server and every service stop by themselves (their lifelines end), the ports are free.

@@ -38,7 +38,7 @@ import {
   SupervisionOrdered,
 } from "./events-supervision.ts";
 import { WitnessCosignature, WitnessHeadsSent, WitnessRefusal } from "./events-witness.ts";
-import { ComparisonRequested } from "./match.ts";
+import { ComparisonReidentified, ComparisonRequested } from "./match.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -86,6 +86,7 @@ export const CATALOGUE = {
   "officer.renewed": OfficerRenewed,
   "officer.revoked": OfficerRevoked,
   "comparison.requested": ComparisonRequested,
+  "comparison.reidentified": ComparisonReidentified,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -231,6 +231,10 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   "officer.renewed": { zh: "经办人令牌续期", en: "Officer token renewed" },
   "officer.revoked": { zh: "注销经办人", en: "Officer revoked" },
   "comparison.requested": { zh: "比对服务受理请求", en: "Comparison requested" },
+  "comparison.reidentified": {
+    zh: "保管部门核实比对记录身份",
+    en: "Comparison record re-identified",
+  },
 };
 
 const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) as K[];

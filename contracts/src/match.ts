@@ -247,8 +247,50 @@ export const COMPARISON = "comparison" as const;
  * subscribes here. `evaluate`: a batch of blinded elements; `key`: its public key.
  */
 export const MATCH_ROOT = "ld.match";
-export const comparisonSubject = (county: string, agency: string, op: "evaluate" | "key") =>
+export const comparisonSubject = (county: string, agency: string, op: ComparisonOp | "key") =>
   `${MATCH_ROOT}.${county}.${agency}.${op}`;
+
+/**
+ * What an agency asks of the comparison service: `evaluate` a batch of blinded elements; take
+ * its `facts` (pseudonyms and what the rules need, never an identity) in parts; give the
+ * `findings` of the rules over every holder's latest facts that this agency originates.
+ */
+export const ComparisonOp = z.enum(["evaluate", "facts", "findings"]);
+export type ComparisonOp = z.infer<typeof ComparisonOp>;
+
+/** One sale on a drug ledger as the rules read it: no buyer, the holder's reference to the row. */
+export const LedgerSaleFact = z.object({
+  ref: RecordRef,
+  soldOn: Day,
+  drug: TerminationDrug,
+  doseMg: z.number().positive(),
+  prescriber: z.string().min(1).max(64),
+  institution: z.string().min(1).max(100),
+});
+export type LedgerSaleFact = z.infer<typeof LedgerSaleFact>;
+
+/**
+ * One part of an agency's facts for comparison: a holder's whole set replaces its last one once
+ * the part marked `last` is in (parts of one `run`, numbered from 0). A holder of registers of
+ * people sends `facts`; drug regulation its ledger's `sales`.
+ */
+export const FactsPart = z.object({
+  run: z.uuid(),
+  part: z.number().int().min(0).max(100_000),
+  last: z.boolean(),
+  facts: z.array(PregnancyFact).max(5_000).default([]),
+  sales: z.array(LedgerSaleFact).max(5_000).default([]),
+});
+export type FactsPart = z.infer<typeof FactsPart>;
+
+/** The service's answer to `findings`: the findings this agency originates, and as of when. */
+export const FindingsReply = z.object({
+  today: Day,
+  findings: z.array(Finding),
+  /** The holders whose facts the rules ran over, and how many of each. */
+  holders: z.record(z.string(), z.number().int()),
+});
+export type FindingsReply = z.infer<typeof FindingsReply>;
 
 /** Header of a refused request: why (`rate-limited`, `too-large`, `malformed`, `not-a-holder`). */
 export const COMPARISON_REFUSAL_HEADER = "Liandong-Refused";
@@ -256,7 +298,9 @@ export const COMPARISON_REFUSAL_HEADER = "Liandong-Refused";
 /** The comparison service's record of one request (on the audit log, by the service). */
 export const ComparisonRequested = z.object({
   agency: AgencyCode,
-  /** Blinded elements asked for. The service knows nothing more about them. */
+  /** What was asked (absent: `evaluate`). */
+  op: ComparisonOp.optional(),
+  /** Blinded elements asked for, facts given, or findings answered. Nothing more about them. */
   count: z.number().int().min(0),
   /** Absent when evaluated; otherwise why it was refused. */
   refused: z.enum(["rate-limited", "too-large", "malformed", "not-a-holder"]).optional(),
@@ -301,3 +345,43 @@ export const FindingsAnswer = z.object({
   others: z.number().int(),
 });
 export type FindingsAnswer = z.infer<typeof FindingsAnswer>;
+
+/**
+ * The holder's officer named one of its own rows behind a finding (重新识别), on the record: which
+ * row (the holder's reference, the register) and why. Nothing of the person is on the event.
+ */
+export const ComparisonReidentified = z.object({
+  ref: RecordRef,
+  register: RegisterName,
+  reason: z.string().trim().min(2).max(500),
+});
+export type ComparisonReidentified = z.infer<typeof ComparisonReidentified>;
+
+/** An officer's request to name a row of its own agency behind a finding. */
+export const ReidentifyRequest = z.object({ reason: z.string().trim().min(2).max(500) });
+export type ReidentifyRequest = z.infer<typeof ReidentifyRequest>;
+
+/** A run of comparison at a desk: hand over this agency's facts first (the default), or only ask. */
+export const ComparisonRunRequest = z.object({ submit: z.boolean().default(true) });
+export type ComparisonRunRequest = z.infer<typeof ComparisonRunRequest>;
+
+/** The holder's own row behind a reference, as its officer is shown it. */
+export const Reidentified = z.object({
+  ref: RecordRef,
+  register: RegisterName,
+  row: z.record(z.string(), z.unknown()),
+});
+export type Reidentified = z.infer<typeof Reidentified>;
+
+/** What a run of comparison did at one agency's desk (`POST /comparison/runs`). */
+export const ComparisonRunAnswer = z.object({
+  /** Facts (or ledger sales) this agency gave the service, pseudonyms only. */
+  submitted: z.number().int(),
+  /** Identities of its registers evaluated through the service. */
+  pseudonymised: z.number().int(),
+  today: Day,
+  holders: z.record(z.string(), z.number().int()),
+  registered: z.array(z.object({ key: z.string(), leadId: z.uuid() })),
+  duplicates: z.array(z.object({ key: z.string(), leadId: z.uuid() })),
+});
+export type ComparisonRunAnswer = z.infer<typeof ComparisonRunAnswer>;

@@ -74,11 +74,15 @@ import {
 import { ReportSubmission } from "./events-report.ts";
 import { AuditWitnesses } from "./events-witness.ts";
 import {
+  ComparisonRunAnswer,
+  ComparisonRunRequest,
   FindingsAnswer,
   FindingsSubmission,
   RegisterImportRequest,
   RegisterImportResult,
   RegisterName,
+  Reidentified,
+  ReidentifyRequest,
 } from "./match.ts";
 import { Problem } from "./problem.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./text.ts";
@@ -339,6 +343,10 @@ export function openApiDocument(): Record<string, unknown> {
     RegisterImportRequest: jsonSchema(RegisterImportRequest, "input"),
     FindingsSubmission: jsonSchema(FindingsSubmission, "input"),
     FindingsAnswer: jsonSchema(FindingsAnswer, "output"),
+    ComparisonRunRequest: jsonSchema(ComparisonRunRequest, "input"),
+    ComparisonRunAnswer: jsonSchema(ComparisonRunAnswer, "output"),
+    ReidentifyRequest: jsonSchema(ReidentifyRequest, "input"),
+    Reidentified: jsonSchema(Reidentified, "output"),
     RegisterImportResult: jsonSchema(RegisterImportResult, "output"),
     AgencyInspection: jsonSchema(AgencyInspection, "output"),
     InspectionList: jsonSchema(
@@ -801,6 +809,46 @@ export function openApiDocument(): Record<string, unknown> {
             "200": { description: "已处理 — handled", content: json("FindingsAnswer") },
             ...bodyProblems,
             ...problems,
+          },
+        },
+      },
+      "/comparison/runs": {
+        post: {
+          operationId: "runComparison",
+          summary:
+            "比对 — hand this agency's facts to the comparison service by pseudonym (unless `submit` is false), then register the findings it originates as leads (a finding already a lead is a duplicate)",
+          requestBody: { required: true, content: json("ComparisonRunRequest") },
+          responses: {
+            "200": { description: "已比对 — compared", content: json("ComparisonRunAnswer") },
+            ...bodyProblems,
+            ...problems,
+            "409": problem("比对服务拒绝了请求 — refused (rate-limited, not-a-holder…)"),
+            "503": problem("比对服务不可用 — the comparison service is not available"),
+          },
+        },
+      },
+      "/comparison/records/{ref}/identification": {
+        post: {
+          operationId: "reidentifyRecord",
+          summary:
+            "重新识别 — the row of this agency's own behind a finding's record reference, named to its officer and recorded with the reason; another agency's reference names nothing here",
+          parameters: [
+            {
+              name: "ref",
+              in: "path",
+              required: true,
+              schema: { type: "string", pattern: "^[0-9a-f]{32}$" },
+            },
+          ],
+          requestBody: { required: true, content: json("ReidentifyRequest") },
+          responses: {
+            "200": {
+              description: "本部门的记录 — this agency's row",
+              content: json("Reidentified"),
+            },
+            ...bodyProblems,
+            ...problems,
+            "404": problem("本部门的登记中没有该记录号 — not a reference of this agency's"),
           },
         },
       },

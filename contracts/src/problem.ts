@@ -64,6 +64,16 @@ export const PROBLEMS = {
     zh: "本部门未配置保密库密钥",
     en: "This agency has no vault key",
   },
+  "comparison-unavailable": {
+    status: 503,
+    zh: "比对服务不可用",
+    en: "The comparison service is not available",
+  },
+  "comparison-refused": {
+    status: 409,
+    zh: "比对服务拒绝了请求",
+    en: "The comparison service refused the request",
+  },
   "body-too-large": { status: 413, zh: "请求体过大", en: "Request body too large" },
   "unsupported-media-type": {
     status: 415,

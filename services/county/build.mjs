@@ -32,6 +32,8 @@ export function countyEntries(root = ROOT) {
     agency: "services/agency/src/main.ts",
     /** A city's leading-group office (上下联动, services/county/src/city.ts), on the city's bus. */
     "city-office": "services/city-office/src/main.ts",
+    /** The comparison service (数据比对): its own identity and OPRF key. */
+    comparison: "services/comparison/src/main.ts",
   };
   // Every agency with a package of its own (services/<agency>/src/main.ts on the agency desk).
   for (const dir of readdirSync(join(root, "services")).sort()) {

@@ -13,6 +13,7 @@ import {
   type ServiceParts,
 } from "@liandong/runtime";
 import { caseRoutes } from "./case-routes.ts";
+import { ComparisonDesk } from "./comparison-desk.ts";
 import { consentEventsHandler } from "./consent-events.ts";
 import { consentRoutes } from "./consent-routes.ts";
 import { DeskStore } from "./desk-store.ts";
@@ -110,10 +111,19 @@ export function agencyDesk(rules: AgencyRules) {
       ),
     ];
     const { config, officers } = ctx;
+    const comparison = new ComparisonDesk({
+      agency,
+      kv,
+      signer: ctx.signer,
+      ...(ctx.comparison ? { port: ctx.comparison } : {}),
+    });
     const referrals = referralDesk({ ...feature, county, config, requests, logger, metrics });
     // Everything at an agency's desk needs one of its officers: the features mounted after it.
     ctx.app.use("*", officerGate(ctx.officers, agency, OPEN_PATHS));
-    ctx.app.route("/", leadRoutes({ ...feature, config, rules, requests, vault, metrics }));
+    ctx.app.route(
+      "/",
+      leadRoutes({ ...feature, config, rules, requests, vault, metrics, comparison }),
+    );
     ctx.app.route("/", referrals.routes);
     ctx.app.route("/", consentRoutes(feature));
     ctx.app.route("/", informantRoutes({ ...feature, config, officers, vault }));
@@ -121,7 +131,7 @@ export function agencyDesk(rules: AgencyRules) {
     ctx.app.route("/", reportRoutes({ ...feature, reports }));
     ctx.app.route("/", inspections.routes);
     ctx.app.route("/", caseRoutes({ ...feature, config }));
-    ctx.app.route("/", registerRoutes({ agency, kv: ctx.kv }));
+    ctx.app.route("/", registerRoutes({ agency, kv: ctx.kv, comparison, log }));
     return {
       start: async () => {
         for (const c of consumers) await c.start();

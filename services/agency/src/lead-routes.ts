@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
 import {
+  type ComparisonRunAnswer,
+  ComparisonRunRequest,
   type CountyConfig,
+  type Finding,
   type FindingsAnswer,
+  type FindingsReply,
   FindingsSubmission,
   type InboxItem,
   LeadDismissal,
@@ -25,6 +29,7 @@ import {
 } from "@liandong/domain";
 import {
   type AggregateLog,
+  ComparisonRefused,
   type IdempotentRequests,
   type Metrics,
   ProblemError,
@@ -35,6 +40,7 @@ import {
   ValidationError,
 } from "@liandong/runtime";
 import { z } from "zod";
+import type { ComparisonDesk } from "./comparison-desk.ts";
 import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
 import type { InformantVault } from "./informant-vault.ts";
 import { sameTarget } from "./lead-desk.ts";
@@ -50,6 +56,8 @@ export type LeadDeskDeps = FeatureDeps & {
   /** Where an informant's identity is sealed before anything of the lead is recorded. */
   vault: InformantVault;
   metrics?: Metrics;
+  /** 数据比对 at this desk: its facts handed over, its findings asked for (on the bus only). */
+  comparison?: ComparisonDesk;
 };
 
 const Page = z.object({
@@ -226,13 +234,14 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
   // 数据比对: the rules' findings this agency originates, each a lead once. Its id derives from
   // the finding's key (the person and pregnancy, or the prescriber and drug): a finding made
   // again is answered as a duplicate, however often the rules run.
-  app.post("/comparison/findings", async (c) => {
-    const officer = c.get("officer");
-    const body = await readJson(c, FindingsSubmission);
+  async function registerFindings(
+    officer: Officer,
+    findings: readonly Finding[],
+  ): Promise<FindingsAnswer> {
     const registered: { key: string; leadId: string }[] = [];
     const duplicates: { key: string; leadId: string }[] = [];
     let others = 0;
-    for (const finding of body.findings) {
+    for (const finding of findings) {
       const { originator, registration } = findingLead(finding, deps.config.county);
       if (originator !== agency) {
         others++;
@@ -247,7 +256,42 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
       await register(officer, parsed, undefined, leadId);
       registered.push({ key: finding.key, leadId });
     }
-    return c.json({ registered, duplicates, others } satisfies FindingsAnswer);
+    return { registered, duplicates, others };
+  }
+
+  app.post("/comparison/findings", async (c) => {
+    const body = await readJson(c, FindingsSubmission);
+    return c.json(await registerFindings(c.get("officer"), body.findings));
+  });
+
+  // A run of comparison from this desk: its registers' facts handed to the comparison service
+  // by pseudonym (unless `submit` is false), then the rules' findings it originates asked for
+  // and registered, each a lead once (as above).
+  app.post("/comparison/runs", async (c) => {
+    const body = await readJson(c, ComparisonRunRequest);
+    const desk = deps.comparison;
+    if (!desk?.available)
+      throw new ProblemError("comparison-unavailable", { detail: "本服务未连接比对服务" });
+    let sent = { submitted: 0, pseudonymised: 0 };
+    let reply: FindingsReply;
+    try {
+      if (body.submit) sent = await desk.submit();
+      reply = await desk.findings();
+    } catch (err) {
+      if (err instanceof ComparisonRefused)
+        throw new ProblemError("comparison-refused", { detail: `比对服务拒绝：${err.code}` });
+      if (err instanceof Error && /timeout|no responders/i.test(`${err.message} ${err.name}`))
+        throw new ProblemError("comparison-unavailable", { detail: err.message });
+      throw err;
+    }
+    const made = await registerFindings(c.get("officer"), reply.findings);
+    return c.json({
+      ...sent,
+      today: reply.today,
+      holders: reply.holders,
+      registered: made.registered,
+      duplicates: made.duplicates,
+    } satisfies ComparisonRunAnswer);
   });
 
   app.get("/leads/:leadId", (c) => {

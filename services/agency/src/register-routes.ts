@@ -1,18 +1,24 @@
 import {
   type AgencyCode,
   REGISTERS,
+  RecordRef,
   RegisterImportRequest,
   type RegisterImportResult,
   RegisterName,
+  type Reidentified,
+  ReidentifyRequest,
 } from "@liandong/contracts";
 import {
+  type AggregateLog,
   type Bucket,
   type HttpEnv,
   ProblemError,
   readJson,
+  uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
 import { Hono } from "hono";
+import type { ComparisonDesk } from "./comparison-desk.ts";
 import { MappingError, parseRegisterFile, storeRegisterRows } from "./register-import.ts";
 
 /**
@@ -20,8 +26,43 @@ import { MappingError, parseRegisterFile, storeRegisterRows } from "./register-i
  * hospital or department system into a register this agency holds. Nothing of it leaves the
  * agency here; comparison takes pseudonyms and facts only.
  */
-export function registerRoutes(deps: { agency: AgencyCode; kv: Bucket }) {
+export function registerRoutes(deps: {
+  agency: AgencyCode;
+  kv: Bucket;
+  comparison: ComparisonDesk;
+  log: AggregateLog;
+}) {
   const app = new Hono<HttpEnv>();
+
+  // 重新识别: the row of this agency's own behind a finding's reference, named to its officer, on
+  // the record (who, which row, why) before it is answered. A reference this agency did not make
+  // names nothing here: another agency's side of a finding is that agency's to name.
+  app.post("/comparison/records/:ref/identification", async (c) => {
+    const ref = RecordRef.safeParse(c.req.param("ref"));
+    if (!ref.success)
+      throw new ValidationError("invalid-query", "记录号应为32位十六进制", [
+        { field: "ref", message: ref.error.issues[0]?.message ?? "record reference" },
+      ]);
+    const body = await readJson(c, ReidentifyRequest);
+    const found = await deps.comparison.find(ref.data);
+    if (!found)
+      throw new ProblemError("not-found", {
+        detail: "本部门的登记中没有该记录号（他部门的记录由其自行核实）",
+      });
+    const officer = c.get("officer");
+    await deps.log.append({
+      type: "comparison.reidentified",
+      data: { ref: ref.data, register: found.register, reason: body.reason },
+      actor: officer.id,
+      aggregate: { kind: "comparison", id: uuidFromName(`${deps.agency}:reidentify:${ref.data}`) },
+    });
+    return c.json({
+      ref: ref.data,
+      register: found.register,
+      row: found.row,
+    } satisfies Reidentified);
+  });
+
   app.post("/registers/:register/imports", async (c) => {
     const name = RegisterName.safeParse(c.req.param("register"));
     if (!name.success)

@@ -1,5 +1,6 @@
 // Composition root of the comparison service (数据比对): wiring only.
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { COMPARISON } from "@liandong/contracts";
 import {
   connectBus,
@@ -21,6 +22,10 @@ const Env = z.object({
   /** Its OPRF key's seed, a file only it is given (made at first start). */
   LIANDONG_MATCH_KEY_FILE: z.string().min(1),
   LIANDONG_MATCH_HOLDERS: z.string().default("health,family-planning"),
+  LIANDONG_MATCH_LEDGERS: z.string().default("drug-regulation"),
+  /** Its probes (`/healthz`, `/readyz`) for the launcher, on loopback; none unless given. */
+  LIANDONG_HTTP_HOST: z.string().default("127.0.0.1"),
+  LIANDONG_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LIANDONG_MATCH_BURST: z.coerce.number().int().positive().default(500_000),
   LIANDONG_MATCH_PER_MINUTE: z.coerce.number().int().positive().default(100_000),
   LIANDONG_LOG_LEVEL: z.string().default("info"),
@@ -47,12 +52,26 @@ const service = startComparison({
   county: env.LIANDONG_COUNTY,
   keys: ensureOprfKey(env.LIANDONG_MATCH_KEY_FILE),
   holders: env.LIANDONG_MATCH_HOLDERS.split(",").filter(Boolean),
+  ledgers: env.LIANDONG_MATCH_LEDGERS.split(",").filter(Boolean),
   limit: { burst: env.LIANDONG_MATCH_BURST, perMinute: env.LIANDONG_MATCH_PER_MINUTE },
   publisher,
   logger,
 });
+// Probes only: the service is asked on the bus, never over HTTP.
+const probes = createServer((req, res) => {
+  const ok = req.url === "/healthz" || (req.url === "/readyz" && !nc.isClosed());
+  res.writeHead(ok ? 200 : req.url === "/readyz" ? 503 : 404, {
+    "content-type": "application/json",
+  });
+  res.end(JSON.stringify({ status: ok ? "ok" : "unavailable", service: COMPARISON }));
+});
+if (env.LIANDONG_HTTP_PORT !== undefined)
+  await new Promise<void>((resolve) =>
+    probes.listen(env.LIANDONG_HTTP_PORT, env.LIANDONG_HTTP_HOST, resolve),
+  );
 logger.info({ county: env.LIANDONG_COUNTY }, "comparison service ready");
 const stop = async () => {
+  probes.close();
   await service.stop();
   await publisher.close();
   await nc.drain();

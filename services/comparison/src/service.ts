@@ -2,12 +2,16 @@ import { randomUUID } from "node:crypto";
 import {
   COMPARISON,
   COMPARISON_REFUSAL_HEADER,
+  type ComparisonRequested,
   comparisonSubject,
+  FactsPart,
   MATCH_ROOT,
+  MatchConfig,
 } from "@liandong/contracts";
 import type { Logger, OprfKeys, Publisher } from "@liandong/runtime";
 import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { evaluateRequest } from "./evaluate.ts";
+import { chinaDay, FactsStore } from "./facts.ts";
 import { IdentityBudget, type RateLimit } from "./rate-limit.ts";
 
 export type ComparisonOptions = {
@@ -16,6 +20,10 @@ export type ComparisonOptions = {
   keys: OprfKeys;
   /** The agencies that hold registers of people and may ask (卫健, 计生 by default). */
   holders: readonly string[];
+  /** The agencies that keep a drug ledger and give its sales (药监 by default). */
+  ledgers?: readonly string[];
+  /** The rules' thresholds (the defaults unless given). */
+  match?: MatchConfig;
   limit: RateLimit;
   /** Records each request on the log, under the service's own subjects. */
   publisher: Publisher;
@@ -23,7 +31,12 @@ export type ComparisonOptions = {
   now?: () => number;
 };
 
-export type RunningComparison = { stop(): Promise<void>; requests(): number };
+export type RunningComparison = {
+  stop(): Promise<void>;
+  requests(): number;
+  /** What it holds between runs (tests read it as a memory dump would). */
+  readonly facts: FactsStore;
+};
 
 /**
  * The comparison service on the bus: answers `ld.match.<county>.<agency>.key` with its public key
@@ -35,6 +48,8 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
   const budget = new IdentityBudget(o.limit);
   const holders = new Set(o.holders);
   const now = o.now ?? Date.now;
+  const facts = new FactsStore({ holders: o.holders, ledgers: o.ledgers ?? ["drug-regulation"] });
+  const config = o.match ?? MatchConfig.parse({});
   let handled = 0;
   // One request at a time: its record is on the log (acknowledged) before it is answered, and no
   // evaluation (CPU for as long as a batch takes) runs while a record awaits its acknowledgement.
@@ -60,19 +75,14 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
       msg.respond(o.keys.publicKey);
       return;
     }
+    if (op === "facts") return takeFacts(msg, agency);
+    if (op === "findings") return giveFindings(msg, agency);
     if (op !== "evaluate") return;
     const decided = evaluateRequest(
       { agency, body: msg.data, now: now() },
       { keys: o.keys, budget, holders },
     );
-    await o.publisher.publish({
-      type: "comparison.requested",
-      data: decided.record,
-      actor: `svc.${COMPARISON}`,
-      aggregate: { kind: "comparison", id: randomUUID() },
-      prev: null,
-    });
-    handled++;
+    await record(decided.record);
     o.logger.info(
       { agency, count: decided.record.count, refused: decided.record.refused },
       "comparison request",
@@ -81,12 +91,58 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
       msg.respond(decided.answer);
       return;
     }
+    refuse(msg, decided.record.refused);
+  }
+
+  async function record(data: ComparisonRequested): Promise<void> {
+    await o.publisher.publish({
+      type: "comparison.requested",
+      data,
+      actor: `svc.${COMPARISON}`,
+      aggregate: { kind: "comparison", id: randomUUID() },
+      prev: null,
+    });
+    handled++;
+  }
+
+  function refuse(msg: Msg, why: string): void {
     const h = headers();
-    h.set(COMPARISON_REFUSAL_HEADER, decided.record.refused);
+    h.set(COMPARISON_REFUSAL_HEADER, why);
     msg.respond(new Uint8Array(0), { headers: h });
   }
 
+  // One part of an agency's facts: kept until its set is whole; the whole set on the log (who,
+  // how many), the parts before it answered at once.
+  async function takeFacts(msg: Msg, agency: string): Promise<void> {
+    let part: FactsPart;
+    try {
+      part = FactsPart.parse(JSON.parse(Buffer.from(msg.data).toString("utf8")));
+    } catch {
+      await record({ agency, op: "facts", count: 0, refused: "malformed" });
+      return refuse(msg, "malformed");
+    }
+    const taken = facts.accept(agency, part);
+    if ("refused" in taken) {
+      const count = part.facts.length + part.sales.length;
+      await record({ agency, op: "facts", count, refused: taken.refused });
+      return refuse(msg, taken.refused);
+    }
+    if (taken.complete) {
+      await record({ agency, op: "facts", count: taken.count });
+      o.logger.info({ agency, count: taken.count }, "comparison facts");
+    }
+    msg.respond(new Uint8Array(0));
+  }
+
+  // The rules over every agency's latest facts: the findings this agency originates, on the log.
+  async function giveFindings(msg: Msg, agency: string): Promise<void> {
+    const reply = facts.findingsFor(agency, chinaDay(now()), config);
+    await record({ agency, op: "findings", count: reply.findings.length });
+    msg.respond(Buffer.from(JSON.stringify(reply), "utf8"));
+  }
+
   return {
+    facts,
     requests: () => handled,
     async stop() {
       sub.unsubscribe();

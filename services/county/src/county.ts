@@ -1,13 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { CountyConfig } from "@liandong/contracts";
+import { COMPARISON, CountyConfig } from "@liandong/contracts";
 import { connectBus, DEFAULT_PORTS, keepSourcesFlowing, provisionCounty } from "@liandong/runtime";
 import { z } from "zod";
 import { ensureBuilt } from "../build.mjs";
 import { type ClientTls, clusterCertificates, ensureAuthority } from "./certs.ts";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities, type Identity } from "./identities.ts";
+import { COMPARISON_PORT, ensureMatchKeys, MATCH_HOLDERS } from "./match-keys.ts";
 import { ensureOfficers, type IssuedToken } from "./officers.ts";
 import { type Child, killGroup, startChild, stopChild, waitReady } from "./processes.ts";
 import { type RegionLinks, renderCluster, renderServerConfig } from "./server-config.ts";
@@ -108,6 +109,9 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   config.auditKeys = Object.fromEntries(
     Object.entries(identities.agencies).map(([a, id]) => [a, id.publicKey]),
   );
+  // The comparison service (数据比对) records under its own identity: its seals are checked so.
+  config.auditKeys.comparison = identities.comparison.publicKey;
+  const match = ensureMatchKeys(dirs.secrets);
   const resolvedConfig = join(opts.stateDir, "county.json");
   writeFileSync(resolvedConfig, `${JSON.stringify(config, null, 2)}\n`);
   const keysFile = join(opts.stateDir, "public-keys.json");
@@ -139,6 +143,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
     for (let i = 0; i < nodeCount; i++) routePorts.push(await want(`route-${i}`, 6222 + i));
   let extra = 7106;
   for (const a of agencies) await want(a, DEFAULT_PORTS[a] ?? extra++);
+  await want(COMPARISON, COMPARISON_PORT);
   if (opts.ports === "free") writeFileSync(portsFile, JSON.stringify(ports));
 
   // A cluster: routes and client connections over mutual TLS. One server on loopback stays plain.
@@ -149,6 +154,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         identities.auditor.name,
         identities.keeper.name,
         identities.breakGlass.name,
+        identities.comparison.name,
       ])
     : undefined;
   const tlsFor = (identity: string) => certs?.clients[identity];
@@ -268,6 +274,10 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
                 ...(vaultKeys[a] ? { LIANDONG_VAULT_KEY_FILE: vaultKeys[a] } : {}),
                 // The office's snapshot, beside the bus's data: a start folds only the log's tail.
                 ...(a === "office" ? { LIANDONG_SNAPSHOT_DIR: join(opts.stateDir, "office") } : {}),
+                // The holders' tag key (数据比对), to the holders of registers of people only.
+                ...(MATCH_HOLDERS.includes(a)
+                  ? { LIANDONG_MATCH_TAG_KEY_FILE: match.tagKeyFile }
+                  : {}),
                 LIANDONG_HTTP_HOST: "127.0.0.1",
                 LIANDONG_HTTP_PORT: String(ports[a]),
                 LIANDONG_CONFIG: resolvedConfig,
@@ -283,7 +293,34 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
           { started: recorded, ...(opts.say ? { say: opts.say } : {}) },
         ),
     );
-    await Promise.all(services.map((s) => waitReady(`${urls[s.name]}/readyz`, s.run(), 60_000)));
+    // The comparison service: its own identity and its own OPRF key, which no agency is given.
+    services.push(
+      new Supervised(
+        COMPARISON,
+        () =>
+          startChild(
+            COMPARISON,
+            process.execPath,
+            [join(build, `${COMPARISON}.mjs`)],
+            {
+              ...process.env,
+              ...LEAN_MALLOC,
+              LIANDONG_COUNTY: config.county,
+              LIANDONG_NATS_URL: natsUrl,
+              LIANDONG_NATS_SEED_FILE: identities.comparison.seedFile,
+              ...busTlsEnv(tlsFor(COMPARISON)),
+              LIANDONG_MATCH_KEY_FILE: match.oprfKeyFile,
+              LIANDONG_MATCH_HOLDERS: MATCH_HOLDERS.filter((h) => agencies.includes(h)).join(","),
+              LIANDONG_HTTP_PORT: String(ports[COMPARISON]),
+            },
+            join(dirs.logs, `${COMPARISON}.log`),
+          ),
+        { started: recorded, ...(opts.say ? { say: opts.say } : {}) },
+      ),
+    );
+    const probe = (name: string) =>
+      name === COMPARISON ? `http://127.0.0.1:${ports[COMPARISON]}` : urls[name];
+    await Promise.all(services.map((s) => waitReady(`${probe(s.name)}/readyz`, s.run(), 60_000)));
     for (const s of services) s.keep();
   };
 
@@ -314,6 +351,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
         ...nodePorts.map((p, i) => [nodeNames[i]!, p] as const),
         ...routePorts.map((p, i) => [`${nodeNames[i]!}（集群路由）`, p] as const),
         ...agencies.map((a) => [a, ports[a]!] as const),
+        [COMPARISON, ports[COMPARISON]!] as const,
       ]);
       if (taken.length > 0)
         throw new Error(

@@ -1,4 +1,12 @@
-import { COMPARISON_REFUSAL_HEADER, comparisonSubject } from "@liandong/contracts";
+import { createHmac, randomUUID } from "node:crypto";
+import {
+  COMPARISON_REFUSAL_HEADER,
+  comparisonSubject,
+  type FactsPart,
+  FindingsReply,
+  type LedgerSaleFact,
+  type PregnancyFact,
+} from "@liandong/contracts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { blindInputs, finalizePseudonyms, packElements } from "./oprf.ts";
 
@@ -69,4 +77,90 @@ export async function pseudonymsOf(nc: NatsConnection, r: PseudonymRequest): Pro
   };
   await Promise.all(Array.from({ length: r.window ?? 2 }, worker));
   return out;
+}
+
+/**
+ * An agency's side of 数据比对 on the bus, as a service's wiring receives it: its identities'
+ * pseudonyms (through the OPRF, then tagged with the holders' key where it was given one), its
+ * facts handed over in parts, and the findings it originates.
+ */
+export interface ComparisonPort {
+  /**
+   * The pseudonyms of identity inputs, in order. With the holders' tag key, each OPRF output is
+   * tagged (HMAC-SHA512) before it leaves: the comparison service holds the OPRF key, and
+   * could otherwise compute the output of any ID number it guesses and so name a fact.
+   */
+  pseudonyms(inputs: readonly string[]): Promise<string[]>;
+  /** This agency's whole set of facts (or ledger sales), replacing its last one at the service. */
+  submit(set: {
+    facts?: readonly PregnancyFact[];
+    sales?: readonly LedgerSaleFact[];
+  }): Promise<void>;
+  /** The rules over every agency's latest facts: the findings this agency originates. */
+  findings(): Promise<FindingsReply>;
+}
+
+/** Facts per message (a fact is ~300 bytes of JSON: well under a NATS message's 1 MB). */
+const FACTS_PER_PART = 2_000;
+
+export function comparisonPort(
+  nc: NatsConnection,
+  o: { county: string; agency: string; tagKey?: Uint8Array | undefined; timeoutMs?: number },
+): ComparisonPort {
+  let pinned: Promise<Uint8Array> | undefined;
+  const timeout = o.timeoutMs ?? 60_000;
+  const ask = async (op: "facts" | "findings", body: Uint8Array) => {
+    const m = await nc.request(comparisonSubject(o.county, o.agency, op), body, { timeout });
+    const refused = m.headers?.get(COMPARISON_REFUSAL_HEADER);
+    if (refused) throw new ComparisonRefused(refused);
+    return m;
+  };
+  return {
+    async pseudonyms(inputs) {
+      if (inputs.length === 0) return [];
+      pinned ??= comparisonKey(nc, o.county, o.agency);
+      const publicKey = await pinned.catch((err) => {
+        pinned = undefined;
+        throw err;
+      });
+      const names = await pseudonymsOf(nc, {
+        county: o.county,
+        agency: o.agency,
+        publicKey,
+        inputs,
+        timeoutMs: timeout,
+      });
+      const key = o.tagKey;
+      return key ? names.map((n) => tagPseudonym(key, n)) : names;
+    },
+    async submit(set) {
+      const facts = set.facts ?? [];
+      const sales = set.sales ?? [];
+      const run = randomUUID();
+      const parts = Math.max(1, Math.ceil((facts.length + sales.length) / FACTS_PER_PART));
+      for (let p = 0; p < parts; p++) {
+        const from = p * FACTS_PER_PART;
+        const to = from + FACTS_PER_PART;
+        const part: FactsPart = {
+          run,
+          part: p,
+          last: p === parts - 1,
+          facts: facts.slice(from, to),
+          sales: sales.slice(Math.max(0, from - facts.length), Math.max(0, to - facts.length)),
+        };
+        await ask("facts", Buffer.from(JSON.stringify(part), "utf8"));
+      }
+    },
+    async findings() {
+      const m = await ask("findings", new Uint8Array(0));
+      return FindingsReply.parse(JSON.parse(Buffer.from(m.data).toString("utf8")));
+    },
+  };
+}
+
+/** The holders' tag of an OPRF output (base64url in, base64url out, 64 bytes as the output). */
+export function tagPseudonym(tagKey: Uint8Array, pseudonym: string): string {
+  return createHmac("sha512", tagKey)
+    .update(Buffer.from(pseudonym, "base64url"))
+    .digest("base64url");
 }

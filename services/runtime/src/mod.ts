@@ -26,6 +26,7 @@ export * from "./oprf.ts";
 export * from "./ports.ts";
 export * from "./publisher.ts";
 export * from "./read-stream.ts";
+export * from "./ristretto-sodium.ts";
 export * from "./seal.ts";
 export * from "./sealer.ts";
 export * from "./service.ts";

@@ -49,6 +49,11 @@ export const ServiceEnv = z.object({
    * the log after it. Unset: every start replays the whole log.
    */
   LIANDONG_SNAPSHOT_DIR: z.string().min(1).optional(),
+  /**
+   * 数据比对: the key the holders of registers of people tag their pseudonyms with (hex, mode
+   * 0600), given to them only: the comparison service, which holds the OPRF key, never has it.
+   */
+  LIANDONG_MATCH_TAG_KEY_FILE: z.string().min(1).optional(),
   /** `public-keys.json`: the keys seals are checked with, where the configuration lacks them. */
   LIANDONG_PUBLIC_KEYS: z.string().min(1).optional(),
   LIANDONG_LOG_LEVEL: z

@@ -10,6 +10,7 @@ import { Kvm } from "@nats-io/kv";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { type Clock, fileClock, systemClock } from "./clock.ts";
+import { type ComparisonPort, comparisonPort } from "./comparison-client.ts";
 import { busTls, connectBus, messageIdKey } from "./connect.ts";
 import { createHttpApp, type HttpEnv, type HttpServer, listen, officerAuth } from "./http.ts";
 import { retryingPuts } from "./kv-retry.ts";
@@ -48,6 +49,8 @@ export type ServiceContext = {
   signer: Signer;
   /** The agency's vault keys (`LIANDONG_VAULT_KEY_FILE`), where it was given them. */
   vault?: VaultKeyring | undefined;
+  /** 数据比对: the agency's side of the comparison service (on the bus only). */
+  comparison?: ComparisonPort | undefined;
 };
 
 /** What a service hands back: its consumers' lifecycle and readiness. */
@@ -222,6 +225,13 @@ export async function runService(
     env,
     signer,
     vault: env.LIANDONG_VAULT_KEY_FILE ? fileKeyring(env.LIANDONG_VAULT_KEY_FILE) : undefined,
+    comparison: comparisonPort(nc, {
+      county: config.county,
+      agency,
+      tagKey: env.LIANDONG_MATCH_TAG_KEY_FILE
+        ? Buffer.from(readFileSync(env.LIANDONG_MATCH_TAG_KEY_FILE, "utf8").trim(), "hex")
+        : undefined,
+    }),
   });
   await parts.start();
   await sealer.start();

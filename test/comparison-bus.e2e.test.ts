@@ -1,0 +1,197 @@
+// 数据比对 on the county's bus, end to end, on real processes (`npm run up`'s launcher): each
+// holder imports its registers at its own desk; a run at a desk hands the comparison service
+// (launched with the county, its own identity and OPRF key) pseudonyms and facts only; the rules
+// run there; each agency registers the findings it originates as leads, routed by the routing
+// table; a run again makes no second lead. Then the holder names its own side of a finding, on
+// the record, and another agency cannot.
+import type {
+  ComparisonRunAnswer,
+  Envelope,
+  InboxItem,
+  LeadView,
+  RegisterName,
+} from "@liandong/contracts";
+import { STREAMS } from "@liandong/contracts";
+import { type Generated, generateRegisters } from "@liandong/domain/testing";
+import { readPresent } from "@liandong/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
+
+let county: TestCounty;
+let g: Generated;
+const HOLDER: Record<Exclude<RegisterName, "permit">, string> = {
+  ultrasound: "health",
+  delivery: "health",
+  termination: "health",
+  "follow-up": "family-planning",
+  approval: "family-planning",
+  "drug-sale": "drug-regulation",
+};
+
+/** A register's rows as a department system's CSV, its columns named as the fields. */
+function csvOf(rows: readonly Record<string, unknown>[]): { csv: string; fields: string[] } {
+  const fields = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => (v === undefined ? "" : String(v));
+  return {
+    fields,
+    csv: [fields.join(","), ...rows.map((r) => fields.map((f) => cell(r[f])).join(","))].join("\n"),
+  };
+}
+
+beforeAll(async () => {
+  county = await startTestCounty();
+  g = generateRegisters({ perRegister: 240, planted: 3, seed: 23 });
+  for (const [register, holder] of Object.entries(HOLDER)) {
+    const rows = g.registers[register as keyof typeof HOLDER] as Record<string, unknown>[];
+    for (let i = 0; i < rows.length; i += 200) {
+      const { csv, fields } = csvOf(rows.slice(i, i + 200));
+      const r = await county.as(holder).post(`/registers/${register}/imports`, {
+        mapping: Object.fromEntries(fields.map((f) => [f, f])),
+        content: Buffer.from(csv, "utf8").toString("base64"),
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.refused).toEqual([]);
+    }
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await county?.cleanup();
+});
+
+const run = (agency: string, submit = true) =>
+  county.as(agency).post<ComparisonRunAnswer>("/comparison/runs", { submit });
+
+/** The record references on a lead's summary (`记录号<ref>`). */
+const refsOf = (summary: string) =>
+  [...summary.matchAll(/记录号([0-9a-f]{32})/g)].map((m) => m[1]!);
+
+describe("comparison on the bus", () => {
+  const leads = new Map<string, string>();
+
+  it("finds every planted case from pseudonyms and facts only, each a lead routed by the routing table", async () => {
+    // Each agency hands its facts over; then each asks again for what it originates, once every
+    // holder's facts are in.
+    for (const a of ["health", "family-planning", "drug-regulation"]) {
+      const r = await run(a);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.submitted).toBeGreaterThan(0);
+    }
+    const answers = await Promise.all(
+      ["health", "family-planning", "drug-regulation"].map(async (a) => {
+        const r = await run(a, false);
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        return [a, r.body] as const;
+      }),
+    );
+    const byRule = { "family-planning": 0, health: 0, "drug-regulation": 0 } as Record<
+      string,
+      number
+    >;
+    for (const [a, body] of answers) {
+      expect(body.holders).toMatchObject({
+        health: expect.any(Number),
+        "family-planning": expect.any(Number),
+        "drug-regulation": g.registers["drug-sale"].length,
+      });
+      for (const x of [...body.registered, ...body.duplicates]) leads.set(x.key, x.leadId);
+      byRule[a] = body.registered.length + body.duplicates.length;
+    }
+    const want = (rule: string) => g.expected.filter((e) => e.rule === rule).length;
+    expect(byRule).toEqual({
+      "family-planning": want("pregnancy-disappeared"),
+      health: want("unapproved-termination"),
+      "drug-regulation": want("prescriber-overdose"),
+    });
+    // The keys name the conception days the generator planted, by pseudonym only.
+    const days = [...leads.keys()]
+      .filter((k) => !k.startsWith("prescriber-overdose"))
+      .map((k) => `${k.split(":")[0]} ${k.slice(k.lastIndexOf(":") + 1)}`)
+      .sort();
+    expect(days).toEqual(
+      g.expected
+        .filter((e) => e.rule !== "prescriber-overdose")
+        .map((e) => `${e.rule} ${e.at}`)
+        .sort(),
+    );
+    // 孕情消失 leads of family planning reach health's inbox through the routing table.
+    const fpLeads = [...leads].filter(([k]) => k.startsWith("pregnancy-disappeared"));
+    await eventually(async () => {
+      const inbox = await county.as("health").get<{ items: InboxItem[] }>("/inbox?limit=500");
+      const ids = new Set(inbox.body.items.map((i) => i.leadId));
+      return fpLeads.every(([, id]) => ids.has(id)) || undefined;
+    }, 20_000);
+  }, 240_000);
+
+  it("makes no second lead when the rules fire again for the same person and pregnancy", async () => {
+    for (const a of ["health", "family-planning", "drug-regulation"]) {
+      const r = await run(a);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.registered).toEqual([]);
+      for (const d of r.body.duplicates) expect(leads.get(d.key)).toBe(d.leadId);
+    }
+    const fp = await county.as("family-planning").get<{ total: number }>("/leads?limit=500");
+    expect(fp.body.total).toBe(g.expected.filter((e) => e.rule === "pregnancy-disappeared").length);
+  }, 240_000);
+
+  it("lets the holder name its own side of a finding, on the record, and no other agency", async () => {
+    const [key, leadId] = [...leads].find(([k]) => k.startsWith("pregnancy-disappeared"))!;
+    const lead = await county.as("family-planning").get<LeadView>(`/leads/${leadId}`);
+    expect(lead.status).toBe(200);
+    const refs = refsOf(lead.body.summary);
+    expect(refs.length).toBeGreaterThan(0);
+    const planted = new Set(
+      g.expected.filter((e) => e.rule === "pregnancy-disappeared").map((e) => e.who),
+    );
+    const named: { agency: string; ref: string; idNumber: string }[] = [];
+    for (const ref of refs) {
+      const tries = await Promise.all(
+        ["health", "family-planning", "drug-regulation"].map(async (a) => {
+          const r = await county
+            .as(a)
+            .post<{ row: { idNumber: string } }>(`/comparison/records/${ref}/identification`, {
+              reason: "核查孕情消失线索",
+            });
+          return { a, r };
+        }),
+      );
+      const ok = tries.filter((t) => t.r.status === 200);
+      // Exactly one agency holds the row behind a reference; every other is told it has none.
+      expect(ok, key).toHaveLength(1);
+      for (const t of tries.filter((t) => t.r.status !== 200)) expect(t.r.status).toBe(404);
+      named.push({ agency: ok[0]!.a, ref, idNumber: ok[0]!.r.body.row.idNumber });
+    }
+    // Every side names the same woman, one of those planted.
+    expect(new Set(named.map((n) => n.idNumber)).size).toBe(1);
+    expect(planted.has(named[0]!.idNumber)).toBe(true);
+    // An officer and a reason without a body are refused, naming the field.
+    const bad = await county
+      .as(named[0]!.agency)
+      .post(`/comparison/records/${named[0]!.ref}/identification`, {});
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain("reason");
+
+    // On the record: who named which row and why, and nothing of the person.
+    const nc = await county.admin();
+    try {
+      const events: Envelope[] = [];
+      for await (const e of readPresent(nc, STREAMS.events, {
+        namePrefix: "test",
+        filterSubjects: ["ld.ev.441723.*.comparison.>"],
+      })) {
+        const env = JSON.parse(Buffer.from(e.bytes).toString()) as Envelope;
+        if (env.type === "comparison.reidentified") events.push(env);
+      }
+      expect(events.map((e) => [e.agency, (e.data as { ref: string }).ref]).sort()).toEqual(
+        named.map((n) => [n.agency, n.ref]).sort(),
+      );
+      for (const e of events) {
+        expect(e.actor).toBe(`${e.agency}.liaison`);
+        expect(e.data).toMatchObject({ reason: "核查孕情消失线索" });
+        expect(JSON.stringify(e)).not.toContain(named[0]!.idNumber);
+      }
+    } finally {
+      await nc.close();
+    }
+  }, 120_000);
+});
