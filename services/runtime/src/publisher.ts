@@ -135,24 +135,18 @@ const WRONG_LAST_SEQUENCE = 10071;
 const LINE_BREAK = /[\r\n]/;
 
 /**
- * An event's headers as NATS sends them: the header block encoded once, in one buffer with the
- * payload, instead of a header map the client encodes on every send (and again on a resend).
- * Read like any headers (decoded when first asked); changed, they are encoded again.
+ * An event's headers as NATS sends them: the header block encoded once, instead of a header map
+ * the client encodes on every send (and again on a resend). Read like any headers (decoded when
+ * first asked); changed, they are encoded again.
  */
 class WireHeaders implements MsgHdrs {
   readonly #block: Uint8Array;
   #map: MsgHdrsImpl | undefined;
   #changed = false;
 
-  /** `block`: `NATS/1.0` and one `Key: value` line per header; the payload follows it. */
-  static withPayload(
-    block: string,
-    payload: string,
-  ): { headers: WireHeaders; payload: Uint8Array } {
-    const head = `${block}\r\n\r\n`;
-    const wire = Buffer.from(head + payload);
-    const split = Buffer.byteLength(head);
-    return { headers: new WireHeaders(wire.subarray(0, split)), payload: wire.subarray(split) };
+  /** `block`: `NATS/1.0` and one `Key: value` line per header, without the closing blank line. */
+  static of(block: string): WireHeaders {
+    return new WireHeaders(Buffer.from(`${block}\r\n\r\n`));
   }
 
   private constructor(block: Uint8Array) {
@@ -334,20 +328,19 @@ type PreparedEvent = {
   hash: string | undefined;
 };
 
-/** An event made and checked, but not yet sealed: its header block and payload as text. */
+/** An event made and checked, but not yet sealed: its header block as text, its bytes. */
 type DraftEvent = {
   id: string;
   subject: string;
   block: string;
-  payload: string;
+  bytes: Uint8Array;
   hash: string | undefined;
 };
 
 /** The draft's bytes and headers, with its seal (its publisher's, over the draft's hash). */
 function finishEvent(d: DraftEvent, seal: string | undefined): PreparedEvent {
   const block = seal === undefined ? d.block : `${d.block}\r\n${SEAL_HEADER}: ${seal}`;
-  const { headers: h, payload: bytes } = WireHeaders.withPayload(block, d.payload);
-  return { id: d.id, subject: d.subject, bytes, h, hash: d.hash };
+  return { id: d.id, subject: d.subject, bytes: d.bytes, h: WireHeaders.of(block), hash: d.hash };
 }
 
 /** `prepareEvent` up to the seal, which a publisher may make for many events at once. */
@@ -413,10 +406,10 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
     if (req.expect.subject)
       block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
   }
-  const payload = JSON.stringify(envelope);
-  // To be sealed as it is made: the seal covers these very bytes on this very subject.
-  const hash = maker.signer ? sha256Hex(Buffer.from(payload)) : undefined;
-  return { id, subject, block, payload, hash };
+  // Encoded once: the seal's hash is of these very bytes, sent as they are on this very subject.
+  const bytes = Buffer.from(JSON.stringify(envelope));
+  const hash = maker.signer ? sha256Hex(bytes) : undefined;
+  return { id, subject, block, bytes, hash };
 }
 
 /** Events awaiting the stream's answer past which a publisher seals on the next turn (see above). */
