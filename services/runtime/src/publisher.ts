@@ -481,6 +481,8 @@ export class EventPublisher implements Publisher {
    * acks of a window releasing the next, a handler publishing several) are sealed together, up to
    * `SEAL_BATCH` under one signature, then sent in the order they were published. Nothing waits
    * for a later turn of the event loop: a lone event goes out as soon as its caller's code yields.
+   * A full batch goes out at once, as its last event is made: the stream stores it while the next
+   * are made, rather than waiting for every event a burst of acks released.
    */
   #publishSealed(req: PublishRequest<EventType>): Promise<Published> {
     let draft: DraftEvent;
@@ -490,22 +492,36 @@ export class EventPublisher implements Publisher {
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
-      if (this.#unsealed.push({ draft, type: req.type, resolve, reject }) > 1) return;
+      const waiting = this.#unsealed.push({ draft, type: req.type, resolve, reject });
+      if (waiting >= SEAL_BATCH) {
+        this.#sealUnsealed();
+        return;
+      }
+      if (this.#sealing) return;
+      this.#sealing = true;
       // Few events waiting on the stream (an officer's request, a hand-off): sealed as soon as
       // the caller's code yields, nothing added to its latency. Many (a burst, a backlog): sealed
       // on the next turn of the event loop, with what the acks arriving meanwhile release, so
       // that one signature covers a batch rather than a handful.
-      if (this.#pending.size < BUSY) queueMicrotask(this.#sealUnsealed);
-      else setImmediate(this.#sealUnsealed);
+      if (this.#pending.size < BUSY) queueMicrotask(this.#sealScheduled);
+      else setImmediate(this.#sealScheduled);
     });
   }
 
-  readonly #sealUnsealed = () => {
+  /** Whether a sealing of what waits is scheduled. */
+  #sealing = false;
+
+  readonly #sealScheduled = () => {
+    this.#sealing = false;
+    this.#sealUnsealed();
+  };
+
+  #sealUnsealed(): void {
     const signer = this.#maker.signer!;
     const all = this.#unsealed;
     this.#unsealed = [];
     for (let i = 0; i < all.length; i += SEAL_BATCH) {
-      const batch = all.slice(i, i + SEAL_BATCH);
+      const batch = all.length <= SEAL_BATCH ? all : all.slice(i, i + SEAL_BATCH);
       let seals: string[];
       try {
         seals = sealsOf(
@@ -523,7 +539,7 @@ export class EventPublisher implements Publisher {
         this.#enqueueTo(subject, bytes, h, { id, type: u.type, hash }, resolve, u.reject);
       }
     }
-  };
+  }
 
   /**
    * Publishes prepared bytes (dead letters, benchmarks). `msgId` is keyed like a given event id
