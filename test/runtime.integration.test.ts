@@ -13,6 +13,10 @@ import {
   EventPublisher,
   INBOX_LIMITS,
   provisionCounty,
+  SEAL_BATCH,
+  sealVerifies,
+  sha256Hex,
+  signerFromSeed,
   ValidationError,
 } from "@liandong/runtime";
 import {
@@ -24,6 +28,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { createUser } from "@nats-io/nkeys";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "./support/county.ts";
@@ -183,6 +188,42 @@ describe("typed publish", () => {
     const b = await publisher.publish({ ...dismissed(leadId), id });
     expect(b.duplicate).toBe(true);
     expect(b.seq).toBe(a.seq);
+  });
+});
+
+describe("sealed publish", () => {
+  it("a burst goes out sealed in batches of at most SEAL_BATCH, in the order it was published, each seal verifying over the stored bytes", async () => {
+    const signer = signerFromSeed(new TextDecoder().decode(createUser().getSeed()));
+    const sealed = new EventPublisher(nc, { county: "441723", agency: "health", signer });
+    try {
+      // 150 at once: two full batches sealed as they fill, the rest once the caller yields;
+      // then, with many still awaiting the stream, a second burst sealed on the next turn.
+      const ids = Array.from({ length: 150 }, () => crypto.randomUUID());
+      const first = ids.map((leadId) => sealed.publish(dismissed(leadId)));
+      const more = ids.slice(0, 70).map((leadId) => sealed.publish(dismissed(leadId)));
+      const published = await Promise.all([...first, ...more]);
+      const seqs = published.map((p) => p.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      const jsm = await jetstreamManager(nc);
+      const counts = new Set<string>();
+      for (const p of published) {
+        const stored = await jsm.streams.getMessage(STREAMS.events, { seq: p.seq });
+        const seal = stored!.header.get("Liandong-Seal");
+        expect(sha256Hex(stored!.data)).toBe(p.hash);
+        expect(stored!.header.get("Nats-Msg-Id")).toBe(`health:${p.id}`);
+        expect(sealVerifies(signer.publicKey, stored!.subject, p.hash, seal)).toBe(true);
+        expect(sealVerifies(signer.publicKey, stored!.subject, sha256Hex(p.id), seal)).toBe(false);
+        counts.add(seal.split(".")[1]!);
+      }
+      expect([...counts].every((c) => Number(c) <= SEAL_BATCH)).toBe(true);
+      expect(counts.has(String(SEAL_BATCH))).toBe(true);
+      // Published again with its id: the same message id, stored once.
+      const again = await sealed.publish({ ...dismissed(ids[0]!), id: published[0]!.id });
+      expect(again.duplicate).toBe(true);
+      expect(again.seq).toBe(published[0]!.seq);
+    } finally {
+      await sealed.close();
+    }
   });
 });
 

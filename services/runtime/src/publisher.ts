@@ -135,24 +135,18 @@ const WRONG_LAST_SEQUENCE = 10071;
 const LINE_BREAK = /[\r\n]/;
 
 /**
- * An event's headers as NATS sends them: the header block encoded once, in one buffer with the
- * payload, instead of a header map the client encodes on every send (and again on a resend).
- * Read like any headers (decoded when first asked); changed, they are encoded again.
+ * An event's headers as NATS sends them: the header block encoded once, instead of a header map
+ * the client encodes on every send (and again on a resend). Read like any headers (decoded when
+ * first asked); changed, they are encoded again.
  */
 class WireHeaders implements MsgHdrs {
   readonly #block: Uint8Array;
   #map: MsgHdrsImpl | undefined;
   #changed = false;
 
-  /** `block`: `NATS/1.0` and one `Key: value` line per header; the payload follows it. */
-  static withPayload(
-    block: string,
-    payload: string,
-  ): { headers: WireHeaders; payload: Uint8Array } {
-    const head = `${block}\r\n\r\n`;
-    const wire = Buffer.from(head + payload);
-    const split = Buffer.byteLength(head);
-    return { headers: new WireHeaders(wire.subarray(0, split)), payload: wire.subarray(split) };
+  /** `block`: `NATS/1.0` and one `Key: value` line per header, without the closing blank line. */
+  static of(block: string): WireHeaders {
+    return new WireHeaders(Buffer.from(`${block}\r\n\r\n`));
   }
 
   private constructor(block: Uint8Array) {
@@ -334,20 +328,19 @@ type PreparedEvent = {
   hash: string | undefined;
 };
 
-/** An event made and checked, but not yet sealed: its header block and payload as text. */
+/** An event made and checked, but not yet sealed: its header block as text, its bytes. */
 type DraftEvent = {
   id: string;
   subject: string;
   block: string;
-  payload: string;
+  bytes: Uint8Array;
   hash: string | undefined;
 };
 
 /** The draft's bytes and headers, with its seal (its publisher's, over the draft's hash). */
 function finishEvent(d: DraftEvent, seal: string | undefined): PreparedEvent {
   const block = seal === undefined ? d.block : `${d.block}\r\n${SEAL_HEADER}: ${seal}`;
-  const { headers: h, payload: bytes } = WireHeaders.withPayload(block, d.payload);
-  return { id: d.id, subject: d.subject, bytes, h, hash: d.hash };
+  return { id: d.id, subject: d.subject, bytes: d.bytes, h: WireHeaders.of(block), hash: d.hash };
 }
 
 /** `prepareEvent` up to the seal, which a publisher may make for many events at once. */
@@ -413,10 +406,10 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
     if (req.expect.subject)
       block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
   }
-  const payload = JSON.stringify(envelope);
-  // To be sealed as it is made: the seal covers these very bytes on this very subject.
-  const hash = maker.signer ? sha256Hex(Buffer.from(payload)) : undefined;
-  return { id, subject, block, payload, hash };
+  // Encoded once: the seal's hash is of these very bytes, sent as they are on this very subject.
+  const bytes = Buffer.from(JSON.stringify(envelope));
+  const hash = maker.signer ? sha256Hex(bytes) : undefined;
+  return { id, subject, block, bytes, hash };
 }
 
 /** Events awaiting the stream's answer past which a publisher seals on the next turn (see above). */
@@ -488,6 +481,8 @@ export class EventPublisher implements Publisher {
    * acks of a window releasing the next, a handler publishing several) are sealed together, up to
    * `SEAL_BATCH` under one signature, then sent in the order they were published. Nothing waits
    * for a later turn of the event loop: a lone event goes out as soon as its caller's code yields.
+   * A full batch goes out at once, as its last event is made: the stream stores it while the next
+   * are made, rather than waiting for every event a burst of acks released.
    */
   #publishSealed(req: PublishRequest<EventType>): Promise<Published> {
     let draft: DraftEvent;
@@ -497,22 +492,36 @@ export class EventPublisher implements Publisher {
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
-      if (this.#unsealed.push({ draft, type: req.type, resolve, reject }) > 1) return;
+      const waiting = this.#unsealed.push({ draft, type: req.type, resolve, reject });
+      if (waiting >= SEAL_BATCH) {
+        this.#sealUnsealed();
+        return;
+      }
+      if (this.#sealing) return;
+      this.#sealing = true;
       // Few events waiting on the stream (an officer's request, a hand-off): sealed as soon as
       // the caller's code yields, nothing added to its latency. Many (a burst, a backlog): sealed
       // on the next turn of the event loop, with what the acks arriving meanwhile release, so
       // that one signature covers a batch rather than a handful.
-      if (this.#pending.size < BUSY) queueMicrotask(this.#sealUnsealed);
-      else setImmediate(this.#sealUnsealed);
+      if (this.#pending.size < BUSY) queueMicrotask(this.#sealScheduled);
+      else setImmediate(this.#sealScheduled);
     });
   }
 
-  readonly #sealUnsealed = () => {
+  /** Whether a sealing of what waits is scheduled. */
+  #sealing = false;
+
+  readonly #sealScheduled = () => {
+    this.#sealing = false;
+    this.#sealUnsealed();
+  };
+
+  #sealUnsealed(): void {
     const signer = this.#maker.signer!;
     const all = this.#unsealed;
     this.#unsealed = [];
     for (let i = 0; i < all.length; i += SEAL_BATCH) {
-      const batch = all.slice(i, i + SEAL_BATCH);
+      const batch = all.length <= SEAL_BATCH ? all : all.slice(i, i + SEAL_BATCH);
       let seals: string[];
       try {
         seals = sealsOf(
@@ -530,7 +539,7 @@ export class EventPublisher implements Publisher {
         this.#enqueueTo(subject, bytes, h, { id, type: u.type, hash }, resolve, u.reject);
       }
     }
-  };
+  }
 
   /**
    * Publishes prepared bytes (dead letters, benchmarks). `msgId` is keyed like a given event id

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { eventSealText, eventsSealText } from "@liandong/contracts";
 import { createUser } from "@nats-io/nkeys";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -88,6 +90,44 @@ describe("events sealed together under one signature", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("are the b1 seals RFC 9162 defines, byte for byte, for every batch size", () => {
+    // The tree and audit paths written from the RFC (MTH and PATH, §2.1.1 and §2.1.3.1) with
+    // Buffers, as the first batch seals were made: a faster sealer must not change one byte.
+    const sha = (...parts: (Buffer | string)[]) => {
+      const h = createHash("sha256");
+      for (const p of parts) h.update(p);
+      return h.digest();
+    };
+    const split = (n: number) => {
+      let k = 1;
+      while (k * 2 < n) k *= 2;
+      return k;
+    };
+    const mth = (d: Buffer[]): Buffer => {
+      if (d.length === 1) return d[0]!;
+      const k = split(d.length);
+      return sha(Buffer.from([1]), mth(d.slice(0, k)), mth(d.slice(k)));
+    };
+    const path = (m: number, d: Buffer[]): Buffer[] => {
+      if (d.length === 1) return [];
+      const k = split(d.length);
+      return m < k
+        ? [...path(m, d.slice(0, k)), mth(d.slice(k))]
+        : [...path(m - k, d.slice(k)), mth(d.slice(0, k))];
+    };
+    for (let n = 2; n <= SEAL_BATCH; n++) {
+      const batch = events(n, `r${n}`);
+      const leaves = batch.map((e) => sha("\0", eventSealText(e.subject, e.hash)));
+      const signature = signer.sign(eventsSealText(mth(leaves).toString("hex"), n));
+      const expected = batch.map((_, i) =>
+        [`b1.${n}.${i}.${signature}`, ...path(i, leaves).map((p) => p.toString("base64url"))].join(
+          ".",
+        ),
+      );
+      expect(sealsOf(signer, batch)).toEqual(expected);
+    }
   });
 
   it("refuses a seal whose count, place or path was changed", () => {

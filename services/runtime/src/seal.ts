@@ -62,33 +62,43 @@ export function sealsOf(
   const n = events.length;
   if (n === 1) return [sealOf(signer, events[0]!.subject, events[0]!.hash)];
   if (n === 0 || n > SEAL_BATCH) throw new RangeError(`seal batch of ${n} events`);
+  // The tree's hashes as the seals write them (base64url), never a Buffer of their own: each
+  // node's input is written into one scratch buffer, decoded from its children's text.
+  const leaves = new Array<string>(n);
+  for (let i = 0; i < n; i++)
+    leaves[i] = oneShot(
+      "sha256",
+      `\0${eventSealText(events[i]!.subject, events[i]!.hash)}`,
+      "base64url",
+    );
   // Each event's audit path, leaf upward, as its seal writes it (`.<sibling>`…).
   const paths: string[] = new Array(n).fill("");
-  const root = tree(
-    events.map((e) => leafOf(e.subject, e.hash)),
-    0,
-    n,
-    paths,
-  );
+  const root = Buffer.from(tree(leaves, 0, n, paths), "base64url");
   const signature = signer.sign(eventsSealText(root.toString("hex"), n));
-  return paths.map((path, i) => `b1.${n}.${i}.${signature}${path}`);
+  const head = `b1.${n}.`;
+  for (let i = 0; i < n; i++) paths[i] = `${head}${i}.${signature}${paths[i]}`;
+  return paths;
 }
 
+/** `0x01 ‖ left ‖ right`, refilled for each node of a batch's tree (sealing is synchronous). */
+const NODE_INPUT = Buffer.alloc(65, 1);
+
 /**
- * The Merkle tree hash of `leaves[lo, hi)` (RFC 9162 §2.1.1: the left subtree the largest power of
- * two below the size), adding to each leaf's path the sibling it meets on the way up.
+ * The Merkle tree hash (base64url) of `leaves[lo, hi)` (RFC 9162 §2.1.1: the left subtree the
+ * largest power of two below the size), adding to each leaf's path the sibling it meets on the
+ * way up.
  */
-function tree(leaves: Buffer[], lo: number, hi: number, paths: string[]): Buffer {
+function tree(leaves: string[], lo: number, hi: number, paths: string[]): string {
   if (hi - lo === 1) return leaves[lo]!;
   let k = 1;
   while (k * 2 < hi - lo) k *= 2;
   const left = tree(leaves, lo, lo + k, paths);
   const right = tree(leaves, lo + k, hi, paths);
-  const toLeft = `.${right.toString("base64url")}`;
-  const toRight = `.${left.toString("base64url")}`;
-  for (let i = lo; i < lo + k; i++) paths[i] += toLeft;
-  for (let i = lo + k; i < hi; i++) paths[i] += toRight;
-  return nodeOf(left, right);
+  for (let i = lo; i < lo + k; i++) paths[i] += `.${right}`;
+  for (let i = lo + k; i < hi; i++) paths[i] += `.${left}`;
+  NODE_INPUT.write(left, 1, 32, "base64url");
+  NODE_INPUT.write(right, 33, 32, "base64url");
+  return oneShot("sha256", NODE_INPUT, "base64url");
 }
 
 /**
