@@ -223,6 +223,8 @@ export interface components {
             by?: string;
             byCounty?: string;
             toCounty?: string;
+            /** Format: uuid */
+            forwards?: string;
         };
         SupervisionList: {
             items: {
@@ -248,6 +250,8 @@ export interface components {
                 by?: string;
                 byCounty?: string;
                 toCounty?: string;
+                /** Format: uuid */
+                forwards?: string;
             }[];
             total: number;
         };
