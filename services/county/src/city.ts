@@ -63,7 +63,7 @@ export type CitiesOptions = Omit<CityOptions, "city" | "counties" | "cityConfig"
   cities: CityOfRegion[];
   /**
    * Tests: the port a peer city's hub dials for this city's leaf node (a proxy between), by the
-   * city dialed. (Of two cities, the one later in `cities` dials the earlier.)
+   * city dialed. (Every city's hub dials the first city's, the region's hub.)
    */
   hubLinkPorts?: Record<string, number>;
   /** Every link over mutual TLS (the default); false: in clear, for the benchmark's comparison. */
@@ -106,8 +106,8 @@ export async function startCity(opts: CityOptions): Promise<RunningCity> {
 
 /**
  * The cities of a region and their counties on this machine, each bus its own nats-server and
- * JetStream domain: each county links up to its city's hub; the hubs link to each other (of
- * two cities, the later dials the earlier's leaf-node port). No county links to another: what a
+ * JetStream domain: each county links up to its city's hub; the hubs link as a tree, every
+ * other city's to the first city's (the region's hub: leaf nodes must not form a cycle). No county links to another: what a
  * county addresses to a county of another city (a referral) goes county → city → city →
  * county, each hop a stream sourced from the one before (`region.beyond`; provisionCounty),
  * once and in order, and kept through a hub's restart. Every link is mutual TLS: each bus has
@@ -227,7 +227,7 @@ export async function planCities(
   const hubLink = (from: string, to: string) => `${from}>${to}`;
   const linkNames = [
     ...allCounties,
-    ...cities.flatMap((c, i) => cities.slice(0, i).map((p) => hubLink(c.city, p.city))),
+    ...cities.slice(1).map((c) => hubLink(c.city, cities[0]!.city)),
   ];
   for (const name of linkNames) {
     if (links[name]) continue;
@@ -278,9 +278,15 @@ export async function planCities(
   const { hubLinkPorts } = opts;
   const buses: PlannedBus[] = [];
   for (const [i, c] of cities.entries()) {
-    const peers = cities.filter((p) => p.city !== c.city);
-    const dialers = cities.slice(i + 1).map((p) => p.city);
-    const dialed = cities.slice(0, i).map((p) => p.city);
+    // The hubs link as a tree, not a mesh (leaf nodes must not form a cycle: nats-server cuts a
+    // link that closes one): the first city's hub is the region's, every other city's dials it.
+    const first = cities[0]!;
+    const peers = i === 0 ? cities.slice(1) : [first];
+    const dialers = i === 0 ? peers.map((p) => p.city) : [];
+    const dialed = i === 0 ? [] : [first.city];
+    // Beyond the region's hub, from another city: every county of every other city.
+    const beyondPeer = (p: (typeof cities)[number]) =>
+      i === 0 ? p.codes : cities.filter((o) => o.city !== c.city).flatMap((o) => o.codes);
     const ownCity = (c.cityConfig?.city ?? {}) as Record<string, unknown>;
     const cityConfig = {
       ...c.cityConfig,
@@ -290,7 +296,7 @@ export async function planCities(
       region: {
         neighbours: [...c.codes, ...peers.map((p) => p.city)],
         keys: keysFor([...c.codes, ...peers.map((p) => p.city)]),
-        beyond: Object.fromEntries(peers.map((p) => [p.city, p.codes])),
+        beyond: Object.fromEntries(peers.map((p) => [p.city, beyondPeer(p)])),
       },
     };
     buses.push({
