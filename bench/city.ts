@@ -37,7 +37,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 120_000) {
 
 /**
  * 上下联动 on this machine, small (a city and two counties, real processes, the launcher's
- * configuration; not yet the 30 buses of five cities): `city.rollup_s`, from the last county's
+ * configuration; the 30 buses of five cities are `--only cities`, bench/cities.ts): `city.rollup_s`, from the last county's
  * report closed to the city's report complete; `city.major_case_p99_ms`, from a case closed with
  * a transfer to the judiciary to its report on the city's office.
  */

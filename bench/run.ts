@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { PUBLISH_WINDOW } from "@liandong/runtime";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
+import { citiesBench } from "./cities.ts";
 import { cityBench } from "./city.ts";
 import { countyBench } from "./county.ts";
 import { handoffBench } from "./handoff.ts";
@@ -30,6 +31,7 @@ const SUITES = [
   "vault",
   "match",
   "city",
+  "cities",
 ];
 const { values } = parseArgs({
   options: {
@@ -58,6 +60,12 @@ const { values } = parseArgs({
     "vault-identities": { type: "string", default: "10000" },
     // 上下联动: a city and two counties, real processes.
     "city-cases": { type: "string", default: "20" },
+    // 上下联动 at a region's size: cities × counties (5 × 5: 30 buses), hub down for a minute.
+    "cities-count": { type: "string", default: "5" },
+    "cities-counties": { type: "string", default: "5" },
+    "cities-deliveries": { type: "string", default: "200" },
+    "cities-hub-down-s": { type: "string", default: "60" },
+    "cities-rate": { type: "string", default: "5" },
     // Some suites alone, e.g. `--only publish,audit` (a partial run leaves `complete` false).
     only: { type: "string", default: SUITES.join(",") },
   },
@@ -173,6 +181,18 @@ if (only.has("match"))
 if (only.has("city"))
   await record(
     cityBench({ natsServer: natsServerBinary(), cases: Number(values["city-cases"]), log: out }),
+  );
+
+if (only.has("cities"))
+  await record(
+    citiesBench({
+      cities: Number(values["cities-count"]),
+      counties: Number(values["cities-counties"]),
+      deliveries: Number(values["cities-deliveries"]),
+      hubDownS: Number(values["cities-hub-down-s"]),
+      rate: Number(values["cities-rate"]),
+      log: out,
+    }),
   );
 
 await record({}, true);

@@ -1,10 +1,12 @@
-// 上下联动 across a city line, hub to hub: two cities of a region (张掖, 武威), each its own bus
-// with its office, and a county of each linked up to its city (甘州区, 凉州区); the two counties
-// have no link of their own. A referral from Ganzhou's health to Liangzhou's goes county → city →
-// city → county over the leaf-node links and streams the launcher generates (mutual TLS on
-// every link). Ganzhou's city's hub is killed and started again while referrals are on their
-// way: every one arrives once, in the order Ganzhou recorded them; Liangzhou accepts and the
-// acceptance comes back the same way. The hubs keep nothing of it on their own log.
+// 上下联动 across a city line, hub to hub: three cities of a region (张掖, the region's hub; 武威;
+// 酒泉), each its own bus with its office, and a county of each linked up to its city (甘州区,
+// 凉州区, 肃州区); no two counties have a link of their own. A referral from Ganzhou's health to
+// Liangzhou's goes county → city → city → county over the leaf-node links and streams the
+// launcher generates (mutual TLS on every link). Ganzhou's city's hub is killed and started again
+// while referrals are on their way: every one arrives once, in the order Ganzhou recorded them;
+// Liangzhou accepts and the acceptance comes back the same way. Between Liangzhou and Suzhou
+// (neither city the region's hub) a referral passes Zhangye's hub too. The hubs keep nothing of
+// it on their own log.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +26,8 @@ const ZHANGYE = "620700";
 const GANZHOU = "620702";
 const WUWEI = "620600";
 const LIANGZHOU = "620602";
+const JIUQUAN = "620900";
+const SUZHOU = "620902";
 const AGENCIES = [
   { code: "health", name: "卫生健康部门", shortName: "卫健" },
   { code: "family-planning", name: "人口和计划生育部门", shortName: "计生" },
@@ -42,6 +46,7 @@ beforeAll(async () => {
     cities: [
       { city: ZHANGYE, counties: [county(GANZHOU)] },
       { city: WUWEI, counties: [county(LIANGZHOU)] },
+      { city: JIUQUAN, counties: [county(SUZHOU)] },
     ],
     natsServer: natsServerBinary(),
     ports: "free",
@@ -201,20 +206,56 @@ it("a referral to a county of another city travels through both hubs once, in or
   }
 }, 300_000);
 
+it("between two cities that are not the region's hub, a referral passes the region's hub too, and its acceptance comes back", async () => {
+  const lzHealth = officerOf(region.buses[LIANGZHOU]!, "health");
+  const szHealth = officerOf(region.buses[SUZHOU]!, "health");
+  const lead = await lzHealth.post<{ leadId: string }>("/leads", {
+    source: "record-audit",
+    violations: ["illegal-sex-determination"],
+    target: { kind: "institution", name: "肃州区某诊所", county: SUZHOU },
+    summary: "凉州区查明孕妇曾在肃州区某诊所接受胎儿性别鉴定",
+  });
+  expect(lead.status, JSON.stringify(lead.body)).toBe(201);
+  const offered = await lzHealth.post<View>("/referrals", {
+    to: "health",
+    toCounty: SUZHOU,
+    about: { kind: "lead", id: lead.body.leadId },
+    reason: "诊所位于肃州区，请属地卫健部门查处",
+  });
+  expect(offered.status, JSON.stringify(offered.body)).toBe(201);
+  const referralId = offered.body.referralId;
+  const arrived = await eventually(async () => {
+    const r = await szHealth.get<View>(`/referrals/${referralId}?wait=5000`);
+    return r.status === 200 ? r : undefined;
+  }, 60_000);
+  expect(arrived.body).toMatchObject({ fromCounty: LIANGZHOU, toCounty: SUZHOU });
+  const accepted = await szHealth.post<View>(`/referrals/${referralId}/acceptance`, {});
+  expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+  await eventually(async () => {
+    const r = await lzHealth.get<View>(`/referrals/${referralId}`);
+    return r.body.status === "accepted" ? true : undefined;
+  }, 60_000);
+  // Each county's log holds the referral's two steps once; no hub's log holds any.
+  for (const code of [LIANGZHOU, SUZHOU])
+    expect(await logOrder(code, new Set([referralId])), code).toHaveLength(2);
+  for (const code of [ZHANGYE, WUWEI, JIUQUAN])
+    expect(await logOrder(code, new Set([referralId])), code).toEqual([]);
+}, 180_000);
+
 it("every link is mutual TLS, each side trusting only the CAs of the buses configured at its other end", async () => {
   const conf = (b: RunningCounty) =>
     readFileSync(join(stateDir, b.config.county, "nats-server.conf"), "utf8");
   const pems = (file: string) => readFileSync(file, "utf8").match(/-----BEGIN CERTIFICATE-----/g);
   const trust = (code: string) => join(stateDir, code, "secrets", "tls", "trust.pem");
-  // Zhangye's hub: its leaf-node port verifies, and trusts its county's CA and the peer hub's
-  // that dials it, not Liangzhou's.
+  // Zhangye's hub (the region's): its leaf-node port verifies, and trusts its county's CA and
+  // the peer hubs' that dial it, not Liangzhou's.
   const zy = conf(region.buses[ZHANGYE]!);
   expect(zy).toMatch(/leafnodes \{\n {2}listen: "127\.0\.0\.1:\d+"\n {2}tls \{[^}]*verify: true/);
   const links = join(stateDir, ZHANGYE, "secrets", "tls", "links.pem");
   expect(readFileSync(links, "utf8")).toBe(
-    `${[GANZHOU, WUWEI].map((c) => readFileSync(trust(c), "utf8").trim()).join("\n")}\n`,
+    `${[GANZHOU, WUWEI, JIUQUAN].map((c) => readFileSync(trust(c), "utf8").trim()).join("\n")}\n`,
   );
-  expect(pems(links)).toHaveLength(2);
+  expect(pems(links)).toHaveLength(3);
   // Wuwei's hub dials Zhangye's with its link certificate, trusting Zhangye's CA only.
   const ww = conf(region.buses[WUWEI]!);
   expect(ww).toContain(join(stateDir, WUWEI, "secrets", "tls", `neighbour-${ZHANGYE}.pem`));

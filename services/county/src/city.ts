@@ -6,6 +6,7 @@ import { linkCertificates, writeBundle } from "./certs.ts";
 import { type CountyOptions, type RunningCounty, startCounty } from "./county.ts";
 import { freePort } from "./free-port.ts";
 import { ensureIdentities } from "./identities.ts";
+import type { RegionLinks } from "./server-config.ts";
 
 export type CityOptions = Omit<
   CountyOptions,
@@ -62,7 +63,7 @@ export type CitiesOptions = Omit<CityOptions, "city" | "counties" | "cityConfig"
   cities: CityOfRegion[];
   /**
    * Tests: the port a peer city's hub dials for this city's leaf node (a proxy between), by the
-   * city dialed. (Of two cities, the one later in `cities` dials the earlier.)
+   * city dialed. (Every city's hub dials the first city's, the region's hub.)
    */
   hubLinkPorts?: Record<string, number>;
   /** Every link over mutual TLS (the default); false: in clear, for the benchmark's comparison. */
@@ -105,8 +106,8 @@ export async function startCity(opts: CityOptions): Promise<RunningCity> {
 
 /**
  * The cities of a region and their counties on this machine, each bus its own nats-server and
- * JetStream domain: each county links up to its city's hub; the hubs link to each other (of
- * two cities, the later dials the earlier's leaf-node port). No county links to another: what a
+ * JetStream domain: each county links up to its city's hub; the hubs link as a tree, every
+ * other city's to the first city's (the region's hub: leaf nodes must not form a cycle). No county links to another: what a
  * county addresses to a county of another city (a referral) goes county → city → city →
  * county, each hop a stream sourced from the one before (`region.beyond`; provisionCounty),
  * once and in order, and kept through a hub's restart. Every link is mutual TLS: each bus has
@@ -114,6 +115,81 @@ export async function startCity(opts: CityOptions): Promise<RunningCity> {
  * other end. Keys, ports, certificates and configuration are kept in `stateDir`.
  */
 export async function startCities(opts: CitiesOptions): Promise<RunningCities> {
+  const plan = await planCities(opts);
+  const { cities: _c, hubLinkPorts: _h, portOffset: _p, tls: _t, ...common } = opts;
+  // All at once (a source from a bus not up yet backs off, and the keeper restarts it); a start
+  // that failed leaves nothing of the others running.
+  const started = await Promise.allSettled(
+    plan.buses.map((b) =>
+      startCounty({
+        ...common,
+        stateDir: b.stateDir,
+        configFile: b.configFile,
+        portOffset: b.portOffset,
+        region: b.region,
+      }),
+    ),
+  );
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all(
+      started.map((r) => (r.status === "fulfilled" ? r.value.stop().catch(() => undefined) : null)),
+    );
+    throw failed.reason;
+  }
+  const buses = Object.fromEntries(
+    plan.buses.map((b, i) => [b.code, (started[i] as PromiseFulfilledResult<RunningCounty>).value]),
+  );
+  return {
+    cities: Object.fromEntries(
+      plan.cities.map((c) => [
+        c.city,
+        {
+          city: buses[c.city]!,
+          counties: Object.fromEntries(c.counties.map((k) => [k, buses[k]!])),
+          leafPort: plan.leafPorts[c.city]!,
+          stop: async () => {
+            await Promise.all([...c.counties.map((k) => buses[k]!.stop()), buses[c.city]!.stop()]);
+          },
+        },
+      ]),
+    ),
+    buses,
+    async stop() {
+      await Promise.all(Object.values(buses).map((b) => b.stop()));
+    },
+  };
+}
+
+/** One bus of a region's cities as planned: its configuration and its links. */
+export type PlannedBus = {
+  code: string;
+  /** A city's hub (its own office only), or a county of `city`. */
+  hub: boolean;
+  city: string;
+  stateDir: string;
+  /** The bus's configuration (`CountyConfig`'s input) and the file it is written to. */
+  config: Record<string, unknown>;
+  configFile: string;
+  portOffset: number;
+  region: RegionLinks;
+};
+
+/**
+ * What `startCities` starts, without starting it (the launcher; the bench, which runs the buses'
+ * nats-servers with this configuration and simulates their services): each bus's identities,
+ * configuration, link keys, leaf-node ports and certificates, made once and kept in `stateDir`.
+ */
+export async function planCities(
+  opts: Pick<
+    CitiesOptions,
+    "stateDir" | "cities" | "hubLinkPorts" | "tls" | "portOffset" | "ports"
+  >,
+): Promise<{
+  buses: PlannedBus[];
+  cities: { city: string; counties: string[] }[];
+  leafPorts: Record<string, number>;
+}> {
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   // Each county's configuration as it will be read: its city's code set.
   const parse = (c: Record<string, unknown>, city: string) =>
@@ -151,7 +227,7 @@ export async function startCities(opts: CitiesOptions): Promise<RunningCities> {
   const hubLink = (from: string, to: string) => `${from}>${to}`;
   const linkNames = [
     ...allCounties,
-    ...cities.flatMap((c, i) => cities.slice(0, i).map((p) => hubLink(c.city, p.city))),
+    ...cities.slice(1).map((c) => hubLink(c.city, cities[0]!.city)),
   ];
   for (const name of linkNames) {
     if (links[name]) continue;
@@ -199,12 +275,18 @@ export async function startCities(opts: CitiesOptions): Promise<RunningCities> {
     writeFileSync(f, JSON.stringify(config, null, 2));
     return f;
   };
-  const { cities: _c, hubLinkPorts, portOffset: _p, tls: _t, ...common } = opts;
-  const starts: { code: string; start: () => Promise<RunningCounty> }[] = [];
+  const { hubLinkPorts } = opts;
+  const buses: PlannedBus[] = [];
   for (const [i, c] of cities.entries()) {
-    const peers = cities.filter((p) => p.city !== c.city);
-    const dialers = cities.slice(i + 1).map((p) => p.city);
-    const dialed = cities.slice(0, i).map((p) => p.city);
+    // The hubs link as a tree, not a mesh (leaf nodes must not form a cycle: nats-server cuts a
+    // link that closes one): the first city's hub is the region's, every other city's dials it.
+    const first = cities[0]!;
+    const peers = i === 0 ? cities.slice(1) : [first];
+    const dialers = i === 0 ? peers.map((p) => p.city) : [];
+    const dialed = i === 0 ? [] : [first.city];
+    // Beyond the region's hub, from another city: every county of every other city.
+    const beyondPeer = (p: (typeof cities)[number]) =>
+      i === 0 ? p.codes : cities.filter((o) => o.city !== c.city).flatMap((o) => o.codes);
     const ownCity = (c.cityConfig?.city ?? {}) as Record<string, unknown>;
     const cityConfig = {
       ...c.cityConfig,
@@ -214,42 +296,41 @@ export async function startCities(opts: CitiesOptions): Promise<RunningCities> {
       region: {
         neighbours: [...c.codes, ...peers.map((p) => p.city)],
         keys: keysFor([...c.codes, ...peers.map((p) => p.city)]),
-        beyond: Object.fromEntries(peers.map((p) => [p.city, p.codes])),
+        beyond: Object.fromEntries(peers.map((p) => [p.city, beyondPeer(p)])),
       },
     };
-    starts.push({
+    buses.push({
       code: c.city,
-      start: () =>
-        startCounty({
-          ...common,
-          stateDir: join(opts.stateDir, c.city),
-          configFile: file(c.city, cityConfig),
-          portOffset: offsets.get(c.city)!,
-          region: {
-            listen: { host: "127.0.0.1", port: leafPorts[c.city]! },
-            accept: [
-              ...c.codes.map((code) => ({ neighbour: code, publicKey: links[code]!.publicKey })),
-              ...dialers.map((d) => ({
-                neighbour: d,
-                publicKey: links[hubLink(d, c.city)]!.publicKey,
-              })),
-            ],
-            connect: dialed.map((d) => ({
-              neighbour: d,
-              url: `nats-leaf://127.0.0.1:${hubLinkPorts?.[d] ?? leafPorts[d]}`,
-              seed: links[hubLink(c.city, d)]!.seed,
-              ...dialTls(c.city, d),
-            })),
-            ...(tls
-              ? {
-                  tls: {
-                    ...certs[c.city]!.node,
-                    caFile: trusted(c.city, "links", [...c.codes, ...dialers]),
-                  },
-                }
-              : {}),
-          },
-        }),
+      hub: true,
+      city: c.city,
+      stateDir: join(opts.stateDir, c.city),
+      config: cityConfig,
+      configFile: file(c.city, cityConfig),
+      portOffset: offsets.get(c.city)!,
+      region: {
+        listen: { host: "127.0.0.1", port: leafPorts[c.city]! },
+        accept: [
+          ...c.codes.map((code) => ({ neighbour: code, publicKey: links[code]!.publicKey })),
+          ...dialers.map((d) => ({
+            neighbour: d,
+            publicKey: links[hubLink(d, c.city)]!.publicKey,
+          })),
+        ],
+        connect: dialed.map((d) => ({
+          neighbour: d,
+          url: `nats-leaf://127.0.0.1:${hubLinkPorts?.[d] ?? leafPorts[d]}`,
+          seed: links[hubLink(c.city, d)]!.seed,
+          ...dialTls(c.city, d),
+        })),
+        ...(tls
+          ? {
+              tls: {
+                ...certs[c.city]!.node,
+                caFile: trusted(c.city, "links", [...c.codes, ...dialers]),
+              },
+            }
+          : {}),
+      },
     });
     for (const [j, k] of c.counties.entries()) {
       const code = c.codes[j]!;
@@ -272,60 +353,32 @@ export async function startCities(opts: CitiesOptions): Promise<RunningCities> {
         },
         county: code,
       };
-      starts.push({
+      buses.push({
         code,
-        start: () =>
-          startCounty({
-            ...common,
-            stateDir: join(opts.stateDir, code),
-            configFile: file(code, config),
-            portOffset: offsets.get(code)!,
-            region: {
-              accept: [],
-              connect: [
-                {
-                  neighbour: c.city,
-                  url: `nats-leaf://127.0.0.1:${c.linkPorts?.[code] ?? leafPorts[c.city]}`,
-                  seed: links[code]!.seed,
-                  ...dialTls(code, c.city),
-                },
-              ],
+        hub: false,
+        city: c.city,
+        stateDir: join(opts.stateDir, code),
+        config,
+        configFile: file(code, config),
+        portOffset: offsets.get(code)!,
+        region: {
+          accept: [],
+          connect: [
+            {
+              neighbour: c.city,
+              url: `nats-leaf://127.0.0.1:${c.linkPorts?.[code] ?? leafPorts[c.city]}`,
+              seed: links[code]!.seed,
+              ...dialTls(code, c.city),
             },
-          }),
+          ],
+        },
       });
     }
   }
-  // All at once (a source from a bus not up yet backs off, and the keeper restarts it); a start
-  // that failed leaves nothing of the others running.
-  const started = await Promise.allSettled(starts.map((s) => s.start()));
-  const failed = started.find((r) => r.status === "rejected");
-  if (failed) {
-    await Promise.all(
-      started.map((r) => (r.status === "fulfilled" ? r.value.stop().catch(() => undefined) : null)),
-    );
-    throw failed.reason;
-  }
-  const buses = Object.fromEntries(
-    starts.map((s, i) => [s.code, (started[i] as PromiseFulfilledResult<RunningCounty>).value]),
-  );
   return {
-    cities: Object.fromEntries(
-      cities.map((c) => [
-        c.city,
-        {
-          city: buses[c.city]!,
-          counties: Object.fromEntries(c.codes.map((k) => [k, buses[k]!])),
-          leafPort: leafPorts[c.city]!,
-          stop: async () => {
-            await Promise.all([...c.codes.map((k) => buses[k]!.stop()), buses[c.city]!.stop()]);
-          },
-        },
-      ]),
-    ),
     buses,
-    async stop() {
-      await Promise.all(Object.values(buses).map((b) => b.stop()));
-    },
+    cities: cities.map((c) => ({ city: c.city, counties: c.codes })),
+    leafPorts,
   };
 }
 
