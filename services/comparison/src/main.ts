@@ -9,6 +9,7 @@ import {
   createLogger,
   EventPublisher,
   messageIdKey,
+  oprfReady,
   signerFromSeed,
   watchLifeline,
 } from "@liandong/runtime";
@@ -54,6 +55,8 @@ const publisher = new EventPublisher(nc, {
   signer: signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8")),
   logger,
 });
+// libsodium's ristretto255 (WebAssembly) for the evaluations, loaded before the first request.
+await oprfReady();
 const service = startComparison({
   nc,
   county: env.LIANDONG_COUNTY,

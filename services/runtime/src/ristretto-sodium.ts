@@ -9,6 +9,11 @@ export type SodiumRistretto = {
   crypto_core_ristretto255_add(p: Uint8Array, q: Uint8Array): Uint8Array;
   crypto_core_ristretto255_scalar_random(): Uint8Array;
   crypto_core_ristretto255_random(): Uint8Array;
+  crypto_core_ristretto255_is_valid_point(p: Uint8Array): boolean;
+  crypto_core_ristretto255_scalar_reduce(s: Uint8Array): Uint8Array;
+  crypto_core_ristretto255_scalar_sub(x: Uint8Array, y: Uint8Array): Uint8Array;
+  crypto_core_ristretto255_scalar_mul(x: Uint8Array, y: Uint8Array): Uint8Array;
+  crypto_core_ristretto255_scalar_invert(s: Uint8Array): Uint8Array;
 };
 
 let loaded: Promise<SodiumRistretto> | undefined;
