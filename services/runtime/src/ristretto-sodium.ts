@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { ristretto255 } from "@noble/curves/ed25519.js";
 
 /** The part of libsodium (WebAssembly, `libsodium-wrappers-sumo`) that ristretto255 uses. */
@@ -24,9 +23,9 @@ let loaded: Promise<SodiumRistretto> | undefined;
  */
 export function sodiumRistretto(): Promise<SodiumRistretto> {
   loaded ??= (async () => {
-    const sodium = createRequire(import.meta.url)("libsodium-wrappers-sumo") as SodiumRistretto & {
-      ready: Promise<void>;
-    };
+    // A literal import: the services' bundles carry it (the launcher runs them from dist/).
+    const mod = (await import("libsodium-wrappers-sumo")) as { default?: unknown };
+    const sodium = (mod.default ?? mod) as SodiumRistretto & { ready: Promise<void> };
     await sodium.ready;
     return sodium;
   })();
