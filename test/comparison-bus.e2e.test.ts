@@ -20,6 +20,7 @@ import { type Generated, generateRegisters } from "@liandong/domain/testing";
 import { readPresent } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, loginPage } from "./support/browser.ts";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
 
 let county: TestCounty;
@@ -275,4 +276,45 @@ describe("comparison on the bus", () => {
     const registers = [...own].map((o) => streams.get(o) ?? "").join("\n");
     expect(hits(registers).length).toBe(needles.length);
   }, 180_000);
+
+  it("shows an officer the findings by month on the page, and lets them name only their own agency's side", async () => {
+    const browser = await launchChromium();
+    try {
+      const token = county.tokens.find((x) => x.officer === "family-planning.liaison")!.token;
+      const page = await loginPage(browser, county.urls.office!, "family-planning", token);
+      await page.locator("nav.tabs").getByRole("button", { name: "数据比对", exact: true }).click();
+      const months = page.getByTestId("findings-month");
+      await months.first().waitFor();
+      // The months the planted pregnancies fell due in, each finding with its facts.
+      const shown = await months.locator("h3").allTextContents();
+      expect(shown.length).toBeGreaterThan(0);
+      for (const m of shown) expect(m).toMatch(/^\d{4}-\d{2}$/);
+      const fpSide = page
+        .getByTestId("finding-fact")
+        .filter({ hasText: "计生·" })
+        .filter({ has: page.getByTestId("reidentify") })
+        .first();
+      await fpSide.waitFor();
+      // Health's side of a finding has no button here: health names its own.
+      const healthSide = page.getByTestId("finding-fact").filter({ hasText: "卫健·" });
+      if ((await healthSide.count()) > 0) {
+        expect(await healthSide.getByTestId("reidentify").count()).toBe(0);
+        await healthSide.first().filter({ hasText: "由保管部门核实" }).waitFor();
+      }
+      // Found again by its reference: the button gives way to the reason's field once clicked.
+      const ref = /记录号([0-9a-f]{32})/.exec((await fpSide.textContent()) ?? "")![1]!;
+      const fact = page.getByTestId("finding-fact").filter({ hasText: ref }).first();
+      await fact.getByTestId("reidentify").click();
+      await fact.locator("input[name=reason]").fill("网页核查孕情消失线索");
+      await fact.getByTestId("reidentify-send").click();
+      const named = (await fact.getByTestId("reidentified").textContent()) ?? "";
+      const planted = g.expected
+        .filter((e) => e.rule === "pregnancy-disappeared")
+        .map((e) => e.who);
+      expect(planted.some((id) => named.includes(id))).toBe(true);
+      await page.context().close();
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 });
