@@ -4,6 +4,10 @@
 // run there; each agency registers the findings it originates as leads, routed by the routing
 // table; a run again makes no second lead. Then the holder names its own side of a finding, on
 // the record, and another agency cannot.
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type {
   ComparisonRunAnswer,
   Envelope,
@@ -11,14 +15,18 @@ import type {
   LeadView,
   RegisterName,
 } from "@liandong/contracts";
-import { STREAMS } from "@liandong/contracts";
+import { agencyBucket, STREAMS } from "@liandong/contracts";
 import { type Generated, generateRegisters } from "@liandong/domain/testing";
 import { readPresent } from "@liandong/runtime";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, loginPage } from "./support/browser.ts";
 import { eventually, startTestCounty, type TestCounty } from "./support/county.ts";
 
 let county: TestCounty;
 let g: Generated;
+/** Where the comparison service writes its heap snapshot when asked (SIGUSR2). */
+const snapshots = mkdtempSync(join(tmpdir(), "liandong-match-heap-"));
 const HOLDER: Record<Exclude<RegisterName, "permit">, string> = {
   ultrasound: "health",
   delivery: "health",
@@ -39,7 +47,10 @@ function csvOf(rows: readonly Record<string, unknown>[]): { csv: string; fields:
 }
 
 beforeAll(async () => {
+  // The launcher hands its environment on: the comparison service learns where to write.
+  process.env.LIANDONG_HEAP_SNAPSHOT_DIR = snapshots;
   county = await startTestCounty();
+  delete process.env.LIANDONG_HEAP_SNAPSHOT_DIR;
   g = generateRegisters({ perRegister: 240, planted: 3, seed: 23 });
   for (const [register, holder] of Object.entries(HOLDER)) {
     const rows = g.registers[register as keyof typeof HOLDER] as Record<string, unknown>[];
@@ -57,6 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await county?.cleanup();
+  rmSync(snapshots, { recursive: true, force: true });
 });
 
 const run = (agency: string, submit = true) =>
@@ -192,6 +204,117 @@ describe("comparison on the bus", () => {
       }
     } finally {
       await nc.close();
+    }
+  }, 120_000);
+
+  it("holds the registers' identities only in each holder's own register: not in any other stream, bucket, log, file, nor in the comparison service's memory", async () => {
+    const people = [
+      ...g.registers.ultrasound,
+      ...g.registers.delivery,
+      ...g.registers.termination,
+      ...g.registers["follow-up"],
+      ...g.registers.approval,
+    ];
+    const needles = [...new Set(people.flatMap((r) => [r.idNumber ?? "", r.name]))].filter(Boolean);
+    const own = new Set(["health", "family-planning"].map((a) => `KV_${agencyBucket(a)}`));
+
+    // The comparison service's memory: a heap snapshot of it, holding every holder's facts.
+    const lock = JSON.parse(readFileSync(join(county.stateDir, "county.lock"), "utf8")) as {
+      children: { name: string; pgid: number }[];
+    };
+    const pid = lock.children.find((c) => c.name === "comparison")!.pgid;
+    process.kill(pid, "SIGUSR2");
+    const snapshot = join(snapshots, `comparison-${pid}.heapsnapshot`);
+    await eventually(async () => existsSync(snapshot) || undefined, 60_000);
+    const heap = (JSON.parse(readFileSync(snapshot, "utf8")) as { strings: string[] }).strings.join(
+      "\n",
+    );
+    // It does hold what it was given: the pseudonyms of the findings' keys.
+    const pseudonym = [...leads.keys()].find((k) => k.startsWith("pregnancy"))!.split(":")[1]!;
+    expect(heap).toContain(pseudonym);
+
+    // Every message of every stream, the buckets' too, as admin.
+    const admin = await county.admin();
+    const streams = new Map<string, string>();
+    try {
+      const jsm = await jetstreamManager(admin);
+      for await (const st of jsm.streams.list()) {
+        if (st.state.messages === 0) continue;
+        const c = await jetstream(admin).consumers.get(st.config.name);
+        let text = "";
+        for await (const m of await c.consume()) {
+          text += `${m.subject} ${new TextDecoder().decode(m.data)}\n`;
+          if (m.info.pending === 0) break;
+        }
+        streams.set(st.config.name, text);
+      }
+    } finally {
+      await admin.close();
+    }
+    // Every file of the county: JetStream's data, the services' logs, the launcher's files.
+    const files: [string, string][] = [];
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else files.push([p, readFileSync(p).toString("utf8")]);
+      }
+    };
+    walk(county.stateDir);
+    expect(files.some(([p]) => p.includes("/logs/"))).toBe(true);
+
+    const hits = (text: string) => needles.filter((n) => text.includes(n));
+    const elsewhere: string[] = [];
+    for (const n of hits(heap)) elsewhere.push(`${n} @ comparison's heap`);
+    for (const [name, text] of streams)
+      if (!own.has(name)) for (const n of hits(text)) elsewhere.push(`${n} @ stream ${name}`);
+    for (const [path, text] of files)
+      if (![...own].some((o) => path.includes(`/${o}/`)))
+        for (const n of hits(text)) elsewhere.push(`${n} @ ${path}`);
+    expect(elsewhere).toEqual([]);
+    // The scan sees what is there: every identity is in its holder's own register.
+    const registers = [...own].map((o) => streams.get(o) ?? "").join("\n");
+    expect(hits(registers).length).toBe(needles.length);
+  }, 180_000);
+
+  it("shows an officer the findings by month on the page, and lets them name only their own agency's side", async () => {
+    const browser = await launchChromium();
+    try {
+      const token = county.tokens.find((x) => x.officer === "family-planning.liaison")!.token;
+      const page = await loginPage(browser, county.urls.office!, "family-planning", token);
+      await page.locator("nav.tabs").getByRole("button", { name: "数据比对", exact: true }).click();
+      const months = page.getByTestId("findings-month");
+      await months.first().waitFor();
+      // The months the planted pregnancies fell due in, each finding with its facts.
+      const shown = await months.locator("h3").allTextContents();
+      expect(shown.length).toBeGreaterThan(0);
+      for (const m of shown) expect(m).toMatch(/^\d{4}-\d{2}$/);
+      const fpSide = page
+        .getByTestId("finding-fact")
+        .filter({ hasText: "计生·" })
+        .filter({ has: page.getByTestId("reidentify") })
+        .first();
+      await fpSide.waitFor();
+      // Health's side of a finding has no button here: health names its own.
+      const healthSide = page.getByTestId("finding-fact").filter({ hasText: "卫健·" });
+      if ((await healthSide.count()) > 0) {
+        expect(await healthSide.getByTestId("reidentify").count()).toBe(0);
+        await healthSide.first().filter({ hasText: "由保管部门核实" }).waitFor();
+      }
+      // Found again by its reference: the button gives way to the reason's field once clicked.
+      const ref = /记录号([0-9a-f]{32})/.exec((await fpSide.textContent()) ?? "")![1]!;
+      const fact = page.getByTestId("finding-fact").filter({ hasText: ref }).first();
+      await fact.getByTestId("reidentify").click();
+      await fact.locator("input[name=reason]").fill("网页核查孕情消失线索");
+      await fact.getByTestId("reidentify-send").click();
+      const named = (await fact.getByTestId("reidentified").textContent()) ?? "";
+      const planted = g.expected
+        .filter((e) => e.rule === "pregnancy-disappeared")
+        .map((e) => e.who);
+      expect(planted.some((id) => named.includes(id))).toBe(true);
+      await page.context().close();
+    } finally {
+      await browser.close();
     }
   }, 120_000);
 });

@@ -1,12 +1,15 @@
 // Composition root of the comparison service (数据比对): wiring only.
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
 import { createServer } from "node:http";
+import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import { COMPARISON } from "@liandong/contracts";
 import {
   connectBus,
   createLogger,
   EventPublisher,
   messageIdKey,
+  oprfReady,
   signerFromSeed,
   watchLifeline,
 } from "@liandong/runtime";
@@ -30,6 +33,11 @@ const Env = z.object({
   LIANDONG_MATCH_PER_MINUTE: z.coerce.number().int().positive().default(100_000),
   LIANDONG_LOG_LEVEL: z.string().default("info"),
   LIANDONG_LIFELINE_FD: z.coerce.number().int().min(3).optional(),
+  /**
+   * Audits and tests: on SIGUSR2 the service writes a heap snapshot of itself here
+   * (`comparison-<pid>.heapsnapshot`), so that what it holds can be searched for identities.
+   */
+  LIANDONG_HEAP_SNAPSHOT_DIR: z.string().min(1).optional(),
 });
 const parsed = Env.safeParse(process.env);
 if (!parsed.success) throw new Error(`环境变量有误:\n${z.prettifyError(parsed.error)}`);
@@ -47,6 +55,8 @@ const publisher = new EventPublisher(nc, {
   signer: signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8")),
   logger,
 });
+// libsodium's ristretto255 (WebAssembly) for the evaluations, loaded before the first request.
+await oprfReady();
 const service = startComparison({
   nc,
   county: env.LIANDONG_COUNTY,
@@ -69,6 +79,13 @@ if (env.LIANDONG_HTTP_PORT !== undefined)
   await new Promise<void>((resolve) =>
     probes.listen(env.LIANDONG_HTTP_PORT, env.LIANDONG_HTTP_HOST, resolve),
   );
+const snapshots = env.LIANDONG_HEAP_SNAPSHOT_DIR;
+if (snapshots)
+  process.on("SIGUSR2", () => {
+    const file = join(snapshots, `${COMPARISON}-${process.pid}.heapsnapshot`);
+    renameSync(writeHeapSnapshot(`${file}.part`), file);
+    logger.info({ file }, "heap snapshot written");
+  });
 logger.info({ county: env.LIANDONG_COUNTY }, "comparison service ready");
 const stop = async () => {
   probes.close();

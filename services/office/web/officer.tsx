@@ -12,6 +12,7 @@ import {
   type ServiceInfo,
   session,
 } from "./api.ts";
+import { ComparisonFindings } from "./comparison.tsx";
 import { InspectionFindings, MonthlyReport, SupervisionAnswers } from "./desk-extra.tsx";
 import {
   Checks,
@@ -74,7 +75,8 @@ type Tab =
   | "cases"
   | "supervision"
   | "inspections"
-  | "report";
+  | "report"
+  | "comparison";
 
 export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
   const [tab, setTab] = useState<Tab>("inbox");
@@ -87,6 +89,7 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
     ["supervision", t("supervision")],
     ["inspections", t("inspections")],
     ["report", t("monthlyReport")],
+    ["comparison", t("comparison")],
   ];
   return (
     <>
@@ -99,6 +102,7 @@ export function OfficerDesk({ services }: { services: ServiceInfo[] }) {
       {tab === "supervision" && <SupervisionAnswers />}
       {tab === "inspections" && <InspectionFindings />}
       {tab === "report" && <MonthlyReport />}
+      {tab === "comparison" && <ComparisonFindings />}
     </>
   );
 }

@@ -8,7 +8,7 @@ import {
   type PregnancyFact,
 } from "@liandong/contracts";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { blindInputs, finalizePseudonyms, packElements } from "./oprf.ts";
+import { blindInputs, finalizePseudonyms, oprfReady, packElements } from "./oprf.ts";
 
 /** The comparison service said no (rate-limited, too-large, malformed, not-a-holder, unavailable). */
 export class ComparisonRefused extends Error {
@@ -118,6 +118,7 @@ export function comparisonPort(
   return {
     async pseudonyms(inputs) {
       if (inputs.length === 0) return [];
+      await oprfReady();
       pinned ??= comparisonKey(nc, o.county, o.agency);
       const publicKey = await pinned.catch((err) => {
         pinned = undefined;

@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { ristretto255 } from "@noble/curves/ed25519.js";
 
 /** The part of libsodium (WebAssembly, `libsodium-wrappers-sumo`) that ristretto255 uses. */
@@ -9,6 +8,11 @@ export type SodiumRistretto = {
   crypto_core_ristretto255_add(p: Uint8Array, q: Uint8Array): Uint8Array;
   crypto_core_ristretto255_scalar_random(): Uint8Array;
   crypto_core_ristretto255_random(): Uint8Array;
+  crypto_core_ristretto255_is_valid_point(p: Uint8Array): boolean;
+  crypto_core_ristretto255_scalar_reduce(s: Uint8Array): Uint8Array;
+  crypto_core_ristretto255_scalar_sub(x: Uint8Array, y: Uint8Array): Uint8Array;
+  crypto_core_ristretto255_scalar_mul(x: Uint8Array, y: Uint8Array): Uint8Array;
+  crypto_core_ristretto255_scalar_invert(s: Uint8Array): Uint8Array;
 };
 
 let loaded: Promise<SodiumRistretto> | undefined;
@@ -19,9 +23,9 @@ let loaded: Promise<SodiumRistretto> | undefined;
  */
 export function sodiumRistretto(): Promise<SodiumRistretto> {
   loaded ??= (async () => {
-    const sodium = createRequire(import.meta.url)("libsodium-wrappers-sumo") as SodiumRistretto & {
-      ready: Promise<void>;
-    };
+    // A literal import: the services' bundles carry it (the launcher runs them from dist/).
+    const mod = (await import("libsodium-wrappers-sumo")) as { default?: unknown };
+    const sodium = (mod.default ?? mod) as SodiumRistretto & { ready: Promise<void> };
     await sodium.ready;
     return sodium;
   })();
