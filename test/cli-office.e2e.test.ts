@@ -28,11 +28,14 @@ async function run(argv: string[]): Promise<{ code: number; out: string }> {
   }
 }
 
-it("keys: every agency's public key from the office", async () => {
+it("keys: every agency's public key from the office, and the comparison service's", async () => {
   const { code, out } = await run(["keys", "--office", county.urls.office!]);
   expect(code).toBe(0);
   const keys = JSON.parse(out) as { county: string; agencies: Record<string, string> };
-  expect(Object.keys(keys.agencies).sort()).toEqual(DEFAULT_AGENCIES.map((a) => a.code).sort());
+  // The comparison service (数据比对) seals what it records too: verify checks it with its key.
+  expect(Object.keys(keys.agencies).sort()).toEqual(
+    [...DEFAULT_AGENCIES.map((a) => a.code), "comparison"].sort(),
+  );
 });
 
 it("trail: a lead's steps in Chinese, its hash chain verified", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import { COMPARISON } from "@liandong/contracts";
 import {
+  busTls,
   connectBus,
   createLogger,
   EventPublisher,
@@ -22,6 +23,10 @@ const Env = z.object({
   LIANDONG_NATS_URL: z.string().min(1),
   /** The service's own NATS identity (`comparison.nk`). */
   LIANDONG_NATS_SEED_FILE: z.string().min(1),
+  /** A clustered county's bus takes mutual TLS only: its CA, and this service's certificate and key. */
+  LIANDONG_NATS_CA: z.string().min(1).optional(),
+  LIANDONG_NATS_CERT: z.string().min(1).optional(),
+  LIANDONG_NATS_KEY: z.string().min(1).optional(),
   /** Its OPRF key's seed, a file only it is given (made at first start). */
   LIANDONG_MATCH_KEY_FILE: z.string().min(1),
   LIANDONG_MATCH_HOLDERS: z.string().default("health,family-planning"),
@@ -47,6 +52,7 @@ const nc = await connectBus({
   servers: env.LIANDONG_NATS_URL,
   agency: COMPARISON,
   seedFile: env.LIANDONG_NATS_SEED_FILE,
+  ...busTls(env),
 });
 const publisher = new EventPublisher(nc, {
   county: env.LIANDONG_COUNTY,
