@@ -100,17 +100,19 @@ export async function officeReadyBench(opts: {
   tail: number;
   log: (s: string) => void;
 }): Promise<Record<string, Figure>> {
-  const dir = mkdtempSync(join(tmpdir(), "liandong-office-ready-"));
   const server = await startNatsServer();
+  const dir = mkdtempSync(join(tmpdir(), "liandong-office-ready-"));
   try {
     const signers = Object.fromEntries(
       AGENCIES.map((a) => [a, signerFromSeed(new TextDecoder().decode(createUser().getSeed()))]),
     );
     const nc = await connect({ servers: server.url, noAsyncTraces: true });
     await provisionCounty(nc, { county: COUNTY, agencies: [...AGENCIES, "office"] });
-    const sealed = sealedLog(opts.events, signers, opts.events - opts.tail);
-    let log: Stored[] | undefined = sealed.log;
-    const { cut } = sealed;
+    const made = sealedLog(opts.events, signers, opts.events - opts.tail);
+    const { cut } = made;
+    // Let go of once stored: the office's projections need the memory.
+    let log: Stored[] | undefined = made.log;
+    made.log = [];
     const total = log.length;
     // Stored one by one with their acknowledgements, a window of them in flight (a stream drops
     // core publishes past its ingest queue).
