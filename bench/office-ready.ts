@@ -163,7 +163,7 @@ export async function officeReadyBench(opts: {
         LIANDONG_HTTP_PORT: "0",
         LIANDONG_CONFIG: join(dir, "county.json"),
         LIANDONG_OFFICERS: join(dir, "officers.json"),
-        LIANDONG_LOG_LEVEL: "warn",
+        LIANDONG_LOG_LEVEL: process.env.LIANDONG_BENCH_LOG_LEVEL ?? "warn",
         ...(snapshots ? { LIANDONG_SNAPSHOT_DIR: join(dir, "snapshot") } : {}),
       });
     // From the start of the process's service to the tracker's first answer, once ready.
@@ -207,10 +207,15 @@ export async function officeReadyBench(opts: {
     await publish(cut, total);
     log = undefined;
 
+    const deadLetters = async () =>
+      (await (await jetstreamManager(nc)).streams.info(STREAMS.deadLetters)).state.messages;
+    const dead0 = await deadLetters();
     const fromSnapshot = await ready(true);
     await fromSnapshot.running.stop();
+    const dead1 = await deadLetters();
     const replayed = await ready(false);
     await replayed.running.stop();
+    opts.log(`死信：首次 ${dead0}，快照启动后 ${dead1}，全量重放后 ${await deadLetters()}`);
     if (fromSnapshot.restored === null || replayed.restored !== null)
       throw new Error("the snapshot was not restored, or restored where it should not be");
     if (fromSnapshot.total !== replayed.total)
