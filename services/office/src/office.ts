@@ -450,8 +450,12 @@ export async function office(
   };
 }
 
-/** How often the office writes its snapshot, once caught up: whichever comes first. */
-export const SNAPSHOT_EVERY = { events: 100_000, ms: 10 * 60_000 };
+/**
+ * How often the office writes its snapshot, once caught up: whichever comes first. Seldom: it is
+ * read at once (a year's projections take tens of seconds to write out, the office answering
+ * nothing meanwhile), and a clean stop writes one anyway.
+ */
+export const SNAPSHOT_EVERY = { events: 100_000, ms: 6 * 3_600_000 };
 
 /** What the office answers without a token: its page, the auditors' public keys, the probes. */
 export const OPEN_PATHS = new Set([
