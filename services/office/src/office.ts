@@ -335,6 +335,7 @@ export async function office(
       return undefined;
     });
     if (!bytes) return 1;
+    const readMs = Math.round(performance.now() - started);
     const decoded = decodeSnapshot(bytes, { county: ctx.county, key: ctx.signer.publicKey });
     if ("problem" in decoded) {
       logger.warn(
@@ -352,19 +353,30 @@ export async function office(
       );
       return 1;
     }
+    const decodedMs = Math.round(performance.now() - started);
     decoded.restore(projections);
     covered = restored = decoded.covered;
     folded = { seq, subject: stored.subject, data: stored.bytes };
     logger.info(
-      { seq, takenAt: decoded.takenAt, ms: Math.round(performance.now() - started) },
+      {
+        seq,
+        takenAt: decoded.takenAt,
+        bytes: bytes.byteLength,
+        readMs,
+        decodedMs,
+        ms: Math.round(performance.now() - started),
+      },
       "snapshot restored: the log is folded from after it",
     );
     return seq + 1;
   };
   // Each message followed; once caught up, a snapshot when enough has been folded since the last.
   const followAndKeep = (m: StreamMessage, behind: number) => {
-    if (!snapshots) return follow(m, behind);
     const done = follow(m, behind);
+    if (!snapshots) {
+      folded = m;
+      return done;
+    }
     const after = (): undefined => {
       folded = m;
       if (caughtUp && !ahead && m.seq - (covered?.seq ?? 0) >= every.events) void takeSnapshot();
@@ -384,6 +396,7 @@ export async function office(
       await heads.load();
       // Before the checkpoints are read: each agency's queue of sealed events starts after the
       // last event the snapshot folded.
+      const startedAt = performance.now();
       const fromSeq = await restoreSnapshot();
       await readCheckpoints();
       rewrites = recordRewrites(ctx, { log, breakGlass });
@@ -393,6 +406,14 @@ export async function office(
         onMessage: followAndKeep,
         onCaughtUp: () => {
           caughtUp = true;
+          logger.info(
+            {
+              from: fromSeq,
+              to: folded?.seq ?? 0,
+              ms: Math.round(performance.now() - startedAt),
+            },
+            "caught up with the log",
+          );
           // A start that replayed much of the log keeps what it folded at once.
           if ((folded?.seq ?? 0) - (covered?.seq ?? 0) >= every.events) void takeSnapshot();
           if (snapshots) {
@@ -429,8 +450,12 @@ export async function office(
   };
 }
 
-/** How often the office writes its snapshot, once caught up: whichever comes first. */
-export const SNAPSHOT_EVERY = { events: 100_000, ms: 10 * 60_000 };
+/**
+ * How often the office writes its snapshot, once caught up: whichever comes first. Seldom: it is
+ * read at once (a year's projections take tens of seconds to write out, the office answering
+ * nothing meanwhile), and a clean stop writes one anyway.
+ */
+export const SNAPSHOT_EVERY = { events: 100_000, ms: 6 * 3_600_000 };
 
 /** What the office answers without a token: its page, the auditors' public keys, the probes. */
 export const OPEN_PATHS = new Set([
