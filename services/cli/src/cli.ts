@@ -12,7 +12,6 @@ import {
   connectBus,
   crossCheck,
   type Finding,
-  forEachHashed,
   type LogEntry,
   LogVerifier,
   type VerifyReport,
@@ -209,12 +208,11 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
   const breakGlass = new BreakGlassLog();
   const run = async (entries: AsyncIterable<LogEntry>, total?: number) => {
     const p = progress(total);
-    // Hashed on a second thread ahead of the checks (a long log: half the verifier's work).
-    await forEachHashed(entries, (e, hash) => {
-      verifier.add(e, hash);
+    for await (const e of entries) {
+      verifier.add(e);
       breakGlass.add(e);
       if ((verifier.events & 1023) === 0) p.tick(verifier.events);
-    });
+    }
     p.done(verifier.events);
   };
   if (typeof values.file === "string") await run(readExport(values.file));
@@ -251,12 +249,12 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
     if (keys.county in reports) throw new UsageError(`县 ${keys.county} 出现了两次`);
     const verifier = new LogVerifier({ keys: keys.agencies, county: keys.county });
     const p = progress(undefined);
-    await forEachHashed(readExport(spec.slice(0, at)), (e, hash) => {
-      verifier.add(e, hash);
+    for await (const e of readExport(spec.slice(0, at))) {
+      verifier.add(e);
       referrals.add(keys.county, e);
       witnesses.add(e);
       if ((verifier.events & 1023) === 0) p.tick(verifier.events);
-    });
+    }
     p.done(verifier.events);
     reports[keys.county] = verifier.finish();
     keysOf[keys.county] = keys;

@@ -272,11 +272,7 @@ export class LogVerifier {
     return log;
   }
 
-  /**
-   * `hash`: the SHA-256 (hex) of `entry.bytes`, when the caller's own code has computed it (a
-   * hashing thread: `hashedAhead`); never one read from the log being verified.
-   */
-  add(entry: LogEntry, hash?: string): void {
+  add(entry: LogEntry): void {
     this.#events++;
     const subject = entry.subject;
     // ld.ev.<county>.<agency>.<kind>.<id>.<to>[.<to-county>]
@@ -309,7 +305,7 @@ export class LogVerifier {
     const buf = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const full = hash ?? sha256Hex(buf);
+    const full = sha256Hex(buf);
     if (
       this.#county !== undefined &&
       county !== this.#county &&

@@ -1,13 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  type AheadVerdict,
-  CHECK_AHEAD_FROM,
-  CheckAhead,
-  checkBatch,
-  forEachHashed,
-  sameJson,
-} from "./check-ahead.ts";
+import { type AheadVerdict, CheckAhead, checkBatch, sameJson } from "./check-ahead.ts";
 import { checkMessage } from "./consumer.ts";
 import { sha256Hex } from "./hash.ts";
 import type { StreamMessage } from "./ports.ts";
@@ -125,23 +118,5 @@ describe("CheckAhead", () => {
       ),
       { numRuns: 6 },
     );
-  });
-});
-
-describe("forEachHashed", () => {
-  it("gives every entry of a long log once, in order, with its own SHA-256", async () => {
-    const n = CHECK_AHEAD_FROM + 3_000;
-    const entries = Array.from({ length: n }, (_, i) => ({
-      seq: i + 1,
-      subject,
-      bytes: enc({ ...envelope, id: `e-${i}` }),
-    }));
-    async function* read() {
-      yield* entries;
-    }
-    const seen: { seq: number; hash: string }[] = [];
-    await forEachHashed(read(), (e, hash) => seen.push({ seq: e.seq, hash }));
-    expect(seen.map((s) => s.seq)).toEqual(entries.map((e) => e.seq));
-    for (const { seq, hash } of seen) expect(hash).toBe(sha256Hex(entries[seq - 1]!.bytes));
   });
 });

@@ -285,36 +285,3 @@ function toBatch(messages: StreamMessage[], decode: (subject: string) => boolean
   }
   return { subjects, decode: flags, bytes, ends };
 }
-
-/**
- * Each entry of a log with its SHA-256, in order, hashed on a second thread a few batches ahead
- * once the log is long (the first `CHECK_AHEAD_FROM` entries are hashed here: a short log is not
- * worth a thread). The hashes are this code's own, never read from the log.
- */
-export async function forEachHashed<E extends { seq: number; subject: string; bytes: Uint8Array }>(
-  entries: AsyncIterable<E> | Iterable<E>,
-  each: (entry: E, hash: string) => void,
-): Promise<void> {
-  let ahead: CheckAhead<StreamMessage & { entry: E }> | undefined;
-  let n = 0;
-  try {
-    for await (const entry of entries) {
-      if (++n <= CHECK_AHEAD_FROM) {
-        each(entry, sha256Hex(entry.bytes));
-        continue;
-      }
-      ahead ??= new CheckAhead({
-        decode: () => false,
-        apply: (m, v) => {
-          each(m.entry, v.hash);
-          return undefined;
-        },
-        onError: () => {},
-      });
-      const full = ahead.push({ seq: entry.seq, subject: entry.subject, data: entry.bytes, entry });
-      if (full) await full;
-    }
-  } finally {
-    await ahead?.close();
-  }
-}
