@@ -93,6 +93,27 @@ describe("the informant vault", () => {
     expect(await vault.unseal("inf_2")).toEqual({ identity: who(2) });
   });
 
+  it("destroys once when the route and the consumer ask at the same time: one rotation, and neither answers before it is done", async () => {
+    const kv = new MemoryBucket("agency_family-planning");
+    const keyring = memoryKeyring();
+    const vault = vaultOver(kv, keyring);
+    await vault.seal("inf_1", who(1), meta("lead-1"));
+    const before = keyring.current().id;
+    const by = { by: "family-planning.supervisor", at: "2026-11-04T09:00:00.000Z", reason: "删除" };
+    const keysWhenAnswered: string[][] = [];
+    const ask = () =>
+      vault.shred("inf_1", by).then((destroyed) => {
+        keysWhenAnswered.push(keyring.ids());
+        return destroyed;
+      });
+    const answers = await Promise.all([ask(), ask()]);
+    expect(answers.sort()).toEqual([false, true]);
+    // Each answered with the old key gone and one new key: not a second rotation half done.
+    const after = keyring.current().id;
+    expect(after).not.toBe(before);
+    expect(keysWhenAnswered).toEqual([[after], [after]]);
+  });
+
   it("refuses to register an informant without a vault key, rather than store one in clear", async () => {
     const kv = new MemoryBucket("agency_family-planning");
     const vault = new InformantVault(new DeskStore(kv), undefined, "family-planning");

@@ -127,38 +127,30 @@ export class InformantVault {
    * reward's eligibility) and who destroyed it, without the box; then the vault key rotates.
    * Answers whether this call destroyed it.
    */
-  async shred(ref: string, destruction: Destruction): Promise<boolean> {
-    let rotated!: () => void;
+  shred(ref: string, destruction: Destruction): Promise<boolean> {
+    // The route and the consumer folding the same step both come here: whoever comes second
+    // waits for the first to have destroyed it and rotated the key (both finding it whole and
+    // rotating twice left the second rotation's old key in the file after the first answered).
+    const running = this.#shredding.get(ref);
+    if (running) return running.then(() => false);
+    const once = this.#shredOnce(ref, destruction).finally(() => this.#shredding.delete(ref));
+    this.#shredding.set(ref, once);
+    return once;
+  }
+  /** Destructions under way, by reference: each file destroyed, and the key rotated, once. */
+  readonly #shredding = new Map<string, Promise<boolean>>();
+
+  async #shredOnce(ref: string, destruction: Destruction): Promise<boolean> {
     const destroyed = await this.#gate.shared(async () => {
       const record = await this.#store.sealed(ref);
       if (!record || record.destroyed) return false;
       const { identity: _gone, ...kept } = record;
-      // Whoever finds it destroyed from now on (the route and the consumer folding the same
-      // step race) answers only once the key has rotated.
-      this.#shredRotation = new Promise<void>((r) => {
-        rotated = r;
-      });
-      try {
-        await this.#store.seal(ref, { ...kept, destroyed: destruction });
-      } catch (err) {
-        rotated();
-        throw err;
-      }
+      await this.#store.seal(ref, { ...kept, destroyed: destruction });
       return true;
     });
-    if (!destroyed) {
-      await this.#shredRotation;
-      return false;
-    }
-    try {
-      if (this.#keyring) await this.#rotate(this.#keyring);
-    } finally {
-      rotated();
-    }
-    return true;
+    if (destroyed && this.#keyring) await this.#rotate(this.#keyring);
+    return destroyed;
   }
-  /** The rotation the latest destruction started: done once its key is gone. */
-  #shredRotation: Promise<void> = Promise.resolve();
 
   /**
    * A new vault key: every data key wrapped again with it, then the old keys destroyed.
