@@ -444,7 +444,8 @@ async function connectWithRetry(
   nats: Child,
   tls: ClientTls | undefined,
 ) {
-  const deadline = Date.now() + 20_000;
+  // A small server starting several buses at once (a city and its counties) takes its time.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     try {
       return await connectBus({
