@@ -144,12 +144,8 @@ function decideIssue(
   const expected = city ? "major-case" : about.kind;
   if (supervised.kind !== expected || (city && about.kind !== "case"))
     return refuse("invalid", "督办对象与所述不符", "about.kind");
-  const days = command.answerWithinDays;
-  const now = Date.parse(command.at);
-  // A whole millisecond ahead at least: the deadline is stored to the millisecond.
-  const due = Math.trunc(now + days * DAY_MS);
-  if (!(days > 0 && days <= MAX_ANSWER_DAYS && due > now))
-    return refuse("invalid", `回复期限应在 ${MAX_ANSWER_DAYS} 日以内`, "answerWithinDays");
+  const due = answerDue(command);
+  if (typeof due !== "number") return due;
   let to: AgencyCode;
   let grounds: "overdue" | "major-case";
   let down: { by: AgencyCode; byCounty: string; toCounty: string } | undefined;
@@ -175,22 +171,34 @@ function decideIssue(
     to = supervised.agency;
     grounds = "major-case";
   }
-  const answerBy = new Date(due).toISOString();
+  return ordered(command, actor, { to, grounds, answerBy: new Date(due).toISOString(), ...down });
+}
+
+/** The deadline of an order issued (ms), a whole millisecond ahead at least, or the refusal. */
+function answerDue(command: Extract<SupervisionCommand, { type: "issue" }>): number | Refusal {
+  const days = command.answerWithinDays;
+  const now = Date.parse(command.at);
+  // A whole millisecond ahead at least: the deadline is stored to the millisecond.
+  const due = Math.trunc(now + days * DAY_MS);
+  if (!(days > 0 && days <= MAX_ANSWER_DAYS && due > now))
+    return refuse("invalid", `回复期限应在 ${MAX_ANSWER_DAYS} 日以内`, "answerWithinDays");
+  return due;
+}
+
+/** The one event an order is issued with: the command's order, case and reason, and `data`. */
+function ordered(
+  command: Extract<SupervisionCommand, { type: "issue" }>,
+  actor: SupervisionActor,
+  data: Omit<EventData<"supervision.ordered">, "orderId" | "about" | "reason">,
+): SupervisionEvent[] {
+  const { orderId, about, reason } = command;
   return [
     {
       id: command.eventId,
       type: "supervision.ordered",
       time: command.at,
       agency: actor.agency,
-      data: {
-        orderId: command.orderId,
-        about,
-        to,
-        grounds,
-        reason: command.reason,
-        answerBy,
-        ...down,
-      },
+      data: { orderId, about, ...data, reason },
     },
   ];
 }
@@ -217,33 +225,20 @@ function decideForward(
   const { supervised, about } = command;
   if (supervised.kind !== "case" || about.kind !== "case" || about.id !== parent.about.id)
     return refuse("invalid", "转督办应针对同一案件", "about");
-  const now = Date.parse(command.at);
-  const due = Math.trunc(now + command.answerWithinDays * DAY_MS);
-  if (!(command.answerWithinDays > 0 && due > now))
-    return refuse("invalid", `回复期限应在 ${MAX_ANSWER_DAYS} 日以内`, "answerWithinDays");
+  const due = answerDue(command);
+  if (typeof due !== "number") return due;
   if (due > Date.parse(parent.answerBy))
     return refuse(
       "invalid",
       `回复期限不得晚于市里的期限（${parent.answerBy}）`,
       "answerWithinDays",
     );
-  return [
-    {
-      id: command.eventId,
-      type: "supervision.ordered",
-      time: command.at,
-      agency: actor.agency,
-      data: {
-        orderId: command.orderId,
-        about,
-        to: supervised.agency,
-        grounds: "major-case",
-        reason: command.reason,
-        answerBy: new Date(due).toISOString(),
-        forwards: parent.orderId,
-      },
-    },
-  ];
+  return ordered(command, actor, {
+    to: supervised.agency,
+    grounds: "major-case",
+    answerBy: new Date(due).toISOString(),
+    forwards: parent.orderId,
+  });
 }
 
 /**
