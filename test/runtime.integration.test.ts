@@ -189,6 +189,31 @@ describe("typed publish", () => {
     expect(b.duplicate).toBe(true);
     expect(b.seq).toBe(a.seq);
   });
+  it("times out what no stream acknowledges, again after a rest (its time-out sweep runs only while acks are awaited)", async () => {
+    const quiet = new EventPublisher(nc, {
+      county: "441723",
+      agency: "health",
+      retries: 0,
+      retryForMs: 0,
+      timeoutMs: 300,
+    });
+    // Something listens on the subject (no "no responders" answer), nothing ever answers.
+    const sink = nc.subscribe("ld.nowhere.>");
+    const nowhere = (id: string) => quiet.publishBytes(`ld.nowhere.${id}`, Buffer.from("{}"), id);
+    try {
+      for (const id of ["first", "after-rest"]) {
+        const t0 = Date.now();
+        await expect(nowhere(id)).rejects.toMatchObject({ code: "timeout" });
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+        expect(quiet.inFlight).toBe(0);
+        // At rest: the sweep stops itself on its next round and starts again with the next send.
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      sink.unsubscribe();
+      await quiet.close();
+    }
+  });
 });
 
 describe("sealed publish", () => {

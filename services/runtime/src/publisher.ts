@@ -431,7 +431,8 @@ export class EventPublisher implements Publisher {
   readonly #sub: Subscription;
   readonly #pending = new Map<string, Pending>();
   readonly #waiters: (() => void)[] = [];
-  readonly #sweep: NodeJS.Timeout;
+  /** Runs only while acks are awaited: a publisher at rest wakes nothing. */
+  #sweep: NodeJS.Timeout | undefined;
   readonly #maker: EventMaker;
   readonly #watchers: ((e: Published) => void)[] = [];
   /** Events made in this turn of the event loop, waiting to be sealed together. */
@@ -457,8 +458,6 @@ export class EventPublisher implements Publisher {
     this.#maker = eventMaker(this.#opts);
     this.#inbox = createInbox(inboxPrefixOf(opts.agency));
     this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (_err, msg) => this.#onAck(msg) });
-    this.#sweep = setInterval(() => this.#expire(), 100);
-    this.#sweep.unref();
   }
 
   /** Builds, validates and publishes one event; resolves when the stream has stored it. */
@@ -598,6 +597,7 @@ export class EventPublisher implements Publisher {
       reply: `${this.#inbox}.${token}`,
     };
     this.#pending.set(token, entry);
+    this.#sweep ??= setInterval(() => this.#expire(), 100).unref();
     try {
       this.#transmit(entry);
     } catch (err) {
@@ -624,6 +624,7 @@ export class EventPublisher implements Publisher {
 
   async close(): Promise<void> {
     clearInterval(this.#sweep);
+    this.#sweep = undefined;
     for (const u of this.#unsealed.splice(0))
       u.reject(new BusError("timeout", "publisher closed before the event was sent", true));
     for (const [token, p] of this.#pending) {
@@ -731,6 +732,12 @@ export class EventPublisher implements Publisher {
   }
 
   #expire() {
+    if (this.#pending.size === 0) {
+      // Nothing awaited: stopped until the next send (a burst keeps it running throughout).
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+      return;
+    }
     const now = Date.now();
     for (const [token, p] of this.#pending) {
       if (p.expires <= now)
