@@ -250,14 +250,6 @@ export class DeskStore {
     await this.#kv.put(`informant-file.${f.ref}`, enc(f));
   }
 
-  async fannedOut(eventId: string): Promise<boolean> {
-    return (await this.#kv.get(`fanout.${eventId}`))?.operation === "PUT";
-  }
-
-  async markFannedOut(eventId: string): Promise<void> {
-    await this.#kv.put(`fanout.${eventId}`, "1");
-  }
-
   #remember(lead: Lead) {
     this.state.leads.set(lead.leadId, lead);
     indexTarget(this.state, lead);

@@ -21,7 +21,8 @@ const typeOfEvent = (bytes: Uint8Array) =>
  * Handles the events this agency itself published (its durable `<agency>-sharer` consumer on
  * EVENTS). The stream is the outbox: whatever was acknowledged there is shared, even when the
  * process died right after the acknowledgement. Re-sharing is harmless: copies carry ids
- * derived from the original, and fan-out is marked done before the ack.
+ * derived from the original, and a step delivered again makes only the copies its addressees'
+ * subjects do not hold yet.
  */
 export function ownEventsHandler(deps: {
   agency: AgencyCode;
@@ -77,9 +78,9 @@ export function ownEventsHandler(deps: {
     const lead = evolveLead(before, event);
     if (lead && lead !== before) await store.saveLead(lead);
     // Fanned out before only if this event was delivered before (and not acknowledged then), or
-    // made before this process started.
+    // made before this process started: then each addressee's subject says whether its copy is
+    // there (no bucket write per step to say it was done: two bus messages a lead saved).
     const again = d.deliveryCount > 1 || Date.parse(e.time) < deps.startedAt;
-    if (again && (await store.fannedOut(e.id))) return;
     const copies = decideLead({ type: "share", agency, of: event }, lead);
     if (isRefusal(copies)) throw new ValidationError("not-shareable", copies.message);
     for (const copy of copies) {
@@ -110,6 +111,5 @@ export function ownEventsHandler(deps: {
       }
       await log.append(req, { onConflict: "reread" });
     }
-    await store.markFannedOut(e.id);
   }
 }
