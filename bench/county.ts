@@ -69,11 +69,23 @@ const CLOCK_TICKS = 100;
 /** CPU (ms) used by the processes of the tree, summed. */
 const cpuMsOfTree = (pids: number[]) => pids.reduce((sum, p) => sum + cpuMsOf(p), 0);
 
+/** The arguments `npm run up` gives node in the checkout at `root` (after `node`). */
+function upCommand(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const [node, ...rest] = (scripts.up ?? "").split(/\s+/);
+  if (node !== "node" || !rest.includes("up"))
+    throw new Error(`${root}/package.json: an up script that runs node, not ${scripts.up}`);
+  return rest;
+}
+
 type Up = { proc: ChildProcess; output: () => string; stop(): Promise<void> };
 
 /**
- * The main command (`npm run up`'s: node services/county/bootstrap.mjs up), on free ports in
- * its own folder, until it says it is up.
+ * The main command as the checkout's `npm run up` gives it (its package.json's `up` script:
+ * node, its flags, services/county/bootstrap.mjs up), on free ports in its own folder, until it
+ * says it is up.
  */
 async function up(
   root: string,
@@ -83,7 +95,7 @@ async function up(
   monitorPort: number,
 ) {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, ["services/county/bootstrap.mjs", "up", ...args], {
+  const proc = spawn(process.execPath, [...upCommand(root), ...args], {
     cwd: root,
     env: {
       ...process.env,

@@ -301,7 +301,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
           startChild(
             COMPARISON,
             process.execPath,
-            [join(build, `${COMPARISON}.mjs`)],
+            [...nodeFlags(COMPARISON), join(build, `${COMPARISON}.mjs`)],
             {
               ...process.env,
               ...LEAN_MALLOC,
@@ -432,8 +432,10 @@ const busTlsEnv = (tls: ClientTls | undefined): Record<string, string> =>
 /**
  * Memory at rest (bench --only county): glibc's allocator in two arenas rather than one per
  * thread, and an agency's young generation kept small (it handles a request at a time; V8 grows
- * it up to 16 MB a half under a burst and keeps it). The office keeps V8's default: its rebuild
- * allocates fast and long.
+ * it up to 16 MB a half under a burst and keeps it). The comparison service too (its runs are
+ * batches of OPRF evaluations, not a stream of short-lived objects: 16 MB of young generation
+ * resident at rest for nothing). The office keeps V8's default: its rebuild allocates fast and
+ * long.
  */
 const LEAN_MALLOC = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
 const nodeFlags = (agency: string) => (agency === "office" ? [] : ["--max-semi-space-size=1"]);
