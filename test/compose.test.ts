@@ -29,6 +29,7 @@ import { parse } from "yaml";
 import { buildImage, ENTRIES } from "../deploy/build.ts";
 import { clusterCertificates, ensureAuthority } from "../services/county/src/certs.ts";
 import { listeningRegion } from "../services/county/src/compose-secrets.ts";
+import { nodeFlags } from "../services/county/src/county.ts";
 import { freePort } from "../services/county/src/free-port.ts";
 import type { Identities } from "../services/county/src/identities.ts";
 import { ensureIdentities } from "../services/county/src/identities.ts";
@@ -116,10 +117,15 @@ const service = (name: string) => serviceIn(compose, name);
 
 const norm = (file: string) => posix.normalize(file).replace(/^\.\//, "");
 
-/** `node dist/<name>.mjs` → the source the image bundled it from (deploy/build.ts). */
+/** `node [--flag…] dist/<name>.mjs` → the source the image bundled it from (deploy/build.ts). */
 function sourceOf(command: string[]): string {
+  const [node, ...rest] = command;
+  const bundle = rest.at(-1);
   const m =
-    command.length === 2 && command[0] === "node" && /^dist\/([\w-]+)\.mjs$/.exec(command[1]!);
+    node === "node" &&
+    rest.slice(0, -1).every((a) => a.startsWith("--")) &&
+    bundle !== undefined &&
+    /^dist\/([\w-]+)\.mjs$/.exec(bundle);
   const source = m ? ENTRIES[m[1] as keyof typeof ENTRIES] : undefined;
   if (!source) throw new Error(`${JSON.stringify(command)}: not a bundle deploy/build.ts makes`);
   return source;
@@ -472,7 +478,12 @@ describe("the services", () => {
       );
 
       const entry = `services/${code}/src/main.ts`;
-      expect(s.command, `${code}: command`).toEqual(["node", `dist/${code}.mjs`]);
+      // With the flags the launcher gives it (memory at rest).
+      expect(s.command, `${code}: command`).toEqual([
+        "node",
+        ...nodeFlags(code),
+        `dist/${code}.mjs`,
+      ]);
       expect(sourceOf(s.command ?? []), `${code}: bundled from`).toBe(entry);
       expect(existsSync(join(ROOT, entry)), `${code}: ${entry} does not exist`).toBe(true);
       for (const node of NODES)
@@ -902,7 +913,7 @@ describe("the region profile: the two counties", () => {
         ].sort(),
       );
       expect(regionMounts(name, "configs").get(env.LIANDONG_CONFIG ?? "")).toBe(neighbourFile);
-      expect(s.command).toEqual(["node", `dist/${code}.mjs`]);
+      expect(s.command).toEqual(["node", ...nodeFlags(code), `dist/${code}.mjs`]);
       // The neighbour starts on its own: nothing of the county's in its way.
       expect(s.depends_on).toEqual({
         [NEIGHBOUR_NODE]: { condition: "service_healthy" },

@@ -438,7 +438,9 @@ const busTlsEnv = (tls: ClientTls | undefined): Record<string, string> =>
  * long.
  */
 const LEAN_MALLOC = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
-const nodeFlags = (agency: string) => (agency === "office" ? [] : ["--max-semi-space-size=1"]);
+/** Node's flags for a service (docker-compose.yml gives its containers the same: test/compose.test.ts). */
+export const nodeFlags = (agency: string) =>
+  agency === "office" ? [] : ["--max-semi-space-size=1"];
 
 async function connectWithRetry(
   url: string,
