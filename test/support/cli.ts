@@ -10,9 +10,13 @@ import { ROOT } from "./county.ts";
 
 const run = promisify(execFile);
 
+/** The build, looked up once for the test file (each look hashes every source). */
+let built: Promise<string> | undefined;
+
 /** `node <build>/liandong.mjs`: the command and its first arguments, before the CLI's own. */
 export async function cliCommand(): Promise<[string, string[]]> {
-  return [process.execPath, [join(await ensureBuilt(ROOT), "liandong.mjs")]];
+  built ??= ensureBuilt(ROOT);
+  return [process.execPath, [join(await built, "liandong.mjs")]];
 }
 
 /** Runs `liandong <args>`; its exit code and what it wrote on stdout (a failure is a code, not a throw). */
