@@ -14,6 +14,7 @@ import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream } from "../services/cli/src/read-log.ts";
 import { playDemo } from "../services/county/src/demo.ts";
+import { cliCommand } from "./support/cli.ts";
 import { eventually, ROOT, startTestCounty, type TestCounty } from "./support/county.ts";
 
 const run = promisify(execFile);
@@ -55,13 +56,8 @@ async function readAllWithHeaders(stream: string) {
 }
 
 async function cli(args: string[]) {
-  return run(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "services/cli/src/main.ts"), ...args],
-    {
-      cwd: ROOT,
-    },
-  );
+  const [cmd, first] = await cliCommand();
+  return run(cmd, [...first, ...args], { cwd: ROOT });
 }
 
 function verify(entries: LogEntry[]): VerifyReport {
@@ -97,12 +93,11 @@ async function tamperedCopy(entries: LogEntry[]): Promise<string> {
 }
 
 async function verifyWithCli(stream: string, extra: string[] = []) {
+  const [cmd, first] = await cliCommand();
   const result = await run(
-    process.execPath,
+    cmd,
     [
-      "--import",
-      "tsx",
-      join(ROOT, "services/cli/src/main.ts"),
+      ...first,
       "verify",
       "--nats",
       county.natsUrl,

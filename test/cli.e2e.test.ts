@@ -6,16 +6,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import cliPackage from "../services/cli/package.json" with { type: "json" };
+import { cliCommand } from "./support/cli.ts";
 import { ROOT, startTestCounty, type TestCounty } from "./support/county.ts";
 
+/** The shipped entry point (package.json's bin: the sources through tsx). */
 const BIN = join(ROOT, "services/cli/bin/liandong.mjs");
 
-/** Runs `liandong …`; resolves with its exit code and what it wrote. */
-function liandong(
+/**
+ * Runs `liandong …`; resolves with its exit code and what it wrote. `bin`: through the shipped
+ * entry point; otherwise the same sources as the county's build bundles them (support/cli.ts),
+ * which spares each run tsx compiling them again.
+ */
+async function liandong(
   args: string[],
   env: Record<string, string> = {},
+  bin = false,
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [cmd, first] = bin ? [process.execPath, [BIN]] : await cliCommand();
+  const child = spawn(cmd, [...first, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
   });
@@ -38,14 +46,16 @@ const COMMANDS = [
 ];
 
 describe("without a county", () => {
-  it("--version prints the CLI's version", async () => {
-    const r = await liandong(["--version"]);
-    expect(r.code).toBe(0);
-    expect(r.out.trim()).toBe(cliPackage.version);
+  it("--version prints the CLI's version, through the shipped entry point and the build", async () => {
+    for (const bin of [true, false]) {
+      const r = await liandong(["--version"], {}, bin);
+      expect(r.code, `bin: ${bin}`).toBe(0);
+      expect(r.out.trim(), `bin: ${bin}`).toBe(cliPackage.version);
+    }
   });
 
   it("--help of the whole and of each command: in Chinese, exit 0", async () => {
-    const all = await liandong(["--help"]);
+    const all = await liandong(["--help"], {}, true);
     expect(all.code).toBe(0);
     for (const c of COMMANDS) expect(all.out).toContain(c);
     expect(all.out).toContain("退出码");

@@ -115,6 +115,23 @@ const REQUIRED = SCHEMA_KEYS.filter((k) => !ServiceEnv.shape[k].safeParse(undefi
 
 const service = (name: string) => serviceIn(compose, name);
 
+/**
+ * The image's /app: dist/ as the Dockerfile builds it (deploy/build.ts), outside the repository;
+ * built once for the file, on first use (the image's own test, then the live region's commands).
+ */
+let image: Promise<string> | undefined;
+const builtImage = () =>
+  (image ??= (async () => {
+    const app = mkdtempSync(join(tmpdir(), "liandong-image-"));
+    const files = await buildImage(join(app, "dist"));
+    for (const f of files) expect(existsSync(f), f).toBe(true);
+    return app;
+  })());
+afterAll(async () => {
+  const app = await image?.catch(() => undefined);
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
 const norm = (file: string) => posix.normalize(file).replace(/^\.\//, "");
 
 /** `node [--flag…] dist/<name>.mjs` → the source the image bundled it from (deploy/build.ts). */
@@ -592,13 +609,10 @@ describe("the image", () => {
   });
 
   it("its bundles run with plain node and nothing beside them: init writes the county's secrets", async () => {
-    const out = mkdtempSync(join(tmpdir(), "liandong-image-"));
+    // Built outside the repository: a bundle that still needed node_modules would fail here.
+    const out = await builtImage();
+    const secrets = mkdtempSync(join(tmpdir(), "liandong-image-secrets-"));
     try {
-      // Built outside the repository: a bundle that still needed node_modules would fail here.
-      const files = await buildImage(join(out, "dist"));
-      for (const f of files) expect(existsSync(f), f).toBe(true);
-      const secrets = join(out, "secrets");
-      mkdirSync(secrets);
       const init = service("init");
       const r = spawnSync(process.execPath, [join(out, (init.command ?? [])[1]!)], {
         cwd: out,
@@ -615,7 +629,7 @@ describe("the image", () => {
         expect(existsSync(join(secrets, f)), f).toBe(true);
       expect(readFileSync(join(out, "dist/web/app.js"), "utf8").length).toBeGreaterThan(1000);
     } finally {
-      rmSync(out, { recursive: true, force: true });
+      rmSync(secrets, { recursive: true, force: true });
     }
   }, 120_000);
 });
@@ -999,14 +1013,24 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
     );
   }
 
-  /** A one-shot's command, as its container would run it; resolves with its exit code and output. */
-  function run(name: string): Promise<{ code: number | null; output: string }> {
-    const root = container(name);
-    const args = ["--import", "tsx", sourceOf(regionService(name).command ?? [])];
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
+  /**
+   * A service's command as its container runs it: `node dist/<name>.mjs` in the image's /app (the
+   * image built once for the file, builtImage), with the service's environment.
+   */
+  async function spawnCommand(name: string, root: string) {
+    const command = regionService(name).command ?? [];
+    sourceOf(command); // a bundle deploy/build.ts makes
+    const app = await builtImage();
+    return spawn(process.execPath, [join(app, command[1]!)], {
+      cwd: app,
       env: { ...process.env, ...environmentOf(name, root) },
     });
+  }
+
+  /** A one-shot's command, as its container would run it; resolves with its exit code and output. */
+  async function run(name: string): Promise<{ code: number | null; output: string }> {
+    const root = container(name);
+    const child = await spawnCommand(name, root);
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -1017,11 +1041,7 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
   /** Starts a long-running service, waits until it says `text`; `stop()` checks it stops cleanly. */
   async function startUntil(name: string, text: string) {
     const root = container(name);
-    const args = ["--import", "tsx", sourceOf(regionService(name).command ?? [])];
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, ...environmentOf(name, root) },
-    });
+    const child = await spawnCommand(name, root);
     let output = "";
     const exited = new Promise<number | null>((done) => child.on("exit", done));
     await new Promise<void>((said, failed) => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ensureBuilt } from "../services/county/build.mjs";
 import { freePort } from "../services/county/src/free-port.ts";
 import { launchChromium } from "./support/browser.ts";
 import { eventually, ROOT, startTestCounty, type TestCounty } from "./support/county.ts";
@@ -43,8 +44,9 @@ describe.skipIf(!caddy)("the proxy (deploy/Caddyfile) in front of a county", () 
       maxAliasCount: 1000,
     }) as { services: Record<string, { environment: Record<string, string> }> };
     const officePort = await freePort();
+    // Its bundle (`node dist/office.mjs` in compose): the county's build of the same entry.
     start(
-      [process.execPath, "--import", "tsx", "services/office/src/main.ts"],
+      [process.execPath, join(await ensureBuilt(ROOT), "office.mjs")],
       {
         ...process.env,
         LIANDONG_AGENCY: "office",

@@ -34,6 +34,8 @@ export function countyEntries(root = ROOT) {
     "city-office": "services/city-office/src/main.ts",
     /** The comparison service (数据比对): its own identity and OPRF key. */
     comparison: "services/comparison/src/main.ts",
+    /** The `liandong` command, built beside the county (the tests run it so, not through tsx). */
+    liandong: "services/cli/src/main.ts",
   };
   // Every agency with a package of its own (services/<agency>/src/main.ts on the agency desk).
   for (const dir of readdirSync(join(root, "services")).sort()) {

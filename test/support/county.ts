@@ -130,16 +130,22 @@ export function officerOf(
   return api(url, token);
 }
 
-/** Polls until `check` returns a value other than undefined. */
+/**
+ * Polls until `check` returns a value other than undefined: every 50 ms, or after as long as the
+ * last check took if that was longer (a check that reads and verifies a whole log, or runs the
+ * CLI, would otherwise take most of a core from the county it waits for).
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 10_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const started = Date.now();
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
+    const now = Date.now();
+    if (now > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, Math.min(Math.max(50, now - started), deadline - now)));
   }
 }
