@@ -31,13 +31,15 @@ import {
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
   SUPERVISION_STATUS_LABELS,
+  TARGET_KIND_LABELS,
   VIOLATION_LABELS,
   VOCABULARY,
 } from "./labels.ts";
-import { LeadSource, Violation } from "./lead.ts";
+import { LeadSource, Target, Violation } from "./lead.ts";
 import { OfficerRole } from "./officer-role.ts";
 
 const tables: [string, Record<string, Label>, readonly string[]][] = [
+  ["target kinds", TARGET_KIND_LABELS, Target.shape.kind.options],
   ["lead sources", LEAD_SOURCE_LABELS, LeadSource.options],
   ["violations", VIOLATION_LABELS, Violation.options],
   ["referral statuses", REFERRAL_STATUS_LABELS, ReferralStatus.options],

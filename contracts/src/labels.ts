@@ -15,7 +15,7 @@ import type { SanctionKind } from "./events-case.ts";
 import type { MajorCaseGround } from "./events-city.ts";
 import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import type { MonthlyFigures } from "./events-report.ts";
-import type { LeadSource, Violation } from "./lead.ts";
+import type { LeadSource, Target, Violation } from "./lead.ts";
 import type { OfficerName, OfficerRole } from "./officer-role.ts";
 
 /** A label in the two languages people read Liandong in: Chinese first, English on request. */
@@ -35,6 +35,12 @@ export const AGENCY_ENGLISH: Record<string, string> = {
   "drug-regulation": "Drug regulation",
   commerce: "Commerce (market regulation)",
   office: "Leading group's office",
+};
+
+/** What a lead's or a case's target is (对象类型). */
+export const TARGET_KIND_LABELS: Labels<typeof Target.shape.kind> = {
+  institution: { zh: "机构", en: "Institution" },
+  person: { zh: "个人", en: "Person" },
 };
 
 export const LEAD_SOURCE_LABELS: Labels<typeof LeadSource> = {
@@ -242,6 +248,7 @@ const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) a
 /** The lists a person picks from, in the schemas' order (the page's filters and forms). */
 export const VOCABULARY = {
   leadSources: keys(LEAD_SOURCE_LABELS),
+  targetKinds: keys(TARGET_KIND_LABELS),
   violations: keys(VIOLATION_LABELS),
   referralStatuses: keys(REFERRAL_STATUS_LABELS),
   sanctions: keys(SANCTION_LABELS),

@@ -62,10 +62,25 @@ export function webBuild(root = ROOT) {
   };
 }
 
+/** The city office's page script, bundled as services/city-office/src/page.ts's CITY_WEB_BUILD does. */
+export function cityWebBuild(root = ROOT) {
+  const web = join(root, "services/city-office/web");
+  return {
+    entryPoints: [join(web, "main.ts")],
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    tsconfig: join(web, "tsconfig.json"),
+    logLevel: "silent",
+  };
+}
+
 /**
  * Bundles `entries` (name → source, relative to `root`) into `out`: <name>.mjs each; beside them
  * what the bundles load at run time: check-worker.js (the office rebuild's checking thread,
  * services/runtime/src/check-ahead.ts), web/app.js and web/style.css (the office's page),
+ * web/city.js (the city office's page),
  * lifeline.sh (the launcher's wrapper of nats-server) and a package.json saying the .js files
  * are ES modules. Returns the files written and the workspace sources the bundles were made from.
  */
@@ -107,11 +122,17 @@ export async function bundle(out, entries, root = ROOT) {
     metafile: true,
     outfile: join(out, "web/app.js"),
   });
+  const cityWeb = await build({
+    ...cityWebBuild(root),
+    absWorkingDir: root,
+    metafile: true,
+    outfile: join(out, "web/city.js"),
+  });
   copyFileSync(join(root, "services/office/web/style.css"), join(out, "web/style.css"));
   copyFileSync(join(root, "services/county/src/lifeline.sh"), join(out, "lifeline.sh"));
   writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
   const sources = new Set(["services/office/web/style.css", "services/county/src/lifeline.sh"]);
-  for (const r of [services, worker, web])
+  for (const r of [services, worker, web, cityWeb])
     for (const input of Object.keys(r.metafile.inputs))
       if (!input.includes("node_modules/")) sources.add(input);
   return {
@@ -120,6 +141,7 @@ export async function bundle(out, entries, root = ROOT) {
       join(out, "check-worker.js"),
       join(out, "web/app.js"),
       join(out, "web/style.css"),
+      join(out, "web/city.js"),
       join(out, "lifeline.sh"),
     ],
     sources: [...sources].sort(),
