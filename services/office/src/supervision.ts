@@ -70,21 +70,12 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
       supervision.orders.get(id),
     );
     if (before) return c.json(supervisionView(before), 200);
-    const order = await decideOrder(ctx, deps.log, supervision, {
+    const order = await issueOrder(ctx, deps, officer.id, {
       orderId,
-      aboutId: body.about.id,
-      actor: officer.id,
-      eventId: uuidFromName(`supervision-ordered:${orderId}`),
-      command: (eventId) => ({
-        type: "issue",
-        at: ctx.clock().toISOString(),
-        eventId,
-        orderId,
-        about: body.about,
-        reason: body.reason,
-        answerWithinDays: body.answerWithinDays ?? ctx.config.supervisionAnswerDays,
-        supervised: supervised(deps, body.about),
-      }),
+      about: body.about,
+      reason: body.reason,
+      answerWithinDays: body.answerWithinDays ?? ctx.config.supervisionAnswerDays,
+      supervised: supervised(deps, body.about),
     });
     return c.json(order, 201);
   });
@@ -120,23 +111,14 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
     const before = supervision.orders.get(orderId);
     if (before) return c.json(supervisionView(before), 200);
     const remaining = (Date.parse(parent.answerBy) - ctx.clock().getTime()) / DAY_MS;
-    const order = await decideOrder(ctx, deps.log, supervision, {
+    const order = await issueOrder(ctx, deps, officer.id, {
       orderId,
-      aboutId: parent.about.id,
-      actor: officer.id,
-      eventId: uuidFromName(`supervision-ordered:${orderId}`),
-      command: (eventId) => ({
-        type: "issue",
-        at: ctx.clock().toISOString(),
-        eventId,
-        orderId,
-        about: parent.about,
-        reason: body.reason ?? parent.reason,
-        // By the city's deadline at the latest (the domain refuses a later one).
-        answerWithinDays: body.answerWithinDays ?? remaining,
-        supervised: { kind: "case", open: k?.status === "open", agency: to },
-        forwards: parent,
-      }),
+      about: parent.about,
+      reason: body.reason ?? parent.reason,
+      // By the city's deadline at the latest (the domain refuses a later one).
+      answerWithinDays: body.answerWithinDays ?? remaining,
+      supervised: { kind: "case", open: k?.status === "open", agency: to },
+      forwards: parent,
     });
     return c.json(order, 201);
   });
@@ -165,6 +147,22 @@ function supervised(deps: Deps, about: { kind: "referral" | "case"; id: string }
   const k = deps.cases.get(about.id);
   if (!k) throw new ProblemError(404, "not-found", "未找到该案件");
   return { kind: "case", open: k.status === "open", agency: k.agency };
+}
+
+/** Issues an order (督办, or 转督办 when it `forwards` the city's): the domain decides it. */
+function issueOrder(
+  ctx: ServiceContext,
+  deps: Deps,
+  actor: string,
+  issue: Omit<Extract<SupervisionCommand, { type: "issue" }>, "type" | "at" | "eventId">,
+): Promise<SupervisionOrderView> {
+  return decideOrder(ctx, deps.log, deps.supervision, {
+    orderId: issue.orderId,
+    aboutId: issue.about.id,
+    actor,
+    eventId: uuidFromName(`supervision-ordered:${issue.orderId}`),
+    command: (eventId) => ({ type: "issue", at: ctx.clock().toISOString(), eventId, ...issue }),
+  });
 }
 
 /**
