@@ -46,35 +46,28 @@ export function countyEntries(root = ROOT) {
   return entries;
 }
 
+/** A page's script as services/runtime/src/http.ts's PAGE_BUNDLE bundles it: `web` its folder. */
+const pageBuild = (web, entry, more = {}) => ({
+  entryPoints: [join(web, entry)],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  ...more,
+  tsconfig: join(web, "tsconfig.json"),
+  logLevel: "silent",
+});
+
 /** The office's web page, bundled as services/office/src/web.ts's WEB_BUILD does (a test compares). */
-export function webBuild(root = ROOT) {
-  const web = join(root, "services/office/web");
-  return {
-    entryPoints: [join(web, "main.tsx")],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    minify: true,
+export const webBuild = (root = ROOT) =>
+  pageBuild(join(root, "services/office/web"), "main.tsx", {
     jsx: "automatic",
     jsxImportSource: "preact",
-    tsconfig: join(web, "tsconfig.json"),
-    logLevel: "silent",
-  };
-}
+  });
 
 /** The city office's page script, bundled as services/city-office/src/page.ts's CITY_WEB_BUILD does. */
-export function cityWebBuild(root = ROOT) {
-  const web = join(root, "services/city-office/web");
-  return {
-    entryPoints: [join(web, "main.ts")],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    minify: true,
-    tsconfig: join(web, "tsconfig.json"),
-    logLevel: "silent",
-  };
-}
+export const cityWebBuild = (root = ROOT) =>
+  pageBuild(join(root, "services/city-office/web"), "main.ts");
 
 /**
  * Bundles `entries` (name → source, relative to `root`) into `out`: <name>.mjs each; beside them

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { countyName, reportingMonth } from "@liandong/contracts";
-import type { HttpEnv, ServiceContext } from "@liandong/runtime";
+import { type HttpEnv, PAGE_BUNDLE, type ServiceContext } from "@liandong/runtime";
 import type { BuildOptions } from "esbuild";
 import { type Context, Hono } from "hono";
 
@@ -11,13 +11,9 @@ const PREBUILT = resolve(import.meta.dirname, "web", "city.js");
 
 /** How the page's script is bundled: at the service's start from source, or ahead of time. */
 export const CITY_WEB_BUILD = {
+  ...PAGE_BUNDLE,
   entryPoints: [resolve(WEB, "main.ts")],
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
   tsconfig: resolve(WEB, "tsconfig.json"),
-  logLevel: "silent",
 } satisfies BuildOptions;
 
 /** The page's script: built ahead of time when bundled, else from web/ (a broken page fails the start). */

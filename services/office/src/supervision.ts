@@ -245,25 +245,52 @@ export function escalate(
     // An order from the city's office is the city's to escalate.
     if (!answerOverdue(o, now) || (o.byCounty && o.byCounty !== ctx.county)) continue;
     const key = `escalate:${o.orderId}:${o.level + 1}`;
-    if (inFlight.has(key)) continue;
-    inFlight.add(key);
-    decideOrder(ctx, log, supervision, {
-      orderId: o.orderId,
-      aboutId: o.about.id,
-      actor: `svc.${ctx.agency}`,
+    onItsOwn(ctx, log, supervision, inFlight, o, {
+      key,
       eventId: uuidFromName(key),
       command: (eventId) => ({ type: "escalate", at: ctx.clock().toISOString(), eventId }),
-    }).then(
-      () => inFlight.delete(key),
-      (err) => {
-        inFlight.delete(key);
-        // Answered meanwhile: nothing to escalate.
-        if (err instanceof ProblemError && err.status === 409)
-          ctx.logger.info({ orderId: o.orderId, detail: err.detail }, "escalation not needed");
-        else ctx.logger.error({ err, orderId: o.orderId }, "could not record an escalation");
-      },
-    );
+      // Answered meanwhile: nothing to escalate.
+      meanwhile: "escalation not needed",
+      failed: "could not record an escalation",
+    });
   }
+}
+
+/**
+ * A step the office's scheduler takes on an order on its own (`svc.office`), once at a time per
+ * `key` (`inFlight`): refused because another step came first (409), it says so and is dropped.
+ */
+function onItsOwn(
+  ctx: ServiceContext,
+  log: AggregateLog,
+  supervision: Supervision,
+  inFlight: Set<string>,
+  order: SupervisionOrder,
+  step: {
+    key: string;
+    eventId: string;
+    command: (eventId: string) => SupervisionCommand;
+    meanwhile: string;
+    failed: string;
+  },
+): void {
+  if (inFlight.has(step.key)) return;
+  inFlight.add(step.key);
+  decideOrder(ctx, log, supervision, {
+    orderId: order.orderId,
+    aboutId: order.about.id,
+    actor: `svc.${ctx.agency}`,
+    eventId: step.eventId,
+    command: step.command,
+  }).then(
+    () => inFlight.delete(step.key),
+    (err) => {
+      inFlight.delete(step.key);
+      if (err instanceof ProblemError && err.status === 409)
+        ctx.logger.info({ orderId: order.orderId, detail: err.detail }, step.meanwhile);
+      else ctx.logger.error({ err, orderId: order.orderId }, step.failed);
+    },
+  );
 }
 
 /**
@@ -284,13 +311,8 @@ export function answerUp(
     if (!o.forwards || o.status !== "answered" || o.answer === undefined) continue;
     const parent = supervision.orders.get(o.forwards);
     if (!parent || parent.status === "answered") continue;
-    const key = `answer-up:${parent.orderId}`;
-    if (inFlight.has(key)) continue;
-    inFlight.add(key);
-    decideOrder(ctx, log, supervision, {
-      orderId: parent.orderId,
-      aboutId: parent.about.id,
-      actor: `svc.${ctx.agency}`,
+    onItsOwn(ctx, log, supervision, inFlight, parent, {
+      key: `answer-up:${parent.orderId}`,
       eventId: uuidFromName(`supervision-answered:${parent.orderId}`),
       command: (eventId) => ({
         type: "answer",
@@ -298,15 +320,8 @@ export function answerUp(
         eventId,
         answer: `转${shortName(o.to)}办理，回复：${o.answer}`.slice(0, 4000),
       }),
-    }).then(
-      () => inFlight.delete(key),
-      (err) => {
-        inFlight.delete(key);
-        if (err instanceof ProblemError && err.status === 409)
-          ctx.logger.info({ orderId: parent.orderId, detail: err.detail }, "answered meanwhile");
-        else
-          ctx.logger.error({ err, orderId: parent.orderId }, "could not answer the city's order");
-      },
-    );
+      meanwhile: "answered meanwhile",
+      failed: "could not answer the city's order",
+    });
   }
 }

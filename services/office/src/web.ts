@@ -4,7 +4,13 @@
 // agencies allow the office's origin), so what an officer enters never passes through here.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type HttpEnv, hostnameOf, renamed, type ServiceContext } from "@liandong/runtime";
+import {
+  type HttpEnv,
+  hostnameOf,
+  PAGE_BUNDLE,
+  renamed,
+  type ServiceContext,
+} from "@liandong/runtime";
 import type { BuildOptions } from "esbuild";
 import { type Context, Hono } from "hono";
 
@@ -29,15 +35,11 @@ const PAGE = `<!doctype html>
 
 /** How the page is bundled: at the office's start from source, or ahead of time for the image. */
 export const WEB_BUILD = {
+  ...PAGE_BUNDLE,
   entryPoints: [resolve(WEB, "main.tsx")],
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
   jsx: "automatic",
   jsxImportSource: "preact",
   tsconfig: resolve(WEB, "tsconfig.json"),
-  logLevel: "silent",
 } satisfies BuildOptions;
 export const WEB_STYLE = resolve(WEB, "style.css");
 
