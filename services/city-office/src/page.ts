@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { countyName, reportingMonth } from "@liandong/contracts";
-import { type HttpEnv, PAGE_BUNDLE, type ServiceContext } from "@liandong/runtime";
+import { type HttpEnv, PAGE_BUNDLE, pageHeaders, type ServiceContext } from "@liandong/runtime";
 import type { BuildOptions } from "esbuild";
 import { type Context, Hono } from "hono";
 
@@ -24,17 +24,9 @@ async function bundleCityScript(): Promise<string> {
   return out.outputFiles?.[0]?.text ?? "";
 }
 
-/** Strict headers: the page loads nothing but its own script, and talks to its own origin only. */
+/** Strict headers: the page loads nothing but its own script and talks to its own origin only. */
 const HEADERS = {
-  "content-security-policy": [
-    "default-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join("; "),
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  ...pageHeaders(["style-src 'self' 'unsafe-inline'"]),
   "cache-control": "no-cache",
 };
 

@@ -8,6 +8,7 @@ import {
   type HttpEnv,
   hostnameOf,
   PAGE_BUNDLE,
+  pageHeaders,
   renamed,
   type ServiceContext,
 } from "@liandong/runtime";
@@ -94,18 +95,10 @@ export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
           .map((s) => new URL(s.url).origin),
       ),
     ];
-    return {
-      "content-security-policy": [
-        "default-src 'self'",
-        `connect-src 'self' ${elsewhere.join(" ")}`.trim(),
-        "img-src 'self' data: blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-      ].join("; "),
-      "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
-    };
+    return pageHeaders([
+      `connect-src 'self' ${elsewhere.join(" ")}`.trim(),
+      "img-src 'self' data: blob:",
+    ]);
   };
   const send = (c: Context<HttpEnv>, body: string, type: string) =>
     c.body(body, 200, { ...headers(c), "content-type": type, "cache-control": "no-cache" });
