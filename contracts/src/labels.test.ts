@@ -9,6 +9,7 @@ import { EVENT_TYPES } from "./catalogue.ts";
 import { AggregateKind } from "./envelope.ts";
 import { SanctionKind } from "./events-case.ts";
 import { MajorCaseGround } from "./events-city.ts";
+import { InspectionFindings } from "./events-inspection.ts";
 import { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import { MonthlyFigures } from "./events-report.ts";
 import {
@@ -19,6 +20,7 @@ import {
   DEADLINE_LABELS,
   EVENT_TYPE_LABELS,
   FIGURE_LABELS,
+  FINDINGS_COUNT_LABELS,
   type Label,
   LEAD_SOURCE_LABELS,
   LEAD_STATUS_LABELS,
@@ -54,6 +56,11 @@ const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["report statuses", REPORT_STATUS_LABELS, ReportStatus.options],
   ["sanctions", SANCTION_LABELS, SanctionKind.options],
   ["figures", FIGURE_LABELS, Object.keys(MonthlyFigures.shape)],
+  [
+    "inspection findings' counts",
+    FINDINGS_COUNT_LABELS,
+    Object.keys(InspectionFindings.shape).filter((k) => k !== "problems" && k !== "leads"),
+  ],
   ["aggregate kinds", AGGREGATE_KIND_LABELS, AggregateKind.options],
   ["event types", EVENT_TYPE_LABELS, EVENT_TYPES],
   ["officer roles", OFFICER_ROLE_LABELS, OfficerRole.options],

@@ -13,6 +13,7 @@ import type { EventType } from "./catalogue.ts";
 import type { AggregateKind } from "./envelope.ts";
 import type { SanctionKind } from "./events-case.ts";
 import type { MajorCaseGround } from "./events-city.ts";
+import type { InspectionFindings } from "./events-inspection.ts";
 import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import type { MonthlyFigures } from "./events-report.ts";
 import type { LeadSource, Target, Violation } from "./lead.ts";
@@ -243,6 +244,20 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   },
 };
 
+/**
+ * What one agency counts on a joint inspection (检查结果), in the schema's order: the monthly
+ * figures' words where a count is one of them.
+ */
+export const FINDINGS_COUNT_LABELS: Record<
+  Exclude<keyof InspectionFindings, "problems" | "leads">,
+  Label
+> = {
+  institutionsChecked: FIGURE_LABELS.institutionsChecked,
+  devicesSealed: FIGURE_LABELS.devicesSealed,
+  drugsConfiscated: FIGURE_LABELS.drugsConfiscated,
+  advertsRemoved: { zh: "清理广告", en: "Adverts removed" },
+};
+
 const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) as K[];
 
 /** The lists a person picks from, in the schemas' order (the page's filters and forms). */
@@ -254,6 +269,7 @@ export const VOCABULARY = {
   sanctions: keys(SANCTION_LABELS),
   deadlines: keys(DEADLINE_LABELS),
   figures: keys(FIGURE_LABELS),
+  findingsCounts: keys(FINDINGS_COUNT_LABELS),
 } as const;
 
 /** Each officer's role as a person reads it (GLOSSARY.md, 经办人). */

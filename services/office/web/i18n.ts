@@ -7,6 +7,7 @@ import {
   DEADLINE_LABELS,
   EVENT_TYPE_LABELS,
   FIGURE_LABELS,
+  FINDINGS_COUNT_LABELS,
   type Label,
   LEAD_SOURCE_LABELS,
   officerLabel,
@@ -179,7 +180,6 @@ const WORDS = {
   crossBorder: ["跨区", "Across the line"],
   answerOrder: ["答复督办", "Answer"],
   recordFindings: ["填报检查结果", "Record findings"],
-  advertsRemoved: ["清理广告", "Adverts removed"],
   problems: ["发现问题（每行一条）", "Problems found (one per line)"],
   submitReport: ["报送月报", "Submit the report"],
   note: ["备注", "Note"],
@@ -227,6 +227,7 @@ export const labels = {
   reportStatus: of(REPORT_STATUS_LABELS),
   sanction: of(SANCTION_LABELS),
   figure: of(FIGURE_LABELS),
+  findingsCount: of(FINDINGS_COUNT_LABELS),
   /** Who took a step (经办人): 张三（卫健联络员）, or the actor id of a step no officer is named on. */
   officer: (step: { actor: string; agency: string; officer?: OfficerName | undefined }): string =>
     officerLabel(step.actor, step.officer, shortNames.get(step.agency), lang.value),
