@@ -68,7 +68,7 @@ export async function bundleWebPage(): Promise<{ script: string; style: string }
 export function servicesFor(
   ctx: Pick<ServiceContext, "agency" | "config" | "env">,
   hostname: string | undefined,
-): { code: string; name: string; url: string }[] {
+): { code: string; name: string; shortName: string; url: string }[] {
   const urls = ctx.env.LIANDONG_SERVICE_URLS ?? {};
   const office = urls[ctx.agency];
   const officeHost = office && !office.startsWith("/") ? new URL(office).hostname : undefined;
@@ -78,7 +78,9 @@ export function servicesFor(
       : url;
   return ctx.config.agencies.flatMap((a) => {
     const url = a.code === ctx.agency ? "" : urls[a.code];
-    return url === undefined ? [] : [{ code: a.code, name: a.name, url: url && seen(url) }];
+    return url === undefined
+      ? []
+      : [{ code: a.code, name: a.name, shortName: a.shortName, url: url && seen(url) }];
   });
 }
 

@@ -211,6 +211,10 @@ export function setAgencyNames(
   }
 }
 
+/** The agency a short name stands for (卫健 → health), as the county's configuration names it. */
+export const agencyOfShortName = (short: string): string | undefined =>
+  [...shortNames].find(([, s]) => s === short)?.[0];
+
 export const labels = {
   agency: (code: string): string =>
     (lang.value === "en" ? AGENCY_ENGLISH[code] : undefined) ?? agencyNames.get(code) ?? code,
