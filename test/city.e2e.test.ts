@@ -468,7 +468,7 @@ describe("the city's page (市级工作台)", () => {
     expect(cases.join(" ")).toContain("移送司法机关");
     const orders = await page.getByTestId("orders").locator("td").allTextContents();
     expect(orders).toContain("甘州区");
-    expect(orders.some((t) => t.startsWith("已回复"))).toBe(true);
+    expect(orders.some((t) => t.startsWith("已答复"))).toBe(true);
     for (const text of [...rows, ...cases, ...orders])
       expect(text, "an identifier shown to a person").not.toMatch(/\b[a-z]+-[a-z]+\b|\b62\d{4}\b/);
 

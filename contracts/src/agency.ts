@@ -30,3 +30,11 @@ export const DEFAULT_AGENCIES: readonly Agency[] = [
   { code: "commerce", name: "工商行政管理部门（市场监管）", shortName: "市场监管", role: "agency" },
   { code: OFFICE, name: "领导小组办公室", shortName: "领导小组办公室", role: "office" },
 ];
+
+/** An agency's short name (卫健, 公安…) among `agencies` (the county's configured, by default the six). */
+export function shortNameOf(
+  code: string,
+  agencies: readonly Pick<Agency, "code" | "shortName">[] = DEFAULT_AGENCIES,
+): string | undefined {
+  return agencies.find((a) => a.code === code)?.shortName;
+}

@@ -12,25 +12,12 @@ import {
 import { CountyConfig, recipientsFor } from "./config.ts";
 import { CountyCode } from "./county.ts";
 import { Envelope } from "./envelope.ts";
+import { SAMPLE_EVENT, SAMPLE_LEAD_ID } from "./fixtures.ts";
 import { LeadSource } from "./lead.ts";
 import { parseEvent } from "./parse-event.ts";
 
-const leadId = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
-const event = {
-  specversion: "1.0",
-  id: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
-  source: "liandong:441723:health",
-  type: "lead.dismissed",
-  time: "2026-11-01T08:00:00.000Z",
-  subject: leadId,
-  county: "441723",
-  agency: "health",
-  actor: "health.liaison",
-  aggregate: { kind: "lead", id: leadId },
-  correlationId: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
-  prev: null,
-  data: { leadId, reason: "重复" },
-};
+const leadId = SAMPLE_LEAD_ID;
+const event = SAMPLE_EVENT;
 
 describe("parseEvent", () => {
   it("accepts a valid event", () => {

@@ -9,6 +9,7 @@ import { EVENT_TYPES } from "./catalogue.ts";
 import { AggregateKind } from "./envelope.ts";
 import { SanctionKind } from "./events-case.ts";
 import { MajorCaseGround } from "./events-city.ts";
+import { InspectionFindings } from "./events-inspection.ts";
 import { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import { MonthlyFigures } from "./events-report.ts";
 import {
@@ -19,6 +20,7 @@ import {
   DEADLINE_LABELS,
   EVENT_TYPE_LABELS,
   FIGURE_LABELS,
+  FINDINGS_COUNT_LABELS,
   type Label,
   LEAD_SOURCE_LABELS,
   LEAD_STATUS_LABELS,
@@ -31,13 +33,15 @@ import {
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
   SUPERVISION_STATUS_LABELS,
+  TARGET_KIND_LABELS,
   VIOLATION_LABELS,
   VOCABULARY,
 } from "./labels.ts";
-import { LeadSource, Violation } from "./lead.ts";
+import { LeadSource, Target, Violation } from "./lead.ts";
 import { OfficerRole } from "./officer-role.ts";
 
 const tables: [string, Record<string, Label>, readonly string[]][] = [
+  ["target kinds", TARGET_KIND_LABELS, Target.shape.kind.options],
   ["lead sources", LEAD_SOURCE_LABELS, LeadSource.options],
   ["violations", VIOLATION_LABELS, Violation.options],
   ["referral statuses", REFERRAL_STATUS_LABELS, ReferralStatus.options],
@@ -52,6 +56,11 @@ const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["report statuses", REPORT_STATUS_LABELS, ReportStatus.options],
   ["sanctions", SANCTION_LABELS, SanctionKind.options],
   ["figures", FIGURE_LABELS, Object.keys(MonthlyFigures.shape)],
+  [
+    "inspection findings' counts",
+    FINDINGS_COUNT_LABELS,
+    Object.keys(InspectionFindings.shape).filter((k) => k !== "problems" && k !== "leads"),
+  ],
   ["aggregate kinds", AGGREGATE_KIND_LABELS, AggregateKind.options],
   ["event types", EVENT_TYPE_LABELS, EVENT_TYPES],
   ["officer roles", OFFICER_ROLE_LABELS, OfficerRole.options],

@@ -13,9 +13,10 @@ import type { EventType } from "./catalogue.ts";
 import type { AggregateKind } from "./envelope.ts";
 import type { SanctionKind } from "./events-case.ts";
 import type { MajorCaseGround } from "./events-city.ts";
+import type { InspectionFindings } from "./events-inspection.ts";
 import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import type { MonthlyFigures } from "./events-report.ts";
-import type { LeadSource, Violation } from "./lead.ts";
+import type { LeadSource, Target, Violation } from "./lead.ts";
 import type { OfficerName, OfficerRole } from "./officer-role.ts";
 
 /** A label in the two languages people read Liandong in: Chinese first, English on request. */
@@ -35,6 +36,12 @@ export const AGENCY_ENGLISH: Record<string, string> = {
   "drug-regulation": "Drug regulation",
   commerce: "Commerce (market regulation)",
   office: "Leading group's office",
+};
+
+/** What a lead's or a case's target is (对象类型). */
+export const TARGET_KIND_LABELS: Labels<typeof Target.shape.kind> = {
+  institution: { zh: "机构", en: "Institution" },
+  person: { zh: "个人", en: "Person" },
 };
 
 export const LEAD_SOURCE_LABELS: Labels<typeof LeadSource> = {
@@ -237,16 +244,32 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
   },
 };
 
+/**
+ * What one agency counts on a joint inspection (检查结果), in the schema's order: the monthly
+ * figures' words where a count is one of them.
+ */
+export const FINDINGS_COUNT_LABELS: Record<
+  Exclude<keyof InspectionFindings, "problems" | "leads">,
+  Label
+> = {
+  institutionsChecked: FIGURE_LABELS.institutionsChecked,
+  devicesSealed: FIGURE_LABELS.devicesSealed,
+  drugsConfiscated: FIGURE_LABELS.drugsConfiscated,
+  advertsRemoved: { zh: "清理广告", en: "Adverts removed" },
+};
+
 const keys = <K extends string>(table: Record<K, Label>) => Object.keys(table) as K[];
 
 /** The lists a person picks from, in the schemas' order (the page's filters and forms). */
 export const VOCABULARY = {
   leadSources: keys(LEAD_SOURCE_LABELS),
+  targetKinds: keys(TARGET_KIND_LABELS),
   violations: keys(VIOLATION_LABELS),
   referralStatuses: keys(REFERRAL_STATUS_LABELS),
   sanctions: keys(SANCTION_LABELS),
   deadlines: keys(DEADLINE_LABELS),
   figures: keys(FIGURE_LABELS),
+  findingsCounts: keys(FINDINGS_COUNT_LABELS),
 } as const;
 
 /** Each officer's role as a person reads it (GLOSSARY.md, 经办人). */

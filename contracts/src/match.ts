@@ -259,11 +259,7 @@ export const ComparisonOp = z.enum(["evaluate", "facts", "findings"]);
 export type ComparisonOp = z.infer<typeof ComparisonOp>;
 
 /** One sale on a drug ledger as the rules read it: no buyer, the holder's reference to the row. */
-export const LedgerSaleFact = z.object({
-  ref: RecordRef,
-  soldOn: Day,
-  drug: TerminationDrug,
-  doseMg: z.number().positive(),
+export const LedgerSaleFact = OverdoseFact.extend({
   prescriber: z.string().min(1).max(64),
   institution: z.string().min(1).max(100),
 });

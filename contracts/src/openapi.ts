@@ -254,6 +254,18 @@ const pathParam = (name: string, schema: Record<string, unknown>) => ({
   required: true,
   schema,
 });
+/** A file of a page (the page, its script, its style): open, no token. */
+const page = (operationId: string, summary: string, type: string) => ({
+  get: {
+    operationId,
+    summary,
+    security: [],
+    responses: {
+      "200": { description: "页面文件", content: { [type]: { schema: { type: "string" } } } },
+    },
+  },
+});
+
 const monthPattern = "^\\d{4}-(0[1-9]|1[0-2])$";
 
 /** What every service answers (the runtime mounts it): who is logged in, probes, metrics. */
@@ -951,16 +963,6 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     UiConfig: jsonSchema(UiConfig, "output"),
   };
   const month = pathParam("month", { type: "string", pattern: monthPattern });
-  const page = (operationId: string, summary: string, type: string) => ({
-    get: {
-      operationId,
-      summary,
-      security: [],
-      responses: {
-        "200": { description: "页面文件", content: { [type]: { schema: { type: "string" } } } },
-      },
-    },
-  });
   const report = (ext: "csv" | "json") => ({
     get: {
       operationId: ext === "csv" ? "countyReportCsv" : "countyReport",
@@ -1442,19 +1444,8 @@ export function cityOfficeOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-      "/": {
-        get: {
-          operationId: "cityPage",
-          summary: "市级工作台 — the city office's page",
-          security: [],
-          responses: {
-            "200": {
-              description: "页面",
-              content: { "text/html": { schema: { type: "string" } } },
-            },
-          },
-        },
-      },
+      "/": page("cityPage", "市级工作台 — the city office's page", "text/html"),
+      "/ui/city.js": page("cityScript", "市级工作台脚本 — the page's script", "text/javascript"),
     },
     components: { schemas, securitySchemes },
   };

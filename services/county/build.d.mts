@@ -5,6 +5,8 @@ import type { BuildOptions } from "esbuild";
 export function countyEntries(root?: string): Record<string, string>;
 /** The office's web page, bundled as services/office/src/web.ts's WEB_BUILD does. */
 export function webBuild(root?: string): BuildOptions;
+/** The city office's page script, bundled as services/city-office/src/page.ts's CITY_WEB_BUILD does. */
+export function cityWebBuild(root?: string): BuildOptions;
 /** Bundles `entries` into `out` (and what they load at run time beside them). */
 export function bundle(
   out: string,

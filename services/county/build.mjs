@@ -48,26 +48,34 @@ export function countyEntries(root = ROOT) {
   return entries;
 }
 
+/** A page's script as services/runtime/src/http.ts's PAGE_BUNDLE bundles it: `web` its folder. */
+const pageBuild = (web, entry, more = {}) => ({
+  entryPoints: [join(web, entry)],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  ...more,
+  tsconfig: join(web, "tsconfig.json"),
+  logLevel: "silent",
+});
+
 /** The office's web page, bundled as services/office/src/web.ts's WEB_BUILD does (a test compares). */
-export function webBuild(root = ROOT) {
-  const web = join(root, "services/office/web");
-  return {
-    entryPoints: [join(web, "main.tsx")],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    minify: true,
+export const webBuild = (root = ROOT) =>
+  pageBuild(join(root, "services/office/web"), "main.tsx", {
     jsx: "automatic",
     jsxImportSource: "preact",
-    tsconfig: join(web, "tsconfig.json"),
-    logLevel: "silent",
-  };
-}
+  });
+
+/** The city office's page script, bundled as services/city-office/src/page.ts's CITY_WEB_BUILD does. */
+export const cityWebBuild = (root = ROOT) =>
+  pageBuild(join(root, "services/city-office/web"), "main.ts");
 
 /**
  * Bundles `entries` (name → source, relative to `root`) into `out`: <name>.mjs each; beside them
  * what the bundles load at run time: check-worker.js (the office rebuild's checking thread,
  * services/runtime/src/check-ahead.ts), web/app.js and web/style.css (the office's page),
+ * web/city.js (the city office's page),
  * lifeline.sh (the launcher's wrapper of nats-server) and a package.json saying the .js files
  * are ES modules. Returns the files written and the workspace sources the bundles were made from.
  */
@@ -109,11 +117,17 @@ export async function bundle(out, entries, root = ROOT) {
     metafile: true,
     outfile: join(out, "web/app.js"),
   });
+  const cityWeb = await build({
+    ...cityWebBuild(root),
+    absWorkingDir: root,
+    metafile: true,
+    outfile: join(out, "web/city.js"),
+  });
   copyFileSync(join(root, "services/office/web/style.css"), join(out, "web/style.css"));
   copyFileSync(join(root, "services/county/src/lifeline.sh"), join(out, "lifeline.sh"));
   writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
   const sources = new Set(["services/office/web/style.css", "services/county/src/lifeline.sh"]);
-  for (const r of [services, worker, web])
+  for (const r of [services, worker, web, cityWeb])
     for (const input of Object.keys(r.metafile.inputs))
       if (!input.includes("node_modules/")) sources.add(input);
   return {
@@ -122,6 +136,7 @@ export async function bundle(out, entries, root = ROOT) {
       join(out, "check-worker.js"),
       join(out, "web/app.js"),
       join(out, "web/style.css"),
+      join(out, "web/city.js"),
       join(out, "lifeline.sh"),
     ],
     sources: [...sources].sort(),

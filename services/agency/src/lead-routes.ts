@@ -242,7 +242,11 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
     const duplicates: { key: string; leadId: string }[] = [];
     let others = 0;
     for (const finding of findings) {
-      const { originator, registration } = findingLead(finding, deps.config.county);
+      const { originator, registration } = findingLead(
+        finding,
+        deps.config.county,
+        deps.config.agencies,
+      );
       if (originator !== agency) {
         others++;
         continue;

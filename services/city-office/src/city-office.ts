@@ -40,7 +40,7 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
   ctx.app.route("/", cityReportRoutes(ctx, reports));
   ctx.app.route("/", majorCaseRoutes(ctx, { log, majorCases }));
   ctx.app.route("/", orderRoutes(ctx, { log, orders, majorCases }));
-  ctx.app.route("/", cityPage(ctx, { reports, majorCases, orders }));
+  ctx.app.route("/", await cityPage(ctx));
 
   const deadLetter = async (m: StreamMessage, reason: string, detail: string) => {
     const h = headers();
@@ -97,4 +97,4 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
 }
 
 /** What the city's office answers without a token: its page and the probes. */
-export const OPEN_PATHS = new Set(["/", "/healthz", "/readyz", "/metrics"]);
+export const OPEN_PATHS = new Set(["/", "/ui/city.js", "/healthz", "/readyz", "/metrics"]);

@@ -3,8 +3,8 @@ import {
   type CityReportView,
   countyName,
   FIGURE_LABELS,
+  REPORT_STATUS_LABELS,
   ReportMonth,
-  type ReportStatus,
   ratePercent,
 } from "@liandong/contracts";
 import {
@@ -51,13 +51,6 @@ export function cityReport(
   });
 }
 
-const STATUS_LABEL: Record<ReportStatus, string> = {
-  submitted: "已按时上报",
-  late: "逾期上报",
-  missing: "未上报（已逾期）",
-  pending: "未上报",
-};
-
 const field = (v: string | number) => {
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
@@ -84,7 +77,7 @@ export function cityReportCsv(report: CityReportView): string {
     c.county,
     ...FIGURE_NAMES.map((k) => c.figures[k]),
     ratePercent(c.closureRate),
-    STATUS_LABEL[c.status],
+    REPORT_STATUS_LABELS[c.status].zh,
     c.closedAt ? cst(c.closedAt) : "",
     c.flaggedAgencies.join("、"),
   ]);

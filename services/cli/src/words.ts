@@ -6,12 +6,13 @@ import {
   type Label,
   type OfficerName,
   officerLabel,
+  shortNameOf,
   TRAIL_LABELS,
 } from "@liandong/contracts";
 
 export const agencyName = (code: string) =>
   DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code;
-export const shortName = (code: string) => DEFAULT_AGENCIES.find((a) => a.code === code)?.shortName;
+export const shortName = (code: string) => shortNameOf(code);
 export const stepName = (type: string) =>
   (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
 export const word = (w: keyof typeof TRAIL_LABELS) => TRAIL_LABELS[w].zh;

@@ -3,13 +3,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, it } from "vitest";
+import { CITY_WEB_BUILD } from "../../city-office/src/page.ts";
 import { WEB_BUILD } from "../../office/src/web.ts";
-import { bundle, countyEntries, ensureBuilt, webBuild } from "../build.mjs";
+import { bundle, cityWebBuild, countyEntries, ensureBuilt, webBuild } from "../build.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 
 it("bundles the office's page as the office does when it runs from sources", () => {
   expect(webBuild(ROOT)).toEqual(WEB_BUILD);
+});
+
+it("bundles the city office's page as the city office does when it runs from sources", () => {
+  expect(cityWebBuild(ROOT)).toEqual(CITY_WEB_BUILD);
 });
 
 it("has an entry for the launcher, the office, the desk, every agency package and the city office", () => {
@@ -39,6 +44,7 @@ it("builds once: a second launcher finds the build current, and it runs with pla
     "services/county/src/main.ts",
     "services/runtime/src/check-worker.ts",
     "services/office/web/main.tsx",
+    "services/city-office/web/main.ts",
     "contracts/src/envelope.ts",
   ])
     expect(record.sources[source], source).toMatch(/^[0-9a-f]{64}$/);
@@ -47,6 +53,7 @@ it("builds once: a second launcher finds the build current, and it runs with pla
     "check-worker.js",
     "web/app.js",
     "web/style.css",
+    "web/city.js",
     "lifeline.sh",
   ])
     expect(existsSync(join(dir, file)), file).toBe(true);

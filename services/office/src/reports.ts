@@ -1,9 +1,11 @@
 import {
   type BusEvent,
   countyName,
+  FIGURE_LABELS,
   type FigureDifference,
   type MonthlyReportView,
   officerLabel,
+  REPORT_STATUS_LABELS,
   ReportMonth,
   type ReportStatus,
   ratePercent,
@@ -32,27 +34,9 @@ export function evolveSubmissions(s: Submissions, e: BusEvent): void {
   if (after !== before) s.set(key, after);
 }
 
-/** Chinese column headers of the county's report, in the order of `FIGURE_NAMES`. */
-const HEADERS: Record<(typeof FIGURE_NAMES)[number], string> = {
-  leadsRegistered: "登记线索",
-  leadsReceived: "接收线索",
-  casesOpened: "立案",
-  casesClosed: "结案",
-  finesYuan: "罚没款（元）",
-  revocations: "吊销证照",
-  judiciaryTransfers: "移送司法机关",
-  referralsOverdue: "逾期移交",
-  inspections: "联合检查",
-  institutionsChecked: "检查机构",
-  devicesSealed: "封存B超机",
-  drugsConfiscated: "查扣药品（盒）",
-};
-const STATUS_LABEL: Record<ReportStatus, string> = {
-  submitted: "已按时报送",
-  late: "逾期报送",
-  missing: "未报送（已逾期）",
-  pending: "未报送",
-};
+/** Chinese column headers of the county's report and its statuses: the one vocabulary's. */
+const HEADERS = (k: (typeof FIGURE_NAMES)[number]) => FIGURE_LABELS[k].zh;
+const STATUS_LABEL = (s: ReportStatus) => REPORT_STATUS_LABELS[s].zh;
 
 /** The county's monthly report (月报): each agency's submission beside the bus's figures. */
 export function monthlyReport(
@@ -83,7 +67,7 @@ const cst = (iso: string) =>
   new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
 
 const differenceText = (ds: readonly FigureDifference[]) =>
-  ds.map((d) => `${HEADERS[d.figure]}：报送 ${d.reported}，总线 ${d.compiled}`).join("；");
+  ds.map((d) => `${HEADERS(d.figure)}：报送 ${d.reported}，总线 ${d.compiled}`).join("；");
 
 /**
  * CSV a spreadsheet opens correctly: UTF-8 with a byte-order mark, CRLF, Chinese headers. Each
@@ -98,7 +82,7 @@ export function reportCsv(
   const head = [
     "部门",
     "数据来源",
-    ...FIGURE_NAMES.map((k) => HEADERS[k]),
+    ...FIGURE_NAMES.map(HEADERS),
     "查处率",
     "报送状态",
     "报送时间",
@@ -112,7 +96,7 @@ export function reportCsv(
       a.source === "submitted" ? "部门报送" : "总线汇总（未报送）",
       ...FIGURE_NAMES.map((k) => a.figures[k]),
       ratePercent(a.closureRate),
-      STATUS_LABEL[a.status],
+      STATUS_LABEL(a.status),
       a.submitted ? cst(a.submitted.correctedAt ?? a.submitted.submittedAt) : "",
       differenceText(a.differences),
       a.submitted?.note ?? "",

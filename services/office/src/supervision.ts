@@ -70,21 +70,12 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
       supervision.orders.get(id),
     );
     if (before) return c.json(supervisionView(before), 200);
-    const order = await decideOrder(ctx, deps.log, supervision, {
+    const order = await issueOrder(ctx, deps, officer.id, {
       orderId,
-      aboutId: body.about.id,
-      actor: officer.id,
-      eventId: uuidFromName(`supervision-ordered:${orderId}`),
-      command: (eventId) => ({
-        type: "issue",
-        at: ctx.clock().toISOString(),
-        eventId,
-        orderId,
-        about: body.about,
-        reason: body.reason,
-        answerWithinDays: body.answerWithinDays ?? ctx.config.supervisionAnswerDays,
-        supervised: supervised(deps, body.about),
-      }),
+      about: body.about,
+      reason: body.reason,
+      answerWithinDays: body.answerWithinDays ?? ctx.config.supervisionAnswerDays,
+      supervised: supervised(deps, body.about),
     });
     return c.json(order, 201);
   });
@@ -120,23 +111,14 @@ export function supervisionRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv
     const before = supervision.orders.get(orderId);
     if (before) return c.json(supervisionView(before), 200);
     const remaining = (Date.parse(parent.answerBy) - ctx.clock().getTime()) / DAY_MS;
-    const order = await decideOrder(ctx, deps.log, supervision, {
+    const order = await issueOrder(ctx, deps, officer.id, {
       orderId,
-      aboutId: parent.about.id,
-      actor: officer.id,
-      eventId: uuidFromName(`supervision-ordered:${orderId}`),
-      command: (eventId) => ({
-        type: "issue",
-        at: ctx.clock().toISOString(),
-        eventId,
-        orderId,
-        about: parent.about,
-        reason: body.reason ?? parent.reason,
-        // By the city's deadline at the latest (the domain refuses a later one).
-        answerWithinDays: body.answerWithinDays ?? remaining,
-        supervised: { kind: "case", open: k?.status === "open", agency: to },
-        forwards: parent,
-      }),
+      about: parent.about,
+      reason: body.reason ?? parent.reason,
+      // By the city's deadline at the latest (the domain refuses a later one).
+      answerWithinDays: body.answerWithinDays ?? remaining,
+      supervised: { kind: "case", open: k?.status === "open", agency: to },
+      forwards: parent,
     });
     return c.json(order, 201);
   });
@@ -165,6 +147,22 @@ function supervised(deps: Deps, about: { kind: "referral" | "case"; id: string }
   const k = deps.cases.get(about.id);
   if (!k) throw new ProblemError(404, "not-found", "未找到该案件");
   return { kind: "case", open: k.status === "open", agency: k.agency };
+}
+
+/** Issues an order (督办, or 转督办 when it `forwards` the city's): the domain decides it. */
+function issueOrder(
+  ctx: ServiceContext,
+  deps: Deps,
+  actor: string,
+  issue: Omit<Extract<SupervisionCommand, { type: "issue" }>, "type" | "at" | "eventId">,
+): Promise<SupervisionOrderView> {
+  return decideOrder(ctx, deps.log, deps.supervision, {
+    orderId: issue.orderId,
+    aboutId: issue.about.id,
+    actor,
+    eventId: uuidFromName(`supervision-ordered:${issue.orderId}`),
+    command: (eventId) => ({ type: "issue", at: ctx.clock().toISOString(), eventId, ...issue }),
+  });
 }
 
 /**
@@ -247,25 +245,52 @@ export function escalate(
     // An order from the city's office is the city's to escalate.
     if (!answerOverdue(o, now) || (o.byCounty && o.byCounty !== ctx.county)) continue;
     const key = `escalate:${o.orderId}:${o.level + 1}`;
-    if (inFlight.has(key)) continue;
-    inFlight.add(key);
-    decideOrder(ctx, log, supervision, {
-      orderId: o.orderId,
-      aboutId: o.about.id,
-      actor: `svc.${ctx.agency}`,
+    onItsOwn(ctx, log, supervision, inFlight, o, {
+      key,
       eventId: uuidFromName(key),
       command: (eventId) => ({ type: "escalate", at: ctx.clock().toISOString(), eventId }),
-    }).then(
-      () => inFlight.delete(key),
-      (err) => {
-        inFlight.delete(key);
-        // Answered meanwhile: nothing to escalate.
-        if (err instanceof ProblemError && err.status === 409)
-          ctx.logger.info({ orderId: o.orderId, detail: err.detail }, "escalation not needed");
-        else ctx.logger.error({ err, orderId: o.orderId }, "could not record an escalation");
-      },
-    );
+      // Answered meanwhile: nothing to escalate.
+      meanwhile: "escalation not needed",
+      failed: "could not record an escalation",
+    });
   }
+}
+
+/**
+ * A step the office's scheduler takes on an order on its own (`svc.office`), once at a time per
+ * `key` (`inFlight`): refused because another step came first (409), it says so and is dropped.
+ */
+function onItsOwn(
+  ctx: ServiceContext,
+  log: AggregateLog,
+  supervision: Supervision,
+  inFlight: Set<string>,
+  order: SupervisionOrder,
+  step: {
+    key: string;
+    eventId: string;
+    command: (eventId: string) => SupervisionCommand;
+    meanwhile: string;
+    failed: string;
+  },
+): void {
+  if (inFlight.has(step.key)) return;
+  inFlight.add(step.key);
+  decideOrder(ctx, log, supervision, {
+    orderId: order.orderId,
+    aboutId: order.about.id,
+    actor: `svc.${ctx.agency}`,
+    eventId: step.eventId,
+    command: step.command,
+  }).then(
+    () => inFlight.delete(step.key),
+    (err) => {
+      inFlight.delete(step.key);
+      if (err instanceof ProblemError && err.status === 409)
+        ctx.logger.info({ orderId: order.orderId, detail: err.detail }, step.meanwhile);
+      else ctx.logger.error({ err, orderId: order.orderId }, step.failed);
+    },
+  );
 }
 
 /**
@@ -286,13 +311,8 @@ export function answerUp(
     if (!o.forwards || o.status !== "answered" || o.answer === undefined) continue;
     const parent = supervision.orders.get(o.forwards);
     if (!parent || parent.status === "answered") continue;
-    const key = `answer-up:${parent.orderId}`;
-    if (inFlight.has(key)) continue;
-    inFlight.add(key);
-    decideOrder(ctx, log, supervision, {
-      orderId: parent.orderId,
-      aboutId: parent.about.id,
-      actor: `svc.${ctx.agency}`,
+    onItsOwn(ctx, log, supervision, inFlight, parent, {
+      key: `answer-up:${parent.orderId}`,
       eventId: uuidFromName(`supervision-answered:${parent.orderId}`),
       command: (eventId) => ({
         type: "answer",
@@ -300,15 +320,8 @@ export function answerUp(
         eventId,
         answer: `转${shortName(o.to)}办理，回复：${o.answer}`.slice(0, 4000),
       }),
-    }).then(
-      () => inFlight.delete(key),
-      (err) => {
-        inFlight.delete(key);
-        if (err instanceof ProblemError && err.status === 409)
-          ctx.logger.info({ orderId: parent.orderId, detail: err.detail }, "answered meanwhile");
-        else
-          ctx.logger.error({ err, orderId: parent.orderId }, "could not answer the city's order");
-      },
-    );
+      meanwhile: "answered meanwhile",
+      failed: "could not answer the city's order",
+    });
   }
 }

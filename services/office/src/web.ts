@@ -4,7 +4,14 @@
 // agencies allow the office's origin), so what an officer enters never passes through here.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type HttpEnv, hostnameOf, renamed, type ServiceContext } from "@liandong/runtime";
+import {
+  type HttpEnv,
+  hostnameOf,
+  PAGE_BUNDLE,
+  pageHeaders,
+  renamed,
+  type ServiceContext,
+} from "@liandong/runtime";
 import type { BuildOptions } from "esbuild";
 import { type Context, Hono } from "hono";
 
@@ -29,15 +36,11 @@ const PAGE = `<!doctype html>
 
 /** How the page is bundled: at the office's start from source, or ahead of time for the image. */
 export const WEB_BUILD = {
+  ...PAGE_BUNDLE,
   entryPoints: [resolve(WEB, "main.tsx")],
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
   jsx: "automatic",
   jsxImportSource: "preact",
   tsconfig: resolve(WEB, "tsconfig.json"),
-  logLevel: "silent",
 } satisfies BuildOptions;
 export const WEB_STYLE = resolve(WEB, "style.css");
 
@@ -65,7 +68,7 @@ export async function bundleWebPage(): Promise<{ script: string; style: string }
 export function servicesFor(
   ctx: Pick<ServiceContext, "agency" | "config" | "env">,
   hostname: string | undefined,
-): { code: string; name: string; url: string }[] {
+): { code: string; name: string; shortName: string; url: string }[] {
   const urls = ctx.env.LIANDONG_SERVICE_URLS ?? {};
   const office = urls[ctx.agency];
   const officeHost = office && !office.startsWith("/") ? new URL(office).hostname : undefined;
@@ -75,7 +78,9 @@ export function servicesFor(
       : url;
   return ctx.config.agencies.flatMap((a) => {
     const url = a.code === ctx.agency ? "" : urls[a.code];
-    return url === undefined ? [] : [{ code: a.code, name: a.name, url: url && seen(url) }];
+    return url === undefined
+      ? []
+      : [{ code: a.code, name: a.name, shortName: a.shortName, url: url && seen(url) }];
   });
 }
 
@@ -92,18 +97,10 @@ export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
           .map((s) => new URL(s.url).origin),
       ),
     ];
-    return {
-      "content-security-policy": [
-        "default-src 'self'",
-        `connect-src 'self' ${elsewhere.join(" ")}`.trim(),
-        "img-src 'self' data: blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-      ].join("; "),
-      "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
-    };
+    return pageHeaders([
+      `connect-src 'self' ${elsewhere.join(" ")}`.trim(),
+      "img-src 'self' data: blob:",
+    ]);
   };
   const send = (c: Context<HttpEnv>, body: string, type: string) =>
     c.body(body, 200, { ...headers(c), "content-type": type, "cache-control": "no-cache" });

@@ -3,12 +3,10 @@
 // their own agency's (the holder's desk answers, and records who and why), never another's.
 import { useState } from "preact/hooks";
 import { agencyApi, ok, type S, session } from "./api.ts";
-import { t } from "./i18n.ts";
+import { agencyOfShortName, t } from "./i18n.ts";
 import { ErrorBox, Said, Section, useLoad } from "./ui.tsx";
 
 type Facts = S["LeadView"];
-const HOLDERS: Record<string, string> = { 卫健: "health", 计生: "family-planning" };
-
 /** The facts of a finding's summary, each with its record reference and the agency that holds it. */
 function factsOf(summary: string): { text: string; ref?: string; holder?: string }[] {
   const body = summary
@@ -16,8 +14,9 @@ function factsOf(summary: string): { text: string; ref?: string; holder?: string
     .replace(/。各方记录由其保管部门核实身份。$/, "");
   return body.split("；").map((text) => {
     const ref = /记录号([0-9a-f]{32})/.exec(text)?.[1];
-    const prefix = /^(卫健|计生)·/.exec(text)?.[1];
-    const holder = prefix ? HOLDERS[prefix] : ref ? "drug-regulation" : undefined;
+    // A pregnancy fact begins with its holder's short name (卫健·…); a sale is drug regulation's.
+    const prefix = /^([^·，]+)·/.exec(text)?.[1];
+    const holder = (prefix && agencyOfShortName(prefix)) || (ref ? "drug-regulation" : undefined);
     return { text, ...(ref ? { ref } : {}), ...(holder ? { holder } : {}) };
   });
 }

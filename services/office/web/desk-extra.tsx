@@ -9,7 +9,7 @@ import { colon, gap, joined, labels, t, when } from "./i18n.ts";
 import { ErrorBox, ListSection, Said, Section, Status, useLoad } from "./ui.tsx";
 
 type Figures = S["AgencyReport"]["prefilled"];
-type Count = "institutionsChecked" | "devicesSealed" | "drugsConfiscated" | "advertsRemoved";
+type Count = (typeof VOCABULARY.findingsCounts)[number];
 
 export function SupervisionAnswers() {
   const orders = useLoad(() => ok(agencyApi().GET("/supervision")), "orders");
@@ -57,14 +57,9 @@ function AnswerForm(props: { orderId: string; onDone: () => void }) {
   );
 }
 
-/** An inspection's counts: the report's figures where they are one, and adverts removed. */
-const countLabel = (k: Count) => (k === "advertsRemoved" ? t(k) : labels.figure(k));
-const COUNTS: Count[] = [
-  "institutionsChecked",
-  "devicesSealed",
-  "drugsConfiscated",
-  "advertsRemoved",
-];
+/** An inspection's counts, in the schema's order (contracts' FINDINGS_COUNT_LABELS). */
+const countLabel = labels.findingsCount;
+const COUNTS = VOCABULARY.findingsCounts;
 
 /** One agency's findings on an inspection, in words: its counts, then the problems it found. */
 export const FindingsText = ({ of }: { of: Record<Count, number> & { problems?: string[] } }) => (

@@ -7,6 +7,7 @@ import {
   DEADLINE_LABELS,
   EVENT_TYPE_LABELS,
   FIGURE_LABELS,
+  FINDINGS_COUNT_LABELS,
   type Label,
   LEAD_SOURCE_LABELS,
   officerLabel,
@@ -16,6 +17,7 @@ import {
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
   SUPERVISION_STATUS_LABELS,
+  TARGET_KIND_LABELS,
   TRAIL_LABELS,
   VIOLATION_LABELS,
 } from "../../../contracts/src/labels.ts";
@@ -88,8 +90,6 @@ const WORDS = {
   target: ["对象", "Target"],
   lead: ["线索", "Lead"],
   targetKind: ["对象类型", "Target kind"],
-  institution: ["机构", "Institution"],
-  person: ["个人", "Person"],
   targetName: ["对象名称", "Target name"],
   unit: ["科室", "Unit"],
   county: ["所在县（区划代码）", "County (division code)"],
@@ -180,7 +180,6 @@ const WORDS = {
   crossBorder: ["跨区", "Across the line"],
   answerOrder: ["答复督办", "Answer"],
   recordFindings: ["填报检查结果", "Record findings"],
-  advertsRemoved: ["清理广告", "Adverts removed"],
   problems: ["发现问题（每行一条）", "Problems found (one per line)"],
   submitReport: ["报送月报", "Submit the report"],
   note: ["备注", "Note"],
@@ -212,11 +211,16 @@ export function setAgencyNames(
   }
 }
 
+/** The agency a short name stands for (卫健 → health), as the county's configuration names it. */
+export const agencyOfShortName = (short: string): string | undefined =>
+  [...shortNames].find(([, s]) => s === short)?.[0];
+
 export const labels = {
   agency: (code: string): string =>
     (lang.value === "en" ? AGENCY_ENGLISH[code] : undefined) ?? agencyNames.get(code) ?? code,
   violation: of(VIOLATION_LABELS),
   source: of(LEAD_SOURCE_LABELS),
+  targetKind: of(TARGET_KIND_LABELS),
   referralStatus: of(REFERRAL_STATUS_LABELS),
   referralKind: of(REFERRAL_KIND_LABELS),
   deadline: of(DEADLINE_LABELS),
@@ -227,6 +231,7 @@ export const labels = {
   reportStatus: of(REPORT_STATUS_LABELS),
   sanction: of(SANCTION_LABELS),
   figure: of(FIGURE_LABELS),
+  findingsCount: of(FINDINGS_COUNT_LABELS),
   /** Who took a step (经办人): 张三（卫健联络员）, or the actor id of a step no officer is named on. */
   officer: (step: { actor: string; agency: string; officer?: OfficerName | undefined }): string =>
     officerLabel(step.actor, step.officer, shortNames.get(step.agency), lang.value),

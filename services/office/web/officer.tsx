@@ -460,8 +460,7 @@ const TargetKindSelect = (props: {
   set: (k: TargetKind) => void;
 }) => (
   <Select label={t("targetKind")} {...props}>
-    <option value="institution">{t("institution")}</option>
-    <option value="person">{t("person")}</option>
+    {options(VOCABULARY.targetKinds, labels.targetKind)}
   </Select>
 );
 

@@ -1,25 +1,12 @@
+import { SAMPLE_EVENT, SAMPLE_LEAD_ID, SAMPLE_SUBJECT } from "@liandong/contracts/fixtures";
 import { describe, expect, it } from "vitest";
 import { checkMessage, retryDelayMs } from "./consumer.ts";
 import { uuidFromName } from "./hash.ts";
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-const leadId = "0b6f0f7e-8a5b-4c1f-9d2a-1f2e3d4c5b6a";
-const envelope = {
-  specversion: "1.0",
-  id: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
-  source: "liandong:441723:health",
-  type: "lead.dismissed",
-  time: "2026-11-01T08:00:00.000Z",
-  subject: leadId,
-  county: "441723",
-  agency: "health",
-  actor: "health.liaison",
-  aggregate: { kind: "lead", id: leadId },
-  correlationId: "6a1f7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
-  prev: null,
-  data: { leadId, reason: "重复登记" },
-};
-const subject = `ld.ev.441723.health.lead.${leadId}._`;
+const leadId = SAMPLE_LEAD_ID;
+const envelope = SAMPLE_EVENT;
+const subject = SAMPLE_SUBJECT;
 
 describe("checkMessage", () => {
   it("accepts an event whose envelope agrees with its subject", () => {

@@ -75,6 +75,38 @@ function problemResponse(
   );
 }
 
+/**
+ * How a service's page script is bundled (esbuild's options, but for its entry point and
+ * tsconfig): the office's page and the city office's, at their start from sources or ahead of
+ * time (services/county/build.mjs, which a test holds to the same).
+ */
+export const PAGE_BUNDLE = {
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  logLevel: "silent",
+} as const;
+
+/**
+ * The strict headers of a service's page and its files: nothing but its own origin (and what
+ * `allow` adds: `connect-src …`, `img-src …`), no plug-ins, no base, never framed, no sniffing,
+ * no referrer.
+ */
+export function pageHeaders(allow: readonly string[] = []): Record<string, string> {
+  return {
+    "content-security-policy": [
+      "default-src 'self'",
+      ...allow,
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  };
+}
+
 /** The host name of a Host header (`localhost:7101`, `[::1]:7101`), if it is one. */
 export function hostnameOf(host: string | undefined): string | undefined {
   if (!host) return undefined;

@@ -1,10 +1,14 @@
-import type {
-  AgencyCode,
-  Finding,
-  LeadRegistration,
-  LeadSource,
-  PregnancyFact,
-  Violation,
+import {
+  type Agency,
+  type AgencyCode,
+  DEFAULT_AGENCIES,
+  type Finding,
+  type LeadRegistration,
+  type LeadSource,
+  type PregnancyFact,
+  REGISTER_LABELS,
+  shortNameOf,
+  type Violation,
 } from "@liandong/contracts";
 
 /**
@@ -35,17 +39,14 @@ export const FINDING_ORIGINATOR: Readonly<
   },
 };
 
-const HOLDER: Readonly<Record<string, string>> = { health: "卫健", "family-planning": "计生" };
-const KIND: Readonly<Record<PregnancyFact["kind"], string>> = {
-  ultrasound: "B超检查",
-  "follow-up": "孕情随访",
-  delivery: "住院分娩",
-  termination: "人流引产",
-  approval: "批准终止妊娠",
-};
-
-function factLine(f: PregnancyFact): string {
-  const parts = [`${HOLDER[f.holder] ?? f.holder}·${KIND[f.kind]} ${f.on}`];
+/**
+ * One fact of a finding as its lead's summary says it: the holding agency's short name (the
+ * county's), its register, the day, then what matters. The page finds each fact's holder by it.
+ */
+function factLine(f: PregnancyFact, agencies: readonly Agency[]): string {
+  const parts = [
+    `${shortNameOf(f.holder, agencies) ?? f.holder}·${REGISTER_LABELS[f.kind]} ${f.on}`,
+  ];
   if (f.weeks !== undefined) parts.push(`孕${f.weeks}周`);
   if (f.expectedOn) parts.push(`预产期${f.expectedOn}`);
   if (f.kind === "termination") parts.push(f.approved ? "有审批" : "无审批");
@@ -57,6 +58,7 @@ function factLine(f: PregnancyFact): string {
 export function findingLead(
   finding: Finding,
   county: string,
+  agencies: readonly Agency[] = DEFAULT_AGENCIES,
 ): { originator: AgencyCode; registration: LeadRegistration } {
   const o = FINDING_ORIGINATOR[finding.rule];
   const observedAt = `${finding.dueOn}T00:00:00+08:00`;
@@ -88,7 +90,10 @@ export function findingLead(
         name: `${label}（比对假名 ${finding.pseudonym?.slice(0, 16)}）`,
         county,
       },
-      summary: `数据比对（${finding.dueOn}到期）：${finding.facts.slice(0, 20).map(factLine).join("；")}。各方记录由其保管部门核实身份。`,
+      summary: `数据比对（${finding.dueOn}到期）：${finding.facts
+        .slice(0, 20)
+        .map((f) => factLine(f, agencies))
+        .join("；")}。各方记录由其保管部门核实身份。`,
       evidence: [],
       observedAt,
       handling: [],
