@@ -192,12 +192,14 @@ export class PackedWriter {
   }
 }
 
+type Shape = { keys: string[]; template: Record<string, unknown> };
+
 /** Reads what a `PackedWriter` wrote, value after value; throws on anything else. */
 export class PackedReader {
   #buf: Buffer;
   #at = 0;
   #strings: string[] = [];
-  #shapes: string[][] = [];
+  #shapes: Shape[] = [];
 
   constructor(buf: Buffer) {
     this.#buf = buf;
@@ -296,8 +298,21 @@ export class PackedReader {
         if (n > this.#buf.length - this.#at) throw new Error("cut short");
         const keys: string[] = [];
         for (let i = 0; i < n; i++) keys.push(this.#key());
-        this.#shapes.push(keys);
-        return this.#object(keys);
+        // Defined, not assigned: a key `__proto__` is a key like another (copied as such, and
+        // then assigned as an own property, not the prototype).
+        const template: Record<string, unknown> = {};
+        for (const k of keys)
+          if (k === "__proto__")
+            Object.defineProperty(template, k, {
+              value: undefined,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          else template[k] = undefined;
+        const shape = { keys, template };
+        this.#shapes.push(shape);
+        return this.#object(shape);
       }
       case SHAPE_REF:
         return this.#object(this.#ref(this.#shapes));
@@ -306,20 +321,11 @@ export class PackedReader {
     }
   }
 
-  #object(keys: string[]): Record<string, unknown> {
-    const o: Record<string, unknown> = {};
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      // Not a setter of Object.prototype: a key `__proto__` written is a key read.
-      if (k === "__proto__")
-        Object.defineProperty(o, k, {
-          value: this.value(),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      else o[k] = this.value();
-    }
+  /** An object of a shape: its template copied (keys in order, one hidden class), then filled. */
+  #object(shape: Shape): Record<string, unknown> {
+    const o: Record<string, unknown> = { ...shape.template };
+    const keys = shape.keys;
+    for (let i = 0; i < keys.length; i++) o[keys[i]!] = this.value();
     return o;
   }
 }
