@@ -92,7 +92,7 @@ export function snapshotSigningText(h: Omit<Header, "signature">): string {
 }
 
 /** Entries written between two pauses of a snapshot written in slices. */
-const SLICE = 2_000;
+const SLICE = 500;
 
 /**
  * The projections as bytes (a header line, then the packed body: `packed.ts`), in slices: every
