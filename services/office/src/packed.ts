@@ -28,13 +28,17 @@ const CHUNK = 1 << 20;
 /** Lowercase hex of even length, long enough to halve: SHA-256 digests, hash prefixes. */
 const HEX = /^(?:[0-9a-f]{2}){8,}$/;
 
+type ShapeNode = { id: number; next?: Map<string, ShapeNode> };
+
 /** Writes values one after another; the strings and shapes already written are referred to. */
 export class PackedWriter {
   #chunks: Buffer[] = [];
   #buf = Buffer.allocUnsafe(CHUNK);
   #at = 0;
   #strings = new Map<string, number>();
-  #shapes = new Map<string, number>();
+  /** The shapes written, as a tree of their keys in order; `id` where one ends. */
+  #shapes: ShapeNode = { id: -1 };
+  #shapeCount = 0;
 
   /** Everything written so far, the last chunk cut to its length. */
   finish(): Buffer[] {
@@ -145,23 +149,29 @@ export class PackedWriter {
         const proto = Object.getPrototypeOf(v);
         if (proto !== Object.prototype && proto !== null)
           throw new Error(`not plain data: ${proto?.constructor?.name ?? "an object"}`);
-        const keys = Object.keys(v);
-        // The keys, told apart from any other list of keys (a NUL in a key: spelled out).
-        const shape = keys.some((k) => k.includes("\u0000"))
-          ? `J${JSON.stringify(keys)}`
-          : `${keys.length}\u0000${keys.join("\u0000")}`;
-        const known = this.#shapes.get(shape);
-        if (known !== undefined) {
+        // Its shape found key by key (nothing made for an object of a shape written before).
+        const o = v as Record<string, unknown>;
+        let node = this.#shapes;
+        for (const k in o) {
+          if (!Object.hasOwn(o, k)) continue;
+          let next = node.next?.get(k);
+          if (!next) {
+            next = { id: -1 };
+            (node.next ??= new Map()).set(k, next);
+          }
+          node = next;
+        }
+        if (node.id >= 0) {
           this.#byte(SHAPE_REF);
-          this.#varint(known);
+          this.#varint(node.id);
         } else {
-          this.#shapes.set(shape, this.#shapes.size);
+          node.id = this.#shapeCount++;
+          const keys = Object.keys(o);
           this.#byte(SHAPE_NEW);
           this.#varint(keys.length);
           for (const k of keys) this.#string(k);
         }
-        const o = v as Record<string, unknown>;
-        for (const k of keys) this.value(o[k]);
+        for (const k in o) if (Object.hasOwn(o, k)) this.value(o[k]);
         return;
       }
       default:
