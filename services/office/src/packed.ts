@@ -180,7 +180,7 @@ export class PackedWriter {
   }
 
   /** A Map written as `value` writes it, a step of the generator every `every` entries. */
-  *map(m: Map<unknown, unknown>, every: number): Generator<void> {
+  *map(m: ReadonlyMap<unknown, unknown>, every: number): Generator<void> {
     this.#byte(MAP);
     this.#varint(m.size);
     let n = 0;

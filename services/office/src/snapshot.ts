@@ -123,9 +123,9 @@ export function* snapshotEncoder(
   w.value("stats");
   w.value(head satisfies StatsHead);
   w.value("statsLeads");
-  yield* w.array(leads, SLICE);
+  yield* w.map(leads, SLICE);
   w.value("statsReferrals");
-  yield* w.array(referrals, SLICE);
+  yield* w.map(referrals, SLICE);
   const chunks = w.finish();
   const digest = createHash("sha256");
   for (const c of chunks) {
