@@ -157,7 +157,8 @@ export class PackedWriter {
           let next = node.next?.get(k);
           if (!next) {
             next = { id: -1 };
-            (node.next ??= new Map()).set(k, next);
+            node.next ??= new Map();
+            node.next.set(k, next);
           }
           node = next;
         }
