@@ -43,10 +43,10 @@ import { evolveSubmissions, reportRoutes, type Submissions } from "./reports.ts"
 import {
   type Covered,
   decodeSnapshot,
-  encodeSnapshot,
   fileSnapshots,
   type Projections,
   type SnapshotStore,
+  snapshotEncoder,
 } from "./snapshot.ts";
 import { Statistics } from "./statistics.ts";
 import { newSupervision, supervisionRoutes } from "./supervision.ts";
@@ -292,26 +292,62 @@ export async function office(
   let applying = 0;
   let writing: Promise<void> | undefined;
   let snapshotTimer: ReturnType<typeof setInterval> | undefined;
-  // Taken between two messages (nothing half-applied), read at once: the write goes on after.
+  /** While a snapshot is being encoded: the fold waits for it (the snapshot is a cut of the log). */
+  let encoding: Promise<void> | undefined;
+  // Taken between two messages (nothing half-applied), encoded in slices while the fold waits:
+  // the office answers between them. The write goes on after, folding again.
   const takeSnapshot = (): Promise<void> | undefined => {
     if (!snapshots || !folded || writing || folded.seq === covered?.seq) return undefined;
     const at = { seq: folded.seq, hash: sha256Hex(folded.data) };
-    const started = performance.now();
-    const chunks = encodeSnapshot(projections, {
+    covered = at;
+    const steps = snapshotEncoder(projections, {
       county: ctx.county,
       covered: at,
       signer: ctx.signer,
       at: ctx.clock(),
     });
-    covered = at;
-    const encodedMs = Math.round(performance.now() - started);
-    writing = snapshots
-      .write(chunks)
-      .then(() =>
-        logger.info({ seq: at.seq, encodedMs, where: snapshots.where }, "snapshot written"),
-      )
+    const started = performance.now();
+    let longestMs = 0;
+    const encoded = (async () => {
+      // The first step writes what the office's routes change too, at the cut; then a turn at
+      // once (the fold waits from here on), and one after every 20 ms of steps.
+      let step = steps.next();
+      longestMs = performance.now() - started;
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        const from = performance.now();
+        step = steps.next();
+        while (!step.done && performance.now() - from < 20) step = steps.next();
+        longestMs = Math.max(longestMs, performance.now() - from);
+        if (step.done) return step.value;
+      }
+    })();
+    encoding = encoded.then(
+      () => undefined,
+      () => undefined,
+    );
+    writing = encoded
+      .then((chunks) => {
+        encoding = undefined;
+        const encodedMs = Math.round(performance.now() - started);
+        const bytes = chunks.reduce((n, c) => n + c.length, 0);
+        return snapshots.write(chunks).then(() =>
+          logger.info(
+            {
+              seq: at.seq,
+              bytes,
+              encodedMs,
+              longestPauseMs: Math.round(longestMs),
+              ms: Math.round(performance.now() - started),
+              where: snapshots.where,
+            },
+            "snapshot written",
+          ),
+        );
+      })
       .catch((err: unknown) => logger.warn({ err, seq: at.seq }, "snapshot not written"))
       .finally(() => {
+        encoding = undefined;
         writing = undefined;
       });
     return writing;
@@ -371,7 +407,9 @@ export async function office(
     return seq + 1;
   };
   // Each message followed; once caught up, a snapshot when enough has been folded since the last.
-  const followAndKeep = (m: StreamMessage, behind: number) => {
+  const followAndKeep = (m: StreamMessage, behind: number): Promise<void> | undefined => {
+    const held = encoding;
+    if (held) return held.then(() => followAndKeep(m, behind));
     const done = follow(m, behind);
     if (!snapshots) {
       folded = m;

@@ -7,7 +7,8 @@ import type { Cases } from "./cases.ts";
 import type { CityLink } from "./city-link.ts";
 import type { Inspections } from "./inspections.ts";
 import type { Tracker } from "./lead-tracker.ts";
-import type { ReferralTracker, TrackedReferral } from "./referral-tracker.ts";
+import { PackedReader, PackedWriter } from "./packed.ts";
+import type { ReferralTracker } from "./referral-tracker.ts";
 import type { Submissions } from "./reports.ts";
 import type { Statistics, StatisticsState } from "./statistics.ts";
 import type { Supervision } from "./supervision.ts";
@@ -19,7 +20,7 @@ import type { Witnessing, WitnessingState } from "./witness.ts";
  * the state serialised, with a version. Bumped whenever a projection's state changes shape: a
  * snapshot of another version is ignored, and the office replays the whole log.
  */
-export const SNAPSHOT_SCHEMA = 1;
+export const SNAPSHOT_SCHEMA = 2;
 const FORMAT = "liandong-office-snapshot";
 
 /** Everything the office folds from EVENTS, as its routes hold it. */
@@ -54,69 +55,83 @@ type Header = {
   signature: string;
 };
 
-/** The maps of the projections, each written as one line per entry (a year of them is too big for one string). */
+/**
+ * The maps of the projections, in the order written. `folded`: changed only by folding the log
+ * (written in slices, the fold held meanwhile); the rest are small, and some are changed by the
+ * office's own routes too: written at once, at the cut.
+ */
 const MAPS = {
-  tracker: (p: Projections) => p.tracker,
-  referrals: (p: Projections) => p.referrals,
-  records: (p: Projections) => (p.referrals.records ??= new Map()),
-  cases: (p: Projections) => p.cases,
-  orders: (p: Projections) => p.supervision.orders,
-  seen: (p: Projections) => p.supervision.seen,
-  submissions: (p: Projections) => p.submissions,
-  inspections: (p: Projections) => p.inspections.all,
-  uses: (p: Projections) => p.breakGlass.uses,
-  observed: (p: Projections) => p.breakGlass.observed,
-  closed: (p: Projections) => p.link.closed,
-  majorCases: (p: Projections) => p.link.majorCases,
-} as const satisfies Record<string, (p: Projections) => Map<string, unknown>>;
+  orders: { of: (p: Projections) => p.supervision.orders, folded: false },
+  seen: { of: (p: Projections) => p.supervision.seen, folded: false },
+  inspections: { of: (p: Projections) => p.inspections.all, folded: false },
+  uses: { of: (p: Projections) => p.breakGlass.uses, folded: false },
+  observed: { of: (p: Projections) => p.breakGlass.observed, folded: false },
+  closed: { of: (p: Projections) => p.link.closed, folded: false },
+  majorCases: { of: (p: Projections) => p.link.majorCases, folded: false },
+  tracker: { of: (p: Projections) => p.tracker, folded: true },
+  referrals: { of: (p: Projections) => p.referrals, folded: true },
+  records: { of: (p: Projections) => (p.referrals.records ??= new Map()), folded: true },
+  cases: { of: (p: Projections) => p.cases, folded: true },
+  submissions: { of: (p: Projections) => p.submissions, folded: true },
+} as const satisfies Record<
+  string,
+  { of: (p: Projections) => Map<string, unknown>; folded: boolean }
+>;
 type MapName = keyof typeof MAPS;
 
-/** What is not a map: one line each. */
+/** What is not a map. */
 type Values = {
-  stats: StatisticsState;
   witnessing: WitnessingState;
   sealed: Record<string, string>;
 };
+/** The statistics' state but its two long lists, written in slices after it. */
+type StatsHead = Omit<StatisticsState, "leads" | "referrals">;
 
 export function snapshotSigningText(h: Omit<Header, "signature">): string {
   return [h.format, h.schema, h.county, h.seq, h.hash, h.takenAt, h.body, h.key].join("\n");
 }
 
+/** Entries written between two pauses of a snapshot written in slices. */
+const SLICE = 500;
+
 /**
- * The projections as bytes (a header line, then one line per entry): read synchronously, so
- * that what is written is the state after `covered` and nothing later.
+ * The projections as bytes (a header line, then the packed body: `packed.ts`), in slices: every
+ * step of the generator writes a few thousand entries. What is written is the state after
+ * `covered`: the caller folds nothing until the generator is done (what the office's own routes
+ * change is written at the first step, at once).
  */
-export function encodeSnapshot(
+export function* snapshotEncoder(
   p: Projections,
   opts: { county: string; covered: Covered; signer: Signer; at: Date },
-): Buffer[] {
-  const chunks: Buffer[] = [];
-  let lines: string[] = [];
-  const flush = () => {
-    if (lines.length === 0) return;
-    lines.push("");
-    chunks.push(Buffer.from(lines.join("\n")));
-    lines = [];
-  };
-  const line = (s: string) => {
-    lines.push(s);
-    if (lines.length >= 4096) flush();
-  };
-  for (const [name, of] of Object.entries(MAPS)) {
-    const map = of(p) as Map<string, unknown>;
-    line(JSON.stringify({ section: name, entries: map.size }));
-    for (const entry of map) line(JSON.stringify(entry));
+): Generator<void, Buffer[]> {
+  const w = new PackedWriter();
+  const values: Values = { witnessing: p.witnessing.state(), sealed: p.sealedAhead.taken() };
+  w.value("values");
+  w.value(values);
+  for (const [name, m] of Object.entries(MAPS)) {
+    if (m.folded) continue;
+    w.value(name);
+    w.value(m.of(p));
   }
-  const values: Values = {
-    stats: p.stats.state(),
-    witnessing: p.witnessing.state(),
-    sealed: p.sealedAhead.taken(),
-  };
-  line(JSON.stringify({ section: "values", entries: 1 }));
-  line(JSON.stringify(values));
-  flush();
+  yield;
+  for (const [name, m] of Object.entries(MAPS)) {
+    if (!m.folded) continue;
+    w.value(name);
+    yield* w.map(m.of(p), SLICE);
+  }
+  const { leads, referrals, ...head } = p.stats.state();
+  w.value("stats");
+  w.value(head satisfies StatsHead);
+  w.value("statsLeads");
+  yield* w.map(leads, SLICE);
+  w.value("statsReferrals");
+  yield* w.map(referrals, SLICE);
+  const chunks = w.finish();
   const digest = createHash("sha256");
-  for (const c of chunks) digest.update(c);
+  for (const c of chunks) {
+    digest.update(c);
+    yield;
+  }
   const unsigned = {
     format: FORMAT,
     schema: SNAPSHOT_SCHEMA,
@@ -132,6 +147,18 @@ export function encodeSnapshot(
     signature: opts.signer.sign(snapshotSigningText(unsigned)),
   };
   return [Buffer.from(`${JSON.stringify(header)}\n`), ...chunks];
+}
+
+/** The projections as bytes, at once (`snapshotEncoder`'s steps taken one after another). */
+export function encodeSnapshot(
+  p: Projections,
+  opts: { county: string; covered: Covered; signer: Signer; at: Date },
+): Buffer[] {
+  const steps = snapshotEncoder(p, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 /** A snapshot read back, checked, not yet put in place: `restore` puts it there. */
@@ -178,82 +205,42 @@ export function decodeSnapshot(
   if (createHash("sha256").update(body).digest("hex") !== header.body)
     return { problem: "its contents are not what was signed (changed or cut short)" };
 
-  const maps = new Map<string, Map<string, unknown>>();
-  let values: Values | undefined;
+  const sections = new Map<string, unknown>();
   try {
-    let at = 0;
-    const next = (): unknown => {
-      const stop = body.indexOf(10, at);
-      if (stop < 0) throw new Error("cut short");
-      const v = JSON.parse(body.toString("utf8", at, stop));
-      at = stop + 1;
-      return v;
-    };
-    while (at < body.length) {
-      const { section, entries } = next() as { section: string; entries: number };
-      if (section === "values") {
-        values = next() as Values;
-        continue;
-      }
-      const map = new Map<string, unknown>();
-      for (let i = 0; i < entries; i++) {
-        const [k, v] = next() as [string, unknown];
-        map.set(k, section === "referrals" ? { ...REFERRAL_SHAPE, ...(v as object) } : v);
-      }
-      maps.set(section, map);
+    const r = new PackedReader(body);
+    while (!r.done) {
+      const name = r.value();
+      if (typeof name !== "string") throw new Error("a section without a name");
+      sections.set(name, r.value());
     }
   } catch (err) {
     return { problem: `unreadable contents: ${String(err).slice(0, 200)}` };
   }
-  const missing = Object.keys(MAPS).find((n) => !maps.has(n));
-  if (missing || !values) return { problem: `no ${missing ?? "values"} in it` };
-  const read = values;
+  const missing = [...Object.keys(MAPS), "values", "stats", "statsLeads", "statsReferrals"].find(
+    (n) => !sections.has(n),
+  );
+  if (missing) return { problem: `no ${missing} in it` };
+  const values = sections.get("values") as Values;
+  const stats: StatisticsState = {
+    ...(sections.get("stats") as StatsHead),
+    leads: sections.get("statsLeads") as StatisticsState["leads"],
+    referrals: sections.get("statsReferrals") as StatisticsState["referrals"],
+  };
   return {
     covered: { seq: header.seq, hash: header.hash },
     takenAt: header.takenAt,
     restore(p) {
       for (const name of Object.keys(MAPS) as MapName[]) {
-        const target = MAPS[name](p) as Map<string, unknown>;
+        const target = MAPS[name].of(p) as Map<string, unknown>;
         target.clear();
-        for (const [k, v] of maps.get(name)!) target.set(k, v);
+        for (const [k, v] of sections.get(name) as Map<string, unknown>) target.set(k, v);
       }
-      p.stats.restore(read.stats);
-      p.witnessing.restore(read.witnessing);
-      p.sealedAhead.resume(read.sealed);
+      p.stats.restore(stats);
+      p.witnessing.restore(values.witnessing);
+      p.sealedAhead.resume(values.sealed);
     },
   };
 }
-
-/**
- * A tracked referral's every field, in the order the tracker makes them (`undefined` where it
- * does not apply; JSON leaves those out): restored to the one shape the tracker's filters expect.
- */
-const REFERRAL_SHAPE: Record<keyof TrackedReferral, undefined> = {
-  referralId: undefined,
-  kind: undefined,
-  from: undefined,
-  to: undefined,
-  fromCounty: undefined,
-  toCounty: undefined,
-  about: undefined,
-  status: undefined,
-  holder: undefined,
-  holderCounty: undefined,
-  awaiting: undefined,
-  awaitingCounty: undefined,
-  offeredAt: undefined,
-  updatedAt: undefined,
-  acceptBy: undefined,
-  deadlineBasis: undefined,
-  completeBy: undefined,
-  chainRoot: undefined,
-  chainLead: undefined,
-  parentReferralId: undefined,
-  resumesReferralId: undefined,
-  childReferralId: undefined,
-  violations: undefined,
-  overdue: undefined,
-};
 
 /** Where the office keeps its latest snapshot. */
 export type SnapshotStore = {

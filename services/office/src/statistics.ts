@@ -22,9 +22,9 @@ export class Statistics {
   #book: FiguresBook;
   /** Month → agency → violation → figures: the breakdown the agencies do not report. */
   readonly #byViolation = new Map<string, Map<string, Map<string, MonthlyFigures>>>();
-  readonly #cases = new Map<string, readonly Violation[]>();
-  readonly #leads = new Map<string, readonly Violation[]>();
-  readonly #referrals = new Map<string, readonly Violation[]>();
+  #cases = new Map<string, readonly Violation[]>();
+  #leads = new Map<string, readonly Violation[]>();
+  #referrals = new Map<string, readonly Violation[]>();
 
   /** This county: a lead sent across the line is counted as received where it arrives. */
   constructor(county: string) {
@@ -99,7 +99,10 @@ export class Statistics {
     );
   }
 
-  /** Everything folded so far, as JSON can hold it (the office's snapshot). */
+  /**
+   * Everything folded so far (the office's snapshot). Its three long lists are the maps held, not
+   * copies (a year of leads and referrals): read before anything more is folded.
+   */
   state(): StatisticsState {
     return {
       book: this.#book,
@@ -107,21 +110,21 @@ export class Statistics {
         month,
         [...agencies].map(([agency, cells]) => [agency, [...cells]]),
       ]),
-      cases: [...this.#cases],
-      leads: [...this.#leads],
-      referrals: [...this.#referrals],
+      cases: this.#cases,
+      leads: this.#leads,
+      referrals: this.#referrals,
     };
   }
 
   /** Folded again from what `state` gave (the office's snapshot): what it held before is gone. */
   restore(s: StatisticsState): void {
     this.#book = s.book;
-    for (const m of [this.#byViolation, this.#cases, this.#leads, this.#referrals]) m.clear();
+    this.#byViolation.clear();
     for (const [month, agencies] of s.byViolation)
       this.#byViolation.set(month, new Map(agencies.map(([a, cells]) => [a, new Map(cells)])));
-    for (const [k, v] of s.cases) this.#cases.set(k, v);
-    for (const [k, v] of s.leads) this.#leads.set(k, v);
-    for (const [k, v] of s.referrals) this.#referrals.set(k, v);
+    this.#cases = new Map(s.cases);
+    this.#leads = new Map(s.leads);
+    this.#referrals = new Map(s.referrals);
   }
 
   /** One agency's figures for a month, every violation together. */
@@ -134,9 +137,9 @@ export class Statistics {
 export type StatisticsState = {
   book: FiguresBook;
   byViolation: [string, [string, [string, MonthlyFigures][]][]][];
-  cases: [string, readonly Violation[]][];
-  leads: [string, readonly Violation[]][];
-  referrals: [string, readonly Violation[]][];
+  cases: ReadonlyMap<string, readonly Violation[]>;
+  leads: ReadonlyMap<string, readonly Violation[]>;
+  referrals: ReadonlyMap<string, readonly Violation[]>;
 };
 
 const newMap = <K, V>() => new Map<K, V>();

@@ -1,0 +1,100 @@
+// The snapshot's packed form: whatever plain data is written reads back the same, keys in their
+// order, `undefined` and Maps kept; bytes cut short or changed are refused, not misread.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PackedReader, PackedWriter } from "./packed.ts";
+
+const hex = fc
+  .uint8Array({ minLength: 8, maxLength: 40 })
+  .map((b) => Buffer.from(b).toString("hex"));
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "grapheme" }),
+  fc.constantFrom("health", "offered", "某镇卫生院", "__proto__", "", "ABCDEF0123456789ABCD"),
+  hex,
+  fc.uuid(),
+);
+const { data } = fc.letrec<{ data: unknown }>((tie) => ({
+  data: fc.oneof(
+    { depthSize: "small" },
+    text,
+    fc.integer(),
+    fc.maxSafeInteger(),
+    fc.double(),
+    fc.constantFrom(undefined, null, true, false, -0, 2 ** 60, -(2 ** 53)),
+    fc.array(tie("data"), { maxLength: 5 }),
+    fc.dictionary(text, tie("data"), { maxKeys: 5, noNullPrototype: true }),
+    fc.array(fc.tuple(text, tie("data")), { maxLength: 4 }).map((e) => new Map(e)),
+  ),
+}));
+
+const pack = (values: unknown[]) => {
+  const w = new PackedWriter();
+  for (const v of values) w.value(v);
+  return Buffer.concat(w.finish());
+};
+const unpack = (buf: Buffer) => {
+  const r = new PackedReader(buf);
+  const out: unknown[] = [];
+  while (!r.done) out.push(r.value());
+  return out;
+};
+/** Keys in order, `undefined` present: what `toEqual` alone does not tell apart. */
+const keysOf = (v: unknown): unknown =>
+  v instanceof Map
+    ? [...v].map(([k, x]) => [k, keysOf(x)])
+    : Array.isArray(v)
+      ? v.map(keysOf)
+      : v && typeof v === "object"
+        ? Object.entries(v).map(([k, x]) => [k, keysOf(x)])
+        : v;
+
+describe("packed data", () => {
+  it("reads back every value written, the same", () => {
+    fc.assert(
+      fc.property(fc.array(data, { maxLength: 6 }), (values) => {
+        const back = unpack(pack(values));
+        expect(back).toStrictEqual(values);
+        expect(keysOf(back)).toStrictEqual(keysOf(values));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("writes a string or a shape written before as a reference to it", () => {
+    const id = "4f444a8c-1cd6-4a8a-b0c4-cd52edadc7f7";
+    const one = pack([{ referralId: id, status: "offered", about: id }]).length;
+    const many = pack(
+      Array.from({ length: 100 }, () => ({ referralId: id, status: "offered", about: id })),
+    ).length;
+    // Eight bytes each: the shape, and each field a reference.
+    expect(many - one).toBe(99 * 8);
+    // A SHA-256 digest in hex: half its length.
+    expect(pack(["ab".repeat(32)]).length).toBeLessThan(40);
+  });
+
+  it("refuses bytes cut short, and is never misled into reading past them", () => {
+    fc.assert(
+      fc.property(fc.array(data, { minLength: 1, maxLength: 4 }), fc.nat(), (values, cut) => {
+        const bytes = pack(values);
+        const at = cut % bytes.length;
+        const short = bytes.subarray(0, at);
+        let back: unknown[] | undefined;
+        try {
+          back = unpack(short);
+        } catch (err) {
+          expect(String(err)).toMatch(/cut short|refers to nothing|unknown tag|not a string/);
+          return;
+        }
+        // Cut between two values: the values before the cut, whole.
+        expect(back).toStrictEqual(values.slice(0, back.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses what is not plain data", () => {
+    expect(() => pack([new Date()])).toThrow(/plain data/);
+    expect(() => pack([() => 1])).toThrow(/plain data/);
+  });
+});

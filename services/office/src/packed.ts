@@ -1,0 +1,342 @@
+/**
+ * A compact binary form of plain data (the office's snapshot): each distinct string and each
+ * object shape (its keys, in order) written once and referred to by number after, so that the
+ * ids, agency codes, instants and field names a year of projections repeat hundreds of thousands
+ * of times cost a few bytes each. Keeps what JSON loses: `undefined` (a key present with no
+ * value stays present: the tracker's objects keep their one shape), Maps, and integers exact.
+ * Objects come back with their keys in the order they were written, as plain objects (one
+ * without a prototype too); nothing else (no classes, no shared references: an object referred
+ * to twice is written twice, as JSON does).
+ */
+
+const UNDEFINED = 0;
+const NULL = 1;
+const FALSE = 2;
+const TRUE = 3;
+const UINT = 4;
+const NEGATIVE = 5;
+const FLOAT = 6;
+const STRING_NEW = 7;
+const STRING_REF = 8;
+const HEX_NEW = 9;
+const ARRAY = 10;
+const SHAPE_NEW = 11;
+const SHAPE_REF = 12;
+const MAP = 13;
+
+const CHUNK = 1 << 20;
+/** Lowercase hex of even length, long enough to halve: SHA-256 digests, hash prefixes. */
+const HEX = /^(?:[0-9a-f]{2}){8,}$/;
+
+type ShapeNode = { id: number; next?: Map<string, ShapeNode> };
+
+/** Writes values one after another; the strings and shapes already written are referred to. */
+export class PackedWriter {
+  #chunks: Buffer[] = [];
+  #buf = Buffer.allocUnsafe(CHUNK);
+  #at = 0;
+  #strings = new Map<string, number>();
+  /** The shapes written, as a tree of their keys in order; `id` where one ends. */
+  #shapes: ShapeNode = { id: -1 };
+  #shapeCount = 0;
+
+  /** Everything written so far, the last chunk cut to its length. */
+  finish(): Buffer[] {
+    if (this.#at > 0) this.#chunks.push(this.#buf.subarray(0, this.#at));
+    this.#buf = Buffer.allocUnsafe(0);
+    this.#at = 0;
+    return this.#chunks;
+  }
+
+  #room(n: number) {
+    if (this.#at + n <= this.#buf.length) return;
+    if (this.#at > 0) this.#chunks.push(this.#buf.subarray(0, this.#at));
+    this.#buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+    this.#at = 0;
+  }
+
+  #byte(b: number) {
+    this.#room(1);
+    this.#buf[this.#at++] = b;
+  }
+
+  /** A non-negative safe integer, seven bits a byte. */
+  #varint(n: number) {
+    this.#room(8);
+    const buf = this.#buf;
+    let at = this.#at;
+    while (n >= 0x80) {
+      buf[at++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    buf[at++] = n;
+    this.#at = at;
+  }
+
+  #string(s: string) {
+    const known = this.#strings.get(s);
+    if (known !== undefined) {
+      this.#byte(STRING_REF);
+      this.#varint(known);
+      return;
+    }
+    this.#strings.set(s, this.#strings.size);
+    if (HEX.test(s)) {
+      this.#byte(HEX_NEW);
+      this.#varint(s.length / 2);
+      this.#room(s.length / 2);
+      this.#at += this.#buf.write(s, this.#at, "hex");
+      return;
+    }
+    const most = s.length * 3;
+    this.#byte(STRING_NEW);
+    if (most < 0x80) {
+      // One byte of length, filled in once the bytes are written.
+      this.#room(1 + most);
+      const lengthAt = this.#at++;
+      const n = this.#buf.write(s, this.#at, "utf8");
+      this.#buf[lengthAt] = n;
+      this.#at += n;
+      return;
+    }
+    const n = Buffer.byteLength(s, "utf8");
+    this.#varint(n);
+    this.#room(n);
+    this.#at += this.#buf.write(s, this.#at, "utf8");
+  }
+
+  value(v: unknown): void {
+    switch (typeof v) {
+      case "undefined":
+        this.#byte(UNDEFINED);
+        return;
+      case "boolean":
+        this.#byte(v ? TRUE : FALSE);
+        return;
+      case "string":
+        this.#string(v);
+        return;
+      case "number":
+        if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+          this.#byte(v >= 0 ? UINT : NEGATIVE);
+          this.#varint(v >= 0 ? v : -v);
+          return;
+        }
+        this.#byte(FLOAT);
+        this.#room(8);
+        this.#at = this.#buf.writeDoubleLE(v, this.#at);
+        return;
+      case "object": {
+        if (v === null) {
+          this.#byte(NULL);
+          return;
+        }
+        if (Array.isArray(v)) {
+          this.#byte(ARRAY);
+          this.#varint(v.length);
+          for (let i = 0; i < v.length; i++) this.value(v[i]);
+          return;
+        }
+        if (v instanceof Map) {
+          this.#byte(MAP);
+          this.#varint(v.size);
+          for (const [k, x] of v) {
+            this.value(k);
+            this.value(x);
+          }
+          return;
+        }
+        const proto = Object.getPrototypeOf(v);
+        if (proto !== Object.prototype && proto !== null)
+          throw new Error(`not plain data: ${proto?.constructor?.name ?? "an object"}`);
+        // Its shape found key by key (nothing made for an object of a shape written before).
+        const o = v as Record<string, unknown>;
+        let node = this.#shapes;
+        for (const k in o) {
+          if (!Object.hasOwn(o, k)) continue;
+          let next = node.next?.get(k);
+          if (!next) {
+            next = { id: -1 };
+            node.next ??= new Map();
+            node.next.set(k, next);
+          }
+          node = next;
+        }
+        if (node.id >= 0) {
+          this.#byte(SHAPE_REF);
+          this.#varint(node.id);
+        } else {
+          node.id = this.#shapeCount++;
+          const keys = Object.keys(o);
+          this.#byte(SHAPE_NEW);
+          this.#varint(keys.length);
+          for (const k of keys) this.#string(k);
+        }
+        for (const k in o) if (Object.hasOwn(o, k)) this.value(o[k]);
+        return;
+      }
+      default:
+        throw new Error(`not plain data: a ${typeof v}`);
+    }
+  }
+
+  /** A Map written as `value` writes it, a step of the generator every `every` entries. */
+  *map(m: ReadonlyMap<unknown, unknown>, every: number): Generator<void> {
+    this.#byte(MAP);
+    this.#varint(m.size);
+    let n = 0;
+    for (const [k, v] of m) {
+      this.value(k);
+      this.value(v);
+      if (++n % every === 0) yield;
+    }
+  }
+
+  /** An array written as `value` writes it, a step of the generator every `every` items. */
+  *array(a: readonly unknown[], every: number): Generator<void> {
+    this.#byte(ARRAY);
+    this.#varint(a.length);
+    for (let i = 0; i < a.length; i++) {
+      this.value(a[i]);
+      if ((i + 1) % every === 0) yield;
+    }
+  }
+}
+
+type Shape = { keys: string[]; template: Record<string, unknown> };
+
+/** Reads what a `PackedWriter` wrote, value after value; throws on anything else. */
+export class PackedReader {
+  #buf: Buffer;
+  #at = 0;
+  #strings: string[] = [];
+  #shapes: Shape[] = [];
+
+  constructor(buf: Buffer) {
+    this.#buf = buf;
+  }
+
+  get done(): boolean {
+    return this.#at >= this.#buf.length;
+  }
+
+  #varint(): number {
+    const buf = this.#buf;
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      if (this.#at >= buf.length) throw new Error("cut short");
+      const b = buf[this.#at++]!;
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new Error("integer too long");
+    }
+  }
+
+  #bytes(n: number): number {
+    const from = this.#at;
+    if (from + n > this.#buf.length) throw new Error("cut short");
+    this.#at = from + n;
+    return from;
+  }
+
+  #ref<T>(table: T[]): T {
+    const i = this.#varint();
+    if (i >= table.length) throw new Error("refers to nothing written before");
+    return table[i]!;
+  }
+
+  #key(): string {
+    const k = this.value();
+    if (typeof k !== "string") throw new Error("a key that is not a string");
+    return k;
+  }
+
+  value(): unknown {
+    if (this.#at >= this.#buf.length) throw new Error("cut short");
+    const tag = this.#buf[this.#at++];
+    switch (tag) {
+      case UNDEFINED:
+        return undefined;
+      case NULL:
+        return null;
+      case FALSE:
+        return false;
+      case TRUE:
+        return true;
+      case UINT:
+        return this.#varint();
+      case NEGATIVE:
+        return -this.#varint();
+      case FLOAT:
+        return this.#buf.readDoubleLE(this.#bytes(8));
+      case STRING_NEW: {
+        const n = this.#varint();
+        const from = this.#bytes(n);
+        const s = this.#buf.toString("utf8", from, from + n);
+        this.#strings.push(s);
+        return s;
+      }
+      case HEX_NEW: {
+        const n = this.#varint();
+        const from = this.#bytes(n);
+        const s = this.#buf.toString("hex", from, from + n);
+        this.#strings.push(s);
+        return s;
+      }
+      case STRING_REF:
+        return this.#ref(this.#strings);
+      case ARRAY: {
+        const n = this.#varint();
+        if (n > this.#buf.length - this.#at) throw new Error("cut short");
+        const a = new Array(n);
+        for (let i = 0; i < n; i++) a[i] = this.value();
+        return a;
+      }
+      case MAP: {
+        const n = this.#varint();
+        if (n > this.#buf.length - this.#at) throw new Error("cut short");
+        const m = new Map();
+        for (let i = 0; i < n; i++) {
+          const k = this.value();
+          m.set(k, this.value());
+        }
+        return m;
+      }
+      case SHAPE_NEW: {
+        const n = this.#varint();
+        if (n > this.#buf.length - this.#at) throw new Error("cut short");
+        const keys: string[] = [];
+        for (let i = 0; i < n; i++) keys.push(this.#key());
+        // Defined, not assigned: a key `__proto__` is a key like another (copied as such, and
+        // then assigned as an own property, not the prototype).
+        const template: Record<string, unknown> = {};
+        for (const k of keys)
+          if (k === "__proto__")
+            Object.defineProperty(template, k, {
+              value: undefined,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          else template[k] = undefined;
+        const shape = { keys, template };
+        this.#shapes.push(shape);
+        return this.#object(shape);
+      }
+      case SHAPE_REF:
+        return this.#object(this.#ref(this.#shapes));
+      default:
+        throw new Error(`unknown tag ${tag} at byte ${this.#at - 1}`);
+    }
+  }
+
+  /** An object of a shape: its template copied (keys in order, one hidden class), then filled. */
+  #object(shape: Shape): Record<string, unknown> {
+    const o: Record<string, unknown> = { ...shape.template };
+    const keys = shape.keys;
+    for (let i = 0; i < keys.length; i++) o[keys[i]!] = this.value();
+    return o;
+  }
+}
