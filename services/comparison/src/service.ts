@@ -8,10 +8,11 @@ import {
   MATCH_ROOT,
   MatchConfig,
 } from "@liandong/contracts";
-import type { Logger, OprfKeys, Publisher } from "@liandong/runtime";
+import { type Logger, type OprfKeys, type Publisher, uuidFromName } from "@liandong/runtime";
 import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { evaluateRequest } from "./evaluate.ts";
 import { chinaDay, FactsStore } from "./facts.ts";
+import { foundOf } from "./found.ts";
 import { IdentityBudget, type RateLimit } from "./rate-limit.ts";
 
 export type ComparisonOptions = {
@@ -134,10 +135,24 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
     msg.respond(new Uint8Array(0));
   }
 
-  // The rules over every agency's latest facts: the findings this agency originates, on the log.
+  // The rules over every agency's latest facts: the findings this agency originates, on the log;
+  // each finding once as the county may see it (`comparison.found`), before its lead is made.
   async function giveFindings(msg: Msg, agency: string): Promise<void> {
     const reply = facts.findingsFor(agency, chinaDay(now()), config);
     await record({ agency, op: "findings", count: reply.findings.length });
+    for (const f of reply.findings) {
+      const found = foundOf(f);
+      if (facts.recorded(found.finding)) continue;
+      await o.publisher.publish({
+        type: "comparison.found",
+        data: found,
+        actor: `svc.${COMPARISON}`,
+        aggregate: { kind: "comparison", id: found.finding },
+        id: uuidFromName(`comparison.found:${f.key}`),
+        prev: null,
+      });
+      await facts.markRecorded(found.finding);
+    }
     msg.respond(Buffer.from(JSON.stringify(reply), "utf8"));
   }
 

@@ -5,6 +5,7 @@ import { type SealedAhead, type Signer, verifySignature } from "@liandong/runtim
 import type { BreakGlassLog } from "./break-glass.ts";
 import type { Cases } from "./cases.ts";
 import type { CityLink } from "./city-link.ts";
+import type { Findings } from "./comparison-findings.ts";
 import type { Inspections } from "./inspections.ts";
 import type { Tracker } from "./lead-tracker.ts";
 import type { ReferralTracker, TrackedReferral } from "./referral-tracker.ts";
@@ -19,7 +20,7 @@ import type { Witnessing, WitnessingState } from "./witness.ts";
  * the state serialised, with a version. Bumped whenever a projection's state changes shape: a
  * snapshot of another version is ignored, and the office replays the whole log.
  */
-export const SNAPSHOT_SCHEMA = 1;
+export const SNAPSHOT_SCHEMA = 2;
 const FORMAT = "liandong-office-snapshot";
 
 /** Everything the office folds from EVENTS, as its routes hold it. */
@@ -35,6 +36,7 @@ export type Projections = {
   link: CityLink;
   witnessing: Witnessing;
   sealedAhead: SealedAhead;
+  findings: Findings;
 };
 
 /** The last message a snapshot folded: its sequence in EVENTS and the SHA-256 of its bytes. */
@@ -68,6 +70,7 @@ const MAPS = {
   observed: (p: Projections) => p.breakGlass.observed,
   closed: (p: Projections) => p.link.closed,
   majorCases: (p: Projections) => p.link.majorCases,
+  findings: (p: Projections) => p.findings,
 } as const satisfies Record<string, (p: Projections) => Map<string, unknown>>;
 type MapName = keyof typeof MAPS;
 
