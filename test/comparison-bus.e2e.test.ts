@@ -433,4 +433,37 @@ describe("comparison on the bus", () => {
       await browser.close();
     }
   }, 120_000);
+
+  it("keeps the holders' facts across its restart: found again without any holder running again", async () => {
+    const lock = JSON.parse(readFileSync(join(county.stateDir, "county.lock"), "utf8")) as {
+      children: { name: string; pgid: number }[];
+    };
+    const pid = lock.children.find((c) => c.name === "comparison")!.pgid;
+    const restoredLines = () =>
+      readFileSync(join(county.stateDir, "logs", "comparison.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === "comparison facts restored");
+    const before = restoredLines().length;
+    // Killed as the out-of-memory killer would: nothing written at the end.
+    process.kill(pid, "SIGKILL");
+    const restored = await eventually(async () => restoredLines().at(before), 60_000);
+    // Every holder's set and the ledger's: 3 sets, every finding already on the log.
+    expect(restored).toMatchObject({ sets: 3, found: g.expected.length });
+    expect(restored.facts).toBeGreaterThan(g.registers["drug-sale"].length);
+    // Each originator asks only (no facts handed over): the same findings, each already a lead.
+    for (const a of ["health", "family-planning", "drug-regulation"]) {
+      const r = await eventually(async () => {
+        const x = await run(a, false);
+        return x.status === 200 ? x : undefined;
+      }, 30_000);
+      expect(r.body.registered).toEqual([]);
+      expect(r.body.duplicates.length).toBeGreaterThan(0);
+      for (const d of r.body.duplicates) expect(leads.get(d.key)).toBe(d.leadId);
+    }
+    // Nothing recorded twice for the office.
+    const office = await county.as("office").get<{ total: number }>("/comparison/findings");
+    expect(office.body.total).toBe(g.expected.length);
+  }, 120_000);
 });

@@ -79,7 +79,7 @@ export class FactsStore {
   }
 
   /** A finding now on the log. */
-  async markRecorded(finding: string): Promise<void> {
+  markRecorded(finding: string): void {
     this.#recorded.add(finding);
   }
 

@@ -13,6 +13,7 @@ import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node"
 import { evaluateRequest } from "./evaluate.ts";
 import { chinaDay, FactsStore } from "./facts.ts";
 import { foundOf } from "./found.ts";
+import type { FactsKeep } from "./keep.ts";
 import { IdentityBudget, type RateLimit } from "./rate-limit.ts";
 
 export type ComparisonOptions = {
@@ -30,6 +31,8 @@ export type ComparisonOptions = {
   publisher: Publisher;
   logger: Logger;
   now?: () => number;
+  /** Where its facts and recorded findings are kept across a restart (none: memory only). */
+  keep?: FactsKeep;
 };
 
 export type RunningComparison = {
@@ -54,7 +57,13 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
   let handled = 0;
   // One request at a time: its record is on the log (acknowledged) before it is answered, and no
   // evaluation (CPU for as long as a batch takes) runs while a record awaits its acknowledgement.
-  let queue: Promise<void> = Promise.resolve();
+  // What was kept is put back before the first request is taken.
+  let queue: Promise<void> = o.keep
+    ? o.keep.load(facts).then(
+        (loaded) => o.logger.info(loaded, "comparison facts restored"),
+        (err: unknown) => o.logger.error({ err }, "kept comparison facts unreadable"),
+      )
+    : Promise.resolve();
   const sub = o.nc.subscribe(`${MATCH_ROOT}.${o.county}.*.*`, {
     callback: (err, msg) => {
       if (err) return;
@@ -128,7 +137,10 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
       await record({ agency, op: "facts", count, refused: taken.refused });
       return refuse(msg, taken.refused);
     }
+    // Kept before it is answered: a set answered whole is a set a restart finds whole.
+    await o.keep?.part(agency, part.run, part.part, msg.data);
     if (taken.complete) {
+      await o.keep?.complete(agency, part.run, part.part + 1);
       await record({ agency, op: "facts", count: taken.count });
       o.logger.info({ agency, count: taken.count }, "comparison facts");
     }
@@ -151,7 +163,8 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
         id: uuidFromName(`comparison.found:${f.key}`),
         prev: null,
       });
-      await facts.markRecorded(found.finding);
+      facts.markRecorded(found.finding);
+      await o.keep?.found(found.finding);
     }
     msg.respond(Buffer.from(JSON.stringify(reply), "utf8"));
   }
