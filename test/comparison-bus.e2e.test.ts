@@ -462,6 +462,17 @@ describe("comparison on the bus", () => {
       expect(r.body.duplicates.length).toBeGreaterThan(0);
       for (const d of r.body.duplicates) expect(leads.get(d.key)).toBe(d.leadId);
     }
+    // The key the agencies pin (the launcher's public-keys.json) is the key the service answers with.
+    const keys = JSON.parse(readFileSync(join(county.stateDir, "public-keys.json"), "utf8")) as {
+      comparisonOprfKey: string;
+    };
+    const admin = await county.admin();
+    try {
+      const m = await admin.request("ld.match.441723.health.key", new Uint8Array(0));
+      expect(Buffer.from(m.data).toString("hex")).toBe(keys.comparisonOprfKey);
+    } finally {
+      await admin.close();
+    }
     // Nothing recorded twice for the office.
     const office = await county.as("office").get<{ total: number }>("/comparison/findings");
     expect(office.body.total).toBe(g.expected.length);
