@@ -277,6 +277,122 @@ describe("comparison on the bus", () => {
     expect(hits(registers).length).toBe(needles.length);
   }, 180_000);
 
+  it("shows the office the county's findings by month and rule, with the leads they made, and nothing that names anyone", async () => {
+    const want = (rule: string) => g.expected.filter((e) => e.rule === rule).length;
+    type Page = {
+      months: { month: string; total: number; byRule: Record<string, number> }[];
+      items: {
+        finding: string;
+        rule: string;
+        month: string;
+        leadId: string;
+        originator: string;
+        facts: { holder: string }[];
+        sales: unknown[];
+        lead: { leadId: string; originator: string; deliveredTo: string[] } | null;
+      }[];
+      total: number;
+    };
+    // The office follows the log: every finding is there once its lead is.
+    const ask = () => county.as("office").get<Page>("/comparison/findings?limit=1000");
+    await eventually(async () => {
+      const r = await ask();
+      return r.body.total === g.expected.length && r.body.items.every((f) => f.lead)
+        ? true
+        : undefined;
+    }, 30_000).catch(() => undefined);
+    const asked = await ask();
+    expect(asked.status).toBe(200);
+    const all = asked.body;
+    expect(
+      all.items.filter((f) => !f.lead).map((f) => `${f.rule} ${f.leadId}`),
+      "findings without their lead",
+    ).toEqual([]);
+    expect(all.total).toBe(g.expected.length);
+    const sum = (rule: string) => all.months.reduce((n, m) => n + (m.byRule[rule] ?? 0), 0);
+    for (const rule of ["pregnancy-disappeared", "unapproved-termination", "prescriber-overdose"])
+      expect(sum(rule), rule).toBe(want(rule));
+    expect(all.months.reduce((n, m) => n + m.total, 0)).toBe(g.expected.length);
+    // Each finding names the lead its originator registered: the same ids the desks answered.
+    expect(new Set(all.items.map((f) => f.leadId))).toEqual(new Set(leads.values()));
+    for (const f of all.items) {
+      expect(f.lead?.leadId).toBe(f.leadId);
+      expect(f.lead?.originator).toBe(f.originator);
+      if (f.rule === "pregnancy-disappeared") expect(f.lead?.deliveredTo).toContain("health");
+      if (f.rule === "prescriber-overdose") expect(f.sales.length).toBeGreaterThan(0);
+      else expect(f.facts.length).toBeGreaterThan(0);
+    }
+    // One month at a time, as the page asks.
+    const month = all.months[0]!;
+    const one = await county
+      .as("office")
+      .get<Page>(`/comparison/findings?month=${month.month}&limit=1000`);
+    expect(one.body.total).toBe(month.total);
+    expect(one.body.items.every((f) => f.month === month.month)).toBe(true);
+    // No pseudonym, no record reference, no prescriber, no identity: nothing to name anyone by.
+    const text = JSON.stringify(all);
+    const pseudonyms = [...leads.keys()]
+      .filter((k) => !k.startsWith("prescriber-overdose"))
+      .map((k) => k.split(":")[1]!);
+    const prescribers = [...leads.keys()]
+      .filter((k) => k.startsWith("prescriber-overdose"))
+      .map((k) => k.split(":")[1]!);
+    for (const p of [...pseudonyms, ...prescribers]) expect(text).not.toContain(p);
+    expect(text).not.toMatch(/[0-9a-f]{32}(?![0-9a-f-])/);
+    const people = [...g.registers.ultrasound, ...g.registers["follow-up"]];
+    for (const r of people) expect(text).not.toContain(r.idNumber ?? r.name);
+    // The office has no register to name a side from, and no route to ask for one.
+    const ref = refsOf(
+      (await county.as("family-planning").get<LeadView>(`/leads/${all.items[0]!.leadId}`)).body
+        .summary,
+    )[0];
+    if (ref) {
+      const asked = await county
+        .as("office")
+        .post(`/comparison/records/${ref}/identification`, { reason: "办公室试图核实身份" });
+      expect(asked.status).toBe(404);
+    }
+  }, 60_000);
+
+  it("shows the office's officer the county's findings by month on its page, at a phone's width", async () => {
+    const browser = await launchChromium();
+    try {
+      const token = county.tokens.find((x) => x.officer === "office.liaison")!.token;
+      const page = await loginPage(browser, county.urls.office!, "office", token);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.locator("nav.tabs").getByRole("button", { name: "数据比对", exact: true }).click();
+      const rows = page.getByTestId("findings-month-row");
+      await rows.first().waitFor();
+      const months = await rows.locator("td:first-child").allTextContents();
+      for (const m of months) expect(m.trim()).toMatch(/^\d{4}-\d{2}$/);
+      await page.getByText("孕情消失").first().waitFor();
+      // The newest month's findings, each with its lead and its sides' facts, none to re-identify.
+      const finding = page.getByTestId("county-finding").first();
+      await finding.waitFor();
+      await finding.getByTestId("finding-lead").filter({ hasText: "线索登记部门" }).waitFor();
+      await finding
+        .getByTestId("county-finding-fact")
+        .first()
+        .filter({ hasText: "由保管部门核实" })
+        .waitFor();
+      expect(await page.getByTestId("reidentify").count()).toBe(0);
+      // Another month picked: its findings shown instead.
+      if (months.length > 1) {
+        await rows.nth(1).getByRole("button").click();
+        await page
+          .getByTestId("county-findings-month")
+          .locator("h3", { hasText: months[1]!.trim() })
+          .waitFor();
+      }
+      // Nothing wider than the phone.
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(wide).toBeLessThanOrEqual(390);
+      await page.context().close();
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
   it("shows an officer the findings by month on the page, and lets them name only their own agency's side", async () => {
     const browser = await launchChromium();
     try {
@@ -316,5 +432,49 @@ describe("comparison on the bus", () => {
     } finally {
       await browser.close();
     }
+  }, 120_000);
+
+  it("keeps the holders' facts across its restart: found again without any holder running again", async () => {
+    const lock = JSON.parse(readFileSync(join(county.stateDir, "county.lock"), "utf8")) as {
+      children: { name: string; pgid: number }[];
+    };
+    const pid = lock.children.find((c) => c.name === "comparison")!.pgid;
+    const restoredLines = () =>
+      readFileSync(join(county.stateDir, "logs", "comparison.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === "comparison facts restored");
+    const before = restoredLines().length;
+    // Killed as the out-of-memory killer would: nothing written at the end.
+    process.kill(pid, "SIGKILL");
+    const restored = await eventually(async () => restoredLines().at(before), 60_000);
+    // Every holder's set and the ledger's: 3 sets, every finding already on the log.
+    expect(restored).toMatchObject({ sets: 3, found: g.expected.length });
+    expect(restored.facts).toBeGreaterThan(g.registers["drug-sale"].length);
+    // Each originator asks only (no facts handed over): the same findings, each already a lead.
+    for (const a of ["health", "family-planning", "drug-regulation"]) {
+      const r = await eventually(async () => {
+        const x = await run(a, false);
+        return x.status === 200 ? x : undefined;
+      }, 30_000);
+      expect(r.body.registered).toEqual([]);
+      expect(r.body.duplicates.length).toBeGreaterThan(0);
+      for (const d of r.body.duplicates) expect(leads.get(d.key)).toBe(d.leadId);
+    }
+    // The key the agencies pin (the launcher's public-keys.json) is the key the service answers with.
+    const keys = JSON.parse(readFileSync(join(county.stateDir, "public-keys.json"), "utf8")) as {
+      comparisonOprfKey: string;
+    };
+    const admin = await county.admin();
+    try {
+      const m = await admin.request("ld.match.441723.health.key", new Uint8Array(0));
+      expect(Buffer.from(m.data).toString("hex")).toBe(keys.comparisonOprfKey);
+    } finally {
+      await admin.close();
+    }
+    // Nothing recorded twice for the office.
+    const office = await county.as("office").get<{ total: number }>("/comparison/findings");
+    expect(office.body.total).toBe(g.expected.length);
   }, 120_000);
 });

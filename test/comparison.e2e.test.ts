@@ -20,6 +20,7 @@ import { type Generated, generateRegisters } from "@liandong/domain/testing";
 import {
   ComparisonRefused,
   comparisonKey,
+  comparisonPort,
   connectBus,
   createLogger,
   EventPublisher,
@@ -204,6 +205,26 @@ describe("comparing registers through the comparison service", () => {
     const evaluated = records.filter((x) => !x.refused);
     expect(new Set(evaluated.map((x) => x.agency))).toEqual(new Set(["health", "family-planning"]));
   }, 60_000);
+
+  it("refuses an evaluation proved under another key than the one pinned from configuration", async () => {
+    const fp = await as("family-planning");
+    const inputs = ["id:110101199001011234", "id:11010119900101567X"];
+    const pinned = (seed: number) =>
+      comparisonPort(fp, {
+        county: COUNTY,
+        agency: "family-planning",
+        publicKey: oprfKeysFromSeed(new Uint8Array(32).fill(seed)).publicKey,
+      });
+    // The service's own key, as the launcher writes it for the agencies: evaluated and proved.
+    const names = await pinned(3).pseudonyms(inputs);
+    expect(names).toHaveLength(2);
+    expect(names[0]).not.toBe(names[1]);
+    // Any other key (a service that is not the county's, or a key swapped): refused, nothing used.
+    await expect(pinned(4).pseudonyms(inputs)).rejects.toMatchObject({
+      name: "ComparisonRefused",
+      code: "unproven",
+    });
+  });
 
   it("lets no agency answer in the service's place, nor ask as another", async () => {
     const health = await as("health");

@@ -11,6 +11,7 @@ import {
   CountyConfig,
   MajorCaseList,
   MonthlyReportView,
+  OfficeFindings,
   OfficeInspectionList,
   OfficerSelf,
   Overview,
@@ -187,6 +188,7 @@ describe("what the office answers matches the schemas its document registers", (
     ["/reports/2025-02.json", MonthlyReportView],
     ["/ui/config.json", UiConfig],
     ["/audit/witnesses", AuditWitnesses],
+    ["/comparison/findings?month=2025-02", OfficeFindings],
   ];
   it.each(cases)("GET %s", async (path, schema) => {
     const app = await composedApp("office", office);

@@ -344,6 +344,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/comparison/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 比对发现 — the county's findings of the comparison rules by month and rule, each with its sides' facts (no pseudonym, no record reference) and the lead it made; naming a person is the holding agency's, at its own desk */
+        get: operations["comparisonFindings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports/{month}.json": {
         parameters: {
             query?: never;
@@ -1460,6 +1477,63 @@ export interface components {
                 shortName?: string;
                 url: string;
             }[];
+        };
+        OfficeFindings: {
+            county: string;
+            months: {
+                month: string;
+                total: number;
+                byRule: {
+                    "pregnancy-disappeared": number;
+                    "unapproved-termination": number;
+                    "prescriber-overdose": number;
+                };
+            }[];
+            items: {
+                /** Format: uuid */
+                finding: string;
+                /** @enum {string} */
+                rule: "pregnancy-disappeared" | "unapproved-termination" | "prescriber-overdose";
+                month: string;
+                /** Format: date */
+                dueOn: string;
+                to: string[];
+                originator: string;
+                /** Format: uuid */
+                leadId: string;
+                /** @default [] */
+                facts: {
+                    holder: string;
+                    /** @enum {string} */
+                    kind: "ultrasound" | "follow-up" | "delivery" | "termination" | "approval";
+                    /** Format: date */
+                    on: string;
+                    weeks?: number;
+                    /** Format: date */
+                    expectedOn?: string;
+                    approved?: boolean;
+                    pregnant?: boolean;
+                }[];
+                /** @default [] */
+                sales: {
+                    /** Format: date */
+                    soldOn: string;
+                    /** @enum {string} */
+                    drug: "mifepristone" | "misoprostol" | "ethacridine";
+                    doseMg: number;
+                }[];
+                foundAt: string;
+                lead: {
+                    /** Format: uuid */
+                    leadId: string;
+                    originator: string;
+                    sharedWith: string[];
+                    deliveredTo: string[];
+                    /** @enum {string} */
+                    status: "open" | "dismissed";
+                } | null;
+            }[];
+            total: number;
         };
     };
     responses: never;
@@ -2673,6 +2747,58 @@ export interface operations {
                 };
             };
             /** @description 月份格式应为 YYYY-MM */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    comparisonFindings: {
+        parameters: {
+            query?: {
+                month?: string;
+                rule?: "pregnancy-disappeared" | "unapproved-termination" | "prescriber-overdose";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 比对发现 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficeFindings"];
+                };
+            };
+            /** @description 未登录或令牌无效 — no or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权以其他部门身份操作 — an officer of another agency */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 查询参数不符合要求 */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -12,6 +12,7 @@ import { InspectionFindings } from "./events-inspection.ts";
 import { ReferralDeadline } from "./events-referral.ts";
 import { ReportMonth } from "./events-report.ts";
 import { LeadSource, Violation } from "./lead.ts";
+import { ComparisonFound, MatchRule } from "./match.ts";
 import { OfficerName } from "./officer-role.ts";
 
 const Instant = z.string();
@@ -231,3 +232,51 @@ export const UiConfig = z.object({
   ),
 });
 export type UiConfig = z.infer<typeof UiConfig>;
+
+/** `GET /comparison/findings`: which month (YYYY-MM) and rule, a page of them. */
+export const OfficeFindingQuery = z.object({
+  month: ReportMonth.optional(),
+  rule: MatchRule.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/**
+ * One finding of the rules as the office sees it (比对发现): what the comparison service recorded
+ * (each side's facts, no pseudonym, no record reference) and the lead its originator registered
+ * for it, as the office tracks that lead (null while the originator has not registered it).
+ */
+export const OfficeFindingView = ComparisonFound.extend({
+  foundAt: Instant,
+  lead: z
+    .object({
+      leadId: z.uuid(),
+      originator: AgencyCode,
+      sharedWith: z.array(AgencyCode),
+      deliveredTo: z.array(AgencyCode),
+      status: z.enum(["open", "dismissed"]),
+    })
+    .nullable(),
+});
+export type OfficeFindingView = z.infer<typeof OfficeFindingView>;
+
+/** `GET /comparison/findings`: the county's findings counted by month and rule, and a page of them. */
+export const OfficeFindings = z.object({
+  county: CountyCode,
+  /** Every month with a finding, newest first: how many, by rule. */
+  months: z.array(
+    z.object({
+      month: ReportMonth,
+      total: z.number().int(),
+      byRule: z.object(
+        Object.fromEntries(MatchRule.options.map((r) => [r, z.number().int()])) as Record<
+          MatchRule,
+          z.ZodNumber
+        >,
+      ),
+    }),
+  ),
+  items: z.array(OfficeFindingView),
+  total: z.number().int(),
+});
+export type OfficeFindings = z.infer<typeof OfficeFindings>;

@@ -38,7 +38,7 @@ import {
   SupervisionOrdered,
 } from "./events-supervision.ts";
 import { WitnessCosignature, WitnessHeadsSent, WitnessRefusal } from "./events-witness.ts";
-import { ComparisonReidentified, ComparisonRequested } from "./match.ts";
+import { ComparisonFound, ComparisonReidentified, ComparisonRequested } from "./match.ts";
 
 /** The one map from event type to the schema of its `data`. */
 export const CATALOGUE = {
@@ -87,6 +87,7 @@ export const CATALOGUE = {
   "officer.revoked": OfficerRevoked,
   "comparison.requested": ComparisonRequested,
   "comparison.reidentified": ComparisonReidentified,
+  "comparison.found": ComparisonFound,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -26,6 +26,11 @@ export const PublicKeysFile = z.object({
   county: z.string(),
   agencies: z.record(AgencyCode, AuditPublicKey),
   neighbourKeys: z.record(z.string(), z.record(AgencyCode, AuditPublicKey)).default({}),
+  /** The comparison service's OPRF public key (hex): agencies refuse proofs under any other. */
+  comparisonOprfKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type PublicKeysFile = z.infer<typeof PublicKeysFile>;
 

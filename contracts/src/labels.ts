@@ -242,6 +242,7 @@ export const EVENT_TYPE_LABELS: Record<EventType, Label> = {
     zh: "保管部门核实比对记录身份",
     en: "Comparison record re-identified",
   },
+  "comparison.found": { zh: "比对规则发现线索", en: "Comparison finding" },
 };
 
 /**

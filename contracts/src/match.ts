@@ -381,3 +381,48 @@ export const ComparisonRunAnswer = z.object({
   duplicates: z.array(z.object({ key: z.string(), leadId: z.uuid() })),
 });
 export type ComparisonRunAnswer = z.infer<typeof ComparisonRunAnswer>;
+
+/**
+ * One fact of a finding as the county sees it (the office, the trail): which agency holds the
+ * record, what kind, when, and what the rule read of it. No pseudonym and no record reference:
+ * only the holder can name its own side, at its own desk.
+ */
+export const FoundFact = z.object({
+  holder: AgencyCode,
+  kind: FactKind,
+  on: Day,
+  weeks: z.number().int().min(0).max(45).optional(),
+  expectedOn: Day.optional(),
+  approved: z.boolean().optional(),
+  pregnant: z.boolean().optional(),
+});
+export type FoundFact = z.infer<typeof FoundFact>;
+
+/** One excessive sale of a prescriber's finding as the county sees it: no prescriber, no row. */
+export const FoundSale = z.object({
+  soldOn: Day,
+  drug: TerminationDrug,
+  doseMg: z.number().positive(),
+});
+export type FoundSale = z.infer<typeof FoundSale>;
+
+/**
+ * The comparison service's record of a finding (比对发现), once, when the agency that originates
+ * its lead first asks for it: the rule, the month it fell due, the agencies it goes to, the lead
+ * the originator registers for it (its id derives from the finding, so the office finds it on
+ * the log), and each side's facts without anything that names or points at a person.
+ */
+export const ComparisonFound = z.object({
+  /** A name-based UUID of the finding's key: the same finding, the same id. */
+  finding: z.uuid(),
+  rule: MatchRule,
+  month: z.string().regex(/^\d{4}-\d{2}$/),
+  dueOn: Day,
+  to: z.array(AgencyCode).min(1),
+  originator: AgencyCode,
+  /** The lead the originator registers for this finding (`<originator>:finding:<key>`). */
+  leadId: z.uuid(),
+  facts: z.array(FoundFact).max(200).default([]),
+  sales: z.array(FoundSale).max(200).default([]),
+});
+export type ComparisonFound = z.infer<typeof ComparisonFound>;

@@ -18,6 +18,8 @@ import {
   BreakGlassList,
   BreakGlassRecord,
   BreakGlassRequest,
+  OfficeFindingQuery,
+  OfficeFindings,
   OfficeInspection,
   OfficeInspectionList,
   Overview,
@@ -961,6 +963,7 @@ export function officeOpenApiDocument(): Record<string, unknown> {
     StatisticsView: jsonSchema(StatisticsView, "output"),
     MonthlyReportView: jsonSchema(MonthlyReportView, "output"),
     UiConfig: jsonSchema(UiConfig, "output"),
+    OfficeFindings: jsonSchema(OfficeFindings, "output"),
   };
   const month = pathParam("month", { type: "string", pattern: monthPattern });
   const report = (ext: "csv" | "json") => ({
@@ -1247,6 +1250,19 @@ export function officeOpenApiDocument(): Record<string, unknown> {
             "200": { description: "统计", content: json("StatisticsView") },
             ...problems,
             "422": problem("月份格式应为 YYYY-MM"),
+          },
+        },
+      },
+      "/comparison/findings": {
+        get: {
+          operationId: "comparisonFindings",
+          summary:
+            "比对发现 — the county's findings of the comparison rules by month and rule, each with its sides' facts (no pseudonym, no record reference) and the lead it made; naming a person is the holding agency's, at its own desk",
+          parameters: queryParameters(OfficeFindingQuery),
+          responses: {
+            "200": { description: "比对发现", content: json("OfficeFindings") },
+            ...problems,
+            "422": problem("查询参数不符合要求"),
           },
         },
       },

@@ -72,6 +72,13 @@ export function addressedToOwnCounty(county: string): string {
   return `${EVENTS_ROOT}.*.*.*.*.*.${county}`;
 }
 
+/**
+ * KV bucket private to the comparison service (数据比对): each holder's latest whole set of
+ * facts as it was given (pseudonyms and facts, never an identity), and the findings already
+ * on the log, so that a restart finds what it found before without every holder running again.
+ */
+export const COMPARISON_BUCKET = "comparison";
+
 /** KV bucket private to one agency: its state and its sealed store. */
 export const agencyBucket = (agency: AgencyCode) => `agency_${agency}`;
 

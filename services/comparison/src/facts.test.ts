@@ -67,6 +67,9 @@ describe("what the comparison service takes of an agency's facts", () => {
     // Registered at 16 weeks in 2025 by health, then nothing: 孕情消失, originated by family planning.
     s.accept("health", part(randomUUID(), 0, true, [fact("health", 7)]));
     const config = MatchConfig.parse({});
+    // Not before family planning's set is in too: its follow-ups might account for it.
+    expect(s.findingsFor("family-planning", "2026-12-01", config).findings).toHaveLength(0);
+    s.accept("family-planning", part(randomUUID(), 0, true, []));
     expect(s.findingsFor("family-planning", "2026-12-01", config).findings).toHaveLength(1);
     expect(s.findingsFor("health", "2026-12-01", config).findings).toHaveLength(0);
     expect(s.findingsFor("commerce", "2026-12-01", config).findings).toHaveLength(0);

@@ -32,6 +32,8 @@ export class FactsStore {
     string,
     { run: string; next: number; facts: PregnancyFact[]; sales: LedgerSaleFact[] }
   >();
+  /** The findings already recorded on the log (`comparison.found`), by id. */
+  readonly #recorded = new Set<string>();
   readonly #holders: ReadonlySet<string>;
   readonly #ledgers: ReadonlySet<string>;
 
@@ -71,6 +73,16 @@ export class FactsStore {
     return { complete: true, count: pending.facts.length + pending.sales.length };
   }
 
+  /** Whether a finding is on the log already. */
+  recorded(finding: string): boolean {
+    return this.#recorded.has(finding);
+  }
+
+  /** A finding now on the log. */
+  markRecorded(finding: string): void {
+    this.#recorded.add(finding);
+  }
+
   /** How many facts (or sales) of each agency the rules run over now. */
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -79,13 +91,20 @@ export class FactsStore {
     return out;
   }
 
-  /** Every rule over every agency's latest facts. */
+  /**
+   * Every rule over every agency's latest facts, once the rule has all it reads: the pregnancy
+   * rules every holder's set (a termination is "without approval" only if family planning's
+   * approvals are in), the prescriber rule every ledger's. Before that a rule finds nothing: a
+   * finding over half the county's registers would be a lead that is not one.
+   */
   findings(today: string, config: MatchConfig): Finding[] {
+    const everyHolder = [...this.#holders].every((h) => this.#facts.has(h));
+    const everyLedger = [...this.#ledgers].every((l) => this.#sales.has(l));
     const facts = [...this.#facts.values()].flat();
     const sales = [...this.#sales.values()].flat();
     return [
-      ...comparePregnancies(facts, today, config),
-      ...prescriberOverdoses(sales, today, config),
+      ...(everyHolder ? comparePregnancies(facts, today, config) : []),
+      ...(everyLedger && this.#ledgers.size > 0 ? prescriberOverdoses(sales, today, config) : []),
     ];
   }
 

@@ -3,7 +3,7 @@ import { readFileSync, renameSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
-import { COMPARISON } from "@liandong/contracts";
+import { COMPARISON, COMPARISON_BUCKET } from "@liandong/contracts";
 import {
   busTls,
   connectBus,
@@ -11,10 +11,13 @@ import {
   EventPublisher,
   messageIdKey,
   oprfReady,
+  retryingPuts,
   signerFromSeed,
   watchLifeline,
 } from "@liandong/runtime";
+import { Kvm } from "@nats-io/kv";
 import { z } from "zod";
+import { FactsKeep } from "./keep.ts";
 import { ensureOprfKey } from "./key-file.ts";
 import { startComparison } from "./service.ts";
 
@@ -67,6 +70,7 @@ const service = startComparison({
   nc,
   county: env.LIANDONG_COUNTY,
   keys: ensureOprfKey(env.LIANDONG_MATCH_KEY_FILE),
+  keep: new FactsKeep(retryingPuts(await new Kvm(nc).open(COMPARISON_BUCKET)), logger),
   holders: env.LIANDONG_MATCH_HOLDERS.split(",").filter(Boolean),
   ledgers: env.LIANDONG_MATCH_LEDGERS.split(",").filter(Boolean),
   limit: { burst: env.LIANDONG_MATCH_BURST, perMinute: env.LIANDONG_MATCH_PER_MINUTE },

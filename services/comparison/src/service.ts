@@ -8,10 +8,12 @@ import {
   MATCH_ROOT,
   MatchConfig,
 } from "@liandong/contracts";
-import type { Logger, OprfKeys, Publisher } from "@liandong/runtime";
+import { type Logger, type OprfKeys, type Publisher, uuidFromName } from "@liandong/runtime";
 import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { evaluateRequest } from "./evaluate.ts";
 import { chinaDay, FactsStore } from "./facts.ts";
+import { foundOf } from "./found.ts";
+import type { FactsKeep } from "./keep.ts";
 import { IdentityBudget, type RateLimit } from "./rate-limit.ts";
 
 export type ComparisonOptions = {
@@ -29,6 +31,8 @@ export type ComparisonOptions = {
   publisher: Publisher;
   logger: Logger;
   now?: () => number;
+  /** Where its facts and recorded findings are kept across a restart (none: memory only). */
+  keep?: FactsKeep;
 };
 
 export type RunningComparison = {
@@ -53,7 +57,13 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
   let handled = 0;
   // One request at a time: its record is on the log (acknowledged) before it is answered, and no
   // evaluation (CPU for as long as a batch takes) runs while a record awaits its acknowledgement.
-  let queue: Promise<void> = Promise.resolve();
+  // What was kept is put back before the first request is taken.
+  let queue: Promise<void> = o.keep
+    ? o.keep.load(facts).then(
+        (loaded) => o.logger.info(loaded, "comparison facts restored"),
+        (err: unknown) => o.logger.error({ err }, "kept comparison facts unreadable"),
+      )
+    : Promise.resolve();
   const sub = o.nc.subscribe(`${MATCH_ROOT}.${o.county}.*.*`, {
     callback: (err, msg) => {
       if (err) return;
@@ -127,17 +137,35 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
       await record({ agency, op: "facts", count, refused: taken.refused });
       return refuse(msg, taken.refused);
     }
+    // Kept before it is answered: a set answered whole is a set a restart finds whole.
+    await o.keep?.part(agency, part.run, part.part, msg.data);
     if (taken.complete) {
+      await o.keep?.complete(agency, part.run, part.part + 1);
       await record({ agency, op: "facts", count: taken.count });
       o.logger.info({ agency, count: taken.count }, "comparison facts");
     }
     msg.respond(new Uint8Array(0));
   }
 
-  // The rules over every agency's latest facts: the findings this agency originates, on the log.
+  // The rules over every agency's latest facts: the findings this agency originates, on the log;
+  // each finding once as the county may see it (`comparison.found`), before its lead is made.
   async function giveFindings(msg: Msg, agency: string): Promise<void> {
     const reply = facts.findingsFor(agency, chinaDay(now()), config);
     await record({ agency, op: "findings", count: reply.findings.length });
+    for (const f of reply.findings) {
+      const found = foundOf(f);
+      if (facts.recorded(found.finding)) continue;
+      await o.publisher.publish({
+        type: "comparison.found",
+        data: found,
+        actor: `svc.${COMPARISON}`,
+        aggregate: { kind: "comparison", id: found.finding },
+        id: uuidFromName(`comparison.found:${f.key}`),
+        prev: null,
+      });
+      facts.markRecorded(found.finding);
+      await o.keep?.found(found.finding);
+    }
     msg.respond(Buffer.from(JSON.stringify(reply), "utf8"));
   }
 

@@ -117,7 +117,7 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
   const keysFile = join(opts.stateDir, "public-keys.json");
   writeFileSync(
     keysFile,
-    `${JSON.stringify({ county: config.county, agencies: config.auditKeys, neighbours: config.region.neighbours, neighbourKeys: config.region.keys }, null, 2)}\n`,
+    `${JSON.stringify({ county: config.county, agencies: config.auditKeys, neighbours: config.region.neighbours, neighbourKeys: config.region.keys, comparisonOprfKey: match.oprfPublicKey }, null, 2)}\n`,
   );
 
   const portsFile = join(opts.stateDir, "ports.json");
@@ -278,6 +278,8 @@ export async function startCounty(opts: CountyOptions): Promise<RunningCounty> {
                 ...(MATCH_HOLDERS.includes(a)
                   ? { LIANDONG_MATCH_TAG_KEY_FILE: match.tagKeyFile }
                   : {}),
+                // The comparison service's public key: its proofs are checked against this one.
+                LIANDONG_MATCH_PUBLIC_KEY: match.oprfPublicKey,
                 LIANDONG_HTTP_HOST: "127.0.0.1",
                 LIANDONG_HTTP_PORT: String(ports[a]),
                 LIANDONG_CONFIG: resolvedConfig,

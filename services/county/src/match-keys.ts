@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { oprfKeysFromSeed } from "@liandong/runtime";
 
 /** The comparison service's probe port on loopback (`fixed` ports). */
 export const COMPARISON_PORT = 7190;
@@ -14,7 +15,12 @@ export const MATCH_HOLDERS: readonly string[] = ["health", "family-planning"];
  * holders of registers of people only). With both, a party could name a pseudonym by guessing
  * ID numbers; nobody is given both.
  */
-export function ensureMatchKeys(secrets: string): { oprfKeyFile: string; tagKeyFile: string } {
+export function ensureMatchKeys(secrets: string): {
+  oprfKeyFile: string;
+  tagKeyFile: string;
+  /** The comparison service's OPRF public key (hex): the key the agencies pin its proofs to. */
+  oprfPublicKey: string;
+} {
   const make = (name: string) => {
     const file = join(secrets, name);
     if (!existsSync(file))
@@ -22,5 +28,11 @@ export function ensureMatchKeys(secrets: string): { oprfKeyFile: string; tagKeyF
     chmodSync(file, 0o600);
     return file;
   };
-  return { oprfKeyFile: make("comparison-oprf.key"), tagKeyFile: make("match-tag.key") };
+  const oprfKeyFile = make("comparison-oprf.key");
+  const seed = Buffer.from(readFileSync(oprfKeyFile, "utf8").trim(), "hex");
+  return {
+    oprfKeyFile,
+    tagKeyFile: make("match-tag.key"),
+    oprfPublicKey: Buffer.from(oprfKeysFromSeed(seed).publicKey).toString("hex"),
+  };
 }

@@ -2,6 +2,7 @@ import {
   addressedToOwnCounty,
   agencyBucket,
   COMPARISON,
+  COMPARISON_BUCKET,
   EVENTS_ROOT,
   jetstreamDomain,
   MATCH_ROOT,
@@ -232,8 +233,9 @@ export function keeperPermissions(neighbours: readonly string[]): Permissions {
 
 /**
  * The comparison service (数据比对): hears the agencies' requests to it and answers each, and
- * records every request on the log under its own events. It reads no stream, no bucket, no
- * inbox: what it holds of a request is a batch of blinded elements.
+ * records every request on the log under its own events. It reads no stream, no agency's bucket,
+ * no inbox: what it holds of a request is a batch of blinded elements, and of the holders' facts
+ * (pseudonyms and dates) the latest whole set of each, in a bucket of its own.
  */
 export function comparisonPermissions(county: string): Permissions {
   return {
@@ -242,6 +244,9 @@ export function comparisonPermissions(county: string): Permissions {
         `${EVENTS_ROOT}.${county}.${COMPARISON}.>`,
         "$JS.API.INFO",
         `$JS.API.STREAM.INFO.${STREAMS.events}`,
+        // Its own bucket: the holders' latest facts (pseudonyms), kept across a restart.
+        ...ownStream(`KV_${COMPARISON_BUCKET}`),
+        `$KV.${COMPARISON_BUCKET}.>`,
       ],
       deny: [addressedToOwnCounty(county), ...noRewrite()],
     },

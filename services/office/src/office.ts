@@ -32,6 +32,7 @@ import {
 } from "./break-glass.ts";
 import { type Cases, evolveCases } from "./cases.ts";
 import { cityLinkRoutes, followCityLink, majorCaseReporter, newCityLink } from "./city-link.ts";
+import { type Findings, findingRoutes, followFindings } from "./comparison-findings.ts";
 import { countyWatch } from "./county-status.ts";
 import { followInspections } from "./inspection-events.ts";
 import { inspectionRoutes, newInspections } from "./inspections.ts";
@@ -70,6 +71,8 @@ const PROJECTED_KINDS = new Set([
   "inspection",
   "break-glass",
   "major-case",
+  // The comparison service's findings (its requests are decoded and passed over).
+  "comparison",
 ]);
 
 /** The aggregate kind of an event subject: `ld.ev.<county>.<agency>.<kind>.…`. */
@@ -116,6 +119,7 @@ export async function office(
   const submissions: Submissions = new Map();
   const inspections = newInspections();
   const breakGlass = newBreakGlassLog();
+  const findings: Findings = new Map();
   let rewrites: { stop(): void } | undefined;
   const participants = ctx.config.agencies.map((a) => a.code);
   // Its city above it (上下联动): reports sent up, major cases reported and acknowledged.
@@ -134,6 +138,7 @@ export async function office(
   ctx.app.route("/", inspectionRoutes(ctx, { log, inspections }));
   ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
   ctx.app.route("/", officerRoutes(ctx, { log }));
+  ctx.app.route("/", findingRoutes(ctx, { findings, tracker }));
   ctx.app.route("/", await webPage(ctx));
 
   // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third
@@ -169,7 +174,8 @@ export async function office(
     evolveSubmissions(submissions, e);
     followBreakGlass(breakGlass, e, m.seq);
     const inspection = followInspections(inspections, e, { participants, leads: tracker });
-    const refused = order ?? inspection ?? upDown;
+    const found = followFindings(findings, e, ctx.county);
+    const refused = order ?? inspection ?? upDown ?? found?.refused;
     // Every step on a supervision aggregate moves the head the office's own steps link to; one of
     // the city's (上下联动) is on the city's own chain, under its own subjects.
     const observed =
@@ -285,6 +291,7 @@ export async function office(
     link,
     witnessing,
     sealedAhead,
+    findings,
   };
   /** The last message folded (every one before it too), and what the latest snapshot covers. */
   let folded: StreamMessage | undefined;

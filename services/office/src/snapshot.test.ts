@@ -28,6 +28,7 @@ function projections(office: Signer): Projections {
     submissions: new Map(),
     inspections: newInspections(),
     breakGlass: newBreakGlassLog(),
+    findings: new Map(),
     link: newCityLink({ county: COUNTY, config: {} as never }),
     witnessing: new Witnessing({
       county: COUNTY,

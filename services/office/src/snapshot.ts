@@ -5,6 +5,7 @@ import { type SealedAhead, type Signer, verifySignature } from "@liandong/runtim
 import type { BreakGlassLog } from "./break-glass.ts";
 import type { Cases } from "./cases.ts";
 import type { CityLink } from "./city-link.ts";
+import type { Findings } from "./comparison-findings.ts";
 import type { Inspections } from "./inspections.ts";
 import type { Tracker } from "./lead-tracker.ts";
 import { PackedReader, PackedWriter } from "./packed.ts";
@@ -36,6 +37,7 @@ export type Projections = {
   link: CityLink;
   witnessing: Witnessing;
   sealedAhead: SealedAhead;
+  findings: Findings;
 };
 
 /** The last message a snapshot folded: its sequence in EVENTS and the SHA-256 of its bytes. */
@@ -73,6 +75,7 @@ const MAPS = {
   records: { of: (p: Projections) => (p.referrals.records ??= new Map()), folded: true },
   cases: { of: (p: Projections) => p.cases, folded: true },
   submissions: { of: (p: Projections) => p.submissions, folded: true },
+  findings: { of: (p: Projections) => p.findings, folded: true },
 } as const satisfies Record<
   string,
   { of: (p: Projections) => Map<string, unknown>; folded: boolean }

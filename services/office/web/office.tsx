@@ -7,6 +7,7 @@ import { VOCABULARY } from "../../../contracts/src/labels.ts";
 import { ratePercent, reportingMonth } from "../../../contracts/src/report-calendar.ts";
 import { downloadReport, type O, officeApi, ok, type ServiceInfo, session } from "./api.ts";
 import { FiguresChart } from "./chart.tsx";
+import { CountyFindings } from "./county-findings.tsx";
 import { FindingsText, OrderReason } from "./desk-extra.tsx";
 import {
   Checks,
@@ -40,7 +41,14 @@ type ReportView = O["MonthlyReportView"];
 type Figure = keyof Figures;
 type TrackerQuery = NonNullable<operations["trackReferrals"]["parameters"]["query"]>;
 
-type Tab = "tracker" | "overdue" | "supervision" | "inspections" | "statistics" | "report";
+type Tab =
+  | "tracker"
+  | "overdue"
+  | "supervision"
+  | "inspections"
+  | "statistics"
+  | "report"
+  | "comparison";
 
 export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
   const [tab, setTab] = useState<Tab>("tracker");
@@ -53,6 +61,7 @@ export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
     ["inspections", t("inspections")],
     ["statistics", t("statistics")],
     ["report", t("monthlyReport")],
+    ["comparison", t("comparison")],
   ];
   const open = (id: string) => setChain(id);
   return (
@@ -75,6 +84,7 @@ export function OfficeDesk({ services }: { services: ServiceInfo[] }) {
           {tab === "inspections" && <Inspections agencies={agencies} />}
           {tab === "statistics" && <Statistics agencies={agencies} />}
           {tab === "report" && <Report />}
+          {tab === "comparison" && <CountyFindings />}
         </>
       )}
     </>

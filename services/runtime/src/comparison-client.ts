@@ -8,7 +8,7 @@ import {
   type PregnancyFact,
 } from "@liandong/contracts";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { blindInputs, finalizePseudonyms, oprfReady, packElements } from "./oprf.ts";
+import { blindInputs, finalizePseudonyms, OprfError, oprfReady, packElements } from "./oprf.ts";
 
 /** The comparison service said no (rate-limited, too-large, malformed, not-a-holder, unavailable). */
 export class ComparisonRefused extends Error {
@@ -69,7 +69,15 @@ export async function pseudonymsOf(nc: NatsConnection, r: PseudonymRequest): Pro
       });
       const refused = m.headers?.get(COMPARISON_REFUSAL_HEADER);
       if (refused) throw new ComparisonRefused(refused);
-      const names = finalizePseudonyms(blinded, m.data, r.publicKey);
+      let names: string[];
+      try {
+        names = finalizePseudonyms(blinded, m.data, r.publicKey);
+      } catch (err) {
+        // Proved under another key than the one pinned (or not proved): nothing of it is used.
+        if (err instanceof OprfError && err.code === "unproven")
+          throw new ComparisonRefused("unproven");
+        throw err;
+      }
       for (let i = 0; i < names.length; i++) out[from + i] = names[i]!;
       done += names.length;
       r.onProgress?.(done, r.inputs.length);
@@ -105,9 +113,18 @@ const FACTS_PER_PART = 2_000;
 
 export function comparisonPort(
   nc: NatsConnection,
-  o: { county: string; agency: string; tagKey?: Uint8Array | undefined; timeoutMs?: number },
+  o: {
+    county: string;
+    agency: string;
+    tagKey?: Uint8Array | undefined;
+    /** The service's public key from configuration: proofs under any other are refused. */
+    publicKey?: Uint8Array | undefined;
+    timeoutMs?: number;
+  },
 ): ComparisonPort {
-  let pinned: Promise<Uint8Array> | undefined;
+  let pinned: Promise<Uint8Array> | undefined = o.publicKey
+    ? Promise.resolve(o.publicKey)
+    : undefined;
   const timeout = o.timeoutMs ?? 60_000;
   const ask = async (op: "facts" | "findings", body: Uint8Array) => {
     const m = await nc.request(comparisonSubject(o.county, o.agency, op), body, { timeout });

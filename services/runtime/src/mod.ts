@@ -16,6 +16,7 @@ export * from "./http.ts";
 export * from "./idempotency.ts";
 export * from "./idempotent.ts";
 export * from "./keyed-lock.ts";
+export * from "./kv-retry.ts";
 export * from "./lifeline.ts";
 export * from "./logger.ts";
 export * from "./memory/mod.ts";

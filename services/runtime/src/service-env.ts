@@ -54,6 +54,15 @@ export const ServiceEnv = z.object({
    * 0600), given to them only: the comparison service, which holds the OPRF key, never has it.
    */
   LIANDONG_MATCH_TAG_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * The comparison service's OPRF public key (hex, as the launcher writes it in
+   * public-keys.json): an evaluation proved under any other key is refused. Unset: the key the
+   * service gives is trusted on first use.
+   */
+  LIANDONG_MATCH_PUBLIC_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "32 bytes, hex")
+    .optional(),
   /** `public-keys.json`: the keys seals are checked with, where the configuration lacks them. */
   LIANDONG_PUBLIC_KEYS: z.string().min(1).optional(),
   LIANDONG_LOG_LEVEL: z

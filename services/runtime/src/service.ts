@@ -83,6 +83,19 @@ export function withPublicKeys(config: CountyConfig, file: string | undefined): 
   };
 }
 
+/**
+ * The comparison service's public key as configured: `LIANDONG_MATCH_PUBLIC_KEY`, else the one
+ * `public-keys.json` names. None: the key the service gives is trusted on first use.
+ */
+export function pinnedComparisonKey(env: ServiceEnv): Uint8Array | undefined {
+  const hex =
+    env.LIANDONG_MATCH_PUBLIC_KEY ??
+    (env.LIANDONG_PUBLIC_KEYS
+      ? readJsonFile(env.LIANDONG_PUBLIC_KEYS, PublicKeysFile, "public keys").comparisonOprfKey
+      : undefined);
+  return hex ? Buffer.from(hex, "hex") : undefined;
+}
+
 /** Reads and validates the environment; a bad one stops the process with every problem named. */
 export function loadEnv(env: NodeJS.ProcessEnv): ServiceEnv {
   const parsed = ServiceEnv.safeParse(env);
@@ -231,6 +244,7 @@ export async function runService(
       tagKey: env.LIANDONG_MATCH_TAG_KEY_FILE
         ? Buffer.from(readFileSync(env.LIANDONG_MATCH_TAG_KEY_FILE, "utf8").trim(), "hex")
         : undefined,
+      publicKey: pinnedComparisonKey(env),
     }),
   });
   await parts.start();

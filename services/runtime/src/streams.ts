@@ -1,5 +1,6 @@
 import {
   agencyBucket,
+  COMPARISON_BUCKET,
   crossBorderInboxSubjects,
   EVENTS_ROOT,
   inboxSubjects,
@@ -215,6 +216,8 @@ export async function provisionCounty(
     );
     await kvm.create(agencyBucket(agency), { history: 5, storage: StorageType.File, replicas });
   }
+  // The comparison service's own (数据比对): a value replaced is gone, not kept as history.
+  await kvm.create(COMPARISON_BUCKET, { history: 1, storage: StorageType.File, replicas });
   const beyond = (n: string) => opts.beyond?.[n] ?? [];
   for (const n of neighbours) {
     // The only stream neighbour `n` may read (its link's permissions say so): what this bus
