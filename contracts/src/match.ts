@@ -387,15 +387,7 @@ export type ComparisonRunAnswer = z.infer<typeof ComparisonRunAnswer>;
  * record, what kind, when, and what the rule read of it. No pseudonym and no record reference:
  * only the holder can name its own side, at its own desk.
  */
-export const FoundFact = z.object({
-  holder: AgencyCode,
-  kind: FactKind,
-  on: Day,
-  weeks: z.number().int().min(0).max(45).optional(),
-  expectedOn: Day.optional(),
-  approved: z.boolean().optional(),
-  pregnant: z.boolean().optional(),
-});
+export const FoundFact = PregnancyFact.omit({ pseudonym: true, ref: true });
 export type FoundFact = z.infer<typeof FoundFact>;
 
 /** One excessive sale of a prescriber's finding as the county sees it: no prescriber, no row. */
