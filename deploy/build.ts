@@ -16,6 +16,8 @@ export const ENTRIES = {
   "public-security": "services/public-security/src/main.ts",
   "drug-regulation": "services/drug-regulation/src/main.ts",
   commerce: "services/commerce/src/main.ts",
+  /** The comparison service (数据比对): its own identity and OPRF key. */
+  comparison: "services/comparison/src/main.ts",
   /** The desk of an agency added by configuration (services/county/src/service-entry.ts). */
   agency: "services/agency/src/main.ts",
   "cluster-init": "services/county/src/cluster-init.ts",

@@ -16,13 +16,15 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
 import {
+  COMPARISON,
   CountyConfig,
   crossBorderSubject,
   DEFAULT_AGENCIES,
   jetstreamDomain,
+  PublicKeysFile,
   STREAMS,
 } from "@liandong/contracts";
-import { connectBus, DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
+import { comparisonKey, connectBus, DEFAULT_PORTS, ServiceEnv } from "@liandong/runtime";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -33,6 +35,11 @@ import { nodeFlags } from "../services/county/src/county.ts";
 import { freePort } from "../services/county/src/free-port.ts";
 import type { Identities } from "../services/county/src/identities.ts";
 import { ensureIdentities } from "../services/county/src/identities.ts";
+import {
+  COMPARISON_PORT,
+  ensureMatchKeys,
+  MATCH_HOLDERS,
+} from "../services/county/src/match-keys.ts";
 import { renderAuthorization, renderServerConfig } from "../services/county/src/server-config.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -477,6 +484,12 @@ describe("the services", () => {
       expect(secrets.get(env.LIANDONG_PUBLIC_KEYS ?? ""), `${code}: public keys`).toBe(
         `${SECRETS_DIR}/public-keys.json`,
       );
+      // 数据比对, as the launcher gives it: the holders of registers of people get the tag key.
+      const holder = MATCH_HOLDERS.includes(code);
+      expect(
+        env.LIANDONG_MATCH_TAG_KEY_FILE && secrets.get(env.LIANDONG_MATCH_TAG_KEY_FILE),
+        `${code}: LIANDONG_MATCH_TAG_KEY_FILE (the holders' only)`,
+      ).toBe(holder ? `${SECRETS_DIR}/match-tag.key` : undefined);
       expect(
         [...secrets.values()].sort(),
         `${code}: secrets beyond its own seed, the officers and the public keys`,
@@ -488,6 +501,7 @@ describe("the services", () => {
           `${SECRETS_DIR}/tls/trust.pem`,
           `${SECRETS_DIR}/tls/client-${code}.crt`,
           `${SECRETS_DIR}/tls/client-${code}.key`,
+          ...(holder ? [`${SECRETS_DIR}/match-tag.key`] : []),
         ].sort(),
       );
       expect(mounts(code, "configs").get(env.LIANDONG_CONFIG ?? ""), `${code}: county config`).toBe(
@@ -627,11 +641,113 @@ describe("the image", () => {
       expect(r.status, `${r.stderr}${r.stdout}`).toBe(0);
       for (const f of ["admin.nk", "office.nk", "auth.conf", "officers.json", "tokens.json"])
         expect(existsSync(join(secrets, f)), f).toBe(true);
+      // Every file the county's containers mount as a secret (the comparison service's too).
+      for (const [name, s] of Object.entries(compose.secrets ?? {})) {
+        const file = norm(s.file ?? "");
+        if (file.startsWith(`${SECRETS_DIR}/neighbour/`)) continue;
+        expect(
+          existsSync(join(secrets, file.slice(SECRETS_DIR.length + 1))),
+          `${name}: ${file}`,
+        ).toBe(true);
+      }
+      // 数据比对's keys as the launcher makes them (ensureMatchKeys: kept, not made again), its
+      // OPRF public key and the comparison service's seal key in public-keys.json.
+      const keys = PublicKeysFile.parse(
+        JSON.parse(readFileSync(join(secrets, "public-keys.json"), "utf8")),
+      );
+      expect(keys.comparisonOprfKey, "public-keys.json: comparisonOprfKey").toBe(
+        ensureMatchKeys(secrets).oprfPublicKey,
+      );
+      const ids = await ensureIdentities(
+        secrets,
+        county.agencies.map((a) => a.code),
+      );
+      expect(keys.agencies[COMPARISON], "public-keys.json: the comparison service's key").toBe(
+        ids.comparison.publicKey,
+      );
       expect(readFileSync(join(out, "dist/web/app.js"), "utf8").length).toBeGreaterThan(1000);
     } finally {
       rmSync(secrets, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe("the comparison service (数据比对)", () => {
+  it("runs as the launcher starts it: its own identity, OPRF key and certificate, nothing else", () => {
+    const s = service(COMPARISON);
+    const env = s.environment ?? {};
+    // The launcher's command (services/county/src/county.ts): the same node flags, its bundle.
+    expect(s.command, "comparison: command").toEqual([
+      "node",
+      ...nodeFlags(COMPARISON),
+      `dist/${COMPARISON}.mjs`,
+    ]);
+    expect(sourceOf(s.command ?? [])).toBe("services/comparison/src/main.ts");
+    expect(env.LIANDONG_NATS_URL?.split(",").sort(), "comparison: LIANDONG_NATS_URL").toEqual(
+      NATS_URLS,
+    );
+    expect(env.LIANDONG_MATCH_HOLDERS?.split(","), "comparison: LIANDONG_MATCH_HOLDERS").toEqual(
+      MATCH_HOLDERS.filter((h) => AGENCIES.includes(h)),
+    );
+    expect(Number(env.LIANDONG_HTTP_PORT), "comparison: its probes' port").toBe(COMPARISON_PORT);
+    expect(s.healthcheck?.test?.join(" "), "comparison: healthcheck on /readyz").toContain(
+      "/readyz",
+    );
+    expect(s.ports, "comparison: publishes no port").toBeUndefined();
+    expect(Object.keys(networksOf(COMPARISON)), "comparison: on the bus only").toEqual(["bus"]);
+    for (const node of NODES)
+      expect(s.depends_on?.[node]?.condition, `comparison: depends on ${node}`).toBe(
+        "service_healthy",
+      );
+    expect(s.depends_on?.provision?.condition, "comparison: waits for provision").toBe(
+      "service_completed_successfully",
+    );
+    expect(s.restart).toBe("unless-stopped");
+    expect(mounts(COMPARISON, "configs").get(env.LIANDONG_CONFIG ?? ""), "county config").toBe(
+      "liandong.county.json",
+    );
+
+    const secrets = mounts(COMPARISON, "secrets");
+    expect(secrets.get(env.LIANDONG_NATS_SEED_FILE ?? ""), "comparison: seed file").toBe(
+      `${SECRETS_DIR}/comparison.nk`,
+    );
+    expect(secrets.get(env.LIANDONG_MATCH_KEY_FILE ?? ""), "comparison: OPRF key").toBe(
+      `${SECRETS_DIR}/comparison-oprf.key`,
+    );
+    expect(secrets.get(env.LIANDONG_NATS_CA ?? ""), "comparison: CA").toBe(
+      `${SECRETS_DIR}/tls/trust.pem`,
+    );
+    expect(secrets.get(env.LIANDONG_NATS_CERT ?? ""), "comparison: certificate").toBe(
+      `${SECRETS_DIR}/tls/client-comparison.crt`,
+    );
+    expect(secrets.get(env.LIANDONG_NATS_KEY ?? ""), "comparison: certificate's key").toBe(
+      `${SECRETS_DIR}/tls/client-comparison.key`,
+    );
+    // Never the holders' tag key: with both keys a party could name a pseudonym by guessing.
+    expect([...secrets.values()].sort(), "comparison: its secrets only").toEqual(
+      [
+        `${SECRETS_DIR}/comparison.nk`,
+        `${SECRETS_DIR}/comparison-oprf.key`,
+        `${SECRETS_DIR}/tls/trust.pem`,
+        `${SECRETS_DIR}/tls/client-comparison.crt`,
+        `${SECRETS_DIR}/tls/client-comparison.key`,
+      ].sort(),
+    );
+  });
+
+  it("its OPRF key goes to it alone, the tag key to the holders alone", () => {
+    for (const doc of [compose, regional])
+      for (const name of Object.keys(doc.services)) {
+        const files = [...mountsIn(doc, name, "secrets").values()];
+        expect(
+          files.includes(`${SECRETS_DIR}/comparison-oprf.key`),
+          `${name}: comparison-oprf.key`,
+        ).toBe(name === COMPARISON);
+        expect(files.includes(`${SECRETS_DIR}/match-tag.key`), `${name}: match-tag.key`).toBe(
+          MATCH_HOLDERS.includes(name),
+        );
+      }
+  });
 });
 
 // ---- The one origin: the proxy in front of the services -----------------------------------------
@@ -1017,13 +1133,13 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
    * A service's command as its container runs it: `node dist/<name>.mjs` in the image's /app (the
    * image built once for the file, builtImage), with the service's environment.
    */
-  async function spawnCommand(name: string, root: string) {
+  async function spawnCommand(name: string, root: string, extra: Record<string, string> = {}) {
     const command = regionService(name).command ?? [];
     sourceOf(command); // a bundle deploy/build.ts makes
     const app = await builtImage();
-    return spawn(process.execPath, [join(app, command[1]!)], {
+    return spawn(process.execPath, [...command.slice(1, -1), join(app, command.at(-1)!)], {
       cwd: app,
-      env: { ...process.env, ...environmentOf(name, root) },
+      env: { ...process.env, ...environmentOf(name, root), ...extra },
     });
   }
 
@@ -1039,9 +1155,9 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
 
   /** A long-running service: started, awaited until it says `text`, then stopped (SIGTERM). */
   /** Starts a long-running service, waits until it says `text`; `stop()` checks it stops cleanly. */
-  async function startUntil(name: string, text: string) {
+  async function startUntil(name: string, text: string, extra: Record<string, string> = {}) {
     const root = container(name);
-    const child = await spawnCommand(name, root);
+    const child = await spawnCommand(name, root, extra);
     let output = "";
     const exited = new Promise<number | null>((done) => child.on("exit", done));
     await new Promise<void>((said, failed) => {
@@ -1186,6 +1302,42 @@ describe.skipIf(!natsBinary)("the region profile, live on loopback", () => {
     // The keeper runs beside both counties, as in compose, while events cross.
     const keeper = await startUntil("region-sources", "已连通");
     expect(keeper.output).toContain("已连通");
+    // 数据比对 as compose runs it: its identity, certificate, OPRF key and the `comparison` bucket
+    // provision made (it opens it at start); its probe on a free port instead of 7190.
+    const probe = await freePort();
+    const comparison = await startUntil(COMPARISON, "comparison service ready", {
+      LIANDONG_HTTP_PORT: String(probe),
+    });
+    try {
+      // Its healthcheck, as compose runs it.
+      expect((await fetch(`http://127.0.0.1:${probe}/readyz`)).status, "comparison: /readyz").toBe(
+        200,
+      );
+      // An agency asks it for its key, as itself: the key init wrote into public-keys.json.
+      const health = await connectBus({
+        servers: `nats://127.0.0.1:${ports.client["nats-1"]}`,
+        agency: "health",
+        seedFile: hostFile(`${SECRETS_DIR}/health.nk`),
+        tls: {
+          caFile: hostFile(`${SECRETS_DIR}/tls/trust.pem`),
+          certFile: hostFile(`${SECRETS_DIR}/tls/client-health.crt`),
+          keyFile: hostFile(`${SECRETS_DIR}/tls/client-health.key`),
+        },
+      });
+      try {
+        const key = await comparisonKey(health, home.county, "health");
+        const keys = PublicKeysFile.parse(
+          JSON.parse(readFileSync(hostFile(`${SECRETS_DIR}/public-keys.json`), "utf8")),
+        );
+        expect(Buffer.from(key).toString("hex"), "the key public-keys.json pins").toBe(
+          keys.comparisonOprfKey,
+        );
+      } finally {
+        await health.close();
+      }
+    } finally {
+      await comparison.stop();
+    }
     try {
       const connectAs = (agency: string, secrets: string, node: string) =>
         connectBus({

@@ -3,7 +3,7 @@ import { readFileSync, renameSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
-import { COMPARISON, COMPARISON_BUCKET } from "@liandong/contracts";
+import { COMPARISON, COMPARISON_BUCKET, CountyConfig } from "@liandong/contracts";
 import {
   busTls,
   connectBus,
@@ -22,7 +22,12 @@ import { ensureOprfKey } from "./key-file.ts";
 import { startComparison } from "./service.ts";
 
 const Env = z.object({
-  LIANDONG_COUNTY: z.string().regex(/^\d{6}$/),
+  /** The county's code; unset, the one of LIANDONG_CONFIG (docker-compose.yml mounts the file). */
+  LIANDONG_COUNTY: z
+    .string()
+    .regex(/^\d{6}$/)
+    .optional(),
+  LIANDONG_CONFIG: z.string().min(1).optional(),
   LIANDONG_NATS_URL: z.string().min(1),
   /** The service's own NATS identity (`comparison.nk`). */
   LIANDONG_NATS_SEED_FILE: z.string().min(1),
@@ -50,6 +55,12 @@ const Env = z.object({
 const parsed = Env.safeParse(process.env);
 if (!parsed.success) throw new Error(`环境变量有误:\n${z.prettifyError(parsed.error)}`);
 const env = parsed.data;
+const county =
+  env.LIANDONG_COUNTY ??
+  (env.LIANDONG_CONFIG
+    ? CountyConfig.parse(JSON.parse(readFileSync(env.LIANDONG_CONFIG, "utf8"))).county
+    : undefined);
+if (!county) throw new Error("环境变量有误: 需要 LIANDONG_COUNTY 或 LIANDONG_CONFIG（县配置文件）");
 const logger = createLogger(COMPARISON, env.LIANDONG_LOG_LEVEL);
 const nc = await connectBus({
   servers: env.LIANDONG_NATS_URL,
@@ -58,7 +69,7 @@ const nc = await connectBus({
   ...busTls(env),
 });
 const publisher = new EventPublisher(nc, {
-  county: env.LIANDONG_COUNTY,
+  county,
   agency: COMPARISON,
   idKey: messageIdKey(env.LIANDONG_NATS_SEED_FILE),
   signer: signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8")),
@@ -68,7 +79,7 @@ const publisher = new EventPublisher(nc, {
 await oprfReady();
 const service = startComparison({
   nc,
-  county: env.LIANDONG_COUNTY,
+  county,
   keys: ensureOprfKey(env.LIANDONG_MATCH_KEY_FILE),
   keep: new FactsKeep(retryingPuts(await new Kvm(nc).open(COMPARISON_BUCKET)), logger),
   holders: env.LIANDONG_MATCH_HOLDERS.split(",").filter(Boolean),
@@ -96,7 +107,7 @@ if (snapshots)
     renameSync(writeHeapSnapshot(`${file}.part`), file);
     logger.info({ file }, "heap snapshot written");
   });
-logger.info({ county: env.LIANDONG_COUNTY }, "comparison service ready");
+logger.info({ county }, "comparison service ready");
 const stop = async () => {
   probes.close();
   await service.stop();

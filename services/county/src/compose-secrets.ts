@@ -10,6 +10,7 @@ import { createUser, fromSeed } from "@nats-io/nkeys";
 import { z } from "zod";
 import { clusterCertificates, ensureAuthority } from "./certs.ts";
 import { ensureIdentities, type Identities, readSeed } from "./identities.ts";
+import { ensureMatchKeys } from "./match-keys.ts";
 import { ensureOfficers } from "./officers.ts";
 import {
   type RegionLinks,
@@ -139,7 +140,10 @@ export async function writeCountySecrets(
   );
   ensureOfficers(join(secrets, "tokens.json"), join(secrets, "officers.json"), config.agencies);
   ensureVaultKeys(secrets, config.agencies);
-  writePublicKeys(secrets, config.county, identities);
+  // 数据比对's keys, as the launcher makes them: comparison-oprf.key (the comparison service's
+  // only) and match-tag.key (the holders' only); its public key goes into public-keys.json.
+  const match = ensureMatchKeys(secrets);
+  writePublicKeys(secrets, config.county, identities, undefined, match.oprfPublicKey);
   // The county's CA, its three nodes' certificates (every name a node is reached by on the
   // compose networks), and a client certificate per identity that connects: the nodes take
   // routes and clients over mutual TLS only (deploy/nats/nats-server.conf).
@@ -150,7 +154,12 @@ export async function writeCountySecrets(
   await clusterCertificates(
     authority,
     COMPOSE_NODES.length,
-    [...Object.keys(identities.agencies), identities.admin.name, identities.keeper.name],
+    [
+      ...Object.keys(identities.agencies),
+      identities.admin.name,
+      identities.keeper.name,
+      identities.comparison.name,
+    ],
     [...COMPOSE_NODES.flatMap((n) => [n, `${n}-route`, `${n}-leaf`]), "localhost", "127.0.0.1"],
   );
   // With a link this county dials, the file holds the link's seed: private, as the seeds are
@@ -179,28 +188,36 @@ export function listeningRegion(secrets: string, config: CountyConfig): ComposeR
 }
 
 /**
- * `public-keys.json` beside the secrets: the county's agencies' public keys (what the services
- * check seals with, and auditors verify with), the neighbours' kept when written again.
+ * `public-keys.json` beside the secrets: the county's agencies' public keys and the comparison
+ * service's (what the services check seals with, and auditors verify with), the neighbours' kept
+ * when written again, and the comparison service's OPRF public key (as the launcher writes it).
  */
 export function writePublicKeys(
   secrets: string,
   county: string,
   identities: Identities,
   neighbourKeys?: Record<string, Record<string, string>>,
+  comparisonOprfKey?: string,
 ): PublicKeysFile {
   const file = join(secrets, "public-keys.json");
-  let before: Record<string, Record<string, string>> = {};
+  let before: PublicKeysFile | undefined;
   try {
-    before = PublicKeysFile.parse(JSON.parse(readFileSync(file, "utf8"))).neighbourKeys;
+    before = PublicKeysFile.parse(JSON.parse(readFileSync(file, "utf8")));
   } catch {
-    before = {};
+    before = undefined;
   }
+  const oprfKey = comparisonOprfKey ?? before?.comparisonOprfKey;
   const keys: PublicKeysFile = {
     county,
-    agencies: Object.fromEntries(
-      Object.entries(identities.agencies).map(([a, id]) => [a, id.publicKey]),
-    ),
-    neighbourKeys: { ...before, ...neighbourKeys },
+    agencies: {
+      ...Object.fromEntries(
+        Object.entries(identities.agencies).map(([a, id]) => [a, id.publicKey]),
+      ),
+      // The comparison service (数据比对) records under its own identity: its seals are checked so.
+      [identities.comparison.name]: identities.comparison.publicKey,
+    },
+    neighbourKeys: { ...before?.neighbourKeys, ...neighbourKeys },
+    ...(oprfKey ? { comparisonOprfKey: oprfKey } : {}),
   };
   writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o644 });
   return keys;
