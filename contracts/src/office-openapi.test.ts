@@ -6,22 +6,18 @@ import type { MonthlyReportView, StatisticsView } from "./api-report.ts";
 import type { SupervisionOrderRequest } from "./api-supervision.ts";
 import type { InspectionPlanRequest } from "./events-inspection.ts";
 import { officeOpenApiDocument } from "./openapi.ts";
+import {
+  type CheckedDocument,
+  expectNamedOnceAndResolved,
+  expectTokenEverywhereBut,
+} from "./openapi-checks.ts";
 
-type Operation = {
-  operationId: string;
-  summary?: string;
-  security?: unknown[];
-  parameters?: { name: string; in: string; required: boolean }[];
-  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+const doc = officeOpenApiDocument() as CheckedDocument & {
+  paths: Record<
+    string,
+    Record<string, { parameters?: { name: string; in: string; required: boolean }[] }>
+  >;
 };
-const doc = officeOpenApiDocument() as {
-  security: unknown[];
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
-};
-const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
-  Object.entries(methods).map(([method, o]) => ({ where: `${method.toUpperCase()} ${path}`, o })),
-);
 
 describe("the office's OpenAPI document", () => {
   it("needs an office officer's token everywhere but the page, the public keys, the signed heads, the neighbours' co-signatures and the probes", () => {
@@ -37,24 +33,11 @@ describe("the office's OpenAPI document", () => {
       "GET /readyz",
       "GET /metrics",
     ];
-    expect(doc.security).toEqual([{ bearer: [] }]);
-    for (const { where, o } of ops) {
-      if (open.includes(where)) expect(o.security, where).toEqual([]);
-      else {
-        expect(o.security, where).toBeUndefined();
-        expect(Object.keys(o.responses), where).toEqual(expect.arrayContaining(["401", "403"]));
-      }
-    }
+    expectTokenEverywhereBut(doc, open);
   });
 
   it("names every operation once, summarises it, and every $ref resolves", () => {
-    const ids = ops.map(({ o }) => o.operationId);
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const { where, o } of ops) expect(o.summary, where).toBeTruthy();
-    for (const r of JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? []) {
-      const name = r.slice('"$ref":"#/components/schemas/'.length, -1);
-      expect(doc.components.schemas[name], r).toBeDefined();
-    }
+    expectNamedOnceAndResolved(doc);
   });
 
   it("the monthly report in JSON and CSV, the tracker's filters as query parameters", () => {
