@@ -35,11 +35,22 @@ it("restarts from its snapshot, folding only the tail; a changed snapshot is rep
       reason: "请核查",
     });
     expect(r.status).toBe(201);
-    if (i > 0) await county.as("health").post(`/referrals/${r.body.referralId}/acceptance`, {});
+    if (i > 0) {
+      // Accepted once health holds it (the offer reaches it over the bus): a snapshot that holds an
+      // acceptance is what the tamper below changes.
+      const id = r.body.referralId;
+      await eventually(
+        async () => (await county.as("health").get(`/referrals/${id}`)).status === 200 || undefined,
+      );
+      expect((await county.as("health").post(`/referrals/${id}/acceptance`, {})).status).toBe(200);
+    }
   }
   await eventually(async () => {
     const list = (await county.as("office").get<{ total: number }>("/tracker/referrals")).body;
-    return list.total === 3 ? true : undefined;
+    const accepted = (
+      await county.as("office").get<{ total: number }>("/tracker/referrals?status=accepted")
+    ).body;
+    return list.total === 3 && accepted.total === 2 ? true : undefined;
   });
   const before = await answers();
   // The first start had no snapshot: it replayed the log.
