@@ -18,6 +18,7 @@ export {
 } from "./decider.ts";
 export * from "./informant/mod.ts";
 export * from "./inspection/mod.ts";
+export { interned, internedList } from "./intern.ts";
 export * from "./lead/mod.ts";
 export * from "./match/mod.ts";
 export * from "./officer/mod.ts";

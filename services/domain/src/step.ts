@@ -1,4 +1,5 @@
 import type { BusEvent } from "@liandong/contracts";
+import { interned } from "./intern.ts";
 
 /** Where a stored event sits: its stream sequence in this reader's log and its SHA-256. */
 export type StepMeta = { seq: number; hash: string };
@@ -22,9 +23,10 @@ export type LoggedStep<T extends string = string> = {
 export function loggedStep<E extends BusEvent>(e: E, meta: StepMeta): LoggedStep<E["type"]> {
   return {
     eventId: e.id,
-    type: e.type,
-    agency: e.agency,
-    actor: e.actor,
+    // Kept for as long as the record: one copy of each type, agency and officer (`interned`).
+    type: interned(e.type),
+    agency: interned(e.agency),
+    actor: interned(e.actor),
     at: e.time,
     seq: meta.seq,
     hash: meta.hash,

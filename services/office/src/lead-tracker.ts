@@ -34,7 +34,9 @@ export function evolve(tracker: Tracker, e: BusEvent): void {
   if (e.aggregate.kind !== "lead") return;
   const before = tracker.get(e.aggregate.id);
   const after = evolveLead(before, e as LeadEvent);
-  if (after !== before && after) tracker.set(e.aggregate.id, after);
+  if (after === before || !after) return;
+  // Keyed by the lead's own id string where it is the same (one copy kept, not two).
+  tracker.set(after.leadId === e.aggregate.id ? after.leadId : e.aggregate.id, after);
 }
 
 /** What the office shows of a lead: who, when, with whom it was shared; not what it says. */

@@ -103,11 +103,14 @@ export function evolveReferrals(
         view.about.kind === "lead"
           ? (leads.get(view.about.id)?.violations ?? view.lead?.violations ?? [])
           : (chainFrom?.violations ?? []),
-      overdue: {},
+      overdue: NONE_OVERDUE,
     }),
   );
   return recorded;
 }
+
+/** No deadline recorded as passed: one object for every referral (replaced, never written into). */
+const NONE_OVERDUE: TrackedReferral["overdue"] = Object.freeze({});
 
 /** What the tracker shows of the domain's record, with what the office adds; one shape always. */
 function tracked(

@@ -6,6 +6,7 @@ import {
   figureFact,
   figuresOf,
   initialFigures,
+  internedList,
   NO_FIGURES,
 } from "@liandong/domain";
 
@@ -38,14 +39,16 @@ export class Statistics {
 
   /** Applies one event, in stream order. */
   apply(e: BusEvent): void {
+    // Kept for a year of leads and cases: one copy of each list of violations (`internedList`).
     if (e.type === "lead.reported" && e.to === undefined)
-      this.#leads.set(e.data.leadId, e.data.violations);
-    else if (e.type === "case.opened") this.#cases.set(e.data.caseId, e.data.violations);
+      this.#leads.set(e.data.leadId, internedList(e.data.violations));
+    else if (e.type === "case.opened")
+      this.#cases.set(e.data.caseId, internedList(e.data.violations));
     else if (e.type === "referral.offered")
       this.#referrals.set(
         e.data.referralId,
         e.data.about.kind === "lead"
-          ? (this.#leads.get(e.data.about.id) ?? e.data.lead?.violations ?? [])
+          ? (this.#leads.get(e.data.about.id) ?? internedList(e.data.lead?.violations ?? []))
           : (this.#cases.get(e.data.about.id) ?? []),
       );
     const fact = figureFact(e, this.#book.county);

@@ -6,6 +6,7 @@ import type {
   SharedAcross,
 } from "@liandong/contracts";
 import type { z } from "zod";
+import { interned, internedList } from "../intern.ts";
 
 export type LeadEventType = "lead.reported" | "lead.shared" | "lead.linked" | "lead.dismissed";
 
@@ -96,7 +97,7 @@ export function evolveLead(state: LeadState, e: LeadEvent): LeadState {
           targetKey: undefined,
           sharedWith: [],
           sharedAcross: undefined,
-          deliveredTo: [to],
+          deliveredTo: internedList([to]),
           sentAcross: undefined,
           shareReason: e.data.reason,
           linkedTo: [],
@@ -116,7 +117,7 @@ export function evolveLead(state: LeadState, e: LeadEvent): LeadState {
         };
       }
       if (state.deliveredTo.includes(to)) return state;
-      return { ...state, deliveredTo: [...state.deliveredTo, to] };
+      return { ...state, deliveredTo: internedList([...state.deliveredTo, to]) };
     }
     case "lead.linked":
       if (!state || state.linkedTo.includes(e.data.earlierLeadId)) return state;
@@ -138,21 +139,22 @@ type Knowledge = Required<Omit<Lead, keyof LeadFacts>>;
 function known(f: LeadFacts, k: Knowledge): Lead {
   return {
     leadId: f.leadId,
-    source: f.source,
-    violations: f.violations,
+    // What a year of leads repeat is kept once (`interned`): the rest is as the event gave it.
+    source: interned(f.source),
+    violations: internedList(f.violations),
     target: f.target,
     summary: f.summary,
     evidence: f.evidence,
     observedAt: f.observedAt,
     informant: f.informant,
     handling: f.handling,
-    county: k.county,
-    originator: k.originator,
+    county: interned(k.county),
+    originator: interned(k.originator),
     knownBy: k.knownBy,
     at: k.at,
-    by: k.by,
+    by: interned(k.by),
     targetKey: k.targetKey,
-    sharedWith: k.sharedWith,
+    sharedWith: internedList(k.sharedWith),
     sharedAcross: k.sharedAcross,
     deliveredTo: k.deliveredTo,
     sentAcross: k.sentAcross,

@@ -1,5 +1,6 @@
 import { type BusEvent, deadlineBasis, type ReferralView } from "@liandong/contracts";
 import type { NotRecorded, Refusal } from "../decider.ts";
+import { interned } from "../intern.ts";
 import { loggedStep, type StepMeta } from "../step.ts";
 import {
   evolve,
@@ -84,9 +85,9 @@ function record(
     // several shapes gives each copy a hidden class of its own, in memory as long as it lives).
     const v = {
       referralId: d.referralId,
-      kind: d.kind,
-      from: d.from,
-      to: d.to,
+      kind: interned(d.kind),
+      from: interned(d.from),
+      to: interned(d.to),
       about: d.about,
       reason: d.reason,
       status: "offered",
@@ -137,7 +138,7 @@ function hasStep(view: ReferralView, eventId: string): boolean {
 /** The step an event records, one shape for all (its optional fields added in one order). */
 function stepOf(e: ReferralBusEvent, meta: StepMeta): Step {
   const step: Step = loggedStep(e, meta);
-  if (e.toCounty) step.county = e.county;
+  if (e.toCounty) step.county = interned(e.county);
   if ("reason" in e.data && typeof e.data.reason === "string") step.reason = e.data.reason;
   return step;
 }
@@ -170,7 +171,9 @@ function onHead(
   let next: ReferralView;
   if (owned) {
     next = view;
-    next.history.push(step);
+    // A new list of the steps' length, not a push: a pushed list grows room for 16 more, held
+    // for as long as the record (a year of records at the office).
+    next.history = [...view.history, step];
   } else {
     next = copyOf(view);
     next.history = [...view.history, step];
