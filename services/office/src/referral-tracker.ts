@@ -83,17 +83,20 @@ export function evolveReferrals(
   if (!isReferralEvent(e)) return undefined;
   t.records ??= new Map();
   // The records are the office's alone (nothing else holds them): a step is written into its record.
-  const recorded = recordOwnReferral(t.records.get(e.aggregate.id), e, meta);
+  const record = t.records.get(e.aggregate.id);
+  const recorded = recordOwnReferral(record, e, meta);
   if (!recorded.ok) return recorded;
   const view = recorded.view;
-  t.records.set(view.referralId, view);
+  // Written into in place (the common step): already there.
+  if (view !== record) t.records.set(view.referralId, view);
   // The office's own projection, written in place: one object per referral, its shape fixed.
   const before = t.get(view.referralId);
   if (before) {
     follow(before, view, e.time);
     return recorded;
   }
-  const chainFrom = t.get(view.parentReferralId ?? view.resumesReferralId ?? "");
+  const chainedTo = view.parentReferralId ?? view.resumesReferralId;
+  const chainFrom = chainedTo === undefined ? undefined : t.get(chainedTo);
   t.set(
     view.referralId,
     tracked(view, e.time, {

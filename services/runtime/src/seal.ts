@@ -224,22 +224,44 @@ export class SealedAhead {
    * (an event gone from the log): moves past it.
    */
   take(county: string, agency: string, hash: string): boolean {
-    const h = hash.slice(0, 32);
-    this.#last.set(`${county}.${agency}`, h);
-    const q = this.#queues.get(`${county}.${agency}`);
+    // Once per event of a rebuild: the key looked up, not written out again; the hash kept
+    // whole and compared by its first 32 digits in place (no copy of either made per event).
+    const key = this.#key(county, agency);
+    this.#last.set(key, hash);
+    const q = this.#queues.get(key);
     if (!q || q.next >= q.hashes.length) return false;
+    const digits = Math.min(32, hash.length);
     let at = q.next;
     const end = Math.min(q.hashes.length, q.next + LOOK_AHEAD);
-    while (at < end && q.hashes[at] !== h) at++;
+    for (; at < end; at++) {
+      const sealed = q.hashes[at]!;
+      if (sealed.length === digits && hash.startsWith(sealed)) break;
+    }
     if (at === end) return false;
     q.next = at + 1;
-    if (q.next === q.hashes.length) this.#queues.delete(`${county}.${agency}`);
+    if (q.next === q.hashes.length) this.#queues.delete(key);
     return true;
+  }
+
+  /** `county.agency`, made once per pair. */
+  readonly #keys = new Map<string, Map<string, string>>();
+  #key(county: string, agency: string): string {
+    let agencies = this.#keys.get(county);
+    if (!agencies) {
+      agencies = new Map();
+      this.#keys.set(county, agencies);
+    }
+    let key = agencies.get(agency);
+    if (key === undefined) {
+      key = `${county}.${agency}`;
+      agencies.set(agency, key);
+    }
+    return key;
   }
 
   /** By `county.agency`: the latest event taken (first 32 hex digits of its hash), for a snapshot. */
   taken(): Record<string, string> {
-    return Object.fromEntries(this.#last);
+    return Object.fromEntries([...this.#last].map(([key, h]) => [key, h.slice(0, 32)]));
   }
 
   /**
