@@ -95,6 +95,12 @@ function record(
       acceptBy: d.acceptBy,
       deadlineBasis: deadlineBasis(d),
       completeBy: d.completeBy,
+      // What every record comes to hold, written here: the record keeps its fields in itself
+      // (added after, they took a second object per record, for as long as the record lives).
+      history: [step],
+      holderCounty: undefined,
+      awaiting: undefined,
+      awaitingCounty: undefined,
     } as ReferralView;
     if (d.parentReferralId) v.parentReferralId = d.parentReferralId;
     if (d.resumesReferralId) v.resumesReferralId = d.resumesReferralId;
@@ -104,8 +110,6 @@ function record(
       v.toCounty = e.toCounty;
     }
     if (d.lead) v.lead = d.lead;
-    step.void = false;
-    v.history = [step];
     return { ok: true, view: withState(v, evolve({ status: "none" }, offered)) };
   }
   if (!view) return { ok: false, waiting: `${e.type} before the referral's offer` };
@@ -137,7 +141,19 @@ function hasStep(view: ReferralView, eventId: string): boolean {
 
 /** The step an event records, one shape for all (its optional fields added in one order). */
 function stepOf(e: ReferralBusEvent, meta: StepMeta): Step {
-  const step: Step = loggedStep(e, meta);
+  const logged = loggedStep(e, meta);
+  // Every field a step comes to hold written at once (`void` added after took a second object).
+  const step: Step = {
+    eventId: logged.eventId,
+    type: logged.type,
+    agency: logged.agency,
+    actor: logged.actor,
+    at: logged.at,
+    seq: logged.seq,
+    hash: logged.hash,
+    prev: logged.prev,
+    void: false,
+  };
   if (e.toCounty) step.county = interned(e.county);
   if ("reason" in e.data && typeof e.data.reason === "string") step.reason = e.data.reason;
   return step;
@@ -167,7 +183,6 @@ function onHead(
   if (entitled) return { ok: false, refused: entitled };
   // The same hash as the head's: one string kept, not two.
   step.prev = head.hash;
-  step.void = false;
   let next: ReferralView;
   if (owned) {
     next = view;
