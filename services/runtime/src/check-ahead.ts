@@ -45,12 +45,14 @@ const HASH_HEX = 64;
 export function checkBatch(b: AheadBatch): AheadAnswer {
   const hashes: string[] = [];
   const verdicts: AheadAnswer["verdicts"] = [];
+  // The batch's bytes as a Buffer (no copy): a subject read off it directly.
+  const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
   let start = 0;
   for (let i = 0; i < b.decode.length; i++) {
     const subjectEnd = b.ends[2 * i]!;
     const end = b.ends[2 * i + 1]!;
     const data = b.bytes.subarray(subjectEnd, end);
-    const subject = b.decode[i] ? decoder.decode(b.bytes.subarray(start, subjectEnd)) : "";
+    const subject = b.decode[i] ? bytes.toString("utf8", start, subjectEnd) : "";
     start = end;
     hashes.push(sha256Hex(data));
     if (!b.decode[i]) {
