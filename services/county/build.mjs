@@ -112,6 +112,11 @@ export async function bundle(out, entries, root = ROOT) {
     ),
     outdir: out,
     outExtension: { ".js": ".mjs" },
+    // Code shared by entry points, and code loaded only when first needed (import(): exceljs on a
+    // workbook's import, libsodium for the comparison service's proofs), in chunks of their own
+    // (chunk-<hash>.mjs beside the entries): a service holds the source of what it loads, not of
+    // everything any service might.
+    splitting: true,
   });
   const worker = await build({
     ...common,
