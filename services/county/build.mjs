@@ -18,7 +18,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 
 // (Also bundled into the launcher: paths go from `root`, never from where this code is.)
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -141,7 +141,15 @@ export async function bundle(out, entries, root = ROOT) {
   const sources = new Set(["services/office/web/style.css", "services/county/src/lifeline.sh"]);
   for (const r of [services, worker, web, cityWeb])
     for (const input of Object.keys(r.metafile.inputs))
-      if (!input.includes("node_modules/")) sources.add(input);
+      if (!input.includes("node_modules/")) {
+        sources.add(input);
+        // Its workspace package's manifest too: what it says (exports, sideEffects) shapes the bundle.
+        for (let dir = dirname(input); dir !== "." && dir !== dirname(dir); dir = dirname(dir))
+          if (existsSync(join(root, dir, "package.json"))) {
+            sources.add(join(dir, "package.json"));
+            break;
+          }
+      }
   return {
     files: [
       ...Object.keys(entries).map((n) => join(out, `${n}.mjs`)),
