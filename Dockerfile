@@ -46,10 +46,13 @@ RUN node --import tsx deploy/build.ts dist
 # ---- run: Node.js LTS and the bundles, nothing else (no sources, no tsx, no node_modules) ----
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# Memory at rest: glibc's allocator as the launcher gives the services (LEAN_MALLOC in
+# services/county/src/county.ts; test/compose.test.ts checks): two arenas, thresholds fixed.
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/dist dist
 # The office's snapshot directory (a named volume takes its owner from here).
 RUN mkdir -p /var/lib/liandong/office && chown node:node /var/lib/liandong/office
 USER node
 # docker-compose.yml sets the command of every container; this default is the office.
-CMD ["node", "dist/office.mjs"]
+CMD ["node", "--max-semi-space-size=2", "dist/office.mjs"]

@@ -69,22 +69,31 @@ const CLOCK_TICKS = 100;
 /** CPU (ms) used by the processes of the tree, summed. */
 const cpuMsOfTree = (pids: number[]) => pids.reduce((sum, p) => sum + cpuMsOf(p), 0);
 
-/** The arguments `npm run up` gives node in the checkout at `root` (after `node`). */
-function upCommand(root: string): string[] {
+/**
+ * What `npm run up` runs in the checkout at `root`: the environment its script sets (leading
+ * NAME=value words) and the arguments it gives node (after `node`).
+ */
+function upCommand(root: string): { env: Record<string, string>; args: string[] } {
   const { scripts } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
   };
-  const [node, ...rest] = (scripts.up ?? "").split(/\s+/);
-  if (node !== "node" || !rest.includes("up"))
+  const words = (scripts.up ?? "").split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Za-z_]\w*=/.test(words[0] ?? "")) {
+    const [name, ...value] = words.shift()!.split("=");
+    env[name!] = value.join("=");
+  }
+  const [node, ...args] = words;
+  if (node !== "node" || !args.includes("up"))
     throw new Error(`${root}/package.json: an up script that runs node, not ${scripts.up}`);
-  return rest;
+  return { env, args };
 }
 
 type Up = { proc: ChildProcess; output: () => string; stop(): Promise<void> };
 
 /**
  * The main command as the checkout's `npm run up` gives it (its package.json's `up` script:
- * node, its flags, services/county/bootstrap.mjs up), on free ports in its own folder, until it
+ * its environment, node, its flags, services/county/bootstrap.mjs up), on free ports in its own folder, until it
  * says it is up.
  */
 async function up(
@@ -95,10 +104,12 @@ async function up(
   monitorPort: number,
 ) {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...upCommand(root), ...args], {
+  const command = upCommand(root);
+  const proc = spawn(process.execPath, [...command.args, ...args], {
     cwd: root,
     env: {
       ...process.env,
+      ...command.env,
       LIANDONG_NATS_SERVER: natsServer,
       LIANDONG_STATE_DIR: stateDir,
       LIANDONG_PORTS: "free",

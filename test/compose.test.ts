@@ -31,7 +31,7 @@ import { parse } from "yaml";
 import { buildImage, ENTRIES } from "../deploy/build.ts";
 import { clusterCertificates, ensureAuthority } from "../services/county/src/certs.ts";
 import { listeningRegion } from "../services/county/src/compose-secrets.ts";
-import { nodeFlags } from "../services/county/src/county.ts";
+import { LEAN_MALLOC, nodeFlags } from "../services/county/src/county.ts";
 import { freePort } from "../services/county/src/free-port.ts";
 import type { Identities } from "../services/county/src/identities.ts";
 import { ensureIdentities } from "../services/county/src/identities.ts";
@@ -593,6 +593,22 @@ describe("the image", () => {
     expect(run.lines, "not as root").toContain("USER node");
     const cmd = JSON.parse(run.lines.find((l) => l.startsWith("CMD"))!.slice(3)) as string[];
     expect(sourceOf(cmd)).toBe("services/office/src/main.ts");
+    expect(cmd, "the office's flags, as the launcher gives them").toEqual([
+      "node",
+      ...nodeFlags("office"),
+      "dist/office.mjs",
+    ]);
+  });
+
+  it("runs the services with glibc's allocator set as the launcher sets it (memory at rest)", () => {
+    const env = new Map(
+      run.lines
+        .filter((l) => l.startsWith("ENV "))
+        .flatMap((l) => l.slice(4).trim().split(/\s+/))
+        .map((kv) => kv.split("=") as [string, string]),
+    );
+    for (const [key, value] of Object.entries(LEAN_MALLOC))
+      expect(env.get(key), `Dockerfile: ENV ${key}`).toBe(value);
   });
 
   it("installs with the lockfile and the project's pnpm", () => {

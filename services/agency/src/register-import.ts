@@ -48,10 +48,15 @@ const BOOLEAN_FIELDS = new Set(["pregnant"]);
 const TRUE = new Set(["是", "在孕", "true", "1", "y", "yes"]);
 const FALSE = new Set(["否", "未孕", "非孕", "false", "0", "n", "no"]);
 
-/** 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日, 20260305 → 2026-03-05; anything else as it is. */
+/**
+ * 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日, 20260305 → 2026-03-05; anything else as it is.
+ * 年 月 日 escaped: a regular expression's characters are the one thing esbuild leaves as written,
+ * and one character beyond Latin-1 makes V8 hold the whole bundle's source two bytes a character.
+ */
 function normaliseDay(s: string): string {
   const m =
-    /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+    /^(\d{4})[-/.\u5e74](\d{1,2})[-/.\u6708](\d{1,2})\u65e5?$/.exec(s) ??
+    /^(\d{4})(\d{2})(\d{2})$/.exec(s);
   if (!m) return s;
   return `${m[1]}-${m[2]!.padStart(2, "0")}-${m[3]!.padStart(2, "0")}`;
 }

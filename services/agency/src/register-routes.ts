@@ -19,7 +19,13 @@ import {
 } from "@liandong/runtime";
 import { Hono } from "hono";
 import type { ComparisonDesk } from "./comparison-desk.ts";
-import { MappingError, parseRegisterFile, storeRegisterRows } from "./register-import.ts";
+
+/**
+ * The import's parsing (CSV with GB18030 via iconv-lite, csv-parse; Excel via exceljs) loaded
+ * when a register is first imported: an agency that never imports one never holds that code
+ * (iconv-lite's half a megabyte of source alone).
+ */
+const registerImport = () => import("./register-import.ts");
 
 /**
  * The agency's own real-name registers (实名登记): an officer imports a file exported by a
@@ -71,6 +77,7 @@ export function registerRoutes(deps: {
     if (holder !== deps.agency)
       throw new ProblemError("forbidden", { detail: `${name.data} 登记由 ${holder} 保管` });
     const body = await readJson(c, RegisterImportRequest);
+    const { MappingError, parseRegisterFile, storeRegisterRows } = await registerImport();
     let parsed: Awaited<ReturnType<typeof parseRegisterFile>>;
     try {
       parsed = await parseRegisterFile(

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, it } from "vitest";
@@ -57,6 +57,20 @@ it("builds once: a second launcher finds the build current, and it runs with pla
     "lifeline.sh",
   ])
     expect(existsSync(join(dir, file)), file).toBe(true);
+}, 120_000);
+
+it("writes bundles V8 can hold one byte a character: no character beyond Latin-1", async () => {
+  // One such character (a comment's dash, a regular expression's 年) and V8 holds a service's
+  // whole source, kept for as long as it runs, two bytes a character (an agency's: 11 MB).
+  const dir = await ensureBuilt(ROOT);
+  // The services' scripts (the page's, web/, go to the browser).
+  const scripts = readdirSync(dir).filter((f) => /\.m?js$/.test(f));
+  expect(scripts).toContain("office.mjs");
+  for (const file of scripts) {
+    const text = readFileSync(join(dir, file), "utf8");
+    const at = text.search(/[\u0100-\u{10ffff}]/u);
+    expect(at < 0 ? "" : text.slice(Math.max(0, at - 60), at + 20), file).toBe("");
+  }
 }, 120_000);
 
 it("a bundle's rebuild checks ahead on the thread started from check-worker.js beside it", async () => {

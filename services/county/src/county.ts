@@ -432,17 +432,27 @@ const busTlsEnv = (tls: ClientTls | undefined): Record<string, string> =>
     : {};
 
 /**
- * Memory at rest (bench --only county): glibc's allocator in two arenas rather than one per
- * thread, and an agency's young generation kept small (it handles a request at a time; V8 grows
- * it up to 16 MB a half under a burst and keeps it). The comparison service too (its runs are
- * batches of OPRF evaluations, not a stream of short-lived objects: 16 MB of young generation
- * resident at rest for nothing). The office keeps V8's default: its rebuild allocates fast and
- * long.
+ * Memory at rest (bench --only county), glibc's allocator: in two arenas rather than one per
+ * thread, and with its thresholds fixed at their defaults (128 kB) rather than raised by every
+ * large block freed (a service's start reads and parses megabytes in large blocks: with the
+ * thresholds raised, what is freed after stays in the process; fixed, it goes back to the
+ * system: ~5 MB an agency, ~18 MB the launcher, measured per process). The image sets the same
+ * (Dockerfile ENV: test/compose.test.ts).
  */
-const LEAN_MALLOC = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
-/** Node's flags for a service (docker-compose.yml gives its containers the same: test/compose.test.ts). */
+export const LEAN_MALLOC = {
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
+  MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? "131072",
+  MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? "131072",
+};
+/**
+ * Node's flags for a service (docker-compose.yml gives its containers the same:
+ * test/compose.test.ts). The young generation kept small: V8 grows each of its halves up to
+ * 16 MB under a burst and keeps them at rest. An agency and the comparison service handle a
+ * request at a time (1 MB); the office's rebuild allocates fast and long (2 MB: its rebuild
+ * measured as fast as with V8's 16, in bench --only office, at 200,000 events).
+ */
 export const nodeFlags = (agency: string) =>
-  agency === "office" ? [] : ["--max-semi-space-size=1"];
+  agency === "office" ? ["--max-semi-space-size=2"] : ["--max-semi-space-size=1"];
 
 async function connectWithRetry(
   url: string,

@@ -47,16 +47,24 @@ export const WEB_STYLE = resolve(WEB, "style.css");
 /**
  * The page's script and style: built ahead of time when the office runs bundled (the image),
  * else bundled once from web/ (TypeScript and JSX); a broken page fails the office's start.
+ * Held as bytes, as sent: the script as a string would be held two bytes a character (its
+ * regular expressions' Chinese), 1.1 MB of the office's memory at rest for 0.55 MB of page.
  */
-export async function bundleWebPage(): Promise<{ script: string; style: string }> {
+export async function bundleWebPage(): Promise<{
+  script: Uint8Array<ArrayBuffer>;
+  style: Uint8Array<ArrayBuffer>;
+}> {
   if (existsSync(join(PREBUILT, "app.js")))
     return {
-      script: readFileSync(join(PREBUILT, "app.js"), "utf8"),
-      style: readFileSync(join(PREBUILT, "style.css"), "utf8"),
+      script: readFileSync(join(PREBUILT, "app.js")),
+      style: readFileSync(join(PREBUILT, "style.css")),
     };
   const { build } = await import("esbuild");
   const out = await build({ ...WEB_BUILD, write: false });
-  return { script: out.outputFiles?.[0]?.text ?? "", style: readFileSync(WEB_STYLE, "utf8") };
+  return {
+    script: new Uint8Array(out.outputFiles?.[0]?.contents ?? []),
+    style: readFileSync(WEB_STYLE),
+  };
 }
 
 /**
@@ -102,7 +110,7 @@ export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
       "img-src 'self' data: blob:",
     ]);
   };
-  const send = (c: Context<HttpEnv>, body: string, type: string) =>
+  const send = (c: Context<HttpEnv>, body: string | Uint8Array<ArrayBuffer>, type: string) =>
     c.body(body, 200, { ...headers(c), "content-type": type, "cache-control": "no-cache" });
   app.get("/", (c) => send(c, PAGE, "text/html; charset=utf-8"));
   app.get("/ui/app.js", (c) => send(c, script, "text/javascript; charset=utf-8"));
