@@ -210,7 +210,7 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
         // for our copies (the own-events consumer records them again should these writes fail).
         writesBehind: (err) =>
           deps.logger?.error({ err, referralId: view.referralId }, "referral copy not written"),
-        // Our copy of the referral is written alongside the aggregate's head.
+        // Our copy of the referral, which is its head too (`headOf`): the one bucket write.
         alongside: async (published) => {
           // A new referral has no record yet: the offer starts it.
           const current = store.referrals.get(view.referralId);
