@@ -191,9 +191,9 @@ export class DeskStore {
 
   #holdReferral(r: ReferralView) {
     this.referrals.set(r.referralId, r);
-    let ids = this.#about.get(r.about.id);
-    if (!ids) this.#about.set(r.about.id, (ids = new Set()));
-    ids.add(r.referralId);
+    const ids = this.#about.get(r.about.id);
+    if (ids) ids.add(r.referralId);
+    else this.#about.set(r.about.id, new Set([r.referralId]));
   }
 
   /** Calls `listener` with each referral as it changes, from now on; returns the unsubscribe. */
