@@ -70,6 +70,56 @@ const CLOCK_TICKS = 100;
 const cpuMsOfTree = (pids: number[]) => pids.reduce((sum, p) => sum + cpuMsOf(p), 0);
 
 /**
+ * Which part of the county a process is: `nats-server`, a service by its bundle's name (the
+ * agency, `office`, `comparison`), `launcher` for the main command's own node, else its command.
+ */
+function partOf(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    if (argv.some((a) => /(^|\/)nats-server$/.test(a)) && !argv[0]?.endsWith("sh"))
+      return "nats-server";
+    const bundle = argv.find((a) => /\.m?js$/.test(a));
+    if (bundle?.endsWith("bootstrap.mjs")) return "launcher";
+    if (bundle) return bundle.slice(bundle.lastIndexOf("/") + 1).replace(/\.m?js$/, "");
+    return argv[0]?.slice(argv[0].lastIndexOf("/") + 1) ?? "?";
+  } catch {
+    return "?";
+  }
+}
+
+/** CPU (ms) used so far by each part of the county (processes of one part summed). */
+function cpuMsByPart(pids: number[]): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const p of pids) {
+    const part = partOf(p);
+    by.set(part, (by.get(part) ?? 0) + cpuMsOf(p));
+  }
+  return by;
+}
+
+/**
+ * CPU per operation by part, between two readings, idle (ms/s over `seconds`) deducted:
+ * the parts that spent at least 0.05 ms, most first.
+ */
+function perPart(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  idlePerS: Map<string, number>,
+  seconds: number,
+  n: number,
+): [string, number][] {
+  return [...after]
+    .map(([part, ms]): [string, number] => [
+      part,
+      (ms - (before.get(part) ?? 0) - (idlePerS.get(part) ?? 0) * seconds) / n,
+    ])
+    .filter(([, ms]) => ms >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+}
+const partsLine = (parts: [string, number][]) =>
+  parts.map(([part, ms]) => `${part} ${ms.toFixed(2)}`).join("、");
+
+/**
  * What `npm run up` runs in the checkout at `root`: the environment its script sets (leading
  * NAME=value words) and the arguments it gives node (after `node`).
  */
@@ -275,30 +325,40 @@ export async function countyBench(opts: {
     // The main command's own process (the bootstrap) too: it is part of what runs.
     const county = processTree(second.county.proc.pid!);
     const idle0 = cpuMsOfTree(county);
+    const idleParts0 = cpuMsByPart(county);
     await settle();
     await settle();
     const idlePerS = (cpuMsOfTree(county) - idle0) / 2;
+    const idlePartsPerS = new Map(
+      [...cpuMsByPart(county)].map(([part, ms]) => [part, (ms - (idleParts0.get(part) ?? 0)) / 2]),
+    );
     let t0 = performance.now();
     let cpu0 = cpuMsOfTree(county);
+    let parts0 = cpuMsByPart(county);
     let msgs0 = await messages();
     for (let i = 0; i < opts.offers; i++) await offer(i);
     await settle();
     const offerMsgs = perOperation(msgs0, await messages(), opts.offers);
     const offerS = (performance.now() - t0) / 1000;
     const handoffCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * offerS) / opts.offers;
+    const offerParts = perPart(parts0, cpuMsByPart(county), idlePartsPerS, offerS, opts.offers);
     await feed.close();
     t0 = performance.now();
     cpu0 = cpuMsOfTree(county);
+    parts0 = cpuMsByPart(county);
     msgs0 = await messages();
     for (let i = 0; i < opts.leads; i++) await lead(i);
     await settle();
     const leadMsgs = perOperation(msgs0, await messages(), opts.leads);
     const leadS = (performance.now() - t0) / 1000;
     const leadCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * leadS) / opts.leads;
+    const leadParts = perPart(parts0, cpuMsByPart(county), idlePartsPerS, leadS, opts.leads);
     opts.log(
       `每次移交（发出至对方动态）全县进程 CPU ${handoffCpu.toFixed(2)} ms（${opts.offers} 次）；` +
         `每条线索登记 ${leadCpu.toFixed(2)} ms（${opts.leads} 条）；静止时 ${idlePerS.toFixed(1)} ms/秒（已扣除）`,
     );
+    opts.log(`每次移交 CPU 按进程（ms）：${partsLine(offerParts)}`);
+    opts.log(`每条线索登记 CPU 按进程（ms）：${partsLine(leadParts)}`);
     opts.log(
       `总线消息（各连接发往服务器↑ / 服务器发来↓）：每次移交 ${offerMsgs.sent.toFixed(1)}↑ ${offerMsgs.received.toFixed(1)}↓（${offerMsgs.detail}）`,
     );
@@ -311,6 +371,13 @@ export async function countyBench(opts: {
       "county.ready_s": { value: Number(second.readyS.toFixed(2)), unit: "s" },
       "handoff.cpu_ms": { value: Number(handoffCpu.toFixed(2)), unit: "ms" },
       "lead.cpu_ms": { value: Number(leadCpu.toFixed(2)), unit: "ms" },
+      // The same, by part of the county: where a hand-off's CPU goes.
+      ...Object.fromEntries(
+        offerParts.map(([part, ms]) => [
+          `handoff.cpu_ms.${part}`,
+          { value: Number(ms.toFixed(2)), unit: "ms" },
+        ]),
+      ),
       // Bus messages per operation, every connection's, both ways (nats-server's /connz).
       "handoff.bus_msgs": {
         value: Number((offerMsgs.sent + offerMsgs.received).toFixed(1)),

@@ -87,6 +87,8 @@ export class DeskStore {
   /** Told of every change to the inbox (a lead shared with this agency, or its later steps). */
   readonly #inboxListeners = new Set<(item: InboxItem) => void>();
   readonly #referralWrites = new Map<string, Promise<void>>();
+  /** The ids of the referrals about each lead or case (`about.id`). */
+  readonly #about = new Map<string, Set<string>>();
   /** Referrals whose copy in memory is newer than the bucket's (a write failed). */
   readonly #unwritten = new Set<string>();
 
@@ -96,8 +98,7 @@ export class DeskStore {
 
   async load(): Promise<void> {
     const kv = this.#kv;
-    for await (const [, r] of storedUnder<ReferralView>(kv, "referral"))
-      this.referrals.set(r.referralId, r);
+    for await (const [, r] of storedUnder<ReferralView>(kv, "referral")) this.#holdReferral(r);
     for await (const [, c] of storedUnder<StoredConsent>(kv, "consent"))
       this.consents.set(c.referralId, c);
     for await (const [, f] of storedUnder<InformantRecord>(kv, "informant-file"))
@@ -149,7 +150,7 @@ export class DeskStore {
    * holds it already, so reading it before the bucket does is safe (hand-off latency).
    */
   async saveReferral(r: ReferralView): Promise<void> {
-    this.referrals.set(r.referralId, r);
+    this.#holdReferral(r);
     for (const notify of this.#listeners) notify(r);
     await this.#writeReferral(r.referralId);
   }
@@ -180,6 +181,19 @@ export class DeskStore {
     } finally {
       if (this.#referralWrites.get(referralId) === write) this.#referralWrites.delete(referralId);
     }
+  }
+
+  /** The referrals about one lead or case (`about.id`), without going through all of them. */
+  referralsAbout(aboutId: string): ReferralView[] {
+    const ids = this.#about.get(aboutId);
+    return ids ? [...ids].map((id) => this.referrals.get(id)!) : [];
+  }
+
+  #holdReferral(r: ReferralView) {
+    this.referrals.set(r.referralId, r);
+    const ids = this.#about.get(r.about.id);
+    if (ids) ids.add(r.referralId);
+    else this.#about.set(r.about.id, new Set([r.referralId]));
   }
 
   /** Calls `listener` with each referral as it changes, from now on; returns the unsubscribe. */

@@ -25,13 +25,10 @@ export function inboxHandler(deps: {
       );
     }
     if (e.aggregate.kind === "referral") {
-      // The other party's step: it moves this agency's head of the referral too (both
-      // written at once: separate keys).
-      const hash = sha256Hex(d.bytes);
-      await Promise.all([
-        log.observe("referral", e.aggregate.id, { seq: d.origin.seq, hash }),
-        recordReferralEvent(store, e, d.origin.seq, hash),
-      ]);
+      // The other party's step, in this agency's copy of the referral. The copy is the
+      // referral's head too (its last step's sequence and hash, `headOf`), which every step
+      // of ours links to: no separate head in the bucket to look up and write.
+      await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
       return;
     }
     if (e.aggregate.kind === "supervision") {

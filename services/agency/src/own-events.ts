@@ -46,7 +46,9 @@ export function ownEventsHandler(deps: {
       await log.advance("lead", e.aggregate.id, head);
       await fanOutLead(e, d);
     }
-    await log.observe(e.aggregate.kind, e.aggregate.id, head);
+    // A referral's head is its copy's last step (`headOf`), which each step links to: the
+    // copy is its record, not a separate head in the bucket (see inbox-events.ts).
+    if (e.aggregate.kind !== "referral") await log.observe(e.aggregate.kind, e.aggregate.id, head);
     if (e.aggregate.kind === "case") {
       // Recorded on the bus but perhaps not here (the process stopped in between).
       if (e.type.startsWith("case.")) {

@@ -123,6 +123,38 @@ describe("a referral between two agencies of one county", () => {
     );
   });
 
+  it("keeps each party's copy as the referral's only record, and steps on from it after a restart", async () => {
+    const { referralId: id } = await offer();
+    // Each party's bucket holds its copy of the referral, which is the referral's head too
+    // (its last step's sequence and hash): no separate head to look up and write per step.
+    for (const agency of ["commerce", "health"]) {
+      const keys: string[] = [];
+      for await (const k of await county.bucket(agency).keys()) keys.push(k);
+      expect(keys).toContain(`referral.${id}`);
+      expect(keys.filter((k) => k.startsWith("head.referral."))).toEqual([]);
+    }
+    // Restarted, each party links its next step to its copy's last step: the stream takes it.
+    await county.restart("health");
+    const accepted = await county.as("health").post<Referral>(`/referrals/${id}/acceptance`, {});
+    expect(accepted.status).toBe(200);
+    await county.settle();
+    await county.restart("commerce");
+    const sender = await county.as("commerce").get<Referral>(`/referrals/${id}`);
+    expect(sender.body.status).toBe("accepted");
+    const done = await county.as("health").post<Referral>(`/referrals/${id}/completion`, {
+      actions: "现场检查",
+      outcome: "立案查处",
+    });
+    expect(done.status).toBe(200);
+    await county.settle();
+    const onLog = county.streams
+      .messages(STREAMS.events)
+      .filter((m) => m.subject.includes(`.referral.${id}.`))
+      .map((m) => m.seq);
+    expect(done.body.history.map((h) => h.seq)).toEqual(onLog);
+    expect(onLog).toHaveLength(3);
+  });
+
   it("records a retried acceptance with the same Idempotency-Key once", async () => {
     const { referralId: id } = await offer();
     const h = { "idempotency-key": "accept-once" };

@@ -210,7 +210,7 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
         // for our copies (the own-events consumer records them again should these writes fail).
         writesBehind: (err) =>
           deps.logger?.error({ err, referralId: view.referralId }, "referral copy not written"),
-        // Our copy of the referral is written alongside the aggregate's head.
+        // Our copy of the referral, which is its head too (`headOf`): the one bucket write.
         alongside: async (published) => {
           // A new referral has no record yet: the offer starts it.
           const current = store.referrals.get(view.referralId);
@@ -307,10 +307,12 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
    */
   function resumes(aboutId: string): { resumesReferralId?: string } {
     let last: ReferralView | undefined;
-    const resumed = new Set([...store.referrals.values()].map((r) => r.resumesReferralId));
-    for (const r of store.referrals.values()) {
+    // A referral made again is about the same lead or case: only those are looked at.
+    const about = store.referralsAbout(aboutId);
+    const resumed = new Set(about.map((r) => r.resumesReferralId));
+    for (const r of about) {
       if (resumed.has(r.referralId)) continue;
-      if (r.about.id !== aboutId || r.from !== agency) continue;
+      if (r.from !== agency) continue;
       if (r.status !== "returned" && r.status !== "withdrawn") continue;
       if ((r.history.at(-1)?.at ?? "") > (last?.history.at(-1)?.at ?? "")) last = r;
     }

@@ -35,6 +35,28 @@ describe("an event's seal", () => {
   });
 });
 
+describe("a seal read back", () => {
+  it("made elsewhere is checked by its signature: the publisher's verifies, a changed one does not", () => {
+    const hash = sha256Hex(bytes);
+    // Signed as another process of the agency would (not through this process's sealOf).
+    const seal = signer.sign(eventSealText(subject, hash));
+    expect(sealVerifies(signer.publicKey, subject, hash, seal)).toBe(true);
+    const changed = `${seal.slice(0, 10)}${seal[10] === "A" ? "B" : "A"}${seal.slice(11)}`;
+    expect(sealVerifies(signer.publicKey, subject, hash, changed)).toBe(false);
+    expect(sealVerifies(other.publicKey, subject, hash, seal)).toBe(false);
+  });
+  it("made here counts, unchecked, only for the key, subject and hash it was made with", () => {
+    const hash = sha256Hex(bytes);
+    const seal = sealOf(signer, subject, hash);
+    expect(sealVerifies(signer.publicKey, subject, hash, seal)).toBe(true);
+    expect(sealVerifies(other.publicKey, subject, hash, seal)).toBe(false);
+    expect(sealVerifies(signer.publicKey, `${subject}x`, hash, seal)).toBe(false);
+    expect(sealVerifies(signer.publicKey, subject, sha256Hex(new Uint8Array([1])), seal)).toBe(
+      false,
+    );
+  });
+});
+
 describe("seals taken on a checkpoint's word", () => {
   const h = (n: number) => sha256Hex(new TextEncoder().encode(String(n)));
   it("takes the agency's sealed events in order, past one gone from the log, never another's", () => {
