@@ -294,6 +294,28 @@ function linksTo(buf: Buffer, v: number, expected: string | undefined): boolean 
   return true;
 }
 
+/** For each byte, how far the search for `,"county":"` moves on when it is under the pattern's end (Horspool). */
+const COUNTY_SKIP = new Uint8Array(256).fill(COUNTY_FIELD.length);
+for (let k = 0; k < COUNTY_FIELD.length - 1; k++)
+  COUNTY_SKIP[COUNTY_FIELD[k]!] = COUNTY_FIELD.length - 1 - k;
+
+/** Where `,"county":"` first occurs from `from` (as `buf.indexOf`, without a call into the buffer codec). */
+function indexOfCounty(buf: Buffer, from: number): number {
+  const last = COUNTY_FIELD.length - 1;
+  const end = buf.length - COUNTY_FIELD.length;
+  let i = from;
+  while (i <= end) {
+    const b = buf[i + last]!;
+    if (b === 0x22) {
+      let k = 0;
+      while (k < last && buf[i + k] === COUNTY_FIELD[k]) k++;
+      if (k === last) return i;
+    }
+    i += COUNTY_SKIP[b]!;
+  }
+  return -1;
+}
+
 function startsWithHead(buf: Buffer): boolean {
   for (let i = 0; i < HEAD.length; i++) if (buf[i] !== HEAD[i]) return false;
   return true;
@@ -317,23 +339,30 @@ function eventIdOf(buf: Buffer): string {
  * them (`source` after the id, then `county` and `agency` fields), else parsed. `expected`: the
  * envelope's head as the subject's county and agency write it.
  */
-function sameIdentity(buf: Buffer, expected: Identity, county: string, agency: string): boolean {
+function sameIdentity(
+  buf: Buffer,
+  standard: boolean,
+  expected: Identity,
+  county: string,
+  agency: string,
+): boolean {
   const at = HEAD.length + 36;
-  if (startsWithHead(buf) && buf.length > at + expected.source.length) {
+  const source = expected.source;
+  if (standard && buf.length > at + source.length) {
     let same = true;
-    for (let i = 0; i < expected.source.length; i++)
-      if (buf[at + i] !== expected.source[i]) {
+    for (let i = 0; i < source.length; i++)
+      if (buf[at + i] !== source[i]) {
         same = false;
         break;
       }
     // The first `,"county":` after the head is the envelope's: no earlier value holds a quote.
-    const c = buf.indexOf(COUNTY_FIELD, at);
-    if (
-      same &&
-      c >= 0 &&
-      buf.compare(expected.fields, 0, expected.fields.length, c, c + expected.fields.length) === 0
-    )
-      return true;
+    const c = same ? indexOfCounty(buf, at) : -1;
+    const fields = expected.fields;
+    if (c >= 0 && c + fields.length <= buf.length) {
+      let k = 0;
+      while (k < fields.length && buf[c + k] === fields[k]) k++;
+      if (k === fields.length) return true;
+    }
   }
   try {
     const e = JSON.parse(buf.toString("utf8")) as { county?: unknown; agency?: unknown };
@@ -458,7 +487,9 @@ export class LogVerifier {
       });
       return;
     }
-    if (!sameIdentity(buf, p.identity, county, agency))
+    // The envelope begins as the runtime writes it: its id stands at a fixed place.
+    const standard = buf.length > HEAD.length + 36 && startsWithHead(buf);
+    if (!sameIdentity(buf, standard, p.identity, county, agency))
       this.#findings.push({
         kind: "identity-mismatch",
         agency,
@@ -539,12 +570,7 @@ export class LogVerifier {
     tail.seal[slot] = entry.seal;
     tail.subject[slot] = subject;
     tail.hash[slot] = full;
-    log.observed.push(
-      entry.seq,
-      full,
-      buf,
-      buf.length > HEAD.length + 36 && startsWithHead(buf) ? undefined : eventIdOf(buf),
-    );
+    log.observed.push(entry.seq, full, buf, standard ? undefined : eventIdOf(buf));
   }
 
   /**
