@@ -247,6 +247,84 @@ type AgencyLog = {
   inOrder: boolean;
   sealedTo: number;
 };
+/**
+ * Each aggregate's head (the hash of its latest event), by its `kind.id` as the subject writes
+ * it: an open-addressing table hashed over the subject's characters where they stand, so that
+ * no string is made of the key of an aggregate already seen (a year's log holds hundreds of
+ * thousands). Seeded at random: a log written to slow its verifier down cannot aim at it.
+ */
+class Heads {
+  #mask = 4095;
+  #slots = new Int32Array(4096).fill(-1);
+  #hashes = new Int32Array(4096);
+  readonly #keys: string[] = [];
+  readonly #heads: string[] = [];
+  readonly #seed = (Math.random() * 0x100000000) | 0;
+  /** Where the last `find` stopped, and the hash it computed: the free slot for a new key. */
+  #slot = 0;
+  #hash = 0;
+
+  /** The aggregate `subject[from, to)` names: its number, or -1 when it has no head yet. */
+  find(subject: string, from: number, to: number): number {
+    let h = this.#seed;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ subject.charCodeAt(i), 0x01000193);
+    h ^= h >>> 16;
+    const length = to - from;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let slot = h & mask;
+    for (;;) {
+      const a = slots[slot]!;
+      if (a === -1) break;
+      if (this.#hashes[slot] === h) {
+        const key = this.#keys[a]!;
+        if (key.length === length && subject.startsWith(key, from)) return a;
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.#slot = slot;
+    this.#hash = h;
+    return -1;
+  }
+
+  head(aggregate: number): string {
+    return this.#heads[aggregate]!;
+  }
+
+  set(aggregate: number, head: string): void {
+    this.#heads[aggregate] = head;
+  }
+
+  /** An aggregate's first head: only right after `find` found it has none. */
+  add(subject: string, from: number, to: number, head: string): void {
+    const a = this.#keys.length;
+    this.#keys.push(subject.slice(from, to));
+    this.#heads.push(head);
+    this.#slots[this.#slot] = a;
+    this.#hashes[this.#slot] = this.#hash;
+    if (2 * this.#keys.length > this.#slots.length) this.#grow();
+  }
+
+  #grow(): void {
+    const size = this.#slots.length * 2;
+    const mask = size - 1;
+    const slots = new Int32Array(size).fill(-1);
+    const hashes = new Int32Array(size);
+    for (let k = 0; k < this.#slots.length; k++) {
+      const a = this.#slots[k]!;
+      if (a === -1) continue;
+      const h = this.#hashes[k]!;
+      let slot = h & mask;
+      while (slots[slot] !== -1) slot = (slot + 1) & mask;
+      slots[slot] = a;
+      hashes[slot] = h;
+    }
+    this.#slots = slots;
+    this.#hashes = hashes;
+    this.#mask = mask;
+  }
+}
+
 /** An envelope's head as a county's agency writes it: its `source`, its county and agency fields. */
 type Identity = { source: Buffer; fields: Buffer };
 /** What a subject's prefix `ld.ev.<county>.<agency>.<kind>.` tells. */
@@ -384,8 +462,7 @@ export class LogVerifier {
   readonly #keys: Readonly<Record<string, string>>;
   readonly #county: string | undefined;
   readonly #agencies = new Map<string, AgencyLog>();
-  /** Each aggregate's head (the hash of its latest event), by `kind.id`. */
-  readonly #heads = new Map<string, { h: string }>();
+  readonly #heads = new Heads();
   readonly #breaks: LinkBreak[] = [];
   readonly #findings: Finding[] = [];
   readonly #foreign: CrossBorderEvent[] = [];
@@ -513,15 +590,18 @@ export class LogVerifier {
       p.log = log;
     }
     // The aggregate: its kind and id, whoever published (ids are UUIDs, or an agency's code).
-    // One lookup: its head is kept in a holder that moves on with each event.
-    const key = subject.slice(t4, t6 - 1);
-    let head = this.#heads.get(key);
-    const expected = head?.h;
+    const heads = this.#heads;
+    const aggregate = heads.find(subject, t4, t6 - 1);
+    const expected = aggregate >= 0 ? heads.head(aggregate) : undefined;
     if (at >= 0 && linksTo(buf, at + PREV.length, expected)) {
-      if (head === undefined) this.#heads.set(key, { h: full });
-      else head.h = full;
-      if (t7 > 0 && p.shared) this.#stepped(key, county, subject.slice(t7), expected ?? null);
-    } else if (t7 > 0 && this.#crossed(key, county, claimedPrev(buf), full)) {
+      if (aggregate >= 0) heads.set(aggregate, full);
+      else heads.add(subject, t4, t6 - 1, full);
+      if (t7 > 0 && p.shared)
+        this.#stepped(subject.slice(t4, t6 - 1), county, subject.slice(t7), expected ?? null);
+    } else if (
+      t7 > 0 &&
+      this.#crossed(subject, t4, t6 - 1, aggregate, county, claimedPrev(buf), full)
+    ) {
       // Both parties stepped from the same event, each in its own county: not a break.
     } else {
       const claimed = claimedPrev(buf);
@@ -543,9 +623,8 @@ export class LogVerifier {
             claimed: claimed ?? "",
             expected: expected ?? "",
           });
-        head ??= this.#heads.get(key);
-        if (head === undefined) this.#heads.set(key, { h: full });
-        else head.h = full;
+        if (aggregate >= 0) heads.set(aggregate, full);
+        else heads.add(subject, t4, t6 - 1, full);
       }
     }
 
@@ -628,13 +707,20 @@ export class LogVerifier {
    * addressee's log decides (DESIGN.md, Hand-offs): the addressee's step becomes the head, the
    * other stays in the log without effect. Anything else that does not link is a break.
    */
-  #crossed(key: string, county: string, claimed: unknown, full: string): boolean {
-    const x = this.#xb.get(key);
+  #crossed(
+    subject: string,
+    from: number,
+    to: number,
+    aggregate: number,
+    county: string,
+    claimed: unknown,
+    full: string,
+  ): boolean {
+    const x = this.#xb.get(subject.slice(from, to));
     if (!x || claimed !== x.before || county === x.county) return false;
     if (county === x.addressee) {
-      const head = this.#heads.get(key);
-      if (head === undefined) this.#heads.set(key, { h: full });
-      else head.h = full;
+      if (aggregate >= 0) this.#heads.set(aggregate, full);
+      else this.#heads.add(subject, from, to, full);
       x.county = county;
     }
     return true;
