@@ -89,7 +89,8 @@ type Observed = { seq: number; h: string; id: string };
 class ObservedLog {
   readonly seq: number[] = [];
   #hashes: Buffer = Buffer.allocUnsafe(16 * 1024);
-  #ids: Buffer = Buffer.allocUnsafe(36 * 1024);
+  #ids: Buffer = Buffer.from(new ArrayBuffer(36 * 1024));
+  #idWords = wordsOf(this.#ids);
   #idHashes = new Int32Array(1024);
 
   get length(): number {
@@ -102,6 +103,7 @@ class ObservedLog {
     if ((i + 1) * 36 > this.#ids.length) {
       this.#hashes = grow(this.#hashes, 16 * i);
       this.#ids = grow(this.#ids, 36 * i);
+      this.#idWords = wordsOf(this.#ids);
       const idHashes = new Int32Array(this.#ids.length / 36);
       idHashes.set(this.#idHashes.subarray(0, i));
       this.#idHashes = idHashes;
@@ -110,15 +112,17 @@ class ObservedLog {
     // into the buffer codec for so few bytes.
     const hashes = this.#hashes;
     for (let k = 0, o = 16 * i; k < 32; k += 2, o++)
-      hashes[o] = (nibble(fullHex.charCodeAt(k)) << 4) | nibble(fullHex.charCodeAt(k + 1));
+      hashes[o] = (HEX_VALUE[fullHex.charCodeAt(k)]! << 4) | HEX_VALUE[fullHex.charCodeAt(k + 1)]!;
     const ids = this.#ids;
     const o = 36 * i;
-    if (id === undefined) for (let k = 0; k < 36; k++) ids[o + k] = idSource[HEAD.length + k]!;
+    if (id === undefined)
+      for (let k = 0, s = HEAD.length; k < 36; k++) ids[o + k] = idSource[s + k]!;
     else ids.write(id.padEnd(36).slice(0, 36), o, 36, "latin1");
-    // The id's FNV-1a hash, for the duplicate ids looked for at the end.
+    // The id's hash (for the duplicate ids looked for at the end), over its nine 32-bit words.
+    const words = this.#idWords;
     let h = 0x811c9dc5;
-    for (let k = o, end = o + 36; k < end; k++) h = Math.imul(h ^ ids[k]!, 0x01000193);
-    this.#idHashes[i] = h;
+    for (let w = 9 * i, end = w + 9; w < end; w++) h = Math.imul(h ^ words[w]!, 0x01000193);
+    this.#idHashes[i] = h ^ (h >>> 15);
     this.seq.push(seq);
   }
 
@@ -138,9 +142,8 @@ class ObservedLog {
       const h = hashes[j];
       if (typeof h !== "string" || h.length !== 32) return false;
       for (let k = 0; k < 32; k += 2, o++) {
-        const hi = hexValue(h.charCodeAt(k));
-        const lo = hexValue(h.charCodeAt(k + 1));
-        if (hi < 0 || lo < 0 || stored[o] !== ((hi << 4) | lo)) return false;
+        const b = stored[o]!;
+        if (h.charCodeAt(k) !== HEX_HIGH[b] || h.charCodeAt(k + 1) !== HEX_LOW[b]) return false;
       }
     }
     return true;
@@ -164,14 +167,16 @@ class ObservedLog {
   }
 }
 
-/** The value of one lower-case hex digit (what `sha256Hex` writes). */
-function nibble(c: number): number {
-  return c <= 0x39 ? c - 0x30 : c - 0x57;
-}
-
-/** The value of a lower-case hex digit, else -1. */
-function hexValue(c: number): number {
-  return c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+/** The value of each lower-case hex digit (what `sha256Hex` writes), by its character code. */
+const HEX_VALUE = new Uint8Array(128);
+/** Each byte's two lower-case hex digits, as character codes. */
+const HEX_HIGH = new Uint8Array(256);
+const HEX_LOW = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const hex = b.toString(16).padStart(2, "0");
+  HEX_HIGH[b] = hex.charCodeAt(0);
+  HEX_LOW[b] = hex.charCodeAt(1);
+  if (b < 16) HEX_VALUE[hex.charCodeAt(1)] = b;
 }
 
 function sameId(a: Buffer, i: number, b: Buffer, j: number): boolean {
@@ -179,8 +184,14 @@ function sameId(a: Buffer, i: number, b: Buffer, j: number): boolean {
   return true;
 }
 
+/** The 32-bit words of a buffer of its own (of a length a multiple of four). */
+function wordsOf(buf: Buffer): Int32Array {
+  return new Int32Array(buf.buffer, buf.byteOffset, buf.length / 4);
+}
+
+/** Twice the room, in an ArrayBuffer of its own (its words readable: `wordsOf`). */
 function grow(buf: Buffer, used: number): Buffer {
-  const next = Buffer.allocUnsafe(buf.length * 2);
+  const next = Buffer.from(new ArrayBuffer(buf.length * 2));
   buf.copy(next, 0, 0, used);
   return next;
 }
@@ -248,6 +259,20 @@ type AgencyLog = {
   sealedTo: number;
 };
 /**
+ * A 32-bit hash of `text[from, to)`: FNV-1a over two characters a step (each at most 16 bits),
+ * then mixed.
+ */
+function hashOf(text: string, from: number, to: number, seed: number): number {
+  let h = seed ^ (to - from);
+  let i = from;
+  for (; i + 1 < to; i += 2)
+    h = Math.imul(h ^ (text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16)), 0x01000193);
+  if (i < to) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return h ^ (h >>> 13);
+}
+
+/**
  * Each aggregate's head (the hash of its latest event), by its `kind.id` as the subject writes
  * it: an open-addressing table hashed over the subject's characters where they stand, so that
  * no string is made of the key of an aggregate already seen (a year's log holds hundreds of
@@ -266,9 +291,7 @@ class Heads {
 
   /** The aggregate `subject[from, to)` names: its number, or -1 when it has no head yet. */
   find(subject: string, from: number, to: number): number {
-    let h = this.#seed;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ subject.charCodeAt(i), 0x01000193);
-    h ^= h >>> 16;
+    const h = hashOf(subject, from, to, this.#seed);
     const length = to - from;
     const slots = this.#slots;
     const mask = this.#mask;
@@ -657,10 +680,7 @@ export class LogVerifier {
    * a small table of the prefixes seen, checked against the subject in place.
    */
   #prefixOf(subject: string, t3: number, t4: number, t5: number): Prefix {
-    let h = 0x811c9dc5;
-    for (let i = EVENTS_ROOT.length + 1; i < t5; i++)
-      h = Math.imul(h ^ subject.charCodeAt(i), 0x01000193);
-    const slot = (h ^ (h >>> 15)) & (PREFIXES - 1);
+    const slot = hashOf(subject, EVENTS_ROOT.length + 1, t5, 0) & (PREFIXES - 1);
     // Two places for each: a county's few prefixes rarely meet in one.
     for (let k = 0; k < 2; k++) {
       const known = this.#prefixes[(slot + k) & (PREFIXES - 1)];
@@ -848,7 +868,8 @@ export class LogVerifier {
     let size = 1024;
     while (size < total * 2) size *= 2;
     const mask = size - 1;
-    const whichLog = new Int32Array(size).fill(-1);
+    // Which log (plus one: zero is a free slot, as the table is made) and which of its events.
+    const whichLog = new Int32Array(size);
     const whichEvent = new Int32Array(size);
     const ids = logs.map(([, log]) => log.observed.ids());
     const idHashes = logs.map(([, log]) => log.observed.idHashes());
@@ -860,9 +881,9 @@ export class LogVerifier {
         const h = hashes[i]!;
         let slot = h & mask;
         for (;;) {
-          const m = whichLog[slot]!;
+          const m = whichLog[slot]! - 1;
           if (m === -1) {
-            whichLog[slot] = l;
+            whichLog[slot] = l + 1;
             whichEvent[slot] = i;
             break;
           }
