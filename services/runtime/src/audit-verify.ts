@@ -868,9 +868,9 @@ export class LogVerifier {
     let size = 1024;
     while (size < total * 2) size *= 2;
     const mask = size - 1;
-    // Which log (plus one: zero is a free slot, as the table is made) and which of its events.
-    const whichLog = new Int32Array(size);
-    const whichEvent = new Int32Array(size);
+    // Per slot, side by side (one place in memory to look at): the id's hash, which log (plus
+    // one: zero is a free slot, as the table is made), and which of its events.
+    const table = new Int32Array(3 * size);
     const ids = logs.map(([, log]) => log.observed.ids());
     const idHashes = logs.map(([, log]) => log.observed.idHashes());
     for (let l = 0; l < logs.length; l++) {
@@ -881,14 +881,16 @@ export class LogVerifier {
         const h = hashes[i]!;
         let slot = h & mask;
         for (;;) {
-          const m = whichLog[slot]! - 1;
+          const at = 3 * slot;
+          const m = table[at + 1]! - 1;
           if (m === -1) {
-            whichLog[slot] = l + 1;
-            whichEvent[slot] = i;
+            table[at] = h;
+            table[at + 1] = l + 1;
+            table[at + 2] = i;
             break;
           }
-          const j = whichEvent[slot]!;
-          if (idHashes[m]![j] === h && sameId(ids[m]!, 36 * j, buf, 36 * i)) {
+          const j = table[at + 2]!;
+          if (table[at] === h && sameId(ids[m]!, 36 * j, buf, 36 * i)) {
             const first = logs[m]![1].observed;
             const h1 = first.h(j);
             const h2 = log.observed.h(i);
