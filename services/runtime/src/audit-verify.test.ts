@@ -257,6 +257,17 @@ describe("LogVerifier", () => {
     expect(report.findings[0]).toMatchObject({ kind: "identity-mismatch", seq: at + 1 });
   });
 
+  it("names an envelope cut short just after its county and agency as unreadable", () => {
+    const log = countyLog(40);
+    const at = healthEvent(log, 5);
+    const text = Buffer.from(log[at]!.bytes).toString();
+    // The envelope's county and agency fields, and nothing after them.
+    const cut = text.slice(0, text.indexOf('"agency":"health"') + '"agency":"health"'.length + 1);
+    log[at] = { ...log[at]!, bytes: Buffer.from(cut) };
+    const report = verify(log);
+    expect(report.findings[0]).toMatchObject({ kind: "unreadable", seq: at + 1 });
+  });
+
   it("names an event of a county that is neither this one nor a neighbour", () => {
     const log = countyLog(12);
     const stray = eventBytes({

@@ -89,7 +89,9 @@ type Observed = { seq: number; h: string; id: string };
 class ObservedLog {
   readonly seq: number[] = [];
   #hashes: Buffer = Buffer.allocUnsafe(16 * 1024);
-  #ids: Buffer = Buffer.allocUnsafe(36 * 1024);
+  #ids: Buffer = Buffer.from(new ArrayBuffer(36 * 1024));
+  #idWords = wordsOf(this.#ids);
+  #idHashes = new Int32Array(1024);
 
   get length(): number {
     return this.seq.length;
@@ -101,16 +103,50 @@ class ObservedLog {
     if ((i + 1) * 36 > this.#ids.length) {
       this.#hashes = grow(this.#hashes, 16 * i);
       this.#ids = grow(this.#ids, 36 * i);
+      this.#idWords = wordsOf(this.#ids);
+      const idHashes = new Int32Array(this.#ids.length / 36);
+      idHashes.set(this.#idHashes.subarray(0, i));
+      this.#idHashes = idHashes;
     }
     // The first 16 bytes of the hash, from its lower-case hex: a loop costs less than a call
     // into the buffer codec for so few bytes.
     const hashes = this.#hashes;
     for (let k = 0, o = 16 * i; k < 32; k += 2, o++)
-      hashes[o] = (nibble(fullHex.charCodeAt(k)) << 4) | nibble(fullHex.charCodeAt(k + 1));
+      hashes[o] = (HEX_VALUE[fullHex.charCodeAt(k)]! << 4) | HEX_VALUE[fullHex.charCodeAt(k + 1)]!;
+    const ids = this.#ids;
+    const o = 36 * i;
     if (id === undefined)
-      for (let k = 0, o = 36 * i, s = HEAD.length; k < 36; k++) this.#ids[o + k] = idSource[s + k]!;
-    else this.#ids.write(id.padEnd(36).slice(0, 36), 36 * i, 36, "latin1");
+      for (let k = 0, s = HEAD.length; k < 36; k++) ids[o + k] = idSource[s + k]!;
+    else ids.write(id.padEnd(36).slice(0, 36), o, 36, "latin1");
+    // The id's hash (for the duplicate ids looked for at the end), over its nine 32-bit words.
+    const words = this.#idWords;
+    let h = 0x811c9dc5;
+    for (let w = 9 * i, end = w + 9; w < end; w++) h = Math.imul(h ^ words[w]!, 0x01000193);
+    this.#idHashes[i] = h ^ (h >>> 15);
     this.seq.push(seq);
+  }
+
+  /** The FNV-1a hash of each id, in order. */
+  idHashes(): Int32Array {
+    return this.#idHashes;
+  }
+
+  /**
+   * Whether `hashes` (as a checkpoint lists them) are exactly the events stored at
+   * `from`… in order, each written as 32 lower-case hex digits (anything else: false).
+   */
+  matches(from: number, hashes: readonly unknown[]): boolean {
+    if (from + hashes.length > this.seq.length) return false;
+    const stored = this.#hashes;
+    for (let j = 0, o = 16 * from; j < hashes.length; j++) {
+      const h = hashes[j];
+      if (typeof h !== "string" || h.length !== 32) return false;
+      for (let k = 0; k < 32; k += 2, o++) {
+        const b = stored[o]!;
+        if (h.charCodeAt(k) !== HEX_HIGH[b] || h.charCodeAt(k + 1) !== HEX_LOW[b]) return false;
+      }
+    }
+    return true;
   }
 
   hashes(): Buffer {
@@ -131,13 +167,31 @@ class ObservedLog {
   }
 }
 
-/** The value of one lower-case hex digit (what `sha256Hex` writes). */
-function nibble(c: number): number {
-  return c <= 0x39 ? c - 0x30 : c - 0x57;
+/** The value of each lower-case hex digit (what `sha256Hex` writes), by its character code. */
+const HEX_VALUE = new Uint8Array(128);
+/** Each byte's two lower-case hex digits, as character codes. */
+const HEX_HIGH = new Uint8Array(256);
+const HEX_LOW = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const hex = b.toString(16).padStart(2, "0");
+  HEX_HIGH[b] = hex.charCodeAt(0);
+  HEX_LOW[b] = hex.charCodeAt(1);
+  if (b < 16) HEX_VALUE[hex.charCodeAt(1)] = b;
 }
 
+function sameId(a: Buffer, i: number, b: Buffer, j: number): boolean {
+  for (let k = 0; k < 36; k++) if (a[i + k] !== b[j + k]) return false;
+  return true;
+}
+
+/** The 32-bit words of a buffer of its own (of a length a multiple of four). */
+function wordsOf(buf: Buffer): Int32Array {
+  return new Int32Array(buf.buffer, buf.byteOffset, buf.length / 4);
+}
+
+/** Twice the room, in an ArrayBuffer of its own (its words readable: `wordsOf`). */
 function grow(buf: Buffer, used: number): Buffer {
-  const next = Buffer.allocUnsafe(buf.length * 2);
+  const next = Buffer.from(new ArrayBuffer(buf.length * 2));
   buf.copy(next, 0, 0, used);
   return next;
 }
@@ -146,8 +200,43 @@ function grow(buf: Buffer, used: number): Buffer {
  * value that is not a hash matches no event.
  */
 const CheckpointShape = AuditCheckpoint.extend({ hashes: z.array(z.string()).min(1) });
+/** The same, but for its hashes. */
+const CheckpointFields = CheckpointShape.omit({ hashes: true });
 
-type SignedCheckpoint = { seq: number; index: number; hashes: string[]; hash: string };
+/**
+ * `CheckpointShape.parse`, without taking a thousand hashes one by one through zod: the hashes
+ * looked at here, the other fields by zod; anything that does not pass is parsed whole (the
+ * same result, the same error).
+ */
+function checkpointOf(data: unknown): AuditCheckpoint {
+  const hashes = (data as { hashes?: unknown } | null | undefined)?.hashes;
+  if (Array.isArray(hashes) && hashes.length > 0) {
+    let strings = true;
+    for (let i = 0; i < hashes.length; i++)
+      if (typeof hashes[i] !== "string") {
+        strings = false;
+        break;
+      }
+    if (strings) {
+      const fields = CheckpointFields.safeParse(data);
+      if (fields.success) return { ...fields.data, hashes: hashes as string[] };
+    }
+  }
+  return CheckpointShape.parse(data);
+}
+
+/**
+ * A valid checkpoint: where it stands, the position it seals from and how many, its hash.
+ * `hashes` undefined: they were, when it arrived, exactly the agency's events stored from
+ * `index` (read back from those when needed).
+ */
+type SignedCheckpoint = {
+  seq: number;
+  index: number;
+  size: number;
+  hashes: string[] | undefined;
+  hash: string;
+};
 /** The seals of an agency's latest events, kept for those no checkpoint seals (the tail). */
 const TAIL = 4096;
 type Tail = {
@@ -162,7 +251,123 @@ type AgencyLog = {
   checkpoints: SignedCheckpoint[];
   invalid: Finding[];
   tail: Tail;
+  /**
+   * Whether every valid checkpoint so far sealed, from where the one before ended, exactly the
+   * events stored by then (the common case, checked as they arrive); `sealedTo`: where they end.
+   */
+  inOrder: boolean;
+  sealedTo: number;
 };
+/**
+ * A 32-bit hash of `text[from, to)`: FNV-1a over two characters a step (each at most 16 bits),
+ * then mixed.
+ */
+function hashOf(text: string, from: number, to: number, seed: number): number {
+  let h = seed ^ (to - from);
+  let i = from;
+  for (; i + 1 < to; i += 2)
+    h = Math.imul(h ^ (text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16)), 0x01000193);
+  if (i < to) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return h ^ (h >>> 13);
+}
+
+/**
+ * Each aggregate's head (the hash of its latest event), by its `kind.id` as the subject writes
+ * it: an open-addressing table hashed over the subject's characters where they stand, so that
+ * no string is made of the key of an aggregate already seen (a year's log holds hundreds of
+ * thousands). Seeded at random: a log written to slow its verifier down cannot aim at it.
+ */
+class Heads {
+  #mask = 4095;
+  #slots = new Int32Array(4096).fill(-1);
+  #hashes = new Int32Array(4096);
+  readonly #keys: string[] = [];
+  readonly #heads: string[] = [];
+  readonly #seed = (Math.random() * 0x100000000) | 0;
+  /** Where the last `find` stopped, and the hash it computed: the free slot for a new key. */
+  #slot = 0;
+  #hash = 0;
+
+  /** The aggregate `subject[from, to)` names: its number, or -1 when it has no head yet. */
+  find(subject: string, from: number, to: number): number {
+    const h = hashOf(subject, from, to, this.#seed);
+    const length = to - from;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let slot = h & mask;
+    for (;;) {
+      const a = slots[slot]!;
+      if (a === -1) break;
+      if (this.#hashes[slot] === h) {
+        const key = this.#keys[a]!;
+        if (key.length === length && subject.startsWith(key, from)) return a;
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.#slot = slot;
+    this.#hash = h;
+    return -1;
+  }
+
+  head(aggregate: number): string {
+    return this.#heads[aggregate]!;
+  }
+
+  set(aggregate: number, head: string): void {
+    this.#heads[aggregate] = head;
+  }
+
+  /** An aggregate's first head: only right after `find` found it has none. */
+  add(subject: string, from: number, to: number, head: string): void {
+    const a = this.#keys.length;
+    this.#keys.push(subject.slice(from, to));
+    this.#heads.push(head);
+    this.#slots[this.#slot] = a;
+    this.#hashes[this.#slot] = this.#hash;
+    if (2 * this.#keys.length > this.#slots.length) this.#grow();
+  }
+
+  #grow(): void {
+    const size = this.#slots.length * 2;
+    const mask = size - 1;
+    const slots = new Int32Array(size).fill(-1);
+    const hashes = new Int32Array(size);
+    for (let k = 0; k < this.#slots.length; k++) {
+      const a = this.#slots[k]!;
+      if (a === -1) continue;
+      const h = this.#hashes[k]!;
+      let slot = h & mask;
+      while (slots[slot] !== -1) slot = (slot + 1) & mask;
+      slots[slot] = a;
+      hashes[slot] = h;
+    }
+    this.#slots = slots;
+    this.#hashes = hashes;
+    this.#mask = mask;
+  }
+}
+
+/** An envelope's head as a county's agency writes it: its `source`, its county and agency fields. */
+type Identity = { source: Buffer; fields: Buffer };
+/** What a subject's prefix `ld.ev.<county>.<agency>.<kind>.` tells. */
+type Prefix = {
+  prefix: string;
+  county: string;
+  agency: string;
+  /** A county neither this one nor a neighbour. */
+  outside: boolean;
+  /** Another county than this one (this one known). */
+  elsewhere: boolean;
+  /** A kind both counties write across the line. */
+  shared: boolean;
+  audit: boolean;
+  identity: Identity;
+  /** The agency's log, once it has one. */
+  log: AgencyLog | undefined;
+};
+/** Slots of the table of subject prefixes (a power of two). */
+const PREFIXES = 256;
 type LinkBreak = {
   seq: number;
   agency: string;
@@ -190,6 +395,28 @@ function linksTo(buf: Buffer, v: number, expected: string | undefined): boolean 
   return true;
 }
 
+/** For each byte, how far the search for `,"county":"` moves on when it is under the pattern's end (Horspool). */
+const COUNTY_SKIP = new Uint8Array(256).fill(COUNTY_FIELD.length);
+for (let k = 0; k < COUNTY_FIELD.length - 1; k++)
+  COUNTY_SKIP[COUNTY_FIELD[k]!] = COUNTY_FIELD.length - 1 - k;
+
+/** Where `,"county":"` first occurs from `from` (as `buf.indexOf`, without a call into the buffer codec). */
+function indexOfCounty(buf: Buffer, from: number): number {
+  const last = COUNTY_FIELD.length - 1;
+  const end = buf.length - COUNTY_FIELD.length;
+  let i = from;
+  while (i <= end) {
+    const b = buf[i + last]!;
+    if (b === 0x22) {
+      let k = 0;
+      while (k < last && buf[i + k] === COUNTY_FIELD[k]) k++;
+      if (k === last) return i;
+    }
+    i += COUNTY_SKIP[b]!;
+  }
+  return -1;
+}
+
 function startsWithHead(buf: Buffer): boolean {
   for (let i = 0; i < HEAD.length; i++) if (buf[i] !== HEAD[i]) return false;
   return true;
@@ -209,6 +436,44 @@ function eventIdOf(buf: Buffer): string {
 }
 
 /**
+ * Whether the envelope's county and agency are the subject's: read where the runtime writes
+ * them (`source` after the id, then `county` and `agency` fields), else parsed. `expected`: the
+ * envelope's head as the subject's county and agency write it.
+ */
+function sameIdentity(
+  buf: Buffer,
+  standard: boolean,
+  expected: Identity,
+  county: string,
+  agency: string,
+): boolean {
+  const at = HEAD.length + 36;
+  const source = expected.source;
+  if (standard && buf.length > at + source.length) {
+    let same = true;
+    for (let i = 0; i < source.length; i++)
+      if (buf[at + i] !== source[i]) {
+        same = false;
+        break;
+      }
+    // The first `,"county":` after the head is the envelope's: no earlier value holds a quote.
+    const c = same ? indexOfCounty(buf, at) : -1;
+    const fields = expected.fields;
+    if (c >= 0 && c + fields.length <= buf.length) {
+      let k = 0;
+      while (k < fields.length && buf[c + k] === fields[k]) k++;
+      if (k === fields.length) return true;
+    }
+  }
+  try {
+    const e = JSON.parse(buf.toString("utf8")) as { county?: unknown; agency?: unknown };
+    return e.county === county && e.agency === agency;
+  } catch {
+    return true; // unreadable: named as such where its link is read
+  }
+}
+
+/**
  * Verifies a county's whole log offline, given each agency's public key. Two structures are
  * checked: every event links to the hash of the previous event of its aggregate, and every
  * agency's own events, in stream order, are exactly the sequence its signed checkpoints seal.
@@ -220,7 +485,7 @@ export class LogVerifier {
   readonly #keys: Readonly<Record<string, string>>;
   readonly #county: string | undefined;
   readonly #agencies = new Map<string, AgencyLog>();
-  readonly #heads = new Map<string, string>();
+  readonly #heads = new Heads();
   readonly #breaks: LinkBreak[] = [];
   readonly #findings: Finding[] = [];
   readonly #foreign: CrossBorderEvent[] = [];
@@ -235,7 +500,9 @@ export class LogVerifier {
   readonly #neighbours: ReadonlySet<string> | undefined;
   readonly #known: Readonly<Record<string, KnownHead>>;
   /** Envelope heads as this county's agencies write them, by `county.agency`. */
-  readonly #identity = new Map<string, { source: Buffer; fields: Buffer }>();
+  readonly #identity = new Map<string, Identity>();
+  /** Subject prefixes seen (`#prefixOf`). */
+  readonly #prefixes: (Prefix | undefined)[] = new Array(PREFIXES);
 
   /**
    * `neighbours`: the counties whose events may stand in this log (any other is a finding);
@@ -266,6 +533,8 @@ export class LogVerifier {
         checkpoints: [],
         invalid: [],
         tail: { seq: [], seal: [], subject: [], hash: [], n: 0 },
+        inOrder: true,
+        sealedTo: 0,
       };
       this.#agencies.set(code, log);
     }
@@ -297,21 +566,18 @@ export class LogVerifier {
       });
       return;
     }
-    const county = subject.slice(t2, t3 - 1);
-    const agency = subject.slice(t3, t4 - 1);
-    const kind = subject.slice(t4, t5 - 1);
+    // What the subject's first tokens tell (county, agency, kind), looked up without a string
+    // made of them: the same few prefixes recur through a whole log.
+    const p = this.#prefixOf(subject, t3, t4, t5);
+    const county = p.county;
+    const agency = p.agency;
     const bytes = entry.bytes;
     // A Buffer as it is (what a log read from the bus or an export holds): no view made per event.
     const buf = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const full = sha256Hex(buf);
-    if (
-      this.#county !== undefined &&
-      county !== this.#county &&
-      this.#neighbours !== undefined &&
-      !this.#neighbours.has(county)
-    ) {
+    if (p.outside) {
       this.#findings.push({
         kind: "foreign-county",
         agency,
@@ -321,7 +587,9 @@ export class LogVerifier {
       });
       return;
     }
-    if (!this.#sameIdentity(buf, subject.slice(t2, t4 - 1), county, agency))
+    // The envelope begins as the runtime writes it: its id stands at a fixed place.
+    const standard = buf.length > HEAD.length + 36 && startsWithHead(buf);
+    if (!sameIdentity(buf, standard, p.identity, county, agency))
       this.#findings.push({
         kind: "identity-mismatch",
         agency,
@@ -329,7 +597,7 @@ export class LogVerifier {
         eventId: eventIdOf(buf),
         detail: `its envelope names another county or agency than its subject (${county} ${agency})`,
       });
-    if (this.#county !== undefined && county !== this.#county && !SHARED_ACROSS_KINDS.has(kind)) {
+    if (p.elsewhere && !p.shared) {
       // A neighbour's copy of an aggregate it alone writes (a lead shared across the line): its
       // chain is in the neighbour's log, and crossCheck matches it with what was sent.
       this.#foreign.push({ seq: entry.seq, county, agency, hash: full });
@@ -339,15 +607,24 @@ export class LogVerifier {
     // envelope is made for an event whose link holds (UTF-8 multi-byte sequences never contain
     // the ASCII searched for).
     const at = indexOfPrev(buf);
-    const log = this.#agency(agency);
+    let log = p.log;
+    if (log === undefined) {
+      log = this.#agency(agency);
+      p.log = log;
+    }
     // The aggregate: its kind and id, whoever published (ids are UUIDs, or an agency's code).
-    const key = subject.slice(t4, t6 - 1);
-    const expected = this.#heads.get(key);
+    const heads = this.#heads;
+    const aggregate = heads.find(subject, t4, t6 - 1);
+    const expected = aggregate >= 0 ? heads.head(aggregate) : undefined;
     if (at >= 0 && linksTo(buf, at + PREV.length, expected)) {
-      this.#heads.set(key, full);
-      if (t7 > 0 && SHARED_ACROSS_KINDS.has(kind))
-        this.#stepped(key, county, subject.slice(t7), expected ?? null);
-    } else if (t7 > 0 && this.#crossed(key, county, claimedPrev(buf), full)) {
+      if (aggregate >= 0) heads.set(aggregate, full);
+      else heads.add(subject, t4, t6 - 1, full);
+      if (t7 > 0 && p.shared)
+        this.#stepped(subject.slice(t4, t6 - 1), county, subject.slice(t7), expected ?? null);
+    } else if (
+      t7 > 0 &&
+      this.#crossed(subject, t4, t6 - 1, aggregate, county, claimedPrev(buf), full)
+    ) {
       // Both parties stepped from the same event, each in its own county: not a break.
     } else {
       const claimed = claimedPrev(buf);
@@ -369,23 +646,23 @@ export class LogVerifier {
             claimed: claimed ?? "",
             expected: expected ?? "",
           });
-        this.#heads.set(key, full);
+        if (aggregate >= 0) heads.set(aggregate, full);
+        else heads.add(subject, t4, t6 - 1, full);
       }
     }
 
-    const crossBorder = t7 > 0;
-    if (crossBorder || (this.#county !== undefined && county !== this.#county)) {
+    if (t7 > 0 || p.elsewhere) {
       const event = { seq: entry.seq, county, agency, hash: full };
-      if (this.#county !== undefined && county !== this.#county) {
+      if (p.elsewhere) {
         // A neighbour's event: sealed in the neighbour's log, not here.
         this.#foreign.push(event);
         return;
       }
       this.#outbound.push(event);
     }
-    if (kind === "audit") {
+    if (p.audit) {
       this.#checkpoints++;
-      this.#checkpoint(entry, county, agency, eventIdOf(buf), log, full);
+      this.#checkpoint(entry, buf, county, agency, eventIdOf(buf), log, full);
       return;
     }
     if (entry.seal !== undefined) this.#sealsGiven = true;
@@ -395,12 +672,48 @@ export class LogVerifier {
     tail.seal[slot] = entry.seal;
     tail.subject[slot] = subject;
     tail.hash[slot] = full;
-    log.observed.push(
-      entry.seq,
-      full,
-      buf,
-      buf.length > HEAD.length + 36 && startsWithHead(buf) ? undefined : eventIdOf(buf),
-    );
+    log.observed.push(entry.seq, full, buf, standard ? undefined : eventIdOf(buf));
+  }
+
+  /**
+   * The county, agency and kind of a subject whose first tokens end at `t3`, `t4`, `t5`: from
+   * a small table of the prefixes seen, checked against the subject in place.
+   */
+  #prefixOf(subject: string, t3: number, t4: number, t5: number): Prefix {
+    const slot = hashOf(subject, EVENTS_ROOT.length + 1, t5, 0) & (PREFIXES - 1);
+    // Two places for each: a county's few prefixes rarely meet in one.
+    for (let k = 0; k < 2; k++) {
+      const known = this.#prefixes[(slot + k) & (PREFIXES - 1)];
+      if (known !== undefined && known.prefix.length === t5 && subject.startsWith(known.prefix))
+        return known;
+    }
+    const t2 = EVENTS_ROOT.length + 1;
+    const county = subject.slice(t2, t3 - 1);
+    const agency = subject.slice(t3, t4 - 1);
+    const kind = subject.slice(t4, t5 - 1);
+    const elsewhere = this.#county !== undefined && county !== this.#county;
+    const idKey = `${county}.${agency}`;
+    let identity = this.#identity.get(idKey);
+    if (!identity) {
+      identity = {
+        source: Buffer.from(`","source":"liandong:${county}:${agency}","type":"`),
+        fields: Buffer.from(`,"county":"${county}","agency":"${agency}","actor":`),
+      };
+      this.#identity.set(idKey, identity);
+    }
+    const p: Prefix = {
+      prefix: subject.slice(0, t5),
+      county,
+      agency,
+      outside: elsewhere && this.#neighbours !== undefined && !this.#neighbours.has(county),
+      elsewhere,
+      shared: SHARED_ACROSS_KINDS.has(kind),
+      audit: kind === "audit",
+      identity,
+      log: this.#agencies.get(agency),
+    };
+    this.#prefixes[this.#prefixes[slot] === undefined ? slot : (slot + 1) & (PREFIXES - 1)] = p;
+    return p;
   }
 
   #stepped(key: string, county: string, toCounty: string, before: string | null): void {
@@ -414,57 +727,28 @@ export class LogVerifier {
    * addressee's log decides (DESIGN.md, Hand-offs): the addressee's step becomes the head, the
    * other stays in the log without effect. Anything else that does not link is a break.
    */
-  #crossed(key: string, county: string, claimed: unknown, full: string): boolean {
-    const x = this.#xb.get(key);
+  #crossed(
+    subject: string,
+    from: number,
+    to: number,
+    aggregate: number,
+    county: string,
+    claimed: unknown,
+    full: string,
+  ): boolean {
+    const x = this.#xb.get(subject.slice(from, to));
     if (!x || claimed !== x.before || county === x.county) return false;
     if (county === x.addressee) {
-      this.#heads.set(key, full);
+      if (aggregate >= 0) this.#heads.set(aggregate, full);
+      else this.#heads.add(subject, from, to, full);
       x.county = county;
     }
     return true;
   }
 
-  /**
-   * Whether the envelope's county and agency are the subject's: read where the runtime writes
-   * them (`source` after the id, then `county` and `agency` fields), else parsed. `key`: the
-   * subject's `<county>.<agency>`.
-   */
-  #sameIdentity(buf: Buffer, key: string, county: string, agency: string): boolean {
-    let expected = this.#identity.get(key);
-    if (!expected) {
-      expected = {
-        source: Buffer.from(`","source":"liandong:${county}:${agency}","type":"`),
-        fields: Buffer.from(`,"county":"${county}","agency":"${agency}","actor":`),
-      };
-      this.#identity.set(key, expected);
-    }
-    const at = HEAD.length + 36;
-    if (startsWithHead(buf) && buf.length > at + expected.source.length) {
-      let same = true;
-      for (let i = 0; i < expected.source.length; i++)
-        if (buf[at + i] !== expected.source[i]) {
-          same = false;
-          break;
-        }
-      // The first `,"county":` after the head is the envelope's: no earlier value holds a quote.
-      const c = buf.indexOf(COUNTY_FIELD, at);
-      if (
-        same &&
-        c >= 0 &&
-        buf.compare(expected.fields, 0, expected.fields.length, c, c + expected.fields.length) === 0
-      )
-        return true;
-    }
-    try {
-      const e = JSON.parse(buf.toString("utf8")) as { county?: unknown; agency?: unknown };
-      return e.county === county && e.agency === agency;
-    } catch {
-      return true; // unreadable: named as such where its link is read
-    }
-  }
-
   #checkpoint(
     entry: LogEntry,
+    buf: Buffer,
     county: string,
     agency: string,
     id: string,
@@ -474,11 +758,11 @@ export class LogVerifier {
     let cp: AuditCheckpoint;
     let prev: string | null;
     try {
-      const envelope = JSON.parse(Buffer.from(entry.bytes).toString("utf8")) as {
+      const envelope = JSON.parse(buf.toString("utf8")) as {
         prev: string | null;
         data: unknown;
       };
-      cp = CheckpointShape.parse(envelope.data);
+      cp = checkpointOf(envelope.data);
       prev = envelope.prev;
     } catch (err) {
       this.#findings.push({
@@ -516,7 +800,18 @@ export class LogVerifier {
         log.invalid.push({ kind: "forged", agency, seq: -1, detail: hash });
       return;
     }
-    log.checkpoints.push({ seq: entry.seq, index: cp.index, hashes: cp.hashes, hash });
+    const size = cp.hashes.length;
+    const matched =
+      log.inOrder && cp.index === log.sealedTo && log.observed.matches(cp.index, cp.hashes);
+    if (matched) log.sealedTo += size;
+    else log.inOrder = false;
+    log.checkpoints.push({
+      seq: entry.seq,
+      index: cp.index,
+      size,
+      hashes: matched ? undefined : cp.hashes,
+      hash,
+    });
   }
 
   finish(): VerifyReport {
@@ -573,25 +868,29 @@ export class LogVerifier {
     let size = 1024;
     while (size < total * 2) size *= 2;
     const mask = size - 1;
-    const whichLog = new Int32Array(size).fill(-1);
-    const whichEvent = new Int32Array(size);
+    // Per slot, side by side (one place in memory to look at): the id's hash, which log (plus
+    // one: zero is a free slot, as the table is made), and which of its events.
+    const table = new Int32Array(3 * size);
     const ids = logs.map(([, log]) => log.observed.ids());
+    const idHashes = logs.map(([, log]) => log.observed.idHashes());
     for (let l = 0; l < logs.length; l++) {
       const [agency, log] = logs[l]!;
       const buf = ids[l]!;
+      const hashes = idHashes[l]!;
       for (let i = 0; i < log.observed.length; i++) {
-        let h = 0x811c9dc5;
-        for (let k = 36 * i, end = k + 36; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+        const h = hashes[i]!;
         let slot = h & mask;
         for (;;) {
-          const m = whichLog[slot]!;
+          const at = 3 * slot;
+          const m = table[at + 1]! - 1;
           if (m === -1) {
-            whichLog[slot] = l;
-            whichEvent[slot] = i;
+            table[at] = h;
+            table[at + 1] = l + 1;
+            table[at + 2] = i;
             break;
           }
-          const j = whichEvent[slot]!;
-          if (buf.compare(ids[m]!, 36 * j, 36 * j + 36, 36 * i, 36 * i + 36) === 0) {
+          const j = table[at + 2]!;
+          if (table[at] === h && sameId(ids[m]!, 36 * j, buf, 36 * i)) {
             const first = logs[m]![1].observed;
             const h1 = first.h(j);
             const h2 = log.observed.h(i);
@@ -689,6 +988,11 @@ export class LogVerifier {
     involved: Set<string>,
   ): number {
     const observed = log.observed;
+    if (log.inOrder && log.invalid.length === 0 && log.sealedTo === observed.length) {
+      // The common case, checked as checkpoints arrived: what is stored is exactly what was sealed.
+      this.#againstKnownHead(agency, log, observed.length, findings);
+      return observed.length;
+    }
     // The signed sequence; a position no valid checkpoint covers (a checkpoint removed) is null.
     const S: (string | null)[] = [];
     for (const cp of [...log.checkpoints].sort((a, b) => a.index - b.index)) {
@@ -704,7 +1008,8 @@ export class LogVerifier {
         involved.add(cp.hash.slice(0, 32));
         while (S.length < cp.index) S.push(null);
       }
-      cp.hashes.forEach((h, k) => {
+      for (let k = 0; k < cp.size; k++) {
+        const h = cp.hashes ? cp.hashes[k]! : observed.h(cp.index + k);
         const at = cp.index + k;
         if (at < S.length) {
           if (S[at] !== null && S[at] !== h)
@@ -716,7 +1021,7 @@ export class LogVerifier {
               detail: `a second checkpoint seals position ${at} differently`,
             });
         } else S.push(h);
-      });
+      }
     }
     const forgedClaims = new Set(log.invalid.filter((f) => f.seq === -1).map((f) => f.detail));
     for (const f of log.invalid) if (f.seq !== -1) findings.push(f);
@@ -866,7 +1171,7 @@ export class LogVerifier {
 
 function chainOf(log: AgencyLog): ChainHead[] {
   return log.checkpoints
-    .map((c) => ({ size: c.index + c.hashes.length, checkpoint: c.hash, seq: c.seq }))
+    .map((c) => ({ size: c.index + c.size, checkpoint: c.hash, seq: c.seq }))
     .sort((a, b) => a.size - b.size);
 }
 
