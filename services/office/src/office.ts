@@ -217,19 +217,38 @@ export async function office(
   ctx.app.get("/audit/witnesses", (c) => c.json(witnessing.view()));
   // What the agencies' checkpoints sealed so far, read before the rebuild: an event they sealed
   // is taken on their signed word, not by checking its own seal (a rebuild reads every event).
-  const readCheckpoints = async () => {
-    for await (const c of bus.readPresent(STREAMS.events, {
-      namePrefix: "office",
-      filterSubjects: [`${EVENTS_ROOT}.${ctx.county}.*.audit.>`],
-    })) {
+  // After a snapshot, only what seals the events after its cut: each agency's latest checkpoint
+  // at the cut (the one its last events folded may be in), then every checkpoint after the cut.
+  // An event none of them seals is checked by its own seal, as any other: nothing is taken on
+  // the snapshot's word but what it folded.
+  const checkpointsOf = `${EVENTS_ROOT}.${ctx.county}.*.audit.>`;
+  const readCheckpoints = async (after?: { seq: number; checkpoints: Record<string, number> }) => {
+    const take = async (c: { seq: number; subject: string; bytes: Uint8Array }) => {
       const v = verifiedCheckpoint(seals, c.subject, c.bytes);
       if (!v.ok) {
         logger.error({ seq: c.seq, problem: v.problem }, "checkpoint does not verify");
-        continue;
+        return;
       }
       sealedAhead.add(v.county, v.checkpoint.agency, v.checkpoint.hashes);
       await heads.take(v, c.bytes, c.seq);
+    };
+    if (after) {
+      const at = Object.entries(after.checkpoints)
+        .filter(([, seq]) => seq <= after.seq)
+        .sort(([, a], [, b]) => a - b);
+      const stored = await Promise.all(at.map(([, seq]) => bus.at(STREAMS.events, seq)));
+      for (const [i, c] of stored.entries()) {
+        const agency = at[i]![0];
+        if (c?.subject.startsWith(`${EVENTS_ROOT}.${ctx.county}.${agency}.audit.`)) await take(c);
+        else logger.warn({ seq: at[i]![1], agency }, "no checkpoint where the snapshot saw one");
+      }
     }
+    for await (const c of bus.readPresent(STREAMS.events, {
+      namePrefix: "office",
+      filterSubjects: [checkpointsOf],
+      ...(after ? { fromSeq: after.seq + 1 } : {}),
+    }))
+      await take(c);
   };
   const onMessage = (m: StreamMessage, ahead?: AheadVerdict) => {
     const kind = kindOf(m.subject);
@@ -292,6 +311,7 @@ export async function office(
     witnessing,
     sealedAhead,
     findings,
+    checkpoints: () => heads.latest(),
   };
   /** The last message folded (every one before it too), and what the latest snapshot covers. */
   let folded: StreamMessage | undefined;
@@ -362,6 +382,8 @@ export async function office(
   // The latest snapshot, if it is this office's, of this version, whole, and of this log: the
   // message it covers to is in the stream with the hash it recorded. Anything else is replayed.
   let restored: Covered | undefined;
+  /** By agency: its latest checkpoint at the restored snapshot's cut. */
+  let restoredCheckpoints: Record<string, number> = {};
   const restoreSnapshot = async (): Promise<number> => {
     const from = await restoreFrom();
     opts.onRestored?.(restored);
@@ -378,8 +400,9 @@ export async function office(
       return undefined;
     });
     if (!bytes) return 1;
-    const readMs = Math.round(performance.now() - started);
+    const readAt = performance.now();
     const decoded = decodeSnapshot(bytes, { county: ctx.county, key: ctx.signer.publicKey });
+    const decodedAt = performance.now();
     if ("problem" in decoded) {
       logger.warn(
         { problem: decoded.problem, where: snapshots.where },
@@ -396,17 +419,20 @@ export async function office(
       );
       return 1;
     }
-    const decodedMs = Math.round(performance.now() - started);
+    const verifiedAt = performance.now();
     decoded.restore(projections);
     covered = restored = decoded.covered;
+    restoredCheckpoints = decoded.checkpoints;
     folded = { seq, subject: stored.subject, data: stored.bytes };
     logger.info(
       {
         seq,
         takenAt: decoded.takenAt,
         bytes: bytes.byteLength,
-        readMs,
-        decodedMs,
+        readMs: Math.round(readAt - started),
+        decodeMs: Math.round(decodedAt - readAt),
+        verifyMs: Math.round(verifiedAt - decodedAt),
+        restoreMs: Math.round(performance.now() - verifiedAt),
         ms: Math.round(performance.now() - started),
       },
       "snapshot restored: the log is folded from after it",
@@ -438,12 +464,25 @@ export async function office(
   return {
     async start() {
       county.start();
+      const startedAt = performance.now();
+      // How long each step of the start took (logged once caught up).
+      const phases: Record<string, number> = {};
+      let lap = startedAt;
+      const timed = (name: string) => {
+        const now = performance.now();
+        phases[name] = Math.round(now - lap);
+        lap = now;
+      };
       await heads.load();
+      timed("headsMs");
       // Before the checkpoints are read: each agency's queue of sealed events starts after the
       // last event the snapshot folded.
-      const startedAt = performance.now();
       const fromSeq = await restoreSnapshot();
-      await readCheckpoints();
+      timed("snapshotMs");
+      await readCheckpoints(
+        restored ? { seq: restored.seq, checkpoints: restoredCheckpoints } : undefined,
+      );
+      timed("checkpointsMs");
       rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
@@ -451,11 +490,13 @@ export async function office(
         onMessage: followAndKeep,
         onCaughtUp: () => {
           caughtUp = true;
+          timed("tailMs");
           logger.info(
             {
               from: fromSeq,
               to: folded?.seq ?? 0,
               ms: Math.round(performance.now() - startedAt),
+              ...phases,
             },
             "caught up with the log",
           );

@@ -203,7 +203,24 @@ export class PackedWriter {
   }
 }
 
-type Shape = { keys: string[]; template: Record<string, unknown> };
+type Shape = {
+  keys: string[];
+  template: Record<string, unknown>;
+  /** Reads an object of the shape as one literal (one hidden class, no copy): see `literal`. */
+  read: ((r: PackedReader) => Record<string, unknown>) | undefined;
+};
+
+/**
+ * An object of these keys read as one object literal, its values read in order: several times
+ * faster than a template copied and filled. The keys are written into the code as JSON strings
+ * (nothing of them is run); a shape with a key `__proto__` has none (a literal would set the
+ * prototype by it): it is read key by key.
+ */
+function literal(keys: readonly string[]): Shape["read"] {
+  if (keys.includes("__proto__")) return undefined;
+  const fields = keys.map((k) => `${JSON.stringify(k)}: r.value()`).join(", ");
+  return new Function("r", `return { ${fields} };`) as Shape["read"];
+}
 
 /** Reads what a `PackedWriter` wrote, value after value; throws on anything else. */
 export class PackedReader {
@@ -222,6 +239,12 @@ export class PackedReader {
 
   #varint(): number {
     const buf = this.#buf;
+    // Most are one byte.
+    const first = buf[this.#at];
+    if (first !== undefined && first < 0x80) {
+      this.#at++;
+      return first;
+    }
     let n = 0;
     let scale = 1;
     for (;;) {
@@ -321,7 +344,7 @@ export class PackedReader {
               configurable: true,
             });
           else template[k] = undefined;
-        const shape = { keys, template };
+        const shape = { keys, template, read: literal(keys) };
         this.#shapes.push(shape);
         return this.#object(shape);
       }
@@ -334,6 +357,7 @@ export class PackedReader {
 
   /** An object of a shape: its template copied (keys in order, one hidden class), then filled. */
   #object(shape: Shape): Record<string, unknown> {
+    if (shape.read) return shape.read(this);
     const o: Record<string, unknown> = { ...shape.template };
     const keys = shape.keys;
     for (let i = 0; i < keys.length; i++) o[keys[i]!] = this.value();

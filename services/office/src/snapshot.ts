@@ -21,7 +21,7 @@ import type { Witnessing, WitnessingState } from "./witness.ts";
  * the state serialised, with a version. Bumped whenever a projection's state changes shape: a
  * snapshot of another version is ignored, and the office replays the whole log.
  */
-export const SNAPSHOT_SCHEMA = 2;
+export const SNAPSHOT_SCHEMA = 3;
 const FORMAT = "liandong-office-snapshot";
 
 /** Everything the office folds from EVENTS, as its routes hold it. */
@@ -38,6 +38,8 @@ export type Projections = {
   witnessing: Witnessing;
   sealedAhead: SealedAhead;
   findings: Findings;
+  /** Where each agency's latest checkpoint read stands in the log (`CountyHeads.latest`). */
+  checkpoints: () => Record<string, number>;
 };
 
 /** The last message a snapshot folded: its sequence in EVENTS and the SHA-256 of its bytes. */
@@ -86,6 +88,8 @@ type MapName = keyof typeof MAPS;
 type Values = {
   witnessing: WitnessingState;
   sealed: Record<string, string>;
+  /** By agency: the sequence of its latest checkpoint at the cut (`Projections.checkpoints`). */
+  checkpoints: Record<string, number>;
 };
 /** The statistics' state but its two long lists, written in slices after it. */
 type StatsHead = Omit<StatisticsState, "leads" | "referrals">;
@@ -108,7 +112,11 @@ export function* snapshotEncoder(
   opts: { county: string; covered: Covered; signer: Signer; at: Date },
 ): Generator<void, Buffer[]> {
   const w = new PackedWriter();
-  const values: Values = { witnessing: p.witnessing.state(), sealed: p.sealedAhead.taken() };
+  const values: Values = {
+    witnessing: p.witnessing.state(),
+    sealed: p.sealedAhead.taken(),
+    checkpoints: p.checkpoints(),
+  };
   w.value("values");
   w.value(values);
   for (const [name, m] of Object.entries(MAPS)) {
@@ -168,6 +176,12 @@ export function encodeSnapshot(
 export type Decoded = {
   covered: Covered;
   takenAt: string;
+  /**
+   * By agency: where its latest checkpoint at the cut stands in the log. A start from the
+   * snapshot reads those and the checkpoints after the cut (every event after it is sealed by
+   * one of them, or by its own seal).
+   */
+  checkpoints: Record<string, number>;
   /** Replaces what the projections hold by what the snapshot holds. */
   restore(p: Projections): void;
 };
@@ -224,6 +238,13 @@ export function decodeSnapshot(
   );
   if (missing) return { problem: `no ${missing} in it` };
   const values = sections.get("values") as Values;
+  const checkpoints = values?.checkpoints as unknown;
+  if (
+    typeof checkpoints !== "object" ||
+    checkpoints === null ||
+    Object.values(checkpoints).some((s) => !Number.isSafeInteger(s) || s < 1)
+  )
+    return { problem: "no checkpoints in it" };
   const stats: StatisticsState = {
     ...(sections.get("stats") as StatsHead),
     leads: sections.get("statsLeads") as StatisticsState["leads"],
@@ -232,6 +253,7 @@ export function decodeSnapshot(
   return {
     covered: { seq: header.seq, hash: header.hash },
     takenAt: header.takenAt,
+    checkpoints: values.checkpoints,
     restore(p) {
       for (const name of Object.keys(MAPS) as MapName[]) {
         const target = MAPS[name].of(p) as Map<string, unknown>;
