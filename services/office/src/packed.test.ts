@@ -2,7 +2,7 @@
 // order, `undefined` and Maps kept; bytes cut short or changed are refused, not misread.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PackedReader, PackedWriter } from "./packed.ts";
+import { LazyMap, PackedReader, PackedWriter } from "./packed.ts";
 
 const hex = fc
   .uint8Array({ minLength: 8, maxLength: 40 })
@@ -89,6 +89,43 @@ describe("packed data", () => {
         // Cut between two values: the values before the cut, whole.
         expect(back).toStrictEqual(values.slice(0, back.length));
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads a map lazily the same: each value when asked for, in any order, the rest after", () => {
+    const entries = fc.uniqueArray(fc.tuple(text, data), { selector: ([k]) => k, maxLength: 8 });
+    fc.assert(
+      fc.property(
+        entries,
+        entries,
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.nat({ max: 3 }),
+        (lazyOnes, after, asked, some) => {
+          const first = new Map(lazyOnes);
+          const second = new Map(after);
+          // Strings and shapes a lazy value writes first are referred to by what follows it.
+          const bytes = pack(["before", first, second, [...first.values()]]);
+          const r = new PackedReader(bytes);
+          expect(r.value()).toBe("before");
+          const lazy = new LazyMap<unknown, unknown>();
+          r.mapInto(lazy, true);
+          expect(lazy.pending).toBe(first.size);
+          expect([...lazy.keys()]).toStrictEqual([...first.keys()]);
+          // What follows is read at once, the lazy values passed over.
+          expect(r.value()).toStrictEqual(second);
+          expect(r.value()).toStrictEqual([...first.values()]);
+          const keys = [...first.keys()];
+          for (const i of asked) {
+            const k = keys[i % Math.max(1, keys.length)];
+            if (k === undefined) continue;
+            expect(keysOf(lazy.get(k))).toStrictEqual(keysOf(first.get(k)));
+          }
+          lazy.readSome(some);
+          expect(keysOf([...lazy])).toStrictEqual(keysOf([...first]));
+          expect(lazy.pending).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

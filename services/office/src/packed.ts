@@ -226,8 +226,15 @@ function literal(keys: readonly string[]): Shape["read"] {
 export class PackedReader {
   #buf: Buffer;
   #at = 0;
-  #strings: string[] = [];
+  /** The strings written so far, by number; `null` for one passed over (`skip`) and not yet read. */
+  #strings: (string | null)[] = [];
+  /** Where each string was written (its tag): a string passed over is read from there when asked. */
+  #stringAt: number[] = [];
   #shapes: Shape[] = [];
+  /** Where each shape was written, by its tag's offset: read again, it is not a new one. */
+  #shapeAt = new Map<number, number>();
+  /** Reading again a value passed over (`at`): the strings and shapes in it are known already. */
+  #again = false;
 
   constructor(buf: Buffer) {
     this.#buf = buf;
@@ -270,6 +277,142 @@ export class PackedReader {
     return table[i]!;
   }
 
+  #stringRef(): string {
+    const i = this.#varint();
+    if (i >= this.#strings.length) throw new Error("refers to nothing written before");
+    return this.#strings[i] ?? this.#passedOver(i);
+  }
+
+  /** A string passed over (`skip`), read where it was written. */
+  #passedOver(i: number): string {
+    const back = this.#at;
+    this.#at = this.#stringAt[i]!;
+    const tag = this.#buf[this.#at++];
+    const n = this.#varint();
+    const from = this.#bytes(n);
+    this.#at = back;
+    const s = this.#buf.toString(tag === HEX_NEW ? "hex" : "utf8", from, from + n);
+    this.#strings[i] = s;
+    return s;
+  }
+
+  /**
+   * Moves past one value without making it: only the strings and shapes it writes first are
+   * numbered (a string is read when first asked for). Returns where the value starts, for `at`.
+   */
+  skip(): number {
+    const start = this.#at;
+    if (start >= this.#buf.length) throw new Error("cut short");
+    const tag = this.#buf[this.#at++];
+    switch (tag) {
+      case UNDEFINED:
+      case NULL:
+      case FALSE:
+      case TRUE:
+        return start;
+      case UINT:
+      case NEGATIVE:
+        this.#varint();
+        return start;
+      case FLOAT:
+        this.#bytes(8);
+        return start;
+      case STRING_NEW:
+      case HEX_NEW:
+        this.#bytes(this.#varint());
+        this.#strings.push(null);
+        this.#stringAt.push(start);
+        return start;
+      case STRING_REF:
+        if (this.#varint() >= this.#strings.length)
+          throw new Error("refers to nothing written before");
+        return start;
+      case ARRAY: {
+        const n = this.#varint();
+        if (n > this.#buf.length - this.#at) throw new Error("cut short");
+        for (let i = 0; i < n; i++) this.skip();
+        return start;
+      }
+      case MAP: {
+        const n = this.#varint();
+        if (n > this.#buf.length - this.#at) throw new Error("cut short");
+        for (let i = 0; i < 2 * n; i++) this.skip();
+        return start;
+      }
+      case SHAPE_NEW: {
+        const shape = this.#newShape(start);
+        for (let i = 0; i < shape.keys.length; i++) this.skip();
+        return start;
+      }
+      case SHAPE_REF: {
+        const shape = this.#ref(this.#shapes);
+        for (let i = 0; i < shape.keys.length; i++) this.skip();
+        return start;
+      }
+      default:
+        throw new Error(`unknown tag ${tag} at byte ${start}`);
+    }
+  }
+
+  /** The value passed over at `start` (`skip`), read now; the reader's place is kept. */
+  at(start: number): unknown {
+    const back = this.#at;
+    const again = this.#again;
+    this.#at = start;
+    this.#again = true;
+    try {
+      return this.value();
+    } finally {
+      this.#at = back;
+      this.#again = again;
+    }
+  }
+
+  /**
+   * A Map's entries put into `target` (cleared first), as `value` reads them; with `lazy`, each
+   * value is passed over (`skip`) and put as a `Pending` its map reads when asked for it.
+   */
+  mapInto(target: Map<unknown, unknown>, lazy?: boolean): void {
+    if (lazy && !(target instanceof LazyMap)) throw new Error("read lazily into a plain Map");
+    if (this.#buf[this.#at++] !== MAP) throw new Error("not a map");
+    const n = this.#varint();
+    if (n > this.#buf.length - this.#at) throw new Error("cut short");
+    target.clear();
+    for (let i = 0; i < n; i++) {
+      const k = this.value();
+      target.set(k, lazy ? new Pending(this, this.skip()) : this.value());
+    }
+  }
+
+  /** The keys of a shape written at `start` (its tag), numbered; or known, read again. */
+  #newShape(start: number): Shape {
+    const n = this.#varint();
+    if (n > this.#buf.length - this.#at) throw new Error("cut short");
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) keys.push(this.#key());
+    if (this.#again) {
+      const known = this.#shapeAt.get(start);
+      if (known === undefined) throw new Error("a shape not read before");
+      return this.#shapes[known]!;
+    }
+    // Defined, not assigned: a key `__proto__` is a key like another (copied as such, and
+    // then assigned as an own property, not the prototype).
+    const template: Record<string, unknown> = {};
+    for (const k of keys)
+      if (k === "__proto__")
+        Object.defineProperty(template, k, {
+          value: undefined,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else template[k] = undefined;
+    const shape = { keys, template, read: literal(keys) };
+    this.#shapeAt.set(start, this.#shapes.length);
+    this.#shapes.push(shape);
+    return shape;
+  }
+
   #key(): string {
     const k = this.value();
     if (typeof k !== "string") throw new Error("a key that is not a string");
@@ -277,7 +420,8 @@ export class PackedReader {
   }
 
   value(): unknown {
-    if (this.#at >= this.#buf.length) throw new Error("cut short");
+    const start = this.#at;
+    if (start >= this.#buf.length) throw new Error("cut short");
     const tag = this.#buf[this.#at++];
     switch (tag) {
       case UNDEFINED:
@@ -298,18 +442,24 @@ export class PackedReader {
         const n = this.#varint();
         const from = this.#bytes(n);
         const s = this.#buf.toString("utf8", from, from + n);
-        this.#strings.push(s);
+        if (!this.#again) {
+          this.#strings.push(s);
+          this.#stringAt.push(start);
+        }
         return s;
       }
       case HEX_NEW: {
         const n = this.#varint();
         const from = this.#bytes(n);
         const s = this.#buf.toString("hex", from, from + n);
-        this.#strings.push(s);
+        if (!this.#again) {
+          this.#strings.push(s);
+          this.#stringAt.push(start);
+        }
         return s;
       }
       case STRING_REF:
-        return this.#ref(this.#strings);
+        return this.#stringRef();
       case ARRAY: {
         const n = this.#varint();
         if (n > this.#buf.length - this.#at) throw new Error("cut short");
@@ -327,27 +477,8 @@ export class PackedReader {
         }
         return m;
       }
-      case SHAPE_NEW: {
-        const n = this.#varint();
-        if (n > this.#buf.length - this.#at) throw new Error("cut short");
-        const keys: string[] = [];
-        for (let i = 0; i < n; i++) keys.push(this.#key());
-        // Defined, not assigned: a key `__proto__` is a key like another (copied as such, and
-        // then assigned as an own property, not the prototype).
-        const template: Record<string, unknown> = {};
-        for (const k of keys)
-          if (k === "__proto__")
-            Object.defineProperty(template, k, {
-              value: undefined,
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          else template[k] = undefined;
-        const shape = { keys, template, read: literal(keys) };
-        this.#shapes.push(shape);
-        return this.#object(shape);
-      }
+      case SHAPE_NEW:
+        return this.#object(this.#newShape(start));
       case SHAPE_REF:
         return this.#object(this.#ref(this.#shapes));
       default:
@@ -363,4 +494,100 @@ export class PackedReader {
     for (let i = 0; i < keys.length; i++) o[keys[i]!] = this.value();
     return o;
   }
+}
+
+/** A value of a map not read yet: where its reader passed over it (`PackedReader.skip`). */
+export class Pending {
+  constructor(
+    readonly reader: PackedReader,
+    readonly start: number,
+  ) {}
+}
+
+/**
+ * A Map whose values may be `Pending` (`PackedReader.mapInto`, lazy): each is read the first
+ * time it is asked for (by key, or in going through the map), then kept. Otherwise a Map: its
+ * order, size and keys are there from the start.
+ */
+export class LazyMap<K, V> extends Map<K, V> {
+  /** Values not read yet. */
+  #pending = 0;
+
+  #read(k: K, v: V): V {
+    if (!(v instanceof Pending)) return v;
+    const read = v.reader.at(v.start) as V;
+    super.set(k, read);
+    this.#pending--;
+    return read;
+  }
+
+  override set(k: K, v: V): this {
+    if (v instanceof Pending) this.#pending++;
+    else if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
+    return super.set(k, v);
+  }
+
+  override delete(k: K): boolean {
+    if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
+    return super.delete(k);
+  }
+
+  override clear(): void {
+    this.#pending = 0;
+    super.clear();
+  }
+
+  /** How many values are not read yet. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  override get(k: K): V | undefined {
+    const v = super.get(k);
+    return v === undefined ? v : this.#read(k, v);
+  }
+
+  override *entries(): MapIterator<[K, V]> {
+    for (const [k, v] of super.entries()) yield [k, this.#read(k, v)];
+  }
+
+  override *values(): MapIterator<V> {
+    for (const [k, v] of super.entries()) yield this.#read(k, v);
+  }
+
+  override [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (v: V, k: K, m: Map<K, V>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  /**
+   * Reads up to `n` values not read yet (the first ones still pending): to read them all a
+   * little at a time, between other work. Answers how many are left.
+   */
+  readSome(n: number): number {
+    if (this.#pending === 0) return 0;
+    // Where the last call stopped (a Map's iterator goes on past changes made meanwhile).
+    this.#cursor ??= super.entries();
+    let wrapped = false;
+    for (let left = n; left > 0; ) {
+      const next = this.#cursor.next();
+      if (next.done) {
+        this.#cursor = super.entries();
+        if (wrapped) break;
+        wrapped = true;
+        continue;
+      }
+      const [k, v] = next.value;
+      if (!(v instanceof Pending)) continue;
+      this.#read(k, v);
+      left--;
+      if (this.#pending === 0) break;
+    }
+    return this.#pending;
+  }
+
+  #cursor: MapIterator<[K, V]> | undefined;
 }

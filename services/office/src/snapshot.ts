@@ -8,7 +8,7 @@ import type { CityLink } from "./city-link.ts";
 import type { Findings } from "./comparison-findings.ts";
 import type { Inspections } from "./inspections.ts";
 import type { Tracker } from "./lead-tracker.ts";
-import { PackedReader, PackedWriter } from "./packed.ts";
+import { LazyMap, PackedReader, PackedWriter } from "./packed.ts";
 import type { ReferralTracker } from "./referral-tracker.ts";
 import type { Submissions } from "./reports.ts";
 import type { Statistics, StatisticsState } from "./statistics.ts";
@@ -182,7 +182,11 @@ export type Decoded = {
    * one of them, or by its own seal).
    */
   checkpoints: Record<string, number>;
-  /** Replaces what the projections hold by what the snapshot holds. */
+  /**
+   * Replaces what the projections hold by what the snapshot holds, its maps read straight into
+   * theirs (a `LazyMap`'s values when asked for). Throws when its contents are unreadable, the
+   * projections' maps emptied.
+   */
   restore(p: Projections): void;
 };
 
@@ -222,22 +226,16 @@ export function decodeSnapshot(
   if (createHash("sha256").update(body).digest("hex") !== header.body)
     return { problem: "its contents are not what was signed (changed or cut short)" };
 
-  const sections = new Map<string, unknown>();
+  // The values first (what the start reads before the rest: where the checkpoints stand); the
+  // maps are read by `restore`, straight into the projections'.
+  const r = new PackedReader(body);
+  let values: Values;
   try {
-    const r = new PackedReader(body);
-    while (!r.done) {
-      const name = r.value();
-      if (typeof name !== "string") throw new Error("a section without a name");
-      sections.set(name, r.value());
-    }
+    if (r.value() !== "values") throw new Error("no values first");
+    values = r.value() as Values;
   } catch (err) {
     return { problem: `unreadable contents: ${String(err).slice(0, 200)}` };
   }
-  const missing = [...Object.keys(MAPS), "values", "stats", "statsLeads", "statsReferrals"].find(
-    (n) => !sections.has(n),
-  );
-  if (missing) return { problem: `no ${missing} in it` };
-  const values = sections.get("values") as Values;
   const checkpoints = values?.checkpoints as unknown;
   if (
     typeof checkpoints !== "object" ||
@@ -245,22 +243,36 @@ export function decodeSnapshot(
     Object.values(checkpoints).some((s) => !Number.isSafeInteger(s) || s < 1)
   )
     return { problem: "no checkpoints in it" };
-  const stats: StatisticsState = {
-    ...(sections.get("stats") as StatsHead),
-    leads: sections.get("statsLeads") as StatisticsState["leads"],
-    referrals: sections.get("statsReferrals") as StatisticsState["referrals"],
-  };
   return {
     covered: { seq: header.seq, hash: header.hash },
     takenAt: header.takenAt,
     checkpoints: values.checkpoints,
     restore(p) {
-      for (const name of Object.keys(MAPS) as MapName[]) {
-        const target = MAPS[name].of(p) as Map<string, unknown>;
-        target.clear();
-        for (const [k, v] of sections.get(name) as Map<string, unknown>) target.set(k, v);
+      // The referrals' records, seldom asked for (a step of a referral folded), read when they
+      // are; so is every map the office made lazy (`LazyMap`: the lead tracker).
+      if (!(p.referrals.records instanceof LazyMap)) p.referrals.records = new LazyMap();
+      const maps = Object.keys(MAPS) as MapName[];
+      const other = new Map<string, unknown>();
+      try {
+        while (!r.done) {
+          const name = r.value();
+          if (typeof name !== "string") throw new Error("a section without a name");
+          if (name in MAPS) {
+            const target = MAPS[name as MapName].of(p) as Map<unknown, unknown>;
+            r.mapInto(target, target instanceof LazyMap);
+          } else other.set(name, r.value());
+        }
+        const missing = ["stats", "statsLeads", "statsReferrals"].find((n) => !other.has(n));
+        if (missing) throw new Error(`no ${missing} in it`);
+      } catch (err) {
+        for (const name of maps) MAPS[name].of(p).clear();
+        throw new Error(`unreadable contents: ${String(err).slice(0, 200)}`);
       }
-      p.stats.restore(stats);
+      p.stats.restore({
+        ...(other.get("stats") as StatsHead),
+        leads: other.get("statsLeads") as StatisticsState["leads"],
+        referrals: other.get("statsReferrals") as StatisticsState["referrals"],
+      });
       p.witnessing.restore(values.witnessing);
       p.sealedAhead.resume(values.sealed);
     },
