@@ -122,7 +122,8 @@ export async function officeReadyBench(opts: {
     const total = log.length;
     // Stored one by one with their acknowledgements, a window of them in flight (a stream drops
     // core publishes past its ingest queue).
-    const js = jetstream(nc);
+    // A busy machine answers slowly: acknowledgements waited for longer than the default 5 s.
+    const js = jetstream(nc, { timeout: 30_000 });
     const publish = async (from: number, to: number) => {
       const inFlight = new Set<Promise<unknown>>();
       for (let i = from; i < to; i++) {

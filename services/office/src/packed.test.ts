@@ -130,6 +130,48 @@ describe("packed data", () => {
     );
   });
 
+  it("writes a map for lazy reading: read lazily, at once, or passed over, the same", () => {
+    const entries = fc.uniqueArray(fc.tuple(text, data), { selector: ([k]) => k, maxLength: 8 });
+    fc.assert(
+      fc.property(
+        entries,
+        data,
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (lazyOnes, after, asked) => {
+          const m = new Map(lazyOnes);
+          const w = new PackedWriter();
+          w.value("before");
+          const steps = w.lazyMap(m, 2);
+          while (!steps.next().done);
+          // What follows refers to the strings and shapes the lazy values wrote.
+          w.value([after, [...m.values()]]);
+          const bytes = Buffer.concat(w.finish());
+          // At once.
+          const all = unpack(bytes);
+          expect(keysOf(all)).toStrictEqual(keysOf(["before", m, [after, [...m.values()]]]));
+          // Lazily, each value when asked for.
+          const r = new PackedReader(bytes);
+          r.value();
+          const lazy = new LazyMap<unknown, unknown>();
+          r.mapInto(lazy, true);
+          expect(keysOf(r.value())).toStrictEqual(keysOf([after, [...m.values()]]));
+          const keys = [...m.keys()];
+          for (const i of asked) {
+            const k = keys[i % Math.max(1, keys.length)];
+            if (k !== undefined) expect(keysOf(lazy.get(k))).toStrictEqual(keysOf(m.get(k)));
+          }
+          expect(keysOf([...lazy])).toStrictEqual(keysOf([...m]));
+          // Passed over whole.
+          const s = new PackedReader(bytes);
+          s.value();
+          s.skip();
+          expect(keysOf(s.value())).toStrictEqual(keysOf([after, [...m.values()]]));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("refuses what is not plain data", () => {
     expect(() => pack([new Date()])).toThrow(/plain data/);
     expect(() => pack([() => 1])).toThrow(/plain data/);

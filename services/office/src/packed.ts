@@ -23,6 +23,12 @@ const ARRAY = 10;
 const SHAPE_NEW = 11;
 const SHAPE_REF = 12;
 const MAP = 13;
+/**
+ * A map whose values can be passed over at no cost (`PackedWriter.lazyMap`): its size; an array
+ * of the strings and shapes its values write first (so that no value defines any); then each
+ * entry: its key, the byte length of its value (four bytes, little-endian), its value.
+ */
+const LAZY_MAP = 14;
 
 const CHUNK = 1 << 20;
 /** Lowercase hex of even length, long enough to halve: SHA-256 digests, hash prefixes. */
@@ -42,6 +48,7 @@ export class PackedWriter {
 
   /** Everything written so far, the last chunk cut to its length. */
   finish(): Buffer[] {
+    this.#written += this.#at;
     if (this.#at > 0) this.#chunks.push(this.#buf.subarray(0, this.#at));
     this.#buf = Buffer.allocUnsafe(0);
     this.#at = 0;
@@ -50,6 +57,7 @@ export class PackedWriter {
 
   #room(n: number) {
     if (this.#at + n <= this.#buf.length) return;
+    this.#written += this.#at;
     if (this.#at > 0) this.#chunks.push(this.#buf.subarray(0, this.#at));
     this.#buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
     this.#at = 0;
@@ -178,6 +186,90 @@ export class PackedWriter {
       default:
         throw new Error(`not plain data: a ${typeof v}`);
     }
+  }
+
+  /** Bytes written so far. */
+  #written = 0;
+
+  /**
+   * A Map written so that its values can be read one by one when asked for (`LAZY_MAP`): the
+   * strings and shapes they write first are written before them, together; each value after
+   * its byte length. A step of the generator every `every` entries.
+   */
+  *lazyMap(m: ReadonlyMap<unknown, unknown>, every: number): Generator<void> {
+    const strings = new Set<string>();
+    const shapes = new Map<ShapeNode, string[]>();
+    let n = 0;
+    for (const v of m.values()) {
+      this.#collect(v, strings, shapes);
+      if (++n % every === 0) yield;
+    }
+    this.#byte(LAZY_MAP);
+    this.#varint(m.size);
+    // Written as one array: each string, and an object of each shape (its values undefined).
+    this.#byte(ARRAY);
+    this.#varint(strings.size + shapes.size);
+    for (const str of strings) this.#string(str);
+    for (const keys of shapes.values()) {
+      const o: Record<string, unknown> = {};
+      for (const k of keys)
+        Object.defineProperty(o, k, {
+          value: undefined,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      this.value(o);
+    }
+    yield;
+    n = 0;
+    for (const [k, v] of m) {
+      this.value(k);
+      this.#room(4);
+      const buf = this.#buf;
+      const lengthAt = this.#at;
+      this.#at += 4;
+      const from = this.#written + this.#at;
+      this.value(v);
+      buf.writeUInt32LE(this.#written + this.#at - from, lengthAt);
+      if (++n % every === 0) yield;
+    }
+  }
+
+  /** The strings and shapes `v` would write first, in the order it would. */
+  #collect(v: unknown, strings: Set<string>, shapes: Map<ShapeNode, string[]>): void {
+    if (typeof v === "string") {
+      if (!this.#strings.has(v)) strings.add(v);
+      return;
+    }
+    if (typeof v !== "object" || v === null) return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) this.#collect(v[i], strings, shapes);
+      return;
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        this.#collect(k, strings, shapes);
+        this.#collect(x, strings, shapes);
+      }
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    let node = this.#shapes;
+    const keys: string[] = [];
+    for (const k in o) {
+      if (!Object.hasOwn(o, k)) continue;
+      keys.push(k);
+      let next = node.next?.get(k);
+      if (!next) {
+        next = { id: -1 };
+        node.next ??= new Map();
+        node.next.set(k, next);
+      }
+      node = next;
+    }
+    if (node.id < 0 && !shapes.has(node)) shapes.set(node, keys);
+    for (const k of keys) this.#collect(o[k], strings, shapes);
   }
 
   /** A Map written as `value` writes it, a step of the generator every `every` entries. */
@@ -349,6 +441,15 @@ export class PackedReader {
         for (let i = 0; i < shape.keys.length; i++) this.skip();
         return start;
       }
+      case LAZY_MAP: {
+        const n = this.#lazyHead();
+        this.skip();
+        for (let i = 0; i < n; i++) {
+          this.skip();
+          this.#bytes(this.#length());
+        }
+        return start;
+      }
       default:
         throw new Error(`unknown tag ${tag} at byte ${start}`);
     }
@@ -374,14 +475,46 @@ export class PackedReader {
    */
   mapInto(target: Map<unknown, unknown>, lazy?: boolean): void {
     if (lazy && !(target instanceof LazyMap)) throw new Error("read lazily into a plain Map");
-    if (this.#buf[this.#at++] !== MAP) throw new Error("not a map");
-    const n = this.#varint();
-    if (n > this.#buf.length - this.#at) throw new Error("cut short");
+    const tag = this.#buf[this.#at];
+    if (tag !== LAZY_MAP) {
+      if (tag !== MAP) throw new Error("not a map");
+      this.#at++;
+      const n = this.#varint();
+      if (n > this.#buf.length - this.#at) throw new Error("cut short");
+      target.clear();
+      for (let i = 0; i < n; i++) {
+        const k = this.value();
+        target.set(k, lazy ? new Pending(this, this.skip()) : this.value());
+      }
+      return;
+    }
+    this.#at++;
+    const n = this.#lazyHead();
+    // The strings and shapes first: numbered, each string read when first asked for.
+    this.skip();
     target.clear();
     for (let i = 0; i < n; i++) {
       const k = this.value();
-      target.set(k, lazy ? new Pending(this, this.skip()) : this.value());
+      const length = this.#length();
+      if (lazy) {
+        // Passed over: its bytes are all there (a value longer than them is refused when read).
+        const from = this.#bytes(length);
+        target.set(k, new Pending(this, from));
+      } else target.set(k, this.value());
     }
+  }
+
+  /** A lazy map's size (its tag read). */
+  #lazyHead(): number {
+    const n = this.#varint();
+    if (n > this.#buf.length - this.#at) throw new Error("cut short");
+    return n;
+  }
+
+  /** A lazy map's value's byte length. */
+  #length(): number {
+    const from = this.#bytes(4);
+    return this.#buf.readUInt32LE(from);
   }
 
   /** The keys of a shape written at `start` (its tag), numbered; or known, read again. */
@@ -479,6 +612,17 @@ export class PackedReader {
       }
       case SHAPE_NEW:
         return this.#object(this.#newShape(start));
+      case LAZY_MAP: {
+        const n = this.#lazyHead();
+        this.value();
+        const m = new Map();
+        for (let i = 0; i < n; i++) {
+          const k = this.value();
+          this.#bytes(4);
+          m.set(k, this.value());
+        }
+        return m;
+      }
       case SHAPE_REF:
         return this.#object(this.#ref(this.#shapes));
       default:

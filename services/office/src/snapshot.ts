@@ -83,6 +83,11 @@ const MAPS = {
   { of: (p: Projections) => Map<string, unknown>; folded: boolean }
 >;
 type MapName = keyof typeof MAPS;
+/**
+ * Maps written so that each value can be read when first asked for (`PackedWriter.lazyMap`): the
+ * lead tracker and the referrals' records, which the tracker's first answer does not need.
+ */
+const LAZY = new Set<MapName>(["tracker", "records"]);
 
 /** What is not a map. */
 type Values = {
@@ -128,7 +133,7 @@ export function* snapshotEncoder(
   for (const [name, m] of Object.entries(MAPS)) {
     if (!m.folded) continue;
     w.value(name);
-    yield* w.map(m.of(p), SLICE);
+    yield* LAZY.has(name as MapName) ? w.lazyMap(m.of(p), SLICE) : w.map(m.of(p), SLICE);
   }
   const { leads, referrals, ...head } = p.stats.state();
   w.value("stats");
