@@ -19,10 +19,16 @@ import { startNatsServer } from "../test/support/nats-server.ts";
 import { countyLog } from "./office.ts";
 import type { Figure } from "./run.ts";
 
-const COUNTY = "441723";
-const AGENCIES = ["health", "family-planning", "public-security", "drug-regulation", "commerce"];
+export const COUNTY = "441723";
+export const AGENCIES = [
+  "health",
+  "family-planning",
+  "public-security",
+  "drug-regulation",
+  "commerce",
+];
 /** The county's clock during the run: the log's first instant (no deadline of it has passed). */
-const LOG_START = new Date(1_790_000_000_000);
+export const LOG_START = new Date(1_790_000_000_000);
 
 type Stored = { subject: string; bytes: Uint8Array };
 
@@ -31,7 +37,7 @@ type Stored = { subject: string; bytes: Uint8Array };
  * MAX_SEALED_PER_CHECKPOINT, as the services' sealers do: the office takes each event on its
  * checkpoint's word, as it does a real county's log.
  */
-function sealedLog(
+export function sealedLog(
   events: number,
   signers: Record<string, Signer>,
   cutAt: number,
@@ -116,7 +122,8 @@ export async function officeReadyBench(opts: {
     const total = log.length;
     // Stored one by one with their acknowledgements, a window of them in flight (a stream drops
     // core publishes past its ingest queue).
-    const js = jetstream(nc);
+    // A busy machine answers slowly: acknowledgements waited for longer than the default 5 s.
+    const js = jetstream(nc, { timeout: 30_000 });
     const publish = async (from: number, to: number) => {
       const inFlight = new Set<Promise<unknown>>();
       for (let i = from; i < to; i++) {

@@ -50,6 +50,15 @@ export class CountyHeads {
     return this.#caughtUp ? this.#keep() : undefined;
   }
 
+  /**
+   * By agency: where its latest checkpoint read stands in the log (a snapshot keeps them, so that
+   * a start from it reads each agency's checkpoint there and those after the snapshot's cut, not
+   * every checkpoint of the log).
+   */
+  latest(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.#log).map(([a, h]) => [a, h.seq]));
+  }
+
   /** Once the rebuild has read the whole log: what it holds is compared with what was seen. */
   caughtUp(): Promise<void> {
     this.#caughtUp = true;

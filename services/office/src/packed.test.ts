@@ -2,7 +2,7 @@
 // order, `undefined` and Maps kept; bytes cut short or changed are refused, not misread.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PackedReader, PackedWriter } from "./packed.ts";
+import { LazyMap, PackedReader, PackedWriter } from "./packed.ts";
 
 const hex = fc
   .uint8Array({ minLength: 8, maxLength: 40 })
@@ -89,6 +89,85 @@ describe("packed data", () => {
         // Cut between two values: the values before the cut, whole.
         expect(back).toStrictEqual(values.slice(0, back.length));
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads a map lazily the same: each value when asked for, in any order, the rest after", () => {
+    const entries = fc.uniqueArray(fc.tuple(text, data), { selector: ([k]) => k, maxLength: 8 });
+    fc.assert(
+      fc.property(
+        entries,
+        entries,
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.nat({ max: 3 }),
+        (lazyOnes, after, asked, some) => {
+          const first = new Map(lazyOnes);
+          const second = new Map(after);
+          // Strings and shapes a lazy value writes first are referred to by what follows it.
+          const bytes = pack(["before", first, second, [...first.values()]]);
+          const r = new PackedReader(bytes);
+          expect(r.value()).toBe("before");
+          const lazy = new LazyMap<unknown, unknown>();
+          r.mapInto(lazy, true);
+          expect(lazy.pending).toBe(first.size);
+          expect([...lazy.keys()]).toStrictEqual([...first.keys()]);
+          // What follows is read at once, the lazy values passed over.
+          expect(r.value()).toStrictEqual(second);
+          expect(r.value()).toStrictEqual([...first.values()]);
+          const keys = [...first.keys()];
+          for (const i of asked) {
+            const k = keys[i % Math.max(1, keys.length)];
+            if (k === undefined) continue;
+            expect(keysOf(lazy.get(k))).toStrictEqual(keysOf(first.get(k)));
+          }
+          lazy.readSome(some);
+          expect(keysOf([...lazy])).toStrictEqual(keysOf([...first]));
+          expect(lazy.pending).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes a map for lazy reading: read lazily, at once, or passed over, the same", () => {
+    const entries = fc.uniqueArray(fc.tuple(text, data), { selector: ([k]) => k, maxLength: 8 });
+    fc.assert(
+      fc.property(
+        entries,
+        data,
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (lazyOnes, after, asked) => {
+          const m = new Map(lazyOnes);
+          const w = new PackedWriter();
+          w.value("before");
+          const steps = w.lazyMap(m, 2);
+          while (!steps.next().done);
+          // What follows refers to the strings and shapes the lazy values wrote.
+          w.value([after, [...m.values()]]);
+          const bytes = Buffer.concat(w.finish());
+          // At once.
+          const all = unpack(bytes);
+          expect(keysOf(all)).toStrictEqual(keysOf(["before", m, [after, [...m.values()]]]));
+          // Lazily, each value when asked for.
+          const r = new PackedReader(bytes);
+          r.value();
+          const lazy = new LazyMap<unknown, unknown>();
+          r.mapInto(lazy, true);
+          expect(keysOf(r.value())).toStrictEqual(keysOf([after, [...m.values()]]));
+          const keys = [...m.keys()];
+          for (const i of asked) {
+            const k = keys[i % Math.max(1, keys.length)];
+            if (k !== undefined) expect(keysOf(lazy.get(k))).toStrictEqual(keysOf(m.get(k)));
+          }
+          expect(keysOf([...lazy])).toStrictEqual(keysOf([...m]));
+          // Passed over whole.
+          const s = new PackedReader(bytes);
+          s.value();
+          s.skip();
+          expect(keysOf(s.value())).toStrictEqual(keysOf([after, [...m.values()]]));
+        },
+      ),
       { numRuns: 300 },
     );
   });

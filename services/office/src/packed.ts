@@ -23,6 +23,12 @@ const ARRAY = 10;
 const SHAPE_NEW = 11;
 const SHAPE_REF = 12;
 const MAP = 13;
+/**
+ * A map whose values can be passed over at no cost (`PackedWriter.lazyMap`): its size; an array
+ * of the strings and shapes its values write first (so that no value defines any); then each
+ * entry: its key, the byte length of its value (four bytes, little-endian), its value.
+ */
+const LAZY_MAP = 14;
 
 const CHUNK = 1 << 20;
 /** Lowercase hex of even length, long enough to halve: SHA-256 digests, hash prefixes. */
@@ -42,6 +48,7 @@ export class PackedWriter {
 
   /** Everything written so far, the last chunk cut to its length. */
   finish(): Buffer[] {
+    this.#written += this.#at;
     if (this.#at > 0) this.#chunks.push(this.#buf.subarray(0, this.#at));
     this.#buf = Buffer.allocUnsafe(0);
     this.#at = 0;
@@ -50,6 +57,7 @@ export class PackedWriter {
 
   #room(n: number) {
     if (this.#at + n <= this.#buf.length) return;
+    this.#written += this.#at;
     if (this.#at > 0) this.#chunks.push(this.#buf.subarray(0, this.#at));
     this.#buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
     this.#at = 0;
@@ -180,6 +188,90 @@ export class PackedWriter {
     }
   }
 
+  /** Bytes written so far. */
+  #written = 0;
+
+  /**
+   * A Map written so that its values can be read one by one when asked for (`LAZY_MAP`): the
+   * strings and shapes they write first are written before them, together; each value after
+   * its byte length. A step of the generator every `every` entries.
+   */
+  *lazyMap(m: ReadonlyMap<unknown, unknown>, every: number): Generator<void> {
+    const strings = new Set<string>();
+    const shapes = new Map<ShapeNode, string[]>();
+    let n = 0;
+    for (const v of m.values()) {
+      this.#collect(v, strings, shapes);
+      if (++n % every === 0) yield;
+    }
+    this.#byte(LAZY_MAP);
+    this.#varint(m.size);
+    // Written as one array: each string, and an object of each shape (its values undefined).
+    this.#byte(ARRAY);
+    this.#varint(strings.size + shapes.size);
+    for (const str of strings) this.#string(str);
+    for (const keys of shapes.values()) {
+      const o: Record<string, unknown> = {};
+      for (const k of keys)
+        Object.defineProperty(o, k, {
+          value: undefined,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      this.value(o);
+    }
+    yield;
+    n = 0;
+    for (const [k, v] of m) {
+      this.value(k);
+      this.#room(4);
+      const buf = this.#buf;
+      const lengthAt = this.#at;
+      this.#at += 4;
+      const from = this.#written + this.#at;
+      this.value(v);
+      buf.writeUInt32LE(this.#written + this.#at - from, lengthAt);
+      if (++n % every === 0) yield;
+    }
+  }
+
+  /** The strings and shapes `v` would write first, in the order it would. */
+  #collect(v: unknown, strings: Set<string>, shapes: Map<ShapeNode, string[]>): void {
+    if (typeof v === "string") {
+      if (!this.#strings.has(v)) strings.add(v);
+      return;
+    }
+    if (typeof v !== "object" || v === null) return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) this.#collect(v[i], strings, shapes);
+      return;
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        this.#collect(k, strings, shapes);
+        this.#collect(x, strings, shapes);
+      }
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    let node = this.#shapes;
+    const keys: string[] = [];
+    for (const k in o) {
+      if (!Object.hasOwn(o, k)) continue;
+      keys.push(k);
+      let next = node.next?.get(k);
+      if (!next) {
+        next = { id: -1 };
+        node.next ??= new Map();
+        node.next.set(k, next);
+      }
+      node = next;
+    }
+    if (node.id < 0 && !shapes.has(node)) shapes.set(node, keys);
+    for (const k of keys) this.#collect(o[k], strings, shapes);
+  }
+
   /** A Map written as `value` writes it, a step of the generator every `every` entries. */
   *map(m: ReadonlyMap<unknown, unknown>, every: number): Generator<void> {
     this.#byte(MAP);
@@ -203,14 +295,38 @@ export class PackedWriter {
   }
 }
 
-type Shape = { keys: string[]; template: Record<string, unknown> };
+type Shape = {
+  keys: string[];
+  template: Record<string, unknown>;
+  /** Reads an object of the shape as one literal (one hidden class, no copy): see `literal`. */
+  read: ((r: PackedReader) => Record<string, unknown>) | undefined;
+};
+
+/**
+ * An object of these keys read as one object literal, its values read in order: several times
+ * faster than a template copied and filled. The keys are written into the code as JSON strings
+ * (nothing of them is run); a shape with a key `__proto__` has none (a literal would set the
+ * prototype by it): it is read key by key.
+ */
+function literal(keys: readonly string[]): Shape["read"] {
+  if (keys.includes("__proto__")) return undefined;
+  const fields = keys.map((k) => `${JSON.stringify(k)}: r.value()`).join(", ");
+  return new Function("r", `return { ${fields} };`) as Shape["read"];
+}
 
 /** Reads what a `PackedWriter` wrote, value after value; throws on anything else. */
 export class PackedReader {
   #buf: Buffer;
   #at = 0;
-  #strings: string[] = [];
+  /** The strings written so far, by number; `null` for one passed over (`skip`) and not yet read. */
+  #strings: (string | null)[] = [];
+  /** Where each string was written (its tag): a string passed over is read from there when asked. */
+  #stringAt: number[] = [];
   #shapes: Shape[] = [];
+  /** Where each shape was written, by its tag's offset: read again, it is not a new one. */
+  #shapeAt = new Map<number, number>();
+  /** Reading again a value passed over (`at`): the strings and shapes in it are known already. */
+  #again = false;
 
   constructor(buf: Buffer) {
     this.#buf = buf;
@@ -222,6 +338,12 @@ export class PackedReader {
 
   #varint(): number {
     const buf = this.#buf;
+    // Most are one byte.
+    const first = buf[this.#at];
+    if (first !== undefined && first < 0x80) {
+      this.#at++;
+      return first;
+    }
     let n = 0;
     let scale = 1;
     for (;;) {
@@ -247,6 +369,183 @@ export class PackedReader {
     return table[i]!;
   }
 
+  #stringRef(): string {
+    const i = this.#varint();
+    if (i >= this.#strings.length) throw new Error("refers to nothing written before");
+    return this.#strings[i] ?? this.#passedOver(i);
+  }
+
+  /** A string passed over (`skip`), read where it was written. */
+  #passedOver(i: number): string {
+    const back = this.#at;
+    this.#at = this.#stringAt[i]!;
+    const tag = this.#buf[this.#at++];
+    const n = this.#varint();
+    const from = this.#bytes(n);
+    this.#at = back;
+    const s = this.#buf.toString(tag === HEX_NEW ? "hex" : "utf8", from, from + n);
+    this.#strings[i] = s;
+    return s;
+  }
+
+  /**
+   * Moves past one value without making it: only the strings and shapes it writes first are
+   * numbered (a string is read when first asked for). Returns where the value starts, for `at`.
+   */
+  skip(): number {
+    const start = this.#at;
+    if (start >= this.#buf.length) throw new Error("cut short");
+    const tag = this.#buf[this.#at++];
+    switch (tag) {
+      case UNDEFINED:
+      case NULL:
+      case FALSE:
+      case TRUE:
+        return start;
+      case UINT:
+      case NEGATIVE:
+        this.#varint();
+        return start;
+      case FLOAT:
+        this.#bytes(8);
+        return start;
+      case STRING_NEW:
+      case HEX_NEW:
+        this.#bytes(this.#varint());
+        this.#strings.push(null);
+        this.#stringAt.push(start);
+        return start;
+      case STRING_REF:
+        if (this.#varint() >= this.#strings.length)
+          throw new Error("refers to nothing written before");
+        return start;
+      case ARRAY: {
+        const n = this.#varint();
+        if (n > this.#buf.length - this.#at) throw new Error("cut short");
+        for (let i = 0; i < n; i++) this.skip();
+        return start;
+      }
+      case MAP: {
+        const n = this.#varint();
+        if (n > this.#buf.length - this.#at) throw new Error("cut short");
+        for (let i = 0; i < 2 * n; i++) this.skip();
+        return start;
+      }
+      case SHAPE_NEW: {
+        const shape = this.#newShape(start);
+        for (let i = 0; i < shape.keys.length; i++) this.skip();
+        return start;
+      }
+      case SHAPE_REF: {
+        const shape = this.#ref(this.#shapes);
+        for (let i = 0; i < shape.keys.length; i++) this.skip();
+        return start;
+      }
+      case LAZY_MAP: {
+        const n = this.#lazyHead();
+        this.skip();
+        for (let i = 0; i < n; i++) {
+          this.skip();
+          this.#bytes(this.#length());
+        }
+        return start;
+      }
+      default:
+        throw new Error(`unknown tag ${tag} at byte ${start}`);
+    }
+  }
+
+  /** The value passed over at `start` (`skip`), read now; the reader's place is kept. */
+  at(start: number): unknown {
+    const back = this.#at;
+    const again = this.#again;
+    this.#at = start;
+    this.#again = true;
+    try {
+      return this.value();
+    } finally {
+      this.#at = back;
+      this.#again = again;
+    }
+  }
+
+  /**
+   * A Map's entries put into `target` (cleared first), as `value` reads them; with `lazy`, each
+   * value is passed over (`skip`) and put as a `Pending` its map reads when asked for it.
+   */
+  mapInto(target: Map<unknown, unknown>, lazy?: boolean): void {
+    if (lazy && !(target instanceof LazyMap)) throw new Error("read lazily into a plain Map");
+    const tag = this.#buf[this.#at];
+    if (tag !== LAZY_MAP) {
+      if (tag !== MAP) throw new Error("not a map");
+      this.#at++;
+      const n = this.#varint();
+      if (n > this.#buf.length - this.#at) throw new Error("cut short");
+      target.clear();
+      for (let i = 0; i < n; i++) {
+        const k = this.value();
+        target.set(k, lazy ? new Pending(this, this.skip()) : this.value());
+      }
+      return;
+    }
+    this.#at++;
+    const n = this.#lazyHead();
+    // The strings and shapes first: numbered, each string read when first asked for.
+    this.skip();
+    target.clear();
+    for (let i = 0; i < n; i++) {
+      const k = this.value();
+      const length = this.#length();
+      if (lazy) {
+        // Passed over: its bytes are all there (a value longer than them is refused when read).
+        const from = this.#bytes(length);
+        target.set(k, new Pending(this, from));
+      } else target.set(k, this.value());
+    }
+  }
+
+  /** A lazy map's size (its tag read). */
+  #lazyHead(): number {
+    const n = this.#varint();
+    if (n > this.#buf.length - this.#at) throw new Error("cut short");
+    return n;
+  }
+
+  /** A lazy map's value's byte length. */
+  #length(): number {
+    const from = this.#bytes(4);
+    return this.#buf.readUInt32LE(from);
+  }
+
+  /** The keys of a shape written at `start` (its tag), numbered; or known, read again. */
+  #newShape(start: number): Shape {
+    const n = this.#varint();
+    if (n > this.#buf.length - this.#at) throw new Error("cut short");
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) keys.push(this.#key());
+    if (this.#again) {
+      const known = this.#shapeAt.get(start);
+      if (known === undefined) throw new Error("a shape not read before");
+      return this.#shapes[known]!;
+    }
+    // Defined, not assigned: a key `__proto__` is a key like another (copied as such, and
+    // then assigned as an own property, not the prototype).
+    const template: Record<string, unknown> = {};
+    for (const k of keys)
+      if (k === "__proto__")
+        Object.defineProperty(template, k, {
+          value: undefined,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else template[k] = undefined;
+    const shape = { keys, template, read: literal(keys) };
+    this.#shapeAt.set(start, this.#shapes.length);
+    this.#shapes.push(shape);
+    return shape;
+  }
+
   #key(): string {
     const k = this.value();
     if (typeof k !== "string") throw new Error("a key that is not a string");
@@ -254,7 +553,8 @@ export class PackedReader {
   }
 
   value(): unknown {
-    if (this.#at >= this.#buf.length) throw new Error("cut short");
+    const start = this.#at;
+    if (start >= this.#buf.length) throw new Error("cut short");
     const tag = this.#buf[this.#at++];
     switch (tag) {
       case UNDEFINED:
@@ -275,18 +575,24 @@ export class PackedReader {
         const n = this.#varint();
         const from = this.#bytes(n);
         const s = this.#buf.toString("utf8", from, from + n);
-        this.#strings.push(s);
+        if (!this.#again) {
+          this.#strings.push(s);
+          this.#stringAt.push(start);
+        }
         return s;
       }
       case HEX_NEW: {
         const n = this.#varint();
         const from = this.#bytes(n);
         const s = this.#buf.toString("hex", from, from + n);
-        this.#strings.push(s);
+        if (!this.#again) {
+          this.#strings.push(s);
+          this.#stringAt.push(start);
+        }
         return s;
       }
       case STRING_REF:
-        return this.#ref(this.#strings);
+        return this.#stringRef();
       case ARRAY: {
         const n = this.#varint();
         if (n > this.#buf.length - this.#at) throw new Error("cut short");
@@ -304,26 +610,18 @@ export class PackedReader {
         }
         return m;
       }
-      case SHAPE_NEW: {
-        const n = this.#varint();
-        if (n > this.#buf.length - this.#at) throw new Error("cut short");
-        const keys: string[] = [];
-        for (let i = 0; i < n; i++) keys.push(this.#key());
-        // Defined, not assigned: a key `__proto__` is a key like another (copied as such, and
-        // then assigned as an own property, not the prototype).
-        const template: Record<string, unknown> = {};
-        for (const k of keys)
-          if (k === "__proto__")
-            Object.defineProperty(template, k, {
-              value: undefined,
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          else template[k] = undefined;
-        const shape = { keys, template };
-        this.#shapes.push(shape);
-        return this.#object(shape);
+      case SHAPE_NEW:
+        return this.#object(this.#newShape(start));
+      case LAZY_MAP: {
+        const n = this.#lazyHead();
+        this.value();
+        const m = new Map();
+        for (let i = 0; i < n; i++) {
+          const k = this.value();
+          this.#bytes(4);
+          m.set(k, this.value());
+        }
+        return m;
       }
       case SHAPE_REF:
         return this.#object(this.#ref(this.#shapes));
@@ -334,9 +632,106 @@ export class PackedReader {
 
   /** An object of a shape: its template copied (keys in order, one hidden class), then filled. */
   #object(shape: Shape): Record<string, unknown> {
+    if (shape.read) return shape.read(this);
     const o: Record<string, unknown> = { ...shape.template };
     const keys = shape.keys;
     for (let i = 0; i < keys.length; i++) o[keys[i]!] = this.value();
     return o;
   }
+}
+
+/** A value of a map not read yet: where its reader passed over it (`PackedReader.skip`). */
+export class Pending {
+  constructor(
+    readonly reader: PackedReader,
+    readonly start: number,
+  ) {}
+}
+
+/**
+ * A Map whose values may be `Pending` (`PackedReader.mapInto`, lazy): each is read the first
+ * time it is asked for (by key, or in going through the map), then kept. Otherwise a Map: its
+ * order, size and keys are there from the start.
+ */
+export class LazyMap<K, V> extends Map<K, V> {
+  /** Values not read yet. */
+  #pending = 0;
+
+  #read(k: K, v: V): V {
+    if (!(v instanceof Pending)) return v;
+    const read = v.reader.at(v.start) as V;
+    super.set(k, read);
+    this.#pending--;
+    return read;
+  }
+
+  override set(k: K, v: V): this {
+    if (v instanceof Pending) this.#pending++;
+    else if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
+    return super.set(k, v);
+  }
+
+  override delete(k: K): boolean {
+    if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
+    return super.delete(k);
+  }
+
+  override clear(): void {
+    this.#pending = 0;
+    super.clear();
+  }
+
+  /** How many values are not read yet. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  override get(k: K): V | undefined {
+    const v = super.get(k);
+    return v === undefined ? v : this.#read(k, v);
+  }
+
+  override *entries(): MapIterator<[K, V]> {
+    for (const [k, v] of super.entries()) yield [k, this.#read(k, v)];
+  }
+
+  override *values(): MapIterator<V> {
+    for (const [k, v] of super.entries()) yield this.#read(k, v);
+  }
+
+  override [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (v: V, k: K, m: Map<K, V>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  /**
+   * Reads up to `n` values not read yet (the first ones still pending): to read them all a
+   * little at a time, between other work. Answers how many are left.
+   */
+  readSome(n: number): number {
+    if (this.#pending === 0) return 0;
+    // Where the last call stopped (a Map's iterator goes on past changes made meanwhile).
+    this.#cursor ??= super.entries();
+    let wrapped = false;
+    for (let left = n; left > 0; ) {
+      const next = this.#cursor.next();
+      if (next.done) {
+        this.#cursor = super.entries();
+        if (wrapped) break;
+        wrapped = true;
+        continue;
+      }
+      const [k, v] = next.value;
+      if (!(v instanceof Pending)) continue;
+      this.#read(k, v);
+      left--;
+      if (this.#pending === 0) break;
+    }
+    return this.#pending;
+  }
+
+  #cursor: MapIterator<[K, V]> | undefined;
 }

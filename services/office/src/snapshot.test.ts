@@ -18,8 +18,9 @@ import { Witnessing } from "./witness.ts";
 const COUNTY = "441723";
 const signer = (): Signer => signerFromSeed(new TextDecoder().decode(createUser().getSeed()));
 
-function projections(office: Signer): Projections {
+function projections(office: Signer, checkpoints: Record<string, number> = {}): Projections {
   return {
+    checkpoints: () => checkpoints,
     tracker: new Map(),
     referrals: new Map(),
     cases: new Map(),
@@ -60,13 +61,15 @@ const problem = (bytes: Uint8Array, key: string, county = COUNTY) => {
 describe("the office's snapshot", () => {
   it("reads back what it holds, for the office that wrote it", () => {
     const office = signer();
-    const p = projections(office);
+    const p = projections(office, { health: 7, commerce: 40 });
     p.cases.set("c1", { status: "open" } as never);
     p.supervision.seen.set("s1", 3);
     p.sealedAhead.take(COUNTY, "health", "b".repeat(64));
     const d = decodeSnapshot(encoded(office, p), { county: COUNTY, key: office.publicKey });
     if ("problem" in d) throw new Error(d.problem);
     expect(d.covered).toEqual(covered);
+    // Where each agency's latest checkpoint at the cut stands: read again at the next start.
+    expect(d.checkpoints).toEqual({ health: 7, commerce: 40 });
     const back = projections(office);
     d.restore(back);
     expect(back.cases).toEqual(p.cases);

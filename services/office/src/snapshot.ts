@@ -8,7 +8,7 @@ import type { CityLink } from "./city-link.ts";
 import type { Findings } from "./comparison-findings.ts";
 import type { Inspections } from "./inspections.ts";
 import type { Tracker } from "./lead-tracker.ts";
-import { PackedReader, PackedWriter } from "./packed.ts";
+import { LazyMap, PackedReader, PackedWriter } from "./packed.ts";
 import type { ReferralTracker } from "./referral-tracker.ts";
 import type { Submissions } from "./reports.ts";
 import type { Statistics, StatisticsState } from "./statistics.ts";
@@ -21,7 +21,7 @@ import type { Witnessing, WitnessingState } from "./witness.ts";
  * the state serialised, with a version. Bumped whenever a projection's state changes shape: a
  * snapshot of another version is ignored, and the office replays the whole log.
  */
-export const SNAPSHOT_SCHEMA = 2;
+export const SNAPSHOT_SCHEMA = 3;
 const FORMAT = "liandong-office-snapshot";
 
 /** Everything the office folds from EVENTS, as its routes hold it. */
@@ -38,6 +38,8 @@ export type Projections = {
   witnessing: Witnessing;
   sealedAhead: SealedAhead;
   findings: Findings;
+  /** Where each agency's latest checkpoint read stands in the log (`CountyHeads.latest`). */
+  checkpoints: () => Record<string, number>;
 };
 
 /** The last message a snapshot folded: its sequence in EVENTS and the SHA-256 of its bytes. */
@@ -81,11 +83,18 @@ const MAPS = {
   { of: (p: Projections) => Map<string, unknown>; folded: boolean }
 >;
 type MapName = keyof typeof MAPS;
+/**
+ * Maps written so that each value can be read when first asked for (`PackedWriter.lazyMap`): the
+ * lead tracker and the referrals' records, which the tracker's first answer does not need.
+ */
+const LAZY = new Set<MapName>(["tracker", "records"]);
 
 /** What is not a map. */
 type Values = {
   witnessing: WitnessingState;
   sealed: Record<string, string>;
+  /** By agency: the sequence of its latest checkpoint at the cut (`Projections.checkpoints`). */
+  checkpoints: Record<string, number>;
 };
 /** The statistics' state but its two long lists, written in slices after it. */
 type StatsHead = Omit<StatisticsState, "leads" | "referrals">;
@@ -108,7 +117,11 @@ export function* snapshotEncoder(
   opts: { county: string; covered: Covered; signer: Signer; at: Date },
 ): Generator<void, Buffer[]> {
   const w = new PackedWriter();
-  const values: Values = { witnessing: p.witnessing.state(), sealed: p.sealedAhead.taken() };
+  const values: Values = {
+    witnessing: p.witnessing.state(),
+    sealed: p.sealedAhead.taken(),
+    checkpoints: p.checkpoints(),
+  };
   w.value("values");
   w.value(values);
   for (const [name, m] of Object.entries(MAPS)) {
@@ -120,7 +133,7 @@ export function* snapshotEncoder(
   for (const [name, m] of Object.entries(MAPS)) {
     if (!m.folded) continue;
     w.value(name);
-    yield* w.map(m.of(p), SLICE);
+    yield* LAZY.has(name as MapName) ? w.lazyMap(m.of(p), SLICE) : w.map(m.of(p), SLICE);
   }
   const { leads, referrals, ...head } = p.stats.state();
   w.value("stats");
@@ -168,7 +181,17 @@ export function encodeSnapshot(
 export type Decoded = {
   covered: Covered;
   takenAt: string;
-  /** Replaces what the projections hold by what the snapshot holds. */
+  /**
+   * By agency: where its latest checkpoint at the cut stands in the log. A start from the
+   * snapshot reads those and the checkpoints after the cut (every event after it is sealed by
+   * one of them, or by its own seal).
+   */
+  checkpoints: Record<string, number>;
+  /**
+   * Replaces what the projections hold by what the snapshot holds, its maps read straight into
+   * theirs (a `LazyMap`'s values when asked for). Throws when its contents are unreadable, the
+   * projections' maps emptied.
+   */
   restore(p: Projections): void;
 };
 
@@ -208,37 +231,53 @@ export function decodeSnapshot(
   if (createHash("sha256").update(body).digest("hex") !== header.body)
     return { problem: "its contents are not what was signed (changed or cut short)" };
 
-  const sections = new Map<string, unknown>();
+  // The values first (what the start reads before the rest: where the checkpoints stand); the
+  // maps are read by `restore`, straight into the projections'.
+  const r = new PackedReader(body);
+  let values: Values;
   try {
-    const r = new PackedReader(body);
-    while (!r.done) {
-      const name = r.value();
-      if (typeof name !== "string") throw new Error("a section without a name");
-      sections.set(name, r.value());
-    }
+    if (r.value() !== "values") throw new Error("no values first");
+    values = r.value() as Values;
   } catch (err) {
     return { problem: `unreadable contents: ${String(err).slice(0, 200)}` };
   }
-  const missing = [...Object.keys(MAPS), "values", "stats", "statsLeads", "statsReferrals"].find(
-    (n) => !sections.has(n),
-  );
-  if (missing) return { problem: `no ${missing} in it` };
-  const values = sections.get("values") as Values;
-  const stats: StatisticsState = {
-    ...(sections.get("stats") as StatsHead),
-    leads: sections.get("statsLeads") as StatisticsState["leads"],
-    referrals: sections.get("statsReferrals") as StatisticsState["referrals"],
-  };
+  const checkpoints = values?.checkpoints as unknown;
+  if (
+    typeof checkpoints !== "object" ||
+    checkpoints === null ||
+    Object.values(checkpoints).some((s) => !Number.isSafeInteger(s) || s < 1)
+  )
+    return { problem: "no checkpoints in it" };
   return {
     covered: { seq: header.seq, hash: header.hash },
     takenAt: header.takenAt,
+    checkpoints: values.checkpoints,
     restore(p) {
-      for (const name of Object.keys(MAPS) as MapName[]) {
-        const target = MAPS[name].of(p) as Map<string, unknown>;
-        target.clear();
-        for (const [k, v] of sections.get(name) as Map<string, unknown>) target.set(k, v);
+      // The referrals' records, seldom asked for (a step of a referral folded), read when they
+      // are; so is every map the office made lazy (`LazyMap`: the lead tracker).
+      if (!(p.referrals.records instanceof LazyMap)) p.referrals.records = new LazyMap();
+      const maps = Object.keys(MAPS) as MapName[];
+      const other = new Map<string, unknown>();
+      try {
+        while (!r.done) {
+          const name = r.value();
+          if (typeof name !== "string") throw new Error("a section without a name");
+          if (name in MAPS) {
+            const target = MAPS[name as MapName].of(p) as Map<unknown, unknown>;
+            r.mapInto(target, target instanceof LazyMap);
+          } else other.set(name, r.value());
+        }
+        const missing = ["stats", "statsLeads", "statsReferrals"].find((n) => !other.has(n));
+        if (missing) throw new Error(`no ${missing} in it`);
+      } catch (err) {
+        for (const name of maps) MAPS[name].of(p).clear();
+        throw new Error(`unreadable contents: ${String(err).slice(0, 200)}`);
       }
-      p.stats.restore(stats);
+      p.stats.restore({
+        ...(other.get("stats") as StatsHead),
+        leads: other.get("statsLeads") as StatisticsState["leads"],
+        referrals: other.get("statsReferrals") as StatisticsState["referrals"],
+      });
       p.witnessing.restore(values.witnessing);
       p.sealedAhead.resume(values.sealed);
     },

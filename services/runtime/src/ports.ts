@@ -91,10 +91,13 @@ export interface Bus {
    * from now on, whoever the caller (the office records them). In memory there are none.
    */
   streamRewrites(onRewrite: (r: StreamRewrite) => void): { stop(): void };
-  /** What a stream holds now (or the subjects asked for), in stream order (see `readPresent`). */
+  /**
+   * What a stream holds now (or the subjects asked for), in stream order (see `readPresent`):
+   * from its first message, or from `fromSeq` on.
+   */
   readPresent(
     stream: string,
-    opts: { namePrefix: string; filterSubjects?: string[]; batch?: number },
+    opts: { namePrefix: string; filterSubjects?: string[]; batch?: number; fromSeq?: number },
   ): AsyncIterable<LogEntry>;
   /**
    * The last message `stream` holds on `subject` (a wildcard allowed), or undefined when it holds

@@ -4,8 +4,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { LogEntry } from "./audit-verify.ts";
 
 /**
- * What a stream holds now (or the subjects asked for), from its first message to the last one
- * present when the read began, in stream order: an ordered consumer (gaps are recovered by the
+ * What a stream holds now (or the subjects asked for), from its first message (or `fromSeq`) to
+ * the last one present when the read began, in stream order: an ordered consumer (gaps are recovered by the
  * client) named from `namePrefix`, which the reader's permissions name. The consumer is deleted
  * afterwards rather than left for the server to expire: a stream's consumers are limited, and
  * an auditor or the office's trail reads again and again.
@@ -13,7 +13,7 @@ import type { LogEntry } from "./audit-verify.ts";
 export async function* readPresent(
   nc: NatsConnection,
   stream: string,
-  opts: { namePrefix: string; filterSubjects?: string[]; batch?: number },
+  opts: { namePrefix: string; filterSubjects?: string[]; batch?: number; fromSeq?: number },
 ): AsyncGenerator<LogEntry> {
   // A reader of a whole log (an auditor's verify, the office's trail) waits for a busy server
   // longer than the client's default of 5 s before giving up on its consumer.
@@ -21,7 +21,9 @@ export async function* readPresent(
     // Ordered consumers number their names from the prefix: one prefix per read.
     name_prefix: `${opts.namePrefix}_${crypto.randomUUID().replaceAll("-", "")}`,
     ...(opts.filterSubjects ? { filter_subjects: opts.filterSubjects } : {}),
-    deliver_policy: DeliverPolicy.All,
+    ...(opts.fromSeq && opts.fromSeq > 1
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq }
+      : { deliver_policy: DeliverPolicy.All }),
   });
   try {
     if ((await consumer.info(true)).num_pending === 0) return;

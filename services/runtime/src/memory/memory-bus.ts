@@ -41,12 +41,13 @@ export class MemoryBus implements Bus {
 
   async *readPresent(
     stream: string,
-    opts: { namePrefix: string; filterSubjects?: string[] },
+    opts: { namePrefix: string; filterSubjects?: string[]; fromSeq?: number },
   ): AsyncGenerator<LogEntry> {
     const messages = this.#streams.messages(stream);
     const present = messages.length;
     for (let i = 0; i < present; i++) {
       const m = messages[i]!;
+      if (opts.fromSeq !== undefined && m.seq < opts.fromSeq) continue;
       if (!opts.filterSubjects || opts.filterSubjects.some((f) => subjectMatches(f, m.subject)))
         yield { seq: m.seq, subject: m.subject, bytes: m.data };
     }
