@@ -42,19 +42,20 @@ export function sealOf(signer: Signer, subject: string, hash: string): string {
 }
 
 /**
- * Seals this process made itself, by key, subject, hash and seal: its own consumers read its
- * events back (an agency's own-events consumer, every one it publishes), and checking such a
- * seal would only redo the signing's arithmetic (ed25519 is deterministic: a seal made with the
- * key of `publicKey` over that subject and hash verifies with it). Anything else is checked.
- * Bounded: past the bound, seals are checked again.
+ * Lone seals this process made itself, by the hash they seal: its own consumers read its events
+ * back (an agency's own-events consumer, every one it publishes), and checking such a seal would
+ * only redo the signing's arithmetic (ed25519 is deterministic: a seal made with the key of
+ * `publicKey` over that subject and hash verifies with it). It counts only for the very key,
+ * subject and seal it was made with; anything else is checked. A batch's seals are not kept:
+ * the batch's signature is checked once for all its events (`verifiedBatches`), and keeping
+ * every event of a burst would cost the publisher more than it saves. Bounded: past the bound,
+ * seals are checked again.
  */
-const madeSeals = new Set<string>();
+const madeSeals = new Map<string, { publicKey: string; subject: string; seal: string }>();
 const MADE_SEALS = 4096;
-const madeKey = (publicKey: string, subject: string, hash: string, seal: string) =>
-  `${publicKey} ${subject} ${hash} ${seal}`;
 function sealMade(publicKey: string, subject: string, hash: string, seal: string): void {
   if (madeSeals.size >= MADE_SEALS) madeSeals.clear();
-  madeSeals.add(madeKey(publicKey, subject, hash, seal));
+  madeSeals.set(hash, { publicKey, subject, seal });
 }
 
 /** The most events one signature seals: an event's seal then holds at most six hashes. */
@@ -94,10 +95,7 @@ export function sealsOf(
   const root = Buffer.from(tree(leaves, 0, n, paths), "base64url");
   const signature = signer.sign(eventsSealText(root.toString("hex"), n));
   const head = `b1.${n}.`;
-  for (let i = 0; i < n; i++) {
-    paths[i] = `${head}${i}.${signature}${paths[i]}`;
-    sealMade(signer.publicKey, events[i]!.subject, events[i]!.hash, paths[i]!);
-  }
+  for (let i = 0; i < n; i++) paths[i] = `${head}${i}.${signature}${paths[i]}`;
   return paths;
 }
 
@@ -158,7 +156,9 @@ export function sealVerifies(
   hash: string,
   seal: string,
 ): boolean {
-  if (madeSeals.has(madeKey(publicKey, subject, hash, seal))) return true;
+  const made = madeSeals.get(hash);
+  if (made && made.publicKey === publicKey && made.subject === subject && made.seal === seal)
+    return true;
   if (!seal.startsWith("b1."))
     return verifySignature(publicKey, eventSealText(subject, hash), seal);
   const [, countText, indexText, signature, ...siblings] = seal.split(".");
