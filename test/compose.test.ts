@@ -611,6 +611,15 @@ describe("the image", () => {
       expect(env.get(key), `Dockerfile: ENV ${key}`).toBe(value);
   });
 
+  it("starts the launcher itself (npm run up) with the same allocator settings", () => {
+    const up: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.up;
+    const words = up.split(/\s+/);
+    const env = new Map(
+      words.slice(0, words.indexOf("node")).map((kv) => kv.split("=") as [string, string]),
+    );
+    expect(Object.fromEntries(env), `package.json up: ${up}`).toEqual(LEAN_MALLOC);
+  });
+
   it("installs with the lockfile and the project's pnpm", () => {
     const pnpm = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).packageManager;
     expect(build!.lines, `pnpm of packageManager (${pnpm})`).toContain(
