@@ -87,8 +87,14 @@ export class DeskStore {
   /** Told of every change to the inbox (a lead shared with this agency, or its later steps). */
   readonly #inboxListeners = new Set<(item: InboxItem) => void>();
   readonly #referralWrites = new Map<string, Promise<void>>();
-  /** The ids of the referrals about each lead or case (`about.id`). */
-  readonly #about = new Map<string, Set<string>>();
+  /**
+   * The ids of the returned or withdrawn referrals about each lead or case (`about.id`): what a
+   * new offer about it may resume. A few at most, where all the referrals about a lead may be
+   * hundreds.
+   */
+  readonly #ended = new Map<string, Set<string>>();
+  /** The ids of the referrals some referral held here resumes (`resumesReferralId`). */
+  readonly #resumed = new Set<string>();
   /** Referrals whose copy in memory is newer than the bucket's (a write failed). */
   readonly #unwritten = new Set<string>();
 
@@ -183,17 +189,27 @@ export class DeskStore {
     }
   }
 
-  /** The referrals about one lead or case (`about.id`), without going through all of them. */
-  referralsAbout(aboutId: string): ReferralView[] {
-    const ids = this.#about.get(aboutId);
-    return ids ? [...ids].map((id) => this.referrals.get(id)!) : [];
+  /**
+   * The returned or withdrawn referrals about one lead or case (`about.id`) that no referral held
+   * here resumes yet: those a new offer about it may resume, without going through every referral
+   * about it.
+   */
+  resumableAbout(aboutId: string): ReferralView[] {
+    const ids = this.#ended.get(aboutId);
+    if (!ids) return [];
+    const found: ReferralView[] = [];
+    for (const id of ids) if (!this.#resumed.has(id)) found.push(this.referrals.get(id)!);
+    return found;
   }
 
   #holdReferral(r: ReferralView) {
     this.referrals.set(r.referralId, r);
-    const ids = this.#about.get(r.about.id);
-    if (ids) ids.add(r.referralId);
-    else this.#about.set(r.about.id, new Set([r.referralId]));
+    if (r.resumesReferralId !== undefined) this.#resumed.add(r.resumesReferralId);
+    const ended = this.#ended.get(r.about.id);
+    if (r.status === "returned" || r.status === "withdrawn") {
+      if (ended) ended.add(r.referralId);
+      else this.#ended.set(r.about.id, new Set([r.referralId]));
+    } else if (ended?.delete(r.referralId) && ended.size === 0) this.#ended.delete(r.about.id);
   }
 
   /** Calls `listener` with each referral as it changes, from now on; returns the unsubscribe. */

@@ -307,13 +307,10 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
    */
   function resumes(aboutId: string): { resumesReferralId?: string } {
     let last: ReferralView | undefined;
-    // A referral made again is about the same lead or case: only those are looked at.
-    const about = store.referralsAbout(aboutId);
-    const resumed = new Set(about.map((r) => r.resumesReferralId));
-    for (const r of about) {
-      if (resumed.has(r.referralId)) continue;
+    // A referral made again is about the same lead or case, and resumes one of it that was
+    // returned or withdrawn and that no other resumes yet: only those are looked at.
+    for (const r of store.resumableAbout(aboutId)) {
       if (r.from !== agency) continue;
-      if (r.status !== "returned" && r.status !== "withdrawn") continue;
       if ((r.history.at(-1)?.at ?? "") > (last?.history.at(-1)?.at ?? "")) last = r;
     }
     return last ? { resumesReferralId: last.referralId } : {};
