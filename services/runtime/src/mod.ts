@@ -1,4 +1,6 @@
 // @liandong/runtime — plumbing every service is built on. No business rules here.
+
+export * from "./acked-puts.ts";
 export * from "./aggregate-log.ts";
 export * from "./attempts.ts";
 export * from "./audit-verify.ts";

@@ -9,6 +9,7 @@ import {
 import { Kvm } from "@nats-io/kv";
 import type { Hono } from "hono";
 import { z } from "zod";
+import { ackedPuts } from "./acked-puts.ts";
 import { type Clock, fileClock, systemClock } from "./clock.ts";
 import { type ComparisonPort, comparisonPort } from "./comparison-client.ts";
 import { busTls, connectBus, messageIdKey } from "./connect.ts";
@@ -162,7 +163,7 @@ export async function runService(
         logger.info({ status: s.type }, "bus connection");
     }
   })();
-  const kv = retryingPuts(await new Kvm(nc).open(agencyBucket(agency)));
+  const kv = retryingPuts(ackedPuts(await new Kvm(nc).open(agencyBucket(agency)), nc, agency));
   // The agency's own key: it seals every event as it is published, and signs the checkpoints.
   const signer = signerFromSeed(readFileSync(env.LIANDONG_NATS_SEED_FILE, "utf8"));
   const publisher = new EventPublisher(nc, {
