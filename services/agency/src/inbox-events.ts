@@ -1,6 +1,6 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { decideLead, evolveLead, isRefusal, type LeadEvent } from "@liandong/domain";
-import { type AggregateLog, type Delivery, sha256Hex, ValidationError } from "@liandong/runtime";
+import { type AggregateLog, type Delivery, deliveryHash, ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
 
@@ -28,7 +28,7 @@ export function inboxHandler(deps: {
       // The other party's step, in this agency's copy of the referral. The copy is the
       // referral's head too (its last step's sequence and hash, `headOf`), which every step
       // of ours links to: no separate head in the bucket to look up and write.
-      await recordReferralEvent(store, e, d.origin.seq, sha256Hex(d.bytes));
+      await recordReferralEvent(store, e, d.origin.seq, deliveryHash(d));
       return;
     }
     if (e.aggregate.kind === "supervision") {
@@ -36,7 +36,7 @@ export function inboxHandler(deps: {
       return;
     }
     if (e.aggregate.kind === "consent") {
-      const hash = sha256Hex(d.bytes);
+      const hash = deliveryHash(d);
       await log.observe("consent", e.aggregate.id, { seq: d.origin.seq, hash });
       await deps.consentEvent(e, d.origin.seq, hash);
       return;

@@ -3,7 +3,7 @@ import { copyDue, decideLead, evolveLead, isRefusal, type LeadEvent } from "@lia
 import {
   type AggregateLog,
   type Delivery,
-  sha256Hex,
+  deliveryHash,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
@@ -39,7 +39,7 @@ export function ownEventsHandler(deps: {
 }) {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
-    const head = { seq: d.seq, hash: sha256Hex(d.bytes) };
+    const head = { seq: d.seq, hash: deliveryHash(d) };
     // Our own lead (not a copy) is fanned out: appended to after this event, so the head moves
     // on in memory first, and goes to the bucket as the last copy is observed, not for this one.
     if (e.aggregate.kind === "lead" && e.to === undefined && e.agency === agency) {

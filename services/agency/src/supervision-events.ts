@@ -5,7 +5,7 @@ import {
   type SupervisionOrder,
   supervisionDecider,
 } from "@liandong/domain";
-import { type AggregateLog, type Delivery, sha256Hex, ValidationError } from "@liandong/runtime";
+import { type AggregateLog, type Delivery, deliveryHash, ValidationError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 
 /**
@@ -37,7 +37,7 @@ export function supervisionInbox(deps: {
   return async (e: BusEvent, d: Delivery): Promise<void> => {
     await log.observe("supervision", e.aggregate.id, {
       seq: d.origin.seq,
-      hash: sha256Hex(d.bytes),
+      hash: deliveryHash(d),
     });
     try {
       await record(e);

@@ -19,6 +19,7 @@ import {
 } from "@nats-io/jetstream";
 import { type NatsConnection, nanos, headers as natsHeaders } from "@nats-io/transport-node";
 import { ValidationError } from "./errors.ts";
+import { sha256Hex } from "./hash.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { EventFeed, Publisher } from "./ports.ts";
@@ -40,7 +41,15 @@ export type Delivery = {
   bytes: Uint8Array;
   /** The `Liandong-Seal` header the publisher sealed the event with, if any. */
   seal?: string | undefined;
+  /** The bytes' SHA-256 (hex), once computed: see `deliveryHash`. */
+  hash?: string | undefined;
 };
+
+/** The delivered bytes' SHA-256 (hex): computed once, for the seal's check and the handler alike. */
+export function deliveryHash(d: Delivery): string {
+  d.hash ??= sha256Hex(d.bytes);
+  return d.hash;
+}
 export type Handler = (event: BusEvent, delivery: Delivery) => Promise<void>;
 
 export type ConsumerSpec = {
@@ -214,7 +223,13 @@ export async function handleDelivery(
 ): Promise<void> {
   const { logger, metrics } = deps;
   const label = { consumer: spec.durable };
-  const verdict = checkMessage(delivery.subject, delivery.bytes, deps.seals, delivery.seal);
+  const verdict = checkMessage(
+    delivery.subject,
+    delivery.bytes,
+    deps.seals,
+    delivery.seal,
+    deps.seals ? deliveryHash(delivery) : undefined,
+  );
   if (!verdict.ok) {
     await deadLetter(deps, spec, m, delivery, verdict.reason, verdict.detail);
     return;
