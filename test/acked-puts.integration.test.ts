@@ -49,9 +49,28 @@ describe("a bucket's plain writes on the shared reply subscription", () => {
       /wrong last sequence/i,
     );
     expect(await kv.put("head.lead.a", "2", { previousSeq: first })).toBe(first + 1);
-    await expect(kv.create("head.lead.a", "3")).rejects.toThrow();
+    await expect(kv.create("head.lead.a", "3")).rejects.toThrow(/wrong last sequence/i);
     await expect(kv.put(".bad", "x")).rejects.toThrow(/invalid key/);
     await expect(kv.put("a b", "x")).rejects.toThrow(/invalid key/);
+  });
+
+  it("create a key the subject holds nothing of as a plain write, and leave the rest to the client", async () => {
+    const kv = ackedPuts(await new Kvm(nc).create("acked_create"), nc, "health");
+    const requests = vi.spyOn(nc, "request");
+    const first = await kv.create("figure.2026-12.lead.a.registered", '{"n":1}');
+    expect(requests).not.toHaveBeenCalled();
+    requests.mockRestore();
+    expect((await kv.get("figure.2026-12.lead.a.registered"))?.revision).toBe(first);
+    // Held already: refused, as the client refuses it.
+    await expect(kv.create("figure.2026-12.lead.a.registered", '{"n":2}')).rejects.toThrow(
+      /wrong last sequence/i,
+    );
+    expect((await kv.get("figure.2026-12.lead.a.registered"))?.json()).toEqual({ n: 1 });
+    // Deleted: created again (the client's own rule).
+    await kv.delete("figure.2026-12.lead.a.registered");
+    const again = await kv.create("figure.2026-12.lead.a.registered", '{"n":3}');
+    expect(again).toBeGreaterThan(first);
+    expect((await kv.get("figure.2026-12.lead.a.registered"))?.json()).toEqual({ n: 3 });
   });
 
   it("fail as transient where no stream answers, and the next write after goes through", async () => {
