@@ -117,19 +117,73 @@ type Pending = {
 };
 
 const decoder = new TextDecoder();
-const PLAIN_ACK =
-  /^\{"stream":"([^"\\]+)",(?:"domain":"[^"\\]*",)?"seq":(\d+)(,"duplicate":true)?\}$/;
 
-/** A publish ack: the usual `{"stream":…,"seq":…}` read without building a JSON object. */
-function readAck(text: string): {
+type AckBody = {
   stream?: string;
   seq?: number;
   duplicate?: boolean;
   error?: { code?: number; err_code?: number; description?: string };
-} {
-  const m = PLAIN_ACK.exec(text);
-  if (m) return { stream: m[1]!, seq: Number(m[2]), duplicate: m[3] !== undefined };
-  return JSON.parse(text);
+};
+
+const ACK_START = Buffer.from('{"stream":"');
+const ACK_SEQ = Buffer.from(',"seq":');
+const ACK_DOMAIN = Buffer.from(',"domain":"');
+const ACK_DUPLICATE = Buffer.from(',"duplicate":true}');
+const QUOTE = 0x22;
+const CLOSE = 0x7d;
+/** The stream name of the last plain ack read, with its bytes: the same stream answers every time. */
+let lastStream = { bytes: Buffer.alloc(0), name: "" };
+
+/** Whether `data` holds `part` at `at`. */
+function holds(data: Uint8Array, at: number, part: Uint8Array): boolean {
+  if (at + part.length > data.length) return false;
+  for (let i = 0; i < part.length; i++) if (data[at + i] !== part[i]) return false;
+  return true;
+}
+
+/**
+ * A publish ack: the usual `{"stream":…,"seq":…}` (a domain, a duplicate) read from its bytes,
+ * without decoding them or building a JSON object; anything else parsed as JSON.
+ */
+export function readAck(data: Uint8Array): AckBody {
+  return readPlainAck(data) ?? JSON.parse(decoder.decode(data));
+}
+
+function readPlainAck(data: Uint8Array): AckBody | undefined {
+  if (!holds(data, 0, ACK_START)) return undefined;
+  let at = ACK_START.length;
+  const nameStart = at;
+  while (at < data.length && data[at] !== QUOTE) {
+    if (data[at] === 0x5c) return undefined;
+    at++;
+  }
+  if (at >= data.length) return undefined;
+  const nameBytes = data.subarray(nameStart, at);
+  let stream = lastStream.name;
+  if (!lastStream.bytes.equals(nameBytes)) {
+    stream = decoder.decode(nameBytes);
+    lastStream = { bytes: Buffer.from(nameBytes), name: stream };
+  }
+  at++;
+  if (holds(data, at, ACK_DOMAIN)) {
+    at += ACK_DOMAIN.length;
+    while (at < data.length && data[at] !== QUOTE) {
+      if (data[at] === 0x5c) return undefined;
+      at++;
+    }
+    at++;
+  }
+  if (!holds(data, at, ACK_SEQ)) return undefined;
+  at += ACK_SEQ.length;
+  let seq = 0;
+  const digits = at;
+  for (; at < data.length && data[at]! >= 0x30 && data[at]! <= 0x39; at++)
+    seq = seq * 10 + data[at]! - 0x30;
+  if (at === digits || at - digits > 15) return undefined;
+  if (at === data.length - 1 && data[at] === CLOSE) return { stream, seq, duplicate: false };
+  if (at + ACK_DUPLICATE.length === data.length && holds(data, at, ACK_DUPLICATE))
+    return { stream, seq, duplicate: true };
+  return undefined;
 }
 const WRONG_LAST_SEQUENCE = 10071;
 const LINE_BREAK = /[\r\n]/;
@@ -144,9 +198,16 @@ class WireHeaders implements MsgHdrs {
   #map: MsgHdrsImpl | undefined;
   #changed = false;
 
-  /** `block`: `NATS/1.0` and one `Key: value` line per header, without the closing blank line. */
-  static of(block: string): WireHeaders {
-    return new WireHeaders(Buffer.from(`${block}\r\n\r\n`));
+  /**
+   * `block`: `NATS/1.0` and one `Key: value` line per header, without the closing blank line;
+   * and the seal's line after them, when there is one.
+   */
+  static of(block: string, seal?: string): WireHeaders {
+    return new WireHeaders(
+      seal === undefined
+        ? inPlace(block, HEADERS_END, "", "")
+        : inPlace(block, SEAL_LINE, seal, HEADERS_END),
+    );
   }
 
   private constructor(block: Uint8Array) {
@@ -207,6 +268,71 @@ class WireHeaders implements MsgHdrs {
   [Symbol.iterator]() {
     return this.#h[Symbol.iterator]();
   }
+}
+
+const HEADERS_END = "\r\n\r\n";
+const SEAL_LINE = `\r\n${SEAL_HEADER}: `;
+
+/**
+ * Bytes made in place: an event's envelope and its header block are written piece by piece
+ * into a shared slab, as `Buffer.from` writes a string into its pool, rather than joined into
+ * one string first and that copied (and measured) again. A slab is as small as Node's pool, so
+ * an event's bytes kept long keep no more memory alive than `Buffer.from`'s would.
+ */
+const SLAB = 8192;
+let slab = Buffer.allocUnsafe(SLAB);
+let slabAt = 0;
+
+/** Room for `max` bytes in the slab (a fresh one when they do not fit): where they go. */
+function slabFor(max: number): number {
+  if (slabAt + max > SLAB) {
+    slab = Buffer.allocUnsafe(SLAB);
+    slabAt = 0;
+  }
+  return slabAt;
+}
+
+/** The slab's bytes from `start` to `end`, taken (the next start aligned to 8, as Node's pool). */
+function taken(start: number, end: number): Buffer {
+  slabAt = (end + 7) & ~7;
+  return slab.subarray(start, end);
+}
+
+/** The UTF-8 bytes of `a`, `b`, `c` and `d` one after the other, as of their join. */
+export function inPlace(a: string, b: string, c: string, d: string): Buffer {
+  // Three bytes at most for each UTF-16 unit (a lone surrogate is written as U+FFFD). A part
+  // ending half-way through a surrogate pair (never, in a header) is written joined.
+  const max = 3 * (a.length + b.length + c.length + d.length);
+  if (max > SLAB / 2 || highSurrogateLast(a) || highSurrogateLast(b) || highSurrogateLast(c))
+    return Buffer.from(a + b + c + d);
+  const start = slabFor(max);
+  let at = start + slab.write(a, start);
+  at += slab.write(b, at);
+  at += slab.write(c, at);
+  at += slab.write(d, at);
+  return taken(start, at);
+}
+
+function highSurrogateLast(s: string): boolean {
+  const last = s.charCodeAt(s.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
+}
+
+/**
+ * An envelope's bytes: `head`, the envelope's JSON without its data (ending in `}`), with
+ * `"data":` and the data's JSON added as its last member: the bytes of the whole envelope's
+ * `JSON.stringify`, without making that string (two bytes a character, once any text is Chinese).
+ */
+export function envelopeBytes(head: string, data: string): Buffer {
+  const max = 3 * (head.length + data.length) + 8;
+  if (max > SLAB / 2) return Buffer.from(`${head.slice(0, -1)},"data":${data}}`);
+  const start = slabFor(max);
+  // Over the head's closing brace: the data follows as the last member.
+  let at = start + slab.write(head, start) - 1;
+  at += slab.write(',"data":', at, "latin1");
+  at += slab.write(data, at);
+  slab[at++] = 0x7d;
+  return taken(start, at);
 }
 
 /** A header value as the block carries it: refused if it would break the block's lines. */
@@ -339,8 +465,13 @@ type DraftEvent = {
 
 /** The draft's bytes and headers, with its seal (its publisher's, over the draft's hash). */
 function finishEvent(d: DraftEvent, seal: string | undefined): PreparedEvent {
-  const block = seal === undefined ? d.block : `${d.block}\r\n${SEAL_HEADER}: ${seal}`;
-  return { id: d.id, subject: d.subject, bytes: d.bytes, h: WireHeaders.of(block), hash: d.hash };
+  return {
+    id: d.id,
+    subject: d.subject,
+    bytes: d.bytes,
+    h: WireHeaders.of(d.block, seal),
+    hash: d.hash,
+  };
 }
 
 /** `prepareEvent` up to the seal, which a publisher may make for many events at once. */
@@ -389,7 +520,7 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
   envelope.correlationId = req.correlationId ?? id;
   if (req.causationId) envelope.causationId = req.causationId;
   envelope.prev = req.prev;
-  envelope.data = parsed.data;
+  // `data` last: written after the rest (see `envelopeBytes`).
   const subject = eventSubject({
     county,
     agency,
@@ -407,7 +538,11 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
       block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
   }
   // Encoded once: the seal's hash is of these very bytes, sent as they are on this very subject.
-  const bytes = Buffer.from(JSON.stringify(envelope));
+  const data = JSON.stringify(parsed.data) as string | undefined;
+  const bytes =
+    data === undefined
+      ? Buffer.from(JSON.stringify(envelope))
+      : envelopeBytes(JSON.stringify(envelope), data);
   const hash = maker.signer ? sha256Hex(bytes) : undefined;
   return { id, subject, block, bytes, hash };
 }
@@ -672,14 +807,9 @@ export class EventPublisher implements Publisher {
       );
       return;
     }
-    let body: {
-      stream?: string;
-      seq?: number;
-      duplicate?: boolean;
-      error?: { code?: number; err_code?: number; description?: string };
-    };
+    let body: AckBody;
     try {
-      body = readAck(decoder.decode(msg.data));
+      body = readAck(msg.data);
     } catch (cause) {
       this.#settle(token);
       p.reject(new BusError("refused", "unreadable publish ack", false, { cause }));
