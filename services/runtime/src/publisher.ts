@@ -113,7 +113,8 @@ type Pending = {
   subject: string;
   bytes: Uint8Array;
   headers: MsgHdrs;
-  reply: string;
+  /** Its number among this publisher's sends: its reply subject's last token, in base 36. */
+  token: number;
 };
 
 const decoder = new TextDecoder();
@@ -564,7 +565,7 @@ export class EventPublisher implements Publisher {
     Pick<PublisherOptions, "metrics" | "idKey" | "signer" | "logger">;
   readonly #inbox: string;
   readonly #sub: Subscription;
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new Map<number, Pending>();
   readonly #waiters: (() => void)[] = [];
   /** Runs only while acks are awaited: a publisher at rest wakes nothing. */
   #sweep: NodeJS.Timeout | undefined;
@@ -718,7 +719,7 @@ export class EventPublisher implements Publisher {
     resolve: Pending["resolve"],
     reject: Pending["reject"],
   ): void {
-    const token = (this.#next++).toString(36);
+    const token = this.#next++;
     const entry: Pending = {
       resolve,
       reject,
@@ -729,7 +730,7 @@ export class EventPublisher implements Publisher {
       subject,
       bytes,
       headers: h,
-      reply: `${this.#inbox}.${token}`,
+      token,
     };
     this.#pending.set(token, entry);
     this.#sweep ??= setInterval(() => this.#expire(), 100).unref();
@@ -745,7 +746,9 @@ export class EventPublisher implements Publisher {
   #transmit(p: Pending): void {
     p.tries++;
     p.expires = Date.now() + this.#opts.timeoutMs;
-    this.#nc.publish(p.subject, p.bytes, { reply: p.reply, headers: p.headers });
+    // The reply subject made as it is sent, not kept with every event awaiting its ack.
+    const reply = `${this.#inbox}.${p.token.toString(36)}`;
+    this.#nc.publish(p.subject, p.bytes, { reply, headers: p.headers });
   }
 
   /** Told of every event this publisher has had stored (the sealer's list of what is its own). */
@@ -774,12 +777,12 @@ export class EventPublisher implements Publisher {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  #settle(token: string) {
+  #settle(token: number) {
     this.#pending.delete(token);
     this.#waiters.shift()?.();
   }
 
-  #retryOrFail(token: string, p: Pending, err: BusError) {
+  #retryOrFail(token: number, p: Pending, err: BusError) {
     const delay = Math.min(1000, 50 * 2 ** p.tries);
     const inTime = Date.now() + delay - p.firstSent < this.#opts.retryForMs;
     if (p.tries <= this.#opts.retries || inTime) {
@@ -796,7 +799,7 @@ export class EventPublisher implements Publisher {
   }
 
   #onAck(msg: Msg) {
-    const token = msg.subject.slice(this.#inbox.length + 1);
+    const token = Number.parseInt(msg.subject.slice(this.#inbox.length + 1), 36);
     const p = this.#pending.get(token);
     if (!p) return;
     if (msg.headers?.code === 503) {
