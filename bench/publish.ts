@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { type EventData, eventSubject, STREAMS } from "@liandong/contracts";
 import {
   EventPublisher,
@@ -70,10 +72,10 @@ export async function publishBench(opts: {
   });
 
   // One turn of each side: `n` publishes, their inputs made before the clock starts.
-  const typedTurn = async (n: number) => {
+  const typedTurn = async (n: number, meter: Meter) => {
     const latencies: number[] = new Array(n);
     const data = Array.from({ length: n }, (_, i) => leadData(i));
-    const seconds = await drive(n, opts.window, (i) => {
+    const seconds = await drive(n, opts.window, meter, (i) => {
       const d = data[i]!;
       const t0 = performance.now();
       return publisher
@@ -93,7 +95,7 @@ export async function publishBench(opts: {
     return { seconds, latencies };
   };
 
-  const rawTurn = async (n: number) => {
+  const rawTurn = async (n: number, meter: Meter) => {
     // The same envelope bytes a typed publish produces, prepared outside the timed loop.
     const payloads = Array.from({ length: n }, (_, i) => {
       const data = leadData(i);
@@ -120,7 +122,7 @@ export async function publishBench(opts: {
       };
     });
     const latencies: number[] = new Array(n);
-    const seconds = await drive(n, opts.window, (i) => {
+    const seconds = await drive(n, opts.window, meter, (i) => {
       const p = payloads[i]!;
       const t0 = performance.now();
       const h = headers();
@@ -133,23 +135,39 @@ export async function publishBench(opts: {
   };
 
   // Warm up both paths.
-  await typedTurn(opts.events);
-  await rawTurn(opts.events);
+  const unmetered: Meter = { start() {}, stop() {} };
+  await typedTurn(opts.events, unmetered);
+  await rawTurn(opts.events, unmetered);
   // A round of each side in turn took a second or two, and in that time this machine's speed
   // moved enough to swing a pair's ratio between 0.74 and 1.45 in one run. Short turns,
   // alternating, let both sides of a round see the same machine. The figure is the median of
   // the rounds' ratios.
   const turn = Math.ceil(opts.events / opts.slices);
   // CPU time each side costs, whatever the machine's speed: this process and the server's.
-  const cpu = { typed: { client: 0, server: 0 }, raw: { client: 0, server: 0 } };
-  const measured = async <T>(side: keyof typeof cpu, run: () => Promise<T>): Promise<T> => {
-    const c0 = process.cpuUsage();
-    const s0 = serverCpuMicros(opts.serverPid);
-    const result = await run();
-    const c = process.cpuUsage(c0);
-    cpu[side].client += c.user + c.system;
-    cpu[side].server += serverCpuMicros(opts.serverPid) - s0;
-    return result;
+  // And this process's main thread's CPU time alone, where the typed side's own work runs: the
+  // side whose thread is saturated is bound by it, whatever the other threads have left.
+  const cpu = {
+    typed: { client: 0, server: 0, main: 0 },
+    raw: { client: 0, server: 0, main: 0 },
+  };
+  // Over the timed part of a turn alone (not its inputs' making).
+  const meterOf = (side: keyof typeof cpu): Meter => {
+    let c0 = process.cpuUsage();
+    let s0 = 0;
+    let m0 = 0;
+    return {
+      start() {
+        c0 = process.cpuUsage();
+        s0 = serverCpuMicros(opts.serverPid);
+        m0 = serverCpuMicros(process.pid, process.pid);
+      },
+      stop() {
+        const c = process.cpuUsage(c0);
+        cpu[side].main += serverCpuMicros(process.pid, process.pid) - m0;
+        cpu[side].client += c.user + c.system;
+        cpu[side].server += serverCpuMicros(opts.serverPid) - s0;
+      },
+    };
   };
   const turns = { typed: typedTurn, raw: rawTurn };
   const typed: number[] = [];
@@ -162,7 +180,7 @@ export async function publishBench(opts: {
       const n = Math.min(turn, opts.events - done);
       const order = (r + s) % 2 === 0 ? (["raw", "typed"] as const) : (["typed", "raw"] as const);
       for (const side of order) {
-        const t = await measured(side, () => turns[side](n));
+        const t = await turns[side](n, meterOf(side));
         seconds[side] += t.seconds;
         latencies[side].push(...t.latencies);
       }
@@ -197,6 +215,7 @@ export async function publishBench(opts: {
   });
   for (const side of ["typed", "raw"] as const) {
     figures[`publish.${side}_client_cpu_us`] = perEvent(cpu[side].client);
+    figures[`publish.${side}_main_thread_us`] = perEvent(cpu[side].main);
     if (opts.serverPid) figures[`publish.${side}_server_cpu_us`] = perEvent(cpu[side].server);
   }
   for (const [step, us] of Object.entries(steps))
@@ -246,12 +265,16 @@ function typedSteps(signer: Signer): { prepare: number; hash: number; seal: numb
   return best;
 }
 
-/** A process's CPU time so far (user and system) in µs, from /proc; 0 where there is none. */
-function serverCpuMicros(pid: number | undefined): number {
+/**
+ * A process's CPU time so far (user and system) in µs, from /proc, or one of its threads' (`tid`;
+ * the main thread's is the process id); 0 where there is none.
+ */
+function serverCpuMicros(pid: number | undefined, tid?: number): number {
   if (!pid) return 0;
   try {
+    const stat = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const f = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
     return ((Number(f[11]) + Number(f[12])) * 1_000_000) / CLOCK_TICKS;
   } catch {
     return 0;
@@ -260,12 +283,30 @@ function serverCpuMicros(pid: number | undefined): number {
 /** USER_HZ: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
 
+/**
+ * A full garbage collection, before a turn's clock starts: the inputs a turn made (thousands of
+ * lead objects on the typed side, of buffers on the raw side) are moved out of the young
+ * generation then, rather than copied by the scavenges of the timed turn, which would charge
+ * one side for how the benchmark holds its inputs (all of a turn's at once, for the whole turn)
+ * rather than for publishing them.
+ */
+const collectGarbage = (() => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+})();
+
+/** What a turn's timed part costs: told when it starts and when it ends. */
+type Meter = { start(): void; stop(): void };
+
 /** Runs `n` operations with at most `window` outstanding; returns the elapsed seconds. */
 async function drive(
   n: number,
   window: number,
+  meter: Meter,
   op: (i: number) => Promise<unknown>,
 ): Promise<number> {
+  collectGarbage();
+  meter.start();
   const started = performance.now();
   let inflight = 0;
   let wake: (() => void) | undefined;
@@ -286,6 +327,8 @@ async function drive(
     });
   }
   while (inflight > 0) await new Promise<void>((r) => (wake = r));
+  const seconds = (performance.now() - started) / 1000;
+  meter.stop();
   if (failure) throw failure;
-  return (performance.now() - started) / 1000;
+  return seconds;
 }

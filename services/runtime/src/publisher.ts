@@ -113,23 +113,78 @@ type Pending = {
   subject: string;
   bytes: Uint8Array;
   headers: MsgHdrs;
-  reply: string;
+  /** Its number among this publisher's sends: its reply subject's last token, in base 36. */
+  token: number;
 };
 
 const decoder = new TextDecoder();
-const PLAIN_ACK =
-  /^\{"stream":"([^"\\]+)",(?:"domain":"[^"\\]*",)?"seq":(\d+)(,"duplicate":true)?\}$/;
 
-/** A publish ack: the usual `{"stream":…,"seq":…}` read without building a JSON object. */
-function readAck(text: string): {
+type AckBody = {
   stream?: string;
   seq?: number;
   duplicate?: boolean;
   error?: { code?: number; err_code?: number; description?: string };
-} {
-  const m = PLAIN_ACK.exec(text);
-  if (m) return { stream: m[1]!, seq: Number(m[2]), duplicate: m[3] !== undefined };
-  return JSON.parse(text);
+};
+
+const ACK_START = Buffer.from('{"stream":"');
+const ACK_SEQ = Buffer.from(',"seq":');
+const ACK_DOMAIN = Buffer.from(',"domain":"');
+const ACK_DUPLICATE = Buffer.from(',"duplicate":true}');
+const QUOTE = 0x22;
+const CLOSE = 0x7d;
+/** The stream name of the last plain ack read, with its bytes: the same stream answers every time. */
+let lastStream = { bytes: Buffer.alloc(0), name: "" };
+
+/** Whether `data` holds `part` at `at`. */
+function holds(data: Uint8Array, at: number, part: Uint8Array): boolean {
+  if (at + part.length > data.length) return false;
+  for (let i = 0; i < part.length; i++) if (data[at + i] !== part[i]) return false;
+  return true;
+}
+
+/**
+ * A publish ack: the usual `{"stream":…,"seq":…}` (a domain, a duplicate) read from its bytes,
+ * without decoding them or building a JSON object; anything else parsed as JSON.
+ */
+export function readAck(data: Uint8Array): AckBody {
+  return readPlainAck(data) ?? JSON.parse(decoder.decode(data));
+}
+
+function readPlainAck(data: Uint8Array): AckBody | undefined {
+  if (!holds(data, 0, ACK_START)) return undefined;
+  let at = ACK_START.length;
+  const nameStart = at;
+  while (at < data.length && data[at] !== QUOTE) {
+    if (data[at] === 0x5c) return undefined;
+    at++;
+  }
+  if (at >= data.length) return undefined;
+  const nameBytes = data.subarray(nameStart, at);
+  let stream = lastStream.name;
+  if (!lastStream.bytes.equals(nameBytes)) {
+    stream = decoder.decode(nameBytes);
+    lastStream = { bytes: Buffer.from(nameBytes), name: stream };
+  }
+  at++;
+  if (holds(data, at, ACK_DOMAIN)) {
+    at += ACK_DOMAIN.length;
+    while (at < data.length && data[at] !== QUOTE) {
+      if (data[at] === 0x5c) return undefined;
+      at++;
+    }
+    at++;
+  }
+  if (!holds(data, at, ACK_SEQ)) return undefined;
+  at += ACK_SEQ.length;
+  let seq = 0;
+  const digits = at;
+  for (; at < data.length && data[at]! >= 0x30 && data[at]! <= 0x39; at++)
+    seq = seq * 10 + data[at]! - 0x30;
+  if (at === digits || at - digits > 15) return undefined;
+  if (at === data.length - 1 && data[at] === CLOSE) return { stream, seq, duplicate: false };
+  if (at + ACK_DUPLICATE.length === data.length && holds(data, at, ACK_DUPLICATE))
+    return { stream, seq, duplicate: true };
+  return undefined;
 }
 const WRONG_LAST_SEQUENCE = 10071;
 const LINE_BREAK = /[\r\n]/;
@@ -144,9 +199,16 @@ class WireHeaders implements MsgHdrs {
   #map: MsgHdrsImpl | undefined;
   #changed = false;
 
-  /** `block`: `NATS/1.0` and one `Key: value` line per header, without the closing blank line. */
-  static of(block: string): WireHeaders {
-    return new WireHeaders(Buffer.from(`${block}\r\n\r\n`));
+  /**
+   * `block`: `NATS/1.0` and one `Key: value` line per header, without the closing blank line;
+   * and the seal's line after them, when there is one.
+   */
+  static of(block: string, seal?: string): WireHeaders {
+    return new WireHeaders(
+      seal === undefined
+        ? inPlace(block, HEADERS_END, "", "")
+        : inPlace(block, SEAL_LINE, seal, HEADERS_END),
+    );
   }
 
   private constructor(block: Uint8Array) {
@@ -207,6 +269,71 @@ class WireHeaders implements MsgHdrs {
   [Symbol.iterator]() {
     return this.#h[Symbol.iterator]();
   }
+}
+
+const HEADERS_END = "\r\n\r\n";
+const SEAL_LINE = `\r\n${SEAL_HEADER}: `;
+
+/**
+ * Bytes made in place: an event's envelope and its header block are written piece by piece
+ * into a shared slab, as `Buffer.from` writes a string into its pool, rather than joined into
+ * one string first and that copied (and measured) again. A slab is as small as Node's pool, so
+ * an event's bytes kept long keep no more memory alive than `Buffer.from`'s would.
+ */
+const SLAB = 8192;
+let slab = Buffer.allocUnsafe(SLAB);
+let slabAt = 0;
+
+/** Room for `max` bytes in the slab (a fresh one when they do not fit): where they go. */
+function slabFor(max: number): number {
+  if (slabAt + max > SLAB) {
+    slab = Buffer.allocUnsafe(SLAB);
+    slabAt = 0;
+  }
+  return slabAt;
+}
+
+/** The slab's bytes from `start` to `end`, taken (the next start aligned to 8, as Node's pool). */
+function taken(start: number, end: number): Buffer {
+  slabAt = (end + 7) & ~7;
+  return slab.subarray(start, end);
+}
+
+/** The UTF-8 bytes of `a`, `b`, `c` and `d` one after the other, as of their join. */
+export function inPlace(a: string, b: string, c: string, d: string): Buffer {
+  // Three bytes at most for each UTF-16 unit (a lone surrogate is written as U+FFFD). A part
+  // ending half-way through a surrogate pair (never, in a header) is written joined.
+  const max = 3 * (a.length + b.length + c.length + d.length);
+  if (max > SLAB / 2 || highSurrogateLast(a) || highSurrogateLast(b) || highSurrogateLast(c))
+    return Buffer.from(a + b + c + d);
+  const start = slabFor(max);
+  let at = start + slab.write(a, start);
+  at += slab.write(b, at);
+  at += slab.write(c, at);
+  at += slab.write(d, at);
+  return taken(start, at);
+}
+
+function highSurrogateLast(s: string): boolean {
+  const last = s.charCodeAt(s.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
+}
+
+/**
+ * An envelope's bytes: `head`, the envelope's JSON without its data (ending in `}`), with
+ * `"data":` and the data's JSON added as its last member: the bytes of the whole envelope's
+ * `JSON.stringify`, without making that string (two bytes a character, once any text is Chinese).
+ */
+export function envelopeBytes(head: string, data: string): Buffer {
+  const max = 3 * (head.length + data.length) + 8;
+  if (max > SLAB / 2) return Buffer.from(`${head.slice(0, -1)},"data":${data}}`);
+  const start = slabFor(max);
+  // Over the head's closing brace: the data follows as the last member.
+  let at = start + slab.write(head, start) - 1;
+  at += slab.write(',"data":', at, "latin1");
+  at += slab.write(data, at);
+  slab[at++] = 0x7d;
+  return taken(start, at);
 }
 
 /** A header value as the block carries it: refused if it would break the block's lines. */
@@ -339,8 +466,13 @@ type DraftEvent = {
 
 /** The draft's bytes and headers, with its seal (its publisher's, over the draft's hash). */
 function finishEvent(d: DraftEvent, seal: string | undefined): PreparedEvent {
-  const block = seal === undefined ? d.block : `${d.block}\r\n${SEAL_HEADER}: ${seal}`;
-  return { id: d.id, subject: d.subject, bytes: d.bytes, h: WireHeaders.of(block), hash: d.hash };
+  return {
+    id: d.id,
+    subject: d.subject,
+    bytes: d.bytes,
+    h: WireHeaders.of(d.block, seal),
+    hash: d.hash,
+  };
 }
 
 /** `prepareEvent` up to the seal, which a publisher may make for many events at once. */
@@ -389,7 +521,7 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
   envelope.correlationId = req.correlationId ?? id;
   if (req.causationId) envelope.causationId = req.causationId;
   envelope.prev = req.prev;
-  envelope.data = parsed.data;
+  // `data` last: written after the rest (see `envelopeBytes`).
   const subject = eventSubject({
     county,
     agency,
@@ -407,7 +539,11 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
       block += `\r\nNats-Expected-Last-Subject-Sequence-Subject: ${headerValue("expect.subject", req.expect.subject)}`;
   }
   // Encoded once: the seal's hash is of these very bytes, sent as they are on this very subject.
-  const bytes = Buffer.from(JSON.stringify(envelope));
+  const data = JSON.stringify(parsed.data) as string | undefined;
+  const bytes =
+    data === undefined
+      ? Buffer.from(JSON.stringify(envelope))
+      : envelopeBytes(JSON.stringify(envelope), data);
   const hash = maker.signer ? sha256Hex(bytes) : undefined;
   return { id, subject, block, bytes, hash };
 }
@@ -429,7 +565,7 @@ export class EventPublisher implements Publisher {
     Pick<PublisherOptions, "metrics" | "idKey" | "signer" | "logger">;
   readonly #inbox: string;
   readonly #sub: Subscription;
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new Map<number, Pending>();
   readonly #waiters: (() => void)[] = [];
   /** Runs only while acks are awaited: a publisher at rest wakes nothing. */
   #sweep: NodeJS.Timeout | undefined;
@@ -583,7 +719,7 @@ export class EventPublisher implements Publisher {
     resolve: Pending["resolve"],
     reject: Pending["reject"],
   ): void {
-    const token = (this.#next++).toString(36);
+    const token = this.#next++;
     const entry: Pending = {
       resolve,
       reject,
@@ -594,7 +730,7 @@ export class EventPublisher implements Publisher {
       subject,
       bytes,
       headers: h,
-      reply: `${this.#inbox}.${token}`,
+      token,
     };
     this.#pending.set(token, entry);
     this.#sweep ??= setInterval(() => this.#expire(), 100).unref();
@@ -610,7 +746,9 @@ export class EventPublisher implements Publisher {
   #transmit(p: Pending): void {
     p.tries++;
     p.expires = Date.now() + this.#opts.timeoutMs;
-    this.#nc.publish(p.subject, p.bytes, { reply: p.reply, headers: p.headers });
+    // The reply subject made as it is sent, not kept with every event awaiting its ack.
+    const reply = `${this.#inbox}.${p.token.toString(36)}`;
+    this.#nc.publish(p.subject, p.bytes, { reply, headers: p.headers });
   }
 
   /** Told of every event this publisher has had stored (the sealer's list of what is its own). */
@@ -639,12 +777,12 @@ export class EventPublisher implements Publisher {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  #settle(token: string) {
+  #settle(token: number) {
     this.#pending.delete(token);
     this.#waiters.shift()?.();
   }
 
-  #retryOrFail(token: string, p: Pending, err: BusError) {
+  #retryOrFail(token: number, p: Pending, err: BusError) {
     const delay = Math.min(1000, 50 * 2 ** p.tries);
     const inTime = Date.now() + delay - p.firstSent < this.#opts.retryForMs;
     if (p.tries <= this.#opts.retries || inTime) {
@@ -661,7 +799,7 @@ export class EventPublisher implements Publisher {
   }
 
   #onAck(msg: Msg) {
-    const token = msg.subject.slice(this.#inbox.length + 1);
+    const token = Number.parseInt(msg.subject.slice(this.#inbox.length + 1), 36);
     const p = this.#pending.get(token);
     if (!p) return;
     if (msg.headers?.code === 503) {
@@ -672,14 +810,9 @@ export class EventPublisher implements Publisher {
       );
       return;
     }
-    let body: {
-      stream?: string;
-      seq?: number;
-      duplicate?: boolean;
-      error?: { code?: number; err_code?: number; description?: string };
-    };
+    let body: AckBody;
     try {
-      body = readAck(decoder.decode(msg.data));
+      body = readAck(msg.data);
     } catch (cause) {
       this.#settle(token);
       p.reject(new BusError("refused", "unreadable publish ack", false, { cause }));

@@ -90,13 +90,19 @@ export function sealsOf(
       `\0${eventSealText(events[i]!.subject, events[i]!.hash)}`,
       "base64url",
     );
-  // Each event's audit path, leaf upward, as its seal writes it (`.<sibling>`…).
-  const paths: string[] = new Array(n).fill("");
-  const root = Buffer.from(tree(leaves, 0, n, paths), "base64url");
+  // Each event's seal as its parts, the audit path leaf upward after the signature: joined
+  // once into a flat string (not built up a sibling at a time, then copied flat when written).
+  const parts: string[][] = new Array(n);
+  for (let i = 0; i < n; i++) parts[i] = [`b1.${n}.${i}`, ""];
+  const root = Buffer.from(tree(leaves, 0, n, parts), "base64url");
   const signature = signer.sign(eventsSealText(root.toString("hex"), n));
-  const head = `b1.${n}.`;
-  for (let i = 0; i < n; i++) paths[i] = `${head}${i}.${signature}${paths[i]}`;
-  return paths;
+  const seals = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const p = parts[i]!;
+    p[1] = signature;
+    seals[i] = p.join(".");
+  }
+  return seals;
 }
 
 /** `0x01 ‖ left ‖ right`, refilled for each node of a batch's tree (sealing is synchronous). */
@@ -107,14 +113,14 @@ const NODE_INPUT = Buffer.alloc(65, 1);
  * largest power of two below the size), adding to each leaf's path the sibling it meets on the
  * way up.
  */
-function tree(leaves: string[], lo: number, hi: number, paths: string[]): string {
+function tree(leaves: string[], lo: number, hi: number, paths: string[][]): string {
   if (hi - lo === 1) return leaves[lo]!;
   let k = 1;
   while (k * 2 < hi - lo) k *= 2;
   const left = tree(leaves, lo, lo + k, paths);
   const right = tree(leaves, lo + k, hi, paths);
-  for (let i = lo; i < lo + k; i++) paths[i] += `.${right}`;
-  for (let i = lo + k; i < hi; i++) paths[i] += `.${left}`;
+  for (let i = lo; i < lo + k; i++) paths[i]!.push(right);
+  for (let i = lo + k; i < hi; i++) paths[i]!.push(left);
   NODE_INPUT.write(left, 1, 32, "base64url");
   NODE_INPUT.write(right, 33, 32, "base64url");
   return oneShot("sha256", NODE_INPUT, "base64url");

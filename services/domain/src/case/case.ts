@@ -1,4 +1,5 @@
 import type { AgencyCode, CaseView, EventData, Sanction } from "@liandong/contracts";
+import type { RecordedEvent } from "../bus-events.ts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
 import { checkSanctions, type FieldIssue, type SanctionConfig } from "./sanctions.ts";
 
@@ -9,17 +10,11 @@ import { checkSanctions, type FieldIssue, type SanctionConfig } from "./sanction
 export type CaseRecord = CaseView & { applied: string[] };
 export type CaseState = { status: "none" } | CaseRecord;
 
-type Recorded<T extends "case.opened" | "case.step-recorded" | "case.closed"> = {
-  id: string;
-  type: T;
-  /** When it was recorded (ISO 8601): the command's `at`, the envelope's `time`. */
-  time: string;
-  /** The officer who took the step. */
-  actor: string;
-  /** The agency that recorded it: only the case's own agency moves a case. */
-  agency: AgencyCode;
-  data: EventData<T>;
-};
+/** Only the case's own agency moves a case. */
+type Recorded<T extends "case.opened" | "case.step-recorded" | "case.closed"> = RecordedEvent<
+  T,
+  "id" | "actor" | "agency"
+>;
 /** A case's events as decided here and as read off the bus (an envelope is one of these). */
 export type CaseEvent =
   | Recorded<"case.opened">

@@ -6,6 +6,7 @@ import {
   type MajorCaseGround,
   OFFICE,
 } from "@liandong/contracts";
+import type { RecordedEvent } from "../bus-events.ts";
 import type { CaseRecord } from "../case/case.ts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
 
@@ -83,15 +84,8 @@ export type MajorCaseRecord = {
 };
 export type MajorCaseState = { status: "none" } | MajorCaseRecord;
 
-type Recorded<T extends "major-case.reported" | "major-case.acknowledged" | "major-case.chased"> = {
-  id: string;
-  type: T;
-  time: string;
-  /** The county and agency that recorded it (the envelope's, authenticated by the subject). */
-  county: string;
-  agency: AgencyCode;
-  data: EventData<T>;
-};
+type Recorded<T extends "major-case.reported" | "major-case.acknowledged" | "major-case.chased"> =
+  RecordedEvent<T, "id" | "county" | "agency">;
 export type MajorCaseEvent =
   | Recorded<"major-case.reported">
   | Recorded<"major-case.acknowledged">

@@ -5,6 +5,7 @@ import {
   type InspectionFindings,
   OFFICE,
 } from "@liandong/contracts";
+import type { RecordedEvent } from "../bus-events.ts";
 import { openedBy, type Refusal, refuse } from "../decider.ts";
 
 type Planned = EventData<"inspection.planned">;
@@ -37,15 +38,10 @@ export type Inspection = InspectionPlan & {
 };
 export type InspectionState = { status: "none" } | Inspection;
 
-type Recorded<T extends "inspection.planned" | "inspection.findings-recorded"> = {
-  id: string;
-  type: T;
-  /** When it was recorded (ISO 8601): the command's `at`, the envelope's `time`. */
-  time: string;
-  /** The agency that recorded it (the envelope's, authenticated by the subject). */
-  agency: AgencyCode;
-  data: EventData<T>;
-};
+type Recorded<T extends "inspection.planned" | "inspection.findings-recorded"> = RecordedEvent<
+  T,
+  "id" | "agency"
+>;
 
 /** An inspection's events as decided here and as read off the bus (an envelope is one of these). */
 export type InspectionEvent =

@@ -6,6 +6,7 @@ import {
   type OfficerEntry,
   type OfficerRole,
 } from "@liandong/contracts";
+import type { RecordedEvent } from "../bus-events.ts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
 import { checkText } from "../text.ts";
 
@@ -33,14 +34,8 @@ export type OfficerCommand =
   | (Step & { type: "renew"; expiresAt: string })
   | (Step & { type: "revoke"; reason: string });
 
-type Recorded<T extends "officer.registered" | "officer.renewed" | "officer.revoked"> = {
-  type: T;
-  /** When it was recorded (the envelope's `time`). */
-  time: string;
-  /** The agency that recorded it (the envelope's, authenticated by its subject). */
-  agency: AgencyCode;
-  data: EventData<T>;
-};
+type Recorded<T extends "officer.registered" | "officer.renewed" | "officer.revoked"> =
+  RecordedEvent<T, "agency">;
 /** An officer's events as decided here and as read off the bus (an envelope is one of these). */
 export type OfficerEvent =
   | Recorded<"officer.registered">

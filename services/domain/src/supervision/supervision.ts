@@ -6,6 +6,7 @@ import {
   OFFICE,
   type SupervisionOrderView,
 } from "@liandong/contracts";
+import type { RecordedEvent } from "../bus-events.ts";
 import { openedBy, type Refusal, refuse } from "../decider.ts";
 
 /**
@@ -17,15 +18,7 @@ export type SupervisionOrder = SupervisionOrderView & { events: string[] };
 export type SupervisionState = { status: "none" } | SupervisionOrder;
 
 type Recorded<T extends "supervision.ordered" | "supervision.answered" | "supervision.escalated"> =
-  {
-    id: string;
-    type: T;
-    /** When it was recorded (ISO 8601): the command's `at`, the envelope's `time`. */
-    time: string;
-    /** The agency that recorded it (the envelope's, authenticated by the subject). */
-    agency: AgencyCode;
-    data: EventData<T>;
-  };
+  RecordedEvent<T, "id" | "agency">;
 
 /** An order's events as decided here and as read off the bus (an envelope is one of these). */
 export type SupervisionEvent =
