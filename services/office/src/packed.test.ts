@@ -232,6 +232,34 @@ describe("packed data", () => {
     expect(passed.get("p")!.violations).toBe(tail[0]);
   });
 
+  it("keeps numbers put into a lazy map as numbers, not as values still to read", () => {
+    const bytes = pack([
+      new Map<string, unknown>([
+        ["a", 7],
+        ["b", { n: 8 }],
+        ["c", 9],
+      ]),
+    ]);
+    const r = new PackedReader(bytes);
+    const lazy = new LazyMap<string, unknown>();
+    r.mapInto(lazy as Map<unknown, unknown>, true);
+    expect(lazy.pending).toBe(3);
+    lazy.set("b", 3);
+    lazy.set("d", 0);
+    expect(lazy.pending).toBe(2);
+    expect(lazy.get("b")).toBe(3);
+    expect(lazy.get("d")).toBe(0);
+    lazy.delete("c");
+    expect(lazy.pending).toBe(1);
+    expect([...lazy]).toStrictEqual([
+      ["a", 7],
+      ["b", 3],
+      ["d", 0],
+    ]);
+    expect(lazy.pending).toBe(0);
+    expect(lazy.readSome(5)).toBe(0);
+  });
+
   it("refuses what is not plain data", () => {
     expect(() => pack([new Date()])).toThrow(/plain data/);
     expect(() => pack([() => 1])).toThrow(/plain data/);

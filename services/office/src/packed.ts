@@ -574,7 +574,7 @@ export class PackedReader {
 
   /**
    * A Map's entries put into `target` (cleared first), as `value` reads them; with `lazy`, each
-   * value is passed over (`skip`) and put as a `Pending` its map reads when asked for it.
+   * value is passed over (`skip`) and put as where it is, which its map reads when asked for.
    */
   mapInto(target: Map<unknown, unknown>, lazy?: boolean): void {
     if (lazy && !(target instanceof LazyMap)) throw new Error("read lazily into a plain Map");
@@ -584,25 +584,29 @@ export class PackedReader {
       this.#at++;
       const n = this.#varint();
       if (n > this.#buf.length - this.#at) throw new Error("cut short");
-      target.clear();
+      if (lazy) (target as LazyMap<unknown, unknown>).readFrom(this);
+      else target.clear();
       for (let i = 0; i < n; i++) {
         const k = this.value();
-        target.set(k, lazy ? new Pending(this, this.skip()) : this.value());
+        if (lazy) (target as LazyMap<unknown, unknown>).passedOver(k, this.skip());
+        else target.set(k, this.value());
       }
+      if (target.size !== n) throw new Error("a key written twice");
       return;
     }
     this.#at++;
     const n = this.#lazyHead();
     // The strings, shapes and frozen values first: numbered, each read when first asked for.
     this.skip();
-    target.clear();
+    if (lazy) (target as LazyMap<unknown, unknown>).readFrom(this);
+    else target.clear();
     for (let i = 0; i < n; i++) {
       const k = this.value();
       const length = this.#length();
       if (lazy) {
         // Passed over: its bytes are all there (a value longer than them is refused when read).
         const from = this.#bytes(length);
-        (target as LazyMap<unknown, unknown>).passedOver(k, new Pending(this, from));
+        (target as LazyMap<unknown, unknown>).passedOver(k, from);
       } else target.set(k, this.value());
     }
     if (target.size !== n) throw new Error("a key written twice");
@@ -753,53 +757,65 @@ const PASSED: unique symbol = Symbol("passed over");
 /** A frozen value being read: one that refers to itself is refused. */
 const READING: unique symbol = Symbol("being read");
 
-/** A value of a map not read yet: where its reader passed over it (`PackedReader.skip`). */
-export class Pending {
-  constructor(
-    readonly reader: PackedReader,
-    readonly start: number,
-  ) {}
+/** A number put into a `LazyMap`, boxed: a bare number there is a value not read yet. */
+class Boxed {
+  constructor(readonly value: number) {}
 }
 
+/** A value as a `LazyMap` keeps it. */
+const kept = (v: unknown): unknown => (typeof v === "number" ? new Boxed(v) : v);
+
 /**
- * A Map whose values may be `Pending` (`PackedReader.mapInto`, lazy): each is read the first
+ * A Map whose values may not be read yet (`PackedReader.mapInto`, lazy): each is read the first
  * time it is asked for (by key, or in going through the map), then kept. Otherwise a Map: its
- * order, size and keys are there from the start.
+ * order, size and keys are there from the start. A value not read yet is kept as where its
+ * reader passed over it, a bare number (no object for each of a quarter of a million); a
+ * number put in is kept boxed.
  */
 export class LazyMap<K, V> extends Map<K, V> {
   /** Values not read yet. */
   #pending = 0;
+  /** Where the values not read yet are. */
+  #reader: PackedReader | undefined;
 
   #read(k: K, v: V): V {
-    if (!(v instanceof Pending)) return v;
-    const read = v.reader.at(v.start) as V;
-    super.set(k, read);
-    this.#pending--;
-    return read;
+    if (typeof v === "number") {
+      const read = this.#reader!.at(v) as V;
+      super.set(k, kept(read) as V);
+      this.#pending--;
+      return read;
+    }
+    return v instanceof Boxed ? (v.value as V) : v;
+  }
+
+  /** Emptied, to take values `reader` passes over (`passedOver`). */
+  readFrom(reader: PackedReader): void {
+    this.clear();
+    this.#reader = reader;
   }
 
   /**
-   * A value its reader passed over, put under a key not in the map (`PackedReader.mapInto`, a
-   * quarter of a million at a start): `set` without its checks.
+   * A value its reader passed over at `at`, put under a key not in the map (`PackedReader.mapInto`,
+   * a quarter of a million at a start): `set` without its checks.
    */
-  passedOver(k: K, p: Pending): void {
+  passedOver(k: K, at: number): void {
     this.#pending++;
-    super.set(k, p as V);
+    super.set(k, at as V);
   }
 
   override set(k: K, v: V): this {
-    if (v instanceof Pending) this.#pending++;
-    else if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
-    return super.set(k, v);
+    if (this.#pending > 0 && typeof super.get(k) === "number") this.#pending--;
+    return super.set(k, kept(v) as V);
   }
 
   override delete(k: K): boolean {
-    if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
+    if (this.#pending > 0 && typeof super.get(k) === "number") this.#pending--;
     return super.delete(k);
   }
 
   override clear(): void {
     this.#pending = 0;
+    this.#reader = undefined;
     super.clear();
   }
 
@@ -847,7 +863,7 @@ export class LazyMap<K, V> extends Map<K, V> {
         continue;
       }
       const [k, v] = next.value;
-      if (!(v instanceof Pending)) continue;
+      if (typeof v !== "number") continue;
       this.#read(k, v);
       left--;
       if (this.#pending === 0) break;
