@@ -25,6 +25,12 @@ const { data } = fc.letrec<{ data: unknown }>((tie) => ({
     fc.array(tie("data"), { maxLength: 5 }),
     fc.dictionary(text, tie("data"), { maxKeys: 5, noNullPrototype: true }),
     fc.array(fc.tuple(text, tie("data")), { maxLength: 4 }).map((e) => new Map(e)),
+    // Frozen (written once, referred to after): one of them, and twice the same one.
+    fc.array(tie("data"), { maxLength: 3 }).map((a) => Object.freeze(a)),
+    fc.dictionary(text, tie("data"), { maxKeys: 3, noNullPrototype: true }).map((o) => {
+      const f = Object.freeze(o);
+      return [f, f];
+    }),
   ),
 }));
 
@@ -170,6 +176,88 @@ describe("packed data", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("writes a frozen value once: read back frozen, one object wherever it was one", () => {
+    const list = Object.freeze(["illegal-sex-determination", "illegal-abortion"]);
+    const none = Object.freeze({});
+    const outer = Object.freeze({ list, note: "x" });
+    const records = new Map(
+      Array.from({ length: 6 }, (_, i) => [`r${i}`, { violations: list, overdue: none, outer }]),
+    );
+    const plain = new Map([["p", { violations: list, copy: ["illegal-sex-determination"] }]]);
+    const check = (back: Map<string, Record<string, unknown>>) => {
+      const values = [...back.values()];
+      for (const v of values) {
+        expect(v.violations).toBe(values[0]!.violations);
+        expect(v.overdue).toBe(values[0]!.overdue);
+        expect((v.outer as { list: unknown }).list).toBe(v.violations);
+      }
+      expect(Object.isFrozen(values[0]!.violations)).toBe(true);
+      expect(Object.isFrozen(values[0]!.overdue)).toBe(true);
+      expect(values[0]!.violations).toStrictEqual(list);
+    };
+    const w = new PackedWriter();
+    const steps = w.lazyMap(records, 2);
+    while (!steps.next().done);
+    w.value(plain);
+    w.value([list, none]);
+    const bytes = Buffer.concat(w.finish());
+    // At once.
+    const [all, plainBack, last] = unpack(bytes) as [
+      Map<string, Record<string, unknown>>,
+      Map<string, Record<string, unknown>>,
+      unknown[],
+    ];
+    check(all);
+    expect(plainBack.get("p")!.violations).toBe(all.get("r0")!.violations);
+    // Not frozen, not shared: a copy as written.
+    expect(Object.isFrozen(plainBack.get("p")!.copy)).toBe(false);
+    expect(last[0]).toBe(all.get("r0")!.violations);
+    // Lazily, in any order: the same objects.
+    const r = new PackedReader(bytes);
+    const lazy = new LazyMap<string, Record<string, unknown>>();
+    r.mapInto(lazy as Map<unknown, unknown>, true);
+    const after = r.value() as Map<string, Record<string, unknown>>;
+    const lastLazy = r.value() as unknown[];
+    expect(lazy.get("r4")!.violations).toBe(lastLazy[0]);
+    expect(after.get("p")!.violations).toBe(lastLazy[0]);
+    check(lazy);
+    // A plain map read lazily: its frozen values passed over, read when referred to.
+    const p = new PackedReader(bytes);
+    p.skip();
+    const passed = new LazyMap<string, Record<string, unknown>>();
+    p.mapInto(passed as Map<unknown, unknown>, true);
+    const tail = p.value() as unknown[];
+    expect(passed.get("p")!.violations).toBe(tail[0]);
+  });
+
+  it("keeps numbers put into a lazy map as numbers, not as values still to read", () => {
+    const bytes = pack([
+      new Map<string, unknown>([
+        ["a", 7],
+        ["b", { n: 8 }],
+        ["c", 9],
+      ]),
+    ]);
+    const r = new PackedReader(bytes);
+    const lazy = new LazyMap<string, unknown>();
+    r.mapInto(lazy as Map<unknown, unknown>, true);
+    expect(lazy.pending).toBe(3);
+    lazy.set("b", 3);
+    lazy.set("d", 0);
+    expect(lazy.pending).toBe(2);
+    expect(lazy.get("b")).toBe(3);
+    expect(lazy.get("d")).toBe(0);
+    lazy.delete("c");
+    expect(lazy.pending).toBe(1);
+    expect([...lazy]).toStrictEqual([
+      ["a", 7],
+      ["b", 3],
+      ["d", 0],
+    ]);
+    expect(lazy.pending).toBe(0);
+    expect(lazy.readSome(5)).toBe(0);
   });
 
   it("refuses what is not plain data", () => {

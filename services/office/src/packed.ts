@@ -5,8 +5,11 @@
  * of times cost a few bytes each. Keeps what JSON loses: `undefined` (a key present with no
  * value stays present: the tracker's objects keep their one shape), Maps, and integers exact.
  * Objects come back with their keys in the order they were written, as plain objects (one
- * without a prototype too); nothing else (no classes, no shared references: an object referred
- * to twice is written twice, as JSON does).
+ * without a prototype too); nothing else (no classes). An object or array referred to twice is
+ * written twice, as JSON does, unless frozen: a frozen one (the domain's interned lists, the
+ * tracker's one empty `overdue`) is written once and referred to by number after, and comes back
+ * frozen, one object wherever it was one — a year of referrals holds a handful of lists of
+ * violations, not a million copies of them.
  */
 
 const UNDEFINED = 0;
@@ -29,12 +32,18 @@ const MAP = 13;
  * entry: its key, the byte length of its value (four bytes, little-endian), its value.
  */
 const LAZY_MAP = 14;
+/** A frozen object or array seen for the first time: numbered, then written as any other. */
+const FROZEN_NEW = 15;
+/** A frozen object or array written before: its number. */
+const FROZEN_REF = 16;
 
 const CHUNK = 1 << 20;
 /** Lowercase hex of even length, long enough to halve: SHA-256 digests, hash prefixes. */
 const HEX = /^(?:[0-9a-f]{2}){8,}$/;
 
 type ShapeNode = { id: number; next?: Map<string, ShapeNode> };
+/** What the values of a lazy map write first (`PackedWriter.lazyMap`). */
+type Found = { strings: Set<string>; shapes: Map<ShapeNode, string[]>; frozen: Set<object> };
 
 /** Writes values one after another; the strings and shapes already written are referred to. */
 export class PackedWriter {
@@ -45,6 +54,8 @@ export class PackedWriter {
   /** The shapes written, as a tree of their keys in order; `id` where one ends. */
   #shapes: ShapeNode = { id: -1 };
   #shapeCount = 0;
+  /** The frozen objects and arrays written, by number. */
+  #frozen = new Map<object, number>();
 
   /** Everything written so far, the last chunk cut to its length. */
   finish(): Buffer[] {
@@ -139,6 +150,16 @@ export class PackedWriter {
           this.#byte(NULL);
           return;
         }
+        if (!(v instanceof Map) && Object.isFrozen(v)) {
+          const known = this.#frozen.get(v);
+          if (known !== undefined) {
+            this.#byte(FROZEN_REF);
+            this.#varint(known);
+            return;
+          }
+          this.#frozen.set(v, this.#frozen.size);
+          this.#byte(FROZEN_NEW);
+        }
         if (Array.isArray(v)) {
           this.#byte(ARRAY);
           this.#varint(v.length);
@@ -193,22 +214,23 @@ export class PackedWriter {
 
   /**
    * A Map written so that its values can be read one by one when asked for (`LAZY_MAP`): the
-   * strings and shapes they write first are written before them, together; each value after
-   * its byte length. A step of the generator every `every` entries.
+   * strings, shapes and frozen values they write first are written before them, together; each
+   * value after its byte length. A step of the generator every `every` entries.
    */
   *lazyMap(m: ReadonlyMap<unknown, unknown>, every: number): Generator<void> {
-    const strings = new Set<string>();
-    const shapes = new Map<ShapeNode, string[]>();
+    const found: Found = { strings: new Set(), shapes: new Map(), frozen: new Set() };
+    const { strings, shapes, frozen } = found;
     let n = 0;
     for (const v of m.values()) {
-      this.#collect(v, strings, shapes);
+      this.#collect(v, found);
       if (++n % every === 0) yield;
     }
     this.#byte(LAZY_MAP);
     this.#varint(m.size);
-    // Written as one array: each string, and an object of each shape (its values undefined).
+    // Written as one array: each string, an object of each shape (its values undefined), each
+    // frozen value (one inside another first).
     this.#byte(ARRAY);
-    this.#varint(strings.size + shapes.size);
+    this.#varint(strings.size + shapes.size + frozen.size);
     for (const str of strings) this.#string(str);
     for (const keys of shapes.values()) {
       const o: Record<string, unknown> = {};
@@ -221,6 +243,7 @@ export class PackedWriter {
         });
       this.value(o);
     }
+    for (const f of frozen) this.value(f);
     yield;
     n = 0;
     for (const [k, v] of m) {
@@ -236,40 +259,44 @@ export class PackedWriter {
     }
   }
 
-  /** The strings and shapes `v` would write first, in the order it would. */
-  #collect(v: unknown, strings: Set<string>, shapes: Map<ShapeNode, string[]>): void {
+  /** The strings, shapes and frozen values `v` would write first, in the order it would. */
+  #collect(v: unknown, found: Found): void {
     if (typeof v === "string") {
-      if (!this.#strings.has(v)) strings.add(v);
+      if (!this.#strings.has(v)) found.strings.add(v);
       return;
     }
     if (typeof v !== "object" || v === null) return;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) this.#collect(v[i], strings, shapes);
-      return;
-    }
     if (v instanceof Map) {
       for (const [k, x] of v) {
-        this.#collect(k, strings, shapes);
-        this.#collect(x, strings, shapes);
+        this.#collect(k, found);
+        this.#collect(x, found);
       }
       return;
     }
-    const o = v as Record<string, unknown>;
-    let node = this.#shapes;
-    const keys: string[] = [];
-    for (const k in o) {
-      if (!Object.hasOwn(o, k)) continue;
-      keys.push(k);
-      let next = node.next?.get(k);
-      if (!next) {
-        next = { id: -1 };
-        node.next ??= new Map();
-        node.next.set(k, next);
+    const frozen = Object.isFrozen(v);
+    if (frozen && (this.#frozen.has(v) || found.frozen.has(v))) return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) this.#collect(v[i], found);
+    } else {
+      const o = v as Record<string, unknown>;
+      let node = this.#shapes;
+      const keys: string[] = [];
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
+        keys.push(k);
+        let next = node.next?.get(k);
+        if (!next) {
+          next = { id: -1 };
+          node.next ??= new Map();
+          node.next.set(k, next);
+        }
+        node = next;
       }
-      node = next;
+      if (node.id < 0 && !found.shapes.has(node)) found.shapes.set(node, keys);
+      for (const k of keys) this.#collect(o[k], found);
     }
-    if (node.id < 0 && !shapes.has(node)) shapes.set(node, keys);
-    for (const k of keys) this.#collect(o[k], strings, shapes);
+    // After what it holds: written after them, it refers to them.
+    if (frozen) found.frozen.add(v);
   }
 
   /** A Map written as `value` writes it, a step of the generator every `every` entries. */
@@ -325,6 +352,13 @@ export class PackedReader {
   #shapes: Shape[] = [];
   /** Where each shape was written, by its tag's offset: read again, it is not a new one. */
   #shapeAt = new Map<number, number>();
+  /** The frozen values written so far, by number; `PASSED` for one passed over and not yet read. */
+  #frozen: unknown[] = [];
+  /** Where each frozen value was written (its tag), and where it ends. */
+  #frozenAt: number[] = [];
+  #frozenEnd: number[] = [];
+  /** Each frozen value's number, by its tag's offset: read again, it is not a new one. */
+  #frozenByOffset = new Map<number, number>();
   /** Reading again a value passed over (`at`): the strings and shapes in it are known already. */
   #again = false;
 
@@ -450,9 +484,78 @@ export class PackedReader {
         }
         return start;
       }
+      case FROZEN_NEW: {
+        if (this.#again) {
+          this.#at = this.#frozenEnd[this.#frozenNumber(start)]!;
+          return start;
+        }
+        const i = this.#newFrozen(start);
+        this.skip();
+        this.#frozenEnd[i] = this.#at;
+        return start;
+      }
+      case FROZEN_REF:
+        if (this.#varint() >= this.#frozen.length)
+          throw new Error("refers to nothing written before");
+        return start;
       default:
         throw new Error(`unknown tag ${tag} at byte ${start}`);
     }
+  }
+
+  /** A frozen value's number, when written at `start` (its tag). */
+  #newFrozen(start: number): number {
+    const i = this.#frozen.length;
+    this.#frozen.push(PASSED);
+    this.#frozenAt.push(start);
+    this.#frozenEnd.push(start);
+    this.#frozenByOffset.set(start, i);
+    return i;
+  }
+
+  /** The number of the frozen value written at `start`, read (or passed over) before. */
+  #frozenNumber(start: number): number {
+    const i = this.#frozenByOffset.get(start);
+    if (i === undefined) throw new Error("a frozen value not read before");
+    return i;
+  }
+
+  /** A frozen value, read at its tag (`start`): made once, the same object wherever referred to. */
+  #frozenValue(start: number): unknown {
+    if (this.#again) {
+      const i = this.#frozenNumber(start);
+      const known = this.#frozen[i];
+      if (known !== PASSED) {
+        this.#at = this.#frozenEnd[i]!;
+        return known;
+      }
+      this.#frozen[i] = READING;
+      const v = Object.freeze(this.#shareable(this.value()));
+      this.#frozen[i] = v;
+      return v;
+    }
+    const i = this.#newFrozen(start);
+    this.#frozen[i] = READING;
+    const v = Object.freeze(this.#shareable(this.value()));
+    this.#frozen[i] = v;
+    this.#frozenEnd[i] = this.#at;
+    return v;
+  }
+
+  /** What a frozen value's tag may stand before: an array or an object (not a Map, nothing else). */
+  #shareable(v: unknown): object {
+    if (typeof v !== "object" || v === null || v instanceof Map)
+      throw new Error("a frozen value that is not an object or array");
+    return v;
+  }
+
+  /** A frozen value referred to by number: read where it was written, if it was passed over. */
+  #frozenRef(): unknown {
+    const i = this.#varint();
+    if (i >= this.#frozen.length) throw new Error("refers to nothing written before");
+    const v = this.#frozen[i];
+    if (v === READING) throw new Error("a frozen value inside itself");
+    return v !== PASSED ? v : this.at(this.#frozenAt[i]!);
   }
 
   /** The value passed over at `start` (`skip`), read now; the reader's place is kept. */
@@ -471,7 +574,7 @@ export class PackedReader {
 
   /**
    * A Map's entries put into `target` (cleared first), as `value` reads them; with `lazy`, each
-   * value is passed over (`skip`) and put as a `Pending` its map reads when asked for it.
+   * value is passed over (`skip`) and put as where it is, which its map reads when asked for.
    */
   mapInto(target: Map<unknown, unknown>, lazy?: boolean): void {
     if (lazy && !(target instanceof LazyMap)) throw new Error("read lazily into a plain Map");
@@ -481,27 +584,32 @@ export class PackedReader {
       this.#at++;
       const n = this.#varint();
       if (n > this.#buf.length - this.#at) throw new Error("cut short");
-      target.clear();
+      if (lazy) (target as LazyMap<unknown, unknown>).readFrom(this);
+      else target.clear();
       for (let i = 0; i < n; i++) {
         const k = this.value();
-        target.set(k, lazy ? new Pending(this, this.skip()) : this.value());
+        if (lazy) (target as LazyMap<unknown, unknown>).passedOver(k, this.skip());
+        else target.set(k, this.value());
       }
+      if (target.size !== n) throw new Error("a key written twice");
       return;
     }
     this.#at++;
     const n = this.#lazyHead();
-    // The strings and shapes first: numbered, each string read when first asked for.
+    // The strings, shapes and frozen values first: numbered, each read when first asked for.
     this.skip();
-    target.clear();
+    if (lazy) (target as LazyMap<unknown, unknown>).readFrom(this);
+    else target.clear();
     for (let i = 0; i < n; i++) {
       const k = this.value();
       const length = this.#length();
       if (lazy) {
         // Passed over: its bytes are all there (a value longer than them is refused when read).
         const from = this.#bytes(length);
-        target.set(k, new Pending(this, from));
+        (target as LazyMap<unknown, unknown>).passedOver(k, from);
       } else target.set(k, this.value());
     }
+    if (target.size !== n) throw new Error("a key written twice");
   }
 
   /** A lazy map's size (its tag read). */
@@ -625,6 +733,10 @@ export class PackedReader {
       }
       case SHAPE_REF:
         return this.#object(this.#ref(this.#shapes));
+      case FROZEN_NEW:
+        return this.#frozenValue(start);
+      case FROZEN_REF:
+        return this.#frozenRef();
       default:
         throw new Error(`unknown tag ${tag} at byte ${this.#at - 1}`);
     }
@@ -640,44 +752,70 @@ export class PackedReader {
   }
 }
 
-/** A value of a map not read yet: where its reader passed over it (`PackedReader.skip`). */
-export class Pending {
-  constructor(
-    readonly reader: PackedReader,
-    readonly start: number,
-  ) {}
+/** A frozen value numbered but not read yet (passed over). */
+const PASSED: unique symbol = Symbol("passed over");
+/** A frozen value being read: one that refers to itself is refused. */
+const READING: unique symbol = Symbol("being read");
+
+/** A number put into a `LazyMap`, boxed: a bare number there is a value not read yet. */
+class Boxed {
+  constructor(readonly value: number) {}
 }
 
+/** A value as a `LazyMap` keeps it. */
+const kept = (v: unknown): unknown => (typeof v === "number" ? new Boxed(v) : v);
+
 /**
- * A Map whose values may be `Pending` (`PackedReader.mapInto`, lazy): each is read the first
+ * A Map whose values may not be read yet (`PackedReader.mapInto`, lazy): each is read the first
  * time it is asked for (by key, or in going through the map), then kept. Otherwise a Map: its
- * order, size and keys are there from the start.
+ * order, size and keys are there from the start. A value not read yet is kept as where its
+ * reader passed over it, a bare number (no object for each of a quarter of a million); a
+ * number put in is kept boxed.
  */
 export class LazyMap<K, V> extends Map<K, V> {
   /** Values not read yet. */
   #pending = 0;
+  /** Where the values not read yet are. */
+  #reader: PackedReader | undefined;
 
   #read(k: K, v: V): V {
-    if (!(v instanceof Pending)) return v;
-    const read = v.reader.at(v.start) as V;
-    super.set(k, read);
-    this.#pending--;
-    return read;
+    if (typeof v === "number") {
+      const read = this.#reader!.at(v) as V;
+      super.set(k, kept(read) as V);
+      this.#pending--;
+      return read;
+    }
+    return v instanceof Boxed ? (v.value as V) : v;
+  }
+
+  /** Emptied, to take values `reader` passes over (`passedOver`). */
+  readFrom(reader: PackedReader): void {
+    this.clear();
+    this.#reader = reader;
+  }
+
+  /**
+   * A value its reader passed over at `at`, put under a key not in the map (`PackedReader.mapInto`,
+   * a quarter of a million at a start): `set` without its checks.
+   */
+  passedOver(k: K, at: number): void {
+    this.#pending++;
+    super.set(k, at as V);
   }
 
   override set(k: K, v: V): this {
-    if (v instanceof Pending) this.#pending++;
-    else if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
-    return super.set(k, v);
+    if (this.#pending > 0 && typeof super.get(k) === "number") this.#pending--;
+    return super.set(k, kept(v) as V);
   }
 
   override delete(k: K): boolean {
-    if (this.#pending > 0 && super.get(k) instanceof Pending) this.#pending--;
+    if (this.#pending > 0 && typeof super.get(k) === "number") this.#pending--;
     return super.delete(k);
   }
 
   override clear(): void {
     this.#pending = 0;
+    this.#reader = undefined;
     super.clear();
   }
 
@@ -725,7 +863,7 @@ export class LazyMap<K, V> extends Map<K, V> {
         continue;
       }
       const [k, v] = next.value;
-      if (!(v instanceof Pending)) continue;
+      if (typeof v !== "number") continue;
       this.#read(k, v);
       left--;
       if (this.#pending === 0) break;

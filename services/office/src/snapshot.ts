@@ -21,7 +21,7 @@ import type { Witnessing, WitnessingState } from "./witness.ts";
  * the state serialised, with a version. Bumped whenever a projection's state changes shape: a
  * snapshot of another version is ignored, and the office replays the whole log.
  */
-export const SNAPSHOT_SCHEMA = 3;
+export const SNAPSHOT_SCHEMA = 4;
 const FORMAT = "liandong-office-snapshot";
 
 /** Everything the office folds from EVENTS, as its routes hold it. */
