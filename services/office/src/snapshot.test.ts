@@ -99,7 +99,7 @@ describe("the office's snapshot", () => {
     expect(Object.isFrozen(r1.overdue)).toBe(true);
     // Read lazily, the record refers to the same list.
     expect(
-      (back.referrals.records?.get("r1") as never as { lead: { violations: unknown } }).lead
+      (back.referrals.records!.get("r1") as never as { lead: { violations: unknown } }).lead
         .violations,
     ).toBe(r1.violations);
   });
