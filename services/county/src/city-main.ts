@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { countyFullName, reportingMonth } from "@liandong/contracts";
+import { httpCall } from "@liandong/runtime";
 import { startCity } from "./city.ts";
 import { playDemo } from "./demo.ts";
-import { httpCall } from "./http-call.ts";
 
 type Hexi = {
   cities: { code: string; counties: string[] }[];

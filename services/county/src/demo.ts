@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LeadRegistration } from "@liandong/contracts";
-import { httpCall } from "./http-call.ts";
+import { httpCall } from "@liandong/runtime";
 import type { IssuedToken } from "./officers.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Socket } from "node:net";
 import { join } from "node:path";
-import { httpCall } from "./http-call.ts";
+import { httpCall } from "@liandong/runtime";
 
 /**
  * The descriptor on which every child of the launcher holds its lifeline: a pipe whose other end
