@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { countyFullName, reportingMonth } from "@liandong/contracts";
-import { request } from "undici";
+import { httpCall } from "@liandong/runtime";
 import { startCity } from "./city.ts";
 import { playDemo } from "./demo.ts";
 
@@ -59,13 +59,12 @@ export async function runCity(o: {
       const month = reportingMonth(new Date());
       for (const c of Object.values(city.counties)) {
         const token = c.tokens.find((t) => t.officer === "office.liaison")?.token ?? "";
-        const r = await request(`${c.urls.office}/reports/${month}/close`, {
+        const r = await httpCall(`${c.urls.office}/reports/${month}/close`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}` },
         });
-        await r.body.dump();
         o.say(
-          `  ${c.config.county} 月报（${month}）上报市里：${r.statusCode === 200 ? "已上报" : `失败 ${r.statusCode}`}`,
+          `  ${c.config.county} 月报（${month}）上报市里：${r.status === 200 ? "已上报" : `失败 ${r.status}`}`,
         );
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LeadRegistration } from "@liandong/contracts";
-import { request } from "undici";
+import { httpCall } from "@liandong/runtime";
 import type { IssuedToken } from "./officers.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -22,7 +22,7 @@ function officers(urls: Record<string, string>, tokens: IssuedToken[]) {
       body?: unknown,
       key?: string,
     ): Promise<Reply> => {
-      const res = await request(`${url}${path}`, {
+      const res = await httpCall(`${url}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -31,7 +31,7 @@ function officers(urls: Record<string, string>, tokens: IssuedToken[]) {
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-      return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+      return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
     };
     return { post: (p, b, k) => call("POST", p, b, k), get: (p) => call("GET", p) };
   };

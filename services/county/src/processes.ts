@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Socket } from "node:net";
 import { join } from "node:path";
-import { request } from "undici";
+import { httpCall } from "@liandong/runtime";
 
 /**
  * The descriptor on which every child of the launcher holds its lifeline: a pipe whose other end
@@ -123,9 +123,7 @@ export async function waitReady(url: string, child: Child, timeoutMs = 30_000): 
       );
     }
     try {
-      const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
-      await res.body.dump();
-      if (res.statusCode === 200) return;
+      if ((await httpCall(url, { timeoutMs: 1000 })).status === 200) return;
     } catch {
       // not listening yet
     }

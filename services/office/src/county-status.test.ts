@@ -53,12 +53,10 @@ it("the office asks every other service's /readyz, at its probe URL before its p
     LIANDONG_PROBE_URLS: JSON.stringify({ health: "http://health:7101" }),
   });
   const asked: string[] = [];
-  const fetchStub = (async (url: string) => {
+  const getStub = async (url: string) => {
     asked.push(url);
-    return new Response(JSON.stringify({ since: T0, startedAt: T0, restarts: 3 }), {
-      status: 200,
-    });
-  }) as unknown as typeof fetch;
+    return { status: 200, text: JSON.stringify({ since: T0, startedAt: T0, restarts: 3 }) };
+  };
   const watch = countyWatch(
     {
       agency: "office",
@@ -68,7 +66,7 @@ it("the office asks every other service's /readyz, at its probe URL before its p
       logger: createLogger("office", "silent"),
     },
     () => true,
-    { fetch: fetchStub },
+    { get: getStub },
   );
   await watch.look();
   expect(asked).toEqual(["http://health:7101/readyz"]);

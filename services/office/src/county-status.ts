@@ -1,5 +1,5 @@
 import type { CountyServiceStatus as ServiceStatus } from "@liandong/contracts";
-import type { ServiceContext } from "@liandong/runtime";
+import { type HttpAnswer, httpCall, type ServiceContext } from "@liandong/runtime";
 
 /** What a service's `/readyz` answered; `undefined` when it could not be reached. */
 export type Probe =
@@ -54,9 +54,10 @@ const shown = ({ startedAt: _, observedRestarts: __, ...s }: Seen): ServiceStatu
 export function countyWatch(
   ctx: Pick<ServiceContext, "agency" | "config" | "env" | "clock" | "logger">,
   self: () => boolean,
-  opts: { everyMs?: number; fetch?: typeof fetch } = {},
+  opts: { everyMs?: number; get?: (url: string, timeoutMs: number) => Promise<HttpAnswer> } = {},
 ) {
-  const get = opts.fetch ?? fetch;
+  // node:http, not fetch: fetch's undici would stay in the office's memory (httpCall).
+  const get = opts.get ?? ((url: string, timeoutMs: number) => httpCall(url, { timeoutMs }));
   const urls = { ...ctx.env.LIANDONG_SERVICE_URLS, ...ctx.env.LIANDONG_PROBE_URLS };
   const others = ctx.config.agencies.map((a) => a.code).filter((a) => a !== ctx.agency);
   const seen = new Map<string, Seen>();
@@ -67,8 +68,8 @@ export function countyWatch(
   const probe = async (url: string | undefined): Promise<Probe> => {
     if (!url) return undefined;
     try {
-      const res = await get(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
-      const body = (await res.json()) as {
+      const res = await get(`${url}/readyz`, 2000);
+      const body = JSON.parse(res.text) as {
         since?: unknown;
         startedAt?: unknown;
         restarts?: unknown;

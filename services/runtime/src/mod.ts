@@ -15,6 +15,7 @@ export * from "./errors.ts";
 export * from "./hash.ts";
 export * from "./hash-chain.ts";
 export * from "./http.ts";
+export * from "./http-call.ts";
 export * from "./idempotency.ts";
 export * from "./idempotent.ts";
 export * from "./keyed-lock.ts";
