@@ -1,7 +1,7 @@
 import { SAMPLE_EVENT, SAMPLE_SUBJECT } from "@liandong/contracts/fixtures";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AheadVerdict, CheckAhead, checkBatch, sameJson, utf8Text } from "./check-ahead.ts";
+import { type AheadVerdict, CheckAhead, checkBatch, sameJson } from "./check-ahead.ts";
 import { checkMessage } from "./consumer.ts";
 import { sha256Hex } from "./hash.ts";
 import type { StreamMessage } from "./ports.ts";
@@ -68,32 +68,6 @@ describe("sameJson", () => {
     expect(sameJson({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(sameJson({ a: "1" }, { a: 1 })).toBe(false);
     expect(sameJson([], {})).toBe(false);
-  });
-});
-
-describe("utf8Text", () => {
-  it("reads any bytes as TextDecoder does: malformed sequences replaced, a leading BOM dropped", () => {
-    const decoder = new TextDecoder();
-    const bom = [0xef, 0xbb, 0xbf];
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 40 }),
-          fc.string({ unit: "binary" }).map((s) => new TextEncoder().encode(s)),
-          fc.uint8Array({ maxLength: 10 }).map((b) => Uint8Array.from([...bom, ...b])),
-          fc.uint8Array({ maxLength: 10 }).map((b) => Uint8Array.from([...bom, ...bom, ...b])),
-        ),
-        fc.nat(8),
-        (bytes, pad) => {
-          expect(utf8Text(bytes)).toBe(decoder.decode(bytes));
-          // Read in place, inside a larger buffer, as the checking thread reads each message.
-          const around = new Uint8Array(pad + bytes.length + pad).fill(0x41);
-          around.set(bytes, pad);
-          expect(utf8Text(around, pad, pad + bytes.length)).toBe(decoder.decode(bytes));
-        },
-      ),
-      { numRuns: 2000 },
-    );
   });
 });
 

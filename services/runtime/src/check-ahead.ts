@@ -3,6 +3,7 @@ import type { BusEvent } from "@liandong/contracts";
 import { checkParsed } from "./consumer.ts";
 import { sha256Hex } from "./hash.ts";
 import type { StreamMessage } from "./ports.ts";
+import { utf8Slice, utf8Text, utf8Write } from "./utf8.ts";
 
 /**
  * What checking one message ahead found: its SHA-256, and for a decoded message the verdict
@@ -75,31 +76,6 @@ export function checkBatch(b: AheadBatch): AheadAnswer {
     else verdicts.push(sameJson(v.event, raw) ? 0 : { event: v.event });
   }
   return { hashes: hashes.join(""), verdicts };
-}
-
-/**
- * Buffer's own UTF-8 decoder, called on any view of bytes: what `TextDecoder` runs underneath
- * (the same replacement of malformed sequences), without its wrapper's checks, which cost more
- * than the decoding itself, twice per event of a rebuild.
- */
-const utf8Slice = (
-  Buffer.prototype as unknown as { utf8Slice: (start: number, end: number) => string }
-).utf8Slice as (this: Uint8Array, start: number, end: number) => string;
-
-/** Buffer's own UTF-8 encoder, without `write`'s parsing of its arguments (once per message). */
-const utf8Write = (Buffer.prototype as unknown as { utf8Write: (s: string, at: number) => number })
-  .utf8Write as (this: Uint8Array, s: string, at: number) => number;
-
-/** `bytes[start, end)` as text, as `new TextDecoder().decode` reads it: a leading BOM dropped. */
-export function utf8Text(bytes: Uint8Array, start = 0, end = bytes.byteLength): string {
-  if (
-    end - start >= 3 &&
-    bytes[start] === 0xef &&
-    bytes[start + 1] === 0xbb &&
-    bytes[start + 2] === 0xbf
-  )
-    start += 3;
-  return utf8Slice.call(bytes, start, end);
 }
 
 /** Deep equality of two JSON values (key order aside). */

@@ -23,6 +23,7 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { EventFeed, Publisher } from "./ports.ts";
 import { type SealKeys, sealProblem } from "./seal.ts";
+import { utf8Text } from "./utf8.ts";
 
 /** The dead-letter reason (and verify's finding) for an event its claimed publisher did not seal. */
 export const NOT_PUBLISHED_BY_AGENCY = "not-published-by-agency";
@@ -71,7 +72,6 @@ export type DeliveryDeps = {
 };
 export type ConsumerDeps = DeliveryDeps & { nc: NatsConnection };
 
-const decoder = new TextDecoder();
 const MAX_DETAIL = 2000;
 
 /** Delay before the next delivery of a message whose handling failed for a transient reason. */
@@ -308,7 +308,7 @@ export function checkMessage(
 ): Verdict {
   let raw: unknown;
   try {
-    raw = JSON.parse(decoder.decode(data));
+    raw = JSON.parse(utf8Text(data));
   } catch (err) {
     return { ok: false, reason: "malformed-json", detail: String(err) };
   }
