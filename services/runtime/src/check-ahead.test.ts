@@ -96,10 +96,16 @@ describe("CheckAhead", () => {
             if (m.seq === closeAt) closing = checking.close();
             const full = checking.push(m);
             if (full) await full;
+            // The first checked here while the thread loads; the rest wait for it, to be checked there.
+            const until = Date.now() + 20_000;
+            while (m.seq === 1 && !checking.threadReady && Date.now() < until)
+              await new Promise((r) => setTimeout(r, 10));
           }
           await (closing ?? checking.close());
           await checking.drained();
           expect(errors).toEqual([]);
+          if (messages.length >= 2 && (closeAt === 0 || closeAt > 2))
+            expect(checking.checkedOnThread).toBeGreaterThan(0);
           expect(seen.map((s) => s.seq)).toEqual(messages.map((m) => m.seq));
           for (const { seq, v } of seen) expect(v).toEqual(inline(messages[seq - 1]!));
         },

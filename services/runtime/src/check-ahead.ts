@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { BusEvent } from "@liandong/contracts";
-import { checkParsed } from "./consumer.ts";
+import { checkParsed } from "./check-message.ts";
 import { sha256Hex } from "./hash.ts";
 import type { StreamMessage } from "./ports.ts";
 import { utf8Slice, utf8Text, utf8Write } from "./utf8.ts";
@@ -135,6 +135,13 @@ export class CheckAhead<M extends StreamMessage> {
   #applying: Promise<void> | undefined;
   #room: (() => void) | undefined;
   #failed = false;
+  /**
+   * Set by the thread once it has loaded what it checks with: batches go to it from then on. Read
+   * in place, not sent as a message: a reader whose own work never waits on the event loop would
+   * never receive one.
+   */
+  readonly #ready = new Int32Array(new SharedArrayBuffer(4));
+  #onThread = 0;
   #closed = false;
 
   constructor(opts: {
@@ -145,6 +152,16 @@ export class CheckAhead<M extends StreamMessage> {
     this.#decode = opts.decode;
     this.#apply = opts.apply;
     this.#onError = opts.onError;
+  }
+
+  /** Whether the checking thread has loaded and takes the batches (until then they are checked here). */
+  get threadReady(): boolean {
+    return Atomics.load(this.#ready, 0) === 1;
+  }
+
+  /** Messages the checking thread has answered for so far. */
+  get checkedOnThread(): number {
+    return this.#onThread;
   }
 
   /** Takes the next message; a promise when enough are waiting that the reader should pause. */
@@ -202,7 +219,9 @@ export class CheckAhead<M extends StreamMessage> {
 
   #check(batch: AheadBatch): Promise<AheadAnswer> {
     const worker = this.#failed ? undefined : this.#thread();
-    if (!worker) return Promise.resolve(checkBatch(batch));
+    // Until the thread has loaded (a second or two: the catalogue's schemas, the validator),
+    // batches are checked here rather than waited for: the reader is not left idle.
+    if (!worker || !this.threadReady) return Promise.resolve(checkBatch(batch));
     const id = this.#next++;
     return new Promise((resolve) => {
       this.#waiting.set(id, resolve);
@@ -217,11 +236,12 @@ export class CheckAhead<M extends StreamMessage> {
   #thread(): Worker | undefined {
     if (this.#worker) return this.#worker;
     try {
-      const worker = checkingThread();
+      const worker = checkingThread(this.#ready);
       worker.unref();
       worker.on("message", (m: { id: number; answer: AheadAnswer }) => {
         const resolve = this.#waiting.get(m.id);
         this.#waiting.delete(m.id);
+        this.#onThread += m.answer.verdicts.length;
         resolve?.(m.answer);
       });
       worker.on("error", (err) => this.#lost(err));
@@ -268,13 +288,14 @@ export class CheckAhead<M extends StreamMessage> {
  * The checking thread. Run from TypeScript sources (tsx, vitest), it registers tsx's loader first:
  * a worker does not inherit the loader of the thread that starts it.
  */
-function checkingThread(): Worker {
+function checkingThread(ready: Int32Array): Worker {
+  const workerData = { ready };
   if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL("./check-worker.js", import.meta.url));
+    return new Worker(new URL("./check-worker.js", import.meta.url), { workerData });
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = new URL("./check-worker.ts", import.meta.url).href;
   const code = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, workerData });
 }
 
 /** The `i`th message's verdict in a batch's answer. */
