@@ -69,6 +69,30 @@ describe("sameJson", () => {
     expect(sameJson({ a: "1" }, { a: 1 })).toBe(false);
     expect(sameJson([], {})).toBe(false);
   });
+
+  it("agrees with comparing the values written out with their keys sorted", () => {
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sorted)
+        : typeof v === "object" && v !== null
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    const same = (a: unknown, b: unknown) =>
+      JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+    // As the checking thread meets them: both parsed from JSON text.
+    const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)));
+    fc.assert(
+      fc.property(json, json, (a, b) => {
+        expect(sameJson(a, b)).toBe(same(a, b));
+        expect(sameJson(a, JSON.parse(JSON.stringify(a)))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe("CheckAhead", () => {
