@@ -5,7 +5,8 @@
  */
 import { type BusEvent, eventSubject, parseEvent } from "@liandong/contracts";
 import { type SealKeys, sealProblem } from "./seal.ts";
-import { utf8Text } from "./utf8.ts";
+
+const decoder = new TextDecoder();
 
 /** The dead-letter reason (and verify's finding) for an event its claimed publisher did not seal. */
 export const NOT_PUBLISHED_BY_AGENCY = "not-published-by-agency";
@@ -26,7 +27,7 @@ export function checkMessage(
 ): Verdict {
   let raw: unknown;
   try {
-    raw = JSON.parse(utf8Text(data));
+    raw = JSON.parse(decoder.decode(data));
   } catch (err) {
     return { ok: false, reason: "malformed-json", detail: String(err) };
   }
