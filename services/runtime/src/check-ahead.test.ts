@@ -69,6 +69,30 @@ describe("sameJson", () => {
     expect(sameJson({ a: "1" }, { a: 1 })).toBe(false);
     expect(sameJson([], {})).toBe(false);
   });
+
+  it("agrees with comparing the values written out with their keys sorted", () => {
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sorted)
+        : typeof v === "object" && v !== null
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    const same = (a: unknown, b: unknown) =>
+      JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+    // As the checking thread meets them: both parsed from JSON text.
+    const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)));
+    fc.assert(
+      fc.property(json, json, (a, b) => {
+        expect(sameJson(a, b)).toBe(same(a, b));
+        expect(sameJson(a, JSON.parse(JSON.stringify(a)))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe("CheckAhead", () => {
@@ -96,10 +120,16 @@ describe("CheckAhead", () => {
             if (m.seq === closeAt) closing = checking.close();
             const full = checking.push(m);
             if (full) await full;
+            // The first checked here while the thread loads; the rest wait for it, to be checked there.
+            const until = Date.now() + 20_000;
+            while (m.seq === 1 && !checking.threadReady && Date.now() < until)
+              await new Promise((r) => setTimeout(r, 10));
           }
           await (closing ?? checking.close());
           await checking.drained();
           expect(errors).toEqual([]);
+          if (messages.length >= 2 && (closeAt === 0 || closeAt > 2))
+            expect(checking.checkedOnThread).toBeGreaterThan(0);
           expect(seen.map((s) => s.seq)).toEqual(messages.map((m) => m.seq));
           for (const { seq, v } of seen) expect(v).toEqual(inline(messages[seq - 1]!));
         },

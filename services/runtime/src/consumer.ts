@@ -1,10 +1,4 @@
-import {
-  type BusEvent,
-  deadLetterSubject,
-  eventSubject,
-  parseEvent,
-  SEAL_HEADER,
-} from "@liandong/contracts";
+import { type BusEvent, deadLetterSubject, SEAL_HEADER } from "@liandong/contracts";
 import {
   AckPolicy,
   type ConsumerConfig,
@@ -18,15 +12,20 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import { type NatsConnection, nanos, headers as natsHeaders } from "@nats-io/transport-node";
+import {
+  checkMessage,
+  checkParsed,
+  NOT_PUBLISHED_BY_AGENCY,
+  type Verdict,
+} from "./check-message.ts";
 import { ValidationError } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { EventFeed, Publisher } from "./ports.ts";
-import { type SealKeys, sealProblem } from "./seal.ts";
+import type { SealKeys } from "./seal.ts";
 
-/** The dead-letter reason (and verify's finding) for an event its claimed publisher did not seal. */
-export const NOT_PUBLISHED_BY_AGENCY = "not-published-by-agency";
+export { checkMessage, checkParsed, NOT_PUBLISHED_BY_AGENCY, type Verdict };
 
 export type Delivery = {
   /**
@@ -80,7 +79,6 @@ export type DeliveryDeps = {
 };
 export type ConsumerDeps = DeliveryDeps & { nc: NatsConnection };
 
-const decoder = new TextDecoder();
 const MAX_DETAIL = 2000;
 
 /** Delay before the next delivery of a message whose handling failed for a transient reason. */
@@ -301,71 +299,11 @@ async function deadLetter(
   m.term(reason);
 }
 
-type Verdict = { ok: true; event: BusEvent } | { ok: false; reason: string; detail: string };
-
 /**
  * Pull requests short enough that a consumer whose leader moved (a node lost in a cluster) is
  * pulled from again within seconds: a lost pull shows as missed heartbeats (half of `expires`).
  */
 export const PULL = { expires: 5_000 } as const;
-
-/**
- * Decodes and validates one message, and checks its three witnesses: the envelope's county and
- * agency against the subject's, and (given the keys) the seal its publisher made against the
- * claimed agency's key. `hash`: the bytes' SHA-256, when the caller has it already.
- */
-export function checkMessage(
-  subject: string,
-  data: Uint8Array,
-  keys?: SealKeys,
-  seal?: string,
-  hash?: string,
-): Verdict {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(decoder.decode(data));
-  } catch (err) {
-    return { ok: false, reason: "malformed-json", detail: String(err) };
-  }
-  return checkParsed(subject, raw, data, keys, seal, hash);
-}
-
-/** `checkMessage` of bytes already parsed (`raw`, what `JSON.parse` made of `data`; left as it is). */
-export function checkParsed(
-  subject: string,
-  raw: unknown,
-  data: Uint8Array,
-  keys?: SealKeys,
-  seal?: string,
-  hash?: string,
-): Verdict {
-  const parsed = parseEvent(raw);
-  if (!parsed.ok)
-    return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
-  const e = parsed.event;
-  // The subject the envelope names, compared whole: once the envelope is valid none of its tokens
-  // holds a dot and its addressee is never `_`, so this is the token-by-token check, unsplit.
-  const named = eventSubject({
-    county: e.county,
-    agency: e.agency,
-    kind: e.aggregate.kind,
-    id: e.aggregate.id,
-    to: e.to,
-    toCounty: e.toCounty,
-  });
-  if (named !== subject) {
-    return {
-      ok: false,
-      reason: "subject-mismatch",
-      detail: `envelope does not match its subject ${subject}`,
-    };
-  }
-  if (keys) {
-    const problem = sealProblem(keys, e, subject, data, seal, hash);
-    if (problem) return { ok: false, reason: NOT_PUBLISHED_BY_AGENCY, detail: problem };
-  }
-  return { ok: true, event: e };
-}
 
 /** `Nats-Stream-Source: EVENTS 42 <filter> <dest> <subject>`: the stream and sequence a sourced message came from. */
 export function originOf(

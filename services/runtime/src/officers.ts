@@ -14,8 +14,8 @@ import {
   OfficerRegister,
   type TokenRefusal,
 } from "@liandong/domain";
+import { checkMessage } from "./check-message.ts";
 import type { Clock } from "./clock.ts";
-import { checkMessage } from "./consumer.ts";
 import type { Logger } from "./logger.ts";
 import type { Bus } from "./ports.ts";
 import type { SealKeys } from "./seal.ts";
