@@ -7,12 +7,10 @@ import {
   headers as natsHeaders,
 } from "@nats-io/transport-node";
 import { inboxPrefixOf } from "./connect.ts";
+import { readAck } from "./publisher.ts";
 
 /** How long a bucket write waits for the stream's answer (the client's own default). */
 const PUT_TIMEOUT_MS = 5000;
-const decoder = new TextDecoder();
-const PLAIN_ACK =
-  /^\{"stream":"[^"\\]+",(?:"domain":"[^"\\]*",)?"seq":(\d+)(?:,"duplicate":true)?\}$/;
 
 type Waiting = { resolve: (seq: number) => void; reject: (err: Error) => void; expires: number };
 
@@ -78,28 +76,21 @@ export function ackedPuts(kv: KV, nc: NatsConnection, agency: string): KV {
         w.reject(new Error("503 no responders: no stream answered the bucket write"));
         return;
       }
-      const text = decoder.decode(msg.data);
-      const plain = PLAIN_ACK.exec(text);
-      if (plain) {
-        w.resolve(Number(plain[1]));
-        return;
-      }
+      let body: ReturnType<typeof readAck>;
       try {
-        const body = JSON.parse(text) as {
-          seq?: number;
-          error?: { code?: number; err_code?: number; description?: string };
-        };
-        if (body.error)
-          w.reject(
-            new RefusedWrite(
-              `${body.error.description ?? "bucket write refused"} (${body.error.code ?? "?"})`,
-              body.error.err_code,
-            ),
-          );
-        else w.resolve(body.seq ?? 0);
+        body = readAck(msg.data);
       } catch (cause) {
         w.reject(new Error("unreadable answer to a bucket write", { cause }));
+        return;
       }
+      if (body.error)
+        w.reject(
+          new RefusedWrite(
+            `${body.error.description ?? "bucket write refused"} (${body.error.code ?? "?"})`,
+            body.error.err_code,
+          ),
+        );
+      else w.resolve(body.seq ?? 0);
     },
   });
   const expire = () => {
