@@ -68,8 +68,14 @@ export class AuditSealer {
   readonly #o: Required<Omit<SealerOptions, "clock">> & { clock: Clock };
   #state: SealerState = { index: 0, prev: null, resumeSeq: 1 };
   #pending: { seq: number; hash: string }[] = [];
-  #lastConsumerSeq = 0;
   #lastStreamSeq = 0;
+  /**
+   * The last stream sequence taken into account (an event queued, a checkpoint counted): what
+   * comes again at or below it (a reading superseded, a delivery repeated) is not taken twice.
+   */
+  #takenTo = 0;
+  /** Which reading is the current one: a reading started earlier takes nothing more. */
+  #generation = 0;
   #inFlight = false;
   #timer: NodeJS.Timeout | undefined;
   #messages: ConsumerMessages | undefined;
@@ -118,7 +124,8 @@ export class AuditSealer {
     const entry = await this.#o.kv.get(STATE_KEY);
     if (entry?.operation === "PUT") this.#state = JSON.parse(decoder.decode(entry.value));
     this.#lastStreamSeq = this.#state.resumeSeq - 1;
-    await this.#subscribe(this.#state.resumeSeq);
+    this.#takenTo = this.#lastStreamSeq;
+    await this.#subscribe(this.#state.resumeSeq, this.#generation);
     this.#ready = true;
     this.#watchdog = setInterval(() => void this.#watch(), this.#o.stallMs / 2);
     this.#watchdog.unref();
@@ -180,9 +187,11 @@ export class AuditSealer {
 
   /**
    * Reads from `fromSeq` with an ordered, unacknowledged consumer that this agency alone may
-   * use; recreated (from the first unsealed event) whenever a delivery is missed.
+   * use; recreated (from the first unsealed event) whenever a delivery is missed. A reading is
+   * current while `generation` is: one superseded (`#restart`) takes nothing more, even what its
+   * client had already received (a stopped iterator still yields the batch it holds).
    */
-  async #subscribe(fromSeq: number): Promise<void> {
+  async #subscribe(fromSeq: number, generation: number): Promise<void> {
     const { nc, agency, county } = this.#o;
     const name = sealerConsumer(agency);
     const jsm = await this.#manager();
@@ -208,9 +217,13 @@ export class AuditSealer {
         }
       }
     })();
-    this.#lastConsumerSeq = 0;
     const messages = await consumer.consume({ max_messages: 1000, ...PULL });
+    if (generation !== this.#generation || this.#stopped) {
+      messages.stop();
+      return;
+    }
     this.#messages = messages;
+    const current = () => this.#messages === messages && !this.#stopped;
     // A consumer lost with its node (it lives in memory) is not recreated by the client, which
     // keeps pulling from it in silence: stop, and read again from the first unsealed event.
     void (async () => {
@@ -219,7 +232,7 @@ export class AuditSealer {
           s.type === "consumer_not_found" ||
           s.type === "consumer_deleted" ||
           (s.type === "heartbeats_missed" && s.count >= 2);
-        if (lost && this.#messages === messages && !this.#stopped) {
+        if (lost && current()) {
           this.#o.logger.warn({ status: s.type }, "sealer's consumer lost; reading again");
           messages.stop();
           return;
@@ -227,15 +240,19 @@ export class AuditSealer {
       }
     })().catch(() => undefined);
     this.#done = (async () => {
+      let delivered = 0;
       try {
         for await (const m of messages) {
-          if (m.info.deliverySequence !== this.#lastConsumerSeq + 1) {
+          // Superseded while it waited (a stall, a lost consumer): its successor reads again
+          // from the first unsealed event, so what this reading still holds is not its to take.
+          if (!current()) return;
+          if (m.info.deliverySequence !== delivered + 1) {
             // A delivery was lost: start again from the first event not yet sealed.
             messages.stop();
             this.#restart();
             return;
           }
-          this.#lastConsumerSeq = m.info.deliverySequence;
+          delivered = m.info.deliverySequence;
           this.#lastStreamSeq = m.info.streamSequence;
           await this.#onMessage(m);
         }
@@ -243,7 +260,7 @@ export class AuditSealer {
         this.#o.logger.warn({ err }, "sealer's reading stopped");
       }
       // The consumer went away (its node lost, say) without us stopping it: read again.
-      if (!this.#stopped && this.#messages === messages) this.#restart();
+      if (current()) this.#restart();
     })();
   }
 
@@ -252,10 +269,12 @@ export class AuditSealer {
     if (this.#stopped) return;
     const from = this.#pending[0]?.seq ?? this.#lastStreamSeq + 1;
     this.#pending = [];
+    this.#takenTo = from - 1;
     this.#messages = undefined;
+    const generation = ++this.#generation;
     const attempt = () => {
-      if (this.#stopped) return;
-      this.#subscribe(from).catch((err) => {
+      if (this.#stopped || generation !== this.#generation) return;
+      this.#subscribe(from, generation).catch((err) => {
         this.#o.logger.warn({ err, from }, "sealer could not resubscribe; trying again");
         setTimeout(attempt, 1000).unref();
       });
@@ -286,6 +305,10 @@ export class AuditSealer {
   }
 
   async #onMessage(m: JsMsg): Promise<void> {
+    const seq = m.info.streamSequence;
+    // Each stream position is taken once, in order: a chain position per event, never two.
+    if (seq <= this.#takenTo) return;
+    this.#takenTo = seq;
     const kind = m.subject.split(".")[4];
     if (kind === "audit") {
       this.#mine.delete(sha256Hex(m.data));
@@ -295,12 +318,12 @@ export class AuditSealer {
     }
     const hash = sha256Hex(m.data);
     if (this.#isOurs(m, hash)) {
-      this.#pending.push({ seq: m.info.streamSequence, hash: hash.slice(0, 32) });
+      this.#pending.push({ seq, hash: hash.slice(0, 32) });
     } else {
       // On our subjects, but not made by our publisher: never sealed, so a verifier names it
       // (`not-published-by-agency`), and every reader refuses it.
       this.#o.logger.error(
-        { seq: m.info.streamSequence, subject: m.subject },
+        { seq, subject: m.subject },
         "an event under this agency's subjects that this agency did not publish; not sealed",
       );
     }
