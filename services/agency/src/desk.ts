@@ -41,6 +41,7 @@ export function agencyDesk(rules: AgencyRules) {
     const store = new DeskStore(kv);
     const requests = new IdempotentRequests(kv);
     await store.load();
+    await requests.load();
     // The identities sealed with the agency's vault key (given to this service only).
     const vault = new InformantVault(store, ctx.vault, agency, logger);
     await vault.recover();
