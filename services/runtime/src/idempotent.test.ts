@@ -78,6 +78,34 @@ describe("IdempotentRequests with the remembered keys listed", () => {
     expect(after.lookups).toHaveLength(2);
   });
 
+  it("a key written while the keys are being listed is known once they are, seen by the listing or not", async () => {
+    const bucket = new MemoryBucket("agency");
+    const before = service(bucket);
+    await before.post("k1", 1);
+    // The listing reads what stood when it began, and ends only when let go.
+    let letGo!: () => void;
+    const held = new Promise<void>((r) => {
+      letGo = r;
+    });
+    const keys = bucket.keys.bind(bucket);
+    bucket.keys = async (filter?: string) => {
+      const listed = [];
+      for await (const k of await keys(filter)) listed.push(k);
+      return (async function* () {
+        yield* listed;
+        await held;
+      })();
+    };
+    const s = service(bucket);
+    const loading = s.requests.load();
+    // Answered while the listing runs: looked up (nothing known yet), run, remembered.
+    expect(await s.post("k2", 2)).toEqual({ status: 201, body: { made: 1 } });
+    letGo();
+    await loading;
+    expect(await s.post("k2", 2)).toEqual({ status: 200, body: { made: 1 } });
+    expect(s.work()).toBe(1);
+  });
+
   it("looks every key up when the keys were not listed", async () => {
     const s = service(new MemoryBucket("agency"));
     await s.post("k1", 1);
