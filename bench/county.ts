@@ -286,10 +286,14 @@ export async function countyBench(opts: {
     const urlOf = (agency: string) => `http://127.0.0.1:${ports[agency]}`;
     const tokenOf = (agency: string) =>
       tokens.find((t) => t.officer === `${agency}.liaison`)?.token ?? "";
-    const post = async (agency: string, path: string, body: unknown) => {
+    const post = async (agency: string, path: string, body: unknown, key?: string) => {
       const res = await request(`${urlOf(agency)}${path}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${tokenOf(agency)}`, "content-type": "application/json" },
+        headers: {
+          authorization: `Bearer ${tokenOf(agency)}`,
+          "content-type": "application/json",
+          ...(key ? { "idempotency-key": key } : {}),
+        },
         body: JSON.stringify(body),
       });
       const answer = (await res.body.json()) as Record<string, unknown>;
@@ -310,12 +314,14 @@ export async function countyBench(opts: {
     // Warm: the first few of each are not what the county spends at work.
     for (let i = 0; i < 20; i++) await lead(i);
     const settle = () => new Promise((r) => setTimeout(r, 1000));
-    const offer = async (i: number) => {
-      const { referralId } = await post("family-planning", "/referrals", {
-        to: "health",
-        about: { kind: "lead", id: leadId },
-        reason: `第${i}次移交`,
-      });
+    /** `keyed`: with an Idempotency-Key, a fresh one for each offer, as the officer's page sends it. */
+    const offer = async (i: number, keyed = false) => {
+      const { referralId } = await post(
+        "family-planning",
+        "/referrals",
+        { to: "health", about: { kind: "lead", id: leadId }, reason: `第${i}次移交` },
+        keyed ? crypto.randomUUID() : undefined,
+      );
       await feed.next((r) => r.referralId === referralId);
     };
     for (let i = 0; i < 20; i++) await offer(i);
@@ -342,6 +348,17 @@ export async function countyBench(opts: {
     const offerS = (performance.now() - t0) / 1000;
     const handoffCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * offerS) / opts.offers;
     const offerParts = perPart(parts0, cpuMsByPart(county), idlePartsPerS, offerS, opts.offers);
+    // The same with an Idempotency-Key on each offer, as the officer's page sends one on every POST.
+    t0 = performance.now();
+    cpu0 = cpuMsOfTree(county);
+    parts0 = cpuMsByPart(county);
+    msgs0 = await messages();
+    for (let i = 0; i < opts.offers; i++) await offer(i, true);
+    await settle();
+    const keyedMsgs = perOperation(msgs0, await messages(), opts.offers);
+    const keyedS = (performance.now() - t0) / 1000;
+    const keyedCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * keyedS) / opts.offers;
+    const keyedParts = perPart(parts0, cpuMsByPart(county), idlePartsPerS, keyedS, opts.offers);
     await feed.close();
     t0 = performance.now();
     cpu0 = cpuMsOfTree(county);
@@ -358,6 +375,10 @@ export async function countyBench(opts: {
         `每条线索登记 ${leadCpu.toFixed(2)} ms（${opts.leads} 条）；静止时 ${idlePerS.toFixed(1)} ms/秒（已扣除）`,
     );
     opts.log(`每次移交 CPU 按进程（ms）：${partsLine(offerParts)}`);
+    opts.log(
+      `带 Idempotency-Key 的移交（如办案页面所发）：全县进程 CPU ${keyedCpu.toFixed(2)} ms（${partsLine(keyedParts)}）；` +
+        `总线消息 ${keyedMsgs.sent.toFixed(1)}↑ ${keyedMsgs.received.toFixed(1)}↓（${keyedMsgs.detail}）`,
+    );
     opts.log(`每条线索登记 CPU 按进程（ms）：${partsLine(leadParts)}`);
     opts.log(
       `总线消息（各连接发往服务器↑ / 服务器发来↓）：每次移交 ${offerMsgs.sent.toFixed(1)}↑ ${offerMsgs.received.toFixed(1)}↓（${offerMsgs.detail}）`,
@@ -371,6 +392,12 @@ export async function countyBench(opts: {
       "county.ready_s": { value: Number(second.readyS.toFixed(2)), unit: "s" },
       "handoff.cpu_ms": { value: Number(handoffCpu.toFixed(2)), unit: "ms" },
       "lead.cpu_ms": { value: Number(leadCpu.toFixed(2)), unit: "ms" },
+      // A hand-off with an Idempotency-Key, as the officer's page makes it.
+      "handoff.keyed_cpu_ms": { value: Number(keyedCpu.toFixed(2)), unit: "ms" },
+      "handoff.keyed_bus_msgs": {
+        value: Number((keyedMsgs.sent + keyedMsgs.received).toFixed(1)),
+        unit: "msgs",
+      },
       // The same, by part of the county: where a hand-off's CPU goes.
       ...Object.fromEntries(
         offerParts.map(([part, ms]) => [

@@ -41,6 +41,10 @@ export function agencyDesk(rules: AgencyRules) {
     const store = new DeskStore(kv);
     const requests = new IdempotentRequests(kv);
     await store.load();
+    // In the background: until the keys are listed, each keyed request is looked up first.
+    void requests.load().catch((err: unknown) => {
+      logger.warn({ err }, "idempotency keys not listed; every keyed request is looked up");
+    });
     // The identities sealed with the agency's vault key (given to this service only).
     const vault = new InformantVault(store, ctx.vault, agency, logger);
     await vault.recover();

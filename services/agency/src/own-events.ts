@@ -47,8 +47,12 @@ export function ownEventsHandler(deps: {
       await fanOutLead(e, d);
     }
     // A referral's head is its copy's last step (`headOf`), which each step links to: the
-    // copy is its record, not a separate head in the bucket (see inbox-events.ts).
-    if (e.aggregate.kind !== "referral") await log.observe(e.aggregate.kind, e.aggregate.id, head);
+    // copy is its record, not a separate head in the bucket (see inbox-events.ts). The audit
+    // chain is the sealer's: it links each checkpoint to the last it saw back (its own state in
+    // the bucket, `audit.sealer`) and appends nothing through the log. Neither has a head of the
+    // log's to keep (for a checkpoint, two bus messages more after every quiet spell).
+    if (e.aggregate.kind !== "referral" && e.aggregate.kind !== "audit")
+      await log.observe(e.aggregate.kind, e.aggregate.id, head);
     if (e.aggregate.kind === "case") {
       // Recorded on the bus but perhaps not here (the process stopped in between).
       if (e.type.startsWith("case.")) {
