@@ -142,7 +142,9 @@ export async function office(
   ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
   ctx.app.route("/", officerRoutes(ctx, { log }));
   ctx.app.route("/", findingRoutes(ctx, { findings, tracker }));
-  ctx.app.route("/", await webPage(ctx));
+  // Bundled while the start reads its snapshot: the start waits for it before following the log.
+  const page = webPage(ctx);
+  ctx.app.route("/", page.routes);
 
   // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third
   // witness: on a checkpoint's word, or its own seal); or dead-lettered.
@@ -529,6 +531,8 @@ export async function office(
         restored ? { seq: restored.seq, checkpoints: restoredCheckpoints } : undefined,
       );
       timed("checkpointsMs");
+      await page.built;
+      timed("pageMs");
       rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
