@@ -109,7 +109,8 @@ export async function office(
   const { bus, logger, publisher, agency } = ctx;
   // Read lazily from a snapshot (a lead when asked for): the tracker answers before they are.
   const tracker: Tracker = new LazyMap();
-  const referrals: ReferralTracker = new Map();
+  // So are the referrals: the tracker's first page reads its own, the rest read once caught up.
+  const referrals: ReferralTracker = new LazyMap();
   let caughtUp = false;
   let running: { stop(): Promise<void> } | undefined;
   const cases: Cases = new Map();
@@ -141,7 +142,9 @@ export async function office(
   ctx.app.route("/", breakGlassRoutes(ctx, { log, breakGlass }));
   ctx.app.route("/", officerRoutes(ctx, { log }));
   ctx.app.route("/", findingRoutes(ctx, { findings, tracker }));
-  ctx.app.route("/", await webPage(ctx));
+  // Bundled while the start reads its snapshot: the start waits for it before following the log.
+  const page = webPage(ctx);
+  ctx.app.route("/", page.routes);
 
   // One message of EVENTS decoded, validated, and sealed by its agency's own publisher (the third
   // witness: on a checkpoint's word, or its own seal); or dead-lettered.
@@ -476,19 +479,26 @@ export async function office(
   };
 
   // What a snapshot left to read when asked for (`LazyMap`), read once caught up, a few
-  // milliseconds at a time between the office's other work: the first list of leads does not
-  // wait for it, and the snapshot's bytes are let go of once read.
+  // milliseconds at a time between the office's other work: the tracker's first answer does not
+  // wait for it, and the snapshot's bytes are let go of once read. Then `done`.
   let reading: ReturnType<typeof setImmediate> | undefined;
-  const readRest = () => {
+  let startedAt = 0;
+  const readRest = (done: () => void) => {
     const lazy: LazyMap<unknown, unknown>[] = [];
-    for (const m of [tracker, referrals.records] as unknown[])
+    for (const m of [referrals, tracker, referrals.records] as unknown[])
       if (m instanceof LazyMap && m.pending > 0) lazy.push(m);
     const step = () => {
       const from = performance.now();
       for (const m of lazy) while (m.pending > 0 && performance.now() - from < 10) m.readSome(200);
-      reading = lazy.some((m) => m.pending > 0) ? setImmediate(step) : undefined;
+      if (lazy.some((m) => m.pending > 0)) reading = setImmediate(step);
+      else {
+        reading = undefined;
+        logger.info({ ms: Math.round(performance.now() - startedAt) }, "snapshot read whole");
+        done();
+      }
     };
     if (lazy.length > 0) reading = setImmediate(step);
+    else done();
   };
 
   // How every service of the county stands, for the office's /readyz and its page's status strip.
@@ -496,7 +506,7 @@ export async function office(
   return {
     async start() {
       county.start();
-      const startedAt = performance.now();
+      startedAt = performance.now();
       // How long each step of the start took (logged once caught up).
       // Wall and CPU (of the whole process): on a shared machine the second is the steadier.
       const phases: Record<string, number> = {};
@@ -521,6 +531,8 @@ export async function office(
         restored ? { seq: restored.seq, checkpoints: restoredCheckpoints } : undefined,
       );
       timed("checkpointsMs");
+      await page.built;
+      timed("pageMs");
       rewrites = recordRewrites(ctx, { log, breakGlass });
       running = await bus.follow(STREAMS.events, {
         namePrefix: "office",
@@ -548,9 +560,9 @@ export async function office(
             snapshotTimer.unref();
           }
           void heads.caughtUp();
-          readRest();
+          // The deadlines looked for once every referral is read: a look reads them all.
+          readRest(() => deadlines.start());
           witnessing.caughtUp();
-          deadlines.start();
           majorCases.start();
         },
       });

@@ -3,7 +3,13 @@ import { duePassed, isOverdue } from "@liandong/domain";
 import { chain, type Stored } from "@liandong/domain/testing";
 import { describe, expect, it } from "vitest";
 import type { Tracker } from "./lead-tracker.ts";
-import { evolveReferrals, filterReferrals, type ReferralTracker } from "./referral-tracker.ts";
+import {
+  evolveReferrals,
+  filterReferrals,
+  type ReferralTracker,
+  referralsMatching,
+  type TrackedReferral,
+} from "./referral-tracker.ts";
 
 const R1 = "11111111-1111-4111-8111-111111111111";
 const R2 = "22222222-2222-4222-8222-222222222222";
@@ -124,6 +130,28 @@ describe("the office's referral tracker", () => {
       R2,
     ]);
     expect(filterReferrals(t, { lead: LEAD }).map((r) => r.referralId)).toEqual([R2, R1]);
+  });
+
+  it("matches every referral to a filter of nothing without reading one", () => {
+    const t = tracker();
+    // A tracker whose referrals cannot be read: only its keys are there to go through.
+    const unread = new (class extends Map<string, TrackedReferral> {
+      override get(): undefined {
+        throw new Error("a referral read");
+      }
+      override entries(): never {
+        throw new Error("a referral read");
+      }
+      override values(): never {
+        throw new Error("a referral read");
+      }
+      override [Symbol.iterator](): never {
+        throw new Error("a referral read");
+      }
+    })(t);
+    expect(referralsMatching(unread, {})).toEqual([R2, R1]);
+    expect(filterReferrals(t, {}).map((r) => r.referralId)).toEqual([R2, R1]);
+    expect(() => referralsMatching(unread, { status: "offered" })).toThrow(/read/);
   });
 
   it("links a referral made again after a return to the one returned: one chain", () => {

@@ -181,22 +181,41 @@ export type ReferralFilter = {
 };
 
 /**
- * Pure: the referrals matching a filter, newest offer first. The tracker is filled in stream
- * order, so its insertion order is the order of offers: reversed, not sorted.
+ * Pure: the ids of the referrals matching a filter, newest offer first. The tracker is filled in
+ * stream order, so its insertion order is the order of offers: reversed, not sorted. A filter of
+ * nothing matches every referral without reading one: a tracker restored from a snapshot
+ * (`LazyMap`) reads each referral when first asked for, and a page of it asks for a page.
  */
-export function filterReferrals(t: ReferralTracker, f: ReferralFilter): TrackedReferral[] {
+export function referralsMatching(t: ReferralTracker, f: ReferralFilter): string[] {
   // Event times are UTC ISO strings of one length: compared as strings, once normalised.
   const since = f.since ? new Date(f.since).toISOString() : undefined;
   const until = f.until ? new Date(f.until).toISOString() : undefined;
-  const out: TrackedReferral[] = [];
-  for (const r of t.values()) {
+  const out: string[] = [];
+  const none =
+    !f.agency &&
+    !f.status &&
+    !f.violation &&
+    !since &&
+    !until &&
+    f.overdue === undefined &&
+    !f.lead;
+  if (none) {
+    for (const id of t.keys()) out.push(id);
+    return out.reverse();
+  }
+  for (const [id, r] of t) {
     if (f.agency && r.from !== f.agency && r.to !== f.agency && r.holder !== f.agency) continue;
     if (f.status && r.status !== f.status) continue;
     if (f.violation && !r.violations.includes(f.violation)) continue;
     if ((since && r.offeredAt < since) || (until && r.offeredAt > until)) continue;
     if (f.overdue !== undefined && isOverdue(r) !== f.overdue) continue;
     if (f.lead && r.chainLead !== f.lead && r.about.id !== f.lead) continue;
-    out.push(r);
+    out.push(id);
   }
   return out.reverse();
+}
+
+/** Pure: the referrals matching a filter, newest offer first (`referralsMatching`). */
+export function filterReferrals(t: ReferralTracker, f: ReferralFilter): TrackedReferral[] {
+  return referralsMatching(t, f).map((id) => t.get(id)!);
 }

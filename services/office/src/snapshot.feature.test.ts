@@ -81,6 +81,9 @@ afterAll(async () => {
 
 const PATHS = [
   "/tracker/referrals?limit=500",
+  // A page, and a filter: what a tracker read lazily reads first (`LazyMap`).
+  "/tracker/referrals?limit=3&offset=2",
+  "/tracker/referrals?agency=health&limit=500",
   "/leads?limit=500",
   "/overview",
   "/statistics?month=2026-06",

@@ -85,9 +85,10 @@ const MAPS = {
 type MapName = keyof typeof MAPS;
 /**
  * Maps written so that each value can be read when first asked for (`PackedWriter.lazyMap`): the
- * lead tracker and the referrals' records, which the tracker's first answer does not need.
+ * lead tracker, the referrals' records, which the tracker's first answer does not need, and the
+ * referrals, of which its first page reads a page.
  */
-const LAZY = new Set<MapName>(["tracker", "records"]);
+const LAZY = new Set<MapName>(["tracker", "referrals", "records"]);
 
 /** What is not a map. */
 type Values = {

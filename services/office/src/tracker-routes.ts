@@ -9,7 +9,11 @@ import {
   uuidFromName,
 } from "@liandong/runtime";
 import { Hono } from "hono";
-import { filterReferrals, type ReferralTracker, type TrackedReferral } from "./referral-tracker.ts";
+import {
+  type ReferralTracker,
+  referralsMatching,
+  type TrackedReferral,
+} from "./referral-tracker.ts";
 import { answerUp, escalate, type Supervision } from "./supervision.ts";
 
 const view = (r: TrackedReferral, now: Date) => ({
@@ -23,11 +27,12 @@ export function trackerRoutes(ctx: ServiceContext, referrals: ReferralTracker): 
   const app = new Hono<HttpEnv>();
   app.get("/tracker/referrals", (c) => {
     const q = readQuery(c, TrackerQuery);
-    const all = filterReferrals(referrals, q);
+    // Only the page's referrals read (a tracker restored from a snapshot reads each when asked for).
+    const ids = referralsMatching(referrals, q);
     const now = ctx.clock();
     return c.json({
-      items: all.slice(q.offset, q.offset + q.limit).map((r) => view(r, now)),
-      total: all.length,
+      items: ids.slice(q.offset, q.offset + q.limit).map((id) => view(referrals.get(id)!, now)),
+      total: ids.length,
     });
   });
   app.get("/tracker/referrals/:referralId", (c) => {

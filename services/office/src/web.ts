@@ -92,10 +92,17 @@ export function servicesFor(
   });
 }
 
-/** The page, its bundle and style, and the services it may talk to (all open: no token needed). */
-export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
+/**
+ * The page, its bundle and style, and the services it may talk to (all open: no token needed).
+ * Its routes at once, the page bundled meanwhile: `built` settles once it is (the office's start
+ * waits for it, and fails with a broken page), while the start reads its snapshot.
+ */
+export function webPage(ctx: ServiceContext): { routes: Hono<HttpEnv>; built: Promise<void> } {
   const app = new Hono<HttpEnv>();
-  const { script, style } = await bundleWebPage();
+  const bundled = bundleWebPage();
+  const built = bundled.then(() => undefined);
+  // Handled here, not lost: the start awaits it, and fails if the page could not be built.
+  built.catch(() => {});
   const hostOf = (c: Context<HttpEnv>) => hostnameOf(c.req.header("host"));
   const headers = (c: Context<HttpEnv>) => {
     const elsewhere = [
@@ -113,10 +120,12 @@ export async function webPage(ctx: ServiceContext): Promise<Hono<HttpEnv>> {
   const send = (c: Context<HttpEnv>, body: string | Uint8Array<ArrayBuffer>, type: string) =>
     c.body(body, 200, { ...headers(c), "content-type": type, "cache-control": "no-cache" });
   app.get("/", (c) => send(c, PAGE, "text/html; charset=utf-8"));
-  app.get("/ui/app.js", (c) => send(c, script, "text/javascript; charset=utf-8"));
-  app.get("/ui/style.css", (c) => send(c, style, "text/css; charset=utf-8"));
+  app.get("/ui/app.js", async (c) =>
+    send(c, (await bundled).script, "text/javascript; charset=utf-8"),
+  );
+  app.get("/ui/style.css", async (c) => send(c, (await bundled).style, "text/css; charset=utf-8"));
   app.get("/ui/config.json", (c) =>
     c.json({ county: ctx.county, services: servicesFor(ctx, hostOf(c)) }),
   );
-  return app;
+  return { routes: app, built };
 }
