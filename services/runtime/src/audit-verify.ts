@@ -76,9 +76,28 @@ export type VerifyReport = {
   foreign: CrossBorderEvent[];
   /** This county's events addressed across the line, as sealed here. */
   outbound: CrossBorderEvent[];
+  /**
+   * The last stream sequence the log holds: how far it reaches (an export, taken at one moment).
+   * A neighbour's head standing beyond it was written after (see `standsBeyond`).
+   */
+  lastSeq: number;
 };
 
-export type CrossBorderEvent = { seq: number; county: string; agency: string; hash: string };
+/**
+ * An event that crosses a county line. A neighbour's event (`foreign`) also keeps its subject
+ * and seal: one its own county's export does not reach yet is judged by its seal alone
+ * (`crossCheck`).
+ */
+export type CrossBorderEvent = {
+  seq: number;
+  county: string;
+  agency: string;
+  hash: string;
+  subject?: string | undefined;
+  seal?: string | undefined;
+  /** Its envelope's `time`, as its publisher stamped it. */
+  time?: string | undefined;
+};
 
 type Observed = { seq: number; h: string; id: string };
 /**
@@ -435,6 +454,21 @@ function eventIdOf(buf: Buffer): string {
   }
 }
 
+const TIME = Buffer.from('"time":"');
+
+/** The envelope's `time`, read where the runtime writes it (after the head), else parsed. */
+function timeOf(buf: Buffer): string | undefined {
+  const at = buf.indexOf(TIME, HEAD.length);
+  const end = at >= 0 ? buf.indexOf(0x22, at + TIME.length) : -1;
+  if (end >= 0 && end - at < 64) return buf.toString("latin1", at + TIME.length, end);
+  try {
+    const time = (JSON.parse(buf.toString("utf8")) as { time?: unknown }).time;
+    return typeof time === "string" ? time : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Whether the envelope's county and agency are the subject's: read where the runtime writes
  * them (`source` after the id, then `county` and `agency` fields), else parsed. `expected`: the
@@ -493,6 +527,7 @@ export class LogVerifier {
   readonly #xb = new Map<string, { before: string | null; county: string; addressee: string }>();
   readonly #outbound: CrossBorderEvent[] = [];
   #events = 0;
+  #lastSeq = 0;
   #checkpoints = 0;
   /** Whether the log came with its seals (an export does; a log read without headers not). */
   #sealsGiven = false;
@@ -543,6 +578,7 @@ export class LogVerifier {
 
   add(entry: LogEntry): void {
     this.#events++;
+    if (entry.seq > this.#lastSeq) this.#lastSeq = entry.seq;
     const subject = entry.subject;
     // ld.ev.<county>.<agency>.<kind>.<id>.<to>[.<to-county>]
     const t2 = EVENTS_ROOT.length + 1;
@@ -600,7 +636,15 @@ export class LogVerifier {
     if (p.elsewhere && !p.shared) {
       // A neighbour's copy of an aggregate it alone writes (a lead shared across the line): its
       // chain is in the neighbour's log, and crossCheck matches it with what was sent.
-      this.#foreign.push({ seq: entry.seq, county, agency, hash: full });
+      this.#foreign.push({
+        seq: entry.seq,
+        county,
+        agency,
+        hash: full,
+        subject,
+        seal: entry.seal,
+        time: timeOf(buf),
+      });
       return;
     }
     // The id and `prev` are read from the bytes where the runtime writes them: no string of the
@@ -651,15 +695,20 @@ export class LogVerifier {
       }
     }
 
-    if (t7 > 0 || p.elsewhere) {
-      const event = { seq: entry.seq, county, agency, hash: full };
-      if (p.elsewhere) {
-        // A neighbour's event: sealed in the neighbour's log, not here.
-        this.#foreign.push(event);
-        return;
-      }
-      this.#outbound.push(event);
+    if (p.elsewhere) {
+      // A neighbour's event: sealed in the neighbour's log, not here.
+      this.#foreign.push({
+        seq: entry.seq,
+        county,
+        agency,
+        hash: full,
+        subject,
+        seal: entry.seal,
+        time: timeOf(buf),
+      });
+      return;
     }
+    if (t7 > 0) this.#outbound.push({ seq: entry.seq, county, agency, hash: full });
     if (p.audit) {
       this.#checkpoints++;
       this.#checkpoint(entry, buf, county, agency, eventIdOf(buf), log, full);
@@ -853,6 +902,7 @@ export class LogVerifier {
       unsealed,
       foreign: this.#foreign,
       outbound: this.#outbound,
+      lastSeq: this.#lastSeq,
     };
   }
 
@@ -1173,30 +1223,4 @@ function chainOf(log: AgencyLog): ChainHead[] {
   return log.checkpoints
     .map((c) => ({ size: c.index + c.size, checkpoint: c.hash, seq: c.seq }))
     .sort((a, b) => a.size - b.size);
-}
-
-/**
- * The trail across a county line (区域协作): each county's log verified with its own agencies'
- * keys, and every event one county holds from another found, byte for byte (by hash), among
- * what that county sealed as sent. Returns one finding per event that is not.
- */
-export function crossCheck(reports: Readonly<Record<string, VerifyReport>>): Finding[] {
-  const sent = new Map<string, CrossBorderEvent>();
-  for (const [county, r] of Object.entries(reports))
-    for (const e of r.outbound) if (e.county === county) sent.set(e.hash, e);
-  const findings: Finding[] = [];
-  for (const [county, r] of Object.entries(reports)) {
-    for (const e of r.foreign) {
-      if (!(e.county in reports)) continue;
-      const original = sent.get(e.hash);
-      if (!original || original.agency !== e.agency)
-        findings.push({
-          kind: "forged",
-          agency: e.agency,
-          seq: e.seq,
-          detail: `county ${county} holds an event of ${e.county} that ${e.county}'s log never sent`,
-        });
-    }
-  }
-  return findings;
 }
