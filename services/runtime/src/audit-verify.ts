@@ -156,16 +156,15 @@ class ObservedLog {
    */
   matches(from: number, hashes: readonly unknown[]): boolean {
     if (from + hashes.length > this.seq.length) return false;
-    const stored = this.#hashes;
-    for (let j = 0, o = 16 * from; j < hashes.length; j++) {
+    for (let j = 0; j < hashes.length; j++) {
       const h = hashes[j];
       if (typeof h !== "string" || h.length !== 32) return false;
-      for (let k = 0; k < 32; k += 2, o++) {
-        const b = stored[o]!;
-        if (h.charCodeAt(k) !== HEX_HIGH[b] || h.charCodeAt(k + 1) !== HEX_LOW[b]) return false;
-      }
     }
-    return true;
+    // Each 32 digits long: the stored hashes written out as lower-case hex, compared at once.
+    return (
+      (hashes as string[]).join("") ===
+      this.#hashes.toString("hex", 16 * from, 16 * (from + hashes.length))
+    );
   }
 
   hashes(): Buffer {
@@ -188,15 +187,7 @@ class ObservedLog {
 
 /** The value of each lower-case hex digit (what `sha256Hex` writes), by its character code. */
 const HEX_VALUE = new Uint8Array(128);
-/** Each byte's two lower-case hex digits, as character codes. */
-const HEX_HIGH = new Uint8Array(256);
-const HEX_LOW = new Uint8Array(256);
-for (let b = 0; b < 256; b++) {
-  const hex = b.toString(16).padStart(2, "0");
-  HEX_HIGH[b] = hex.charCodeAt(0);
-  HEX_LOW[b] = hex.charCodeAt(1);
-  if (b < 16) HEX_VALUE[hex.charCodeAt(1)] = b;
-}
+for (let b = 0; b < 16; b++) HEX_VALUE[b.toString(16).charCodeAt(0)] = b;
 
 function sameId(a: Buffer, i: number, b: Buffer, j: number): boolean {
   for (let k = 0; k < 36; k++) if (a[i + k] !== b[j + k]) return false;
@@ -256,13 +247,18 @@ type SignedCheckpoint = {
   hashes: string[] | undefined;
   hash: string;
 };
-/** The seals of an agency's latest events, kept for those no checkpoint seals (the tail). */
+/**
+ * The seals of an agency's latest events, kept for those no checkpoint seals (the tail). Their
+ * bytes are kept, not their hashes: the caller holds the bytes already, while a hash kept this
+ * long outlives the young generation, and a million of them promoted to the old one cost more
+ * (a full collection marks the whole log) than hashing again the few no checkpoint seals.
+ */
 const TAIL = 4096;
 type Tail = {
   seq: Int32Array | number[];
   seal: (string | undefined)[];
   subject: string[];
-  hash: string[];
+  bytes: Uint8Array[];
   n: number;
 };
 type AgencyLog = {
@@ -472,7 +468,8 @@ function timeOf(buf: Buffer): string | undefined {
 /**
  * Whether the envelope's county and agency are the subject's: read where the runtime writes
  * them (`source` after the id, then `county` and `agency` fields), else parsed. `expected`: the
- * envelope's head as the subject's county and agency write it.
+ * envelope's head as the subject's county and agency write it. Returns where the fields read in
+ * place end (the runtime writes `prev` after them), 0 when parsed, -1 when not the same.
  */
 function sameIdentity(
   buf: Buffer,
@@ -480,7 +477,7 @@ function sameIdentity(
   expected: Identity,
   county: string,
   agency: string,
-): boolean {
+): number {
   const at = HEAD.length + 36;
   const source = expected.source;
   if (standard && buf.length > at + source.length) {
@@ -491,19 +488,19 @@ function sameIdentity(
         break;
       }
     // The first `,"county":` after the head is the envelope's: no earlier value holds a quote.
-    const c = same ? indexOfCounty(buf, at) : -1;
+    const c = same ? indexOfCounty(buf, at + source.length) : -1;
     const fields = expected.fields;
     if (c >= 0 && c + fields.length <= buf.length) {
       let k = 0;
       while (k < fields.length && buf[c + k] === fields[k]) k++;
-      if (k === fields.length) return true;
+      if (k === fields.length) return c + k;
     }
   }
   try {
     const e = JSON.parse(buf.toString("utf8")) as { county?: unknown; agency?: unknown };
-    return e.county === county && e.agency === agency;
+    return e.county === county && e.agency === agency ? 0 : -1;
   } catch {
-    return true; // unreadable: named as such where its link is read
+    return 0; // unreadable: named as such where its link is read
   }
 }
 
@@ -567,7 +564,7 @@ export class LogVerifier {
         observed: new ObservedLog(),
         checkpoints: [],
         invalid: [],
-        tail: { seq: [], seal: [], subject: [], hash: [], n: 0 },
+        tail: { seq: [], seal: [], subject: [], bytes: [], n: 0 },
         inOrder: true,
         sealedTo: 0,
       };
@@ -625,7 +622,8 @@ export class LogVerifier {
     }
     // The envelope begins as the runtime writes it: its id stands at a fixed place.
     const standard = buf.length > HEAD.length + 36 && startsWithHead(buf);
-    if (!sameIdentity(buf, standard, p.identity, county, agency))
+    const fieldsEnd = sameIdentity(buf, standard, p.identity, county, agency);
+    if (fieldsEnd < 0)
       this.#findings.push({
         kind: "identity-mismatch",
         agency,
@@ -650,7 +648,9 @@ export class LogVerifier {
     // The id and `prev` are read from the bytes where the runtime writes them: no string of the
     // envelope is made for an event whose link holds (UTF-8 multi-byte sequences never contain
     // the ASCII searched for).
-    const at = indexOfPrev(buf);
+    // From where the county and agency fields end, when read in place: `prev` is written after
+    // them (anywhere else, it is not found from there, and the link is read by parsing).
+    const at = indexOfPrev(buf, fieldsEnd > 0 ? fieldsEnd : 0);
     let log = p.log;
     if (log === undefined) {
       log = this.#agency(agency);
@@ -720,7 +720,7 @@ export class LogVerifier {
     tail.seq[slot] = entry.seq;
     tail.seal[slot] = entry.seal;
     tail.subject[slot] = subject;
-    tail.hash[slot] = full;
+    tail.bytes[slot] = buf;
     log.observed.push(entry.seq, full, buf, standard ? undefined : eventIdOf(buf));
   }
 
@@ -979,14 +979,7 @@ export class LogVerifier {
       const keys: SealKeys = (c, a) => (c === county ? this.#keys[a] : undefined);
       const seal = tail.seal[slot];
       if (seal === undefined && !this.#sealsGiven) return undefined;
-      return sealProblem(
-        keys,
-        { county, agency },
-        tail.subject[slot]!,
-        new Uint8Array(),
-        seal,
-        tail.hash[slot],
-      );
+      return sealProblem(keys, { county, agency }, tail.subject[slot]!, tail.bytes[slot]!, seal);
     }
     return undefined;
   }
