@@ -32,8 +32,9 @@ export function writtenAfterRead(at: string | undefined, reach: LogReach): boole
 
 /**
  * Whether a head (its checkpoint's stream sequence; `at`, when it was first co-signed) stands
- * beyond a log: its checkpoint is past the log's last sequence, and it was co-signed after the
- * log was read could begin. Holding it against the log would name a history that is only newer.
+ * beyond a log: its checkpoint is past the log's last sequence, and it was co-signed late enough
+ * to have been written after the log was read (`writtenAfterRead`). Holding it against the log
+ * would name a history that is only newer.
  */
 export function standsBeyond(
   head: { seq: number; at?: string | undefined },
