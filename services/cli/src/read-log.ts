@@ -13,6 +13,11 @@ export const ExportedEntry = z.object({
   data: z.base64(),
   /** Its publisher's seal (the `Liandong-Seal` header), where it had one. */
   seal: z.string().optional(),
+  /**
+   * On the first line only: when the export's read began (everything stored before is in it).
+   * What a neighbour's export holds that this county wrote later is pending, not a finding.
+   */
+  takenAt: z.iso.datetime().optional(),
 });
 
 /** How many messages the stream holds now (for progress). */
@@ -32,8 +37,14 @@ export function readStream(
   return readPresent(nc, stream, { namePrefix: "liandong_cli", batch: 2000 });
 }
 
-/** Reads an exported log file; a malformed line stops the read with its line number. */
-export async function* readExport(file: string): AsyncGenerator<LogEntry> {
+/**
+ * Reads an exported log file; a malformed line stops the read with its line number. `taken`:
+ * filled with when the export was taken, where its first line says.
+ */
+export async function* readExport(
+  file: string,
+  taken?: { at?: string | undefined },
+): AsyncGenerator<LogEntry> {
   const lines = createInterface({
     input: createReadStream(file),
     crlfDelay: Number.POSITIVE_INFINITY,
@@ -48,6 +59,7 @@ export async function* readExport(file: string): AsyncGenerator<LogEntry> {
     } catch (err) {
       throw new Error(`${file} 第 ${n} 行无法读取：${String(err).slice(0, 200)}`);
     }
+    if (taken && parsed.takenAt !== undefined && taken.at === undefined) taken.at = parsed.takenAt;
     yield {
       seq: parsed.seq,
       subject: parsed.subject,

@@ -74,21 +74,48 @@ describe("referrals across the county line, folded in each county's log", () => 
     const folds = new CrossBorderReferrals();
     for (const e of [offer, withdrawn, accepted, completed]) folds.add(GZ, e);
     for (const e of [offer, accepted, completed, withdrawn]) folds.add(LZ, e);
-    expect(folds.divergences()).toEqual([]);
+    expect(folds.divergences()).toEqual({ diverged: [], pending: [] });
   });
 
   it("name the referral when one county's log lacks a step the other holds", () => {
     const folds = new CrossBorderReferrals();
     for (const e of [offer, accepted, completed]) folds.add(GZ, e);
     for (const e of [offer, accepted]) folds.add(LZ, e);
-    expect(folds.divergences()).toEqual([
-      expect.objectContaining({
-        referralId: ID,
-        counties: {
-          [GZ]: { status: "completed", holder: "health", holderCounty: LZ },
-          [LZ]: { status: "accepted", holder: "health", holderCounty: LZ },
-        },
-      }),
-    ]);
+    const named = {
+      referralId: ID,
+      counties: {
+        [GZ]: { status: "completed", holder: "health", holderCounty: LZ },
+        [LZ]: { status: "accepted", holder: "health", holderCounty: LZ },
+      },
+    };
+    expect(folds.divergences()).toEqual({
+      diverged: [expect.objectContaining(named)],
+      pending: [],
+    });
+    // Its own step, which its neighbour holds: pending only once crossCheck found it sent after
+    // Liangzhou's log was read.
+    const late = new Set([createHash("sha256").update(completed.bytes).digest("hex")]);
+    expect(folds.divergences(late)).toEqual({
+      diverged: [],
+      pending: [expect.objectContaining(named)],
+    });
+  });
+
+  it("hold a county whose log only lags behind as pending: the other's steps on their way", () => {
+    // Ganzhou's log, read before Liangzhou's acceptance and completion reached it.
+    const folds = new CrossBorderReferrals();
+    for (const e of [offer]) folds.add(GZ, e);
+    for (const e of [offer, accepted, completed]) folds.add(LZ, e);
+    expect(folds.divergences()).toEqual({
+      diverged: [],
+      pending: [expect.objectContaining({ referralId: ID })],
+    });
+    // Not when the steps themselves disagree: Ganzhou withdrew, Liangzhou never saw it and
+    // completed the referral; Ganzhou's own withdrawal missing from a log that holds what
+    // Liangzhou did after it is no lag.
+    const apart = new CrossBorderReferrals();
+    for (const e of [offer, withdrawn]) apart.add(GZ, e);
+    for (const e of [offer, accepted, completed]) apart.add(LZ, e);
+    expect(apart.divergences().diverged).toEqual([expect.objectContaining({ referralId: ID })]);
   });
 });

@@ -47,11 +47,21 @@ export class CrossBorderReferrals {
     else this.#waiting.delete(key);
   }
 
-  /** The referrals two counties hold and fold differently. */
-  divergences(): Divergence[] {
+  /**
+   * The referrals two counties hold and fold differently (`diverged`), but for those where one
+   * county's log only lags behind the other's (`pending`): its steps are the first of the other's,
+   * and each step it lacks is either the other county's (still on its way over the link, or sent
+   * after this county's log was read) or its own that a neighbour's log holds and `crossCheck`
+   * found sent after its own log was read (`sentLate`: their hashes).
+   */
+  divergences(sentLate: ReadonlySet<string> = new Set()): {
+    diverged: Divergence[];
+    pending: Divergence[];
+  } {
     const counties = [...this.#byCounty.keys()];
     const ids = new Set(counties.flatMap((c) => [...this.#byCounty.get(c)!.keys()]));
     const out: Divergence[] = [];
+    const pending: Divergence[] = [];
     for (const id of ids) {
       const held = counties
         .map((c) => [c, this.#byCounty.get(c)!.get(id)] as const)
@@ -69,7 +79,20 @@ export class CrossBorderReferrals {
         };
       const first = JSON.stringify(shown(views[0]?.[1]));
       if (views.every(([, v]) => JSON.stringify(shown(v)) === first)) continue;
-      out.push({
+      const steps = (v: ReferralView | undefined) => v?.history.filter((h) => !h.void) ?? [];
+      const longest = views
+        .map(([, v]) => steps(v))
+        .reduce((a, b) => (b.length > a.length ? b : a), [] as ReturnType<typeof steps>);
+      const lags = views.every(([c, v]) => {
+        const own = steps(v);
+        return (
+          own.every((h, k) => longest[k]?.hash === h.hash) &&
+          longest
+            .slice(own.length)
+            .every((h) => (h.county !== undefined && h.county !== c) || sentLate.has(h.hash))
+        );
+      });
+      (lags ? pending : out).push({
         referralId: id,
         counties: Object.fromEntries(
           views.map(([c, v]) => [
@@ -88,6 +111,6 @@ export class CrossBorderReferrals {
           : "两县日志折叠出的状态或步骤不一致",
       });
     }
-    return out;
+    return { diverged: out, pending };
   }
 }

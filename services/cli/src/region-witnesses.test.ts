@@ -176,4 +176,39 @@ describe("what a region's logs say its counties' neighbours witnessed", () => {
       `县 ${GANZHOU} 部门 health 长度 4：邻县 ${LIANGZHOU} 见证签名的检查点 ${shown.checkpoint}，邻县 ${SUZHOU} 见证签名的却是另一个检查点 ${other.checkpoint}`,
     );
   });
+
+  it("a head co-signed after the county's export was taken is pending, not a split view", () => {
+    const w = new RegionWitnesses();
+    // Co-signed at :02, its checkpoint at stream sequence 7; Ganzhou's export, taken at :01,
+    // ends at sequence 6 with health's chain sealed to 2.
+    w.add(
+      entry(
+        LIANGZHOU,
+        GANZHOU,
+        "witness.cosigned",
+        cosign(offices[LIANGZHOU]!, LIANGZHOU, headsOf(GANZHOU, shown), at("02")),
+      ),
+    );
+    const older = chains([{ size: 2, checkpoint: checkpoint("one"), seq: 5 }]);
+    const r = w.report(keys, older, {
+      [GANZHOU]: { lastSeq: 6, takenAt: at("01").toISOString() },
+    });
+    expect(r.ok).toBe(true);
+    expect(r.splitViews).toEqual([]);
+    expect(r.pending).toEqual([
+      { county: GANZHOU, agency: "health", ...shown, seq: 7, witnesses: [LIANGZHOU], lastSeq: 6 },
+    ]);
+    expect(witnessLines(r).join("\n")).toContain(
+      `尚待核对：县 ${GANZHOU} 部门 health 长度 4 的检查点（流序号 7）经邻县 ${LIANGZHOU} 见证`,
+    );
+    // The same export taken a minute and more after the co-signature: cut short, named.
+    const cut = w.report(keys, older, {
+      [GANZHOU]: { lastSeq: 6, takenAt: "2026-01-01T00:01:03.000Z" },
+    });
+    expect(cut.ok).toBe(false);
+    expect(cut.pending).toEqual([]);
+    expect(cut.splitViews).toEqual([
+      expect.objectContaining({ other: { by: "log", verdict: "truncated", size: 2 } }),
+    ]);
+  });
 });

@@ -9,8 +9,10 @@ import {
   type ChainHead,
   cosignatureProblem,
   type LogEntry,
+  type LogReach,
   type SplitView,
   splitViews,
+  standsBeyond,
   type WitnessedHead,
 } from "@liandong/runtime";
 
@@ -34,6 +36,19 @@ export type RegionWitnessReport = {
   splitViews: SplitView[];
   /** Co-signatures that are not the witness's of the county's heads: named, not counted. */
   invalid: { witness: string; county: string; eventId: string; detail: string }[];
+  /**
+   * Heads co-signed whose checkpoint stands beyond the county's log as given (written after it
+   * was read): not held against it. Each once, with who co-signed it and where the log ends.
+   */
+  pending: {
+    county: string;
+    agency: string;
+    size: number;
+    checkpoint: string;
+    seq: number;
+    witnesses: string[];
+    lastSeq: number;
+  }[];
 };
 
 type Found<T> = { id: string; publishedBy: string; data: T };
@@ -66,12 +81,14 @@ export class RegionWitnesses {
 
   /**
    * What each county's neighbours co-signed, checked with the counties' office keys (`keys`, by
-   * county), against each county's chains as its log holds them (`LogVerifier.chains`).
+   * county), against each county's chains as its log holds them (`LogVerifier.chains`), as far
+   * as its log reaches (`reach`, by county: `standsBeyond`).
    * Co-signatures of or by a county whose keys were not given are not judged.
    */
   report(
     keys: Readonly<Record<string, AuditKeys>>,
     chains: Readonly<Record<string, Record<string, ChainHead[]>>>,
+    reach: Readonly<Record<string, LogReach>> = {},
   ): RegionWitnessReport {
     const counties: RegionWitnessReport["counties"] = {};
     for (const [county, chain] of Object.entries(chains)) {
@@ -118,6 +135,7 @@ export class RegionWitnesses {
           size: h.size,
           checkpoint: h.checkpoint,
           at: c.data.at,
+          seq: h.seq,
         });
         w.heads[agency] ??= [];
         const list = w.heads[agency];
@@ -139,7 +157,26 @@ export class RegionWitnesses {
     for (const c of Object.values(counties))
       for (const w of Object.values(c.by))
         for (const list of Object.values(w.heads)) list.sort((a, b) => a.size - b.size);
-    const split = splitViews(witnessed, chains);
+    const split = splitViews(witnessed, chains, reach);
+    const pending = new Map<string, RegionWitnessReport["pending"][number]>();
+    for (const h of witnessed) {
+      const end = reach[h.county];
+      if (end === undefined || !standsBeyond(h, end)) continue;
+      const key = `${h.county} ${h.agency} ${h.size} ${h.checkpoint}`;
+      const p = pending.get(key);
+      if (p) {
+        if (!p.witnesses.includes(h.witness)) p.witnesses.push(h.witness);
+      } else
+        pending.set(key, {
+          county: h.county,
+          agency: h.agency,
+          size: h.size,
+          checkpoint: h.checkpoint,
+          seq: h.seq,
+          witnesses: [h.witness],
+          lastSeq: end.lastSeq,
+        });
+    }
     const refusals = Object.values(counties).some((c) =>
       Object.values(c.by).some((w) => w.refused.length > 0),
     );
@@ -148,6 +185,7 @@ export class RegionWitnesses {
       counties,
       splitViews: split,
       invalid,
+      pending: [...pending.values()],
     };
   }
 }
@@ -198,6 +236,10 @@ export function witnessLines(r: RegionWitnessReport): string[] {
         );
     }
   }
+  for (const x of r.pending)
+    lines.push(
+      `  尚待核对：县 ${x.county} 部门 ${x.agency} 长度 ${x.size} 的检查点（流序号 ${x.seq}）经邻县 ${x.witnesses.join("、")} 见证，但在该县导出之后才写入（导出只到流序号 ${x.lastSeq}）— 不是问题，重新导出该县日志即可核对`,
+    );
   for (const x of r.invalid)
     lines.push(
       `  无效的见证签名：邻县 ${x.witness} 对县 ${x.county}，事件 ${x.eventId}：${x.detail}`,

@@ -137,6 +137,7 @@ const cosigned = (
     agency,
     witness,
     at,
+    seq: 2 * size,
   }));
 
 describe("split views among what neighbours co-signed", () => {
@@ -229,6 +230,52 @@ describe("split views among what neighbours co-signed", () => {
       expect.objectContaining({
         agency: "office",
         other: { by: "log", verdict: "truncated", size: 0 },
+      }),
+    ]);
+  });
+
+  it("does not hold against a log a head written after the log was read, unless it was cut", () => {
+    const shown = "abcabcabc";
+    // Co-signed at 6 (its checkpoint at stream sequence 12) five seconds after the county's log
+    // was read; the log ends at sequence 10, sealing 3: the head is newer than the log.
+    const witnessed = cosigned(
+      { health: shown },
+      { health: 6 },
+      WITNESS,
+      "2026-01-01T00:00:05.000Z",
+    );
+    const log = { [COUNTY]: { health: chainOf(shown, [3]) } };
+    const read = { lastSeq: 10, takenAt: "2026-01-01T00:00:00.000Z" };
+    expect(splitViews(witnessed, log, { [COUNTY]: read })).toEqual([]);
+    expect(splitViews(witnessed, log, { [COUNTY]: { lastSeq: 10 } })).toEqual([]);
+    // Read an hour after it was co-signed, yet ending before it: a log cut short, named.
+    const later = { lastSeq: 10, takenAt: "2026-01-01T01:00:05.000Z" };
+    expect(splitViews(witnessed, log, { [COUNTY]: later })).toEqual([
+      expect.objectContaining({
+        agency: "health",
+        other: { by: "log", verdict: "truncated", size: 3 },
+      }),
+    ]);
+    // Reaching past the head's checkpoint, it is held to it: another history there is named.
+    const forked = { [COUNTY]: { health: chainOf("abcbbbbbb", [3, 6]) } };
+    expect(
+      splitViews(witnessed, forked, { [COUNTY]: { lastSeq: 20, takenAt: read.takenAt } }),
+    ).toEqual([
+      expect.objectContaining({
+        agency: "health",
+        other: expect.objectContaining({ verdict: "forked" }),
+      }),
+    ]);
+    // Two neighbours shown two checkpoints at one size: a split view whenever the log was read.
+    const twice = [
+      ...witnessed,
+      ...cosigned({ health: "abcbbb" }, { health: 6 }, OTHER_WITNESS, "2026-01-01T00:00:06.000Z"),
+    ];
+    expect(splitViews(twice, log, { [COUNTY]: read })).toEqual([
+      expect.objectContaining({
+        agency: "health",
+        size: 6,
+        other: expect.objectContaining({ by: "witness" }),
       }),
     ]);
   });

@@ -5,6 +5,7 @@ import {
   type WitnessCosignature,
   type WitnessProblem,
 } from "@liandong/contracts";
+import { type LogReach, standsBeyond } from "./log-reach.ts";
 import { type Signer, verifySignature } from "./signing.ts";
 
 /**
@@ -153,6 +154,8 @@ export type WitnessedHead = KnownHead & {
   witness: string;
   /** When the witness co-signed it (its first co-signature of it). */
   at: string;
+  /** Where its checkpoint stands in the county's EVENTS stream, as the county's heads say. */
+  seq: number;
 };
 
 /**
@@ -177,11 +180,13 @@ export type SplitView = {
  * The split views among the heads neighbours co-signed: two co-signed heads of one agency that
  * disagree, and co-signed heads the county's own log does not hold (`logs`: each county's
  * chains, by agency, where its log was given; a county without one is judged by its witnesses
- * alone). Each contradiction named once, by county, agency and size.
+ * alone). A head that stands beyond its county's log (`reach`, by county: `standsBeyond`) is
+ * not held against the log. Each contradiction named once, by county, agency and size.
  */
 export function splitViews(
   witnessed: readonly WitnessedHead[],
   logs: Readonly<Record<string, Readonly<Record<string, readonly ChainHead[]>>>>,
+  reach: Readonly<Record<string, LogReach>> = {},
 ): SplitView[] {
   // Distinct heads, each with who co-signed it.
   const heads = new Map<string, WitnessedHead & { witnesses: Set<string> }>();
@@ -214,7 +219,7 @@ export function splitViews(
   }
   for (const h of heads.values()) {
     const log = logs[h.county];
-    if (!log || h.size === 0) continue;
+    if (!log || h.size === 0 || standsBeyond(h, reach[h.county])) continue;
     const chain = log[h.agency] ?? [];
     const size = chain.reduce((m, c) => Math.max(m, c.size), 0);
     const v = headInChain(chain, size, h);

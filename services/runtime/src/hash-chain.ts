@@ -67,13 +67,13 @@ const SKIP = new Uint8Array(256).fill(7);
 for (let k = 0; k < 6; k++) SKIP[PREV[k]!] = 6 - k;
 
 /**
- * Where `"prev":` first occurs. A loop beats a native search's call cost on short events, and
- * looking at the last byte of each place first lets it skip most of an envelope's bytes (the
- * verifier reads a million events' links with it).
+ * Where `"prev":` first occurs (from `from`). A loop beats a native search's call cost on short
+ * events, and looking at the last byte of each place first lets it skip most of an envelope's
+ * bytes (the verifier reads a million events' links with it).
  */
-export function indexOfPrev(buf: Uint8Array): number {
+export function indexOfPrev(buf: Uint8Array, from = 0): number {
   const end = buf.length - PREV.length;
-  let i = 0;
+  let i = from;
   while (i <= end) {
     const last = buf[i + 6]!;
     if (

@@ -3,6 +3,7 @@
 export * from "./acked-puts.ts";
 export * from "./aggregate-log.ts";
 export * from "./attempts.ts";
+export * from "./audit-cross-check.ts";
 export * from "./audit-verify.ts";
 export * from "./audit-witness.ts";
 export * from "./check-ahead.ts";
@@ -21,6 +22,7 @@ export * from "./idempotent.ts";
 export * from "./keyed-lock.ts";
 export * from "./kv-retry.ts";
 export * from "./lifeline.ts";
+export * from "./log-reach.ts";
 export * from "./logger.ts";
 export * from "./memory/mod.ts";
 export * from "./metrics.ts";
