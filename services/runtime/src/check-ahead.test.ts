@@ -31,26 +31,27 @@ function inline(m: { subject: string; data: Uint8Array }): AheadVerdict {
     : { hash, decoded: true, ok: false, reason: v.reason, detail: v.detail };
 }
 
+/** The pool as one batch, as the reader hands it over. */
+function poolBatch() {
+  const enc = new TextEncoder();
+  const parts = pool.flatMap((m) => [
+    decode(m.subject) ? enc.encode(m.subject) : new Uint8Array(),
+    m.data,
+  ]);
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  const ends = new Uint32Array(parts.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    bytes.set(p, at);
+    at += p.byteLength;
+    ends[i] = at;
+  });
+  return { decode: Uint8Array.from(pool.map((m) => (decode(m.subject) ? 1 : 0))), bytes, ends };
+}
+
 describe("checkBatch", () => {
   it("answers each message as checking it inline would, and says when parsing the bytes will do", () => {
-    const enc = new TextEncoder();
-    const parts = pool.flatMap((m) => [
-      decode(m.subject) ? enc.encode(m.subject) : new Uint8Array(),
-      m.data,
-    ]);
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    const ends = new Uint32Array(parts.length);
-    let at = 0;
-    parts.forEach((p, i) => {
-      bytes.set(p, at);
-      at += p.byteLength;
-      ends[i] = at;
-    });
-    const answer = checkBatch({
-      decode: Uint8Array.from(pool.map((m) => (decode(m.subject) ? 1 : 0))),
-      bytes,
-      ends,
-    });
+    const answer = checkBatch(poolBatch());
     expect(answer.hashes).toBe(pool.map((m) => sha256Hex(m.data)).join(""));
     expect(answer.verdicts[0]).toBe(0);
     // Stripped of the unknown key: sent as validated, never re-parsed from the bytes.
@@ -58,6 +59,17 @@ describe("checkBatch", () => {
     expect(answer.verdicts[2]).toMatchObject({ reason: "malformed-json" });
     expect(answer.verdicts[3]).toMatchObject({ reason: "subject-mismatch" });
     expect(answer.verdicts[4]).toBe(1);
+  });
+});
+
+describe("checkBatch on the reader's own thread", () => {
+  it("answers every valid event as validated (nothing left to parse again), the rest as on the thread", () => {
+    const onThread = checkBatch(poolBatch());
+    const here = checkBatch(poolBatch(), true);
+    expect(here.hashes).toBe(onThread.hashes);
+    expect(here.verdicts[0]).toEqual({ event: envelope });
+    expect(here.verdicts[1]).toEqual({ event: envelope });
+    expect(here.verdicts.slice(2)).toEqual(onThread.verdicts.slice(2));
   });
 });
 

@@ -41,8 +41,13 @@ export type AheadAnswer = {
 /** Hex digits of one SHA-256. */
 const HASH_HEX = 64;
 
-/** Pure: checks a batch as the checking thread does (and as the reader does without one). */
-export function checkBatch(b: AheadBatch): AheadAnswer {
+/**
+ * Pure: checks a batch as the checking thread does (and as the reader does without one).
+ * `here`: checked on the reader's own thread, so each valid event is answered as validated: the
+ * reader takes it as it is rather than parse its bytes a second time (0 is for an event whose
+ * copy would have to cross between threads).
+ */
+export function checkBatch(b: AheadBatch, here = false): AheadAnswer {
   const hashes: string[] = [];
   const verdicts: AheadAnswer["verdicts"] = [];
   // The batch's bytes as a Buffer (no copy): a subject read off it directly.
@@ -70,7 +75,7 @@ export function checkBatch(b: AheadBatch): AheadAnswer {
     }
     const v = checkParsed(subject, raw, data);
     if (!v.ok) verdicts.push({ reason: v.reason, detail: v.detail });
-    else verdicts.push(sameJson(v.event, raw) ? 0 : { event: v.event });
+    else verdicts.push(!here && sameJson(v.event, raw) ? 0 : { event: v.event });
   }
   return { hashes: hashes.join(""), verdicts };
 }
@@ -168,7 +173,8 @@ export class CheckAhead<M extends StreamMessage> {
   push(m: M): Promise<void> | undefined {
     // Closed: everything before it applied, the rest is checked here as it comes.
     if (this.#closed) {
-      const here = () => this.#apply(m, verdictOf(m, checkBatch(toBatch([m], this.#decode)), 0));
+      const here = () =>
+        this.#apply(m, verdictOf(m, checkBatch(toBatch([m], this.#decode), true), 0));
       // In order: after any pushed before the close that are still being applied.
       if (this.#pending.length > 0 || this.#applying) return this.drained().then(here);
       return here();
@@ -221,7 +227,7 @@ export class CheckAhead<M extends StreamMessage> {
     const worker = this.#failed ? undefined : this.#thread();
     // Until the thread has loaded (a second or two: the catalogue's schemas, the validator),
     // batches are checked here rather than waited for: the reader is not left idle.
-    if (!worker || !this.threadReady) return Promise.resolve(checkBatch(batch));
+    if (!worker || !this.threadReady) return Promise.resolve(checkBatch(batch, true));
     const id = this.#next++;
     return new Promise((resolve) => {
       this.#waiting.set(id, resolve);
@@ -259,7 +265,7 @@ export class CheckAhead<M extends StreamMessage> {
     this.#failed = true;
     this.#worker = undefined;
     for (const f of this.#inFlight) {
-      f.answer = Promise.resolve(checkBatch(toBatch(f.messages, this.#decode)));
+      f.answer = Promise.resolve(checkBatch(toBatch(f.messages, this.#decode), true));
     }
     for (const resolve of this.#waiting.values()) resolve({ hashes: "", verdicts: [] });
     this.#waiting.clear();
