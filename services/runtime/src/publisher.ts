@@ -475,6 +475,18 @@ function finishEvent(d: DraftEvent, seal: string | undefined): PreparedEvent {
   };
 }
 
+/**
+ * `time.toISOString()`, written once per millisecond: a burst makes tens of events in the same
+ * millisecond, each of which would write the same 24 characters again (~0.5 µs, and its garbage).
+ * An invalid date is never kept (its time is NaN): `toISOString` throws for it as before.
+ */
+function isoTime(time: Date): string {
+  const ms = time.getTime();
+  if (ms !== lastIso.ms) lastIso = { ms, text: time.toISOString() };
+  return lastIso.text;
+}
+let lastIso = { ms: Number.NaN, text: "" };
+
 /** `prepareEvent` up to the seal, which a publisher may make for many events at once. */
 function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMaker): DraftEvent {
   const { county, agency } = maker;
@@ -506,7 +518,7 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
     id,
     source: maker.source,
     type: req.type,
-    time: (req.time ?? maker.clock()).toISOString(),
+    time: isoTime(req.time ?? maker.clock()),
     subject: req.aggregate.id,
     county,
     agency,
@@ -669,9 +681,17 @@ export class EventPublisher implements Publisher {
       }
       for (let j = 0; j < batch.length; j++) {
         const u = batch[j]!;
-        const { id, subject, bytes, h, hash } = finishEvent(u.draft, seals[j]);
+        const d = u.draft;
+        const h = WireHeaders.of(d.block, seals[j]);
         const resolve = u.resolve as Pending["resolve"];
-        this.#enqueueTo(subject, bytes, h, { id, type: u.type, hash }, resolve, u.reject);
+        this.#enqueueTo(
+          d.subject,
+          d.bytes,
+          h,
+          { id: d.id, type: u.type, hash: d.hash },
+          resolve,
+          u.reject,
+        );
       }
     }
   }
