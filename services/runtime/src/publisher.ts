@@ -560,9 +560,6 @@ function draftEvent<T extends EventType>(req: PublishRequest<T>, maker: EventMak
   return { id, subject, block, bytes, hash };
 }
 
-/** Events awaiting the stream's answer past which a publisher seals on the next turn (see above). */
-const BUSY = 64;
-
 /**
  * Typed, pipelined publishing to JetStream. Every event is validated against the catalogue
  * and wrapped in the envelope; its message id is namespaced by the publishing agency (the
@@ -646,12 +643,12 @@ export class EventPublisher implements Publisher {
       }
       if (this.#sealing) return;
       this.#sealing = true;
-      // Few events waiting on the stream (an officer's request, a hand-off): sealed as soon as
-      // the caller's code yields, nothing added to its latency. Many (a burst, a backlog): sealed
-      // on the next turn of the event loop, with what the acks arriving meanwhile release, so
-      // that one signature covers a batch rather than a handful.
-      if (this.#pending.size < BUSY) queueMicrotask(this.#sealScheduled);
-      else setImmediate(this.#sealScheduled);
+      // What is left of the burst is sealed as soon as the caller's code yields, however busy the
+      // publisher: a burst fills its batches as it is made (acks arrive many to a read), and
+      // holding the rest until the next turn of the event loop (as before) saved no signatures
+      // (63 events to one either way) but cost nats-server ~7 µs more CPU per event, the stream
+      // fed in bursts with gaps rather than as the events were made (27–29 against 20–21 µs).
+      queueMicrotask(this.#sealScheduled);
     });
   }
 
