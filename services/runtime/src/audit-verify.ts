@@ -651,7 +651,7 @@ export class LogVerifier {
     // the ASCII searched for).
     // From where the county and agency fields end, when read in place: `prev` is written after
     // them (anywhere else, it is not found from there, and the link is read by parsing).
-    const at = indexOfPrev(buf, fieldsEnd > 0 ? fieldsEnd : 0);
+    const at = indexOfPrev(buf, Math.max(fieldsEnd, 0));
     let log = p.log;
     if (log === undefined) {
       log = this.#agency(agency);
