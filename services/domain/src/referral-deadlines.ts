@@ -17,8 +17,8 @@ export function checkReferralDeadlines(
     ["completeBy", complete],
   ] as const) {
     if (at === undefined) continue;
-    if (Number.isNaN(at)) return refuse("invalid", "not a date and time", field);
-    if (at <= now.getTime()) return refuse("invalid", "already passed: a deadline is ahead", field);
+    if (Number.isNaN(at)) return refuse("invalid", "不是有效的日期时间", field);
+    if (at <= now.getTime()) return refuse("invalid", "已经过去：期限须在当前时间之后", field);
   }
   if (accept !== undefined && complete !== undefined && accept > complete)
     return refuse(

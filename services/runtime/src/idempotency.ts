@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
-import { IdempotencyKey } from "@liandong/contracts";
+import { IdempotencyKey, problemLanguage } from "@liandong/contracts";
 import type { Context } from "hono";
+import { z } from "zod";
 import { ValidationError } from "./errors.ts";
 import { uuidFromName } from "./hash.ts";
 
 /** The header as the OpenAPI document names it, and as a refusal names the field at fault. */
 export const IDEMPOTENCY_KEY_FIELD = "Idempotency-Key";
+
+const zhCN = z.locales.zhCN().localeError;
 
 /**
  * The request's `Idempotency-Key` as the contract allows it (1 to 100 visible ASCII characters),
@@ -15,7 +18,11 @@ export const IDEMPOTENCY_KEY_FIELD = "Idempotency-Key";
 export function idempotencyKey(c: Context): string | undefined {
   const raw = c.req.header("idempotency-key");
   if (raw === undefined) return undefined;
-  const parsed = IdempotencyKey.safeParse(raw);
+  // Its field messages in the reader's language, as a body's are (zod's zh-CN unless English).
+  const english = problemLanguage(c.req.header("accept-language")) === "en";
+  const parsed = english
+    ? IdempotencyKey.safeParse(raw)
+    : IdempotencyKey.safeParse(raw, { error: zhCN });
   if (parsed.success) return parsed.data;
   throw new ValidationError(
     "bad-idempotency-key",
@@ -74,7 +81,7 @@ export function replayed<R>(remembered: Remembered<R>, fingerprint: string): R {
     [
       {
         field: IDEMPOTENCY_KEY_FIELD,
-        message: "already used with a different request body: use a new key for a new request",
+        message: "已用于另一个请求（请求内容不同）：新的请求请使用新的 Idempotency-Key",
       },
     ],
   );

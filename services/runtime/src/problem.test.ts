@@ -146,6 +146,19 @@ describe("field messages", () => {
     }
   });
 
+  it("an Idempotency-Key's too: Chinese by default, English when asked, the header named", async () => {
+    const a = app();
+    const bad = { "idempotency-key": "x".repeat(101) };
+    const zh = await a.request("/query?month=2025-01", { headers: bad });
+    expect(zh.status).toBe(422);
+    const zhBody = (await problem(zh)) as { errors: { field: string; message: string }[] };
+    expect(zhBody.errors[0]?.field).toBe("Idempotency-Key");
+    expect(zhBody.errors[0]?.message).toMatch(/[\u4e00-\u9fff]/);
+    const english = await a.request("/query?month=2025-01", { headers: { ...bad, ...en } });
+    const enBody = (await problem(english)) as { errors: { field: string; message: string }[] };
+    expect(enBody.errors[0]?.message).toMatch(/^[\x20-\x7e]+$/);
+  });
+
   it("valid input passes either way", async () => {
     const ok = await app().request("/body", {
       method: "POST",

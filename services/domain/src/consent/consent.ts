@@ -52,9 +52,9 @@ function decide(command: ConsentCommand, state: ConsentState): ConsentEvent[] | 
     if (request.requestedBy !== agency)
       return refuse("forbidden", "an agency asks for consent only as itself");
     if (request.originator === agency)
-      return refuse("invalid", "the originator's own lead needs no one's consent", "about.id");
+      return refuse("invalid", "本部门自己登记的线索无需征得同意", "about.id");
     if (request.to === agency && request.toCounty === undefined)
-      return refuse("invalid", "cannot refer to oneself", "to");
+      return refuse("invalid", "不能移交给本部门自己", "to");
     const reason = checkText(request.reason, "reason");
     if (reason) return reason;
     return [{ type: "consent.requested", time, agency, to: request.originator, data: request }];

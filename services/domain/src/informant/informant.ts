@@ -114,7 +114,7 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
       const { min, max } = command.range;
       const amount = command.amountYuan;
       if (!Number.isSafeInteger(amount) || amount < min || amount > max)
-        return refuse("invalid", `between ${min} and ${max} yuan`, "amountYuan");
+        return refuse("invalid", `奖励金额须在 ${min} 至 ${max} 元之间`, "amountYuan");
       const reason = checkText(command.reason, "reason");
       if (reason) return reason;
       return [
@@ -158,7 +158,7 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
       if (!reward) return refuse("conflict", "the reward is not approved");
       if (reward.paid) return refuse("conflict", "the reward is paid already");
       if (command.amountYuan !== reward.amountYuan)
-        return refuse("invalid", `approved: ${reward.amountYuan}`, "amountYuan");
+        return refuse("invalid", `已批准的金额为 ${reward.amountYuan} 元`, "amountYuan");
       if (!state.requests.some((r) => r.unsealed))
         return refuse(
           "conflict",

@@ -73,7 +73,7 @@ function register(c: RegisterLead, state: LeadState): LeadEvent[] | Refusal {
   if (!c.mayOriginate.includes(r.source))
     return refuse("invalid", `${agency} may not originate leads of source ${r.source}`, "source");
   if (!config.counties.some((k) => k.code === r.target.county))
-    return refuse("invalid", `county ${r.target.county} is not known to this bus`, "target.county");
+    return refuse("invalid", `本总线不认识县（市、区）代码 ${r.target.county}`, "target.county");
   const implausible =
     checkObservedAt(r.observedAt, c.now) ??
     checkText(r.summary, "summary") ??

@@ -17,10 +17,10 @@ export function checkObservedAt(
 ): Refusal | undefined {
   if (observedAt === undefined) return undefined;
   const at = Date.parse(observedAt);
-  if (Number.isNaN(at)) return refuse("invalid", "not a date and time", field);
+  if (Number.isNaN(at)) return refuse("invalid", "不是有效的日期时间", field);
   if (at > now.getTime() + CLOCK_SKEW_MS)
-    return refuse("invalid", "in the future: it cannot have been observed yet", field);
-  if (at < EARLIEST_OBSERVATION_MS) return refuse("invalid", "before the year 2000", field);
+    return refuse("invalid", "晚于当前时间：尚未发生的事不能已被发现", field);
+  if (at < EARLIEST_OBSERVATION_MS) return refuse("invalid", "早于 2000 年", field);
   return undefined;
 }
 

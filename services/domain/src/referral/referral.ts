@@ -123,7 +123,7 @@ function decideOn(
       if (cmd.type === "complete")
         return [{ type: "referral.completed", data: { referralId, by, feedback: cmd.feedback } }];
       if (cmd.to === by && (cmd.toCounty === undefined || cmd.toCounty === actor.county))
-        return refuse("invalid", "cannot refer to oneself", "to");
+        return refuse("invalid", "不能移交给本部门自己", "to");
       return [
         {
           type: "referral.referred-on",
@@ -143,9 +143,9 @@ function decideOffer(
   const { data } = cmd;
   if (data.from !== actor.agency) return refuse("forbidden", "an agency offers only as itself");
   if (data.to === actor.agency && (cmd.toCounty === undefined || cmd.toCounty === actor.county))
-    return refuse("invalid", "cannot refer to oneself", "to");
+    return refuse("invalid", "不能移交给本部门自己", "to");
   if (data.about.kind === "lead" && data.kind === "judiciary")
-    return refuse("invalid", "a transfer to the judiciary is of a case", "about.kind");
+    return refuse("invalid", "移送司法机关须针对案件，不能针对线索", "about.kind");
   const deadlines = checkReferralDeadlines(data, cmd.now);
   if (deadlines) return deadlines;
   const across =
