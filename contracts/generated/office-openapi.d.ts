@@ -572,6 +572,7 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
+            refusal?: string;
             errors?: {
                 field: string;
                 message: string;

@@ -963,6 +963,7 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
+            refusal?: string;
             errors?: {
                 field: string;
                 message: string;

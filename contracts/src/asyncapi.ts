@@ -156,10 +156,19 @@ export function asyncApiDocument(): Record<string, unknown> {
           type: "string",
           description: "`<agency>:dlq:<stream>:<consumer>:<seq>`: one dead letter per delivery",
         },
-        "Liandong-Dlq-Reason": { type: "string" },
+        "Liandong-Dlq-Reason": {
+          type: "string",
+          description: "why, as a stable code (the problem catalogue's, or a check's)",
+        },
+        "Liandong-Dlq-Refusal": {
+          type: "string",
+          description:
+            "for a step the domain refused: the refusal's code and the codes of what it rests on, outermost first, space-separated (`step.not-recordable informant.sealed`)",
+        },
         "Liandong-Dlq-Detail": {
           type: "string",
-          description: "the validation issues or error, truncated",
+          description:
+            "why, in Chinese for the IT person who reads it: the reason's title, then the refusal or the validation issues or error, truncated",
         },
         "Liandong-Original-Subject": { type: "string" },
         "Liandong-Original-Stream": { type: "string" },

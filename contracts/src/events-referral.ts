@@ -86,7 +86,10 @@ export const AttemptRefused = z.object({
   by: AgencyCode,
   attempted: ReferralStep,
   refused: z.enum(["forbidden", "conflict"]),
+  /** Why, in Chinese: what the agency's officer was told. */
   message: z.string().max(1000),
+  /** The domain's code of the refusal (its catalogue `REFUSALS`), stable whatever the words. */
+  code: z.string().max(80).optional(),
   /** The referral's status when the step was refused. */
   statusSeen: z.string().max(40),
 });

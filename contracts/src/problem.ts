@@ -9,6 +9,11 @@ export const Problem = z.object({
   status: z.number().int().min(400).max(599),
   detail: z.string().optional(),
   instance: z.string().optional(),
+  /**
+   * For a refusal by a rule of the domain: its stable code (`referral.not-addressee`), the same
+   * whatever language `title` and `detail` are written in.
+   */
+  refusal: z.string().optional(),
   /** For validation failures: each offending field as a dotted path. */
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });

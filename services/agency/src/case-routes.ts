@@ -3,6 +3,7 @@ import {
   CaseOpening,
   CaseStep,
   type CountyConfig,
+  PROBLEMS,
   type ProblemCode,
 } from "@liandong/contracts";
 import {
@@ -13,6 +14,7 @@ import {
   type CaseState,
   caseDecider,
   caseView,
+  refusalTexts,
 } from "@liandong/domain";
 import {
   appendDecided,
@@ -20,8 +22,8 @@ import {
   newestFirst,
   ProblemError,
   readJson,
+  refusalInvalid,
   requestStepId,
-  ValidationError,
 } from "@liandong/runtime";
 import { applyCase } from "./case-record.ts";
 import {
@@ -100,15 +102,14 @@ export function caseRoutes(deps: CaseDeskDeps): FeatureApp {
     attempted: CaseCommand["type"],
     current: CaseRecord | undefined,
   ): Error {
-    if (r.refused === "invalid")
-      return new ValidationError(
-        INVALID_CODE[attempted],
-        r.message,
-        r.issues ?? (r.field ? [{ field: r.field, message: r.message }] : []),
-      );
+    if (r.refused === "invalid") return refusalInvalid(INVALID_CODE[attempted], r);
     if (!current) return new ProblemError(404, "not-found", "未找到该案件");
-    if (r.refused === "forbidden") return new ProblemError(403, "forbidden", r.message);
-    return new ProblemError(409, "case-closed", r.message, undefined, {
+    if (r.refused === "forbidden")
+      return new ProblemError(403, "forbidden", PROBLEMS.forbidden.zh, refusalTexts(r), {
+        refusal: r.code,
+      });
+    return new ProblemError(409, "case-closed", PROBLEMS["case-closed"].zh, refusalTexts(r), {
+      refusal: r.code,
       current: caseView(current),
     });
   }

@@ -1,6 +1,6 @@
 import type { AgencyCode, BusEvent, EventData } from "@liandong/contracts";
 import { isConsentEvent, recordConsent } from "@liandong/domain";
-import { ValidationError } from "@liandong/runtime";
+import { notEntitledError } from "@liandong/runtime";
 import type { DeskStore, StoredConsent } from "./desk-store.ts";
 
 /**
@@ -19,7 +19,7 @@ export async function recordConsentEvent(
   const current = store.consents.get(e.aggregate.id);
   const recorded = recordConsent(current, e, { seq, hash });
   if (!recorded.ok) {
-    if ("refused" in recorded) throw new ValidationError("not-entitled", recorded.refused.message);
+    if ("refused" in recorded) throw notEntitledError(recorded.refused);
     throw new Error(`consent ${e.aggregate.id}: ${recorded.waiting}`);
   }
   if (current && recorded.record === current) return current;

@@ -1,6 +1,12 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
 import { decideLead, evolveLead, isRefusal, type LeadEvent } from "@liandong/domain";
-import { type AggregateLog, type Delivery, deliveryHash, ValidationError } from "@liandong/runtime";
+import {
+  type AggregateLog,
+  type Delivery,
+  deliveryHash,
+  refusalInvalid,
+  ValidationError,
+} from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
 
@@ -53,10 +59,9 @@ export function inboxHandler(deps: {
         const before = store.state.inbox.get(e.aggregate.id);
         const admitted = decideLead({ type: "receive", agency, event: e as LeadEvent }, before);
         if (isRefusal(admitted))
-          throw new ValidationError(
+          throw refusalInvalid(
             e.type === "lead.shared" ? "inconsistent-share" : "not-the-originator",
-            admitted.message,
-            admitted.field ? [{ field: admitted.field, message: admitted.message }] : [],
+            admitted,
           );
         const lead = admitted.reduce(evolveLead, before);
         if (lead && lead !== before) await store.saveInbox(lead);

@@ -6,7 +6,7 @@ import {
   openInformantFile,
   recordInformant,
 } from "@liandong/domain";
-import { type Officers, ValidationError } from "@liandong/runtime";
+import { notEntitledError, type Officers, ValidationError } from "@liandong/runtime";
 
 /** Who an officer id is, revoked or not: a step approved before a revocation still stands. */
 export type OfficerLookup = Pick<Officers, "find">;
@@ -70,8 +70,7 @@ export function informantEventsHandler(deps: {
     if (!current) throw new ValidationError("unknown-informant", `no informant ${e.aggregate.id}`);
     const recorded = recordInformant(current, e, { seq, hash }, context);
     if (!recorded.ok) {
-      if ("refused" in recorded)
-        throw new ValidationError("not-entitled", recorded.refused.message);
+      if ("refused" in recorded) throw notEntitledError(recorded.refused);
       throw new Error(`informant ${e.aggregate.id}: ${recorded.waiting}`);
     }
     if (recorded.record !== current) await store.saveInformantFile(recorded.record);

@@ -192,6 +192,17 @@ describe("an informant's reward and unsealing", () => {
     expect((await fp().get<File>(`/informants/${ref}`)).body.reward?.paid).toBe(false);
     const dead = county.streams.messages(STREAMS.deadLetters).map((m) => m.subject);
     expect(dead).toContain("ld.dlq.family-planning.not-entitled");
+    // Its reason in Chinese for the person who reads it, its codes beside it for tooling.
+    const letter = county.streams
+      .messages(STREAMS.deadLetters)
+      .find((m) => m.subject === "ld.dlq.family-planning.not-entitled");
+    expect(letter?.headers?.get("Liandong-Dlq-Refusal")).toBe(
+      "step.not-recordable informant.sealed",
+    );
+    expect(letter?.headers?.get("Liandong-Dlq-Detail")).toBe(
+      "发送部门无权记录该事件：family-planning.liaison 无权记录 informant.reward-paid：" +
+        "举报人联系方式尚未解密：须先经两名分管领导批准解密",
+    );
   });
 });
 

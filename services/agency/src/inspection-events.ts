@@ -6,7 +6,7 @@ import {
   participantView,
   recordInspection,
 } from "@liandong/domain";
-import { ValidationError } from "@liandong/runtime";
+import { notEntitledError, ValidationError } from "@liandong/runtime";
 import type { AgencyInspection, DeskStore } from "./desk-store.ts";
 
 /**
@@ -55,7 +55,7 @@ export function inspectionInbox(deps: {
     const known = store.inspections.get(e.data.inspectionId);
     const before = known ? inspectionOf(known, agency) : inspectionDecider.initialState();
     const recorded = recordInspection(before, e, { participants });
-    if (!recorded.ok) throw new ValidationError("not-entitled", recorded.refused.message);
+    if (!recorded.ok) throw notEntitledError(recorded.refused);
     if (recorded.record !== before) await store.saveInspection(storedOf(recorded.record, agency));
   };
 }

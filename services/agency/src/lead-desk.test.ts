@@ -5,6 +5,7 @@ import {
   isRefusal,
   type LeadEvent,
   type LeadState,
+  refusalMessage,
 } from "@liandong/domain";
 import { describe, expect, it } from "vitest";
 import { emptyDesk, indexTarget, sameTarget } from "./lead-desk.ts";
@@ -35,7 +36,7 @@ function registered(leadId: string, at: string, target = registration.target): L
     },
     undefined,
   );
-  if (isRefusal(decided)) throw new Error(decided.message);
+  if (isRefusal(decided)) throw new Error(refusalMessage(decided));
   return decided.reduce<LeadState>((s, e: LeadEvent) => evolveLead(s, e), undefined);
 }
 

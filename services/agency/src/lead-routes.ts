@@ -25,6 +25,7 @@ import {
   type LeadEvent,
   leadView,
   type Refusal,
+  refusalTexts,
   registrationAnswer,
 } from "@liandong/domain";
 import {
@@ -36,6 +37,7 @@ import {
   type Published,
   readJson,
   readQuery,
+  refusalIssues,
   uuidFromName,
   ValidationError,
 } from "@liandong/runtime";
@@ -84,12 +86,18 @@ const notFound = () =>
 /** The domain's refusal as the HTTP caller is told it: 422 naming the field, 403, or 409. */
 function refusal(r: Refusal, current?: Lead): Error {
   if (r.refused === "invalid")
-    return new ValidationError("lead-refused", "线索未通过校验", [
-      { field: r.field ?? "body", message: r.message },
-    ]);
+    return new ValidationError(
+      "lead-refused",
+      { zh: "线索未通过校验", en: "lead refused" },
+      refusalIssues(r),
+      { refusal: r.code },
+    );
   if (r.refused === "forbidden")
-    return new ProblemError(403, "forbidden", "无权执行此操作", r.message);
-  return new ProblemError(409, "lead-conflict", "线索状态已变化", r.message, {
+    return new ProblemError(403, "forbidden", "无权执行此操作", refusalTexts(r), {
+      refusal: r.code,
+    });
+  return new ProblemError(409, "lead-conflict", "线索状态已变化", refusalTexts(r), {
+    refusal: r.code,
     ...(current ? { current: leadView(current) } : {}),
   });
 }

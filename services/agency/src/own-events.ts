@@ -4,8 +4,8 @@ import {
   type AggregateLog,
   type Delivery,
   deliveryHash,
+  refusalInvalid,
   uuidFromName,
-  ValidationError,
 } from "@liandong/runtime";
 import { applyCase, type CaseBusEvent } from "./case-record.ts";
 import { recordConsentEvent } from "./consent-events.ts";
@@ -88,7 +88,7 @@ export function ownEventsHandler(deps: {
     // there (no bucket write per step to say it was done: two bus messages a lead saved).
     const again = d.deliveryCount > 1 || Date.parse(e.time) < deps.startedAt;
     const copies = decideLead({ type: "share", agency, of: event }, lead);
-    if (isRefusal(copies)) throw new ValidationError("not-shareable", copies.message);
+    if (isRefusal(copies)) throw refusalInvalid("not-shareable", copies);
     for (const copy of copies) {
       const req = {
         type: copy.type,

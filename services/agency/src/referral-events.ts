@@ -1,6 +1,6 @@
 import type { BusEvent } from "@liandong/contracts";
 import { isReferralEvent, recordReferral } from "@liandong/domain";
-import { ValidationError } from "@liandong/runtime";
+import { notEntitledError } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 
 /**
@@ -18,7 +18,7 @@ export async function recordReferralEvent(
   const current = store.referrals.get(e.aggregate.id);
   const recorded = recordReferral(current, e, { seq, hash });
   if (!recorded.ok) {
-    if ("refused" in recorded) throw new ValidationError("not-entitled", recorded.refused.message);
+    if ("refused" in recorded) throw notEntitledError(recorded.refused);
     throw new Error(`referral ${e.aggregate.id}: ${recorded.waiting}`);
   }
   if (recorded.view !== current) await store.saveReferral(recorded.view);

@@ -89,6 +89,20 @@ describe("a referral between two agencies of one county", () => {
     const { referralId: id } = await offer();
     const bySender = await county.as("commerce").post(`/referrals/${id}/acceptance`, {});
     expect(bySender.status).toBe(403);
+    // What the officer reads of it: Chinese unless English is asked for, its code beside it.
+    expect(bySender.body).toMatchObject({
+      title: "无权执行此操作",
+      detail: "只有接收部门可以接收或退回该移交",
+      refusal: "referral.not-addressee",
+    });
+    const inEnglish = await county
+      .as("commerce")
+      .post(`/referrals/${id}/acceptance`, {}, { "accept-language": "en" });
+    expect(inEnglish.body).toMatchObject({
+      title: "Not allowed",
+      detail: "only the addressee accepts or returns",
+      refusal: "referral.not-addressee",
+    });
     const byAddressee = await county
       .as("health")
       .post(`/referrals/${id}/withdrawal`, { reason: "不是我们的" });

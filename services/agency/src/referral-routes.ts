@@ -19,6 +19,7 @@ import {
   recordReferral,
   referralDecider,
   referralState,
+  refusalMessage,
 } from "@liandong/domain";
 import {
   type AggregateLog,
@@ -179,7 +180,8 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
           by: agency,
           attempted,
           refused: refusal.refused,
-          message: refusal.message.slice(0, 1000),
+          message: refusalMessage(refusal).slice(0, 1000),
+          code: refusal.code,
           statusSeen: view.status,
         },
       });

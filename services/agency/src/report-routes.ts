@@ -10,8 +10,9 @@ import {
   appendDecided,
   ProblemError,
   readJson,
+  refusalInvalid,
+  refusalProblem,
   uuidFromName,
-  ValidationError,
 } from "@liandong/runtime";
 import { type FeatureApp, type FeatureContext, type FeatureDeps, featureApp } from "./feature.ts";
 import type { ReportDesk } from "./report-desk.ts";
@@ -23,11 +24,8 @@ const monthParam = (c: FeatureContext) => {
 };
 
 function refused(r: Refusal): Error {
-  if (r.refused === "invalid")
-    return new ValidationError("invalid-report", r.message, [
-      { field: r.field ?? "body", message: r.message },
-    ]);
-  return new ProblemError(r.refused === "forbidden" ? 403 : 409, r.refused, r.message);
+  if (r.refused === "invalid") return refusalInvalid("invalid-report", r);
+  return refusalProblem(r);
 }
 
 /**

@@ -5,7 +5,13 @@ import {
   type SupervisionOrder,
   supervisionDecider,
 } from "@liandong/domain";
-import { type AggregateLog, type Delivery, deliveryHash, ValidationError } from "@liandong/runtime";
+import {
+  type AggregateLog,
+  type Delivery,
+  deliveryHash,
+  notEntitledError,
+  ValidationError,
+} from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 
 /**
@@ -59,7 +65,7 @@ export function supervisionInbox(deps: {
     const known = store.orders.get(e.data.orderId);
     const before = known ? orderOf(known) : supervisionDecider.initialState();
     const recorded = recordSupervision(before, e);
-    if (!recorded.ok) throw new ValidationError("not-entitled", recorded.refused.message);
+    if (!recorded.ok) throw notEntitledError(recorded.refused);
     // Delivered again (the same step): nothing to write.
     if (recorded.record !== before) await store.saveOrder(recorded.record);
   }

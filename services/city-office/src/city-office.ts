@@ -1,7 +1,10 @@
 import { deadLetterSubject, SEAL_HEADER, STREAMS } from "@liandong/contracts";
+import { type Refusal, refusalMessage } from "@liandong/domain";
 import {
   AggregateLog,
   checkMessage,
+  deadLetterHeaders,
+  deadLetterRefusal,
   NOT_PUBLISHED_BY_AGENCY,
   officerGate,
   type ServiceContext,
@@ -11,7 +14,6 @@ import {
   sealProblem,
   sha256Hex,
 } from "@liandong/runtime";
-import { headers } from "@nats-io/transport-node";
 import { type CountyReports, cityReportRoutes, evolveCountyReports } from "./city-report.ts";
 import { followMajorCases, majorCaseRoutes, newMajorCases } from "./major-cases.ts";
 import { escalateOverdue, followOrders, newOrders, orderRoutes } from "./orders.ts";
@@ -42,12 +44,16 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
   ctx.app.route("/", orderRoutes(ctx, { log, orders, majorCases }));
   ctx.app.route("/", await cityPage(ctx));
 
-  const deadLetter = async (m: StreamMessage, reason: string, detail: string) => {
-    const h = headers();
-    h.set("Liandong-Dlq-Reason", reason);
-    h.set("Liandong-Dlq-Detail", detail.slice(0, 2000));
-    h.set("Liandong-Original-Subject", m.subject);
-    h.set("Liandong-Original-Seq", String(m.seq));
+  const deadLetter = async (m: StreamMessage, reason: string, why: string | Refusal) => {
+    const h = deadLetterHeaders({
+      reason,
+      detail: typeof why === "string" ? why : refusalMessage(why),
+      refusal: typeof why === "string" ? undefined : deadLetterRefusal(why),
+      subject: m.subject,
+      stream: STREAMS.events,
+      seq: m.seq,
+      consumer: agency,
+    });
     await publisher
       .publishBytes(deadLetterSubject(agency, reason), m.data, `dlq:EVENTS:${agency}:${m.seq}`, h)
       .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
@@ -69,7 +75,7 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
     if (problem) return deadLetter(m, NOT_PUBLISHED_BY_AGENCY, problem);
     evolveCountyReports(reports, e);
     const refused = followMajorCases(majorCases, e) ?? followOrders(orders, e);
-    if (refused) return deadLetter(m, "not-entitled", refused.message);
+    if (refused) return deadLetter(m, "not-entitled", refused);
     return undefined;
   };
 

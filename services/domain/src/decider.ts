@@ -1,3 +1,13 @@
+import type { Label, Lang } from "@liandong/contracts";
+import {
+  type CodeArgs,
+  type RefusalCode,
+  type RefusalParam,
+  type Said,
+  said,
+  say,
+} from "./refusals.ts";
+
 /**
  * The shape every aggregate's rules take (emmett's Decider): `decide` turns a command on the
  * current state into the events it produces or a refusal; `evolve` folds one event into the
@@ -38,14 +48,15 @@ export function openedBy<OpenCommand extends { type: string }, Command, Open, Ac
   opens: OpenCommand["type"];
   open(command: OpenCommand, state: Open | Unopened, actor: Actor): Event[] | Refusal;
   decide(command: Command, state: Open, actor: Actor): Event[] | Refusal;
-  missing: string;
+  /** The refusal of a command on an aggregate not yet open. */
+  missing: RefusalCode;
   evolve(state: Open | Unopened, event: Event): Open | Unopened;
 }): Decider<Open | Unopened, { command: OpenCommand | Command; actor: Actor }, Event> {
   return actorDecider({
     decide(command: OpenCommand | Command, state: Open | Unopened, actor: Actor) {
       if ((command as OpenCommand).type === rules.opens)
         return rules.open(command as OpenCommand, state, actor);
-      if (isUnopened(state)) return refuse("conflict", rules.missing);
+      if (isUnopened(state)) return { refused: "conflict", code: rules.missing };
       return rules.decide(command as Command, state, actor);
     },
     evolve: rules.evolve,
@@ -60,15 +71,38 @@ function isUnopened(state: unknown): state is Unopened {
 /**
  * Why a command is refused. `forbidden`: not this party's step (403). `conflict`: not possible
  * in this state (409). `invalid`: the command itself is implausible (422), with the field named.
+ * What it says is the catalogue's (`REFUSALS`): a code and its parameters, put in words by
+ * whoever shows it (`refusalMessage`), in the reader's language.
  */
-export type Refusal = {
+export type Refusal = Said & {
   refused: "forbidden" | "conflict" | "invalid";
-  message: string;
+  /** The refusal this one rests on (a step replayed: why its publisher could not have taken it). */
+  because?: Refusal;
   /** For `invalid`: the command's field at fault, as a dotted path. */
   field?: string;
   /** For `invalid`: every field at fault, when there is more than one. */
-  issues?: { field: string; message: string }[];
+  issues?: FieldRefusal[];
 };
+
+/** One field at fault, and why, as the catalogue says it. */
+export type FieldRefusal = Said & { field: string };
+
+/** Pure: what a refusal says in `lang` (Chinese unless English is asked for), with what it rests on. */
+export function refusalMessage(r: Refusal, lang: Lang = "zh"): string {
+  const text = say(r, lang);
+  if (!r.because) return text;
+  return `${text}${lang === "zh" ? "：" : ": "}${refusalMessage(r.because, lang)}`;
+}
+
+/** Pure: a refusal's code and the codes of what it rests on, outermost first. */
+export function refusalCodes(r: Refusal): RefusalCode[] {
+  return r.because ? [r.code, ...refusalCodes(r.because)] : [r.code];
+}
+
+/** Pure: what a refusal says, in both languages. */
+export function refusalTexts(r: Refusal): Label {
+  return { zh: refusalMessage(r, "zh"), en: refusalMessage(r, "en") };
+}
 
 /**
  * Why a reader did not take a step from the bus into its record: `refused`, its publisher was
@@ -79,8 +113,21 @@ export type NotRecorded = NotEntitled | { ok: false; waiting: string };
 type NotEntitled = { ok: false; refused: Refusal };
 
 /** A step a reader does not take: its publisher was not entitled to take it. */
-export function notEntitled(message: string): NotEntitled {
-  return { ok: false, refused: { refused: "forbidden", message } };
+export function notEntitled<C extends RefusalCode>(code: C, ...args: CodeArgs<C>): NotEntitled {
+  return { ok: false, refused: { refused: "forbidden", ...said(code, ...args) } };
+}
+
+/**
+ * Pure: the refusal `refusal` rests on, as a step read off the bus gives it: `agency` may not
+ * record a step of `type` (because of `refusal`, what `decide` answered on replaying it).
+ */
+export function notRecordable(agency: string, type: string, refusal: Refusal): Refusal {
+  return {
+    refused: refusal.refused,
+    ...said("step.not-recordable", { agency, type }),
+    because: refusal,
+    ...(refusal.field === undefined ? {} : { field: refusal.field }),
+  };
 }
 
 /**
@@ -94,14 +141,27 @@ export function replayed<E>(
   by: string,
 ): E[] | NotEntitled {
   if (Array.isArray(decided)) return decided;
-  return {
-    ok: false,
-    refused: { ...decided, message: `${by} may not record ${step.type}: ${decided.message}` },
-  };
+  return { ok: false, refused: notRecordable(by, step.type, decided) };
 }
 
-export function refuse(refused: Refusal["refused"], message: string, field?: string): Refusal {
-  return field === undefined ? { refused, message } : { refused, message, field };
+/**
+ * A refusal of the kind given, by its code in the catalogue, with the parameters its texts need
+ * and (last) the field at fault: `refuse("invalid", "lead.unknown-county", { county }, "target.county")`.
+ */
+export function refuse<C extends RefusalCode>(
+  refused: Refusal["refused"],
+  code: C,
+  ...rest: [...CodeArgs<C>, field?: string]
+): Refusal {
+  const last = rest[rest.length - 1];
+  const field = typeof last === "string" ? last : undefined;
+  const params = typeof rest[0] === "object" ? rest[0] : undefined;
+  return {
+    refused,
+    code,
+    ...(params === undefined ? {} : { params: params as Record<string, RefusalParam> }),
+    ...(field === undefined ? {} : { field }),
+  };
 }
 
 export function isRefusal<E>(r: E[] | Refusal): r is Refusal {

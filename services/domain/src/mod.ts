@@ -10,10 +10,15 @@ export * from "./city/mod.ts";
 export * from "./consent/mod.ts";
 export {
   type Decider,
+  type FieldRefusal,
   fold,
   isRefusal,
   type NotRecorded,
+  notRecordable,
   type Refusal,
+  refusalCodes,
+  refusalMessage,
+  refusalTexts,
   refuse,
 } from "./decider.ts";
 export * from "./informant/mod.ts";
@@ -25,6 +30,15 @@ export * from "./officer/mod.ts";
 export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";
 export * from "./referral/referral.ts";
+export {
+  REFUSALS,
+  type RefusalCode,
+  type RefusalParam,
+  type Said,
+  said,
+  say,
+  sayBoth,
+} from "./refusals.ts";
 export * from "./report/mod.ts";
 export type { LoggedStep, StepMeta } from "./step.ts";
 export * from "./supervision/mod.ts";

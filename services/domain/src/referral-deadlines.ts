@@ -17,15 +17,11 @@ export function checkReferralDeadlines(
     ["completeBy", complete],
   ] as const) {
     if (at === undefined) continue;
-    if (Number.isNaN(at)) return refuse("invalid", "不是有效的日期时间", field);
-    if (at <= now.getTime()) return refuse("invalid", "已经过去：期限须在当前时间之后", field);
+    if (Number.isNaN(at)) return refuse("invalid", "time.invalid", field);
+    if (at <= now.getTime()) return refuse("invalid", "deadline.passed", field);
   }
   if (accept !== undefined && complete !== undefined && accept > complete)
-    return refuse(
-      "invalid",
-      "later than completeBy: a referral is accepted before it is completed",
-      "acceptBy",
-    );
+    return refuse("invalid", "deadline.accept-after-complete", "acceptBy");
   return undefined;
 }
 

@@ -5,7 +5,13 @@
  */
 import type { BusEvent, InspectionFindings } from "@liandong/contracts";
 import fc from "fast-check";
-import { type Decider, isRefusal, type NotRecorded, type Refusal } from "./decider.ts";
+import {
+  type Decider,
+  isRefusal,
+  type NotRecorded,
+  type Refusal,
+  refusalMessage,
+} from "./decider.ts";
 import type { StepMeta } from "./step.ts";
 
 /** The default county's agencies (not its office), as the contracts' DEFAULT_AGENCIES list them. */
@@ -127,7 +133,7 @@ export function deepFreeze<T>(v: T): T {
 
 /** The state after a command the test expects taken: each event it decided, folded in turn. */
 export function taken<S, E>(decided: E[] | Refusal, state: S, evolve: (s: S, e: E) => S): S {
-  if (isRefusal(decided)) throw new Error(`refused: ${decided.message}`);
+  if (isRefusal(decided)) throw new Error(`refused: ${refusalMessage(decided)}`);
   return decided.reduce(evolve, state);
 }
 
@@ -180,7 +186,7 @@ export function readAll<R, I>(
   let r = initial;
   for (const item of items) {
     const out = record(r, item);
-    if (!out.ok) throw new Error("refused" in out ? out.refused.message : out.waiting);
+    if (!out.ok) throw new Error("refused" in out ? refusalMessage(out.refused) : out.waiting);
     r = out.record;
   }
   return r;

@@ -8,8 +8,7 @@ import { type Refusal, refuse } from "./decider.ts";
  */
 export function checkText(text: string | undefined, field: string): Refusal | undefined {
   if (text === undefined) return undefined;
-  if (!isWellFormedText(text))
-    return refuse("invalid", "含有无效字符（不成对的代理项），不是规范的 Unicode 文本", field);
-  if (isBlankText(text)) return refuse("invalid", "内容为空：只有空白或不可见字符", field);
+  if (!isWellFormedText(text)) return refuse("invalid", "text.ill-formed", field);
+  if (isBlankText(text)) return refuse("invalid", "text.blank", field);
   return undefined;
 }

@@ -7,6 +7,7 @@ import {
   type OfficeFindings,
   type OfficeFindingView,
 } from "@liandong/contracts";
+import { type Refusal, refuse } from "@liandong/domain";
 import { type HttpEnv, readQuery, type ServiceContext } from "@liandong/runtime";
 import { Hono } from "hono";
 import type { z } from "zod";
@@ -27,11 +28,14 @@ export function followFindings(
   findings: Findings,
   e: BusEvent,
   county: string,
-): { refused: { message: string } } | undefined {
+): { refused: Refusal } | undefined {
   if (e.type !== "comparison.found") return undefined;
   if (e.agency !== COMPARISON || e.county !== county)
     return {
-      refused: { message: `${e.county} ${e.agency} may not record a comparison finding` },
+      refused: refuse("forbidden", "comparison.finding-not-entitled", {
+        county: e.county,
+        agency: e.agency,
+      }),
     };
   if (!findings.has(e.data.finding)) findings.set(e.data.finding, { ...e.data, foundAt: e.time });
   return undefined;

@@ -5,12 +5,15 @@ import {
   SEAL_HEADER,
   STREAMS,
 } from "@liandong/contracts";
+import { type Refusal, refusalMessage } from "@liandong/domain";
 import {
   AggregateLog,
   type AheadVerdict,
   CHECK_AHEAD_FROM,
   CheckAhead,
   checkMessage,
+  deadLetterHeaders,
+  deadLetterRefusal,
   NOT_PUBLISHED_BY_AGENCY,
   officerGate,
   SealedAhead,
@@ -22,7 +25,6 @@ import {
   sha256Hex,
   verifiedCheckpoint,
 } from "@liandong/runtime";
-import { headers } from "@nats-io/transport-node";
 import { CountyHeads } from "./audit-heads.ts";
 import {
   breakGlassRoutes,
@@ -169,8 +171,7 @@ export async function office(
     evolve(tracker, e);
     const step = evolveReferrals(referrals, tracker, e, { seq: m.seq, hash });
     // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
-    if (step && !step.ok && "refused" in step)
-      return deadLetter(m, "not-entitled", step.refused.message);
+    if (step && !step.ok && "refused" in step) return deadLetter(m, "not-entitled", step.refused);
     evolveCases(cases, e);
     const upDown = followCityLink(link, e);
     if (e.aggregate.kind === "case") majorCases.caseChanged(e.aggregate.id);
@@ -188,15 +189,19 @@ export async function office(
         ? observeSupervision(supervision, log, e, { seq: m.seq, hash })
         : undefined;
     if (refused)
-      return Promise.all([observed, deadLetter(m, "not-entitled", refused.message)]).then(() => {});
+      return Promise.all([observed, deadLetter(m, "not-entitled", refused)]).then(() => {});
     return observed;
   };
-  const deadLetter = async (m: StreamMessage, reason: string, detail: string) => {
-    const h = headers();
-    h.set("Liandong-Dlq-Reason", reason);
-    h.set("Liandong-Dlq-Detail", detail.slice(0, 2000));
-    h.set("Liandong-Original-Subject", m.subject);
-    h.set("Liandong-Original-Seq", String(m.seq));
+  const deadLetter = async (m: StreamMessage, reason: string, why: string | Refusal) => {
+    const h = deadLetterHeaders({
+      reason,
+      detail: typeof why === "string" ? why : refusalMessage(why),
+      refusal: typeof why === "string" ? undefined : deadLetterRefusal(why),
+      subject: m.subject,
+      stream: STREAMS.events,
+      seq: m.seq,
+      consumer: "office",
+    });
     await publisher
       .publishBytes(deadLetterSubject(agency, reason), m.data, `dlq:EVENTS:office:${m.seq}`, h)
       .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));

@@ -1,4 +1,10 @@
-import { type BusEvent, deadLetterSubject, SEAL_HEADER } from "@liandong/contracts";
+import {
+  type BusEvent,
+  deadLetterSubject,
+  isProblemCode,
+  PROBLEMS,
+  SEAL_HEADER,
+} from "@liandong/contracts";
 import {
   AckPolicy,
   type ConsumerConfig,
@@ -11,14 +17,19 @@ import {
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import { type NatsConnection, nanos, headers as natsHeaders } from "@nats-io/transport-node";
+import {
+  type MsgHdrs,
+  type NatsConnection,
+  nanos,
+  headers as natsHeaders,
+} from "@nats-io/transport-node";
 import {
   checkMessage,
   checkParsed,
   NOT_PUBLISHED_BY_AGENCY,
   type Verdict,
 } from "./check-message.ts";
-import { ValidationError } from "./errors.ts";
+import { ValidationError, wordsIn } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -238,14 +249,9 @@ export async function handleDelivery(
     metrics?.consumed.inc({ ...label, outcome: "handled" });
   } catch (err) {
     if (err instanceof ValidationError) {
-      await deadLetter(
-        deps,
-        spec,
-        m,
-        delivery,
-        err.code,
-        JSON.stringify({ message: err.message, issues: err.issues }),
-      );
+      const issues = err.issues.map((i) => `${i.field}：${wordsIn(i.message, "zh")}`);
+      const detail = [err.message, ...issues].filter(Boolean).join("；");
+      await deadLetter(deps, spec, m, delivery, err.code, detail, err.refusal);
       return;
     }
     if (delivery.deliveryCount >= spec.maxDeliver) {
@@ -269,15 +275,18 @@ async function deadLetter(
   d: Delivery,
   reason: string,
   detail: string,
+  refusal?: string,
 ): Promise<void> {
   const { agency, publisher, logger, metrics } = deps;
-  const h = natsHeaders();
-  h.set("Liandong-Dlq-Reason", reason);
-  h.set("Liandong-Dlq-Detail", detail.slice(0, MAX_DETAIL));
-  h.set("Liandong-Original-Subject", d.subject);
-  h.set("Liandong-Original-Stream", d.stream);
-  h.set("Liandong-Original-Seq", String(d.seq));
-  h.set("Liandong-Consumer", spec.durable);
+  const h = deadLetterHeaders({
+    reason,
+    detail,
+    refusal,
+    subject: d.subject,
+    stream: d.stream,
+    seq: d.seq,
+    consumer: spec.durable,
+  });
   try {
     await publisher.publishBytes(
       deadLetterSubject(agency, reason),
@@ -297,6 +306,33 @@ async function deadLetter(
   );
   metrics?.deadLetters.inc({ consumer: spec.durable, reason });
   m.term(reason);
+}
+
+/**
+ * What a dead letter says of itself, for the IT person who reads it and the tools that sort it:
+ * `reason`, a stable code (the problem catalogue's); `detail`, in Chinese, after the reason's
+ * Chinese title; `refusal`, the domain's code (`REFUSALS`) when a rule of the domain refused the
+ * step; and where the message was and who gave up on it.
+ */
+export function deadLetterHeaders(n: {
+  reason: string;
+  detail: string;
+  refusal?: string | undefined;
+  subject: string;
+  stream: string;
+  seq: number;
+  consumer: string;
+}): MsgHdrs {
+  const h = natsHeaders();
+  const title = isProblemCode(n.reason) ? PROBLEMS[n.reason].zh : undefined;
+  h.set("Liandong-Dlq-Reason", n.reason);
+  if (n.refusal !== undefined) h.set("Liandong-Dlq-Refusal", n.refusal);
+  h.set("Liandong-Dlq-Detail", [title, n.detail].filter(Boolean).join("：").slice(0, MAX_DETAIL));
+  h.set("Liandong-Original-Subject", n.subject);
+  h.set("Liandong-Original-Stream", n.stream);
+  h.set("Liandong-Original-Seq", String(n.seq));
+  h.set("Liandong-Consumer", n.consumer);
+  return h;
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { Refusal } from "@liandong/domain";
-import { BusError, ProblemError, ValidationError } from "./errors.ts";
+import type { ProblemCode } from "@liandong/contracts";
+import { type Refusal, refusalCodes, refusalTexts, sayBoth } from "@liandong/domain";
+import { BusError, type FieldIssue, ProblemError, ValidationError } from "./errors.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 
 /** What a refusal is over HTTP: not this party's step, not in this state, or an implausible command. */
@@ -74,7 +75,7 @@ export class Decisions {
           await new Promise((r) => setTimeout(r, 20));
         if (Date.now() >= deadline) {
           const current = d.load() ?? view;
-          const lost: Refusal = { refused: "conflict", message: "another step was recorded first" };
+          const lost: Refusal = { refused: "conflict", code: "step.raced" };
           await d.refused?.(current, lost);
           throw d.problem?.(lost, current) ?? refusalProblem(lost, { current });
         }
@@ -83,13 +84,38 @@ export class Decisions {
   }
 }
 
-/** The HTTP problem for a refusal: 403, 409 with the state that won, or 422 naming the field. */
+/**
+ * The HTTP problem for a refusal: 403, 409 with the state that won, or 422 naming the field. Its
+ * words in the reader's language, its code (`refusal`) beside them.
+ */
 export function refusalProblem(r: Refusal, extra: Record<string, unknown> = {}): Error {
-  if (r.refused === "invalid")
-    return new ValidationError(
-      "invalid-body",
-      r.message,
-      r.issues ?? [{ field: r.field ?? "body", message: r.message }],
-    );
-  return new ProblemError(STATUS[r.refused], r.refused, TITLE[r.refused], r.message, extra);
+  if (r.refused === "invalid") return refusalInvalid("invalid-body", r);
+  return new ProblemError(STATUS[r.refused], r.refused, TITLE[r.refused], refusalTexts(r), {
+    refusal: r.code,
+    ...extra,
+  });
 }
+
+/** A refusal of an implausible command or message as the boundary's 422 (or dead letter) says it. */
+export function refusalInvalid(code: ProblemCode, r: Refusal): ValidationError {
+  return new ValidationError(code, refusalTexts(r), refusalIssues(r), { refusal: r.code });
+}
+
+/** Each field a refusal names, with its words in each language (the refusal's own for its one field). */
+export function refusalIssues(r: Refusal): FieldIssue[] {
+  if (r.issues) return r.issues.map((i) => ({ field: i.field, message: sayBoth(i) }));
+  return [{ field: r.field ?? "body", message: refusalTexts(r) }];
+}
+
+/**
+ * A step read off the bus that its publisher could not have taken: dead-lettered, with its codes
+ * (the refusal's and what it rests on, outermost first, space-separated: `deadLetterRefusal`).
+ */
+export function notEntitledError(r: Refusal): ValidationError {
+  return new ValidationError("not-entitled", refusalTexts(r), [], {
+    refusal: deadLetterRefusal(r),
+  });
+}
+
+/** A refusal's codes as a dead letter keeps them (`Liandong-Dlq-Refusal`), outermost first. */
+export const deadLetterRefusal = (r: Refusal): string => refusalCodes(r).join(" ");

@@ -1,32 +1,47 @@
-import { PROBLEMS, type ProblemCode } from "@liandong/contracts";
+import { type Label, type Lang, PROBLEMS, type ProblemCode } from "@liandong/contracts";
 
 /**
  * The few failures the runtime knows. Each has a stable `code` of the contracts' problem
  * catalogue (`PROBLEMS`); boundaries translate them: the HTTP layer into problem+json (status
  * and title from the catalogue), consumers into a dead-letter reason or a retry.
  */
-export type FieldIssue = { field: string; message: string };
+export type FieldIssue = { field: string; message: Words };
 
-/** A request or message that can never succeed as it is. */
+/** What a person reads: one text, or the same in each language (shown in the reader's). */
+export type Words = string | Label;
+
+/** Words in `lang`: a text given in one language only is that text. */
+export const wordsIn = (words: Words, lang: Lang): string =>
+  typeof words === "string" ? words : words[lang];
+
+/**
+ * A request or message that can never succeed as it is. `message` is its Chinese words (logs, a
+ * dead letter's detail), `words` the same in each language; `refusal`: the domain's code for it
+ * (`REFUSALS`), when it is one of the domain's refusals.
+ */
 export class ValidationError extends Error {
   override name = "ValidationError";
   readonly code: ProblemCode;
   readonly issues: FieldIssue[];
+  readonly words: Words;
+  readonly refusal: string | undefined;
   constructor(
     code: ProblemCode,
-    message: string,
+    message: Words,
     issues: FieldIssue[] = [],
-    options?: ErrorOptions,
+    options?: ErrorOptions & { refusal?: string },
   ) {
-    super(message, options);
+    super(wordsIn(message, "zh"), options);
     this.code = code;
     this.issues = issues;
+    this.words = message;
+    this.refusal = options?.refusal;
   }
 }
 
 type ProblemOptions = {
   /** What is particular to this occurrence, for the reader. */
-  detail?: string | undefined;
+  detail?: Words | undefined;
   /** Members added to the problem body (`current`, `errors`…). */
   extra?: Record<string, unknown>;
   cause?: unknown;
@@ -40,7 +55,7 @@ export class ProblemError extends Error {
   override name = "ProblemError";
   readonly status: number;
   readonly code: ProblemCode;
-  readonly detail: string | undefined;
+  readonly detail: Words | undefined;
   readonly extra: Record<string, unknown>;
   /**
    * The words a caller of the older form gave as a title (e.g. 未找到该线索): more particular
@@ -53,7 +68,7 @@ export class ProblemError extends Error {
     status: number,
     code: ProblemCode,
     title: string,
-    detail?: string,
+    detail?: Words,
     extra?: Record<string, unknown>,
     options?: ErrorOptions,
   );
@@ -61,7 +76,7 @@ export class ProblemError extends Error {
     first: number | ProblemCode,
     second?: ProblemCode | ProblemOptions,
     title?: string,
-    detail?: string,
+    detail?: Words,
     extra: Record<string, unknown> = {},
     options?: ErrorOptions,
   ) {

@@ -14,7 +14,7 @@ import { cors } from "hono/cors";
 import { matchedRoutes } from "hono/route";
 import { METHOD_NAME_ALL } from "hono/router";
 import { z } from "zod";
-import { ProblemError, ValidationError } from "./errors.ts";
+import { ProblemError, ValidationError, type Words, wordsIn } from "./errors.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -45,7 +45,7 @@ function problemResponse(
   code: ProblemCode,
   opts: {
     status?: number;
-    detail?: string | undefined;
+    detail?: Words | undefined;
     note?: string | undefined;
     extra?: Record<string, unknown>;
   } = {},
@@ -53,10 +53,8 @@ function problemResponse(
   const lang = problemLanguage(c.req.header("accept-language"));
   const entry = PROBLEMS[code];
   const status = opts.status ?? entry.status;
-  const detail =
-    lang === "zh"
-      ? [opts.note, opts.detail].filter(Boolean).join("：")
-      : (opts.detail ?? opts.note);
+  const said = opts.detail === undefined ? undefined : wordsIn(opts.detail, lang);
+  const detail = lang === "zh" ? [opts.note, said].filter(Boolean).join("：") : (said ?? opts.note);
   return c.body(
     JSON.stringify({
       type: PROBLEM_BASE + code,
@@ -225,9 +223,13 @@ export function createHttpApp(opts: {
       });
     }
     if (err instanceof ValidationError) {
+      const lang = problemLanguage(c.req.header("accept-language"));
       return problemResponse(c, err.code, {
-        detail: err.message,
-        extra: { errors: err.issues },
+        detail: err.words,
+        extra: {
+          ...(err.refusal === undefined ? {} : { refusal: err.refusal }),
+          errors: err.issues.map((i) => ({ field: i.field, message: wordsIn(i.message, lang) })),
+        },
       });
     }
     opts.logger.error({ err, path: c.req.path, reqId: c.get("requestId") }, "unhandled error");

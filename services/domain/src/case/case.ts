@@ -1,6 +1,7 @@
 import type { AgencyCode, CaseView, EventData, Sanction } from "@liandong/contracts";
 import type { RecordedEvent } from "../bus-events.ts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
+import type { RefusalCode } from "../refusals.ts";
 import { checkSanctions, type FieldIssue, type SanctionConfig } from "./sanctions.ts";
 
 /**
@@ -49,28 +50,31 @@ export type CaseCommand =
 /** A refusal that names every field at fault (`field` is the first of them). */
 export type CaseRefusal = Refusal & { issues?: FieldIssue[] };
 
-function invalid(message: string, issues: FieldIssue[]): CaseRefusal {
-  return { ...refuse("invalid", message, issues[0]?.field), issues };
+function invalid(code: RefusalCode, issues: FieldIssue[]): CaseRefusal {
+  const field = issues[0]?.field;
+  return { refused: "invalid", code, ...(field === undefined ? {} : { field }), issues };
 }
 
 function decide(command: CaseCommand, state: CaseState): CaseEvent[] | CaseRefusal {
   const { agency, actor, at, eventId: id } = command;
   if (command.type === "open") {
-    if (state.status !== "none") return refuse("conflict", "案件已立案");
+    if (state.status !== "none") return refuse("conflict", "case.opened");
     const { opening } = command;
     const issues: FieldIssue[] = [
       ...opening.leads
         .map((lead, i) => ({ lead, i }))
         .filter(({ lead }) => !command.leadsHeld.includes(lead))
-        .map(({ i }) => ({ field: `leads.${i}`, message: "本部门未持有该线索" })),
+        .map(({ i }): FieldIssue => ({ field: `leads.${i}`, code: "case.lead-not-held" })),
       ...opening.referrals
         .map((referral, i) => ({ referral, i }))
         .filter(({ referral }) => !command.referralsAccepted.includes(referral))
-        .map(({ i }) => ({ field: `referrals.${i}`, message: "不是本部门已接收的移交" })),
+        .map(
+          ({ i }): FieldIssue => ({ field: `referrals.${i}`, code: "case.referral-not-accepted" }),
+        ),
     ];
     if (opening.leads.length + opening.referrals.length === 0)
-      issues.push({ field: "leads", message: "立案须依据至少一条线索或一件移交" });
-    if (issues.length > 0) return invalid("立案未通过校验", issues);
+      issues.push({ field: "leads", code: "case.no-grounds" });
+    if (issues.length > 0) return invalid("case.opening-refused", issues);
     return [
       {
         id,
@@ -82,9 +86,9 @@ function decide(command: CaseCommand, state: CaseState): CaseEvent[] | CaseRefus
       },
     ];
   }
-  if (state.status === "none") return refuse("conflict", "没有该案件");
-  if (agency !== state.agency) return refuse("forbidden", "只有立案部门可以办理该案件");
-  if (state.status === "closed") return refuse("conflict", "案件已结案");
+  if (state.status === "none") return refuse("conflict", "case.missing");
+  if (agency !== state.agency) return refuse("forbidden", "case.not-holder");
+  if (state.status === "closed") return refuse("conflict", "case.closed");
   const { caseId } = state;
   if (command.type === "record-step")
     return [
@@ -98,7 +102,7 @@ function decide(command: CaseCommand, state: CaseState): CaseEvent[] | CaseRefus
       },
     ];
   const checked = checkSanctions(command.sanctions, agency, command.config, at);
-  if (!checked.ok) return invalid("本部门无权作出该处罚或处罚超出法定幅度", checked.issues);
+  if (!checked.ok) return invalid("case.sanctions-refused", checked.issues);
   return [
     {
       id,

@@ -2,15 +2,19 @@ import {
   type AgencyCode,
   type CountyConfig,
   DECREE_310,
+  SANCTION_LABELS,
   type Sanction,
   type SanctionKind,
   sanctionsOf,
 } from "@liandong/contracts";
+import type { FieldRefusal } from "../decider.ts";
+import { said } from "../refusals.ts";
 
 /** What the sanction rule reads of the county's configuration. */
 export type SanctionConfig = Pick<CountyConfig, "sanctions" | "fineRangeYuan">;
 
-export type FieldIssue = { field: string; message: string };
+/** One field at fault and why. */
+export type FieldIssue = FieldRefusal;
 
 const HOUR_MS = 3_600_000;
 
@@ -32,13 +36,21 @@ export function checkSanctions(
     if (!may.includes(s.kind)) {
       issues.push({
         field: `sanctions.${i}.kind`,
-        message: may.length
-          ? `本部门不能作出该处罚（可作出：${may.join("、")}）`
-          : "本部门不能作出行政处罚",
+        ...(may.length
+          ? said("sanction.not-imposed", {
+              may: {
+                zh: may.map((k) => SANCTION_LABELS[k].zh).join("、"),
+                en: may.join(", "),
+              },
+            })
+          : said("sanction.none-imposed")),
       });
     }
     if (s.kind === "fine" && (s.amountYuan < min || s.amountYuan > max)) {
-      issues.push({ field: `sanctions.${i}.amountYuan`, message: `罚款应在 ${min}–${max} 元之间` });
+      issues.push({
+        field: `sanctions.${i}.amountYuan`,
+        ...said("sanction.fine-range", { min, max }),
+      });
     }
     if (s.kind !== "transfer-to-judiciary") return s;
     const t = Date.parse(at);
@@ -53,7 +65,7 @@ export function checkSanctions(
       if (asked !== undefined && Date.parse(asked) > latest)
         issues.push({
           field: `sanctions.${i}.${field}`,
-          message: `不得晚于国务院令第310号规定的期限（${new Date(latest).toISOString()}）`,
+          ...said("sanction.after-decree-310", { latest: new Date(latest).toISOString() }),
         });
     }
     return {

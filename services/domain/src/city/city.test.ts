@@ -7,7 +7,7 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CaseRecord } from "../case/case.ts";
-import { isRefusal } from "../decider.ts";
+import { isRefusal, refusalMessage } from "../decider.ts";
 import { FIGURE_NAMES } from "../report/figures.ts";
 import {
   type SupervisionCommand,
@@ -98,7 +98,7 @@ describe("the city's report (汇总上报)", () => {
       { type: "close", actor: by("office"), report, now },
       { status: "none" },
     );
-    if (isRefusal(first)) throw new Error(first.message);
+    if (isRefusal(first)) throw new Error(refusalMessage(first));
     const s1 = countyReportDecider.evolve({ status: "none" }, first[0]!);
     expect(
       countyReportDecider.decide({ type: "close", actor: by("office"), report, now }, s1),
@@ -109,7 +109,7 @@ describe("the city's report (汇总上报)", () => {
       { type: "close", actor: by("office"), report: corrected, now: later },
       s1,
     );
-    if (isRefusal(second)) throw new Error(second.message);
+    if (isRefusal(second)) throw new Error(refusalMessage(second));
     const s2 = countyReportDecider.evolve(s1, second[0]!);
     expect(s2).toMatchObject({ firstClosedAt: now.toISOString(), closedAt: later.toISOString() });
     // Folded again, or an older sending after a newer: nothing changes.
@@ -199,7 +199,7 @@ describe("a major case (重大案件)", () => {
     const step = (at: string, id: string) => ({ at, eventId: id });
     let s = majorCaseDecider.initialState();
     const apply = (r: ReturnType<typeof majorCaseDecider.decide>) => {
-      if (isRefusal(r)) throw new Error(r.message);
+      if (isRefusal(r)) throw new Error(refusalMessage(r));
       for (const e of r) s = majorCaseDecider.evolve(s, e);
       return r;
     };
@@ -262,7 +262,7 @@ describe("a major case (重大案件)", () => {
     expect(recordMajorCase({ status: "none" }, { ...e, county: SUNAN }).ok).toBe(false);
     expect(recordMajorCase({ status: "none" }, { ...e, agency: "health" }).ok).toBe(false);
     const r = recordMajorCase({ status: "none" }, e);
-    if (!r.ok) throw new Error(r.refused.message);
+    if (!r.ok) throw new Error(refusalMessage(r.refused));
     const ack = {
       id: "a",
       type: "major-case.acknowledged" as const,
@@ -274,7 +274,7 @@ describe("a major case (重大案件)", () => {
     expect(recordMajorCase(r.record, ack).ok).toBe(false);
     const acked = recordMajorCase(r.record, { ...ack, county: CITY, agency: "city-office" });
     expect(acked).toMatchObject({ ok: true, record: { acknowledgedAt: ack.time } });
-    if (!acked.ok) throw new Error(acked.refused.message);
+    if (!acked.ok) throw new Error(refusalMessage(acked.refused));
     // A chase the county sent while the acknowledgement was on its way: on the record, moot.
     const chase = {
       id: "c",
@@ -316,7 +316,7 @@ describe("the city supervises down (督办)", () => {
     expect(decideBy(issue(false), city, { status: "none" })).toMatchObject({ refused: "conflict" });
     expect(decideBy(issue(), office(), { status: "none" })).toMatchObject({ refused: "invalid" });
     const issued = decideBy(issue(), city, { status: "none" });
-    if (isRefusal(issued)) throw new Error(issued.message);
+    if (isRefusal(issued)) throw new Error(refusalMessage(issued));
     expect(issued[0]!.data).toMatchObject({
       to: "office",
       by: "city-office",

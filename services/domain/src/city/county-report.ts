@@ -54,11 +54,11 @@ export function decide(
   cmd: CountyReportCommand,
   state: CountyReportState,
 ): CountyReportEvent[] | Refusal {
-  if (cmd.actor.agency !== OFFICE) return refuse("forbidden", "只有县领导小组办公室上报月报");
+  if (cmd.actor.agency !== OFFICE) return refuse("forbidden", "county-report.by-office");
   if (cmd.actor.county !== cmd.report.county)
-    return refuse("forbidden", "只能上报本县的月报", "county");
+    return refuse("forbidden", "county-report.own-county", "county");
   if (!monthHasBegun(cmd.report.month, cmd.now))
-    return refuse("invalid", "该月尚未开始，不能上报月报", "month");
+    return refuse("invalid", "county-report.month-not-begun", "month");
   if (state.status === "closed" && same(state.data, cmd.report)) return [];
   return [
     {

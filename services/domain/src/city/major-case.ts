@@ -8,7 +8,7 @@ import {
 } from "@liandong/contracts";
 import type { RecordedEvent } from "../bus-events.ts";
 import type { CaseRecord } from "../case/case.ts";
-import { type Decider, type Refusal, refuse } from "../decider.ts";
+import { type Decider, notRecordable, type Refusal, refuse } from "../decider.ts";
 
 /** The county's criteria of a major case (`CountyConfig.city.majorCase`). */
 export type MajorCaseCriteria = NonNullable<CountyConfig["city"]>["majorCase"];
@@ -111,21 +111,21 @@ export function decide(cmd: MajorCaseCommand, state: MajorCaseState): MajorCaseE
     agency: cmd.actor.agency,
   };
   if (cmd.type === "report") {
-    if (cmd.actor.agency !== OFFICE) return refuse("forbidden", "只有县领导小组办公室通报重大案件");
+    if (cmd.actor.agency !== OFFICE) return refuse("forbidden", "major-case.by-office");
     if (cmd.facts.county !== cmd.actor.county)
-      return refuse("forbidden", "只能通报本县的案件", "county");
+      return refuse("forbidden", "major-case.own-county", "county");
     if (state.status === "reported") {
-      if (state.facts.caseId !== cmd.facts.caseId) return refuse("conflict", "案件不符");
+      if (state.facts.caseId !== cmd.facts.caseId)
+        return refuse("conflict", "major-case.other-case");
       if (JSON.stringify(state.facts) === JSON.stringify(cmd.facts)) return [];
     }
     return [{ ...base, type: "major-case.reported", data: cmd.facts }];
   }
-  if (state.status === "none") return refuse("conflict", "该案件未通报");
+  if (state.status === "none") return refuse("conflict", "major-case.not-reported");
   const { caseId, county } = state.facts;
   if (cmd.type === "acknowledge") {
-    if (cmd.actor.agency !== CITY_OFFICE)
-      return refuse("forbidden", "只有市领导小组办公室确认收悉");
-    if (state.acknowledgedAt !== undefined) return refuse("conflict", "该通报已确认收悉");
+    if (cmd.actor.agency !== CITY_OFFICE) return refuse("forbidden", "major-case.ack-by-city");
+    if (state.acknowledgedAt !== undefined) return refuse("conflict", "major-case.acknowledged");
     const note = cmd.note?.trim() || undefined;
     return [
       {
@@ -136,10 +136,10 @@ export function decide(cmd: MajorCaseCommand, state: MajorCaseState): MajorCaseE
     ];
   }
   if (cmd.actor.agency !== OFFICE || cmd.actor.county !== county)
-    return refuse("forbidden", "只有通报的县领导小组办公室催复");
-  if (state.acknowledgedAt !== undefined) return refuse("conflict", "该通报已确认收悉");
+    return refuse("forbidden", "major-case.chase-by-reporter");
+  if (state.acknowledgedAt !== undefined) return refuse("conflict", "major-case.acknowledged");
   const since = Date.parse(state.lastChasedAt ?? state.updatedAt);
-  if (Date.parse(cmd.at) - since < cmd.afterMs) return refuse("conflict", "未到催复时间");
+  if (Date.parse(cmd.at) - since < cmd.afterMs) return refuse("conflict", "major-case.too-soon");
   return [
     { ...base, type: "major-case.chased", data: { caseId, county, level: state.chases + 1 } },
   ];
@@ -210,9 +210,9 @@ export function recordMajorCase(
   if (!Array.isArray(decided))
     return {
       ok: false,
-      refused: { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` },
+      refused: notRecordable(e.agency, e.type, decided),
     };
   const next = evolve(state, e);
-  if (next.status === "none") return { ok: false, refused: refuse("conflict", "no major case") };
+  if (next.status === "none") return { ok: false, refused: refuse("conflict", "major-case.none") };
   return { ok: true, record: next };
 }

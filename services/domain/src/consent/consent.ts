@@ -1,5 +1,12 @@
-import type { AgencyCode, ConsentView, EventData, HandlingRestriction } from "@liandong/contracts";
+import {
+  type AgencyCode,
+  CONSENT_STATUS_LABELS,
+  type ConsentView,
+  type EventData,
+  type HandlingRestriction,
+} from "@liandong/contracts";
 import { type Decider, type Refusal, refuse } from "../decider.ts";
+import { named, said } from "../refusals.ts";
 import { checkText } from "../text.ts";
 
 /**
@@ -48,21 +55,21 @@ function decide(command: ConsentCommand, state: ConsentState): ConsentEvent[] | 
   const { agency, at: time } = command;
   if (command.type === "request") {
     const { request } = command;
-    if (state.status !== "none") return refuse("conflict", "consent was asked already");
-    if (request.requestedBy !== agency)
-      return refuse("forbidden", "an agency asks for consent only as itself");
-    if (request.originator === agency)
-      return refuse("invalid", "本部门自己登记的线索无需征得同意", "about.id");
+    if (state.status !== "none") return refuse("conflict", "consent.asked");
+    if (request.requestedBy !== agency) return refuse("forbidden", "consent.ask-as-other");
+    if (request.originator === agency) return refuse("invalid", "consent.own-lead", "about.id");
     if (request.to === agency && request.toCounty === undefined)
-      return refuse("invalid", "不能移交给本部门自己", "to");
+      return refuse("invalid", "referral.to-self", "to");
     const reason = checkText(request.reason, "reason");
     if (reason) return reason;
     return [{ type: "consent.requested", time, agency, to: request.originator, data: request }];
   }
-  if (state.status === "none") return refuse("conflict", "no such consent");
-  if (agency !== state.originator)
-    return refuse("forbidden", "only the lead's originator consents");
-  if (state.status !== "pending") return refuse("conflict", `consent is already ${state.status}`);
+  if (state.status === "none") return refuse("conflict", "consent.missing");
+  if (agency !== state.originator) return refuse("forbidden", "consent.not-originator");
+  if (state.status !== "pending")
+    return refuse("conflict", "consent.decided", {
+      status: named(CONSENT_STATUS_LABELS, state.status),
+    });
   const { referralId, leadId } = state;
   const to = state.requestedBy;
   if (command.type === "give") {
@@ -82,7 +89,7 @@ function decide(command: ConsentCommand, state: ConsentState): ConsentEvent[] | 
     ];
   }
   const reason = checkText(command.reason, "reason");
-  if (reason) return { ...reason, message: `a refusal needs a reason: ${reason.message}` };
+  if (reason) return { ...reason, ...said("consent.reason-needed"), because: reason };
   return [
     {
       type: "consent.refused",

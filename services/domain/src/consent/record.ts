@@ -36,23 +36,27 @@ export function recordConsent(
 ): RecordedConsent {
   if (record?.steps.some((s) => s.eventId === e.id)) return { ok: true, record };
   if (e.data.referralId !== e.aggregate.id)
-    return notEntitled(`${e.type} names consent ${e.data.referralId} under ${e.aggregate.id}`);
+    return notEntitled("step.wrong-aggregate", {
+      type: e.type,
+      id: e.data.referralId,
+      aggregate: e.aggregate.id,
+    });
   if (e.type === "consent.requested") {
-    if (record) return notEntitled("a consent is asked once");
-    if (e.prev !== null) return notEntitled("a consent's request starts its log");
+    if (record) return notEntitled("consent.asked-once");
+    if (e.prev !== null) return notEntitled("consent.request-first");
   } else {
     if (!record) return { ok: false, waiting: `${e.type} before the request it answers` };
     if (e.prev !== record.steps.at(-1)?.hash)
-      return notEntitled(`${e.type} does not follow the last step of consent ${record.referralId}`);
+      return notEntitled("consent.out-of-order", { type: e.type, referralId: record.referralId });
   }
   const state = record ? consentState(record) : consentDecider.initialState();
   const decided = replayed(consentDecider.decide(commandOf(e), state), e, e.agency);
   if (!Array.isArray(decided)) return decided;
   const [event] = decided;
   if (event?.type !== e.type || event.to !== e.to || !sameData(event.data, e.data))
-    return notEntitled(`${e.type} is not what ${e.agency} could have decided`);
+    return notEntitled("step.not-decided", { type: e.type, by: e.agency });
   const next = consentDecider.evolve(state, e as ConsentEvent);
-  if (next.status === "none") return notEntitled(`${e.type} opened no consent`);
+  if (next.status === "none") return notEntitled("consent.none-opened", { type: e.type });
   const step = loggedStep(e, meta);
   return { ok: true, record: { ...next, steps: [...(record?.steps ?? []), step] } };
 }

@@ -102,7 +102,10 @@ describe("an informant's identity destroyed (PIPL deletion)", () => {
     expect(s).toMatchObject({ shredded: { by: deputy.id, at: AT, reason: "删除" } });
     expect(refusal(s, supervisor, shred()).refused).toBe("conflict");
     // The second approval that would have unsealed it, and any new request, are refused.
-    expect(refusal(s, deputy, unseal()).message).toContain(deputy.id);
+    expect(refusal(s, deputy, unseal())).toMatchObject({
+      code: "informant.shredded",
+      params: { by: deputy.id },
+    });
     expect(refusal(s, liaison, ask(R2)).refused).toBe("conflict");
     expect(refusal(s, supervisor, shred(), "health").refused).toBe("forbidden");
     // The reward stands on its own: approved after the deletion still.
@@ -168,10 +171,10 @@ describe("an informant's file (举报人档案), as in S3", () => {
   it("pays only after unsealing, and only as approved", () => {
     const approved = run(opened(), supervisor, approve());
     const asked = run(run(approved, liaison, ask()), supervisor, unseal());
-    expect(refusal(asked, liaison, pay()).message).toContain("sealed");
+    expect(refusal(asked, liaison, pay()).code).toBe("informant.sealed");
     // Unsealed before the reward was approved: paid once it is.
     const early = run(run(run(opened(), liaison, ask()), supervisor, unseal()), deputy, unseal());
-    expect(refusal(early, liaison, pay()).message).toContain("not approved");
+    expect(refusal(early, liaison, pay()).code).toBe("informant.reward-not-approved");
     expect(run(run(early, supervisor, approve()), liaison, pay())).toMatchObject({
       reward: { paid: true },
     });

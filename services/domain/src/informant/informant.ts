@@ -99,22 +99,20 @@ export type InformantEvent =
  * reason, once; nothing is unsealed after it.
  */
 function decide(command: InformantCommand, state: InformantState): InformantEvent[] | Refusal {
-  if (state.status === "none") return refuse("conflict", "no informant is on file here");
+  if (state.status === "none") return refuse("conflict", "informant.missing");
   const { agency, officer, at: time } = command;
-  if (agency !== state.agency)
-    return refuse("forbidden", "only the agency holding the informant's file acts on it");
+  if (agency !== state.agency) return refuse("forbidden", "informant.not-holder");
   const by = { time, actor: officer.id, agency };
   const informantRef = state.ref;
   switch (command.type) {
     case "approve-reward": {
-      if (!officer.supervisor) return refuse("forbidden", "only a supervisor approves a reward");
-      if (!state.rewardEligible)
-        return refuse("conflict", "the informant is not eligible for a reward");
-      if (state.reward) return refuse("conflict", "the reward is approved already");
+      if (!officer.supervisor) return refuse("forbidden", "informant.reward-by-supervisor");
+      if (!state.rewardEligible) return refuse("conflict", "informant.not-eligible");
+      if (state.reward) return refuse("conflict", "informant.reward-approved");
       const { min, max } = command.range;
       const amount = command.amountYuan;
       if (!Number.isSafeInteger(amount) || amount < min || amount > max)
-        return refuse("invalid", `奖励金额须在 ${min} 至 ${max} 元之间`, "amountYuan");
+        return refuse("invalid", "informant.reward-range", { min, max }, "amountYuan");
       const reason = checkText(command.reason, "reason");
       if (reason) return reason;
       return [
@@ -126,9 +124,9 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
       ];
     }
     case "request-unseal": {
-      if (state.shredded) return refuse("conflict", shreddedMessage(state.shredded));
+      if (state.shredded) return shreddedRefusal(state.shredded);
       if (state.requests.some((r) => r.requestId === command.requestId))
-        return refuse("conflict", "an unsealing request with this id exists already");
+        return refuse("conflict", "informant.request-exists");
       const reason = checkText(command.reason, "reason");
       if (reason) return reason;
       const { requestId } = command;
@@ -141,12 +139,11 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
       ];
     }
     case "approve-unseal":
-      if (state.shredded) return refuse("conflict", shreddedMessage(state.shredded));
+      if (state.shredded) return shreddedRefusal(state.shredded);
       return decideApproval(state, command.requestId, officer, by);
     case "shred": {
-      if (!officer.supervisor)
-        return refuse("forbidden", "only a supervisor destroys an informant's identity");
-      if (state.shredded) return refuse("conflict", shreddedMessage(state.shredded));
+      if (!officer.supervisor) return refuse("forbidden", "informant.shred-by-supervisor");
+      if (state.shredded) return shreddedRefusal(state.shredded);
       const reason = checkText(command.reason, "reason");
       if (reason) return reason;
       return [
@@ -155,15 +152,16 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
     }
     case "pay-reward": {
       const { reward } = state;
-      if (!reward) return refuse("conflict", "the reward is not approved");
-      if (reward.paid) return refuse("conflict", "the reward is paid already");
+      if (!reward) return refuse("conflict", "informant.reward-not-approved");
+      if (reward.paid) return refuse("conflict", "informant.reward-paid");
       if (command.amountYuan !== reward.amountYuan)
-        return refuse("invalid", `已批准的金额为 ${reward.amountYuan} 元`, "amountYuan");
-      if (!state.requests.some((r) => r.unsealed))
         return refuse(
-          "conflict",
-          "the informant's contact is sealed: two supervisors approve unsealing it first",
+          "invalid",
+          "informant.reward-amount",
+          { amount: reward.amountYuan },
+          "amountYuan",
         );
+      if (!state.requests.some((r) => r.unsealed)) return refuse("conflict", "informant.sealed");
       return [
         {
           ...by,
@@ -176,8 +174,8 @@ function decide(command: InformantCommand, state: InformantState): InformantEven
 }
 
 /** Why nothing about the identity can be done any more. */
-const shreddedMessage = (s: { by: string; at: string }) =>
-  `the informant's identity was destroyed by ${s.by} at ${s.at}`;
+const shreddedRefusal = ({ by, at }: { by: string; at: string }) =>
+  refuse("conflict", "informant.shredded", { by, at });
 
 function decideApproval(
   state: Extract<InformantState, { status: "open" }>,
@@ -186,11 +184,10 @@ function decideApproval(
   by: { time: string; actor: string; agency: AgencyCode },
 ): InformantEvent[] | Refusal {
   const request = state.requests.find((r) => r.requestId === requestId);
-  if (!request) return refuse("conflict", "no such unsealing request");
-  if (!officer.supervisor) return refuse("forbidden", "only a supervisor approves unsealing");
-  if (officer.id === request.requestedBy)
-    return refuse("conflict", "the requester cannot approve their own request");
-  if (request.unsealed) return refuse("conflict", "already unsealed");
+  if (!request) return refuse("conflict", "informant.no-request");
+  if (!officer.supervisor) return refuse("forbidden", "informant.unseal-by-supervisor");
+  if (officer.id === request.requestedBy) return refuse("conflict", "informant.own-request");
+  if (request.unsealed) return refuse("conflict", "informant.unsealed");
   const informantRef = state.ref;
   const unsealed = (approvers: string[]): InformantEvent => ({
     ...by,
@@ -201,7 +198,7 @@ function decideApproval(
     // Approved by two already, the unsealing itself not recorded (the service stopped in
     // between): either approver's approval completes it.
     if (request.approvers.length >= 2) return [unsealed(request.approvers)];
-    return refuse("conflict", "already approved by this supervisor");
+    return refuse("conflict", "informant.approved-by-you");
   }
   const approvers = [...request.approvers, officer.id];
   const approved: InformantEvent = {

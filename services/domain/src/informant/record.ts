@@ -53,9 +53,17 @@ export function recordInformant(
 ): RecordedInformant {
   if (record.applied.includes(e.id)) return { ok: true, record };
   if (e.aggregate.id !== record.ref || e.data.informantRef !== record.ref)
-    return notEntitled(`${e.type} about ${e.data.informantRef} under ${e.aggregate.id}`);
+    return notEntitled("step.wrong-aggregate", {
+      type: e.type,
+      id: e.data.informantRef,
+      aggregate: e.aggregate.id,
+    });
   if (e.agency !== record.agency)
-    return notEntitled(`${e.agency} may not record ${e.type} on ${record.agency}'s informant`);
+    return notEntitled("informant.other-holder", {
+      agency: e.agency,
+      type: e.type,
+      holder: record.agency,
+    });
   if (e.prev !== record.head.hash)
     return { ok: false, waiting: `${e.type} before the step it follows` };
   const { applied: _a, head: _h, ...state } = record;
@@ -65,9 +73,9 @@ export function recordInformant(
   // approval that completes it, never in its place.
   const [first] = decided;
   if (first?.type !== e.type || !sameData(first.data, e.data))
-    return notEntitled(`${e.type} is not what ${e.actor} could have decided`);
+    return notEntitled("step.not-decided", { type: e.type, by: e.actor });
   const next = informantDecider.evolve(state, e as InformantEvent);
-  if (next.status === "none") return notEntitled(`${e.type} closed the file`);
+  if (next.status === "none") return notEntitled("informant.closed-by", { type: e.type });
   return {
     ok: true,
     record: {

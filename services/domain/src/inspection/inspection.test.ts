@@ -1,6 +1,7 @@
 import { OFFICE } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { refusalMessage } from "../decider.ts";
 import {
   actorTests,
   envelope as busEnvelope,
@@ -174,7 +175,7 @@ describe("a joint inspection read off the bus", () => {
     const forged = envelope({ ...planned[0]!, agency: "health" });
     expect(recordInspection(initialState(), forged).ok).toBe(false);
     const first = recordInspection(initialState(), envelope(planned[0]!));
-    if (!first.ok) throw new Error(first.refused.message);
+    if (!first.ok) throw new Error(refusalMessage(first.refused));
     const second = planned[1]! as Extract<InspectionEvent, { type: "inspection.planned" }>;
     const altered = envelope({ ...second, data: { ...second.data, title: "另一次检查" } });
     expect(recordInspection(first.record, altered).ok).toBe(false);

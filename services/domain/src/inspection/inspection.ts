@@ -84,10 +84,11 @@ function decideFindings(
   state: Inspection,
   actor: AgencyCode,
 ): InspectionEvent[] | Refusal {
-  if (!state.agencies.includes(actor)) return refuse("forbidden", "不是该联合检查的参与部门");
-  if (state.findings[actor] !== undefined) return refuse("conflict", "本部门已录入该检查结果");
+  if (!state.agencies.includes(actor)) return refuse("forbidden", "inspection.not-taking-part");
+  if (state.findings[actor] !== undefined)
+    return refuse("conflict", "inspection.findings-recorded");
   const bad = command.findings.leads.findIndex((l) => !command.leadsRegistered.includes(l));
-  if (bad >= 0) return refuse("invalid", "不是本部门登记的线索", `leads.${bad}`);
+  if (bad >= 0) return refuse("invalid", "inspection.lead-not-registered", `leads.${bad}`);
   return [
     {
       id: command.eventId,
@@ -109,21 +110,21 @@ function decidePlan(
   state: InspectionState,
   actor: AgencyCode,
 ): InspectionEvent[] | Refusal {
-  if (actor !== OFFICE) return refuse("forbidden", "只有领导小组办公室可以部署联合检查");
-  if (state.status !== "none") return refuse("conflict", "该联合检查已部署");
+  if (actor !== OFFICE) return refuse("forbidden", "inspection.by-office");
+  if (state.status !== "none") return refuse("conflict", "inspection.planned");
   const { plan } = command;
   const outsider = plan.agencies.findIndex(
     (a) => a === OFFICE || !command.participants.includes(a),
   );
-  if (outsider >= 0) return refuse("invalid", "不是本县的参与部门", `agencies.${outsider}`);
+  if (outsider >= 0) return refuse("invalid", "inspection.outsider", `agencies.${outsider}`);
   const starts = Date.parse(plan.startsOn);
   const ends = Date.parse(plan.endsOn);
   const at = Date.parse(command.at);
-  if (!(ends >= starts)) return refuse("invalid", "结束日期早于开始日期", "endsOn");
+  if (!(ends >= starts)) return refuse("invalid", "inspection.ends-before-start", "endsOn");
   if (!(starts >= at - (PLAN_HORIZON_DAYS + 1) * DAY_MS))
-    return refuse("invalid", `开始日期应在 ${PLAN_HORIZON_DAYS} 日以内`, "startsOn");
+    return refuse("invalid", "inspection.starts-too-late", { days: PLAN_HORIZON_DAYS }, "startsOn");
   if (!(ends <= at + PLAN_HORIZON_DAYS * DAY_MS))
-    return refuse("invalid", `结束日期应在 ${PLAN_HORIZON_DAYS} 日以内`, "endsOn");
+    return refuse("invalid", "inspection.ends-too-late", { days: PLAN_HORIZON_DAYS }, "endsOn");
   const agencies = [...new Set(plan.agencies)];
   const planned = planOf({ ...plan, agencies });
   return agencies.map((to) => ({
@@ -174,7 +175,7 @@ export const inspectionDecider = openedBy({
   opens: "plan",
   open: decidePlan,
   decide: decideFindings,
-  missing: "没有该联合检查",
+  missing: "inspection.missing",
   evolve,
 });
 

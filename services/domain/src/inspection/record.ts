@@ -1,5 +1,6 @@
 import { type AgencyCode, type BusEvent, type EventData, OFFICE } from "@liandong/contracts";
 import { notEntitled, type Refusal, replayed } from "../decider.ts";
+import { NO_ONE } from "../refusals.ts";
 import {
   type Inspection,
   type InspectionCommand,
@@ -46,16 +47,26 @@ export function recordInspection(
   if (e.type === "inspection.planned") {
     const d = e.data;
     if (e.aggregate.id !== d.inspectionId)
-      return notEntitled(`${e.type} of ${d.inspectionId} recorded under ${e.aggregate.id}`);
-    if (e.to !== d.to) return notEntitled(`${e.type} for ${d.to} addressed to ${e.to ?? "no one"}`);
+      return notEntitled("step.wrong-aggregate", {
+        type: e.type,
+        id: d.inspectionId,
+        aggregate: e.aggregate.id,
+      });
+    if (e.to !== d.to)
+      return notEntitled("inspection.misaddressed", {
+        type: e.type,
+        to: d.to,
+        addressee: e.to ?? NO_ONE,
+      });
     if (state.status !== "none") {
       // One of the plan's copies to the other participants: the same plan, from the office.
-      if (e.agency !== OFFICE) return notEntitled(`${e.agency} may not plan joint inspections`);
-      if (!samePlan(state, d)) return notEntitled(`${e.type} differs from the plan recorded`);
+      if (e.agency !== OFFICE)
+        return notEntitled("inspection.planned-by-agency", { agency: e.agency });
+      if (!samePlan(state, d)) return notEntitled("inspection.unlike-plan", { type: e.type });
       return recorded(state, e);
     }
   } else if (e.to !== OFFICE) {
-    return notEntitled(`${e.type} addressed to ${e.to ?? "no one"}, not to the office`);
+    return notEntitled("inspection.not-to-office", { type: e.type, addressee: e.to ?? NO_ONE });
   }
   const decided = replayed(
     inspectionDecider.decide({ command, actor: e.agency }, state),
@@ -65,13 +76,13 @@ export function recordInspection(
   if (!Array.isArray(decided)) return decided;
   const mine = decided.find((x) => x.id === e.id);
   if (!mine || JSON.stringify(mine.data) !== JSON.stringify(e.data))
-    return notEntitled(`${e.type} by ${e.agency} is not the step its inspection allows`);
+    return notEntitled("inspection.step-not-allowed", { type: e.type, agency: e.agency });
   return recorded(state, e);
 }
 
 function recorded(state: InspectionState, e: InspectionBusEvent): RecordedInspection {
   const next = inspectionDecider.evolve(state, e);
-  if (next.status === "none") return notEntitled(`${e.type} records no inspection`);
+  if (next.status === "none") return notEntitled("inspection.none-recorded", { type: e.type });
   return { ok: true, record: next };
 }
 

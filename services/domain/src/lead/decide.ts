@@ -2,12 +2,14 @@ import {
   type AgencyCode,
   type CountyConfig,
   DAY_MS,
+  LEAD_SOURCE_LABELS,
   type LeadFacts,
   type LeadRegistration,
   type LeadSource,
   recipientsFor,
 } from "@liandong/contracts";
 import { type Refusal, refuse } from "../decider.ts";
+import { NO_ONE, named } from "../refusals.ts";
 import { checkObservedAt, checkText } from "./plausible.ts";
 import type { Lead, LeadEvent, LeadState } from "./state.ts";
 
@@ -69,11 +71,16 @@ export function decideLead(command: LeadCommand, state: LeadState): LeadEvent[] 
 function register(c: RegisterLead, state: LeadState): LeadEvent[] | Refusal {
   const r = c.registration;
   const { config, agency } = c;
-  if (state) return refuse("conflict", `lead ${c.leadId} is registered already`);
+  if (state) return refuse("conflict", "lead.registered", { leadId: c.leadId });
   if (!c.mayOriginate.includes(r.source))
-    return refuse("invalid", `${agency} may not originate leads of source ${r.source}`, "source");
+    return refuse(
+      "invalid",
+      "lead.source-not-originated",
+      { agency, source: named(LEAD_SOURCE_LABELS, r.source) },
+      "source",
+    );
   if (!config.counties.some((k) => k.code === r.target.county))
-    return refuse("invalid", `本总线不认识县（市、区）代码 ${r.target.county}`, "target.county");
+    return refuse("invalid", "lead.unknown-county", { county: r.target.county }, "target.county");
   const implausible =
     checkObservedAt(r.observedAt, c.now) ??
     checkText(r.summary, "summary") ??
@@ -148,10 +155,10 @@ function register(c: RegisterLead, state: LeadState): LeadEvent[] | Refusal {
 
 function dismiss(c: DismissLead, state: LeadState): LeadEvent[] | Refusal {
   if (state?.knownBy !== "registration" || state.originator !== c.agency)
-    return refuse("forbidden", "only the agency that registered a lead dismisses it");
+    return refuse("forbidden", "lead.dismiss-not-originator");
   const unclear = checkText(c.reason, "reason");
   if (unclear) return unclear;
-  if (state.status === "dismissed") return refuse("conflict", "the lead is dismissed already");
+  if (state.status === "dismissed") return refuse("conflict", "lead.dismissed");
   return [
     {
       type: "lead.dismissed",
@@ -167,7 +174,7 @@ function dismiss(c: DismissLead, state: LeadState): LeadEvent[] | Refusal {
 function share(c: ShareLead, state: LeadState): LeadEvent[] | Refusal {
   const of = c.of;
   if (of.agency !== c.agency || of.to !== undefined || of.type === "lead.shared")
-    return refuse("forbidden", "an agency passes on only its own events of its own leads");
+    return refuse("forbidden", "lead.share-not-own");
   // Nothing to pass on of a lead this agency does not hold (its registration never recorded).
   if (state?.knownBy !== "registration" || state.originator !== c.agency) return [];
   const across = state.sharedAcross;
@@ -233,22 +240,25 @@ export function copyDue(
 
 function receive(c: ReceiveLead, state: LeadState): LeadEvent[] | Refusal {
   const e = c.event;
-  if (e.to !== c.agency) return refuse("invalid", `addressed to ${e.to ?? "no one"}`, "to");
+  if (e.to !== c.agency)
+    return refuse("invalid", "lead.misaddressed", { to: e.to ?? NO_ONE }, "to");
   switch (e.type) {
     case "lead.reported":
-      return refuse("invalid", "a registration is not addressed to anyone", "type");
+      return refuse("invalid", "lead.registration-addressed", "type");
     case "lead.shared":
       if (e.data.to !== c.agency || e.data.originator !== e.agency)
-        return refuse("invalid", "names another addressee or originator than its envelope", "data");
+        return refuse("invalid", "lead.share-unlike-envelope", "data");
       if (state && state.originator !== e.agency)
-        return refuse("forbidden", `lead ${e.data.leadId} was shared by ${state.originator}`);
+        return refuse("forbidden", "lead.shared-by-other", {
+          leadId: e.data.leadId,
+          originator: state.originator,
+        });
       return [e];
     case "lead.linked":
     case "lead.dismissed":
       // Shared before it was linked or dismissed; without the share it was never ours to see.
       if (!state) return [];
-      if (state.originator !== e.agency)
-        return refuse("forbidden", "only the lead's originator links or dismisses it");
+      if (state.originator !== e.agency) return refuse("forbidden", "lead.link-not-originator");
       return [e];
   }
 }

@@ -1,7 +1,7 @@
 import { CountyConfig, LeadRegistration, Text } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fold, isRefusal, type Refusal } from "../decider.ts";
+import { fold, isRefusal, type Refusal, refusalMessage } from "../decider.ts";
 import { AGENCY_CODES } from "../testing.ts";
 import {
   copyDue,
@@ -46,7 +46,7 @@ const register = (over: Partial<RegisterLead> = {}): RegisterLead => ({
 });
 
 function events(r: LeadEvent[] | Refusal): LeadEvent[] {
-  if (isRefusal(r)) throw new Error(`refused: ${r.message}`);
+  if (isRefusal(r)) throw new Error(`refused: ${refusalMessage(r)}`);
   return r;
 }
 const refusal = (r: LeadEvent[] | Refusal) => (isRefusal(r) ? r : undefined);

@@ -17,10 +17,9 @@ export function checkObservedAt(
 ): Refusal | undefined {
   if (observedAt === undefined) return undefined;
   const at = Date.parse(observedAt);
-  if (Number.isNaN(at)) return refuse("invalid", "不是有效的日期时间", field);
-  if (at > now.getTime() + CLOCK_SKEW_MS)
-    return refuse("invalid", "晚于当前时间：尚未发生的事不能已被发现", field);
-  if (at < EARLIEST_OBSERVATION_MS) return refuse("invalid", "早于 2000 年", field);
+  if (Number.isNaN(at)) return refuse("invalid", "time.invalid", field);
+  if (at > now.getTime() + CLOCK_SKEW_MS) return refuse("invalid", "time.in-future", field);
+  if (at < EARLIEST_OBSERVATION_MS) return refuse("invalid", "time.before-2000", field);
   return undefined;
 }
 

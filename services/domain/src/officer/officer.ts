@@ -44,20 +44,20 @@ export type OfficerEvent =
 
 function decide(command: OfficerCommand, state: OfficerState): OfficerEvent[] | Refusal {
   const { agency, at: time } = command;
-  if (agency !== OFFICE) return refuse("forbidden", "only the office keeps the register");
+  if (agency !== OFFICE) return refuse("forbidden", "officer.by-office");
   if (command.type === "register") {
-    if (state) return refuse("conflict", "该经办人编号已登记");
+    if (state) return refuse("conflict", "officer.registered");
     const { account } = command;
     if (Date.parse(account.expiresAt) <= Date.parse(time))
-      return refuse("invalid", "有效期须在登记之后", "expiresAt");
+      return refuse("invalid", "officer.expires-before-registration", "expiresAt");
     return [{ type: "officer.registered", time, agency, data: account }];
   }
-  if (!state) return refuse("conflict", "无此经办人");
-  if (state.revokedAt) return refuse("conflict", "该经办人已注销");
+  if (!state) return refuse("conflict", "officer.missing");
+  if (state.revokedAt) return refuse("conflict", "officer.revoked");
   const officerId = state.id;
   if (command.type === "renew") {
     if (Date.parse(command.expiresAt) <= Date.parse(time))
-      return refuse("invalid", "有效期须在续期之后", "expiresAt");
+      return refuse("invalid", "officer.expires-before-renewal", "expiresAt");
     return [
       { type: "officer.renewed", time, agency, data: { officerId, expiresAt: command.expiresAt } },
     ];

@@ -1,6 +1,7 @@
 import type { ReferralView } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { refusalMessage } from "../decider.ts";
 import { chain, type Stored } from "../testing.ts";
 import { type ReferralBusEvent, recordReferral, referralState } from "./record.ts";
 import { evolve, type ReferralCommand, type ReferralState, referralDecider } from "./referral.ts";
@@ -51,7 +52,7 @@ function play(from: string, to: string, attempts: [ReferralCommand, string][]) {
   const offer = decide({ type: "offer", data: offerData(from, to), now: NOW }, state, {
     agency: from,
   });
-  if (!Array.isArray(offer)) throw new Error(offer.message);
+  if (!Array.isArray(offer)) throw new Error(refusalMessage(offer));
   for (const e of offer) {
     stored.push(log.step({ type: e.type, agency: from, to, data: e.data }));
     state = evolve(state, e);
@@ -86,7 +87,7 @@ function read(arrivals: Stored[]): ReferralView | undefined {
       const r = recordReferral(view, s.event as ReferralBusEvent, s.meta);
       if (r.ok) view = r.view;
       else if ("waiting" in r) again.push(s);
-      else throw new Error(r.refused.message);
+      else throw new Error(refusalMessage(r.refused));
     }
     waiting = again;
   }

@@ -1,6 +1,7 @@
 import { type BusEvent, deadlineBasis, type ReferralView } from "@liandong/contracts";
-import type { NotRecorded, Refusal } from "../decider.ts";
+import { type NotRecorded, notEntitled, notRecordable, type Refusal } from "../decider.ts";
 import { interned } from "../intern.ts";
+import { said } from "../refusals.ts";
 import { loggedStep, type StepMeta } from "../step.ts";
 import {
   evolve,
@@ -66,10 +67,14 @@ function record(
 ): Recorded {
   if (view && hasStep(view, e.id)) return { ok: true, view };
   if (e.data.referralId !== e.aggregate.id)
-    return refused(`${e.type} names referral ${e.data.referralId} under ${e.aggregate.id}`);
+    return notEntitled("step.wrong-aggregate", {
+      type: e.type,
+      id: e.data.referralId,
+      aggregate: e.aggregate.id,
+    });
   const step = stepOf(e, meta);
   if (e.type === "referral.offered") {
-    if (view) return refused("a referral is offered once");
+    if (view) return notEntitled("referral.offered-twice");
     const d = e.data;
     const offered: ReferralEvent = e.toCounty
       ? { type: e.type, data: d, across: { fromCounty: e.county, toCounty: e.toCounty } }
@@ -120,7 +125,7 @@ function record(
     // A step that follows nothing can never be taken; nor one by a party whose step it is not,
     // whatever came in between (who sent and who was addressed never changes).
     if (e.prev === null)
-      return refused(`${e.type} links to no step of referral ${view.referralId}`);
+      return notEntitled("referral.unlinked-step", { type: e.type, referralId: view.referralId });
     const role = replayed(commandOf(e), referralState(view), e, eventOf(e));
     if (role?.refused === "forbidden") return { ok: false, refused: role };
     return { ok: false, waiting: `${e.type} before the step it follows` };
@@ -229,10 +234,6 @@ function stateOfRecord(v: ReferralView): ReferralState {
   };
 }
 
-function refused(message: string): Recorded {
-  return { ok: false, refused: { refused: "forbidden", message } };
-}
-
 /**
  * Whether `decide`, given the command the step records, by its publisher, on the state it was
  * decided on, gives this very step; the refusal if it does not.
@@ -245,12 +246,14 @@ function replayed(
 ): Refusal | undefined {
   const actor = { agency: e.agency, county: e.county };
   const decided = referralDecider.decide({ command: cmd, actor }, state);
-  if (!Array.isArray(decided))
-    return { ...decided, message: `${e.agency} may not record ${e.type}: ${decided.message}` };
+  if (!Array.isArray(decided)) return notRecordable(e.agency, e.type, decided);
   const [event] = decided;
   const by = "by" in recorded.data ? recorded.data.by : undefined;
   if (event?.type !== recorded.type || (by !== undefined && by !== e.agency))
-    return { refused: "forbidden", message: `${e.agency} may not record ${e.type} as ${by}` };
+    return {
+      refused: "forbidden",
+      ...said("step.recorded-as", { agency: e.agency, type: e.type, by: by ?? "—" }),
+    };
   return undefined;
 }
 

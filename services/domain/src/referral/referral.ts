@@ -1,6 +1,7 @@
-import type { AgencyCode, EventData } from "@liandong/contracts";
+import { type AgencyCode, type EventData, REFERRAL_STATUS_LABELS } from "@liandong/contracts";
 import { openedBy, type Refusal, refuse } from "../decider.ts";
 import { checkReferralDeadlines } from "../referral-deadlines.ts";
+import { named } from "../refusals.ts";
 
 /**
  * A party to a referral: an agency of a county. Across a county line health may refer to
@@ -106,24 +107,32 @@ function decideOn(
   switch (cmd.type) {
     case "accept":
     case "return":
-      if (!addressee) return refuse("forbidden", "only the addressee accepts or returns");
-      if (state.status !== "offered") return refuse("conflict", `referral is ${state.status}`);
+      if (!addressee) return refuse("forbidden", "referral.not-addressee");
+      if (state.status !== "offered")
+        return refuse("conflict", "referral.status", {
+          status: named(REFERRAL_STATUS_LABELS, state.status),
+        });
       return cmd.type === "accept"
         ? [{ type: "referral.accepted", data: { referralId, by } }]
         : [{ type: "referral.returned", data: { referralId, by, reason: cmd.reason } }];
     case "withdraw":
-      if (!sender) return refuse("forbidden", "only the sender withdraws");
-      if (state.status !== "offered") return refuse("conflict", `referral is ${state.status}`);
+      if (!sender) return refuse("forbidden", "referral.not-sender");
+      if (state.status !== "offered")
+        return refuse("conflict", "referral.status", {
+          status: named(REFERRAL_STATUS_LABELS, state.status),
+        });
       return [{ type: "referral.withdrawn", data: { referralId, by, reason: cmd.reason } }];
     case "complete":
     case "refer-on": {
-      if (!addressee)
-        return refuse("forbidden", "only the agency holding it completes or refers it on");
-      if (state.status !== "accepted") return refuse("conflict", `referral is ${state.status}`);
+      if (!addressee) return refuse("forbidden", "referral.not-holder");
+      if (state.status !== "accepted")
+        return refuse("conflict", "referral.status", {
+          status: named(REFERRAL_STATUS_LABELS, state.status),
+        });
       if (cmd.type === "complete")
         return [{ type: "referral.completed", data: { referralId, by, feedback: cmd.feedback } }];
       if (cmd.to === by && (cmd.toCounty === undefined || cmd.toCounty === actor.county))
-        return refuse("invalid", "不能移交给本部门自己", "to");
+        return refuse("invalid", "referral.to-self", "to");
       return [
         {
           type: "referral.referred-on",
@@ -139,13 +148,13 @@ function decideOffer(
   state: ReferralState,
   actor: Party,
 ): ReferralEvent[] | Refusal {
-  if (state.status !== "none") return refuse("conflict", "referral already exists");
+  if (state.status !== "none") return refuse("conflict", "referral.exists");
   const { data } = cmd;
-  if (data.from !== actor.agency) return refuse("forbidden", "an agency offers only as itself");
+  if (data.from !== actor.agency) return refuse("forbidden", "referral.offer-as-other");
   if (data.to === actor.agency && (cmd.toCounty === undefined || cmd.toCounty === actor.county))
-    return refuse("invalid", "不能移交给本部门自己", "to");
+    return refuse("invalid", "referral.to-self", "to");
   if (data.about.kind === "lead" && data.kind === "judiciary")
-    return refuse("invalid", "移送司法机关须针对案件，不能针对线索", "about.kind");
+    return refuse("invalid", "referral.judiciary-lead", "about.kind");
   const deadlines = checkReferralDeadlines(data, cmd.now);
   if (deadlines) return deadlines;
   const across =
@@ -228,6 +237,6 @@ export const referralDecider = openedBy({
   opens: "offer",
   open: decideOffer,
   decide: decideOn,
-  missing: "no such referral",
+  missing: "referral.missing",
   evolve,
 });

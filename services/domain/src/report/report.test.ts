@@ -1,7 +1,7 @@
 import type { MonthlyFigures } from "@liandong/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fold, isRefusal } from "../decider.ts";
+import { fold, isRefusal, refusalMessage } from "../decider.ts";
 import { addFact, initialFigures, NO_FIGURES } from "./figures.ts";
 import {
   decide,
@@ -30,7 +30,7 @@ const submit = (over: Partial<ReportCommand> = {}): ReportCommand => ({
 /** Decides on `state` and folds what was decided: the state after the command. */
 const run = (state: ReportState, cmd: ReportCommand) => {
   const out = decide(cmd, state);
-  if (isRefusal(out)) throw new Error(out.message);
+  if (isRefusal(out)) throw new Error(refusalMessage(out));
   return { events: out, state: out.reduce(evolve, state) };
 };
 

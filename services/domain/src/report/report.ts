@@ -52,12 +52,10 @@ const initialState = (): ReportState => ({ status: "none" });
  * and the office sees it); submitting again what stands already records nothing.
  */
 export function decide(cmd: ReportCommand, state: ReportState): ReportEvent[] | Refusal {
-  if (cmd.agency === OFFICE)
-    return refuse("forbidden", "领导小组办公室汇总月报，不报送本部门月报", "agency");
-  if (cmd.officer.agency !== cmd.agency)
-    return refuse("forbidden", "只能报送本部门的月报", "agency");
+  if (cmd.agency === OFFICE) return refuse("forbidden", "report.by-office", "agency");
+  if (cmd.officer.agency !== cmd.agency) return refuse("forbidden", "report.own-agency", "agency");
   if (!monthHasBegun(cmd.month, cmd.now))
-    return refuse("invalid", "该月尚未开始，不能报送月报", "month");
+    return refuse("invalid", "report.month-not-begun", "month");
   const note = cmd.note?.trim() || undefined;
   if (
     state.status === "submitted" &&

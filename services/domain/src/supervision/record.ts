@@ -1,5 +1,6 @@
 import { type BusEvent, CITY_OFFICE, DAY_MS, OFFICE } from "@liandong/contracts";
 import { notEntitled, type Refusal, replayed } from "../decider.ts";
+import { NO_ONE } from "../refusals.ts";
 import {
   type Supervised,
   type SupervisionCommand,
@@ -45,12 +46,20 @@ export function recordSupervision(state: SupervisionState, e: SupervisionBusEven
   if (state.status !== "none" && state.events.includes(e.id)) return { ok: true, record: state };
   const d = e.data;
   if (e.aggregate.id !== d.about.id)
-    return notEntitled(`${e.type} about ${d.about.id} recorded under ${e.aggregate.id}`);
+    return notEntitled("step.wrong-aggregate", {
+      type: e.type,
+      id: d.about.id,
+      aggregate: e.aggregate.id,
+    });
   // An answer goes to the office that issued the order (the city's, for an order from above).
   const issuer = state.status !== "none" ? (state.by ?? OFFICE) : OFFICE;
   const addressee = e.type === "supervision.answered" ? issuer : e.data.to;
   if (e.to !== addressee)
-    return notEntitled(`${e.type} addressed to ${e.to ?? "no one"}, not to ${addressee}`);
+    return notEntitled("supervision.misaddressed", {
+      type: e.type,
+      to: e.to ?? NO_ONE,
+      addressee,
+    });
   const actor = { agency: e.agency, county: e.county };
   const decided = replayed(
     supervisionDecider.decide({ command: commandOf(e), actor }, state),
@@ -60,9 +69,9 @@ export function recordSupervision(state: SupervisionState, e: SupervisionBusEven
   if (!Array.isArray(decided)) return decided;
   const [event] = decided;
   if (!event || !sameStep(event.data, d))
-    return notEntitled(`${e.type} by ${e.agency} is not the step its order allows`);
+    return notEntitled("supervision.step-not-allowed", { type: e.type, agency: e.agency });
   const next = supervisionDecider.evolve(state, e);
-  if (next.status === "none") return notEntitled(`${e.type} records no order`);
+  if (next.status === "none") return notEntitled("supervision.none-recorded", { type: e.type });
   return { ok: true, record: next };
 }
 

@@ -81,8 +81,8 @@ function decideOnOrder(
   const { orderId, about } = state;
   if (command.type === "answer") {
     if (actor.agency !== state.to || (state.toCounty && actor.county !== state.toCounty))
-      return refuse("forbidden", "只有被督办部门可以回复督办");
-    if (state.status === "answered") return refuse("conflict", "该督办已回复");
+      return refuse("forbidden", "supervision.answer-by-addressee");
+    if (state.status === "answered") return refuse("conflict", "supervision.answered");
     return [
       {
         id,
@@ -94,10 +94,13 @@ function decideOnOrder(
     ];
   }
   if (actor.agency !== (state.by ?? OFFICE) || (state.byCounty && actor.county !== state.byCounty))
-    return refuse("forbidden", "只有下达督办的领导小组办公室可以升级督办");
-  if (state.status !== "open") return refuse("conflict", `该督办已${STATUS_LABEL[state.status]}`);
+    return refuse("forbidden", "supervision.escalate-by-issuer");
+  if (state.status !== "open")
+    return refuse("conflict", "supervision.status", {
+      status: { zh: STATUS_LABEL[state.status], en: state.status },
+    });
   if (Date.parse(at) < Date.parse(state.answerBy))
-    return refuse("conflict", `回复期限（${state.answerBy}）未到`);
+    return refuse("conflict", "supervision.not-due", { answerBy: state.answerBy });
   return [
     {
       id,
@@ -128,39 +131,38 @@ function decideIssue(
   actor: SupervisionActor,
 ): SupervisionEvent[] | Refusal {
   const city = actor.agency === CITY_OFFICE;
-  if (actor.agency !== OFFICE && !city)
-    return refuse("forbidden", "只有领导小组办公室可以下达督办");
-  if (state.status !== "none") return refuse("conflict", "该督办已下达");
+  if (actor.agency !== OFFICE && !city) return refuse("forbidden", "supervision.by-office");
+  if (state.status !== "none") return refuse("conflict", "supervision.issued");
   if (command.forwards) return decideForward(command, command.forwards, actor);
   const { supervised, about } = command;
   // The city's office supervises down a major case a county reported; a county's, its own.
   const expected = city ? "major-case" : about.kind;
   if (supervised.kind !== expected || (city && about.kind !== "case"))
-    return refuse("invalid", "督办对象与所述不符", "about.kind");
+    return refuse("invalid", "supervision.about-unlike", "about.kind");
   const due = answerDue(command);
   if (typeof due !== "number") return due;
   let to: AgencyCode;
   let grounds: "overdue" | "major-case";
   let down: { by: AgencyCode; byCounty: string; toCounty: string } | undefined;
   if (supervised.kind === "major-case") {
-    if (!supervised.reported) return refuse("conflict", "该案件未向市里通报");
+    if (!supervised.reported) return refuse("conflict", "supervision.case-not-reported");
     to = OFFICE;
     grounds = "major-case";
     down = { by: actor.agency, byCounty: actor.county, toCounty: supervised.county };
   } else if (supervised.kind === "referral") {
-    if (!supervised.overdue) return refuse("conflict", "该移交未逾期");
+    if (!supervised.overdue) return refuse("conflict", "supervision.not-overdue");
     const due = supervised.awaiting;
-    if (due === undefined) return refuse("conflict", "该移交无待办部门");
+    if (due === undefined) return refuse("conflict", "supervision.none-due");
     // This office supervises its own county's agencies; a neighbour's is its own office's to chase.
     if (due.county !== undefined && due.county !== actor.county)
-      return refuse(
-        "conflict",
-        `该移交待邻县（${due.county}）${due.agency} 办理，由该县办公室督办`,
-      );
+      return refuse("conflict", "supervision.due-across-line", {
+        county: due.county,
+        agency: due.agency,
+      });
     to = due.agency;
     grounds = "overdue";
   } else {
-    if (!supervised.open) return refuse("conflict", "案件已结案");
+    if (!supervised.open) return refuse("conflict", "case.closed");
     to = supervised.agency;
     grounds = "major-case";
   }
@@ -174,7 +176,12 @@ function answerDue(command: Extract<SupervisionCommand, { type: "issue" }>): num
   // A whole millisecond ahead at least: the deadline is stored to the millisecond.
   const due = Math.trunc(now + days * DAY_MS);
   if (!(days > 0 && days <= MAX_ANSWER_DAYS && due > now))
-    return refuse("invalid", `回复期限应在 ${MAX_ANSWER_DAYS} 日以内`, "answerWithinDays");
+    return refuse(
+      "invalid",
+      "supervision.answer-days",
+      { days: MAX_ANSWER_DAYS },
+      "answerWithinDays",
+    );
   return due;
 }
 
@@ -213,17 +220,18 @@ function decideForward(
     parent.byCounty === undefined ||
     parent.toCounty !== actor.county
   )
-    return refuse("conflict", "只能转办市里下达给本办公室的督办");
-  if (parent.status === "answered") return refuse("conflict", "该督办已回复");
+    return refuse("conflict", "supervision.not-from-city");
+  if (parent.status === "answered") return refuse("conflict", "supervision.answered");
   const { supervised, about } = command;
   if (supervised.kind !== "case" || about.kind !== "case" || about.id !== parent.about.id)
-    return refuse("invalid", "转督办应针对同一案件", "about");
+    return refuse("invalid", "supervision.forward-same-case", "about");
   const due = answerDue(command);
   if (typeof due !== "number") return due;
   if (due > Date.parse(parent.answerBy))
     return refuse(
       "invalid",
-      `回复期限不得晚于市里的期限（${parent.answerBy}）`,
+      "supervision.later-than-city",
+      { answerBy: parent.answerBy },
       "answerWithinDays",
     );
   return ordered(command, actor, {
@@ -276,7 +284,7 @@ export const supervisionDecider = openedBy({
   opens: "issue",
   open: decideIssue,
   decide: decideOnOrder,
-  missing: "没有该督办",
+  missing: "supervision.missing",
   evolve,
 });
 

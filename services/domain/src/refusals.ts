@@ -1,0 +1,474 @@
+import type { Label, Lang } from "@liandong/contracts";
+
+/**
+ * The one catalogue of the domain's refusals: each refusal's stable code with what a person
+ * reads of it, in Chinese and in English. `{name}` is a place its parameters fill. A decider
+ * refuses with a code and its parameters, never with words of its own; the boundary that shows
+ * a refusal picks the language (HTTP by `Accept-Language`, Chinese everywhere else: dead letters,
+ * the trail, logs). Tests and tooling compare codes, never the wording.
+ */
+export const REFUSALS = {
+  // A step read off the bus, replayed with its publisher
+  "step.not-recordable": { zh: "{agency} 无权记录 {type}", en: "{agency} may not record {type}" },
+  "step.recorded-as": {
+    zh: "{agency} 无权以 {by} 的名义记录 {type}",
+    en: "{agency} may not record {type} as {by}",
+  },
+  "step.not-decided": {
+    zh: "{type} 不是 {by} 能够作出的决定",
+    en: "{type} is not what {by} could have decided",
+  },
+  "step.wrong-aggregate": {
+    zh: "{type} 所述的 {id} 记录在 {aggregate} 之下",
+    en: "{type} about {id} recorded under {aggregate}",
+  },
+  "step.raced": { zh: "另一操作已先记录", en: "another step was recorded first" },
+
+  // Text and time an officer gives
+  "text.ill-formed": {
+    zh: "含有无效字符（不成对的代理项），不是规范的 Unicode 文本",
+    en: "holds invalid characters (a lone surrogate): not well-formed Unicode text",
+  },
+  "text.blank": {
+    zh: "内容为空：只有空白或不可见字符",
+    en: "empty: nothing but whitespace or invisible characters",
+  },
+  "time.invalid": { zh: "不是有效的日期时间", en: "not a valid date and time" },
+  "time.in-future": {
+    zh: "晚于当前时间：尚未发生的事不能已被发现",
+    en: "later than now: what has not happened cannot have been observed",
+  },
+  "time.before-2000": { zh: "早于 2000 年", en: "earlier than the year 2000" },
+  "deadline.passed": {
+    zh: "已经过去：期限须在当前时间之后",
+    en: "already passed: a deadline is later than now",
+  },
+  "deadline.accept-after-complete": {
+    zh: "晚于办结期限（completeBy）：移交须先接收、后办结",
+    en: "later than completeBy: a referral is accepted before it is completed",
+  },
+
+  // Leads
+  "lead.registered": { zh: "线索 {leadId} 已登记", en: "lead {leadId} is registered already" },
+  "lead.source-not-originated": {
+    zh: "{agency} 不登记来源为“{source}”的线索",
+    en: "{agency} may not originate leads of source {source}",
+  },
+  "lead.unknown-county": {
+    zh: "本总线不认识县（市、区）代码 {county}",
+    en: "this bus knows no county code {county}",
+  },
+  "lead.dismiss-not-originator": {
+    zh: "只有登记该线索的部门可以撤销线索",
+    en: "only the agency that registered a lead dismisses it",
+  },
+  "lead.dismissed": { zh: "线索已撤销", en: "the lead is dismissed already" },
+  "lead.share-not-own": {
+    zh: "部门只转发本部门线索的本部门事件",
+    en: "an agency passes on only its own events of its own leads",
+  },
+  "lead.misaddressed": { zh: "投递对象为 {to}，不是本部门", en: "addressed to {to}" },
+  "lead.registration-addressed": {
+    zh: "线索登记不投递给任何部门",
+    en: "a registration is not addressed to anyone",
+  },
+  "lead.share-unlike-envelope": {
+    zh: "所述接收部门或登记部门与信封不符",
+    en: "names another addressee or originator than its envelope",
+  },
+  "lead.shared-by-other": {
+    zh: "线索 {leadId} 由 {originator} 共享",
+    en: "lead {leadId} was shared by {originator}",
+  },
+  "lead.link-not-originator": {
+    zh: "只有线索登记部门可以关联或撤销线索",
+    en: "only the lead's originator links or dismisses it",
+  },
+
+  // Referrals
+  "referral.not-addressee": {
+    zh: "只有接收部门可以接收或退回该移交",
+    en: "only the addressee accepts or returns",
+  },
+  "referral.not-sender": { zh: "只有移交部门可以撤回", en: "only the sender withdraws" },
+  "referral.not-holder": {
+    zh: "只有办理该移交的部门可以办结或继续移交",
+    en: "only the agency holding it completes or refers it on",
+  },
+  "referral.status": { zh: "该移交{status}", en: "referral is {status}" },
+  "referral.to-self": { zh: "不能移交给本部门自己", en: "an agency does not refer to itself" },
+  "referral.exists": { zh: "该移交已存在", en: "referral already exists" },
+  "referral.offer-as-other": {
+    zh: "只能以本部门名义移交",
+    en: "an agency offers only as itself",
+  },
+  "referral.judiciary-lead": {
+    zh: "移送司法机关须针对案件，不能针对线索",
+    en: "a transfer to the judiciary is about a case, not a lead",
+  },
+  "referral.missing": { zh: "没有该移交", en: "no such referral" },
+  "referral.offered-twice": { zh: "一件移交只提出一次", en: "a referral is offered once" },
+  "referral.unlinked-step": {
+    zh: "{type} 未接续移交 {referralId} 的任何一步",
+    en: "{type} links to no step of referral {referralId}",
+  },
+
+  // Consent to pass a lead on
+  "consent.asked": { zh: "已征求过同意", en: "consent was asked already" },
+  "consent.ask-as-other": {
+    zh: "只能以本部门名义征求同意",
+    en: "an agency asks for consent only as itself",
+  },
+  "consent.own-lead": {
+    zh: "本部门自己登记的线索无需征得同意",
+    en: "a lead this agency registered needs no consent",
+  },
+  "consent.missing": { zh: "没有该征求同意", en: "no such consent" },
+  "consent.not-originator": {
+    zh: "只有线索登记部门答复是否同意",
+    en: "only the lead's originator consents",
+  },
+  "consent.decided": { zh: "该征求已答复：{status}", en: "consent is already {status}" },
+  "consent.reason-needed": { zh: "不同意须说明理由", en: "a refusal needs a reason" },
+  "consent.asked-once": { zh: "同意只征求一次", en: "a consent is asked once" },
+  "consent.request-first": {
+    zh: "征求同意须是其日志的第一步",
+    en: "a consent's request starts its log",
+  },
+  "consent.out-of-order": {
+    zh: "{type} 未接续征求同意 {referralId} 的最后一步",
+    en: "{type} does not follow the last step of consent {referralId}",
+  },
+  "consent.none-opened": { zh: "{type} 未开启任何征求同意", en: "{type} opened no consent" },
+
+  // Informants' files
+  "informant.missing": { zh: "本部门没有该举报人档案", en: "no informant is on file here" },
+  "informant.not-holder": {
+    zh: "只有保管举报人档案的部门可以办理",
+    en: "only the agency holding the informant's file acts on it",
+  },
+  "informant.reward-by-supervisor": {
+    zh: "只有分管领导可以审批奖励",
+    en: "only a supervisor approves a reward",
+  },
+  "informant.not-eligible": {
+    zh: "该举报人不符合奖励条件",
+    en: "the informant is not eligible for a reward",
+  },
+  "informant.reward-approved": { zh: "奖励已审批", en: "the reward is approved already" },
+  "informant.reward-range": {
+    zh: "奖励金额须在 {min} 至 {max} 元之间",
+    en: "a reward is between {min} and {max} yuan",
+  },
+  "informant.shredded": {
+    zh: "举报人身份已于 {at} 由 {by} 销毁",
+    en: "the informant's identity was destroyed by {by} at {at}",
+  },
+  "informant.request-exists": {
+    zh: "已有该编号的解密申请",
+    en: "an unsealing request with this id exists already",
+  },
+  "informant.shred-by-supervisor": {
+    zh: "只有分管领导可以销毁举报人身份",
+    en: "only a supervisor destroys an informant's identity",
+  },
+  "informant.reward-not-approved": { zh: "奖励尚未审批", en: "the reward is not approved" },
+  "informant.reward-paid": { zh: "奖励已发放", en: "the reward is paid already" },
+  "informant.reward-amount": {
+    zh: "已批准的金额为 {amount} 元",
+    en: "the amount approved is {amount} yuan",
+  },
+  "informant.sealed": {
+    zh: "举报人联系方式尚未解密：须先经两名分管领导批准解密",
+    en: "the informant's contact is sealed: two supervisors approve unsealing it first",
+  },
+  "informant.no-request": { zh: "没有该解密申请", en: "no such unsealing request" },
+  "informant.unseal-by-supervisor": {
+    zh: "只有分管领导可以批准解密",
+    en: "only a supervisor approves unsealing",
+  },
+  "informant.own-request": {
+    zh: "申请人不能批准自己的解密申请",
+    en: "the requester cannot approve their own request",
+  },
+  "informant.unsealed": { zh: "已解密", en: "already unsealed" },
+  "informant.approved-by-you": {
+    zh: "该分管领导已批准过",
+    en: "already approved by this supervisor",
+  },
+  "informant.other-holder": {
+    zh: "{agency} 无权对 {holder} 保管的举报人档案记录 {type}",
+    en: "{agency} may not record {type} on {holder}'s informant",
+  },
+  "informant.closed-by": { zh: "{type} 之后档案不复存在", en: "{type} closed the file" },
+
+  // Cases
+  "case.opened": { zh: "案件已立案", en: "the case is opened already" },
+  "case.lead-not-held": { zh: "本部门未持有该线索", en: "not a lead this agency holds" },
+  "case.referral-not-accepted": {
+    zh: "不是本部门已接收的移交",
+    en: "not a referral this agency accepted",
+  },
+  "case.no-grounds": {
+    zh: "立案须依据至少一条线索或一件移交",
+    en: "a case is opened on at least one lead or referral",
+  },
+  "case.opening-refused": { zh: "立案未通过校验", en: "case opening refused" },
+  "case.sanctions-refused": {
+    zh: "本部门无权作出该处罚或处罚超出法定幅度",
+    en: "a sanction not within this agency's powers or the legal range",
+  },
+  "case.missing": { zh: "没有该案件", en: "no such case" },
+  "case.not-holder": {
+    zh: "只有立案部门可以办理该案件",
+    en: "only the agency that opened the case acts on it",
+  },
+  "case.closed": { zh: "案件已结案", en: "the case is closed" },
+  "sanction.not-imposed": {
+    zh: "本部门不能作出该处罚（可作出：{may}）",
+    en: "not a sanction this agency imposes (it may impose: {may})",
+  },
+  "sanction.none-imposed": {
+    zh: "本部门不能作出行政处罚",
+    en: "this agency imposes no sanctions",
+  },
+  "sanction.fine-range": {
+    zh: "罚款应在 {min}–{max} 元之间",
+    en: "a fine is between {min} and {max} yuan",
+  },
+  "sanction.after-decree-310": {
+    zh: "不得晚于国务院令第310号规定的期限（{latest}）",
+    en: "no later than decree No. 310's deadline ({latest})",
+  },
+
+  // Joint inspections
+  "inspection.not-taking-part": {
+    zh: "不是该联合检查的参与部门",
+    en: "not an agency taking part in this joint inspection",
+  },
+  "inspection.findings-recorded": {
+    zh: "本部门已录入该检查结果",
+    en: "this agency has recorded its findings already",
+  },
+  "inspection.lead-not-registered": {
+    zh: "不是本部门登记的线索",
+    en: "not a lead this agency registered",
+  },
+  "inspection.by-office": {
+    zh: "只有领导小组办公室可以部署联合检查",
+    en: "only the leading group's office plans joint inspections",
+  },
+  "inspection.planned": { zh: "该联合检查已部署", en: "the joint inspection is planned already" },
+  "inspection.outsider": { zh: "不是本县的参与部门", en: "not an agency of this county" },
+  "inspection.ends-before-start": { zh: "结束日期早于开始日期", en: "ends before it starts" },
+  "inspection.starts-too-late": {
+    zh: "开始日期应在 {days} 日以内",
+    en: "starts within {days} days",
+  },
+  "inspection.ends-too-late": { zh: "结束日期应在 {days} 日以内", en: "ends within {days} days" },
+  "inspection.missing": { zh: "没有该联合检查", en: "no such joint inspection" },
+  "inspection.misaddressed": {
+    zh: "{type} 针对 {to}，却投递给 {addressee}",
+    en: "{type} for {to} addressed to {addressee}",
+  },
+  "inspection.planned-by-agency": {
+    zh: "{agency} 无权部署联合检查",
+    en: "{agency} may not plan joint inspections",
+  },
+  "inspection.unlike-plan": {
+    zh: "{type} 与已记录的部署不同",
+    en: "{type} differs from the plan recorded",
+  },
+  "inspection.not-to-office": {
+    zh: "{type} 投递给 {addressee}，而非领导小组办公室",
+    en: "{type} addressed to {addressee}, not to the office",
+  },
+  "inspection.step-not-allowed": {
+    zh: "{agency} 的 {type} 不是该联合检查允许的步骤",
+    en: "{type} by {agency} is not the step its inspection allows",
+  },
+  "inspection.none-recorded": {
+    zh: "{type} 未记录任何联合检查",
+    en: "{type} records no inspection",
+  },
+
+  // Supervision orders
+  "supervision.answer-by-addressee": {
+    zh: "只有被督办部门可以回复督办",
+    en: "only the agency supervised answers the order",
+  },
+  "supervision.answered": { zh: "该督办已回复", en: "the order is answered already" },
+  "supervision.escalate-by-issuer": {
+    zh: "只有下达督办的领导小组办公室可以升级督办",
+    en: "only the office that issued the order escalates it",
+  },
+  "supervision.status": { zh: "该督办已{status}", en: "the order is {status} already" },
+  "supervision.not-due": {
+    zh: "回复期限（{answerBy}）未到",
+    en: "its answer is not due before {answerBy}",
+  },
+  "supervision.by-office": {
+    zh: "只有领导小组办公室可以下达督办",
+    en: "only the leading group's office issues supervision orders",
+  },
+  "supervision.issued": { zh: "该督办已下达", en: "the order is issued already" },
+  "supervision.about-unlike": {
+    zh: "督办对象与所述不符",
+    en: "what is supervised is not what the order is about",
+  },
+  "supervision.case-not-reported": {
+    zh: "该案件未向市里通报",
+    en: "the case was not reported to the city",
+  },
+  "supervision.not-overdue": { zh: "该移交未逾期", en: "the referral is not overdue" },
+  "supervision.none-due": {
+    zh: "该移交无待办部门",
+    en: "no agency has the referral's next step",
+  },
+  "supervision.due-across-line": {
+    zh: "该移交待邻县（{county}）{agency} 办理，由该县办公室督办",
+    en: "{agency} of the neighbouring county {county} has its next step: that county's office supervises it",
+  },
+  "supervision.answer-days": {
+    zh: "回复期限应在 {days} 日以内",
+    en: "an answer is due within {days} days",
+  },
+  "supervision.not-from-city": {
+    zh: "只能转办市里下达给本办公室的督办",
+    en: "only an order the city gave this office is passed down",
+  },
+  "supervision.forward-same-case": {
+    zh: "转督办应针对同一案件",
+    en: "an order passed down is about the same case",
+  },
+  "supervision.later-than-city": {
+    zh: "回复期限不得晚于市里的期限（{answerBy}）",
+    en: "due no later than the city's deadline ({answerBy})",
+  },
+  "supervision.missing": { zh: "没有该督办", en: "no such supervision order" },
+  "supervision.misaddressed": {
+    zh: "{type} 投递给 {to}，而非 {addressee}",
+    en: "{type} addressed to {to}, not to {addressee}",
+  },
+  "supervision.step-not-allowed": {
+    zh: "{agency} 的 {type} 不是该督办允许的步骤",
+    en: "{type} by {agency} is not the step its order allows",
+  },
+  "supervision.none-recorded": { zh: "{type} 未记录任何督办", en: "{type} records no order" },
+
+  // Monthly reports, the city, major cases
+  "report.by-office": {
+    zh: "领导小组办公室汇总月报，不报送本部门月报",
+    en: "the office compiles the monthly report and submits none of its own",
+  },
+  "report.own-agency": { zh: "只能报送本部门的月报", en: "an agency submits only its own report" },
+  "report.month-not-begun": {
+    zh: "该月尚未开始，不能报送月报",
+    en: "this month has not begun: nothing to report yet",
+  },
+  "county-report.by-office": {
+    zh: "只有县领导小组办公室上报月报",
+    en: "only the county's leading group office reports to the city",
+  },
+  "county-report.own-county": {
+    zh: "只能上报本县的月报",
+    en: "a county reports only its own figures",
+  },
+  "county-report.month-not-begun": {
+    zh: "该月尚未开始，不能上报月报",
+    en: "this month has not begun: nothing to report yet",
+  },
+  "major-case.by-office": {
+    zh: "只有县领导小组办公室通报重大案件",
+    en: "only the county's leading group office reports a major case",
+  },
+  "major-case.own-county": { zh: "只能通报本县的案件", en: "a county reports only its own cases" },
+  "major-case.other-case": { zh: "案件不符", en: "not the case reported" },
+  "major-case.not-reported": { zh: "该案件未通报", en: "the case was not reported" },
+  "major-case.ack-by-city": {
+    zh: "只有市领导小组办公室确认收悉",
+    en: "only the city's leading group office acknowledges",
+  },
+  "major-case.acknowledged": { zh: "该通报已确认收悉", en: "the report is acknowledged already" },
+  "major-case.chase-by-reporter": {
+    zh: "只有通报的县领导小组办公室催复",
+    en: "only the county office that reported it chases",
+  },
+  "major-case.too-soon": { zh: "未到催复时间", en: "too soon to chase" },
+  "major-case.none": { zh: "没有该重大案件通报", en: "no major case" },
+
+  // Officers' register
+  "officer.by-office": {
+    zh: "只有领导小组办公室管理经办人登记",
+    en: "only the office keeps the register",
+  },
+  "officer.registered": { zh: "该经办人编号已登记", en: "this officer id is registered already" },
+  "officer.expires-before-registration": {
+    zh: "有效期须在登记之后",
+    en: "expires after it is registered",
+  },
+  "officer.missing": { zh: "无此经办人", en: "no such officer" },
+  "officer.revoked": { zh: "该经办人已注销", en: "the officer is revoked" },
+  "officer.expires-before-renewal": { zh: "有效期须在续期之后", en: "expires after it is renewed" },
+
+  // Comparison findings
+  "comparison.finding-not-entitled": {
+    zh: "{county} {agency} 无权记录比对发现",
+    en: "{county} {agency} may not record a comparison finding",
+  },
+} as const satisfies Record<string, Label>;
+
+export type RefusalCode = keyof typeof REFUSALS;
+
+/** A parameter: a name or a number said alike in both languages, or its two words. */
+export type RefusalParam = string | number | Label;
+
+/** The names a text's `{…}` places take. */
+type Places<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
+  ? P | Places<Rest>
+  : never;
+
+/** The parameters a code's texts need, each by name. */
+export type ParamsOf<C extends RefusalCode> = Record<
+  Places<(typeof REFUSALS)[C]["zh"] | (typeof REFUSALS)[C]["en"]>,
+  RefusalParam
+>;
+
+/** What follows a code: its parameters when its texts have places to fill, else nothing. */
+export type CodeArgs<C extends RefusalCode> = [Places<(typeof REFUSALS)[C]["zh"]>] extends [never]
+  ? []
+  : [params: ParamsOf<C>];
+
+/** A code with its parameters, as one field's issue or a refusal names it. */
+export type Said = { code: RefusalCode; params?: Record<string, RefusalParam> };
+
+/** Pure: what a code with its parameters says in `lang`. */
+export function say(said: Said, lang: Lang): string {
+  const text: string = REFUSALS[said.code][lang];
+  const params = said.params;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (place, name: string) => {
+    const p = params[name];
+    if (p === undefined) return place;
+    return typeof p === "object" ? p[lang] : String(p);
+  });
+}
+
+/** Pure: what a code with its parameters says, in both languages. */
+export function sayBoth(said: Said): Label {
+  return { zh: say(said, "zh"), en: say(said, "en") };
+}
+
+/** A code with its parameters (typed by the code: each place its texts have, filled). */
+export function said<C extends RefusalCode>(code: C, ...args: CodeArgs<C>): Said {
+  const [params] = args;
+  return params === undefined ? { code } : { code, params };
+}
+
+/** A word of the vocabulary as a parameter: its Chinese label, its identifier in English. */
+export function named<K extends string>(labels: Readonly<Record<K, Label>>, key: K): Label {
+  return { zh: labels[key].zh, en: key };
+}
+
+/** An addressee where there is none (an event addressed to no one). */
+export const NO_ONE: Label = { zh: "（无）", en: "no one" };
