@@ -62,8 +62,12 @@ export function parseEvent(raw: unknown): ParseResult {
   return explainFailure(raw);
 }
 
+/** zod's Chinese messages, for whoever reads why an event was set aside (a dead letter, verify). */
+let zhCN: z.core.$ZodErrorMap | undefined;
+
 function explainFailure(raw: unknown): ParseResult {
-  const env = Envelope.safeParse(raw);
+  zhCN ??= z.locales.zhCN().localeError;
+  const env = Envelope.safeParse(raw, { error: zhCN });
   if (!env.success) {
     return { ok: false, reason: "invalid-envelope", issues: issuesOf(env.error) };
   }
@@ -72,10 +76,10 @@ function explainFailure(raw: unknown): ParseResult {
     return {
       ok: false,
       reason: "unknown-type",
-      issues: [{ path: "type", message: `unknown event type ${type}` }],
+      issues: [{ path: "type", message: `未知的事件类型 ${type}` }],
     };
   }
-  const data = CATALOGUE[type].safeParse(env.data.data);
+  const data = CATALOGUE[type].safeParse(env.data.data, { error: zhCN });
   if (!data.success) {
     return { ok: false, reason: "invalid-data", issues: issuesOf(data.error, "data") };
   }
@@ -100,7 +104,7 @@ function ofItsAggregate(event: BusEvent): ParseResult {
     issues: [
       {
         path: "aggregate.kind",
-        message: `${event.type} belongs to a ${kind} aggregate, not ${event.aggregate.kind}`,
+        message: `${event.type} 属于 ${kind} 聚合，不属于 ${event.aggregate.kind}`,
       },
     ],
   };

@@ -111,6 +111,29 @@ export const PROBLEMS = {
     zh: "征求意见与信封不一致",
     en: "Consent request inconsistent with its envelope",
   },
+  "invalid-envelope": { status: 422, zh: "事件信封不符合契约", en: "Invalid envelope" },
+  "unknown-type": { status: 422, zh: "未知的事件类型", en: "Unknown event type" },
+  "invalid-data": { status: 422, zh: "事件内容不符合契约", en: "Invalid event data" },
+  "wrong-aggregate": {
+    status: 422,
+    zh: "事件记录在别的聚合之下",
+    en: "Event under another kind of aggregate",
+  },
+  "subject-mismatch": {
+    status: 422,
+    zh: "事件信封与其主题不符",
+    en: "Envelope does not match its subject",
+  },
+  "not-published-by-agency": {
+    status: 422,
+    zh: "事件并非所称部门发布（封印不符）",
+    en: "Not published by the agency it claims",
+  },
+  "retries-exhausted": {
+    status: 500,
+    zh: "多次重试仍未处理成功",
+    en: "Retries exhausted",
+  },
   "inconsistent-share": {
     status: 422,
     zh: "共享线索与信封不一致",

@@ -124,8 +124,8 @@ describe("crossCheck across two exports taken at two moments", () => {
       { keys },
     );
     expect(r.findings.map((f) => [f.kind, f.seq, f.detail.split(": ")[1]])).toEqual([
-      ["forged", 7, "not sealed by health's publisher (no Liandong-Seal header)"],
-      ["forged", 8, `its seal does not verify with ${GANZHOU} health's key`],
+      ["forged", 7, "未经 health 的发布者封印（no Liandong-Seal header）"],
+      ["forged", 8, `封印与县 ${GANZHOU} health 的公钥不符（seal does not verify）`],
     ]);
     expect(r.pending.map((e) => e.seq)).toEqual([5, 6]);
     // Without Ganzhou's keys nothing can be held pending.

@@ -45,7 +45,11 @@ export function checkParsed(
 ): Verdict {
   const parsed = parseEvent(raw);
   if (!parsed.ok)
-    return { ok: false, reason: parsed.reason, detail: JSON.stringify(parsed.issues) };
+    return {
+      ok: false,
+      reason: parsed.reason,
+      detail: parsed.issues.map((i) => `${i.path || "（整体）"}：${i.message}`).join("；"),
+    };
   const e = parsed.event;
   // The subject the envelope names, compared whole: once the envelope is valid none of its tokens
   // holds a dot and its addressee is never `_`, so this is the token-by-token check, unsplit.
@@ -61,7 +65,7 @@ export function checkParsed(
     return {
       ok: false,
       reason: "subject-mismatch",
-      detail: `envelope does not match its subject ${subject}`,
+      detail: `主题为 ${subject}`,
     };
   }
   if (keys) {

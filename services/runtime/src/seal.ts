@@ -207,11 +207,11 @@ export function sealProblem(
   hash?: string,
 ): string | undefined {
   const key = keys(e.county, e.agency);
-  if (key === undefined) return `no public key is known for ${e.county} ${e.agency}`;
-  if (!seal) return `not sealed by ${e.agency}'s publisher (no ${"Liandong-Seal"} header)`;
+  if (key === undefined) return `不知道县 ${e.county} ${e.agency} 的公钥（no public key）`;
+  if (!seal) return `未经 ${e.agency} 的发布者封印（no Liandong-Seal header）`;
   return sealVerifies(key, subject, hash ?? sha256Hex(bytes), seal)
     ? undefined
-    : `its seal does not verify with ${e.county} ${e.agency}'s key`;
+    : `封印与县 ${e.county} ${e.agency} 的公钥不符（seal does not verify）`;
 }
 
 /** How far past the next sealed event an event is looked for (events gone from the log). */

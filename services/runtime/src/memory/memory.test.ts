@@ -186,6 +186,33 @@ describe("MemoryBus", () => {
     logger,
   });
 
+  it("dead-letters a forged event with its reason in Chinese, its code beside it", async () => {
+    const { streams, publisher } = county();
+    await publisher("commerce").publish({ ...dismissal(uuidFromName("f"), "health"), prev: null });
+    const [real] = streams.messages(STREAMS.events);
+    // The same bytes under another agency's subject: the envelope gives the forgery away.
+    const forged = real!.subject.replace(".commerce.", ".family-planning.");
+    streams.publish(forged, real!.data);
+    const handled: string[] = [];
+    const consumer = new MemoryBus(streams, deps(streams)).consumer(
+      { stream: STREAMS.inbox("health"), durable: "health-inbox" },
+      async (e: BusEvent) => {
+        handled.push(e.agency);
+      },
+    );
+    await consumer.start();
+    await streams.settle();
+    await consumer.stop();
+    expect(handled).toEqual(["commerce"]);
+    const [letter, ...more] = streams.messages(STREAMS.deadLetters);
+    expect(more).toEqual([]);
+    expect(letter?.subject).toBe("ld.dlq.health.subject-mismatch");
+    expect(letter?.headers?.get("Liandong-Dlq-Reason")).toBe("subject-mismatch");
+    expect(letter?.headers?.get("Liandong-Dlq-Detail")).toBe(
+      `事件信封与其主题不符：主题为 ${forged}`,
+    );
+  });
+
   it("delivers in order, redelivers after a transient failure, dead-letters what can never succeed", async () => {
     const { streams, publisher } = county();
     const commerce = publisher("commerce");
@@ -218,6 +245,11 @@ describe("MemoryBus", () => {
     expect(dead.map((m) => [m.subject, m.headers?.get("Liandong-Original-Seq")])).toEqual([
       ["ld.dlq.health.misaddressed", "3"],
       ["ld.dlq.health.malformed-json", "4"],
+    ]);
+    // Why, for the IT person: the reason's Chinese title first, its code on the subject.
+    expect(dead.map((m) => m.headers?.get("Liandong-Dlq-Detail")?.split("：")[0])).toEqual([
+      "事件投递对象有误",
+      "JSON 格式错误",
     ]);
     await consumer.stop();
 
