@@ -6,8 +6,9 @@ import type {
   ReferralOffer,
   Target,
 } from "@liandong/contracts";
-import { deadlineBasis, referralDeadlines } from "@liandong/contracts";
-import { ValidationError } from "@liandong/runtime";
+import { AGGREGATE_KIND_LABELS, deadlineBasis, referralDeadlines } from "@liandong/contracts";
+import { named, refuse } from "@liandong/domain";
+import { refusalInvalid } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 
 /** What a referral can be about, as this agency holds it. */
@@ -34,9 +35,10 @@ export function referable(
   const { about } = offer;
   if (about.kind === "lead") {
     if (offer.kind === "judiciary")
-      throw new ValidationError("invalid-body", "移送司法机关须移送案件，不能移送线索", [
-        { field: "about.kind", message: "a transfer to the judiciary is about a case" },
-      ]);
+      throw refusalInvalid(
+        "invalid-body",
+        refuse("invalid", "referral.judiciary-lead", "about.kind"),
+      );
     const own = store.lead(about.id);
     const received = own ? undefined : store.inboxItem(about.id);
     const lead = own ?? received?.lead;
@@ -59,9 +61,15 @@ export function referable(
         handling: [],
       };
   }
-  throw new ValidationError("invalid-body", "本部门未持有该线索或案件", [
-    { field: "about.id", message: `not a ${about.kind} this agency holds` },
-  ]);
+  throw refusalInvalid(
+    "invalid-body",
+    refuse(
+      "invalid",
+      "referral.about-not-held",
+      { kind: named(AGGREGATE_KIND_LABELS, about.kind) },
+      "about.id",
+    ),
+  );
 }
 
 const withFacts = (lead: LeadFacts | undefined) => (lead ? { lead } : {});
@@ -103,9 +111,10 @@ export function offerDeadlines(
     deadlineBasis(offer) === "decree-310" &&
     Date.parse(offer.acceptBy) > Date.parse(d.acceptBy)
   )
-    throw new ValidationError("invalid-body", "立案决定期限不得晚于国务院令第310号的规定", [
-      { field: "acceptBy", message: `by ${d.acceptBy} at the latest (decree No. 310)` },
-    ]);
+    throw refusalInvalid(
+      "invalid-body",
+      refuse("invalid", "referral.after-decree-310", { latest: d.acceptBy }, "acceptBy"),
+    );
   return {
     acceptBy: offer.acceptBy ?? d.acceptBy,
     completeBy: offer.completeBy ?? d.completeBy,

@@ -20,6 +20,7 @@ import {
   referralDecider,
   referralState,
   refusalMessage,
+  refuse,
 } from "@liandong/domain";
 import {
   type AggregateLog,
@@ -32,9 +33,9 @@ import {
   ProblemError,
   readJson,
   readQuery,
+  refusalInvalid,
   refusalProblem,
   uuidFromName,
-  ValidationError,
 } from "@liandong/runtime";
 import { z } from "zod";
 import { askedConsent, requestConsent } from "./consent-routes.ts";
@@ -255,9 +256,7 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
     const held = referable(store, agency, body);
     const toCounty = addressedCounty(body.toCounty, held.target.county);
     if (body.to === agency && toCounty === undefined)
-      throw new ValidationError("invalid-body", "cannot refer to oneself", [
-        { field: "to", message: "another agency" },
-      ]);
+      throw refusalInvalid("invalid-body", refuse("invalid", "referral.to-self", "to"));
     const { result, replay } = await deps.requests.run(c, body, async (key) => {
       // Derived from the request's key: a retry after a crash finds the referral it made.
       // The officer's page may wait for it by this id before it is made (GET /referrals/{id}?wait).
@@ -330,12 +329,13 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
     // Beyond a link (a county of another city, through the hubs) as well as a neighbour's own.
     const reached = [...neighbours, ...Object.values(config.region.beyond).flat()];
     if (asked !== undefined && asked !== county && !reached.includes(asked)) {
-      throw new ValidationError("invalid-body", "not this county nor a neighbour of its region", [
-        {
-          field: "toCounty",
-          message: `this county (${county}) or a neighbour: ${reached.join(", ") || "none configured"}`,
-        },
-      ]);
+      const listed = reached.length
+        ? { zh: reached.join("、"), en: reached.join(", ") }
+        : { zh: "未配置", en: "none configured" };
+      throw refusalInvalid(
+        "invalid-body",
+        refuse("invalid", "referral.county-not-reached", { county, reached: listed }, "toCounty"),
+      );
     }
     const chosen = asked ?? (neighbours.includes(targetCounty) ? targetCounty : county);
     return chosen === county ? undefined : chosen;

@@ -31,6 +31,8 @@ export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";
 export * from "./referral/referral.ts";
 export {
+  NO_ONE,
+  named,
   REFUSALS,
   type RefusalCode,
   type RefusalParam,

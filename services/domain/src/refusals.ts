@@ -107,6 +107,18 @@ export const REFUSALS = {
     en: "a transfer to the judiciary is about a case, not a lead",
   },
   "referral.missing": { zh: "没有该移交", en: "no such referral" },
+  "referral.about-not-held": {
+    zh: "本部门未持有该{kind}",
+    en: "not a {kind} this agency holds",
+  },
+  "referral.after-decree-310": {
+    zh: "立案决定期限不得晚于国务院令第310号的规定：最迟 {latest}",
+    en: "by {latest} at the latest (decree No. 310)",
+  },
+  "referral.county-not-reached": {
+    zh: "只能移交本县（{county}）或本区域的邻县：{reached}",
+    en: "this county ({county}) or a neighbour: {reached}",
+  },
   "referral.offered-twice": { zh: "一件移交只提出一次", en: "a referral is offered once" },
   "referral.unlinked-step": {
     zh: "{type} 未接续移交 {referralId} 的任何一步",
