@@ -159,7 +159,10 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
       if (lead) return lead;
       if (Date.now() >= deadline)
         throw new ProblemError("request-in-progress", {
-          detail: `lead ${leadId} is on the record but not yet at this desk: send the request again`,
+          detail: {
+            zh: `线索 ${leadId} 已记录，尚未到达本部门：请再次发送该请求`,
+            en: `lead ${leadId} is on the record but not yet at this desk: send the request again`,
+          },
         });
       await new Promise((r) => setTimeout(r, 20));
     }

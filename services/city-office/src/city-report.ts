@@ -110,12 +110,10 @@ export function cityReportRoutes(ctx: ServiceContext, reports: CountyReports): H
   app.get("/city/reports/:file", (c) => {
     const m = /^(\d{4}-\d{2})\.(csv|json)$/.exec(c.req.param("file"));
     if (!m || !ReportMonth.safeParse(m[1]).success)
-      throw new ProblemError(
-        404,
-        "not-found",
-        "未找到该月报汇总",
-        "ask for /city/reports/YYYY-MM.csv or .json",
-      );
+      throw new ProblemError(404, "not-found", "未找到该月报汇总", {
+        zh: "请求 /city/reports/YYYY-MM.csv 或 .json",
+        en: "ask for /city/reports/YYYY-MM.csv or .json",
+      });
     const report = cityReport(ctx, reports, m[1]!);
     if (m[2] === "json") return c.json(report);
     return c.body(cityReportCsv(report), 200, {

@@ -230,10 +230,13 @@ export function cityLinkRoutes(ctx: ServiceContext, deps: Deps): Hono<HttpEnv> {
     const month = ReportMonth.safeParse(c.req.param("month"));
     if (!month.success)
       throw new ProblemError(422, "invalid-report", "月份有误", "month: YYYY-MM", {
-        errors: [{ field: "month", message: "month: YYYY-MM" }],
+        errors: [{ field: "month", message: { zh: "月份格式为 YYYY-MM", en: "month: YYYY-MM" } }],
       });
     if (!link.city)
-      throw new ProblemError(409, "conflict", "本县未配置上级市", "config.city.code is not set");
+      throw new ProblemError(409, "conflict", "本县未配置上级市", {
+        zh: "配置项 config.city.code 未设置",
+        en: "config.city.code is not set",
+      });
     const officer = c.get("officer");
     const view = monthlyReport(ctx, deps.stats, deps.submissions, month.data);
     const report: EventData<"report.closed"> = {

@@ -84,7 +84,12 @@ export function officerRoutes(ctx: ServiceContext, deps: { log: AggregateLog }):
     const body = await readJson(c, OfficerRegistration);
     if (!agencies.has(body.agency))
       throw new ProblemError(422, "invalid-body", "本县没有该部门", `agency ${body.agency}`, {
-        errors: [{ field: "agency", message: "not an agency of this county" }],
+        errors: [
+          {
+            field: "agency",
+            message: { zh: "不是本县的部门", en: "not an agency of this county" },
+          },
+        ],
       });
     const token = randomBytes(24).toString("base64url");
     // A subject token (no dot): the officer is an aggregate of the log.

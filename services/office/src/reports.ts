@@ -168,12 +168,10 @@ export function reportRoutes(
   app.get("/reports/:file", (c) => {
     const m = /^(\d{4}-\d{2})\.(csv|json)$/.exec(c.req.param("file"));
     if (!m || !ReportMonth.safeParse(m[1]).success)
-      throw new ProblemError(
-        404,
-        "not-found",
-        "未找到该月报",
-        "ask for /reports/YYYY-MM.csv or .json",
-      );
+      throw new ProblemError(404, "not-found", "未找到该月报", {
+        zh: "请求 /reports/YYYY-MM.csv 或 .json",
+        en: "ask for /reports/YYYY-MM.csv or .json",
+      });
     const report = monthlyReport(ctx, deps.stats, deps.submissions, m[1]!);
     if (m[2] === "json") return c.json(report);
     const shortNames = new Map(ctx.config.agencies.map((a) => [a.code, a.shortName]));

@@ -63,7 +63,11 @@ export class ProblemError extends Error {
    */
   readonly note: string | undefined;
   constructor(code: ProblemCode, options?: ProblemOptions);
-  /** The older form: a status and a title of the caller's own (the catalogue gives the title now). */
+  /**
+   * The older form: a status and a title of the caller's own (the catalogue gives the title now),
+   * its Chinese words; `detail` given as one text is its English words, shown to English readers
+   * only (a Chinese reader reads the title): give both (`{ zh, en }`) for particulars in both.
+   */
   constructor(
     status: number,
     code: ProblemCode,
@@ -85,7 +89,7 @@ export class ProblemError extends Error {
       super(title ?? PROBLEMS[code].en, options);
       this.status = first;
       this.code = code;
-      this.detail = detail;
+      this.detail = typeof detail === "string" ? { zh: "", en: detail } : detail;
       this.extra = extra;
       this.note = title === PROBLEMS[code].zh ? undefined : title;
     } else {

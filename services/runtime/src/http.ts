@@ -14,7 +14,7 @@ import { cors } from "hono/cors";
 import { matchedRoutes } from "hono/route";
 import { METHOD_NAME_ALL } from "hono/router";
 import { z } from "zod";
-import { ProblemError, ValidationError, type Words, wordsIn } from "./errors.ts";
+import { type FieldIssue, ProblemError, ValidationError, type Words, wordsIn } from "./errors.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -215,11 +215,18 @@ export function createHttpApp(opts: {
   app.notFound((c) => problemResponse(c, "not-found", { detail: `${c.req.method} ${c.req.path}` }));
   app.onError((err, c) => {
     if (err instanceof ProblemError) {
+      const lang = problemLanguage(c.req.header("accept-language"));
+      const errors = err.extra.errors as FieldIssue[] | undefined;
       return problemResponse(c, err.code, {
         status: err.status,
         detail: err.detail,
         note: err.note,
-        extra: err.extra,
+        extra: errors
+          ? {
+              ...err.extra,
+              errors: errors.map((i) => ({ field: i.field, message: wordsIn(i.message, lang) })),
+            }
+          : err.extra,
       });
     }
     if (err instanceof ValidationError) {
@@ -243,9 +250,11 @@ function bodyTooLarge(max: number) {
     413,
     "body-too-large",
     "请求体过大",
-    `request body exceeds ${max} bytes`,
+    { zh: `请求体超过 ${max} 字节`, en: `request body exceeds ${max} bytes` },
     {
-      errors: [{ field: "body", message: `at most ${max} bytes` }],
+      errors: [
+        { field: "body", message: { zh: `不超过 ${max} 字节`, en: `at most ${max} bytes` } },
+      ],
     },
   );
 }
@@ -332,7 +341,12 @@ async function parseJsonBody(c: Context): Promise<unknown> {
       "请求体须为 JSON",
       "expected content-type application/json",
       {
-        errors: [{ field: "content-type", message: "must be application/json" }],
+        errors: [
+          {
+            field: "content-type",
+            message: { zh: "须为 application/json", en: "must be application/json" },
+          },
+        ],
       },
     );
   }
@@ -346,7 +360,7 @@ async function parseJsonBody(c: Context): Promise<unknown> {
       "JSON 格式错误",
       String((cause as Error).message),
       {
-        errors: [{ field: "body", message: "not valid JSON" }],
+        errors: [{ field: "body", message: { zh: "不是有效的 JSON", en: "not valid JSON" } }],
       },
     );
   }
@@ -425,12 +439,10 @@ export function officerAuth(officers: Officers, agency: string): MiddlewareHandl
     }
     const { officer } = found;
     if (officer.agency !== agency) {
-      throw new ProblemError(
-        403,
-        "forbidden",
-        "无权以其他部门身份操作",
-        `officer of ${officer.agency} at the ${agency} service`,
-      );
+      throw new ProblemError(403, "forbidden", "无权以其他部门身份操作", {
+        zh: `${officer.agency} 的经办人不能在 ${agency} 的服务上操作`,
+        en: `officer of ${officer.agency} at the ${agency} service`,
+      });
     }
     c.set("officer", officer);
     await next();

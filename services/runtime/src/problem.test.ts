@@ -25,6 +25,15 @@ function app() {
       current: { leadId: "x" },
     });
   });
+  a.get("/old-both", () => {
+    throw new ProblemError(
+      422,
+      "invalid-report",
+      "月份有误",
+      { zh: "月份格式为 YYYY-MM", en: "month: YYYY-MM" },
+      { errors: [{ field: "month", message: { zh: "月份格式为 YYYY-MM", en: "YYYY-MM" } }] },
+    );
+  });
   a.get("/old-same-title", () => {
     throw new ProblemError(409, "case-closed", "案件已结案");
   });
@@ -73,17 +82,26 @@ describe("problem rendering", () => {
     }
   });
 
-  it("the older form keeps its status; its own Chinese title comes first in the detail", async () => {
+  it("the older form keeps its status; its own Chinese title is the detail, its English words only in English", async () => {
     const a = app();
     const zh = await problem(await a.request("/old"));
     expect(zh).toMatchObject({
       status: 404,
       title: "未找到",
-      detail: "未找到该线索：no lead with this id",
+      detail: "未找到该线索",
       current: { leadId: "x" },
     });
     const english = await problem(await a.request("/old", { headers: en }));
     expect(english).toMatchObject({ title: "Not found", detail: "no lead with this id" });
+    // Particulars given in both languages: each reader reads them in theirs, fields too.
+    expect(await problem(await a.request("/old-both"))).toMatchObject({
+      detail: "月份有误：月份格式为 YYYY-MM",
+      errors: [{ field: "month", message: "月份格式为 YYYY-MM" }],
+    });
+    expect(await problem(await a.request("/old-both", { headers: en }))).toMatchObject({
+      detail: "month: YYYY-MM",
+      errors: [{ field: "month", message: "YYYY-MM" }],
+    });
     // A title that is the catalogue's own is not repeated as a detail.
     expect((await problem(await a.request("/old-same-title"))).detail).toBeUndefined();
   });
