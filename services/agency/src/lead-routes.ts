@@ -8,6 +8,7 @@ import {
   type FindingsReply,
   FindingsSubmission,
   type InboxItem,
+  type Label,
   LeadDismissal,
   type LeadRegistered,
   LeadRegistration,
@@ -20,6 +21,7 @@ import {
   findingLead,
   inboxItem,
   isRefusal,
+  isRefusalCode,
   type Lead,
   type LeadCommand,
   type LeadEvent,
@@ -27,6 +29,7 @@ import {
   type Refusal,
   refusalTexts,
   registrationAnswer,
+  sayBoth,
 } from "@liandong/domain";
 import {
   type AggregateLog,
@@ -82,6 +85,14 @@ function page<T>(c: FeatureContext, leads: Iterable<Lead>, view: (lead: Lead) =>
 
 const notFound = () =>
   new ProblemError(404, "not-found", "未找到该线索", "no lead of this agency has this id");
+
+/** Why the comparison service refused a request, by the code its answer carries, in words. */
+function comparisonRefusal(code: string): Label {
+  const known = `comparison.${code}`;
+  return isRefusalCode(known)
+    ? sayBoth({ code: known })
+    : { zh: `比对服务拒绝：${code}`, en: `the comparison service refused: ${code}` };
+}
 
 /** The domain's refusal as the HTTP caller is told it: 422 naming the field, 403, or 409. */
 function refusal(r: Refusal, current?: Lead): Error {
@@ -294,9 +305,14 @@ export function leadRoutes(deps: LeadDeskDeps): FeatureApp {
       reply = await desk.findings();
     } catch (err) {
       if (err instanceof ComparisonRefused)
-        throw new ProblemError("comparison-refused", { detail: `比对服务拒绝：${err.code}` });
+        throw new ProblemError("comparison-refused", {
+          detail: comparisonRefusal(err.code),
+          extra: { refusal: err.code },
+        });
       if (err instanceof Error && /timeout|no responders/i.test(`${err.message} ${err.name}`))
-        throw new ProblemError("comparison-unavailable", { detail: err.message });
+        throw new ProblemError("comparison-unavailable", {
+          detail: { zh: `比对服务无应答（${err.message}）`, en: err.message },
+        });
       throw err;
     }
     const made = await registerFindings(c.get("officer"), reply.findings);

@@ -31,6 +31,7 @@ export * from "./referral/deadlines.ts";
 export * from "./referral/record.ts";
 export * from "./referral/referral.ts";
 export {
+  isRefusalCode,
   NO_ONE,
   named,
   REFUSALS,

@@ -423,7 +423,27 @@ export const REFUSALS = {
   "officer.revoked": { zh: "该经办人已注销", en: "the officer is revoked" },
   "officer.expires-before-renewal": { zh: "有效期须在续期之后", en: "expires after it is renewed" },
 
-  // Comparison findings
+  // Comparison findings, and the comparison service's refusals of a request
+  "comparison.rate-limited": {
+    zh: "比对服务拒绝：请求过于频繁，请稍后再试",
+    en: "the comparison service refused: too many requests, try again later",
+  },
+  "comparison.too-large": {
+    zh: "比对服务拒绝：一次提交的记录过多",
+    en: "the comparison service refused: too many records at once",
+  },
+  "comparison.malformed": {
+    zh: "比对服务拒绝：请求格式有误",
+    en: "the comparison service refused: a malformed request",
+  },
+  "comparison.not-a-holder": {
+    zh: "比对服务拒绝：本部门不保管该登记簿",
+    en: "the comparison service refused: this agency holds no such register",
+  },
+  "comparison.unavailable": {
+    zh: "比对服务暂不可用",
+    en: "the comparison service is unavailable",
+  },
   "comparison.finding-not-entitled": {
     zh: "{county} {agency} 无权记录比对发现",
     en: "{county} {agency} may not record a comparison finding",
@@ -431,6 +451,9 @@ export const REFUSALS = {
 } as const satisfies Record<string, Label>;
 
 export type RefusalCode = keyof typeof REFUSALS;
+
+/** Whether a code is the catalogue's. */
+export const isRefusalCode = (code: string): code is RefusalCode => Object.hasOwn(REFUSALS, code);
 
 /** A parameter: a name or a number said alike in both languages, or its two words. */
 export type RefusalParam = string | number | Label;
