@@ -10,7 +10,7 @@ import { AggregateKind } from "./envelope.ts";
 import { SanctionKind } from "./events-case.ts";
 import { MajorCaseGround } from "./events-city.ts";
 import { InspectionFindings } from "./events-inspection.ts";
-import { ReferralDeadline, ReferralKind } from "./events-referral.ts";
+import { AttemptRefused, ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import { MonthlyFigures } from "./events-report.ts";
 import {
   AGENCY_ENGLISH,
@@ -29,6 +29,7 @@ import {
   officerLabel,
   REFERRAL_KIND_LABELS,
   REFERRAL_STATUS_LABELS,
+  REFUSAL_KIND_LABELS,
   REPORT_STATUS_LABELS,
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
@@ -46,6 +47,7 @@ const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["violations", VIOLATION_LABELS, Violation.options],
   ["referral statuses", REFERRAL_STATUS_LABELS, ReferralStatus.options],
   ["referral kinds", REFERRAL_KIND_LABELS, ReferralKind.options],
+  ["refusal kinds", REFUSAL_KIND_LABELS, AttemptRefused.shape.refused.options],
   ["deadlines", DEADLINE_LABELS, ReferralDeadline.options],
   ["lead statuses", LEAD_STATUS_LABELS, LeadStatus.options],
   ["case statuses", CASE_STATUS_LABELS, CaseView.shape.status.options],

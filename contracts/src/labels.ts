@@ -14,7 +14,7 @@ import type { AggregateKind } from "./envelope.ts";
 import type { SanctionKind } from "./events-case.ts";
 import type { MajorCaseGround } from "./events-city.ts";
 import type { InspectionFindings } from "./events-inspection.ts";
-import type { ReferralDeadline, ReferralKind } from "./events-referral.ts";
+import type { AttemptRefused, ReferralDeadline, ReferralKind } from "./events-referral.ts";
 import type { MonthlyFigures } from "./events-report.ts";
 import type { LeadSource, Target, Violation } from "./lead.ts";
 import type { OfficerName, OfficerRole } from "./officer-role.ts";
@@ -85,6 +85,16 @@ export const REFERRAL_STATUS_LABELS: Labels<typeof ReferralStatus> = {
   completed: { zh: "已办结", en: "Completed" },
   "referred-on": { zh: "已转办", en: "Referred on" },
 };
+
+/** Why an attempted step was refused (未予受理的操作), as the trail shows it. */
+export const REFUSAL_KIND_LABELS: Labels<typeof AttemptRefused.shape.refused> = {
+  forbidden: { zh: "无权操作", en: "Not allowed" },
+  conflict: { zh: "状态已变化", en: "Conflict" },
+};
+
+/** A refused attempt's kind as a trail gives it (a string): its label, or itself if unknown. */
+export const refusalKindLabel = (kind: string, lang: Lang = "zh"): string =>
+  (REFUSAL_KIND_LABELS as Record<string, Label | undefined>)[kind]?.[lang] ?? kind;
 
 export const REFERRAL_KIND_LABELS: Labels<typeof ReferralKind> = {
   handling: { zh: "办理", en: "Handling" },

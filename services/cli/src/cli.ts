@@ -7,6 +7,7 @@ import {
   AuditKeys,
   headsSigningText,
   REFERRAL_STATUS_LABELS,
+  refusalKindLabel,
 } from "@liandong/contracts";
 import {
   connectBus,
@@ -479,7 +480,9 @@ async function trailCommand(
     `  #    ${word("when")}                 ${word("what")}　　　　　　 ${word("agency")} → ${word("to")}（${word("who")}）  ${word("reason")}`,
   );
   for (const s of trail.steps) {
-    const what = s.refused ? `${stepName(s.type)}（${s.refused}）` : stepName(s.type);
+    const what = s.refused
+      ? `${stepName(s.type)}（${refusalKindLabel(s.refused)}）`
+      : stepName(s.type);
     lines.push(
       `  #${s.seq}  ${chinaTime(s.time)}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  ${word("who")}：${officerName(s.actor, s.officer, s.agency)}${s.reason ? `  ${word("reason")}：${s.reason}` : ""}`,
     );

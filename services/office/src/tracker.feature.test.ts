@@ -1,5 +1,5 @@
 import { acrossRestart, agencyDesks, type List, registerTip } from "@liandong/agency/testing";
-import { STREAMS } from "@liandong/contracts";
+import { type BusEvent, STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
@@ -105,6 +105,15 @@ describe("the office's tracker", () => {
     expect(
       trail.body.steps.filter((s) => s.type === "attempt.refused").map((s) => s.attempted),
     ).toEqual(["accept"]);
+    // Why, as the officer was told it: in Chinese, on the record for whoever reads the trail.
+    expect(trail.body.steps.find((s) => s.type === "attempt.refused")?.reason).toBe(
+      "只有接收部门可以接收或退回该移交",
+    );
+    const attempt = county.streams
+      .messages(STREAMS.events)
+      .map((m) => JSON.parse(Buffer.from(m.data).toString()) as BusEvent)
+      .find((e) => e.type === "attempt.refused");
+    expect(attempt?.data).toMatchObject({ refused: "forbidden", code: "referral.not-addressee" });
 
     const lead = await county
       .as("office")

@@ -357,7 +357,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
                 t("what"),
                 (s) =>
                   s.type === "attempt.refused"
-                    ? `${labels.eventType(s.type)}${paren(s.refused ?? "")}`
+                    ? `${labels.eventType(s.type)}${paren(s.refused ? labels.refusalKind(s.refused) : "")}`
                     : labels.eventType(s.type),
               ],
               [t("to"), (s) => (s.to ? labels.agency(s.to) : "")],
