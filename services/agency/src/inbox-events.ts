@@ -1,11 +1,18 @@
 import type { AgencyCode, BusEvent } from "@liandong/contracts";
-import { decideLead, evolveLead, isRefusal, type LeadEvent } from "@liandong/domain";
+import {
+  decideLead,
+  evolveLead,
+  isRefusal,
+  type LeadEvent,
+  NO_ONE,
+  refuse,
+} from "@liandong/domain";
 import {
   type AggregateLog,
   type Delivery,
+  deadLetterError,
   deliveryHash,
   refusalInvalid,
-  ValidationError,
 } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 import { recordReferralEvent } from "./referral-events.ts";
@@ -25,9 +32,9 @@ export function inboxHandler(deps: {
   const { agency, store, log } = deps;
   return async (e: BusEvent, d: Delivery): Promise<void> => {
     if (e.to !== agency) {
-      throw new ValidationError(
+      throw deadLetterError(
         "misaddressed",
-        `event addressed to ${e.to ?? "no one"} reached ${agency}'s inbox`,
+        refuse("invalid", "inbox.misaddressed", { to: e.to ?? NO_ONE, agency }),
       );
     }
     if (e.aggregate.kind === "referral") {

@@ -5,8 +5,9 @@ import {
   isInformantEvent,
   openInformantFile,
   recordInformant,
+  refuse,
 } from "@liandong/domain";
-import { notEntitledError, type Officers, ValidationError } from "@liandong/runtime";
+import { deadLetterError, notEntitledError, type Officers } from "@liandong/runtime";
 
 /** Who an officer id is, revoked or not: a step approved before a revocation still stands. */
 export type OfficerLookup = Pick<Officers, "find">;
@@ -67,7 +68,11 @@ export function informantEventsHandler(deps: {
   return async (e: BusEvent, seq: number, hash: string): Promise<void> => {
     if (!isInformantEvent(e)) return;
     const current = await informantFile(store, agency, e.aggregate.id);
-    if (!current) throw new ValidationError("unknown-informant", `no informant ${e.aggregate.id}`);
+    if (!current)
+      throw deadLetterError(
+        "unknown-informant",
+        refuse("conflict", "informant.unknown", { ref: e.aggregate.id }),
+      );
     const recorded = recordInformant(current, e, { seq, hash }, context);
     if (!recorded.ok) {
       if ("refused" in recorded) throw notEntitledError(recorded.refused);

@@ -5,8 +5,9 @@ import {
   isInspectionEvent,
   participantView,
   recordInspection,
+  refuse,
 } from "@liandong/domain";
-import { notEntitledError, ValidationError } from "@liandong/runtime";
+import { deadLetterError, notEntitledError } from "@liandong/runtime";
 import type { AgencyInspection, DeskStore } from "./desk-store.ts";
 
 /**
@@ -51,7 +52,7 @@ export function inspectionInbox(deps: {
       e.data.to !== agency ||
       !e.data.agencies.includes(agency)
     )
-      throw new ValidationError("misaddressed", "inspection plan addressed to another agency");
+      throw deadLetterError("misaddressed", refuse("invalid", "inspection.plan-misaddressed"));
     const known = store.inspections.get(e.data.inspectionId);
     const before = known ? inspectionOf(known, agency) : inspectionDecider.initialState();
     const recorded = recordInspection(before, e, { participants });

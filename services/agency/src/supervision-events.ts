@@ -2,15 +2,16 @@ import { type BusEvent, OFFICE, type SupervisionOrderView } from "@liandong/cont
 import {
   isSupervisionOrderEvent,
   recordSupervision,
+  refuse,
   type SupervisionOrder,
   supervisionDecider,
 } from "@liandong/domain";
 import {
   type AggregateLog,
   type Delivery,
+  deadLetterError,
   deliveryHash,
   notEntitledError,
-  ValidationError,
 } from "@liandong/runtime";
 import type { DeskStore } from "./desk-store.ts";
 
@@ -55,13 +56,18 @@ export function supervisionInbox(deps: {
   async function record(e: BusEvent): Promise<void> {
     if (e.type === "supervision.overdue") {
       if (e.agency !== OFFICE)
-        throw new ValidationError("not-entitled", `${e.agency} may not record deadlines passed`);
+        throw notEntitledError(
+          refuse("forbidden", "supervision.deadlines-by-office", { agency: e.agency }),
+        );
       // A deadline passed: counted in the monthly figures (ReportDesk), nothing to keep here.
       return;
     }
     if (!isSupervisionOrderEvent(e)) return;
     if (e.type === "supervision.answered" || e.data.to !== agency)
-      throw new ValidationError("misaddressed", `${e.type} for another agency reached ${agency}`);
+      throw deadLetterError(
+        "misaddressed",
+        refuse("invalid", "inbox.for-another-agency", { type: e.type, agency }),
+      );
     const known = store.orders.get(e.data.orderId);
     const before = known ? orderOf(known) : supervisionDecider.initialState();
     const recorded = recordSupervision(before, e);

@@ -423,6 +423,25 @@ export const REFUSALS = {
   "officer.revoked": { zh: "该经办人已注销", en: "the officer is revoked" },
   "officer.expires-before-renewal": { zh: "有效期须在续期之后", en: "expires after it is renewed" },
 
+  // A message that reached the wrong consumer, or one about nothing held here
+  "inbox.misaddressed": {
+    zh: "投递给 {to} 的事件进入了 {agency} 的收件箱",
+    en: "event addressed to {to} reached {agency}'s inbox",
+  },
+  "inbox.for-another-agency": {
+    zh: "给其他部门的 {type} 进入了 {agency} 的收件箱",
+    en: "{type} for another agency reached {agency}",
+  },
+  "inspection.plan-misaddressed": {
+    zh: "联合检查的部署投递给了其他部门",
+    en: "inspection plan addressed to another agency",
+  },
+  "informant.unknown": { zh: "本部门没有举报人档案 {ref}", en: "no informant {ref}" },
+  "supervision.deadlines-by-office": {
+    zh: "{agency} 无权记录逾期",
+    en: "{agency} may not record deadlines passed",
+  },
+
   // Comparison findings, and the comparison service's refusals of a request
   "comparison.rate-limited": {
     zh: "比对服务拒绝：请求过于频繁，请稍后再试",

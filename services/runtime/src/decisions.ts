@@ -112,9 +112,12 @@ export function refusalIssues(r: Refusal): FieldIssue[] {
  * (the refusal's and what it rests on, outermost first, space-separated: `deadLetterRefusal`).
  */
 export function notEntitledError(r: Refusal): ValidationError {
-  return new ValidationError("not-entitled", refusalTexts(r), [], {
-    refusal: deadLetterRefusal(r),
-  });
+  return deadLetterError("not-entitled", r);
+}
+
+/** A message a consumer can never take, for the reason `code`, as the domain's refusal `r` says. */
+export function deadLetterError(code: ProblemCode, r: Refusal): ValidationError {
+  return new ValidationError(code, refusalTexts(r), [], { refusal: deadLetterRefusal(r) });
 }
 
 /** A refusal's codes as a dead letter keeps them (`Liandong-Dlq-Refusal`), outermost first. */
