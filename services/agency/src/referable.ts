@@ -24,8 +24,8 @@ export type Referable = {
 
 /**
  * The lead or case a referral is about, as this agency holds it: a lead it registered or
- * received, a case it opened. A transfer to the judiciary (移送司法机关) hands over a case,
- * never a bare lead. Refused with the field named otherwise.
+ * received, a case it opened. Refused with the field named otherwise (what may be referred of
+ * it, a transfer to the judiciary of a case only among them, is the domain's `decide`).
  */
 export function referable(
   store: DeskStore,
@@ -34,11 +34,6 @@ export function referable(
 ): Referable {
   const { about } = offer;
   if (about.kind === "lead") {
-    if (offer.kind === "judiciary")
-      throw refusalInvalid(
-        "invalid-body",
-        refuse("invalid", "referral.judiciary-lead", "about.kind"),
-      );
     const own = store.lead(about.id);
     const received = own ? undefined : store.inboxItem(about.id);
     const lead = own ?? received?.lead;

@@ -255,8 +255,22 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
     const body = await readJson(c, ReferralOffer);
     const held = referable(store, agency, body);
     const toCounty = addressedCounty(body.toCounty, held.target.county);
-    if (body.to === agency && toCounty === undefined)
-      throw refusalInvalid("invalid-body", refuse("invalid", "referral.to-self", "to"));
+    // Decided before anything is asked or recorded (a consent request, the request's key): the
+    // domain's rules of an offer, refused here as the offer itself would be.
+    const now = clock();
+    const decided = referralDecider.decide(
+      {
+        command: {
+          type: "offer",
+          data: offerData(body, held, crypto.randomUUID(), now),
+          toCounty,
+          now,
+        },
+        actor: { agency, county },
+      },
+      referralDecider.initialState(),
+    );
+    if (!Array.isArray(decided)) throw refusalProblem(decided);
     const { result, replay } = await deps.requests.run(c, body, async (key) => {
       // Derived from the request's key: a retry after a crash finds the referral it made.
       // The officer's page may wait for it by this id before it is made (GET /referrals/{id}?wait).
@@ -272,15 +286,14 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
     return c.json(result.body, replay && result.status === 201 ? 200 : result.status);
   });
 
-  async function makeOffer(
-    actor: string,
+  /** What an offer of `body` records, as this agency holds what it is about. */
+  function offerData(
     body: ReferralOffer,
     held: ReturnType<typeof referable>,
-    toCounty: string | undefined,
     referralId: string,
-  ) {
-    const now = clock();
-    const data = {
+    now: Date,
+  ): EventData<"referral.offered"> {
+    return {
       referralId,
       kind: body.kind,
       from: agency,
@@ -294,6 +307,16 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
       // informant's identity: in the county or across its line.
       ...(held.lead ? { lead: leadFacts(held.lead) } : {}),
     };
+  }
+
+  async function makeOffer(
+    actor: string,
+    body: ReferralOffer,
+    held: ReturnType<typeof referable>,
+    toCounty: string | undefined,
+    referralId: string,
+  ) {
+    const data = offerData(body, held, referralId, clock());
     // A lead its originator restricted (不经同意不得转递) is passed on only with the originator's
     // consent: asked for now, the offer made when it is given (consent-events.ts).
     const consent = await requestConsent(
