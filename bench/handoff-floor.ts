@@ -9,7 +9,7 @@ import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { request } from "undici";
 import { bundle } from "../services/county/build.mjs";
-import { LEAN_MALLOC, nodeFlags } from "../services/county/src/county.ts";
+import { LEAN_MALLOC, NATS_ENV, nodeFlags } from "../services/county/src/county.ts";
 import { referralFeed } from "../test/support/feed.ts";
 import { startNatsServer } from "../test/support/nats-server.ts";
 import type { FloorParty } from "./floor-party.ts";
@@ -27,7 +27,8 @@ export type HandoffFloor = {
 
 /**
  * The least a hand-off costs: three processes of bench/floor-party.ts, bundled and run as the
- * county's services are (node, its flags and malloc settings), on a nats-server of their own;
+ * county's services are (node, its flags and malloc settings), on a nats-server of their own
+ * (run as the county's is);
  * the county benchmark measures its CPU per hand-off as it measures the county's (one offer at a
  * time, each until the addressee's live feed has it, after as many warm-up offers), in blocks
  * alternating with the county's own offers, so that both see the same machine.
@@ -42,7 +43,8 @@ export type HandoffFloor = {
  */
 export async function startHandoffFloor(): Promise<HandoffFloor> {
   const dir = mkdtempSync(join(tmpdir(), "liandong-floor-"));
-  const server = await startNatsServer();
+  // Its nats-server as the county runs its own.
+  const server = await startNatsServer({ env: { ...process.env, ...NATS_ENV } });
   const parties: ChildProcess[] = [];
   const close = async () => {
     for (const p of parties) p.kill();
