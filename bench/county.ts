@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { request } from "undici";
 import { freePort } from "../services/county/src/free-port.ts";
 import { referralFeed } from "../test/support/feed.ts";
+import { type HandoffFloor, startHandoffFloor } from "./handoff-floor.ts";
 import type { Figure } from "./run.ts";
 
 /** The process and every process it started (by parent), now. */
@@ -63,6 +64,8 @@ function cpuMsOf(pid: number): number {
     return 0;
   }
 }
+/** Offers in a row, the county's then the floor's, when both are measured. */
+const FLOOR_BLOCK = 50;
 /** USER_HZ: 100 on every Linux that matters. */
 const CLOCK_TICKS = 100;
 
@@ -96,6 +99,10 @@ function cpuMsByPart(pids: number[]): Map<string, number> {
   }
   return by;
 }
+
+/** CPU (ms) used so far by each of processes named by the caller. */
+const cpuMsByName = (named: [string, number][]) =>
+  new Map(named.map(([name, pid]) => [name, cpuMsOf(pid)]));
 
 /**
  * CPU per operation by part, between two readings, idle (ms/s over `seconds`) deducted:
@@ -211,6 +218,7 @@ export async function countyBench(opts: {
   const root = opts.root ?? resolve(import.meta.dirname, "..");
   const stateDir = mkdtempSync(join(tmpdir(), "liandong-bench-county-"));
   let running: Up | undefined;
+  let floor: HandoffFloor | undefined;
   const monitorPort = await freePort();
   /** Messages each connection has sent to the server and received from it so far, by name. */
   const messages = async () => {
@@ -325,16 +333,27 @@ export async function countyBench(opts: {
       await feed.next((r) => r.referralId === referralId);
     };
     for (let i = 0; i < 20; i++) await offer(i);
+    // The floor under a hand-off (bench/handoff-floor.ts), warmed as much.
+    const started = await startHandoffFloor();
+    floor = started;
+    for (let i = 0; i < 20; i++) await started.offer(i);
     await settle();
 
     // One at a time, each to its end: CPU per hand-off, not a load's throughput.
     // The main command's own process (the bootstrap) too: it is part of what runs.
     const county = processTree(second.county.proc.pid!);
     const idle0 = cpuMsOfTree(county);
+    const floorIdle0 = cpuMsByName(floor.pids);
     const idleParts0 = cpuMsByPart(county);
     await settle();
     await settle();
     const idlePerS = (cpuMsOfTree(county) - idle0) / 2;
+    const floorIdlePerS = new Map(
+      [...cpuMsByName(floor.pids)].map(([part, ms]) => [
+        part,
+        (ms - (floorIdle0.get(part) ?? 0)) / 2,
+      ]),
+    );
     const idlePartsPerS = new Map(
       [...cpuMsByPart(county)].map(([part, ms]) => [part, (ms - (idleParts0.get(part) ?? 0)) / 2]),
     );
@@ -342,10 +361,21 @@ export async function countyBench(opts: {
     let cpu0 = cpuMsOfTree(county);
     let parts0 = cpuMsByPart(county);
     let msgs0 = await messages();
-    for (let i = 0; i < opts.offers; i++) await offer(i);
+    const floor0 = cpuMsByName(floor.pids);
+    // In blocks, the county's offers then as many of the floor's: both see the same machine
+    // (this one's speed moves by a quarter within minutes), each warm within its block.
+    for (let i = 0; i < opts.offers; i += FLOOR_BLOCK) {
+      const end = Math.min(i + FLOOR_BLOCK, opts.offers);
+      for (let j = i; j < end; j++) await offer(j);
+      for (let j = i; j < end; j++) await floor.offer(j);
+    }
     await settle();
     const offerMsgs = perOperation(msgs0, await messages(), opts.offers);
     const offerS = (performance.now() - t0) / 1000;
+    const floorParts = perPart(floor0, cpuMsByName(floor.pids), floorIdlePerS, offerS, opts.offers);
+    const floorCpu = floorParts.reduce((sum, [, ms]) => sum + ms, 0);
+    await floor.close();
+    floor = undefined;
     const handoffCpu = (cpuMsOfTree(county) - cpu0 - idlePerS * offerS) / opts.offers;
     const offerParts = perPart(parts0, cpuMsByPart(county), idlePartsPerS, offerS, opts.offers);
     // The same with an Idempotency-Key on each offer, as the officer's page sends one on every POST.
@@ -386,6 +416,9 @@ export async function countyBench(opts: {
     opts.log(
       `每条线索登记 ${leadMsgs.sent.toFixed(1)}↑ ${leadMsgs.received.toFixed(1)}↓（${leadMsgs.detail}）`,
     );
+    opts.log(
+      `移交的 CPU 下限（bench/handoff-floor.ts 的最小链路：HTTP → 封签发布 → 双方留存副本 → 验签 → 推送；与上面的移交分段交替，各 ${opts.offers} 次）：${floorCpu.toFixed(2)} ms（${partsLine(floorParts)}）`,
+    );
     return {
       "county.idle_rss_mb": { value: mb(rss), unit: "MB" },
       "county.idle_pss_mb": { value: mb(pss), unit: "MB" },
@@ -405,6 +438,18 @@ export async function countyBench(opts: {
           { value: Number(ms.toFixed(2)), unit: "ms" },
         ]),
       ),
+      // The least a hand-off with its guarantees costs here (bench/handoff-floor.ts), and ours over it.
+      "handoff.floor_cpu_ms": { value: Number(floorCpu.toFixed(2)), unit: "ms" },
+      "handoff.cpu_over_floor": {
+        value: Number((handoffCpu / floorCpu).toFixed(2)),
+        unit: "ratio",
+      },
+      ...Object.fromEntries(
+        floorParts.map(([part, ms]) => [
+          `handoff.floor_cpu_ms.${part}`,
+          { value: Number(ms.toFixed(2)), unit: "ms" },
+        ]),
+      ),
       // Bus messages per operation, every connection's, both ways (nats-server's /connz).
       "handoff.bus_msgs": {
         value: Number((offerMsgs.sent + offerMsgs.received).toFixed(1)),
@@ -416,6 +461,7 @@ export async function countyBench(opts: {
       },
     };
   } finally {
+    await floor?.close();
     await running?.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }

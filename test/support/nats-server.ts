@@ -16,6 +16,8 @@ export type NatsServerOptions = {
   domain?: string;
   /** The whole configuration, written as given (with `port` and `storeDir` chosen by the caller). */
   fullConfig?: string;
+  /** The server's environment (this process's by default). */
+  env?: NodeJS.ProcessEnv;
 };
 
 export type NatsServer = {
@@ -97,7 +99,10 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   let err = "";
   const start = async () => {
     err = "";
-    proc = spawn(natsServerBinary(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"] });
+    proc = spawn(natsServerBinary(), ["-c", configFile], {
+      stdio: ["ignore", "ignore", "pipe"],
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     live.add(proc);
     proc.stderr?.on("data", (d: Buffer) => {
       err = (err + d.toString()).slice(-65536);
