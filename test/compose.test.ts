@@ -242,6 +242,18 @@ describe("the NATS cluster", () => {
     }
   });
 
+  it("runs each node's Go scheduler on the cores the launcher gives its nats-server, unless the operator says otherwise", () => {
+    const given = readCompose({ GOMAXPROCS: "4" });
+    for (const node of [...NODES, "neighbour-nats"]) {
+      // The launcher's own default when the operator sets none (`NATS_ENV`, county.ts).
+      expect(String(service(node).environment?.GOMAXPROCS), `${node}: GOMAXPROCS`).toBe("1");
+      expect(
+        String(serviceIn(given, node).environment?.GOMAXPROCS),
+        `${node}: the operator's`,
+      ).toBe("4");
+    }
+  });
+
   it("fsyncs before acking, stores in the volume and routes to all three nodes", () => {
     const conf = readFileSync(join(ROOT, natsConfigFile()), "utf8");
     expect(setting(conf, "server_name"), "server_name").toBe("$SERVER_NAME");
