@@ -1,10 +1,8 @@
-import { deadLetterSubject, SEAL_HEADER, STREAMS } from "@liandong/contracts";
-import { type Refusal, refusalMessage } from "@liandong/domain";
+import { SEAL_HEADER, STREAMS } from "@liandong/contracts";
 import {
   AggregateLog,
   checkMessage,
-  deadLetterHeaders,
-  deadLetterRefusal,
+  logDeadLetter,
   NOT_PUBLISHED_BY_AGENCY,
   officerGate,
   type ServiceContext,
@@ -44,20 +42,7 @@ export async function cityOffice(ctx: ServiceContext): Promise<ServiceParts> {
   ctx.app.route("/", orderRoutes(ctx, { log, orders, majorCases }));
   ctx.app.route("/", await cityPage(ctx));
 
-  const deadLetter = async (m: StreamMessage, reason: string, why: string | Refusal) => {
-    const h = deadLetterHeaders({
-      reason,
-      detail: typeof why === "string" ? why : refusalMessage(why),
-      refusal: typeof why === "string" ? undefined : deadLetterRefusal(why),
-      subject: m.subject,
-      stream: STREAMS.events,
-      seq: m.seq,
-      consumer: agency,
-    });
-    await publisher
-      .publishBytes(deadLetterSubject(agency, reason), m.data, `dlq:EVENTS:${agency}:${m.seq}`, h)
-      .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
-  };
+  const deadLetter = logDeadLetter({ agency, consumer: agency, publisher, logger });
   const onMessage = (m: StreamMessage): Promise<void> | undefined => {
     const kind = m.subject.split(".", 5)[4];
     if (kind !== "report" && kind !== "major-case" && kind !== "supervision") return undefined;

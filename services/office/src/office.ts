@@ -1,19 +1,11 @@
-import {
-  deadLetterSubject,
-  EVENTS_ROOT,
-  parseEventSubject,
-  SEAL_HEADER,
-  STREAMS,
-} from "@liandong/contracts";
-import { type Refusal, refusalMessage } from "@liandong/domain";
+import { EVENTS_ROOT, parseEventSubject, SEAL_HEADER, STREAMS } from "@liandong/contracts";
 import {
   AggregateLog,
   type AheadVerdict,
   CHECK_AHEAD_FROM,
   CheckAhead,
   checkMessage,
-  deadLetterHeaders,
-  deadLetterRefusal,
+  logDeadLetter,
   NOT_PUBLISHED_BY_AGENCY,
   officerGate,
   SealedAhead,
@@ -192,20 +184,7 @@ export async function office(
       return Promise.all([observed, deadLetter(m, "not-entitled", refused)]).then(() => {});
     return observed;
   };
-  const deadLetter = async (m: StreamMessage, reason: string, why: string | Refusal) => {
-    const h = deadLetterHeaders({
-      reason,
-      detail: typeof why === "string" ? why : refusalMessage(why),
-      refusal: typeof why === "string" ? undefined : deadLetterRefusal(why),
-      subject: m.subject,
-      stream: STREAMS.events,
-      seq: m.seq,
-      consumer: "office",
-    });
-    await publisher
-      .publishBytes(deadLetterSubject(agency, reason), m.data, `dlq:EVENTS:office:${m.seq}`, h)
-      .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
-  };
+  const deadLetter = logDeadLetter({ agency, consumer: "office", publisher, logger });
 
   const seals = sealKeysOf(ctx.config);
   const sealedAhead = new SealedAhead();

@@ -4,7 +4,9 @@ import {
   isProblemCode,
   PROBLEMS,
   SEAL_HEADER,
+  STREAMS,
 } from "@liandong/contracts";
+import { type Refusal, refusalMessage } from "@liandong/domain";
 import {
   AckPolicy,
   type ConsumerConfig,
@@ -29,11 +31,12 @@ import {
   NOT_PUBLISHED_BY_AGENCY,
   type Verdict,
 } from "./check-message.ts";
+import { deadLetterRefusal } from "./decisions.ts";
 import { ValidationError, wordsIn } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
-import type { EventFeed, Publisher } from "./ports.ts";
+import type { EventFeed, Publisher, StreamMessage } from "./ports.ts";
 import type { SealKeys } from "./seal.ts";
 
 export { checkMessage, checkParsed, NOT_PUBLISHED_BY_AGENCY, type Verdict };
@@ -352,4 +355,32 @@ export function originOf(
   return from && Number.isSafeInteger(originSeq) && originSeq > 0
     ? { stream: from, seq: originSeq }
     : { stream, seq };
+}
+
+/**
+ * How a reader of the EVENTS log itself (the office, the city's office) dead-letters a message it
+ * can never take: under its reason's code, with why (the domain's refusal, with its codes, or
+ * words), as the agencies' consumers do; a failure to do so is logged, never thrown.
+ */
+export function logDeadLetter(deps: {
+  agency: string;
+  consumer: string;
+  publisher: Publisher;
+  logger: Logger;
+}): (m: StreamMessage, reason: string, why: string | Refusal) => Promise<void> {
+  const { agency, consumer, publisher, logger } = deps;
+  return async (m, reason, why) => {
+    const h = deadLetterHeaders({
+      reason,
+      detail: typeof why === "string" ? why : refusalMessage(why),
+      refusal: typeof why === "string" ? undefined : deadLetterRefusal(why),
+      subject: m.subject,
+      stream: STREAMS.events,
+      seq: m.seq,
+      consumer,
+    });
+    await publisher
+      .publishBytes(deadLetterSubject(agency, reason), m.data, `dlq:EVENTS:${consumer}:${m.seq}`, h)
+      .catch((err) => logger.error({ err, seq: m.seq }, "dead-letter publish failed"));
+  };
 }
