@@ -214,8 +214,3 @@ export function referralsMatching(t: ReferralTracker, f: ReferralFilter): string
   }
   return out.reverse();
 }
-
-/** Pure: the referrals matching a filter, newest offer first (`referralsMatching`). */
-export function filterReferrals(t: ReferralTracker, f: ReferralFilter): TrackedReferral[] {
-  return referralsMatching(t, f).map((id) => t.get(id)!);
-}
