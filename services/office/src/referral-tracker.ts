@@ -190,27 +190,19 @@ export function referralsMatching(t: ReferralTracker, f: ReferralFilter): string
   // Event times are UTC ISO strings of one length: compared as strings, once normalised.
   const since = f.since ? new Date(f.since).toISOString() : undefined;
   const until = f.until ? new Date(f.until).toISOString() : undefined;
+  // One test per filter given: none given, none to pass.
+  const tests: ((r: TrackedReferral) => boolean)[] = [];
+  const { agency, status, violation, overdue, lead } = f;
+  if (agency) tests.push((r) => r.from === agency || r.to === agency || r.holder === agency);
+  if (status) tests.push((r) => r.status === status);
+  if (violation) tests.push((r) => r.violations.includes(violation));
+  if (since) tests.push((r) => r.offeredAt >= since);
+  if (until) tests.push((r) => r.offeredAt <= until);
+  if (overdue !== undefined) tests.push((r) => isOverdue(r) === overdue);
+  if (lead) tests.push((r) => r.chainLead === lead || r.about.id === lead);
+  // No test: the ids alone, no referral read.
+  if (tests.length === 0) return Array.from(t.keys()).reverse();
   const out: string[] = [];
-  const none =
-    !f.agency &&
-    !f.status &&
-    !f.violation &&
-    !since &&
-    !until &&
-    f.overdue === undefined &&
-    !f.lead;
-  if (none) {
-    for (const id of t.keys()) out.push(id);
-    return out.reverse();
-  }
-  for (const [id, r] of t) {
-    if (f.agency && r.from !== f.agency && r.to !== f.agency && r.holder !== f.agency) continue;
-    if (f.status && r.status !== f.status) continue;
-    if (f.violation && !r.violations.includes(f.violation)) continue;
-    if ((since && r.offeredAt < since) || (until && r.offeredAt > until)) continue;
-    if (f.overdue !== undefined && isOverdue(r) !== f.overdue) continue;
-    if (f.lead && r.chainLead !== f.lead && r.about.id !== f.lead) continue;
-    out.push(id);
-  }
+  for (const [id, r] of t) if (tests.every((test) => test(r))) out.push(id);
   return out.reverse();
 }
