@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { checkpointSigningText, STREAMS } from "@liandong/contracts";
+import { sayWhy } from "@liandong/domain";
 import { type LogEntry, LogVerifier, signerFromSeed, type VerifyReport } from "@liandong/runtime";
 import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
@@ -272,7 +273,8 @@ describe("tampering, each kind named at the first bad event", () => {
       seq: entries.length,
       eventId: checkpoint.id,
     });
-    expect(report.findings[1]!.detail).toContain(intruder.publicKey);
+    expect(report.findings[1]!.code).toBe("checkpoint.other-key");
+    expect(sayWhy(report.findings[1]!, "en")).toContain(intruder.publicKey);
   });
 
   it("a replayed event", async () => {

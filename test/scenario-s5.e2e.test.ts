@@ -405,8 +405,13 @@ it("S5: a referral across the county line (and 1,000 more) through an outage, fe
   writeFileSync(lzFile, `${lines.join("\n")}\n`);
   const caught = await liandong(["verify-region", ...logs]);
   expect(caught.code).toBe(1);
-  expect(caught.stdout).toContain("伪造 (forged)");
-  expect(caught.stdout).toContain(`${GANZHOU}'s log never sent`);
+  expect(caught.stdout).toContain("伪造 — ");
+  expect(caught.stdout).toContain(`甘州区（${GANZHOU}）的日志却从未发出`);
+  // The same, for an English reader: the finding's words from its code, the exit code the same.
+  const inEnglish = await liandong(["verify-region", ...logs, "--lang", "en"]);
+  expect(inEnglish.code).toBe(1);
+  expect(inEnglish.stdout).toContain("forged — ");
+  expect(inEnglish.stdout).toContain(`county ${GANZHOU}'s log never sent`);
 }, 240_000);
 
 it("a withdrawal racing an acceptance across the line: one winner, the same history in both counties", async ({

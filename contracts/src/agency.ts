@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Label } from "./labels.ts";
 
 /** An agency code: lower-case identifier from GLOSSARY.md, e.g. `public-security`. */
 export const AgencyCode = z
@@ -37,4 +38,12 @@ export function shortNameOf(
   agencies: readonly Pick<Agency, "code" | "shortName">[] = DEFAULT_AGENCIES,
 ): string | undefined {
   return agencies.find((a) => a.code === code)?.shortName;
+}
+
+/**
+ * An agency as a person reads it in a sentence: its Chinese name (the six's, else its code), its
+ * code in English (the identifier English readers of the log and the tools know it by).
+ */
+export function agencyLabel(code: string): Label {
+  return { zh: DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code, en: code };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DIVISIONS } from "../generated/divisions.ts";
+import type { Label } from "./labels.ts";
 
 /** Province-level prefixes of GB/T 2260 (the first two digits of a division code). */
 const PROVINCES = new Set([
@@ -77,6 +78,16 @@ export function countyFullName(code: string, counties: readonly County[] = []): 
   if (own === undefined) return countyName(code, counties);
   const above = [`${code.slice(0, 2)}0000`, `${code.slice(0, 4)}00`].filter((c) => c !== code);
   return above.map(divisionName).join("") + own;
+}
+
+/**
+ * A county as a person reads it in a sentence: its name with its code where the name is known
+ * (甘州区（620702）, from the current list or the scenarios' own), else `县 <code>`; in English,
+ * `county <code>`.
+ */
+export function countyLabel(code: string): Label {
+  const name = divisionName(code) ?? DEFAULT_COUNTIES.find((c) => c.code === code)?.name;
+  return { zh: name ? `${name}（${code}）` : `县 ${code}`, en: `county ${code}` };
 }
 
 /** A county code that must also be one the deployment knows. */

@@ -176,6 +176,22 @@ describe("an event on an agency's subjects that its publisher did not make", () 
         .toSorted();
     expect(by(".health")).toEqual(["commerce", "health"]);
     expect(by(".public-security")).toEqual(["commerce", "public-security"]);
+    // Why, by the catalogue's code, the publisher named as a person reads it (not its code).
+    const why = (to: string) =>
+      refused
+        .filter((m) => m.headers?.get("Liandong-Original-Subject").endsWith(to))
+        .map((m) => [
+          m.headers?.get("Liandong-Dlq-Refusal"),
+          m.headers?.get("Liandong-Dlq-Detail"),
+        ]);
+    for (const [code, detail] of why(".health")) {
+      expect(code).toBe("seal.not-verified");
+      expect(detail).toContain("封印与阳东县（441723）工商行政管理部门（市场监管）的公钥不符");
+    }
+    for (const [code, detail] of why(".public-security")) {
+      expect(code).toBe("seal.missing");
+      expect(detail).toContain("未经工商行政管理部门（市场监管）的发布者封印");
+    }
     for (const agency of ["health", "public-security"]) {
       const inbox = await county.as(agency).get<Inbox>("/inbox");
       expect(inbox.body.items.map((i) => i.leadId)).toEqual([r.body.leadId]);

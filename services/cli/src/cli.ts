@@ -6,13 +6,13 @@ import {
   AuditHeads,
   AuditKeys,
   headsSigningText,
+  type Lang,
   REFERRAL_STATUS_LABELS,
   refusalKindLabel,
 } from "@liandong/contracts";
 import {
   connectBus,
   crossCheck,
-  type Finding,
   type LogEntry,
   LogVerifier,
   type VerifyReport,
@@ -29,27 +29,10 @@ import { officersCommand } from "./officers.ts";
 import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
-import { agencyName, chinaTime, officerName, stepName, word } from "./words.ts";
+import { findingLine, reportLines, reportWithDetails, withDetail } from "./verify-report.ts";
+import { agencyName, chinaTime, langOf, officerName, stepName, word } from "./words.ts";
 
 export { CommandFailed, UsageError };
-
-const KIND_LABEL: Record<Finding["kind"], string> = {
-  changed: "内容被篡改 (changed payload)",
-  removed: "事件被删除 (removed)",
-  reordered: "顺序被调换 (reordered)",
-  forged: "伪造 (forged)",
-  replayed: "重放 (replayed)",
-  "broken-link": "哈希链断裂 (broken link)",
-  unreadable: "无法读取 (unreadable)",
-  unsealed: "尚未封存 (unsealed)",
-  "not-published-by-agency": "非本部门发布 (not published by agency)",
-  "identity-mismatch": "身份不一致 (identity mismatch)",
-  "foreign-county": "区域外县份 (foreign county)",
-  "duplicate-id": "事件编号重复 (duplicate id)",
-  "missing-checkpoint": "检查点缺失 (missing checkpoint)",
-  truncated: "日志被截断 (truncated)",
-  forked: "出现两套历史 (forked)",
-};
 
 /** Progress on stderr: rewritten in place on a terminal, a line every few seconds otherwise. */
 function progress(total: number | undefined) {
@@ -145,34 +128,8 @@ function save(file: string, text: string): void {
   }
 }
 
-export function printReport(report: VerifyReport, county: string): void {
-  const out: string[] = [];
-  out.push(`联动审计校验 — 县 ${county}`);
-  out.push(
-    `  事件 ${report.events.toLocaleString("zh-CN")} 条，其中检查点 ${report.checkpoints} 个`,
-  );
-  for (const [agency, a] of Object.entries(report.agencies).sort()) {
-    out.push(`  ${agency}：事件 ${a.events} 条，已封存 ${a.sealed} 条，检查点 ${a.checkpoints} 个`);
-  }
-  if (report.ok) out.push("结果：通过 — 日志未被改动");
-  else {
-    out.push(`结果：发现 ${report.findings.length} 处问题（第一条即第一个问题事件）：`);
-    report.findings.slice(0, 50).forEach((f, i) => {
-      const where = [
-        `部门 ${f.agency || "?"}`,
-        `流序号 ${f.seq}`,
-        f.eventId ? `事件 ${f.eventId}` : undefined,
-        f.position !== undefined ? `链位置 ${f.position}` : undefined,
-      ]
-        .filter(Boolean)
-        .join("，");
-      out.push(`  ${i + 1}. ${KIND_LABEL[f.kind]} — ${where}：${f.detail}`);
-    });
-    if (report.findings.length > 50) out.push(`  ……另有 ${report.findings.length - 50} 处`);
-  }
-  if (report.unsealed.length > 0)
-    out.push(`注意：${report.unsealed.length} 条事件在最后一个检查点之后，尚未封存，暂无法证明`);
-  process.stdout.write(`${out.join("\n")}\n`);
+export function printReport(report: VerifyReport, county: string, lang: Lang = "zh"): void {
+  process.stdout.write(`${reportLines(report, county, lang).join("\n")}\n`);
 }
 
 /** The office's signed heads, checked with the office's key; refused when they do not verify. */
@@ -223,9 +180,13 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
       await run(readStream(nc, stream), await streamSize(nc, stream));
     });
   const report = verifier.finish();
-  if (values.json) process.stdout.write(`${JSON.stringify({ ...report, breakGlass }, null, 2)}\n`);
+  const lang = langOf(values);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ ...reportWithDetails(report, lang), breakGlass }, null, 2)}\n`,
+    );
   else {
-    printReport(report, keys.county);
+    printReport(report, keys.county, lang);
     process.stdout.write(`${breakGlass.lines().join("\n")}\n`);
   }
   // A stream rewritten with no use of the break-glass identity recorded before it: a finding.
@@ -236,7 +197,7 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
  * A cooperation region, offline: each county's exported log verified with that county's keys,
  * then what each county holds from a neighbour matched with what the neighbour's log sent.
  */
-async function verifyRegion(logs: string[], json: boolean): Promise<number> {
+async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<number> {
   if (logs.length < 2) throw new UsageError("需要至少两个县：--log 导出文件:公钥文件（可重复）");
   const reports: Record<string, VerifyReport> = {};
   const referrals = new CrossBorderReferrals();
@@ -282,12 +243,26 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
     Object.values(reports).every((r) => r.ok);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ok, counties: reports, crossCheck: across, pending, diverged, lagging, witnesses: witnessed }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          ok,
+          counties: Object.fromEntries(
+            Object.entries(reports).map(([c, r]) => [c, reportWithDetails(r, lang)]),
+          ),
+          crossCheck: across.map((f) => withDetail(f, lang)),
+          pending: pending.map((e) => withDetail(e, lang)),
+          diverged,
+          lagging,
+          witnesses: witnessed,
+        },
+        null,
+        2,
+      )}\n`,
     );
     return ok ? 0 : 1;
   }
   for (const [county, report] of Object.entries(reports)) {
-    printReport(report, county);
+    printReport(report, county, lang);
     const from = new Map<string, number>();
     for (const e of report.foreign) from.set(e.county, (from.get(e.county) ?? 0) + 1);
     for (const [n, count] of from) process.stdout.write(`  收到邻县 ${n} 的事件 ${count} 条\n`);
@@ -299,9 +274,7 @@ async function verifyRegion(logs: string[], json: boolean): Promise<number> {
   else {
     lines.push(`结果：发现 ${across.length} 处问题：`);
     across.slice(0, 50).forEach((f, i) => {
-      lines.push(
-        `  ${i + 1}. ${KIND_LABEL[f.kind]} — 部门 ${f.agency}，流序号 ${f.seq}：${f.detail}`,
-      );
+      lines.push(findingLine(f, i, lang));
     });
   }
   const late = new Map<string, number>();
@@ -512,7 +485,15 @@ const COMMANDER_ERRORS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/required option '([^']*)' not specified/, (m) => `需要选项 ${m[1]}`],
   [/missing required argument '([^']*)'/, (m) => `缺少参数 <${m[1]}>`],
   [/too many arguments/, () => "参数过多"],
+  [
+    /option '([^']*)' argument '([^']*)' is invalid\. Allowed choices are (.*)\./,
+    (m) => `选项 ${m[1]} 的取值 ${m[2]} 无效，应为 ${m[3]} 之一`,
+  ],
 ];
+
+/** `--lang en`: what a person reads of findings and refusals, in English (Chinese by default). */
+const LANG_OPTION = () =>
+  new Option("--lang <语言>", "zh（中文，默认）| en（英文）").choices(["zh", "en"]).default("zh");
 
 const EXIT_CODES =
   "退出码：0 通过或完成；1 发现问题；2 用法错误；3 无法完成（服务无法连接或返回错误、文件无法读写、身份无权）";
@@ -580,6 +561,7 @@ function program(done: (code: number) => void): Command {
     .option("--office <URL>", "办公室服务：取公钥与最新检查点")
     .option("--heads <检查点文件>", "liandong heads 保存的检查点")
     .option("--json", "输出 JSON")
+    .addOption(LANG_OPTION())
     .action(run(verify));
 
   command(
@@ -592,8 +574,9 @@ function program(done: (code: number) => void): Command {
       (v: string, all: string[] = []) => [...all, v],
     )
     .option("--json", "输出 JSON")
-    .action(async (opts: { log?: string[]; json?: boolean }) =>
-      done(await verifyRegion(opts.log ?? [], opts.json === true)),
+    .addOption(LANG_OPTION())
+    .action(async (opts: { log?: string[]; json?: boolean; lang?: string }) =>
+      done(await verifyRegion(opts.log ?? [], opts.json === true, langOf(opts))),
     );
 
   bus(

@@ -1,21 +1,24 @@
 // Labels as a person at a terminal reads them: Chinese, the page's (contracts' labels.ts), and
 // China time. One place for every command of the CLI.
 import {
-  DEFAULT_AGENCIES,
+  agencyLabel,
   EVENT_TYPE_LABELS,
   type Label,
+  type Lang,
   type OfficerName,
   officerLabel,
   shortNameOf,
   TRAIL_LABELS,
 } from "@liandong/contracts";
 
-export const agencyName = (code: string) =>
-  DEFAULT_AGENCIES.find((a) => a.code === code)?.name ?? code;
+export const agencyName = (code: string) => agencyLabel(code).zh;
 export const shortName = (code: string) => shortNameOf(code);
 export const stepName = (type: string) =>
   (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
 export const word = (w: keyof typeof TRAIL_LABELS) => TRAIL_LABELS[w].zh;
+
+/** The language a person asked for (`--lang en`), Chinese unless English was asked for. */
+export const langOf = (values: { lang?: unknown }): Lang => (values.lang === "en" ? "en" : "zh");
 
 /** `张三（卫健联络员）`, as every step on the record names an officer (contracts' `officerLabel`). */
 export const officerName = (actor: string, officer: OfficerName | undefined, agency: string) =>

@@ -5,7 +5,7 @@ import {
   type RefusalParam,
   type Said,
   said,
-  say,
+  sayWhy,
 } from "./refusals.ts";
 
 /**
@@ -89,9 +89,7 @@ export type FieldRefusal = Said & { field: string };
 
 /** Pure: what a refusal says in `lang` (Chinese unless English is asked for), with what it rests on. */
 export function refusalMessage(r: Refusal, lang: Lang = "zh"): string {
-  const text = say(r, lang);
-  if (!r.because) return text;
-  return `${text}${lang === "zh" ? "：" : ": "}${refusalMessage(r.because, lang)}`;
+  return sayWhy(r, lang);
 }
 
 /** Pure: a refusal's code and the codes of what it rests on, outermost first. */

@@ -38,9 +38,11 @@ export {
   type RefusalCode,
   type RefusalParam,
   type Said,
+  type SaidWhy,
   said,
   say,
   sayBoth,
+  sayWhy,
 } from "./refusals.ts";
 export * from "./report/mod.ts";
 export type { LoggedStep, StepMeta } from "./step.ts";

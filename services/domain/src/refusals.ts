@@ -1,11 +1,13 @@
 import type { Label, Lang } from "@liandong/contracts";
 
 /**
- * The one catalogue of the domain's refusals: each refusal's stable code with what a person
- * reads of it, in Chinese and in English. `{name}` is a place its parameters fill. A decider
- * refuses with a code and its parameters, never with words of its own; the boundary that shows
- * a refusal picks the language (HTTP by `Accept-Language`, Chinese everywhere else: dead letters,
- * the trail, logs). Tests and tooling compare codes, never the wording.
+ * The one catalogue of what the rules tell a person: the domain's refusals, why an event is not
+ * its claimed publisher's (a seal), and what an audit of the log finds. Each has a stable code
+ * with what a person reads of it, in Chinese and in English. `{name}` is a place its parameters
+ * fill. A decider refuses, and a verifier finds, with a code and its parameters, never with words
+ * of its own; the boundary that shows it picks the language (HTTP by `Accept-Language`, the CLI
+ * by `--lang`, Chinese everywhere else: dead letters, the trail, logs). Tests and tooling compare
+ * codes, never the wording.
  */
 export const REFUSALS = {
   // A step read off the bus, replayed with its publisher
@@ -467,6 +469,184 @@ export const REFUSALS = {
     zh: "{county} {agency} 无权记录比对发现",
     en: "{county} {agency} may not record a comparison finding",
   },
+
+  // Seals (封签): why an event is not its claimed publisher's
+  "seal.no-key": {
+    zh: "不知道{county}{agency}的公钥",
+    en: "no public key is known for {agency} of {county}",
+  },
+  "seal.missing": {
+    zh: "未经{agency}的发布者封印（没有 Liandong-Seal 消息头）",
+    en: "not sealed by {agency}'s publisher (no Liandong-Seal header)",
+  },
+  "seal.not-verified": {
+    zh: "封印与{county}{agency}的公钥不符",
+    en: "the seal does not verify with the key of {agency} of {county}",
+  },
+
+  // An agency's checkpoint that is not its own
+  "checkpoint.unreadable": { zh: "检查点无法读取：{error}", en: "unreadable checkpoint: {error}" },
+  "checkpoint.other-agency": {
+    zh: "检查点写明属于{named}，却在{agency}的主题下",
+    en: "checkpoint names {named} but stands under {agency}",
+  },
+  "checkpoint.other-key": {
+    zh: "以密钥 {key} 签名，不是{agency}的公钥 {expected}",
+    en: "signed with key {key}, not {agency}'s {expected}",
+  },
+  "checkpoint.signature": {
+    zh: "签名无法用{agency}的公钥验证",
+    en: "signature does not verify with {agency}'s key",
+  },
+
+  // What `liandong verify` finds in a county's log
+  "audit.not-event-subject": {
+    zh: "主题 {subject} 不是事件主题",
+    en: "subject {subject} is not an event subject",
+  },
+  "audit.foreign-county": {
+    zh: "事件声称属于{county}，既非本县{own}也非邻县",
+    en: "claims {county}, neither {own} nor a neighbour of it",
+  },
+  "audit.identity-mismatch": {
+    zh: "信封写明的县或部门与其主题（{county}{agency}）不符",
+    en: "its envelope names another county or agency than its subject ({county} {agency})",
+  },
+  "audit.unreadable": { zh: "不是可读的事件", en: "not a readable event" },
+  "audit.broken-link": {
+    zh: "链接到 {claimed}，但该记录的上一条事件是 {expected}",
+    en: "links to {claimed}, but the aggregate's previous event is {expected}",
+  },
+  "audit.replayed-at-seq": {
+    zh: "同一事件已存于流序号 {seq}",
+    en: "the same event was already stored at stream sequence {seq}",
+  },
+  "audit.duplicate-id": {
+    zh: "该事件编号已存于流序号 {seq}（{agency}），内容不同",
+    en: "event id already stored at stream sequence {seq} ({agency}), with other content",
+  },
+  "audit.truncated": {
+    zh: "日志封存了{agency}的 {size} 条事件；他处已知的检查点封存到 {known} 条（检查点 {checkpoint}）",
+    en: "the log seals {size} of {agency}'s events; a head known from elsewhere seals {known} (checkpoint {checkpoint})",
+  },
+  "audit.forked": {
+    zh: "封存到第 {size} 条的检查点不是他处已知的那一个（{checkpoint}）",
+    en: "the checkpoint sealing up to {size} is not the one known from elsewhere ({checkpoint})",
+  },
+  "audit.missing-checkpoint": {
+    zh: "封存链位置 {from}–{to} 的检查点不在日志中",
+    en: "the checkpoint sealing positions {from}–{to} is not in the log",
+  },
+  "audit.sealed-twice": {
+    zh: "另一个检查点对链位置 {position} 封存的内容不同",
+    en: "a second checkpoint seals position {position} differently",
+  },
+  "audit.replayed-at-position": {
+    zh: "同一事件已存于链位置 {position}",
+    en: "the same event was already stored at chain position {position}",
+  },
+  "audit.reordered": {
+    zh: "封存于链位置 {at}，却存放在链位置 {before} 之前",
+    en: "sealed at position {at}, stored before position {before}",
+  },
+  "audit.removed-before": {
+    zh: "封存于链位置 {position} 的事件（哈希 {hash}）在此事件之前缺失",
+    en: "the event sealed at position {position} (hash {hash}) is missing before this one",
+  },
+  "audit.removed": {
+    zh: "封存于链位置 {position} 的事件（哈希 {hash}）缺失",
+    en: "the event sealed at position {position} (hash {hash}) is missing",
+  },
+  "audit.replayed-id": {
+    zh: "已存有同一编号的事件",
+    en: "an event with this id was already stored",
+  },
+  "audit.forged-checkpoint-only": {
+    zh: "只有一个无法用该部门公钥验证的检查点封存了它",
+    en: "sealed only by a checkpoint that does not verify with the agency's key",
+  },
+  "audit.changed": {
+    zh: "内容与链位置 {position} 所封存的不同（哈希 {hash}）",
+    en: "content differs from what was sealed at position {position} (hash {hash})",
+  },
+  "audit.not-in-chain": {
+    zh: "不在{agency}签名的链中",
+    en: "not in {agency}'s signed chain",
+  },
+  "audit.unsealed": { zh: "在最后一个检查点之后", en: "after the last checkpoint" },
+
+  // What `liandong verify-region` finds across a county line
+  "audit.never-sent": {
+    zh: "{holder}持有{county}的一条事件，{county}的日志却从未发出",
+    en: "{holder} holds an event of {county} that {county}'s log never sent",
+  },
+  "audit.sent-before-later": {
+    zh: "其日志中有此后发出的事件",
+    en: "its log holds what was sent after it",
+  },
+  "audit.sent-before-read": {
+    zh: "发出时间 {time}，早于{county}的日志被读取（{takenAt}）",
+    en: "sent at {time}, before {county}'s log was read ({takenAt})",
+  },
+  "audit.subject-unknown": { zh: "其主题未知", en: "its subject is not known" },
+  "audit.sent-late": {
+    zh: "经{county}{agency}封签，在{county}的日志结束（流序号 {seq}）之后发出",
+    en: "sealed by {agency} of {county}, sent after {county}'s log ends (stream sequence {seq})",
+  },
+
+  // Witnessing (见证): a neighbour's heads, a co-signature, a split view
+  "witness.shrunk": {
+    zh: "{agency}的链长 {size}；此前已见证到 {before}（检查点 {checkpoint}）",
+    en: "{agency}'s chain is {size} long; {before} was witnessed before (checkpoint {checkpoint})",
+  },
+  "witness.forked": {
+    zh: "{agency}在长度 {size} 处的检查点是 {checkpoint}；此前在该处见证的是 {before}",
+    en: "{agency}'s checkpoint at {size} is {checkpoint}; {before} was witnessed there before",
+  },
+  "witness.heads-other-county": {
+    zh: "检查点清单属于{other}，不是{county}",
+    en: "the heads are {other}'s, not {county}'s",
+  },
+  "witness.no-office-key": {
+    zh: "不知道{county}办公室的公钥",
+    en: "no office key is known for {county}",
+  },
+  "witness.heads-other-key": {
+    zh: "检查点清单以 {key} 签名，不是{county}办公室的公钥 {expected}",
+    en: "the heads are signed with {key}, not {county}'s office key {expected}",
+  },
+  "witness.heads-signature": {
+    zh: "检查点清单的签名无法用{county}办公室的公钥验证",
+    en: "the heads' signature does not verify with {county}'s office key",
+  },
+  "witness.cosigned-other-key": {
+    zh: "以 {key} 见证签名，不是{witness}办公室的公钥 {expected}",
+    en: "co-signed with {key}, not {witness}'s office key {expected}",
+  },
+  "witness.cosignature": {
+    zh: "见证签名无法用{witness}办公室的公钥验证",
+    en: "the co-signature does not verify with {witness}'s office key",
+  },
+  "witness.published-by-other": {
+    zh: "由{publisher}发布，不是由见证县{witness}发布",
+    en: "published by {publisher}, not by the witness {witness}",
+  },
+  "witness.split-by-witness": {
+    zh: "{witnesses}在长度 {size} 处见证签名的检查点是 {checkpoint}；{others}在该处见证签名的是 {other}",
+    en: "{witnesses} co-signed checkpoint {checkpoint} at {size}; {others} co-signed {other} there",
+  },
+  "witness.split-forked": {
+    zh: "{witnesses}在长度 {size} 处见证签名的检查点是 {checkpoint}；{county}的日志在该处是检查点 {other}（流序号 {seq}）",
+    en: "{witnesses} co-signed checkpoint {checkpoint} at {size}; {county}'s log holds checkpoint {other} there (stream sequence {seq})",
+  },
+  "witness.split-truncated": {
+    zh: "{witnesses}在长度 {size} 处见证签名的检查点是 {checkpoint}；{county}的日志只封存了{agency}的 {sealed} 条事件",
+    en: "{witnesses} co-signed checkpoint {checkpoint} at {size}; {county}'s log seals only {sealed} of {agency}'s events",
+  },
+  "witness.split-unaligned": {
+    zh: "{witnesses}在长度 {size} 处见证签名的检查点是 {checkpoint}；{county}的日志没有在该处结束的检查点",
+    en: "{witnesses} co-signed checkpoint {checkpoint} at {size}; no checkpoint of {county}'s log ends there",
+  },
 } as const satisfies Record<string, Label>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -506,6 +686,16 @@ export function say(said: Said, lang: Lang): string {
     if (p === undefined) return place;
     return typeof p === "object" ? p[lang] : String(p);
   });
+}
+
+/** A code with its parameters and what it rests on (said after it): a refusal, a finding. */
+export type SaidWhy = Said & { because?: SaidWhy | undefined };
+
+/** Pure: what a code says in `lang`, followed by what it rests on. */
+export function sayWhy(s: SaidWhy, lang: Lang): string {
+  const text = say(s, lang);
+  if (!s.because) return text;
+  return `${text}${lang === "zh" ? "：" : ": "}${sayWhy(s.because, lang)}`;
 }
 
 /** Pure: what a code with its parameters says, in both languages. */

@@ -1,4 +1,5 @@
 import { EVENTS_ROOT, parseEventSubject, SEAL_HEADER, STREAMS } from "@liandong/contracts";
+import { say } from "@liandong/domain";
 import {
   AggregateLog,
   type AheadVerdict,
@@ -215,7 +216,10 @@ export async function office(
     const take = async (c: { seq: number; subject: string; bytes: Uint8Array }) => {
       const v = verifiedCheckpoint(seals, c.subject, c.bytes);
       if (!v.ok) {
-        logger.error({ seq: c.seq, problem: v.problem }, "checkpoint does not verify");
+        logger.error(
+          { seq: c.seq, code: v.problem.code, problem: say(v.problem, "zh") },
+          "checkpoint does not verify",
+        );
         return;
       }
       sealedAhead.add(v.county, v.checkpoint.agency, v.checkpoint.hashes);

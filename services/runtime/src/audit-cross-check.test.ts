@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sayWhy } from "@liandong/domain";
 import { createUser } from "@nats-io/nkeys";
 import { describe, expect, it } from "vitest";
 import { crossCheck } from "./audit-cross-check.ts";
@@ -93,9 +94,11 @@ describe("crossCheck across two exports taken at two moments", () => {
         kind: "forged",
         agency: "health",
         seq: 2,
-        detail: expect.stringContaining(`${GANZHOU}'s log never sent`),
+        code: "audit.never-sent",
+        because: { code: "audit.sent-before-later" },
       }),
     ]);
+    expect(sayWhy(r.findings[0]!, "en")).toContain(`${GANZHOU}'s log never sent`);
     // Only the two sent after the export are pending.
     expect(r.pending.map((e) => e.seq)).toEqual([5, 6]);
   });
@@ -123,9 +126,11 @@ describe("crossCheck across two exports taken at two moments", () => {
       },
       { keys },
     );
-    expect(r.findings.map((f) => [f.kind, f.seq, f.detail.split(": ")[1]])).toEqual([
-      ["forged", 7, "未经 health 的发布者封印（no Liandong-Seal header）"],
-      ["forged", 8, `封印与县 ${GANZHOU} health 的公钥不符（seal does not verify）`],
+    expect(
+      r.findings.map((f) => [f.kind, f.seq, f.because?.code, sayWhy(f.because!, "zh")]),
+    ).toEqual([
+      ["forged", 7, "seal.missing", "未经卫生健康部门的发布者封印（没有 Liandong-Seal 消息头）"],
+      ["forged", 8, "seal.not-verified", `封印与甘州区（${GANZHOU}）卫生健康部门的公钥不符`],
     ]);
     expect(r.pending.map((e) => e.seq)).toEqual([5, 6]);
     // Without Ganzhou's keys nothing can be held pending.
@@ -144,7 +149,8 @@ describe("crossCheck across two exports taken at two moments", () => {
       ["forged", 5],
       ["forged", 6],
     ]);
-    expect(r.findings[0]!.detail).toContain(`before ${GANZHOU}'s log was read`);
+    expect(r.findings[0]!.because?.code).toBe("audit.sent-before-read");
+    expect(sayWhy(r.findings[0]!, "en")).toContain(`before county ${GANZHOU}'s log was read`);
     // Within the clocks' skew of the read, it may still have been in flight.
     const close = { [GANZHOU]: new Date(T0 + 6 * 60_000 + CLOCK_SKEW_MS - 1).toISOString() };
     expect(

@@ -1,17 +1,22 @@
-import type { CrossBorderEvent, Finding, VerifyReport } from "./audit-verify.ts";
+import { agencyLabel, countyLabel, type Label } from "@liandong/contracts";
+import { type SaidWhy, said } from "@liandong/domain";
+import { type CrossBorderEvent, type Finding, saidOf, type VerifyReport } from "./audit-verify.ts";
 import { writtenAfterRead } from "./log-reach.ts";
 import { sealProblem } from "./seal.ts";
+
+/** A time not known, as a finding's parameter. */
+const UNKNOWN_TIME: Label = { zh: "未知时间", en: "an unknown time" };
 
 /**
  * A neighbour's event that one county's log holds and the sender's log does not reach yet: sent
  * after the sender's log was read (an export is taken at one moment, the other county's at
  * another), so not yet comparable. Not a finding: read the sender's log again to compare it.
  */
-export type PendingEvent = CrossBorderEvent & {
-  /** The county whose log holds it. */
-  heldBy: string;
-  detail: string;
-};
+export type PendingEvent = CrossBorderEvent &
+  SaidWhy & {
+    /** The county whose log holds it. */
+    heldBy: string;
+  };
 
 export type CrossCheck = {
   /** Events one county holds that the other's log never sent. */
@@ -57,44 +62,64 @@ export function crossCheck(
     });
     r.foreign.forEach((e, i) => {
       if (!(e.county in reports) || wasSent(e)) return;
-      const never = `county ${county} holds an event of ${e.county} that ${e.county}'s log never sent`;
+      const never = said("audit.never-sent", {
+        holder: countyLabel(county),
+        county: countyLabel(e.county),
+      });
       if (i < (lastSent.get(e.county) ?? -1)) {
         findings.push({
           kind: "forged",
           agency: e.agency,
           seq: e.seq,
-          detail: `${never} (its log holds what was sent after it)`,
+          ...never,
+          because: said("audit.sent-before-later"),
         });
         return;
       }
       const reach = { lastSeq: reports[e.county]!.lastSeq, takenAt: opts.takenAt?.[e.county] };
-      const problem = !writtenAfterRead(e.time, reach)
-        ? `sent at ${e.time ?? "an unknown time"}, before ${e.county}'s log was read (${reach.takenAt})`
-        : e.subject === undefined
-          ? "its subject is not known"
-          : sealProblem(
-              (c, a) => keys[c]?.[a],
-              { county: e.county, agency: e.agency },
-              e.subject,
-              new Uint8Array(),
-              e.seal,
-              e.hash,
-            );
+      const problem = notPending(e, reach, keys);
       if (problem) {
-        findings.push({
-          kind: "forged",
-          agency: e.agency,
-          seq: e.seq,
-          detail: `${never}: ${problem}`,
-        });
+        findings.push({ kind: "forged", agency: e.agency, seq: e.seq, ...never, because: problem });
         return;
       }
       pending.push({
         ...e,
         heldBy: county,
-        detail: `sealed by ${e.county} ${e.agency}, sent after ${e.county}'s log ends (stream sequence ${reports[e.county]!.lastSeq})`,
+        ...said("audit.sent-late", {
+          county: countyLabel(e.county),
+          agency: agencyLabel(e.agency),
+          seq: reports[e.county]!.lastSeq,
+        }),
       });
     });
   }
   return { findings, pending };
+}
+
+/**
+ * Why an event its sender's log does not hold cannot have been sent after that log was read:
+ * stamped before it was read, its subject not known, or not sealed by its agency. Undefined when
+ * it may have been (pending).
+ */
+function notPending(
+  e: CrossBorderEvent,
+  reach: { lastSeq: number; takenAt: string | undefined },
+  keys: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): SaidWhy | undefined {
+  if (!writtenAfterRead(e.time, reach))
+    return said("audit.sent-before-read", {
+      time: e.time ?? UNKNOWN_TIME,
+      county: countyLabel(e.county),
+      takenAt: reach.takenAt ?? UNKNOWN_TIME,
+    });
+  if (e.subject === undefined) return said("audit.subject-unknown");
+  const sealed = sealProblem(
+    (c, a) => keys[c]?.[a],
+    { county: e.county, agency: e.agency },
+    e.subject,
+    new Uint8Array(),
+    e.seal,
+    e.hash,
+  );
+  return sealed && saidOf(sealed);
 }

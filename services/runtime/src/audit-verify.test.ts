@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { checkpointSigningText } from "@liandong/contracts";
+import { sayWhy } from "@liandong/domain";
 import { createUser } from "@nats-io/nkeys";
 import { describe, expect, it } from "vitest";
 import { type LogEntry, LogVerifier } from "./audit-verify.ts";
@@ -153,7 +154,8 @@ describe("LogVerifier", () => {
       position: 5,
       eventId: idOf(log[next - 1]!),
     });
-    expect(report.findings[0]!.detail).toContain(sha256Hex(removed[0]!.bytes).slice(0, 32));
+    expect(report.findings[0]!.code).toBe("audit.removed-before");
+    expect(sayWhy(report.findings[0]!, "en")).toContain(sha256Hex(removed[0]!.bytes).slice(0, 32));
     expect(report.findings).toHaveLength(1);
   });
 
@@ -214,7 +216,8 @@ describe("LogVerifier", () => {
       eventId: idOf(log[log.length - 2]!),
     });
     expect(report.findings[1]).toMatchObject({ kind: "forged", seq: log.length });
-    expect(report.findings[1]!.detail).toContain(intruder.publicKey);
+    expect(report.findings[1]!.code).toBe("checkpoint.other-key");
+    expect(sayWhy(report.findings[1]!, "en")).toContain(intruder.publicKey);
   });
 
   it("names a replayed event", () => {

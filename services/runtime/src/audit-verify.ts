@@ -1,15 +1,17 @@
 import {
   AuditCheckpoint,
-  checkpointSigningText,
+  agencyLabel,
+  countyLabel,
   EVENTS_ROOT,
+  type Label,
   SHARED_ACROSS_KINDS,
 } from "@liandong/contracts";
+import { type SaidWhy, said } from "@liandong/domain";
 import { z } from "zod";
 import { type ChainHead, headInChain, type KnownHead } from "./audit-witness.ts";
 import { sha256Hex } from "./hash.ts";
 import { claimedPrev, indexOfPrev, UNREADABLE } from "./hash-chain.ts";
-import { type SealKeys, sealProblem } from "./seal.ts";
-import { verifySignature } from "./signing.ts";
+import { checkpointProblem, type SealKeys, sealProblem } from "./seal.ts";
 
 /**
  * One stored message of a county's EVENTS log, in stream order; `seal`: its `Liandong-Seal`
@@ -46,8 +48,12 @@ export type FindingKind =
   /** The log holds, where a known head stands, another checkpoint: a second history. */
   | "forked";
 
-/** What is wrong, and where: the stream sequence and event id of the first bad event. */
-export type Finding = {
+/**
+ * What is wrong, and where: the stream sequence and event id of the first bad event. Why, as the
+ * catalogue says it (`REFUSALS`: its code, its parameters, what it rests on), in the reader's
+ * language where it is shown (`sayWhy`).
+ */
+export type Finding = SaidWhy & {
   kind: FindingKind;
   agency: string;
   /** Stream sequence of the event named (for a removal: of the event that follows the gap). */
@@ -55,8 +61,11 @@ export type Finding = {
   eventId?: string | undefined;
   /** Position in the agency's chain, where known. */
   position?: number | undefined;
-  detail: string;
 };
+
+/** No event (a link to nothing, an aggregate with none before), as a finding's parameter. */
+const NOTHING: Label = { zh: "（无）", en: "nothing" };
+const NONE: Label = { zh: "（无）", en: "none" };
 
 export type AgencySummary = { events: number; sealed: number; checkpoints: number };
 
@@ -264,7 +273,10 @@ type Tail = {
 type AgencyLog = {
   observed: ObservedLog;
   checkpoints: SignedCheckpoint[];
+  /** Checkpoints that are not the agency's, each named. */
   invalid: Finding[];
+  /** The hashes those checkpoints claim to seal: as forged as they are, unless a valid one seals them. */
+  forgedClaims: string[];
   tail: Tail;
   /**
    * Whether every valid checkpoint so far sealed, from where the one before ended, exactly the
@@ -565,6 +577,7 @@ export class LogVerifier {
         observed: new ObservedLog(),
         checkpoints: [],
         invalid: [],
+        forgedClaims: [],
         tail: { seq: [], seal: [], subject: [], bytes: [], n: 0 },
         inOrder: true,
         sealedTo: 0,
@@ -596,7 +609,7 @@ export class LogVerifier {
         kind: "unreadable",
         agency: "",
         seq: entry.seq,
-        detail: `subject ${subject} is not an event subject`,
+        ...said("audit.not-event-subject", { subject }),
       });
       return;
     }
@@ -617,7 +630,10 @@ export class LogVerifier {
         agency,
         seq: entry.seq,
         eventId: eventIdOf(buf),
-        detail: `claims county ${county}, neither ${this.#county} nor a neighbour of it`,
+        ...said("audit.foreign-county", {
+          county: countyLabel(county),
+          own: countyLabel(this.#county ?? ""),
+        }),
       });
       return;
     }
@@ -630,7 +646,10 @@ export class LogVerifier {
         agency,
         seq: entry.seq,
         eventId: eventIdOf(buf),
-        detail: `its envelope names another county or agency than its subject (${county} ${agency})`,
+        ...said("audit.identity-mismatch", {
+          county: countyLabel(county),
+          agency: agencyLabel(agency),
+        }),
       });
     if (p.elsewhere && !p.shared) {
       // A neighbour's copy of an aggregate it alone writes (a lead shared across the line): its
@@ -679,7 +698,7 @@ export class LogVerifier {
           agency,
           seq: entry.seq,
           eventId: eventIdOf(buf),
-          detail: "not a readable event",
+          ...said("audit.unreadable"),
         });
       } else {
         if (claimed !== (expected ?? null))
@@ -824,22 +843,16 @@ export class LogVerifier {
         agency,
         seq: entry.seq,
         eventId: id,
-        detail: `checkpoint: ${String(err).slice(0, 200)}`,
+        ...said("checkpoint.unreadable", { error: String(err).slice(0, 200) }),
       });
       return;
     }
-    const expectedKey = this.#keys[agency];
-    const text = checkpointSigningText(this.#county ?? county, cp, prev);
-    const problem =
-      cp.agency !== agency
-        ? `checkpoint names ${cp.agency} but stands under ${agency}`
-        : expectedKey === undefined
-          ? `no public key for ${agency}`
-          : cp.key !== expectedKey
-            ? `signed with key ${cp.key}, not ${agency}'s ${expectedKey}`
-            : !verifySignature(expectedKey, text, cp.signature)
-              ? `signature does not verify with ${agency}'s key`
-              : undefined;
+    const problem = checkpointProblem(cp, {
+      county: this.#county ?? county,
+      agency,
+      key: this.#keys[agency],
+      prev,
+    });
     if (problem) {
       log.invalid.push({
         kind: "forged",
@@ -847,11 +860,10 @@ export class LogVerifier {
         seq: entry.seq,
         eventId: id,
         position: cp.index,
-        detail: problem,
+        ...problem,
       });
       // The events it claims to seal are as forged as it is, unless a valid checkpoint seals them.
-      for (const hash of cp.hashes)
-        log.invalid.push({ kind: "forged", agency, seq: -1, detail: hash });
+      for (const hash of cp.hashes) log.forgedClaims.push(hash);
       return;
     }
     const size = cp.hashes.length;
@@ -894,7 +906,10 @@ export class LogVerifier {
         agency: b.agency,
         seq: b.seq,
         eventId: b.id,
-        detail: `links to ${b.claimed || "nothing"}, but the aggregate's previous event is ${b.expected || "none"}`,
+        ...said("audit.broken-link", {
+          claimed: b.claimed || NOTHING,
+          expected: b.expected || NONE,
+        }),
       });
     }
     findings.sort((a, b) => a.seq - b.seq);
@@ -956,10 +971,12 @@ export class LogVerifier {
                 agency,
                 seq: log.observed.seq[i]!,
                 eventId: log.observed.id(i),
-                detail:
-                  h1 === h2
-                    ? `the same event was already stored at stream sequence ${first.seq[j]}`
-                    : `event id already stored at stream sequence ${first.seq[j]} (${logs[m]![0]}), with other content`,
+                ...(h1 === h2
+                  ? said("audit.replayed-at-seq", { seq: first.seq[j]! })
+                  : said("audit.duplicate-id", {
+                      seq: first.seq[j]!,
+                      agency: agencyLabel(logs[m]![0]),
+                    })),
               });
             }
             break;
@@ -975,7 +992,7 @@ export class LogVerifier {
    * latest events) is missing or does not verify. Undefined when it verifies, or when the
    * log came without seals (an event too far back to have its seal kept is not judged).
    */
-  #tailSeal(agency: string, tail: Tail, seq: number): string | undefined {
+  #tailSeal(agency: string, tail: Tail, seq: number): SaidWhy | undefined {
     const from = Math.max(0, tail.n - TAIL);
     for (let k = tail.n - 1; k >= from; k--) {
       const slot = k % TAIL;
@@ -984,7 +1001,14 @@ export class LogVerifier {
       const keys: SealKeys = (c, a) => (c === county ? this.#keys[a] : undefined);
       const seal = tail.seal[slot];
       if (seal === undefined && !this.#sealsGiven) return undefined;
-      return sealProblem(keys, { county, agency }, tail.subject[slot]!, tail.bytes[slot]!, seal);
+      const problem = sealProblem(
+        keys,
+        { county, agency },
+        tail.subject[slot]!,
+        tail.bytes[slot]!,
+        seal,
+      );
+      return problem && saidOf(problem);
     }
     return undefined;
   }
@@ -1003,7 +1027,12 @@ export class LogVerifier {
         agency,
         seq: (log.observed.seq.at(-1) ?? 0) + 1,
         position: size,
-        detail: `the log seals ${size} of ${agency}'s events; a head known from elsewhere seals ${head.size} (checkpoint ${head.checkpoint})`,
+        ...said("audit.truncated", {
+          size,
+          agency: agencyLabel(agency),
+          known: head.size,
+          checkpoint: head.checkpoint,
+        }),
       });
     } else if (v.verdict === "forked")
       findings.push({
@@ -1011,7 +1040,7 @@ export class LogVerifier {
         agency,
         seq: v.at.seq,
         position: head.size,
-        detail: `the checkpoint sealing up to ${head.size} is not the one known from elsewhere (${head.checkpoint})`,
+        ...said("audit.forked", { size: head.size, checkpoint: head.checkpoint }),
       });
     // `unaligned` (no checkpoint ends there): a checkpoint is missing, named as such.
   }
@@ -1050,7 +1079,7 @@ export class LogVerifier {
           agency,
           seq: cp.seq,
           position: S.length,
-          detail: `the checkpoint sealing positions ${S.length}–${cp.index - 1} is not in the log`,
+          ...said("audit.missing-checkpoint", { from: S.length, to: cp.index - 1 }),
         });
         // The next checkpoint links to the missing one: that is this finding, not another.
         involved.add(cp.hash.slice(0, 32));
@@ -1066,13 +1095,13 @@ export class LogVerifier {
               agency,
               seq: cp.seq,
               position: at,
-              detail: `a second checkpoint seals position ${at} differently`,
+              ...said("audit.sealed-twice", { position: at }),
             });
         } else S.push(h);
       }
     }
-    const forgedClaims = new Set(log.invalid.filter((f) => f.seq === -1).map((f) => f.detail));
-    for (const f of log.invalid) if (f.seq !== -1) findings.push(f);
+    const forgedClaims = new Set(log.forgedClaims);
+    for (const f of log.invalid) findings.push(f);
 
     this.#againstKnownHead(agency, log, S.length, findings);
     // The common case, cheaply: what is stored is exactly what was sealed.
@@ -1103,9 +1132,9 @@ export class LogVerifier {
       h !== null && (posO.get(h) ?? []).some((k) => k > i);
     const used = new Uint8Array(S.length);
     const seenIds = new Set<string>();
-    const flag = (kind: FindingKind, o: Observed, position: number | undefined, detail: string) => {
+    const flag = (kind: FindingKind, o: Observed, position: number | undefined, why: SaidWhy) => {
       involved.add(o.h);
-      findings.push({ kind, agency, seq: o.seq, eventId: o.id, position, detail });
+      findings.push({ kind, agency, seq: o.seq, eventId: o.id, position, ...why });
     };
     let j = 0;
     for (let i = 0; i < O.length; i++) {
@@ -1115,7 +1144,7 @@ export class LogVerifier {
       const firstTimeId = !seenIds.has(o.id);
       seenIds.add(o.id);
       if (at !== undefined && used[at]) {
-        flag("replayed", o, at, `the same event was already stored at chain position ${at}`);
+        flag("replayed", o, at, said("audit.replayed-at-position", { position: at }));
         continue;
       }
       if (at === j || (at !== undefined && S[j] === null)) {
@@ -1129,7 +1158,7 @@ export class LogVerifier {
       }
       if (at !== undefined && at > j) {
         if (laterInO(S[j]!, i)) {
-          flag("reordered", o, at, `sealed at position ${at}, stored before position ${j}`);
+          flag("reordered", o, at, said("audit.reordered", { at, before: j }));
           involved.add(S[j]!);
           used[at] = 1;
           continue;
@@ -1144,7 +1173,7 @@ export class LogVerifier {
             seq: o.seq,
             eventId: o.id,
             position: k,
-            detail: `the event sealed at position ${k} (hash ${S[k]}) is missing before this one`,
+            ...said("audit.removed-before", { position: k, hash: S[k]! }),
           });
         }
         used[at] = 1;
@@ -1152,16 +1181,11 @@ export class LogVerifier {
       }
       // Not sealed by any valid checkpoint.
       if (!firstTimeId) {
-        flag("replayed", o, undefined, "an event with this id was already stored");
+        flag("replayed", o, undefined, said("audit.replayed-id"));
         continue;
       }
       if (forgedClaims.has(o.h)) {
-        flag(
-          "forged",
-          o,
-          undefined,
-          "sealed only by a checkpoint that does not verify with the agency's key",
-        );
+        flag("forged", o, undefined, said("audit.forged-checkpoint-only"));
         continue;
       }
       if (j < S.length) {
@@ -1175,15 +1199,15 @@ export class LogVerifier {
         ) {
           involved.add(expected);
           used[j] = 1;
-          flag(
-            "changed",
-            o,
-            j,
-            `content differs from what was sealed at position ${j} (hash ${expected})`,
-          );
+          flag("changed", o, j, said("audit.changed", { position: j, hash: expected }));
           continue;
         }
-        flag("not-published-by-agency", o, undefined, `not in ${agency}'s signed chain`);
+        flag(
+          "not-published-by-agency",
+          o,
+          undefined,
+          said("audit.not-in-chain", { agency: agencyLabel(agency) }),
+        );
         continue;
       }
       involved.add(o.h);
@@ -1198,7 +1222,7 @@ export class LogVerifier {
         agency,
         seq: o.seq,
         eventId: o.id,
-        detail: "after the last checkpoint",
+        ...said("audit.unsealed"),
       });
     }
     const last = O[O.length - 1];
@@ -1210,12 +1234,19 @@ export class LogVerifier {
         agency,
         seq: last ? last.seq + 1 : 0,
         position: k,
-        detail: `the event sealed at position ${k} (hash ${S[k]}) is missing`,
+        ...said("audit.removed", { position: k, hash: S[k]! }),
       });
     }
     return S.length;
   }
 }
+
+/** What a refusal says (its code and parameters), without the kind of refusal it is. */
+export const saidOf = (r: SaidWhy): SaidWhy => ({
+  code: r.code,
+  ...(r.params ? { params: r.params } : {}),
+  ...(r.because ? { because: saidOf(r.because) } : {}),
+});
 
 function chainOf(log: AgencyLog): ChainHead[] {
   return log.checkpoints

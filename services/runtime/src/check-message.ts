@@ -4,6 +4,7 @@
  * rebuild's checking thread (`check-worker.ts`) loads only what it runs.
  */
 import { type BusEvent, eventSubject, parseEvent } from "@liandong/contracts";
+import { say } from "@liandong/domain/refusals";
 import { type SealKeys, sealProblem } from "./seal.ts";
 
 const decoder = new TextDecoder();
@@ -11,7 +12,10 @@ const decoder = new TextDecoder();
 /** The dead-letter reason (and verify's finding) for an event its claimed publisher did not seal. */
 export const NOT_PUBLISHED_BY_AGENCY = "not-published-by-agency";
 
-export type Verdict = { ok: true; event: BusEvent } | { ok: false; reason: string; detail: string };
+/** `refusal`: the catalogue's code of why, when it has one (a seal: `seal.*`). */
+export type Verdict =
+  | { ok: true; event: BusEvent }
+  | { ok: false; reason: string; detail: string; refusal?: string };
 
 /**
  * Decodes and validates one message, and checks its three witnesses: the envelope's county and
@@ -70,7 +74,13 @@ export function checkParsed(
   }
   if (keys) {
     const problem = sealProblem(keys, e, subject, data, seal, hash);
-    if (problem) return { ok: false, reason: NOT_PUBLISHED_BY_AGENCY, detail: problem };
+    if (problem)
+      return {
+        ok: false,
+        reason: NOT_PUBLISHED_BY_AGENCY,
+        detail: say(problem, "zh"),
+        refusal: problem.code,
+      };
   }
   return { ok: true, event: e };
 }

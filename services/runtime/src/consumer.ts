@@ -243,7 +243,7 @@ export async function handleDelivery(
     deps.seals ? deliveryHash(delivery) : undefined,
   );
   if (!verdict.ok) {
-    await deadLetter(deps, spec, m, delivery, verdict.reason, verdict.detail);
+    await deadLetter(deps, spec, m, delivery, verdict.reason, verdict.detail, verdict.refusal);
     return;
   }
   try {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { eventSealText, eventsSealText } from "@liandong/contracts";
+import { refusalMessage } from "@liandong/domain";
 import { createUser } from "@nats-io/nkeys";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -19,18 +20,38 @@ describe("an event's seal", () => {
   it("verifies with its agency's key over its subject and bytes, and nothing else", () => {
     const seal = sealOf(signer, subject, sha256Hex(bytes));
     expect(sealProblem(keys, e, subject, bytes, seal)).toBeUndefined();
-    expect(sealProblem(keys, e, subject.replace(".x.", ".y."), bytes, seal)).toMatch(
-      /does not verify/,
+    expect(sealProblem(keys, e, subject.replace(".x.", ".y."), bytes, seal)).toMatchObject({
+      code: "seal.not-verified",
+    });
+    expect(sealProblem(keys, e, subject, new TextEncoder().encode("{}"), seal)).toMatchObject({
+      code: "seal.not-verified",
+    });
+    expect(
+      sealProblem(keys, e, subject, bytes, sealOf(other, subject, sha256Hex(bytes))),
+    ).toMatchObject({ code: "seal.not-verified" });
+    expect(sealProblem(keys, e, subject, bytes, undefined)).toMatchObject({ code: "seal.missing" });
+    expect(sealProblem(keys, { ...e, agency: "commerce" }, subject, bytes, seal)).toMatchObject({
+      code: "seal.no-key",
+    });
+  });
+
+  it("says why by the catalogue's code, the county and agency by name in Chinese, by code in English", () => {
+    const forged = sealProblem(keys, e, subject, bytes, sealOf(other, subject, sha256Hex(bytes)));
+    expect(forged).toMatchObject({ refused: "forbidden", code: "seal.not-verified" });
+    expect(refusalMessage(forged!)).toBe("封印与阳东县（441723）卫生健康部门的公钥不符");
+    expect(refusalMessage(forged!, "en")).toBe(
+      "the seal does not verify with the key of health of county 441723",
     );
-    expect(sealProblem(keys, e, subject, new TextEncoder().encode("{}"), seal)).toMatch(
-      /does not verify/,
+    const unsealed = sealProblem(keys, e, subject, bytes, undefined)!;
+    expect(refusalMessage(unsealed)).toBe(
+      "未经卫生健康部门的发布者封印（没有 Liandong-Seal 消息头）",
     );
-    expect(sealProblem(keys, e, subject, bytes, sealOf(other, subject, sha256Hex(bytes)))).toMatch(
-      /does not verify/,
+    const unknown = sealProblem(keys, { ...e, agency: "commerce" }, subject, bytes, "x")!;
+    expect(refusalMessage(unknown)).toBe(
+      "不知道阳东县（441723）工商行政管理部门（市场监管）的公钥",
     );
-    expect(sealProblem(keys, e, subject, bytes, undefined)).toMatch(/no Liandong-Seal/);
-    expect(sealProblem(keys, { ...e, agency: "commerce" }, subject, bytes, seal)).toMatch(
-      /no public key/,
+    expect(refusalMessage(unknown, "en")).toBe(
+      "no public key is known for commerce of county 441723",
     );
   });
 });

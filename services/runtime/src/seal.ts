@@ -1,11 +1,16 @@
 import { hash as oneShot } from "node:crypto";
 import {
   AuditCheckpoint,
+  agencyLabel,
   type CountyConfig,
   checkpointSigningText,
+  countyLabel,
   eventSealText,
   eventsSealText,
 } from "@liandong/contracts";
+import type { Refusal } from "@liandong/domain";
+// The catalogue alone (not the whole domain): a rebuild's checking thread loads this file.
+import { type Said, said } from "@liandong/domain/refusals";
 import { sha256Hex } from "./hash.ts";
 import type { Signer } from "./signing.ts";
 import { verifySignature } from "./signing.ts";
@@ -197,7 +202,10 @@ export function sealVerifies(
   return true;
 }
 
-/** Why an event is not its claimed publisher's: undefined when its seal verifies. */
+/**
+ * Why an event is not its claimed publisher's (a refusal of the catalogue: `seal.*`, its county
+ * and agency named as a person reads them): undefined when its seal verifies.
+ */
 export function sealProblem(
   keys: SealKeys,
   e: { county: string; agency: string },
@@ -205,13 +213,24 @@ export function sealProblem(
   bytes: Uint8Array,
   seal: string | undefined,
   hash?: string,
-): string | undefined {
+): Refusal | undefined {
   const key = keys(e.county, e.agency);
-  if (key === undefined) return `不知道县 ${e.county} ${e.agency} 的公钥（no public key）`;
-  if (!seal) return `未经 ${e.agency} 的发布者封印（no Liandong-Seal header）`;
+  if (key === undefined)
+    return {
+      refused: "forbidden",
+      ...said("seal.no-key", { county: countyLabel(e.county), agency: agencyLabel(e.agency) }),
+    };
+  if (!seal)
+    return { refused: "forbidden", ...said("seal.missing", { agency: agencyLabel(e.agency) }) };
   return sealVerifies(key, subject, hash ?? sha256Hex(bytes), seal)
     ? undefined
-    : `封印与县 ${e.county} ${e.agency} 的公钥不符（seal does not verify）`;
+    : {
+        refused: "forbidden",
+        ...said("seal.not-verified", {
+          county: countyLabel(e.county),
+          agency: agencyLabel(e.agency),
+        }),
+      };
 }
 
 /** How far past the next sealed event an event is looked for (events gone from the log). */
@@ -306,13 +325,13 @@ export class SealedAhead {
 
 /**
  * A checkpoint as stored (its envelope's bytes under `subject`), verified with its agency's key:
- * the checkpoint, or why it is not one of that agency's.
+ * the checkpoint, or why it is not one of that agency's (the catalogue's `checkpoint.*`).
  */
 export function verifiedCheckpoint(
   keys: SealKeys,
   subject: string,
   bytes: Uint8Array,
-): { ok: true; county: string; checkpoint: AuditCheckpoint } | { ok: false; problem: string } {
+): { ok: true; county: string; checkpoint: AuditCheckpoint } | { ok: false; problem: Said } {
   const [, , county = "", agency = ""] = subject.split(".");
   let checkpoint: AuditCheckpoint;
   let prev: string | null;
@@ -324,18 +343,42 @@ export function verifiedCheckpoint(
     checkpoint = AuditCheckpoint.parse(envelope.data);
     prev = envelope.prev;
   } catch (err) {
-    return { ok: false, problem: `unreadable checkpoint: ${String(err).slice(0, 200)}` };
-  }
-  const key = keys(county, agency);
-  if (checkpoint.agency !== agency)
     return {
       ok: false,
-      problem: `checkpoint names ${checkpoint.agency} but stands under ${agency}`,
+      problem: said("checkpoint.unreadable", { error: String(err).slice(0, 200) }),
     };
-  if (key === undefined) return { ok: false, problem: `no public key for ${county} ${agency}` };
+  }
+  const key = keys(county, agency);
+  const problem = checkpointProblem(checkpoint, { county, agency, key, prev });
+  return problem ? { ok: false, problem } : { ok: true, county, checkpoint };
+}
+
+/**
+ * Why a checkpoint standing under `county`'s `agency` is not that agency's: it names another, no
+ * key is known for it (`key`), another key signed it, or its signature does not verify.
+ * Undefined when it is the agency's.
+ */
+export function checkpointProblem(
+  checkpoint: AuditCheckpoint,
+  at: { county: string; agency: string; key: string | undefined; prev: string | null },
+): Said | undefined {
+  const { county, agency, key } = at;
+  if (checkpoint.agency !== agency)
+    return said("checkpoint.other-agency", {
+      named: agencyLabel(checkpoint.agency),
+      agency: agencyLabel(agency),
+    });
+  if (key === undefined)
+    return said("seal.no-key", { county: countyLabel(county), agency: agencyLabel(agency) });
   if (checkpoint.key !== key)
-    return { ok: false, problem: `signed with key ${checkpoint.key}, not ${agency}'s ${key}` };
-  if (!verifySignature(key, checkpointSigningText(county, checkpoint, prev), checkpoint.signature))
-    return { ok: false, problem: `signature does not verify with ${agency}'s key` };
-  return { ok: true, county, checkpoint };
+    return said("checkpoint.other-key", {
+      key: checkpoint.key,
+      agency: agencyLabel(agency),
+      expected: key,
+    });
+  if (
+    !verifySignature(key, checkpointSigningText(county, checkpoint, at.prev), checkpoint.signature)
+  )
+    return said("checkpoint.signature", { agency: agencyLabel(agency) });
+  return undefined;
 }
