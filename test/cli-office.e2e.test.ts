@@ -112,6 +112,17 @@ it("trail: a referral's record, its holder and whose step is due, as the parties
   // The same as the sender's own record of it.
   const own = await fp.get<{ holder: string; awaiting?: string }>(`/referrals/${id}`);
   expect([own.body.holder, own.body.awaiting]).toEqual(["health", "health"]);
+  // A withdrawal too late: refused, on the trail; its reason in Chinese, in English when asked.
+  expect((await fp.post(`/referrals/${id}/withdrawal`, { reason: "误报" })).status).toBe(409);
+  const refused = await eventually(async () => {
+    const r = await run(args);
+    return r.out.includes("被拒绝的操作") ? r : undefined;
+  });
+  expect(refused.out).toContain("理由：该移交已接收");
+  const english = await run([...args, "--lang", "en"]);
+  expect(english.code, english.out).toBe(0);
+  expect(english.out).toContain("Status: Accepted  Holder: health  Step due from: health");
+  expect(english.out).toContain("Reason: referral is accepted");
 });
 
 it("trail: the office's problem, in Chinese, when there is nothing to show", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { EvidenceRef, LeadFacts } from "./lead.ts";
+import { SaidParams } from "./said.ts";
 
 /** What a referral hands over: a lead or a case. */
 export const ReferralSubject = z.object({ kind: z.enum(["lead", "case"]), id: z.uuid() });
@@ -90,6 +91,12 @@ export const AttemptRefused = z.object({
   message: z.string().max(1000),
   /** The domain's code of the refusal (its catalogue `REFUSALS`), stable whatever the words. */
   code: z.string().max(80).optional(),
+  /**
+   * The code's parameters, when `message` is exactly what the code says with them (present, if
+   * empty, for a code without any): the trail says it in its reader's language. Absent on older
+   * records, and where the refusal rests on another: their `message` is shown as it is.
+   */
+  params: SaidParams.optional(),
   /** The referral's status when the step was refused. */
   statusSeen: z.string().max(40),
 });

@@ -31,5 +31,6 @@ export * from "./match.ts";
 export * from "./officer-role.ts";
 export * from "./parse-event.ts";
 export * from "./problem.ts";
+export * from "./said.ts";
 export * from "./subjects.ts";
 export * from "./text.ts";

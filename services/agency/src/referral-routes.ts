@@ -183,6 +183,8 @@ export function referralDesk(deps: ReferralDeskDeps): ReferralDesk {
           refused: refusal.refused,
           message: refusalMessage(refusal).slice(0, 1000),
           code: refusal.code,
+          // What the code says with these is the message, unless it rests on another refusal.
+          ...(refusal.because ? {} : { params: refusal.params ?? {} }),
           statusSeen: view.status,
         },
       });

@@ -430,9 +430,11 @@ async function trailCommand(
   const token = typeof values.token === "string" ? values.token : process.env.LIANDONG_TOKEN;
   if (!token) throw new UsageError("需要 --token 令牌（或环境变量 LIANDONG_TOKEN）");
   const id = await resolveId(values.office, token, kind, given);
+  const lang = langOf(values);
+  const zh = lang === "zh";
   const trail = await answer(
     `${values.office}/trail/${kind}/${id}`,
-    officeClient(values.office, token).GET("/trail/{kind}/{id}", {
+    officeClient(values.office, token, lang).GET("/trail/{kind}/{id}", {
       params: { path: { kind: aggregate.data, id } },
     }),
   );
@@ -440,31 +442,39 @@ async function trailCommand(
     process.stdout.write(`${JSON.stringify(trail, null, 2)}\n`);
     return trail.verification.ok ? 0 : 1;
   }
-  const lines = [`留痕 ${trail.aggregate.kind} ${trail.aggregate.id}（时间为北京时间）`];
+  const lines = [
+    zh
+      ? `留痕 ${trail.aggregate.kind} ${trail.aggregate.id}（时间为北京时间）`
+      : `Trail of ${trail.aggregate.kind} ${trail.aggregate.id} (times in Beijing time)`,
+  ];
+  const colon = zh ? "：" : ": ";
   const r = trail.referral;
   if (r) {
     const party = (agency: string, county?: string) =>
-      `${agencyName(agency)}${county ? `（${county}）` : ""}`;
+      `${agencyName(agency, lang)}${county ? (zh ? `（${county}）` : ` (${county})`) : ""}`;
+    const gap = zh ? "　" : "  ";
     lines.push(
-      `  ${word("status")}：${REFERRAL_STATUS_LABELS[r.status].zh}　${word("holder")}：${party(r.holder, r.holderCounty)}　${word("awaiting")}：${r.awaiting ? party(r.awaiting, r.awaitingCounty) : "—"}`,
+      `  ${word("status", lang)}${colon}${REFERRAL_STATUS_LABELS[r.status][lang]}${gap}${word("holder", lang)}${colon}${party(r.holder, r.holderCounty)}${gap}${word("awaiting", lang)}${colon}${r.awaiting ? party(r.awaiting, r.awaitingCounty) : "—"}`,
     );
   }
   lines.push(
-    `  #    ${word("when")}                 ${word("what")}　　　　　　 ${word("agency")} → ${word("to")}（${word("who")}）  ${word("reason")}`,
+    zh
+      ? `  #    ${word("when")}                 ${word("what")}　　　　　　 ${word("agency")} → ${word("to")}（${word("who")}）  ${word("reason")}`
+      : `  #    ${word("when", lang)}                 ${word("what", lang)}             ${word("agency", lang)} → ${word("to", lang)} (${word("who", lang)})  ${word("reason", lang)}`,
   );
   for (const s of trail.steps) {
     const what = s.refused
-      ? `${stepName(s.type)}（${refusalKindLabel(s.refused)}）`
-      : stepName(s.type);
+      ? `${stepName(s.type, lang)}${zh ? `（${refusalKindLabel(s.refused)}）` : ` (${refusalKindLabel(s.refused, lang)})`}`
+      : stepName(s.type, lang);
     lines.push(
-      `  #${s.seq}  ${chinaTime(s.time)}  ${what.padEnd(10, "　")} ${agencyName(s.agency)}${s.to ? ` → ${agencyName(s.to)}` : ""}  ${word("who")}：${officerName(s.actor, s.officer, s.agency)}${s.reason ? `  ${word("reason")}：${s.reason}` : ""}`,
+      `  #${s.seq}  ${chinaTime(s.time)}  ${zh ? what.padEnd(10, "　") : what.padEnd(20)} ${agencyName(s.agency, lang)}${s.to ? ` → ${agencyName(s.to, lang)}` : ""}  ${word("who", lang)}${colon}${officerName(s.actor, s.officer, s.agency)}${s.reason ? `  ${word("reason", lang)}${colon}${s.reason}` : ""}`,
     );
   }
   const v = trail.verification;
   lines.push(
     v.ok
-      ? `${word("verification")}：${word("verified")}（哈希链 ${v.checked} 条）`
-      : `${word("verification")}：${word("notVerified")}，流序号 ${v.seq}（${v.reason}）`,
+      ? `${word("verification", lang)}${colon}${word("verified", lang)}${zh ? `（哈希链 ${v.checked} 条）` : ` (${v.checked} hash links)`}`
+      : `${word("verification", lang)}${colon}${word("notVerified", lang)}${zh ? `，流序号 ${v.seq}（${v.reason}）` : `, stream sequence ${v.seq} (${v.reason})`}`,
   );
   process.stdout.write(`${lines.join("\n")}\n`);
   return v.ok ? 0 : 1;
@@ -608,6 +618,7 @@ function program(done: (code: number) => void): Command {
     .requiredOption("--office <URL>", "办公室服务")
     .option("--token <令牌>", "办公室人员的令牌（或环境变量 LIANDONG_TOKEN）")
     .option("--json", "输出 JSON")
+    .addOption(LANG_OPTION())
     .action(async (kind: string, id: string, opts: Record<string, string | boolean | undefined>) =>
       done(await trailCommand([kind, id], opts)),
     );

@@ -11,12 +11,15 @@ export class UsageError extends Error {}
  */
 export class CommandFailed extends Error {}
 
-/** The office's API, typed by its generated OpenAPI document; problems asked for in Chinese. */
-export function officeClient(base: string, token?: string) {
+/**
+ * The office's API, typed by its generated OpenAPI document; problems (and a trail's refusals)
+ * asked for in Chinese, in English when the person asked for English (`--lang en`).
+ */
+export function officeClient(base: string, token?: string, lang: "zh" | "en" = "zh") {
   return createClient<OfficePaths>({
     baseUrl: base,
     headers: {
-      "accept-language": "zh-CN",
+      "accept-language": lang === "en" ? "en" : "zh-CN",
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
   });

@@ -11,11 +11,11 @@ import {
   TRAIL_LABELS,
 } from "@liandong/contracts";
 
-export const agencyName = (code: string) => agencyLabel(code).zh;
+export const agencyName = (code: string, lang: Lang = "zh") => agencyLabel(code)[lang];
 export const shortName = (code: string) => shortNameOf(code);
-export const stepName = (type: string) =>
-  (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.zh ?? type;
-export const word = (w: keyof typeof TRAIL_LABELS) => TRAIL_LABELS[w].zh;
+export const stepName = (type: string, lang: Lang = "zh") =>
+  (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.[lang] ?? type;
+export const word = (w: keyof typeof TRAIL_LABELS, lang: Lang = "zh") => TRAIL_LABELS[w][lang];
 
 /** The language a person asked for (`--lang en`), Chinese unless English was asked for. */
 export const langOf = (values: { lang?: unknown }): Lang => (values.lang === "en" ? "en" : "zh");

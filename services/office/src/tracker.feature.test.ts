@@ -3,6 +3,7 @@ import { type BusEvent, STREAMS } from "@liandong/contracts";
 import { type MemoryCounty, memoryCounty } from "@liandong/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { office } from "./office.ts";
+import { attemptReason } from "./trail.ts";
 
 type Tracked = {
   referralId: string;
@@ -114,11 +115,51 @@ describe("the office's tracker", () => {
       .map((m) => JSON.parse(Buffer.from(m.data).toString()) as BusEvent)
       .find((e) => e.type === "attempt.refused");
     expect(attempt?.data).toMatchObject({ refused: "forbidden", code: "referral.not-addressee" });
+    // For an English reader, from the record's code: the same reason in English.
+    const english = await county
+      .as("office")
+      .request(`/trail/referral/${id}`, { headers: { "accept-language": "en" } });
+    expect(
+      ((await english.json()) as Trail).steps.find((s) => s.type === "attempt.refused")?.reason,
+    ).toBe("only the addressee accepts or returns");
 
     const lead = await county
       .as("office")
       .get<{ originator: string; sharedWith: string[] }>(`/leads/${leadId}`);
     expect(lead.body).toMatchObject({ originator: "commerce", sharedWith: ["public-security"] });
+  });
+
+  it("a refused attempt's reason with parameters in the reader's language; an older record's as it was told", async () => {
+    const { id } = await offered("某镇丙诊所");
+    await county.settle();
+    expect((await county.as("health").post(`/referrals/${id}/acceptance`, {})).status).toBe(200);
+    await county.settle();
+    const late = await county
+      .as("commerce")
+      .post(`/referrals/${id}/withdrawal`, { reason: "撤回" });
+    expect(late.status).toBe(409);
+    await county.settle();
+    const reasonIn = async (lang: string) => {
+      const res = await county
+        .as("office")
+        .request(`/trail/referral/${id}`, { headers: { "accept-language": lang } });
+      const steps = ((await res.json()) as Trail).steps;
+      return steps.find((s) => s.type === "attempt.refused")?.reason;
+    };
+    expect(await reasonIn("zh-CN")).toBe("该移交已接收");
+    expect(await reasonIn("en")).toBe("referral is accepted");
+    const attempt = county.streams
+      .messages(STREAMS.events)
+      .map((m) => JSON.parse(Buffer.from(m.data).toString()) as BusEvent)
+      .find((e) => e.type === "attempt.refused" && e.data.referralId === id);
+    expect(attempt?.data).toMatchObject({
+      code: "referral.status",
+      params: { status: { zh: "已接收", en: "accepted" } },
+    });
+    // A record without parameters (written before they were kept): its words as they were told.
+    expect(attemptReason({ message: "该移交已接收", code: "referral.status" }, "en")).toBe(
+      "该移交已接收",
+    );
   });
 
   // One record of a referral, folded by every reader: the office names the holder and whose step

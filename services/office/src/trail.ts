@@ -3,12 +3,15 @@ import {
   AggregateKind as AggregateKindSchema,
   aggregateSubjects,
   homeAggregateSubjects,
+  type Lang,
   parseEvent,
+  problemLanguage,
   type ReferralView,
+  type SaidParams,
   STREAMS,
   type TrailStep,
 } from "@liandong/contracts";
-import { isReferralEvent, recordReferral } from "@liandong/domain";
+import { isReferralEvent, isRefusalCode, recordReferral, say } from "@liandong/domain";
 import {
   attemptAggregateId,
   type Bus,
@@ -22,8 +25,20 @@ import {
 import { Hono } from "hono";
 
 /**
+ * Why an attempt was refused, in `lang`: from its code and parameters where the record keeps
+ * them, else the words the officer was told (an older record, or a refusal resting on another).
+ */
+export function attemptReason(
+  a: { message: string; code?: string | undefined; params?: SaidParams | undefined },
+  lang: Lang,
+): string {
+  if (a.code === undefined || a.params === undefined || !isRefusalCode(a.code)) return a.message;
+  return say({ code: a.code, params: a.params }, lang);
+}
+
+/**
  * The whole history of a referral or lead, read from the shared log in the order the stream
- * stored it, with the verification of its hash chain (留痕).
+ * stored it, with the verification of its hash chain (留痕); a refused attempt's reason in `lang`.
  */
 export async function readTrail(
   bus: Pick<Bus, "readPresent">,
@@ -31,6 +46,7 @@ export async function readTrail(
   kind: string,
   id: string,
   agencies: readonly string[],
+  lang: Lang = "zh",
 ) {
   const parsedKind = AggregateKindSchema.safeParse(kind);
   if (!parsedKind.success || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
@@ -79,7 +95,11 @@ export async function readTrail(
       ...(e.to ? { to: e.to } : {}),
       ...(typeof data.reason === "string" ? { reason: data.reason } : {}),
       ...(e.type === "attempt.refused"
-        ? { attempted: e.data.attempted, refused: e.data.refused, reason: e.data.message }
+        ? {
+            attempted: e.data.attempted,
+            refused: e.data.refused,
+            reason: attemptReason(e.data, lang),
+          }
         : {}),
       ...(e.type === "supervision.answered" ? { reason: e.data.answer } : {}),
       ...(e.type === "consent.refused" ? { reason: e.data.reason } : {}),
@@ -133,16 +153,19 @@ export function trailRoutes(ctx: ServiceContext): Hono<HttpEnv> {
       neighbours: ctx.config.region.neighbours,
     }),
   );
-  app.get("/trail/:kind/:id", async (c) =>
-    c.json(
+  app.get("/trail/:kind/:id", async (c) => {
+    // A refused attempt's reason in the reader's language.
+    c.header("vary", "Accept-Language");
+    return c.json(
       await readTrail(
         ctx.bus,
         ctx.county,
         c.req.param("kind"),
         c.req.param("id"),
         ctx.config.agencies.map((a) => a.code),
+        problemLanguage(c.req.header("accept-language")),
       ),
-    ),
-  );
+    );
+  });
   return app;
 }
