@@ -1236,6 +1236,13 @@ export interface components {
                             checkpoint: string;
                         };
                         detail: string;
+                        code?: string;
+                        params?: {
+                            [key: string]: string | number | {
+                                zh: string;
+                                en: string;
+                            };
+                        };
                     };
                 };
             };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgencyCode } from "./agency.ts";
 import { CountyCode } from "./county.ts";
 import { AuditHead, AuditHeads, AuditPublicKey, headsSigningText } from "./events-audit.ts";
+import { SaidParams } from "./said.ts";
 
 /**
  * Counties witness each other (见证, as C2SP witnesses co-sign a log's checkpoints): a county's
@@ -60,7 +61,11 @@ export const WitnessRefusal = z.object({
   agency: AgencyCode.optional(),
   /** The head of that agency the witness had witnessed before. */
   before: AuditHead.pick({ size: true, checkpoint: true }).optional(),
+  /** Why, in Chinese (older records: in English). */
   detail: z.string(),
+  /** Why, as the domain's catalogue (`REFUSALS`) says it: its code and parameters (newer records). */
+  code: z.string().max(80).optional(),
+  params: SaidParams.optional(),
 });
 export type WitnessRefusal = z.infer<typeof WitnessRefusal>;
 

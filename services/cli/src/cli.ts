@@ -198,6 +198,7 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
  * then what each county holds from a neighbour matched with what the neighbour's log sent.
  */
 async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<number> {
+  const zh = lang === "zh";
   if (logs.length < 2) throw new UsageError("需要至少两个县：--log 导出文件:公钥文件（可重复）");
   const reports: Record<string, VerifyReport> = {};
   const referrals = new CrossBorderReferrals();
@@ -253,7 +254,11 @@ async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<
           pending: pending.map((e) => withDetail(e, lang)),
           diverged,
           lagging,
-          witnesses: witnessed,
+          witnesses: {
+            ...witnessed,
+            splitViews: witnessed.splitViews.map((v) => withDetail(v, lang)),
+            invalid: witnessed.invalid.map((x) => withDetail(x, lang)),
+          },
         },
         null,
         2,
@@ -265,14 +270,29 @@ async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<
     printReport(report, county, lang);
     const from = new Map<string, number>();
     for (const e of report.foreign) from.set(e.county, (from.get(e.county) ?? 0) + 1);
-    for (const [n, count] of from) process.stdout.write(`  收到邻县 ${n} 的事件 ${count} 条\n`);
+    for (const [n, count] of from)
+      process.stdout.write(
+        zh ? `  收到邻县 ${n} 的事件 ${count} 条\n` : `  ${count} events received from ${n}\n`,
+      );
     if (report.outbound.length > 0)
-      process.stdout.write(`  发往邻县的事件 ${report.outbound.length} 条\n`);
+      process.stdout.write(
+        zh
+          ? `  发往邻县的事件 ${report.outbound.length} 条\n`
+          : `  ${report.outbound.length} events sent to neighbours\n`,
+      );
   }
-  const lines = [`跨县核对 — ${Object.keys(reports).join("、")}`];
-  if (across.length === 0) lines.push("结果：通过 — 各县收到的邻县事件均为邻县日志中发出的事件");
+  const names = Object.keys(reports);
+  const lines = [zh ? `跨县核对 — ${names.join("、")}` : `Across the line — ${names.join(", ")}`];
+  if (across.length === 0)
+    lines.push(
+      zh
+        ? "结果：通过 — 各县收到的邻县事件均为邻县日志中发出的事件"
+        : "Result: passed — every event a county holds from a neighbour is one the neighbour's log sent",
+    );
   else {
-    lines.push(`结果：发现 ${across.length} 处问题：`);
+    lines.push(
+      zh ? `结果：发现 ${across.length} 处问题：` : `Result: ${across.length} problems found:`,
+    );
     across.slice(0, 50).forEach((f, i) => {
       lines.push(findingLine(f, i, lang));
     });
@@ -284,25 +304,50 @@ async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<
   }
   for (const [key, count] of late) {
     const [heldBy, county] = key.split(" ");
+    const reach = reports[county!]!.lastSeq;
     lines.push(
-      `  尚待核对：县 ${heldBy} 的导出中有县 ${county} 的事件 ${count} 条，是县 ${county} 导出之后才发出的（导出只到流序号 ${reports[county!]!.lastSeq}），均有发出部门的封签 — 不是问题，重新导出县 ${county} 的日志即可核对`,
+      zh
+        ? `  尚待核对：县 ${heldBy} 的导出中有县 ${county} 的事件 ${count} 条，是县 ${county} 导出之后才发出的（导出只到流序号 ${reach}），均有发出部门的封签 — 不是问题，重新导出县 ${county} 的日志即可核对`
+        : `  Pending: county ${heldBy}'s export holds ${count} events of county ${county} sent after county ${county}'s export was taken (it reaches stream sequence ${reach}), each sealed by its agency — not a problem: export county ${county}'s log again to check them`,
     );
   }
-  if (diverged.length === 0) lines.push("跨县移交：两县日志折叠出的状态与持有方一致");
+  if (diverged.length === 0)
+    lines.push(
+      zh
+        ? "跨县移交：两县日志折叠出的状态与持有方一致"
+        : "Referrals across the line: both counties' logs fold to the same status and holder",
+    );
   else {
-    lines.push(`跨县移交：${diverged.length} 件两县不一致：`);
+    lines.push(
+      zh
+        ? `跨县移交：${diverged.length} 件两县不一致：`
+        : `Referrals across the line: ${diverged.length} differ between the two counties:`,
+    );
     for (const d of diverged.slice(0, 50)) {
-      const sides = Object.entries(d.counties)
-        .map(([c, v]) => `${c}：${v ? `${v.status}，持有 ${v.holder}` : "无"}`)
-        .join("；");
-      lines.push(`  移交 ${d.referralId} — ${d.detail}（${sides}）`);
+      const views = Object.entries(d.counties);
+      if (zh) {
+        const sides = views
+          .map(([c, v]) => `${c}：${v ? `${v.status}，持有 ${v.holder}` : "无"}`)
+          .join("；");
+        lines.push(`  移交 ${d.referralId} — ${d.detail}（${sides}）`);
+      } else {
+        const sides = views
+          .map(([c, v]) => `${c}: ${v ? `${v.status}, held by ${v.holder}` : "none"}`)
+          .join("; ");
+        const why = views.some(([, v]) => !v)
+          ? "one county's log does not hold this referral"
+          : "the two counties' logs fold to other states or steps";
+        lines.push(`  referral ${d.referralId} — ${why} (${sides})`);
+      }
     }
   }
   if (lagging.length > 0)
     lines.push(
-      `  尚待核对：${lagging.length} 件移交一县日志只是落后于另一县（缺的步骤尚在途中，或在该县导出之后才写入）— 不是问题，重新导出即可核对`,
+      zh
+        ? `  尚待核对：${lagging.length} 件移交一县日志只是落后于另一县（缺的步骤尚在途中，或在该县导出之后才写入）— 不是问题，重新导出即可核对`
+        : `  Pending: for ${lagging.length} referrals one county's log only lags behind the other's (the missing steps are on their way, or written after its export) — not a problem: export again to check them`,
     );
-  lines.push(...witnessLines(witnessed));
+  lines.push(...witnessLines(witnessed, lang));
   process.stdout.write(`${lines.join("\n")}\n`);
   return ok ? 0 : 1;
 }

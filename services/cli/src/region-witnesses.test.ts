@@ -5,12 +5,14 @@ import {
   headsSigningText,
   type WitnessRefusal,
 } from "@liandong/contracts";
+import { say, sayWhy } from "@liandong/domain";
 import {
   type ChainHead,
   cosign,
   type LogEntry,
   type Signer,
   signerFromSeed,
+  witnessProblem,
 } from "@liandong/runtime";
 import { createUser } from "@nats-io/nkeys";
 import { describe, expect, it } from "vitest";
@@ -115,10 +117,18 @@ describe("what a region's logs say its counties' neighbours witnessed", () => {
     w.add(entry(SUZHOU, GANZHOU, "witness.cosigned", real));
     const r = w.report(keys, chains([{ ...shown, seq: 9 }]));
     expect(r.ok).toBe(false);
-    expect(r.invalid.map((x) => x.detail)).toEqual([
-      expect.stringMatching(/not 620602's office key/),
-      `published by ${SUZHOU}, not by the witness ${LIANGZHOU}`,
+    expect(r.invalid.map((x) => x.code)).toEqual([
+      "witness.cosigned-other-key",
+      "witness.published-by-other",
     ]);
+    expect(r.invalid.map((x) => sayWhy(x, "en"))).toEqual([
+      expect.stringMatching(/not county 620602's office key/),
+      `published by county ${SUZHOU}, not by the witness county ${LIANGZHOU}`,
+    ]);
+    // In Chinese by default, the counties by name.
+    expect(witnessLines(r).join("\n")).toContain(
+      `由肃州区（${SUZHOU}）发布，不是由见证县凉州区（${LIANGZHOU}）发布`,
+    );
     expect(r.counties[GANZHOU]?.by).toEqual({});
   });
 
@@ -140,6 +150,27 @@ describe("what a region's logs say its counties' neighbours witnessed", () => {
       expect.objectContaining({ problem: "shrunk", agency: "health" }),
     ]);
     expect(witnessLines(refused).join("\n")).toContain("拒绝见证");
+    // An older record's words as recorded; a newer one's from its code, in the language asked.
+    expect(witnessLines(refused).join("\n")).toContain(
+      "health's chain is 2 long; 4 was witnessed before",
+    );
+    const why = witnessProblem({ health: shown }, { health: refusal.heads.heads.health! })!;
+    const coded = new RegionWitnesses();
+    coded.add(
+      entry(LIANGZHOU, GANZHOU, "witness.refused", {
+        ...refusal,
+        detail: say(why, "zh"),
+        code: why.code,
+        params: why.params,
+      }),
+    );
+    const codedReport = coded.report(keys, chains([{ ...shown, seq: 9 }]));
+    expect(witnessLines(codedReport).join("\n")).toContain(
+      `卫生健康部门的链长 2；此前已见证到 4（检查点 ${shown.checkpoint}）`,
+    );
+    expect(witnessLines(codedReport, "en").join("\n")).toContain(
+      `refused to witness (${refusal.at}): the log is shorter than witnessed (shrunk), agency health — health's chain is 2 long; 4 was witnessed before (checkpoint ${shown.checkpoint})`,
+    );
 
     const other = { size: 4, checkpoint: checkpoint("another history") };
     const split = new RegionWitnesses();

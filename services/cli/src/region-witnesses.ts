@@ -1,10 +1,13 @@
 import {
   type AuditKeys,
+  countyLabel,
+  type Lang,
   parseEvent,
   parseEventSubject,
   type WitnessCosignature,
   type WitnessRefusal,
 } from "@liandong/contracts";
+import { isRefusalCode, type SaidWhy, said, say, sayWhy } from "@liandong/domain";
 import {
   type ChainHead,
   cosignatureProblem,
@@ -22,7 +25,7 @@ export type WitnessedBy = {
   /** When it last co-signed. */
   last?: string | undefined;
   heads: Record<string, { size: number; checkpoint: string; at: string }[]>;
-  refused: Pick<WitnessRefusal, "at" | "problem" | "agency" | "detail">[];
+  refused: Pick<WitnessRefusal, "at" | "problem" | "agency" | "detail" | "code" | "params">[];
 };
 
 export type RegionWitnessReport = {
@@ -35,7 +38,7 @@ export type RegionWitnessReport = {
   /** Heads co-signed that another neighbour's co-signature, or the county's own log, contradicts. */
   splitViews: SplitView[];
   /** Co-signatures that are not the witness's of the county's heads: named, not counted. */
-  invalid: { witness: string; county: string; eventId: string; detail: string }[];
+  invalid: (SaidWhy & { witness: string; county: string; eventId: string })[];
   /**
    * Heads co-signed whose checkpoint stands beyond the county's log as given (written after it
    * was read): not held against it. Each once, with who co-signed it and where the log ends.
@@ -115,13 +118,16 @@ export class RegionWitnesses {
       if (!(county in keys) || !(witness in keys)) continue;
       const problem =
         witness !== c.publishedBy
-          ? `published by ${c.publishedBy}, not by the witness ${witness}`
+          ? said("witness.published-by-other", {
+              publisher: countyLabel(c.publishedBy),
+              witness: countyLabel(witness),
+            })
           : cosignatureProblem(c.data, {
               witness: keys[witness]!.agencies.office,
               county: keys[county]!.agencies.office,
             });
       if (problem) {
-        invalid.push({ witness, county, eventId: c.id, detail: problem });
+        invalid.push({ witness, county, eventId: c.id, ...problem });
         continue;
       }
       const w = by(county, witness);
@@ -146,12 +152,14 @@ export class RegionWitnesses {
     for (const r of byTime(this.#refused.values())) {
       const { witness, heads } = r.data;
       if (!(heads.county in keys) || witness !== r.publishedBy) continue;
-      const { at, problem, agency, detail } = r.data;
+      const { at, problem, agency, detail, code, params } = r.data;
       by(heads.county, witness).refused.push({
         at,
         problem,
         ...(agency ? { agency } : {}),
         detail,
+        ...(code !== undefined ? { code } : {}),
+        ...(params !== undefined ? { params } : {}),
       });
     }
     for (const c of Object.values(counties))
@@ -190,17 +198,41 @@ export class RegionWitnesses {
   }
 }
 
-const PROBLEM_LABEL: Record<WitnessRefusal["problem"], string> = {
-  "not-signed": "检查点清单不是该县办公室签发的",
-  shrunk: "日志比已见证的短（shrunk）",
-  forked: "同一长度出现另一个检查点（forked）",
+const PROBLEM_LABEL: Record<WitnessRefusal["problem"], { zh: string; en: string }> = {
+  "not-signed": {
+    zh: "检查点清单不是该县办公室签发的",
+    en: "the heads are not signed by the county's office",
+  },
+  shrunk: { zh: "日志比已见证的短", en: "the log is shorter than witnessed (shrunk)" },
+  forked: {
+    zh: "同一长度出现另一个检查点",
+    en: "another checkpoint at a size witnessed (forked)",
+  },
 };
 
 const short = (hash: string) => hash.slice(0, 16);
 
+/**
+ * Why a neighbour refused, in `lang`: from its code and parameters where the record keeps them,
+ * else its words as recorded.
+ */
+function refusedWhy(x: WitnessedBy["refused"][number], lang: Lang): string {
+  if (x.code === undefined || x.params === undefined || !isRefusalCode(x.code)) return x.detail;
+  return say({ code: x.code, params: x.params }, lang);
+}
+
 /** Why a split view contradicts what a neighbour co-signed, as a person reads it. */
-function contradiction(s: SplitView): string {
+function contradiction(s: SplitView, lang: Lang): string {
   const o = s.other;
+  if (lang === "en") {
+    if (o.by === "witness")
+      return `while ${o.witnesses.join(", ")} co-signed another checkpoint ${o.checkpoint}`;
+    if (o.verdict === "forked")
+      return `while the county's log holds another checkpoint ${o.checkpoint} at that size (stream sequence ${o.seq})`;
+    if (o.verdict === "truncated")
+      return `while the county's log seals only up to ${o.size}, shorter than witnessed`;
+    return `while no checkpoint of the county's log ends at that size (it seals up to ${o.size}): another history`;
+  }
   if (o.by === "witness")
     return `邻县 ${o.witnesses.join("、")} 见证签名的却是另一个检查点 ${o.checkpoint}`;
   if (o.verdict === "forked")
@@ -209,54 +241,84 @@ function contradiction(s: SplitView): string {
   return `而本县日志没有在该长度处结束的检查点（日志封存到长度 ${o.size}），是另一套历史`;
 }
 
-/** The report in Chinese, for `liandong verify-region`. */
-export function witnessLines(r: RegionWitnessReport): string[] {
-  const lines = ["邻县见证 — 各县检查点经邻县见证签名的情况"];
+/** The report for `liandong verify-region`, in Chinese unless English is asked for. */
+export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[] {
+  const zh = lang === "zh";
+  const lines = [
+    zh
+      ? "邻县见证 — 各县检查点经邻县见证签名的情况"
+      : "Witnessing — each county's checkpoints as its neighbours co-signed them",
+  ];
   for (const [county, c] of Object.entries(r.counties)) {
     const witnesses = Object.entries(c.by);
     if (witnesses.length === 0) {
-      lines.push(`  县 ${county}：尚无邻县见证签名`);
+      lines.push(
+        zh
+          ? `  县 ${county}：尚无邻县见证签名`
+          : `  county ${county}: no neighbour has co-signed yet`,
+      );
       continue;
     }
-    lines.push(`  县 ${county}：`);
+    lines.push(zh ? `  县 ${county}：` : `  county ${county}:`);
     for (const [witness, w] of witnesses) {
       if (w.cosignatures > 0) {
-        lines.push(`    邻县 ${witness} 见证签名 ${w.cosignatures} 次，最近一次 ${w.last}`);
+        lines.push(
+          zh
+            ? `    邻县 ${witness} 见证签名 ${w.cosignatures} 次，最近一次 ${w.last}`
+            : `    neighbour ${witness} co-signed ${w.cosignatures} times, last at ${w.last}`,
+        );
         for (const [agency, heads] of Object.entries(w.heads).sort()) {
           const latest = heads.at(-1)!;
           const own = c.log[agency];
+          const sizes = heads.map((h) => h.size);
           lines.push(
-            `      ${agency}：已见证至长度 ${latest.size}（检查点 ${short(latest.checkpoint)}…），共见证 ${heads.length} 个检查点（长度 ${heads.map((h) => h.size).join("、")}）；本县日志长度 ${own?.size ?? 0}`,
+            zh
+              ? `      ${agency}：已见证至长度 ${latest.size}（检查点 ${short(latest.checkpoint)}…），共见证 ${heads.length} 个检查点（长度 ${sizes.join("、")}）；本县日志长度 ${own?.size ?? 0}`
+              : `      ${agency}: witnessed up to ${latest.size} (checkpoint ${short(latest.checkpoint)}…), ${heads.length} checkpoints witnessed (sizes ${sizes.join(", ")}); the county's log: ${own?.size ?? 0}`,
           );
         }
       }
       for (const x of w.refused)
         lines.push(
-          `    邻县 ${witness} 拒绝见证（${x.at}）：${PROBLEM_LABEL[x.problem]}${x.agency ? `，部门 ${x.agency}` : ""} — ${x.detail}`,
+          zh
+            ? `    邻县 ${witness} 拒绝见证（${x.at}）：${PROBLEM_LABEL[x.problem].zh}${x.agency ? `，部门 ${x.agency}` : ""} — ${refusedWhy(x, lang)}`
+            : `    neighbour ${witness} refused to witness (${x.at}): ${PROBLEM_LABEL[x.problem].en}${x.agency ? `, agency ${x.agency}` : ""} — ${refusedWhy(x, lang)}`,
         );
     }
   }
   for (const x of r.pending)
     lines.push(
-      `  尚待核对：县 ${x.county} 部门 ${x.agency} 长度 ${x.size} 的检查点（流序号 ${x.seq}）经邻县 ${x.witnesses.join("、")} 见证，但在该县导出之后才写入（导出只到流序号 ${x.lastSeq}）— 不是问题，重新导出该县日志即可核对`,
+      zh
+        ? `  尚待核对：县 ${x.county} 部门 ${x.agency} 长度 ${x.size} 的检查点（流序号 ${x.seq}）经邻县 ${x.witnesses.join("、")} 见证，但在该县导出之后才写入（导出只到流序号 ${x.lastSeq}）— 不是问题，重新导出该县日志即可核对`
+        : `  Pending: county ${x.county}'s checkpoint of ${x.agency} at ${x.size} (stream sequence ${x.seq}), witnessed by ${x.witnesses.join(", ")}, was written after the county's export was taken (it reaches stream sequence ${x.lastSeq}) — not a problem: export that county's log again to check it`,
     );
   for (const x of r.invalid)
     lines.push(
-      `  无效的见证签名：邻县 ${x.witness} 对县 ${x.county}，事件 ${x.eventId}：${x.detail}`,
+      zh
+        ? `  无效的见证签名：邻县 ${x.witness} 对县 ${x.county}，事件 ${x.eventId}：${sayWhy(x, lang)}`
+        : `  Invalid co-signature: neighbour ${x.witness} of county ${x.county}, event ${x.eventId}: ${sayWhy(x, lang)}`,
     );
   if (r.splitViews.length === 0)
     lines.push(
       r.ok
-        ? "结果：通过 — 未发现县向邻县展示两套历史（分叉视图）"
-        : "结果：未发现分叉视图，但有拒绝见证或无效的见证签名（见上）",
+        ? zh
+          ? "结果：通过 — 未发现县向邻县展示两套历史（分叉视图）"
+          : "Result: passed — no county showed its neighbours two histories (split view)"
+        : zh
+          ? "结果：未发现分叉视图，但有拒绝见证或无效的见证签名（见上）"
+          : "Result: no split view, but refusals to witness or invalid co-signatures (above)",
     );
   else {
     lines.push(
-      `结果：发现 ${r.splitViews.length} 处分叉视图（split view）— 县向邻县展示了两套历史：`,
+      zh
+        ? `结果：发现 ${r.splitViews.length} 处分叉视图（split view）— 县向邻县展示了两套历史：`
+        : `Result: ${r.splitViews.length} split views — a county showed its neighbours two histories:`,
     );
     r.splitViews.forEach((s, i) => {
       lines.push(
-        `  ${i + 1}. 县 ${s.county} 部门 ${s.agency} 长度 ${s.size}：邻县 ${s.witnesses.join("、")} 见证签名的检查点 ${s.checkpoint}，${contradiction(s)}`,
+        zh
+          ? `  ${i + 1}. 县 ${s.county} 部门 ${s.agency} 长度 ${s.size}：邻县 ${s.witnesses.join("、")} 见证签名的检查点 ${s.checkpoint}，${contradiction(s, lang)}`
+          : `  ${i + 1}. county ${s.county}, agency ${s.agency}, size ${s.size}: ${s.witnesses.join(", ")} co-signed checkpoint ${s.checkpoint}, ${contradiction(s, lang)}`,
       );
     });
   }

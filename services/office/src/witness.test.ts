@@ -261,6 +261,9 @@ describe("a neighbour's heads inconsistent with what was witnessed before are re
       problem: "shrunk",
       agency: "health",
       before: { size: 4, checkpoint: witnessed.checkpoint },
+      // Why, by the catalogue's code, and in Chinese as it is recorded.
+      code: "witness.shrunk",
+      detail: `卫生健康部门的链长 2；此前已见证到 4（检查点 ${witnessed.checkpoint}）`,
     });
     expect(liangzhou.errors).toEqual([expect.objectContaining({ problem: "shrunk" })]);
     // As long as what was witnessed, another checkpoint: another history.

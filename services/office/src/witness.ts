@@ -6,6 +6,7 @@ import type {
   WitnessCosignature,
   WitnessRefusal,
 } from "@liandong/contracts";
+import { say } from "@liandong/domain";
 import {
   type AggregateLog,
   type Clock,
@@ -134,7 +135,12 @@ export class Witnessing {
     });
     if (problem || e.data.witness !== e.county || e.data.heads.county !== county)
       this.#d.logger.error(
-        { neighbour: e.county, eventId: e.id, problem: problem ?? "not this county's heads" },
+        {
+          neighbour: e.county,
+          eventId: e.id,
+          code: problem?.code,
+          problem: problem ? say(problem, "zh") : "不是本县的检查点清单",
+        },
         "a co-signature that is not the neighbour's of this county's heads: not kept",
       );
     else received.cosigned = e.data;
@@ -280,15 +286,23 @@ export class Witnessing {
           });
           this.#witnessed.set(n, witnessedAfter(before, heads.heads));
         } else {
-          const refusal: WitnessRefusal = inconsistent
-            ? { witness: this.#d.county, heads, at: at.toISOString(), ...inconsistent }
-            : {
-                witness: this.#d.county,
-                heads,
-                at: at.toISOString(),
-                problem: "not-signed",
-                detail: unsigned!,
-              };
+          // Why, by the catalogue's code and parameters, and in Chinese as it is recorded.
+          const why = inconsistent ?? unsigned!;
+          const refusal: WitnessRefusal = {
+            witness: this.#d.county,
+            heads,
+            at: at.toISOString(),
+            ...(inconsistent
+              ? {
+                  problem: inconsistent.problem,
+                  agency: inconsistent.agency,
+                  before: inconsistent.before,
+                }
+              : { problem: "not-signed" as const }),
+            detail: say(why, "zh"),
+            code: why.code,
+            params: why.params ?? {},
+          };
           this.#d.logger.error(
             { neighbour: n, eventId: e.id, problem: refusal.problem, detail: refusal.detail },
             "a neighbour's heads are not consistent with what was witnessed: refused",

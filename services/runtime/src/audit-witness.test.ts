@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type AuditHeads, headsSigningText } from "@liandong/contracts";
+import { say } from "@liandong/domain";
 import { createUser } from "@nats-io/nkeys";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -318,17 +319,23 @@ describe("a co-signature", () => {
       ...c,
       heads: { ...heads, heads: { health: { ...heads.heads.health!, size: 7 } } },
     };
-    expect(cosignatureProblem(grown, keys)).toMatch(/heads' signature does not verify/);
+    const en = (x: ReturnType<typeof cosignatureProblem>) => x && say(x, "en");
+    expect(cosignatureProblem(grown, keys)?.code).toBe("witness.heads-signature");
+    expect(en(cosignatureProblem(grown, keys))).toMatch(/heads' signature does not verify/);
     // The heads re-signed by the county: still not what the witness co-signed.
     const { key: _k, signature: _s, ...grownBody } = grown.heads;
     const resigned = {
       ...grown,
       heads: { ...grown.heads, signature: county.sign(headsSigningText(grownBody)) },
     };
-    expect(cosignatureProblem(resigned, keys)).toMatch(/co-signature does not verify/);
-    expect(cosignatureProblem(c, { ...keys, witness: newSigner().publicKey })).toMatch(
-      /not 620602's office key/,
+    expect(en(cosignatureProblem(resigned, keys))).toMatch(/co-signature does not verify/);
+    expect(en(cosignatureProblem(c, { ...keys, witness: newSigner().publicKey }))).toMatch(
+      /not county 620602's office key/,
     );
-    expect(cosignatureProblem(c, { ...keys, county: undefined })).toMatch(/no office key/);
+    expect(en(cosignatureProblem(c, { ...keys, county: undefined }))).toMatch(/no office key/);
+    // In Chinese, the witness by name.
+    expect(say(cosignatureProblem(resigned, keys)!, "zh")).toBe(
+      "见证签名无法用凉州区（620602）办公室的公钥验证",
+    );
   });
 });

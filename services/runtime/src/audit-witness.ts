@@ -1,10 +1,14 @@
 import {
   type AuditHeads,
+  agencyLabel,
   cosignatureText,
+  countyLabel,
   headsSigningText,
+  type Label,
   type WitnessCosignature,
   type WitnessProblem,
 } from "@liandong/contracts";
+import { type Said, said } from "@liandong/domain";
 import { type LogReach, standsBeyond } from "./log-reach.ts";
 import { type Signer, verifySignature } from "./signing.ts";
 
@@ -38,12 +42,11 @@ export function witnessProblem(
   before: Readonly<Record<string, KnownHead>>,
   next: Readonly<Record<string, KnownHead>>,
 ):
-  | {
+  | (Said & {
       problem: Exclude<WitnessProblem, "not-signed">;
       agency: string;
       before: KnownHead;
-      detail: string;
-    }
+    })
   | undefined {
   for (const agency of Object.keys(before).sort()) {
     const was = before[agency]!;
@@ -53,14 +56,24 @@ export function witnessProblem(
         problem: "shrunk",
         agency,
         before: was,
-        detail: `${agency}'s chain is ${now?.size ?? 0} long; ${was.size} was witnessed before (checkpoint ${was.checkpoint})`,
+        ...said("witness.shrunk", {
+          agency: agencyLabel(agency),
+          size: now?.size ?? 0,
+          before: was.size,
+          checkpoint: was.checkpoint,
+        }),
       };
     if (headsDisagree(was, now))
       return {
         problem: "forked",
         agency,
         before: was,
-        detail: `${agency}'s checkpoint at ${now.size} is ${now.checkpoint}; ${was.checkpoint} was witnessed there before`,
+        ...said("witness.forked", {
+          agency: agencyLabel(agency),
+          size: now.size,
+          checkpoint: now.checkpoint,
+          before: was.checkpoint,
+        }),
       };
   }
   return undefined;
@@ -119,13 +132,15 @@ export function headsProblem(
   heads: AuditHeads,
   county: string,
   officeKey: string | undefined,
-): string | undefined {
-  if (heads.county !== county) return `the heads are ${heads.county}'s, not ${county}'s`;
-  if (officeKey === undefined) return `no office key is known for ${county}`;
+): Said | undefined {
+  const named = countyLabel(county);
+  if (heads.county !== county)
+    return said("witness.heads-other-county", { other: countyLabel(heads.county), county: named });
+  if (officeKey === undefined) return said("witness.no-office-key", { county: named });
   if (heads.key !== officeKey)
-    return `the heads are signed with ${heads.key}, not ${county}'s office key ${officeKey}`;
+    return said("witness.heads-other-key", { key: heads.key, county: named, expected: officeKey });
   if (!verifySignature(officeKey, headsSigningText(heads), heads.signature))
-    return `the heads' signature does not verify with ${county}'s office key`;
+    return said("witness.heads-signature", { county: named });
   return undefined;
 }
 
@@ -136,14 +151,15 @@ export function headsProblem(
 export function cosignatureProblem(
   c: WitnessCosignature,
   keys: { witness: string | undefined; county: string | undefined },
-): string | undefined {
+): Said | undefined {
   const heads = headsProblem(c.heads, c.heads.county, keys.county);
   if (heads) return heads;
-  if (keys.witness === undefined) return `no office key is known for the witness ${c.witness}`;
+  const witness = countyLabel(c.witness);
+  if (keys.witness === undefined) return said("witness.no-office-key", { county: witness });
   if (c.key !== keys.witness)
-    return `co-signed with ${c.key}, not ${c.witness}'s office key ${keys.witness}`;
+    return said("witness.cosigned-other-key", { key: c.key, witness, expected: keys.witness });
   if (!verifySignature(keys.witness, cosignatureText(c), c.signature))
-    return `the co-signature does not verify with ${c.witness}'s office key`;
+    return said("witness.cosignature", { witness });
   return undefined;
 }
 
@@ -158,12 +174,18 @@ export type WitnessedHead = KnownHead & {
   seq: number;
 };
 
+/** Counties named one after another, as a person reads a list of them. */
+const countiesLabel = (codes: readonly string[]): Label => ({
+  zh: codes.map((c) => countyLabel(c).zh).join("、"),
+  en: codes.map((c) => countyLabel(c).en).join(", "),
+});
+
 /**
  * A county that showed two histories (分叉视图, a split view): a head a neighbour co-signed that
  * another neighbour's co-signature, or the county's own log, contradicts. `checkpoint` is the
- * one witnessed; `other` what contradicts it.
+ * one witnessed; `other` what contradicts it; why, as the catalogue says it (`witness.split-*`).
  */
-export type SplitView = {
+export type SplitView = Said & {
   county: string;
   agency: string;
   size: number;
@@ -173,7 +195,6 @@ export type SplitView = {
     | { by: "witness"; witnesses: string[]; checkpoint: string }
     | { by: "log"; verdict: "forked"; checkpoint: string; seq: number }
     | { by: "log"; verdict: "truncated" | "unaligned"; size: number };
-  detail: string;
 };
 
 /**
@@ -213,7 +234,13 @@ export function splitViews(
         checkpoint: first!.checkpoint,
         witnesses: [...first!.witnesses].sort(),
         other: { by: "witness", witnesses: [...o.witnesses].sort(), checkpoint: o.checkpoint },
-        detail: `${[...first!.witnesses].sort().join(", ")} co-signed checkpoint ${first!.checkpoint} at ${first!.size}; ${[...o.witnesses].sort().join(", ")} co-signed ${o.checkpoint} there`,
+        ...said("witness.split-by-witness", {
+          witnesses: countiesLabel([...first!.witnesses].sort()),
+          checkpoint: first!.checkpoint,
+          size: first!.size,
+          others: countiesLabel([...o.witnesses].sort()),
+          other: o.checkpoint,
+        }),
       });
     }
   }
@@ -232,21 +259,29 @@ export function splitViews(
       checkpoint: h.checkpoint,
       witnesses,
     };
-    const who = witnesses.join(", ");
+    const said_ = {
+      witnesses: countiesLabel(witnesses),
+      checkpoint: h.checkpoint,
+      size: h.size,
+      county: countyLabel(h.county),
+    };
     if (v.verdict === "forked")
       found.push({
         ...base,
         other: { by: "log", verdict: "forked", checkpoint: v.at.checkpoint, seq: v.at.seq },
-        detail: `${who} co-signed checkpoint ${h.checkpoint} at ${h.size}; ${h.county}'s log holds checkpoint ${v.at.checkpoint} there (stream sequence ${v.at.seq})`,
+        ...said("witness.split-forked", { ...said_, other: v.at.checkpoint, seq: v.at.seq }),
       });
     else
       found.push({
         ...base,
         other: { by: "log", verdict: v.verdict, size },
-        detail:
-          v.verdict === "truncated"
-            ? `${who} co-signed checkpoint ${h.checkpoint} at ${h.size}; ${h.county}'s log seals only ${size} of ${h.agency}'s events`
-            : `${who} co-signed checkpoint ${h.checkpoint} at ${h.size}; no checkpoint of ${h.county}'s log ends there`,
+        ...(v.verdict === "truncated"
+          ? said("witness.split-truncated", {
+              ...said_,
+              sealed: size,
+              agency: agencyLabel(h.agency),
+            })
+          : said("witness.split-unaligned", said_)),
       });
   }
   return found;
