@@ -158,6 +158,12 @@ it("deletes a stream only once the office has recorded the use, and verify repor
   const text = await run(verify);
   expect(text.out).toContain("紧急权限：日志记录了 1 次动用紧急权限");
   expect(text.out).toContain(reason);
+  // For an English reader: the same report in English, the same exit code.
+  const english = await run([...verify, "--lang", "en"]);
+  expect(english.code).toBe(0);
+  expect(english.out).toContain("Result: passed — the log is unchanged");
+  expect(english.out).toContain("Break-glass uses recorded on the log: 1");
+  expect(english.out).toContain(`reason: ${reason}`);
 }, 120_000);
 
 it("a use of the break-glass identity that bypasses the CLI is on the record all the same, and verify names it", async () => {
@@ -188,6 +194,9 @@ it("a use of the break-glass identity that bypasses the CLI is on the record all
   expect(text.code).toBe(1);
   expect(text.out).toContain("1 次改写流之前日志中没有动用紧急权限的记录");
   expect(text.out).toContain(`STREAM.DELETE SCRATCH2  调用者 ${key}`);
+  const english = await run([...verify, "--lang", "en"]);
+  expect(english.code).toBe(1);
+  expect(english.out).toContain(`STREAM.DELETE SCRATCH2  caller ${key}`);
 }, 120_000);
 
 it("the launcher's everyday identities cannot delete EVENTS; the log is still there", async () => {

@@ -83,6 +83,9 @@ describe("without a county", () => {
     const option = await liandong(["keys", "--office", "http://127.0.0.1:1", "--colour"]);
     expect(option.code).toBe(2);
     expect(option.err).toContain("未知选项：--colour");
+    const lang = await liandong(["verify", "--file", "x.ndjson", "--lang", "fr"]);
+    expect(lang.code).toBe(2);
+    expect(lang.err).toContain("选项 --lang <语言> 的取值 fr 无效，应为 zh, en 之一");
   });
 });
 

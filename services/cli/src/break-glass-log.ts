@@ -2,6 +2,7 @@ import {
   BreakGlassObserved,
   BreakGlassUsed,
   EVENT_TYPE_LABELS,
+  type Lang,
   parseEventSubject,
 } from "@liandong/contracts";
 import type { LogEntry } from "@liandong/runtime";
@@ -71,30 +72,40 @@ export class BreakGlassLog {
   }
 
   /** What the log says of the break-glass identity, in Chinese, for the verify report. */
-  lines(): string[] {
-    const label = EVENT_TYPE_LABELS["break-glass.used"].zh;
+  lines(lang: Lang = "zh"): string[] {
+    const zh = lang === "zh";
+    const label = EVENT_TYPE_LABELS["break-glass.used"][lang];
     const out =
       this.used.length === 0
-        ? [`紧急权限：日志中无${label}的记录`]
+        ? [zh ? `紧急权限：日志中无${label}的记录` : `Break-glass: none used, says the log`]
         : [
-            `紧急权限：日志记录了 ${this.used.length} 次${label}：`,
-            ...this.used.map(
-              (u) =>
-                `  流序号 ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` 第 ${u.seq} 条` : ""}${u.subject ? ` 主题 ${u.subject}` : ""}  记录人 ${u.actor}（${u.agency}）  理由：${u.reason}`,
+            zh
+              ? `紧急权限：日志记录了 ${this.used.length} 次${label}：`
+              : `Break-glass uses recorded on the log: ${this.used.length}`,
+            ...this.used.map((u) =>
+              zh
+                ? `  流序号 ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` 第 ${u.seq} 条` : ""}${u.subject ? ` 主题 ${u.subject}` : ""}  记录人 ${u.actor}（${u.agency}）  理由：${u.reason}`
+                : `  stream sequence ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` message ${u.seq}` : ""}${u.subject ? ` subject ${u.subject}` : ""}  recorded by ${u.actor} (${u.agency})  reason: ${u.reason}`,
             ),
           ];
     if (this.observed.length > 0)
       out.push(
-        `监测到改写流 ${this.observed.length} 次（办公室记录服务器执行的每一次删除、清空、改配置）`,
+        zh
+          ? `监测到改写流 ${this.observed.length} 次（办公室记录服务器执行的每一次删除、清空、改配置）`
+          : `${this.observed.length} stream rewrites observed (the office records every deletion, purge and reconfiguration the servers carry out)`,
       );
     const bypassed = this.unannounced;
     if (bypassed.length > 0) {
       out.push(
-        `问题：${bypassed.length} 次改写流之前日志中没有动用紧急权限的记录（绕过了 liandong break-glass）：`,
+        zh
+          ? `问题：${bypassed.length} 次改写流之前日志中没有动用紧急权限的记录（绕过了 liandong break-glass）：`
+          : `Problem: ${bypassed.length} stream rewrites with no break-glass use on the log before them (liandong break-glass bypassed):`,
       );
       for (const o of bypassed)
         out.push(
-          `  流序号 ${o.streamSeq}  ${o.time}  ${o.api} ${o.stream}  调用者 ${o.key}  服务器 ${o.server}`,
+          zh
+            ? `  流序号 ${o.streamSeq}  ${o.time}  ${o.api} ${o.stream}  调用者 ${o.key}  服务器 ${o.server}`
+            : `  stream sequence ${o.streamSeq}  ${o.time}  ${o.api} ${o.stream}  caller ${o.key}  server ${o.server}`,
         );
     }
     return out;

@@ -187,7 +187,7 @@ async function verify(values: Record<string, string | boolean | undefined>): Pro
     );
   else {
     printReport(report, keys.county, lang);
-    process.stdout.write(`${breakGlass.lines().join("\n")}\n`);
+    process.stdout.write(`${breakGlass.lines(lang).join("\n")}\n`);
   }
   // A stream rewritten with no use of the break-glass identity recorded before it: a finding.
   return report.ok && breakGlass.unannounced.length === 0 ? 0 : 1;
