@@ -145,6 +145,10 @@ export const TrailStep = z.object({
   officer: OfficerName.optional(),
   time: z.string(),
   to: AgencyCode.optional(),
+  /**
+   * Why, as the step gives it. For a refused attempt: in the reader's language (`Accept-Language`)
+   * where the record keeps its code's parameters, else the Chinese words the officer was told.
+   */
   reason: z.string().optional(),
   /** For a refused attempt: the step tried and why it was refused. */
   attempted: z.string().optional(),
