@@ -1,8 +1,7 @@
 // What `liandong verify` and `verify-region` tell a person of a log: each finding's kind, where it
 // is and why, in Chinese unless English is asked for (`--lang en`). The why is the catalogue's
 // (the finding's code and parameters), said here; the JSON keeps them with the words beside.
-import type { Label, Lang } from "@liandong/contracts";
-import { agencyLabel } from "@liandong/contracts";
+import { agencyLabel, type Label, type Lang } from "@liandong/contracts";
 import { type SaidWhy, sayWhy } from "@liandong/domain";
 import type { Finding, VerifyReport } from "@liandong/runtime";
 
