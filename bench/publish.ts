@@ -173,33 +173,16 @@ export async function publishBench(opts: {
   const typed: number[] = [];
   const raw: number[] = [];
   const ratios: number[] = [];
-  // The figure: the median of blocks' ratios. A block is two slices in a row, one with the raw
-  // side first and one with the typed side first, so that neither side is favoured by going
-  // first or second (after the other's garbage, with the server's caches the other's), and it
-  // lasts about half a second. A round lasts several, and on this shared machine its speed
-  // moves over that time: round ratios ran from 0.75 to 1.30 in one quiet run, each a sum of
-  // turns that saw different moments, and the median of five of them moved by ±0.05 from run to
-  // run. Twenty-five short, balanced blocks see the same moments on both sides, and their median
-  // is not moved by a few slow ones. The rounds' median is still reported
-  // (`publish.typed_over_raw_rounds`), from the same turns.
-  const blocks: number[] = [];
   const latencies = { typed: [] as number[], raw: [] as number[] };
   for (let r = 0; r < opts.rounds; r++) {
     const seconds = { typed: 0, raw: 0 };
-    let block = { typed: 0, raw: 0 };
     for (let s = 0, done = 0; done < opts.events; s++, done += turn) {
       const n = Math.min(turn, opts.events - done);
       const order = (r + s) % 2 === 0 ? (["raw", "typed"] as const) : (["typed", "raw"] as const);
       for (const side of order) {
         const t = await turns[side](n, meterOf(side));
         seconds[side] += t.seconds;
-        block[side] += t.seconds;
         latencies[side].push(...t.latencies);
-      }
-      // Closed after its second slice, or at the round's end (an odd number of slices).
-      if (s % 2 === 1 || done + turn >= opts.events) {
-        blocks.push(block.raw / block.typed);
-        block = { typed: 0, raw: 0 };
       }
     }
     typed.push(opts.events / seconds.typed);
@@ -216,8 +199,7 @@ export async function publishBench(opts: {
   const figures: Record<string, Figure> = {
     "publish.typed_events_per_s": { value: Math.round(median(typed)), unit: "events/s" },
     "publish.raw_events_per_s": { value: Math.round(median(raw)), unit: "events/s" },
-    "publish.typed_over_raw": { value: Number(median(blocks).toFixed(3)), unit: "ratio" },
-    "publish.typed_over_raw_rounds": { value: Number(median(ratios).toFixed(3)), unit: "ratio" },
+    "publish.typed_over_raw": { value: Number(median(ratios).toFixed(3)), unit: "ratio" },
     "publish.typed_p99_ms": {
       value: Number(percentile(latencies.typed, 0.99).toFixed(3)),
       unit: "ms",
