@@ -103,8 +103,8 @@ async function record(
 
 // nats-server as every county runs it (\`NATS_ENV\`: Go's scheduler on one core). With two, the
 // server's CPU per event swung from run to run with how the two sides' sends fell in time (the
-// typed side's 0 to 8 µs above the raw side's over eight runs), a second thread spinning
-// between bursts, as no county's does.
+// typed side's −0.5 to +8 µs above the raw side's over sixteen runs; with one, −0.8 to +3.6 over
+// twelve), a second thread spinning between bursts, as no county's does.
 const server = only.has("publish")
   ? await startNatsServer({ env: { ...process.env, ...NATS_ENV } })
   : undefined;
