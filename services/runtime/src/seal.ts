@@ -67,7 +67,7 @@ function sealMade(publicKey: string, subject: string, hash: string, seal: string
  * (the same messages sent with `N` or not, alternating: 16.8–17.8 µs against 15.2–15.9; 14.2–16.6
  * without a seal). `b1.` seals, plain base64url, are still read.
  */
-export function sealBase64(b64url: string): string {
+function sealBase64(b64url: string): string {
   // Pieces joined where the `N`s were (half of all hashes have none): a fraction of the time of
   // `replaceAll` (~40 against ~85 ns a hash), made for each of a batch's 126 hashes.
   let at = b64url.indexOf("N");
