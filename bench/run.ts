@@ -5,6 +5,7 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PUBLISH_WINDOW } from "@liandong/runtime";
+import { NATS_ENV } from "../services/county/src/county.ts";
 import { natsServerBinary, startNatsServer } from "../test/support/nats-server.ts";
 import { auditBench } from "./audit.ts";
 import { citiesBench } from "./cities.ts";
@@ -100,7 +101,13 @@ async function record(
   writeFileSync(latest, `${JSON.stringify(result, null, 2)}\n`);
 }
 
-const server = only.has("publish") ? await startNatsServer() : undefined;
+// nats-server as every county runs it (\`NATS_ENV\`: Go's scheduler on one core). With two, the
+// server's CPU per event swung from run to run with how the two sides' sends fell in time (the
+// typed side's −0.5 to +8 µs above the raw side's over sixteen runs; with one, −0.8 to +3.6 over
+// twelve), a second thread spinning between bursts, as no county's does.
+const server = only.has("publish")
+  ? await startNatsServer({ env: { ...process.env, ...NATS_ENV } })
+  : undefined;
 if (server)
   try {
     await record(

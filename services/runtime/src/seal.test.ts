@@ -135,9 +135,11 @@ describe("events sealed together under one signature", () => {
     );
   });
 
-  it("are the b1 seals RFC 9162 defines, byte for byte, for every batch size", () => {
+  it("are the seals RFC 9162 defines, byte for byte, for every batch size; b1's read still", () => {
     // The tree and audit paths written from the RFC (MTH and PATH, §2.1.1 and §2.1.3.1) with
     // Buffers, as the first batch seals were made: a faster sealer must not change one byte.
+    // b2 writes the same signature and hashes in base64url with `~` for `N`; b1, as they were
+    // stored before, still verifies.
     const sha = (...parts: (Buffer | string)[]) => {
       const h = createHash("sha256");
       for (const p of parts) h.update(p);
@@ -164,12 +166,35 @@ describe("events sealed together under one signature", () => {
       const batch = events(n, `r${n}`);
       const leaves = batch.map((e) => sha("\0", eventSealText(e.subject, e.hash)));
       const signature = signer.sign(eventsSealText(mth(leaves).toString("hex"), n));
-      const expected = batch.map((_, i) =>
+      const b1 = batch.map((_, i) =>
         [`b1.${n}.${i}.${signature}`, ...path(i, leaves).map((p) => p.toString("base64url"))].join(
           ".",
         ),
       );
-      expect(sealsOf(signer, batch)).toEqual(expected);
+      const b2 = b1.map((seal) => `b2${seal.slice(2).replaceAll("N", "~")}`);
+      const made = sealsOf(signer, batch);
+      expect(made).toEqual(b2);
+      for (const seal of made) expect(seal).not.toContain("N");
+      expect(
+        batch.map((e, i) => sealVerifies(signer.publicKey, e.subject, e.hash, b1[i]!)),
+      ).toEqual(batch.map(() => true));
+    }
+  });
+
+  it("refuses a b2 seal with an N written back, or a b1 seal written as b2", () => {
+    // Sealed until one has an `N` to write as `~` (a random 350-character seal has ~6).
+    for (let t = 0; ; t++) {
+      const batch = events(8, `n${t}`);
+      const seal = sealsOf(signer, batch)[5]!;
+      if (!seal.includes("~")) continue;
+      const { subject, hash } = batch[5]!;
+      expect(sealVerifies(signer.publicKey, subject, hash, seal)).toBe(true);
+      const b1 = `b1${seal.slice(2).replaceAll("~", "N")}`;
+      expect(sealVerifies(signer.publicKey, subject, hash, b1)).toBe(true);
+      expect(sealVerifies(signer.publicKey, subject, hash, `b2${b1.slice(2)}`)).toBe(false);
+      expect(sealVerifies(signer.publicKey, subject, hash, seal.replace("~", "N"))).toBe(false);
+      expect(sealVerifies(signer.publicKey, subject, hash, `b1${seal.slice(2)}`)).toBe(false);
+      break;
     }
   });
 

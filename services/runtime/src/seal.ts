@@ -63,6 +63,31 @@ function sealMade(publicKey: string, subject: string, hash: string, seal: string
   madeSeals.set(hash, { publicKey, subject, seal });
 }
 
+/**
+ * A batch seal's signature and hashes as its header carries them (`b2.`): base64url, with `~`
+ * written for every `N`. nats-server looks for each header of its own (`Nats-Msg-Id`,
+ * `Nats-Expected-…`, `Nats-TTL`, a dozen for every message a stream stores) with `bytes.Index`
+ * over the whole header block, which stops at every `N` to compare: the six or so of a random
+ * 350-character base64url seal cost it ~1.6–1.9 µs of CPU per event, half of all a seal costs it
+ * (the same messages sent with `N` or not, alternating: 16.8–17.8 µs against 15.2–15.9; 14.2–16.6
+ * without a seal). `b1.` seals, plain base64url, are still read.
+ */
+function sealBase64(b64url: string): string {
+  // Pieces joined where the `N`s were (half of all hashes have none): a fraction of the time of
+  // `replaceAll` (~40 against ~85 ns a hash), made for each of a batch's 126 hashes.
+  let at = b64url.indexOf("N");
+  if (at < 0) return b64url;
+  let text = "";
+  let from = 0;
+  do {
+    text += `${b64url.slice(from, at)}~`;
+    from = at + 1;
+    at = b64url.indexOf("N", from);
+  } while (at >= 0);
+  return text + b64url.slice(from);
+}
+const fromSealBase64 = (text: string): string => text.replaceAll("~", "N");
+
 /** The most events one signature seals: an event's seal then holds at most six hashes. */
 export const SEAL_BATCH = 64;
 
@@ -76,8 +101,9 @@ const NODE = Buffer.from([1]);
 /**
  * The seals of events published together (at most `SEAL_BATCH`), in their order: one signature
  * over the root of their Merkle tree (`eventsSealText`), and for each event its place and audit
- * path. A lone event gets the plain seal of `sealOf`. Signing costs tens of microseconds; a
- * publisher sending many events at once pays it once.
+ * path, `b2.<count>.<index>.<signature>.<audit path…>` in `sealBase64`. A lone event gets the
+ * plain seal of `sealOf`. Signing costs tens of microseconds; a publisher sending many events at
+ * once pays it once.
  */
 export function sealsOf(
   signer: Signer,
@@ -98,9 +124,9 @@ export function sealsOf(
   // Each event's seal as its parts, the audit path leaf upward after the signature: joined
   // once into a flat string (not built up a sibling at a time, then copied flat when written).
   const parts: string[][] = new Array(n);
-  for (let i = 0; i < n; i++) parts[i] = [`b1.${n}.${i}`, ""];
+  for (let i = 0; i < n; i++) parts[i] = [`b2.${n}.${i}`, ""];
   const root = Buffer.from(tree(leaves, 0, n, parts), "base64url");
-  const signature = signer.sign(eventsSealText(root.toString("hex"), n));
+  const signature = sealBase64(signer.sign(eventsSealText(root.toString("hex"), n)));
   const seals = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const p = parts[i]!;
@@ -116,7 +142,7 @@ const NODE_INPUT = Buffer.alloc(65, 1);
 /**
  * The Merkle tree hash (base64url) of `leaves[lo, hi)` (RFC 9162 §2.1.1: the left subtree the
  * largest power of two below the size), adding to each leaf's path the sibling it meets on the
- * way up.
+ * way up (in `sealBase64`).
  */
 function tree(leaves: string[], lo: number, hi: number, paths: string[][]): string {
   if (hi - lo === 1) return leaves[lo]!;
@@ -124,8 +150,11 @@ function tree(leaves: string[], lo: number, hi: number, paths: string[][]): stri
   while (k * 2 < hi - lo) k *= 2;
   const left = tree(leaves, lo, lo + k, paths);
   const right = tree(leaves, lo + k, hi, paths);
-  for (let i = lo; i < lo + k; i++) paths[i]!.push(right);
-  for (let i = lo + k; i < hi; i++) paths[i]!.push(left);
+  // Each sibling written for the seals once, however many paths meet it.
+  const rightShown = sealBase64(right);
+  const leftShown = sealBase64(left);
+  for (let i = lo; i < lo + k; i++) paths[i]!.push(rightShown);
+  for (let i = lo + k; i < hi; i++) paths[i]!.push(leftShown);
   NODE_INPUT.write(left, 1, 32, "base64url");
   NODE_INPUT.write(right, 33, 32, "base64url");
   return oneShot("sha256", NODE_INPUT, "base64url");
@@ -170,9 +199,14 @@ export function sealVerifies(
   const made = madeSeals.get(hash);
   if (made && made.publicKey === publicKey && made.subject === subject && made.seal === seal)
     return true;
-  if (!seal.startsWith("b1."))
-    return verifySignature(publicKey, eventSealText(subject, hash), seal);
-  const [, countText, indexText, signature, ...siblings] = seal.split(".");
+  let batchSeal: string;
+  if (seal.startsWith("b2.")) {
+    // One way to write each b2 seal: an `N` is never its own.
+    if (seal.includes("N")) return false;
+    batchSeal = fromSealBase64(seal);
+  } else if (seal.startsWith("b1.")) batchSeal = seal;
+  else return verifySignature(publicKey, eventSealText(subject, hash), seal);
+  const [, countText, indexText, signature, ...siblings] = batchSeal.split(".");
   const count = Number(countText);
   const index = Number(indexText);
   if (
