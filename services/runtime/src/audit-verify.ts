@@ -654,15 +654,7 @@ export class LogVerifier {
     if (p.elsewhere && !p.shared) {
       // A neighbour's copy of an aggregate it alone writes (a lead shared across the line): its
       // chain is in the neighbour's log, and crossCheck matches it with what was sent.
-      this.#foreign.push({
-        seq: entry.seq,
-        county,
-        agency,
-        hash: full,
-        subject,
-        seal: entry.seal,
-        time: timeOf(buf),
-      });
+      this.#keepForeign(entry, county, agency, full, subject, buf);
       return;
     }
     // The id and `prev` are read from the bytes where the runtime writes them: no string of the
@@ -717,15 +709,7 @@ export class LogVerifier {
 
     if (p.elsewhere) {
       // A neighbour's event: sealed in the neighbour's log, not here.
-      this.#foreign.push({
-        seq: entry.seq,
-        county,
-        agency,
-        hash: full,
-        subject,
-        seal: entry.seal,
-        time: timeOf(buf),
-      });
+      this.#keepForeign(entry, county, agency, full, subject, buf);
       return;
     }
     if (t7 > 0) this.#outbound.push({ seq: entry.seq, county, agency, hash: full });
@@ -742,6 +726,26 @@ export class LogVerifier {
     tail.subject[slot] = subject;
     tail.bytes[slot] = buf;
     log.observed.push(entry.seq, full, buf, standard ? undefined : eventIdOf(buf));
+  }
+
+  /** A neighbour's event, kept for `crossCheck` to match with what the neighbour's log sent. */
+  #keepForeign(
+    entry: LogEntry,
+    county: string,
+    agency: string,
+    hash: string,
+    subject: string,
+    buf: Buffer,
+  ): void {
+    this.#foreign.push({
+      seq: entry.seq,
+      county,
+      agency,
+      hash,
+      subject,
+      seal: entry.seal,
+      time: timeOf(buf),
+    });
   }
 
   /**
