@@ -98,6 +98,35 @@ export function eventSubject(a: EventAddress): string {
 }
 
 /**
+ * Whether `subject` is `eventSubject(a)`, token by token in place: nothing is built (a rebuild
+ * checks every event of the log against its subject, and the subject written out and flattened
+ * to compare cost a twentieth of the checking thread's time). The same tokens in the same order
+ * as `eventSubject`; a test holds the two to the same answers.
+ */
+export function isEventSubject(subject: string, a: EventAddress): boolean {
+  let at = tokenAt(subject, 0, EVENTS_ROOT);
+  at = tokenAt(subject, at, a.county);
+  at = tokenAt(subject, at, a.agency);
+  at = tokenAt(subject, at, a.kind);
+  at = tokenAt(subject, at, a.id);
+  at = tokenAt(subject, at, a.to ?? NO_ADDRESSEE);
+  if (a.toCounty) at = tokenAt(subject, at, a.toCounty);
+  return at === subject.length + 1;
+}
+
+/**
+ * Where the token after `token` starts, when `subject` has `token` at `at` followed by a dot or
+ * its end (one past its end then); -2 otherwise, and from then on.
+ */
+function tokenAt(subject: string, at: number, token: string): number {
+  if (at < 0 || !subject.startsWith(token, at)) return -2;
+  const end = at + token.length;
+  return end === subject.length || subject.charCodeAt(end) === DOT ? end + 1 : -2;
+}
+
+const DOT = 46;
+
+/**
  * Aggregates both counties write to once they cross a county line: a cross-border referral's
  * steps are taken on either side. Any other aggregate is written by its own county only, even
  * when copies of its events are addressed across the line (a lead shared with a neighbour).

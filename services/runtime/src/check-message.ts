@@ -3,7 +3,7 @@
  * its subject, and (given the keys) its seal. Apart from the consumer (no NATS client here): the
  * rebuild's checking thread (`check-worker.ts`) loads only what it runs.
  */
-import { type BusEvent, eventSubject, parseEvent } from "@liandong/contracts";
+import { type BusEvent, isEventSubject, parseEvent } from "@liandong/contracts";
 import { say } from "@liandong/domain/refusals";
 import { type SealKeys, sealProblem } from "./seal.ts";
 
@@ -55,17 +55,18 @@ export function checkParsed(
       detail: parsed.issues.map((i) => `${i.path || "（整体）"}：${i.message}`).join("；"),
     };
   const e = parsed.event;
-  // The subject the envelope names, compared whole: once the envelope is valid none of its tokens
-  // holds a dot and its addressee is never `_`, so this is the token-by-token check, unsplit.
-  const named = eventSubject({
+  // The subject the envelope names, compared whole (in place: `isEventSubject`): once the envelope
+  // is valid none of its tokens holds a dot and its addressee is never `_`, so this is the
+  // token-by-token check, unsplit.
+  const named = {
     county: e.county,
     agency: e.agency,
     kind: e.aggregate.kind,
     id: e.aggregate.id,
     to: e.to,
     toCounty: e.toCounty,
-  });
-  if (named !== subject) {
+  };
+  if (!isEventSubject(subject, named)) {
     return {
       ok: false,
       reason: "subject-mismatch",

@@ -144,10 +144,10 @@ function known(f: LeadFacts, k: Knowledge): Lead {
     violations: internedList(f.violations),
     target: f.target,
     summary: f.summary,
-    evidence: f.evidence,
+    evidence: orNone(f.evidence),
     observedAt: f.observedAt,
     informant: f.informant,
-    handling: f.handling,
+    handling: orNone(f.handling),
     county: interned(k.county),
     originator: interned(k.originator),
     knownBy: k.knownBy,
@@ -156,10 +156,22 @@ function known(f: LeadFacts, k: Knowledge): Lead {
     targetKey: k.targetKey,
     sharedWith: internedList(k.sharedWith),
     sharedAcross: k.sharedAcross,
-    deliveredTo: k.deliveredTo,
+    deliveredTo: orNone(k.deliveredTo),
     sentAcross: k.sentAcross,
     shareReason: k.shareReason,
-    linkedTo: k.linkedTo,
+    linkedTo: orNone(k.linkedTo),
     status: k.status,
   };
+}
+
+/**
+ * One empty list for every lead with none of a kind (no evidence, no handling restriction, no
+ * link yet): a year of leads held three or four empty lists of its own each, every one of them
+ * copied twice by the collector as the office rebuilt. Frozen: a fold never writes into a
+ * lead's list, it makes a new one.
+ */
+const NONE: readonly never[] = Object.freeze([]);
+
+function orNone<T>(list: T[]): T[] {
+  return list.length === 0 ? (NONE as never[]) : list;
 }

@@ -147,7 +147,24 @@ function hasStep(view: ReferralView, eventId: string): boolean {
 /** The step an event records, one shape for all (its optional fields added in one order). */
 function stepOf(e: ReferralBusEvent, meta: StepMeta): Step {
   const logged = loggedStep(e, meta);
-  // Every field a step comes to hold written at once (`void` added after took a second object).
+  const reason =
+    "reason" in e.data && typeof e.data.reason === "string" ? e.data.reason : undefined;
+  // Every field a step comes to hold written at once (`void` added after took a second object;
+  // so did `reason`, on every offer). Across a county line (rare), its county and reason after,
+  // in the same order.
+  if (reason !== undefined && !e.toCounty)
+    return {
+      eventId: logged.eventId,
+      type: logged.type,
+      agency: logged.agency,
+      actor: logged.actor,
+      at: logged.at,
+      seq: logged.seq,
+      hash: logged.hash,
+      prev: logged.prev,
+      void: false,
+      reason,
+    };
   const step: Step = {
     eventId: logged.eventId,
     type: logged.type,
@@ -160,7 +177,7 @@ function stepOf(e: ReferralBusEvent, meta: StepMeta): Step {
     void: false,
   };
   if (e.toCounty) step.county = interned(e.county);
-  if ("reason" in e.data && typeof e.data.reason === "string") step.reason = e.data.reason;
+  if (reason !== undefined) step.reason = reason;
   return step;
 }
 
