@@ -7,6 +7,10 @@ export function countyEntries(root?: string): Record<string, string>;
 export function webBuild(root?: string): BuildOptions;
 /** The city office's page script, bundled as services/city-office/src/page.ts's CITY_WEB_BUILD does. */
 export function cityWebBuild(root?: string): BuildOptions;
+/** How every Node bundle of the county is built: the services, and the office's checking thread. */
+export function nodeBuild(root?: string): BuildOptions;
+/** The office rebuild's checking thread bundled to `outfile`, as the county ships it. */
+export function bundleCheckWorker(outfile: string, root?: string): Promise<unknown>;
 /** Bundles `entries` into `out` (and what they load at run time beside them). */
 export function bundle(
   out: string,

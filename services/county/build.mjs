@@ -71,6 +71,44 @@ export const webBuild = (root = ROOT) =>
 export const cityWebBuild = (root = ROOT) =>
   pageBuild(join(root, "services/city-office/web"), "main.ts");
 
+/** How every Node bundle of the county is built: the services, and the office's checking thread. */
+export const nodeBuild = (root = ROOT) => ({
+  absWorkingDir: root,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20.19",
+  sourcemap: "linked",
+  // Memory at rest: V8 keeps a script's whole source for as long as it runs (functions are
+  // compiled when first called, from it), one byte a character if every character is Latin-1
+  // and two otherwise. Comments and indentation out (2.5 MB of an agency's 5.7), and with them
+  // the comments' dashes and Chinese, the only characters beyond Latin-1 esbuild leaves as
+  // written besides a regular expression's (escape those: build.test.ts checks). Names are kept:
+  // stack traces name their functions; the linked source map gives lines.
+  minifyWhitespace: true,
+  metafile: true,
+  // The office builds its page at start only when it was not built here (run from sources).
+  external: ["esbuild"],
+  // CommonJS dependencies bundled into ES modules still call require() for Node's own modules.
+  banner: {
+    js: 'import { createRequire as __liandongRequire } from "node:module"; const require = __liandongRequire(import.meta.url);',
+  },
+  logLevel: "warning",
+});
+
+/**
+ * The office rebuild's checking thread (services/runtime/src/check-worker.ts) bundled to `outfile`,
+ * as the county ships it beside the services (the benchmark starts the same one).
+ */
+export async function bundleCheckWorker(outfile, root = ROOT) {
+  const { build } = await import("esbuild");
+  return build({
+    ...nodeBuild(root),
+    entryPoints: [join(root, "services/runtime/src/check-worker.ts")],
+    outfile,
+  });
+}
+
 /**
  * Bundles `entries` (name → source, relative to `root`) into `out`: <name>.mjs each; beside them
  * what the bundles load at run time: check-worker.js (the office rebuild's checking thread,
@@ -82,29 +120,7 @@ export const cityWebBuild = (root = ROOT) =>
 export async function bundle(out, entries, root = ROOT) {
   const { build } = await import("esbuild");
   mkdirSync(join(out, "web"), { recursive: true });
-  const common = {
-    absWorkingDir: root,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20.19",
-    sourcemap: "linked",
-    // Memory at rest: V8 keeps a script's whole source for as long as it runs (functions are
-    // compiled when first called, from it), one byte a character if every character is Latin-1
-    // and two otherwise. Comments and indentation out (2.5 MB of an agency's 5.7), and with them
-    // the comments' dashes and Chinese, the only characters beyond Latin-1 esbuild leaves as
-    // written besides a regular expression's (escape those: build.test.ts checks). Names are kept:
-    // stack traces name their functions; the linked source map gives lines.
-    minifyWhitespace: true,
-    metafile: true,
-    // The office builds its page at start only when it was not built here (run from sources).
-    external: ["esbuild"],
-    // CommonJS dependencies bundled into ES modules still call require() for Node's own modules.
-    banner: {
-      js: 'import { createRequire as __liandongRequire } from "node:module"; const require = __liandongRequire(import.meta.url);',
-    },
-    logLevel: "warning",
-  };
+  const common = nodeBuild(root);
   const services = await build({
     ...common,
     entryPoints: Object.fromEntries(
@@ -118,11 +134,7 @@ export async function bundle(out, entries, root = ROOT) {
     // everything any service might.
     splitting: true,
   });
-  const worker = await build({
-    ...common,
-    entryPoints: [join(root, "services/runtime/src/check-worker.ts")],
-    outfile: join(out, "check-worker.js"),
-  });
+  const worker = await bundleCheckWorker(join(out, "check-worker.js"), root);
   const web = await build({
     ...webBuild(root),
     absWorkingDir: root,

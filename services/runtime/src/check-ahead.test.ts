@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { SAMPLE_EVENT, SAMPLE_SUBJECT } from "@liandong/contracts/fixtures";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { bundleCheckWorker } from "../../county/build.mjs";
 import { type AheadVerdict, CheckAhead, checkBatch, sameJson } from "./check-ahead.ts";
 import { checkMessage } from "./consumer.ts";
 import { sha256Hex } from "./hash.ts";
@@ -149,4 +154,74 @@ describe("CheckAhead", () => {
       { numRuns: 6 },
     );
   });
+
+  it("runs the checking thread it is given: the county's bundled check-worker.js, answering as the sources do", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "check-worker-"));
+    try {
+      const script = join(dir, "check-worker.js");
+      await bundleCheckWorker(script);
+      const messages: StreamMessage[] = Array.from({ length: 40 }, (_, i) => ({
+        ...pool[i % pool.length]!,
+        seq: i + 1,
+      }));
+      const seen: AheadVerdict[] = [];
+      const checking = new CheckAhead<StreamMessage>({
+        decode,
+        apply: (_m, v) => {
+          seen.push(v);
+          return undefined;
+        },
+        onError: (err) => {
+          throw err;
+        },
+        thread: pathToFileURL(script),
+      });
+      checking.push(messages[0]!);
+      const until = Date.now() + 20_000;
+      while (!checking.threadReady && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 10));
+      for (const m of messages.slice(1)) await checking.push(m);
+      await checking.close();
+      expect(checking.checkedOnThread).toBe(messages.length - 1);
+      expect(seen).toEqual(messages.map(inline));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("takes the answers of the thread it is given, not of the one beside it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "check-worker-"));
+    try {
+      // A thread that calls every message undecoded with a hash of zeros: told apart at once.
+      const script = join(dir, "zeros.mjs");
+      writeFileSync(
+        script,
+        `import { parentPort, workerData } from "node:worker_threads";
+parentPort.on("message", (m) => parentPort.postMessage({ id: m.id, answer: {
+  hashes: "0".repeat(64 * m.batch.decode.length), verdicts: Array.from(m.batch.decode, () => 1) } }));
+Atomics.store(workerData.ready, 0, 1);`,
+      );
+      const seen: AheadVerdict[] = [];
+      const checking = new CheckAhead<StreamMessage>({
+        decode,
+        apply: (_m, v) => {
+          seen.push(v);
+          return undefined;
+        },
+        onError: (err) => {
+          throw err;
+        },
+        thread: pathToFileURL(script),
+      });
+      checking.push({ ...pool[0]!, seq: 1 });
+      const until = Date.now() + 20_000;
+      while (!checking.threadReady && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 10));
+      await checking.push({ ...pool[0]!, seq: 2 });
+      await checking.close();
+      expect(seen.at(-1)).toEqual({ hash: "0".repeat(64), decoded: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -129,6 +129,7 @@ type InFlight<M> = {
  */
 export class CheckAhead<M extends StreamMessage> {
   readonly #decode: (subject: string) => boolean;
+  readonly #threadScript: URL | undefined;
   readonly #apply: (m: M, v: AheadVerdict) => Promise<void> | undefined;
   readonly #onError: (err: unknown) => void;
   #worker: Worker | undefined;
@@ -159,7 +160,13 @@ export class CheckAhead<M extends StreamMessage> {
     decode: (subject: string) => boolean;
     apply: (m: M, v: AheadVerdict) => Promise<void> | undefined;
     onError: (err: unknown) => void;
+    /**
+     * The checking thread's script: a bundled check-worker.js, as the county's build ships beside
+     * the services. Unless given, the one beside this module (bundled), or its source run by tsx.
+     */
+    thread?: URL | undefined;
   }) {
+    this.#threadScript = opts.thread;
     this.#decode = opts.decode;
     this.#apply = opts.apply;
     this.#onError = opts.onError;
@@ -253,7 +260,7 @@ export class CheckAhead<M extends StreamMessage> {
   #thread(): Worker | undefined {
     if (this.#worker) return this.#worker;
     try {
-      const worker = checkingThread(this.#ready);
+      const worker = checkingThread(this.#ready, this.#threadScript);
       worker.unref();
       worker.on("message", (m: { id: number; answer: AheadAnswer; spent?: ArrayBuffer }) => {
         if (m.spent && this.#spares.length < AHEAD) this.#spares.push(m.spent);
@@ -306,8 +313,9 @@ export class CheckAhead<M extends StreamMessage> {
  * The checking thread. Run from TypeScript sources (tsx, vitest), it registers tsx's loader first:
  * a worker does not inherit the loader of the thread that starts it.
  */
-function checkingThread(ready: Int32Array): Worker {
+function checkingThread(ready: Int32Array, script?: URL): Worker {
   const workerData = { ready };
+  if (script) return new Worker(script, { workerData });
   if (!import.meta.url.endsWith(".ts"))
     return new Worker(new URL("./check-worker.js", import.meta.url), { workerData });
   const tsx = import.meta.resolve("tsx/esm/api");
