@@ -155,73 +155,75 @@ describe("CheckAhead", () => {
     );
   });
 
-  it("runs the checking thread it is given: the county's bundled check-worker.js, answering as the sources do", async () => {
+  /**
+   * `messages` through a CheckAhead on the thread of `script`: the first checked here while the
+   * thread loads, the rest once it has. What `apply` saw, and how many the thread answered for.
+   */
+  async function throughThread(script: string, messages: StreamMessage[]) {
+    const seen: AheadVerdict[] = [];
+    const checking = new CheckAhead<StreamMessage>({
+      decode,
+      apply: (_m, v) => {
+        seen.push(v);
+        return undefined;
+      },
+      onError: (err) => {
+        throw err;
+      },
+      thread: pathToFileURL(script),
+    });
+    checking.push(messages[0]!);
+    const until = Date.now() + 20_000;
+    while (!checking.threadReady && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    for (const m of messages.slice(1)) await checking.push(m);
+    await checking.close();
+    return { seen, onThread: checking.checkedOnThread };
+  }
+
+  /** `test` given a fresh directory, removed after. */
+  async function inTempDir(test: (dir: string) => Promise<void>) {
     const dir = mkdtempSync(join(tmpdir(), "check-worker-"));
     try {
-      const script = join(dir, "check-worker.js");
-      await bundleCheckWorker(script);
-      const messages: StreamMessage[] = Array.from({ length: 40 }, (_, i) => ({
-        ...pool[i % pool.length]!,
-        seq: i + 1,
-      }));
-      const seen: AheadVerdict[] = [];
-      const checking = new CheckAhead<StreamMessage>({
-        decode,
-        apply: (_m, v) => {
-          seen.push(v);
-          return undefined;
-        },
-        onError: (err) => {
-          throw err;
-        },
-        thread: pathToFileURL(script),
-      });
-      checking.push(messages[0]!);
-      const until = Date.now() + 20_000;
-      while (!checking.threadReady && Date.now() < until)
-        await new Promise((r) => setTimeout(r, 10));
-      for (const m of messages.slice(1)) await checking.push(m);
-      await checking.close();
-      expect(checking.checkedOnThread).toBe(messages.length - 1);
-      expect(seen).toEqual(messages.map(inline));
+      await test(dir);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }
 
-  it("takes the answers of the thread it is given, not of the one beside it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "check-worker-"));
-    try {
-      // A thread that calls every message undecoded with a hash of zeros: told apart at once.
-      const script = join(dir, "zeros.mjs");
-      writeFileSync(
-        script,
-        `import { parentPort, workerData } from "node:worker_threads";
+  it(
+    "runs the checking thread it is given: the county's bundled check-worker.js, answering as the sources do",
+    () =>
+      inTempDir(async (dir) => {
+        const script = join(dir, "check-worker.js");
+        await bundleCheckWorker(script);
+        const messages: StreamMessage[] = Array.from({ length: 40 }, (_, i) => ({
+          ...pool[i % pool.length]!,
+          seq: i + 1,
+        }));
+        const { seen, onThread } = await throughThread(script, messages);
+        expect(onThread).toBe(messages.length - 1);
+        expect(seen).toEqual(messages.map(inline));
+      }),
+    60_000,
+  );
+
+  it(
+    "takes the answers of the thread it is given, not of the one beside it",
+    () =>
+      inTempDir(async (dir) => {
+        // A thread that calls every message undecoded with a hash of zeros: told apart at once.
+        const script = join(dir, "zeros.mjs");
+        writeFileSync(
+          script,
+          `import { parentPort, workerData } from "node:worker_threads";
 parentPort.on("message", (m) => parentPort.postMessage({ id: m.id, answer: {
   hashes: "0".repeat(64 * m.batch.decode.length), verdicts: Array.from(m.batch.decode, () => 1) } }));
 Atomics.store(workerData.ready, 0, 1);`,
-      );
-      const seen: AheadVerdict[] = [];
-      const checking = new CheckAhead<StreamMessage>({
-        decode,
-        apply: (_m, v) => {
-          seen.push(v);
-          return undefined;
-        },
-        onError: (err) => {
-          throw err;
-        },
-        thread: pathToFileURL(script),
-      });
-      checking.push({ ...pool[0]!, seq: 1 });
-      const until = Date.now() + 20_000;
-      while (!checking.threadReady && Date.now() < until)
-        await new Promise((r) => setTimeout(r, 10));
-      await checking.push({ ...pool[0]!, seq: 2 });
-      await checking.close();
-      expect(seen.at(-1)).toEqual({ hash: "0".repeat(64), decoded: false });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+        );
+        const messages = [1, 2].map((seq) => ({ ...pool[0]!, seq }));
+        const { seen } = await throughThread(script, messages);
+        expect(seen.at(-1)).toEqual({ hash: "0".repeat(64), decoded: false });
+      }),
+    60_000,
+  );
 });
