@@ -395,7 +395,10 @@ describe("a log cut short, against the heads the office signed", () => {
   it("a truncated tail and a deleted checkpoint are named", async () => {
     const headsFile = join(county.stateDir, "heads.json");
     const saved = await cli(["heads", "--office", county.urls.office!, "--out", headsFile]);
-    expect(saved.stdout).toContain("已保存");
+    // Said of the county by its name, the time in Beijing time.
+    expect(saved.stdout).toMatch(
+      new RegExp(`已保存阳东县（${keys.county}）的最新检查点.*北京时间 \\d{4}-\\d\\d-\\d\\d `),
+    );
     // The tail cut: the last of health's events and the checkpoint that sealed them.
     const lastCp = original.findLastIndex((e) => /\.health\.audit\./.test(e.subject));
     const cut = original.slice(0, healthEvents(original.slice(0, lastCp)).at(-1));

@@ -64,7 +64,7 @@ it("trail: a lead's steps in Chinese, its hash chain verified", async () => {
     return r.out.includes("共享线索") ? r : undefined;
   });
   expect(code).toBe(0);
-  expect(out).toContain(`留痕 lead ${leadId}`);
+  expect(out).toContain(`留痕 线索 ${leadId}`);
   expect(out).toContain("登记线索");
   expect(out).toContain("卫生健康部门");
   expect(out).toMatch(/留痕校验：校验通过：记录未被篡改（哈希链 \d+ 条）/);

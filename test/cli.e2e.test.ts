@@ -177,7 +177,7 @@ describe("against a county", () => {
       r = await liandong(["trail", "referral", id.slice(0, 8), ...args]);
     }
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain(`留痕 referral ${id}`);
+    expect(r.out).toContain(`留痕 移交 ${id}`);
     expect(r.out).toContain("当前持有：卫生健康部门");
     expect(r.out).toContain("经办人");
     const json = await liandong(["trail", "referral", id, ...args, "--json"]);

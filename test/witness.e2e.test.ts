@@ -145,8 +145,8 @@ it("a county's checkpoints co-signed by its neighbour, listed by verify-region, 
     expect.objectContaining({ size: health.size, checkpoint: health.checkpoint }),
   );
   const text = await liandong(["verify-region", ...logs(files[GANZHOU]!)]);
-  expect(text.stdout).toContain(`邻县 ${LIANGZHOU} 见证签名`);
-  expect(text.stdout).toContain(`health：已见证至长度 ${health.size}`);
+  expect(text.stdout).toContain(`邻县凉州区（${LIANGZHOU}） 见证签名`);
+  expect(text.stdout).toContain(`卫生健康部门：已见证至长度 ${health.size}`);
   expect(text.stdout).toContain("未发现县向邻县展示两套历史");
 
   // Ganzhou's operator rewrites history in the export: the last event health's witnessed
@@ -192,7 +192,7 @@ it("a county's checkpoints co-signed by its neighbour, listed by verify-region, 
   expect(caught.code).toBe(1);
   expect(caught.stdout).toContain("分叉视图");
   expect(caught.stdout).toContain(
-    `县 ${GANZHOU} 部门 health 长度 ${health.size}：邻县 ${LIANGZHOU} 见证签名的检查点 ${health.checkpoint}，而本县日志在该长度处是另一个检查点 ${sha256(resigned)}（流序号 ${lines[cpAt]!.seq}）`,
+    `甘州区（${GANZHOU}） 卫生健康部门 长度 ${health.size}：邻县凉州区（${LIANGZHOU}） 见证签名的检查点 ${health.checkpoint}，而本县日志在该长度处是另一个检查点 ${sha256(resigned)}（流序号 ${lines[cpAt]!.seq}）`,
   );
   const json = JSON.parse((await liandong(["verify-region", ...logs(doctored), "--json"])).stdout);
   expect(json.ok).toBe(false);

@@ -3,7 +3,14 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CountyConfig } from "./config.ts";
-import { countyFullName, countyName, DEFAULT_COUNTIES, divisionName } from "./county.ts";
+import {
+  countyFullName,
+  countyLabel,
+  countyName,
+  DEFAULT_COUNTIES,
+  divisionName,
+  neighbourLabel,
+} from "./county.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const require = createRequire(import.meta.url);
@@ -81,5 +88,19 @@ describe("county names come from the current GB/T 2260 list", () => {
       CountyConfig.safeParse({ county: "441721", counties: [{ code: "441721", name: "阳西县" }] })
         .success,
     ).toBe(true);
+  });
+});
+
+describe("a county as a sentence names it", () => {
+  it("by its name and code where one is known, by its code alone where none is", () => {
+    expect(countyLabel("620702")).toEqual({ zh: "甘州区（620702）", en: "county 620702" });
+    expect(neighbourLabel("620602")).toEqual({
+      zh: "邻县凉州区（620602）",
+      en: "neighbour 620602",
+    });
+    // The scenarios' own county: named by the package's list, not the current one.
+    expect(neighbourLabel("441723").zh).toBe("邻县阳东县（441723）");
+    expect(countyLabel("999999").zh).toBe("县 999999");
+    expect(neighbourLabel("999999").zh).toBe("邻县 999999");
   });
 });

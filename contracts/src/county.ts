@@ -86,8 +86,22 @@ export function countyFullName(code: string, counties: readonly County[] = []): 
  * `county <code>`.
  */
 export function countyLabel(code: string): Label {
-  const name = divisionName(code) ?? DEFAULT_COUNTIES.find((c) => c.code === code)?.name;
+  const name = knownName(code);
   return { zh: name ? `${name}（${code}）` : `县 ${code}`, en: `county ${code}` };
+}
+
+/**
+ * A neighbouring county as a sentence names it: 邻县凉州区（620602）, else `邻县 <code>`; in
+ * English, `neighbour <code>`.
+ */
+export function neighbourLabel(code: string): Label {
+  const name = knownName(code);
+  return { zh: name ? `邻县${name}（${code}）` : `邻县 ${code}`, en: `neighbour ${code}` };
+}
+
+/** The name a person knows a county by, where one is known: the current list's, or the scenarios'. */
+function knownName(code: string): string | undefined {
+  return divisionName(code) ?? DEFAULT_COUNTIES.find((c) => c.code === code)?.name;
 }
 
 /** A county code that must also be one the deployment knows. */

@@ -6,6 +6,7 @@ import {
   parseEventSubject,
 } from "@liandong/contracts";
 import type { LogEntry } from "@liandong/runtime";
+import { agencyName } from "./words.ts";
 
 /** Where and by whom a break-glass event was recorded. */
 type Recorded = {
@@ -84,7 +85,7 @@ export class BreakGlassLog {
               : `Break-glass uses recorded on the log: ${this.used.length}`,
             ...this.used.map((u) =>
               zh
-                ? `  流序号 ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` 第 ${u.seq} 条` : ""}${u.subject ? ` 主题 ${u.subject}` : ""}  记录人 ${u.actor}（${u.agency}）  理由：${u.reason}`
+                ? `  流序号 ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` 第 ${u.seq} 条` : ""}${u.subject ? ` 主题 ${u.subject}` : ""}  记录人 ${u.actor}（${agencyName(u.agency)}）  理由：${u.reason}`
                 : `  stream sequence ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` message ${u.seq}` : ""}${u.subject ? ` subject ${u.subject}` : ""}  recorded by ${u.actor} (${u.agency})  reason: ${u.reason}`,
             ),
           ];

@@ -8,6 +8,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { tlsOption } from "./bus-tls.ts";
 import { answer, CommandFailed, officeClient, seedRefused, UsageError } from "./office-client.ts";
+import { countyIn } from "./words.ts";
 
 type Values = Record<string, string | boolean | undefined>;
 /** What `BreakGlassUsed` says besides who and why, with no field present but undefined. */
@@ -80,7 +81,7 @@ async function act(nc: NatsConnection, p: Planned, values: Values): Promise<stri
         neighbours: config.region.neighbours,
         replicas: typeof values.replicas === "string" ? Number(values.replicas) : 1,
       });
-      return `已把县 ${config.county} 的各流更新为本版本的配置`;
+      return `已把${countyIn(config.county)}的各流更新为本版本的配置`;
     }
   }
 }

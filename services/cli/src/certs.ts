@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RotationStep, rotateStep, tlsDir } from "@liandong/county/certs";
 import { CommandFailed, UsageError } from "./office-client.ts";
+import { countyIn } from "./words.ts";
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -54,7 +55,7 @@ export async function certsCommand(positionals: string[], values: Values): Promi
   const county = countyOf(secrets);
   const after = await rotateStep(secrets, county);
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(`县 ${county}：${NEXT_STEP[after]}`);
+  out(`${countyIn(county)}：${NEXT_STEP[after]}`);
   if (state) {
     const reloaded: number[] = [];
     for (const pid of pidsIn(state)) {

@@ -30,7 +30,17 @@ import { readExport, readStream, streamSize } from "./read-log.ts";
 import { CrossBorderReferrals } from "./referral-fold.ts";
 import { RegionWitnesses, witnessLines } from "./region-witnesses.ts";
 import { findingLine, reportLines, reportWithDetails, withDetail } from "./verify-report.ts";
-import { agencyName, chinaTime, langOf, officerName, stepName, word } from "./words.ts";
+import {
+  agencyName,
+  chinaTime,
+  countyIn,
+  kindName,
+  langOf,
+  neighbourIn,
+  officerName,
+  stepName,
+  word,
+} from "./words.ts";
 
 export { CommandFailed, UsageError };
 
@@ -136,7 +146,7 @@ export function printReport(report: VerifyReport, county: string, lang: Lang = "
 function checkedHeads(heads: AuditHeads, keys: AuditKeys): AuditHeads {
   const key = keys.agencies.office;
   if (heads.county !== keys.county)
-    throw new UsageError(`检查点文件属于县 ${heads.county}，不是 ${keys.county}`);
+    throw new UsageError(`检查点文件属于${countyIn(heads.county)}，不是${countyIn(keys.county)}`);
   if (!key || heads.key !== key || !verifySignature(key, headsSigningText(heads), heads.signature))
     throw new UsageError("检查点文件的签名无法用办公室公钥验证：不可采信");
   return heads;
@@ -210,7 +220,7 @@ async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<
     const at = spec.lastIndexOf(":");
     if (at <= 0) throw new UsageError(`--log ${spec}：应为 导出文件:公钥文件`);
     const keys = AuditKeys.parse(JSON.parse(readFileSync(spec.slice(at + 1), "utf8")));
-    if (keys.county in reports) throw new UsageError(`县 ${keys.county} 出现了两次`);
+    if (keys.county in reports) throw new UsageError(`${countyIn(keys.county)} 出现了两次`);
     const verifier = new LogVerifier({ keys: keys.agencies, county: keys.county });
     const p = progress(undefined);
     const taken: { at?: string } = {};
@@ -272,7 +282,9 @@ async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<
     for (const e of report.foreign) from.set(e.county, (from.get(e.county) ?? 0) + 1);
     for (const [n, count] of from)
       process.stdout.write(
-        zh ? `  收到邻县 ${n} 的事件 ${count} 条\n` : `  ${count} events received from ${n}\n`,
+        zh
+          ? `  收到${neighbourIn(n)} 的事件 ${count} 条\n`
+          : `  ${count} events received from ${n}\n`,
       );
     if (report.outbound.length > 0)
       process.stdout.write(
@@ -282,7 +294,11 @@ async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<
       );
   }
   const names = Object.keys(reports);
-  const lines = [zh ? `跨县核对 — ${names.join("、")}` : `Across the line — ${names.join(", ")}`];
+  const lines = [
+    zh
+      ? `跨县核对 — ${names.map((c) => countyIn(c)).join("、")}`
+      : `Across the line — ${names.join(", ")}`,
+  ];
   if (across.length === 0)
     lines.push(
       zh
@@ -307,7 +323,7 @@ async function verifyRegion(logs: string[], json: boolean, lang: Lang): Promise<
     const reach = reports[county!]!.lastSeq;
     lines.push(
       zh
-        ? `  尚待核对：县 ${heldBy} 的导出中有县 ${county} 的事件 ${count} 条，是县 ${county} 导出之后才发出的（导出只到流序号 ${reach}），均有发出部门的封签 — 不是问题，重新导出县 ${county} 的日志即可核对`
+        ? `  尚待核对：${countyIn(heldBy!)} 的导出中有${countyIn(county!)} 的事件 ${count} 条，是该县导出之后才发出的（导出只到流序号 ${reach}），均有发出部门的封签 — 不是问题，重新导出该县的日志即可核对`
         : `  Pending: county ${heldBy}'s export holds ${count} events of county ${county} sent after county ${county}'s export was taken (it reaches stream sequence ${reach}), each sealed by its agency — not a problem: export county ${county}'s log again to check them`,
     );
   }
@@ -395,11 +411,11 @@ async function headsCommand(values: Record<string, string | boolean | undefined>
     save(values.out, text);
     const n = Object.values(heads.heads).reduce((sum, h) => sum + h.size, 0);
     process.stdout.write(
-      `已保存县 ${heads.county} 的最新检查点（${Object.keys(heads.heads).length} 个部门，共 ${n} 条已封存事件，${heads.at}）到 ${values.out}\n`,
+      `已保存${countyIn(heads.county)}的最新检查点（${Object.keys(heads.heads).length} 个部门，共 ${n} 条已封存事件，北京时间 ${chinaTime(heads.at)}）到 ${values.out}\n`,
     );
     if (heads.behind.length > 0)
       process.stdout.write(
-        `警告：办公室发现以下部门的日志短于其曾见到的：${heads.behind.join("、")}\n`,
+        `警告：办公室发现以下部门的日志短于其曾见到的：${heads.behind.map((a) => agencyName(a)).join("、")}\n`,
       );
   } else process.stdout.write(text);
   return heads.behind.length > 0 ? 1 : 0;
@@ -489,7 +505,7 @@ async function trailCommand(
   }
   const lines = [
     zh
-      ? `留痕 ${trail.aggregate.kind} ${trail.aggregate.id}（时间为北京时间）`
+      ? `留痕 ${kindName(trail.aggregate.kind)} ${trail.aggregate.id}（时间为北京时间）`
       : `Trail of ${trail.aggregate.kind} ${trail.aggregate.id} (times in Beijing time)`,
   ];
   const colon = zh ? "：" : ": ";

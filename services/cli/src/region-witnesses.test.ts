@@ -105,7 +105,7 @@ describe("what a region's logs say its counties' neighbours witnessed", () => {
       refused: [],
     });
     expect(Object.keys(r.counties[GANZHOU]?.by ?? {}).sort()).toEqual([LIANGZHOU, SUZHOU]);
-    expect(witnessLines(r).join("\n")).toContain(`邻县 ${LIANGZHOU} 见证签名 1 次`);
+    expect(witnessLines(r).join("\n")).toContain(`邻县凉州区（${LIANGZHOU}） 见证签名 1 次`);
   });
 
   it("names a co-signature that is not the witness's, and counts nothing of it", () => {
@@ -204,7 +204,7 @@ describe("what a region's logs say its counties' neighbours witnessed", () => {
       }),
     ]);
     expect(witnessLines(r).join("\n")).toContain(
-      `县 ${GANZHOU} 部门 health 长度 4：邻县 ${LIANGZHOU} 见证签名的检查点 ${shown.checkpoint}，邻县 ${SUZHOU} 见证签名的却是另一个检查点 ${other.checkpoint}`,
+      `甘州区（${GANZHOU}） 卫生健康部门 长度 4：邻县凉州区（${LIANGZHOU}） 见证签名的检查点 ${shown.checkpoint}，邻县肃州区（${SUZHOU}） 见证签名的却是另一个检查点 ${other.checkpoint}`,
     );
   });
 
@@ -230,7 +230,7 @@ describe("what a region's logs say its counties' neighbours witnessed", () => {
       { county: GANZHOU, agency: "health", ...shown, seq: 7, witnesses: [LIANGZHOU], lastSeq: 6 },
     ]);
     expect(witnessLines(r).join("\n")).toContain(
-      `尚待核对：县 ${GANZHOU} 部门 health 长度 4 的检查点（流序号 7）经邻县 ${LIANGZHOU} 见证`,
+      `尚待核对：甘州区（${GANZHOU}） 卫生健康部门 长度 4 的检查点（流序号 7）经邻县凉州区（${LIANGZHOU}） 见证`,
     );
     // The same export taken a minute and more after the co-signature: cut short, named.
     const cut = w.report(keys, older, {

@@ -18,6 +18,10 @@ import {
   standsBeyond,
   type WitnessedHead,
 } from "@liandong/runtime";
+import { agencyName, countyIn, neighbourIn } from "./words.ts";
+
+/** Neighbouring counties in a sentence: 邻县凉州区（620602）、邻县肃州区（620902）. */
+const neighbours = (codes: readonly string[]) => codes.map((c) => neighbourIn(c)).join("、");
 
 /** One neighbour's witnessing of a county: the distinct heads it co-signed, by agency, and its refusals. */
 export type WitnessedBy = {
@@ -234,7 +238,7 @@ function contradiction(s: SplitView, lang: Lang): string {
     return `while no checkpoint of the county's log ends at that size (it seals up to ${o.size}): another history`;
   }
   if (o.by === "witness")
-    return `邻县 ${o.witnesses.join("、")} 见证签名的却是另一个检查点 ${o.checkpoint}`;
+    return `${neighbours(o.witnesses)} 见证签名的却是另一个检查点 ${o.checkpoint}`;
   if (o.verdict === "forked")
     return `而本县日志在该长度处是另一个检查点 ${o.checkpoint}（流序号 ${o.seq}）`;
   if (o.verdict === "truncated") return `而本县日志只封存到长度 ${o.size}，短于已见证的长度`;
@@ -254,17 +258,17 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
     if (witnesses.length === 0) {
       lines.push(
         zh
-          ? `  县 ${county}：尚无邻县见证签名`
+          ? `  ${countyIn(county)}：尚无邻县见证签名`
           : `  county ${county}: no neighbour has co-signed yet`,
       );
       continue;
     }
-    lines.push(zh ? `  县 ${county}：` : `  county ${county}:`);
+    lines.push(zh ? `  ${countyIn(county)}：` : `  county ${county}:`);
     for (const [witness, w] of witnesses) {
       if (w.cosignatures > 0) {
         lines.push(
           zh
-            ? `    邻县 ${witness} 见证签名 ${w.cosignatures} 次，最近一次 ${w.last}`
+            ? `    ${neighbourIn(witness)} 见证签名 ${w.cosignatures} 次，最近一次 ${w.last}`
             : `    neighbour ${witness} co-signed ${w.cosignatures} times, last at ${w.last}`,
         );
         for (const [agency, heads] of Object.entries(w.heads).sort()) {
@@ -273,7 +277,7 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
           const sizes = heads.map((h) => h.size);
           lines.push(
             zh
-              ? `      ${agency}：已见证至长度 ${latest.size}（检查点 ${short(latest.checkpoint)}…），共见证 ${heads.length} 个检查点（长度 ${sizes.join("、")}）；本县日志长度 ${own?.size ?? 0}`
+              ? `      ${agencyName(agency)}：已见证至长度 ${latest.size}（检查点 ${short(latest.checkpoint)}…），共见证 ${heads.length} 个检查点（长度 ${sizes.join("、")}）；本县日志长度 ${own?.size ?? 0}`
               : `      ${agency}: witnessed up to ${latest.size} (checkpoint ${short(latest.checkpoint)}…), ${heads.length} checkpoints witnessed (sizes ${sizes.join(", ")}); the county's log: ${own?.size ?? 0}`,
           );
         }
@@ -281,7 +285,7 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
       for (const x of w.refused)
         lines.push(
           zh
-            ? `    邻县 ${witness} 拒绝见证（${x.at}）：${PROBLEM_LABEL[x.problem].zh}${x.agency ? `，部门 ${x.agency}` : ""} — ${refusedWhy(x, lang)}`
+            ? `    ${neighbourIn(witness)} 拒绝见证（${x.at}）：${PROBLEM_LABEL[x.problem].zh}${x.agency ? `，${agencyName(x.agency)}` : ""} — ${refusedWhy(x, lang)}`
             : `    neighbour ${witness} refused to witness (${x.at}): ${PROBLEM_LABEL[x.problem].en}${x.agency ? `, agency ${x.agency}` : ""} — ${refusedWhy(x, lang)}`,
         );
     }
@@ -289,13 +293,13 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
   for (const x of r.pending)
     lines.push(
       zh
-        ? `  尚待核对：县 ${x.county} 部门 ${x.agency} 长度 ${x.size} 的检查点（流序号 ${x.seq}）经邻县 ${x.witnesses.join("、")} 见证，但在该县导出之后才写入（导出只到流序号 ${x.lastSeq}）— 不是问题，重新导出该县日志即可核对`
+        ? `  尚待核对：${countyIn(x.county)} ${agencyName(x.agency)} 长度 ${x.size} 的检查点（流序号 ${x.seq}）经${neighbours(x.witnesses)} 见证，但在该县导出之后才写入（导出只到流序号 ${x.lastSeq}）— 不是问题，重新导出该县日志即可核对`
         : `  Pending: county ${x.county}'s checkpoint of ${x.agency} at ${x.size} (stream sequence ${x.seq}), witnessed by ${x.witnesses.join(", ")}, was written after the county's export was taken (it reaches stream sequence ${x.lastSeq}) — not a problem: export that county's log again to check it`,
     );
   for (const x of r.invalid)
     lines.push(
       zh
-        ? `  无效的见证签名：邻县 ${x.witness} 对县 ${x.county}，事件 ${x.eventId}：${sayWhy(x, lang)}`
+        ? `  无效的见证签名：${neighbourIn(x.witness)} 对${countyIn(x.county)}，事件 ${x.eventId}：${sayWhy(x, lang)}`
         : `  Invalid co-signature: neighbour ${x.witness} of county ${x.county}, event ${x.eventId}: ${sayWhy(x, lang)}`,
     );
   if (r.splitViews.length === 0)
@@ -317,7 +321,7 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
     r.splitViews.forEach((s, i) => {
       lines.push(
         zh
-          ? `  ${i + 1}. 县 ${s.county} 部门 ${s.agency} 长度 ${s.size}：邻县 ${s.witnesses.join("、")} 见证签名的检查点 ${s.checkpoint}，${contradiction(s, lang)}`
+          ? `  ${i + 1}. ${countyIn(s.county)} ${agencyName(s.agency)} 长度 ${s.size}：${neighbours(s.witnesses)} 见证签名的检查点 ${s.checkpoint}，${contradiction(s, lang)}`
           : `  ${i + 1}. county ${s.county}, agency ${s.agency}, size ${s.size}: ${s.witnesses.join(", ")} co-signed checkpoint ${s.checkpoint}, ${contradiction(s, lang)}`,
       );
     });

@@ -1,7 +1,7 @@
 // What `liandong verify` and `verify-region` tell a person of a log: each finding's kind, where it
 // is and why, in Chinese unless English is asked for (`--lang en`). The why is the catalogue's
 // (the finding's code and parameters), said here; the JSON keeps them with the words beside.
-import { agencyLabel, type Label, type Lang } from "@liandong/contracts";
+import { agencyLabel, countyLabel, type Label, type Lang } from "@liandong/contracts";
 import { type SaidWhy, sayWhy } from "@liandong/domain";
 import type { Finding, VerifyReport } from "@liandong/runtime";
 
@@ -57,7 +57,7 @@ export function reportLines(report: VerifyReport, county: string, lang: Lang): s
   const zh = lang === "zh";
   const n = (x: number) => x.toLocaleString(zh ? "zh-CN" : "en");
   const out: string[] = [];
-  out.push(zh ? `联动审计校验 — 县 ${county}` : `Liandong audit — county ${county}`);
+  out.push(zh ? `联动审计校验 — ${countyLabel(county).zh}` : `Liandong audit — county ${county}`);
   out.push(
     zh
       ? `  事件 ${n(report.events)} 条，其中检查点 ${report.checkpoints} 个`

@@ -1,10 +1,13 @@
 // Labels as a person at a terminal reads them: Chinese, the page's (contracts' labels.ts), and
 // China time. One place for every command of the CLI.
 import {
+  AGGREGATE_KIND_LABELS,
   agencyLabel,
+  countyLabel,
   EVENT_TYPE_LABELS,
   type Label,
   type Lang,
+  neighbourLabel,
   type OfficerName,
   officerLabel,
   shortNameOf,
@@ -12,6 +15,13 @@ import {
 } from "@liandong/contracts";
 
 export const agencyName = (code: string, lang: Lang = "zh") => agencyLabel(code)[lang];
+/** A county in a sentence: 甘州区（620702）, or 县 620702 where no name is known. */
+export const countyIn = (code: string, lang: Lang = "zh") => countyLabel(code)[lang];
+/** A neighbouring county in a sentence: 邻县凉州区（620602）, or 邻县 620602. */
+export const neighbourIn = (code: string, lang: Lang = "zh") => neighbourLabel(code)[lang];
+/** What kind of record: 线索, 移交, 案件… (the page's labels). */
+export const kindName = (kind: string, lang: Lang = "zh") =>
+  (AGGREGATE_KIND_LABELS as Record<string, Label | undefined>)[kind]?.[lang] ?? kind;
 export const shortName = (code: string) => shortNameOf(code);
 export const stepName = (type: string, lang: Lang = "zh") =>
   (EVENT_TYPE_LABELS as Record<string, Label | undefined>)[type]?.[lang] ?? type;
