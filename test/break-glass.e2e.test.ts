@@ -157,6 +157,10 @@ it("deletes a stream only once the office has recorded the use, and verify repor
   expect(report.parsed.breakGlass.unannounced).toEqual([]);
   const text = await run(verify);
   expect(text.out).toContain("紧急权限：日志记录了 1 次动用紧急权限");
+  // What was done, in Chinese, and when, in Beijing time; by whom, the agency by its name.
+  expect(text.out).toMatch(
+    /流序号 \d+ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}删除流 SCRATCH .*记录人 office\.supervisor（领导小组办公室）/,
+  );
   expect(text.out).toContain(reason);
   // For an English reader: the same report in English, the same exit code.
   const english = await run([...verify, "--lang", "en"]);

@@ -7,6 +7,7 @@ import { ReportStatus } from "./api-report.ts";
 import { SupervisionOrderView, SupervisionStatus } from "./api-supervision.ts";
 import { EVENT_TYPES } from "./catalogue.ts";
 import { AggregateKind } from "./envelope.ts";
+import { BreakGlassAction } from "./events-break-glass.ts";
 import { SanctionKind } from "./events-case.ts";
 import { MajorCaseGround } from "./events-city.ts";
 import { InspectionFindings } from "./events-inspection.ts";
@@ -15,6 +16,7 @@ import { MonthlyFigures } from "./events-report.ts";
 import {
   AGENCY_ENGLISH,
   AGGREGATE_KIND_LABELS,
+  BREAK_GLASS_ACTION_LABELS,
   CASE_STATUS_LABELS,
   CONSENT_STATUS_LABELS,
   DEADLINE_LABELS,
@@ -66,6 +68,7 @@ const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["aggregate kinds", AGGREGATE_KIND_LABELS, AggregateKind.options],
   ["event types", EVENT_TYPE_LABELS, EVENT_TYPES],
   ["officer roles", OFFICER_ROLE_LABELS, OfficerRole.options],
+  ["break-glass actions", BREAK_GLASS_ACTION_LABELS, BreakGlassAction.options],
 ];
 
 describe("labels", () => {

@@ -11,6 +11,7 @@ import type { ReportStatus } from "./api-report.ts";
 import type { SupervisionOrderView, SupervisionStatus } from "./api-supervision.ts";
 import type { EventType } from "./catalogue.ts";
 import type { AggregateKind } from "./envelope.ts";
+import type { BreakGlassAction } from "./events-break-glass.ts";
 import type { SanctionKind } from "./events-case.ts";
 import type { MajorCaseGround } from "./events-city.ts";
 import type { InspectionFindings } from "./events-inspection.ts";
@@ -24,6 +25,14 @@ export type Label = { zh: string; en: string };
 export type Lang = keyof Label;
 
 type Labels<E extends z.ZodEnum> = Record<z.infer<E>, Label>;
+
+/** What the break-glass identity was used for (liandong break-glass), as the audit report says it. */
+export const BREAK_GLASS_ACTION_LABELS: Labels<typeof BreakGlassAction> = {
+  "delete-stream": { zh: "删除流", en: "Delete stream" },
+  "purge-stream": { zh: "清空流", en: "Purge stream" },
+  "delete-message": { zh: "删除消息", en: "Delete message" },
+  provision: { zh: "更新各流配置", en: "Update the streams' configuration" },
+};
 
 /**
  * The default agencies' names in English (GLOSSARY.md). In Chinese an agency is called by its

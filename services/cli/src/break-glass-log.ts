@@ -1,4 +1,5 @@
 import {
+  BREAK_GLASS_ACTION_LABELS,
   BreakGlassObserved,
   BreakGlassUsed,
   EVENT_TYPE_LABELS,
@@ -6,7 +7,7 @@ import {
   parseEventSubject,
 } from "@liandong/contracts";
 import type { LogEntry } from "@liandong/runtime";
-import { agencyName } from "./words.ts";
+import { agencyName, chinaTime } from "./words.ts";
 
 /** Where and by whom a break-glass event was recorded. */
 type Recorded = {
@@ -81,12 +82,12 @@ export class BreakGlassLog {
         ? [zh ? `紧急权限：日志中无${label}的记录` : `Break-glass: none used, says the log`]
         : [
             zh
-              ? `紧急权限：日志记录了 ${this.used.length} 次${label}：`
+              ? `紧急权限：日志记录了 ${this.used.length} 次${label}（时间为北京时间）：`
               : `Break-glass uses recorded on the log: ${this.used.length}`,
             ...this.used.map((u) =>
               zh
-                ? `  流序号 ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` 第 ${u.seq} 条` : ""}${u.subject ? ` 主题 ${u.subject}` : ""}  记录人 ${u.actor}（${agencyName(u.agency)}）  理由：${u.reason}`
-                : `  stream sequence ${u.streamSeq}  ${u.time}  ${u.action}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` message ${u.seq}` : ""}${u.subject ? ` subject ${u.subject}` : ""}  recorded by ${u.actor} (${u.agency})  reason: ${u.reason}`,
+                ? `  流序号 ${u.streamSeq}  ${chinaTime(u.time)}  ${BREAK_GLASS_ACTION_LABELS[u.action].zh}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` 第 ${u.seq} 条` : ""}${u.subject ? ` 主题 ${u.subject}` : ""}  记录人 ${u.actor}（${agencyName(u.agency)}）  理由：${u.reason}`
+                : `  stream sequence ${u.streamSeq}  ${u.time}  ${BREAK_GLASS_ACTION_LABELS[u.action].en}${u.stream ? ` ${u.stream}` : ""}${u.seq !== undefined ? ` message ${u.seq}` : ""}${u.subject ? ` subject ${u.subject}` : ""}  recorded by ${u.actor} (${u.agency})  reason: ${u.reason}`,
             ),
           ];
     if (this.observed.length > 0)
@@ -105,7 +106,7 @@ export class BreakGlassLog {
       for (const o of bypassed)
         out.push(
           zh
-            ? `  流序号 ${o.streamSeq}  ${o.time}  ${o.api} ${o.stream}  调用者 ${o.key}  服务器 ${o.server}`
+            ? `  流序号 ${o.streamSeq}  ${chinaTime(o.time)}  ${o.api} ${o.stream}  调用者 ${o.key}  服务器 ${o.server}`
             : `  stream sequence ${o.streamSeq}  ${o.time}  ${o.api} ${o.stream}  caller ${o.key}  server ${o.server}`,
         );
     }

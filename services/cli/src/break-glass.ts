@@ -2,7 +2,13 @@
 // be used. The use is put on the log first (the office records `break-glass.used`, sealed like
 // any of its events); only once the office has answered is the action taken.
 import { readFileSync } from "node:fs";
-import { BreakGlassAction, CountyConfig, STREAMS, StreamName } from "@liandong/contracts";
+import {
+  BREAK_GLASS_ACTION_LABELS,
+  BreakGlassAction,
+  CountyConfig,
+  STREAMS,
+  StreamName,
+} from "@liandong/contracts";
 import { connectBus, provisionCounty, signerFromSeed } from "@liandong/runtime";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -13,13 +19,6 @@ import { countyIn } from "./words.ts";
 type Values = Record<string, string | boolean | undefined>;
 /** What `BreakGlassUsed` says besides who and why, with no field present but undefined. */
 type Planned = { action: BreakGlassAction; stream?: string; seq?: number; subject?: string };
-
-const ACTION_LABEL: Record<BreakGlassAction, string> = {
-  "delete-stream": "删除流",
-  "purge-stream": "清空流",
-  "delete-message": "删除消息",
-  provision: "更新各流配置",
-};
 
 /** What the command line asks for, checked before anything is recorded or done. */
 function plan(positionals: string[], values: Values): Planned {
@@ -127,7 +126,7 @@ export async function breakGlassCommand(positionals: string[], values: Values): 
       }),
     );
     process.stdout.write(
-      `已记入日志：${ACTION_LABEL[planned.action]}${planned.stream ? ` ${planned.stream}` : ""}，记录人 ${record.actor}，事件 ${record.eventId}（${STREAMS.events} 流序号 ${record.streamSeq}）\n`,
+      `已记入日志：${BREAK_GLASS_ACTION_LABELS[planned.action].zh}${planned.stream ? ` ${planned.stream}` : ""}，记录人 ${record.actor}，事件 ${record.eventId}（${STREAMS.events} 流序号 ${record.streamSeq}）\n`,
     );
     try {
       process.stdout.write(`${await act(nc, planned, values)}\n`);
