@@ -105,7 +105,9 @@ describe("what a region's logs say its counties' neighbours witnessed", () => {
       refused: [],
     });
     expect(Object.keys(r.counties[GANZHOU]?.by ?? {}).sort()).toEqual([LIANGZHOU, SUZHOU]);
-    expect(witnessLines(r).join("\n")).toContain(`邻县凉州区（${LIANGZHOU}） 见证签名 1 次`);
+    expect(witnessLines(r).join("\n")).toContain(
+      `邻县凉州区（${LIANGZHOU}） 见证签名 1 次，最近一次 2026-01-01 08:00:02`,
+    );
   });
 
   it("names a co-signature that is not the witness's, and counts nothing of it", () => {

@@ -18,7 +18,7 @@ import {
   standsBeyond,
   type WitnessedHead,
 } from "@liandong/runtime";
-import { agencyName, countyIn, neighbourIn } from "./words.ts";
+import { agencyName, chinaTime, countyIn, neighbourIn } from "./words.ts";
 
 /** Neighbouring counties in a sentence: 邻县凉州区（620602）、邻县肃州区（620902）. */
 const neighbours = (codes: readonly string[]) => codes.map((c) => neighbourIn(c)).join("、");
@@ -250,7 +250,7 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
   const zh = lang === "zh";
   const lines = [
     zh
-      ? "邻县见证 — 各县检查点经邻县见证签名的情况"
+      ? "邻县见证 — 各县检查点经邻县见证签名的情况（时间为北京时间）"
       : "Witnessing — each county's checkpoints as its neighbours co-signed them",
   ];
   for (const [county, c] of Object.entries(r.counties)) {
@@ -268,7 +268,7 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
       if (w.cosignatures > 0) {
         lines.push(
           zh
-            ? `    ${neighbourIn(witness)} 见证签名 ${w.cosignatures} 次，最近一次 ${w.last}`
+            ? `    ${neighbourIn(witness)} 见证签名 ${w.cosignatures} 次，最近一次 ${w.last ? chinaTime(w.last) : "—"}`
             : `    neighbour ${witness} co-signed ${w.cosignatures} times, last at ${w.last}`,
         );
         for (const [agency, heads] of Object.entries(w.heads).sort()) {
@@ -285,7 +285,7 @@ export function witnessLines(r: RegionWitnessReport, lang: Lang = "zh"): string[
       for (const x of w.refused)
         lines.push(
           zh
-            ? `    ${neighbourIn(witness)} 拒绝见证（${x.at}）：${PROBLEM_LABEL[x.problem].zh}${x.agency ? `，${agencyName(x.agency)}` : ""} — ${refusedWhy(x, lang)}`
+            ? `    ${neighbourIn(witness)} 拒绝见证（${chinaTime(x.at)}）：${PROBLEM_LABEL[x.problem].zh}${x.agency ? `，${agencyName(x.agency)}` : ""} — ${refusedWhy(x, lang)}`
             : `    neighbour ${witness} refused to witness (${x.at}): ${PROBLEM_LABEL[x.problem].en}${x.agency ? `, agency ${x.agency}` : ""} — ${refusedWhy(x, lang)}`,
         );
     }
