@@ -191,7 +191,7 @@ describe("against a county", () => {
 
     const none = await liandong(["trail", "referral", "ffffffff", ...args]);
     expect(none.code).toBe(3);
-    expect(none.err).toContain("没有编号以 ffffffff 开头的 referral");
+    expect(none.err).toContain("没有编号以 ffffffff 开头的移交");
     const bad = await liandong(["trail", "referral", "zz", ...args]);
     expect(bad.code).toBe(2);
   }, 60_000);

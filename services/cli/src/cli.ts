@@ -467,12 +467,13 @@ async function resolveId(office: string, token: string, kind: string, id: string
               )
             ).items.map((l) => l.leadId)
           : undefined;
-    if (!page) throw new UsageError(`${kind} 请给出完整编号（网页显示的短编号只用于移交与线索）`);
+    if (!page)
+      throw new UsageError(`${kindName(kind)}请给出完整编号（网页显示的短编号只用于移交与线索）`);
     ids.push(...page);
     if (page.length < limit) break;
   }
   const found = ids.filter((full) => full.startsWith(id.toLowerCase()));
-  if (found.length === 0) throw new CommandFailed(`办公室没有编号以 ${id} 开头的 ${kind}`);
+  if (found.length === 0) throw new CommandFailed(`办公室没有编号以 ${id} 开头的${kindName(kind)}`);
   if (found.length > 1)
     throw new UsageError(`编号 ${id} 不唯一，请给出更多位：${found.join("、")}`);
   return found[0]!;
