@@ -67,6 +67,9 @@ it("trail: a lead's steps in Chinese, its hash chain verified", async () => {
   expect(out).toContain(`留痕 线索 ${leadId}`);
   expect(out).toContain("登记线索");
   expect(out).toContain("卫生健康部门");
+  // A copy the routing rule sent: why, in words (the lead's source), not the rule's identifier.
+  expect(out).toContain("理由：按线索来源分送：病历档案查阅");
+  expect(out).not.toContain("source:");
   expect(out).toMatch(/留痕校验：校验通过：记录未被篡改（哈希链 \d+ 条）/);
 
   const json = await run([...args, "--json"]);

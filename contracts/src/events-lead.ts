@@ -23,7 +23,7 @@ export const LeadShared = z.object({
   leadId: z.uuid(),
   to: AgencyCode,
   originator: AgencyCode,
-  /** The routing rule that decided this share, e.g. `source:record-audit`. */
+  /** The routing rule that decided this share, e.g. `source:record-audit` (`shareReasonOf`). */
   reason: z.string().min(1).max(200),
   lead: LeadFacts,
 });

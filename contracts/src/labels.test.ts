@@ -36,12 +36,14 @@ import {
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
   SUPERVISION_STATUS_LABELS,
+  stepReasonLabel,
   TARGET_KIND_LABELS,
   VIOLATION_LABELS,
   VOCABULARY,
 } from "./labels.ts";
 import { LeadSource, Target, Violation } from "./lead.ts";
 import { OfficerRole } from "./officer-role.ts";
+import { shareReasonOf } from "./share-reason.ts";
 
 const tables: [string, Record<string, Label>, readonly string[]][] = [
   ["target kinds", TARGET_KIND_LABELS, Target.shape.kind.options],
@@ -72,6 +74,18 @@ const tables: [string, Record<string, Label>, readonly string[]][] = [
 ];
 
 describe("labels", () => {
+  it("says why the routing rule sent a lead's copy in words; an officer's reason as written", () => {
+    const rule = shareReasonOf("record-audit");
+    expect(stepReasonLabel("lead.shared", rule)).toBe("按线索来源分送：病历档案查阅");
+    expect(stepReasonLabel("lead.shared", rule, "en")).toBe(
+      "Sent by the lead's source: Record audit",
+    );
+    // Only a copy's reason is the rule's: the same words in a referral are the officer's.
+    expect(stepReasonLabel("referral.offered", rule)).toBe(rule);
+    expect(stepReasonLabel("lead.shared", "source:no-such-source")).toBe("source:no-such-source");
+    expect(stepReasonLabel("referral.returned", "证据不足")).toBe("证据不足");
+  });
+
   it("names the officer who took a step (经办人), or the actor id where no officer is named", () => {
     const officer = { name: "张三", role: "liaison" } as const;
     expect(officerLabel("health-1a2b3c4d", officer, "卫健")).toBe("张三（卫健联络员）");

@@ -19,6 +19,7 @@ import type { AttemptRefused, ReferralDeadline, ReferralKind } from "./events-re
 import type { MonthlyFigures } from "./events-report.ts";
 import type { LeadSource, Target, Violation } from "./lead.ts";
 import type { OfficerName, OfficerRole } from "./officer-role.ts";
+import { sourceOfShareReason } from "./share-reason.ts";
 
 /** A label in the two languages people read Liandong in: Chinese first, English on request. */
 export type Label = { zh: string; en: string };
@@ -66,6 +67,21 @@ export const LEAD_SOURCE_LABELS: Labels<typeof LeadSource> = {
   inspection: { zh: "检查发现", en: "Inspection finding" },
   "neighbour-county": { zh: "周边县市通报", en: "Neighbouring county" },
 };
+
+/**
+ * A trail step's reason as a person reads it. A lead's copy sent by the routing rule records the
+ * lead's source (`source:record-audit`): said as such (按线索来源分送：病历档案查阅). Any other
+ * reason is an officer's own words, shown as written.
+ */
+export function stepReasonLabel(type: string, reason: string, lang: Lang = "zh"): string {
+  const source = type === "lead.shared" ? sourceOfShareReason(reason) : undefined;
+  const label =
+    source === undefined
+      ? undefined
+      : (LEAD_SOURCE_LABELS as Record<string, Label | undefined>)[source];
+  if (!label) return reason;
+  return lang === "zh" ? `按线索来源分送：${label.zh}` : `Sent by the lead's source: ${label.en}`;
+}
 
 export const VIOLATION_LABELS: Labels<typeof Violation> = {
   "illegal-sex-determination": {

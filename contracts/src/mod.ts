@@ -32,5 +32,6 @@ export * from "./officer-role.ts";
 export * from "./parse-event.ts";
 export * from "./problem.ts";
 export * from "./said.ts";
+export * from "./share-reason.ts";
 export * from "./subjects.ts";
 export * from "./text.ts";

@@ -9,6 +9,7 @@ import {
   type Lang,
   REFERRAL_STATUS_LABELS,
   refusalKindLabel,
+  stepReasonLabel,
 } from "@liandong/contracts";
 import {
   connectBus,
@@ -529,7 +530,7 @@ async function trailCommand(
       ? `${stepName(s.type, lang)}${zh ? `（${refusalKindLabel(s.refused)}）` : ` (${refusalKindLabel(s.refused, lang)})`}`
       : stepName(s.type, lang);
     lines.push(
-      `  #${s.seq}  ${chinaTime(s.time)}  ${zh ? what.padEnd(10, "　") : what.padEnd(20)} ${agencyName(s.agency, lang)}${s.to ? ` → ${agencyName(s.to, lang)}` : ""}  ${word("who", lang)}${colon}${officerName(s.actor, s.officer, s.agency)}${s.reason ? `  ${word("reason", lang)}${colon}${s.reason}` : ""}`,
+      `  #${s.seq}  ${chinaTime(s.time)}  ${zh ? what.padEnd(10, "　") : what.padEnd(20)} ${agencyName(s.agency, lang)}${s.to ? ` → ${agencyName(s.to, lang)}` : ""}  ${word("who", lang)}${colon}${officerName(s.actor, s.officer, s.agency)}${s.reason ? `  ${word("reason", lang)}${colon}${stepReasonLabel(s.type, s.reason, lang)}` : ""}`,
     );
   }
   const v = trail.verification;

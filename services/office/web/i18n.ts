@@ -18,6 +18,7 @@ import {
   SANCTION_LABELS,
   SUPERVISION_GROUNDS_LABELS,
   SUPERVISION_STATUS_LABELS,
+  stepReasonLabel,
   TARGET_KIND_LABELS,
   TRAIL_LABELS,
   VIOLATION_LABELS,
@@ -253,6 +254,9 @@ export const labels = {
   referralStatus: of(REFERRAL_STATUS_LABELS),
   referralKind: of(REFERRAL_KIND_LABELS),
   refusalKind: (kind: string): string => refusalKindLabel(kind, lang.value),
+  /** A trail step's reason: the routing rule's in words, an officer's as written. */
+  stepReason: (s: { type: string; reason?: string | undefined }): string =>
+    s.reason === undefined ? "" : stepReasonLabel(s.type, s.reason, lang.value),
   deadline: of(DEADLINE_LABELS),
   caseStatus: of(CASE_STATUS_LABELS),
   supervisionStatus: of(SUPERVISION_STATUS_LABELS),

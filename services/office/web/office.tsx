@@ -361,7 +361,7 @@ function Chain(props: { id: string; onBack: () => void; onOpen: (id: string) => 
                     : labels.eventType(s.type),
               ],
               [t("to"), (s) => (s.to ? labels.agency(s.to) : "")],
-              [t("reason"), (s) => <Said>{s.reason ?? ""}</Said>],
+              [t("reason"), (s) => <Said>{labels.stepReason(s)}</Said>],
             ]}
           />
         </>

@@ -7,6 +7,7 @@ import {
   type LeadRegistration,
   type LeadSource,
   recipientsFor,
+  shareReasonOf,
 } from "@liandong/contracts";
 import { type Refusal, refuse } from "../decider.ts";
 import { NO_ONE, named } from "../refusals.ts";
@@ -198,7 +199,7 @@ function share(c: ShareLead, state: LeadState): LeadEvent[] | Refusal {
         leadId: lead.leadId,
         to,
         originator: c.agency,
-        reason: `source:${lead.source}`,
+        reason: shareReasonOf(lead.source),
         lead,
       },
     };
