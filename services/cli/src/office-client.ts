@@ -16,6 +16,12 @@ export class CommandFailed extends Error {}
  * asked for in Chinese, in English when the person asked for English (`--lang en`).
  */
 export function officeClient(base: string, token?: string, lang: "zh" | "en" = "zh") {
+  // A token goes in a header, which holds printable ASCII only: anything else was pasted wrong,
+  // and is said so here rather than as a connection that failed.
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token))
+    throw new UsageError(
+      "令牌只含英文字母、数字和符号：给出的令牌含有空白、中文或其他字符，请检查是否复制完整（tokens.json 中 token 一项的值）",
+    );
   return createClient<OfficePaths>({
     baseUrl: base,
     headers: {
