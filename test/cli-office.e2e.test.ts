@@ -70,6 +70,8 @@ it("trail: a lead's steps in Chinese, its hash chain verified", async () => {
   // A copy the routing rule sent: why, in words (the lead's source), not the rule's identifier.
   expect(out).toContain("理由：按线索来源分送：病历档案查阅");
   expect(out).not.toContain("source:");
+  // Registered by health's liaison identity (no officer named): by its role, as tokens.json names it.
+  expect(out).toContain("经办人：卫健联络员");
   expect(out).toMatch(/留痕校验：校验通过：记录未被篡改（哈希链 \d+ 条）/);
 
   const json = await run([...args, "--json"]);

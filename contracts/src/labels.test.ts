@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { roleActor, serviceActor } from "./actor-ids.ts";
 import { DEFAULT_AGENCIES } from "./agency.ts";
 import { LeadStatus } from "./api.ts";
 import { CaseView } from "./api-case.ts";
@@ -86,13 +87,22 @@ describe("labels", () => {
     expect(stepReasonLabel("referral.returned", "证据不足")).toBe("证据不足");
   });
 
-  it("names the officer who took a step (经办人), or the actor id where no officer is named", () => {
+  it("names the officer who took a step (经办人); with none named, the role or the service", () => {
     const officer = { name: "张三", role: "liaison" } as const;
     expect(officerLabel("health-1a2b3c4d", officer, "卫健")).toBe("张三（卫健联络员）");
     expect(officerLabel("health-1a2b3c4d", officer, "Health", "en")).toBe(
       "张三 (Health Liaison officer)",
     );
-    expect(officerLabel("svc.health", undefined, "卫健")).toBe("svc.health");
+    // No officer named: a role's own identity by its role, a service as acting on its own.
+    expect(officerLabel(roleActor("health", "liaison"), undefined, "卫健")).toBe("卫健联络员");
+    expect(officerLabel("health.supervisor", undefined, "Health", "en")).toBe("Health Supervisor");
+    expect(officerLabel(serviceActor("office"), undefined, "领导小组办公室")).toBe(
+      "系统自动（领导小组办公室）",
+    );
+    expect(officerLabel("svc.health", undefined, undefined)).toBe("系统自动（health）");
+    // Anything else, as it is.
+    expect(officerLabel("health.nobody", undefined, "卫健")).toBe("health.nobody");
+    expect(officerLabel("hl-wang", undefined, "卫健")).toBe("hl-wang");
   });
 
   it.each(tables)(

@@ -4,6 +4,7 @@
 // Types only: the page bundles this file, and what it imports must not bring zod with it. Each
 // table's keys are checked against its enum's options by labels.test.ts, order included.
 import type { z } from "zod";
+import { actorForm } from "./actor-ids.ts";
 import type { LeadStatus } from "./api.ts";
 import type { CaseView } from "./api-case.ts";
 import type { ConsentView, ReferralStatus } from "./api-referral.ts";
@@ -317,8 +318,9 @@ export const OFFICER_ROLE_LABELS: Record<OfficerRole, Label> = {
 
 /**
  * How a step names who took it: `张三（卫健联络员）`. `agencyShort`: the agency's short name as
- * the county configures it. A step of a service acting on its own, or one recorded before
- * officers were named, gives only its actor id.
+ * the county configures it. With no officer named: an agency role's own identity as its role
+ * (卫健联络员, as tokens.json names it), a service acting on its own as such (系统自动（办公室）),
+ * any other id as it is.
  */
 export function officerLabel(
   actor: string,
@@ -326,7 +328,18 @@ export function officerLabel(
   agencyShort: string | undefined,
   lang: "zh" | "en" = "zh",
 ): string {
-  if (!officer) return actor;
+  if (!officer) {
+    const form = actorForm(actor);
+    if (form && "service" in form)
+      return lang === "zh"
+        ? `系统自动（${agencyShort ?? form.service}）`
+        : `Automatic (${agencyShort ?? form.service})`;
+    const role = form && (OFFICER_ROLE_LABELS as Record<string, Label | undefined>)[form.role];
+    if (!role) return actor;
+    return lang === "zh"
+      ? `${agencyShort ?? ""}${role.zh}`
+      : `${agencyShort ? `${agencyShort} ` : ""}${role.en}`;
+  }
   const role = OFFICER_ROLE_LABELS[officer.role][lang];
   return lang === "zh"
     ? `${officer.name}（${agencyShort ?? ""}${role}）`

@@ -1,4 +1,6 @@
 // @liandong/contracts — the language of the bus. Depends on zod alone.
+
+export * from "./actor-ids.ts";
 export * from "./agency.ts";
 export * from "./api.ts";
 export * from "./api-case.ts";

@@ -1,4 +1,10 @@
-import { type BusEvent, CITY_OFFICE, CityOrderRequest, OFFICE } from "@liandong/contracts";
+import {
+  type BusEvent,
+  CITY_OFFICE,
+  CityOrderRequest,
+  OFFICE,
+  serviceActor,
+} from "@liandong/contracts";
 import {
   answerOverdue,
   isSupervisionOrderEvent,
@@ -136,7 +142,7 @@ export function escalateOverdue(
       ctx,
       deps,
       o.orderId,
-      `svc.${ctx.agency}`,
+      serviceActor(ctx.agency),
       { type: "escalate", at: now.toISOString(), eventId: uuidFromName(key) },
       o.toCounty,
     ).then(

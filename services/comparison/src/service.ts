@@ -7,6 +7,7 @@ import {
   FactsPart,
   MATCH_ROOT,
   MatchConfig,
+  serviceActor,
 } from "@liandong/contracts";
 import { type Logger, type OprfKeys, type Publisher, uuidFromName } from "@liandong/runtime";
 import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
@@ -108,7 +109,7 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
     await o.publisher.publish({
       type: "comparison.requested",
       data,
-      actor: `svc.${COMPARISON}`,
+      actor: serviceActor(COMPARISON),
       aggregate: { kind: "comparison", id: randomUUID() },
       prev: null,
     });
@@ -158,7 +159,7 @@ export function startComparison(o: ComparisonOptions): RunningComparison {
       await o.publisher.publish({
         type: "comparison.found",
         data: found,
-        actor: `svc.${COMPARISON}`,
+        actor: serviceActor(COMPARISON),
         aggregate: { kind: "comparison", id: found.finding },
         id: uuidFromName(`comparison.found:${f.key}`),
         prev: null,

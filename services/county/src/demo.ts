@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { LeadRegistration } from "@liandong/contracts";
+import { type LeadRegistration, roleActor } from "@liandong/contracts";
 import { httpCall } from "@liandong/runtime";
 import type { IssuedToken } from "./officers.ts";
 
@@ -14,7 +14,7 @@ type Officer = {
 /** An officer's HTTP calls, every step idempotent (the demo may be played again). */
 function officers(urls: Record<string, string>, tokens: IssuedToken[]) {
   return (agency: string, role = "liaison"): Officer => {
-    const token = tokens.find((t) => t.officer === `${agency}.${role}`)?.token ?? "";
+    const token = tokens.find((t) => t.officer === roleActor(agency, role))?.token ?? "";
     const url = urls[agency] ?? "";
     const call = async (
       method: "GET" | "POST",

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { Agency, Officer } from "@liandong/contracts";
+import { type Agency, type Officer, roleActor } from "@liandong/contracts";
 
 /** A token as handed to an officer; only its hash goes into the services' configuration. */
 export type IssuedToken = {
@@ -34,7 +34,7 @@ export function ensureOfficers(
     : [];
   for (const a of agencies) {
     for (const { role, label, supervisor } of ROLES) {
-      const id = `${a.code}.${role}`;
+      const id = roleActor(a.code, role);
       if (issued.some((t) => t.officer === id)) continue;
       issued.push({
         officer: id,

@@ -6,6 +6,7 @@ import {
   type BusEvent,
   type EventType,
   STREAMS,
+  serviceActor,
 } from "@liandong/contracts";
 import {
   type AggregateLog,
@@ -80,7 +81,7 @@ export function recordRewrites(
             type,
             id,
             time,
-            actor: `svc.${ctx.agency}`,
+            actor: serviceActor(ctx.agency),
             aggregate: { kind: "break-glass", id },
             data: { ...r, ...(announced ? { announced } : {}) },
           },

@@ -1,4 +1,10 @@
-import { type BusEvent, CITY_OFFICE, type EventData, ReportMonth } from "@liandong/contracts";
+import {
+  type BusEvent,
+  CITY_OFFICE,
+  type EventData,
+  ReportMonth,
+  serviceActor,
+} from "@liandong/contracts";
 import {
   type CaseRecord,
   type CountyReportEvent,
@@ -167,7 +173,7 @@ export function majorCaseReporter(ctx: ServiceContext, deps: Deps) {
     if (known && JSON.stringify(known.facts) === JSON.stringify(facts)) return;
     const at = ctx.clock().toISOString();
     once(`report:${k.caseId}:${JSON.stringify(facts)}`, () =>
-      decideMajorCase(deps, k.caseId, `svc.${ctx.agency}`, () => ({
+      decideMajorCase(deps, k.caseId, serviceActor(ctx.agency), () => ({
         type: "report",
         at,
         eventId: uuidFromName(`major-case-reported:${k.caseId}:${at}`),
@@ -185,7 +191,7 @@ export function majorCaseReporter(ctx: ServiceContext, deps: Deps) {
       if (now.getTime() - since < city.chaseAfterSeconds * 1000) continue;
       const level = r.chases + 1;
       once(`chase:${r.facts.caseId}:${level}`, () =>
-        decideMajorCase(deps, r.facts.caseId, `svc.${ctx.agency}`, () => ({
+        decideMajorCase(deps, r.facts.caseId, serviceActor(ctx.agency), () => ({
           type: "chase",
           at: ctx.clock().toISOString(),
           eventId: uuidFromName(`major-case-chased:${r.facts.caseId}:${level}`),

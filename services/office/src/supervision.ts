@@ -5,6 +5,7 @@ import {
   SupervisionForwardRequest,
   SupervisionOrderRequest,
   type SupervisionOrderView,
+  serviceActor,
 } from "@liandong/contracts";
 import {
   answerOverdue,
@@ -279,7 +280,7 @@ function onItsOwn(
   decideOrder(ctx, log, supervision, {
     orderId: order.orderId,
     aboutId: order.about.id,
-    actor: `svc.${ctx.agency}`,
+    actor: serviceActor(ctx.agency),
     eventId: step.eventId,
     command: step.command,
   }).then(

@@ -1,4 +1,4 @@
-import { DAY_MS, TrackerQuery } from "@liandong/contracts";
+import { DAY_MS, serviceActor, TrackerQuery } from "@liandong/contracts";
 import { duePassed, isOverdue } from "@liandong/domain";
 import {
   type AggregateLog,
@@ -76,7 +76,7 @@ export function deadlineScheduler(
           .append({
             type: "supervision.overdue",
             id: uuidFromName(`overdue:${key}`),
-            actor: `svc.${ctx.agency}`,
+            actor: serviceActor(ctx.agency),
             aggregate: { kind: "supervision", id: r.referralId },
             to: awaiting,
             data: {

@@ -1,10 +1,11 @@
-import type {
-  AuditCheckpoint,
-  AuditHeads,
-  AuditWitnesses,
-  BusEvent,
-  WitnessCosignature,
-  WitnessRefusal,
+import {
+  type AuditCheckpoint,
+  type AuditHeads,
+  type AuditWitnesses,
+  type BusEvent,
+  serviceActor,
+  type WitnessCosignature,
+  type WitnessRefusal,
 } from "@liandong/contracts";
 import { say } from "@liandong/domain";
 import {
@@ -43,8 +44,8 @@ export type WitnessingDeps = {
   everyMs: number;
 };
 
-const ACTOR = "svc.office";
 const OFFICE = "office";
+const ACTOR = serviceActor(OFFICE);
 
 /** The latest stream sequence of a checkpoint that the heads hold. */
 const lastSeq = (heads: AuditHeads) => Math.max(0, ...Object.values(heads.heads).map((h) => h.seq));

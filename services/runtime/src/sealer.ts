@@ -5,6 +5,7 @@ import {
   publisherSubjects,
   SEAL_HEADER,
   STREAMS,
+  serviceActor,
 } from "@liandong/contracts";
 import {
   AckPolicy,
@@ -350,7 +351,7 @@ export class AuditSealer {
     try {
       await publisher.publish({
         type: "audit.checkpoint",
-        actor: `svc.${agency}`,
+        actor: serviceActor(agency),
         aggregate: { kind: "audit", id: agency },
         id: uuidFromName(`audit-checkpoint:${county}:${agency}:${index}`),
         time: clock(),

@@ -7,6 +7,7 @@ import {
   EVENTS_ROOT,
   inboxSubjects,
   type Officer,
+  roleActor,
   STREAMS,
 } from "@liandong/contracts";
 import { createUser } from "@nats-io/nkeys";
@@ -134,9 +135,9 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
   const configured: Officer[] = config.agencies.flatMap((a) =>
     ROLES.map(({ role, label, supervisor }) => {
       const token = randomBytes(24).toString("base64url");
-      tokens.set(`${a.code}.${role}`, token);
+      tokens.set(roleActor(a.code, role), token);
       return {
-        id: `${a.code}.${role}`,
+        id: roleActor(a.code, role),
         agency: a.code,
         name: `${a.shortName}${label}`,
         tokenSha256: createHash("sha256").update(token).digest("hex"),
@@ -215,7 +216,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
     officers: configured,
     app: (agency) => serviceOf(agency).app,
     as(agency, role = "liaison") {
-      const token = tokens.get(`${agency}.${role}`);
+      const token = tokens.get(roleActor(agency, role));
       if (!token) throw new Error(`no ${role} of ${agency}`);
       return officerClient(() => serviceOf(agency).app, token);
     },
