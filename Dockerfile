@@ -55,4 +55,4 @@ COPY --from=build /app/dist dist
 RUN mkdir -p /var/lib/liandong/office && chown node:node /var/lib/liandong/office
 USER node
 # docker-compose.yml sets the command of every container; this default is the office.
-CMD ["node", "--max-semi-space-size=2", "dist/office.mjs"]
+CMD ["node", "--max-semi-space-size=16", "dist/office.mjs"]

@@ -13,7 +13,7 @@ import { cityBench } from "./city.ts";
 import { countyBench } from "./county.ts";
 import { handoffBench } from "./handoff.ts";
 import { matchBench } from "./match.ts";
-import { officeBench } from "./office.ts";
+import { officeProcess } from "./office.ts";
 import { officeReadyBench } from "./office-ready.ts";
 import { publishBench } from "./publish.ts";
 import { regionBench, regionHttpBench } from "./region.ts";
@@ -139,7 +139,7 @@ if (only.has("audit"))
   await record(auditBench({ events: Number(values["audit-events"]), log: out }));
 if (only.has("office"))
   await record(
-    await officeBench({
+    await officeProcess({
       events: Number(values["office-events"]),
       referrals: Number(values["office-referrals"]),
       log: out,

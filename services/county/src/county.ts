@@ -457,11 +457,13 @@ export const NATS_ENV = { GOMAXPROCS: process.env.GOMAXPROCS ?? "1" };
  * Node's flags for a service (docker-compose.yml gives its containers the same:
  * test/compose.test.ts). The young generation kept small: V8 grows each of its halves up to
  * 16 MB under a burst and keeps them at rest. An agency and the comparison service handle a
- * request at a time (1 MB); the office's rebuild allocates fast and long (2 MB: its rebuild
- * measured as fast as with V8's 16, in bench --only office, at 200,000 events).
+ * request at a time (1 MB). The office keeps V8's 16: its rebuild allocates fast and long, and
+ * what it keeps of each event is copied out of a young generation of 2 MB so often that the
+ * rebuild ran a third slower (bench --only office, run with each: 66-70k against 100k events/s
+ * at 1,000,000 events), for 11-12 MB less resident at rest (77 against 88-90 MB, the demo).
  */
 export const nodeFlags = (agency: string) =>
-  agency === "office" ? ["--max-semi-space-size=2"] : ["--max-semi-space-size=1"];
+  agency === "office" ? ["--max-semi-space-size=16"] : ["--max-semi-space-size=1"];
 
 async function connectWithRetry(
   url: string,
