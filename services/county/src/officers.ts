@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type Agency, type Officer, roleActor } from "@liandong/contracts";
+import { bearerToken } from "@liandong/runtime";
 
 /** A token as handed to an officer; only its hash goes into the services' configuration. */
 export type IssuedToken = {
@@ -40,7 +41,7 @@ export function ensureOfficers(
         officer: id,
         agency: a.code,
         name: `${a.shortName}${label}`,
-        token: randomBytes(24).toString("base64url"),
+        token: bearerToken(),
         supervisor,
       });
     }

@@ -15,6 +15,7 @@ import {
 } from "@liandong/domain";
 import {
   type AggregateLog,
+  bearerToken,
   envelopeOf,
   type HttpEnv,
   KeyedLock,
@@ -91,7 +92,7 @@ export function officerRoutes(ctx: ServiceContext, deps: { log: AggregateLog }):
           },
         ],
       });
-    const token = randomBytes(24).toString("base64url");
+    const token = bearerToken();
     // A subject token (no dot): the officer is an aggregate of the log.
     const officerId = `${body.agency}-${randomBytes(4).toString("hex")}`;
     const account = await change(c, officerId, (at) => ({

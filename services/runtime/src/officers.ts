@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   type Officer,
   type OfficerName,
@@ -21,6 +21,19 @@ import type { Bus } from "./ports.ts";
 import type { SealKeys } from "./seal.ts";
 
 export const tokenSha256 = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/**
+ * A new bearer token: 24 random bytes in base64url, never beginning with `-` (one in 64 did). On a
+ * command line such a token can be taken for an option: the CLI's parser read `--token -V…` as
+ * its version flag, printed the version and exited 0 having done nothing (one token in 4,096:
+ * break-glass.e2e's office liaison once, in CI, "refused" with 0).
+ */
+export function bearerToken(): string {
+  for (;;) {
+    const token = randomBytes(24).toString("base64url");
+    if (!token.startsWith("-")) return token;
+  }
+}
 
 /** A named officer's account as the routes see an officer: `supervisor` from the role. */
 export function officerOf(a: OfficerAccount): Officer {

@@ -17,7 +17,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { createHttpApp, type HttpEnv } from "../http.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
-import { Officers } from "../officers.ts";
+import { bearerToken, Officers } from "../officers.ts";
 import { sealKeysOf } from "../seal.ts";
 import { mountWhoAmI, type ServiceContext, type ServiceParts } from "../service.ts";
 import { ServiceEnv } from "../service-env.ts";
@@ -134,7 +134,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
   const tokens = new Map<string, string>();
   const configured: Officer[] = config.agencies.flatMap((a) =>
     ROLES.map(({ role, label, supervisor }) => {
-      const token = randomBytes(24).toString("base64url");
+      const token = bearerToken();
       tokens.set(roleActor(a.code, role), token);
       return {
         id: roleActor(a.code, role),
