@@ -52,6 +52,18 @@ describe("without a county", () => {
       expect(r.code, `bin: ${bin}`).toBe(0);
       expect(r.out.trim(), `bin: ${bin}`).toBe(cliPackage.version);
     }
+    // Only before the command: after it, a token that begins with -V is a token, not -V.
+    const token = await liandong([
+      "trail",
+      "lead",
+      "ffffffff",
+      "--office",
+      "http://127.0.0.1:1",
+      "--token",
+      "-Vabc",
+    ]);
+    expect(token.code).toBe(3);
+    expect(token.out).not.toContain(cliPackage.version);
   });
 
   it("--help of the whole and of each command: in Chinese, exit 0", async () => {

@@ -598,7 +598,10 @@ function program(done: (code: number) => void): Command {
     .configureHelp(HELP)
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
-    .showSuggestionAfterError(false);
+    .showSuggestionAfterError(false)
+    // The program's own options (-V, -h) only before the command: after it, `--token -Vx…` is a
+    // token, not a request for the version (which printed it, exit 0, having done nothing).
+    .enablePositionalOptions();
   const command = (name: string, description: string) =>
     root
       .command(name)
