@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
+import { roleActor } from "@liandong/contracts";
 import { connectBus } from "@liandong/runtime";
 import { request } from "undici";
 import { type RunningCounty, startCounty } from "../../services/county/src/county.ts";
@@ -94,7 +95,7 @@ export async function startTestCounty(
     ...county,
     stateDir,
     as(agency, role = "liaison") {
-      const token = county.tokens.find((t) => t.officer === `${agency}.${role}`)?.token;
+      const token = county.tokens.find((t) => t.officer === roleActor(agency, role))?.token;
       const url = county.urls[agency];
       if (!token || !url) throw new Error(`no ${role} of ${agency}`);
       return api(url, token);
@@ -124,7 +125,7 @@ export function officerOf(
   agency: string,
   role: "liaison" | "supervisor" | "deputy" = "liaison",
 ): Api {
-  const token = county.tokens.find((t) => t.officer === `${agency}.${role}`)?.token;
+  const token = county.tokens.find((t) => t.officer === roleActor(agency, role))?.token;
   const url = county.urls[agency];
   if (!token || !url) throw new Error(`no ${role} of ${agency}`);
   return api(url, token);

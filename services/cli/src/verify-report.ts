@@ -1,9 +1,10 @@
 // What `liandong verify` and `verify-region` tell a person of a log: each finding's kind, where it
 // is and why, in Chinese unless English is asked for (`--lang en`). The why is the catalogue's
 // (the finding's code and parameters), said here; the JSON keeps them with the words beside.
-import { agencyLabel, countyLabel, type Label, type Lang } from "@liandong/contracts";
+import type { Label, Lang } from "@liandong/contracts";
 import { type SaidWhy, sayWhy } from "@liandong/domain";
 import type { Finding, VerifyReport } from "@liandong/runtime";
+import { agencyName, countyIn } from "./words.ts";
 
 export const KIND_LABEL: Record<Finding["kind"], Label> = {
   changed: { zh: "内容被篡改", en: "changed payload" },
@@ -36,7 +37,8 @@ export const reportWithDetails = (r: VerifyReport, lang: Lang) => ({
   unsealed: r.unsealed.map((f) => withDetail(f, lang)),
 });
 
-const agencyIn = (code: string, lang: Lang) => (code ? agencyLabel(code)[lang] : "?");
+/** An agency by its name; a finding of an unreadable event may name none. */
+const agencyIn = (code: string, lang: Lang) => (code ? agencyName(code, lang) : "?");
 
 /** One finding as a line: its kind, where it is, why. */
 export function findingLine(f: Finding, i: number, lang: Lang): string {
@@ -57,7 +59,7 @@ export function reportLines(report: VerifyReport, county: string, lang: Lang): s
   const zh = lang === "zh";
   const n = (x: number) => x.toLocaleString(zh ? "zh-CN" : "en");
   const out: string[] = [];
-  out.push(zh ? `联动审计校验 — ${countyLabel(county).zh}` : `Liandong audit — county ${county}`);
+  out.push(zh ? `联动审计校验 — ${countyIn(county)}` : `Liandong audit — county ${county}`);
   out.push(
     zh
       ? `  事件 ${n(report.events)} 条，其中检查点 ${report.checkpoints} 个`
