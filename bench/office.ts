@@ -147,7 +147,9 @@ export async function officeBench(opts: {
   const rebuild = async () => {
     const leads: Tracker = new Map();
     const referrals: ReferralTracker = new Map();
-    const stats = new Statistics(COUNTY);
+    // No cases in this log: the office's case records, empty (what the statistics read them from).
+    const cases = new Map();
+    const stats = new Statistics(COUNTY, { cases, referrals });
     // The agencies' checkpoints, read before the rebuild as the office reads them: each event is
     // then taken on its checkpoint's word (its hash the next one sealed), as in the office.
     const ahead = new SealedAhead();
@@ -164,7 +166,10 @@ export async function officeBench(opts: {
           throw new Error(`event ${m.seq} not sealed ahead`);
         evolve(leads, v.event);
         // As the office does: a referral's step is recorded with its hash, its entitlement replayed.
-        const step = evolveReferrals(referrals, leads, v.event, { seq: m.seq, hash: v.hash });
+        const step = evolveReferrals(referrals, { leads, cases }, v.event, {
+          seq: m.seq,
+          hash: v.hash,
+        });
         if (step && !step.ok)
           throw new Error(`referral step not recorded: ${JSON.stringify(step)}`);
         stats.apply(v.event);

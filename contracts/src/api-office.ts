@@ -46,7 +46,7 @@ export const TrackedReferralView = ReferralView.pick({
   chainRoot: z.uuid(),
   /** The lead the chain began with, when it began with a lead. */
   chainLead: z.uuid().optional(),
-  /** Violations of the lead it is about (of a case's first lead, when known). */
+  /** Violations of the lead or case it is about (of its chain's lead, when the case is not known). */
   violations: z.array(Violation),
   /** Deadlines the office's scheduler has recorded as passed, with the instant each was due. */
   overdue: z.partialRecord(ReferralDeadline, Instant),

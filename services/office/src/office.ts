@@ -113,7 +113,7 @@ export async function office(
   // One log for everything the office appends (deadlines, orders, escalations): one head each.
   const log = new AggregateLog(publisher, ctx.kv, ctx.county);
   const deadlines = deadlineScheduler(ctx, referrals, log, supervision);
-  const stats = new Statistics(ctx.county);
+  const stats = new Statistics(ctx.county, { cases, referrals });
   const submissions: Submissions = new Map();
   const inspections = newInspections();
   const breakGlass = newBreakGlassLog();
@@ -162,7 +162,7 @@ export async function office(
     if ("bad" in c) return c.bad;
     const { e, hash } = c;
     evolve(tracker, e);
-    const step = evolveReferrals(referrals, tracker, e, { seq: m.seq, hash });
+    const step = evolveReferrals(referrals, { leads: tracker, cases }, e, { seq: m.seq, hash });
     // A step its publisher was not entitled to take: not counted, on the record as a dead letter.
     if (step && !step.ok && "refused" in step) return deadLetter(m, "not-entitled", step.refused);
     evolveCases(cases, e);

@@ -28,9 +28,12 @@ const offer = (id: string, from: string, to: string, extra: object = {}) => ({
   ...extra,
 });
 
+/** No lead or case known: what a referral is about, unknown to the office. */
+const NOTHING_ABOUT = { leads: new Map(), cases: new Map() };
+
 function apply(t: ReferralTracker, leads: Tracker, ...steps: Stored[]) {
   for (const s of steps) {
-    const r = evolveReferrals(t, leads, s.event, s.meta);
+    const r = evolveReferrals(t, { leads, cases: new Map() }, s.event, s.meta);
     if (r && !r.ok) throw new Error(JSON.stringify(r));
   }
 }
@@ -92,6 +95,31 @@ const overdue = (id: string) =>
   }) as unknown as BusEvent;
 
 describe("the office's referral tracker", () => {
+  it("reads a referral's violations once, from the lead or case it is about", () => {
+    const CASE = "55555555-5555-4555-8555-555555555555";
+    const leads: Tracker = new Map([[LEAD, { violations: ["intermediary"] } as never]]);
+    const cases = new Map([[CASE, { violations: ["illegal-sex-determination"] } as never]]);
+    const t: ReferralTracker = new Map();
+    const about = (id: string, kind: "lead" | "case", target: string) =>
+      chain("referral", id).step({
+        type: "referral.offered",
+        agency: "health",
+        to: "public-security",
+        data: offer(id, "health", "public-security", { about: { kind, id: target } }),
+        time: "2026-01-01T00:00:00.000Z",
+      });
+    for (const s of [about(R1, "lead", LEAD), about(R2, "case", CASE), about(R3, "case", LEAD)]) {
+      const r = evolveReferrals(t, { leads, cases }, s.event, s.meta);
+      if (r && !r.ok) throw new Error(JSON.stringify(r));
+    }
+    expect(t.get(R1)!.violations).toEqual(["intermediary"]);
+    // A case's own violations (before, a case referral out of no chain showed none).
+    expect(t.get(R2)!.violations).toEqual(["illegal-sex-determination"]);
+    // A case the office does not know, out of no chain: none known.
+    expect(t.get(R3)!.violations).toEqual([]);
+    expect(referralsMatching(t, { violation: "illegal-sex-determination" })).toEqual([R2]);
+  });
+
   it("follows holder, whose step is due, state and chain, as the parties record them", () => {
     const t = tracker();
     // Referred on: it rests with public security, which holds the next referral until accepted.
@@ -120,7 +148,7 @@ describe("the office's referral tracker", () => {
     ]);
     // A referred-on referral has no deadline left.
     expect(duePassed(t.get(R1)!, new Date("2027-01-01T00:00:00Z"))).toEqual([]);
-    evolveReferrals(t, new Map(), overdue(R2), { seq: 9, hash: "" });
+    evolveReferrals(t, NOTHING_ABOUT, overdue(R2), { seq: 9, hash: "" });
     expect(isOverdue(t.get(R2)!)).toBe(true);
     expect(duePassed(t.get(R2)!, new Date("2026-01-06T00:00:00Z"))).toEqual([]);
     expect(referralsMatching(t, { overdue: true })).toEqual([R2]);
@@ -198,7 +226,7 @@ describe("the office's referral tracker", () => {
       event: { ...step.event, prev: r2.history.at(-1)!.hash } as BusEvent,
       meta: { ...step.meta, seq: 99 },
     };
-    const out = evolveReferrals(t, new Map(), linked.event, linked.meta);
+    const out = evolveReferrals(t, NOTHING_ABOUT, linked.event, linked.meta);
     expect(out).toMatchObject({ ok: false, refused: { refused: "forbidden" } });
     expect(t.get(R2)).toMatchObject({ status: "offered", awaiting: "commerce" });
   });

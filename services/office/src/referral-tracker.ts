@@ -50,7 +50,10 @@ export type TrackedReferral = {
   parentReferralId: string | undefined;
   resumesReferralId: string | undefined;
   childReferralId: string | undefined;
-  /** Violations of the lead it is about (of a case's first lead, when known). */
+  /**
+   * Violations of the lead or case it is about (of its chain's, when the case is not known here):
+   * the one list the tracker's filter and the statistics' breakdown both read.
+   */
   violations: Violation[];
   /** Deadlines the office's scheduler has recorded as passed, with the instant they were due. */
   overdue: Partial<Record<ReferralDeadline, string>>;
@@ -59,6 +62,15 @@ export type TrackedReferral = {
 /** The tracked referrals, and the domain's record of each, by referral id. */
 export type ReferralTracker = Map<string, TrackedReferral> & {
   records?: Map<string, ReferralView>;
+};
+
+/**
+ * What the office knows of what a referral is about: its leads (the lead tracker) and its cases
+ * (the domain's case records). A referral's violations are read here, once, when it is offered.
+ */
+export type AboutSources = {
+  leads: LeadTracker;
+  cases: ReadonlyMap<string, { violations: Violation[] }>;
 };
 
 /** Where a referral step sits in the office's log: its sequence and SHA-256. */
@@ -71,7 +83,7 @@ export type Meta = { seq: number; hash: string };
  */
 export function evolveReferrals(
   t: ReferralTracker,
-  leads: LeadTracker,
+  about: AboutSources,
   e: BusEvent,
   meta: Meta,
 ): Recorded | undefined {
@@ -104,8 +116,8 @@ export function evolveReferrals(
       chainLead: chainFrom?.chainLead ?? (view.about.kind === "lead" ? view.about.id : undefined),
       violations:
         view.about.kind === "lead"
-          ? (leads.get(view.about.id)?.violations ?? view.lead?.violations ?? [])
-          : (chainFrom?.violations ?? []),
+          ? (about.leads.get(view.about.id)?.violations ?? view.lead?.violations ?? [])
+          : (about.cases.get(view.about.id)?.violations ?? chainFrom?.violations ?? []),
       overdue: NONE_OVERDUE,
     }),
   );

@@ -32,7 +32,7 @@ const figures = {
 
 /** March in Ganzhou: health closes a case; health and drug regulation inspect together. */
 function county(now: string) {
-  const stats = new Statistics(COUNTY);
+  const stats = new Statistics(COUNTY, { cases: new Map(), referrals: new Map() });
   const submissions: Submissions = new Map();
   const at = "2026-03-20T02:00:00.000Z";
   const events = [

@@ -2,8 +2,10 @@ import { createLogger, SealedAhead, type Signer, signerFromSeed } from "@liandon
 import { createUser } from "@nats-io/nkeys";
 import { describe, expect, it } from "vitest";
 import { newBreakGlassLog } from "./break-glass.ts";
+import type { Cases } from "./cases.ts";
 import { newCityLink } from "./city-link.ts";
 import { newInspections } from "./inspections.ts";
+import type { ReferralTracker } from "./referral-tracker.ts";
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -19,13 +21,15 @@ const COUNTY = "441723";
 const signer = (): Signer => signerFromSeed(new TextDecoder().decode(createUser().getSeed()));
 
 function projections(office: Signer, checkpoints: Record<string, number> = {}): Projections {
+  const referrals: ReferralTracker = new Map();
+  const cases: Cases = new Map();
   return {
     checkpoints: () => checkpoints,
     tracker: new Map(),
-    referrals: new Map(),
-    cases: new Map(),
+    referrals,
+    cases,
     supervision: newSupervision(),
-    stats: new Statistics(COUNTY),
+    stats: new Statistics(COUNTY, { cases, referrals }),
     submissions: new Map(),
     inspections: newInspections(),
     breakGlass: newBreakGlassLog(),

@@ -21,7 +21,7 @@ import type { Witnessing, WitnessingState } from "./witness.ts";
  * the state serialised, with a version. Bumped whenever a projection's state changes shape: a
  * snapshot of another version is ignored, and the office replays the whole log.
  */
-export const SNAPSHOT_SCHEMA = 4;
+export const SNAPSHOT_SCHEMA = 5;
 const FORMAT = "liandong-office-snapshot";
 
 /** Everything the office folds from EVENTS, as its routes hold it. */
@@ -97,8 +97,6 @@ type Values = {
   /** By agency: the sequence of its latest checkpoint at the cut (`Projections.checkpoints`). */
   checkpoints: Record<string, number>;
 };
-/** The statistics' state but its two long lists, written in slices after it. */
-type StatsHead = Omit<StatisticsState, "leads" | "referrals">;
 
 export function snapshotSigningText(h: Omit<Header, "signature">): string {
   return [h.format, h.schema, h.county, h.seq, h.hash, h.takenAt, h.body, h.key].join("\n");
@@ -136,13 +134,8 @@ export function* snapshotEncoder(
     w.value(name);
     yield* LAZY.has(name as MapName) ? w.lazyMap(m.of(p), SLICE) : w.map(m.of(p), SLICE);
   }
-  const { leads, referrals, ...head } = p.stats.state();
   w.value("stats");
-  w.value(head satisfies StatsHead);
-  w.value("statsLeads");
-  yield* w.map(leads, SLICE);
-  w.value("statsReferrals");
-  yield* w.map(referrals, SLICE);
+  w.value(p.stats.state());
   const chunks = w.finish();
   const digest = createHash("sha256");
   for (const c of chunks) {
@@ -268,17 +261,12 @@ export function decodeSnapshot(
             r.mapInto(target, target instanceof LazyMap);
           } else other.set(name, r.value());
         }
-        const missing = ["stats", "statsLeads", "statsReferrals"].find((n) => !other.has(n));
-        if (missing) throw new Error(`no ${missing} in it`);
+        if (!other.has("stats")) throw new Error("no stats in it");
       } catch (err) {
         for (const name of maps) MAPS[name].of(p).clear();
         throw new Error(`unreadable contents: ${String(err).slice(0, 200)}`);
       }
-      p.stats.restore({
-        ...(other.get("stats") as StatsHead),
-        leads: other.get("statsLeads") as StatisticsState["leads"],
-        referrals: other.get("statsReferrals") as StatisticsState["referrals"],
-      });
+      p.stats.restore(other.get("stats") as StatisticsState);
       p.witnessing.restore(values.witnessing);
       p.sealedAhead.resume(values.sealed);
     },

@@ -1,4 +1,4 @@
-import type { BusEvent } from "@liandong/contracts";
+import type { BusEvent, Violation } from "@liandong/contracts";
 import { figuresOf } from "@liandong/domain";
 import { describe, expect, it } from "vitest";
 import { ALL, Statistics } from "./statistics.ts";
@@ -17,9 +17,12 @@ const ev = (type: string, agency: string, time: string, data: unknown, extra: ob
 const reported = (n: number, agency: string, violations: string[], time: string) =>
   ev("lead.reported", agency, time, { leadId: `lead-${n}`, violations });
 
+/** What the office holds of cases and referrals: none. */
+const NOTHING = { cases: new Map(), referrals: new Map() };
+
 describe("Statistics", () => {
   it("counts each event in its month in China Standard Time, across month boundaries", () => {
-    const stats = new Statistics(COUNTY);
+    const stats = new Statistics(COUNTY, NOTHING);
     const times = [
       "2026-03-31T15:59:59.999Z", // 23:59:59.999 on 31 March, CST
       "2026-03-31T16:00:00.000Z", // midnight on 1 April, CST
@@ -45,7 +48,7 @@ describe("Statistics", () => {
   });
 
   it("counts a violation once per event however often it is named, and in the ALL row", () => {
-    const stats = new Statistics(COUNTY);
+    const stats = new Statistics(COUNTY, NOTHING);
     stats.apply(
       reported(
         1,
@@ -68,8 +71,12 @@ describe("Statistics", () => {
     );
   });
 
-  it("finds the violations of a closure in its case, of an overdue referral in its lead", () => {
-    const stats = new Statistics(COUNTY);
+  it("finds the violations of a closure in its case, of an overdue referral in the tracker", () => {
+    // What the office folded before the statistics read them: the case's record, the referral
+    // as tracked (its violations found once, from its lead, when it was offered).
+    const cases = new Map([["c1", { violations: ["intermediary"] as Violation[] }]]);
+    const referrals = new Map<string, { violations: Violation[] }>();
+    const stats = new Statistics(COUNTY, { cases, referrals });
     const at = "2026-06-03T00:00:00Z";
     stats.apply(reported(1, "health", ["sex-selective-termination"], at));
     stats.apply(
@@ -85,6 +92,7 @@ describe("Statistics", () => {
         sanctions: [{ kind: "fine", amountYuan: 20000, against: "某诊所" }],
       }),
     );
+    referrals.set("r1", { violations: ["sex-selective-termination"] });
     stats.apply(
       ev("referral.offered", "health", at, {
         referralId: "r1",

@@ -6,30 +6,41 @@ import {
   figureFact,
   figuresOf,
   initialFigures,
-  internedList,
   NO_FIGURES,
 } from "@liandong/domain";
 
 /** `ALL` stands for every violation together (a case with two violations counts once there). */
 export const ALL = "all";
 
+/** Something the office holds by id that names its violations: a case, a tracked referral. */
+type WithViolations = ReadonlyMap<string, { readonly violations: readonly Violation[] }>;
+
+/**
+ * Where the statistics read which violations a fact is about, after the event is folded there:
+ * the office's cases (the domain's records) and its referral tracker (a referral's violations,
+ * found once when it was offered). Nothing of it is kept here a second time.
+ */
+export type FactSources = { cases: WithViolations; referrals: WithViolations };
+
 /**
  * The office's statistics (统计): the domain's monthly figures folded from the whole bus (the
  * same fold every agency makes of what it sees), and the same facts broken down by violation.
- * What counts is the domain's `figureFact`; here only which violations a fact is about, found
- * from the lead, case or referral it names.
+ * What counts is the domain's `figureFact`; here only which violations a fact is about: its
+ * lead's, named in the fact, or its case's or referral's, as the office holds them.
  */
 export class Statistics {
   #book: FiguresBook;
   /** Month → agency → violation → figures: the breakdown the agencies do not report. */
   readonly #byViolation = new Map<string, Map<string, Map<string, MonthlyFigures>>>();
-  #cases = new Map<string, readonly Violation[]>();
-  #leads = new Map<string, readonly Violation[]>();
-  #referrals = new Map<string, readonly Violation[]>();
+  readonly #about: FactSources;
 
-  /** This county: a lead sent across the line is counted as received where it arrives. */
-  constructor(county: string) {
+  /**
+   * This county (a lead sent across the line is counted as received where it arrives), and where
+   * a fact's violations are read: `apply` each event after the cases and the tracker folded it.
+   */
+  constructor(county: string, about: FactSources) {
     this.#book = initialFigures(county);
+    this.#about = about;
   }
 
   /** The fold of the monthly figures so far: read at once, not kept (it changes in place). */
@@ -37,20 +48,8 @@ export class Statistics {
     return this.#book;
   }
 
-  /** Applies one event, in stream order. */
+  /** Applies one event, in stream order, once the cases and the tracker have folded it. */
   apply(e: BusEvent): void {
-    // Kept for a year of leads and cases: one copy of each list of violations (`internedList`).
-    if (e.type === "lead.reported" && e.to === undefined)
-      this.#leads.set(e.data.leadId, internedList(e.data.violations));
-    else if (e.type === "case.opened")
-      this.#cases.set(e.data.caseId, internedList(e.data.violations));
-    else if (e.type === "referral.offered")
-      this.#referrals.set(
-        e.data.referralId,
-        e.data.about.kind === "lead"
-          ? (this.#leads.get(e.data.about.id) ?? internedList(e.data.lead?.violations ?? []))
-          : (this.#cases.get(e.data.about.id) ?? []),
-      );
     const fact = figureFact(e, this.#book.county);
     // The book is this object's alone (read synchronously, copied out by `figuresOf`): a fact
     // is written into it, not into a copy of it, on a rebuild of a year of events.
@@ -59,9 +58,9 @@ export class Statistics {
     const about = fact.about;
     const violations =
       "case" in about
-        ? (this.#cases.get(about.case) ?? [])
+        ? (this.#about.cases.get(about.case)?.violations ?? [])
         : "referral" in about
-          ? (this.#referrals.get(about.referral) ?? [])
+          ? (this.#about.referrals.get(about.referral)?.violations ?? [])
           : about;
     const cells = cell(
       cell(this.#byViolation, fact.month, newMap<string, Map<string, MonthlyFigures>>),
@@ -102,10 +101,7 @@ export class Statistics {
     );
   }
 
-  /**
-   * Everything folded so far (the office's snapshot). Its three long lists are the maps held, not
-   * copies (a year of leads and referrals): read before anything more is folded.
-   */
+  /** Everything folded so far (the office's snapshot): the book, read before more is folded. */
   state(): StatisticsState {
     return {
       book: this.#book,
@@ -113,9 +109,6 @@ export class Statistics {
         month,
         [...agencies].map(([agency, cells]) => [agency, [...cells]]),
       ]),
-      cases: this.#cases,
-      leads: this.#leads,
-      referrals: this.#referrals,
     };
   }
 
@@ -125,12 +118,6 @@ export class Statistics {
     this.#byViolation.clear();
     for (const [month, agencies] of s.byViolation)
       this.#byViolation.set(month, new Map(agencies.map(([a, cells]) => [a, new Map(cells)])));
-    // A Map given is kept as it is, not copied (a snapshot's: a quarter of a million entries
-    // each); the caller gives it up.
-    const own = <V>(m: ReadonlyMap<string, V>) => (m instanceof Map ? m : new Map(m));
-    this.#cases = own(s.cases);
-    this.#leads = own(s.leads);
-    this.#referrals = own(s.referrals);
   }
 
   /** One agency's figures for a month, every violation together. */
@@ -139,13 +126,10 @@ export class Statistics {
   }
 }
 
-/** What `Statistics.state` gives: its maps as lists of entries. */
+/** What `Statistics.state` gives: its breakdown as lists of entries. */
 export type StatisticsState = {
   book: FiguresBook;
   byViolation: [string, [string, [string, MonthlyFigures][]][]][];
-  cases: ReadonlyMap<string, readonly Violation[]>;
-  leads: ReadonlyMap<string, readonly Violation[]>;
-  referrals: ReadonlyMap<string, readonly Violation[]>;
 };
 
 const newMap = <K, V>() => new Map<K, V>();
