@@ -29,12 +29,12 @@ export type AheadBatch = {
 };
 
 /**
- * A batch's answer: every message's SHA-256 (64 hex digits each, end to end: one string to
- * hand back, not one per message), and per message 0 (valid, as parsed), 1 (only hashed), the
- * event, or a refusal.
+ * A batch's answer: every message's SHA-256 (64 hex digits each, end to end, in ASCII: one
+ * buffer handed back, not one string per message), and per message 0 (valid, as parsed), 1
+ * (only hashed), the event, or a refusal.
  */
 export type AheadAnswer = {
-  hashes: string;
+  hashes: Uint8Array;
   verdicts: (0 | 1 | { event: BusEvent } | { reason: string; detail: string })[];
 };
 
@@ -48,7 +48,7 @@ const HASH_HEX = 64;
  * copy would have to cross between threads).
  */
 export function checkBatch(b: AheadBatch, here = false): AheadAnswer {
-  const hashes: string[] = [];
+  const hashes = Buffer.allocUnsafeSlow(b.decode.length * HASH_HEX);
   const verdicts: AheadAnswer["verdicts"] = [];
   // The batch's bytes as a Buffer (no copy): a subject read off it directly.
   const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
@@ -59,7 +59,7 @@ export function checkBatch(b: AheadBatch, here = false): AheadAnswer {
     const data = b.bytes.subarray(subjectEnd, end);
     const subject = b.decode[i] ? bytes.toString("utf8", start, subjectEnd) : "";
     start = end;
-    hashes.push(sha256Hex(data));
+    hashes.write(sha256Hex(data), i * HASH_HEX, "latin1");
     if (!b.decode[i]) {
       verdicts.push(1);
       continue;
@@ -77,10 +77,17 @@ export function checkBatch(b: AheadBatch, here = false): AheadAnswer {
     if (!v.ok) verdicts.push({ reason: v.reason, detail: v.detail });
     else verdicts.push(!here && sameJson(v.event, raw) ? 0 : { event: v.event });
   }
-  return { hashes: hashes.join(""), verdicts };
+  return { hashes, verdicts };
 }
 
 const decoder = new TextDecoder();
+
+/** Bytes as a one-byte string of its own: Buffer's, called on the Uint8Array an answer arrives as. */
+const latin1Slice = (
+  Buffer.prototype as unknown as {
+    latin1Slice(this: Uint8Array, start: number, end: number): string;
+  }
+).latin1Slice;
 
 /** Deep equality of two JSON values (key order aside). */
 export function sameJson(a: unknown, b: unknown): boolean {
@@ -286,7 +293,8 @@ export class CheckAhead<M extends StreamMessage> {
     for (const f of this.#inFlight) {
       f.answer = Promise.resolve(checkBatch(toBatch(f.messages, this.#decode), true));
     }
-    for (const resolve of this.#waiting.values()) resolve({ hashes: "", verdicts: [] });
+    for (const resolve of this.#waiting.values())
+      resolve({ hashes: new Uint8Array(0), verdicts: [] });
     this.#waiting.clear();
   }
 
@@ -334,10 +342,14 @@ function roomFor(size: number, spares: ArrayBuffer[] | undefined): Buffer {
   return Buffer.allocUnsafeSlow(spares ? Math.ceil(size * 1.25) : size);
 }
 
-/** The `i`th message's verdict in a batch's answer. */
+/**
+ * The `i`th message's verdict in a batch's answer. Its hash is a string of its own, read off the
+ * answer's bytes: a slice of one string of the batch's hashes would keep all of them (32 kB a
+ * batch) alive for as long as a referral's record keeps one.
+ */
 function verdictOf(m: StreamMessage, answer: AheadAnswer, i: number): AheadVerdict {
   const v = answer.verdicts[i]!;
-  const hash = answer.hashes.slice(i * HASH_HEX, (i + 1) * HASH_HEX);
+  const hash = latin1Slice.call(answer.hashes, i * HASH_HEX, (i + 1) * HASH_HEX);
   if (v === 1) return { hash, decoded: false };
   if (v === 0) return { hash, decoded: true, ok: true, event: JSON.parse(decoder.decode(m.data)) };
   if ("event" in v) return { hash, decoded: true, ok: true, event: v.event };
