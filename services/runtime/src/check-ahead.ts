@@ -48,7 +48,10 @@ const HASH_HEX = 64;
  * copy would have to cross between threads).
  */
 export function checkBatch(b: AheadBatch, here = false): AheadAnswer {
-  const hashes = Buffer.allocUnsafeSlow(b.decode.length * HASH_HEX);
+  // Handed over from the thread, so a buffer of its own; here, from the pool (one message after
+  // a close: 64 bytes).
+  const size = b.decode.length * HASH_HEX;
+  const hashes = here ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size);
   const verdicts: AheadAnswer["verdicts"] = [];
   // The batch's bytes as a Buffer (no copy): a subject read off it directly.
   const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
