@@ -72,6 +72,19 @@ async function checkpointsSaid(): Promise<string> {
   return out.join("; ");
 }
 
+/** The EVENTS stream as its leader states it, and as a read of it finds it: do they agree? */
+async function streamSaid() {
+  const info = await (await jetstreamManager(admin)).streams.info(STREAMS.events);
+  const read = await readLog();
+  return {
+    messages: info.state.messages,
+    lastSeq: info.state.last_seq,
+    read: read.length,
+    lastRead: read.at(-1)?.entry.seq,
+    cluster: info.cluster,
+  };
+}
+
 const leaderOfEvents = async () =>
   (await (await jetstreamManager(admin)).streams.info(STREAMS.events)).cluster;
 
@@ -242,7 +255,7 @@ it("its bus takes mutual TLS only: liandong verify with the auditor's certificat
   const why =
     withCert.code === 0
       ? ""
-      : `${withCert.stdout}\ncheckpoints: ${await checkpointsSaid()}\n${sealersSaid(30)}`;
+      : `${withCert.stdout}\nthe stream: ${JSON.stringify(await streamSaid())}\ncheckpoints: ${await checkpointsSaid()}\n${sealersSaid(30)}`;
   expect(withCert.code, why).toBe(0);
   // Without TLS: refused. The CA alone, without a certificate of its own: bad usage.
   expect((await liandong(common)).code).toBe(3);
