@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type Agency, type Officer, roleActor } from "@liandong/contracts";
-import { bearerToken } from "@liandong/runtime";
+import { bearerToken, tokenSha256 } from "@liandong/runtime";
 
 /** A token as handed to an officer; only its hash goes into the services' configuration. */
 export type IssuedToken = {
@@ -18,8 +17,6 @@ const ROLES = [
   { role: "supervisor", label: "分管领导", supervisor: true },
   { role: "deputy", label: "副职领导", supervisor: true },
 ] as const;
-
-const hash = (t: string) => createHash("sha256").update(t).digest("hex");
 
 /**
  * Officers for the county in a box, with random bearer tokens. Kept across restarts; new
@@ -51,7 +48,7 @@ export function ensureOfficers(
     id: t.officer,
     agency: t.agency,
     name: t.name,
-    tokenSha256: hash(t.token),
+    tokenSha256: tokenSha256(t.token),
     supervisor: t.supervisor,
   }));
   writeFileSync(officersFile, `${JSON.stringify(officers, null, 2)}\n`);

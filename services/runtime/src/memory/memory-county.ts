@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   type AgencyCode,
   agencyBucket,
@@ -17,7 +17,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { createHttpApp, type HttpEnv } from "../http.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
-import { bearerToken, Officers } from "../officers.ts";
+import { bearerToken, Officers, tokenSha256 } from "../officers.ts";
 import { sealKeysOf } from "../seal.ts";
 import { mountWhoAmI, type ServiceContext, type ServiceParts } from "../service.ts";
 import { ServiceEnv } from "../service-env.ts";
@@ -140,7 +140,7 @@ export async function memoryCounty(opts: MemoryCountyOptions): Promise<MemoryCou
         id: roleActor(a.code, role),
         agency: a.code,
         name: `${a.shortName}${label}`,
-        tokenSha256: createHash("sha256").update(token).digest("hex"),
+        tokenSha256: tokenSha256(token),
         supervisor,
       };
     }),
